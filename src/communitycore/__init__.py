@@ -1,0 +1,95 @@
+"""communitycore: community Party-building and governance (社区党建) as a library.
+
+Open a community with :func:`open`; extend it with plugins written against
+:mod:`communitycore.hookspecs` using :data:`hookimpl`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    CommunityCoreError,
+    Conflict,
+    InvalidValue,
+    NotFound,
+    PluginError,
+    Problem,
+    RejectedInput,
+    SchemaOutdated,
+)
+from .markers import hookimpl, hookspec
+from .records import (
+    Cadence,
+    Event,
+    Fact,
+    Finding,
+    GradeBand,
+    MeetingType,
+    Record,
+    RosterProgram,
+    ScoreItem,
+    ScoreLine,
+    ScoringScheme,
+    ServiceCategory,
+    ServiceProgram,
+    Severity,
+    Subject,
+    UnitKind,
+    UnitSnapshot,
+)
+
+if TYPE_CHECKING:
+    from .community import Community
+
+__version__ = "0.1.0"
+
+
+def open(*args: Any, **kwargs: Any) -> Community:  # noqa: A001 - communitycore.open() is the SDK's front door
+    """Open a community database; see :func:`communitycore.community.open` for the parameters."""
+    from .community import open as _open
+
+    return _open(*args, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    # SQLAlchemy takes ~0.5 s to import; load the facade only when someone asks for it.
+    if name == "Community":
+        from .community import Community
+
+        return Community
+    raise AttributeError(f"module 'communitycore' has no attribute {name!r}")
+
+
+__all__ = [
+    "Cadence",
+    "Community",
+    "CommunityCoreError",
+    "Conflict",
+    "Event",
+    "Fact",
+    "Finding",
+    "GradeBand",
+    "InvalidValue",
+    "MeetingType",
+    "NotFound",
+    "PluginError",
+    "Problem",
+    "Record",
+    "RejectedInput",
+    "RosterProgram",
+    "SchemaOutdated",
+    "ScoreItem",
+    "ScoreLine",
+    "ScoringScheme",
+    "ServiceCategory",
+    "ServiceProgram",
+    "Severity",
+    "Subject",
+    "UnitKind",
+    "UnitSnapshot",
+    "__version__",
+    "hookimpl",
+    "hookspec",
+    "open",
+]

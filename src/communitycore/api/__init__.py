@@ -1,0 +1,1 @@
+"""The sub-APIs of :class:`~communitycore.Community`, one module per area."""

@@ -1,0 +1,59 @@
+"""``community.audit``: the audit trail every mutation writes in its own transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+from sqlalchemy import select
+
+from ..store import schema
+from .base import SubAPI
+
+
+@attrs.frozen(kw_only=True)
+class AuditEntry:
+    """Who did what, when, to which entity, with the values before and after (personal data masked)."""
+
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None
+    before: Any = None
+    after: Any = None
+    note: str | None = None
+
+
+class AuditAPI(SubAPI):
+    """Reading the audit trail (it is written by every other sub-API)."""
+
+    def list(self, *, entity: str | None = None, entity_id: Any = None, action: str | None = None,
+             actor: str | None = None, since: dt.datetime | None = None, limit: int | None = 50) -> list[AuditEntry]:
+        """Newest entries first, optionally filtered."""
+        a = schema.audit
+        query = select(a).order_by(a.c.id.desc())
+        if entity is not None:
+            query = query.where(a.c.entity == entity)
+        if entity_id is not None:
+            query = query.where(a.c.entity_id == str(entity_id))
+        if action is not None:
+            query = query.where(a.c.action == action)
+        if actor is not None:
+            query = query.where(a.c.actor == actor)
+        if since is not None:
+            query = query.where(a.c.at >= since)
+        if limit is not None:
+            query = query.limit(limit)
+        tz = self.community.clock.tz
+        with self.community.reading() as conn:
+            out = []
+            for row in conn.execute(query).mappings():
+                data = dict(row)
+                at = data["at"]
+                # SQLite hands back naive timestamps; they were stored in UTC.
+                data["at"] = (at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)).astimezone(tz)
+                out.append(AuditEntry(**data))
+            return out

@@ -1,0 +1,270 @@
+"""``community.members``: Party members, transfers, 双报到, confirmation, import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+from sqlalchemy import Connection, func, insert, select, update
+
+from ..domain.members import (
+    Category,
+    CommunityRegistration,
+    Education,
+    Gender,
+    Member,
+    Post,
+    Standing,
+    Transfer,
+    check_member,
+    parse_date,
+    parse_member,
+    probation_end,
+)
+from ..domain.org import children_map, subtree
+from ..errors import Conflict, InvalidValue, NotFound, RejectedInput
+from ..store import schema
+from .base import SubAPI, Tree, UnitRef
+
+
+def member_from_row(row: Any) -> Member:
+    """A :class:`Member` from a stored row (codes become enums)."""
+    data = dict(row)
+    for field, enum_type in (("gender", Gender), ("education", Education), ("post", Post)):
+        if data.get(field) is not None:
+            data[field] = enum_type(data[field])
+    data["category"] = Category(data["category"])
+    data["standing"] = Standing(data["standing"])
+    data["in_service"] = bool(data["in_service"])
+    return Member(**data)
+
+
+def member_row(values: dict[str, Any], unit_id: int) -> dict[str, Any]:
+    """Column values for a parsed member (enums to codes, defaults filled)."""
+    row = {c: None for c in schema.MEMBER_COLUMNS}
+    for key, value in values.items():
+        if key != "unit":
+            row[key] = value.value if hasattr(value, "value") else value
+    row["unit_id"] = unit_id
+    row["category"] = row["category"] or Category.FULL.value
+    row["standing"] = row["standing"] or Standing.NORMAL.value
+    row["in_service"] = bool(row["in_service"])
+    return row
+
+
+@attrs.frozen
+class DueConfirmation:
+    """A probationary member whose year of probation is over."""
+
+    member: Member
+    probation_ended: dt.date
+
+
+class MembersAPI(SubAPI):
+    """Party members (党员)."""
+
+    def add(self, name: str, unit: UnitRef, **fields: Any) -> Member:
+        """Add a member. Fields are those of :data:`~communitycore.domain.members.MEMBER_FIELDS`.
+
+        A 公民身份号码 is checked (GB 11643) and must agree with the birth date and gender given;
+        when they are left out they are taken from it.
+        """
+        values, problems = parse_member({"name": name, "unit": unit, **fields})
+        if problems:
+            raise RejectedInput(problems, source="member")
+        with self.community.transaction() as tx:
+            unit_id = Tree(tx.conn).resolve(values["unit"]).id
+            row = member_row(values, unit_id)
+            self._check_unique_id_number(tx.conn, row["id_number"])
+            member_id = tx.conn.execute(insert(schema.members).values(**row)).inserted_primary_key[0]
+            member = Member(id=member_id, **{k: v for k, v in values.items() if k != "unit"}, unit_id=unit_id)
+            tx.record("member.add", "member", member_id, after=member)
+            return member
+
+    def get(self, member_id: int) -> Member:
+        """One member by id (unmasked: masking is for display)."""
+        with self.community.reading() as conn:
+            return self._get(conn, member_id)
+
+    def reveal(self, member_id: int, reason: str | None = None) -> Member:
+        """One member, recording in the audit trail that their personal data was shown."""
+        with self.community.transaction() as tx:
+            member = self._get(tx.conn, member_id)
+            tx.record("member.reveal", "member", member_id, note=reason)
+            return member
+
+    def update(self, member_id: int, **fields: Any) -> Member:
+        """Change a member's fields (not their unit: use :meth:`transfer`)."""
+        if "unit" in fields or "unit_id" in fields:
+            raise InvalidValue("a member changes unit through a transfer (组织关系转接), not an update")
+        with self.community.transaction() as tx:
+            before = self._get(tx.conn, member_id)
+            current = {k: getattr(before, k) for k in attrs.fields_dict(Member) if k not in ("id", "unit_id")}
+            merged = {**{k: v for k, v in current.items() if v is not None}, **fields, "unit": before.unit_id}
+            values, problems = parse_member(merged)
+            if problems:
+                raise RejectedInput(problems, source=f"member {member_id}")
+            row = member_row(values, before.unit_id)
+            if row["id_number"] != before.id_number:
+                self._check_unique_id_number(tx.conn, row["id_number"])
+            tx.conn.execute(update(schema.members).where(schema.members.c.id == member_id).values(**row))
+            after = self._get(tx.conn, member_id)
+            tx.record("member.update", "member", member_id, before=before, after=after)
+            return after
+
+    def list(
+        self,
+        unit: UnitRef | None = None,
+        *,
+        recursive: bool = True,
+        category: str | Category | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Member]:
+        """Members, by id; optionally of one unit (and its subtree unless ``recursive=False``)."""
+        m = schema.members
+        with self.community.reading() as conn:
+            query = select(m).order_by(m.c.id).offset(offset)
+            if unit is not None:
+                query = query.where(m.c.unit_id.in_(self._unit_ids(conn, unit, recursive)))
+            if category is not None:
+                query = query.where(m.c.category == Category.parse(category).value)
+            if limit is not None:
+                query = query.limit(limit)
+            return [member_from_row(row) for row in conn.execute(query).mappings()]
+
+    def count(self, unit: UnitRef | None = None, *, recursive: bool = True) -> int:
+        """Number of members (of one unit's subtree, optionally)."""
+        m = schema.members
+        with self.community.reading() as conn:
+            query = select(func.count()).select_from(m)
+            if unit is not None:
+                query = query.where(m.c.unit_id.in_(self._unit_ids(conn, unit, recursive)))
+            return int(conn.scalar(query) or 0)
+
+    def transfer(self, member_id: int, to_unit: UnitRef, *, on: dt.date | str | None = None,
+                 reason: str | None = None) -> Transfer:
+        """Move a member's organizational relationship (组织关系转接); the history is kept."""
+        with self.community.transaction() as tx:
+            member = self._get(tx.conn, member_id)
+            target = Tree(tx.conn).resolve(to_unit)
+            if target.id == member.unit_id:
+                raise Conflict(f"member {member_id} already belongs to unit {target.id}")
+            when = tx.today if on is None else parse_date(on)
+            t = schema.transfers
+            tid = tx.conn.execute(insert(t).values(
+                member_id=member_id, from_unit_id=member.unit_id, to_unit_id=target.id,
+                transferred_on=when, reason=reason)).inserted_primary_key[0]
+            tx.conn.execute(update(schema.members).where(schema.members.c.id == member_id).values(unit_id=target.id))
+            transfer = Transfer(id=tid, member_id=member_id, from_unit_id=member.unit_id, to_unit_id=target.id,
+                                transferred_on=when, reason=reason)
+            tx.record("member.transfer", "member", member_id, before={"unit_id": member.unit_id},
+                      after={"unit_id": target.id},
+                      data={"from_unit_id": member.unit_id, "to_unit_id": target.id})
+            return transfer
+
+    def transfers(self, member_id: int) -> list[Transfer]:
+        """A member's transfer history, oldest first."""
+        t = schema.transfers
+        with self.community.reading() as conn:
+            self._get(conn, member_id)
+            rows = conn.execute(select(t).where(t.c.member_id == member_id).order_by(t.c.transferred_on, t.c.id))
+            return [Transfer(**row) for row in rows.mappings()]
+
+    def register_community(self, member_id: int, community: UnitRef, *, on: dt.date | str | None = None,
+                           channel: str | None = None) -> CommunityRegistration:
+        """双报到: an in-service member reports to the community where they live."""
+        with self.community.transaction() as tx:
+            member = self._get(tx.conn, member_id)
+            if not member.in_service:
+                raise Conflict(f"member {member_id} is not an in-service member (在职党员); only they register "
+                               "with their residential community")
+            unit = Tree(tx.conn).resolve(community)
+            when = tx.today if on is None else parse_date(on)
+            r = schema.registrations
+            rid = tx.conn.execute(insert(r).values(member_id=member_id, community_unit_id=unit.id,
+                                                   reported_on=when, channel=channel)).inserted_primary_key[0]
+            reg = CommunityRegistration(id=rid, member_id=member_id, community_unit_id=unit.id,
+                                        reported_on=when, channel=channel)
+            tx.record("member.register", "member", member_id, after=reg)
+            return reg
+
+    def registrations(self, member_id: int | None = None, community: UnitRef | None = None) -> list[CommunityRegistration]:
+        """双报到 records, of one member or one community."""
+        r = schema.registrations
+        with self.community.reading() as conn:
+            query = select(r).order_by(r.c.reported_on, r.c.id)
+            if member_id is not None:
+                query = query.where(r.c.member_id == member_id)
+            if community is not None:
+                query = query.where(r.c.community_unit_id == Tree(conn).resolve(community).id)
+            return [CommunityRegistration(**row) for row in conn.execute(query).mappings()]
+
+    def due_confirmation(self, unit: UnitRef | None = None, *, on: dt.date | None = None) -> list[DueConfirmation]:
+        """Probationary members whose one-year probation has ended by ``on`` (today): 转正 is due."""
+        today = on or self.community.clock.today()
+        m = schema.members
+        # Anyone who joined on or before this day a year ago is due; the exact date is checked in Python
+        # so that 29 February is handled once, in probation_end.
+        latest = dt.date(today.year - 1, today.month, min(today.day, 28)) + dt.timedelta(days=3)
+        with self.community.reading() as conn:
+            query = (select(m).where(m.c.category == Category.PROBATIONARY.value, m.c.join_date.is_not(None),
+                                     m.c.join_date <= latest).order_by(m.c.join_date, m.c.id))
+            if unit is not None:
+                query = query.where(m.c.unit_id.in_(self._unit_ids(conn, unit, True)))
+            out = []
+            for row in conn.execute(query).mappings():
+                member = member_from_row(row)
+                end = probation_end(member.join_date)  # type: ignore[arg-type]
+                if end <= today:
+                    out.append(DueConfirmation(member, end))
+            return out
+
+    def confirm(self, member_id: int, *, on: dt.date | str | None = None) -> Member:
+        """转正: make a probationary member a full member from ``on`` (today)."""
+        with self.community.transaction() as tx:
+            member = self._get(tx.conn, member_id)
+            if member.category is not Category.PROBATIONARY:
+                raise Conflict(f"member {member_id} is already a full member (正式党员)")
+            when = tx.today if on is None else parse_date(on)
+            problems = check_member({"join_date": member.join_date, "full_date": when, "category": Category.FULL})
+            if problems:
+                raise RejectedInput(problems, source=f"member {member_id}")
+            tx.conn.execute(update(schema.members).where(schema.members.c.id == member_id)
+                            .values(category=Category.FULL.value, full_date=when))
+            after = attrs.evolve(member, category=Category.FULL, full_date=when)
+            tx.record("member.confirm", "member", member_id, before=member, after=after)
+            return after
+
+    def import_file(self, path: str | os.PathLike[str], *,
+                    progress: Callable[[int], None] | None = None) -> int:
+        """Import members from ``.csv`` or ``.xlsx``: all rows or none. Returns the number imported."""
+        from ..importing import import_members
+
+        return import_members(self.community, path, progress=progress)
+
+    # Helpers ---------------------------------------------------------------------------------
+
+    def _get(self, conn: Connection, member_id: int) -> Member:
+        row = conn.execute(select(schema.members).where(schema.members.c.id == int(member_id))).mappings().first()
+        if row is None:
+            raise NotFound(f"there is no member with id {member_id}")
+        return member_from_row(row)
+
+    @staticmethod
+    def _check_unique_id_number(conn: Connection, id_number: str | None) -> None:
+        if id_number is None:
+            return
+        m = schema.members
+        other = conn.scalar(select(m.c.id).where(m.c.id_number == id_number))
+        if other is not None:
+            raise Conflict(f"another member (id {other}) has the same 公民身份号码")
+
+    @staticmethod
+    def _unit_ids(conn: Connection, unit: UnitRef, recursive: bool) -> list[int]:
+        tree = Tree(conn)
+        root = tree.resolve(unit).id
+        return subtree(children_map(tree.parent_of), root) if recursive else [root]

@@ -1,0 +1,466 @@
+"""``community.org``: the organization tree, compounds, partners, settings and structure checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from ..domain.members import ASSOCIATE_OR_ABOVE, COMMITTEE_POSTS, Post
+from ..domain.org import Compound, OrgUnit, Partner, PartnerKind, PropertyTier, check_move, check_name, children_map, subtree
+from ..domain.settings import DEFAULT_DEADLINE_HOURS, DEFAULT_STAR_HOURS, Effective, parse_setting, resolve
+from ..domain.stats import EDUCATIONS, RollUp, roll_up
+from ..errors import Conflict, InvalidValue
+from ..plugins import call_isolated
+from ..records import Finding, UnitSnapshot
+from ..store import schema
+from ..store.sql import count_if, day_number
+from .base import SubAPI, Tree, UnitRef
+
+_UNIT_FIELDS = ("code", "approved_by", "approved_on", "term_start", "term_end", "covered_units")
+#: A committee is "on record" when at least this many members hold committee posts.
+COMMITTEE_MIN_POSTS = 3
+
+
+@attrs.frozen
+class TreeLine:
+    """One line of a tree listing: depth (0 = the listing's root) and the unit."""
+
+    depth: int
+    unit: OrgUnit
+    path: str
+
+
+class OrgAPI(SubAPI):
+    """Units of the organization tree and what hangs off them."""
+
+    # Reading -------------------------------------------------------------------------------
+
+    def get(self, ref: UnitRef) -> OrgUnit:
+        """A unit by id or full path."""
+        with self.community.reading() as conn:
+            return self._unit(conn, ref)
+
+    def path(self, ref: UnitRef) -> list[OrgUnit]:
+        """The units from the root down to ``ref``."""
+        from ..domain.org import ancestors
+
+        with self.community.reading() as conn:
+            tree = Tree(conn)
+            unit = tree.resolve(ref)
+            return [tree.units[i] for i in ancestors(tree.parent_of, unit.id)]
+
+    def path_of(self, ref: UnitRef) -> str:
+        """The full path string of a unit (names joined with "/")."""
+        with self.community.reading() as conn:
+            tree = Tree(conn)
+            return tree.path(tree.resolve(ref).id)
+
+    def children(self, ref: UnitRef | None = None) -> list[OrgUnit]:
+        """Direct children of a unit (the roots for ``None``), by name."""
+        with self.community.reading() as conn:
+            tree = Tree(conn)
+            parent = None if ref is None else tree.resolve(ref).id
+            return sorted((u for u in tree.units.values() if u.parent_id == parent), key=lambda u: u.name)
+
+    def subtree(self, ref: UnitRef) -> list[OrgUnit]:
+        """A unit and all its descendants, parents first."""
+        with self.community.reading() as conn:
+            tree = Tree(conn)
+            root = tree.resolve(ref)
+            return [tree.units[i] for i in subtree(children_map(tree.parent_of), root.id)]
+
+    def tree(self, ref: UnitRef | None = None, *, depth: int | None = None) -> list[TreeLine]:
+        """The tree (or a subtree) in display order: parents first, siblings by name."""
+        with self.community.reading() as conn:
+            tree = Tree(conn)
+            kids: dict[int | None, list[OrgUnit]] = {}
+            for unit in tree.units.values():
+                kids.setdefault(unit.parent_id, []).append(unit)
+            for siblings in kids.values():
+                siblings.sort(key=lambda u: (u.name, u.id))
+            roots = kids.get(None, []) if ref is None else [tree.resolve(ref)]
+            lines: list[TreeLine] = []
+            stack = [(0, u) for u in reversed(roots)]
+            while stack:
+                level, unit = stack.pop()
+                lines.append(TreeLine(level, unit, tree.path(unit.id)))
+                if depth is None or level < depth:
+                    stack.extend((level + 1, c) for c in reversed(kids.get(unit.id, [])))
+            return lines
+
+    def count(self) -> int:
+        """Number of units."""
+        with self.community.reading() as conn:
+            return int(conn.scalar(select(func.count()).select_from(schema.units)) or 0)
+
+    # Changing ------------------------------------------------------------------------------
+
+    def add(self, name: str, kind: str, parent: UnitRef | None = None, **fields: Any) -> OrgUnit:
+        """Add a unit of a registered kind under ``parent`` (or as a root).
+
+        Optional fields: ``code``, ``approved_by``, ``approved_on``, ``term_start``, ``term_end``,
+        ``covered_units``. An elected kind with a term start and no term end gets one from the
+        kind's ``term_years``.
+        """
+        name = check_name(name)
+        unit_kind = self.community.registry.unit_kind(kind)
+        values = self._fields(fields)
+        if unit_kind.term_years and values.get("term_start") and not values.get("term_end"):
+            start = values["term_start"]
+            values["term_end"] = _add_years(start, unit_kind.term_years)
+        with self.community.transaction() as tx:
+            tree = Tree(tx.conn)
+            parent_unit = None if parent is None else tree.resolve(parent)
+            self._check_placement(kind, parent_unit)
+            self._check_sibling_name(tree, parent_unit.id if parent_unit else None, name)
+            unit_id = tx.conn.execute(
+                insert(schema.units).values(kind=kind, name=name, parent_id=parent_unit.id if parent_unit else None, **values)
+            ).inserted_primary_key[0]
+            unit = OrgUnit(id=unit_id, kind=kind, name=name, parent_id=parent_unit.id if parent_unit else None, **values)
+            tx.record("unit.add", "unit", unit_id, after=unit)
+            return unit
+
+    def rename(self, ref: UnitRef, new_name: str) -> OrgUnit:
+        """Give a unit a new name (unique among its siblings)."""
+        new_name = check_name(new_name)
+        with self.community.transaction() as tx:
+            tree = Tree(tx.conn)
+            unit = tree.resolve(ref)
+            if new_name == unit.name:
+                return unit
+            self._check_sibling_name(tree, unit.parent_id, new_name)
+            tx.conn.execute(update(schema.units).where(schema.units.c.id == unit.id).values(name=new_name))
+            renamed = attrs.evolve(unit, name=new_name)
+            tx.record("unit.rename", "unit", unit.id, before=unit, after=renamed)
+            return renamed
+
+    def update(self, ref: UnitRef, **fields: Any) -> OrgUnit:
+        """Change a unit's optional fields (approval, term, code, covered units)."""
+        values = self._fields(fields)
+        with self.community.transaction() as tx:
+            unit = Tree(tx.conn).resolve(ref)
+            tx.conn.execute(update(schema.units).where(schema.units.c.id == unit.id).values(**values))
+            changed = attrs.evolve(unit, **values)
+            tx.record("unit.update", "unit", unit.id, before=unit, after=changed)
+            return changed
+
+    def move(self, ref: UnitRef, new_parent: UnitRef | None) -> OrgUnit:
+        """Move a unit (with its subtree) under another unit; a cycle is refused and nothing changes."""
+        with self.community.transaction() as tx:
+            tree = Tree(tx.conn)
+            unit = tree.resolve(ref)
+            target = None if new_parent is None else tree.resolve(new_parent)
+            target_id = target.id if target else None
+            if target_id is not None and target_id == unit.id:
+                raise Conflict(f"cannot move {tree.path(unit.id)} under itself")
+            try:
+                check_move(tree.parent_of, unit.id, target_id)
+            except Conflict:
+                raise Conflict(
+                    f"cannot move {tree.path(unit.id)} under {tree.path(target_id)}: that unit is one of its "  # type: ignore[arg-type]
+                    "own descendants, and the tree would have a cycle. Nothing was changed."
+                ) from None
+            self._check_placement(unit.kind, target)
+            self._check_sibling_name(tree, target_id, unit.name)
+            tx.conn.execute(update(schema.units).where(schema.units.c.id == unit.id).values(parent_id=target_id))
+            moved = attrs.evolve(unit, parent_id=target_id)
+            tx.record("unit.move", "unit", unit.id, before=unit, after=moved)
+            return moved
+
+    def remove(self, ref: UnitRef, *, cascade: bool = False) -> list[int]:
+        """Remove a unit. Refused while it has members or children, unless ``cascade``.
+
+        With ``cascade``, the whole subtree goes, with its members, compounds and partners.
+        Returns the removed unit ids.
+        """
+        with self.community.transaction() as tx:
+            tree = Tree(tx.conn)
+            unit = tree.resolve(ref)
+            ids = subtree(children_map(tree.parent_of), unit.id)
+            m = schema.members
+            member_count = tx.conn.scalar(select(func.count()).select_from(m).where(m.c.unit_id.in_(ids))) or 0
+            if not cascade and (len(ids) > 1 or member_count):
+                raise Conflict(
+                    f"{tree.path(unit.id)} still has {len(ids) - 1} sub-unit(s) and {member_count} member(s): "
+                    "move or remove them first, or remove with cascade to delete them all"
+                )
+            _delete_units(tx.conn, ids)
+            tx.record("unit.remove", "unit", unit.id, before=unit,
+                      data={"removed_units": len(ids), "removed_members": member_count})
+            return ids
+
+    # Compounds and partners ------------------------------------------------------------------
+
+    def add_compound(self, name: str, tier: str | PropertyTier, unit: UnitRef | None = None,
+                     address: str | None = None) -> Compound:
+        """Add a residential compound (小区) with its property tier, looked after by ``unit``."""
+        parsed = PropertyTier.parse(tier)
+        name = check_name(name)
+        with self.community.transaction() as tx:
+            unit_id = None if unit is None else Tree(tx.conn).resolve(unit).id
+            cid = tx.conn.execute(insert(schema.compounds).values(
+                name=name, tier=parsed.value, unit_id=unit_id, address=address)).inserted_primary_key[0]
+            compound = Compound(id=cid, name=name, tier=parsed, unit_id=unit_id, address=address)
+            tx.record("compound.add", "compound", cid, after=compound)
+            return compound
+
+    def compounds(self, unit: UnitRef | None = None) -> list[Compound]:
+        """Compounds, optionally only those of one unit's subtree."""
+        with self.community.reading() as conn:
+            query = select(schema.compounds).order_by(schema.compounds.c.id)
+            if unit is not None:
+                query = query.where(schema.compounds.c.unit_id.in_(self._subtree_ids(conn, unit)))
+            return [Compound(**row) for row in conn.execute(query).mappings()]
+
+    def add_partner(self, kind: str | PartnerKind, name: str, unit: UnitRef | None = None,
+                    contact: str | None = None) -> Partner:
+        """Link a partner body (物业服务企业, 业委会, 共建单位, 驻区单位) to a unit."""
+        parsed = PartnerKind.parse(kind)
+        with self.community.transaction() as tx:
+            unit_id = None if unit is None else Tree(tx.conn).resolve(unit).id
+            pid = tx.conn.execute(insert(schema.partners).values(
+                kind=parsed.value, name=name.strip(), unit_id=unit_id, contact=contact)).inserted_primary_key[0]
+            partner = Partner(id=pid, kind=parsed, name=name.strip(), unit_id=unit_id, contact=contact)
+            tx.record("partner.add", "partner", pid, after=partner)
+            return partner
+
+    def partners(self, unit: UnitRef | None = None) -> list[Partner]:
+        """Partner bodies, optionally only those linked within one unit's subtree."""
+        with self.community.reading() as conn:
+            query = select(schema.partners).order_by(schema.partners.c.id)
+            if unit is not None:
+                query = query.where(schema.partners.c.unit_id.in_(self._subtree_ids(conn, unit)))
+            return [Partner(**row) for row in conn.execute(query).mappings()]
+
+    # Statistics and checks ---------------------------------------------------------------------
+
+    def stats(self, ref: UnitRef | None = None) -> list[RollUp]:
+        """Roll-up statistics of ``ref``'s subtree (of every root for ``None``)."""
+        with self.community.reading() as conn:
+            tree = Tree(conn)
+            wanted = [tree.resolve(ref).id] if ref is not None else [u for u, p in tree.parent_of.items() if p is None]
+            per_unit = self._counters(conn)
+            result = roll_up(per_unit, tree.parent_of, self.community.clock.today(), wanted)
+            return [result[u] for u in wanted]
+
+    def stats_all(self) -> dict[int, RollUp]:
+        """Roll-up statistics of every unit's subtree, in one query and one pass."""
+        with self.community.reading() as conn:
+            tree = Tree(conn)
+            return roll_up(self._counters(conn), tree.parent_of, self.community.clock.today())
+
+    def _counters(self, conn: Connection) -> dict[int, list[float]]:
+        m = schema.members
+        cadre = m.c.post.in_(sorted(COMMITTEE_POSTS))
+        educated = m.c.education.in_(sorted(ASSOCIATE_OR_ABOVE))
+        secretary = m.c.post == Post.SECRETARY.value
+        from sqlalchemy import case
+
+        query = select(
+            m.c.unit_id,
+            func.count(),
+            count_if(m.c.category == "full"),
+            count_if(m.c.gender == "male"),
+            count_if(m.c.gender == "female"),
+            *(count_if(m.c.education == e) for e in EDUCATIONS),
+            func.coalesce(func.sum(day_number(m.c.birth_date)), 0),
+            func.count(m.c.birth_date),
+            count_if(cadre),
+            count_if(cadre & educated),
+            func.coalesce(func.sum(case((cadre, day_number(m.c.birth_date)))), 0),
+            func.count(case((cadre, m.c.birth_date))),
+            count_if(secretary),
+            count_if(secretary & educated),
+        ).group_by(m.c.unit_id)
+        return {row[0]: [float(v) for v in row[1:]] for row in conn.execute(query)}
+
+    def snapshots(self, ref: UnitRef | None = None) -> list[UnitSnapshot]:
+        """What the structure rules see of each unit in ``ref``'s subtree (or the whole tree)."""
+        with self.community.reading() as conn:
+            return self._snapshots(conn, ref)
+
+    def _snapshots(self, conn: Connection, ref: UnitRef | None) -> list[UnitSnapshot]:
+        tree = Tree(conn)
+        ids = list(tree.units) if ref is None else subtree(children_map(tree.parent_of), tree.resolve(ref).id)
+        m = schema.members
+        counts = {
+            row[0]: row[1:]
+            for row in conn.execute(
+                select(m.c.unit_id, func.count(), count_if(m.c.category == "full"),
+                       count_if(m.c.post.in_(sorted(COMMITTEE_POSTS)))).group_by(m.c.unit_id)
+            )
+        }
+        kids = children_map(tree.parent_of)
+        out = []
+        for unit_id in ids:
+            unit = tree.units[unit_id]
+            members, full, posts = counts.get(unit_id, (0, 0, 0))
+            out.append(UnitSnapshot(
+                id=unit_id, name=unit.name, kind=unit.kind, parent_id=unit.parent_id, path=tree.path(unit_id),
+                members=int(members), full_members=int(full), probationary_members=int(members) - int(full),
+                children=len(kids.get(unit_id, [])), covered_units=unit.covered_units,
+                has_committee=int(posts) >= COMMITTEE_MIN_POSTS, term_end=unit.term_end,
+            ))
+        return out
+
+    def check(self, ref: UnitRef | None = None) -> list[Finding]:
+        """Structure findings from every ``communitycore_check_units`` implementation, in one batch."""
+        units = self.snapshots(ref)
+        results = call_isolated(
+            self.community.pm, "communitycore_check_units",
+            units=units, kinds=self.community.registry.unit_kinds, today=self.community.clock.today(),
+        )
+        findings = [f for _plugin, batch in results for f in batch]
+        order = {"error": 0, "warning": 1, "info": 2}
+        return sorted(findings, key=lambda f: (f.unit, order[f.severity.value], f.rule))
+
+    # Settings along the tree -------------------------------------------------------------------
+
+    def set_setting(self, ref: UnitRef, key: str, value: Any) -> Effective:
+        """Set a setting on a unit; its subtree inherits it unless a nearer unit overrides it."""
+        key, parsed = parse_setting(key, value)
+        self._check_setting_refs(key, parsed)
+        with self.community.transaction() as tx:
+            tree = Tree(tx.conn)
+            unit = tree.resolve(ref)
+            s = schema.unit_settings
+            where = (s.c.unit_id == unit.id) & (s.c.key == key)
+            before = tx.conn.scalar(select(s.c.value).where(where))
+            if before is None:
+                tx.conn.execute(insert(s).values(unit_id=unit.id, key=key, value=parsed))
+            else:
+                tx.conn.execute(update(s).where(where).values(value=parsed))
+            tx.record("setting.set", "unit", unit.id, before={key: before} if before is not None else None,
+                      after={key: parsed})
+            return Effective(key, parsed, tree.path(unit.id), unit.id)
+
+    def unset_setting(self, ref: UnitRef, key: str) -> bool:
+        """Remove a unit's own value for ``key`` (it inherits again); False if it had none."""
+        with self.community.transaction() as tx:
+            unit = Tree(tx.conn).resolve(ref)
+            s = schema.unit_settings
+            where = (s.c.unit_id == unit.id) & (s.c.key == key.strip())
+            before = tx.conn.scalar(select(s.c.value).where(where))
+            if before is None:
+                return False
+            tx.conn.execute(delete(s).where(where))
+            tx.record("setting.unset", "unit", unit.id, before={key: before})
+            return True
+
+    def settings(self, ref: UnitRef) -> dict[str, Effective]:
+        """Every effective setting at a unit, each with the unit (or default) it came from."""
+        from ..domain.org import ancestors
+
+        with self.community.reading() as conn:
+            tree = Tree(conn)
+            unit = tree.resolve(ref)
+            chain_ids = ancestors(tree.parent_of, unit.id)
+            s = schema.unit_settings
+            own: dict[int, dict[str, Any]] = {}
+            for row in conn.execute(select(s).where(s.c.unit_id.in_(chain_ids))):
+                own.setdefault(row.unit_id, {})[row.key] = row.value
+            chain = [(i, tree.path(i), own.get(i, {})) for i in chain_ids]
+            return resolve(chain, self._setting_defaults())
+
+    def setting(self, ref: UnitRef, key: str, default: Any = None) -> Any:
+        """The effective value of one setting at a unit."""
+        found = self.settings(ref).get(key)
+        return default if found is None else found.value
+
+    def _setting_defaults(self) -> dict[str, tuple[Any, str]]:
+        registry = self.community.registry
+        defaults: dict[str, tuple[Any, str]] = {
+            f"meeting-cadence.{code}": (mt.cadence.value, f"default ({registry.provider('meeting_types', code)})")
+            for code, mt in registry.meeting_types.items()
+        }
+        defaults.update({f"request-deadline-hours.{k}": (v, "default") for k, v in DEFAULT_DEADLINE_HOURS.items()})
+        defaults["volunteer-star-hours"] = (list(DEFAULT_STAR_HOURS), "default")
+        return defaults
+
+    def _check_setting_refs(self, key: str, value: Any) -> None:
+        registry = self.community.registry
+        if key == "scoring-scheme" and value not in registry.scoring_schemes:
+            raise InvalidValue(f"no scoring scheme {value!r} is registered; known: {', '.join(registry.scoring_schemes) or 'none'}")
+        if key == "required-meeting-types":
+            unknown = [v for v in value if v not in registry.meeting_types]
+            if unknown:
+                raise InvalidValue(f"unknown meeting types {unknown}; known: {', '.join(registry.meeting_types)}")
+        if key.startswith("meeting-cadence.") and key.split(".", 1)[1] not in registry.meeting_types:
+            raise InvalidValue(f"no meeting type {key.split('.', 1)[1]!r} is registered")
+
+    # Helpers -----------------------------------------------------------------------------------
+
+    def _fields(self, fields: dict[str, Any]) -> dict[str, Any]:
+        from ..domain.members import parse_date
+
+        unknown = sorted(set(fields) - set(_UNIT_FIELDS))
+        if unknown:
+            raise InvalidValue(f"unknown unit fields {unknown}; known: {', '.join(_UNIT_FIELDS)}")
+        values = {}
+        for key, value in fields.items():
+            if value is None or value == "":
+                values[key] = None
+            elif key in ("approved_on", "term_start", "term_end"):
+                values[key] = parse_date(value)
+            elif key == "covered_units":
+                values[key] = int(value)
+            else:
+                values[key] = str(value).strip()
+        if values.get("term_start") and values.get("term_end") and values["term_end"] <= values["term_start"]:
+            raise InvalidValue("term_end must be after term_start")
+        return values
+
+    def _check_placement(self, kind: str, parent: OrgUnit | None) -> None:
+        unit_kind = self.community.registry.unit_kind(kind)
+        if parent is None:
+            return
+        if parent.kind not in unit_kind.parents:
+            registry = self.community.registry
+            allowed = "、".join(registry.unit_kinds[p].label for p in unit_kind.parents if p in registry.unit_kinds)
+            parent_label = registry.unit_kinds[parent.kind].label if parent.kind in registry.unit_kinds else parent.kind
+            raise Conflict(
+                f"a {unit_kind.label} ({kind}) cannot sit under {parent.name}, a {parent_label} ({parent.kind}); "
+                + (f"it may sit under: {allowed}" if allowed else "it can only be a root")
+            )
+
+    @staticmethod
+    def _check_sibling_name(tree: Tree, parent_id: int | None, name: str) -> None:
+        for unit in tree.units.values():
+            if unit.parent_id == parent_id and unit.name == name:
+                where = tree.path(parent_id) if parent_id is not None else "the top level"
+                raise Conflict(f"{where} already has a unit named {name!r} (id {unit.id})")
+
+    def _subtree_ids(self, conn: Connection, ref: UnitRef) -> list[int]:
+        tree = Tree(conn)
+        return subtree(children_map(tree.parent_of), tree.resolve(ref).id)
+
+
+def _add_years(start: dt.date, years: int) -> dt.date:
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + years, day=28)
+
+
+def _delete_units(conn: Connection, ids: Iterable[int]) -> None:
+    """Delete units and everything that hangs off them, children first."""
+    ids = list(ids)
+    m = schema.members
+    member_ids = select(m.c.id).where(m.c.unit_id.in_(ids)).scalar_subquery()
+    for table, column in ((schema.transfers, schema.transfers.c.member_id),
+                          (schema.registrations, schema.registrations.c.member_id)):
+        conn.execute(delete(table).where(column.in_(member_ids)))
+    conn.execute(delete(schema.transfers).where(
+        schema.transfers.c.from_unit_id.in_(ids) | schema.transfers.c.to_unit_id.in_(ids)))
+    conn.execute(delete(schema.registrations).where(schema.registrations.c.community_unit_id.in_(ids)))
+    conn.execute(delete(m).where(m.c.unit_id.in_(ids)))
+    conn.execute(delete(schema.unit_settings).where(schema.unit_settings.c.unit_id.in_(ids)))
+    conn.execute(update(schema.compounds).where(schema.compounds.c.unit_id.in_(ids)).values(unit_id=None))
+    conn.execute(update(schema.partners).where(schema.partners.c.unit_id.in_(ids)).values(unit_id=None))
+    # Break parent links first so the self-referencing foreign key never blocks the delete.
+    conn.execute(update(schema.units).where(schema.units.c.id.in_(ids)).values(parent_id=None))
+    conn.execute(delete(schema.units).where(schema.units.c.id.in_(ids)))

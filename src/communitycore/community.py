@@ -1,0 +1,271 @@
+"""The facade: :func:`open` gives a :class:`Community`, whose sub-APIs are the SDK.
+
+Every call runs in one transaction: authorize, load, apply domain rules and hooks, save, write
+the audit entry, then (after commit) tell ``communitycore_on_event``. A host platform may pass its
+own ``Engine`` or ``Connection``; with a connection already in a transaction, calls run in a
+savepoint and events wait for the host's commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import os
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event, insert
+
+from .clock import Clock
+from .config import Config, database_url, load_config
+from .errors import CommunityCoreError
+from .packs import load_packs
+from .plugins import CommunityPluginManager, PluginLoadWarning, make_plugin_manager
+from .records import Event, Finding, Record
+from .registry import Registry
+from .serialize import unstructure
+from .store import schema
+from .store.engine import make_engine
+from .store.migrate import ensure_schema
+
+
+def default_actor() -> str:
+    """``COMMUNITYCORE_ACTOR``, else the operating-system user."""
+    actor = os.environ.get("COMMUNITYCORE_ACTOR")
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in some containers
+        return "unknown"
+
+
+class Tx:
+    """One unit of work: a connection in a transaction, the actor, and what to audit and announce."""
+
+    def __init__(self, community: Community, conn: Connection) -> None:
+        self.community = community
+        self.conn = conn
+        self.actor = community.actor
+        self.now = community.clock.now()
+        self.today = self.now.date()
+        self.events: list[Event] = []
+
+    def record(
+        self,
+        action: str,
+        entity: str,
+        entity_id: Any = None,
+        *,
+        before: Any = None,
+        after: Any = None,
+        note: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Write an audit entry in this transaction and queue the event for after commit."""
+        entity_key = None if entity_id is None else str(entity_id)
+        self.conn.execute(
+            insert(schema.audit).values(
+                at=self.now.astimezone(dt.timezone.utc), actor=self.actor, action=action, entity=entity, entity_id=entity_key,
+                before=_audit_payload(before), after=_audit_payload(after), note=note,
+            )
+        )
+        self.events.append(Event(action=action, entity=entity, entity_id=entity_key, actor=self.actor,
+                                 at=self.now, data=data or {}))
+
+
+_PERSONAL = ("id_number", "phone")
+
+
+def _audit_payload(value: Any) -> Any:
+    # The audit trail says what changed without becoming a second copy of personal data.
+    if value is None:
+        return None
+    data = unstructure(value)
+    if isinstance(data, dict):
+        from .domain.identity import mask_id_number, mask_phone
+
+        if data.get("id_number"):
+            data["id_number"] = mask_id_number(data["id_number"])
+        if data.get("phone"):
+            data["phone"] = mask_phone(data["phone"])
+    return data
+
+
+class Community:
+    """A community database with its plugins: the entry point of the SDK.
+
+    Sub-APIs: :attr:`org`, :attr:`members`, :attr:`residents`, :attr:`audit`. Build one with
+    :func:`communitycore.open`.
+    """
+
+    def __init__(
+        self,
+        bind: Engine | Connection,
+        *,
+        registry: Registry,
+        config: Config,
+        clock: Clock,
+        actor: str,
+        owns_engine: bool = False,
+    ) -> None:
+        from .api.audit import AuditAPI
+        from .api.members import MembersAPI
+        from .api.org import OrgAPI
+        from .api.residents import ResidentsAPI
+
+        self.bind = bind
+        self.registry = registry
+        self.pm: CommunityPluginManager = registry.pm
+        self.config = config
+        self.clock = clock
+        self.actor = actor
+        self._owns_engine = owns_engine
+        self.org = OrgAPI(self)
+        self.members = MembersAPI(self)
+        self.residents = ResidentsAPI(self)
+        self.audit = AuditAPI(self)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine behind this community."""
+        return self.bind if isinstance(self.bind, Engine) else self.bind.engine
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite``, ``postgresql`` or ``mysql``."""
+        return str(self.bind.dialect.name)
+
+    def as_actor(self, actor: str) -> Community:
+        """The same community, acting as someone else (for hosts serving many users)."""
+        return Community(self.bind, registry=self.registry, config=self.config, clock=self.clock, actor=actor)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """One transaction; rolls back whole on any error, announces events after commit."""
+        if isinstance(self.bind, Engine):
+            with self.bind.begin() as conn:
+                tx = Tx(self, conn)
+                yield tx
+            self._announce(tx.events)
+            return
+        conn = self.bind
+        if conn.in_transaction():
+            # Inside the host's transaction: a savepoint, and events wait for the host's commit.
+            with conn.begin_nested():
+                tx = Tx(self, conn)
+                yield tx
+            if tx.events:
+                pending = list(tx.events)
+                event.listen(conn, "commit", lambda _c: self._announce(pending), once=True)
+            return
+        with conn.begin():
+            tx = Tx(self, conn)
+            yield tx
+        self._announce(tx.events)
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for queries (in a transaction, so reads are consistent)."""
+        with self.transaction() as tx:
+            yield tx.conn
+
+    def _announce(self, events: Sequence[Event]) -> None:
+        hook = self.pm.hook.communitycore_on_event
+        impls = hook.get_hookimpls()
+        if not impls:
+            return
+        for ev in events:
+            for impl in impls:
+                try:
+                    impl.function(**{"event": ev} if impl.argnames else {})
+                except Exception as exc:  # the change has committed; a listener's failure must not undo it
+                    warnings.warn(
+                        f"communitycore plugin {impl.plugin_name!r} failed on event {ev.action}: {exc}",
+                        PluginLoadWarning,
+                        stacklevel=2,
+                    )
+
+    def check_units(self, unit: Any = None) -> list[Finding]:
+        """Structure findings for ``unit``'s subtree (or the whole tree); see ``org check``."""
+        return self.org.check(unit)
+
+    def close(self) -> None:
+        """Release the engine if this community created it."""
+        if self._owns_engine and isinstance(self.bind, Engine):
+            self.bind.dispose()
+
+    def __enter__(self) -> Community:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.open()
+    url_or_engine: str | os.PathLike[str] | Engine | Connection | None = None,
+    *,
+    config: Config | str | os.PathLike[str] | None = None,
+    actor: str | None = None,
+    plugins: Iterable[object] = (),
+    packs: Iterable[str | os.PathLike[str]] = (),
+    blocked: Iterable[str] = (),
+    autoload: bool | None = None,
+    builtins: bool = True,
+    strict: bool | None = None,
+    clock: Clock | None = None,
+    create: bool = True,
+    pm: CommunityPluginManager | None = None,
+) -> Community:
+    """Open a community database.
+
+    :param url_or_engine: a SQLAlchemy URL, a file path (SQLite), an ``Engine`` or a
+        ``Connection`` owned by the host; default: ``COMMUNITYCORE_DB``, the config file's ``db``,
+        then ``sqlite:///community.db``.
+    :param config: a :class:`~communitycore.config.Config` or the path of a ``community.toml``.
+    :param actor: who is acting, for the audit trail (default: ``COMMUNITYCORE_ACTOR`` or the OS user).
+    :param plugins: extra plugin objects to register (besides builtins and entry points).
+    :param packs: TOML packs to load, besides those the config lists.
+    :param blocked: plugin names to leave out, besides those the config disables.
+    :param autoload: load installed plugins (default from config and
+        ``COMMUNITYCORE_DISABLE_PLUGIN_AUTOLOAD``).
+    :param clock: a :class:`~communitycore.clock.Clock` (tests pass a fixed one).
+    :param create: create the schema in an empty database (an outdated one is always an error).
+    :param pm: a ready plugin manager (the testing kit passes one); the plugin switches are then ignored.
+    """
+    cfg = config if isinstance(config, Config) else load_config(config)
+    owns = False
+    if isinstance(url_or_engine, (Engine, Connection)):
+        bind: Engine | Connection = url_or_engine
+    else:
+        explicit = os.fspath(url_or_engine) if url_or_engine is not None else None
+        bind = make_engine(database_url(explicit, cfg))
+        owns = True
+    try:
+        if pm is None:
+            if autoload is None and not cfg.plugins.autoload:
+                autoload = False
+            pm = make_plugin_manager(
+                *plugins,
+                builtins=builtins,
+                autoload=autoload,
+                blocked=[*cfg.plugins.disable, *blocked],
+                strict=cfg.plugins.strict if strict is None else strict,
+            )
+        extra: list[tuple[str, Record]] = load_packs([*cfg.pack_paths(), *(Path(p) for p in packs)])
+        registry = Registry(pm, extra)
+        ensure_schema(bind, create=create)
+    except BaseException:
+        if owns and isinstance(bind, Engine):
+            bind.dispose()
+        raise
+    return Community(
+        bind, registry=registry, config=cfg, clock=clock or Clock(cfg.timezone),
+        actor=actor or default_actor(), owns_engine=owns,
+    )
+
+
+__all__ = ["Community", "CommunityCoreError", "Tx", "open"]

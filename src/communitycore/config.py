@@ -1,0 +1,78 @@
+"""Configuration: the ``community.toml`` file, environment variables and their precedence.
+
+Precedence for the database URL: an explicit argument (``--db``), then ``COMMUNITYCORE_DB``, then
+the config file's ``db``, then ``sqlite:///community.db`` in the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+import attrs
+
+from .errors import InvalidValue
+from .serialize import explain, structure
+
+DEFAULT_DB = "sqlite:///community.db"
+DEFAULT_CONFIG_FILE = "community.toml"
+
+
+@attrs.frozen(kw_only=True)
+class PluginConfig:
+    """The ``[plugins]`` table."""
+
+    disable: tuple[str, ...] = ()
+    """Plugin names to leave out (builtin or installed)."""
+    packs: tuple[str, ...] = ()
+    """TOML packs to load, relative to the config file."""
+    autoload: bool = True
+    """Load installed plugins through the ``communitycore`` entry points."""
+    strict: bool = False
+    """Re-raise a plugin's failure instead of reporting it and going on."""
+
+
+@attrs.frozen(kw_only=True)
+class Config:
+    """Everything a deployment configures; every field has a working default."""
+
+    db: str | None = None
+    timezone: str = "Asia/Shanghai"
+    lang: str = "zh"
+    plugins: PluginConfig = PluginConfig()
+    source: Path | None = attrs.field(default=None, metadata={"internal": True})
+
+    def pack_paths(self) -> list[Path]:
+        """Pack files, resolved against the config file's folder."""
+        base = self.source.parent if self.source else Path.cwd()
+        return [base / p for p in self.plugins.packs]
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read the config file: ``path``, else ``COMMUNITYCORE_CONFIG``, else ``./community.toml`` if present."""
+    explicit = path or os.environ.get("COMMUNITYCORE_CONFIG")
+    file = Path(explicit) if explicit else Path(DEFAULT_CONFIG_FILE)
+    if not file.exists():
+        if explicit:
+            raise InvalidValue(f"config file {file} does not exist")
+        return Config()
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidValue(f"{file}: not valid TOML: {exc}") from exc
+    data.pop("source", None)
+    try:
+        config = structure(data, Config)
+    except Exception as exc:
+        lines = "\n".join(f"  {file}: {line}" for line in explain(exc))
+        raise InvalidValue(f"bad config file {file}:\n{lines}") from exc
+    return attrs.evolve(config, source=file.resolve())
+
+
+def database_url(explicit: str | None, config: Config) -> str:
+    """The database URL by precedence; a bare file path means SQLite."""
+    url = explicit or os.environ.get("COMMUNITYCORE_DB") or config.db or DEFAULT_DB
+    if "://" not in url:
+        url = f"sqlite:///{url}"
+    return url

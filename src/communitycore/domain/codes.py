@@ -1,0 +1,61 @@
+"""Closed sets of codes with their Chinese and English labels (the glossary, in code).
+
+Each member's value is the English code used in JSON and the database; ``zh`` is what users
+see; :meth:`Coded.parse` accepts the code, either label or an alias, as people type them in
+spreadsheets.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, TypeVar
+
+from ..errors import InvalidValue
+
+C = TypeVar("C", bound="Coded")
+
+
+class Coded(str, enum.Enum):
+    """An enum whose members are ``(code, zh, en, *aliases)``."""
+
+    zh: str
+    en: str
+    aliases: tuple[str, ...]
+
+    def __new__(cls, code: str, zh: str, en: str, *aliases: str) -> Coded:
+        obj = str.__new__(cls, code)
+        obj._value_ = code
+        obj.zh = zh
+        obj.en = en
+        obj.aliases = aliases
+        return obj
+
+    def label(self, lang: str = "zh") -> str:
+        """The label in ``lang`` (``zh`` or ``en``)."""
+        return self.en if lang == "en" else self.zh
+
+    @classmethod
+    def lookup(cls: type[C]) -> dict[str, C]:
+        """Every accepted spelling, lower-cased, to its member (built once per class)."""
+        table: dict[str, C] | None = cls.__dict__.get("_lookup_cache")
+        if table is None:
+            table = {}
+            for m in cls:
+                for spelling in (m.value, m.zh, m.en, *m.aliases):
+                    table[spelling.lower()] = m
+            setattr(cls, "_lookup_cache", table)  # noqa: B010 - enum classes refuse plain assignment of new names at definition
+        return table
+
+    @classmethod
+    def parse(cls: type[C], value: Any) -> C:
+        """The member for a code, label or alias; a clear error listing the choices otherwise."""
+        if isinstance(value, cls):
+            return value
+        found = cls.lookup().get(str(value).strip().lower())
+        if found is None:
+            choices = ", ".join(f"{m.value} ({m.zh})" for m in cls)
+            raise InvalidValue(f"{value!r} is not one of: {choices}")
+        return found
+
+    def __str__(self) -> str:
+        return self.value

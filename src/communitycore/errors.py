@@ -1,0 +1,62 @@
+"""The error hierarchy: every error the library raises on purpose is a :class:`CommunityCoreError`.
+
+Messages are written for the person who has to act on them: they name the thing, what is wrong
+and, where it helps, what to do instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+
+class CommunityCoreError(Exception):
+    """Base class of all communitycore errors."""
+
+
+class InvalidValue(CommunityCoreError, ValueError):
+    """A single value is not acceptable (an ID number, a date, a code ...)."""
+
+
+class NotFound(CommunityCoreError, LookupError):
+    """A unit, member or record does not exist."""
+
+
+class Conflict(CommunityCoreError):
+    """The operation contradicts the current state (a cycle, a duplicate, a non-empty unit ...)."""
+
+
+class PluginError(CommunityCoreError):
+    """A plugin or pack could not be loaded, or contributed something invalid."""
+
+
+class SchemaOutdated(CommunityCoreError):
+    """The database schema is older than this version of the library."""
+
+
+@attrs.frozen
+class Problem:
+    """One bad field of one input row (``row`` is 1-based as a spreadsheet user counts, header = 1)."""
+
+    row: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}, " if self.row is not None else ""
+        return f"{where}{self.field}: {self.message}"
+
+
+class RejectedInput(CommunityCoreError):
+    """Input with one or more bad rows or fields; nothing of it was stored."""
+
+    def __init__(self, problems: Sequence[Problem], *, source: str = "input", limit: int = 50):
+        self.problems = list(problems)
+        self.source = source
+        shown = "\n".join(f"  {p}" for p in self.problems[:limit])
+        more = len(self.problems) - limit
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        super().__init__(
+            f"{source}: {len(self.problems)} problem(s), nothing was imported:\n{shown}{tail}"
+        )

@@ -1,0 +1,82 @@
+"""Packs: a locality's records as a TOML file, loaded through the same converter as everything.
+
+A pack has one array of tables per record family, named like the registry's accessors::
+
+    [pack]
+    name = "jingjiang"
+
+    [[service_programs]]
+    code = "red-ribbon"
+    label = "红飘带"
+    category = "care"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from os import PathLike
+from pathlib import Path
+
+import attrs
+
+from .errors import PluginError
+from .records import FAMILIES, Record
+from .serialize import explain, structure
+
+
+@attrs.frozen(kw_only=True)
+class PackInfo:
+    """The optional ``[pack]`` table."""
+
+    name: str | None = None
+    version: str | None = None
+    description: str = ""
+
+
+def load_pack(path: str | PathLike[str]) -> tuple[str, list[Record]]:
+    """Read one pack; returns its provider name (``pack:<name>``) and its records.
+
+    Every bad field is reported, one line each with the file and key path, in one
+    :class:`~communitycore.errors.PluginError`.
+    """
+    file = Path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PluginError(f"pack {file} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PluginError(f"{file}: not valid TOML: {exc}") from exc
+    problems: list[str] = []
+    info = PackInfo()
+    if "pack" in data:
+        try:
+            info = structure(data.pop("pack"), PackInfo)
+        except Exception as exc:
+            problems.extend(explain(exc, "$.pack"))
+    records: list[Record] = []
+    for key, value in data.items():
+        if key not in FAMILIES:
+            problems.append(f"$.{key}: unknown section; expected one of pack, {', '.join(FAMILIES)}")
+            continue
+        record_type = FAMILIES[key][1]
+        if not isinstance(value, list):
+            problems.append(f"$.{key}: must be an array of tables ([[{key}]])")
+            continue
+        for index, item in enumerate(value):
+            try:
+                records.append(structure(item, record_type))
+            except Exception as exc:
+                problems.extend(explain(exc, f"$.{key}[{index}]"))
+    if problems:
+        raise PluginError(f"bad pack {file}:\n" + "\n".join(f"  {file}: {p}" for p in problems))
+    return f"pack:{info.name or file.stem}", records
+
+
+def load_packs(paths: Iterable[str | PathLike[str]]) -> list[tuple[str, Record]]:
+    """Read several packs; records paired with their provider, ready for the registry."""
+    out: list[tuple[str, Record]] = []
+    for path in paths:
+        provider, records = load_pack(path)
+        out.extend((provider, record) for record in records)
+    return out

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy Core tables, engines, bulk paths and migrations."""

@@ -1,0 +1,47 @@
+"""Engines: the default SQLite set-up, and dialect differences the bulk paths need."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and ``synchronous=NORMAL``."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, **kwargs)
+        _tune_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+        return engine
+    if parsed.get_backend_name() == "mysql":
+        # utf8mb4 or Chinese names outside the BMP are lost; MariaDB's default may be latin1.
+        if "charset" not in parsed.query:
+            parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+
+
+def _tune_sqlite(engine: Engine, *, in_memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, manage BEGIN so the pragmas run outside a transaction.
+        cursor = dbapi_conn.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def placeholders(engine_or_dialect: Any, count: int) -> str:
+    """``?, ?, ...`` or ``%s, %s, ...``: the driver's own style, for executemany with tuples."""
+    dialect = getattr(engine_or_dialect, "dialect", engine_or_dialect)
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    return ", ".join([mark] * count)
+
+
+def is_sqlite(engine_or_conn: Any) -> bool:
+    """True for SQLite, whose driver wants dates as ISO strings on the raw path."""
+    return bool(engine_or_conn.dialect.name == "sqlite")

@@ -1,0 +1,98 @@
+"""Schema migrations through Alembic, driven from code (``community db upgrade|status``).
+
+The version table is ``cc_alembic_version`` so that a host's own Alembic history is untouched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+from sqlalchemy import Connection, Engine, inspect
+
+from ..errors import SchemaOutdated
+
+VERSION_TABLE = "cc_alembic_version"
+SCRIPT_LOCATION = "communitycore.store:migrations"
+
+
+def _alembic_config(conn: Connection | None = None) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", SCRIPT_LOCATION)
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest revision this library ships."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The revision the database is at, or ``None`` if it has none."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
+
+
+@attrs.frozen
+class SchemaStatus:
+    """Where a database stands against the library's migrations."""
+
+    current: str | None
+    head: str
+
+    @property
+    def up_to_date(self) -> bool:
+        """True when no migration is pending."""
+        return self.current == self.head
+
+
+def _run(bind: Engine | Connection, fn: Any) -> Any:
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            return fn(conn)
+    if bind.in_transaction():
+        return fn(bind)
+    with bind.begin():
+        return fn(bind)
+
+
+def status(bind: Engine | Connection) -> SchemaStatus:
+    """The current and head revisions."""
+    return SchemaStatus(_run(bind, current_revision), head_revision())
+
+
+def upgrade(bind: Engine | Connection, revision: str = "head") -> SchemaStatus:
+    """Apply every pending migration (each in the caller's transaction where the engine allows)."""
+    from alembic import command
+
+    def _do(conn: Connection) -> None:
+        command.upgrade(_alembic_config(conn), revision)
+
+    _run(bind, _do)
+    return status(bind)
+
+
+def ensure_schema(bind: Engine | Connection, *, create: bool = True) -> None:
+    """Create the schema in an empty database; refuse one that is behind (or ahead of) the library."""
+    state = status(bind)
+    if state.up_to_date:
+        return
+    if state.current is None:
+        existing = [t for t in _run(bind, lambda c: inspect(c).get_table_names()) if t.startswith("cc_")]
+        if create and not existing:
+            upgrade(bind)
+            return
+        if not existing:
+            raise SchemaOutdated("the database has no communitycore schema: run `community init`")
+    raise SchemaOutdated(
+        f"the database schema is at revision {state.current}, this version of communitycore needs "
+        f"{state.head}: run `community db upgrade` (back up first with `community db backup FILE`)"
+    )

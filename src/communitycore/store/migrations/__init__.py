@@ -1,0 +1,1 @@
+"""Alembic migrations of the communitycore schema (run through :mod:`communitycore.store.migrate`)."""
