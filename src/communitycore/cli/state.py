@@ -1,0 +1,113 @@
+"""What travels in ``ctx.obj``: the global options and the lazily opened community."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..errors import CommunityCoreError
+
+if TYPE_CHECKING:
+    from ..community import Community
+    from ..plugins import CommunityPluginManager
+
+
+class CommunityGroup(click.Group):
+    """Turns every :class:`CommunityCoreError` into a clean one-paragraph error and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CommunityCoreError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+class AppState:
+    """Global options and the community they open (created on first use, closed at exit)."""
+
+    def __init__(self, community: Community | None = None, *, pm: CommunityPluginManager | None = None) -> None:
+        self._community = community
+        self.pm = pm
+        self.db: str | None = None
+        self.config_path: str | None = None
+        self.as_json = False
+        self.lang = "zh"
+        self.no_plugins = False
+        self.disabled: tuple[str, ...] = ()
+        self.packs: tuple[str, ...] = ()
+        self.actor: str | None = None
+
+    @classmethod
+    def from_argv(cls, args: Sequence[str]) -> AppState:
+        """Read the plugin switches before click parses, since plugin commands must exist by then."""
+        state = cls()
+        state.no_plugins = "--no-plugins" in args
+        disabled = []
+        for i, arg in enumerate(args):
+            if arg == "--disable-plugin" and i + 1 < len(args):
+                disabled.append(args[i + 1])
+            elif arg.startswith("--disable-plugin="):
+                disabled.append(arg.split("=", 1)[1])
+        state.disabled = tuple(disabled)
+        return state
+
+    def configure(self, **options: Any) -> None:
+        """Take the parsed global options."""
+        for key, value in options.items():
+            if key == "lang":
+                value = value or os.environ.get("COMMUNITYCORE_LANG") or "zh"
+            setattr(self, key, value)
+
+    def plugin_manager(self) -> CommunityPluginManager:
+        """The plugin manager for this run (built once, honouring the switches and config)."""
+        if self.pm is None:
+            from ..config import load_config
+            from ..plugins import make_plugin_manager
+
+            config = load_config(self.config_path)
+            autoload = False if (self.no_plugins or not config.plugins.autoload) else None
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                self.pm = make_plugin_manager(autoload=autoload, blocked=[*config.plugins.disable, *self.disabled],
+                                              strict=config.plugins.strict or None)
+            for w in caught:
+                click.echo(f"warning: {w.message}", err=True)
+        return self.pm
+
+    def add_plugin_commands(self, cli: click.Group) -> None:
+        """Let every plugin add its commands; a failing plugin is reported and skipped."""
+        try:
+            pm = self.plugin_manager()
+        except CommunityCoreError as exc:
+            click.echo(f"error: {exc}", err=True)
+            return
+        from ..plugins import call_isolated
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call_isolated(pm, "communitycore_register_commands", cli=cli)
+        for w in caught:
+            click.echo(f"warning: {w.message}", err=True)
+
+    @property
+    def community(self) -> Community:
+        """The open community (opened on first use)."""
+        if self._community is None:
+            from ..community import open as open_community
+
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                self._community = open_community(
+                    self.db, config=self.config_path, actor=self.actor, pm=self.plugin_manager(),
+                    packs=self.packs,
+                )
+            for w in caught:
+                click.echo(f"warning: {w.message}", err=True)
+            ctx = click.get_current_context(silent=True)
+            if ctx is not None:
+                ctx.call_on_close(self._community.close)
+        return self._community
