@@ -69,7 +69,7 @@ class Tx:
         entity_key = None if entity_id is None else str(entity_id)
         self.conn.execute(
             insert(schema.audit).values(
-                at=self.now.astimezone(dt.timezone.utc), actor=self.actor, action=action, entity=entity, entity_id=entity_key,
+                at=self.now.astimezone(dt.UTC), actor=self.actor, action=action, entity=entity, entity_id=entity_key,
                 before=_audit_payload(before), after=_audit_payload(after), note=note,
             )
         )

@@ -142,7 +142,9 @@ class Registry:
         for code, c in list(self._by_family["meeting_types"].items()):
             unknown = [k for k in c.record.applies_to if k not in kinds]  # type: ignore[attr-defined]
             if unknown:
-                self._problem(c.provider, f"meeting type {code!r} from {c.provider} applies to unknown unit kinds {unknown}")
+                self._problem(
+                    c.provider, f"meeting type {code!r} from {c.provider} applies to unknown unit kinds {unknown}"
+                )
 
     # Typed accessors -------------------------------------------------------------------------
 

@@ -54,6 +54,6 @@ class AuditAPI(SubAPI):
                 data = dict(row)
                 at = data["at"]
                 # SQLite hands back naive timestamps; they were stored in UTC.
-                data["at"] = (at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)).astimezone(tz)
+                data["at"] = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(tz)
                 out.append(AuditEntry(**data))
             return out

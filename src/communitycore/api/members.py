@@ -24,10 +24,9 @@ from ..domain.members import (
     parse_member,
     probation_end,
 )
-from ..domain.org import children_map, subtree
 from ..errors import Conflict, InvalidValue, NotFound, RejectedInput
-from ..store import schema
-from .base import SubAPI, Tree, UnitRef
+from ..store import rollup, schema
+from .base import SubAPI, UnitRef, resolve, subtree_ids
 
 
 def member_from_row(row: Any) -> Member:
@@ -76,10 +75,11 @@ class MembersAPI(SubAPI):
         if problems:
             raise RejectedInput(problems, source="member")
         with self.community.transaction() as tx:
-            unit_id = Tree(tx.conn).resolve(values["unit"]).id
+            unit_id = resolve(tx.conn, values["unit"]).id
             row = member_row(values, unit_id)
             self._check_unique_id_number(tx.conn, row["id_number"])
             member_id = tx.conn.execute(insert(schema.members).values(**row)).inserted_primary_key[0]
+            rollup.refresh(tx.conn, [unit_id])
             member = Member(id=member_id, **{k: v for k, v in values.items() if k != "unit"}, unit_id=unit_id)
             tx.record("member.add", "member", member_id, after=member)
             return member
@@ -111,6 +111,7 @@ class MembersAPI(SubAPI):
             if row["id_number"] != before.id_number:
                 self._check_unique_id_number(tx.conn, row["id_number"])
             tx.conn.execute(update(schema.members).where(schema.members.c.id == member_id).values(**row))
+            rollup.refresh(tx.conn, [before.unit_id])
             after = self._get(tx.conn, member_id)
             tx.record("member.update", "member", member_id, before=before, after=after)
             return after
@@ -150,7 +151,7 @@ class MembersAPI(SubAPI):
         """Move a member's organizational relationship (组织关系转接); the history is kept."""
         with self.community.transaction() as tx:
             member = self._get(tx.conn, member_id)
-            target = Tree(tx.conn).resolve(to_unit)
+            target = resolve(tx.conn, to_unit)
             if target.id == member.unit_id:
                 raise Conflict(f"member {member_id} already belongs to unit {target.id}")
             when = tx.today if on is None else parse_date(on)
@@ -159,6 +160,7 @@ class MembersAPI(SubAPI):
                 member_id=member_id, from_unit_id=member.unit_id, to_unit_id=target.id,
                 transferred_on=when, reason=reason)).inserted_primary_key[0]
             tx.conn.execute(update(schema.members).where(schema.members.c.id == member_id).values(unit_id=target.id))
+            rollup.refresh(tx.conn, [member.unit_id, target.id])
             transfer = Transfer(id=tid, member_id=member_id, from_unit_id=member.unit_id, to_unit_id=target.id,
                                 transferred_on=when, reason=reason)
             tx.record("member.transfer", "member", member_id, before={"unit_id": member.unit_id},
@@ -182,7 +184,7 @@ class MembersAPI(SubAPI):
             if not member.in_service:
                 raise Conflict(f"member {member_id} is not an in-service member (在职党员); only they register "
                                "with their residential community")
-            unit = Tree(tx.conn).resolve(community)
+            unit = resolve(tx.conn, community)
             when = tx.today if on is None else parse_date(on)
             r = schema.registrations
             rid = tx.conn.execute(insert(r).values(member_id=member_id, community_unit_id=unit.id,
@@ -192,7 +194,9 @@ class MembersAPI(SubAPI):
             tx.record("member.register", "member", member_id, after=reg)
             return reg
 
-    def registrations(self, member_id: int | None = None, community: UnitRef | None = None) -> list[CommunityRegistration]:
+    def registrations(
+        self, member_id: int | None = None, community: UnitRef | None = None
+    ) -> list[CommunityRegistration]:
         """双报到 records, of one member or one community."""
         r = schema.registrations
         with self.community.reading() as conn:
@@ -200,7 +204,7 @@ class MembersAPI(SubAPI):
             if member_id is not None:
                 query = query.where(r.c.member_id == member_id)
             if community is not None:
-                query = query.where(r.c.community_unit_id == Tree(conn).resolve(community).id)
+                query = query.where(r.c.community_unit_id == resolve(conn, community).id)
             return [CommunityRegistration(**row) for row in conn.execute(query).mappings()]
 
     def due_confirmation(self, unit: UnitRef | None = None, *, on: dt.date | None = None) -> list[DueConfirmation]:
@@ -235,6 +239,7 @@ class MembersAPI(SubAPI):
                 raise RejectedInput(problems, source=f"member {member_id}")
             tx.conn.execute(update(schema.members).where(schema.members.c.id == member_id)
                             .values(category=Category.FULL.value, full_date=when))
+            rollup.refresh(tx.conn, [member.unit_id])
             after = attrs.evolve(member, category=Category.FULL, full_date=when)
             tx.record("member.confirm", "member", member_id, before=member, after=after)
             return after
@@ -265,6 +270,5 @@ class MembersAPI(SubAPI):
 
     @staticmethod
     def _unit_ids(conn: Connection, unit: UnitRef, recursive: bool) -> list[int]:
-        tree = Tree(conn)
-        root = tree.resolve(unit).id
-        return subtree(children_map(tree.parent_of), root) if recursive else [root]
+        root = resolve(conn, unit).id
+        return subtree_ids(conn, root) if recursive else [root]

@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from itertools import accumulate
 from typing import Any
 
 import attrs
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from ..domain.members import ASSOCIATE_OR_ABOVE, COMMITTEE_POSTS, Post
-from ..domain.org import Compound, OrgUnit, Partner, PartnerKind, PropertyTier, check_move, check_name, children_map, subtree
-from ..domain.settings import DEFAULT_DEADLINE_HOURS, DEFAULT_STAR_HOURS, Effective, parse_setting, resolve
-from ..domain.stats import EDUCATIONS, RollUp, roll_up
+from ..domain.org import Compound, OrgUnit, Partner, PartnerKind, PropertyTier, check_name, children_map, subtree
+from ..domain.settings import DEFAULT_DEADLINE_HOURS, DEFAULT_STAR_HOURS, Effective, parse_setting
+from ..domain.settings import resolve as resolve_settings
+from ..domain.stats import COUNTERS, RollUp, roll_up
 from ..errors import Conflict, InvalidValue
 from ..plugins import call_isolated
 from ..records import Finding, UnitSnapshot
-from ..store import schema
-from ..store.sql import count_if, day_number
-from .base import SubAPI, Tree, UnitRef
+from ..store import rollup, schema
+from .base import SubAPI, Tree, UnitRef, chain, get_unit, path_of, resolve, sibling_named, subtree_ids
 
 _UNIT_FIELDS = ("code", "approved_by", "approved_on", "term_start", "term_end", "covered_units")
 #: A committee is "on record" when at least this many members hold committee posts.
 COMMITTEE_MIN_POSTS = 3
+_MEMBERS, _FULL, _CADRES = (COUNTERS.index(name) for name in ("members", "full", "cadres"))
 
 
 @attrs.frozen
@@ -42,54 +43,49 @@ class OrgAPI(SubAPI):
     def get(self, ref: UnitRef) -> OrgUnit:
         """A unit by id or full path."""
         with self.community.reading() as conn:
-            return self._unit(conn, ref)
+            return resolve(conn, ref)
 
     def path(self, ref: UnitRef) -> list[OrgUnit]:
         """The units from the root down to ``ref``."""
-        from ..domain.org import ancestors
-
         with self.community.reading() as conn:
-            tree = Tree(conn)
-            unit = tree.resolve(ref)
-            return [tree.units[i] for i in ancestors(tree.parent_of, unit.id)]
+            return chain(conn, resolve(conn, ref))
 
     def path_of(self, ref: UnitRef) -> str:
         """The full path string of a unit (names joined with "/")."""
         with self.community.reading() as conn:
-            tree = Tree(conn)
-            return tree.path(tree.resolve(ref).id)
+            return path_of(conn, resolve(conn, ref))
 
     def children(self, ref: UnitRef | None = None) -> list[OrgUnit]:
         """Direct children of a unit (the roots for ``None``), by name."""
+        u = schema.units
         with self.community.reading() as conn:
-            tree = Tree(conn)
-            parent = None if ref is None else tree.resolve(ref).id
-            return sorted((u for u in tree.units.values() if u.parent_id == parent), key=lambda u: u.name)
+            where = u.c.parent_id.is_(None) if ref is None else u.c.parent_id == resolve(conn, ref).id
+            return [OrgUnit(**row._mapping) for row in conn.execute(select(u).where(where).order_by(u.c.name, u.c.id))]
 
     def subtree(self, ref: UnitRef) -> list[OrgUnit]:
         """A unit and all its descendants, parents first."""
         with self.community.reading() as conn:
             tree = Tree(conn)
             root = tree.resolve(ref)
-            return [tree.units[i] for i in subtree(children_map(tree.parent_of), root.id)]
+            return [tree.unit(i) for i in subtree(children_map(tree.parent_of), root.id)]
 
     def tree(self, ref: UnitRef | None = None, *, depth: int | None = None) -> list[TreeLine]:
         """The tree (or a subtree) in display order: parents first, siblings by name."""
         with self.community.reading() as conn:
             tree = Tree(conn)
-            kids: dict[int | None, list[OrgUnit]] = {}
-            for unit in tree.units.values():
-                kids.setdefault(unit.parent_id, []).append(unit)
+            kids: dict[int | None, list[int]] = {}
+            for unit_id, parent in tree.parent_of.items():
+                kids.setdefault(parent, []).append(unit_id)
             for siblings in kids.values():
-                siblings.sort(key=lambda u: (u.name, u.id))
-            roots = kids.get(None, []) if ref is None else [tree.resolve(ref)]
+                siblings.sort(key=lambda i: (tree.name(i), i))
+            roots = kids.get(None, []) if ref is None else [tree.resolve(ref).id]
             lines: list[TreeLine] = []
             stack = [(0, u) for u in reversed(roots)]
             while stack:
-                level, unit = stack.pop()
-                lines.append(TreeLine(level, unit, tree.path(unit.id)))
+                level, unit_id = stack.pop()
+                lines.append(TreeLine(level, tree.unit(unit_id), tree.path(unit_id)))
                 if depth is None or level < depth:
-                    stack.extend((level + 1, c) for c in reversed(kids.get(unit.id, [])))
+                    stack.extend((level + 1, c) for c in reversed(kids.get(unit_id, [])))
             return lines
 
     def count(self) -> int:
@@ -110,17 +106,16 @@ class OrgAPI(SubAPI):
         unit_kind = self.community.registry.unit_kind(kind)
         values = self._fields(fields)
         if unit_kind.term_years and values.get("term_start") and not values.get("term_end"):
-            start = values["term_start"]
-            values["term_end"] = _add_years(start, unit_kind.term_years)
+            values["term_end"] = _add_years(values["term_start"], unit_kind.term_years)
         with self.community.transaction() as tx:
-            tree = Tree(tx.conn)
-            parent_unit = None if parent is None else tree.resolve(parent)
+            parent_unit = None if parent is None else resolve(tx.conn, parent)
+            parent_id = parent_unit.id if parent_unit else None
             self._check_placement(kind, parent_unit)
-            self._check_sibling_name(tree, parent_unit.id if parent_unit else None, name)
+            self._check_sibling_name(tx.conn, parent_unit, name)
             unit_id = tx.conn.execute(
-                insert(schema.units).values(kind=kind, name=name, parent_id=parent_unit.id if parent_unit else None, **values)
+                insert(schema.units).values(kind=kind, name=name, parent_id=parent_id, **values)
             ).inserted_primary_key[0]
-            unit = OrgUnit(id=unit_id, kind=kind, name=name, parent_id=parent_unit.id if parent_unit else None, **values)
+            unit = OrgUnit(id=unit_id, kind=kind, name=name, parent_id=parent_id, **values)
             tx.record("unit.add", "unit", unit_id, after=unit)
             return unit
 
@@ -128,11 +123,11 @@ class OrgAPI(SubAPI):
         """Give a unit a new name (unique among its siblings)."""
         new_name = check_name(new_name)
         with self.community.transaction() as tx:
-            tree = Tree(tx.conn)
-            unit = tree.resolve(ref)
+            unit = resolve(tx.conn, ref)
             if new_name == unit.name:
                 return unit
-            self._check_sibling_name(tree, unit.parent_id, new_name)
+            parent = None if unit.parent_id is None else get_unit(tx.conn, unit.parent_id)
+            self._check_sibling_name(tx.conn, parent, new_name)
             tx.conn.execute(update(schema.units).where(schema.units.c.id == unit.id).values(name=new_name))
             renamed = attrs.evolve(unit, name=new_name)
             tx.record("unit.rename", "unit", unit.id, before=unit, after=renamed)
@@ -142,7 +137,7 @@ class OrgAPI(SubAPI):
         """Change a unit's optional fields (approval, term, code, covered units)."""
         values = self._fields(fields)
         with self.community.transaction() as tx:
-            unit = Tree(tx.conn).resolve(ref)
+            unit = resolve(tx.conn, ref)
             tx.conn.execute(update(schema.units).where(schema.units.c.id == unit.id).values(**values))
             changed = attrs.evolve(unit, **values)
             tx.record("unit.update", "unit", unit.id, before=unit, after=changed)
@@ -151,21 +146,18 @@ class OrgAPI(SubAPI):
     def move(self, ref: UnitRef, new_parent: UnitRef | None) -> OrgUnit:
         """Move a unit (with its subtree) under another unit; a cycle is refused and nothing changes."""
         with self.community.transaction() as tx:
-            tree = Tree(tx.conn)
-            unit = tree.resolve(ref)
-            target = None if new_parent is None else tree.resolve(new_parent)
-            target_id = target.id if target else None
-            if target_id is not None and target_id == unit.id:
-                raise Conflict(f"cannot move {tree.path(unit.id)} under itself")
-            try:
-                check_move(tree.parent_of, unit.id, target_id)
-            except Conflict:
-                raise Conflict(
-                    f"cannot move {tree.path(unit.id)} under {tree.path(target_id)}: that unit is one of its "  # type: ignore[arg-type]
-                    "own descendants, and the tree would have a cycle. Nothing was changed."
-                ) from None
+            unit = resolve(tx.conn, ref)
+            target = None if new_parent is None else resolve(tx.conn, new_parent)
+            if target is not None:
+                target_chain = chain(tx.conn, target)
+                if any(u.id == unit.id for u in target_chain):
+                    where = "itself" if target.id == unit.id else (
+                        f"{'/'.join(u.name for u in target_chain)}: that unit is one of its own descendants, "
+                        "and the tree would have a cycle")
+                    raise Conflict(f"cannot move {path_of(tx.conn, unit)} under {where}. Nothing was changed.")
             self._check_placement(unit.kind, target)
-            self._check_sibling_name(tree, target_id, unit.name)
+            self._check_sibling_name(tx.conn, target, unit.name)
+            target_id = target.id if target else None
             tx.conn.execute(update(schema.units).where(schema.units.c.id == unit.id).values(parent_id=target_id))
             moved = attrs.evolve(unit, parent_id=target_id)
             tx.record("unit.move", "unit", unit.id, before=unit, after=moved)
@@ -174,18 +166,17 @@ class OrgAPI(SubAPI):
     def remove(self, ref: UnitRef, *, cascade: bool = False) -> list[int]:
         """Remove a unit. Refused while it has members or children, unless ``cascade``.
 
-        With ``cascade``, the whole subtree goes, with its members, compounds and partners.
-        Returns the removed unit ids.
+        With ``cascade``, the whole subtree goes with its members (and their transfer and 双报到
+        records); compounds and partners linked to it are kept, unlinked. Returns the removed ids.
         """
         with self.community.transaction() as tx:
-            tree = Tree(tx.conn)
-            unit = tree.resolve(ref)
-            ids = subtree(children_map(tree.parent_of), unit.id)
+            unit = resolve(tx.conn, ref)
+            ids = subtree_ids(tx.conn, unit.id)
             m = schema.members
             member_count = tx.conn.scalar(select(func.count()).select_from(m).where(m.c.unit_id.in_(ids))) or 0
             if not cascade and (len(ids) > 1 or member_count):
                 raise Conflict(
-                    f"{tree.path(unit.id)} still has {len(ids) - 1} sub-unit(s) and {member_count} member(s): "
+                    f"{path_of(tx.conn, unit)} still has {len(ids) - 1} sub-unit(s) and {member_count} member(s): "
                     "move or remove them first, or remove with cascade to delete them all"
                 )
             _delete_units(tx.conn, ids)
@@ -201,7 +192,7 @@ class OrgAPI(SubAPI):
         parsed = PropertyTier.parse(tier)
         name = check_name(name)
         with self.community.transaction() as tx:
-            unit_id = None if unit is None else Tree(tx.conn).resolve(unit).id
+            unit_id = None if unit is None else resolve(tx.conn, unit).id
             cid = tx.conn.execute(insert(schema.compounds).values(
                 name=name, tier=parsed.value, unit_id=unit_id, address=address)).inserted_primary_key[0]
             compound = Compound(id=cid, name=name, tier=parsed, unit_id=unit_id, address=address)
@@ -213,7 +204,7 @@ class OrgAPI(SubAPI):
         with self.community.reading() as conn:
             query = select(schema.compounds).order_by(schema.compounds.c.id)
             if unit is not None:
-                query = query.where(schema.compounds.c.unit_id.in_(self._subtree_ids(conn, unit)))
+                query = query.where(schema.compounds.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
             return [Compound(**row) for row in conn.execute(query).mappings()]
 
     def add_partner(self, kind: str | PartnerKind, name: str, unit: UnitRef | None = None,
@@ -221,7 +212,7 @@ class OrgAPI(SubAPI):
         """Link a partner body (物业服务企业, 业委会, 共建单位, 驻区单位) to a unit."""
         parsed = PartnerKind.parse(kind)
         with self.community.transaction() as tx:
-            unit_id = None if unit is None else Tree(tx.conn).resolve(unit).id
+            unit_id = None if unit is None else resolve(tx.conn, unit).id
             pid = tx.conn.execute(insert(schema.partners).values(
                 kind=parsed.value, name=name.strip(), unit_id=unit_id, contact=contact)).inserted_primary_key[0]
             partner = Partner(id=pid, kind=parsed, name=name.strip(), unit_id=unit_id, contact=contact)
@@ -233,7 +224,7 @@ class OrgAPI(SubAPI):
         with self.community.reading() as conn:
             query = select(schema.partners).order_by(schema.partners.c.id)
             if unit is not None:
-                query = query.where(schema.partners.c.unit_id.in_(self._subtree_ids(conn, unit)))
+                query = query.where(schema.partners.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
             return [Partner(**row) for row in conn.execute(query).mappings()]
 
     # Statistics and checks ---------------------------------------------------------------------
@@ -243,7 +234,7 @@ class OrgAPI(SubAPI):
         with self.community.reading() as conn:
             tree = Tree(conn)
             wanted = [tree.resolve(ref).id] if ref is not None else [u for u, p in tree.parent_of.items() if p is None]
-            per_unit = self._counters(conn)
+            per_unit = rollup.counters(conn)
             result = roll_up(per_unit, tree.parent_of, self.community.clock.today(), wanted)
             return [result[u] for u in wanted]
 
@@ -251,32 +242,17 @@ class OrgAPI(SubAPI):
         """Roll-up statistics of every unit's subtree, in one query and one pass."""
         with self.community.reading() as conn:
             tree = Tree(conn)
-            return roll_up(self._counters(conn), tree.parent_of, self.community.clock.today())
+            return roll_up(rollup.counters(conn), tree.parent_of, self.community.clock.today())
 
-    def _counters(self, conn: Connection) -> dict[int, list[float]]:
-        m = schema.members
-        cadre = m.c.post.in_(sorted(COMMITTEE_POSTS))
-        educated = m.c.education.in_(sorted(ASSOCIATE_OR_ABOVE))
-        secretary = m.c.post == Post.SECRETARY.value
-        from sqlalchemy import case
+    def refresh_stats(self) -> None:
+        """Recompute every unit's member counters from the members table.
 
-        query = select(
-            m.c.unit_id,
-            func.count(),
-            count_if(m.c.category == "full"),
-            count_if(m.c.gender == "male"),
-            count_if(m.c.gender == "female"),
-            *(count_if(m.c.education == e) for e in EDUCATIONS),
-            func.coalesce(func.sum(day_number(m.c.birth_date)), 0),
-            func.count(m.c.birth_date),
-            count_if(cadre),
-            count_if(cadre & educated),
-            func.coalesce(func.sum(case((cadre, day_number(m.c.birth_date)))), 0),
-            func.count(case((cadre, m.c.birth_date))),
-            count_if(secretary),
-            count_if(secretary & educated),
-        ).group_by(m.c.unit_id)
-        return {row[0]: [float(v) for v in row[1:]] for row in conn.execute(query)}
+        Every change through the SDK keeps them current already; this is for data written
+        behind the library's back (a host's own SQL, a restored backup).
+        """
+        with self.community.transaction() as tx:
+            rollup.refresh(tx.conn)
+            tx.record("unit.refresh-stats", "unit")
 
     def snapshots(self, ref: UnitRef | None = None) -> list[UnitSnapshot]:
         """What the structure rules see of each unit in ``ref``'s subtree (or the whole tree)."""
@@ -285,20 +261,15 @@ class OrgAPI(SubAPI):
 
     def _snapshots(self, conn: Connection, ref: UnitRef | None) -> list[UnitSnapshot]:
         tree = Tree(conn)
-        ids = list(tree.units) if ref is None else subtree(children_map(tree.parent_of), tree.resolve(ref).id)
-        m = schema.members
-        counts = {
-            row[0]: row[1:]
-            for row in conn.execute(
-                select(m.c.unit_id, func.count(), count_if(m.c.category == "full"),
-                       count_if(m.c.post.in_(sorted(COMMITTEE_POSTS)))).group_by(m.c.unit_id)
-            )
-        }
+        ids = list(tree.ids()) if ref is None else subtree(children_map(tree.parent_of), tree.resolve(ref).id)
+        per_unit = rollup.counters(conn)
+        zero = [0.0] * len(COUNTERS)
         kids = children_map(tree.parent_of)
         out = []
         for unit_id in ids:
-            unit = tree.units[unit_id]
-            members, full, posts = counts.get(unit_id, (0, 0, 0))
+            unit = tree.unit(unit_id)
+            c = per_unit.get(unit_id, zero)
+            members, full, posts = c[_MEMBERS], c[_FULL], c[_CADRES]
             out.append(UnitSnapshot(
                 id=unit_id, name=unit.name, kind=unit.kind, parent_id=unit.parent_id, path=tree.path(unit_id),
                 members=int(members), full_members=int(full), probationary_members=int(members) - int(full),
@@ -325,8 +296,7 @@ class OrgAPI(SubAPI):
         key, parsed = parse_setting(key, value)
         self._check_setting_refs(key, parsed)
         with self.community.transaction() as tx:
-            tree = Tree(tx.conn)
-            unit = tree.resolve(ref)
+            unit = resolve(tx.conn, ref)
             s = schema.unit_settings
             where = (s.c.unit_id == unit.id) & (s.c.key == key)
             before = tx.conn.scalar(select(s.c.value).where(where))
@@ -336,12 +306,12 @@ class OrgAPI(SubAPI):
                 tx.conn.execute(update(s).where(where).values(value=parsed))
             tx.record("setting.set", "unit", unit.id, before={key: before} if before is not None else None,
                       after={key: parsed})
-            return Effective(key, parsed, tree.path(unit.id), unit.id)
+            return Effective(key, parsed, path_of(tx.conn, unit), unit.id)
 
     def unset_setting(self, ref: UnitRef, key: str) -> bool:
         """Remove a unit's own value for ``key`` (it inherits again); False if it had none."""
         with self.community.transaction() as tx:
-            unit = Tree(tx.conn).resolve(ref)
+            unit = resolve(tx.conn, ref)
             s = schema.unit_settings
             where = (s.c.unit_id == unit.id) & (s.c.key == key.strip())
             before = tx.conn.scalar(select(s.c.value).where(where))
@@ -353,18 +323,15 @@ class OrgAPI(SubAPI):
 
     def settings(self, ref: UnitRef) -> dict[str, Effective]:
         """Every effective setting at a unit, each with the unit (or default) it came from."""
-        from ..domain.org import ancestors
-
         with self.community.reading() as conn:
-            tree = Tree(conn)
-            unit = tree.resolve(ref)
-            chain_ids = ancestors(tree.parent_of, unit.id)
+            units = chain(conn, resolve(conn, ref))
             s = schema.unit_settings
             own: dict[int, dict[str, Any]] = {}
-            for row in conn.execute(select(s).where(s.c.unit_id.in_(chain_ids))):
+            for row in conn.execute(select(s).where(s.c.unit_id.in_([u.id for u in units]))):
                 own.setdefault(row.unit_id, {})[row.key] = row.value
-            chain = [(i, tree.path(i), own.get(i, {})) for i in chain_ids]
-            return resolve(chain, self._setting_defaults())
+            paths = list(accumulate((u.name for u in units), lambda a, b: f"{a}/{b}"))
+            return resolve_settings([(u.id, p, own.get(u.id, {})) for u, p in zip(units, paths, strict=True)],
+                                    self._setting_defaults())
 
     def setting(self, ref: UnitRef, key: str, default: Any = None) -> Any:
         """The effective value of one setting at a unit."""
@@ -384,7 +351,8 @@ class OrgAPI(SubAPI):
     def _check_setting_refs(self, key: str, value: Any) -> None:
         registry = self.community.registry
         if key == "scoring-scheme" and value not in registry.scoring_schemes:
-            raise InvalidValue(f"no scoring scheme {value!r} is registered; known: {', '.join(registry.scoring_schemes) or 'none'}")
+            known = ", ".join(registry.scoring_schemes) or "none"
+            raise InvalidValue(f"no scoring scheme {value!r} is registered; known: {known}")
         if key == "required-meeting-types":
             unknown = [v for v in value if v not in registry.meeting_types]
             if unknown:
@@ -428,15 +396,11 @@ class OrgAPI(SubAPI):
             )
 
     @staticmethod
-    def _check_sibling_name(tree: Tree, parent_id: int | None, name: str) -> None:
-        for unit in tree.units.values():
-            if unit.parent_id == parent_id and unit.name == name:
-                where = tree.path(parent_id) if parent_id is not None else "the top level"
-                raise Conflict(f"{where} already has a unit named {name!r} (id {unit.id})")
-
-    def _subtree_ids(self, conn: Connection, ref: UnitRef) -> list[int]:
-        tree = Tree(conn)
-        return subtree(children_map(tree.parent_of), tree.resolve(ref).id)
+    def _check_sibling_name(conn: Connection, parent: OrgUnit | None, name: str) -> None:
+        other = sibling_named(conn, parent.id if parent else None, name)
+        if other is not None:
+            where = path_of(conn, parent) if parent is not None else "the top level"
+            raise Conflict(f"{where} already has a unit named {name!r} (id {other.id})")
 
 
 def _add_years(start: dt.date, years: int) -> dt.date:
@@ -459,6 +423,7 @@ def _delete_units(conn: Connection, ids: Iterable[int]) -> None:
     conn.execute(delete(schema.registrations).where(schema.registrations.c.community_unit_id.in_(ids)))
     conn.execute(delete(m).where(m.c.unit_id.in_(ids)))
     conn.execute(delete(schema.unit_settings).where(schema.unit_settings.c.unit_id.in_(ids)))
+    conn.execute(delete(schema.unit_stats).where(schema.unit_stats.c.unit_id.in_(ids)))
     conn.execute(update(schema.compounds).where(schema.compounds.c.unit_id.in_(ids)).values(unit_id=None))
     conn.execute(update(schema.partners).where(schema.partners.c.unit_id.in_(ids)).values(unit_id=None))
     # Break parent links first so the self-referencing foreign key never blocks the delete.

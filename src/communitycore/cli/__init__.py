@@ -33,12 +33,15 @@ def make_cli(state: AppState | None = None) -> click.Group:
     import importlib
 
     @click.group(cls=CommunityGroup, context_settings={"help_option_names": ["-h", "--help"]})
-    @click.option("--db", metavar="URL", help="Database URL or SQLite file (default: COMMUNITYCORE_DB, the config's db, ./community.db).")
-    @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: ./community.toml).")
+    @click.option("--db", metavar="URL",
+                  help="Database URL or SQLite file (default: COMMUNITYCORE_DB, the config's db, ./community.db).")
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                  help="Config file (default: ./community.toml).")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON (the stable scripting interface).")
     @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Label language (default zh).")
     @click.option("--no-plugins", is_flag=True, help="Do not load installed plugins (builtins still load).")
-    @click.option("--disable-plugin", "disabled", multiple=True, metavar="NAME", help="Leave out a plugin by name (repeatable).")
+    @click.option("--disable-plugin", "disabled", multiple=True, metavar="NAME",
+                  help="Leave out a plugin by name (repeatable).")
     @click.option("--pack", "packs", multiple=True, type=click.Path(dir_okay=False), help="Load a TOML pack (repeatable).")
     @click.option("--actor", help="Who is acting, for the audit trail (default: COMMUNITYCORE_ACTOR or the OS user).")
     @click.version_option(package_name="communitycore", prog_name="community")

@@ -81,7 +81,7 @@ def check_character(first17: str) -> str:
     """Return the ISO 7064 MOD 11-2 check character (``"0"``-``"9"`` or ``"X"``) of 17 digits."""
     if len(first17) != _LENGTH - 1 or not _DIGITS.issuperset(first17):
         raise InvalidValue(f"need exactly 17 digits to compute a check character, got {first17!r}")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
     return _CHECK_CHARACTERS[total % 11]
 
 
@@ -186,8 +186,10 @@ def mask_id_number(value: str | None) -> str | None:
     """
     if value is None:
         return None
-    text = value.strip().upper()
+    text = value.strip()
     if len(text) == _LENGTH:
+        if text.endswith("x"):  # as parse_id_number does; str.upper() could change the length
+            text = text[:-1] + "X"
         return text[:4] + "*" * (_LENGTH - 8) + text[-4:]
     return _mask_all_but_last(text, 2)
 
@@ -224,8 +226,7 @@ def normalize_phone(value: str) -> str:
     if landline:
         return "-".join(landline.groups())
     raise InvalidValue(
-        "is not a mobile number (11 digits starting 13-19) "
-        "or a landline (area code, then 7 or 8 digits)"
+        "is not a mobile number (11 digits starting 13-19) or a landline (area code, then 7 or 8 digits)"
     )
 
 

@@ -268,7 +268,9 @@ def check_member(values: Mapping[str, Any], row: int | None = None) -> list[Prob
         gender = values.get("gender")
         encoded = id_gender(id_number)
         if gender is not None and gender != encoded:
-            problems.append(Problem(row, "gender", f"{gender.zh} disagrees with the 公民身份号码, which says {encoded.zh}"))
+            problems.append(
+                Problem(row, "gender", f"{gender.zh} disagrees with the 公民身份号码, which says {encoded.zh}")
+            )
     join, full = values.get("join_date"), values.get("full_date")
     category = values.get("category")
     if join and full and full < join:

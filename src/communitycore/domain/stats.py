@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from operator import add
 
 import attrs
 
@@ -58,11 +59,10 @@ class RollUp:
         return self.cadres_associate_or_above / self.cadres if self.cadres else None
 
 
-def _age(birth_days: float, count: int, today: dt.date) -> float | None:
+def _age(birth_days: float, count: float, today_days: int) -> float | None:
     if not count:
         return None
-    mean_birth = birth_days / count
-    return round(((today - _EPOCH).days - mean_birth) / _DAYS_PER_YEAR, 1)
+    return round((today_days - birth_days / count) / _DAYS_PER_YEAR, 1)
 
 
 def roll_up(
@@ -72,11 +72,11 @@ def roll_up(
     wanted: Iterable[int] | None = None,
 ) -> dict[int, RollUp]:
     """Subtree totals for every unit (or the ``wanted`` ones) from per-unit counters."""
-    width = len(COUNTERS)
-    totals: dict[int, list[float]] = {u: list(per_unit.get(u, [0] * width)) for u in parent_of}
+    zero = [0] * len(COUNTERS)
+    totals: dict[int, list[float]] = {u: list(per_unit.get(u, zero)) for u in parent_of}
     unit_counts = dict.fromkeys(parent_of, 1)
+    # Children before parents: the reverse of a parents-first walk from the roots.
     children = children_map(parent_of)
-    # Children before parents: reverse of a parents-first walk from the roots.
     order: list[int] = []
     stack = list(children.get(None, []))
     while stack:
@@ -86,28 +86,32 @@ def roll_up(
     for node in reversed(order):
         parent = parent_of[node]
         if parent is not None:
-            acc = totals[parent]
-            for i, value in enumerate(totals[node]):
-                acc[i] += value
+            totals[parent] = list(map(add, totals[parent], totals[node]))
             unit_counts[parent] += unit_counts[node]
-    index = {name: i for i, name in enumerate(COUNTERS)}
-    out: dict[int, RollUp] = {}
-    for unit_id in parent_of if wanted is None else wanted:
-        t = totals[unit_id]
-        members, full = int(t[index["members"]]), int(t[index["full"]])
-        out[unit_id] = RollUp(
-            unit_id=unit_id,
-            units=unit_counts[unit_id],
-            members=members,
-            full=full,
-            probationary=members - full,
-            by_gender={"male": int(t[index["male"]]), "female": int(t[index["female"]])},
-            by_education={e: int(t[index[f"edu:{e}"]]) for e in EDUCATIONS},
-            average_age=_age(t[index["birth_days"]], int(t[index["with_birth"]]), today),
-            cadres=int(t[index["cadres"]]),
-            cadres_associate_or_above=int(t[index["cadres_associate_plus"]]),
-            cadre_average_age=_age(t[index["cadre_birth_days"]], int(t[index["cadres_with_birth"]]), today),
-            secretaries=int(t[index["secretaries"]]),
-            secretaries_associate_or_above=int(t[index["secretaries_associate_plus"]]),
-        )
-    return out
+    today_days = (today - _EPOCH).days
+    return {
+        unit_id: _make(unit_id, unit_counts[unit_id], totals[unit_id], today_days)
+        for unit_id in (parent_of if wanted is None else wanted)
+    }
+
+
+def _make(unit_id: int, units: int, t: Sequence[float], today_days: int) -> RollUp:
+    (members, full, male, female, *rest) = t
+    education = rest[: len(EDUCATIONS)]
+    (birth_days, with_birth, cadres, cadres_plus, cadre_birth_days, cadres_with_birth, secretaries,
+     secretaries_plus) = rest[len(EDUCATIONS):]
+    return RollUp(
+        unit_id=unit_id,
+        units=units,
+        members=int(members),
+        full=int(full),
+        probationary=int(members - full),
+        by_gender={"male": int(male), "female": int(female)},
+        by_education=dict(zip(EDUCATIONS, map(int, education), strict=True)),
+        average_age=_age(birth_days, with_birth, today_days),
+        cadres=int(cadres),
+        cadres_associate_or_above=int(cadres_plus),
+        cadre_average_age=_age(cadre_birth_days, cadres_with_birth, today_days),
+        secretaries=int(secretaries),
+        secretaries_associate_or_above=int(secretaries_plus),
+    )

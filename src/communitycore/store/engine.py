@@ -15,10 +15,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         _tune_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
         return engine
-    if parsed.get_backend_name() == "mysql":
-        # utf8mb4 or Chinese names outside the BMP are lost; MariaDB's default may be latin1.
-        if "charset" not in parsed.query:
-            parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    # utf8mb4, or Chinese names outside the BMP are lost; MariaDB's default may be latin1.
+    if parsed.get_backend_name() == "mysql" and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
     return create_engine(parsed, pool_pre_ping=True, **kwargs)
 
 

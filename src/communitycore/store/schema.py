@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -133,6 +134,32 @@ residents = Table(
     Column("household_id", Integer, ForeignKey(f"{PREFIX}households.id"), index=True),
     Column("phone", String(20)),
     Column("flags", JSON, nullable=False),
+)
+
+#: Per-unit member counters, kept up to date in the same transaction as every member change, so
+#: that roll-ups over a city read 20,000 rows instead of scanning 1,000,000 (see store/rollup.py).
+unit_stats = Table(
+    f"{PREFIX}unit_stats",
+    metadata,
+    Column("unit_id", Integer, ForeignKey(f"{PREFIX}units.id"), primary_key=True),
+    Column("members", Integer, nullable=False),
+    Column("full_members", Integer, nullable=False),
+    Column("male", Integer, nullable=False),
+    Column("female", Integer, nullable=False),
+    Column("edu_primary", Integer, nullable=False),
+    Column("edu_junior_high", Integer, nullable=False),
+    Column("edu_high_school", Integer, nullable=False),
+    Column("edu_associate", Integer, nullable=False),
+    Column("edu_bachelor", Integer, nullable=False),
+    Column("edu_postgraduate", Integer, nullable=False),
+    Column("birth_days", BigInteger, nullable=False),
+    Column("with_birth", Integer, nullable=False),
+    Column("cadres", Integer, nullable=False),
+    Column("cadres_associate_plus", Integer, nullable=False),
+    Column("cadre_birth_days", BigInteger, nullable=False),
+    Column("cadres_with_birth", Integer, nullable=False),
+    Column("secretaries", Integer, nullable=False),
+    Column("secretaries_associate_plus", Integer, nullable=False),
 )
 
 unit_settings = Table(
