@@ -13,6 +13,7 @@ import datetime as dt
 import getpass
 import os
 import warnings
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,25 @@ def default_actor() -> str:
         return getpass.getuser()
     except Exception:  # no user name in some containers
         return "unknown"
+
+
+#: Events held per host connection until its transaction commits (``Connection.info`` would outlive
+#: the connection object: it belongs to the pooled DBAPI connection).
+_PENDING: weakref.WeakKeyDictionary[Connection, list[tuple[Community, Event]]] = weakref.WeakKeyDictionary()
+
+
+def _begin_for_real(conn: Connection) -> None:
+    """Make sure the database itself is in the host's transaction before a savepoint is taken.
+
+    The sqlite3 driver (in its default, legacy transaction mode) only sends BEGIN before DML, so a
+    SAVEPOINT issued first would open the outermost transaction and its RELEASE would commit,
+    out of the host's hands.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is not None and not getattr(dbapi, "in_transaction", True):
+        conn.exec_driver_sql("BEGIN")
 
 
 class Tx:
@@ -155,12 +175,12 @@ class Community:
         conn = self.bind
         if conn.in_transaction():
             # Inside the host's transaction: a savepoint, and events wait for the host's commit.
+            _begin_for_real(conn)
             with conn.begin_nested():
                 tx = Tx(self, conn)
                 yield tx
             if tx.events:
-                pending = list(tx.events)
-                event.listen(conn, "commit", lambda _c: self._announce(pending), once=True)
+                self._defer(conn, tx.events)
             return
         with conn.begin():
             tx = Tx(self, conn)
@@ -172,6 +192,32 @@ class Community:
         """A connection for queries (in a transaction, so reads are consistent)."""
         with self.transaction() as tx:
             yield tx.conn
+
+    def _defer(self, conn: Connection, events: Sequence[Event]) -> None:
+        """Hold events until the host commits its transaction; drop them if it rolls back."""
+        pending = _PENDING.get(conn)
+        if pending is None:
+            held: list[tuple[Community, Event]] = []
+            _PENDING[conn] = pending = held
+
+            def _commit(committing: Connection) -> None:
+                ready = list(held)
+                held.clear()
+                if not ready:
+                    return
+                # SQLAlchemy's commit event comes *before* the database commit. Finish the commit first,
+                # so listeners see the change and may write themselves (SQLite would still hold its
+                # write lock); a failed commit raises here and announces nothing. SQLAlchemy's own
+                # commit that follows finds no open transaction and does nothing.
+                dbapi = committing.connection.dbapi_connection
+                if dbapi is not None:
+                    dbapi.commit()
+                for community, ev in ready:
+                    community._announce([ev])
+
+            event.listen(conn, "commit", _commit)
+            event.listen(conn, "rollback", lambda _conn: held.clear())
+        pending.extend((self, ev) for ev in events)
 
     def _announce(self, events: Sequence[Event]) -> None:
         hook = self.pm.hook.communitycore_on_event

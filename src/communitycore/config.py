@@ -33,13 +33,27 @@ class PluginConfig:
     """Re-raise a plugin's failure instead of reporting it and going on."""
 
 
+def _check_timezone(name: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+    except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"timezone {name!r} is not an IANA time zone such as 'Asia/Shanghai'") from None
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang {lang!r} is not one of 'zh', 'en'")
+
+
 @attrs.frozen(kw_only=True)
 class Config:
     """Everything a deployment configures; every field has a working default."""
 
     db: str | None = None
-    timezone: str = "Asia/Shanghai"
-    lang: str = "zh"
+    timezone: str = attrs.field(default="Asia/Shanghai", validator=lambda _c, _a, v: _check_timezone(v))
+    lang: str = attrs.field(default="zh", validator=lambda _c, _a, v: _check_lang(v))
     plugins: PluginConfig = PluginConfig()
     source: Path | None = attrs.field(default=None, metadata={"internal": True})
 

@@ -145,8 +145,9 @@ def communitycore_register_facts() -> list[Fact]:  # type: ignore[empty-body]
 def communitycore_register_commands(cli: click.Group) -> None:
     """Add click commands or groups to the ``community`` command line.
 
-    Called once when the CLI starts, with the top-level group. Commands receive the open
-    :class:`~communitycore.Community` through ``click.get_current_context().obj``.
+    Called once when the CLI starts, with the top-level group. Commands reach the open
+    :class:`~communitycore.Community` as ``click.get_current_context().find_object(AppState).community``
+    (``AppState`` from :mod:`communitycore.cli.state`), opened on first use.
 
     Example::
 

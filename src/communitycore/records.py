@@ -194,8 +194,11 @@ class UnitSnapshot:
     parent_id: int | None
     path: str
     members: int = 0
+    """Members organised anywhere under the unit (its subtree), as the size thresholds count them."""
     full_members: int = 0
     probationary_members: int = 0
+    own_members: int = 0
+    """Members attached to the unit itself."""
     children: int = 0
     covered_units: int | None = None
     has_committee: bool = False

@@ -93,8 +93,10 @@ class Registry:
         self.problems.append(RegistryProblem(provider, message))
 
     def _merge(self, family: str, contributions: Sequence[Contribution]) -> dict[str, Contribution]:
-        # Records that replace others go last, whatever order they arrived in.
-        ordered = sorted(contributions, key=lambda c: c.record.replaces is not None)
+        # Records arrive in pluggy's call order (last registered first). Rank them instead, so a
+        # conflict always keeps the same record: builtins, then plugins, then packs, each by name;
+        # records that replace others go last.
+        ordered = sorted(contributions, key=lambda c: (c.record.replaces is not None, self._rank(c.provider)))
         merged: dict[str, Contribution] = {}
         for contribution in ordered:
             record = contribution.record
@@ -115,6 +117,11 @@ class Registry:
             else:
                 merged[record.code] = contribution
         return dict(sorted(merged.items()))
+
+    def _rank(self, provider: str) -> tuple[int, str]:
+        info = self.pm.info.get(provider)
+        group = 0 if info is not None and info.builtin else 2 if provider.startswith("pack:") else 1
+        return group, provider
 
     def _conflict(self, family: str, first: Contribution, second: Contribution) -> None:
         self._problem(

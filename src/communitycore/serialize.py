@@ -8,12 +8,40 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 import cattrs
 from cattrs.gen import make_dict_unstructure_fn
 
 T = TypeVar("T")
+
+
+def _exact(kind: type[T]) -> Any:
+    """A structure hook that takes values of ``kind`` as they are and refuses anything else.
+
+    Subclasses (str enums such as :class:`~communitycore.records.Cadence`) are built as cattrs
+    builds them by default, by calling the class.
+    """
+
+    def hook(value: Any, cl: Any) -> Any:
+        if cl is not kind:
+            return cl(value)
+        if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
+            return value
+        raise ValueError(f"expected {kind.__name__}, got {value!r}")
+
+    return hook
+
+
+def _is_homogeneous_tuple(type_: Any) -> bool:
+    return get_origin(type_) is tuple and len(get_args(type_)) == 2 and get_args(type_)[1] is Ellipsis
+
+
+def _one_or_many(type_: Any, conv: cattrs.Converter) -> Any:
+    from cattrs.cols import homogenous_tuple_structure_factory
+
+    items = homogenous_tuple_structure_factory(type_, conv)
+    return lambda value, cl: items((value,) if isinstance(value, str) else value, cl)
 
 
 def _make_converter() -> cattrs.Converter:
@@ -25,6 +53,11 @@ def _make_converter() -> cattrs.Converter:
         dt.datetime, lambda v, _: v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(v)
     )
     conv.register_unstructure_hook(enum.Enum, lambda e: e.value)
+    # cattrs' defaults call str()/bool()/int() on anything: "false" would read as True, ["x"] as "['x']".
+    for kind in (str, bool, int):
+        conv.register_structure_hook(kind, _exact(kind))
+    # A bare string where a tuple of items belongs is one item (as records._tuple reads it), not its letters.
+    conv.register_structure_hook_factory(_is_homogeneous_tuple, _one_or_many)
 
     # Leave unset optional fields out of the output: packs and exports stay short and readable.
     def _omit_defaults(cls: type) -> Any:
@@ -52,5 +85,13 @@ def structure(data: Any, cls: type[T]) -> T:
 def explain(exc: BaseException, path: str = "$") -> list[str]:
     """One line per bad field of a structuring error, each with its key path."""
     if isinstance(exc, (cattrs.BaseValidationError, cattrs.ForbiddenExtraKeysError)):
-        return cattrs.transform_error(exc, path=path)
+        return cattrs.transform_error(exc, path=path, format_exception=_format_error)
     return [f"{path}: {exc}"]
+
+
+def _format_error(exc: BaseException, type_: type | None) -> str:
+    # An attrs validator fails in the record's __init__, where cattrs only says "invalid value";
+    # its own message names the field and what is wrong, so keep it.
+    if type_ is None and isinstance(exc, ValueError) and str(exc):
+        return f"invalid value: {exc}"
+    return cattrs.v.format_exception(exc, type_)

@@ -44,7 +44,9 @@ class AuditAPI(SubAPI):
         if actor is not None:
             query = query.where(a.c.actor == actor)
         if since is not None:
-            query = query.where(a.c.at >= since)
+            # Stored in UTC; SQLite and MySQL compare without time zones, so compare in UTC too.
+            aware = since if since.tzinfo else since.replace(tzinfo=self.community.clock.tz)
+            query = query.where(a.c.at >= aware.astimezone(dt.UTC))
         if limit is not None:
             query = query.limit(limit)
         tz = self.community.clock.tz

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import os
 from collections.abc import Callable
@@ -43,7 +44,7 @@ def member_from_row(row: Any) -> Member:
 
 def member_row(values: dict[str, Any], unit_id: int) -> dict[str, Any]:
     """Column values for a parsed member (enums to codes, defaults filled)."""
-    row = {c: None for c in schema.MEMBER_COLUMNS}
+    row: dict[str, Any] = dict.fromkeys(schema.MEMBER_COLUMNS)
     for key, value in values.items():
         if key != "unit":
             row[key] = value.value if hasattr(value, "value") else value
@@ -78,7 +79,7 @@ class MembersAPI(SubAPI):
             unit_id = resolve(tx.conn, values["unit"]).id
             row = member_row(values, unit_id)
             self._check_unique_id_number(tx.conn, row["id_number"])
-            member_id = tx.conn.execute(insert(schema.members).values(**row)).inserted_primary_key[0]
+            member_id = tx.conn.execute(insert(schema.members).values(**row)).inserted_primary_key[0]  # type: ignore[index]
             rollup.refresh(tx.conn, [unit_id])
             member = Member(id=member_id, **{k: v for k, v in values.items() if k != "unit"}, unit_id=unit_id)
             tx.record("member.add", "member", member_id, after=member)
@@ -158,7 +159,7 @@ class MembersAPI(SubAPI):
             t = schema.transfers
             tid = tx.conn.execute(insert(t).values(
                 member_id=member_id, from_unit_id=member.unit_id, to_unit_id=target.id,
-                transferred_on=when, reason=reason)).inserted_primary_key[0]
+                transferred_on=when, reason=reason)).inserted_primary_key[0]  # type: ignore[index]
             tx.conn.execute(update(schema.members).where(schema.members.c.id == member_id).values(unit_id=target.id))
             rollup.refresh(tx.conn, [member.unit_id, target.id])
             transfer = Transfer(id=tid, member_id=member_id, from_unit_id=member.unit_id, to_unit_id=target.id,
@@ -168,7 +169,7 @@ class MembersAPI(SubAPI):
                       data={"from_unit_id": member.unit_id, "to_unit_id": target.id})
             return transfer
 
-    def transfers(self, member_id: int) -> list[Transfer]:
+    def transfers(self, member_id: int) -> builtins.list[Transfer]:
         """A member's transfer history, oldest first."""
         t = schema.transfers
         with self.community.reading() as conn:
@@ -188,7 +189,7 @@ class MembersAPI(SubAPI):
             when = tx.today if on is None else parse_date(on)
             r = schema.registrations
             rid = tx.conn.execute(insert(r).values(member_id=member_id, community_unit_id=unit.id,
-                                                   reported_on=when, channel=channel)).inserted_primary_key[0]
+                                                   reported_on=when, channel=channel)).inserted_primary_key[0]  # type: ignore[index]
             reg = CommunityRegistration(id=rid, member_id=member_id, community_unit_id=unit.id,
                                         reported_on=when, channel=channel)
             tx.record("member.register", "member", member_id, after=reg)
@@ -196,7 +197,7 @@ class MembersAPI(SubAPI):
 
     def registrations(
         self, member_id: int | None = None, community: UnitRef | None = None
-    ) -> list[CommunityRegistration]:
+    ) -> builtins.list[CommunityRegistration]:
         """双报到 records, of one member or one community."""
         r = schema.registrations
         with self.community.reading() as conn:
@@ -207,7 +208,9 @@ class MembersAPI(SubAPI):
                 query = query.where(r.c.community_unit_id == resolve(conn, community).id)
             return [CommunityRegistration(**row) for row in conn.execute(query).mappings()]
 
-    def due_confirmation(self, unit: UnitRef | None = None, *, on: dt.date | None = None) -> list[DueConfirmation]:
+    def due_confirmation(
+        self, unit: UnitRef | None = None, *, on: dt.date | None = None
+    ) -> builtins.list[DueConfirmation]:
         """Probationary members whose one-year probation has ended by ``on`` (today): 转正 is due."""
         today = on or self.community.clock.today()
         m = schema.members
@@ -269,6 +272,6 @@ class MembersAPI(SubAPI):
             raise Conflict(f"another member (id {other}) has the same 公民身份号码")
 
     @staticmethod
-    def _unit_ids(conn: Connection, unit: UnitRef, recursive: bool) -> list[int]:
+    def _unit_ids(conn: Connection, unit: UnitRef, recursive: bool) -> builtins.list[int]:
         root = resolve(conn, unit).id
         return subtree_ids(conn, root) if recursive else [root]

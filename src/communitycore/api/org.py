@@ -23,7 +23,7 @@ from .base import SubAPI, Tree, UnitRef, chain, get_unit, path_of, resolve, sibl
 _UNIT_FIELDS = ("code", "approved_by", "approved_on", "term_start", "term_end", "covered_units")
 #: A committee is "on record" when at least this many members hold committee posts.
 COMMITTEE_MIN_POSTS = 3
-_MEMBERS, _FULL, _CADRES = (COUNTERS.index(name) for name in ("members", "full", "cadres"))
+_MEMBERS, _CADRES = (COUNTERS.index(name) for name in ("members", "cadres"))
 
 
 @attrs.frozen
@@ -114,7 +114,7 @@ class OrgAPI(SubAPI):
             self._check_sibling_name(tx.conn, parent_unit, name)
             unit_id = tx.conn.execute(
                 insert(schema.units).values(kind=kind, name=name, parent_id=parent_id, **values)
-            ).inserted_primary_key[0]
+            ).inserted_primary_key[0]  # type: ignore[index]
             unit = OrgUnit(id=unit_id, kind=kind, name=name, parent_id=parent_id, **values)
             tx.record("unit.add", "unit", unit_id, after=unit)
             return unit
@@ -155,6 +155,8 @@ class OrgAPI(SubAPI):
                         f"{'/'.join(u.name for u in target_chain)}: that unit is one of its own descendants, "
                         "and the tree would have a cycle")
                     raise Conflict(f"cannot move {path_of(tx.conn, unit)} under {where}. Nothing was changed.")
+            if (target.id if target else None) == unit.parent_id:
+                return unit  # already there (the sibling-name check would otherwise find the unit itself)
             self._check_placement(unit.kind, target)
             self._check_sibling_name(tx.conn, target, unit.name)
             target_id = target.id if target else None
@@ -194,7 +196,7 @@ class OrgAPI(SubAPI):
         with self.community.transaction() as tx:
             unit_id = None if unit is None else resolve(tx.conn, unit).id
             cid = tx.conn.execute(insert(schema.compounds).values(
-                name=name, tier=parsed.value, unit_id=unit_id, address=address)).inserted_primary_key[0]
+                name=name, tier=parsed.value, unit_id=unit_id, address=address)).inserted_primary_key[0]  # type: ignore[index]
             compound = Compound(id=cid, name=name, tier=parsed, unit_id=unit_id, address=address)
             tx.record("compound.add", "compound", cid, after=compound)
             return compound
@@ -214,7 +216,7 @@ class OrgAPI(SubAPI):
         with self.community.transaction() as tx:
             unit_id = None if unit is None else resolve(tx.conn, unit).id
             pid = tx.conn.execute(insert(schema.partners).values(
-                kind=parsed.value, name=name.strip(), unit_id=unit_id, contact=contact)).inserted_primary_key[0]
+                kind=parsed.value, name=name.strip(), unit_id=unit_id, contact=contact)).inserted_primary_key[0]  # type: ignore[index]
             partner = Partner(id=pid, kind=parsed, name=name.strip(), unit_id=unit_id, contact=contact)
             tx.record("partner.add", "partner", pid, after=partner)
             return partner
@@ -263,18 +265,22 @@ class OrgAPI(SubAPI):
         tree = Tree(conn)
         ids = list(tree.ids()) if ref is None else subtree(children_map(tree.parent_of), tree.resolve(ref).id)
         per_unit = rollup.counters(conn)
-        zero = [0.0] * len(COUNTERS)
+        # Thresholds count everyone organised under a unit (a branch's party groups included);
+        # the committee is the unit's own post holders.
+        totals = roll_up(per_unit, tree.parent_of, self.community.clock.today(), ids)
+        zero = [0] * len(COUNTERS)
         kids = children_map(tree.parent_of)
         out = []
         for unit_id in ids:
             unit = tree.unit(unit_id)
-            c = per_unit.get(unit_id, zero)
-            members, full, posts = c[_MEMBERS], c[_FULL], c[_CADRES]
+            own = per_unit.get(unit_id, zero)
+            total = totals[unit_id]
             out.append(UnitSnapshot(
                 id=unit_id, name=unit.name, kind=unit.kind, parent_id=unit.parent_id, path=tree.path(unit_id),
-                members=int(members), full_members=int(full), probationary_members=int(members) - int(full),
-                children=len(kids.get(unit_id, [])), covered_units=unit.covered_units,
-                has_committee=int(posts) >= COMMITTEE_MIN_POSTS, term_end=unit.term_end,
+                members=total.members, full_members=total.full, probationary_members=total.probationary,
+                own_members=int(own[_MEMBERS]), children=len(kids.get(unit_id, [])),
+                covered_units=unit.covered_units, has_committee=int(own[_CADRES]) >= COMMITTEE_MIN_POSTS,
+                term_end=unit.term_end,
             ))
         return out
 
@@ -368,7 +374,7 @@ class OrgAPI(SubAPI):
         unknown = sorted(set(fields) - set(_UNIT_FIELDS))
         if unknown:
             raise InvalidValue(f"unknown unit fields {unknown}; known: {', '.join(_UNIT_FIELDS)}")
-        values = {}
+        values: dict[str, Any] = {}
         for key, value in fields.items():
             if value is None or value == "":
                 values[key] = None

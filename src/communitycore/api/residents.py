@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,7 +31,7 @@ class ResidentsAPI(SubAPI):
                     select(schema.compounds.c.id).where(schema.compounds.c.id == compound_id)) is None:
                 raise NotFound(f"there is no compound with id {compound_id}")
             hid = tx.conn.execute(insert(schema.households).values(
-                compound_id=compound_id, building=building, room=room, address=address)).inserted_primary_key[0]
+                compound_id=compound_id, building=building, room=room, address=address)).inserted_primary_key[0]  # type: ignore[index]
             household = Household(id=hid, compound_id=compound_id, building=building, room=room, address=address)
             tx.record("household.add", "household", hid, after=household)
             return household
@@ -48,7 +49,7 @@ class ResidentsAPI(SubAPI):
                 raise NotFound(f"there is no household with id {household_id}")
             rid = tx.conn.execute(insert(schema.residents).values(
                 name=name.strip(), household_id=household_id, phone=normalized,
-                flags=[f.value for f in parsed])).inserted_primary_key[0]
+                flags=[f.value for f in parsed])).inserted_primary_key[0]  # type: ignore[index]
             resident = Resident(id=rid, name=name.strip(), household_id=household_id, phone=normalized, flags=parsed)
             tx.record("resident.add", "resident", rid, after=resident)
             return resident
@@ -74,7 +75,7 @@ class ResidentsAPI(SubAPI):
             rows = [x for x in rows if wanted in x.flags]  # flags are JSON: filtered here, portably
         return rows
 
-    def households(self, compound_id: int | None = None) -> list[Household]:
+    def households(self, compound_id: int | None = None) -> builtins.list[Household]:
         """Households, optionally of one compound."""
         h = schema.households
         with self.community.reading() as conn:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..markers import hookimpl
 from ..records import Finding, Severity, UnitKind, UnitSnapshot
 
 _BRANCH_PARENTS = ("street-committee", "community-committee", "general-branch")
 _BRANCHES = ("branch", "joint-branch", "grid-branch", "functional-branch")
-_BRANCH_RULES = dict(min_full_members=3, max_members=50, committee_from_full_members=7, term_years=3)
+_BRANCH_RULES: dict[str, Any] = dict(min_full_members=3, max_members=50, committee_from_full_members=7, term_years=3)
 #: How long before a term ends the 换届 reminder starts.
 TERM_NOTICE = dt.timedelta(days=90)
 

@@ -42,7 +42,8 @@ def make_cli(state: AppState | None = None) -> click.Group:
     @click.option("--no-plugins", is_flag=True, help="Do not load installed plugins (builtins still load).")
     @click.option("--disable-plugin", "disabled", multiple=True, metavar="NAME",
                   help="Leave out a plugin by name (repeatable).")
-    @click.option("--pack", "packs", multiple=True, type=click.Path(dir_okay=False), help="Load a TOML pack (repeatable).")
+    @click.option("--pack", "packs", multiple=True, type=click.Path(dir_okay=False),
+                  help="Load a TOML pack (repeatable).")
     @click.option("--actor", help="Who is acting, for the audit trail (default: COMMUNITYCORE_ACTOR or the OS user).")
     @click.version_option(package_name="communitycore", prog_name="community")
     @click.pass_context

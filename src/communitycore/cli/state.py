@@ -52,6 +52,10 @@ class AppState:
                 disabled.append(args[i + 1])
             elif arg.startswith("--disable-plugin="):
                 disabled.append(arg.split("=", 1)[1])
+            elif arg == "--config" and i + 1 < len(args):
+                state.config_path = args[i + 1]  # its [plugins] table decides what loads
+            elif arg.startswith("--config="):
+                state.config_path = arg.split("=", 1)[1]
         state.disabled = tuple(disabled)
         return state
 

@@ -8,7 +8,7 @@ spreadsheets.
 from __future__ import annotations
 
 import enum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import InvalidValue
 
@@ -18,17 +18,20 @@ C = TypeVar("C", bound="Coded")
 class Coded(str, enum.Enum):
     """An enum whose members are ``(code, zh, en, *aliases)``."""
 
+    _value_: str
     zh: str
     en: str
     aliases: tuple[str, ...]
 
-    def __new__(cls, code: str, zh: str, en: str, *aliases: str) -> Coded:
-        obj = str.__new__(cls, code)
-        obj._value_ = code
-        obj.zh = zh
-        obj.en = en
-        obj.aliases = aliases
-        return obj
+    if not TYPE_CHECKING:  # for type checkers, Coded("male") is the usual enum lookup by value
+
+        def __new__(cls, code: str, zh: str, en: str, *aliases: str) -> Coded:
+            obj = str.__new__(cls, code)
+            obj._value_ = code
+            obj.zh = zh
+            obj.en = en
+            obj.aliases = aliases
+            return obj
 
     def label(self, lang: str = "zh") -> str:
         """The label in ``lang`` (``zh`` or ``en``)."""

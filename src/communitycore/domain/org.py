@@ -52,7 +52,7 @@ class Compound:
 
     id: int
     name: str
-    tier: PropertyTier = attrs.field(converter=PropertyTier.parse)
+    tier: PropertyTier = attrs.field(converter=lambda value: PropertyTier.parse(value))
     unit_id: int | None = None
     address: str | None = None
 
@@ -62,7 +62,7 @@ class Partner:
     """A partner body (物业, 业委会, 共建单位, 驻区单位) linked to a unit."""
 
     id: int
-    kind: PartnerKind = attrs.field(converter=PartnerKind.parse)
+    kind: PartnerKind = attrs.field(converter=lambda value: PartnerKind.parse(value))
     name: str
     unit_id: int | None = None
     contact: str | None = None

@@ -86,7 +86,9 @@ def ensure_schema(bind: Engine | Connection, *, create: bool = True) -> None:
     if state.up_to_date:
         return
     if state.current is None:
-        existing = [t for t in _run(bind, lambda c: inspect(c).get_table_names()) if t.startswith("cc_")]
+        tables = _run(bind, lambda c: inspect(c).get_table_names())
+        # An empty version table (left by a downgrade to base) does not make the database ours.
+        existing = [t for t in tables if t.startswith("cc_") and t != VERSION_TABLE]
         if create and not existing:
             upgrade(bind)
             return

@@ -203,42 +203,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cc_residents", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cc_residents_household_id"))
-
-    op.drop_table("cc_residents")
-    with op.batch_alter_table("cc_transfers", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cc_transfers_member_id"))
-
-    op.drop_table("cc_transfers")
-    with op.batch_alter_table("cc_registrations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cc_registrations_member_id"))
-        batch_op.drop_index(batch_op.f("ix_cc_registrations_community_unit_id"))
-
-    op.drop_table("cc_registrations")
-    with op.batch_alter_table("cc_households", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cc_households_compound_id"))
-
-    op.drop_table("cc_households")
-    op.drop_table("cc_unit_stats")
-    op.drop_table("cc_unit_settings")
-    with op.batch_alter_table("cc_partners", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cc_partners_unit_id"))
-
-    op.drop_table("cc_partners")
-    with op.batch_alter_table("cc_members", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cc_members_unit_id_category"))
-
-    op.drop_table("cc_members")
-    with op.batch_alter_table("cc_compounds", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cc_compounds_unit_id"))
-
-    op.drop_table("cc_compounds")
-    with op.batch_alter_table("cc_units", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cc_units_parent_id"))
-
-    op.drop_table("cc_units")
-    with op.batch_alter_table("cc_audit", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cc_audit_at"))
-
-    op.drop_table("cc_audit")
+    # Dropping a table drops its indexes; dropping an index first fails on MySQL while a foreign key needs it.
+    for table in (
+        "cc_residents", "cc_transfers", "cc_registrations", "cc_households", "cc_unit_stats", "cc_unit_settings",
+        "cc_partners", "cc_members", "cc_compounds", "cc_units", "cc_audit",
+    ):
+        op.drop_table(table)

@@ -1,0 +1,349 @@
+"""City-scale benchmark: member import and whole-tree roll-up, beside raw sqlite3 in the same run.
+
+Builds a SQLite database with a realistic organization tree (by default 20,000 units: streets →
+communities → branches → party groups) and a 1,000,000-row member CSV with Chinese headers and
+valid 公民身份号码, then prints one table:
+
+* (a) import rows/s: ``communitycore.importing.import_members`` (the function behind
+  ``community member import``; ``--via cli`` runs the console command instead) against raw
+  ``sqlite3`` reading the same CSV with ``csv.reader`` and ``executemany``-ing the same rows into
+  the same schema, in one transaction, without any validation. Each runs in its own subprocess on
+  a fresh copy of the same database file.
+* (b) peak memory of the import: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of that subprocess
+  (the whole process: interpreter, SQLAlchemy, the plugins and the import).
+* (c) whole-tree roll-up: ``community.org.stats_all()`` against a hand-written ``GROUP BY`` over
+  the members table plus a Python pass over the parent map (medians of 5 runs).
+
+Usage::
+
+    python benchmarks/bench_city.py                      # full size: 20,000 units, 1,000,000 members
+    python benchmarks/bench_city.py --units 2000 --members 100000   # a quick check
+
+This is a script, not a test: nothing here asserts. See ``benchmarks/README.md`` for recorded figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HEADERS = ["姓名", "性别", "民族", "出生日期", "公民身份号码", "学历", "入党日期", "转正日期", "党员类别",
+           "党员状态", "所在党组织", "联系电话", "党内职务", "工作单位", "是否在职党员"]
+# The members table's columns, and which CSV column feeds each (the raw baseline's only mapping).
+MEMBER_COLUMNS = ["name", "gender", "ethnicity", "birth_date", "id_number", "education", "join_date", "full_date",
+                  "category", "standing", "unit_id", "phone", "post", "employer", "in_service"]
+
+_CHECK = "10X98765432"
+_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
+
+
+def check_character(first17: str) -> str:
+    """GB 11643 check character (written out here so the generator does not time the library)."""
+    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+
+
+# Data set ------------------------------------------------------------------------------------
+
+def build_units(db: Path, total: int) -> list[str]:
+    """Insert a tree of ``total`` units; return the full paths of the units members belong to."""
+    streets = max(1, round(total * 0.005))
+    communities = max(streets, round(total * 0.05))
+    branches = max(communities, round(total * 0.45))
+    groups = max(0, total - streets - communities - branches)
+    rows: list[tuple[int, str, str, int | None]] = []
+    paths: dict[int, str] = {}
+    next_id = 1
+
+    def add(kind: str, name: str, parent: int | None) -> int:
+        nonlocal next_id
+        unit_id = next_id
+        next_id += 1
+        rows.append((unit_id, kind, name, parent))
+        paths[unit_id] = name if parent is None else f"{paths[parent]}/{name}"
+        return unit_id
+
+    street_ids = [add("street-committee", f"第{i + 1}街道党工委", None) for i in range(streets)]
+    community_ids = [add("community-committee", f"第{i + 1}社区党委", street_ids[i % streets])
+                     for i in range(communities)]
+    branch_ids = [add("branch", f"第{i + 1}党支部", community_ids[i % communities]) for i in range(branches)]
+    group_ids = [add("party-group", f"第{i + 1}党小组", branch_ids[i % branches]) for i in range(groups)]
+    con = sqlite3.connect(db)
+    with con:
+        con.executemany("INSERT INTO cc_units (id, kind, name, parent_id) VALUES (?, ?, ?, ?)", rows)
+    con.close()
+    return [paths[i] for i in (*branch_ids, *group_ids)]
+
+
+def write_members_csv(path: Path, count: int, unit_paths: list[str], seed: int = 7) -> None:
+    """``count`` members with valid, unique ID numbers, consistent birth dates and genders."""
+    rng = random.Random(seed)
+    regions = ["110101", "110105", "120103", "310104", "320282", "321282", "330106", "340104", "370202",
+               "420106", "440106", "440305", "500103", "510107", "610113", "210102"]
+    first = dt.date(1940, 1, 1)
+    days = (dt.date(2000, 12, 31) - first).days + 1
+    # A permutation of 0..space-1 spreads ID numbers over the index as real data does.
+    space = days * len(regions) * 1000
+    step = 1_000_003  # prime, coprime with space
+    assert count <= space
+    surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    given = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉梅金凤海燕文博宇浩然子涵欣怡"
+    employers = [f"第{i}有限公司" for i in range(1, 400)] + ["", "", ""]
+    educations = ["小学", "初中", "高中", "中专", "大专", "本科", "本科", "研究生"]
+    posts = [""] * 40 + ["书记", "副书记", "组织委员", "宣传委员", "纪检委员", "组长"]
+    date_text = [(first + dt.timedelta(days=d)).isoformat() for d in range(days)]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADERS)
+        chunk: list[list[str]] = []
+        for i in range(count):
+            j = (i * step) % space
+            day, rest = j % days, j // days
+            region, seq = regions[rest % len(regions)], rest // len(regions)
+            birth = date_text[day]
+            first17 = f"{region}{birth[:4]}{birth[5:7]}{birth[8:]}{seq:03d}"
+            id_number = first17 + check_character(first17)
+            year = int(birth[:4])
+            join_year = min(2024, year + 18 + rng.randrange(25))
+            join = f"{join_year}-{birth[5:7]}-{min(int(birth[8:]), 28):02d}"
+            probationary = join_year == 2024 and rng.random() < 0.5
+            chunk.append([
+                rng.choice(surnames) + rng.choice(given) + (rng.choice(given) if rng.random() < 0.6 else ""),
+                "男" if seq % 2 else "女",
+                "汉族" if rng.random() < 0.92 else rng.choice(["回族", "满族", "蒙古族", "壮族"]),
+                birth,
+                id_number,
+                rng.choice(educations),
+                join,
+                "" if probationary else f"{join_year + 1}{join[4:]}",
+                "预备党员" if probationary else "正式党员",
+                "正常" if rng.random() < 0.97 else rng.choice(["流动", "失联"]),
+                rng.choice(unit_paths),
+                f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
+                rng.choice(posts),
+                rng.choice(employers),
+                "是" if rng.random() < 0.4 else "否",
+            ])
+            if len(chunk) == 20_000:
+                writer.writerows(chunk)
+                chunk.clear()
+        writer.writerows(chunk)
+
+
+# Children (each measured in its own process) --------------------------------------------------
+
+def child_import(db: Path, source: Path) -> dict[str, Any]:
+    """Run ``import_members`` on a fresh database; time it and read the process's peak memory."""
+    import communitycore
+    from communitycore.importing import import_members
+
+    community = communitycore.open(f"sqlite:///{db}", actor="bench", autoload=False)
+    start, cpu_start = time.perf_counter(), time.process_time()
+    rows = import_members(community, source)
+    seconds = time.perf_counter() - start
+    community.close()
+    return _result(rows, seconds, cpu_start)
+
+
+def _result(rows: int, seconds: float, cpu_start: float) -> dict[str, Any]:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"rows": rows, "seconds": seconds, "cpu": time.process_time() - cpu_start, "maxrss_kb": usage.ru_maxrss}
+
+
+def child_import_cli(db: Path, source: Path) -> dict[str, Any]:
+    """The console command ``community member import`` (timed from outside, process start included)."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "communitycore", "--db", f"sqlite:///{db}", "--no-plugins",
+                    "member", "import", str(source)], check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    rows = sqlite3.connect(db).execute("SELECT count(*) FROM cc_members").fetchone()[0]
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"rows": rows, "seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss}
+
+
+def child_raw(db: Path, source: Path) -> dict[str, Any]:
+    """Raw sqlite3: csv.reader → tuples → executemany in one transaction, no validation at all."""
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA foreign_keys=ON")
+    parent = {}
+    names = {}
+    for unit_id, name, parent_id in con.execute("SELECT id, name, parent_id FROM cc_units"):
+        names[unit_id], parent[unit_id] = name, parent_id
+    paths: dict[str, int] = {}
+    for unit_id in names:
+        chain, current = [], unit_id
+        while current is not None:
+            chain.append(names[current])
+            current = parent[current]
+        paths["/".join(reversed(chain))] = unit_id
+    start, cpu_start = time.perf_counter(), time.process_time()
+    with source.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        unit_at = HEADERS.index("所在党组织")
+
+        def rows() -> Any:
+            for row in reader:
+                row[unit_at] = paths[row[unit_at]]
+                yield [value or None for value in row]
+
+        con.execute("BEGIN")
+        con.executemany(f"INSERT INTO cc_members ({', '.join(MEMBER_COLUMNS)}) "
+                        f"VALUES ({', '.join('?' * len(MEMBER_COLUMNS))})", rows())
+        con.execute("COMMIT")
+    seconds = time.perf_counter() - start
+    rows_in = con.execute("SELECT count(*) FROM cc_members").fetchone()[0]
+    con.close()
+    return _result(rows_in, seconds, cpu_start)
+
+
+def run_child(mode: str, db: Path, source: Path) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter and return what it printed."""
+    out = subprocess.run([sys.executable, __file__, "--child", mode, "--db", str(db), "--csv", str(source)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# Roll-up -------------------------------------------------------------------------------------
+
+def rollup_figures(db: Path, repeats: int = 5) -> tuple[float, float, int]:
+    """Median seconds of stats_all() and of the hand-written GROUP BY + parent-map pass."""
+    import communitycore
+
+    community = communitycore.open(f"sqlite:///{db}", actor="bench", autoload=False)
+    library = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = community.org.stats_all()
+        library.append(time.perf_counter() - start)
+    community.close()
+
+    con = sqlite3.connect(db)
+    hand = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        parent_of = dict(con.execute("SELECT id, parent_id FROM cc_units"))
+        per_unit = {row[0]: list(row[1:]) for row in con.execute(
+            "SELECT unit_id, count(*), sum(category = 'full'), sum(gender = 'male'), sum(gender = 'female'), "
+            "sum(julianday(birth_date) - 2440587.5), count(birth_date) FROM cc_members GROUP BY unit_id")}
+        totals = {u: list(per_unit.get(u, (0, 0, 0, 0, 0, 0))) for u in parent_of}
+        children: dict[int | None, list[int]] = {}
+        for unit, parent in parent_of.items():
+            children.setdefault(parent, []).append(unit)
+        order, stack = [], list(children.get(None, []))
+        while stack:
+            node = stack.pop()
+            order.append(node)
+            stack.extend(children.get(node, ()))
+        for node in reversed(order):
+            parent = parent_of[node]
+            if parent is not None:
+                totals[parent] = [a + b for a, b in zip(totals[parent], totals[node], strict=True)]
+        hand.append(time.perf_counter() - start)
+    con.close()
+    root_total = sum(r.members for u, r in result.items() if r.unit_id in parent_of and parent_of[u] is None)
+    return statistics.median(library), statistics.median(hand), root_total
+
+
+# Main ----------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> None:
+    """Build the data set, run the measurements and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--units", type=int, default=20_000)
+    parser.add_argument("--members", type=int, default=1_000_000)
+    parser.add_argument("--workdir", type=Path, help="where to build the data set (default: a temporary directory)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --workdir: reuse the database and CSV an earlier --keep run left there")
+    parser.add_argument("--via", choices=["function", "cli"], default="function",
+                        help="time import_members (default) or the `community member import` command")
+    parser.add_argument("--child", choices=["import", "import-cli", "raw"], help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        fn = {"import": child_import, "import-cli": child_import_cli, "raw": child_raw}[args.child]
+        print(json.dumps(fn(args.db, args.csv)))
+        return
+
+    import communitycore
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="cc-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        base = work / "base.db"
+        source = work / "members.csv"
+        if not (args.reuse and base.exists() and source.exists()):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{base}{suffix}").unlink(missing_ok=True)
+            communitycore.open(f"sqlite:///{base}", autoload=False).close()
+            t = time.perf_counter()
+            unit_paths = build_units(base, args.units)
+            print(f"built {args.units:,} units in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+            t = time.perf_counter()
+            write_members_csv(source, args.members, unit_paths)
+            print(f"wrote {args.members:,} members ({source.stat().st_size / 1e6:.0f} MB) in "
+                  f"{time.perf_counter() - t:.1f} s", file=sys.stderr)
+
+        def fresh(name: str) -> Path:
+            target = work / name
+            for suffix in ("-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(base, target)
+            return target
+
+        raw = run_child("raw", fresh("raw.db"), source)
+        print(f"raw sqlite3: {raw['seconds']:.1f} s", file=sys.stderr)
+        imported_db = fresh("import.db")
+        mine = run_child("import-cli" if args.via == "cli" else "import", imported_db, source)
+        print(f"communitycore: {mine['seconds']:.1f} s", file=sys.stderr)
+        assert mine["rows"] == raw["rows"] == args.members, (mine, raw)
+        library_s, hand_s, rolled = rollup_figures(imported_db)
+        assert rolled == args.members, rolled
+
+        mine_rate, raw_rate = mine["rows"] / mine["seconds"], raw["rows"] / raw["seconds"]
+        how = "`community member import`" if args.via == "cli" else "import_members()"
+        lines = [
+            f"communitycore city benchmark, {dt.date.today().isoformat()}, {platform.machine()}, "
+            f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
+            f"data set: {args.units:,} units, {args.members:,} members",
+            "",
+            "| figure | communitycore | raw sqlite3 | ratio | target |",
+            "|---|---|---|---|---|",
+            f"| (a) import of the member CSV, rows/s ({how} vs csv.reader + executemany) | {mine_rate:,.0f} "
+            f"({mine['seconds']:.1f} s) | {raw_rate:,.0f} ({raw['seconds']:.1f} s) | {mine_rate / raw_rate:.2f}x "
+            f"| >= 0.5x |",
+            f"| (b) peak memory of the import (ru_maxrss of its process) | {mine['maxrss_kb'] / 1024:.0f} MB "
+            f"| {raw['maxrss_kb'] / 1024:.0f} MB | - | < 300 MB |",
+            f"| (c) whole-tree roll-up (stats_all() vs GROUP BY + parent-map pass), median of 5 | {library_s:.3f} s "
+            f"| {hand_s:.3f} s | {library_s / hand_s:.2f}x | < 0.5 s |",
+            "",
+            f"CPU time of the import: communitycore {mine['cpu']:.1f} s, raw sqlite3 {raw['cpu']:.1f} s "
+            f"(communitycore inserts in a background thread while it parses the next batch).",
+        ]
+        print("\n".join(lines))
+    finally:
+        if not args.keep and args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""``community db``: schema migrations and backups.
+
+``upgrade`` and ``status`` work on a database whose schema is behind the library (that is what
+they are for), so they use the engine directly instead of opening the community, which would
+refuse an outdated schema. ``backup`` works on an outdated database too.
+
+``status --json`` prints ``{"current": "0001", "head": "0001", "up_to_date": true}``;
+``upgrade --json`` the same after upgrading; ``backup --json`` ``{"file": ..., "kind": "sqlite"|"json"}``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .state import AppState
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+
+def _state() -> AppState:
+    return click.get_current_context().ensure_object(AppState)
+
+
+@contextlib.contextmanager
+def _bind(state: AppState) -> Iterator[Engine | Connection]:
+    """The engine of the database the global options name (or of an injected community)."""
+    injected = getattr(state, "_community", None)  # tests and hosts hand in a ready community
+    if injected is not None:
+        yield injected.bind
+        return
+    from ..config import database_url, load_config
+    from ..store.engine import make_engine
+
+    engine = make_engine(database_url(state.db, load_config(state.config_path)))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _emit(state: AppState, data: dict[str, Any], text: str) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False) if state.as_json else text)
+
+
+def _status_data(status: Any) -> dict[str, Any]:
+    return {"current": status.current, "head": status.head, "up_to_date": status.up_to_date}
+
+
+@click.group("db")
+def db() -> None:
+    """Database schema (migrations) and backups."""
+
+
+@db.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def status(as_json: bool) -> None:
+    """Show the schema revision of the database and the newest one this version ships."""
+    from ..store import migrate
+
+    state = _state()
+    state.as_json = state.as_json or as_json
+    with _bind(state) as bind:
+        result = migrate.status(bind)
+    if result.up_to_date:
+        text = f"schema at revision {result.current} (up to date)"
+    elif result.current is None:
+        text = f"no communitycore schema yet; `community db upgrade` creates it (revision {result.head})"
+    else:
+        text = f"schema at revision {result.current}; {result.head} is available: run `community db upgrade`"
+    _emit(state, _status_data(result), text)
+
+
+@db.command("upgrade")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def upgrade(as_json: bool) -> None:
+    """Apply every pending schema migration (back up first with `community db backup FILE`)."""
+    from ..store import migrate
+
+    state = _state()
+    state.as_json = state.as_json or as_json
+    with _bind(state) as bind:
+        before = migrate.status(bind)
+        after = before if before.up_to_date else migrate.upgrade(bind)
+    if before.up_to_date:
+        text = f"already at revision {after.current}; nothing to do"
+    else:
+        text = f"upgraded from {before.current or 'an empty database'} to revision {after.current}"
+    _emit(state, _status_data(after), text)
+
+
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def backup(file: str, force: bool, as_json: bool) -> None:
+    """Write a consistent copy of the database to FILE while it stays in use.
+
+    \b
+    SQLite: a copy of the database file (open it with --db FILE).
+    PostgreSQL, MySQL: a JSON snapshot of the community (restore it with
+    `community import FILE` into an empty database); for whole-server backups
+    use pg_dump or mysqldump.
+    """
+    from ..errors import SchemaOutdated
+    from ..store.backup import backup as take_backup
+
+    state = _state()
+    state.as_json = state.as_json or as_json
+    try:
+        source: Any = state.community  # audited when it can be (a JSON snapshot holds personal data)
+        kind = source.dialect
+    except SchemaOutdated:
+        source = None  # an outdated schema is exactly when a backup is wanted: copy it as it is
+        kind = ""
+    if source is not None:
+        written = take_backup(source, file, overwrite=force)
+    else:
+        with _bind(state) as bind:
+            kind = bind.dialect.name
+            written = take_backup(bind, file, overwrite=force)
+    form = "sqlite" if kind == "sqlite" else "json"
+    _emit(state, {"file": str(written), "kind": form},
+          f"backup written to {written}" + ("" if form == "sqlite" else " (a JSON snapshot of the community)"))

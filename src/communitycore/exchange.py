@@ -1,0 +1,680 @@
+"""Whole-community export and import as JSON, through the one cattrs converter.
+
+:func:`export_community` writes units, compounds, partners, unit settings, members, transfers,
+双报到 registrations, households and residents, with their ids, to one JSON file;
+:func:`import_community` reads such a file back, all or nothing, into an empty database, so that a
+round trip gives back exactly the same community. The audit trail is not part of an export (it
+records what happened in *this* database; the import writes its own entry), nor are the per-unit
+counters, which the import recomputes.
+
+The file is one JSON object::
+
+    {"format": "communitycore-export", "version": 1, "schema_revision": "0001",
+     "exported_at": "2026-11-28T10:00:00+08:00", "counts": {"units": 3, ...},
+     "units": [{...}, ...], "compounds": [...], ..., "residents": [...]}
+
+Records are the attrs classes of :mod:`communitycore.domain` as the converter unstructures them
+(codes for enums, ISO dates, fields at their default left out), one per line. Both directions
+stream: an export never holds a table in memory and an import reads the file element by element,
+so a city of a million members exports and imports in bounded memory.
+
+Exports hold personal data unmasked (公民身份号码, phone numbers): every export is audited.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import operator
+import os
+import re
+from collections.abc import Callable, Iterator
+from enum import Enum
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import attrs
+
+from .domain.members import (
+    CommunityRegistration,
+    Household,
+    Member,
+    Resident,
+    Transfer,
+    parse_member,
+)
+from .domain.org import Compound, OrgUnit, Partner, check_name
+from .errors import Conflict, InvalidValue, Problem, RejectedInput
+from .serialize import converter, explain
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine, Table
+
+    from .community import Community
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "SECTIONS", "UnitSetting", "export_community", "import_community",
+           "write_snapshot"]
+
+#: The ``format`` value that marks a communitycore export.
+FORMAT = "communitycore-export"
+#: Version of the file layout; an import refuses files newer than it knows.
+FORMAT_VERSION = 1
+
+#: Records written per batch (and per executemany on import).
+BATCH = 5_000
+#: Problems listed before the rest are only counted.
+MAX_PROBLEMS = 1_000
+
+
+@attrs.frozen(kw_only=True)
+class UnitSetting:
+    """One setting a unit sets for itself (see :mod:`communitycore.domain.settings`)."""
+
+    unit_id: int
+    key: str
+    value: Any
+
+
+@attrs.frozen
+class _Section:
+    """One array of the file: its records, table and the sections it refers to."""
+
+    key: str
+    record: type
+    table: str
+    order_by: tuple[str, ...] = ("id",)
+    refs: tuple[tuple[str, str], ...] = ()
+    """(field, section) pairs: the field holds an id of that section (or None)."""
+
+
+#: The sections of a file, in the order they are written and must be read (each after those it refers to).
+SECTIONS: tuple[_Section, ...] = (
+    _Section("units", OrgUnit, "units", refs=(("parent_id", "units"),)),
+    _Section("compounds", Compound, "compounds", refs=(("unit_id", "units"),)),
+    _Section("partners", Partner, "partners", refs=(("unit_id", "units"),)),
+    _Section("unit_settings", UnitSetting, "unit_settings", order_by=("unit_id", "key"), refs=(("unit_id", "units"),)),
+    _Section("members", Member, "members", refs=(("unit_id", "units"),)),
+    _Section("transfers", Transfer, "transfers",
+             refs=(("member_id", "members"), ("from_unit_id", "units"), ("to_unit_id", "units"))),
+    _Section("registrations", CommunityRegistration, "registrations",
+             refs=(("member_id", "members"), ("community_unit_id", "units"))),
+    _Section("households", Household, "households", refs=(("compound_id", "compounds"),)),
+    _Section("residents", Resident, "residents", refs=(("household_id", "households"),)),
+)
+_BY_KEY = {s.key: s for s in SECTIONS}
+_HEADER_KEYS = ("format", "version", "schema_revision", "exported_at", "counts")
+
+
+def _table(section: _Section) -> Table:
+    from .store import schema
+
+    table: Table = getattr(schema, section.table)
+    return table
+
+
+# Export ----------------------------------------------------------------------------------------
+
+def _record(section: _Section, row: Any) -> Any:
+    """The domain record of a stored row."""
+    if section.record is Member:
+        from .api.members import member_from_row
+
+        return member_from_row(row)
+    if section.record is Resident:
+        from .domain.members import ResidentFlag
+
+        data = dict(row)
+        data["flags"] = tuple(ResidentFlag(f) for f in data["flags"] or ())
+        return Resident(**data)
+    return section.record(**row)
+
+
+@contextlib.contextmanager
+def snapshot(bind: Engine | Connection) -> Iterator[Connection]:
+    """A connection whose reads all see one consistent state of the database.
+
+    PostgreSQL and MySQL: a REPEATABLE READ transaction. SQLite: an explicit ``BEGIN``, since
+    the driver starts transactions only before writes and each read would otherwise see the
+    latest commit. A host's own ``Connection`` is used as it is, in its current transaction.
+    """
+    from sqlalchemy import Engine
+
+    if not isinstance(bind, Engine):
+        if bind.in_transaction():
+            yield bind
+        else:
+            with bind.begin():
+                yield bind
+        return
+    if bind.dialect.name == "sqlite":
+        with bind.connect() as conn:
+            driver = conn.connection.driver_connection
+            started = driver is not None and not driver.in_transaction
+            if started:
+                conn.exec_driver_sql("BEGIN")  # a deferred read transaction: one snapshot for every SELECT
+            try:
+                yield conn
+            finally:
+                if started:
+                    conn.exec_driver_sql("COMMIT")
+        return
+    with bind.connect() as conn:
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
+
+
+def write_snapshot(bind: Engine | Connection, path: str | os.PathLike[str], *,
+                   exported_at: dt.datetime | None = None) -> dict[str, int]:
+    """Write the export file from one consistent snapshot; no audit entry (see :func:`export_community`).
+
+    The file appears only when complete: it is written under a temporary name and renamed.
+    Returns the number of records per section.
+    """
+    from sqlalchemy import func, select
+
+    from .store.migrate import current_revision
+
+    target = Path(path)
+    partial = target.with_name(target.name + ".partial")
+    when = exported_at or dt.datetime.now(dt.UTC)
+    try:
+        with snapshot(bind) as conn, partial.open("w", encoding="utf-8") as fh:
+            counts = {s.key: int(conn.scalar(select(func.count()).select_from(_table(s))) or 0) for s in SECTIONS}
+            header = {"format": FORMAT, "version": FORMAT_VERSION, "schema_revision": current_revision(conn),
+                      "exported_at": when.isoformat(), "counts": counts}
+            fh.write("{\n" + ",\n".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
+                                        for k, v in header.items()))
+            for section in SECTIONS:
+                written = _write_section(conn, section, fh)
+                if written != counts[section.key]:  # cannot happen inside one snapshot; guard anyway
+                    raise Conflict(f"the {section.key} changed during the export; export again")
+            fh.write("\n}\n")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, target)
+    return counts
+
+
+def _write_section(conn: Connection, section: _Section, fh: IO[str]) -> int:
+    from sqlalchemy import select
+
+    table = _table(section)
+    query = select(table).order_by(*(table.c[c] for c in section.order_by)).execution_options(yield_per=BATCH)
+    fh.write(f",\n{json.dumps(section.key)}: [")
+    written = 0
+    unstructure = converter.unstructure
+    for part in conn.execute(query).mappings().partitions():
+        lines = [json.dumps(unstructure(_record(section, row)), ensure_ascii=False) for row in part]
+        fh.write(("\n" if not written else ",\n") + ",\n".join(lines))
+        written += len(lines)
+    fh.write("\n]" if written else "]")
+    return written
+
+
+def export_community(community: Community, path: str | os.PathLike[str], *, note: str | None = None) -> dict[str, int]:
+    """Export the whole community to a JSON file; returns the number of records per section.
+
+    Written: units, compounds, partners, unit settings, members, transfers, registrations (双报到),
+    households and residents, with their ids. **Not** written: the audit trail, which belongs to
+    this database, and the per-unit counters, which an import recomputes. The data comes from one
+    consistent snapshot (REPEATABLE READ on PostgreSQL and MySQL), so it may be taken while the
+    database is in use.
+
+    The file holds unmasked personal data, so the export is audited (``community.export``) before
+    the file appears under its name; ``note`` goes into that entry.
+    """
+    target = Path(path)
+    staged = target.with_name(target.name + ".tmp")
+    counts = write_snapshot(community.bind, staged, exported_at=community.clock.now())
+    try:
+        # Audited in its own short transaction: holding a write lock through a long export would
+        # block every writer (SQLite), and a failed audit must leave no file behind.
+        with community.transaction() as tx:
+            tx.record("community.export", "community", None, after={"file": target.name, "counts": counts},
+                      note=note, data={"file": str(target), "counts": counts})
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    os.replace(staged, target)
+    return counts
+
+
+# Import: reading -------------------------------------------------------------------------------
+
+class _JsonSyntaxError(Exception):
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+class _JsonStream:
+    """One top-level JSON object read key by key, its array values element by element.
+
+    Elements are decoded with the standard library's decoder from a sliding buffer, so any
+    layout of whitespace is read and memory stays at one chunk plus one element.
+    """
+
+    _CHUNK = 1 << 20
+    _MAX_ELEMENT = 64 << 20  # past this, a decode error is an error, not a chunk boundary
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+        self.buf = ""
+        self.pos = 0
+        self.consumed = 0  # characters dropped from the front of the buffer
+        self.eof = False
+        self.decoder = json.JSONDecoder()
+
+    def _more(self) -> bool:
+        if self.eof:
+            return False
+        chunk = self.fh.read(self._CHUNK)
+        if not chunk:
+            self.eof = True
+            return False
+        self.consumed += self.pos
+        self.buf = self.buf[self.pos:] + chunk
+        self.pos = 0
+        return True
+
+    def _error(self, message: str, pos: int | None = None) -> _JsonSyntaxError:
+        return _JsonSyntaxError(message, self.consumed + (self.pos if pos is None else pos))
+
+    def peek(self) -> str:
+        """The next non-blank character ('' at the end)."""
+        while True:
+            match = _WHITESPACE.match(self.buf, self.pos)
+            assert match is not None
+            self.pos = match.end()
+            if self.pos < len(self.buf) or not self._more():
+                return self.buf[self.pos] if self.pos < len(self.buf) else ""
+
+    def expect(self, char: str) -> None:
+        """Consume ``char`` or fail."""
+        if self.peek() != char:
+            found = self.peek() or "the end of the file"
+            raise self._error(f"expected {char!r}, found {found!r}")
+        self.pos += 1
+
+    def value(self) -> Any:
+        """Decode the next complete value."""
+        self.peek()
+        while True:
+            try:
+                obj, end = self.decoder.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as exc:
+                if len(self.buf) - self.pos < self._MAX_ELEMENT and self._more():
+                    continue  # the value runs on into the next chunk
+                raise self._error(exc.msg, exc.pos) from None
+            if end == len(self.buf) and self._more():
+                continue  # a number at the end of the buffer may go on
+            self.pos = end
+            return obj
+
+    def items(self) -> Iterator[tuple[str, Any, bool]]:
+        """``(key, value, is_array)``; an array value is an iterator, drained before the next key."""
+        self.expect("{")
+        if self.peek() == "}":
+            self.pos += 1
+        else:
+            while True:
+                key = self.value()
+                if not isinstance(key, str):
+                    raise self._error("expected a key")
+                self.expect(":")
+                if self.peek() == "[":
+                    elements = self._array()
+                    yield key, elements, True
+                    for _ in elements:
+                        pass
+                else:
+                    yield key, self.value(), False
+                char = self.peek()
+                self.pos += 1
+                if char == "}":
+                    break
+                if char != ",":
+                    raise self._error(f"expected ',' or '}}', found {char or 'the end of the file'!r}", self.pos - 1)
+        if self.peek():
+            raise self._error("extra data after the top-level object")
+
+    def _array(self) -> Iterator[Any]:
+        self.expect("[")
+        if self.peek() == "]":
+            self.pos += 1
+            return
+        while True:
+            yield self.value()
+            char = self.peek()
+            self.pos += 1
+            if char == "]":
+                return
+            if char != ",":
+                raise self._error(f"expected ',' or ']', found {char or 'the end of the file'!r}", self.pos - 1)
+
+
+# Import: checking and loading ------------------------------------------------------------------
+
+def _problems_from(exc: BaseException, path: str) -> list[Problem]:
+    """Problems with key paths from a structuring error (``explain`` gives "message @ path")."""
+    out = []
+    for line in explain(exc, path):
+        message, _, where = line.rpartition(" @ ")
+        if not message:
+            where, _, message = line.partition(": ")
+        out.append(Problem(None, where, message))
+    return out
+
+
+class _Loader:
+    """Reads, checks and inserts one export file inside the caller's transaction."""
+
+    def __init__(self, community: Community, conn: Connection, name: str) -> None:
+        from .store.engine import is_sqlite
+
+        self.community = community
+        self.conn = conn
+        self.name = name
+        self.sqlite = is_sqlite(conn)
+        self.problems: list[Problem] = []
+        self.unlisted = 0
+        self.ids: dict[str, set[int]] = {s.key: set() for s in SECTIONS}
+        self.id_numbers: set[int] = set()
+        self.counts: dict[str, int] = {}
+        self.declared: dict[str, int] | None = None
+        self.path = "$"
+
+    def problem(self, path: str, message: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(None, path, message))
+        else:
+            self.unlisted += 1
+
+    def load(self, fh: IO[str]) -> dict[str, int]:
+        stream = _JsonStream(fh)
+        seen: list[str] = []
+        try:
+            for key, value, is_array in stream.items():
+                self.path = f"$.{key}"
+                if not seen and key != "format":
+                    raise InvalidValue(f"{self.name} is not a communitycore export: it does not start with "
+                                       f"\"format\": \"{FORMAT}\"")
+                seen.append(key)
+                if key in _BY_KEY:
+                    self._section(_BY_KEY[key], value, is_array, seen)
+                elif key in _HEADER_KEYS and not is_array:
+                    self._header(key, value)
+                else:
+                    self.problem(self.path, "unknown key" if key not in _HEADER_KEYS else "must not be an array")
+        except _JsonSyntaxError as exc:
+            raise InvalidValue(f"{self.name}: not valid JSON at character {exc.offset} (in {self.path}): "
+                               f"{exc}") from None
+        if not seen:
+            raise InvalidValue(f"{self.name} is not a communitycore export: it is an empty object")
+        for section in SECTIONS:
+            self.counts.setdefault(section.key, 0)
+            if self.declared is not None and self.declared.get(section.key, 0) != self.counts[section.key]:
+                self.problem(f"$.{section.key}", f"holds {self.counts[section.key]} records, but $.counts says "
+                             f"{self.declared.get(section.key, 0)}: the file is incomplete or was edited")
+        if self.problems:
+            if self.unlisted:
+                self.problems.append(Problem(None, "(more)", f"{self.unlisted} more problem(s) not listed"))
+            raise RejectedInput(self.problems, source=self.name)
+        return self.counts
+
+    def _header(self, key: str, value: Any) -> None:
+        if key == "format" and value != FORMAT:
+            raise InvalidValue(f"{self.name} is not a communitycore export ($.format is {value!r}, "
+                               f"expected {FORMAT!r})")
+        if key == "version" and (not isinstance(value, int) or value > FORMAT_VERSION or value < 1):
+            raise InvalidValue(f"{self.name} has format version {value!r}; this communitycore reads versions 1 to "
+                               f"{FORMAT_VERSION}: upgrade communitycore to import it")
+        if key == "counts":
+            if not isinstance(value, dict) or not all(isinstance(v, int) for v in value.values()):
+                self.problem("$.counts", "must be an object of whole numbers")
+            else:
+                self.declared = value
+
+    def _section(self, section: _Section, value: Any, is_array: bool, seen: list[str]) -> None:
+        if not is_array:
+            self.problem(self.path, "must be an array")
+            return
+        if self.counts.get(section.key) is not None:
+            self.problem(self.path, "appears twice")
+            return
+        for field, target in section.refs:
+            if target != section.key and target not in seen:
+                raise InvalidValue(f"{self.name}: section {section.key!r} comes before {target!r}, which it refers "
+                                   f"to through {field!r}; write the sections in the order "
+                                   f"{', '.join(s.key for s in SECTIONS)}")
+        check = getattr(self, f"_check_{section.key}", None)
+        ids = self.ids[section.key]
+        batch: list[Any] = []
+        count = 0
+        insert = _Inserter(self.conn, section, sqlite=self.sqlite)
+        units: list[tuple[str, OrgUnit]] = []
+        for index, element in enumerate(value):
+            path = f"$.{section.key}[{index}]"
+            self.path = path
+            count += 1
+            try:
+                record: Any = converter.structure(element, section.record)
+            except Exception as exc:  # cattrs error groups, and ValueErrors from attrs converters
+                for p in _problems_from(exc, path):
+                    self.problem(p.field, p.message)
+                continue
+            record_id = getattr(record, "id", None)
+            if record_id is not None:
+                if record_id in ids:
+                    self.problem(f"{path}.id", f"id {record_id} appears twice in {section.key}")
+                    continue
+                ids.add(record_id)
+            if section.key != "units":  # units refer to each other in any order: checked at the end
+                ok = True
+                for field, target in section.refs:
+                    ref = getattr(record, field)
+                    if ref is not None and ref not in self.ids[target]:
+                        self.problem(f"{path}.{field}", f"there is no {target[:-1].replace('_', ' ')} with id {ref}")
+                        ok = False
+                if not ok:
+                    continue
+            if section.key == "units":
+                if check is not None:
+                    check(record, path)
+                units.append((path, record))  # in the tree even when bad, so its children find it
+                continue
+            if check is not None and not check(record, path):
+                continue
+            if not self.problems:  # after the first problem, keep checking but stop writing
+                batch.append(record)
+                if len(batch) >= BATCH:
+                    insert(batch)
+                    batch = []
+        if units:
+            self._insert_units(units, insert)
+        if batch and not self.problems:
+            insert(batch)
+        self.counts[section.key] = count
+
+    # Checks beyond the types (the domain's own rules) -------------------------------------------
+
+    def _check_units(self, unit: OrgUnit, path: str) -> bool:
+        try:
+            if check_name(unit.name) != unit.name:
+                self.problem(f"{path}.name", "has spaces around it")
+                return False
+        except InvalidValue as exc:
+            self.problem(f"{path}.name", str(exc))
+            return False
+        if unit.kind not in self.community.registry.unit_kinds:
+            self.problem(f"{path}.kind", f"unknown unit kind {unit.kind!r} (is the plugin that defines it installed?)")
+            return False
+        return True
+
+    def _check_unit_settings(self, setting: UnitSetting, path: str) -> bool:
+        from .domain.settings import parse_setting
+
+        try:
+            parse_setting(setting.key, setting.value)
+        except InvalidValue as exc:
+            self.problem(f"{path}.key", str(exc))
+            return False
+        return True
+
+    def _check_members(self, member: Member, path: str) -> bool:
+        # The same rules as every other way in: parse_member is the one place fields are checked.
+        raw = {f: getattr(member, f) for f in attrs.fields_dict(Member) if f not in ("id", "unit_id")}
+        raw["unit"] = member.unit_id
+        _values, problems = parse_member(raw)
+        for p in problems:
+            self.problem(f"{path}.{p.field}", p.message)
+        if problems:
+            return False
+        if member.id_number is not None:
+            key = int(member.id_number[:17])
+            if key in self.id_numbers:
+                self.problem(f"{path}.id_number", "another member has the same 公民身份号码")
+                return False
+            self.id_numbers.add(key)
+        return True
+
+    def _insert_units(self, units: list[tuple[str, OrgUnit]], insert: Callable[[list[Any]], None]) -> None:
+        """Check the tree (parents exist, no cycles, unique sibling names) and insert parents first."""
+        from .api.base import ancestors_first
+
+        by_id = {unit.id: (path, unit) for path, unit in units}
+        parent_of: dict[int, int | None] = {}
+        for path, unit in units:
+            if unit.parent_id is not None and unit.parent_id not in by_id:
+                self.problem(f"{path}.parent_id", f"there is no unit with id {unit.parent_id}")
+            else:
+                parent_of[unit.id] = unit.parent_id
+        order = ancestors_first(parent_of)
+        if len(order) != len(parent_of):
+            reached = set(order)
+            for unit_id in sorted(set(parent_of) - reached):
+                self.problem(f"{by_id[unit_id][0]}.parent_id", "the units' parents form a cycle")
+        names: dict[tuple[int | None, str], str] = {}
+        codes: dict[str, str] = {}
+        for unit_id in order:
+            path, unit = by_id[unit_id]
+            other = names.setdefault((unit.parent_id, unit.name), path)
+            if other != path and unit.parent_id is not None:
+                self.problem(f"{path}.name", f"the same name as its sibling {other}")
+            if unit.code is not None and codes.setdefault(unit.code, path) != path:
+                self.problem(f"{path}.code", f"the same code as {codes[unit.code]}")
+        if self.problems:
+            return
+        for start in range(0, len(order), BATCH):
+            insert([by_id[i][1] for i in order[start:start + BATCH]])
+
+
+class _Inserter:
+    """Bulk inserts of records with their ids: driver-level executemany of tuples."""
+
+    def __init__(self, conn: Connection, section: _Section, *, sqlite: bool) -> None:
+        from sqlalchemy import JSON, Date, String
+
+        from .store.engine import placeholders
+
+        table = _table(section)
+        self.conn = conn
+        columns = [c.name for c in table.columns]
+        quote = conn.dialect.identifier_preparer.quote  # `key` is a reserved word in MySQL
+        self.sql = (f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, columns))}) "
+                    f"VALUES ({placeholders(conn, len(columns))})")
+        self.get = operator.attrgetter(*columns)  # one C call per record for all its values
+        self.convert: list[tuple[int, Callable[[Any], Any]]] = []
+        for index, column in enumerate(table.columns):
+            if isinstance(column.type, JSON):
+                self.convert.append((index, _json_value))
+            elif isinstance(column.type, Date) and sqlite:
+                self.convert.append((index, _iso_date))  # the sqlite3 date adapter is deprecated (Python 3.12)
+            elif isinstance(column.type, String):
+                self.convert.append((index, _plain))  # codes of enums
+
+    def __call__(self, records: list[Any]) -> None:
+        # Column by column: one map() per converted column instead of a Python loop per value.
+        columns = list(zip(*map(self.get, records), strict=True))
+        for index, convert in self.convert:
+            columns[index] = tuple(map(convert, columns[index]))
+        self.conn.exec_driver_sql(self.sql, list(zip(*columns, strict=True)))
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _iso_date(value: Any) -> Any:
+    return None if value is None else value.isoformat()
+
+
+def _json_value(value: Any) -> str:
+    return json.dumps(converter.unstructure(value))
+
+
+# Import: the entry point -----------------------------------------------------------------------
+
+def _require_empty(conn: Connection) -> None:
+    from sqlalchemy import select
+
+    held = []
+    for section in SECTIONS:
+        table = _table(section)
+        if conn.execute(select(table.c[table.primary_key.columns.keys()[0]]).limit(1)).first() is not None:
+            held.append(section.key)
+    if held:
+        raise Conflict(f"the database already holds {', '.join(held)}: a community is imported only into an empty "
+                       "database (create one with `community --db NEW init`, then import there)")
+
+
+def _reset_sequences(conn: Connection) -> None:
+    """PostgreSQL: move each id sequence past the ids just inserted (MySQL and SQLite do it themselves)."""
+    if conn.dialect.name != "postgresql":
+        return
+    for section in SECTIONS:
+        table = _table(section)
+        if "id" not in table.c:
+            continue
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+            f"COALESCE((SELECT MAX(id) FROM {table.name}), 1), "
+            f"(SELECT MAX(id) FROM {table.name}) IS NOT NULL)"
+        )
+
+
+def import_community(community: Community, path: str | os.PathLike[str]) -> dict[str, int]:
+    """Import an export file into this (empty) database, keeping every id; all or nothing.
+
+    Refuses a database that already holds units, members or any other exported records
+    (:class:`~communitycore.errors.Conflict`). Every record is checked: its types and codes
+    through the converter, members through the same rules as every other way in, ids and
+    references between sections, the unit tree. Problems are reported together with their key
+    paths (``$.members[12].unit_id``) in :class:`~communitycore.errors.RejectedInput`; a file that
+    is not a communitycore export, or not JSON, raises :class:`~communitycore.errors.InvalidValue`.
+    Returns the number of records per section.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise InvalidValue(f"there is no file {source}")
+    with community.transaction() as tx:
+        _require_empty(tx.conn)
+        loader = _Loader(community, tx.conn, source.name)
+        with source.open(encoding="utf-8-sig") as fh:
+            try:
+                counts = loader.load(fh)
+            except UnicodeDecodeError:
+                raise InvalidValue(f"{source.name} is not UTF-8 text; an export is always UTF-8 JSON") from None
+        _reset_sequences(tx.conn)
+        from .store import rollup
+
+        rollup.refresh(tx.conn)
+        tx.record("community.import", "community", None, after={"file": source.name, "counts": counts},
+                  data={"file": str(source), "counts": counts})
+        return counts

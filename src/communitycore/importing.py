@@ -1,0 +1,819 @@
+"""Member import from spreadsheets (``.csv``, ``.xlsx``) and the import template.
+
+:func:`import_members` reads a file whose first row names the columns (Chinese headers such as
+公民身份号码, or the English field names of :data:`~communitycore.domain.members.MEMBER_FIELDS`)
+and stores every row, or none: all bad rows are reported together, each with its row number (the
+header is row 1), the column header as written in the file and the reason.
+
+The file is read in batches and never held whole in memory. Each batch is parsed column by
+column with the shared field parsers of :mod:`communitycore.domain.members` (each distinct cell
+value of a column is parsed once), checked with :func:`~communitycore.domain.members.check_member`
+and written with one driver-level ``executemany`` of tuples. All batches go into one transaction,
+which is rolled back at the end if any row was bad.
+
+:func:`write_template` writes a ready template; :data:`MEMBER_HEADERS` is the one mapping between
+headers and fields that both use.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import operator
+import os
+from collections.abc import Callable, Iterator, Sequence
+from itertools import chain, islice, repeat
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .domain.codes import Coded
+from .domain.identity import check_character
+from .domain.members import (
+    MEMBER_FIELDS,
+    REQUIRED_MEMBER_FIELDS,
+    Category,
+    Standing,
+    check_member,
+    id_birth_date,
+    id_gender,
+)
+from .errors import InvalidValue, Problem, RejectedInput
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from .api.base import Tree
+    from .community import Community
+
+__all__ = ["MEMBER_HEADERS", "field_for_header", "import_members", "write_template"]
+
+#: Field -> the Chinese headers accepted for it; the first is the one templates write. The order
+#: is the column order of templates. The English field names (and ``unit``) are accepted too.
+MEMBER_HEADERS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名",),
+    "gender": ("性别",),
+    "ethnicity": ("民族",),
+    "birth_date": ("出生日期",),
+    "id_number": ("公民身份号码", "身份证号", "身份证号码"),
+    "education": ("学历",),
+    "join_date": ("入党日期",),
+    "full_date": ("转正日期",),
+    "category": ("党员类别",),
+    "standing": ("党员状态",),
+    "unit": ("所在党组织",),
+    "phone": ("联系电话", "手机号", "手机号码"),
+    "post": ("党内职务",),
+    "employer": ("工作单位",),
+    "in_service": ("是否在职党员",),
+}
+assert set(MEMBER_HEADERS) == set(MEMBER_FIELDS), "MEMBER_HEADERS and MEMBER_FIELDS disagree"
+
+#: Rows validated and written per batch: large enough that executemany runs at full speed,
+#: small enough that a batch of cells stays a few megabytes.
+BATCH_ROWS = 10_000
+#: Problems kept for the report; past this the rest are counted, not listed (a wholly wrong file
+#: would otherwise build a million-line report).
+MAX_PROBLEMS = 10_000
+#: Distinct values remembered per column before the memo is cleared, which bounds memory for
+#: columns whose values rarely repeat (names, ID numbers, phones).
+_MEMO_LIMIT = 50_000
+#: Values per ``IN (...)`` when looking up existing ID numbers (below every engine's bind limit).
+_LOOKUP_CHUNK = 500
+
+_HEADER_LOOKUP: dict[str, str] = {
+    **{field.lower(): field for field in MEMBER_FIELDS},
+    **{header: field for field, headers in MEMBER_HEADERS.items() for header in headers},
+}
+
+# The columns of the members table other than the unit, in the order bulk inserts write them.
+_UNIT_COLUMN = "unit_id"
+_DATE_FIELDS = frozenset(f for f, p in MEMBER_FIELDS.items() if getattr(p, "__name__", "") == "parse_date")
+_FIRST17 = operator.itemgetter(slice(0, 17))
+
+
+def field_for_header(header: str) -> str | None:
+    """The member field a column header names (Chinese header, alias or English name), or None."""
+    text = header.replace("\ufeff", "").strip()
+    return _HEADER_LOOKUP.get(text) or _HEADER_LOOKUP.get(text.lower())
+
+
+def _coded_fields() -> dict[str, type[Coded]]:
+    """Fields whose parser is a :class:`Coded` enum's ``parse`` (their allowed values are listed)."""
+    out: dict[str, type[Coded]] = {}
+    for field, parser in MEMBER_FIELDS.items():
+        owner = getattr(parser, "__self__", None)
+        if isinstance(owner, type) and issubclass(owner, Coded):
+            out[field] = owner
+    return out
+
+
+_CODED = _coded_fields()
+
+
+# Reading files ---------------------------------------------------------------------------------
+
+class _Bad:
+    """A cell value its parser refused, with the parser's message."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) when the start of the file decodes as such, else GB18030.
+
+    Excel on Chinese Windows saves "CSV" in the ANSI code page (GBK), which GB18030 contains.
+    """
+    with path.open("rb") as fh:
+        sample = fh.read(1 << 20)
+    try:
+        # Not final: a multi-byte character cut at the end of the sample is not an error.
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8-sig"
+
+
+class _SheetReader:
+    """The rows of a file's first sheet as sequences of cells, header first, streamed.
+
+    The iterator handed out is the reader's own (``csv.reader``, calamine's row iterator), with no
+    generator in between: per-row overhead is what limits a million-row import. Row numbers are
+    counted by the caller from :attr:`first_number`.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        suffix = path.suffix.lower()
+        if suffix not in (".csv", ".xlsx"):
+            raise InvalidValue(f"{path.name}: members are imported from .csv or .xlsx files, not {suffix or 'this'}")
+        self.kind = suffix[1:]
+        self.encoding = ""
+        self.first_number = 1
+        """The spreadsheet row number of the first row (the header)."""
+        self.read_errors: tuple[type[BaseException], ...] = (UnicodeDecodeError, csv.Error)
+        """Errors the iterator may raise part-way through a damaged file."""
+
+    @contextlib.contextmanager
+    def rows(self) -> Iterator[Iterator[Sequence[Any]]]:
+        """Every row, header first; streamed, never loaded whole."""
+        if not self.path.is_file():
+            raise InvalidValue(f"there is no file {self.path}")
+        if self.kind == "csv":
+            self.encoding = _csv_encoding(self.path)
+            with self.path.open(encoding=self.encoding, newline="") as fh:
+                first = fh.readline()
+                fh.seek(0)
+                # Some tools write tab-separated text with a .csv name; the header line tells.
+                yield csv.reader(fh, delimiter="\t" if "\t" in first and "," not in first else ",")
+        else:
+            with self._xlsx_rows() as rows:
+                yield rows
+
+    def failure(self, number: int, exc: BaseException) -> Problem:
+        """The problem to report when reading stopped at row ``number``."""
+        if isinstance(exc, UnicodeDecodeError):
+            return Problem(number, "(file)", f"is not valid {self.encoding} text from here on; save the file as "
+                           "UTF-8 (CSV UTF-8) and import it again")
+        return Problem(number, "(file)", f"cannot be read from here on: {exc}")
+
+    @contextlib.contextmanager
+    def _xlsx_rows(self) -> Iterator[Iterator[Sequence[Any]]]:
+        try:
+            from python_calamine import CalamineError, CalamineWorkbook
+        except ImportError:  # pragma: no cover - python-calamine is a dependency; openpyxl is the fallback
+            yield self._openpyxl_rows()
+            return
+        self.read_errors = (CalamineError,)
+        try:
+            workbook = CalamineWorkbook.from_path(str(self.path))
+        except Exception as exc:  # calamine's errors are not CommunityCoreErrors; say which file
+            raise InvalidValue(f"{self.path.name} is not a readable .xlsx workbook: {exc}") from exc
+        try:
+            sheet = workbook.get_sheet_by_index(0)
+            # calamine's range starts at the first used cell; count rows as the spreadsheet does.
+            self.first_number = (sheet.start[0] if sheet.start else 0) + 1
+            yield iter(sheet.iter_rows())
+        finally:
+            workbook.close()
+
+    def _openpyxl_rows(self) -> Iterator[Sequence[Any]]:  # pragma: no cover - fallback only
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        try:
+            yield from workbook.worksheets[0].iter_rows(values_only=True)  # empty cells are None
+        finally:
+            workbook.close()
+
+
+def _default_stored(field: str) -> Any:
+    """What a blank cell (or a missing column) of ``field`` stores, as ``member_row`` fills it."""
+    if field == "category":
+        return Category.FULL.value
+    if field == "standing":
+        return Standing.NORMAL.value
+    if field == "in_service":
+        return False
+    return None
+
+
+def _stored(value: Any, sqlite: bool) -> Any:
+    """The database form of a parsed value: codes for enums, ISO text for dates on SQLite."""
+    if isinstance(value, Coded):
+        return value.value
+    if sqlite and isinstance(value, dt.date):
+        return value.isoformat()  # the sqlite3 date adapter is deprecated (Python 3.12)
+    return value
+
+
+def _cell_text(value: Any) -> Any:
+    """A spreadsheet cell as the field parsers take it: text, or a date for date cells."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel stores 13812345678 and 12 as floats
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    if isinstance(value, dt.date):
+        return value
+    return str(value)
+
+
+# Columns -------------------------------------------------------------------------------------
+
+class _Column:
+    """One column of the file: where it is, its header as written, and how its cells are parsed.
+
+    Parsed values and database values are memoized per distinct cell value, so a column of a
+    million rows with a few hundred distinct values (gender, education, unit, dates) costs a few
+    hundred parser calls and a dictionary lookup per cell.
+    """
+
+    def __init__(self, index: int, header: str, field: str, *, sqlite: bool, tree: Tree | None) -> None:
+        self.index = index
+        self.header = header
+        self.field = field
+        self.parser = MEMBER_FIELDS[field]
+        self.sqlite = sqlite
+        self.tree = tree
+        self.memo: dict[Any, Any] = {}
+        self.db_memo: dict[Any, Any] = {}
+        self.bad: set[Any] = set()
+        self.memoize = True
+        self.batches = 0
+        # Text, numbers and unit ids are stored as parsed; codes, SQLite dates and defaults are not.
+        self.converts = (field in _CODED or (sqlite and field in _DATE_FIELDS)
+                         or _default_stored(field) is not None)
+
+    def parse_cell(self, raw: Any) -> Any:
+        """The parsed value of one cell (None if blank), or :class:`_Bad`."""
+        if raw.__class__ is str:
+            if not raw or raw.isspace():
+                return None
+        elif raw is None:
+            return None
+        else:
+            if self.field == "id_number" and isinstance(raw, (int, float)):
+                # An 18-digit number stored as a number has lost its last digits already.
+                return _Bad("is stored as a number, which keeps only 15 digits; format the column as text "
+                            "(文本) and type the numbers again")
+            raw = _cell_text(raw)
+            if raw == "":
+                return None
+        try:
+            value = self.parser(raw)
+        except InvalidValue as exc:
+            return _Bad(str(exc))
+        if self.tree is not None:
+            return self._unit_id(value)
+        return value
+
+    def _unit_id(self, ref: Any) -> Any:
+        from .errors import NotFound
+
+        assert self.tree is not None
+        try:
+            return self.tree.resolve(ref).id
+        except NotFound as exc:
+            return _Bad(str(exc))
+
+    def db_value(self, value: Any) -> Any:
+        """What the database column stores for a parsed value (the default for blank, None for bad)."""
+        if value is None:
+            return _default_stored(self.field)
+        if value.__class__ is _Bad:
+            return None
+        return _stored(value, self.sqlite)
+
+    def run(self, cells: Sequence[Any]) -> tuple[list[Any], list[Any], bool]:
+        """Parsed values, database values, and whether any cell of this batch is bad."""
+        if not self.memoize:
+            parsed = list(map(self.parse_cell, cells))
+            stored = list(map(self.db_value, parsed)) if self.converts else parsed
+            return parsed, stored, _Bad in set(map(type, parsed))
+        memo, db_memo = self.memo, self.db_memo
+        if len(memo) > _MEMO_LIMIT:
+            memo.clear()
+            db_memo.clear()
+            self.bad.clear()
+        converts = self.converts
+        # set.difference with a dict argument walks the (small) set, not the memo.
+        new = set(cells).difference(memo)
+        for raw in new:
+            value = self.parse_cell(raw)
+            memo[raw] = value
+            if converts:
+                db_memo[raw] = self.db_value(value)
+            if value.__class__ is _Bad:
+                self.bad.add(raw)
+        parsed = list(map(memo.__getitem__, cells))
+        stored = list(map(db_memo.__getitem__, cells)) if converts else parsed
+        any_bad = bool(self.bad) and not self.bad.isdisjoint(cells)
+        self.batches += 1
+        if self.batches == 2 and len(new) * 100 >= len(cells) * 99:
+            # Nearly every value is new even after a whole batch (ID numbers, phones): remembering
+            # them costs more than it saves. Dates and codes repeat, and keep their memo.
+            self.memoize = False
+            memo.clear()
+            db_memo.clear()
+        return parsed, stored, any_bad
+
+
+# Import ----------------------------------------------------------------------------------------
+
+class _Report:
+    """Problems found so far, kept in row order up to :data:`MAX_PROBLEMS`."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.unlisted = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+    def extend(self, problems: list[Problem]) -> None:
+        room = MAX_PROBLEMS - len(self.problems)
+        problems.sort(key=lambda p: p.row or 0)  # within a batch they are found column by column
+        self.problems.extend(problems[:room])
+        self.unlisted += max(0, len(problems) - room)
+
+    def final(self) -> list[Problem]:
+        """Every problem in row order (file-level ones, without a row, last)."""
+        problems = sorted(self.problems, key=lambda p: (p.row is None, p.row or 0))  # stable: columns stay in order
+        if self.unlisted:
+            problems.append(Problem(None, "(more)", f"{self.unlisted} more problem(s) not listed; fix these first "
+                                    "and import again"))
+        return problems
+
+
+def import_members(community: Community, path: str | os.PathLike[str], *,
+                   progress: Callable[[int], None] | None = None) -> int:
+    """Import members from a ``.csv`` or ``.xlsx`` file: every row, or none. Returns the rows imported.
+
+    Headers: see :data:`MEMBER_HEADERS` (the English field names work too); ``所在党组织`` / ``unit``
+    is a unit id or a full path joined with ``/``. A CSV may be UTF-8 (with or without BOM) or
+    GB18030/GBK, as Excel on Chinese Windows saves it. Blank rows are skipped.
+
+    If any row is bad, nothing is stored and :class:`~communitycore.errors.RejectedInput` lists
+    every problem (row number, header as written, reason), including 公民身份号码 repeated within
+    the file or already on record. ``progress`` is called with the number of rows read so far,
+    once per batch. The whole import is one transaction with one audit entry
+    (``member.import``) and one event.
+    """
+    source = Path(path)
+    reader = _SheetReader(source)
+    with community.transaction() as tx, reader.rows() as rows:
+        importer = _Importer(tx.conn, reader, rows)
+        count = importer.run(progress)
+        tx.record("member.import", "member", None, after={"file": source.name, "rows": count},
+                  data={"file": source.name, "rows": count})
+        return count
+
+
+class _Importer:
+    """One import: the header plan, the running checks and the batches."""
+
+    def __init__(self, conn: Connection, reader: _SheetReader, rows: Iterator[Sequence[Any]]) -> None:
+        from sqlalchemy import select
+
+        from .api.base import Tree
+        from .store import schema
+        from .store.engine import is_sqlite
+
+        self.conn = conn
+        self.reader = reader
+        self.rows = rows
+        self.report = _Report()
+        self.sqlite = is_sqlite(conn)
+        self.seen_ids: set[int] = set()
+        """First 17 digits of every valid 公民身份号码 so far, as ints (28 bytes each, not ~70)."""
+        self.duplicates: list[tuple[int, int]] = []
+        """(row, key) of rows repeating an earlier ID number; the earlier row is found at the end."""
+        self.units_touched: set[int] = set()
+        self.check_existing = conn.execute(select(schema.members.c.id).limit(1)).first() is not None
+        self.columns = self._plan_header(Tree(conn))
+        by_field = {c.field: c for c in self.columns}
+        self.by_field = by_field
+        self.headers = {c.field: c.header for c in self.columns}
+        # Fields are laid out in the table's column order; a missing column stores its default.
+        self.writer = _Writer(conn, schema.members.name, schema.MEMBER_COLUMNS)
+        self.table_fields = ["unit" if c == _UNIT_COLUMN else c for c in schema.MEMBER_COLUMNS]
+
+    # Header ----------------------------------------------------------------------------------
+
+    def _plan_header(self, tree: Tree) -> list[_Column]:
+        header_row = next(self.rows, None)
+        if header_row is None:
+            raise RejectedInput([Problem(1, "(header)", "the file is empty; the first row must name the columns")],
+                                source=self.reader.path.name)
+        number, cells = self.reader.first_number, header_row
+        self.header_row = number
+        self.width = len(cells)
+        problems: list[Problem] = []
+        columns: list[_Column] = []
+        self.unnamed: list[int] = []
+        taken: dict[str, str] = {}
+        for index, cell in enumerate(cells):
+            header = str(_cell_text(cell)).replace("\ufeff", "").strip()
+            if not header:
+                self.unnamed.append(index)  # allowed as long as the column stays empty
+                continue
+            field = field_for_header(header)
+            if field is None:
+                known = "、".join(h[0] for h in MEMBER_HEADERS.values())
+                problems.append(Problem(number, header, f"unknown column; use one of {known} (or the English "
+                                        f"field names {', '.join(MEMBER_FIELDS)})"))
+                continue
+            if field in taken:
+                problems.append(Problem(number, header, f"names the same field as column {taken[field]!r}"))
+                continue
+            taken[field] = header
+            columns.append(_Column(index, header, field, sqlite=self.sqlite, tree=tree if field == "unit" else None))
+        for field in REQUIRED_MEMBER_FIELDS:
+            if field not in taken:
+                problems.append(Problem(number, MEMBER_HEADERS[field][0], f"the column is missing (field {field!r}); "
+                                        "it is required"))
+        if problems:
+            raise RejectedInput(problems, source=self.reader.path.name)
+        return columns
+
+    # Batches ---------------------------------------------------------------------------------
+
+    def run(self, progress: Callable[[int], None] | None) -> int:
+        total = 0
+        number = self.header_row + 1
+        width = self.width
+        rows = self.rows
+        while True:
+            batch: list[Sequence[Any]] = []
+            failure = None
+            try:
+                batch.extend(islice(rows, BATCH_ROWS))  # rows read before an error stay in the batch
+            except self.reader.read_errors as exc:
+                failure = self.reader.failure(number + len(batch), exc)
+            if not batch and failure is None:
+                break
+            numbers: Sequence[int] = range(number, number + len(batch))
+            number += len(batch)
+            # The common case is checked at C speed; odd rows (blank, short, long) take the slow path.
+            if batch and (set(map(len, batch)) != {width} or not all(map(any, batch))):
+                batch, numbers = self._tidy(batch, numbers)
+            if batch:
+                total += self._batch(batch, numbers)
+                if progress is not None:
+                    progress(total)
+            if failure is not None:
+                self.report.extend([failure])
+                break
+        if self.duplicates:
+            self._name_first_occurrences()
+        if self.report:
+            raise RejectedInput(self.report.final(), source=self.reader.path.name)
+        from .store import rollup
+
+        rollup.refresh(self.conn, self.units_touched)
+        return total
+
+    def _tidy(self, batch: list[Sequence[Any]], numbers: Sequence[int]) -> tuple[list[Sequence[Any]], list[int]]:
+        """Drop blank rows (Excel leaves them at the end) and bring every row to the header's width."""
+        rows: list[Sequence[Any]] = []
+        kept: list[int] = []
+        width = self.width
+        for number, cells in zip(numbers, batch, strict=True):
+            if not any(cells):  # a blank cell is "" or None, both falsy
+                continue
+            if len(cells) < width:
+                cells = [*cells, *repeat("", width - len(cells))]
+            elif len(cells) > width:
+                if any(c is not None and str(c).strip() for c in cells[width:]):
+                    self.report.extend([Problem(number, f"column {width + 1}", "has a value but no header")])
+                cells = cells[:width]
+            rows.append(cells)
+            kept.append(number)
+        return rows, kept
+
+    def _batch(self, batch: list[Sequence[Any]], numbers: Sequence[int]) -> int:
+        cells_by_index = list(zip(*batch, strict=True))
+        problems: list[Problem] = []
+        bad_rows: set[int] = set()
+        parsed: dict[str, list[Any]] = {}
+        stored: dict[str, list[Any]] = {}
+        bad_fields: set[str] = set()
+        for column in self.columns:
+            values, db_values, any_bad = column.run(cells_by_index[column.index])
+            parsed[column.field] = values
+            stored[column.field] = db_values
+            if any_bad:
+                bad_fields.add(column.field)
+                for i, value in enumerate(values):
+                    if value.__class__ is _Bad:
+                        problems.append(Problem(numbers[i], column.header, value.message))
+                        bad_rows.add(i)
+        for field in REQUIRED_MEMBER_FIELDS:
+            values = parsed[field]
+            if None in values:
+                header = self.headers[field]
+                for i, value in enumerate(values):
+                    if value is None:
+                        problems.append(Problem(numbers[i], header, "is required"))
+                        bad_rows.add(i)
+        for index in self.unnamed:
+            for i, cell in enumerate(cells_by_index[index]):
+                if cell not in (None, "") and str(cell).strip():
+                    problems.append(Problem(numbers[i], f"column {index + 1}", "has a value but no header"))
+                    bad_rows.add(i)
+        self._check_rows(parsed, numbers, bad_rows, problems)
+        if "id_number" in parsed:
+            self._check_ids(parsed["id_number"], "id_number" in bad_fields, numbers, bad_rows, problems)
+        if problems:
+            self.report.extend(problems)
+        if not self.report and not self.duplicates:  # after the first problem, keep checking but stop writing
+            self._insert(parsed, stored, len(batch))
+        return len(batch)
+
+    def _check_rows(self, parsed: dict[str, list[Any]], numbers: Sequence[int], bad_rows: set[int],
+                    problems: list[Problem]) -> None:
+        """The rules across fields, for every row whose cells all parsed (as parse_member does)."""
+        fields = tuple(f for f in parsed if f != "unit")
+        headers = self.headers
+        skip = frozenset(bad_rows)
+        for i, values in enumerate(zip(*(parsed[f] for f in fields), strict=True)):
+            if skip and i in skip:
+                continue
+            found = check_member(dict(zip(fields, values, strict=True)), numbers[i])
+            if found:
+                bad_rows.add(i)
+                problems.extend(Problem(p.row, headers.get(p.field, p.field), p.message) for p in found)
+
+    def _check_ids(self, ids: list[Any], any_bad: bool, numbers: Sequence[int], bad_rows: set[int],
+                   problems: list[Problem]) -> None:
+        """Each 公民身份号码 once in the file, and not already on record."""
+        header = self.headers["id_number"]
+        if any_bad or None in ids:
+            pairs = [(i, v) for i, v in enumerate(ids) if v.__class__ is str]
+            positions: Sequence[int] = [i for i, _ in pairs]
+            numbers_ok: list[str] = [v for _, v in pairs]
+        else:  # every cell holds a valid number: no per-row filtering
+            positions, numbers_ok = range(len(ids)), ids
+        # A valid number is determined by its first 17 digits (the 18th is their checksum), and an
+        # int of them is far smaller than the string: a million fit in a few tens of megabytes.
+        keys = list(map(int, map(_FIRST17, numbers_ok)))
+        batch_keys = set(keys)
+        seen = self.seen_ids
+        if len(batch_keys) != len(keys) or not seen.isdisjoint(batch_keys):
+            local: set[int] = set()
+            for i, key in zip(positions, keys, strict=True):
+                if key in seen or key in local:
+                    self.duplicates.append((numbers[i], key))
+                    bad_rows.add(i)
+                else:
+                    local.add(key)
+        seen.update(batch_keys)
+        if self.check_existing and numbers_ok:
+            on_record = self._on_record(numbers_ok)
+            if on_record:
+                for i, value in zip(positions, numbers_ok, strict=True):
+                    member_id = on_record.get(value)
+                    if member_id is not None:
+                        problems.append(Problem(numbers[i], header, f"a member with this 公民身份号码 is already on "
+                                                f"record (member id {member_id})"))
+                        bad_rows.add(i)
+
+    def _on_record(self, id_numbers: list[str]) -> dict[str, int]:
+        from sqlalchemy import select
+
+        from .store import schema
+
+        m = schema.members
+        found: dict[str, int] = {}
+        for start in range(0, len(id_numbers), _LOOKUP_CHUNK):
+            chunk = id_numbers[start:start + _LOOKUP_CHUNK]
+            found.update(self.conn.execute(select(m.c.id_number, m.c.id).where(m.c.id_number.in_(chunk))).all())
+        return found
+
+    def _name_first_occurrences(self) -> None:
+        """Say which earlier row each repeated 公民身份号码 first appeared in (a second, cheap pass)."""
+        wanted = {key for _, key in self.duplicates}
+        first: dict[int, int] = {}
+        index = self.by_field["id_number"].index
+        with self.reader.rows() as rows:
+            next(rows, None)
+            for number, cells in enumerate(rows, start=self.header_row + 1):
+                if index >= len(cells) or cells[index].__class__ is not str:
+                    continue
+                text = cells[index].strip()
+                if len(text) == 18 and text[:17].isdigit():
+                    key = int(text[:17])
+                    if key in wanted and key not in first:
+                        first[key] = number
+        header = self.headers["id_number"]
+        self.report.extend([
+            Problem(row, header, f"the same 公民身份号码 as row {first.get(key, '?')}")
+            for row, key in self.duplicates
+        ])
+
+    def _insert(self, parsed: dict[str, list[Any]], stored: dict[str, list[Any]], n: int) -> None:
+        self._derive_from_id(parsed, stored)
+        columns = [stored[f] if f in stored else repeat(_default_stored(f), n) for f in self.table_fields]
+        self.units_touched.update(stored["unit"])
+        self.writer.insert(list(zip(*columns, strict=False)))  # repeat() columns are endless
+
+    def _derive_from_id(self, parsed: dict[str, list[Any]], stored: dict[str, list[Any]]) -> None:
+        """Fill blank birth dates and genders from the 公民身份号码, as ``parse_member`` does."""
+        ids = parsed.get("id_number")
+        if ids is None:
+            return
+        sqlite = self.sqlite
+        for field, derive in (("birth_date", id_birth_date), ("gender", id_gender)):
+            values = parsed.get(field)
+            if values is None:
+                stored[field] = [None if v is None else _stored(derive(v), sqlite) for v in ids]
+            elif None in values:
+                out = stored[field]
+                for i, value in enumerate(values):
+                    if value is None and ids[i] is not None:
+                        out[i] = _stored(derive(ids[i]), sqlite)
+
+
+class _Writer:
+    """Bulk inserts: driver-level ``executemany`` of tuples, :data:`ROWS_PER_STATEMENT` rows per statement.
+
+    ``INSERT ... VALUES (...), (...), ...`` with a few hundred rows per statement runs each
+    statement once per few hundred rows instead of once per row, which takes a fifth or so off
+    SQLite's insert time. (Inserting in a background thread while the next batch is parsed was
+    measured too: the GIL hand-overs cost more than the overlap gained.)
+    """
+
+    ROWS_PER_STATEMENT = 500
+
+    def __init__(self, conn: Connection, table: str, columns: Sequence[str]) -> None:
+        from .store.engine import is_sqlite, placeholders
+
+        self.conn = conn
+        one = f"({placeholders(conn, len(columns))})"
+        head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        per_statement = self.ROWS_PER_STATEMENT
+        if is_sqlite(conn):
+            # SQLite builds may allow as few as 999 parameters per statement.
+            import sqlite3
+
+            driver = conn.connection.driver_connection
+            limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if hasattr(driver, "getlimit") else 999
+            per_statement = max(1, min(per_statement, limit // len(columns)))
+        self.per_statement = per_statement
+        self.sql_one = head + one
+        self.sql_many = head + ", ".join([one] * per_statement)
+
+    def insert(self, rows: list[tuple[Any, ...]]) -> None:
+        """Insert ``rows`` (tuples in the table's column order)."""
+        k = self.per_statement
+        whole = len(rows) - len(rows) % k
+        if whole:
+            flat = [tuple(chain.from_iterable(rows[i:i + k])) for i in range(0, whole, k)]
+            self.conn.exec_driver_sql(self.sql_many, flat)
+        if whole < len(rows):
+            self.conn.exec_driver_sql(self.sql_one, rows[whole:])
+
+
+# Template --------------------------------------------------------------------------------------
+
+_EXAMPLE_FIRST17 = "11010119850312123"  # 北京市东城区, born 1985-03-12, sequence 123 (odd: male)
+
+_EXAMPLE: dict[str, tuple[str, str]] = {  # field -> (Chinese template value, English template value)
+    "name": ("张三", "Zhang San"),
+    "gender": ("男", "male"),
+    "ethnicity": ("汉族", "Han"),
+    "birth_date": ("1985-03-12", "1985-03-12"),
+    "id_number": (_EXAMPLE_FIRST17 + check_character(_EXAMPLE_FIRST17),) * 2,
+    "education": ("本科", "bachelor"),
+    "join_date": ("2010-07-01", "2010-07-01"),
+    "full_date": ("2011-07-01", "2011-07-01"),
+    "category": ("正式党员", "full"),
+    "standing": ("正常", "normal"),
+    "unit": ("某某街道党工委/某某社区党委/第一党支部", "Street Committee/Community Committee/Branch 1"),
+    "phone": ("13800138000", "13800138000"),
+    "post": ("", ""),
+    "employer": ("某某公司", "Example Ltd."),
+    "in_service": ("是", "yes"),
+}
+
+_NOTES: dict[str, tuple[str, str]] = {  # field -> (Chinese note, English note)
+    "name": ("必填", "required"),
+    "gender": ("男/女；可留空，按公民身份号码填", "male/female; blank: taken from the ID number"),
+    "ethnicity": ("如 汉族", "e.g. Han"),
+    "birth_date": ("YYYY-MM-DD（也可 YYYY/MM/DD、YYYYMMDD）；须与公民身份号码一致；可留空",
+                   "YYYY-MM-DD (or YYYY/MM/DD, YYYYMMDD); must agree with the ID number; blank: taken from it"),
+    "id_number": ("18位，校验码正确；单元格请设为文本格式", "18 characters with a valid check character; "
+                  "format the cells as text"),
+    "education": ("见下表", "see the table below"),
+    "join_date": ("YYYY-MM-DD", "YYYY-MM-DD"),
+    "full_date": ("YYYY-MM-DD；预备党员留空", "YYYY-MM-DD; blank for probationary members"),
+    "category": ("见下表；留空为正式党员", "see the table below; blank: full member"),
+    "standing": ("见下表；留空为正常", "see the table below; blank: normal"),
+    "unit": ("必填：党组织编号，或从顶层起的完整路径，用 / 分隔",
+             "required: the unit id, or its full path from the top, joined with /"),
+    "phone": ("手机号或固定电话（区号-号码）", "mobile, or landline as area code-number"),
+    "post": ("见下表；无职务留空", "see the table below; blank for none"),
+    "employer": ("", ""),
+    "in_service": ("是/否", "yes/no"),
+}
+
+
+def template_headers(lang: str = "zh") -> list[str]:
+    """The header row of a template: Chinese headers, or the English field names for ``lang="en"``."""
+    return [field if lang == "en" else headers[0] for field, headers in MEMBER_HEADERS.items()]
+
+
+def write_template(path: str | os.PathLike[str], *, lang: str = "zh") -> Path:
+    """Write an import template (``.csv`` or ``.xlsx``) with the headers and one example row.
+
+    Chinese headers by default, English field names with ``lang="en"``. A CSV is written as
+    UTF-8 with a BOM so that Excel opens it correctly; an ``.xlsx`` has a second sheet listing
+    each column's format and the allowed values (code and Chinese label) of the coded columns.
+    """
+    if lang not in ("zh", "en"):
+        raise InvalidValue(f"lang must be 'zh' or 'en', got {lang!r}")
+    target = Path(path)
+    suffix = target.suffix.lower()
+    headers = template_headers(lang)
+    example = [_EXAMPLE[field][lang == "en"] for field in MEMBER_HEADERS]
+    if suffix == ".csv":
+        with target.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(headers)
+            writer.writerow(example)
+    elif suffix == ".xlsx":
+        _write_xlsx_template(target, headers, example, lang)
+    else:
+        raise InvalidValue(f"a template is a .csv or .xlsx file, not {suffix or target.name!r}")
+    return target
+
+
+def _write_xlsx_template(target: Path, headers: list[str], example: list[str], lang: str) -> None:
+    import openpyxl
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    en = lang == "en"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "members" if en else "党员信息"
+    sheet.append(headers)
+    sheet.append(example)
+    bold = Font(bold=True)
+    for index, field in enumerate(MEMBER_HEADERS, start=1):
+        sheet.cell(row=1, column=index).font = bold
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = 40 if field == "unit" else 20 if field == "id_number" else 14
+        if field in ("id_number", "phone") or field in _DATE_FIELDS:
+            # Text cells, so Excel neither rounds 18-digit numbers nor turns dates into serials.
+            sheet.column_dimensions[letter].number_format = "@"
+            sheet.cell(row=2, column=index).number_format = "@"
+    sheet.freeze_panes = "A2"
+
+    notes = workbook.create_sheet("allowed values" if en else "填写说明")
+    notes.append(["column", "field", "format"] if en else ["列", "字段", "填写要求"])
+    for header, field in zip(headers, MEMBER_HEADERS, strict=True):
+        notes.append([header, field, _NOTES[field][en]])
+    notes.append([])
+    notes.append(["column", "code", "中文", "English", "also accepted"] if en
+                 else ["列", "代码", "中文", "English", "也可填写"])
+    values_header = notes.max_row
+    coded = _CODED
+    for header, field in zip(headers, MEMBER_HEADERS, strict=True):
+        for member in coded.get(field, ()):
+            notes.append([header, member.value, member.zh, member.en, "、".join(member.aliases)])
+    for row in (1, values_header):
+        for cell in notes[row]:
+            cell.font = bold
+    for letter, width in zip("ABCDE", (16, 20, 60, 28, 24), strict=True):
+        notes.column_dimensions[letter].width = width
+    workbook.save(target)

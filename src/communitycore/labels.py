@@ -1,0 +1,152 @@
+"""Display labels of field names, in Chinese and English: one table for every command's headers.
+
+The CLI prints these as table headers and key/value labels (Chinese by default, English with
+``--lang en``); JSON output keeps the field names themselves, which are the stable interface.
+A plugin that adds its own fields may :func:`register` labels for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+#: Field name -> (中文, English).
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    # Shared
+    "id": ("编号", "ID"),
+    "name": ("名称", "Name"),
+    "kind": ("类别", "Kind"),
+    "kind_label": ("类别名称", "Kind label"),
+    "path": ("路径", "Path"),
+    "depth": ("层级", "Depth"),
+    "unit": ("所在党组织", "Unit"),
+    "unit_id": ("党组织编号", "Unit ID"),
+    "address": ("地址", "Address"),
+    "contact": ("联系方式", "Contact"),
+    "provider": ("来源插件", "Provided by"),
+    # Organization units
+    "parent_id": ("上级编号", "Parent ID"),
+    "parent": ("上级党组织", "Parent"),
+    "code": ("组织代码", "Code"),
+    "approved_by": ("批准机关", "Approved by"),
+    "approved_on": ("批准日期", "Approved on"),
+    "term_start": ("任期开始", "Term start"),
+    "term_end": ("任期届满", "Term end"),
+    "covered_units": ("覆盖单位数", "Covered units"),
+    "children": ("下级党组织数", "Sub-units"),
+    "parents": ("可隶属于", "May sit under"),
+    "removed_unit_ids": ("已删除党组织", "Removed units"),
+    # Compounds and partners
+    "tier": ("小区类型", "Property tier"),
+    # Members
+    "gender": ("性别", "Gender"),
+    "ethnicity": ("民族", "Ethnicity"),
+    "birth_date": ("出生日期", "Birth date"),
+    "age": ("年龄", "Age"),
+    "id_number": ("公民身份号码", "ID number"),
+    "phone": ("联系电话", "Phone"),
+    "education": ("学历", "Education"),
+    "join_date": ("入党日期", "Join date"),
+    "full_date": ("转正日期", "Full-member date"),
+    "category": ("党员类别", "Category"),
+    "standing": ("党籍状态", "Standing"),
+    "post": ("党内职务", "Party post"),
+    "employer": ("工作单位", "Employer"),
+    "in_service": ("在职党员", "In service"),
+    "revealed": ("已显示个人信息", "Personal data shown"),
+    "probation_ended": ("预备期满日期", "Probation ended"),
+    "member_id": ("党员编号", "Member ID"),
+    "member": ("党员", "Member"),
+    # Transfers and 双报到
+    "from_unit_id": ("转出党组织编号", "From unit ID"),
+    "from_unit": ("转出党组织", "From unit"),
+    "to_unit_id": ("转入党组织编号", "To unit ID"),
+    "to_unit": ("转入党组织", "To unit"),
+    "transferred_on": ("转接日期", "Transferred on"),
+    "reason": ("原因", "Reason"),
+    "community_unit_id": ("报到社区编号", "Community unit ID"),
+    "community": ("报到社区", "Community"),
+    "reported_on": ("报到日期", "Reported on"),
+    "channel": ("报到方式", "Channel"),
+    "transfers": ("组织关系转接记录", "Transfers"),
+    "registrations": ("双报到记录", "Community registrations"),
+    # Roll-up statistics
+    "units": ("党组织数", "Units"),
+    "members": ("党员数", "Members"),
+    "full": ("正式党员", "Full members"),
+    "probationary": ("预备党员", "Probationary members"),
+    "by_gender": ("性别构成", "By gender"),
+    "by_education": ("学历构成", "By education"),
+    "average_age": ("平均年龄", "Average age"),
+    "cadres": ("委员（干部）数", "Cadres"),
+    "cadres_associate_or_above": ("大专及以上委员数", "Cadres with associate degree or above"),
+    "cadres_associate_or_above_share": ("委员大专及以上占比", "Share of cadres with associate degree or above"),
+    "cadre_average_age": ("委员平均年龄", "Cadres' average age"),
+    "secretaries": ("书记数", "Secretaries"),
+    "secretaries_associate_or_above": ("大专及以上书记数", "Secretaries with associate degree or above"),
+    "secretaries_associate_or_above_share": ("书记大专及以上占比",
+                                             "Share of secretaries with associate degree or above"),
+    # Structure findings
+    "rule": ("规则", "Rule"),
+    "severity": ("严重程度", "Severity"),
+    "message": ("问题", "Finding"),
+    "suggestion": ("建议", "Suggestion"),
+    # Settings
+    "key": ("设置项", "Setting"),
+    "value": ("值", "Value"),
+    "source": ("来源", "Source"),
+    "source_unit_id": ("来源党组织编号", "Source unit ID"),
+    # Audit trail
+    "at": ("时间", "Time"),
+    "actor": ("操作人", "Actor"),
+    "action": ("操作", "Action"),
+    "entity": ("对象类型", "Entity"),
+    "entity_id": ("对象编号", "Entity ID"),
+    "before": ("变更前", "Before"),
+    "after": ("变更后", "After"),
+    "note": ("备注", "Note"),
+    # Database
+    "db": ("数据库", "Database"),
+    "revision": ("结构版本", "Schema revision"),
+    "head": ("最新版本", "Latest revision"),
+    "up_to_date": ("已是最新", "Up to date"),
+    "imported": ("已导入", "Imported"),
+    "file": ("文件", "File"),
+    "created": ("本次新建", "Created now"),
+}
+
+#: Words the CLI prints besides field names: value -> (中文, English).
+WORDS: dict[str, tuple[str, str]] = {
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "error": ("错误", "error"),
+    "warning": ("警告", "warning"),
+    "info": ("提示", "info"),
+    "default": ("默认值", "default"),
+    "none_found": ("（无）", "(none)"),
+    "rows_read": ("已读取行数", "rows read"),
+}
+
+
+def label(field: str, lang: str = "zh") -> str:
+    """The header label of ``field`` in ``lang`` (``zh`` or ``en``); unknown fields show their name."""
+    pair = FIELD_LABELS.get(field)
+    if pair is None:
+        return field
+    return pair[1] if lang == "en" else pair[0]
+
+
+def word(key: str, lang: str = "zh") -> str:
+    """A word of :data:`WORDS` in ``lang``; an unknown key is returned as it is."""
+    pair = WORDS.get(key)
+    if pair is None:
+        return key
+    return pair[1] if lang == "en" else pair[0]
+
+
+def register(labels: Mapping[str, tuple[str, str]]) -> None:
+    """Add labels for extra fields (a plugin's own); existing labels are kept, so builtins stay stable."""
+    for field, pair in labels.items():
+        FIELD_LABELS.setdefault(field, (pair[0], pair[1]))
+
+
+__all__ = ["FIELD_LABELS", "WORDS", "label", "register", "word"]

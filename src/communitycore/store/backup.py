@@ -1,0 +1,95 @@
+"""Consistent backups of a database that is in use (``community db backup FILE``).
+
+* **SQLite**: a page-by-page copy through SQLite's online backup API
+  (:meth:`sqlite3.Connection.backup`), taken in one step from a connection of its own, so it holds
+  exactly the last committed state even while other connections write (WAL lets them go on). The
+  copy is an ordinary database file: open it with :func:`communitycore.open`.
+* **PostgreSQL and MySQL/MariaDB**: a JSON snapshot of the community written by
+  :func:`communitycore.exchange.export_community` inside one REPEATABLE READ transaction; restore it
+  with ``community import FILE`` (or :func:`~communitycore.exchange.import_community`) into an
+  empty database. It covers the community's data, not the audit trail or the server: full server
+  backups are the job of ``pg_dump`` / ``mysqldump`` (or the platform's own snapshots).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import Conflict, InvalidValue
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+    from ..community import Community
+
+__all__ = ["backup"]
+
+
+def backup(community_or_engine: Community | Engine | Connection, target_path: str | os.PathLike[str], *,
+           overwrite: bool = False) -> Path:
+    """Write a consistent copy of the database to ``target_path`` while it stays in use.
+
+    SQLite gives a database file; PostgreSQL and MySQL give a JSON snapshot (see the module
+    docs). With a :class:`~communitycore.Community`, a JSON snapshot is audited as an export
+    (it holds personal data); with a bare engine there is no one to audit it for. An existing
+    target is refused unless ``overwrite``. Returns the path written.
+    """
+    from sqlalchemy import Connection, Engine
+
+    target = Path(target_path)
+    if target.exists() and not overwrite:
+        raise Conflict(f"{target} already exists; choose another file name or allow overwriting")
+    if target.is_dir():
+        raise InvalidValue(f"{target} is a directory; give the backup a file name")
+    community = None if isinstance(community_or_engine, (Engine, Connection)) else community_or_engine
+    bind = community_or_engine if community is None else community.bind
+    assert isinstance(bind, (Engine, Connection))
+    if bind.dialect.name == "sqlite":
+        _sqlite_backup(bind, target)
+    elif community is not None:
+        from ..exchange import export_community
+
+        export_community(community, target, note="backup")
+    else:
+        from ..exchange import write_snapshot
+
+        write_snapshot(bind, target)
+    return target
+
+
+def _sqlite_backup(bind: Engine | Connection, target: Path) -> None:
+    from sqlalchemy import Engine
+
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    database = engine.url.database
+    if database in (None, "", ":memory:") and not isinstance(bind, Engine):
+        # An in-memory database lives in that one connection; a new connection would see another.
+        source_conn = bind.connection.driver_connection
+        _copy(source_conn, target)
+        return
+    # A connection of our own sees only committed data, never a caller's open transaction.
+    raw = engine.raw_connection()
+    try:
+        _copy(raw.driver_connection, target)
+    finally:
+        raw.close()
+
+
+def _copy(source: object, target: Path) -> None:
+    assert isinstance(source, sqlite3.Connection)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    dest = sqlite3.connect(partial)
+    try:
+        source.backup(dest)  # all pages in one step: one read transaction, one consistent state
+        # A single self-contained file: the copy inherits WAL mode, which would want -wal/-shm files.
+        dest.execute("PRAGMA journal_mode=DELETE")
+    except BaseException:
+        dest.close()
+        partial.unlink(missing_ok=True)
+        raise
+    dest.close()
+    os.replace(partial, target)

@@ -1,0 +1,335 @@
+"""Transactions, on every engine: whole rollback, events after commit, host engines and connections."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+import communitycore
+from communitycore import Community, Conflict, Event, hookimpl
+from communitycore.clock import Clock
+from communitycore.community import Tx
+from communitycore.domain.identity import check_character
+from communitycore.plugins import PluginLoadWarning
+from communitycore.store import schema
+
+
+def make_id(birth: str, seq: int) -> str:
+    first17 = f"110101{birth}{seq:03d}"
+    return first17 + check_character(first17)
+
+
+def dump(engine: sa.Engine) -> dict[str, list[str]]:
+    """Every row of every communitycore table, in a comparable form."""
+    with engine.connect() as conn:
+        return {table.name: sorted(repr(tuple(row)) for row in conn.execute(sa.select(table)))
+                for table in schema.metadata.sorted_tables}
+
+
+class Listener:
+    """A plugin that records the events it is told about, and what the database showed at that moment."""
+
+    name = "listener"
+
+    def __init__(self, probe: Callable[[], Any] | None = None) -> None:
+        self.events: list[Event] = []
+        self.seen: list[Any] = []
+        self.probe = probe
+
+    @hookimpl
+    def communitycore_on_event(self, event: Event) -> None:
+        self.events.append(event)
+        if self.probe is not None:
+            self.seen.append(self.probe())
+
+    @property
+    def actions(self) -> list[str]:
+        return [e.action for e in self.events]
+
+
+class Broken:
+    name = "broken-listener"
+
+    @hookimpl
+    def communitycore_on_event(self, event: Event) -> None:
+        raise RuntimeError("mail server down")
+
+
+@pytest.fixture
+def listener() -> Listener:
+    return Listener()
+
+
+@pytest.fixture
+def listened(db_url: str, clock: Clock, listener: Listener) -> Iterator[Community]:
+    c = communitycore.open(db_url, actor="tester", clock=clock, autoload=False, plugins=[listener])
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def host_engine(db_url: str) -> Iterator[sa.Engine]:
+    """The host platform's own engine: plain SQLAlchemy, none of communitycore's set-up."""
+    engine = sa.create_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def seed(c: Community) -> dict[str, int]:
+    street = c.org.add("城南街道党工委", "street-committee")
+    committee = c.org.add("幸福社区党委", "community-committee", street.id)
+    grid1 = c.org.add("第一网格党支部", "grid-branch", committee.id)
+    grid2 = c.org.add("第二网格党支部", "grid-branch", committee.id)
+    group = c.org.add("1号楼党小组", "party-group", grid1.id)
+    member = c.members.add("张三", grid1.id, id_number=make_id("19800101", 11), education="大专")
+    probationary = c.members.add("李四", grid1.id, category="预备", join_date="2025-01-01")
+    return {"street": street.id, "committee": committee.id, "grid1": grid1.id, "grid2": grid2.id, "group": group.id,
+            "member": member.id, "probationary": probationary.id}
+
+
+# A failing operation rolls back whole -------------------------------------------------------------
+
+
+OPERATIONS: dict[str, Callable[[Community, dict[str, int]], Any]] = {
+    "add unit": lambda c, s: c.org.add("新支部", "branch", s["committee"]),
+    "add member": lambda c, s: c.members.add("王五", s["grid2"], id_number=make_id("19900101", 21)),
+    "update member": lambda c, s: c.members.update(s["member"], education="本科"),
+    "transfer": lambda c, s: c.members.transfer(s["member"], s["grid2"]),
+    "confirm": lambda c, s: c.members.confirm(s["probationary"]),
+    "rename": lambda c, s: c.org.rename(s["grid2"], "东区"),
+    "move": lambda c, s: c.org.move(s["group"], s["grid2"]),
+    "cascade remove": lambda c, s: c.org.remove(s["committee"], cascade=True),
+    "setting": lambda c, s: c.org.set_setting(s["grid1"], "volunteer-star-hours", [1, 2]),
+    "refresh stats": lambda c, s: c.org.refresh_stats(),
+}
+
+
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+def test_a_failing_audit_write_rolls_back_everything(
+    listened: Community, listener: Listener, monkeypatch: pytest.MonkeyPatch, operation: str
+) -> None:
+    ids = seed(listened)
+    before = dump(listened.engine)
+    listener.events.clear()
+
+    def failing_record(self: Tx, *args: Any, **kwargs: Any) -> None:
+        raise OSError("audit store unavailable")
+
+    monkeypatch.setattr(Tx, "record", failing_record)
+    with pytest.raises(OSError, match="audit store unavailable"):
+        OPERATIONS[operation](listened, ids)
+    assert dump(listened.engine) == before
+    assert listener.events == []
+    monkeypatch.undo()
+    OPERATIONS[operation](listened, ids)  # the same call goes through once the audit works
+    assert dump(listened.engine) != before
+
+
+def test_a_failure_after_the_audit_entry_rolls_that_back_too(
+    listened: Community, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = seed(listened)
+    before = dump(listened.engine)
+    original = Tx.record
+
+    def record_then_fail(self: Tx, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        raise RuntimeError("crash after the audit insert")
+
+    monkeypatch.setattr(Tx, "record", record_then_fail)
+    with pytest.raises(RuntimeError):
+        listened.members.transfer(ids["member"], ids["grid2"])
+    assert dump(listened.engine) == before
+
+
+def test_a_refused_operation_is_not_half_done(listened: Community, listener: Listener) -> None:
+    ids = seed(listened)
+    before = dump(listened.engine)
+    listener.events.clear()
+    with pytest.raises(Conflict):
+        listened.members.add("重号", ids["grid2"], id_number=make_id("19800101", 11))
+    with pytest.raises(Conflict):
+        listened.org.move(ids["street"], ids["grid1"])
+    assert dump(listened.engine) == before
+    assert listener.events == []
+
+
+# Events after commit ------------------------------------------------------------------------------
+
+
+def test_events_are_delivered_after_commit(db_url: str, clock: Clock) -> None:
+    box: dict[str, Community] = {}
+    listener = Listener(probe=lambda: box["c"].org.count())  # reads through a connection of its own
+    with communitycore.open(db_url, actor="tester", clock=clock, autoload=False, plugins=[listener]) as c:
+        box["c"] = c
+        street = c.org.add("城南街道党工委", "street-committee")
+        c.org.add("幸福社区党委", "community-committee", street.id)
+        assert listener.seen == [1, 2]  # each event saw its change already committed
+        event = listener.events[0]
+        assert (event.action, event.entity, event.entity_id, event.actor) == (
+            "unit.add", "unit", str(street.id), "tester")
+        assert event.at == clock.now()
+
+
+def test_event_data(listened: Community, listener: Listener) -> None:
+    ids = seed(listened)
+    listened.members.transfer(ids["member"], ids["grid2"])
+    assert listener.events[-1].data == {"from_unit_id": ids["grid1"], "to_unit_id": ids["grid2"]}
+    listened.org.remove(ids["committee"], cascade=True)
+    assert listener.events[-1].action == "unit.remove"
+    assert listener.events[-1].data == {"removed_units": 4, "removed_members": 2}
+    assert listener.actions[:5] == ["unit.add"] * 5
+
+
+def test_a_failing_listener_warns_and_the_change_stays(db_url: str, clock: Clock) -> None:
+    listener = Listener()
+    with communitycore.open(db_url, actor="t", clock=clock, autoload=False, plugins=[Broken(), listener]) as c:
+        with pytest.warns(PluginLoadWarning, match="broken-listener.*unit.add.*mail server down"):
+            c.org.add("城南街道党工委", "street-committee")
+        assert c.org.count() == 1
+        assert listener.actions == ["unit.add"]  # the others still hear about it
+
+
+# A host's own engine --------------------------------------------------------------------------------
+
+
+def test_a_host_engine(host_engine: sa.Engine, clock: Clock) -> None:
+    host = sa.MetaData()
+    accounts = sa.Table("host_accounts", host, sa.Column("id", sa.Integer, primary_key=True),
+                        sa.Column("login", sa.String(50)))
+    host.create_all(host_engine)
+    try:
+        with host_engine.begin() as conn:
+            conn.execute(accounts.insert().values(login="admin"))
+        c = communitycore.open(host_engine, actor="platform:admin", clock=clock, autoload=False)
+        assert c.engine is host_engine
+        street = c.org.add("城南街道党工委", "street-committee")
+        c.close()  # the host's engine stays the host's
+        with host_engine.connect() as conn:
+            assert conn.scalar(sa.select(sa.func.count()).select_from(accounts)) == 1
+            assert conn.scalar(sa.select(schema.units.c.name).where(schema.units.c.id == street.id)) == "城南街道党工委"
+        assert communitycore.open(host_engine, autoload=False).org.count() == 1
+    finally:
+        host.drop_all(host_engine)
+
+
+# A host's own connection, inside the host's transaction -------------------------------------------------
+
+
+def units_seen_by(engine: sa.Engine) -> int:
+    """The unit count through a connection of its own: only what has been committed."""
+    with engine.begin() as conn:
+        conn.execute(sa.update(schema.units).where(schema.units.c.id == -1).values(name="x"))  # a write, too
+        return int(conn.scalar(sa.select(sa.func.count()).select_from(schema.units)) or 0)
+
+
+def test_host_transaction_commit_delivers_events(host_engine: sa.Engine, clock: Clock) -> None:
+    listener = Listener(probe=lambda: units_seen_by(host_engine))
+    with host_engine.connect() as conn:
+        trans = conn.begin()
+        c = communitycore.open(conn, actor="platform:alice", clock=clock, autoload=False, plugins=[listener])
+        street = c.org.add("城南街道党工委", "street-committee")
+        c.as_actor("platform:bob").org.add("幸福社区党委", "community-committee", street.id)
+        assert c.org.count() == 2  # visible inside the host's transaction
+        assert listener.events == []  # nothing is announced before the host commits
+        with host_engine.connect() as other:  # and nothing is visible outside it
+            assert other.scalar(sa.select(sa.func.count()).select_from(schema.units)) == 0
+        trans.commit()
+        assert listener.actions == ["unit.add", "unit.add"]
+        assert listener.seen == [2, 2]  # delivered after the database commit: visible, and not locked
+        assert [e.actor for e in listener.events] == ["platform:alice", "platform:bob"]
+        # Later commits of the same connection do not repeat them.
+        with conn.begin():
+            conn.execute(sa.select(1))
+        assert len(listener.events) == 2
+    with host_engine.connect() as other:
+        assert other.scalar(sa.select(sa.func.count()).select_from(schema.units)) == 2
+
+
+def test_host_rollback_undoes_the_calls_and_drops_their_events(host_engine: sa.Engine, clock: Clock) -> None:
+    listener = Listener()
+    with host_engine.connect() as conn:
+        trans = conn.begin()
+        c = communitycore.open(conn, actor="platform", clock=clock, autoload=False, plugins=[listener])
+        street = c.org.add("城南街道党工委", "street-committee")
+        c.members.add("张三", street.id, id_number=make_id("19800101", 11))
+        trans.rollback()
+        assert listener.events == []
+        assert c.org.count() == 0  # this call commits a transaction of its own ...
+        assert listener.events == []  # ... which must not announce the rolled-back changes
+        c.org.add("城北街道党工委", "street-committee")  # outside a host transaction: commits at once
+        assert listener.actions == ["unit.add"]
+    with host_engine.connect() as other:
+        assert other.scalar(sa.select(sa.func.count()).select_from(schema.members)) == 0
+        assert list(other.scalars(sa.select(schema.units.c.name))) == ["城北街道党工委"]
+        assert other.scalar(sa.select(sa.func.count()).select_from(schema.audit)) == 1
+
+
+def test_a_failing_call_rolls_back_only_its_savepoint(host_engine: sa.Engine, clock: Clock,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    listener = Listener()
+    with host_engine.connect() as conn:
+        trans = conn.begin()
+        c = communitycore.open(conn, actor="platform", clock=clock, autoload=False, plugins=[listener])
+        street = c.org.add("城南街道党工委", "street-committee")
+        with pytest.raises(Conflict):
+            c.org.add("城南街道党工委", "street-committee")
+        original = Tx.record
+
+        def record_then_fail(self: Tx, *args: Any, **kwargs: Any) -> None:
+            original(self, *args, **kwargs)
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(Tx, "record", record_then_fail)
+        with pytest.raises(RuntimeError):
+            c.members.add("张三", street.id)
+        monkeypatch.undo()
+        c.members.add("李四", street.id)
+        trans.commit()
+    assert listener.actions == ["unit.add", "member.add"]
+    with host_engine.connect() as other:
+        assert list(other.scalars(sa.select(schema.members.c.name))) == ["李四"]
+        assert list(other.scalars(sa.select(schema.audit.c.action).order_by(schema.audit.c.id))) == [
+            "unit.add", "member.add"]
+        assert other.scalar(sa.select(schema.unit_stats.c.members)) == 1
+
+
+def test_host_writes_and_communitycore_writes_are_one_transaction(host_engine: sa.Engine, clock: Clock) -> None:
+    host = sa.MetaData()
+    log = sa.Table("host_log", host, sa.Column("id", sa.Integer, primary_key=True), sa.Column("text", sa.String(50)))
+    host.create_all(host_engine)
+    try:
+        with host_engine.connect() as conn:
+            c = communitycore.open(conn, actor="platform", clock=clock, autoload=False)
+            conn.execute(log.insert().values(text="create street"))  # autobegins the host's transaction
+            c.org.add("城南街道党工委", "street-committee")
+            conn.rollback()
+            conn.execute(log.insert().values(text="second try"))
+            c.org.add("城北街道党工委", "street-committee")
+            conn.commit()
+        with host_engine.connect() as other:
+            assert list(other.scalars(sa.select(log.c.text))) == ["second try"]
+            assert list(other.scalars(sa.select(schema.units.c.name))) == ["城北街道党工委"]
+    finally:
+        host.drop_all(host_engine)
+
+
+def test_a_connection_outside_a_transaction_commits_each_call(host_engine: sa.Engine, clock: Clock) -> None:
+    listener = Listener()
+    with host_engine.connect() as conn:
+        c = communitycore.open(conn, actor="platform", clock=clock, autoload=False, plugins=[listener])
+        c.org.add("城南街道党工委", "street-committee")
+        assert listener.actions == ["unit.add"]
+        assert not conn.in_transaction()
+    with host_engine.connect() as other:
+        assert other.scalar(sa.select(sa.func.count()).select_from(schema.units)) == 1
+
+
+def test_the_clock_is_the_transactions(listened: Community) -> None:
+    listened.org.add("城南街道党工委", "street-committee")
+    entry = listened.audit.list()[0]
+    assert entry.at == dt.datetime(2026, 11, 28, 10, 0, tzinfo=listened.clock.tz)
