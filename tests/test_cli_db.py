@@ -65,11 +65,13 @@ def test_backup(community: Community, tmp_path: Path, clock: Clock) -> None:
             assert copy.org.count() == 1
 
 
-def test_backup_of_an_outdated_database(tmp_path: Path) -> None:
-    # An empty database has no schema yet; the community would refuse to open it, a backup still works.
+def test_backup_of_a_database_without_the_current_schema(tmp_path: Path) -> None:
+    # Copied as it is: a backup neither refuses an outdated database nor creates a missing schema.
     url = f"sqlite:///{tmp_path / 'old.db'}"
     result = ok(None, "--db", url, "--no-plugins", "db", "backup", str(tmp_path / "old-backup.db"))
     assert "backup written" in result.stdout
+    status = json.loads(ok(None, "--db", url, "--no-plugins", "--json", "db", "status").stdout)
+    assert status["current"] is None
 
 
 def test_export_then_import(community: Community, sqlite_community: Community, tmp_path: Path) -> None:

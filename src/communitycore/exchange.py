@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from .community import Community
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "SECTIONS", "UnitSetting", "export_community", "import_community",
-           "write_snapshot"]
+           "snapshot", "write_snapshot"]
 
 #: The ``format`` value that marks a communitycore export.
 FORMAT = "communitycore-export"
@@ -104,6 +104,7 @@ SECTIONS: tuple[_Section, ...] = (
 )
 _BY_KEY = {s.key: s for s in SECTIONS}
 _HEADER_KEYS = ("format", "version", "schema_revision", "exported_at", "counts")
+_MEMBER_VALUE_FIELDS = tuple(f for f in attrs.fields_dict(Member) if f not in ("id", "unit_id"))
 
 
 def _table(section: _Section) -> Table:
@@ -386,6 +387,7 @@ class _Loader:
         self.unlisted = 0
         self.ids: dict[str, set[int]] = {s.key: set() for s in SECTIONS}
         self.id_numbers: set[int] = set()
+        self.settings_seen: set[tuple[int, str]] = set()
         self.counts: dict[str, int] = {}
         self.declared: dict[str, int] | None = None
         self.path = "$"
@@ -450,8 +452,8 @@ class _Loader:
             return
         for field, target in section.refs:
             if target != section.key and target not in seen:
-                raise InvalidValue(f"{self.name}: section {section.key!r} comes before {target!r}, which it refers "
-                                   f"to through {field!r}; write the sections in the order "
+                raise InvalidValue(f"{self.name}: section {section.key!r} refers to {target!r} through {field!r}, "
+                                   f"so {target!r} must come before it; write the sections in the order "
                                    f"{', '.join(s.key for s in SECTIONS)}")
         check = getattr(self, f"_check_{section.key}", None)
         ids = self.ids[section.key]
@@ -525,11 +527,16 @@ class _Loader:
         except InvalidValue as exc:
             self.problem(f"{path}.key", str(exc))
             return False
+        pair = (setting.unit_id, setting.key)
+        if pair in self.settings_seen:
+            self.problem(f"{path}.key", f"unit {setting.unit_id} sets {setting.key!r} twice")
+            return False
+        self.settings_seen.add(pair)
         return True
 
     def _check_members(self, member: Member, path: str) -> bool:
         # The same rules as every other way in: parse_member is the one place fields are checked.
-        raw = {f: getattr(member, f) for f in attrs.fields_dict(Member) if f not in ("id", "unit_id")}
+        raw = {f: getattr(member, f) for f in _MEMBER_VALUE_FIELDS}
         raw["unit"] = member.unit_id
         _values, problems = parse_member(raw)
         for p in problems:

@@ -201,7 +201,7 @@ def call_isolated(pm: CommunityPluginManager, hook_name: str, **kwargs: Any) -> 
     """
     caller = getattr(pm.hook, hook_name)
     results = []
-    for impl in reversed(caller.get_hookimpls()):  # registration order
+    for impl in reversed(caller.get_hookimpls()):  # tryfirst/trylast honoured; callers needing order sort
         args = {name: kwargs[name] for name in impl.argnames}
         try:
             value = impl.function(**args)

@@ -2,7 +2,8 @@
 
 ``upgrade`` and ``status`` work on a database whose schema is behind the library (that is what
 they are for), so they use the engine directly instead of opening the community, which would
-refuse an outdated schema. ``backup`` works on an outdated database too.
+refuse an outdated schema. ``backup`` copies an outdated database as it is, too (a JSON snapshot
+of an outdated PostgreSQL or MySQL schema may fail: use ``pg_dump`` / ``mysqldump`` there).
 
 ``status --json`` prints ``{"current": "0001", "head": "0001", "up_to_date": true}``;
 ``upgrade --json`` the same after upgrading; ``backup --json`` ``{"file": ..., "kind": "sqlite"|"json"}``.
@@ -107,23 +108,21 @@ def backup(file: str, force: bool, as_json: bool) -> None:
     `community import FILE` into an empty database); for whole-server backups
     use pg_dump or mysqldump.
     """
-    from ..errors import SchemaOutdated
+    from ..store import migrate
     from ..store.backup import backup as take_backup
 
     state = _state()
     state.as_json = state.as_json or as_json
-    try:
-        source: Any = state.community  # audited when it can be (a JSON snapshot holds personal data)
-        kind = source.dialect
-    except SchemaOutdated:
-        source = None  # an outdated schema is exactly when a backup is wanted: copy it as it is
-        kind = ""
-    if source is not None:
-        written = take_backup(source, file, overwrite=force)
-    else:
-        with _bind(state) as bind:
-            kind = bind.dialect.name
+    with _bind(state) as bind:
+        kind = bind.dialect.name
+        current = migrate.status(bind).up_to_date
+        if not current:
+            # Before an upgrade is exactly when a backup is wanted: copy the database as it is,
+            # without opening the community (which would refuse it, or create a missing schema).
             written = take_backup(bind, file, overwrite=force)
+    if current:
+        # Through the community, so that a JSON snapshot (personal data) is audited.
+        written = take_backup(state.community, file, overwrite=force)
     form = "sqlite" if kind == "sqlite" else "json"
     _emit(state, {"file": str(written), "kind": form},
           f"backup written to {written}" + ("" if form == "sqlite" else " (a JSON snapshot of the community)"))

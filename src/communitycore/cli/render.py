@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -306,7 +307,17 @@ def partner_json(partner: Partner, unit_path: str | None = None, lang: str = "zh
     """A partner body; ``kind`` is its partner-kind code (``property-company`` ...)."""
     return {"id": partner.id, "name": partner.name, "kind": partner.kind.value,
             "kind_label": partner.kind.label(lang), "unit_id": partner.unit_id, "unit": unit_path,
-            "contact": partner.contact}
+            "contact": mask_contact(partner.contact)}
+
+
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def mask_contact(contact: str | None) -> str | None:
+    """A partner's contact line with any mobile number in it masked (it is often a person's own)."""
+    if not contact:
+        return contact
+    return _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group()) or "", contact)
 
 
 def transfer_json(transfer: Transfer, paths: Mapping[int, str], member_name: str | None = None) -> dict[str, Any]:

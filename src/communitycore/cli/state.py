@@ -62,9 +62,18 @@ class AppState:
     def configure(self, **options: Any) -> None:
         """Take the parsed global options."""
         for key, value in options.items():
-            if key == "lang":
-                value = value or os.environ.get("COMMUNITYCORE_LANG") or "zh"
+            if key == "lang" and not value:
+                value = os.environ.get("COMMUNITYCORE_LANG") or self._config_lang(options.get("config_path"))
             setattr(self, key, value)
+
+    @staticmethod
+    def _config_lang(config_path: str | None) -> str:
+        from ..config import load_config
+
+        try:
+            return load_config(config_path).lang
+        except CommunityCoreError:
+            return "zh"  # a bad config file is reported when the community opens
 
     def plugin_manager(self) -> CommunityPluginManager:
         """The plugin manager for this run (built once, honouring the switches and config)."""

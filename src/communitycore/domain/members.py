@@ -309,11 +309,24 @@ def parse_member(raw: Mapping[str, Any], row: int | None = None) -> tuple[dict[s
     return values, problems
 
 
+_ID_BIRTH_DATES: dict[str, dt.date] = {}
+
+
 def id_birth_date(id_number: str) -> dt.date:
     """The birth date a (valid) 公民身份号码 encodes."""
-    return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    # Called once per row by bulk imports; a few tens of thousands of dates cover everyone alive.
+    key = id_number[6:14]
+    born = _ID_BIRTH_DATES.get(key)
+    if born is None:
+        born = dt.date(int(key[:4]), int(key[4:6]), int(key[6:]))
+        if len(_ID_BIRTH_DATES) < 100_000:
+            _ID_BIRTH_DATES[key] = born
+    return born
+
+
+_GENDER_BY_DIGIT = {digit: Gender.MALE if int(digit) % 2 else Gender.FEMALE for digit in "0123456789"}
 
 
 def id_gender(id_number: str) -> Gender:
     """The gender a (valid) 公民身份号码 encodes: the 17th digit is odd for men."""
-    return Gender.MALE if int(id_number[16]) % 2 else Gender.FEMALE
+    return _GENDER_BY_DIGIT[id_number[16]]
