@@ -141,7 +141,15 @@ def test_short_rows_are_padded(community: Community, tree: dict[str, int], tmp_p
     assert import_members(community, write_csv(tmp_path / "short.csv", [["张三", BRANCH_PATH]], header)) == 1
 
 
-def test_xlsx(community: Community, tree: dict[str, int], tmp_path: Path) -> None:
+@pytest.fixture(params=["calamine", "openpyxl"])
+def xlsx_reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Small workbooks are read with calamine; large ones are streamed with openpyxl."""
+    if request.param == "openpyxl":
+        monkeypatch.setattr(importing_module, "XLSX_IN_MEMORY_LIMIT", 0)
+    return str(request.param)
+
+
+def test_xlsx(community: Community, tree: dict[str, int], tmp_path: Path, xlsx_reader: str) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -157,17 +165,19 @@ def test_xlsx(community: Community, tree: dict[str, int], tmp_path: Path) -> Non
     assert li.unit_id == tree["second"] and li.birth_date == dt.date(1980, 1, 1)
 
 
-def test_xlsx_id_number_stored_as_a_number(community: Community, tree: dict[str, int], tmp_path: Path) -> None:
+def test_xlsx_id_number_stored_as_a_number(community: Community, tree: dict[str, int], tmp_path: Path,
+                                           xlsx_reader: str) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None
+    sheet.append([])  # a blank first row: the header is row 2, the data row 3, as Excel numbers them
     sheet.append(["姓名", "公民身份号码", "所在党组织"])
     sheet.append(["张三", int(make_id(1)), BRANCH_PATH])
     path = tmp_path / "numbers.xlsx"
     workbook.save(path)
     with pytest.raises(RejectedInput) as exc:
         import_members(community, path)
-    assert problems_of(exc) == [(2, "公民身份号码")]
+    assert problems_of(exc) == [(3, "公民身份号码")]
     assert "format the column as text" in exc.value.problems[0].message
 
 
@@ -325,3 +335,19 @@ def test_template_refuses_other_formats(tmp_path: Path) -> None:
         write_template(tmp_path / "t.ods")
     with pytest.raises(InvalidValue):
         write_template(tmp_path / "t.csv", lang="fr")
+
+
+def test_columns_without_repeats_drop_their_memo(community: Community, tree: dict[str, int], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importing_module, "BATCH_ROWS", 3)
+    monkeypatch.setattr(importing_module, "_MEMO_TRIAL_ROWS", 6)
+    rows = [row(i) for i in range(1, 13)]
+    rows[9] = row(1)  # row 11 repeats row 2
+    rows[10] = row(11, 公民身份号码=broken_id(11), 出生日期="1980-02-30")  # row 12, after the memo is gone
+    with pytest.raises(RejectedInput) as exc:
+        import_members(community, write_csv(tmp_path / "late.csv", rows))
+    assert problems_of(exc) == [(11, "公民身份号码"), (12, "出生日期"), (12, "公民身份号码")]
+    assert community.members.count() == 0
+    del rows[10]
+    del rows[9]
+    assert import_members(community, write_csv(tmp_path / "good.csv", rows)) == 10

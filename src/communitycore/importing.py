@@ -6,10 +6,11 @@ and stores every row, or none: all bad rows are reported together, each with its
 header is row 1), the column header as written in the file and the reason.
 
 The file is read in batches and never held whole in memory. Each batch is parsed column by
-column with the shared field parsers of :mod:`communitycore.domain.members` (each distinct cell
-value of a column is parsed once), checked with :func:`~communitycore.domain.members.check_member`
-and written with one driver-level ``executemany`` of tuples. All batches go into one transaction,
-which is rolled back at the end if any row was bad.
+column with the shared field parsers of :mod:`communitycore.domain.members` (in columns whose
+values repeat, such as dates, codes and units, each distinct value is parsed once), checked with
+:func:`~communitycore.domain.members.check_member` and written with one driver-level
+``executemany`` of tuples. All batches go into one transaction, which is rolled back at the end
+if any row was bad. ``benchmarks/bench_city.py`` measures the import against raw ``sqlite3``.
 
 :func:`write_template` writes a ready template; :data:`MEMBER_HEADERS` is the one mapping between
 headers and fields that both use.
@@ -24,7 +25,8 @@ import datetime as dt
 import operator
 import os
 from collections.abc import Callable, Iterator, Sequence
-from itertools import islice, repeat
+from functools import partial
+from itertools import compress, islice, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +40,7 @@ from .domain.members import (
     check_member,
     id_birth_date,
     id_gender,
+    parse_date,
 )
 from .errors import InvalidValue, Problem, RejectedInput
 
@@ -47,7 +50,7 @@ if TYPE_CHECKING:
     from .api.base import Tree
     from .community import Community
 
-__all__ = ["MEMBER_HEADERS", "field_for_header", "import_members", "write_template"]
+__all__ = ["MEMBER_HEADERS", "field_for_header", "import_members", "template_headers", "write_template"]
 
 #: Field -> the Chinese headers accepted for it; the first is the one templates write. The order
 #: is the column order of templates. The English field names (and ``unit``) are accepted too.
@@ -80,6 +83,14 @@ MAX_PROBLEMS = 10_000
 #: Distinct values remembered per column before the memo is cleared, which bounds memory for
 #: columns whose values rarely repeat (names, ID numbers, phones).
 _MEMO_LIMIT = 50_000
+#: Rows a column is read with its memo before deciding whether its values repeat enough to keep it.
+_MEMO_TRIAL_ROWS = 50_000
+#: Workbooks up to this size are read with python-calamine, which is fast but holds the sheet in
+#: memory (about 15 MB per 10,000 rows); larger ones are streamed with openpyxl's read-only mode,
+#: slower but in constant memory. For the largest imports, CSV is the fastest format.
+XLSX_IN_MEMORY_LIMIT = 8 << 20
+#: SQLite page cache (KiB) for the connection during an import (see ``_index_cache``).
+IMPORT_CACHE_KB = 64 * 1024
 #: Values per ``IN (...)`` when looking up existing ID numbers (below every engine's bind limit).
 _LOOKUP_CHUNK = 500
 
@@ -88,9 +99,8 @@ _HEADER_LOOKUP: dict[str, str] = {
     **{header: field for field, headers in MEMBER_HEADERS.items() for header in headers},
 }
 
-# The columns of the members table other than the unit, in the order bulk inserts write them.
-_UNIT_COLUMN = "unit_id"
-_DATE_FIELDS = frozenset(f for f, p in MEMBER_FIELDS.items() if getattr(p, "__name__", "") == "parse_date")
+_UNIT_COLUMN = "unit_id"  # the table's column for the field "unit"
+_DATE_FIELDS = frozenset(f for f, p in MEMBER_FIELDS.items() if p is parse_date)
 _FIRST17 = operator.itemgetter(slice(0, 17))
 
 
@@ -142,9 +152,9 @@ def _csv_encoding(path: Path) -> str:
 class _SheetReader:
     """The rows of a file's first sheet as sequences of cells, header first, streamed.
 
-    The iterator handed out is the reader's own (``csv.reader``, calamine's row iterator), with no
-    generator in between: per-row overhead is what limits a million-row import. Row numbers are
-    counted by the caller from :attr:`first_number`.
+    For CSV the iterator handed out is ``csv.reader`` itself, with no generator in between:
+    per-row overhead is what limits a million-row import. Row numbers are counted by the caller
+    from :attr:`first_number`, the row of the header (after blank leading rows of a workbook).
     """
 
     def __init__(self, path: Path) -> None:
@@ -164,6 +174,7 @@ class _SheetReader:
         """Every row, header first; streamed, never loaded whole."""
         if not self.path.is_file():
             raise InvalidValue(f"there is no file {self.path}")
+        self.first_number = 1
         if self.kind == "csv":
             self.encoding = _csv_encoding(self.path)
             with self.path.open(encoding=self.encoding, newline="") as fh:
@@ -184,32 +195,46 @@ class _SheetReader:
 
     @contextlib.contextmanager
     def _xlsx_rows(self) -> Iterator[Iterator[Sequence[Any]]]:
-        try:
-            from python_calamine import CalamineError, CalamineWorkbook
-        except ImportError:  # pragma: no cover - python-calamine is a dependency; openpyxl is the fallback
-            yield self._openpyxl_rows()
+        if self.path.stat().st_size > XLSX_IN_MEMORY_LIMIT:
+            with self._openpyxl_rows() as rows:
+                yield rows
             return
+        from python_calamine import CalamineError, CalamineWorkbook
+
         self.read_errors = (CalamineError,)
         try:
             workbook = CalamineWorkbook.from_path(str(self.path))
         except Exception as exc:  # calamine's errors are not CommunityCoreErrors; say which file
             raise InvalidValue(f"{self.path.name} is not a readable .xlsx workbook: {exc}") from exc
         try:
-            sheet = workbook.get_sheet_by_index(0)
-            # calamine's range starts at the first used cell; count rows as the spreadsheet does.
-            self.first_number = (sheet.start[0] if sheet.start else 0) + 1
-            yield iter(sheet.iter_rows())
+            # Rows come from the sheet's row 1, blank leading rows included (as empty strings).
+            yield self._skip_leading_blank_rows(iter(workbook.get_sheet_by_index(0).iter_rows()))
         finally:
             workbook.close()
 
-    def _openpyxl_rows(self) -> Iterator[Sequence[Any]]:  # pragma: no cover - fallback only
+    @contextlib.contextmanager
+    def _openpyxl_rows(self) -> Iterator[Iterator[Sequence[Any]]]:
+        import zipfile
+
         import openpyxl
 
-        workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         try:
-            yield from workbook.worksheets[0].iter_rows(values_only=True)  # empty cells are None
+            workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError) as exc:
+            raise InvalidValue(f"{self.path.name} is not a readable .xlsx workbook: {exc}") from exc
+        try:
+            yield self._skip_leading_blank_rows(workbook.worksheets[0].iter_rows(min_row=1, values_only=True))
         finally:
             workbook.close()
+
+    def _skip_leading_blank_rows(self, rows: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+        # The header is the first row with anything in it; rows are still numbered from the top.
+        for cells in rows:
+            if any(c is not None and c != "" for c in cells):
+                yield cells
+                break
+            self.first_number += 1
+        yield from rows
 
 
 def _default_stored(field: str) -> Any:
@@ -249,12 +274,22 @@ def _cell_text(value: Any) -> Any:
 
 # Columns -------------------------------------------------------------------------------------
 
+def _refuses(parser: Callable[[Any], Any], value: Any) -> bool:
+    """Whether ``parser`` raises :class:`InvalidValue` for ``value``."""
+    try:
+        parser(value)
+    except InvalidValue:
+        return True
+    return False
+
+
 class _Column:
     """One column of the file: where it is, its header as written, and how its cells are parsed.
 
     Parsed values and database values are memoized per distinct cell value, so a column of a
-    million rows with a few hundred distinct values (gender, education, unit, dates) costs a few
-    hundred parser calls and a dictionary lookup per cell.
+    million rows with a few thousand distinct values (gender, education, unit, dates) costs a few
+    thousand parser calls and a dictionary lookup per cell. Columns whose values hardly repeat (ID
+    numbers, phones) drop the memo after a trial and call the parser for every cell.
     """
 
     def __init__(self, index: int, header: str, field: str, *, sqlite: bool, tree: Tree | None) -> None:
@@ -268,7 +303,11 @@ class _Column:
         self.db_memo: dict[Any, Any] = {}
         self.bad: set[Any] = set()
         self.memoize = True
-        self.batches = 0
+        self.seen = 0
+        self.distinct = 0
+        # A parser that refuses blanks may run straight over a batch of mostly distinct values
+        # (see run); a unit reference must also be looked up, so that column never does.
+        self.rejects_blank = tree is None and _refuses(self.parser, " ")
         # Text, numbers and unit ids are stored as parsed; codes, SQLite dates and defaults are not.
         self.converts = (field in _CODED or (sqlite and field in _DATE_FIELDS)
                          or _default_stored(field) is not None)
@@ -316,7 +355,15 @@ class _Column:
     def run(self, cells: Sequence[Any]) -> tuple[list[Any], list[Any], bool]:
         """Parsed values, database values, and whether any cell of this batch is bad."""
         if not self.memoize:
-            parsed = list(map(self.parse_cell, cells))
+            parsed = None
+            if self.rejects_blank and set(map(type, cells)) == {str}:
+                # The parser straight over a batch of text (workbook numbers and dates need
+                # parse_cell); any blank or bad cell makes it raise, and then parse_cell takes the
+                # batch cell by cell.
+                with contextlib.suppress(InvalidValue):
+                    parsed = list(map(self.parser, cells))
+            if parsed is None:
+                parsed = list(map(self.parse_cell, cells))
             stored = list(map(self.db_value, parsed)) if self.converts else parsed
             return parsed, stored, _Bad in set(map(type, parsed))
         memo, db_memo = self.memo, self.db_memo
@@ -325,22 +372,28 @@ class _Column:
             db_memo.clear()
             self.bad.clear()
         converts = self.converts
-        # set.difference with a dict argument walks the (small) set, not the memo.
-        new = set(cells).difference(memo)
-        for raw in new:
-            value = self.parse_cell(raw)
-            memo[raw] = value
-            if converts:
-                db_memo[raw] = self.db_value(value)
-            if value.__class__ is _Bad:
-                self.bad.add(raw)
-        parsed = list(map(memo.__getitem__, cells))
+        new = 0
+        try:
+            parsed = list(map(memo.__getitem__, cells))  # once the memo is warm, every cell is a hit
+        except KeyError:
+            # set.difference with a dict argument walks the (small) set, not the memo.
+            unseen = set(cells).difference(memo)
+            for raw in unseen:
+                value = self.parse_cell(raw)
+                memo[raw] = value
+                if converts:
+                    db_memo[raw] = self.db_value(value)
+                if value.__class__ is _Bad:
+                    self.bad.add(raw)
+            new = len(unseen)
+            parsed = list(map(memo.__getitem__, cells))
         stored = list(map(db_memo.__getitem__, cells)) if converts else parsed
         any_bad = bool(self.bad) and not self.bad.isdisjoint(cells)
-        self.batches += 1
-        if self.batches == 2 and len(new) * 100 >= len(cells) * 99:
-            # Nearly every value is new even after a whole batch (ID numbers, phones): remembering
-            # them costs more than it saves. Dates and codes repeat, and keep their memo.
+        self.seen += len(cells)
+        self.distinct += new
+        if self.seen >= _MEMO_TRIAL_ROWS and self.distinct * 10 >= self.seen * 9:
+            # Nine values in ten were new over the first rows (ID numbers, phones): remembering them
+            # costs more than it saves. Dates, units and codes repeat, and keep their memo.
             self.memoize = False
             memo.clear()
             db_memo.clear()
@@ -390,12 +443,31 @@ def import_members(community: Community, path: str | os.PathLike[str], *,
     """
     source = Path(path)
     reader = _SheetReader(source)
-    with community.transaction() as tx, reader.rows() as rows:
+    with community.transaction() as tx, reader.rows() as rows, _index_cache(tx.conn):
         importer = _Importer(tx.conn, reader, rows)
         count = importer.run(progress)
         tx.record("member.import", "member", None, after={"file": source.name, "rows": count},
                   data={"file": source.name, "rows": count})
         return count
+
+
+@contextlib.contextmanager
+def _index_cache(conn: Connection) -> Iterator[None]:
+    """SQLite: a larger page cache for the import's connection while it runs, then the old size again.
+
+    Every row goes into the unique index of 公民身份号码 at a random place; with SQLite's default
+    2 MB cache most of those places are read back from the operating system. 64 MB holds the
+    index of about a million members and took a third off the insert time in the city benchmark.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
 
 
 class _Importer:
@@ -563,15 +635,19 @@ class _Importer:
                     problems: list[Problem]) -> None:
         """The rules across fields, for every row whose cells all parsed (as parse_member does)."""
         fields = tuple(f for f in parsed if f != "unit")
+        rows: Iterator[tuple[Any, ...]] = zip(*(parsed[f] for f in fields), strict=True)
+        kept: Sequence[int] = range(len(numbers))
+        if bad_rows:  # rows holding unparsed cells must not reach the rules
+            keep = [i not in bad_rows for i in kept]
+            kept = list(compress(kept, keep))
+            rows = compress(rows, keep)
+        # map() all the way down: no Python-level loop per row in the common case of no problems.
+        found = list(map(check_member, map(dict, map(partial(zip, fields), rows))))
         headers = self.headers
-        skip = frozenset(bad_rows)
-        for i, values in enumerate(zip(*(parsed[f] for f in fields), strict=True)):
-            if skip and i in skip:
-                continue
-            found = check_member(dict(zip(fields, values, strict=True)), numbers[i])
-            if found:
-                bad_rows.add(i)
-                problems.extend(Problem(p.row, headers.get(p.field, p.field), p.message) for p in found)
+        for position in compress(range(len(found)), found):
+            i = kept[position]
+            bad_rows.add(i)
+            problems.extend(Problem(numbers[i], headers.get(p.field, p.field), p.message) for p in found[position])
 
     def _check_ids(self, ids: list[Any], any_bad: bool, numbers: Sequence[int], bad_rows: set[int],
                    problems: list[Problem]) -> None:

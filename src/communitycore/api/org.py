@@ -13,7 +13,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from ..domain.org import Compound, OrgUnit, Partner, PartnerKind, PropertyTier, check_name, children_map, subtree
 from ..domain.settings import DEFAULT_DEADLINE_HOURS, DEFAULT_STAR_HOURS, Effective, parse_setting
 from ..domain.settings import resolve as resolve_settings
-from ..domain.stats import COUNTERS, RollUp, roll_up
+from ..domain.stats import COUNTERS, RollUp, RollUps, roll_up
 from ..errors import Conflict, InvalidValue
 from ..plugins import call_isolated
 from ..records import Finding, UnitSnapshot
@@ -240,7 +240,7 @@ class OrgAPI(SubAPI):
             result = roll_up(per_unit, tree.parent_of, self.community.clock.today(), wanted)
             return [result[u] for u in wanted]
 
-    def stats_all(self) -> dict[int, RollUp]:
+    def stats_all(self) -> RollUps:
         """Roll-up statistics of every unit's subtree, in one query and one pass."""
         with self.community.reading() as conn:
             tree = Tree(conn)

@@ -8,7 +8,7 @@ the parent map instead of one query per unit.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from operator import add
 
 import attrs
@@ -70,7 +70,7 @@ def roll_up(
     parent_of: Mapping[int, int | None],
     today: dt.date,
     wanted: Iterable[int] | None = None,
-) -> dict[int, RollUp]:
+) -> RollUps:
     """Subtree totals for every unit (or the ``wanted`` ones) from per-unit counters."""
     zero = [0] * len(COUNTERS)
     totals: dict[int, list[float]] = {u: list(per_unit.get(u, zero)) for u in parent_of}
@@ -88,11 +88,44 @@ def roll_up(
         if parent is not None:
             totals[parent] = list(map(add, totals[parent], totals[node]))
             unit_counts[parent] += unit_counts[node]
-    today_days = (today - _EPOCH).days
-    return {
-        unit_id: _make(unit_id, unit_counts[unit_id], totals[unit_id], today_days)
-        for unit_id in (parent_of if wanted is None else wanted)
-    }
+    keys = list(parent_of) if wanted is None else list(wanted)
+    return RollUps(keys, totals, unit_counts, (today - _EPOCH).days)
+
+
+class RollUps(Mapping[int, RollUp]):
+    """Unit id to its subtree's :class:`RollUp`.
+
+    The totals are all computed; each record is built when first read, since a listing of a
+    city's 20,000 units usually reads a few of their figures, not 20,000 records.
+    """
+
+    def __init__(self, keys: list[int], totals: Mapping[int, Sequence[float]], units: Mapping[int, int],
+                 today_days: int) -> None:
+        self._keys = keys
+        self._wanted = set(keys)
+        self._totals = totals
+        self._units = units
+        self._today_days = today_days
+        self._built: dict[int, RollUp] = {}
+
+    def __getitem__(self, unit_id: int) -> RollUp:
+        built = self._built.get(unit_id)
+        if built is None:
+            if unit_id not in self._wanted:
+                raise KeyError(unit_id)
+            built = _make(unit_id, self._units[unit_id], self._totals[unit_id], self._today_days)
+            self._built[unit_id] = built
+        return built
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def members(self, unit_id: int) -> int:
+        """The subtree's head count, without building its record."""
+        return int(self._totals[unit_id][0])
 
 
 def _make(unit_id: int, units: int, t: Sequence[float], today_days: int) -> RollUp:
