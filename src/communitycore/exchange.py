@@ -553,7 +553,7 @@ class _Loader:
 
     def _insert_units(self, units: list[tuple[str, OrgUnit]], insert: Callable[[list[Any]], None]) -> None:
         """Check the tree (parents exist, no cycles, unique sibling names) and insert parents first."""
-        from .api.base import ancestors_first
+        from .domain.org import parents_first
 
         by_id = {unit.id: (path, unit) for path, unit in units}
         parent_of: dict[int, int | None] = {}
@@ -562,7 +562,7 @@ class _Loader:
                 self.problem(f"{path}.parent_id", f"there is no unit with id {unit.parent_id}")
             else:
                 parent_of[unit.id] = unit.parent_id
-        order = ancestors_first(parent_of)
+        order = parents_first(parent_of)
         if len(order) != len(parent_of):
             reached = set(order)
             for unit_id in sorted(set(parent_of) - reached):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from ..domain.org import PATH_SEPARATOR, OrgUnit, ancestors
+from ..domain.org import PATH_SEPARATOR, OrgUnit, parents_first
 from ..errors import NotFound
 from ..store import schema
 
@@ -149,7 +149,7 @@ class Tree:
     def by_path(self) -> dict[str, int]:
         """Full path to id, built on first use."""
         if self._by_path is None:
-            for unit_id in ancestors_first(self.parent_of):
+            for unit_id in parents_first(self.parent_of):
                 self.path(unit_id)
             self._by_path = {path: i for i, path in self._paths.items()}
         return self._by_path
@@ -166,25 +166,6 @@ class Tree:
             raise NotFound(f"there is no unit at path {path!r}; give an id or the full path from the root, "
                            f"joined with {PATH_SEPARATOR!r}")
         return self.unit(found)
-
-    def chain_ids(self, unit_id: int) -> list[int]:
-        """Ids from the root down to ``unit_id``."""
-        return ancestors(self.parent_of, unit_id)
-
-
-def ancestors_first(parent_of: dict[int, int | None]) -> list[int]:
-    """Every id, each after its parent (so paths can be built without deep recursion)."""
-    children: dict[int | None, list[int]] = {}
-    for child, parent in parent_of.items():
-        children.setdefault(parent, []).append(child)
-    out: list[int] = []
-    stack = list(children.get(None, []))
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        stack.extend(children.get(node, ()))
-    return out
-
 
 class SubAPI:
     """Base of the sub-APIs: access to the community."""

@@ -117,6 +117,12 @@ def children_map(parent_of: Mapping[int, int | None]) -> dict[int | None, list[i
     return children
 
 
+def parents_first(parent_of: Mapping[int, int | None]) -> list[int]:
+    """Every unit id, each after its parent (roots first); reversed, children come before parents."""
+    children = children_map(parent_of)
+    return [unit for root in children.get(None, []) for unit in subtree(children, root)]
+
+
 def subtree(children: Mapping[int | None, Iterable[int]], root: int) -> list[int]:
     """``root`` and all its descendants, parents before children."""
     out = [root]

@@ -14,7 +14,7 @@ from operator import add
 import attrs
 
 from .members import Education
-from .org import children_map
+from .org import parents_first
 
 EDUCATIONS = tuple(e.value for e in Education)
 #: Counter names, in the order the store's query returns them after ``unit_id``.
@@ -75,15 +75,7 @@ def roll_up(
     zero = [0] * len(COUNTERS)
     totals: dict[int, list[float]] = {u: list(per_unit.get(u, zero)) for u in parent_of}
     unit_counts = dict.fromkeys(parent_of, 1)
-    # Children before parents: the reverse of a parents-first walk from the roots.
-    children = children_map(parent_of)
-    order: list[int] = []
-    stack = list(children.get(None, []))
-    while stack:
-        node = stack.pop()
-        order.append(node)
-        stack.extend(children.get(node, ()))
-    for node in reversed(order):
+    for node in reversed(parents_first(parent_of)):  # children before parents
         parent = parent_of[node]
         if parent is not None:
             totals[parent] = list(map(add, totals[parent], totals[node]))
