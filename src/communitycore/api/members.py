@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
@@ -92,10 +92,21 @@ class MembersAPI(SubAPI):
 
     def reveal(self, member_id: int, reason: str | None = None) -> Member:
         """One member, recording in the audit trail that their personal data was shown."""
+        return self.reveal_many([member_id], reason)[0]
+
+    def reveal_many(self, member_ids: Iterable[int], reason: str | None = None) -> builtins.list[Member]:
+        """Several members in one transaction, with one ``member.reveal`` audit entry each, in the given order."""
+        ids = [int(i) for i in member_ids]
+        m = schema.members
         with self.community.transaction() as tx:
-            member = self._get(tx.conn, member_id)
-            tx.record("member.reveal", "member", member_id, note=reason)
-            return member
+            found = {row["id"]: member_from_row(row)
+                     for row in tx.conn.execute(select(m).where(m.c.id.in_(ids))).mappings()}
+            missing = [i for i in ids if i not in found]
+            if missing:
+                raise NotFound(f"there is no member with id {missing[0]}")
+            for member_id in ids:
+                tx.record("member.reveal", "member", member_id, note=reason)
+            return [found[i] for i in ids]
 
     def update(self, member_id: int, **fields: Any) -> Member:
         """Change a member's fields (not their unit: use :meth:`transfer`)."""

@@ -2,7 +2,7 @@
 
 公民身份号码 and phone numbers are masked in every output. ``--reveal`` shows them, and each
 member shown that way is recorded in the audit trail (``member.reveal``) through
-``community.members.reveal``.
+``community.members.reveal`` (``reveal_many`` for a listing: one transaction).
 """
 
 from __future__ import annotations
@@ -49,10 +49,10 @@ def member() -> None:
 
 
 def _shown(community: Community, members: list[Member], reveal: bool, reason: str | None) -> list[Member]:
-    """The members to print: re-read through ``reveal`` (one audit entry each) when asked to unmask."""
+    """The members to print: re-read through ``reveal_many`` (one audit entry each) when asked to unmask."""
     if not reveal:
         return members
-    return [community.members.reveal(m.id, reason) for m in members]
+    return community.members.reveal_many([m.id for m in members], reason)
 
 
 _reveal_options = (
