@@ -4,7 +4,7 @@ Builds a SQLite database with a realistic organization tree (by default 20,000 u
 communities → branches → party groups) and a 1,000,000-row member CSV with Chinese headers and
 valid 公民身份号码, then prints one table:
 
-* (a) import rows/s: ``communitycore.importing.import_members`` (the function behind
+* (a) import rows/s: ``communitycore.io.member_import.import_members`` (the function behind
   ``community member import``; ``--via cli`` runs the console command instead) against raw
   ``sqlite3`` reading the same CSV with ``csv.reader`` and ``executemany``-ing the same rows into
   the same schema, in one transaction, without any validation. Each runs in its own subprocess on
@@ -150,7 +150,7 @@ def write_members_csv(path: Path, count: int, unit_paths: list[str], seed: int =
 def child_import(db: Path, source: Path) -> dict[str, Any]:
     """Run ``import_members`` on a fresh database; time it and read the process's peak memory."""
     import communitycore
-    from communitycore.importing import import_members
+    from communitycore.io.member_import import import_members
 
     community = communitycore.open(f"sqlite:///{db}", actor="bench", autoload=False)
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> None:
             shutil.copyfile(base, target)
             return target
 
-        from communitycore.importing import IMPORT_CACHE_KB
+        from communitycore.io.member_import import IMPORT_CACHE_KB
 
         runs: dict[str, list[dict[str, Any]]] = {"raw": [], "tuned": [], "mine": []}
         imported_db = work / "import.db"

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 import communitycore
 from communitycore.clock import Clock
-from communitycore.store import schema
+from communitycore.store import tables
 
 SERVERS = {
     "postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432/test",
@@ -106,12 +106,12 @@ def _empty(url: str) -> None:
     engine = sa.create_engine(url)
     backend = engine.dialect.name
     with engine.begin() as conn:
-        tables = [t.name for t in schema.DELETE_ORDER]
+        names = [t.name for t in tables.delete_order()]
         if backend == "postgresql":
-            conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
         else:
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=0")
-            for table in tables:
+            for table in names:
                 conn.exec_driver_sql(f"TRUNCATE TABLE {table}")
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
     engine.dispose()

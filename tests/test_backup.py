@@ -1,4 +1,4 @@
-"""``communitycore.store.backup``: consistent copies while the database is in use, on every engine."""
+"""``communitycore.io.backup``: consistent copies while the database is in use, on every engine."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import communitycore
 from communitycore import Community, Conflict
 from communitycore.clock import Clock
-from communitycore.exchange import import_community
-from communitycore.store.backup import backup
+from communitycore.io.backup import backup
+from communitycore.io.exchange import import_community
 
 
 def _populate(c: Community) -> None:

@@ -24,7 +24,7 @@ from communitycore import Community
 from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
 from communitycore.domain.identity import check_character
-from communitycore.plugins import make_plugin_manager
+from communitycore.plugins.manager import make_plugin_manager
 
 # Helpers --------------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Whole-community export and import (``communitycore.exchange``): exact round trips, on every engine."""
+"""Whole-community export and import (``communitycore.io.exchange``): exact round trips, on every engine."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 import communitycore
 from communitycore import Community, Conflict, InvalidValue, RejectedInput
-from communitycore import exchange as exchange_module
 from communitycore.clock import Clock
 from communitycore.domain.identity import check_character
-from communitycore.exchange import FORMAT, export_community, import_community
+from communitycore.io import exchange as exchange_module
+from communitycore.io.exchange import FORMAT, export_community, import_community
 
 NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 

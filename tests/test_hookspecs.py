@@ -30,15 +30,15 @@ from communitycore import (
     ServiceProgram,
     UnitKind,
     hookimpl,
-    hookspecs,
 )
 from communitycore.clock import Clock
-from communitycore.community import Community
-from communitycore.decisions import resolve_request_assignee, score_lines
-from communitycore.markers import PROJECT
-from communitycore.plugins import PluginLoadWarning, make_plugin_manager
+from communitycore.plugins import hookspecs
+from communitycore.plugins.decisions import resolve_request_assignee, score_lines
+from communitycore.plugins.manager import PluginLoadWarning, make_plugin_manager
+from communitycore.plugins.markers import PROJECT
+from communitycore.plugins.registry import Registry
 from communitycore.records import Event, UnitSnapshot
-from communitycore.registry import Registry
+from communitycore.sdk.community import Community
 
 TESTS = Path(__file__).parent
 HOOKS = sorted(name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
@@ -234,7 +234,7 @@ def test_hook_communitycore_check_units(checked: Community) -> None:
     assert rule.batches == [4]  # one call for the whole batch, not one per unit
 
 
-# Scoring and routing, through communitycore.decisions ------------------------------------------------
+# Scoring and routing, through communitycore.plugins.decisions ------------------------------------------------
 
 SCHEME = ScoringScheme(code="jj-member-points", label="党员积分", subject="member", period="yearly")
 

@@ -15,10 +15,12 @@ import openpyxl
 import pytest
 
 from communitycore import Community, InvalidValue, RejectedInput
-from communitycore import importing as importing_module
 from communitycore.domain.identity import check_character
 from communitycore.domain.members import Category, Gender, Standing
-from communitycore.importing import MEMBER_HEADERS, field_for_header, import_members, write_template
+from communitycore.io import member_import as importing_module
+from communitycore.io import sheets as sheets_module
+from communitycore.io.member_import import MEMBER_HEADERS, field_for_header, import_members
+from communitycore.io.templates import write_template
 
 STREET, COMMUNITY, BRANCH = "城南街道党工委", "幸福社区党委", "第一党支部"
 BRANCH_PATH = f"{STREET}/{COMMUNITY}/{BRANCH}"
@@ -145,7 +147,7 @@ def test_short_rows_are_padded(community: Community, tree: dict[str, int], tmp_p
 def xlsx_reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Small workbooks are read with calamine; large ones are streamed with openpyxl."""
     if request.param == "openpyxl":
-        monkeypatch.setattr(importing_module, "XLSX_IN_MEMORY_LIMIT", 0)
+        monkeypatch.setattr(sheets_module, "XLSX_IN_MEMORY_LIMIT", 0)
     return str(request.param)
 
 

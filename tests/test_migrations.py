@@ -1,4 +1,4 @@
-"""Migrations and schema state, on every engine: the migrated database matches ``schema.metadata``."""
+"""Migrations and schema state, on every engine: the migrated database matches ``tables.metadata``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 
 import communitycore
 from communitycore import SchemaOutdated
-from communitycore.store import migrate, schema
+from communitycore.store import migrate, tables
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def engine(db_url: str) -> Iterator[sa.Engine]:
 def differences(engine: sa.Engine) -> list[object]:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"version_table": migrate.VERSION_TABLE, "compare_type": True})
-        return list(compare_metadata(context, schema.metadata))
+        return list(compare_metadata(context, tables.metadata))
 
 
 def cc_tables(engine: sa.Engine) -> list[str]:
@@ -43,11 +43,11 @@ def test_the_migrated_database_matches_the_metadata(engine: sa.Engine) -> None:
 
 
 def test_every_table_index_and_constraint_carries_the_prefix(engine: sa.Engine) -> None:
-    assert all(table.name.startswith(schema.PREFIX) for table in schema.metadata.tables.values())
+    assert all(table.name.startswith(tables.PREFIX) for table in tables.metadata.tables.values())
     inspector = sa.inspect(engine)
     ours = [t for t in inspector.get_table_names() if t.startswith("cc_")]
-    assert sorted(ours) == sorted([*schema.metadata.tables, migrate.VERSION_TABLE])
-    for table in schema.metadata.tables.values():
+    assert sorted(ours) == sorted([*tables.metadata.tables, migrate.VERSION_TABLE])
+    for table in tables.metadata.tables.values():
         for index in table.indexes:
             assert str(index.name).startswith("ix_cc_")
         for constraint in table.constraints:
@@ -80,7 +80,7 @@ def test_open_creates_the_schema_in_an_empty_database(engine: sa.Engine, db_url:
         host.create_all(engine)  # a host's own tables do not make the database "ours"
         with communitycore.open(db_url, autoload=False) as c:
             assert c.org.count() == 0
-        assert cc_tables(engine) == sorted([*schema.metadata.tables, migrate.VERSION_TABLE])
+        assert cc_tables(engine) == sorted([*tables.metadata.tables, migrate.VERSION_TABLE])
         assert migrate.status(engine).up_to_date
         assert "host_users" in sa.inspect(engine).get_table_names()
     finally:

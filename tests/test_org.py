@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from communitycore import Community, Conflict, InvalidValue, NotFound, Severity
 from communitycore.domain.identity import check_character
 from communitycore.domain.org import PartnerKind, PropertyTier
-from communitycore.store import schema
+from communitycore.store.tables import audit as audit_tables
+from communitycore.store.tables import org as org_tables
 
 
 def make_id(birth: str, seq: int, area: str = "110101") -> str:
@@ -27,7 +28,7 @@ def tree_state(community: Community) -> list[tuple[int, int | None, str, str]]:
 
 def audit_count(community: Community) -> int:
     with community.engine.connect() as conn:
-        return int(conn.scalar(select(func.count()).select_from(schema.audit)) or 0)
+        return int(conn.scalar(select(func.count()).select_from(audit_tables.audit)) or 0)
 
 
 @pytest.fixture
@@ -281,8 +282,8 @@ def test_cascade_removes_subtree_and_members(community: Community, town: dict[st
         town["street"].id, town["committee"].id, town["grid2"].id, town["general"].id}
     assert community.org.stats(town["committee"].id)[0].members == 0
     with community.engine.connect() as conn:
-        left = conn.scalar(select(func.count()).select_from(schema.unit_settings)
-                           .where(schema.unit_settings.c.unit_id.in_(removed)))
+        left = conn.scalar(select(func.count()).select_from(org_tables.unit_settings)
+                           .where(org_tables.unit_settings.c.unit_id.in_(removed)))
     assert left == 0
     entry = community.audit.list(action="unit.remove", limit=1)[0]
     assert entry.entity_id == str(town["grid1"].id)

@@ -12,8 +12,8 @@ import communitycore
 from communitycore import PluginError, ServiceProgram
 from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
-from communitycore.packs import load_pack, load_packs
-from communitycore.plugins import PluginLoadWarning
+from communitycore.plugins.manager import PluginLoadWarning
+from communitycore.plugins.packs import load_pack, load_packs
 
 REPO = Path(__file__).resolve().parents[1]
 JINGJIANG_PACK = REPO / "plugins" / "communitycore-jingjiang" / "src" / "communitycore_jingjiang" / "jingjiang.toml"

@@ -17,7 +17,7 @@ import communitycore
 from communitycore import PluginError, UnitKind, hookimpl
 from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
-from communitycore.plugins import (
+from communitycore.plugins.manager import (
     ENTRY_POINT_GROUP,
     PluginLoadWarning,
     _entry_points,
@@ -310,7 +310,7 @@ def test_the_plugins_module_imports_only_click() -> None:
     import sys
 
     code = ("import sys, communitycore.cli.plugins; "
-            "print(sorted(m for m in ('sqlalchemy', 'communitycore.registry', 'communitycore.testing') "
+            "print(sorted(m for m in ('sqlalchemy', 'communitycore.plugins.registry', 'communitycore.testing') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -21,9 +21,9 @@ from communitycore import (
     hookimpl,
 )
 from communitycore.errors import NotFound
-from communitycore.plugins import PluginLoadWarning, make_plugin_manager
+from communitycore.plugins.manager import PluginLoadWarning, make_plugin_manager
+from communitycore.plugins.registry import Registry
 from communitycore.records import FAMILIES
-from communitycore.registry import Registry
 
 
 class Town:

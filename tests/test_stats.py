@@ -13,7 +13,8 @@ from communitycore import Community
 from communitycore.domain.identity import check_character
 from communitycore.domain.members import ASSOCIATE_OR_ABOVE, COMMITTEE_POSTS, Education, Member, Post
 from communitycore.domain.stats import RollUp
-from communitycore.store import rollup, schema
+from communitycore.store import rollup
+from communitycore.store.tables import members as member_tables
 
 EDUCATIONS = [e.value for e in Education]
 POSTS = [None, None, None, None, *(p.value for p in Post)]
@@ -201,7 +202,7 @@ def test_refresh_stats_after_writes_behind_the_librarys_back(community: Communit
     street = community.org.add("街道党工委", "street-committee")
     community.members.add("甲", street.id, education="本科")
     with community.engine.begin() as conn:
-        conn.execute(insert(schema.members).values(
+        conn.execute(insert(member_tables.members).values(
             name="外部写入", unit_id=street.id, category="full", standing="normal", in_service=False,
             education="bachelor", gender="female", birth_date=dt.date(1980, 1, 1)))
     assert community.org.stats(street.id)[0].members == 1

@@ -21,7 +21,7 @@ from communitycore import (
     UnitKind,
     hookimpl,
 )
-from communitycore.plugins import BUILTINS
+from communitycore.plugins.manager import BUILTINS
 from communitycore.records import ScoreItem
 from communitycore.testing import (
     FIXED_NOW,

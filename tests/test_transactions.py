@@ -12,10 +12,13 @@ import sqlalchemy as sa
 import communitycore
 from communitycore import Community, Conflict, Event, hookimpl
 from communitycore.clock import Clock
-from communitycore.community import Tx
 from communitycore.domain.identity import check_character
-from communitycore.plugins import PluginLoadWarning
-from communitycore.store import schema
+from communitycore.plugins.manager import PluginLoadWarning
+from communitycore.sdk.community import Tx
+from communitycore.store import tables
+from communitycore.store.tables import audit as audit_tables
+from communitycore.store.tables import members as member_tables
+from communitycore.store.tables import org as org_tables
 
 
 def make_id(birth: str, seq: int) -> str:
@@ -27,7 +30,7 @@ def dump(engine: sa.Engine) -> dict[str, list[str]]:
     """Every row of every communitycore table, in a comparable form."""
     with engine.connect() as conn:
         return {table.name: sorted(repr(tuple(row)) for row in conn.execute(sa.select(table)))
-                for table in schema.metadata.sorted_tables}
+                for table in tables.metadata.sorted_tables}
 
 
 class Listener:
@@ -211,7 +214,8 @@ def test_a_host_engine(host_engine: sa.Engine, clock: Clock) -> None:
         c.close()  # the host's engine stays the host's
         with host_engine.connect() as conn:
             assert conn.scalar(sa.select(sa.func.count()).select_from(accounts)) == 1
-            assert conn.scalar(sa.select(schema.units.c.name).where(schema.units.c.id == street.id)) == "城南街道党工委"
+            u = org_tables.units
+            assert conn.scalar(sa.select(u.c.name).where(u.c.id == street.id)) == "城南街道党工委"
         assert communitycore.open(host_engine, autoload=False).org.count() == 1
     finally:
         host.drop_all(host_engine)
@@ -223,8 +227,8 @@ def test_a_host_engine(host_engine: sa.Engine, clock: Clock) -> None:
 def units_seen_by(engine: sa.Engine) -> int:
     """The unit count through a connection of its own: only what has been committed."""
     with engine.begin() as conn:
-        conn.execute(sa.update(schema.units).where(schema.units.c.id == -1).values(name="x"))  # a write, too
-        return int(conn.scalar(sa.select(sa.func.count()).select_from(schema.units)) or 0)
+        conn.execute(sa.update(org_tables.units).where(org_tables.units.c.id == -1).values(name="x"))  # a write, too
+        return int(conn.scalar(sa.select(sa.func.count()).select_from(org_tables.units)) or 0)
 
 
 def test_host_transaction_commit_delivers_events(host_engine: sa.Engine, clock: Clock) -> None:
@@ -237,7 +241,7 @@ def test_host_transaction_commit_delivers_events(host_engine: sa.Engine, clock: 
         assert c.org.count() == 2  # visible inside the host's transaction
         assert listener.events == []  # nothing is announced before the host commits
         with host_engine.connect() as other:  # and nothing is visible outside it
-            assert other.scalar(sa.select(sa.func.count()).select_from(schema.units)) == 0
+            assert other.scalar(sa.select(sa.func.count()).select_from(org_tables.units)) == 0
         trans.commit()
         assert listener.actions == ["unit.add", "unit.add"]
         assert listener.seen == [2, 2]  # delivered after the database commit: visible, and not locked
@@ -247,7 +251,7 @@ def test_host_transaction_commit_delivers_events(host_engine: sa.Engine, clock: 
             conn.execute(sa.select(1))
         assert len(listener.events) == 2
     with host_engine.connect() as other:
-        assert other.scalar(sa.select(sa.func.count()).select_from(schema.units)) == 2
+        assert other.scalar(sa.select(sa.func.count()).select_from(org_tables.units)) == 2
 
 
 def test_host_rollback_undoes_the_calls_and_drops_their_events(host_engine: sa.Engine, clock: Clock) -> None:
@@ -264,9 +268,9 @@ def test_host_rollback_undoes_the_calls_and_drops_their_events(host_engine: sa.E
         c.org.add("城北街道党工委", "street-committee")  # outside a host transaction: commits at once
         assert listener.actions == ["unit.add"]
     with host_engine.connect() as other:
-        assert other.scalar(sa.select(sa.func.count()).select_from(schema.members)) == 0
-        assert list(other.scalars(sa.select(schema.units.c.name))) == ["城北街道党工委"]
-        assert other.scalar(sa.select(sa.func.count()).select_from(schema.audit)) == 1
+        assert other.scalar(sa.select(sa.func.count()).select_from(member_tables.members)) == 0
+        assert list(other.scalars(sa.select(org_tables.units.c.name))) == ["城北街道党工委"]
+        assert other.scalar(sa.select(sa.func.count()).select_from(audit_tables.audit)) == 1
 
 
 def test_a_failing_call_rolls_back_only_its_savepoint(host_engine: sa.Engine, clock: Clock,
@@ -292,10 +296,10 @@ def test_a_failing_call_rolls_back_only_its_savepoint(host_engine: sa.Engine, cl
         trans.commit()
     assert listener.actions == ["unit.add", "member.add"]
     with host_engine.connect() as other:
-        assert list(other.scalars(sa.select(schema.members.c.name))) == ["李四"]
-        assert list(other.scalars(sa.select(schema.audit.c.action).order_by(schema.audit.c.id))) == [
+        assert list(other.scalars(sa.select(member_tables.members.c.name))) == ["李四"]
+        assert list(other.scalars(sa.select(audit_tables.audit.c.action).order_by(audit_tables.audit.c.id))) == [
             "unit.add", "member.add"]
-        assert other.scalar(sa.select(schema.unit_stats.c.members)) == 1
+        assert other.scalar(sa.select(org_tables.unit_stats.c.members)) == 1
 
 
 def test_host_writes_and_communitycore_writes_are_one_transaction(host_engine: sa.Engine, clock: Clock) -> None:
@@ -313,7 +317,7 @@ def test_host_writes_and_communitycore_writes_are_one_transaction(host_engine: s
             conn.commit()
         with host_engine.connect() as other:
             assert list(other.scalars(sa.select(log.c.text))) == ["second try"]
-            assert list(other.scalars(sa.select(schema.units.c.name))) == ["城北街道党工委"]
+            assert list(other.scalars(sa.select(org_tables.units.c.name))) == ["城北街道党工委"]
     finally:
         host.drop_all(host_engine)
 
@@ -326,7 +330,7 @@ def test_a_connection_outside_a_transaction_commits_each_call(host_engine: sa.En
         assert listener.actions == ["unit.add"]
         assert not conn.in_transaction()
     with host_engine.connect() as other:
-        assert other.scalar(sa.select(sa.func.count()).select_from(schema.units)) == 1
+        assert other.scalar(sa.select(sa.func.count()).select_from(org_tables.units)) == 1
 
 
 def test_the_clock_is_the_transactions(listened: Community) -> None:

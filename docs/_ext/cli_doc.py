@@ -11,6 +11,6 @@ from __future__ import annotations
 
 from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
-from communitycore.plugins import make_plugin_manager
+from communitycore.plugins.manager import make_plugin_manager
 
 cli = make_cli(AppState(pm=make_plugin_manager(autoload=False)))

@@ -96,7 +96,7 @@ def pack_fields() -> Iterator[tuple[str, str]]:
     """(section, field) for every field a pack may set, by family (``[[unit_kinds]]`` ...)."""
     import attrs
 
-    from communitycore.packs import PackInfo
+    from communitycore.plugins.packs import PackInfo
     from communitycore.records import FAMILIES, GradeBand, ScoreItem
 
     for field in attrs.fields(PackInfo):

@@ -2,7 +2,7 @@
 
 The library's docstrings are written for readers of the source: they say ``:class:`Community```
 or ``:func:`communitycore_check_units``` where the rendered object is
-``communitycore.Community`` or ``communitycore.hookspecs.communitycore_check_units``, and they
+``communitycore.Community`` or ``communitycore.plugins.hookspecs.communitycore_check_units``, and they
 name records by their public import path (``communitycore.UnitKind``). Sphinx only looks for
 such a name relative to the module being documented, so in nitpicky mode each of these would be
 an unresolved reference.

@@ -1,14 +1,14 @@
 """communitycore: community Party-building and governance (社区党建) as a library.
 
 Open a community with :func:`open`; extend it with plugins written against
-:mod:`communitycore.hookspecs` using :data:`hookimpl`.
+:mod:`communitycore.plugins.hookspecs` using :data:`hookimpl`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
+from communitycore.errors import (
     CommunityCoreError,
     Conflict,
     InvalidValue,
@@ -18,8 +18,8 @@ from .errors import (
     RejectedInput,
     SchemaOutdated,
 )
-from .markers import hookimpl, hookspec
-from .records import (
+from communitycore.plugins.markers import hookimpl, hookspec
+from communitycore.records import (
     Cadence,
     Event,
     Fact,
@@ -40,14 +40,14 @@ from .records import (
 )
 
 if TYPE_CHECKING:
-    from .community import Community
+    from communitycore.sdk.community import Community
 
 __version__ = "0.1.0"
 
 
 def open(*args: Any, **kwargs: Any) -> Community:  # noqa: A001 - communitycore.open() is the SDK's front door
-    """Open a community database; see :func:`communitycore.community.open` for the parameters."""
-    from .community import open as _open
+    """Open a community database; see :func:`communitycore.sdk.community.open` for the parameters."""
+    from communitycore.sdk.community import open as _open
 
     return _open(*args, **kwargs)
 
@@ -55,7 +55,7 @@ def open(*args: Any, **kwargs: Any) -> Community:  # noqa: A001 - communitycore.
 def __getattr__(name: str) -> Any:
     # SQLAlchemy takes ~0.5 s to import; load the facade only when someone asks for it.
     if name == "Community":
-        from .community import Community
+        from communitycore.sdk.community import Community
 
         return Community
     raise AttributeError(f"module 'communitycore' has no attribute {name!r}")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import attrs
 
-from .errors import InvalidValue
-from .serialize import explain, structure
+from communitycore.errors import InvalidValue
+from communitycore.serialize import explain, structure
 
 DEFAULT_DB = "sqlite:///community.db"
 DEFAULT_CONFIG_FILE = "community.toml"

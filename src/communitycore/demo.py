@@ -28,13 +28,13 @@ import random
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .domain.identity import check_character
-from .domain.members import probation_end
-from .errors import Conflict, NotFound
+from communitycore.domain.identity import check_character
+from communitycore.domain.members import probation_end
+from communitycore.errors import Conflict, NotFound
 
 if TYPE_CHECKING:
-    from .community import Community
-    from .domain.org import OrgUnit
+    from communitycore.domain.org import OrgUnit
+    from communitycore.sdk.community import Community
 
 #: Name of the sample community's root unit; ``community demo`` looks for it before building.
 DEMO_ROOT = "靖城街道党工委"

@@ -13,7 +13,7 @@ import string
 from importlib import resources
 from pathlib import Path
 
-from .errors import Conflict, InvalidValue
+from communitycore.errors import Conflict, InvalidValue
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 _DIST_PREFIX = "communitycore-"
@@ -48,7 +48,7 @@ def new_plugin(name: str, target_dir: str | os.PathLike[str] = ".") -> Path:
     a module with one example hook per family, tests using the testing kit, and a README.
     An existing folder is never overwritten.
     """
-    from . import __version__
+    from communitycore import __version__
 
     name = plugin_name(name)
     module = "communitycore_" + name.replace("-", "_")

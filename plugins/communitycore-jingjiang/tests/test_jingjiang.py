@@ -3,8 +3,8 @@
 import communitycore_jingjiang as jingjiang
 import pytest
 
-from communitycore.decisions import resolve_request_assignee, score_lines
-from communitycore.packs import load_pack
+from communitycore.plugins.decisions import resolve_request_assignee, score_lines
+from communitycore.plugins.packs import load_pack
 from communitycore.testing import check_plugin
 
 

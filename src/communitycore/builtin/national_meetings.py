@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..markers import hookimpl
-from ..records import MeetingType
+from communitycore.plugins.markers import hookimpl
+from communitycore.records import MeetingType
 
 _BRANCHES = ("branch", "joint-branch", "grid-branch", "functional-branch")
 

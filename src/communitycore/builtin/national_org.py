@@ -10,8 +10,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..markers import hookimpl
-from ..records import Finding, Severity, UnitKind, UnitSnapshot
+from communitycore.plugins.markers import hookimpl
+from communitycore.records import Finding, Severity, UnitKind, UnitSnapshot
 
 _BRANCH_PARENTS = ("street-committee", "community-committee", "general-branch")
 _BRANCHES = ("branch", "joint-branch", "grid-branch", "functional-branch")

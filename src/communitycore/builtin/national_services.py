@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..markers import hookimpl
-from ..records import ServiceCategory
+from communitycore.plugins.markers import hookimpl
+from communitycore.records import ServiceCategory
 
 
 @hookimpl(trylast=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from .state import AppState, CommunityGroup
+from communitycore.cli.state import AppState, CommunityGroup
 
 #: Modules that contribute command groups: (module, attribute), added in this order.
 COMMAND_MODULES: tuple[tuple[str, str], ...] = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .render import AUDIT_COLUMNS, audit_json, emit, output_options, state
+from communitycore.cli.render import AUDIT_COLUMNS, audit_json, emit, output_options, state
 
 
 @click.group("audit")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .state import AppState
+from communitycore.cli.state import AppState
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -35,14 +35,10 @@ def _bind(state: AppState) -> Iterator[Engine | Connection]:
     if injected is not None:
         yield injected.bind
         return
-    from ..config import database_url, load_config
-    from ..store.engine import make_engine
+    from communitycore.sdk.database import engine_for
 
-    engine = make_engine(database_url(state.db, load_config(state.config_path)))
-    try:
+    with engine_for(state.db, state.config_path) as engine:
         yield engine
-    finally:
-        engine.dispose()
 
 
 def _emit(state: AppState, data: dict[str, Any], text: str) -> None:
@@ -62,7 +58,7 @@ def db() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def status(as_json: bool) -> None:
     """Show the schema revision of the database and the newest one this version ships."""
-    from ..store import migrate
+    from communitycore.sdk import database as migrate
 
     state = _state()
     state.as_json = state.as_json or as_json
@@ -81,7 +77,7 @@ def status(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def upgrade(as_json: bool) -> None:
     """Apply every pending schema migration (back up first with `community db backup FILE`)."""
-    from ..store import migrate
+    from communitycore.sdk import database as migrate
 
     state = _state()
     state.as_json = state.as_json or as_json
@@ -108,8 +104,8 @@ def backup(file: str, force: bool, as_json: bool) -> None:
     `community import FILE` into an empty database); for whole-server backups
     use pg_dump or mysqldump.
     """
-    from ..store import migrate
-    from ..store.backup import backup as take_backup
+    from communitycore.sdk import database as migrate
+    from communitycore.sdk.database import backup as take_backup
 
     state = _state()
     state.as_json = state.as_json or as_json

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .render import ROLLUP_COLUMNS, emit, heading, output_options, rollup_json, state, unit_json
+from communitycore.cli.render import ROLLUP_COLUMNS, emit, heading, output_options, rollup_json, state, unit_json
 
 
 @click.command("demo")
@@ -20,7 +20,7 @@ def demo(seed: int | None) -> None:
     Running it again adds nothing: it prints what is there.
     Next: community org check   community member due-confirmation   community org settings UNIT
     """
-    from ..demo import DEFAULT_SEED, build_demo, find_demo
+    from communitycore.demo import DEFAULT_SEED, build_demo, find_demo
 
     app = state()
     community = app.community
@@ -40,7 +40,7 @@ def demo(seed: int | None) -> None:
               "stats": rollup})
         return
     ctx = click.get_current_context()
-    from .org import tree as tree_command
+    from communitycore.cli.org import tree as tree_command
 
     ctx.invoke(tree_command, unit=str(root.id), depth=None)
     heading("统计" if app.lang == "zh" else "Statistics")

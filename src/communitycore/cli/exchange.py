@@ -10,7 +10,7 @@ import json
 
 import click
 
-from .state import AppState
+from communitycore.cli.state import AppState
 
 
 def _state() -> AppState:
@@ -37,14 +37,13 @@ def export_(file: str, force: bool, as_json: bool) -> None:
     """
     from pathlib import Path
 
-    from ..errors import Conflict
-    from ..exchange import export_community
+    from communitycore.errors import Conflict
 
     state = _state()
     state.as_json = state.as_json or as_json
     if Path(file).exists() and not force:
         raise Conflict(f"{file} already exists; choose another name or pass --force")
-    counts = export_community(state.community, file)
+    counts = state.community.export_to(file)
     _emit(state, "exported to", file, counts)
 
 
@@ -57,9 +56,7 @@ def import_(file: str, as_json: bool) -> None:
     All or nothing: every problem is listed with its place in the file ($.members[12].unit_id),
     and nothing is stored unless the whole file is good.
     """
-    from ..exchange import import_community
-
     state = _state()
     state.as_json = state.as_json or as_json
-    counts = import_community(state.community, file)
+    counts = state.community.import_from(file)
     _emit(state, "imported from", file, counts)

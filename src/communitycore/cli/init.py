@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from .render import emit, output_options, state
+from communitycore.cli.render import emit, output_options, state
 
 
 def _where(url: Any) -> str:
@@ -27,15 +27,15 @@ def init() -> None:
     The database is --db, else COMMUNITYCORE_DB, else the config file's db, else ./community.db.
     Running it again is harmless: an up-to-date database is left as it is.
     """
-    from ..store import migrate
+    from communitycore.sdk import database as migrate
 
     app = state()
     injected = app._community  # a community handed in by a host or a test: initialise its database
     if injected is not None:
         engine, owned = injected.engine, False
     else:
-        from ..config import database_url, load_config
-        from ..store.engine import make_engine
+        from communitycore.config import database_url, load_config
+        from communitycore.sdk.database import make_engine
 
         engine, owned = make_engine(database_url(app.db, load_config(app.config_path))), True
     try:

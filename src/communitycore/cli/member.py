@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..labels import label, word
-from .org import unit_paths
-from .render import (
+from communitycore.cli.org import unit_paths
+from communitycore.cli.render import (
     MEMBER_COLUMNS,
     emit,
     heading,
@@ -26,11 +25,12 @@ from .render import (
     state,
     transfer_json,
 )
+from communitycore.labels import label, word
 
 if TYPE_CHECKING:
-    from ..community import Community
-    from ..domain.members import Member
-    from ..errors import Problem
+    from communitycore.domain.members import Member
+    from communitycore.errors import Problem
+    from communitycore.sdk.community import Community
 
 _DETAIL_COLUMNS = ("id", "name", "unit", "gender", "ethnicity", "birth_date", "id_number", "phone", "education",
                    "join_date", "full_date", "category", "standing", "post", "employer", "in_service")
@@ -138,7 +138,7 @@ def import_(file: Path) -> None:
     `community member template FILE` writes a ready template. If any row is bad, nothing is
     imported and every problem is listed with its row number and column.
     """
-    from ..errors import RejectedInput
+    from communitycore.errors import RejectedInput
 
     app = state()
     community = app.community
@@ -181,10 +181,10 @@ def import_(file: Path) -> None:
 @output_options
 def template(file: Path) -> None:
     """Write an import template FILE (.csv or .xlsx) with the headers and an example row."""
-    from ..importing import write_template
+    from communitycore.sdk.members import MembersAPI
 
     app = state()
-    written = write_template(file, lang=app.lang)
+    written = MembersAPI.write_template(file, lang=app.lang)
     emit({"id": os.fspath(written), "name": written.name, "kind": "template", "file": os.fspath(written)},
          columns=("file",))
 

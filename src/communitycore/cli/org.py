@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..labels import label, word
-from .render import (
+from communitycore.cli.render import (
     ROLLUP_COLUMNS,
     UNIT_COLUMNS,
     compound_json,
@@ -28,10 +27,11 @@ from .render import (
     unit_json,
     unit_kind_json,
 )
+from communitycore.labels import label, word
 
 if TYPE_CHECKING:
-    from ..community import Community
-    from ..domain.org import OrgUnit
+    from communitycore.domain.org import OrgUnit
+    from communitycore.sdk.community import Community
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .state import AppState
+from communitycore.cli.state import AppState
 
 if TYPE_CHECKING:
-    from ..community import Community
+    from communitycore.sdk.community import Community
 
 
 def _state() -> AppState:
@@ -57,8 +57,8 @@ def plugins(ctx: click.Context, show_all: bool, as_json: bool) -> None:
 
 def plugin_entries(state: AppState, community: Community, *, show_all: bool = False) -> list[dict[str, Any]]:
     """The listing's data: one dict per plugin (and per pack, blocked or unloaded plugin with ``show_all``)."""
-    from .. import __version__
-    from ..plugins import BUILTINS, ENTRY_POINT_GROUP, hooks_of
+    from communitycore import __version__
+    from communitycore.plugins.manager import BUILTINS, ENTRY_POINT_GROUP, hooks_of
 
     pm = community.pm
     registry = community.registry
@@ -120,7 +120,7 @@ def _entry(name: str, kind: str, status: str, distribution: str | None = None, v
 
 
 def _blocked_names(state: AppState) -> list[str]:
-    from ..config import load_config
+    from communitycore.config import load_config
 
     return [*load_config(state.config_path).plugins.disable, *state.disabled]
 
@@ -164,7 +164,7 @@ def check(target: str, as_json: bool) -> None:
     the converter), conflicts with the builtins, and that the batch hooks accept an empty batch.
     Exits with status 1 if there are problems.
     """
-    from ..testing import load_plugin, plugin_problems
+    from communitycore.testing import load_plugin, plugin_problems
 
     name, plugin = load_plugin(target)
     problems = plugin_problems(plugin, name=name)
@@ -186,7 +186,7 @@ def check(target: str, as_json: bool) -> None:
               help="Folder to create the package in.")
 def new(name: str, directory: str) -> None:
     """Create a plugin package communitycore-NAME: pyproject, example hooks, tests, README."""
-    from ..scaffold import new_plugin
+    from communitycore.scaffold import new_plugin
 
     root = new_plugin(name, directory)
     files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())

@@ -34,20 +34,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..domain.codes import Coded
-from ..domain.identity import mask_id_number, mask_phone
-from ..domain.members import Education, Gender
-from ..labels import label, word
-from .state import AppState
+from communitycore.cli.state import AppState
+from communitycore.domain.codes import Coded
+from communitycore.domain.identity import mask_id_number, mask_phone
+from communitycore.domain.members import Education, Gender
+from communitycore.labels import label, word
 
 if TYPE_CHECKING:
-    from ..api.audit import AuditEntry
-    from ..domain.members import CommunityRegistration, Member, Transfer
-    from ..domain.org import Compound, OrgUnit, Partner
-    from ..domain.settings import Effective
-    from ..domain.stats import RollUp
-    from ..records import Finding, UnitKind
-    from ..registry import Registry
+    from communitycore.domain.members import CommunityRegistration, Member, Transfer
+    from communitycore.domain.org import Compound, OrgUnit, Partner
+    from communitycore.domain.settings import Effective
+    from communitycore.domain.stats import RollUp
+    from communitycore.plugins.registry import Registry
+    from communitycore.records import Finding, UnitKind
+    from communitycore.sdk.audit import AuditEntry
 
 F = TypeVar("F", bound=Callable[..., Any])
 

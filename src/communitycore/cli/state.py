@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import CommunityCoreError
+from communitycore.errors import CommunityCoreError
 
 if TYPE_CHECKING:
-    from ..community import Community
-    from ..plugins import CommunityPluginManager
+    from communitycore.plugins.manager import CommunityPluginManager
+    from communitycore.sdk.community import Community
 
 
 class CommunityGroup(click.Group):
@@ -68,7 +68,7 @@ class AppState:
 
     @staticmethod
     def _config_lang(config_path: str | None) -> str:
-        from ..config import load_config
+        from communitycore.config import load_config
 
         try:
             return load_config(config_path).lang
@@ -78,8 +78,8 @@ class AppState:
     def plugin_manager(self) -> CommunityPluginManager:
         """The plugin manager for this run (built once, honouring the switches and config)."""
         if self.pm is None:
-            from ..config import load_config
-            from ..plugins import make_plugin_manager
+            from communitycore.config import load_config
+            from communitycore.plugins.manager import make_plugin_manager
 
             config = load_config(self.config_path)
             autoload = False if (self.no_plugins or not config.plugins.autoload) else None
@@ -98,7 +98,7 @@ class AppState:
         except CommunityCoreError as exc:
             click.echo(f"error: {exc}", err=True)
             return
-        from ..plugins import call_isolated
+        from communitycore.plugins.manager import call_isolated
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -110,7 +110,7 @@ class AppState:
     def community(self) -> Community:
         """The open community (opened on first use)."""
         if self._community is None:
-            from ..community import open as open_community
+            from communitycore.sdk.community import open as open_community
 
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")

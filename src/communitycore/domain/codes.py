@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import InvalidValue
+from communitycore.errors import InvalidValue
 
 C = TypeVar("C", bound="Coded")
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import attrs
 
-from ..errors import InvalidValue, Problem
-from .codes import Coded
-from .identity import fast_check, normalize_phone
+from communitycore.domain.codes import Coded
+from communitycore.domain.identity import fast_check, normalize_phone
+from communitycore.errors import InvalidValue, Problem
 
 #: Probation (预备期) lasts one year from the branch meeting's approval (发展党员工作细则).
 PROBATION_YEARS = 1

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from ..errors import Conflict
-from .codes import Coded
+from communitycore.domain.codes import Coded
+from communitycore.errors import Conflict
 
 
 class PropertyTier(Coded):
@@ -73,7 +73,7 @@ PATH_SEPARATOR = "/"
 
 def check_name(name: str) -> str:
     """A unit name: stripped, non-empty, without the path separator."""
-    from ..errors import InvalidValue
+    from communitycore.errors import InvalidValue
 
     cleaned = name.strip()
     if not cleaned:

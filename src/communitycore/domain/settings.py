@@ -12,8 +12,8 @@ from typing import Any
 
 import attrs
 
-from ..errors import InvalidValue
-from ..records import Cadence
+from communitycore.errors import InvalidValue
+from communitycore.records import Cadence
 
 #: Request deadlines by urgency, in hours (Beijing 12345 draft standard; domain-rules §7).
 DEFAULT_DEADLINE_HOURS = {"emergency": 2, "utility": 24, "general": 168, "complex": 360}
@@ -22,7 +22,7 @@ DEFAULT_STAR_HOURS = (100, 300, 600, 1000, 1500)
 
 
 def _slug(value: Any) -> str:
-    from ..records import _SLUG
+    from communitycore.records import _SLUG
 
     if not isinstance(value, str) or not _SLUG.match(value):
         raise InvalidValue(f"expected a code such as 'party-lecture', got {value!r}")

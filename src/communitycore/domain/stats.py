@@ -13,8 +13,8 @@ from operator import add
 
 import attrs
 
-from .members import Education
-from .org import parents_first
+from communitycore.domain.members import Education
+from communitycore.domain.org import parents_first
 
 EDUCATIONS = tuple(e.value for e in Education)
 #: Counter names, in the order the store's query returns them after ``unit_id``.

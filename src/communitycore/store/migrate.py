@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 from sqlalchemy import Connection, Engine, inspect
 
-from ..errors import SchemaOutdated
+from communitycore.errors import SchemaOutdated
 
 VERSION_TABLE = "cc_alembic_version"
 SCRIPT_LOCATION = "communitycore.store:migrations"

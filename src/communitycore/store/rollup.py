@@ -12,19 +12,20 @@ from typing import Any
 
 from sqlalchemy import Connection, case, delete, func, insert, select
 
-from ..domain.members import ASSOCIATE_OR_ABOVE, COMMITTEE_POSTS, Education, Post
-from ..domain.stats import COUNTERS
-from . import schema
-from .sql import count_if, day_number
+from communitycore.domain.members import ASSOCIATE_OR_ABOVE, COMMITTEE_POSTS, Education, Post
+from communitycore.domain.stats import COUNTERS
+from communitycore.store.sql import count_if, day_number
+from communitycore.store.tables import members as member_tables
+from communitycore.store.tables import org as org_tables
 
 #: Above this many units a full recompute is cheaper than an IN list.
 FULL_REFRESH_FROM = 2000
 
-_COUNTER_COLUMNS = tuple(c.name for c in schema.unit_stats.columns if c.name != "unit_id")
+_COUNTER_COLUMNS = tuple(c.name for c in org_tables.unit_stats.columns if c.name != "unit_id")
 
 
 def _aggregates() -> list[Any]:
-    m = schema.members
+    m = member_tables.members
     cadre = m.c.post.in_(sorted(COMMITTEE_POSTS))
     educated = m.c.education.in_(sorted(ASSOCIATE_OR_ABOVE))
     secretary = m.c.post == Post.SECRETARY.value
@@ -51,7 +52,7 @@ assert len(_COUNTER_COLUMNS) == len(COUNTERS), "cc_unit_stats columns and domain
 
 def refresh(conn: Connection, unit_ids: Collection[int] | None = None) -> None:
     """Recompute the counters of ``unit_ids`` (all units for ``None``) from the members table."""
-    s, m = schema.unit_stats, schema.members
+    s, m = org_tables.unit_stats, member_tables.members
     ids = None if unit_ids is None or len(unit_ids) >= FULL_REFRESH_FROM else sorted(set(unit_ids))
     if ids is not None and not ids:
         return
@@ -66,13 +67,13 @@ def refresh(conn: Connection, unit_ids: Collection[int] | None = None) -> None:
 
 def counters(conn: Connection) -> dict[int, list[int]]:
     """Every unit's counters, in the order of :data:`~communitycore.domain.stats.COUNTERS`."""
-    s = schema.unit_stats
+    s = org_tables.unit_stats
     rows = conn.execute(select(s.c.unit_id, *(s.c[c] for c in _COUNTER_COLUMNS))).all()
     return {row[0]: list(row[1:]) for row in rows}
 
 
 def recompute(conn: Connection) -> dict[int, list[int]]:
     """The counters computed afresh from the members table, without storing them (for checks)."""
-    m = schema.members
+    m = member_tables.members
     rows = conn.execute(select(m.c.unit_id, *_aggregates()).group_by(m.c.unit_id)).all()
     return {row[0]: [int(v) for v in row[1:]] for row in rows}

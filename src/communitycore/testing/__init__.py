@@ -37,13 +37,13 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from .. import plugins as _plugins
-from ..errors import PluginError
-from ..markers import PROJECT
-from ..records import FAMILIES, Record, ScoringScheme
+from communitycore.errors import PluginError
+from communitycore.plugins import manager as _plugins
+from communitycore.plugins.markers import PROJECT
+from communitycore.records import FAMILIES, Record, ScoringScheme
 
 if TYPE_CHECKING:
-    from ..community import Community
+    from communitycore.sdk.community import Community
 
 #: The fixed "now" of test communities: a Saturday morning in Shanghai, so dates never drift.
 FIXED_NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -88,9 +88,9 @@ def open_test_community(
     ``"tester"``. Keyword arguments go to :func:`communitycore.open` (``packs=``, ``clock=``,
     ``actor=`` ...); close the community when done, or use it in a ``with`` block.
     """
-    from ..clock import Clock
-    from ..community import open as open_community
-    from ..config import Config
+    from communitycore.clock import Clock
+    from communitycore.config import Config
+    from communitycore.sdk.community import open as open_community
 
     kwargs.setdefault("clock", Clock("Asia/Shanghai", fixed=FIXED_NOW))
     kwargs.setdefault("actor", "tester")
@@ -180,7 +180,7 @@ def plugin_problems(plugin: object, *, name: str | None = None, builtins: bool =
       :func:`~communitycore.serialize.structure` unchanged;
     * computation hooks do not fail on an empty batch.
     """
-    from ..registry import Registry
+    from communitycore.plugins.registry import Registry
 
     name = name or _plugins._plugin_name(plugin)
     problems: list[str] = []
@@ -227,7 +227,7 @@ def check_plugin(plugin: object, *, name: str | None = None, builtins: bool = Tr
 
 def _unmarked_hooks(plugin: object) -> list[str]:
     """Functions that look like hooks but lack ``@hookimpl``: pluggy skips them without a word."""
-    from .. import hookspecs
+    from communitycore.plugins import hookspecs
 
     known = {n for n in dir(hookspecs) if n.startswith(_PREFIX)}
     out = []
@@ -264,7 +264,7 @@ def _own_records(name: str, own_hooks: dict[str, Any]) -> list[Record]:
 
 
 def _record_problems(record: Record) -> list[str]:
-    from ..serialize import explain, structure, unstructure
+    from communitycore.serialize import explain, structure, unstructure
 
     what = f"{type(record).__name__} {getattr(record, 'code', '?')!r}"
     out = []

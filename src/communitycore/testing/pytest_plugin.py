@@ -41,13 +41,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import FIXED_NOW, open_test_community
+from communitycore.testing import FIXED_NOW, open_test_community
 
 if TYPE_CHECKING:
     from click.testing import Result
 
-    from ..clock import Clock
-    from ..community import Community
+    from communitycore.clock import Clock
+    from communitycore.sdk.community import Community
 
 
 class CliRunner:
@@ -64,8 +64,8 @@ class CliRunner:
         """
         from click.testing import CliRunner as ClickRunner
 
-        from ..cli import make_cli
-        from ..cli.state import AppState
+        from communitycore.cli import make_cli
+        from communitycore.cli.state import AppState
 
         state = AppState(community=self.community, pm=self.community.pm)
         cli = make_cli(state)
@@ -87,7 +87,7 @@ def communitycore_plugins() -> list[object]:
 @pytest.fixture
 def communitycore_clock() -> Clock:
     """The community's clock, fixed at :data:`~communitycore.testing.FIXED_NOW`."""
-    from ..clock import Clock
+    from communitycore.clock import Clock
 
     return Clock("Asia/Shanghai", fixed=FIXED_NOW)
 

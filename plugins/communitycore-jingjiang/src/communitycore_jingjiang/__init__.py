@@ -42,7 +42,7 @@ COMMUNITY_KINDS = ("community-committee", "general-branch")
 @functools.cache
 def _records() -> tuple[Record, ...]:
     # Read once per process: the records are frozen, so every registry may share them.
-    from communitycore.packs import load_pack
+    from communitycore.plugins.packs import load_pack
 
     _provider, records = load_pack(PACK)
     return tuple(records)

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import attrs
 
-from .errors import PluginError
-from .records import FAMILIES, Record
-from .serialize import explain, structure
+from communitycore.errors import PluginError
+from communitycore.records import FAMILIES, Record
+from communitycore.serialize import explain, structure
 
 
 @attrs.frozen(kw_only=True)

@@ -8,8 +8,8 @@ from typing import Any
 import attrs
 from sqlalchemy import select
 
-from ..store import schema
-from .base import SubAPI
+from communitycore.sdk.base import SubAPI
+from communitycore.store.tables import audit as audit_tables
 
 
 @attrs.frozen(kw_only=True)
@@ -33,7 +33,7 @@ class AuditAPI(SubAPI):
     def list(self, *, entity: str | None = None, entity_id: Any = None, action: str | None = None,
              actor: str | None = None, since: dt.datetime | None = None, limit: int | None = 50) -> list[AuditEntry]:
         """Newest entries first, optionally filtered."""
-        a = schema.audit
+        a = audit_tables.audit
         query = select(a).order_by(a.c.id.desc())
         if entity is not None:
             query = query.where(a.c.entity == entity)

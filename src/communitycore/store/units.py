@@ -1,4 +1,4 @@
-"""What every sub-API shares: its community, and unit references resolved against the tree.
+"""Unit references resolved against the stored tree, and the whole tree for the operations that need it.
 
 Single units are found with indexed queries (by id, or one query per level of a path), so an
 ordinary call never loads the whole tree; :class:`Tree` loads it, as plain tuples, only for the
@@ -8,21 +8,18 @@ operations that need every unit (listings, roll-ups, structure checks, imports).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ..domain.org import PATH_SEPARATOR, OrgUnit, parents_first
-from ..errors import NotFound
-from ..store import schema
-
-if TYPE_CHECKING:
-    from ..community import Community
+from communitycore.domain.org import PATH_SEPARATOR, OrgUnit, parents_first
+from communitycore.errors import NotFound
+from communitycore.store.tables import org as org_tables
 
 #: A unit reference: an id, or a full path of names joined with "/".
 UnitRef = int | str | OrgUnit
 
-_u = schema.units
+_u = org_tables.units
 
 
 def _unit(row: Any) -> OrgUnit:
@@ -166,9 +163,3 @@ class Tree:
             raise NotFound(f"there is no unit at path {path!r}; give an id or the full path from the root, "
                            f"joined with {PATH_SEPARATOR!r}")
         return self.unit(found)
-
-class SubAPI:
-    """Base of the sub-APIs: access to the community."""
-
-    def __init__(self, community: Community) -> None:
-        self.community = community

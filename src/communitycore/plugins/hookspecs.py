@@ -22,14 +22,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .markers import hookspec
+from communitycore.plugins.markers import hookspec
 
 if TYPE_CHECKING:
     import datetime as dt
 
     import click
 
-    from .records import (
+    from communitycore.records import (
         Event,
         Fact,
         Finding,

@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 
 import attrs
 
-from .errors import PluginError
-from .plugins import CommunityPluginManager, PluginLoadWarning, call_isolated
-from .records import (
+from communitycore.errors import PluginError
+from communitycore.plugins.manager import CommunityPluginManager, PluginLoadWarning, call_isolated
+from communitycore.records import (
     FAMILIES,
     Fact,
     MeetingType,
@@ -214,7 +214,7 @@ class Registry:
 
     def unit_kind(self, code: str) -> UnitKind:
         """One unit kind, or a clear error listing the known codes."""
-        from .errors import NotFound
+        from communitycore.errors import NotFound
 
         try:
             return self.unit_kinds[code]

@@ -5,8 +5,8 @@
   exactly the last committed state even while other connections write (WAL lets them go on). The
   copy is an ordinary database file: open it with :func:`communitycore.open`.
 * **PostgreSQL and MySQL/MariaDB**: a JSON snapshot of the community written by
-  :func:`communitycore.exchange.export_community` inside one REPEATABLE READ transaction; restore it
-  with ``community import FILE`` (or :func:`~communitycore.exchange.import_community`) into an
+  :func:`communitycore.io.exchange.export_community` inside one REPEATABLE READ transaction; restore it
+  with ``community import FILE`` (or :func:`~communitycore.io.exchange.import_community`) into an
   empty database. It covers the community's data, not the audit trail or the server: full server
   backups are the job of ``pg_dump`` / ``mysqldump`` (or the platform's own snapshots).
 """
@@ -18,12 +18,12 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import Conflict, InvalidValue
+from communitycore.errors import Conflict, InvalidValue
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
-    from ..community import Community
+    from communitycore.sdk.community import Community
 
 __all__ = ["backup"]
 
@@ -50,11 +50,11 @@ def backup(community_or_engine: Community | Engine | Connection, target_path: st
     if bind.dialect.name == "sqlite":
         _sqlite_backup(bind, target)
     elif community is not None:
-        from ..exchange import export_community
+        from communitycore.io.exchange import export_community
 
         export_community(community, target, note="backup")
     else:
-        from ..exchange import write_snapshot
+        from communitycore.io.exchange import write_snapshot
 
         write_snapshot(bind, target)
     return target

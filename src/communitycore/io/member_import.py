@@ -12,15 +12,13 @@ values repeat, such as dates, codes and units, each distinct value is parsed onc
 ``executemany`` of tuples. All batches go into one transaction, which is rolled back at the end
 if any row was bad. ``benchmarks/bench_city.py`` measures the import against raw ``sqlite3``.
 
-:func:`write_template` writes a ready template; :data:`MEMBER_HEADERS` is the one mapping between
-headers and fields that both use.
+:func:`~communitycore.io.templates.write_template` writes a ready template; :data:`MEMBER_HEADERS`
+is the one mapping between headers and fields that both use.
 """
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import csv
 import datetime as dt
 import operator
 import os
@@ -30,9 +28,8 @@ from itertools import compress, islice, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .domain.codes import Coded
-from .domain.identity import check_character
-from .domain.members import (
+from communitycore.domain.codes import Coded
+from communitycore.domain.members import (
     MEMBER_FIELDS,
     REQUIRED_MEMBER_FIELDS,
     Category,
@@ -42,15 +39,16 @@ from .domain.members import (
     id_gender,
     parse_date,
 )
-from .errors import InvalidValue, Problem, RejectedInput
+from communitycore.errors import InvalidValue, Problem, RejectedInput
+from communitycore.io.sheets import SheetReader
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from .api.base import Tree
-    from .community import Community
+    from communitycore.sdk.community import Community
+    from communitycore.store.units import Tree
 
-__all__ = ["MEMBER_HEADERS", "field_for_header", "import_members", "template_headers", "write_template"]
+__all__ = ["MEMBER_HEADERS", "field_for_header", "import_members"]
 
 #: Field -> the Chinese headers accepted for it; the first is the one templates write. The order
 #: is the column order of templates. The English field names (and ``unit``) are accepted too.
@@ -85,10 +83,6 @@ MAX_PROBLEMS = 10_000
 _MEMO_LIMIT = 50_000
 #: Rows a column is read with its memo before deciding whether its values repeat enough to keep it.
 _MEMO_TRIAL_ROWS = 50_000
-#: Workbooks up to this size are read with python-calamine, which is fast but holds the sheet in
-#: memory (about 15 MB per 10,000 rows); larger ones are streamed with openpyxl's read-only mode,
-#: slower but in constant memory. For the largest imports, CSV is the fastest format.
-XLSX_IN_MEMORY_LIMIT = 8 << 20
 #: SQLite page cache (KiB) for the connection during an import (see ``_index_cache``).
 IMPORT_CACHE_KB = 64 * 1024
 #: Values per ``IN (...)`` when looking up existing ID numbers (below every engine's bind limit).
@@ -100,7 +94,7 @@ _HEADER_LOOKUP: dict[str, str] = {
 }
 
 _UNIT_COLUMN = "unit_id"  # the table's column for the field "unit"
-_DATE_FIELDS = frozenset(f for f, p in MEMBER_FIELDS.items() if p is parse_date)
+DATE_FIELDS = frozenset(f for f, p in MEMBER_FIELDS.items() if p is parse_date)
 _FIRST17 = operator.itemgetter(slice(0, 17))
 
 
@@ -120,7 +114,7 @@ def _coded_fields() -> dict[str, type[Coded]]:
     return out
 
 
-_CODED = _coded_fields()
+CODED_FIELDS = _coded_fields()
 
 
 # Reading files ---------------------------------------------------------------------------------
@@ -132,109 +126,6 @@ class _Bad:
 
     def __init__(self, message: str) -> None:
         self.message = message
-
-
-def _csv_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the start of the file decodes as such, else GB18030.
-
-    Excel on Chinese Windows saves "CSV" in the ANSI code page (GBK), which GB18030 contains.
-    """
-    with path.open("rb") as fh:
-        sample = fh.read(1 << 20)
-    try:
-        # Not final: a multi-byte character cut at the end of the sample is not an error.
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-    except UnicodeDecodeError:
-        return "gb18030"
-    return "utf-8-sig"
-
-
-class _SheetReader:
-    """The rows of a file's first sheet as sequences of cells, header first, streamed.
-
-    For CSV the iterator handed out is ``csv.reader`` itself, with no generator in between:
-    per-row overhead is what limits a million-row import. Row numbers are counted by the caller
-    from :attr:`first_number`, the row of the header (after blank leading rows of a workbook).
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        suffix = path.suffix.lower()
-        if suffix not in (".csv", ".xlsx"):
-            raise InvalidValue(f"{path.name}: members are imported from .csv or .xlsx files, not {suffix or 'this'}")
-        self.kind = suffix[1:]
-        self.encoding = ""
-        self.first_number = 1
-        """The spreadsheet row number of the first row (the header)."""
-        self.read_errors: tuple[type[BaseException], ...] = (UnicodeDecodeError, csv.Error)
-        """Errors the iterator may raise part-way through a damaged file."""
-
-    @contextlib.contextmanager
-    def rows(self) -> Iterator[Iterator[Sequence[Any]]]:
-        """Every row, header first; streamed, never loaded whole."""
-        if not self.path.is_file():
-            raise InvalidValue(f"there is no file {self.path}")
-        self.first_number = 1
-        if self.kind == "csv":
-            self.encoding = _csv_encoding(self.path)
-            with self.path.open(encoding=self.encoding, newline="") as fh:
-                first = fh.readline()
-                fh.seek(0)
-                # Some tools write tab-separated text with a .csv name; the header line tells.
-                yield csv.reader(fh, delimiter="\t" if "\t" in first and "," not in first else ",")
-        else:
-            with self._xlsx_rows() as rows:
-                yield rows
-
-    def failure(self, number: int, exc: BaseException) -> Problem:
-        """The problem to report when reading stopped at row ``number``."""
-        if isinstance(exc, UnicodeDecodeError):
-            return Problem(number, "(file)", f"is not valid {self.encoding} text from here on; save the file as "
-                           "UTF-8 (CSV UTF-8) and import it again")
-        return Problem(number, "(file)", f"cannot be read from here on: {exc}")
-
-    @contextlib.contextmanager
-    def _xlsx_rows(self) -> Iterator[Iterator[Sequence[Any]]]:
-        if self.path.stat().st_size > XLSX_IN_MEMORY_LIMIT:
-            with self._openpyxl_rows() as rows:
-                yield rows
-            return
-        from python_calamine import CalamineError, CalamineWorkbook
-
-        self.read_errors = (CalamineError,)
-        try:
-            workbook = CalamineWorkbook.from_path(str(self.path))
-        except Exception as exc:  # calamine's errors are not CommunityCoreErrors; say which file
-            raise InvalidValue(f"{self.path.name} is not a readable .xlsx workbook: {exc}") from exc
-        try:
-            # Rows come from the sheet's row 1, blank leading rows included (as empty strings).
-            yield self._skip_leading_blank_rows(iter(workbook.get_sheet_by_index(0).iter_rows()))
-        finally:
-            workbook.close()
-
-    @contextlib.contextmanager
-    def _openpyxl_rows(self) -> Iterator[Iterator[Sequence[Any]]]:
-        import zipfile
-
-        import openpyxl
-
-        try:
-            workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError) as exc:
-            raise InvalidValue(f"{self.path.name} is not a readable .xlsx workbook: {exc}") from exc
-        try:
-            yield self._skip_leading_blank_rows(workbook.worksheets[0].iter_rows(min_row=1, values_only=True))
-        finally:
-            workbook.close()
-
-    def _skip_leading_blank_rows(self, rows: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
-        # The header is the first row with anything in it; rows are still numbered from the top.
-        for cells in rows:
-            if any(c is not None and c != "" for c in cells):
-                yield cells
-                break
-            self.first_number += 1
-        yield from rows
 
 
 def _default_stored(field: str) -> Any:
@@ -309,7 +200,7 @@ class _Column:
         # (see run); a unit reference must also be looked up, so that column never does.
         self.rejects_blank = tree is None and _refuses(self.parser, " ")
         # Text, numbers and unit ids are stored as parsed; codes, SQLite dates and defaults are not.
-        self.converts = (field in _CODED or (sqlite and field in _DATE_FIELDS)
+        self.converts = (field in CODED_FIELDS or (sqlite and field in DATE_FIELDS)
                          or _default_stored(field) is not None)
 
     def parse_cell(self, raw: Any) -> Any:
@@ -336,7 +227,7 @@ class _Column:
         return value
 
     def _unit_id(self, ref: Any) -> Any:
-        from .errors import NotFound
+        from communitycore.errors import NotFound
 
         assert self.tree is not None
         try:
@@ -442,7 +333,7 @@ def import_members(community: Community, path: str | os.PathLike[str], *,
     (``member.import``) and one event.
     """
     source = Path(path)
-    reader = _SheetReader(source)
+    reader = SheetReader(source)
     with community.transaction() as tx, reader.rows() as rows, _index_cache(tx.conn):
         importer = _Importer(tx.conn, reader, rows)
         count = importer.run(progress)
@@ -473,12 +364,12 @@ def _index_cache(conn: Connection) -> Iterator[None]:
 class _Importer:
     """One import: the header plan, the running checks and the batches."""
 
-    def __init__(self, conn: Connection, reader: _SheetReader, rows: Iterator[Sequence[Any]]) -> None:
+    def __init__(self, conn: Connection, reader: SheetReader, rows: Iterator[Sequence[Any]]) -> None:
         from sqlalchemy import select
 
-        from .api.base import Tree
-        from .store import schema
-        from .store.engine import is_sqlite
+        from communitycore.store.engine import is_sqlite
+        from communitycore.store.tables import members as member_tables
+        from communitycore.store.units import Tree
 
         self.conn = conn
         self.reader = reader
@@ -490,14 +381,14 @@ class _Importer:
         self.duplicates: list[tuple[int, int]] = []
         """(row, key) of rows repeating an earlier ID number; the earlier row is found at the end."""
         self.units_touched: set[int] = set()
-        self.check_existing = conn.execute(select(schema.members.c.id).limit(1)).first() is not None
+        self.check_existing = conn.execute(select(member_tables.members.c.id).limit(1)).first() is not None
         self.columns = self._plan_header(Tree(conn))
         by_field = {c.field: c for c in self.columns}
         self.by_field = by_field
         self.headers = {c.field: c.header for c in self.columns}
         # Fields are laid out in the table's column order; a missing column stores its default.
-        self.writer = _Writer(conn, schema.members.name, schema.MEMBER_COLUMNS)
-        self.table_fields = ["unit" if c == _UNIT_COLUMN else c for c in schema.MEMBER_COLUMNS]
+        self.writer = _Writer(conn, member_tables.members.name, member_tables.MEMBER_COLUMNS)
+        self.table_fields = ["unit" if c == _UNIT_COLUMN else c for c in member_tables.MEMBER_COLUMNS]
 
     # Header ----------------------------------------------------------------------------------
 
@@ -569,7 +460,7 @@ class _Importer:
             self._name_first_occurrences()
         if self.report:
             raise RejectedInput(self.report.final(), source=self.reader.path.name)
-        from .store import rollup
+        from communitycore.store import rollup
 
         rollup.refresh(self.conn, self.units_touched)
         return total
@@ -686,9 +577,9 @@ class _Importer:
     def _on_record(self, id_numbers: list[str]) -> dict[str, int]:
         from sqlalchemy import select
 
-        from .store import schema
+        from communitycore.store.tables import members as member_tables
 
-        m = schema.members
+        m = member_tables.members
         found: dict[str, int] = {}
         for start in range(0, len(id_numbers), _LOOKUP_CHUNK):
             chunk = id_numbers[start:start + _LOOKUP_CHUNK]
@@ -749,7 +640,7 @@ class _Writer:
     """
 
     def __init__(self, conn: Connection, table: str, columns: Sequence[str]) -> None:
-        from .store.engine import placeholders
+        from communitycore.store.engine import placeholders
 
         self.conn = conn
         self.sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(conn, len(columns))})"
@@ -758,119 +649,3 @@ class _Writer:
         """Insert ``rows`` (tuples in the table's column order)."""
         self.conn.exec_driver_sql(self.sql, rows)
 
-
-# Template --------------------------------------------------------------------------------------
-
-_EXAMPLE_FIRST17 = "11010119850312123"  # 北京市东城区, born 1985-03-12, sequence 123 (odd: male)
-
-_EXAMPLE: dict[str, tuple[str, str]] = {  # field -> (Chinese template value, English template value)
-    "name": ("张三", "Zhang San"),
-    "gender": ("男", "male"),
-    "ethnicity": ("汉族", "Han"),
-    "birth_date": ("1985-03-12", "1985-03-12"),
-    "id_number": (_EXAMPLE_FIRST17 + check_character(_EXAMPLE_FIRST17),) * 2,
-    "education": ("本科", "bachelor"),
-    "join_date": ("2010-07-01", "2010-07-01"),
-    "full_date": ("2011-07-01", "2011-07-01"),
-    "category": ("正式党员", "full"),
-    "standing": ("正常", "normal"),
-    "unit": ("某某街道党工委/某某社区党委/第一党支部", "Street Committee/Community Committee/Branch 1"),
-    "phone": ("13800138000", "13800138000"),
-    "post": ("", ""),
-    "employer": ("某某公司", "Example Ltd."),
-    "in_service": ("是", "yes"),
-}
-
-_NOTES: dict[str, tuple[str, str]] = {  # field -> (Chinese note, English note)
-    "name": ("必填", "required"),
-    "gender": ("男/女；可留空，按公民身份号码填", "male/female; blank: taken from the ID number"),
-    "ethnicity": ("如 汉族", "e.g. Han"),
-    "birth_date": ("YYYY-MM-DD（也可 YYYY/MM/DD、YYYYMMDD）；须与公民身份号码一致；可留空",
-                   "YYYY-MM-DD (or YYYY/MM/DD, YYYYMMDD); must agree with the ID number; blank: taken from it"),
-    "id_number": ("18位，校验码正确；单元格请设为文本格式", "18 characters with a valid check character; "
-                  "format the cells as text"),
-    "education": ("见下表", "see the table below"),
-    "join_date": ("YYYY-MM-DD", "YYYY-MM-DD"),
-    "full_date": ("YYYY-MM-DD；预备党员留空", "YYYY-MM-DD; blank for probationary members"),
-    "category": ("见下表；留空为正式党员", "see the table below; blank: full member"),
-    "standing": ("见下表；留空为正常", "see the table below; blank: normal"),
-    "unit": ("必填：党组织编号，或从顶层起的完整路径，用 / 分隔",
-             "required: the unit id, or its full path from the top, joined with /"),
-    "phone": ("手机号或固定电话（区号-号码）", "mobile, or landline as area code-number"),
-    "post": ("见下表；无职务留空", "see the table below; blank for none"),
-    "employer": ("", ""),
-    "in_service": ("是/否", "yes/no"),
-}
-
-
-def template_headers(lang: str = "zh") -> list[str]:
-    """The header row of a template: Chinese headers, or the English field names for ``lang="en"``."""
-    return [field if lang == "en" else headers[0] for field, headers in MEMBER_HEADERS.items()]
-
-
-def write_template(path: str | os.PathLike[str], *, lang: str = "zh") -> Path:
-    """Write an import template (``.csv`` or ``.xlsx``) with the headers and one example row.
-
-    Chinese headers by default, English field names with ``lang="en"``. A CSV is written as
-    UTF-8 with a BOM so that Excel opens it correctly; an ``.xlsx`` has a second sheet listing
-    each column's format and the allowed values (code and Chinese label) of the coded columns.
-    """
-    if lang not in ("zh", "en"):
-        raise InvalidValue(f"lang must be 'zh' or 'en', got {lang!r}")
-    target = Path(path)
-    suffix = target.suffix.lower()
-    headers = template_headers(lang)
-    example = [_EXAMPLE[field][lang == "en"] for field in MEMBER_HEADERS]
-    if suffix == ".csv":
-        with target.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(headers)
-            writer.writerow(example)
-    elif suffix == ".xlsx":
-        _write_xlsx_template(target, headers, example, lang)
-    else:
-        raise InvalidValue(f"a template is a .csv or .xlsx file, not {suffix or target.name!r}")
-    return target
-
-
-def _write_xlsx_template(target: Path, headers: list[str], example: list[str], lang: str) -> None:
-    import openpyxl
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    en = lang == "en"
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "members" if en else "党员信息"
-    sheet.append(headers)
-    sheet.append(example)
-    bold = Font(bold=True)
-    for index, field in enumerate(MEMBER_HEADERS, start=1):
-        sheet.cell(row=1, column=index).font = bold
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = 40 if field == "unit" else 20 if field == "id_number" else 14
-        if field in ("id_number", "phone") or field in _DATE_FIELDS:
-            # Text cells, so Excel neither rounds 18-digit numbers nor turns dates into serials.
-            sheet.column_dimensions[letter].number_format = "@"
-            sheet.cell(row=2, column=index).number_format = "@"
-    sheet.freeze_panes = "A2"
-
-    notes = workbook.create_sheet("allowed values" if en else "填写说明")
-    notes.append(["column", "field", "format"] if en else ["列", "字段", "填写要求"])
-    for header, field in zip(headers, MEMBER_HEADERS, strict=True):
-        notes.append([header, field, _NOTES[field][en]])
-    notes.append([])
-    notes.append(["column", "code", "中文", "English", "also accepted"] if en
-                 else ["列", "代码", "中文", "English", "也可填写"])
-    values_header = notes.max_row
-    coded = _CODED
-    for header, field in zip(headers, MEMBER_HEADERS, strict=True):
-        for member in coded.get(field, ()):
-            notes.append([header, member.value, member.zh, member.en, "、".join(member.aliases)])
-    for row in (1, values_header):
-        for cell in notes[row]:
-            cell.font = bold
-    for letter, width in zip("ABCDE", (16, 20, 60, 28, 24), strict=True):
-        notes.column_dimensions[letter].width = width
-    workbook.save(target)

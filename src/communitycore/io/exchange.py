@@ -36,7 +36,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
-from .domain.members import (
+from communitycore.domain.members import (
     CommunityRegistration,
     Household,
     Member,
@@ -44,14 +44,14 @@ from .domain.members import (
     Transfer,
     parse_member,
 )
-from .domain.org import Compound, OrgUnit, Partner, check_name
-from .errors import Conflict, InvalidValue, Problem, RejectedInput
-from .serialize import converter, explain
+from communitycore.domain.org import Compound, OrgUnit, Partner, check_name
+from communitycore.errors import Conflict, InvalidValue, Problem, RejectedInput
+from communitycore.serialize import converter, explain
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine, Table
 
-    from .community import Community
+    from communitycore.sdk.community import Community
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "SECTIONS", "UnitSetting", "export_community", "import_community",
            "snapshot", "write_snapshot"]
@@ -108,9 +108,9 @@ _MEMBER_VALUE_FIELDS = tuple(f for f in attrs.fields_dict(Member) if f not in ("
 
 
 def _table(section: _Section) -> Table:
-    from .store import schema
+    from communitycore.store import tables
 
-    table: Table = getattr(schema, section.table)
+    table: Table = tables.load_all().tables[tables.PREFIX + section.table]
     return table
 
 
@@ -119,11 +119,11 @@ def _table(section: _Section) -> Table:
 def _record(section: _Section, row: Any) -> Any:
     """The domain record of a stored row."""
     if section.record is Member:
-        from .api.members import member_from_row
+        from communitycore.store.members import member_from_row
 
         return member_from_row(row)
     if section.record is Resident:
-        from .domain.members import ResidentFlag
+        from communitycore.domain.members import ResidentFlag
 
         data = dict(row)
         data["flags"] = tuple(ResidentFlag(f) for f in data["flags"] or ())
@@ -175,7 +175,7 @@ def write_snapshot(bind: Engine | Connection, path: str | os.PathLike[str], *,
     """
     from sqlalchemy import func, select
 
-    from .store.migrate import current_revision
+    from communitycore.store.migrate import current_revision
 
     target = Path(path)
     partial = target.with_name(target.name + ".partial")
@@ -377,7 +377,7 @@ class _Loader:
     """Reads, checks and inserts one export file inside the caller's transaction."""
 
     def __init__(self, community: Community, conn: Connection, name: str) -> None:
-        from .store.engine import is_sqlite
+        from communitycore.store.engine import is_sqlite
 
         self.community = community
         self.conn = conn
@@ -520,7 +520,7 @@ class _Loader:
         return True
 
     def _check_unit_settings(self, setting: UnitSetting, path: str) -> bool:
-        from .domain.settings import parse_setting
+        from communitycore.domain.settings import parse_setting
 
         try:
             parse_setting(setting.key, setting.value)
@@ -553,7 +553,7 @@ class _Loader:
 
     def _insert_units(self, units: list[tuple[str, OrgUnit]], insert: Callable[[list[Any]], None]) -> None:
         """Check the tree (parents exist, no cycles, unique sibling names) and insert parents first."""
-        from .domain.org import parents_first
+        from communitycore.domain.org import parents_first
 
         by_id = {unit.id: (path, unit) for path, unit in units}
         parent_of: dict[int, int | None] = {}
@@ -588,7 +588,7 @@ class _Inserter:
     def __init__(self, conn: Connection, section: _Section, *, sqlite: bool) -> None:
         from sqlalchemy import JSON, Date, String
 
-        from .store.engine import placeholders
+        from communitycore.store.engine import placeholders
 
         table = _table(section)
         self.conn = conn
@@ -679,7 +679,7 @@ def import_community(community: Community, path: str | os.PathLike[str]) -> dict
             except UnicodeDecodeError:
                 raise InvalidValue(f"{source.name} is not UTF-8 text; an export is always UTF-8 JSON") from None
         _reset_sequences(tx.conn)
-        from .store import rollup
+        from communitycore.store import rollup
 
         rollup.refresh(tx.conn)
         tx.record("community.import", "community", None, after={"file": source.name, "counts": counts},

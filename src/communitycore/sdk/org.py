@@ -10,15 +10,27 @@ from typing import Any
 import attrs
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from ..domain.org import Compound, OrgUnit, Partner, PartnerKind, PropertyTier, check_name, children_map, subtree
-from ..domain.settings import DEFAULT_DEADLINE_HOURS, DEFAULT_STAR_HOURS, Effective, parse_setting
-from ..domain.settings import resolve as resolve_settings
-from ..domain.stats import COUNTERS, RollUp, RollUps, roll_up
-from ..errors import Conflict, InvalidValue
-from ..plugins import call_isolated
-from ..records import Finding, UnitSnapshot
-from ..store import rollup, schema
-from .base import SubAPI, Tree, UnitRef, chain, get_unit, path_of, resolve, sibling_named, subtree_ids
+from communitycore.domain.org import (
+    Compound,
+    OrgUnit,
+    Partner,
+    PartnerKind,
+    PropertyTier,
+    check_name,
+    children_map,
+    subtree,
+)
+from communitycore.domain.settings import DEFAULT_DEADLINE_HOURS, DEFAULT_STAR_HOURS, Effective, parse_setting
+from communitycore.domain.settings import resolve as resolve_settings
+from communitycore.domain.stats import COUNTERS, RollUp, RollUps, roll_up
+from communitycore.errors import Conflict, InvalidValue
+from communitycore.plugins.manager import call_isolated
+from communitycore.records import Finding, UnitSnapshot
+from communitycore.sdk.base import SubAPI
+from communitycore.store import rollup
+from communitycore.store.tables import members as member_tables
+from communitycore.store.tables import org as org_tables
+from communitycore.store.units import Tree, UnitRef, chain, get_unit, path_of, resolve, sibling_named, subtree_ids
 
 _UNIT_FIELDS = ("code", "approved_by", "approved_on", "term_start", "term_end", "covered_units")
 #: A committee is "on record" when at least this many members hold committee posts.
@@ -57,7 +69,7 @@ class OrgAPI(SubAPI):
 
     def children(self, ref: UnitRef | None = None) -> list[OrgUnit]:
         """Direct children of a unit (the roots for ``None``), by name."""
-        u = schema.units
+        u = org_tables.units
         with self.community.reading() as conn:
             where = u.c.parent_id.is_(None) if ref is None else u.c.parent_id == resolve(conn, ref).id
             return [OrgUnit(**row._mapping) for row in conn.execute(select(u).where(where).order_by(u.c.name, u.c.id))]
@@ -91,7 +103,7 @@ class OrgAPI(SubAPI):
     def count(self) -> int:
         """Number of units."""
         with self.community.reading() as conn:
-            return int(conn.scalar(select(func.count()).select_from(schema.units)) or 0)
+            return int(conn.scalar(select(func.count()).select_from(org_tables.units)) or 0)
 
     # Changing ------------------------------------------------------------------------------
 
@@ -113,7 +125,7 @@ class OrgAPI(SubAPI):
             self._check_placement(kind, parent_unit)
             self._check_sibling_name(tx.conn, parent_unit, name)
             unit_id = tx.conn.execute(
-                insert(schema.units).values(kind=kind, name=name, parent_id=parent_id, **values)
+                insert(org_tables.units).values(kind=kind, name=name, parent_id=parent_id, **values)
             ).inserted_primary_key[0]  # type: ignore[index]
             unit = OrgUnit(id=unit_id, kind=kind, name=name, parent_id=parent_id, **values)
             tx.record("unit.add", "unit", unit_id, after=unit)
@@ -128,7 +140,7 @@ class OrgAPI(SubAPI):
                 return unit
             parent = None if unit.parent_id is None else get_unit(tx.conn, unit.parent_id)
             self._check_sibling_name(tx.conn, parent, new_name)
-            tx.conn.execute(update(schema.units).where(schema.units.c.id == unit.id).values(name=new_name))
+            tx.conn.execute(update(org_tables.units).where(org_tables.units.c.id == unit.id).values(name=new_name))
             renamed = attrs.evolve(unit, name=new_name)
             tx.record("unit.rename", "unit", unit.id, before=unit, after=renamed)
             return renamed
@@ -138,7 +150,7 @@ class OrgAPI(SubAPI):
         values = self._fields(fields)
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
-            tx.conn.execute(update(schema.units).where(schema.units.c.id == unit.id).values(**values))
+            tx.conn.execute(update(org_tables.units).where(org_tables.units.c.id == unit.id).values(**values))
             changed = attrs.evolve(unit, **values)
             tx.record("unit.update", "unit", unit.id, before=unit, after=changed)
             return changed
@@ -160,7 +172,8 @@ class OrgAPI(SubAPI):
             self._check_placement(unit.kind, target)
             self._check_sibling_name(tx.conn, target, unit.name)
             target_id = target.id if target else None
-            tx.conn.execute(update(schema.units).where(schema.units.c.id == unit.id).values(parent_id=target_id))
+            u = org_tables.units
+            tx.conn.execute(update(u).where(u.c.id == unit.id).values(parent_id=target_id))
             moved = attrs.evolve(unit, parent_id=target_id)
             tx.record("unit.move", "unit", unit.id, before=unit, after=moved)
             return moved
@@ -174,7 +187,7 @@ class OrgAPI(SubAPI):
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
             ids = subtree_ids(tx.conn, unit.id)
-            m = schema.members
+            m = member_tables.members
             member_count = tx.conn.scalar(select(func.count()).select_from(m).where(m.c.unit_id.in_(ids))) or 0
             if not cascade and (len(ids) > 1 or member_count):
                 raise Conflict(
@@ -195,7 +208,7 @@ class OrgAPI(SubAPI):
         name = check_name(name)
         with self.community.transaction() as tx:
             unit_id = None if unit is None else resolve(tx.conn, unit).id
-            cid = tx.conn.execute(insert(schema.compounds).values(
+            cid = tx.conn.execute(insert(org_tables.compounds).values(
                 name=name, tier=parsed.value, unit_id=unit_id, address=address)).inserted_primary_key[0]  # type: ignore[index]
             compound = Compound(id=cid, name=name, tier=parsed, unit_id=unit_id, address=address)
             tx.record("compound.add", "compound", cid, after=compound)
@@ -204,9 +217,9 @@ class OrgAPI(SubAPI):
     def compounds(self, unit: UnitRef | None = None) -> list[Compound]:
         """Compounds, optionally only those of one unit's subtree."""
         with self.community.reading() as conn:
-            query = select(schema.compounds).order_by(schema.compounds.c.id)
+            query = select(org_tables.compounds).order_by(org_tables.compounds.c.id)
             if unit is not None:
-                query = query.where(schema.compounds.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
+                query = query.where(org_tables.compounds.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
             return [Compound(**row) for row in conn.execute(query).mappings()]
 
     def add_partner(self, kind: str | PartnerKind, name: str, unit: UnitRef | None = None,
@@ -215,7 +228,7 @@ class OrgAPI(SubAPI):
         parsed = PartnerKind.parse(kind)
         with self.community.transaction() as tx:
             unit_id = None if unit is None else resolve(tx.conn, unit).id
-            pid = tx.conn.execute(insert(schema.partners).values(
+            pid = tx.conn.execute(insert(org_tables.partners).values(
                 kind=parsed.value, name=name.strip(), unit_id=unit_id, contact=contact)).inserted_primary_key[0]  # type: ignore[index]
             partner = Partner(id=pid, kind=parsed, name=name.strip(), unit_id=unit_id, contact=contact)
             tx.record("partner.add", "partner", pid, after=partner)
@@ -224,9 +237,9 @@ class OrgAPI(SubAPI):
     def partners(self, unit: UnitRef | None = None) -> list[Partner]:
         """Partner bodies, optionally only those linked within one unit's subtree."""
         with self.community.reading() as conn:
-            query = select(schema.partners).order_by(schema.partners.c.id)
+            query = select(org_tables.partners).order_by(org_tables.partners.c.id)
             if unit is not None:
-                query = query.where(schema.partners.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
+                query = query.where(org_tables.partners.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
             return [Partner(**row) for row in conn.execute(query).mappings()]
 
     # Statistics and checks ---------------------------------------------------------------------
@@ -303,7 +316,7 @@ class OrgAPI(SubAPI):
         self._check_setting_refs(key, parsed)
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
-            s = schema.unit_settings
+            s = org_tables.unit_settings
             where = (s.c.unit_id == unit.id) & (s.c.key == key)
             before = tx.conn.scalar(select(s.c.value).where(where))
             if before is None:
@@ -318,7 +331,7 @@ class OrgAPI(SubAPI):
         """Remove a unit's own value for ``key`` (it inherits again); False if it had none."""
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
-            s = schema.unit_settings
+            s = org_tables.unit_settings
             where = (s.c.unit_id == unit.id) & (s.c.key == key.strip())
             before = tx.conn.scalar(select(s.c.value).where(where))
             if before is None:
@@ -331,7 +344,7 @@ class OrgAPI(SubAPI):
         """Every effective setting at a unit, each with the unit (or default) it came from."""
         with self.community.reading() as conn:
             units = chain(conn, resolve(conn, ref))
-            s = schema.unit_settings
+            s = org_tables.unit_settings
             own: dict[int, dict[str, Any]] = {}
             for row in conn.execute(select(s).where(s.c.unit_id.in_([u.id for u in units]))):
                 own.setdefault(row.unit_id, {})[row.key] = row.value
@@ -369,7 +382,7 @@ class OrgAPI(SubAPI):
     # Helpers -----------------------------------------------------------------------------------
 
     def _fields(self, fields: dict[str, Any]) -> dict[str, Any]:
-        from ..domain.members import parse_date
+        from communitycore.domain.members import parse_date
 
         unknown = sorted(set(fields) - set(_UNIT_FIELDS))
         if unknown:
@@ -419,19 +432,19 @@ def _add_years(start: dt.date, years: int) -> dt.date:
 def _delete_units(conn: Connection, ids: Iterable[int]) -> None:
     """Delete units and everything that hangs off them, children first."""
     ids = list(ids)
-    m = schema.members
+    m = member_tables.members
     member_ids = select(m.c.id).where(m.c.unit_id.in_(ids)).scalar_subquery()
-    for table, column in ((schema.transfers, schema.transfers.c.member_id),
-                          (schema.registrations, schema.registrations.c.member_id)):
+    for table, column in ((member_tables.transfers, member_tables.transfers.c.member_id),
+                          (member_tables.registrations, member_tables.registrations.c.member_id)):
         conn.execute(delete(table).where(column.in_(member_ids)))
-    conn.execute(delete(schema.transfers).where(
-        schema.transfers.c.from_unit_id.in_(ids) | schema.transfers.c.to_unit_id.in_(ids)))
-    conn.execute(delete(schema.registrations).where(schema.registrations.c.community_unit_id.in_(ids)))
+    conn.execute(delete(member_tables.transfers).where(
+        member_tables.transfers.c.from_unit_id.in_(ids) | member_tables.transfers.c.to_unit_id.in_(ids)))
+    conn.execute(delete(member_tables.registrations).where(member_tables.registrations.c.community_unit_id.in_(ids)))
     conn.execute(delete(m).where(m.c.unit_id.in_(ids)))
-    conn.execute(delete(schema.unit_settings).where(schema.unit_settings.c.unit_id.in_(ids)))
-    conn.execute(delete(schema.unit_stats).where(schema.unit_stats.c.unit_id.in_(ids)))
-    conn.execute(update(schema.compounds).where(schema.compounds.c.unit_id.in_(ids)).values(unit_id=None))
-    conn.execute(update(schema.partners).where(schema.partners.c.unit_id.in_(ids)).values(unit_id=None))
+    conn.execute(delete(org_tables.unit_settings).where(org_tables.unit_settings.c.unit_id.in_(ids)))
+    conn.execute(delete(org_tables.unit_stats).where(org_tables.unit_stats.c.unit_id.in_(ids)))
+    conn.execute(update(org_tables.compounds).where(org_tables.compounds.c.unit_id.in_(ids)).values(unit_id=None))
+    conn.execute(update(org_tables.partners).where(org_tables.partners.c.unit_id.in_(ids)).values(unit_id=None))
     # Break parent links first so the self-referencing foreign key never blocks the delete.
-    conn.execute(update(schema.units).where(schema.units.c.id.in_(ids)).values(parent_id=None))
-    conn.execute(delete(schema.units).where(schema.units.c.id.in_(ids)))
+    conn.execute(update(org_tables.units).where(org_tables.units.c.id.in_(ids)).values(parent_id=None))
+    conn.execute(delete(org_tables.units).where(org_tables.units.c.id.in_(ids)))

@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from ..domain.identity import normalize_phone
-from ..domain.members import Household, Resident, ResidentFlag
-from ..errors import InvalidValue, NotFound
-from ..store import schema
-from .base import SubAPI
+from communitycore.domain.identity import normalize_phone
+from communitycore.domain.members import Household, Resident, ResidentFlag
+from communitycore.errors import InvalidValue, NotFound
+from communitycore.sdk.base import SubAPI
+from communitycore.store.tables import org as org_tables
+from communitycore.store.tables import residents as resident_tables
 
 
 def _resident(row: Any) -> Resident:
@@ -28,9 +29,9 @@ class ResidentsAPI(SubAPI):
         """Add a household at an address (compound, building, room)."""
         with self.community.transaction() as tx:
             if compound_id is not None and tx.conn.scalar(
-                    select(schema.compounds.c.id).where(schema.compounds.c.id == compound_id)) is None:
+                    select(org_tables.compounds.c.id).where(org_tables.compounds.c.id == compound_id)) is None:
                 raise NotFound(f"there is no compound with id {compound_id}")
-            hid = tx.conn.execute(insert(schema.households).values(
+            hid = tx.conn.execute(insert(resident_tables.households).values(
                 compound_id=compound_id, building=building, room=room, address=address)).inserted_primary_key[0]  # type: ignore[index]
             household = Household(id=hid, compound_id=compound_id, building=building, room=room, address=address)
             tx.record("household.add", "household", hid, after=household)
@@ -43,11 +44,12 @@ class ResidentsAPI(SubAPI):
             raise InvalidValue("a resident needs a name")
         parsed = tuple(sorted({ResidentFlag.parse(f) for f in flags}, key=lambda f: f.value))
         normalized = normalize_phone(phone) if phone else None
+        households = resident_tables.households
         with self.community.transaction() as tx:
             if household_id is not None and tx.conn.scalar(
-                    select(schema.households.c.id).where(schema.households.c.id == household_id)) is None:
+                    select(households.c.id).where(households.c.id == household_id)) is None:
                 raise NotFound(f"there is no household with id {household_id}")
-            rid = tx.conn.execute(insert(schema.residents).values(
+            rid = tx.conn.execute(insert(resident_tables.residents).values(
                 name=name.strip(), household_id=household_id, phone=normalized,
                 flags=[f.value for f in parsed])).inserted_primary_key[0]  # type: ignore[index]
             resident = Resident(id=rid, name=name.strip(), household_id=household_id, phone=normalized, flags=parsed)
@@ -57,14 +59,15 @@ class ResidentsAPI(SubAPI):
     def get(self, resident_id: int) -> Resident:
         """One resident by id."""
         with self.community.reading() as conn:
-            row = conn.execute(select(schema.residents).where(schema.residents.c.id == resident_id)).mappings().first()
+            r = resident_tables.residents
+            row = conn.execute(select(r).where(r.c.id == resident_id)).mappings().first()
             if row is None:
                 raise NotFound(f"there is no resident with id {resident_id}")
             return _resident(row)
 
     def list(self, *, flag: str | ResidentFlag | None = None, compound_id: int | None = None) -> list[Resident]:
         """Residents by id, optionally only those with a flag or living in one compound."""
-        r, h = schema.residents, schema.households
+        r, h = resident_tables.residents, resident_tables.households
         with self.community.reading() as conn:
             query = select(r).order_by(r.c.id)
             if compound_id is not None:
@@ -77,7 +80,7 @@ class ResidentsAPI(SubAPI):
 
     def households(self, compound_id: int | None = None) -> builtins.list[Household]:
         """Households, optionally of one compound."""
-        h = schema.households
+        h = resident_tables.households
         with self.community.reading() as conn:
             query = select(h).order_by(h.c.id)
             if compound_id is not None:

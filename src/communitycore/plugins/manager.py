@@ -18,9 +18,9 @@ from typing import Any
 import attrs
 import pluggy
 
-from . import hookspecs
-from .errors import PluginError
-from .markers import PROJECT
+from communitycore.errors import PluginError
+from communitycore.plugins import hookspecs
+from communitycore.plugins.markers import PROJECT
 
 ENTRY_POINT_GROUP = PROJECT
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import attrs
 
-from .errors import PluginError
-from .plugins import CommunityPluginManager, call_isolated
-from .records import ScoreLine, ScoringScheme, UnitSnapshot
+from communitycore.errors import PluginError
+from communitycore.plugins.manager import CommunityPluginManager, call_isolated
+from communitycore.records import ScoreLine, ScoringScheme, UnitSnapshot
 
 
 @attrs.frozen

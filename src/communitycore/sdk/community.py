@@ -20,17 +20,17 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event, insert
 
-from .clock import Clock
-from .config import Config, database_url, load_config
-from .errors import CommunityCoreError
-from .packs import load_packs
-from .plugins import CommunityPluginManager, PluginLoadWarning, make_plugin_manager
-from .records import Event, Finding, Record
-from .registry import Registry
-from .serialize import unstructure
-from .store import schema
-from .store.engine import make_engine
-from .store.migrate import ensure_schema
+from communitycore.clock import Clock
+from communitycore.config import Config, database_url, load_config
+from communitycore.errors import CommunityCoreError
+from communitycore.plugins.manager import CommunityPluginManager, PluginLoadWarning, make_plugin_manager
+from communitycore.plugins.packs import load_packs
+from communitycore.plugins.registry import Registry
+from communitycore.records import Event, Finding, Record
+from communitycore.serialize import unstructure
+from communitycore.store.engine import make_engine
+from communitycore.store.migrate import ensure_schema
+from communitycore.store.tables import audit as audit_tables
 
 
 def default_actor() -> str:
@@ -88,7 +88,7 @@ class Tx:
         """Write an audit entry in this transaction and queue the event for after commit."""
         entity_key = None if entity_id is None else str(entity_id)
         self.conn.execute(
-            insert(schema.audit).values(
+            insert(audit_tables.audit).values(
                 at=self.now.astimezone(dt.UTC), actor=self.actor, action=action, entity=entity, entity_id=entity_key,
                 before=_audit_payload(before), after=_audit_payload(after), note=note,
             )
@@ -106,7 +106,7 @@ def _audit_payload(value: Any) -> Any:
         return None
     data = unstructure(value)
     if isinstance(data, dict):
-        from .domain.identity import mask_id_number, mask_phone
+        from communitycore.domain.identity import mask_id_number, mask_phone
 
         if data.get("id_number"):
             data["id_number"] = mask_id_number(data["id_number"])
@@ -132,10 +132,10 @@ class Community:
         actor: str,
         owns_engine: bool = False,
     ) -> None:
-        from .api.audit import AuditAPI
-        from .api.members import MembersAPI
-        from .api.org import OrgAPI
-        from .api.residents import ResidentsAPI
+        from communitycore.sdk.audit import AuditAPI
+        from communitycore.sdk.members import MembersAPI
+        from communitycore.sdk.org import OrgAPI
+        from communitycore.sdk.residents import ResidentsAPI
 
         self.bind = bind
         self.registry = registry
@@ -234,6 +234,18 @@ class Community:
                         PluginLoadWarning,
                         stacklevel=2,
                     )
+
+    def export_to(self, path: str | os.PathLike[str], *, note: str | None = None) -> dict[str, int]:
+        """Export the whole community (without the audit trail) to a JSON file; audited. Returns counts."""
+        from communitycore.io.exchange import export_community
+
+        return export_community(self, path, note=note)
+
+    def import_from(self, path: str | os.PathLike[str]) -> dict[str, int]:
+        """Import an export into this (empty) database, all or nothing. Returns counts."""
+        from communitycore.io.exchange import import_community
+
+        return import_community(self, path)
 
     def check_units(self, unit: Any = None) -> list[Finding]:
         """Structure findings for ``unit``'s subtree (or the whole tree); see ``org check``."""

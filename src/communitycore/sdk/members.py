@@ -6,53 +6,28 @@ import builtins
 import datetime as dt
 import os
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import attrs
 from sqlalchemy import Connection, func, insert, select, update
 
-from ..domain.members import (
+from communitycore.domain.members import (
     Category,
     CommunityRegistration,
-    Education,
-    Gender,
     Member,
-    Post,
-    Standing,
     Transfer,
     check_member,
     parse_date,
     parse_member,
     probation_end,
 )
-from ..errors import Conflict, InvalidValue, NotFound, RejectedInput
-from ..store import rollup, schema
-from .base import SubAPI, UnitRef, resolve, subtree_ids
-
-
-def member_from_row(row: Any) -> Member:
-    """A :class:`Member` from a stored row (codes become enums)."""
-    data = dict(row)
-    for field, enum_type in (("gender", Gender), ("education", Education), ("post", Post)):
-        if data.get(field) is not None:
-            data[field] = enum_type(data[field])
-    data["category"] = Category(data["category"])
-    data["standing"] = Standing(data["standing"])
-    data["in_service"] = bool(data["in_service"])
-    return Member(**data)
-
-
-def member_row(values: dict[str, Any], unit_id: int) -> dict[str, Any]:
-    """Column values for a parsed member (enums to codes, defaults filled)."""
-    row: dict[str, Any] = dict.fromkeys(schema.MEMBER_COLUMNS)
-    for key, value in values.items():
-        if key != "unit":
-            row[key] = value.value if hasattr(value, "value") else value
-    row["unit_id"] = unit_id
-    row["category"] = row["category"] or Category.FULL.value
-    row["standing"] = row["standing"] or Standing.NORMAL.value
-    row["in_service"] = bool(row["in_service"])
-    return row
+from communitycore.errors import Conflict, InvalidValue, NotFound, RejectedInput
+from communitycore.sdk.base import SubAPI
+from communitycore.store import rollup
+from communitycore.store.members import member_from_row, member_row
+from communitycore.store.tables import members as member_tables
+from communitycore.store.units import UnitRef, resolve, subtree_ids
 
 
 @attrs.frozen
@@ -65,6 +40,13 @@ class DueConfirmation:
 
 class MembersAPI(SubAPI):
     """Party members (党员)."""
+
+    @staticmethod
+    def write_template(path: str | os.PathLike[str], *, lang: str = "zh") -> Path:
+        """Write a member import template (``.csv`` or ``.xlsx``): see :mod:`communitycore.io.templates`."""
+        from communitycore.io.templates import write_template
+
+        return write_template(path, lang=lang)
 
     def add(self, name: str, unit: UnitRef, **fields: Any) -> Member:
         """Add a member. Fields are those of :data:`~communitycore.domain.members.MEMBER_FIELDS`.
@@ -79,7 +61,7 @@ class MembersAPI(SubAPI):
             unit_id = resolve(tx.conn, values["unit"]).id
             row = member_row(values, unit_id)
             self._check_unique_id_number(tx.conn, row["id_number"])
-            member_id = tx.conn.execute(insert(schema.members).values(**row)).inserted_primary_key[0]  # type: ignore[index]
+            member_id = tx.conn.execute(insert(member_tables.members).values(**row)).inserted_primary_key[0]  # type: ignore[index]
             rollup.refresh(tx.conn, [unit_id])
             member = Member(id=member_id, **{k: v for k, v in values.items() if k != "unit"}, unit_id=unit_id)
             tx.record("member.add", "member", member_id, after=member)
@@ -97,7 +79,7 @@ class MembersAPI(SubAPI):
     def reveal_many(self, member_ids: Iterable[int], reason: str | None = None) -> builtins.list[Member]:
         """Several members in one transaction, with one ``member.reveal`` audit entry each, in the given order."""
         ids = [int(i) for i in member_ids]
-        m = schema.members
+        m = member_tables.members
         with self.community.transaction() as tx:
             found = {row["id"]: member_from_row(row)
                      for row in tx.conn.execute(select(m).where(m.c.id.in_(ids))).mappings()}
@@ -122,7 +104,7 @@ class MembersAPI(SubAPI):
             row = member_row(values, before.unit_id)
             if row["id_number"] != before.id_number:
                 self._check_unique_id_number(tx.conn, row["id_number"])
-            tx.conn.execute(update(schema.members).where(schema.members.c.id == member_id).values(**row))
+            tx.conn.execute(update(member_tables.members).where(member_tables.members.c.id == member_id).values(**row))
             rollup.refresh(tx.conn, [before.unit_id])
             after = self._get(tx.conn, member_id)
             tx.record("member.update", "member", member_id, before=before, after=after)
@@ -138,7 +120,7 @@ class MembersAPI(SubAPI):
         offset: int = 0,
     ) -> list[Member]:
         """Members, by id; optionally of one unit (and its subtree unless ``recursive=False``)."""
-        m = schema.members
+        m = member_tables.members
         with self.community.reading() as conn:
             query = select(m).order_by(m.c.id).offset(offset)
             if unit is not None:
@@ -151,7 +133,7 @@ class MembersAPI(SubAPI):
 
     def count(self, unit: UnitRef | None = None, *, recursive: bool = True) -> int:
         """Number of members (of one unit's subtree, optionally)."""
-        m = schema.members
+        m = member_tables.members
         with self.community.reading() as conn:
             query = select(func.count()).select_from(m)
             if unit is not None:
@@ -167,11 +149,12 @@ class MembersAPI(SubAPI):
             if target.id == member.unit_id:
                 raise Conflict(f"member {member_id} already belongs to unit {target.id}")
             when = tx.today if on is None else parse_date(on)
-            t = schema.transfers
+            t = member_tables.transfers
             tid = tx.conn.execute(insert(t).values(
                 member_id=member_id, from_unit_id=member.unit_id, to_unit_id=target.id,
                 transferred_on=when, reason=reason)).inserted_primary_key[0]  # type: ignore[index]
-            tx.conn.execute(update(schema.members).where(schema.members.c.id == member_id).values(unit_id=target.id))
+            m = member_tables.members
+            tx.conn.execute(update(m).where(m.c.id == member_id).values(unit_id=target.id))
             rollup.refresh(tx.conn, [member.unit_id, target.id])
             transfer = Transfer(id=tid, member_id=member_id, from_unit_id=member.unit_id, to_unit_id=target.id,
                                 transferred_on=when, reason=reason)
@@ -182,7 +165,7 @@ class MembersAPI(SubAPI):
 
     def transfers(self, member_id: int) -> builtins.list[Transfer]:
         """A member's transfer history, oldest first."""
-        t = schema.transfers
+        t = member_tables.transfers
         with self.community.reading() as conn:
             self._get(conn, member_id)
             rows = conn.execute(select(t).where(t.c.member_id == member_id).order_by(t.c.transferred_on, t.c.id))
@@ -198,7 +181,7 @@ class MembersAPI(SubAPI):
                                "with their residential community")
             unit = resolve(tx.conn, community)
             when = tx.today if on is None else parse_date(on)
-            r = schema.registrations
+            r = member_tables.registrations
             rid = tx.conn.execute(insert(r).values(member_id=member_id, community_unit_id=unit.id,
                                                    reported_on=when, channel=channel)).inserted_primary_key[0]  # type: ignore[index]
             reg = CommunityRegistration(id=rid, member_id=member_id, community_unit_id=unit.id,
@@ -210,7 +193,7 @@ class MembersAPI(SubAPI):
         self, member_id: int | None = None, community: UnitRef | None = None
     ) -> builtins.list[CommunityRegistration]:
         """双报到 records, of one member or one community."""
-        r = schema.registrations
+        r = member_tables.registrations
         with self.community.reading() as conn:
             query = select(r).order_by(r.c.reported_on, r.c.id)
             if member_id is not None:
@@ -224,7 +207,7 @@ class MembersAPI(SubAPI):
     ) -> builtins.list[DueConfirmation]:
         """Probationary members whose one-year probation has ended by ``on`` (today): 转正 is due."""
         today = on or self.community.clock.today()
-        m = schema.members
+        m = member_tables.members
         # Anyone who joined on or before this day a year ago is due; the exact date is checked in Python
         # so that 29 February is handled once, in probation_end.
         latest = dt.date(today.year - 1, today.month, min(today.day, 28)) + dt.timedelta(days=3)
@@ -251,7 +234,7 @@ class MembersAPI(SubAPI):
             problems = check_member({"join_date": member.join_date, "full_date": when, "category": Category.FULL})
             if problems:
                 raise RejectedInput(problems, source=f"member {member_id}")
-            tx.conn.execute(update(schema.members).where(schema.members.c.id == member_id)
+            tx.conn.execute(update(member_tables.members).where(member_tables.members.c.id == member_id)
                             .values(category=Category.FULL.value, full_date=when))
             rollup.refresh(tx.conn, [member.unit_id])
             after = attrs.evolve(member, category=Category.FULL, full_date=when)
@@ -261,14 +244,15 @@ class MembersAPI(SubAPI):
     def import_file(self, path: str | os.PathLike[str], *,
                     progress: Callable[[int], None] | None = None) -> int:
         """Import members from ``.csv`` or ``.xlsx``: all rows or none. Returns the number imported."""
-        from ..importing import import_members
+        from communitycore.io.member_import import import_members
 
         return import_members(self.community, path, progress=progress)
 
     # Helpers ---------------------------------------------------------------------------------
 
     def _get(self, conn: Connection, member_id: int) -> Member:
-        row = conn.execute(select(schema.members).where(schema.members.c.id == int(member_id))).mappings().first()
+        m = member_tables.members
+        row = conn.execute(select(m).where(m.c.id == int(member_id))).mappings().first()
         if row is None:
             raise NotFound(f"there is no member with id {member_id}")
         return member_from_row(row)
@@ -277,7 +261,7 @@ class MembersAPI(SubAPI):
     def _check_unique_id_number(conn: Connection, id_number: str | None) -> None:
         if id_number is None:
             return
-        m = schema.members
+        m = member_tables.members
         other = conn.scalar(select(m.c.id).where(m.c.id_number == id_number))
         if other is not None:
             raise Conflict(f"another member (id {other}) has the same 公民身份号码")

@@ -1,1 +1,0 @@
-"""The sub-APIs of :class:`~communitycore.Community`, one module per area."""

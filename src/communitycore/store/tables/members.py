@@ -1,0 +1,66 @@
+"""Party members, their transfers and their 双报到 registrations."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+)
+
+from communitycore.store.tables import PREFIX, metadata
+from communitycore.store.tables import org as _org  # noqa: F401 - the foreign keys point at cc_units
+
+members = Table(
+    f"{PREFIX}members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("gender", String(16)),
+    Column("ethnicity", String(40)),
+    Column("birth_date", Date),
+    Column("id_number", String(18), unique=True),
+    Column("phone", String(20)),
+    Column("education", String(32)),
+    Column("join_date", Date),
+    Column("full_date", Date),
+    Column("category", String(16), nullable=False),
+    Column("standing", String(16), nullable=False),
+    Column("unit_id", Integer, ForeignKey(f"{PREFIX}units.id"), nullable=False),
+    Column("post", String(32)),
+    Column("employer", String(200)),
+    Column("in_service", Boolean, nullable=False),
+    Index(None, "unit_id", "category"),
+)
+
+
+#: Member columns in the order bulk paths write them (everything but ``id``).
+MEMBER_COLUMNS = tuple(c.name for c in members.columns if c.name != "id")
+
+
+transfers = Table(
+    f"{PREFIX}transfers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("member_id", Integer, ForeignKey(f"{PREFIX}members.id"), nullable=False, index=True),
+    Column("from_unit_id", Integer, ForeignKey(f"{PREFIX}units.id")),
+    Column("to_unit_id", Integer, ForeignKey(f"{PREFIX}units.id"), nullable=False),
+    Column("transferred_on", Date, nullable=False),
+    Column("reason", String(400)),
+)
+
+
+registrations = Table(
+    f"{PREFIX}registrations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("member_id", Integer, ForeignKey(f"{PREFIX}members.id"), nullable=False, index=True),
+    Column("community_unit_id", Integer, ForeignKey(f"{PREFIX}units.id"), nullable=False, index=True),
+    Column("reported_on", Date, nullable=False),
+    Column("channel", String(64)),
+)
