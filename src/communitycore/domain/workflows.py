@@ -1,0 +1,628 @@
+"""Workflows as data: states and transitions that plugins and packs contribute, and a pure engine.
+
+Resident requests, roster memberships, projects, appeals and the recruitment pipeline are state
+machines. Their states (:class:`WorkflowState`) and transitions (:class:`WorkflowTransition`) are
+records, like unit kinds or meeting types, so a locality can add a state, add a transition or
+rename a state's label without writing code. :meth:`Workflow.build` merges what every provider
+contributed, validates the result as a whole and answers the questions callers ask: where does an
+entity start, where may it go next, and is this move allowed.
+
+Everything here is pure: no storage, no plugin manager. Definition errors are for plugin authors
+and are raised as :class:`InvalidWorkflow` (an :class:`~communitycore.errors.InvalidValue`) listing
+every problem at once; a refused move is an :class:`IllegalTransition` (a
+:class:`~communitycore.errors.Conflict`) whose message, in Chinese, names where the entity may go
+instead. :class:`TransitionRecord` is one row of the shared history that the storage layer keeps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from ..errors import Conflict, InvalidValue
+
+__all__ = [
+    "IllegalTransition",
+    "InvalidWorkflow",
+    "TransitionRecord",
+    "Workflow",
+    "WorkflowProblem",
+    "WorkflowProblemKind",
+    "WorkflowState",
+    "WorkflowTransition",
+    "merge_states",
+]
+
+# The same slug rule as communitycore.records (not imported: this module depends on errors only).
+_SLUG = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
+
+
+# Validators -----------------------------------------------------------------------------------
+
+
+def _slug(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not _SLUG.match(value):
+        raise ValueError(
+            f"{attribute.name} must be a lower-case slug such as 'in-progress' "
+            f"(letters, digits, and '-' or '.' between them), got {value!r}"
+        )
+
+
+def _optional_slug(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _slug(instance, attribute, value)
+
+
+def _nonempty(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{attribute.name} must be a non-empty string, got {value!r}")
+
+
+def _optional_nonempty(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _nonempty(instance, attribute, value)
+
+
+def _bool(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    # A TOML pack that writes terminal = "true" must fail loudly, not count as truthy.
+    if not isinstance(value, bool):
+        raise ValueError(f"{attribute.name} must be true or false, got {value!r}")
+
+
+def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    # History rows from several hosts are ordered by time; a naive datetime cannot be ordered safely.
+    if not isinstance(value, dt.datetime) or value.utcoffset() is None:
+        raise ValueError(f"{attribute.name} must be a timezone-aware datetime, got {value!r}")
+
+
+def _entity_id(value: object) -> object:
+    """Accept integer primary keys as well as string ones; history stores them as text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+# Records --------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class WorkflowState:
+    """One state of one workflow, such as ``in-progress`` (办理中) of ``resident-request``.
+
+    ``code`` is the state's identity within its workflow and what storage keeps; ``label`` is what
+    users see. Exactly one state of a workflow is ``initial``; ``terminal`` states have no way out.
+    ``replaces`` names a state this one deliberately takes the place of, as with every other
+    record: keep the code and replace it to rename a label. A replacement takes the whole record's
+    place, so restate ``initial`` and ``terminal``.
+    """
+
+    workflow: str = attrs.field(validator=_slug)
+    code: str = attrs.field(validator=_slug)
+    label: str = attrs.field(validator=_nonempty)
+    label_en: str | None = attrs.field(default=None, validator=_optional_nonempty)
+    terminal: bool = attrs.field(default=False, validator=_bool)
+    initial: bool = attrs.field(default=False, validator=_bool)
+    replaces: str | None = attrs.field(default=None, validator=_optional_slug)
+    description: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if self.initial and self.terminal:
+            raise ValueError(
+                f"state {self.code!r} of workflow {self.workflow!r} cannot be both initial and terminal: "
+                "nothing could ever happen to an entity in it"
+            )
+
+
+@attrs.frozen(init=False)
+class WorkflowTransition:
+    """A permitted move from ``source`` to ``target`` within ``workflow``.
+
+    ``action`` is the verb callers use for it (``assign``, ``cancel``); left out, it is the target
+    code. ``label`` is the optional text of the button or command (派单), in Chinese and English.
+    """
+
+    workflow: str = attrs.field(validator=_slug)
+    source: str = attrs.field(validator=_slug)
+    target: str = attrs.field(validator=_slug)
+    # The default only tells attrs and cattrs that the field may be left out; __init__ puts the
+    # target code in its place, so an action is always a slug.
+    action: str = attrs.field(default="", validator=_slug)
+    label: str | None = attrs.field(default=None, validator=_optional_nonempty)
+    label_en: str | None = attrs.field(default=None, validator=_optional_nonempty)
+
+    def __init__(
+        self,
+        workflow: str,
+        source: str,
+        target: str,
+        action: str | None = None,
+        label: str | None = None,
+        label_en: str | None = None,
+    ) -> None:
+        self.__attrs_init__(workflow, source, target, target if action is None else action, label, label_en)
+
+
+@attrs.frozen(kw_only=True)
+class TransitionRecord:
+    """One row of the shared workflow history: ``entity_kind`` ``entity_id`` moved ``source`` → ``target``.
+
+    ``source`` is ``None`` for the row that records an entity entering its initial state.
+    ``entity_id`` may be given as an integer and is kept as a string, so one table holds the
+    history of every kind of entity. ``at`` must be timezone-aware.
+    """
+
+    workflow: str = attrs.field(validator=_slug)
+    entity_kind: str = attrs.field(validator=_slug)
+    entity_id: str = attrs.field(converter=_entity_id, validator=_nonempty)
+    source: str | None = attrs.field(validator=_optional_slug)
+    target: str = attrs.field(validator=_slug)
+    actor: str = attrs.field(validator=_nonempty)
+    at: dt.datetime = attrs.field(validator=_aware)
+    note: str | None = None
+
+
+# Errors ---------------------------------------------------------------------------------------
+
+
+class WorkflowProblemKind(str, enum.Enum):
+    """What is wrong with a workflow definition."""
+
+    FOREIGN_RECORD = "foreign-record"
+    """A state or transition of another workflow was given."""
+    DUPLICATE_STATE = "duplicate-state"
+    """Two states share a code and neither ``replaces`` the other."""
+    REPLACES_UNKNOWN = "replaces-unknown"
+    """A state replaces a code that no provider declared."""
+    NO_INITIAL = "no-initial"
+    SEVERAL_INITIAL = "several-initial"
+    UNKNOWN_STATE = "unknown-state"
+    """A transition names a state the workflow does not have."""
+    FROM_TERMINAL = "from-terminal"
+    DUPLICATE_TRANSITION = "duplicate-transition"
+    """Two transitions share a (source, target) pair."""
+    DUPLICATE_ACTION = "duplicate-action"
+    """Two transitions out of one state share an action, so callers could not tell them apart."""
+    UNREACHABLE = "unreachable"
+    """States that no path from the initial state reaches."""
+    STUCK = "stuck"
+    """Non-terminal states from which no path reaches a terminal state."""
+
+
+@attrs.frozen
+class WorkflowProblem:
+    """One problem of a workflow definition: its kind, the state codes concerned and a message."""
+
+    kind: WorkflowProblemKind
+    codes: tuple[str, ...]
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidWorkflow(InvalidValue):
+    """A workflow definition is invalid; ``problems`` lists every problem found, not just the first."""
+
+    def __init__(self, workflow: str, problems: Sequence[WorkflowProblem]) -> None:
+        self.workflow = workflow
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {p.message}" for p in self.problems)
+        super().__init__(f"workflow {workflow!r} is not valid:\n{lines}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.workflow, self.problems))
+
+    @property
+    def kinds(self) -> frozenset[WorkflowProblemKind]:
+        """The kinds of problem found, for tests and tools that react to one kind."""
+        return frozenset(p.kind for p in self.problems)
+
+
+class IllegalTransition(Conflict):
+    """A move the workflow does not permit from the entity's current state.
+
+    ``allowed`` holds the target codes that *are* permitted from ``current``, in the order of
+    :meth:`Workflow.allowed`; it is empty when ``current`` is terminal. ``str()`` gives the Chinese
+    message and ``message_en`` the English one.
+    """
+
+    def __init__(
+        self,
+        workflow: str,
+        current: str,
+        target: str,
+        allowed: tuple[str, ...],
+        message: str,
+        message_en: str | None = None,
+    ) -> None:
+        self.workflow = workflow
+        self.current = current
+        self.target = target
+        self.allowed = tuple(allowed)
+        self.message_en = message_en if message_en is not None else message
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.workflow, self.current, self.target, self.allowed, str(self), self.message_en))
+
+
+# Merging --------------------------------------------------------------------------------------
+
+
+def _merge(workflow: str, states: Iterable[WorkflowState]) -> tuple[list[WorkflowState], list[WorkflowProblem]]:
+    problems: list[WorkflowProblem] = []
+    given = list(states)
+    for state in given:
+        if state.workflow != workflow:
+            problems.append(_foreign(f"state {state.code!r}", (state.code,), state.workflow, workflow))
+    given = [s for s in given if s.workflow == workflow]
+    # As in the registry: plain declarations first, then replacements, each group in the order
+    # given. So a replacement wins whichever provider happened to be called first.
+    ordered = [s for s in given if s.replaces is None] + [s for s in given if s.replaces is not None]
+    merged: dict[str, WorkflowState] = {}
+    for state in ordered:
+        replaced = merged.pop(state.replaces, None) if state.replaces is not None else None
+        if state.replaces is not None and replaced is None:
+            problems.append(
+                WorkflowProblem(
+                    WorkflowProblemKind.REPLACES_UNKNOWN,
+                    (state.code, state.replaces),
+                    f"state {state.code!r} replaces {state.replaces!r}, which no provider declared",
+                )
+            )
+        if state.code in merged:
+            problems.append(_duplicate_state(state.code))
+            continue  # the first declaration is kept, as the registry does
+        merged[state.code] = state
+    return list(merged.values()), problems
+
+
+def merge_states(workflow: str, states: Iterable[WorkflowState]) -> tuple[WorkflowState, ...]:
+    """Merge the states that several providers declared for ``workflow`` into one set.
+
+    A state whose ``replaces`` names an existing code takes that state's place (a renamed label,
+    or a new code whose old one disappears); a second state with the same code and no
+    ``replaces`` is a conflict. States of another workflow are refused. Raises
+    :class:`InvalidWorkflow` listing every problem.
+    """
+    merged, problems = _merge(workflow, states)
+    if problems:
+        raise InvalidWorkflow(workflow, problems)
+    return tuple(merged)
+
+
+def _foreign(what: str, codes: tuple[str, ...], theirs: str, ours: str) -> WorkflowProblem:
+    return WorkflowProblem(
+        WorkflowProblemKind.FOREIGN_RECORD,
+        codes,
+        f"{what} belongs to workflow {theirs!r}, not {ours!r}",
+    )
+
+
+def _duplicate_state(code: str) -> WorkflowProblem:
+    return WorkflowProblem(
+        WorkflowProblemKind.DUPLICATE_STATE,
+        (code,),
+        f"state {code!r} is declared twice; give one a different code, "
+        f"or set replaces={code!r} on the one that should win",
+    )
+
+
+# The engine -----------------------------------------------------------------------------------
+
+
+def _quoted(codes: Iterable[str]) -> str:
+    return ", ".join(repr(c) for c in codes)
+
+
+def _state_tuple(value: Iterable[WorkflowState]) -> tuple[WorkflowState, ...]:
+    return tuple(value)
+
+
+def _transition_tuple(value: Iterable[WorkflowTransition]) -> tuple[WorkflowTransition, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class Workflow:
+    """A validated state machine: its states, the transitions between them, and the queries on them.
+
+    Build one with :meth:`build` from what every provider contributed. Constructing it directly
+    validates too, but does not merge ``replaces=``: each code must then appear once. Either way
+    ``states`` comes out in a deterministic order (the initial state, then breadth-first along
+    transitions sorted by target code) and ``transitions`` sorted by source in that order, then
+    by target code, so nothing depends on the order plugins were loaded in.
+    """
+
+    code: str = attrs.field(validator=_slug)
+    states: tuple[WorkflowState, ...] = attrs.field(converter=_state_tuple)
+    transitions: tuple[WorkflowTransition, ...] = attrs.field(converter=_transition_tuple)
+    label: str | None = attrs.field(default=None, validator=_optional_nonempty)
+    """What users call an entity of this workflow (请求); messages fall back to the code."""
+    label_en: str | None = attrs.field(default=None, validator=_optional_nonempty)
+
+    _by_code: Mapping[str, WorkflowState] = attrs.field(init=False, eq=False, hash=False, repr=False)
+    _out: Mapping[str, tuple[WorkflowTransition, ...]] = attrs.field(init=False, eq=False, hash=False, repr=False)
+    _initial: WorkflowState = attrs.field(init=False, eq=False, hash=False, repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        code: str,
+        states: Iterable[WorkflowState],
+        transitions: Iterable[WorkflowTransition],
+        *,
+        label: str | None = None,
+        label_en: str | None = None,
+    ) -> Workflow:
+        """Merge the states and transitions of every provider and validate the resulting workflow.
+
+        ``states`` may hold several declarations of a code where later ones say ``replaces=``
+        (see :func:`merge_states`); transitions are simply added together. Raises
+        :class:`InvalidWorkflow` naming the workflow and the offending codes.
+        """
+        merged, problems = _merge(code, states)
+        if problems:
+            # Graph checks on a half-merged set would only repeat these problems in other words.
+            raise InvalidWorkflow(code, problems)
+        return cls(code, merged, tuple(transitions), label=label, label_en=label_en)
+
+    def __attrs_post_init__(self) -> None:
+        by_code, out, initial, problems = _analyse(self.code, self.states, self.transitions)
+        if problems:
+            raise InvalidWorkflow(self.code, problems)
+        assert initial is not None  # _analyse reports a missing initial state as a problem
+        order = _breadth_first(initial.code, out)
+        position = {c: i for i, c in enumerate(order)}
+        # Frozen and slotted: the normalised fields and indexes are set once, here.
+        object.__setattr__(self, "states", tuple(by_code[c] for c in order))
+        object.__setattr__(
+            self,
+            "transitions",
+            tuple(sorted(self.transitions, key=lambda t: (position[t.source], t.target))),
+        )
+        object.__setattr__(self, "_by_code", by_code)
+        object.__setattr__(self, "_out", out)
+        object.__setattr__(self, "_initial", initial)
+
+    # Queries
+
+    @property
+    def initial(self) -> WorkflowState:
+        """The state every entity of this workflow starts in."""
+        return self._initial
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The state codes, in the order of :attr:`states`."""
+        return tuple(s.code for s in self.states)
+
+    def __contains__(self, code: object) -> bool:
+        """Whether ``code`` is one of this workflow's state codes."""
+        return code in self._by_code
+
+    def state(self, code: str) -> WorkflowState:
+        """The state with this code; :class:`~communitycore.errors.InvalidValue` listing the known ones otherwise."""
+        found = self._by_code.get(code)
+        if found is None:
+            known = "、".join(_zh(s) for s in self.states)
+            raise InvalidValue(f"{self._subject_zh()}没有状态 {code!r}；已有的状态：{known}")
+        return found
+
+    def is_terminal(self, code: str) -> bool:
+        """Whether the state with this code is terminal (nothing can happen after it)."""
+        return self.state(code).terminal
+
+    def allowed(self, source: str) -> tuple[WorkflowTransition, ...]:
+        """The transitions out of ``source``, sorted by target code; empty for a terminal state."""
+        self.state(source)
+        return self._out[source]
+
+    def transition(self, current: str, target: str) -> WorkflowTransition:
+        """The transition from ``current`` to ``target``.
+
+        Raises :class:`IllegalTransition` if the workflow has no such transition, naming the
+        states the entity may go to instead (or saying that ``current`` is terminal), and
+        :class:`~communitycore.errors.InvalidValue` if either code is not a state of the workflow.
+        """
+        here = self.state(current)
+        there = self.state(target)
+        options = self._out[current]
+        for candidate in options:
+            if candidate.target == target:
+                return candidate
+        nexts = [self._by_code[t.target] for t in options]
+        head_zh = f"{self._subject_zh()}不能从{_zh_quoted(here)} 转到{_zh_quoted(there)}"
+        head_en = f"{self._subject_en()} cannot go from {_en_quoted(here)} to {_en_quoted(there)}"
+        if here.terminal:
+            message = f"{head_zh}：“{here.label}”是终止状态，不能再转到其他状态"
+            message_en = f"{head_en}: {_en_quoted(here)} is a terminal state, nothing can follow it"
+        else:
+            message = f"{head_zh}；可以转到：" + "、".join(_zh(s) for s in nexts)
+            message_en = f"{head_en}; it can go to: " + ", ".join(_en(s) for s in nexts)
+        raise IllegalTransition(
+            self.code, current, target, tuple(t.target for t in options), message, message_en
+        )
+
+    def _subject_zh(self) -> str:
+        return self.label if self.label is not None else f"工作流 {self.code} "
+
+    def _subject_en(self) -> str:
+        return self.label_en or self.label or f"workflow {self.code}"
+
+
+def _zh(state: WorkflowState) -> str:
+    return f"{state.label}({state.code})"
+
+
+def _zh_quoted(state: WorkflowState) -> str:
+    return f"“{state.label}”({state.code})"
+
+
+def _en(state: WorkflowState) -> str:
+    return f"{state.label_en or state.label} ({state.code})"
+
+
+def _en_quoted(state: WorkflowState) -> str:
+    return f"'{state.label_en or state.label}' ({state.code})"
+
+
+def _breadth_first(start: str, out: Mapping[str, tuple[WorkflowTransition, ...]]) -> list[str]:
+    order = [start]
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        for t in out.get(queue.popleft(), ()):
+            if t.target not in seen:
+                seen.add(t.target)
+                order.append(t.target)
+                queue.append(t.target)
+    return order
+
+
+def _analyse(
+    code: str, states: Sequence[WorkflowState], transitions: Sequence[WorkflowTransition]
+) -> tuple[
+    dict[str, WorkflowState],
+    dict[str, tuple[WorkflowTransition, ...]],
+    WorkflowState | None,
+    list[WorkflowProblem],
+]:
+    """Index the definition and list every problem with it (nothing raised here)."""
+    problems: list[WorkflowProblem] = []
+    by_code: dict[str, WorkflowState] = {}
+    for state in states:
+        if not isinstance(state, WorkflowState):
+            raise TypeError(f"workflow {code!r}: expected WorkflowState, got {type(state).__name__}")
+        if state.workflow != code:
+            problems.append(_foreign(f"state {state.code!r}", (state.code,), state.workflow, code))
+        elif state.code in by_code:
+            problems.append(_duplicate_state(state.code))
+        else:
+            by_code[state.code] = state
+
+    initials = sorted(s.code for s in by_code.values() if s.initial)
+    if not initials:
+        hint = (
+            " (a state that replaces another does not inherit initial=True; restate it)"
+            if any(s.replaces is not None for s in by_code.values())
+            else ""
+        )
+        problems.append(
+            WorkflowProblem(
+                WorkflowProblemKind.NO_INITIAL,
+                (),
+                f"there is no initial state; mark exactly one state initial=True{hint}",
+            )
+        )
+    elif len(initials) > 1:
+        problems.append(
+            WorkflowProblem(
+                WorkflowProblemKind.SEVERAL_INITIAL,
+                tuple(initials),
+                f"states {_quoted(initials)} are all initial; exactly one state may be initial",
+            )
+        )
+
+    outgoing: dict[str, list[WorkflowTransition]] = {c: [] for c in by_code}
+    seen_pairs: set[tuple[str, str]] = set()
+    actions: dict[tuple[str, str], WorkflowTransition] = {}
+    for t in transitions:
+        if not isinstance(t, WorkflowTransition):
+            raise TypeError(f"workflow {code!r}: expected WorkflowTransition, got {type(t).__name__}")
+        arrow = f"{t.source!r} -> {t.target!r}"
+        if t.workflow != code:
+            problems.append(_foreign(f"transition {arrow}", (t.source, t.target), t.workflow, code))
+            continue
+        unknown = sorted({c for c in (t.source, t.target) if c not in by_code})
+        if unknown:
+            problems.append(
+                WorkflowProblem(
+                    WorkflowProblemKind.UNKNOWN_STATE,
+                    tuple(unknown),
+                    f"transition {arrow} names unknown state(s) {_quoted(unknown)}; "
+                    f"known states: {_quoted(sorted(by_code))}",
+                )
+            )
+            continue
+        if by_code[t.source].terminal:
+            problems.append(
+                WorkflowProblem(
+                    WorkflowProblemKind.FROM_TERMINAL,
+                    (t.source,),
+                    f"transition {arrow} leaves the terminal state {t.source!r}; a terminal state has no way out",
+                )
+            )
+            continue
+        if (t.source, t.target) in seen_pairs:
+            problems.append(
+                WorkflowProblem(
+                    WorkflowProblemKind.DUPLICATE_TRANSITION,
+                    (t.source, t.target),
+                    f"transition {arrow} is declared twice",
+                )
+            )
+            continue
+        earlier = actions.get((t.source, t.action))
+        if earlier is not None:
+            problems.append(
+                WorkflowProblem(
+                    WorkflowProblemKind.DUPLICATE_ACTION,
+                    (t.source, earlier.target, t.target),
+                    f"transitions {t.source!r} -> {earlier.target!r} and {arrow} share the action "
+                    f"{t.action!r}; callers could not tell them apart",
+                )
+            )
+            continue
+        seen_pairs.add((t.source, t.target))
+        actions[(t.source, t.action)] = t
+        outgoing[t.source].append(t)
+    out = {c: tuple(sorted(ts, key=lambda t: t.target)) for c, ts in outgoing.items()}
+
+    if problems or len(initials) != 1:
+        # Reachability on a broken graph would mostly restate the problems above.
+        return by_code, out, None, problems
+
+    initial = by_code[initials[0]]
+    reached = set(_breadth_first(initial.code, out))
+    unreachable = sorted(c for c in by_code if c not in reached)
+    if unreachable:
+        problems.append(
+            WorkflowProblem(
+                WorkflowProblemKind.UNREACHABLE,
+                tuple(unreachable),
+                f"state(s) {_quoted(unreachable)} cannot be reached from the initial state "
+                f"{initial.code!r}; add a transition into them",
+            )
+        )
+
+    incoming: dict[str, list[str]] = {c: [] for c in by_code}
+    for ts in out.values():
+        for t in ts:
+            incoming[t.target].append(t.source)
+    terminals = [c for c, s in by_code.items() if s.terminal]
+    finishing = set(terminals)
+    queue = deque(terminals)
+    while queue:
+        for source in incoming[queue.popleft()]:
+            if source not in finishing:
+                finishing.add(source)
+                queue.append(source)
+    stuck = sorted(c for c in by_code if c not in finishing)
+    if stuck:
+        hint = "" if terminals else " (the workflow has no terminal state at all)"
+        problems.append(
+            WorkflowProblem(
+                WorkflowProblemKind.STUCK,
+                tuple(stuck),
+                f"state(s) {_quoted(stuck)} cannot reach any terminal state{hint}; "
+                "add a transition from them towards one",
+            )
+        )
+    return by_code, out, initial if not problems else None, problems
