@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from communitycore import Conflict, InvalidValue, Severity, UnitSnapshot
+from communitycore import Conflict, InvalidValue, Severity, UnitSnapshot, capabilities
 from communitycore.builtin import national_org
 from communitycore.domain.codes import Coded
 from communitycore.domain.identity import check_character, mask_id_number, mask_phone
@@ -36,7 +36,8 @@ from communitycore.domain.org import (
     children_map,
     subtree,
 )
-from communitycore.domain.settings import Effective, parse_setting, resolve
+from communitycore.domain.settings import Effective, resolve
+from communitycore.domain.settings import parse_setting as _parse_setting
 from communitycore.domain.stats import COUNTERS, roll_up
 
 TODAY = dt.date(2026, 11, 28)
@@ -224,6 +225,10 @@ def test_coded_subclass() -> None:
 
 
 # Settings -------------------------------------------------------------------------------------------------
+
+
+def parse_setting(key: str, value: Any) -> tuple[str, Any]:
+    return _parse_setting(key, value, capabilities.setting_specs(capabilities.declared()))
 
 
 def test_parse_setting_normalizes() -> None:

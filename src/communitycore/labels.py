@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from communitycore import capabilities
+
 #: Field name -> (中文, English).
 FIELD_LABELS: dict[str, tuple[str, str]] = {
     # Shared
@@ -128,8 +130,11 @@ WORDS: dict[str, tuple[str, str]] = {
 
 
 def label(field: str, lang: str = "zh") -> str:
-    """The header label of ``field`` in ``lang`` (``zh`` or ``en``); unknown fields show their name."""
-    pair = FIELD_LABELS.get(field)
+    """The header label of ``field`` in ``lang`` (``zh`` or ``en``); unknown fields show their name.
+
+    Shared fields are labelled here; a capability labels its own fields in its declaration.
+    """
+    pair = FIELD_LABELS.get(field) or capabilities.field_labels(capabilities.declared()).get(field)
     if pair is None:
         return field
     return pair[1] if lang == "en" else pair[0]

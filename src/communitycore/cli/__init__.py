@@ -12,26 +12,29 @@ from typing import Any
 
 import click
 
+from communitycore import capabilities
 from communitycore.cli.state import AppState, CommunityGroup
 
-#: Modules that contribute command groups: (module, attribute), added in this order.
-COMMAND_MODULES: tuple[tuple[str, str], ...] = (
-    ("communitycore.cli.init", "init"),
-    ("communitycore.cli.org", "org"),
-    ("communitycore.cli.member", "member"),
-    ("communitycore.cli.audit", "audit"),
-    ("communitycore.cli.db", "db"),
-    ("communitycore.cli.exchange", "export_"),
-    ("communitycore.cli.exchange", "import_"),
-    ("communitycore.cli.demo", "demo"),
-    ("communitycore.cli.plugins", "plugins"),
+#: Commands of the platform itself (``module:attribute``); each capability adds its own groups
+#: (``Capability.commands``, see :mod:`communitycore.capabilities`).
+PLATFORM_COMMANDS: tuple[str, ...] = (
+    "communitycore.cli.init:init",
+    "communitycore.cli.db:db",
+    "communitycore.cli.exchange:export_",
+    "communitycore.cli.exchange:import_",
+    "communitycore.cli.demo:demo",
+    "communitycore.cli.plugins:plugins",
 )
+
+
+def builtin_commands() -> list[click.Command]:
+    """The platform's commands and every declared capability's, in that order."""
+    paths = [*PLATFORM_COMMANDS, *(path for cap in capabilities.declared() for path in cap.commands)]
+    return [capabilities.load(path) for path in paths]
 
 
 def make_cli(state: AppState | None = None) -> click.Group:
     """A fresh top-level group with the builtin commands and every plugin's commands."""
-    import importlib
-
     @click.group(cls=CommunityGroup, context_settings={"help_option_names": ["-h", "--help"]})
     @click.option("--db", metavar="URL",
                   help="Database URL or SQLite file (default: COMMUNITYCORE_DB, the config's db, ./community.db).")
@@ -59,11 +62,7 @@ def make_cli(state: AppState | None = None) -> click.Group:
         app.configure(db=db, config_path=config_path, as_json=as_json, lang=lang, no_plugins=no_plugins,
                       disabled=disabled, packs=packs, actor=actor)
 
-    for module_name, attribute in COMMAND_MODULES:
-        try:
-            command = getattr(importlib.import_module(module_name), attribute)
-        except (ImportError, AttributeError):  # a command group not built yet must not break the rest
-            continue
+    for command in builtin_commands():
         cli.add_command(command)
     app = state or AppState()
     app.add_plugin_commands(cli)

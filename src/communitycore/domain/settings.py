@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from communitycore.errors import InvalidValue
-from communitycore.records import Cadence
+from communitycore.records import _SLUG, Cadence
 
 #: Request deadlines by urgency, in hours (Beijing 12345 draft standard; domain-rules §7).
 DEFAULT_DEADLINE_HOURS = {"emergency": 2, "utility": 24, "general": 168, "complex": 360}
@@ -21,28 +21,30 @@ DEFAULT_DEADLINE_HOURS = {"emergency": 2, "utility": 24, "general": 168, "comple
 DEFAULT_STAR_HOURS = (100, 300, 600, 1000, 1500)
 
 
-def _slug(value: Any) -> str:
-    from communitycore.records import _SLUG
-
+def parse_code(value: Any) -> str:
+    """A code such as ``party-lecture``."""
     if not isinstance(value, str) or not _SLUG.match(value):
         raise InvalidValue(f"expected a code such as 'party-lecture', got {value!r}")
     return value
 
 
-def _slugs(value: Any) -> list[str]:
+def parse_codes(value: Any) -> list[str]:
+    """A list of codes, or one text of codes separated by commas."""
     if isinstance(value, str):
         value = [v for v in value.replace("，", ",").split(",") if v.strip()]
-    return [_slug(v.strip()) for v in value]
+    return [parse_code(v.strip()) for v in value]
 
 
-def _cadence(value: Any) -> str:
+def parse_cadence(value: Any) -> str:
+    """A cadence code (weekly, monthly, quarterly, half-yearly, yearly)."""
     try:
         return Cadence(str(value).strip()).value
     except ValueError:
         raise InvalidValue(f"{value!r} is not one of {', '.join(c.value for c in Cadence)}") from None
 
 
-def _hours(value: Any) -> int:
+def parse_hours(value: Any) -> int:
+    """A whole number of hours, more than 0."""
     try:
         hours = int(value)
     except (TypeError, ValueError):
@@ -52,52 +54,70 @@ def _hours(value: Any) -> int:
     return hours
 
 
-def _stars(value: Any) -> list[int]:
+def parse_star_hours(value: Any) -> list[int]:
+    """Strictly ascending hour thresholds."""
     if isinstance(value, str):
         value = value.replace("，", ",").split(",")
-    hours = [_hours(v) for v in value]
+    hours = [parse_hours(v) for v in value]
     if hours != sorted(set(hours)):
         raise InvalidValue("star thresholds must be strictly ascending")
     return hours
 
 
+#: A check of a setting's value against what plugins registered: ``(registry, key, value)``; raises InvalidValue.
+RegistryCheck = Callable[[Any, str, Any], None]
+#: Defaults that depend on what plugins registered: ``registry -> {key: (value, source)}``.
+RegistryDefaults = Callable[[Any], Mapping[str, tuple[Any, str]]]
+
+
 @attrs.frozen
 class SettingSpec:
-    """One settable key (or family of dotted keys) and how its value is parsed."""
+    """One settable key (or family of dotted keys): how its value is parsed, its default, its checks."""
 
     key: str
     parse: Callable[[Any], Any]
     help: str
     dotted: bool = False
     """True for ``key.<code>`` families such as ``meeting-cadence.party-lecture``."""
+    default: Any = None
+    """The value in force where no unit sets one (``None``: no default; dotted families use :attr:`defaults`)."""
+    defaults: RegistryDefaults | None = None
+    """Defaults computed from the registry (one per registered code of a dotted family)."""
+    check: RegistryCheck | None = None
+    """A check against the registry, e.g. that a scoring scheme of that code is registered."""
 
 
-SPECS: tuple[SettingSpec, ...] = (
-    SettingSpec("scoring-scheme", _slug, "code of the points scheme that applies to members here"),
-    SettingSpec("required-meeting-types", _slugs, "meeting types whose cadence is checked here"),
-    SettingSpec("meeting-cadence", _cadence, "cadence of one meeting type, e.g. meeting-cadence.party-lecture",
-                dotted=True),
-    SettingSpec("request-deadline-hours", _hours,
-                "hours to resolve a request of one urgency, e.g. request-deadline-hours.general", dotted=True),
-    SettingSpec("volunteer-star-hours", _stars, "service hours for one to five volunteer stars"),
-)
-_BY_KEY = {spec.key: spec for spec in SPECS}
-
-
-def parse_setting(key: str, value: Any) -> tuple[str, Any]:
-    """Validate a key and its value; returns the normalized pair."""
+def parse_setting(key: str, value: Any, specs: Sequence[SettingSpec]) -> tuple[str, Any]:
+    """Validate a key against ``specs`` and parse its value; returns the normalized pair."""
     base, _, sub = key.strip().partition(".")
-    spec = _BY_KEY.get(base)
+    spec = next((s for s in specs if s.key == base), None)
     if spec is None:
-        known = ", ".join(s.key + (".<code>" if s.dotted else "") for s in SPECS)
+        known = ", ".join(s.key + (".<code>" if s.dotted else "") for s in specs)
         raise InvalidValue(f"unknown setting {key!r}; known settings: {known}")
     if spec.dotted and not sub:
         raise InvalidValue(f"setting {base!r} needs a code after a dot, e.g. {base}.<code>")
     if not spec.dotted and sub:
         raise InvalidValue(f"setting {base!r} takes no dotted part")
     if sub:
-        _slug(sub)
+        parse_code(sub)
     return key.strip(), spec.parse(value)
+
+
+def spec_of(key: str, specs: Sequence[SettingSpec]) -> SettingSpec | None:
+    """The spec a (possibly dotted) key belongs to."""
+    base = key.strip().partition(".")[0]
+    return next((s for s in specs if s.key == base), None)
+
+
+def defaults_of(specs: Sequence[SettingSpec], registry: Any) -> dict[str, tuple[Any, str]]:
+    """Every default of ``specs``: ``key -> (value, source)``."""
+    out: dict[str, tuple[Any, str]] = {}
+    for spec in specs:
+        if spec.defaults is not None:
+            out.update(spec.defaults(registry))
+        elif spec.default is not None:
+            out[spec.key] = (spec.default, "default")
+    return out
 
 
 @attrs.frozen

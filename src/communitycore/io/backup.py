@@ -54,9 +54,10 @@ def backup(community_or_engine: Community | Engine | Connection, target_path: st
 
         export_community(community, target, note="backup")
     else:
+        from communitycore import capabilities
         from communitycore.io.exchange import write_snapshot
 
-        write_snapshot(bind, target)
+        write_snapshot(bind, target, capabilities.sections(capabilities.declared()))
     return target
 
 

@@ -25,26 +25,21 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import operator
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
-from communitycore.domain.members import (
-    CommunityRegistration,
-    Household,
-    Member,
-    Resident,
-    Transfer,
-    parse_member,
-)
-from communitycore.domain.org import Compound, OrgUnit, Partner, check_name
+from communitycore.domain.members import Member, Resident, parse_member
+from communitycore.domain.org import OrgUnit, check_name
+from communitycore.domain.settings import parse_setting
 from communitycore.errors import Conflict, InvalidValue, Problem, RejectedInput
 from communitycore.serialize import converter, explain
 
@@ -53,8 +48,8 @@ if TYPE_CHECKING:
 
     from communitycore.sdk.community import Community
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "SECTIONS", "UnitSetting", "export_community", "import_community",
-           "snapshot", "write_snapshot"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "Loader", "Section", "UnitSetting", "export_community",
+           "import_community", "snapshot", "write_snapshot"]
 
 #: The ``format`` value that marks a communitycore export.
 FORMAT = "communitycore-export"
@@ -77,46 +72,30 @@ class UnitSetting:
 
 
 @attrs.frozen
-class _Section:
-    """One array of the file: its records, table and the sections it refers to."""
+class Section:
+    """One array of an export file: its records, table and the sections it refers to.
+
+    Each capability declares its sections (see :mod:`communitycore.capabilities`); a file holds
+    them in the order the capabilities are declared, each after those it refers to.
+    """
 
     key: str
     record: type
-    table: str
+    table: Table
     order_by: tuple[str, ...] = ("id",)
     refs: tuple[tuple[str, str], ...] = ()
     """(field, section) pairs: the field holds an id of that section (or None)."""
+    check: Callable[[Loader, Any, str], bool] | None = None
+    """The domain's own rules for one record beyond its types: report problems on the loader, return False to skip."""
 
 
-#: The sections of a file, in the order they are written and must be read (each after those it refers to).
-SECTIONS: tuple[_Section, ...] = (
-    _Section("units", OrgUnit, "units", refs=(("parent_id", "units"),)),
-    _Section("compounds", Compound, "compounds", refs=(("unit_id", "units"),)),
-    _Section("partners", Partner, "partners", refs=(("unit_id", "units"),)),
-    _Section("unit_settings", UnitSetting, "unit_settings", order_by=("unit_id", "key"), refs=(("unit_id", "units"),)),
-    _Section("members", Member, "members", refs=(("unit_id", "units"),)),
-    _Section("transfers", Transfer, "transfers",
-             refs=(("member_id", "members"), ("from_unit_id", "units"), ("to_unit_id", "units"))),
-    _Section("registrations", CommunityRegistration, "registrations",
-             refs=(("member_id", "members"), ("community_unit_id", "units"))),
-    _Section("households", Household, "households", refs=(("compound_id", "compounds"),)),
-    _Section("residents", Resident, "residents", refs=(("household_id", "households"),)),
-)
-_BY_KEY = {s.key: s for s in SECTIONS}
 _HEADER_KEYS = ("format", "version", "schema_revision", "exported_at", "counts")
 _MEMBER_VALUE_FIELDS = tuple(f for f in attrs.fields_dict(Member) if f not in ("id", "unit_id"))
 
 
-def _table(section: _Section) -> Table:
-    from communitycore.store import tables
-
-    table: Table = tables.load_all().tables[tables.PREFIX + section.table]
-    return table
-
-
 # Export ----------------------------------------------------------------------------------------
 
-def _record(section: _Section, row: Any) -> Any:
+def _record(section: Section, row: Any) -> Any:
     """The domain record of a stored row."""
     if section.record is Member:
         from communitycore.store.members import member_from_row
@@ -166,7 +145,7 @@ def snapshot(bind: Engine | Connection) -> Iterator[Connection]:
             yield conn
 
 
-def write_snapshot(bind: Engine | Connection, path: str | os.PathLike[str], *,
+def write_snapshot(bind: Engine | Connection, path: str | os.PathLike[str], sections: Sequence[Section], *,
                    exported_at: dt.datetime | None = None) -> dict[str, int]:
     """Write the export file from one consistent snapshot; no audit entry (see :func:`export_community`).
 
@@ -182,12 +161,12 @@ def write_snapshot(bind: Engine | Connection, path: str | os.PathLike[str], *,
     when = exported_at or dt.datetime.now(dt.UTC)
     try:
         with snapshot(bind) as conn, partial.open("w", encoding="utf-8") as fh:
-            counts = {s.key: int(conn.scalar(select(func.count()).select_from(_table(s))) or 0) for s in SECTIONS}
+            counts = {s.key: int(conn.scalar(select(func.count()).select_from(s.table)) or 0) for s in sections}
             header = {"format": FORMAT, "version": FORMAT_VERSION, "schema_revision": current_revision(conn),
                       "exported_at": when.isoformat(), "counts": counts}
             fh.write("{\n" + ",\n".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
                                         for k, v in header.items()))
-            for section in SECTIONS:
+            for section in sections:
                 written = _write_section(conn, section, fh)
                 if written != counts[section.key]:  # cannot happen inside one snapshot; guard anyway
                     raise Conflict(f"the {section.key} changed during the export; export again")
@@ -199,10 +178,10 @@ def write_snapshot(bind: Engine | Connection, path: str | os.PathLike[str], *,
     return counts
 
 
-def _write_section(conn: Connection, section: _Section, fh: IO[str]) -> int:
+def _write_section(conn: Connection, section: Section, fh: IO[str]) -> int:
     from sqlalchemy import select
 
-    table = _table(section)
+    table = section.table
     query = select(table).order_by(*(table.c[c] for c in section.order_by)).execution_options(yield_per=BATCH)
     fh.write(f",\n{json.dumps(section.key)}: [")
     written = 0
@@ -229,7 +208,7 @@ def export_community(community: Community, path: str | os.PathLike[str], *, note
     """
     target = Path(path)
     staged = target.with_name(target.name + ".tmp")
-    counts = write_snapshot(community.bind, staged, exported_at=community.clock.now())
+    counts = write_snapshot(community.bind, staged, community.sections, exported_at=community.clock.now())
     try:
         # Audited in its own short transaction: holding a write lock through a long export would
         # block every writer (SQLite), and a failed audit must leave no file behind.
@@ -373,7 +352,7 @@ def _problems_from(exc: BaseException, path: str) -> list[Problem]:
     return out
 
 
-class _Loader:
+class Loader:
     """Reads, checks and inserts one export file inside the caller's transaction."""
 
     def __init__(self, community: Community, conn: Connection, name: str) -> None:
@@ -385,7 +364,9 @@ class _Loader:
         self.sqlite = is_sqlite(conn)
         self.problems: list[Problem] = []
         self.unlisted = 0
-        self.ids: dict[str, set[int]] = {s.key: set() for s in SECTIONS}
+        self.sections = tuple(community.sections)
+        self.by_key = {s.key: s for s in self.sections}
+        self.ids: dict[str, set[int]] = {s.key: set() for s in self.sections}
         self.id_numbers: set[int] = set()
         self.settings_seen: set[tuple[int, str]] = set()
         self.counts: dict[str, int] = {}
@@ -408,8 +389,8 @@ class _Loader:
                     raise InvalidValue(f"{self.name} is not a communitycore export: it does not start with "
                                        f"\"format\": \"{FORMAT}\"")
                 seen.append(key)
-                if key in _BY_KEY:
-                    self._section(_BY_KEY[key], value, is_array, seen)
+                if key in self.by_key:
+                    self._section(self.by_key[key], value, is_array, seen)
                 elif key in _HEADER_KEYS and not is_array:
                     self._header(key, value)
                 else:
@@ -419,7 +400,7 @@ class _Loader:
                                f"{exc}") from None
         if not seen:
             raise InvalidValue(f"{self.name} is not a communitycore export: it is an empty object")
-        for section in SECTIONS:
+        for section in self.sections:
             self.counts.setdefault(section.key, 0)
             if self.declared is not None and self.declared.get(section.key, 0) != self.counts[section.key]:
                 self.problem(f"$.{section.key}", f"holds {self.counts[section.key]} records, but $.counts says "
@@ -443,7 +424,7 @@ class _Loader:
             else:
                 self.declared = value
 
-    def _section(self, section: _Section, value: Any, is_array: bool, seen: list[str]) -> None:
+    def _section(self, section: Section, value: Any, is_array: bool, seen: list[str]) -> None:
         if not is_array:
             self.problem(self.path, "must be an array")
             return
@@ -454,8 +435,8 @@ class _Loader:
             if target != section.key and target not in seen:
                 raise InvalidValue(f"{self.name}: section {section.key!r} refers to {target!r} through {field!r}, "
                                    f"so {target!r} must come before it; write the sections in the order "
-                                   f"{', '.join(s.key for s in SECTIONS)}")
-        check = getattr(self, f"_check_{section.key}", None)
+                                   f"{', '.join(s.key for s in self.sections)}")
+        check = None if section.check is None else functools.partial(section.check, self)
         ids = self.ids[section.key]
         batch: list[Any] = []
         count = 0
@@ -504,9 +485,10 @@ class _Loader:
             insert(batch)
         self.counts[section.key] = count
 
-    # Checks beyond the types (the domain's own rules) -------------------------------------------
+    # Checks beyond the types (the domain's own rules), named by the builtin sections ----------------
 
-    def _check_units(self, unit: OrgUnit, path: str) -> bool:
+    def check_units(self, unit: OrgUnit, path: str) -> bool:
+        """A unit's name and kind."""
         try:
             if check_name(unit.name) != unit.name:
                 self.problem(f"{path}.name", "has spaces around it")
@@ -519,11 +501,10 @@ class _Loader:
             return False
         return True
 
-    def _check_unit_settings(self, setting: UnitSetting, path: str) -> bool:
-        from communitycore.domain.settings import parse_setting
-
+    def check_unit_settings(self, setting: UnitSetting, path: str) -> bool:
+        """A setting's key and value, and that a unit sets it once."""
         try:
-            parse_setting(setting.key, setting.value)
+            parse_setting(setting.key, setting.value, self.community.setting_specs)
         except InvalidValue as exc:
             self.problem(f"{path}.key", str(exc))
             return False
@@ -534,7 +515,8 @@ class _Loader:
         self.settings_seen.add(pair)
         return True
 
-    def _check_members(self, member: Member, path: str) -> bool:
+    def check_members(self, member: Member, path: str) -> bool:
+        """A member's fields, by the same rules as every other way in, and a unique 公民身份号码."""
         # The same rules as every other way in: parse_member is the one place fields are checked.
         raw = {f: getattr(member, f) for f in _MEMBER_VALUE_FIELDS}
         raw["unit"] = member.unit_id
@@ -585,12 +567,12 @@ class _Loader:
 class _Inserter:
     """Bulk inserts of records with their ids: driver-level executemany of tuples."""
 
-    def __init__(self, conn: Connection, section: _Section, *, sqlite: bool) -> None:
+    def __init__(self, conn: Connection, section: Section, *, sqlite: bool) -> None:
         from sqlalchemy import JSON, Date, String
 
         from communitycore.store.engine import placeholders
 
-        table = _table(section)
+        table = section.table
         self.conn = conn
         columns = [c.name for c in table.columns]
         quote = conn.dialect.identifier_preparer.quote  # `key` is a reserved word in MySQL
@@ -628,12 +610,12 @@ def _json_value(value: Any) -> str:
 
 # Import: the entry point -----------------------------------------------------------------------
 
-def _require_empty(conn: Connection) -> None:
+def _require_empty(conn: Connection, sections: Sequence[Section]) -> None:
     from sqlalchemy import select
 
     held = []
-    for section in SECTIONS:
-        table = _table(section)
+    for section in sections:
+        table = section.table
         if conn.execute(select(table.c[table.primary_key.columns.keys()[0]]).limit(1)).first() is not None:
             held.append(section.key)
     if held:
@@ -641,12 +623,12 @@ def _require_empty(conn: Connection) -> None:
                        "database (create one with `community --db NEW init`, then import there)")
 
 
-def _reset_sequences(conn: Connection) -> None:
+def _reset_sequences(conn: Connection, sections: Sequence[Section]) -> None:
     """PostgreSQL: move each id sequence past the ids just inserted (MySQL and SQLite do it themselves)."""
     if conn.dialect.name != "postgresql":
         return
-    for section in SECTIONS:
-        table = _table(section)
+    for section in sections:
+        table = section.table
         if "id" not in table.c:
             continue
         conn.exec_driver_sql(
@@ -671,14 +653,14 @@ def import_community(community: Community, path: str | os.PathLike[str]) -> dict
     if not source.is_file():
         raise InvalidValue(f"there is no file {source}")
     with community.transaction() as tx:
-        _require_empty(tx.conn)
-        loader = _Loader(community, tx.conn, source.name)
+        _require_empty(tx.conn, community.sections)
+        loader = Loader(community, tx.conn, source.name)
         with source.open(encoding="utf-8-sig") as fh:
             try:
                 counts = loader.load(fh)
             except UnicodeDecodeError:
                 raise InvalidValue(f"{source.name} is not UTF-8 text; an export is always UTF-8 JSON") from None
-        _reset_sequences(tx.conn)
+        _reset_sequences(tx.conn, community.sections)
         from communitycore.store import rollup
 
         rollup.refresh(tx.conn)

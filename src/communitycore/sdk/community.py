@@ -10,19 +10,26 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import getpass
 import os
 import warnings
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, event, insert
 
+from communitycore.capabilities import Capability, load
+from communitycore.capabilities import declared as declared_capabilities
+from communitycore.capabilities import sections as sections_of
+from communitycore.capabilities import setting_specs as setting_specs_of
+from communitycore.capabilities import unit_links as unit_links_of
 from communitycore.clock import Clock
 from communitycore.config import Config, database_url, load_config
-from communitycore.errors import CommunityCoreError
+from communitycore.domain.settings import SettingSpec
+from communitycore.errors import CommunityCoreError, NotFound
 from communitycore.plugins.manager import CommunityPluginManager, PluginLoadWarning, make_plugin_manager
 from communitycore.plugins.packs import load_packs
 from communitycore.plugins.registry import Registry
@@ -30,6 +37,14 @@ from communitycore.records import Event, Finding, Record
 from communitycore.serialize import unstructure
 from communitycore.store.engine import make_engine
 from communitycore.store.migrate import ensure_schema
+from communitycore.store.tables import UnitLink
+
+if TYPE_CHECKING:
+    from communitycore.io.exchange import Section
+    from communitycore.sdk.audit import AuditAPI
+    from communitycore.sdk.members import MembersAPI
+    from communitycore.sdk.org import OrgAPI
+    from communitycore.sdk.residents import ResidentsAPI
 from communitycore.store.tables import audit as audit_tables
 
 
@@ -118,9 +133,17 @@ def _audit_payload(value: Any) -> Any:
 class Community:
     """A community database with its plugins: the entry point of the SDK.
 
-    Sub-APIs: :attr:`org`, :attr:`members`, :attr:`residents`, :attr:`audit`. Build one with
+    It has one sub-API per declared capability (:mod:`communitycore.capabilities`):
+    :attr:`org`, :attr:`members`, :attr:`residents`, :attr:`audit`, … Build one with
     :func:`communitycore.open`.
     """
+
+    if TYPE_CHECKING:
+        # For type checkers only: the sub-APIs are made from the capability declarations at run time.
+        org: OrgAPI
+        members: MembersAPI
+        residents: ResidentsAPI
+        audit: AuditAPI
 
     def __init__(
         self,
@@ -131,12 +154,8 @@ class Community:
         clock: Clock,
         actor: str,
         owns_engine: bool = False,
+        capabilities: Sequence[Capability] | None = None,
     ) -> None:
-        from communitycore.sdk.audit import AuditAPI
-        from communitycore.sdk.members import MembersAPI
-        from communitycore.sdk.org import OrgAPI
-        from communitycore.sdk.residents import ResidentsAPI
-
         self.bind = bind
         self.registry = registry
         self.pm: CommunityPluginManager = registry.pm
@@ -144,10 +163,33 @@ class Community:
         self.clock = clock
         self.actor = actor
         self._owns_engine = owns_engine
-        self.org = OrgAPI(self)
-        self.members = MembersAPI(self)
-        self.residents = ResidentsAPI(self)
-        self.audit = AuditAPI(self)
+        self.capabilities: tuple[Capability, ...] = (
+            tuple(capabilities) if capabilities is not None else declared_capabilities())
+        for capability in self.capabilities:
+            if capability.api is not None:
+                setattr(self, capability.api_attribute, load(capability.api)(self))
+
+    def capability(self, name: str) -> Capability:
+        """The declaration of one capability, by name."""
+        for capability in self.capabilities:
+            if capability.name == name:
+                return capability
+        raise NotFound(f"there is no capability {name!r}; known: {', '.join(c.name for c in self.capabilities)}")
+
+    @functools.cached_property
+    def sections(self) -> tuple[Section, ...]:
+        """What an export holds: every capability's sections, in declaration order."""
+        return sections_of(self.capabilities)
+
+    @functools.cached_property
+    def setting_specs(self) -> tuple[SettingSpec, ...]:
+        """Every setting the capabilities read along the tree."""
+        return setting_specs_of(self.capabilities)
+
+    @functools.cached_property
+    def unit_links(self) -> tuple[UnitLink, ...]:
+        """What every capability's rows do when a unit is removed."""
+        return unit_links_of(self.capabilities)
 
     @property
     def engine(self) -> Engine:
@@ -161,7 +203,8 @@ class Community:
 
     def as_actor(self, actor: str) -> Community:
         """The same community, acting as someone else (for hosts serving many users)."""
-        return Community(self.bind, registry=self.registry, config=self.config, clock=self.clock, actor=actor)
+        return Community(self.bind, registry=self.registry, config=self.config, clock=self.clock, actor=actor,
+                         capabilities=self.capabilities)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Tx]:
@@ -277,6 +320,7 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
     clock: Clock | None = None,
     create: bool = True,
     pm: CommunityPluginManager | None = None,
+    capabilities: Sequence[Capability] | None = None,
 ) -> Community:
     """Open a community database.
 
@@ -293,6 +337,8 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
     :param clock: a :class:`~communitycore.clock.Clock` (tests pass a fixed one).
     :param create: create the schema in an empty database (an outdated one is always an error).
     :param pm: a ready plugin manager (the testing kit passes one); the plugin switches are then ignored.
+    :param capabilities: the capabilities to serve (default: every declared one, see
+        :mod:`communitycore.capabilities`); a host may add its own.
     """
     cfg = config if isinstance(config, Config) else load_config(config)
     owns = False
@@ -322,7 +368,7 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
         raise
     return Community(
         bind, registry=registry, config=cfg, clock=clock or Clock(cfg.timezone),
-        actor=actor or default_actor(), owns_engine=owns,
+        actor=actor or default_actor(), owns_engine=owns, capabilities=capabilities,
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from itertools import accumulate
 from typing import Any
 
@@ -20,7 +19,7 @@ from communitycore.domain.org import (
     children_map,
     subtree,
 )
-from communitycore.domain.settings import DEFAULT_DEADLINE_HOURS, DEFAULT_STAR_HOURS, Effective, parse_setting
+from communitycore.domain.settings import Effective, defaults_of, parse_setting, spec_of
 from communitycore.domain.settings import resolve as resolve_settings
 from communitycore.domain.stats import COUNTERS, RollUp, RollUps, roll_up
 from communitycore.errors import Conflict, InvalidValue
@@ -28,7 +27,7 @@ from communitycore.plugins.manager import call_isolated
 from communitycore.records import Finding, UnitSnapshot
 from communitycore.sdk.base import SubAPI
 from communitycore.store import rollup
-from communitycore.store.tables import members as member_tables
+from communitycore.store.removal import blockers, remove_units
 from communitycore.store.tables import org as org_tables
 from communitycore.store.units import Tree, UnitRef, chain, get_unit, path_of, resolve, sibling_named, subtree_ids
 
@@ -187,16 +186,17 @@ class OrgAPI(SubAPI):
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
             ids = subtree_ids(tx.conn, unit.id)
-            m = member_tables.members
-            member_count = tx.conn.scalar(select(func.count()).select_from(m).where(m.c.unit_id.in_(ids))) or 0
-            if not cascade and (len(ids) > 1 or member_count):
+            held = blockers(tx.conn, self.community.unit_links, ids)
+            if not cascade and (len(ids) > 1 or any(held.values())):
+                parts = [f"{len(ids) - 1} sub-unit(s)", *(f"{count} {link.label or link.key}"
+                                                           for link, count in held.items())]
                 raise Conflict(
-                    f"{path_of(tx.conn, unit)} still has {len(ids) - 1} sub-unit(s) and {member_count} member(s): "
+                    f"{path_of(tx.conn, unit)} still has {' and '.join(parts)}: "
                     "move or remove them first, or remove with cascade to delete them all"
                 )
-            _delete_units(tx.conn, ids)
+            remove_units(tx.conn, self.community.unit_links, ids)
             tx.record("unit.remove", "unit", unit.id, before=unit,
-                      data={"removed_units": len(ids), "removed_members": member_count})
+                      data={"removed_units": len(ids), **{f"removed_{link.key}": n for link, n in held.items()}})
             return ids
 
     # Compounds and partners ------------------------------------------------------------------
@@ -312,8 +312,11 @@ class OrgAPI(SubAPI):
 
     def set_setting(self, ref: UnitRef, key: str, value: Any) -> Effective:
         """Set a setting on a unit; its subtree inherits it unless a nearer unit overrides it."""
-        key, parsed = parse_setting(key, value)
-        self._check_setting_refs(key, parsed)
+        specs = self.community.setting_specs
+        key, parsed = parse_setting(key, value, specs)
+        spec = spec_of(key, specs)
+        if spec is not None and spec.check is not None:
+            spec.check(self.community.registry, key, parsed)
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
             s = org_tables.unit_settings
@@ -350,34 +353,12 @@ class OrgAPI(SubAPI):
                 own.setdefault(row.unit_id, {})[row.key] = row.value
             paths = list(accumulate((u.name for u in units), lambda a, b: f"{a}/{b}"))
             return resolve_settings([(u.id, p, own.get(u.id, {})) for u, p in zip(units, paths, strict=True)],
-                                    self._setting_defaults())
+                                    defaults_of(self.community.setting_specs, self.community.registry))
 
     def setting(self, ref: UnitRef, key: str, default: Any = None) -> Any:
         """The effective value of one setting at a unit."""
         found = self.settings(ref).get(key)
         return default if found is None else found.value
-
-    def _setting_defaults(self) -> dict[str, tuple[Any, str]]:
-        registry = self.community.registry
-        defaults: dict[str, tuple[Any, str]] = {
-            f"meeting-cadence.{code}": (mt.cadence.value, f"default ({registry.provider('meeting_types', code)})")
-            for code, mt in registry.meeting_types.items()
-        }
-        defaults.update({f"request-deadline-hours.{k}": (v, "default") for k, v in DEFAULT_DEADLINE_HOURS.items()})
-        defaults["volunteer-star-hours"] = (list(DEFAULT_STAR_HOURS), "default")
-        return defaults
-
-    def _check_setting_refs(self, key: str, value: Any) -> None:
-        registry = self.community.registry
-        if key == "scoring-scheme" and value not in registry.scoring_schemes:
-            known = ", ".join(registry.scoring_schemes) or "none"
-            raise InvalidValue(f"no scoring scheme {value!r} is registered; known: {known}")
-        if key == "required-meeting-types":
-            unknown = [v for v in value if v not in registry.meeting_types]
-            if unknown:
-                raise InvalidValue(f"unknown meeting types {unknown}; known: {', '.join(registry.meeting_types)}")
-        if key.startswith("meeting-cadence.") and key.split(".", 1)[1] not in registry.meeting_types:
-            raise InvalidValue(f"no meeting type {key.split('.', 1)[1]!r} is registered")
 
     # Helpers -----------------------------------------------------------------------------------
 
@@ -427,24 +408,3 @@ def _add_years(start: dt.date, years: int) -> dt.date:
         return start.replace(year=start.year + years)
     except ValueError:  # 29 February
         return start.replace(year=start.year + years, day=28)
-
-
-def _delete_units(conn: Connection, ids: Iterable[int]) -> None:
-    """Delete units and everything that hangs off them, children first."""
-    ids = list(ids)
-    m = member_tables.members
-    member_ids = select(m.c.id).where(m.c.unit_id.in_(ids)).scalar_subquery()
-    for table, column in ((member_tables.transfers, member_tables.transfers.c.member_id),
-                          (member_tables.registrations, member_tables.registrations.c.member_id)):
-        conn.execute(delete(table).where(column.in_(member_ids)))
-    conn.execute(delete(member_tables.transfers).where(
-        member_tables.transfers.c.from_unit_id.in_(ids) | member_tables.transfers.c.to_unit_id.in_(ids)))
-    conn.execute(delete(member_tables.registrations).where(member_tables.registrations.c.community_unit_id.in_(ids)))
-    conn.execute(delete(m).where(m.c.unit_id.in_(ids)))
-    conn.execute(delete(org_tables.unit_settings).where(org_tables.unit_settings.c.unit_id.in_(ids)))
-    conn.execute(delete(org_tables.unit_stats).where(org_tables.unit_stats.c.unit_id.in_(ids)))
-    conn.execute(update(org_tables.compounds).where(org_tables.compounds.c.unit_id.in_(ids)).values(unit_id=None))
-    conn.execute(update(org_tables.partners).where(org_tables.partners.c.unit_id.in_(ids)).values(unit_id=None))
-    # Break parent links first so the self-referencing foreign key never blocks the delete.
-    conn.execute(update(org_tables.units).where(org_tables.units.c.id.in_(ids)).values(parent_id=None))
-    conn.execute(delete(org_tables.units).where(org_tables.units.c.id.in_(ids)))

@@ -13,7 +13,7 @@ from sqlalchemy import (
     Table,
 )
 
-from communitycore.store.tables import PREFIX, metadata
+from communitycore.store.tables import PREFIX, OnUnitRemoval, UnitLink, metadata
 from communitycore.store.tables import org as _org  # noqa: F401 - the foreign keys point at cc_units
 
 members = Table(
@@ -63,4 +63,14 @@ registrations = Table(
     Column("community_unit_id", Integer, ForeignKey(f"{PREFIX}units.id"), nullable=False, index=True),
     Column("reported_on", Date, nullable=False),
     Column("channel", String(64)),
+)
+
+
+#: Members refuse the removal of their unit (unless it cascades, taking their history with them).
+UNIT_LINKS = (
+    UnitLink(members.c.unit_id, OnUnitRemoval.REFUSE, dependents=(transfers.c.member_id, registrations.c.member_id),
+             label="member(s)"),
+    UnitLink(transfers.c.from_unit_id, OnUnitRemoval.CASCADE),
+    UnitLink(transfers.c.to_unit_id, OnUnitRemoval.CASCADE),
+    UnitLink(registrations.c.community_unit_id, OnUnitRemoval.CASCADE),
 )

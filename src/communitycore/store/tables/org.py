@@ -14,7 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from communitycore.store.tables import PREFIX, metadata
+from communitycore.store.tables import PREFIX, OnUnitRemoval, UnitLink, metadata
 
 units = Table(
     f"{PREFIX}units",
@@ -88,4 +88,13 @@ unit_stats = Table(
     Column("cadres_with_birth", Integer, nullable=False),
     Column("secretaries", Integer, nullable=False),
     Column("secretaries_associate_plus", Integer, nullable=False),
+)
+
+
+#: What the tree's own rows do when their unit is removed.
+UNIT_LINKS = (
+    UnitLink(unit_settings.c.unit_id, OnUnitRemoval.CASCADE),
+    UnitLink(unit_stats.c.unit_id, OnUnitRemoval.CASCADE),
+    UnitLink(compounds.c.unit_id, OnUnitRemoval.UNLINK),
+    UnitLink(partners.c.unit_id, OnUnitRemoval.UNLINK),
 )

@@ -1,0 +1,31 @@
+"""The export sections of the builtin capabilities (org, members, residents), named by their declarations."""
+
+from __future__ import annotations
+
+from communitycore.domain.members import CommunityRegistration, Household, Member, Resident, Transfer
+from communitycore.domain.org import Compound, OrgUnit, Partner
+from communitycore.io.exchange import Loader, Section, UnitSetting
+from communitycore.store.tables import members as member_tables
+from communitycore.store.tables import org as org_tables
+from communitycore.store.tables import residents as resident_tables
+
+ORG_SECTIONS = (
+    Section("units", OrgUnit, org_tables.units, refs=(("parent_id", "units"),), check=Loader.check_units),
+    Section("compounds", Compound, org_tables.compounds, refs=(("unit_id", "units"),)),
+    Section("partners", Partner, org_tables.partners, refs=(("unit_id", "units"),)),
+    Section("unit_settings", UnitSetting, org_tables.unit_settings, order_by=("unit_id", "key"),
+            refs=(("unit_id", "units"),), check=Loader.check_unit_settings),
+)
+
+MEMBER_SECTIONS = (
+    Section("members", Member, member_tables.members, refs=(("unit_id", "units"),), check=Loader.check_members),
+    Section("transfers", Transfer, member_tables.transfers,
+            refs=(("member_id", "members"), ("from_unit_id", "units"), ("to_unit_id", "units"))),
+    Section("registrations", CommunityRegistration, member_tables.registrations,
+            refs=(("member_id", "members"), ("community_unit_id", "units"))),
+)
+
+RESIDENT_SECTIONS = (
+    Section("households", Household, resident_tables.households, refs=(("compound_id", "compounds"),)),
+    Section("residents", Resident, resident_tables.residents, refs=(("household_id", "households"),)),
+)
