@@ -50,9 +50,10 @@ class Capability:
     tables: str | None = None
     """The module of its tables under ``communitycore.store.tables`` (or a plugin's own)."""
     sections: str | None = None
-    """``module:ATTRIBUTE``, a tuple of export sections (``communitycore.io.exchange.Section``): what an export holds of it."""
+    """``module:ATTRIBUTE``, a tuple of export sections (``communitycore.io.exchange.Section``): what an export
+    holds of it."""
     unit_links: str | None = None
-    """``module:ATTRIBUTE``, a tuple of :class:`~communitycore.store.removal.UnitLink`: its rows that hang off
+    """``module:ATTRIBUTE``, a tuple of :class:`~communitycore.store.tables.UnitLink`: its rows that hang off
     units, and whether removing a unit cascades into them, unlinks them or is refused while they exist."""
     settings: tuple[SettingSpec, ...] = attrs.field(default=(), converter=tuple)
     """The settings it reads along the tree, with their defaults."""
