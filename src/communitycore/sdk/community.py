@@ -9,7 +9,6 @@ savepoint and events wait for the host's commit.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import functools
 import getpass
 import os
@@ -19,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, event, insert
+from sqlalchemy import Connection, Engine, event
 
 from communitycore.capabilities import Capability, load
 from communitycore.capabilities import declared as declared_capabilities
@@ -45,7 +44,7 @@ if TYPE_CHECKING:
     from communitycore.sdk.members import MembersAPI
     from communitycore.sdk.org import OrgAPI
     from communitycore.sdk.residents import ResidentsAPI
-from communitycore.store.tables import audit as audit_tables
+from communitycore.store import audit_chain
 
 
 def default_actor() -> str:
@@ -102,12 +101,10 @@ class Tx:
     ) -> None:
         """Write an audit entry in this transaction and queue the event for after commit."""
         entity_key = None if entity_id is None else str(entity_id)
-        self.conn.execute(
-            insert(audit_tables.audit).values(
-                at=self.now.astimezone(dt.UTC), actor=self.actor, action=action, entity=entity, entity_id=entity_key,
-                before=_audit_payload(before), after=_audit_payload(after), note=note,
-            )
-        )
+        audit_chain.append(self.conn, [{
+            "at": self.now, "actor": self.actor, "action": action, "entity": entity, "entity_id": entity_key,
+            "before": _audit_payload(before), "after": _audit_payload(after), "note": note,
+        }])
         self.events.append(Event(action=action, entity=entity, entity_id=entity_key, actor=self.actor,
                                  at=self.now, data=data or {}))
 
