@@ -22,7 +22,8 @@ from sqlalchemy.engine import make_url
 
 import communitycore
 from communitycore.clock import Clock
-from communitycore.store import tables
+from communitycore.store import audit_chain, tables
+from communitycore.store.tables import audit as audit_tables
 
 SERVERS = {
     "postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432/test",
@@ -114,6 +115,8 @@ def _empty(url: str) -> None:
             for table in names:
                 conn.exec_driver_sql(f"TRUNCATE TABLE {table}")
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
+        # The chain's head is part of an empty database, as the migration leaves it.
+        conn.execute(sa.insert(audit_tables.audit_head).values(id=1, last_id=0, last_hash=audit_chain.GENESIS))
     engine.dispose()
 
 

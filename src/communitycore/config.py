@@ -55,6 +55,8 @@ class Config:
     timezone: str = attrs.field(default="Asia/Shanghai", validator=lambda _c, _a, v: _check_timezone(v))
     lang: str = attrs.field(default="zh", validator=lambda _c, _a, v: _check_lang(v))
     plugins: PluginConfig = PluginConfig()
+    redis_url: str | None = None
+    """The Redis server event bridges publish to (``communitycore-redis-events``); ``COMMUNITYCORE_REDIS_URL`` wins."""
     source: Path | None = attrs.field(default=None, metadata={"internal": True})
 
     def pack_paths(self) -> list[Path]:

@@ -229,8 +229,12 @@ class ScoreLine:
 
 @attrs.frozen(kw_only=True)
 class Event:
-    """Something that happened, delivered to ``communitycore_on_event`` after commit."""
+    """Something that happened, delivered to ``communitycore_on_event`` after commit, at least once.
 
+    ``id`` is stable across deliveries (a UUID string): consumers deduplicate by it.
+    """
+
+    id: str = ""
     action: str
     entity: str
     entity_id: str | None

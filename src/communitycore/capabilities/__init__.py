@@ -91,6 +91,7 @@ MODULES: tuple[str, ...] = (
     "meetings",
     "services",
     "assessments",
+    "events",
 )
 
 

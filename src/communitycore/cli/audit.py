@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from communitycore.cli.render import AUDIT_COLUMNS, audit_json, emit, output_options, state
+from communitycore.i18n import N_, _
 
 
 @click.group("audit")
@@ -24,3 +25,49 @@ def list_(entity: str | None, entity_id: str | None, action: str | None, actor: 
     entries = state().community.audit.list(entity=entity, entity_id=entity_id, action=action, actor=actor,
                                            limit=limit or None)
     emit([audit_json(e) for e in entries], columns=AUDIT_COLUMNS)
+
+
+#: What ``audit verify`` says of each kind of break in the chain.
+_BROKEN = {
+    "changed": N_("The audit trail does not hold: entry {id} was changed after it was written."),
+    "removed": N_("The audit trail does not hold: entries were removed before entry {id}."),
+    "inserted": N_("The audit trail does not hold: entry {id} was inserted or put in place of another."),
+}
+
+
+@audit.command("verify")
+@output_options
+def verify() -> None:
+    """Check the hash chain of the audit trail; name the first entry changed, removed or inserted.
+
+    Exits with status 1 when the chain does not hold.
+    """
+    result = state().community.audit.verify()
+    problem = result.problem
+    data = {"ok": result.ok, "entries": result.entries, "head_id": result.head.entry_id, "head_hash": result.head.hash,
+            "problem": None if problem is None else {"entry_id": problem.entry_id, "kind": problem.kind,
+                                                      "detail": problem.detail}}
+    if state().as_json:
+        emit(data)
+    elif problem is None:
+        click.echo(_("The audit trail holds: {n} entries, head {id} {hash}.").format(
+            n=result.entries, id=result.head.entry_id, hash=result.head.hash))
+    else:
+        click.echo(_(_BROKEN[problem.kind]).format(id=problem.entry_id), err=True)
+    if problem is not None:
+        click.get_current_context().exit(1)
+
+
+@audit.command("anchor")
+@output_options
+def anchor() -> None:
+    """Print the chain's head (entry id and hash) to keep outside the database.
+
+    A later `community audit verify` and a comparison with the kept anchor show that nothing
+    before it was changed and nothing was cut off its end.
+    """
+    head = state().community.audit.anchor()
+    if state().as_json:
+        emit({"entry_id": head.entry_id, "hash": head.hash})
+    else:
+        click.echo(f"{head.entry_id} {head.hash}")

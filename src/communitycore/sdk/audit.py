@@ -9,6 +9,8 @@ import attrs
 from sqlalchemy import select
 
 from communitycore.sdk.base import SubAPI
+from communitycore.store import audit_chain
+from communitycore.store.audit_chain import Anchor, Verification
 from communitycore.store.tables import audit as audit_tables
 
 
@@ -25,6 +27,8 @@ class AuditEntry:
     before: Any = None
     after: Any = None
     note: str | None = None
+    hash: str | None = None
+    """Its link in the hash chain (see ``community audit verify``)."""
 
 
 class AuditAPI(SubAPI):
@@ -54,8 +58,19 @@ class AuditAPI(SubAPI):
             out = []
             for row in conn.execute(query).mappings():
                 data = dict(row)
+                del data["prev_hash"]
                 at = data["at"]
                 # SQLite hands back naive timestamps; they were stored in UTC.
                 data["at"] = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(tz)
                 out.append(AuditEntry(**data))
             return out
+
+    def verify(self) -> Verification:
+        """Walk the hash chain of the whole trail; the result names the first entry changed, removed or inserted."""
+        with self.community.reading() as conn:
+            return audit_chain.verify(conn)
+
+    def anchor(self) -> Anchor:
+        """The chain's head (the newest entry's id and hash), to keep outside the database and compare later."""
+        with self.community.reading() as conn:
+            return audit_chain.head(conn)

@@ -9,17 +9,16 @@ savepoint and events wait for the host's commit.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import functools
 import getpass
 import os
-import warnings
+import uuid
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, event, insert
+from sqlalchemy import Connection, Engine, event
 
 from communitycore.capabilities import Capability, load
 from communitycore.capabilities import declared as declared_capabilities
@@ -30,7 +29,7 @@ from communitycore.clock import Clock
 from communitycore.config import Config, database_url, load_config
 from communitycore.domain.settings import SettingSpec
 from communitycore.errors import CommunityCoreError, NotFound
-from communitycore.plugins.manager import CommunityPluginManager, PluginLoadWarning, make_plugin_manager
+from communitycore.plugins.manager import CommunityPluginManager, make_plugin_manager
 from communitycore.plugins.packs import load_packs
 from communitycore.plugins.registry import Registry
 from communitycore.records import Event, Finding, Record
@@ -45,7 +44,8 @@ if TYPE_CHECKING:
     from communitycore.sdk.members import MembersAPI
     from communitycore.sdk.org import OrgAPI
     from communitycore.sdk.residents import ResidentsAPI
-from communitycore.store.tables import audit as audit_tables
+from communitycore.sdk.events import deliver
+from communitycore.store import audit_chain, outbox
 
 
 def default_actor() -> str:
@@ -100,16 +100,24 @@ class Tx:
         note: str | None = None,
         data: dict[str, Any] | None = None,
     ) -> None:
-        """Write an audit entry in this transaction and queue the event for after commit."""
+        """Write an audit entry and its event (into the outbox) in this transaction; delivery follows the commit."""
         entity_key = None if entity_id is None else str(entity_id)
-        self.conn.execute(
-            insert(audit_tables.audit).values(
-                at=self.now.astimezone(dt.UTC), actor=self.actor, action=action, entity=entity, entity_id=entity_key,
-                before=_audit_payload(before), after=_audit_payload(after), note=note,
-            )
-        )
-        self.events.append(Event(action=action, entity=entity, entity_id=entity_key, actor=self.actor,
-                                 at=self.now, data=data or {}))
+        (entry_id,) = audit_chain.append(self.conn, [{
+            "at": self.now, "actor": self.actor, "action": action, "entity": entity, "entity_id": entity_key,
+            "before": _audit_payload(before), "after": _audit_payload(after), "note": note,
+        }])
+        ev = Event(id=str(uuid.uuid4()), action=action, entity=entity, entity_id=entity_key, actor=self.actor,
+                   at=self.now, data=data or {})
+        # With no listener there is nothing to deliver: the event is done in the same transaction.
+        listened = bool(self.community.pm.hook.communitycore_on_event.get_hookimpls())
+        outbox.enqueue(self.conn, [{
+            "id": ev.id, "seq": entry_id, "at": self.now, "actor": self.actor, "action": action, "entity": entity,
+            "entity_id": entity_key, "data": unstructure(ev.data), "attempts": 0,
+            "status": outbox.PENDING if listened else outbox.DELIVERED,
+            "delivered_at": None if listened else self.now,
+        }])
+        if listened:
+            self.events.append(ev)
 
 
 _PERSONAL = ("id_number", "phone")
@@ -263,20 +271,8 @@ class Community:
         pending.extend((self, ev) for ev in events)
 
     def _announce(self, events: Sequence[Event]) -> None:
-        hook = self.pm.hook.communitycore_on_event
-        impls = hook.get_hookimpls()
-        if not impls:
-            return
-        for ev in events:
-            for impl in impls:
-                try:
-                    impl.function(**{"event": ev} if impl.argnames else {})
-                except Exception as exc:  # the change has committed; a listener's failure must not undo it
-                    warnings.warn(
-                        f"communitycore plugin {impl.plugin_name!r} failed on event {ev.action}: {exc}",
-                        PluginLoadWarning,
-                        stacklevel=2,
-                    )
+        """Deliver events that have just committed; a failure leaves the event pending in the outbox."""
+        deliver(self, events)
 
     def export_to(self, path: str | os.PathLike[str], *, note: str | None = None) -> dict[str, int]:
         """Export the whole community (without the audit trail) to a JSON file; audited. Returns counts."""

@@ -1,0 +1,13 @@
+"""Events: the transactional outbox and its delivery to listeners (``communitycore_on_event``)."""
+
+from communitycore.capabilities import Capability
+
+CAPABILITY = Capability(
+    name="events",
+    label="事件",
+    label_en="Events",
+    api="communitycore.sdk.events:EventsAPI",
+    tables="communitycore.store.tables.outbox",
+    commands=("communitycore.cli.events:events",),
+    actions=("events.read", "events.dispatch"),
+)

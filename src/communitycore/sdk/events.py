@@ -1,0 +1,140 @@
+"""``community.events``: the transactional outbox and delivery to ``communitycore_on_event``.
+
+Every change writes its event into the outbox in the change's own transaction, so an event exists
+exactly when its change does: a rollback (the host's too) leaves none, and a process killed
+between the commit and the delivery loses none. Right after the commit the event is delivered in
+the same process and marked delivered; a listener that fails leaves it pending, with the failed
+attempt kept, and ``community events dispatch`` tries again after a backoff. Delivery is at least
+once: consumers deduplicate by ``Event.id``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from communitycore.errors import NotFound
+from communitycore.plugins.manager import PluginLoadWarning, format_exception
+from communitycore.records import Event
+from communitycore.sdk.base import SubAPI
+from communitycore.store import outbox
+
+if TYPE_CHECKING:
+    from communitycore.sdk.community import Community
+
+
+@attrs.frozen(kw_only=True)
+class OutboxEvent:
+    """An event in the outbox, with its delivery state and failed attempts."""
+
+    id: str
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime | None = None
+    delivered_at: dt.datetime | None = None
+    failures: tuple[tuple[dt.datetime, str], ...] = ()
+
+
+@attrs.frozen
+class Dispatch:
+    """What one dispatch did."""
+
+    delivered: int
+    failed: int
+
+
+def _aware(value: dt.datetime | None, tz: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(tz)
+
+
+def _notify(community: Community, ev: Event) -> str | None:
+    """Call every listener with one event; the error text if one failed."""
+    hook = community.pm.hook.communitycore_on_event
+    try:
+        hook(event=ev)
+    except Exception as exc:  # the change has committed; a listener's failure leaves the event pending
+        warnings.warn(f"communitycore plugin {_culprit(hook.get_hookimpls(), exc)!r} failed on event {ev.action}: "
+                      f"{exc} (event {ev.id} stays pending)", PluginLoadWarning, stacklevel=3)
+        return format_exception(exc)
+    return None
+
+
+def _culprit(impls: Sequence[Any], exc: BaseException) -> str:
+    """The plugin whose listener raised ``exc``: the one whose function is on the traceback."""
+    codes = set()
+    tb = exc.__traceback__
+    while tb is not None:
+        codes.add(tb.tb_frame.f_code)
+        tb = tb.tb_next
+    for impl in impls:
+        if getattr(impl.function, "__code__", None) in codes:
+            return str(impl.plugin_name)
+    return "?"
+
+
+def deliver(community: Community, events: Sequence[Event]) -> Dispatch:
+    """Deliver committed events now and record the outcome (in a transaction of its own)."""
+    if not events:
+        return Dispatch(0, 0)
+    delivered: list[str] = []
+    failed: list[tuple[str, str]] = []
+    for ev in events:
+        error = _notify(community, ev)
+        if error is None:
+            delivered.append(ev.id)
+        else:
+            failed.append((ev.id, error))
+    now = community.clock.now()
+    try:
+        with community.engine.begin() as conn:
+            outbox.mark_delivered(conn, delivered, now)
+            for event_id, error in failed:
+                outbox.mark_failed(conn, event_id, now, error)
+    except Exception as exc:  # delivered but not marked: the next dispatch sends them again (at least once)
+        warnings.warn(f"could not record the delivery of {len(events)} event(s): {exc}", PluginLoadWarning,
+                      stacklevel=2)
+    return Dispatch(len(delivered), len(failed))
+
+
+class EventsAPI(SubAPI):
+    """The outbox: list events, dispatch the pending ones, retry one."""
+
+    def list(self, *, status: str | None = None, limit: int | None = 50) -> list[OutboxEvent]:
+        """Events newest first (``status``: ``pending`` or ``delivered``), each with its failed attempts."""
+        tz = self.community.clock.tz
+        with self.community.reading() as conn:
+            rows = outbox.listing(conn, status=status, limit=limit)
+        return [OutboxEvent(
+            id=r["id"], seq=r["seq"], at=_aware(r["at"], tz), actor=r["actor"], action=r["action"],  # type: ignore[arg-type]
+            entity=r["entity"], entity_id=r["entity_id"], status=r["status"], attempts=r["attempts"],
+            next_attempt_at=_aware(r["next_attempt_at"], tz), delivered_at=_aware(r["delivered_at"], tz),
+            failures=tuple((_aware(f["at"], tz), f["error"]) for f in r["failures"]),  # type: ignore[misc]
+        ) for r in rows]
+
+    def dispatch(self, *, now: bool = False, limit: int = 1_000) -> Dispatch:
+        """Deliver the pending events whose backoff has passed (every pending one with ``now``), oldest first."""
+        with self.community.reading() as conn:
+            rows = outbox.due(conn, self.community.clock.now(), ignore_backoff=now, limit=limit)
+        tz = self.community.clock.tz
+        events = [Event(id=r["id"], action=r["action"], entity=r["entity"], entity_id=r["entity_id"],
+                        actor=r["actor"], at=_aware(r["at"], tz), data=r["data"] or {})  # type: ignore[arg-type]
+                  for r in rows]
+        return deliver(self.community, events)
+
+    def retry(self, event_id: str) -> None:
+        """Make one event due again now (a delivered one is sent once more)."""
+        with self.community.transaction() as tx:
+            if not outbox.retry(tx.conn, event_id):
+                raise NotFound(f"there is no event {event_id!r} in the outbox")

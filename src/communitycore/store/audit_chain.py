@@ -1,0 +1,151 @@
+"""The audit trail as a hash chain: each entry carries a hash over its content and its predecessor's hash.
+
+Entries are appended only through :func:`append`, which takes the chain's head row first (an
+``UPDATE`` of ``cc_audit_head``, which is a row lock on PostgreSQL and MariaDB and the write lock on
+SQLite), so concurrent writers keep one chain, in id order, with no gaps. :func:`verify` walks the
+trail and names the first entry that was changed, removed or inserted; :func:`head` is the anchor to
+keep outside the database.
+
+Timestamps are hashed at whole seconds in UTC: MariaDB's ``DATETIME`` keeps no fractions, and the
+hash must not depend on the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+from sqlalchemy import Connection, select, update
+
+from communitycore.store.tables import audit as audit_tables
+
+#: The "previous hash" of the first entry.
+GENESIS = "0" * 64
+_FIELDS = ("at", "actor", "action", "entity", "entity_id", "before", "after", "note")
+
+
+def utc_seconds(at: dt.datetime) -> dt.datetime:
+    """``at`` in UTC, whole seconds, naive-safe (a naive value is taken as UTC, as the engines store it)."""
+    aware = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    return aware.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def entry_hash(entry_id: int, prev_hash: str, entry: dict[str, Any]) -> str:
+    """The hash of one entry: SHA-256 over its id, its predecessor's hash and its canonical content."""
+    content = {f: entry.get(f) for f in _FIELDS}
+    content["at"] = utc_seconds(content["at"]).isoformat()
+    text = json.dumps([entry_id, prev_hash, content], ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _lock_head(conn: Connection) -> tuple[int, str]:
+    h = audit_tables.audit_head
+    query = select(h.c.last_id, h.c.last_hash).where(h.c.id == 1)
+    if conn.dialect.name == "sqlite":
+        # SQLite has no row locks: writing first takes the database's write lock before the head is read.
+        conn.execute(update(h).where(h.c.id == 1).values(last_id=h.c.last_id))
+    else:
+        # A locking read: it waits for the other writers and, unlike a plain read under MariaDB's
+        # REPEATABLE READ, sees the newest committed head rather than the transaction's snapshot.
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:  # a database created before the chain existed and not yet migrated cannot get here
+        raise RuntimeError("the audit chain has no head row; run `community db upgrade`")
+    return int(row.last_id), str(row.last_hash)
+
+
+def append(conn: Connection, entries: Sequence[dict[str, Any]]) -> list[int]:
+    """Append entries (dicts of the audit columns) to the chain in the caller's transaction; returns their ids."""
+    if not entries:
+        return []
+    last_id, last_hash = _lock_head(conn)
+    rows = []
+    for offset, entry in enumerate(entries, start=1):
+        entry_id = last_id + offset
+        at = utc_seconds(entry["at"])
+        values = {**{f: entry.get(f) for f in _FIELDS}, "at": at}
+        digest = entry_hash(entry_id, last_hash, values)
+        rows.append({**values, "id": entry_id, "prev_hash": last_hash, "hash": digest})
+        last_hash = digest
+    conn.execute(audit_tables.audit.insert(), rows)
+    h = audit_tables.audit_head
+    conn.execute(update(h).where(h.c.id == 1).values(last_id=last_id + len(rows), last_hash=last_hash))
+    return [r["id"] for r in rows]
+
+
+@attrs.frozen
+class Anchor:
+    """The head of the chain: the newest entry's id and hash."""
+
+    entry_id: int
+    hash: str
+
+
+def head(conn: Connection) -> Anchor:
+    """The chain's head, to keep outside the database (``community audit anchor``)."""
+    h = audit_tables.audit_head
+    row = conn.execute(select(h.c.last_id, h.c.last_hash).where(h.c.id == 1)).first()
+    return Anchor(0, GENESIS) if row is None else Anchor(int(row.last_id), str(row.last_hash))
+
+
+@attrs.frozen
+class ChainProblem:
+    """The first place the chain does not hold, and what was done there."""
+
+    entry_id: int
+    kind: str
+    """``changed``, ``removed`` or ``inserted``."""
+    detail: str
+
+
+@attrs.frozen
+class Verification:
+    """The result of walking the chain."""
+
+    entries: int
+    head: Anchor
+    problem: ChainProblem | None
+
+    @property
+    def ok(self) -> bool:
+        """True when every entry is where it was written, as it was written."""
+        return self.problem is None
+
+
+def verify(conn: Connection) -> Verification:
+    """Walk the whole trail in id order; name the first entry that was changed, removed or inserted."""
+    anchor = head(conn)
+    a = audit_tables.audit
+    result = conn.execute(select(a).order_by(a.c.id).execution_options(yield_per=5_000)).mappings()
+    try:
+        return _walk(result, anchor)
+    finally:
+        result.close()  # a server-side cursor left open when the walk stops early
+
+
+def _walk(rows: Iterable[Any], anchor: Anchor) -> Verification:
+    expected_id, expected_prev = 1, GENESIS
+    count = 0
+    for row in rows:
+        count += 1
+        entry_id = int(row["id"])
+        if entry_id != expected_id:
+            return Verification(count, anchor, ChainProblem(
+                expected_id, "removed", f"entries {expected_id} to {entry_id - 1} are missing"))
+        if row["prev_hash"] != expected_prev:
+            return Verification(count, anchor, ChainProblem(
+                entry_id, "inserted", "it does not follow the entry before it (an entry was put in its place)"))
+        if entry_hash(entry_id, row["prev_hash"], dict(row)) != row["hash"]:
+            return Verification(count, anchor, ChainProblem(
+                entry_id, "changed", "its content no longer matches its hash"))
+        expected_id, expected_prev = entry_id + 1, row["hash"]
+    if anchor.entry_id != expected_id - 1 or anchor.hash != expected_prev:
+        return Verification(count, anchor, ChainProblem(
+            expected_id, "removed", f"the head says entry {anchor.entry_id} is the newest, the trail ends at "
+            f"{expected_id - 1}"))
+    return Verification(count, anchor, None)

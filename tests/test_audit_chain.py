@@ -1,0 +1,114 @@
+"""The audit trail is a hash chain: a change, a removal or an insertion made behind the library's back is found."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+import communitycore
+from communitycore import Community
+from communitycore.cli import make_cli
+from communitycore.clock import Clock
+from communitycore.store import audit_chain
+from communitycore.store.tables import audit as audit_tables
+
+
+def _some_changes(community: Community, n: int = 5) -> None:
+    street = community.org.add("城南街道党工委", "street-committee")
+    for i in range(n):
+        community.org.add(f"第{i}社区党委", "community-committee", parent=street)
+
+
+def test_an_untouched_trail_verifies(community: Community) -> None:
+    _some_changes(community)
+    result = community.audit.verify()
+    assert result.ok and result.entries == 6
+    anchor = community.audit.anchor()
+    assert anchor.entry_id == 6 and anchor.hash == community.audit.list(limit=1)[0].hash
+
+
+@pytest.mark.parametrize("kind", ["changed", "removed", "inserted", "cut-off"])
+def test_tampering_is_found_and_named(community: Community, kind: str) -> None:
+    _some_changes(community)
+    a = audit_tables.audit
+    with community.engine.begin() as conn:
+        if kind == "changed":
+            conn.execute(sa.update(a).where(a.c.id == 3).values(actor="someone else"))
+        elif kind == "removed":
+            conn.execute(sa.delete(a).where(a.c.id == 3))
+        elif kind == "inserted":
+            row = dict(conn.execute(sa.select(a).where(a.c.id == 3)).mappings().one())
+            conn.execute(sa.delete(a).where(a.c.id == 3))
+            row["note"] = "forged"
+            row["hash"] = audit_chain.entry_hash(3, "f" * 64, row)
+            row["prev_hash"] = "f" * 64
+            conn.execute(sa.insert(a).values(**row))
+        else:
+            conn.execute(sa.delete(a).where(a.c.id == 6))
+    result = community.audit.verify()
+    assert not result.ok and result.problem is not None
+    expected = {"changed": (3, "changed"), "removed": (3, "removed"), "inserted": (3, "inserted"),
+                "cut-off": (6, "removed")}[kind]
+    assert (result.problem.entry_id, result.problem.kind) == expected
+
+
+def test_verify_from_the_command_line(tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "c.db"
+    community = communitycore.open(f"sqlite:///{path}", actor="tester", clock=clock, autoload=False)
+    _some_changes(community)
+    community.close()
+    monkeypatch.setenv("COMMUNITYCORE_DISABLE_PLUGIN_AUTOLOAD", "1")
+    runner = CliRunner()
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(make_cli(), ["--db", str(path), *args])
+
+    ok = run("audit", "verify")
+    assert ok.exit_code == 0, ok.output
+    # As an intruder with sqlite3 would: change one row's payload.
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE cc_audit SET note = 'nothing happened' WHERE id = 4")
+    broken = run("audit", "verify")
+    assert broken.exit_code == 1
+    assert "4" in broken.output
+    as_json = run("--json", "audit", "verify")
+    assert as_json.exit_code == 1 and '"kind": "changed"' in as_json.output and '"entry_id": 4' in as_json.output
+    anchor = run("audit", "anchor")
+    assert anchor.exit_code == 0 and anchor.output.split()[0] == "6"
+
+
+def test_concurrent_writers_keep_one_chain(db_url: str, clock: Clock) -> None:
+    community = communitycore.open(db_url, actor="tester", clock=clock, autoload=False)
+    street = community.org.add("城南街道党工委", "street-committee")
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        mine = communitycore.open(db_url, actor=f"writer{n}", clock=clock, autoload=False)
+        try:
+            for i in range(15):
+                for _attempt in range(20):  # bounded retries of our own until the library retries itself
+                    try:
+                        mine.org.add(f"w{n}-{i}", "community-committee", parent=street.id)
+                        break
+                    except sa.exc.OperationalError:
+                        continue
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            mine.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    result = community.audit.verify()
+    assert result.ok, result.problem
+    assert result.entries == 1 + 4 * 15
+    community.close()
