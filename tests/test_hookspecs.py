@@ -34,7 +34,7 @@ from communitycore import (
 from communitycore.clock import Clock
 from communitycore.plugins import hookspecs
 from communitycore.plugins.decisions import resolve_request_assignee, score_lines
-from communitycore.plugins.manager import PluginLoadWarning, make_plugin_manager
+from communitycore.plugins.manager import PluginCallWarning, make_plugin_manager
 from communitycore.plugins.markers import PROJECT
 from communitycore.plugins.registry import Registry
 from communitycore.records import Event, UnitSnapshot
@@ -290,13 +290,17 @@ def test_score_refuses_lines_outside_the_batch_and_failing_plugins() -> None:
             raise RuntimeError("scores unavailable")
 
     pm = make_plugin_manager(Stray(), Crash(), FloodDuty(), autoload=False, strict=False)
-    with pytest.warns(PluginLoadWarning) as caught:
+    with pytest.warns(PluginCallWarning) as caught:
         lines = score_lines(pm, SCHEME, "2026", [1], {1: {"flood-duty": 3}})
     assert [p.provider for p in lines] == ["flood-duty"]
     text = "\n".join(str(w.message) for w in caught)
-    assert "'crash'" in text and "scores unavailable" in text
+    assert "'crash' failed in communitycore_score and is disabled" in text and "scores unavailable" in text
     assert "scored subject 99" in text
     assert "gave a str, not a ScoreLine" in text
+    # The crash disabled its plugin; the sloppy one was only refused its lines, and stays.
+    assert pm.get_plugin("crash") is None and pm.is_blocked("crash")
+    assert pm.get_plugin("stray") is not None
+    assert [(e.plugin, e.hook) for e in pm.load_errors] == [("crash", "communitycore_score")]
 
 
 UNITS = [
@@ -350,7 +354,7 @@ def test_resolve_order_zero_answers_and_failures() -> None:
     assert resolve_request_assignee(make_plugin_manager(Emergency(), First(), autoload=False),
                                     {"category": "emergency"}, UNITS).decided_by == "first"
     pm = make_plugin_manager(Emergency(), Crash(), Yes(), autoload=False, strict=False)
-    with pytest.warns(PluginLoadWarning) as caught:
+    with pytest.warns(PluginCallWarning) as caught:
         decided = resolve_request_assignee(pm, {"category": "emergency", "unit_id": 2}, UNITS)
     assert (decided.unit_id, decided.decided_by) == (1, "emergency")
     text = "\n".join(str(w.message) for w in caught)
@@ -418,10 +422,16 @@ def test_a_failing_listener_only_warns_and_the_change_stands(sqlite_community: C
     listener = Listener()
     sqlite_community.pm.register(Grumpy(), name="grumpy")
     sqlite_community.pm.register(listener, name="listener")
-    with pytest.warns(PluginLoadWarning, match="'grumpy' failed on event unit.add: mail server down"):
+    with pytest.warns(PluginCallWarning, match="'grumpy' failed in communitycore_on_event [(]event unit.add[)] "
+                                               "and is disabled for the rest of this process: "
+                                               "RuntimeError: mail server down"):
         unit = sqlite_community.org.add("靖城街道党工委", "street-committee")
     assert sqlite_community.org.get(unit.id).name == "靖城街道党工委"
     assert [e.action for e in listener.events] == ["unit.add"]
+    # Disabled, as the warning says: the next change reaches the listener without another warning.
+    sqlite_community.org.add("虹兴社区党委", "community-committee", parent=unit)
+    assert [e.action for e in listener.events] == ["unit.add", "unit.add"]
+    assert sqlite_community.pm.get_plugin("grumpy") is None
 
 
 def test_events_wait_for_the_host_commit(tmp_path: Path, clock: Clock) -> None:

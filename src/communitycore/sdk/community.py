@@ -12,7 +12,6 @@ import contextlib
 import datetime as dt
 import getpass
 import os
-import warnings
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -23,7 +22,7 @@ from sqlalchemy import Connection, Engine, event, insert
 from communitycore.clock import Clock
 from communitycore.config import Config, database_url, load_config
 from communitycore.errors import CommunityCoreError
-from communitycore.plugins.manager import CommunityPluginManager, PluginLoadWarning, make_plugin_manager
+from communitycore.plugins.manager import CommunityPluginManager, make_plugin_manager
 from communitycore.plugins.packs import load_packs
 from communitycore.plugins.registry import Registry
 from communitycore.records import Event, Finding, Record
@@ -220,20 +219,10 @@ class Community:
         pending.extend((self, ev) for ev in events)
 
     def _announce(self, events: Sequence[Event]) -> None:
-        hook = self.pm.hook.communitycore_on_event
-        impls = hook.get_hookimpls()
-        if not impls:
-            return
+        # One pluggy call per event: wrappers see every event once; a listener that raises is named,
+        # disabled, and the others are still told (the change has committed and stands).
         for ev in events:
-            for impl in impls:
-                try:
-                    impl.function(**{"event": ev} if impl.argnames else {})
-                except Exception as exc:  # the change has committed; a listener's failure must not undo it
-                    warnings.warn(
-                        f"communitycore plugin {impl.plugin_name!r} failed on event {ev.action}: {exc}",
-                        PluginLoadWarning,
-                        stacklevel=2,
-                    )
+            self.pm.notify("communitycore_on_event", f"event {ev.action}", event=ev)
 
     def export_to(self, path: str | os.PathLike[str], *, note: str | None = None) -> dict[str, int]:
         """Export the whole community (without the audit trail) to a JSON file; audited. Returns counts."""
