@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import ast
 import inspect
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -39,6 +41,7 @@ from communitycore.plugins.markers import PROJECT
 from communitycore.plugins.registry import Registry
 from communitycore.records import Event, UnitSnapshot
 from communitycore.sdk.community import Community
+from communitycore.testing import check_plugin, open_test_community
 
 TESTS = Path(__file__).parent
 HOOKS = sorted(name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
@@ -72,6 +75,51 @@ def test_every_hook_has_a_docstring_example_and_a_test(hook: str) -> None:
     assert "Example" in doc, f"{hook}'s docstring has no Example section"
     assert "@hookimpl" in doc.split("Example", 1)[1], f"{hook}'s example does not show an implementation"
     assert f"test_hook_{hook}" in _test_names(), f"{hook} has no test named test_hook_{hook} under tests/"
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_docstring_is_in_pytests_style(hook: str) -> None:
+    spec = getattr(hookspecs, hook)
+    doc = inspect.getdoc(spec) or ""
+    reference = doc.split("Example::", 1)[0]
+    for name in inspect.signature(spec).parameters:
+        assert f":param {name}:" in reference, f"{hook} does not describe its argument {name!r}"
+    assert ":returns:" in reference, f"{hook} does not say what it returns"
+    assert "Called " in reference, f"{hook} does not say when it is called"
+    firstresult = getattr(spec, f"{PROJECT}_spec")["firstresult"]
+    assert ("Stops at first non-None result" in reference) == firstresult
+
+
+def example_plugin(hook: str) -> ModuleType:
+    """The hook's ``Example::`` block, run as a plugin module of its own."""
+    doc = inspect.getdoc(getattr(hookspecs, hook)) or ""
+    code = textwrap.dedent(doc.split("Example::", 1)[1])
+    module = ModuleType(f"example_{hook}")
+    exec(compile(code, f"<{hook} example>", "exec"), module.__dict__)
+    return module
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_example_is_a_working_plugin(hook: str) -> None:
+    module = example_plugin(hook)
+    assert hasattr(module, hook), f"{hook}'s example does not define {hook}"
+    check_plugin(module)  # registers it (names and arguments checked), records, empty batches
+
+
+def test_the_examples_answer_as_documented(tmp_path: Path) -> None:
+    routed = resolve_request_assignee(make_plugin_manager(example_plugin("communitycore_resolve_request_assignee")),
+                                      {"category": "emergency", "unit_id": 2}, UNITS)
+    assert (routed.unit_id, routed.decided_by) == (1, "example_communitycore_resolve_request_assignee")
+    scheme = ScoringScheme(code="jj-member-points", label="积分", subject="member", period="yearly")
+    [line] = score_lines(make_plugin_manager(example_plugin("communitycore_score")), scheme, "2026", [5, 6],
+                         {5: {"flood-duty": 1}, 6: {}})
+    assert (line.line.subject_id, line.line.points) == (5, 2)
+    checker = example_plugin("communitycore_check_units")
+    with open_test_community(tmp_path, checker) as c:
+        street = c.org.add("靖城街道党工委", "street-committee")
+        committee = c.org.add("虹兴社区党委", "community-committee", parent=street)
+        grid = c.org.add("第一网格党支部", "grid-branch", parent=committee)
+        assert [f.unit_id for f in c.org.check() if f.rule == "jj.no-empty-grid"] == [grid.id]
 
 
 # Registration hooks, through the registry --------------------------------------------------------
