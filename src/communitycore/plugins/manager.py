@@ -100,7 +100,7 @@ class Answer:
 class CommunityPluginManager(pluggy.PluginManager):
     """A pluggy manager that also remembers load errors and where each plugin came from.
 
-    Hooks are called through pluggy (:attr:`hook`, :meth:`subset_hook_caller`), so wrappers,
+    Hooks are called through pluggy (``hook``, ``subset_hook_caller``), so wrappers,
     ``tryfirst``/``trylast`` and *firstresult* behave as pluggy documents. :meth:`call_each` and
     :meth:`notify` add what a host needs on top: each answer paired with its plugin, and a
     failing plugin named and left out instead of failing the call (see
@@ -267,7 +267,7 @@ class CommunityPluginManager(pluggy.PluginManager):
         """Report a plugin that raised in a hook call and disable it for the rest of the process.
 
         It is unregistered and its name blocked (``set_blocked``), so it is not called again and
-        cannot be registered again under that name; the failure is kept in :attr:`load_errors`
+        cannot be registered again under that name; the failure is kept in ``load_errors``
         with the hook's name. In strict mode the failure is raised instead.
         """
         where = f"{hook_name} ({context})" if context else hook_name
