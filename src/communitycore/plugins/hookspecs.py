@@ -328,7 +328,8 @@ def communitycore_on_event(event: Event) -> None:
     Called once per event, in one pluggy call, so a wrapper sees every event exactly once. With
     a connection owned by the host, events wait for the host's commit. A listener that raises is
     named in a warning and disabled for the rest of the process; the change it was told about
-    stands and the other listeners are still told (at least once).
+    stands and the other listeners are still told (at least once). In strict mode the failure
+    is raised as :class:`~communitycore.errors.PluginError`, after the commit.
 
     :param event: the :class:`~communitycore.Event`: ``action`` such as ``unit.add`` or
         ``member.import``, ``entity``, ``entity_id``, ``actor``, ``at`` and ``data``.

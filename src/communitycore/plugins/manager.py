@@ -205,7 +205,7 @@ class CommunityPluginManager(pluggy.PluginManager):
         # pluggy's own call order: tryfirst, then the last registered first, then trylast.
         providers: list[object] = []
         for impl in reversed(caller.get_hookimpls()):
-            if not (impl.wrapper or impl.hookwrapper) and impl.plugin not in providers:
+            if not (impl.wrapper or impl.hookwrapper) and not any(p is impl.plugin for p in providers):
                 providers.append(impl.plugin)
         for plugin in providers:
             name = self.get_name(plugin)
