@@ -20,6 +20,7 @@ from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
 from communitycore.plugins.manager import (
     ENTRY_POINT_GROUP,
+    PluginCallWarning,
     PluginLoadWarning,
     _entry_points,
     hooks_of,
@@ -480,3 +481,21 @@ def test_a_plugin_command_may_not_replace_a_builtin_subcommand_or_another_plugin
     assert "'meddler': tried to replace the builtin command 'community member add'" in err
     assert ("'usurper': tried to replace the command 'community hello' of plugin 'meddler'; that one stays and "
             "this plugin's command is left out") in err
+
+
+def test_a_plugin_disabled_after_a_failing_call_is_listed_as_failed(tmp_path: Path) -> None:
+    class Flaky:
+        name = "flaky"
+
+        @hookimpl
+        def communitycore_register_unit_kinds(self) -> list[UnitKind]:
+            raise RuntimeError("kinds unavailable")
+
+    pm = make_plugin_manager(Flaky(), autoload=False, strict=False)
+    with pytest.warns(PluginCallWarning, match="'flaky' failed in communitycore_register_unit_kinds and is disabled"):
+        c = communitycore.open(tmp_path / "c.db", pm=pm)
+    with c:
+        result = run_cli(["--json", "plugins"], AppState(community=c, pm=pm))
+    flaky = plugin_names(result)["flaky"]
+    assert (flaky["status"], flaky["hooks"]) == ("failed", [])
+    assert "RuntimeError: kinds unavailable" in flaky["errors"][0]

@@ -11,6 +11,7 @@ import click
 
 from communitycore.errors import CommunityCoreError
 from communitycore.i18n import _
+from communitycore.plugins.manager import PluginWarning
 
 if TYPE_CHECKING:
     from communitycore.plugins.manager import CommunityPluginManager
@@ -18,7 +19,25 @@ if TYPE_CHECKING:
 
 
 class CommunityGroup(click.Group):
-    """Turns every :class:`CommunityCoreError` into a clean one-paragraph error and exit code 1."""
+    """Turns every :class:`CommunityCoreError` into a clean one-paragraph error and exit code 1.
+
+    A plugin's warning during a command (an answer refused, a plugin disabled after it raised)
+    is printed as one ``warning: ...`` line on stderr, like the warnings given while loading.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        shown = warnings.showwarning
+
+        def show(message: Warning | str, category: type[Warning], *rest: Any, **more: Any) -> None:
+            if issubclass(category, PluginWarning):
+                click.echo(f"warning: {message}", err=True)
+            else:
+                shown(message, category, *rest, **more)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", PluginWarning)
+            warnings.showwarning = show
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
