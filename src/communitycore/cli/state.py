@@ -26,7 +26,7 @@ class CommunityGroup(click.Group):
     """
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Run the command line (as :meth:`click.Group.main`), showing plugin warnings as lines."""
+        """Run the command line (as click's ``Group.main``), showing plugin warnings as lines."""
         shown = warnings.showwarning
 
         def show(message: Warning | str, category: type[Warning], *rest: Any, **more: Any) -> None:
