@@ -35,22 +35,23 @@ Install = Callable[..., str]
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Install:
     """Install fake distributions into a folder on ``sys.path``: a module plus a dist-info with its entry point.
 
-    Returns ``install(plugin_name, source, dist=None) -> module name``; each module name is unique so
-    tests never share an imported module.
+    Returns ``install(plugin_name, source, dist=None, where=site, attr=None) -> module name``; each
+    module name is unique so tests never share an imported module.
     """
     root = tmp_path / "site"
     root.mkdir()
     monkeypatch.syspath_prepend(str(root))
 
-    def install(name: str, source: str, dist: str | None = None, where: Path = root) -> str:
+    def install(name: str, source: str, dist: str | None = None, where: Path = root, attr: str | None = None) -> str:
         module = f"ccfake_{name.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
+        target = f"{module}:{attr}" if attr else module
         dist = dist or f"communitycore-{name}"
         where.mkdir(exist_ok=True)
         (where / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
         info = where / f"{dist.replace('-', '_')}-1.2.3.dist-info"
         info.mkdir()
         (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.2.3\n", encoding="utf-8")
-        (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{name} = {module}\n", encoding="utf-8")
+        (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{name} = {target}\n", encoding="utf-8")
         return module
 
     return install
@@ -402,6 +403,16 @@ def test_a_plugin_raising_systemexit_or_keyboardinterrupt_at_import_is_left_out(
         pm = make_plugin_manager(autoload=True, strict=False)
     assert pm.get_plugin("good") is not None
     assert [e.plugin for e in pm.load_errors] == ["quitter"]
+
+
+@pytest.mark.parametrize(("value", "kind"), [("None", "NoneType"), ("'communitycore_town'", "str"), ("42", "int")])
+def test_an_entry_point_giving_a_value_instead_of_a_plugin_is_left_out(site: Install, value: str, kind: str) -> None:
+    site("typo", f"plugin = {value}\n", attr="plugin")
+    with pytest.warns(PluginLoadWarning, match="'typo' was left out: plugin 'typo': its entry point .*:plugin gives "
+                                               f"{kind}, not a module, class or object"):
+        pm = make_plugin_manager(autoload=True, strict=False)
+    assert pm.get_plugin("typo") is None
+    assert [e.plugin for e in pm.load_errors] == ["typo"]
 
 
 def test_community_help_works_beside_a_plugin_that_exits_at_import(site: Install, tmp_path: Path) -> None:

@@ -51,6 +51,8 @@ class PluginCallWarning(PluginWarning):
     """A plugin failed during a hook call, or answered with the wrong type; its answer was dropped."""
 
 
+#: What an entry point may not point at: values, not plugins (a typo in ``module:attribute``).
+_NOT_PLUGINS: tuple[type, ...] = (str, bytes, int, float, list, tuple, dict, set, frozenset)
 #: What a plugin may raise in a hook call without taking the host down. ``KeyboardInterrupt`` is
 #: not among them: during a call it is almost always the person pressing Ctrl-C.
 CALL_FAILURES: tuple[type[BaseException], ...] = (Exception, SystemExit)
@@ -411,6 +413,12 @@ def make_plugin_manager(
                 loaded = ep.load()
             except IMPORT_FAILURES as exc:
                 pm.report(ep.name, dist, exc)
+                continue
+            if loaded is None or isinstance(loaded, _NOT_PLUGINS):
+                pm.report(ep.name, dist, PluginError(_(
+                    "plugin {name!r}: its entry point {target} gives {type}, not a module, class or object "
+                    "with hook implementations").format(name=ep.name, target=ep.value,
+                                                        type=type(loaded).__name__)))
                 continue
             pm.register_checked(loaded, ep.name, distribution=dist, version=version)
     return pm
