@@ -235,9 +235,9 @@ def communitycore_register_commands(cli: click.Group) -> None:
 
 
 @hookspec
-def communitycore_check_units(
+def communitycore_check_units(  # type: ignore[empty-body]
     units: Sequence[UnitSnapshot], kinds: Mapping[str, UnitKind], today: dt.date
-) -> list[Finding]:  # type: ignore[empty-body]
+) -> list[Finding]:
     """Check the organization structure of a batch of units (``community org check``, ``org.check()``).
 
     Called once per plugin for the whole batch of units being checked, never once per unit.
@@ -265,9 +265,9 @@ def communitycore_check_units(
 
 
 @hookspec
-def communitycore_score(
+def communitycore_score(  # type: ignore[empty-body]
     scheme: ScoringScheme, period: str, subjects: Sequence[int], facts: Mapping[int, Mapping[str, float]]
-) -> list[ScoreLine]:  # type: ignore[empty-body]
+) -> list[ScoreLine]:
     """Add score lines that a declarative scheme cannot express.
 
     Called once per plugin for each batch of subjects being scored under a scheme. Every
