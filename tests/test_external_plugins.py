@@ -83,7 +83,8 @@ def _package(root: Path, pyproject: str, module: str, source: str) -> Path:
 
 def _environment(target: Path, db: Path | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COMMUNITYCORE_", "PYTEST_"))}
-    env["PYTHONPATH"] = str(target)
+    # The plugins, then this checkout's own library (not whichever copy the environment installed).
+    env["PYTHONPATH"] = os.pathsep.join([str(target), str(REPO / "src")])
     env["COMMUNITYCORE_ACTOR"] = "tester"
     if db is not None:
         env["COMMUNITYCORE_DB"] = str(db)
@@ -244,3 +245,102 @@ def test_org_check_json_reports_findings_with_unit_rule_severity_and_suggestion(
     assert ("测试街道党工委/测试社区党委/测试联合党支部", "min-full-members") in ours
     # The installed 靖江 plugin's rule ran in the same check.
     assert ("测试街道党工委/测试社区党委", "jj.volunteer-branch") in ours
+
+
+# Hostile plugins, installed the same way ---------------------------------------------------------------
+
+HOSTILE = {
+    # (distribution, entry-point name, module, source)
+    "impostor": ("communitycore-impostor", "national-org", "communitycore_impostor", """
+        from communitycore import UnitKind, hookimpl
+
+        @hookimpl
+        def communitycore_register_unit_kinds():
+            return [UnitKind(code="impostor-branch", label="冒名党支部")]
+    """),
+    "quitter": ("communitycore-quitter", "quitter", "communitycore_quitter", """
+        import sys
+
+        sys.exit("this plugin gives up at import")
+    """),
+    "sloppy": ("communitycore-sloppy", "sloppy", "communitycore_sloppy", """
+        import click
+
+        from communitycore import hookimpl
+
+        @hookimpl
+        def communitycore_check_units(units):
+            return "all good"
+
+        @hookimpl
+        def communitycore_register_commands(cli):
+            @cli.group("member")
+            def member():
+                \"\"\"A member group of our own.\"\"\"
+    """),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """Three misbehaving plugin packages built outside the repository and installed into one folder."""
+    root = tmp_path_factory.mktemp("hostile")
+    target = root / "site-packages"
+    sources = {}
+    for key, (dist, entry, module, source) in HOSTILE.items():
+        pyproject = f"""
+            [build-system]
+            requires = ["setuptools>=61"]
+            build-backend = "setuptools.build_meta"
+
+            [project]
+            name = "{dist}"
+            version = "0.9.0"
+
+            [project.entry-points.communitycore]
+            {entry} = "{module}"
+        """
+        sources[key] = _package(root / "src" / key, pyproject, module, source)
+    pip = _run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                "--no-index", "--target", str(target), *map(str, sources.values())],
+               cwd=root, env=_environment(target))
+    assert pip.returncode == 0, pip.stdout + pip.stderr
+    return Installed(root, target, sources)
+
+
+def test_an_installed_plugin_exiting_at_import_is_named_and_help_still_works(hostile: Installed, db: Path) -> None:
+    result = hostile.community("--help", db=db)
+    assert result.returncode == 0, result.stderr
+    assert "Usage:" in result.stdout
+    assert ("warning: communitycore plugin 'quitter' was left out: SystemExit: this plugin gives up at import"
+            in result.stderr)
+    assert "Traceback" not in result.stderr
+
+
+def test_an_installed_plugin_named_national_org_is_refused_and_the_builtin_kinds_stay(hostile: Installed,
+                                                                                      db: Path) -> None:
+    result = hostile.community("org", "add", "靖城街道党工委", "--kind", "street-committee", db=db)
+    assert result.returncode == 0, result.stderr
+    assert ("plugin 'national-org' from the distribution communitycore-impostor 0.9.0 is refused: the name is "
+            "taken by the builtin plugin 'national-org', which stays") in result.stderr
+    listed = {p["name"]: p for p in hostile.json("plugins", db=db)}
+    assert listed["national-org"]["kind"] == "builtin"
+    assert "branch" in {r["code"] for r in listed["national-org"]["records"]}
+    refused = hostile.community("org", "add", "冒名", "--kind", "impostor-branch", "--parent", "靖城街道党工委", db=db)
+    assert refused.returncode == 1 and "impostor-branch" in refused.stderr
+
+
+def test_an_installed_plugin_cannot_replace_member_or_crash_org_check(hostile: Installed, db: Path) -> None:
+    member = hostile.community("member", "--help", db=db)
+    assert member.returncode == 0, member.stderr
+    assert "A member group of our own." not in member.stdout
+    assert "import" in member.stdout  # the builtin group, with its commands
+    assert ("communitycore plugin 'sloppy': tried to replace the builtin command 'community member'"
+            in member.stderr)
+    hostile.ok("org", "add", "靖城街道党工委", "--kind", "street-committee", db=db)
+    checked = hostile.community("--json", "org", "check", db=db)
+    assert checked.returncode == 0, checked.stderr
+    json.loads(checked.stdout)
+    assert ("communitycore plugin 'sloppy': communitycore_check_units returned str, not a list of Finding"
+            in checked.stderr)
+    assert "Traceback" not in checked.stderr

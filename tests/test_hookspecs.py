@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import ast
 import inspect
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -34,11 +36,12 @@ from communitycore import (
 from communitycore.clock import Clock
 from communitycore.plugins import hookspecs
 from communitycore.plugins.decisions import resolve_request_assignee, score_lines
-from communitycore.plugins.manager import PluginLoadWarning, make_plugin_manager
+from communitycore.plugins.manager import PluginCallWarning, make_plugin_manager
 from communitycore.plugins.markers import PROJECT
 from communitycore.plugins.registry import Registry
 from communitycore.records import Event, UnitSnapshot
 from communitycore.sdk.community import Community
+from communitycore.testing import check_plugin, open_test_community
 
 TESTS = Path(__file__).parent
 HOOKS = sorted(name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
@@ -72,6 +75,51 @@ def test_every_hook_has_a_docstring_example_and_a_test(hook: str) -> None:
     assert "Example" in doc, f"{hook}'s docstring has no Example section"
     assert "@hookimpl" in doc.split("Example", 1)[1], f"{hook}'s example does not show an implementation"
     assert f"test_hook_{hook}" in _test_names(), f"{hook} has no test named test_hook_{hook} under tests/"
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_docstring_is_in_pytests_style(hook: str) -> None:
+    spec = getattr(hookspecs, hook)
+    doc = inspect.getdoc(spec) or ""
+    reference = doc.split("Example::", 1)[0]
+    for name in inspect.signature(spec).parameters:
+        assert f":param {name}:" in reference, f"{hook} does not describe its argument {name!r}"
+    assert ":returns:" in reference, f"{hook} does not say what it returns"
+    assert "Called " in reference, f"{hook} does not say when it is called"
+    firstresult = getattr(spec, f"{PROJECT}_spec")["firstresult"]
+    assert ("Stops at first non-None result" in reference) == firstresult
+
+
+def example_plugin(hook: str) -> ModuleType:
+    """The hook's ``Example::`` block, run as a plugin module of its own."""
+    doc = inspect.getdoc(getattr(hookspecs, hook)) or ""
+    code = textwrap.dedent(doc.split("Example::", 1)[1])
+    module = ModuleType(f"example_{hook}")
+    exec(compile(code, f"<{hook} example>", "exec"), module.__dict__)
+    return module
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_example_is_a_working_plugin(hook: str) -> None:
+    module = example_plugin(hook)
+    assert hasattr(module, hook), f"{hook}'s example does not define {hook}"
+    check_plugin(module)  # registers it (names and arguments checked), records, empty batches
+
+
+def test_the_examples_answer_as_documented(tmp_path: Path) -> None:
+    routed = resolve_request_assignee(make_plugin_manager(example_plugin("communitycore_resolve_request_assignee")),
+                                      {"category": "emergency", "unit_id": 2}, UNITS)
+    assert (routed.unit_id, routed.decided_by) == (1, "example_communitycore_resolve_request_assignee")
+    scheme = ScoringScheme(code="jj-member-points", label="积分", subject="member", period="yearly")
+    [line] = score_lines(make_plugin_manager(example_plugin("communitycore_score")), scheme, "2026", [5, 6],
+                         {5: {"flood-duty": 1}, 6: {}})
+    assert (line.line.subject_id, line.line.points) == (5, 2)
+    checker = example_plugin("communitycore_check_units")
+    with open_test_community(tmp_path, checker) as c:
+        street = c.org.add("靖城街道党工委", "street-committee")
+        committee = c.org.add("虹兴社区党委", "community-committee", parent=street)
+        grid = c.org.add("第一网格党支部", "grid-branch", parent=committee)
+        assert [f.unit_id for f in c.org.check() if f.rule == "jj.no-empty-grid"] == [grid.id]
 
 
 # Registration hooks, through the registry --------------------------------------------------------
@@ -290,13 +338,17 @@ def test_score_refuses_lines_outside_the_batch_and_failing_plugins() -> None:
             raise RuntimeError("scores unavailable")
 
     pm = make_plugin_manager(Stray(), Crash(), FloodDuty(), autoload=False, strict=False)
-    with pytest.warns(PluginLoadWarning) as caught:
+    with pytest.warns(PluginCallWarning) as caught:
         lines = score_lines(pm, SCHEME, "2026", [1], {1: {"flood-duty": 3}})
     assert [p.provider for p in lines] == ["flood-duty"]
     text = "\n".join(str(w.message) for w in caught)
-    assert "'crash'" in text and "scores unavailable" in text
+    assert "'crash' failed in communitycore_score and is disabled" in text and "scores unavailable" in text
     assert "scored subject 99" in text
     assert "gave a str, not a ScoreLine" in text
+    # The crash disabled its plugin; the sloppy one was only refused its lines, and stays.
+    assert pm.get_plugin("crash") is None and pm.is_blocked("crash")
+    assert pm.get_plugin("stray") is not None
+    assert [(e.plugin, e.hook) for e in pm.load_errors] == [("crash", "communitycore_score")]
 
 
 UNITS = [
@@ -350,7 +402,7 @@ def test_resolve_order_zero_answers_and_failures() -> None:
     assert resolve_request_assignee(make_plugin_manager(Emergency(), First(), autoload=False),
                                     {"category": "emergency"}, UNITS).decided_by == "first"
     pm = make_plugin_manager(Emergency(), Crash(), Yes(), autoload=False, strict=False)
-    with pytest.warns(PluginLoadWarning) as caught:
+    with pytest.warns(PluginCallWarning) as caught:
         decided = resolve_request_assignee(pm, {"category": "emergency", "unit_id": 2}, UNITS)
     assert (decided.unit_id, decided.decided_by) == (1, "emergency")
     text = "\n".join(str(w.message) for w in caught)
@@ -418,10 +470,17 @@ def test_a_failing_listener_only_warns_and_the_change_stands(sqlite_community: C
     listener = Listener()
     sqlite_community.pm.register(Grumpy(), name="grumpy")
     sqlite_community.pm.register(listener, name="listener")
-    with pytest.warns(PluginLoadWarning, match="'grumpy' failed on event unit.add: mail server down"):
+    with pytest.warns(PluginCallWarning, match="'grumpy' failed in communitycore_on_event [(]event unit.add .*"
+                                               "stays pending[)]: RuntimeError: mail server down"):
         unit = sqlite_community.org.add("靖城街道党工委", "street-committee")
     assert sqlite_community.org.get(unit.id).name == "靖城街道党工委"
     assert [e.action for e in listener.events] == ["unit.add"]
+    # Kept: its event stays pending for a later dispatch, and the next change asks it again.
+    assert [e.status for e in sqlite_community.events.list()] == ["pending"]
+    with pytest.warns(PluginCallWarning, match="'grumpy' failed"):
+        sqlite_community.org.add("虹兴社区党委", "community-committee", parent=unit)
+    assert [e.action for e in listener.events] == ["unit.add", "unit.add"]
+    assert sqlite_community.pm.get_plugin("grumpy") is not None
 
 
 def test_events_wait_for_the_host_commit(tmp_path: Path, clock: Clock) -> None:

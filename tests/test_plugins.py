@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import json
+import sys
 import textwrap
 import uuid
 from collections.abc import Callable
@@ -19,11 +20,13 @@ from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
 from communitycore.plugins.manager import (
     ENTRY_POINT_GROUP,
+    PluginCallWarning,
     PluginLoadWarning,
     _entry_points,
     hooks_of,
     make_plugin_manager,
 )
+from communitycore.plugins.registry import Registry
 
 Install = Callable[..., str]
 
@@ -32,22 +35,23 @@ Install = Callable[..., str]
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Install:
     """Install fake distributions into a folder on ``sys.path``: a module plus a dist-info with its entry point.
 
-    Returns ``install(plugin_name, source, dist=None) -> module name``; each module name is unique so
-    tests never share an imported module.
+    Returns ``install(plugin_name, source, dist=None, where=site, attr=None) -> module name``; each
+    module name is unique so tests never share an imported module.
     """
     root = tmp_path / "site"
     root.mkdir()
     monkeypatch.syspath_prepend(str(root))
 
-    def install(name: str, source: str, dist: str | None = None, where: Path = root) -> str:
+    def install(name: str, source: str, dist: str | None = None, where: Path = root, attr: str | None = None) -> str:
         module = f"ccfake_{name.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
+        target = f"{module}:{attr}" if attr else module
         dist = dist or f"communitycore-{name}"
         where.mkdir(exist_ok=True)
         (where / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
         info = where / f"{dist.replace('-', '_')}-1.2.3.dist-info"
         info.mkdir()
         (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.2.3\n", encoding="utf-8")
-        (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{name} = {module}\n", encoding="utf-8")
+        (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{name} = {target}\n", encoding="utf-8")
         return module
 
     return install
@@ -314,3 +318,195 @@ def test_the_plugins_module_imports_only_click() -> None:
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# Names and blocking ---------------------------------------------------------------------------------
+
+IMPOSTOR = """
+    from communitycore import UnitKind, hookimpl
+
+    @hookimpl
+    def communitycore_register_unit_kinds():
+        return [UnitKind(code="impostor-branch", label="冒名党支部")]
+"""
+
+
+def test_an_entry_point_named_like_a_builtin_is_refused_and_the_builtin_stays(site: Install, tmp_path: Path) -> None:
+    module = site("national-org", IMPOSTOR, dist="communitycore-impostor")
+    with pytest.warns(PluginLoadWarning) as caught:
+        c = communitycore.open(tmp_path / "c.db")
+    with c:
+        assert "branch" in c.registry.unit_kinds and "street-committee" in c.registry.unit_kinds
+        assert "impostor-branch" not in c.registry.unit_kinds
+        assert c.pm.info["national-org"].builtin
+    [message] = [str(w.message) for w in caught]
+    assert "'national-org' from the distribution communitycore-impostor 1.2.3 is refused" in message
+    assert "the name is taken by the builtin plugin 'national-org', which stays" in message
+    [error] = c.pm.load_errors
+    assert (error.plugin, error.distribution) == ("national-org", "communitycore-impostor")
+    assert module not in sys.modules  # refused before its code could run
+
+
+def test_an_object_named_like_a_builtin_is_refused_and_the_builtin_stays(tmp_path: Path) -> None:
+    class Impostor:
+        name = "national-org"
+
+        @hookimpl
+        def communitycore_register_unit_kinds(self) -> list[UnitKind]:
+            return []
+
+    with pytest.warns(PluginLoadWarning, match="'national-org' from an object of class .*Impostor is refused: "
+                                               "the name is taken by the builtin plugin 'national-org'"):
+        c = communitycore.open(tmp_path / "c.db", plugins=[Impostor()], autoload=False)
+    with c:
+        assert "branch" in c.registry.unit_kinds
+        assert c.registry.provider("unit_kinds", "branch") == "national-org"
+    with pytest.raises(PluginError, match="the name is taken by the builtin plugin 'national-org'"):
+        make_plugin_manager(Impostor(), autoload=False, strict=True)
+
+
+def test_two_distributions_with_one_plugin_name_keep_the_first(site: Install, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    site("town", IMPOSTOR, dist="communitycore-town-b")
+    other = tmp_path / "other-site"
+    first = site("town", GOOD, dist="communitycore-town-a", where=other)
+    monkeypatch.syspath_prepend(str(other))  # found first on sys.path, as Python's own imports would
+    with pytest.warns(PluginLoadWarning, match="'town' from the distribution communitycore-town-b 1.2.3 is refused: "
+                                               "the name is taken by the plugin 'town' of the distribution "
+                                               "communitycore-town-a 1.2.3, which stays"):
+        pm = make_plugin_manager(autoload=True, strict=False)
+    assert pm.get_plugin("town").__name__ == first
+    assert "market-branch" in Registry(pm).unit_kinds
+
+
+def test_blocking_is_pluggys_own_so_a_later_register_is_ignored_too() -> None:
+    class Late:
+        name = "late"
+
+    pm = make_plugin_manager(autoload=False, blocked=["late", "national-meetings"])
+    assert pm.is_blocked("late") and pm.is_blocked("national-meetings")
+    assert pm.get_plugin("national-meetings") is None
+    assert pm.register(Late(), name="late") is None  # pluggy refuses a blocked name, whoever registers it
+    assert pm.get_plugin("late") is None
+    assert not pm.load_errors  # blocked on purpose: nothing to report
+
+
+# Plugins that fail at import ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raised", ["SystemExit(2)", "KeyboardInterrupt()"])
+def test_a_plugin_raising_systemexit_or_keyboardinterrupt_at_import_is_left_out(site: Install, raised: str) -> None:
+    site("good", GOOD)
+    site("quitter", f"raise {raised}\n")
+    name = raised.split("(")[0]
+    with pytest.warns(PluginLoadWarning, match=f"'quitter' was left out: {name}"):
+        pm = make_plugin_manager(autoload=True, strict=False)
+    assert pm.get_plugin("good") is not None
+    assert [e.plugin for e in pm.load_errors] == ["quitter"]
+
+
+@pytest.mark.parametrize(("value", "kind"), [("None", "NoneType"), ("'communitycore_town'", "str"), ("42", "int")])
+def test_an_entry_point_giving_a_value_instead_of_a_plugin_is_left_out(site: Install, value: str, kind: str) -> None:
+    site("typo", f"plugin = {value}\n", attr="plugin")
+    with pytest.warns(PluginLoadWarning, match="'typo' was left out: plugin 'typo': its entry point .*:plugin gives "
+                                               f"{kind}, not a module, class or object"):
+        pm = make_plugin_manager(autoload=True, strict=False)
+    assert pm.get_plugin("typo") is None
+    assert [e.plugin for e in pm.load_errors] == ["typo"]
+
+
+def test_community_help_works_beside_a_plugin_that_exits_at_import(site: Install, tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    site("quitter", "import sys\nsys.exit('quitting at import')\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COMMUNITYCORE_", "PYTEST_"))}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path / "site"), str(Path(communitycore.__file__).parents[1])])
+    result = subprocess.run([sys.executable, "-m", "communitycore", "--help"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Usage:" in result.stdout
+    assert "'quitter' was left out: SystemExit: quitting at import" in result.stderr
+
+
+# Plugin commands ----------------------------------------------------------------------------------
+
+
+class Usurper:
+    name = "usurper"
+
+    @hookimpl
+    def communitycore_register_commands(self, cli: Any) -> None:
+        import click
+
+        @cli.group("member")
+        def member() -> None:
+            """Not the real member group."""
+
+        @cli.command("hello")
+        def hello() -> None:
+            """Say hello."""
+            click.echo("你好")
+
+
+def test_a_plugin_command_may_not_replace_a_builtin_group(capsys: pytest.CaptureFixture[str]) -> None:
+    from communitycore.cli.member import member
+
+    pm = make_plugin_manager(Usurper(), autoload=False, strict=False)
+    cli = make_cli(AppState(pm=pm))
+    assert cli.commands["member"] is member  # the builtin stays
+    assert "hello" in cli.commands  # the plugin's other command is welcome
+    err = capsys.readouterr().err
+    assert ("warning: communitycore plugin 'usurper': tried to replace the builtin command 'community member'; "
+            "the builtin stays and the plugin's command is left out") in err
+
+
+def test_a_plugin_command_may_not_replace_a_builtin_subcommand_or_another_plugins(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import click
+
+    class Meddler:
+        name = "meddler"
+
+        @hookimpl
+        def communitycore_register_commands(self, cli: click.Group) -> None:
+            @click.command("add")
+            def add() -> None:
+                """Not the real member add."""
+
+            cli.commands["member"].add_command(add)  # type: ignore[attr-defined]
+
+            @cli.command("hello")
+            def hello() -> None:
+                """Another hello."""
+
+    from communitycore.cli.member import member
+
+    builtin_add = member.commands["add"]
+    # Registered after the usurper, so pluggy asks the meddler first: its hello is the one kept.
+    pm = make_plugin_manager(Usurper(), Meddler(), autoload=False, strict=False)
+    cli = make_cli(AppState(pm=pm))
+    assert member.commands["add"] is builtin_add
+    assert cli.commands["hello"].help == "Another hello."
+    err = capsys.readouterr().err
+    assert "'meddler': tried to replace the builtin command 'community member add'" in err
+    assert ("'usurper': tried to replace the command 'community hello' of plugin 'meddler'; that one stays and "
+            "this plugin's command is left out") in err
+
+
+def test_a_plugin_disabled_after_a_failing_call_is_listed_as_failed(tmp_path: Path) -> None:
+    class Flaky:
+        name = "flaky"
+
+        @hookimpl
+        def communitycore_register_unit_kinds(self) -> list[UnitKind]:
+            raise RuntimeError("kinds unavailable")
+
+    pm = make_plugin_manager(Flaky(), autoload=False, strict=False)
+    with pytest.warns(PluginCallWarning, match="'flaky' failed in communitycore_register_unit_kinds and is disabled"):
+        c = communitycore.open(tmp_path / "c.db", pm=pm)
+    with c:
+        result = run_cli(["--json", "plugins"], AppState(community=c, pm=pm))
+    flaky = plugin_names(result)["flaky"]
+    assert (flaky["status"], flaky["hooks"]) == ("failed", [])
+    assert "RuntimeError: kinds unavailable" in flaky["errors"][0]

@@ -13,7 +13,7 @@ import communitycore
 from communitycore import Community, Conflict, Event, hookimpl
 from communitycore.clock import Clock
 from communitycore.domain.identity import check_character
-from communitycore.plugins.manager import PluginLoadWarning
+from communitycore.plugins.manager import PluginCallWarning
 from communitycore.sdk.community import Tx
 from communitycore.store import tables
 from communitycore.store.tables import audit as audit_tables
@@ -191,7 +191,7 @@ def test_event_data(listened: Community, listener: Listener) -> None:
 def test_a_failing_listener_warns_and_the_change_stays(db_url: str, clock: Clock) -> None:
     listener = Listener()
     with communitycore.open(db_url, actor="t", clock=clock, autoload=False, plugins=[Broken(), listener]) as c:
-        with pytest.warns(PluginLoadWarning, match="broken-listener.*unit.add.*mail server down"):
+        with pytest.warns(PluginCallWarning, match="broken-listener.*unit.add.*mail server down"):
             c.org.add("城南街道党工委", "street-committee")
         assert c.org.count() == 1
         assert listener.actions == ["unit.add"]  # the others still hear about it

@@ -73,7 +73,9 @@ def plugin_entries(state: AppState, community: Community, *, show_all: bool = Fa
                 for c in registry.contributions(provider)]
 
     entries: list[dict[str, Any]] = []
-    for name, _plugin in pm.list_name_plugin():
+    for name, plugin in pm.list_name_plugin():
+        if plugin is None:  # pluggy lists a blocked name with no plugin
+            continue
         info = pm.info.get(name)
         if info is not None and info.builtin:
             entries.append(_entry(name, "builtin", "loaded", "communitycore", __version__,

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from communitycore.errors import CommunityCoreError
+from communitycore.i18n import _
+from communitycore.plugins.manager import PluginWarning
 
 if TYPE_CHECKING:
     from communitycore.plugins.manager import CommunityPluginManager
@@ -17,7 +19,26 @@ if TYPE_CHECKING:
 
 
 class CommunityGroup(click.Group):
-    """Turns every :class:`CommunityCoreError` into a clean one-paragraph error and exit code 1."""
+    """Turns every :class:`CommunityCoreError` into a clean one-paragraph error and exit code 1.
+
+    A plugin's warning during a command (an answer refused, a plugin disabled after it raised)
+    is printed as one ``warning: ...`` line on stderr, like the warnings given while loading.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the command line (as click's ``Group.main``), showing plugin warnings as lines."""
+        shown = warnings.showwarning
+
+        def show(message: Warning | str, category: type[Warning], *rest: Any, **more: Any) -> None:
+            if issubclass(category, PluginWarning):
+                click.echo(f"warning: {message}", err=True)
+            else:
+                shown(message, category, *rest, **more)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", PluginWarning)
+            warnings.showwarning = show
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -92,17 +113,28 @@ class AppState:
         return self.pm
 
     def add_plugin_commands(self, cli: click.Group) -> None:
-        """Let every plugin add its commands; a failing plugin is reported and skipped."""
+        """Let every plugin add its commands; a failing plugin is reported and skipped.
+
+        Each plugin is called on its own (wrappers included), so a command that would replace
+        one already there, builtin or another plugin's, at any depth, is put back and the
+        plugin named in a warning. New commands, also inside builtin groups, are welcome.
+        """
         try:
             pm = self.plugin_manager()
         except CommunityCoreError as exc:
             click.echo(f"error: {exc}", err=True)
             return
-        from communitycore.plugins.manager import call_isolated
-
+        owners: dict[tuple[str, ...], str | None] = dict.fromkeys(_command_tree(cli))  # None: builtin
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            call_isolated(pm, "communitycore_register_commands", cli=cli)
+            try:
+                before = _command_tree(cli)
+                for answer in pm.call_each("communitycore_register_commands", cli=cli):
+                    _keep_commands(pm, cli, before, owners, answer.plugin)
+                    before = _command_tree(cli)
+                    owners.update((path, answer.plugin) for path in before if path not in owners)
+            except CommunityCoreError as exc:  # strict mode: a plugin's failure is an error
+                click.echo(f"error: {exc}", err=True)
         for w in caught:
             click.echo(f"warning: {w.message}", err=True)
 
@@ -124,3 +156,38 @@ class AppState:
             if ctx is not None:
                 ctx.call_on_close(self._community.close)
         return self._community
+
+
+def _command_tree(group: click.Group, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], click.Command]:
+    """Every command under ``group`` by its path (``("member", "add")``), groups included."""
+    tree: dict[tuple[str, ...], click.Command] = {}
+    for name, command in group.commands.items():
+        tree[(*prefix, name)] = command
+        if isinstance(command, click.Group):
+            tree.update(_command_tree(command, (*prefix, name)))
+    return tree
+
+
+def _keep_commands(pm: CommunityPluginManager, cli: click.Group, before: dict[tuple[str, ...], click.Command],
+                   owners: dict[tuple[str, ...], str | None], plugin: str) -> None:
+    """Put back every command ``plugin`` replaced or removed, and name the plugin for each."""
+    restored: list[tuple[str, ...]] = []
+    for path, command in sorted(before.items(), key=lambda item: len(item[0])):
+        if any(path[: len(done)] == done for done in restored):
+            continue  # its group was put back whole
+        parent = cli
+        for name in path[:-1]:
+            parent = parent.commands[name]  # type: ignore[assignment]
+        if parent.commands.get(path[-1]) is command:
+            continue
+        parent.add_command(command, path[-1])
+        restored.append(path)
+        owner = owners.get(path)
+        shown = " ".join(("community", *path))
+        if owner is None:
+            message = _("tried to replace the builtin command {command!r}; the builtin stays and the "
+                        "plugin's command is left out").format(command=shown)
+        else:
+            message = _("tried to replace the command {command!r} of plugin {owner!r}; that one stays and "
+                        "this plugin's command is left out").format(command=shown, owner=owner)
+        pm.refuse(plugin, message)

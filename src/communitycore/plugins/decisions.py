@@ -1,20 +1,25 @@
 """Host-side callers of the computation and decision hooks, with provenance and isolation.
 
-The scoring and request engines call these; each asks every plugin once per batch, keeps the
-name of the plugin behind each answer, and leaves a failing plugin out with a warning (or an
-error in strict mode) rather than losing the whole batch.
+The structure check, the scoring and request engines call these. Each asks every plugin once per
+batch through :meth:`~communitycore.plugins.manager.CommunityPluginManager.call_each` (pluggy
+subset hook callers, wrappers included), keeps the name of the plugin behind each answer, and
+drops a failing plugin's answer with a warning naming it (or an error in strict mode) rather
+than losing the whole batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from communitycore.errors import PluginError
-from communitycore.plugins.manager import CommunityPluginManager, call_isolated
-from communitycore.records import ScoreLine, ScoringScheme, UnitSnapshot
+from communitycore.i18n import _
+from communitycore.plugins.manager import CommunityPluginManager
+from communitycore.records import Finding, ScoreLine, ScoringScheme, UnitKind, UnitSnapshot
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 
 @attrs.frozen
@@ -58,22 +63,38 @@ def score_lines(
     pm = _manager(source)
     wanted = set(subjects)
     out: list[ProvidedScoreLine] = []
-    results = call_isolated(
-        pm, "communitycore_score", scheme=scheme, period=period, subjects=list(subjects), facts=facts
-    )
-    for provider, lines in results:
-        if not isinstance(lines, (list, tuple)):
-            _refuse(pm, provider, f"communitycore_score returned {type(lines).__name__}, not a list")
-            continue
-        for line in lines:
-            if not isinstance(line, ScoreLine):
-                _refuse(pm, provider, f"communitycore_score gave a {type(line).__name__}, not a ScoreLine")
-            elif line.subject_id not in wanted:
-                _refuse(pm, provider, f"communitycore_score scored subject {line.subject_id}, "
-                                      f"which is not in the batch for {scheme.code} {period}")
-            else:
-                out.append(ProvidedScoreLine(provider, line))
+    hook = "communitycore_score"
+    for answer in pm.call_each(hook, scheme=scheme, period=period, subjects=list(subjects), facts=facts):
+        for lines in answer.results:
+            for line in _list_of(pm, answer.plugin, hook, lines, ScoreLine):
+                if line.subject_id not in wanted:
+                    pm.refuse(answer.plugin, _(
+                        "{hook} scored subject {subject}, which is not in the batch for {scheme} {period}; "
+                        "the line is dropped"
+                    ).format(hook=hook, subject=line.subject_id, scheme=scheme.code, period=period))
+                else:
+                    out.append(ProvidedScoreLine(answer.plugin, line))
     return sorted(out, key=lambda p: (p.line.subject_id, p.line.item, p.provider))
+
+
+def unit_findings(
+    source: Any, units: Sequence[UnitSnapshot], kinds: Mapping[str, UnitKind], today: dt.date
+) -> list[Finding]:
+    """Every plugin's structure findings for one batch of units (``communitycore_check_units``).
+
+    ``source`` is a Community or a plugin manager. An answer that is not a list of
+    :class:`~communitycore.Finding` records (a string, say) is dropped with a warning naming the
+    plugin, and so is each item of a list that is not a finding; the other plugins' findings stand.
+    Findings come in pluggy's call order; the caller sorts them.
+    """
+    pm = _manager(source)
+    hook = "communitycore_check_units"
+    return [
+        finding
+        for answer in pm.call_each(hook, units=units, kinds=kinds, today=today)
+        for findings in answer.results
+        for finding in _list_of(pm, answer.plugin, hook, findings, Finding)
+    ]
 
 
 def resolve_request_assignee(
@@ -82,36 +103,38 @@ def resolve_request_assignee(
     """The unit that takes a resident request: the first plugin's answer, else the host's rule.
 
     Plugins are asked in pluggy's order (``tryfirst`` first, the last registered before the
-    earlier ones); only ``None`` passes the decision on, since a unit id of any other kind is an
-    answer. A plugin that fails, or answers with something that is not an int, is reported and
-    skipped. The host's rule: the request's own ``unit_id`` (首接负责).
+    earlier ones), each through its own subset hook call, so wrappers see each answer; only
+    ``None`` passes the decision on, since a unit id of any other kind is an answer. A plugin
+    that raises is named and disabled; one that answers with something that is not an int is
+    named and the next plugin is asked. The host's rule: the request's own ``unit_id`` (首接负责).
     """
     pm = _manager(source)
-    caller = pm.hook.communitycore_resolve_request_assignee
-    arguments = {"request": request, "units": units}
-    for impl in reversed(caller.get_hookimpls()):  # pluggy's own call order
-        try:
-            answer = impl.function(**{name: arguments[name] for name in impl.argnames})
-        except Exception as exc:
-            _report(pm, impl.plugin_name, exc)
-            continue
-        if answer is None:
-            continue
-        if isinstance(answer, bool) or not isinstance(answer, int):
-            _refuse(pm, impl.plugin_name,
-                    f"communitycore_resolve_request_assignee returned {answer!r}; expected a unit id or None")
-            continue
-        return Assignment(answer, impl.plugin_name)
+    hook = "communitycore_resolve_request_assignee"
+    for answer in pm.call_each(hook, request=request, units=units):
+        for value in answer.results:
+            if isinstance(value, bool) or not isinstance(value, int):
+                pm.refuse(answer.plugin, _("{hook} returned {value!r}; expected a unit id or None. "
+                                             "The answer is dropped and the next plugin asked").format(
+                    hook=hook, value=value))
+                continue
+            return Assignment(value, answer.plugin)
     return Assignment(request.get("unit_id"), "host")
 
 
-def _refuse(pm: CommunityPluginManager, provider: str, message: str) -> None:
-    _report(pm, provider, PluginError(message))
+def _list_of(pm: CommunityPluginManager, plugin: str, hook: str, value: Any, record_type: type[Any]) -> list[Any]:
+    """The items of a plugin's answer that are ``record_type``; the rest are refused, naming the plugin."""
+    if not isinstance(value, (list, tuple)):
+        pm.refuse(plugin, _("{hook} returned {type}, not a list of {record}; the answer is dropped").format(
+            hook=hook, type=type(value).__name__, record=record_type.__name__))
+        return []
+    good = []
+    for item in value:
+        if isinstance(item, record_type):
+            good.append(item)
+        else:
+            pm.refuse(plugin, _("{hook} gave a {type}, not a {record}; it is dropped").format(
+                hook=hook, type=type(item).__name__, record=record_type.__name__))
+    return good
 
 
-def _report(pm: CommunityPluginManager, provider: str, exc: BaseException) -> None:
-    info = pm.info.get(provider)
-    pm.report(provider, info.distribution if info else None, exc)
-
-
-__all__ = ["Assignment", "ProvidedScoreLine", "resolve_request_assignee", "score_lines"]
+__all__ = ["Assignment", "ProvidedScoreLine", "resolve_request_assignee", "score_lines", "unit_findings"]

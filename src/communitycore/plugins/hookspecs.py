@@ -5,16 +5,30 @@ module or class that is registered through the ``communitycore`` entry-point gro
 implementation may accept fewer arguments than the spec lists; new arguments may be added to a
 hook in later versions, never removed or renamed.
 
-Three families:
+Every call goes through pluggy, so ``tryfirst``/``trylast``, the last-registered-first order,
+*firstresult*, new-style wrappers (``@hookimpl(wrapper=True)``) and old-style ones
+(``hookwrapper=True``) all behave as pluggy documents. Four families:
 
-* **registration hooks** (``communitycore_register_*``) return a list of records. The registry
-  calls each plugin's implementation on its own, pairs every record with the plugin that gave it,
-  rejects duplicate codes (naming both plugins) unless a record says ``replaces=``, and sorts the
-  result by code;
-* **computation hooks** are called once per batch of units or subjects, never once per record;
-* **decision and event hooks**: ``communitycore_resolve_*`` is *firstresult* (the first non-``None``
-  answer wins; the host falls back to its own rule), ``communitycore_on_event`` is a notification
-  after the transaction has committed.
+* **registration hooks** (``communitycore_register_*``) return a list of records, or add
+  commands. The host calls each plugin's implementation in a call of its own (a pluggy subset
+  hook caller that keeps every wrapper), pairs every record with the plugin that gave it,
+  rejects duplicate codes (naming both plugins) unless a record says ``replaces=``, and sorts
+  the result by code;
+* **computation hooks** (``communitycore_check_units``, ``communitycore_score``) are called once
+  per batch of units or subjects, never once per record, again one call per plugin so each
+  answer keeps its provider;
+* **decision hooks** (``communitycore_resolve_*``) are *firstresult*: plugins are asked one at a
+  time in pluggy's order and the first answer that is not ``None`` wins; the host falls back to
+  its own rule;
+* **the event hook** (``communitycore_on_event``) is a notification after the transaction has
+  committed, made as one pluggy call per event.
+
+A wrapper therefore runs around each plugin's implementation for the first three families
+(once per implementing plugin, seeing that plugin's answer), and once per event for the last.
+
+A plugin that raises during a call is named in a warning, its answer to that call is dropped
+and it is disabled for the rest of the process; an answer of the wrong type is named and
+dropped. See ``docs/decisions/0011-hook-calls.md``.
 """
 
 from __future__ import annotations
@@ -48,8 +62,13 @@ if TYPE_CHECKING:
 def communitycore_register_unit_kinds() -> list[UnitKind]:  # type: ignore[empty-body]
     """Contribute kinds of Party organization (党组织类别).
 
-    Called once when the registry is built. Return a list of
-    :class:`~communitycore.UnitKind`; ``parents`` names the kinds a unit may sit under.
+    Called once per plugin when the registry is built, that is when a
+    :class:`~communitycore.Community` is opened. Every plugin's records are kept, each paired
+    with the plugin that gave it; a code that is already taken is refused unless the record says
+    ``replaces=``.
+
+    :returns: a list of :class:`~communitycore.UnitKind` records. ``parents`` names the kinds a
+        unit of this kind may sit under (empty for a root kind).
 
     Example::
 
@@ -66,10 +85,14 @@ def communitycore_register_unit_kinds() -> list[UnitKind]:  # type: ignore[empty
 def communitycore_register_meeting_types() -> list[MeetingType]:  # type: ignore[empty-body]
     """Contribute meeting types and their cadence (三会一课, 主题党日, joint meetings ...).
 
-    Called once when the registry is built. Return a list of
-    :class:`~communitycore.MeetingType`.
+    Called once per plugin when the registry is built. Every plugin's records are kept, paired
+    with their provider; ``applies_to`` must name registered unit kinds.
+
+    :returns: a list of :class:`~communitycore.MeetingType` records.
 
     Example::
+
+        from communitycore import MeetingType, hookimpl
 
         @hookimpl
         def communitycore_register_meeting_types():
@@ -82,7 +105,14 @@ def communitycore_register_meeting_types() -> list[MeetingType]:  # type: ignore
 def communitycore_register_service_categories() -> list[ServiceCategory]:  # type: ignore[empty-body]
     """Contribute service categories beyond the six national ones.
 
+    Called once per plugin when the registry is built. Every plugin's records are kept, paired
+    with their provider.
+
+    :returns: a list of :class:`~communitycore.ServiceCategory` records.
+
     Example::
+
+        from communitycore import ServiceCategory, hookimpl
 
         @hookimpl
         def communitycore_register_service_categories():
@@ -92,9 +122,17 @@ def communitycore_register_service_categories() -> list[ServiceCategory]:  # typ
 
 @hookspec
 def communitycore_register_service_programs() -> list[ServiceProgram]:  # type: ignore[empty-body]
-    """Contribute branded service programmes, each in one service category.
+    """Contribute branded service programmes (红飘带, 爱心超市 ...), each in one service category.
+
+    Called once per plugin when the registry is built. Every plugin's records are kept, paired
+    with their provider; a programme whose ``category`` is not registered is left out with a
+    warning.
+
+    :returns: a list of :class:`~communitycore.ServiceProgram` records.
 
     Example::
+
+        from communitycore import ServiceProgram, hookimpl
 
         @hookimpl
         def communitycore_register_service_programs():
@@ -106,14 +144,26 @@ def communitycore_register_service_programs() -> list[ServiceProgram]:  # type: 
 def communitycore_register_scoring_schemes() -> list[ScoringScheme]:  # type: ignore[empty-body]
     """Contribute points schemes (积分制): base, items per fact, caps, vetoes and grade bands.
 
+    Called once per plugin when the registry is built. Every plugin's records are kept, paired
+    with their provider; the facts a scheme names must be registered
+    (:func:`communitycore_register_facts`).
+
+    :returns: a list of :class:`~communitycore.ScoringScheme` records.
+
     Example::
+
+        from communitycore import Fact, ScoreItem, ScoringScheme, hookimpl
+
+        @hookimpl
+        def communitycore_register_facts():
+            return [Fact(code="flood-duty", label="防汛值守次数", subject="member")]
 
         @hookimpl
         def communitycore_register_scoring_schemes():
             return [ScoringScheme(
                 code="jj-member-points", label="靖江党员积分", subject="member",
                 period="yearly", base=60,
-                items=(ScoreItem(fact="meetings-attended", points=2, cap=20),))]
+                items=(ScoreItem(fact="flood-duty", points=2, cap=20),))]
     """
 
 
@@ -121,7 +171,14 @@ def communitycore_register_scoring_schemes() -> list[ScoringScheme]:  # type: ig
 def communitycore_register_roster_programs() -> list[RosterProgram]:  # type: ignore[empty-body]
     """Contribute roster programmes: vetted service corps such as 红色管家.
 
+    Called once per plugin when the registry is built. Every plugin's records are kept, paired
+    with their provider.
+
+    :returns: a list of :class:`~communitycore.RosterProgram` records.
+
     Example::
+
+        from communitycore import RosterProgram, hookimpl
 
         @hookimpl
         def communitycore_register_roster_programs():
@@ -133,7 +190,14 @@ def communitycore_register_roster_programs() -> list[RosterProgram]:  # type: ig
 def communitycore_register_facts() -> list[Fact]:  # type: ignore[empty-body]
     """Contribute facts: named numbers about a subject that schemes and rules refer to.
 
+    Called once per plugin when the registry is built. Every plugin's records are kept, paired
+    with their provider.
+
+    :returns: a list of :class:`~communitycore.Fact` records.
+
     Example::
+
+        from communitycore import Fact, hookimpl
 
         @hookimpl
         def communitycore_register_facts():
@@ -145,33 +209,51 @@ def communitycore_register_facts() -> list[Fact]:  # type: ignore[empty-body]
 def communitycore_register_commands(cli: click.Group) -> None:
     """Add click commands or groups to the ``community`` command line.
 
-    Called once when the CLI starts, with the top-level group. Commands reach the open
-    :class:`~communitycore.Community` as ``click.get_current_context().find_object(AppState).community``
-    (``AppState`` from :mod:`communitycore.cli.state`), opened on first use.
+    Called once per plugin when the command line starts, before the arguments are parsed, so
+    keep it cheap: import heavy modules inside the commands. New commands may go on the top-level
+    group or inside a builtin group. A command that would replace one already there, builtin or
+    another plugin's, is refused with a warning naming the plugin, and the existing one stays.
+    Commands reach the open :class:`~communitycore.Community` as
+    ``click.get_current_context().find_object(AppState).community`` (``AppState`` from
+    :mod:`communitycore.cli.state`), opened on first use.
+
+    :param cli: the top-level ``community`` group.
+    :returns: nothing; the plugin adds to ``cli``.
 
     Example::
 
         import click
 
+        from communitycore import hookimpl
+
         @hookimpl
         def communitycore_register_commands(cli):
-            @cli.command("hello")
+            @cli.command("hello", help="Say hello.")
             def hello():
                 click.echo("你好")
     """
 
 
 @hookspec
-def communitycore_check_units(
+def communitycore_check_units(  # type: ignore[empty-body]
     units: Sequence[UnitSnapshot], kinds: Mapping[str, UnitKind], today: dt.date
-) -> list[Finding]:  # type: ignore[empty-body]
-    """Check organization structure; called once for the whole batch of units being checked.
+) -> list[Finding]:
+    """Check the organization structure of a batch of units (``community org check``, ``org.check()``).
 
-    ``units`` carries each unit's kind, place and head counts; ``kinds`` the registered unit
-    kinds by code; ``today`` the community's clock. Return a list of
-    :class:`~communitycore.Finding` (possibly empty). Every implementation's findings are kept.
+    Called once per plugin for the whole batch of units being checked, never once per unit.
+    Every plugin's findings are kept; the host sorts them by unit, severity and rule. An answer
+    that is not a list of :class:`~communitycore.Finding` (a string, say) is dropped with a
+    warning naming the plugin.
+
+    :param units: one :class:`~communitycore.UnitSnapshot` per unit, with its kind, path,
+        head counts and committee.
+    :param kinds: the registered unit kinds by code.
+    :param today: today's date by the community's clock.
+    :returns: a list of :class:`~communitycore.Finding` records, possibly empty.
 
     Example::
+
+        from communitycore import Finding, hookimpl
 
         @hookimpl
         def communitycore_check_units(units, kinds):
@@ -183,17 +265,25 @@ def communitycore_check_units(
 
 
 @hookspec
-def communitycore_score(
+def communitycore_score(  # type: ignore[empty-body]
     scheme: ScoringScheme, period: str, subjects: Sequence[int], facts: Mapping[int, Mapping[str, float]]
-) -> list[ScoreLine]:  # type: ignore[empty-body]
-    """Add score lines that a declarative scheme cannot express; called once per batch.
+) -> list[ScoreLine]:
+    """Add score lines that a declarative scheme cannot express.
 
-    ``subjects`` are the ids being scored for ``period`` (``"2026"``, ``"2026-Q3"`` ...);
-    ``facts`` maps each subject id to its fact values. Return :class:`~communitycore.ScoreLine`
-    records (positive or negative points with a note that explains them), or an empty list for
-    schemes the plugin does not handle.
+    Called once per plugin for each batch of subjects being scored under a scheme. Every
+    plugin's lines are kept, each with the plugin that gave it; a line for a subject outside the
+    batch, or that is not a :class:`~communitycore.ScoreLine`, is dropped with a warning.
+
+    :param scheme: the :class:`~communitycore.ScoringScheme` being applied.
+    :param period: the period being scored (``"2026"``, ``"2026Q3"`` ...).
+    :param subjects: the ids of the subjects in this batch.
+    :param facts: each subject's fact values by fact code.
+    :returns: a list of :class:`~communitycore.ScoreLine` records (positive or negative points
+        with a note that explains them); an empty list for schemes the plugin does not handle.
 
     Example::
+
+        from communitycore import ScoreLine, hookimpl
 
         @hookimpl
         def communitycore_score(scheme, subjects, facts):
@@ -206,13 +296,22 @@ def communitycore_score(
 
 @hookspec(firstresult=True)
 def communitycore_resolve_request_assignee(request: Mapping[str, Any], units: Sequence[UnitSnapshot]) -> int | None:
-    """Decide which unit takes a resident request (首接负责); *firstresult*.
+    """Decide which unit takes a resident request (首接负责).
 
-    ``request`` holds the request's fields (``category``, ``compound_id``, ``unit_id`` ...);
-    ``units`` are candidate units. Return a unit id, or ``None`` to leave the decision to
-    the next plugin and finally to the host's rule (the request's own unit).
+    Called when a request is routed. Plugins are asked one at a time in pluggy's order
+    (``tryfirst`` first, then the last registered first); the host falls back to its own rule,
+    the request's own unit, when none answers.
+
+    Stops at first non-None result. ``0`` and ``False`` are answers too: return ``None`` to pass.
+
+    :param request: the request's fields (``category``, ``compound_id``, ``unit_id`` ...).
+    :param units: the candidate units, as :class:`~communitycore.UnitSnapshot` records.
+    :returns: the id of the unit that takes the request, or ``None`` to leave the decision to
+        the next plugin.
 
     Example::
+
+        from communitycore import hookimpl
 
         @hookimpl
         def communitycore_resolve_request_assignee(request, units):
@@ -226,14 +325,24 @@ def communitycore_resolve_request_assignee(request: Mapping[str, Any], units: Se
 def communitycore_on_event(event: Event) -> None:
     """Be told of a change after its transaction has committed (never for a rolled-back one).
 
-    ``event`` is an :class:`~communitycore.Event` (``action`` such as ``unit.add``,
-    ``member.import``; ``entity``; ``entity_id``; ``actor``; ``at``; ``data``). A failing
-    implementation is reported as a warning; the change it was told about stands.
+    Called once per event, in one pluggy call, so a wrapper sees every event exactly once. With
+    a connection owned by the host, events wait for the host's commit. Every event is written to
+    the outbox in the change's transaction and carries a stable ``id``: delivery is at least
+    once, so deduplicate by it. A listener that raises is named in a warning and kept; the change
+    stands, the other listeners are still told, and the event stays pending until a later
+    ``community events dispatch`` delivers it. In strict mode the failure is raised as
+    :class:`~communitycore.errors.PluginError`, after the commit.
+
+    :param event: the :class:`~communitycore.Event`: ``action`` such as ``unit.add`` or
+        ``member.import``, ``entity``, ``entity_id``, ``actor``, ``at`` and ``data``.
+    :returns: nothing.
 
     Example::
+
+        from communitycore import hookimpl
 
         @hookimpl
         def communitycore_on_event(event):
             if event.action == "member.transfer":
-                notify_old_branch(event.data["from_unit_id"])
+                print("transferred from unit", event.data["from_unit_id"])
     """

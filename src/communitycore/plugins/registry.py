@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import attrs
 
 from communitycore.errors import PluginError
-from communitycore.plugins.manager import CommunityPluginManager, PluginLoadWarning, call_isolated
+from communitycore.plugins.manager import CommunityPluginManager, PluginLoadWarning
 from communitycore.records import (
     FAMILIES,
     Fact,
@@ -59,8 +59,10 @@ class Registry:
         self._by_family: dict[str, dict[str, Contribution]] = {}
         gathered: dict[str, list[Contribution]] = {family: [] for family in FAMILIES}
         for family, (hook_name, record_type) in FAMILIES.items():
-            for provider, records in call_isolated(pm, hook_name):
-                gathered[family].extend(self._checked(family, record_type, provider, records))
+            # One call per plugin (wrappers included), so every record keeps its provider.
+            for answer in pm.call_each(hook_name):
+                for records in answer.results:
+                    gathered[family].extend(self._checked(family, record_type, answer.plugin, records))
         for provider, record in extra:
             family = _family_of(record)
             gathered[family].append(Contribution(family, record, provider))

@@ -60,28 +60,15 @@ def _aware(value: dt.datetime | None, tz: Any) -> dt.datetime | None:
 
 
 def _notify(community: Community, ev: Event) -> str | None:
-    """Call every listener with one event; the error text if one failed."""
-    hook = community.pm.hook.communitycore_on_event
-    try:
-        hook(event=ev)
-    except Exception as exc:  # the change has committed; a listener's failure leaves the event pending
-        warnings.warn(f"communitycore plugin {_culprit(hook.get_hookimpls(), exc)!r} failed on event {ev.action}: "
-                      f"{exc} (event {ev.id} stays pending)", PluginLoadWarning, stacklevel=3)
-        return format_exception(exc)
-    return None
+    """Call every listener with one event through pluggy; the errors' text if any failed.
 
-
-def _culprit(impls: Sequence[Any], exc: BaseException) -> str:
-    """The plugin whose listener raised ``exc``: the one whose function is on the traceback."""
-    codes = set()
-    tb = exc.__traceback__
-    while tb is not None:
-        codes.add(tb.tb_frame.f_code)
-        tb = tb.tb_next
-    for impl in impls:
-        if getattr(impl.function, "__code__", None) in codes:
-            return str(impl.plugin_name)
-    return "?"
+    A failing listener is not disabled: its event stays pending and a later dispatch retries it.
+    """
+    failures = community.pm.notify("communitycore_on_event", f"event {ev.action} {ev.id}, which stays pending",
+                                   disable=False, event=ev)
+    if not failures:
+        return None
+    return "\n".join(f"{name}: {format_exception(exc)}" for name, exc in failures)
 
 
 def deliver(community: Community, events: Sequence[Event]) -> Dispatch:

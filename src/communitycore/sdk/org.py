@@ -23,7 +23,7 @@ from communitycore.domain.settings import Effective, defaults_of, parse_setting,
 from communitycore.domain.settings import resolve as resolve_settings
 from communitycore.domain.stats import COUNTERS, RollUp, RollUps, roll_up
 from communitycore.errors import Conflict, InvalidValue
-from communitycore.plugins.manager import call_isolated
+from communitycore.plugins.decisions import unit_findings
 from communitycore.records import Finding, UnitSnapshot
 from communitycore.sdk.base import SubAPI
 from communitycore.store import rollup
@@ -300,11 +300,8 @@ class OrgAPI(SubAPI):
     def check(self, ref: UnitRef | None = None) -> list[Finding]:
         """Structure findings from every ``communitycore_check_units`` implementation, in one batch."""
         units = self.snapshots(ref)
-        results = call_isolated(
-            self.community.pm, "communitycore_check_units",
-            units=units, kinds=self.community.registry.unit_kinds, today=self.community.clock.today(),
-        )
-        findings = [f for _plugin, batch in results for f in batch]
+        findings = unit_findings(self.community.pm, units, kinds=self.community.registry.unit_kinds,
+                                 today=self.community.clock.today())
         order = {"error": 0, "warning": 1, "info": 2}
         return sorted(findings, key=lambda f: (f.unit, order[f.severity.value], f.rule))
 

@@ -139,7 +139,7 @@ def load_plugin(target: str) -> tuple[str, object]:
 def _import(target: str, loader: Any) -> object:
     try:
         return loader()
-    except Exception as exc:
+    except _plugins.IMPORT_FAILURES as exc:  # sys.exit() at import is a broken plugin, not the end
         raise PluginError(f"plugin {target!r} cannot be imported: {_plugins.format_exception(exc)}") from exc
 
 
@@ -199,16 +199,17 @@ def plugin_problems(plugin: object, *, name: str | None = None, builtins: bool =
             problems.append(f"does not register: {exc}")
             return problems
         pm.info[name] = _plugins.PluginInfo(name, None, None, False)
-    own_hooks = {caller.name: caller for caller in pm.get_hookcallers(plugin) or []}
-    records = _own_records(name, own_hooks)
+    own_hooks = {caller.name for caller in pm.get_hookcallers(plugin) or []}
+    alone = _alone(plugin, name)
+    records = _own_records(alone, own_hooks)
     with warnings.catch_warnings():
         # Problems are collected below; the registry's warnings would only say them twice.
-        warnings.simplefilter("ignore", _plugins.PluginLoadWarning)
+        warnings.simplefilter("ignore", _plugins.PluginWarning)
         registry = Registry(pm)
         problems.extend(f"hook failed: {e.error}" for e in pm.load_errors if e.plugin == name)
         problems.extend(p.message for p in registry.problems)
         problems.extend(_scheme_references(registry, name))
-        problems.extend(_smoke_computation_hooks(pm, name, own_hooks, registry))
+        problems.extend(_smoke_computation_hooks(alone, own_hooks, registry))
     for record in records:
         problems.extend(_record_problems(record))
     return list(dict.fromkeys(problems))  # the same problem can surface twice; say it once
@@ -244,20 +245,25 @@ def _unmarked_hooks(plugin: object) -> list[str]:
     return out
 
 
-def _own_records(name: str, own_hooks: dict[str, Any]) -> list[Record]:
+def _alone(plugin: object, name: str) -> _plugins.CommunityPluginManager:
+    """A manager holding only ``plugin``: its hooks called through pluggy give its own answers, raw."""
+    pm = _plugins.CommunityPluginManager()
+    pm.register(plugin, name=name)
+    return pm
+
+
+def _own_records(alone: _plugins.CommunityPluginManager, own_hooks: set[str]) -> list[Record]:
     """The plugin's records as it returns them, before the registry drops any."""
     records: list[Record] = []
     for hook_name, family in _REGISTRATION_HOOKS.items():
         if hook_name not in own_hooks:
             continue
         record_type = FAMILIES[family][1]
-        for impl in own_hooks[hook_name].get_hookimpls():
-            if impl.plugin_name != name:
-                continue
-            try:
-                value = impl.function()
-            except Exception:
-                continue  # the registry reports the failure with the plugin's name
+        try:
+            answers = getattr(alone.hook, hook_name)()
+        except _plugins.CALL_FAILURES:
+            continue  # the registry reports the failure with the plugin's name
+        for value in answers:
             if isinstance(value, (list, tuple)):
                 records.extend(r for r in value if isinstance(r, record_type))
     return records
@@ -318,7 +324,7 @@ def _scheme_references(registry: Any, name: str) -> list[str]:
     return out
 
 
-def _smoke_computation_hooks(pm: _plugins.CommunityPluginManager, name: str, own_hooks: dict[str, Any],
+def _smoke_computation_hooks(alone: _plugins.CommunityPluginManager, own_hooks: set[str],
                              registry: Any) -> list[str]:
     """Call the plugin's batch hooks on an empty batch: they must answer with a list, not fail."""
     calls: dict[str, list[dict[str, Any]]] = {
@@ -332,30 +338,26 @@ def _smoke_computation_hooks(pm: _plugins.CommunityPluginManager, name: str, own
     for hook_name, batches in calls.items():
         if hook_name not in own_hooks:
             continue
-        for impl in own_hooks[hook_name].get_hookimpls():
-            if impl.plugin_name != name:
-                continue
-            for kwargs in batches:
-                try:
-                    value = impl.function(**{a: kwargs[a] for a in impl.argnames})
-                except Exception as exc:
-                    out.append(f"{hook_name} fails on an empty batch: {_plugins.format_exception(exc)}")
-                    break
-                if not isinstance(value, (list, tuple)):
-                    out.append(f"{hook_name} returned {type(value).__name__}, not a list")
-                    break
-                if hook_name == "communitycore_score" and value:
-                    out.append(f"{hook_name} returned score lines for an empty batch of subjects")
-                    break
+        for kwargs in batches:
+            try:
+                answers = getattr(alone.hook, hook_name)(**kwargs)
+            except _plugins.CALL_FAILURES as exc:
+                out.append(f"{hook_name} fails on an empty batch: {_plugins.format_exception(exc)}")
+                break
+            bad = [value for value in answers if not isinstance(value, (list, tuple))]
+            if bad:
+                out.append(f"{hook_name} returned {type(bad[0]).__name__}, not a list")
+                break
+            if hook_name == "communitycore_score" and any(answers):
+                out.append(f"{hook_name} returned score lines for an empty batch of subjects")
+                break
     if "communitycore_register_commands" in own_hooks:
         import click
 
-        for impl in own_hooks["communitycore_register_commands"].get_hookimpls():
-            if impl.plugin_name == name:
-                try:
-                    impl.function(**({"cli": click.Group("community")} if impl.argnames else {}))
-                except Exception as exc:
-                    out.append(f"communitycore_register_commands fails: {_plugins.format_exception(exc)}")
+        try:
+            alone.hook.communitycore_register_commands(cli=click.Group("community"))
+        except _plugins.CALL_FAILURES as exc:
+            out.append(f"communitycore_register_commands fails: {_plugins.format_exception(exc)}")
     return out
 
 
