@@ -153,6 +153,8 @@ class MembersAPI(SubAPI):
             locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])  # first: then its unit is current
             member = self._get(tx.conn, member_id)
             target = resolve(tx.conn, to_unit)
+            if not locks.lock_rows(tx.conn, org_tables.units, [target.id], shared=True):  # not removed meanwhile
+                raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=target.id))
             if target.id == member.unit_id:
                 raise Conflict(f"member {member_id} already belongs to unit {target.id}")
             when = tx.today if on is None else parse_date(on)

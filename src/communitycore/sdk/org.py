@@ -123,6 +123,8 @@ class OrgAPI(SubAPI):
         with self.community.transaction() as tx:
             parent_unit = None if parent is None else resolve(tx.conn, parent)
             parent_id = parent_unit.id if parent_unit else None
+            if parent_id is not None and not locks.lock_rows(tx.conn, org_tables.units, [parent_id], shared=True):
+                raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=parent_id))
             self._check_placement(kind, parent_unit)
             self._check_sibling_name(tx.conn, parent_unit, name)
             unit_id = tx.conn.execute(
