@@ -51,26 +51,26 @@ def is_busy(exc: BaseException) -> bool:
     """True for a failure that running the transaction again may cure: deadlock, serialization
     failure, lock wait timeout, Galera certification conflict, SQLite's "database is locked"."""
     orig = getattr(exc, "orig", exc)
-    sqlstate = getattr(orig, "sqlstate", None)
-    if sqlstate is not None:
-        return sqlstate in _PG_BUSY
+    code = _mysql_code(orig)  # first: PyMySQL's errors carry a generic SQLSTATE too
+    if code is not None:
+        return code in _MYSQL_BUSY
     code = _sqlite_code(orig)
     if code is not None:
         return code & 0xFF in _SQLITE_BUSY
-    return _mysql_code(orig) in _MYSQL_BUSY
+    return getattr(orig, "sqlstate", None) in _PG_BUSY
 
 
 def is_unique_violation(exc: BaseException) -> bool:
     """True for a unique-key violation: under concurrent writers, a sign that another transaction
     stored the same key after this one checked for it (running again lets the check see it)."""
     orig = getattr(exc, "orig", exc)
-    sqlstate = getattr(orig, "sqlstate", None)
-    if sqlstate is not None:
-        return bool(sqlstate == _PG_UNIQUE)
+    code = _mysql_code(orig)
+    if code is not None:
+        return code == _MYSQL_UNIQUE
     code = _sqlite_code(orig)
     if code is not None:
         return code == _SQLITE_UNIQUE
-    return _mysql_code(orig) == _MYSQL_UNIQUE
+    return bool(getattr(orig, "sqlstate", None) == _PG_UNIQUE)
 
 
 def _sqlite_code(orig: Any) -> int | None:
