@@ -195,9 +195,13 @@ class Community:
         host = False
         try:
             if isinstance(self.bind, Engine):
-                with self.bind.begin() as conn:
-                    locks.start(conn, write=write)
-                    yield conn, host
+                with self.bind.connect() as conn:
+                    level = None if write else locks.read_isolation(conn.dialect.name)
+                    if level is not None:
+                        conn = conn.execution_options(isolation_level=level)  # reset when it goes back to the pool
+                    with conn.begin():
+                        locks.start(conn, write=write, preset=level is not None)
+                        yield conn, host
                 return
             conn = self.bind
             if conn.in_transaction():

@@ -89,12 +89,23 @@ def backoff(attempt: int) -> float:
     return random.uniform(0, min(RETRY_MAX_DELAY, RETRY_BASE_DELAY * 2 ** (attempt - 1)))
 
 
-def start(conn: Connection, *, write: bool, own: bool = True) -> None:
+def read_isolation(dialect: str) -> str | None:
+    """The isolation level to ask for, before BEGIN, on a connection of our own that will only read.
+
+    PostgreSQL: REPEATABLE READ (one snapshot for the whole call; psycopg applies it on the client
+    side, without a round trip). MariaDB/MySQL read at the server's default, REPEATABLE READ,
+    already; SQLite's reads are made consistent by :func:`start`.
+    """
+    return "REPEATABLE READ" if dialect == "postgresql" else None
+
+
+def start(conn: Connection, *, write: bool, own: bool = True, preset: bool = False) -> None:
     """Start the database side of a transaction SQLAlchemy has just begun on ``conn``.
 
     ``own`` is False inside a host's transaction: its isolation is the host's, and only SQLite's
     deferred start is made real (a SAVEPOINT taken first would otherwise open the outermost
-    transaction, and its RELEASE would commit out of the host's hands).
+    transaction, and its RELEASE would commit out of the host's hands). ``preset`` says the
+    connection already has its isolation level for a read (:func:`read_isolation`).
     """
     dialect = conn.dialect.name
     if dialect == "sqlite":
@@ -104,15 +115,16 @@ def start(conn: Connection, *, write: bool, own: bool = True) -> None:
         if dbapi is not None and not getattr(dbapi, "in_transaction", True):
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
         return
-    if not own:
+    if not own or preset:
         return
-    level = "READ COMMITTED" if write else "REPEATABLE READ"
-    if dialect == "mysql":
-        # Applies to the next transaction only, which PyMySQL has not started yet: nothing to reset.
-        conn.exec_driver_sql(f"SET TRANSACTION ISOLATION LEVEL {level}")
-    elif dialect == "postgresql":
-        # The first statement of the transaction psycopg has just opened.
-        conn.exec_driver_sql(f"SET TRANSACTION ISOLATION LEVEL {level}" + ("" if write else ", READ ONLY"))
+    if dialect == "mysql" and write:
+        # InnoDB's default, REPEATABLE READ, would read the snapshot of the transaction's first
+        # SELECT even after a lock was granted. SET TRANSACTION applies to the next transaction
+        # only, which PyMySQL has not started yet: nothing to reset afterwards.
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+    elif dialect == "postgresql" and not write:
+        # A host's connection outside a transaction: the first statement of the one just opened.
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
 
 def lock_rows(conn: Connection, table: Table, keys: Iterable[Any], *, column: str = "id",
