@@ -28,13 +28,13 @@ from communitycore.store.tables import org as org_tables
 from communitycore.store.units import subtree_ids
 
 #: How many times one call runs before the database is reported busy.
-RETRY_ATTEMPTS = 6
+RETRY_ATTEMPTS = 10
 #: The first pause between two runs; each later pause may be twice as long, up to RETRY_MAX_DELAY.
 RETRY_BASE_DELAY = 0.02
-RETRY_MAX_DELAY = 0.5
+RETRY_MAX_DELAY = 1.0
 #: No new run starts this many seconds after the first one began (SQLite has already waited its
 #: ``busy_timeout`` in each run; a person should not wait much longer than that for "busy").
-RETRY_BUDGET = 12.0
+RETRY_BUDGET = 15.0
 
 #: PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
 _PG_BUSY = frozenset({"40001", "40P01", "55P03"})
