@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,9 +15,10 @@ import communitycore
 from communitycore import Community, Conflict, Event, hookimpl
 from communitycore.clock import Clock
 from communitycore.domain.identity import check_character
+from communitycore.errors import Busy
 from communitycore.plugins.manager import PluginCallWarning
 from communitycore.sdk.community import Tx
-from communitycore.store import tables
+from communitycore.store import locks, tables
 from communitycore.store.tables import audit as audit_tables
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
@@ -337,3 +340,219 @@ def test_the_clock_is_the_transactions(listened: Community) -> None:
     listened.org.add("城南街道党工委", "street-committee")
     entry = listened.audit.list()[0]
     assert entry.at == dt.datetime(2026, 11, 28, 10, 0, tzinfo=listened.clock.tz)
+
+
+# Reads see one snapshot; a busy database is retried, then reported without personal data ----------------
+
+
+def test_one_reading_sees_one_snapshot(listened: Community, db_url: str, clock: Clock) -> None:
+    listened.org.add("城南街道党工委", "street-committee")
+    u = org_tables.units
+    with communitycore.open(db_url, actor="other", clock=clock, autoload=False) as other:
+        with listened.reading() as conn:
+            first = conn.scalar(sa.select(sa.func.count()).select_from(u))
+            other.org.add("城北街道党工委", "street-committee")  # commits while the reading is open
+            second = conn.scalar(sa.select(sa.func.count()).select_from(u))
+        assert (first, second) == (1, 1)
+        assert listened.org.count() == 2
+
+
+ID_NUMBER = make_id("19800101", 11)
+PHONE = "13812345678"
+
+
+def _driver_busy_error(dialect: str) -> Exception:
+    """The exception each driver raises for a deadlock or a locked database."""
+    if dialect == "postgresql":
+        import psycopg
+
+        return psycopg.errors.DeadlockDetected("deadlock detected")
+    if dialect == "mysql":
+        import pymysql
+
+        return pymysql.err.OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
+    import sqlite3
+
+    exc = sqlite3.OperationalError("database is locked")
+    exc.sqlite_errorcode = 5  # type: ignore[attr-defined]
+    return exc
+
+
+def fail_member_inserts(engine: sa.Engine, times: int) -> list[int]:
+    """Make the driver fail the next ``times`` member INSERTs as busy; returns a list counting the failures."""
+    failed: list[int] = []
+    error = _driver_busy_error(engine.dialect.name)
+
+    @sa.event.listens_for(engine, "do_execute")
+    def _busy(cursor: Any, statement: str, parameters: Any, context: Any) -> None:
+        if statement.startswith(f"INSERT INTO {member_tables.members.name}") and len(failed) < times:
+            failed.append(1)
+            raise error
+
+    return failed
+
+
+def test_a_busy_call_runs_again_whole_and_is_announced_once(host_engine: sa.Engine, clock: Clock) -> None:
+    listener = Listener()
+    c = communitycore.open(host_engine, actor="tester", clock=clock, autoload=False, plugins=[listener])
+    street = c.org.add("城南街道党工委", "street-committee")
+    failed = fail_member_inserts(host_engine, times=2)
+    member = c.members.add("张三", street.id, id_number=ID_NUMBER, phone=PHONE)
+    assert len(failed) == 2  # two runs rolled back, the third committed
+    assert listener.actions == ["unit.add", "member.add"]
+    assert [e.action for e in c.audit.list()].count("member.add") == 1
+    assert c.members.count() == 1 and c.org.stats(street.id)[0].members == 1
+    assert member.id_number == ID_NUMBER
+
+
+def test_a_database_busy_through_every_retry_is_a_clear_error_without_personal_data(
+    host_engine: sa.Engine, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(locks, "RETRY_BASE_DELAY", 0.001)
+    listener = Listener()
+    c = communitycore.open(host_engine, actor="tester", clock=clock, autoload=False, plugins=[listener])
+    street = c.org.add("城南街道党工委", "street-committee")
+    failed = fail_member_inserts(host_engine, times=100)
+    with pytest.raises(Busy, match="busy") as caught:
+        c.members.add("张三", street.id, id_number=ID_NUMBER, phone=PHONE)
+    assert len(failed) == locks.RETRY_ATTEMPTS == caught.value.attempts
+    shown = "".join(traceback.format_exception(caught.value))
+    chained = [caught.value]
+    while chained[-1].__context__ is not None or chained[-1].__cause__ is not None:
+        chained.append(chained[-1].__cause__ or chained[-1].__context__)  # type: ignore[arg-type]
+    for text in (shown, *map(str, chained)):
+        assert ID_NUMBER not in text
+        assert PHONE not in text
+    assert "INSERT" not in shown  # the chain is not shown: only the Busy error
+    assert any("parameters hidden" in str(e) for e in chained)
+    assert c.members.count() == 0 and listener.actions == ["unit.add"]  # nothing half done, nothing announced
+
+
+def _hold_and_wait(db_url: str) -> tuple[Callable[[], None], dict[str, Any]]:
+    """Another connection holding the lock a write needs, and engine options that give up waiting soon."""
+    backend = sa.make_url(db_url).get_backend_name()
+    if backend == "sqlite":
+        import sqlite3
+
+        raw = sqlite3.connect(sa.make_url(db_url).database, isolation_level=None)
+        raw.execute("BEGIN IMMEDIATE")
+        return raw.close, {"connect_args": {"timeout": 0.05}}
+    holder = sa.create_engine(db_url)
+    conn = holder.connect()
+    conn.begin()
+    conn.execute(sa.select(org_tables.units).with_for_update()).all()
+
+    def release() -> None:
+        conn.close()
+        holder.dispose()
+
+    if backend == "postgresql":
+        return release, {"connect_args": {"options": "-c lock_timeout=50"}}
+    return release, {"connect_args": {"init_command": "SET SESSION innodb_lock_wait_timeout = 1"}}
+
+
+def test_a_real_lock_held_elsewhere_ends_in_busy_then_the_call_goes_through(
+    db_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(locks, "RETRY_ATTEMPTS", 2)
+    with communitycore.open(db_url, actor="tester", clock=clock, autoload=False) as setup:
+        street = setup.org.add("城南街道党工委", "street-committee")
+    release, options = _hold_and_wait(db_url)
+    engine = sa.create_engine(db_url, **options)
+    try:
+        c = communitycore.open(engine, actor="tester", clock=clock, autoload=False)
+        with pytest.raises(Busy) as caught:
+            c.members.add("张三", street.id, id_number=ID_NUMBER, phone=PHONE)
+        assert caught.value.attempts == 2 and not caught.value.in_host_transaction
+        release()
+        assert c.members.add("张三", street.id, id_number=ID_NUMBER, phone=PHONE).id_number == ID_NUMBER
+    finally:
+        release()
+        engine.dispose()
+
+
+def test_busy_inside_the_hosts_transaction_asks_the_host_to_retry(host_engine: sa.Engine, clock: Clock) -> None:
+    failed = fail_member_inserts(host_engine, times=100)
+    with host_engine.connect() as conn:
+        trans = conn.begin()
+        c = communitycore.open(conn, actor="platform", clock=clock, autoload=False)
+        street = c.org.add("城南街道党工委", "street-committee")
+        with pytest.raises(Busy, match="your own transaction") as caught:
+            c.members.add("张三", street.id)
+        assert caught.value.in_host_transaction and len(failed) == 1  # not run again: the host decides
+        trans.rollback()
+
+
+def test_a_unique_key_taken_meanwhile_is_refused_by_the_usual_check(
+    community: Community, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from communitycore.sdk.members import MembersAPI
+
+    street = community.org.add("城南街道党工委", "street-committee")
+    community.members.add("张三", street.id, id_number=ID_NUMBER)
+    original = MembersAPI._check_unique_id_number
+    skipped: list[int] = []
+
+    def late_check(conn: sa.Connection, id_number: str | None) -> None:
+        if not skipped:  # as if the other member were stored just after this check
+            skipped.append(1)
+            return
+        original(conn, id_number)
+
+    monkeypatch.setattr(MembersAPI, "_check_unique_id_number", staticmethod(late_check))
+    with pytest.raises(Conflict, match="same 公民身份号码") as caught:
+        community.members.add("李四", street.id, id_number=ID_NUMBER)
+    assert ID_NUMBER not in "".join(traceback.format_exception(caught.value))
+    assert community.members.count() == 1
+
+
+def test_deadlocks_and_locked_databases_are_recognised(db_url: str) -> None:
+    """A real deadlock (servers) or a real "database is locked" (SQLite) is what the retries catch."""
+    backend = sa.make_url(db_url).get_backend_name()
+    engine = sa.create_engine(db_url, connect_args={"timeout": 0} if backend == "sqlite" else {})
+    u = org_tables.units
+    with engine.begin() as conn:
+        conn.execute(sa.insert(u), [{"id": 1, "kind": "x", "name": "a"}, {"id": 2, "kind": "x", "name": "b"}])
+    first, second = engine.connect(), engine.connect()
+    errors: list[sa.exc.DBAPIError] = []
+    try:
+        if backend == "sqlite":
+            first.exec_driver_sql("BEGIN IMMEDIATE")
+            with pytest.raises(sa.exc.OperationalError) as caught:
+                second.exec_driver_sql("BEGIN IMMEDIATE")
+            errors.append(caught.value)
+        else:
+            first.execute(sa.update(u).where(u.c.id == 1).values(name="a1"))
+            second.execute(sa.update(u).where(u.c.id == 2).values(name="b1"))
+
+            def cross(conn: sa.Connection, row: int) -> None:
+                try:
+                    conn.execute(sa.update(u).where(u.c.id == row).values(name="x"))
+                except sa.exc.DBAPIError as exc:
+                    errors.append(exc)
+                    conn.rollback()  # the victim lets the other one through
+
+            threads = [threading.Thread(target=cross, args=(c, row)) for c, row in ((first, 2), (second, 1))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+        assert len(errors) == 1  # one victim
+        assert locks.is_busy(errors[0])
+        assert not locks.is_unique_violation(errors[0])
+    finally:
+        first.close()
+        second.close()
+        engine.dispose()
+
+
+def test_engines_made_by_the_library_hide_sql_parameters() -> None:
+    from communitycore.store.engine import make_engine
+
+    engine = make_engine("sqlite://")
+    try:
+        with engine.connect() as conn, pytest.raises(sa.exc.OperationalError) as caught:
+            conn.exec_driver_sql("SELECT * FROM no_such_table WHERE id_number = ?", (ID_NUMBER,))
+        assert ID_NUMBER not in str(caught.value)
+    finally:
+        engine.dispose()

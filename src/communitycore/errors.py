@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 import attrs
 
+from communitycore.i18n import _
+
 
 class CommunityCoreError(Exception):
     """Base class of all communitycore errors."""
@@ -25,6 +27,28 @@ class NotFound(CommunityCoreError, LookupError):
 
 class Conflict(CommunityCoreError):
     """The operation contradicts the current state (a cycle, a duplicate, a non-empty unit ...)."""
+
+
+class Busy(CommunityCoreError):
+    """The database stayed busy through every retry: other writers held the rows (or SQLite's
+    write lock) this call needed, or a deadlock or cluster conflict kept recurring. Nothing was
+    changed; the same call may simply be made again.
+
+    ``attempts`` is how many times the call ran; ``in_host_transaction`` is True when the call ran
+    inside a transaction of the host's own, which the library cannot run again: the host rolls
+    back and retries its whole transaction.
+    """
+
+    def __init__(self, *, attempts: int = 1, in_host_transaction: bool = False) -> None:
+        self.attempts = attempts
+        self.in_host_transaction = in_host_transaction
+        if in_host_transaction:
+            message = _("the database is busy with other changes, and this call ran inside your own transaction: "
+                        "roll that transaction back and run it again")
+        else:
+            message = _("the database is busy with other changes (tried {attempts} times); nothing was changed: "
+                        "try again in a moment").format(attempts=attempts)
+        super().__init__(message)
 
 
 class PluginError(CommunityCoreError):

@@ -1,15 +1,29 @@
-"""What every sub-API shares: its community."""
+"""What every sub-API shares: its community, and running again when the database was busy."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import inspect
+from typing import TYPE_CHECKING, Any
+
+from communitycore.sdk.retry import retrying
 
 if TYPE_CHECKING:
     from communitycore.sdk.community import Community
 
 
 class SubAPI:
-    """Base of the sub-APIs: access to the community."""
+    """Base of the sub-APIs: access to the community.
+
+    Every public method a sub-API defines is wrapped in :func:`~communitycore.sdk.retry.retrying`
+    when the class is created: a call that found the database busy runs again, whole, under the
+    one retry policy, and a new capability gets it without a line of its own.
+    """
 
     def __init__(self, community: Community) -> None:
         self.community = community
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.isfunction(value):
+                setattr(cls, name, retrying(value))

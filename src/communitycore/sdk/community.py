@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import DBAPIError
 
 from communitycore.capabilities import Capability, load
 from communitycore.capabilities import declared as declared_capabilities
@@ -28,12 +29,15 @@ from communitycore.capabilities import unit_links as unit_links_of
 from communitycore.clock import Clock
 from communitycore.config import Config, database_url, load_config
 from communitycore.domain.settings import SettingSpec
-from communitycore.errors import CommunityCoreError, NotFound
+from communitycore.errors import Busy, CommunityCoreError, NotFound
+from communitycore.i18n import _
 from communitycore.plugins.manager import CommunityPluginManager, make_plugin_manager
 from communitycore.plugins.packs import load_packs
 from communitycore.plugins.registry import Registry
 from communitycore.records import Event, Finding, Record
+from communitycore.sdk.retry import Collision, retrying
 from communitycore.serialize import unstructure
+from communitycore.store import locks
 from communitycore.store.engine import make_engine
 from communitycore.store.migrate import ensure_schema
 from communitycore.store.tables import UnitLink
@@ -64,18 +68,9 @@ def default_actor() -> str:
 _PENDING: weakref.WeakKeyDictionary[Connection, list[tuple[Community, Event]]] = weakref.WeakKeyDictionary()
 
 
-def _begin_for_real(conn: Connection) -> None:
-    """Make sure the database itself is in the host's transaction before a savepoint is taken.
-
-    The sqlite3 driver (in its default, legacy transaction mode) only sends BEGIN before DML, so a
-    SAVEPOINT issued first would open the outermost transaction and its RELEASE would commit,
-    out of the host's hands.
-    """
-    if conn.dialect.name != "sqlite":
-        return
-    dbapi = conn.connection.dbapi_connection
-    if dbapi is not None and not getattr(dbapi, "in_transaction", True):
-        conn.exec_driver_sql("BEGIN")
+def _hide_parameters(exc: DBAPIError) -> None:
+    # SQL parameters may hold ID numbers and phone numbers: keep them out of messages and logs.
+    exc.hide_parameters = True
 
 
 class Tx:
@@ -216,33 +211,68 @@ class Community:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Tx]:
-        """One transaction; rolls back whole on any error, announces events after commit."""
-        if isinstance(self.bind, Engine):
-            with self.bind.begin() as conn:
-                tx = Tx(self, conn)
-                yield tx
-            self._announce(tx.events)
-            return
-        conn = self.bind
-        if conn.in_transaction():
-            # Inside the host's transaction: a savepoint, and events wait for the host's commit.
-            _begin_for_real(conn)
-            with conn.begin_nested():
-                tx = Tx(self, conn)
-                yield tx
-            if tx.events:
-                self._defer(conn, tx.events)
-            return
-        with conn.begin():
+        """One write transaction; rolls back whole on any error, announces events after commit.
+
+        It takes its locks before it reads (see :mod:`communitycore.store.locks`): SQLite's write
+        lock at once (``BEGIN IMMEDIATE``); PostgreSQL and MariaDB run it at READ COMMITTED and
+        the SDK locks the rows each check depends on. A busy database raises
+        :class:`~communitycore.errors.Busy`; SDK methods that write run again through
+        :func:`retrying`.
+        """
+        with self._unit_of_work(write=True) as (conn, host):
             tx = Tx(self, conn)
             yield tx
-        self._announce(tx.events)
+        if host:
+            if tx.events:
+                self._defer(conn, tx.events)
+        else:
+            self._announce(tx.events)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A connection for queries (in a transaction, so reads are consistent)."""
-        with self.transaction() as tx:
-            yield tx.conn
+        """A connection for queries, whose reads all see one consistent state of the database.
+
+        SQLite: an explicit deferred ``BEGIN`` (the snapshot of the first SELECT holds for the
+        rest, and writers are not blocked); PostgreSQL and MariaDB: REPEATABLE READ. Inside a
+        host's transaction, the host's isolation applies.
+        """
+        with self._unit_of_work(write=False) as (conn, _host):
+            yield conn
+
+    @contextlib.contextmanager
+    def _unit_of_work(self, *, write: bool) -> Iterator[tuple[Connection, bool]]:
+        """A connection in a transaction that has started for real (see :func:`locks.start`), and
+        whether it is a savepoint in the host's transaction; database errors come out sanitized."""
+        host = False
+        try:
+            if isinstance(self.bind, Engine):
+                with self.bind.connect() as conn:
+                    level = None if write else locks.read_isolation(conn.dialect.name)
+                    if level is not None:
+                        conn = conn.execution_options(isolation_level=level)  # reset when it goes back to the pool
+                    with conn.begin():
+                        locks.start(conn, write=write, preset=level is not None)
+                        yield conn, host
+                return
+            conn = self.bind
+            if conn.in_transaction():
+                # Inside the host's transaction: a savepoint, and events wait for the host's commit.
+                host = True
+                locks.start(conn, write=write, own=False)
+                with conn.begin_nested():
+                    yield conn, host
+                return
+            with conn.begin():
+                locks.start(conn, write=write)
+                yield conn, host
+        except DBAPIError as exc:
+            _hide_parameters(exc)
+            if locks.is_busy(exc):
+                raise Busy(in_host_transaction=host) from None
+            if locks.is_unique_violation(exc) and not host:
+                raise Collision(_("a value that must be unique was stored by someone else at the same moment; "
+                                   "nothing was changed")) from None
+            raise
 
     def _defer(self, conn: Connection, events: Sequence[Event]) -> None:
         """Hold events until the host commits its transaction; drop them if it rolls back."""
@@ -368,4 +398,4 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
     )
 
 
-__all__ = ["Community", "CommunityCoreError", "Tx", "open"]
+__all__ = ["Community", "CommunityCoreError", "Tx", "open", "retrying"]

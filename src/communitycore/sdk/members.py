@@ -23,10 +23,12 @@ from communitycore.domain.members import (
     probation_end,
 )
 from communitycore.errors import Conflict, InvalidValue, NotFound, RejectedInput
+from communitycore.i18n import _
 from communitycore.sdk.base import SubAPI
-from communitycore.store import rollup
+from communitycore.store import locks, rollup
 from communitycore.store.members import member_from_row, member_row
 from communitycore.store.tables import members as member_tables
+from communitycore.store.tables import org as org_tables
 from communitycore.store.units import UnitRef, resolve, subtree_ids
 
 
@@ -59,10 +61,12 @@ class MembersAPI(SubAPI):
             raise RejectedInput(problems, source="member")
         with self.community.transaction() as tx:
             unit_id = resolve(tx.conn, values["unit"]).id
+            if not locks.lock_rows(tx.conn, org_tables.units, [unit_id], shared=True):  # not removed meanwhile
+                raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=unit_id))
             row = member_row(values, unit_id)
             self._check_unique_id_number(tx.conn, row["id_number"])
             member_id = tx.conn.execute(insert(member_tables.members).values(**row)).inserted_primary_key[0]  # type: ignore[index]
-            rollup.refresh(tx.conn, [unit_id])
+            rollup.change(tx.conn, plus=rollup.shares(tx.conn, [member_id]))
             member = Member(id=member_id, **{k: v for k, v in values.items() if k != "unit"}, unit_id=unit_id)
             tx.record("member.add", "member", member_id, after=member)
             return member
@@ -95,6 +99,7 @@ class MembersAPI(SubAPI):
         if "unit" in fields or "unit_id" in fields:
             raise InvalidValue("a member changes unit through a transfer (组织关系转接), not an update")
         with self.community.transaction() as tx:
+            locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
             before = self._get(tx.conn, member_id)
             current = {k: getattr(before, k) for k in attrs.fields_dict(Member) if k not in ("id", "unit_id")}
             merged = {**{k: v for k, v in current.items() if v is not None}, **fields, "unit": before.unit_id}
@@ -104,8 +109,9 @@ class MembersAPI(SubAPI):
             row = member_row(values, before.unit_id)
             if row["id_number"] != before.id_number:
                 self._check_unique_id_number(tx.conn, row["id_number"])
+            old_share = rollup.shares(tx.conn, [before.id])
             tx.conn.execute(update(member_tables.members).where(member_tables.members.c.id == member_id).values(**row))
-            rollup.refresh(tx.conn, [before.unit_id])
+            rollup.change(tx.conn, plus=rollup.shares(tx.conn, [before.id]), minus=old_share)
             after = self._get(tx.conn, member_id)
             tx.record("member.update", "member", member_id, before=before, after=after)
             return after
@@ -144,8 +150,11 @@ class MembersAPI(SubAPI):
                  reason: str | None = None) -> Transfer:
         """Move a member's organizational relationship (组织关系转接); the history is kept."""
         with self.community.transaction() as tx:
+            locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])  # first: then its unit is current
             member = self._get(tx.conn, member_id)
             target = resolve(tx.conn, to_unit)
+            if not locks.lock_rows(tx.conn, org_tables.units, [target.id], shared=True):  # not removed meanwhile
+                raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=target.id))
             if target.id == member.unit_id:
                 raise Conflict(f"member {member_id} already belongs to unit {target.id}")
             when = tx.today if on is None else parse_date(on)
@@ -154,8 +163,9 @@ class MembersAPI(SubAPI):
                 member_id=member_id, from_unit_id=member.unit_id, to_unit_id=target.id,
                 transferred_on=when, reason=reason)).inserted_primary_key[0]  # type: ignore[index]
             m = member_tables.members
+            old_share = rollup.shares(tx.conn, [member.id])
             tx.conn.execute(update(m).where(m.c.id == member_id).values(unit_id=target.id))
-            rollup.refresh(tx.conn, [member.unit_id, target.id])
+            rollup.change(tx.conn, plus=rollup.shares(tx.conn, [member.id]), minus=old_share)
             transfer = Transfer(id=tid, member_id=member_id, from_unit_id=member.unit_id, to_unit_id=target.id,
                                 transferred_on=when, reason=reason)
             tx.record("member.transfer", "member", member_id, before={"unit_id": member.unit_id},
@@ -227,6 +237,7 @@ class MembersAPI(SubAPI):
     def confirm(self, member_id: int, *, on: dt.date | str | None = None) -> Member:
         """转正: make a probationary member a full member from ``on`` (today)."""
         with self.community.transaction() as tx:
+            locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
             member = self._get(tx.conn, member_id)
             if member.category is not Category.PROBATIONARY:
                 raise Conflict(f"member {member_id} is already a full member (正式党员)")
@@ -234,9 +245,10 @@ class MembersAPI(SubAPI):
             problems = check_member({"join_date": member.join_date, "full_date": when, "category": Category.FULL})
             if problems:
                 raise RejectedInput(problems, source=f"member {member_id}")
+            old_share = rollup.shares(tx.conn, [member.id])
             tx.conn.execute(update(member_tables.members).where(member_tables.members.c.id == member_id)
                             .values(category=Category.FULL.value, full_date=when))
-            rollup.refresh(tx.conn, [member.unit_id])
+            rollup.change(tx.conn, plus=rollup.shares(tx.conn, [member.id]), minus=old_share)
             after = attrs.evolve(member, category=Category.FULL, full_date=when)
             tx.record("member.confirm", "member", member_id, before=member, after=after)
             return after

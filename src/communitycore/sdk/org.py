@@ -22,11 +22,12 @@ from communitycore.domain.org import (
 from communitycore.domain.settings import Effective, defaults_of, parse_setting, spec_of
 from communitycore.domain.settings import resolve as resolve_settings
 from communitycore.domain.stats import COUNTERS, RollUp, RollUps, roll_up
-from communitycore.errors import Conflict, InvalidValue
+from communitycore.errors import Conflict, InvalidValue, NotFound
+from communitycore.i18n import _
 from communitycore.plugins.decisions import unit_findings
 from communitycore.records import Finding, UnitSnapshot
 from communitycore.sdk.base import SubAPI
-from communitycore.store import rollup
+from communitycore.store import locks, rollup
 from communitycore.store.removal import blockers, remove_units
 from communitycore.store.tables import org as org_tables
 from communitycore.store.units import Tree, UnitRef, chain, get_unit, path_of, resolve, sibling_named, subtree_ids
@@ -121,6 +122,8 @@ class OrgAPI(SubAPI):
         with self.community.transaction() as tx:
             parent_unit = None if parent is None else resolve(tx.conn, parent)
             parent_id = parent_unit.id if parent_unit else None
+            if parent_id is not None and not locks.lock_rows(tx.conn, org_tables.units, [parent_id], shared=True):
+                raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=parent_id))
             self._check_placement(kind, parent_unit)
             self._check_sibling_name(tx.conn, parent_unit, name)
             unit_id = tx.conn.execute(
@@ -159,8 +162,21 @@ class OrgAPI(SubAPI):
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
             target = None if new_parent is None else resolve(tx.conn, new_parent)
+            # Lock the unit and the target's whole chain, then read them again: the chain read
+            # before the lock may have changed, and the cycle check must see the one that stays.
+            if target is None:
+                locked = locks.lock_rows(tx.conn, org_tables.units, [unit.id])
+            else:
+                locked = locks.lock_ancestors(tx.conn, target.id, also=[unit.id],
+                                              guess=[u.id for u in chain(tx.conn, target)])
+            if unit.id not in locked or (target is not None and target.id not in locked):
+                gone = unit.id if unit.id not in locked else new_parent
+                raise NotFound(_("unit {unit} was removed by someone else meanwhile; nothing was changed")
+                               .format(unit=gone))
+            unit = OrgUnit(**locked[unit.id]._mapping)
             if target is not None:
-                target_chain = chain(tx.conn, target)
+                target_chain = _chain_of(locked, target.id)
+                target = target_chain[-1]
                 if any(u.id == unit.id for u in target_chain):
                     where = "itself" if target.id == unit.id else (
                         f"{'/'.join(u.name for u in target_chain)}: that unit is one of its own descendants, "
@@ -185,7 +201,7 @@ class OrgAPI(SubAPI):
         """
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
-            ids = subtree_ids(tx.conn, unit.id)
+            ids = locks.lock_subtree(tx.conn, unit.id)  # then counted: no member or child can arrive meanwhile
             held = blockers(tx.conn, self.community.unit_links, ids)
             if not cascade and (len(ids) > 1 or any(held.values())):
                 parts = [f"{len(ids) - 1} sub-unit(s)", *(f"{count} {link.label or link.key}"
@@ -398,6 +414,18 @@ class OrgAPI(SubAPI):
         if other is not None:
             where = path_of(conn, parent) if parent is not None else "the top level"
             raise Conflict(f"{where} already has a unit named {name!r} (id {other.id})")
+
+
+def _chain_of(rows: dict[int, Any], unit_id: int) -> list[OrgUnit]:
+    """The chain from the root down to ``unit_id``, over rows locked by :func:`locks.lock_ancestors`."""
+    out: list[OrgUnit] = []
+    seen: set[int] = set()
+    current: int | None = unit_id
+    while current is not None and current in rows and current not in seen:
+        seen.add(current)
+        out.append(OrgUnit(**rows[current]._mapping))
+        current = out[-1].parent_id
+    return out[::-1]
 
 
 def _add_years(start: dt.date, years: int) -> dt.date:

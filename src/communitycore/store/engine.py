@@ -9,7 +9,12 @@ from sqlalchemy.engine import make_url
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and ``synchronous=NORMAL``."""
+    """An engine for ``url``; SQLite gets WAL, foreign keys and ``synchronous=NORMAL``.
+
+    SQL parameters are left out of error messages and logs (``hide_parameters``): they may hold
+    ID numbers and phone numbers.
+    """
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, **kwargs)

@@ -1,7 +1,8 @@
 """Per-unit member counters (``cc_unit_stats``): how they are computed and kept current.
 
-Every path that changes members calls :func:`refresh` for the units it touched, inside its own
-transaction, so the counters never disagree with the members table. Roll-ups then read one row
+Every path that changes members changes the counters in its own transaction, so they never
+disagree with the members table: a single change by delta (:func:`shares` of the members before
+and after, then :func:`change`), a bulk path by :func:`refresh` of the units it touched. Roll-ups then read one row
 per unit (20,000 at city scale) instead of aggregating a million members on every request.
 """
 
@@ -10,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, func, insert, select
+from sqlalchemy import Connection, case, func, select
 
 from communitycore.domain.members import ASSOCIATE_OR_ABOVE, COMMITTEE_POSTS, Education, Post
 from communitycore.domain.stats import COUNTERS
+from communitycore.store.engine import placeholders
 from communitycore.store.sql import count_if, day_number
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
@@ -50,19 +52,74 @@ def _aggregates() -> list[Any]:
 assert len(_COUNTER_COLUMNS) == len(COUNTERS), "cc_unit_stats columns and domain.stats.COUNTERS disagree"
 
 
+def shares(conn: Connection, member_ids: Collection[int]) -> dict[int, list[int]]:
+    """What these members contribute to their units' counters, per unit, as they are stored now."""
+    m = member_tables.members
+    ids = sorted(set(member_ids))
+    if not ids:
+        return {}
+    rows = conn.execute(select(m.c.unit_id, *_aggregates()).where(m.c.id.in_(ids)).group_by(m.c.unit_id)).all()
+    return {row[0]: [int(v) for v in row[1:]] for row in rows}
+
+
+def change(conn: Connection, plus: dict[int, list[int]] | None = None,
+           minus: dict[int, list[int]] | None = None) -> None:
+    """Add ``plus`` to the counters and take ``minus`` away, unit by unit, by delta.
+
+    Each unit's row is changed in place (``counter = counter + delta``, inserted when missing),
+    in ascending unit order, so two writers never wait on each other's rows in opposite orders
+    and a concurrent writer's delta is never overwritten.
+    """
+    delta: dict[int, list[int]] = {}
+    for source, sign in ((plus or {}, 1), (minus or {}, -1)):
+        for unit_id, values in source.items():
+            total = delta.setdefault(unit_id, [0] * len(_COUNTER_COLUMNS))
+            for i, value in enumerate(values):
+                total[i] += sign * value
+    rows = [(unit_id, *values) for unit_id, values in sorted(delta.items()) if any(values)]
+    if rows:
+        conn.exec_driver_sql(_upsert_sql(conn, add=True), rows)
+
+
 def refresh(conn: Connection, unit_ids: Collection[int] | None = None) -> None:
-    """Recompute the counters of ``unit_ids`` (all units for ``None``) from the members table."""
-    s, m = org_tables.unit_stats, member_tables.members
-    ids = None if unit_ids is None or len(unit_ids) >= FULL_REFRESH_FROM else sorted(set(unit_ids))
-    if ids is not None and not ids:
-        return
-    query = select(m.c.unit_id, *_aggregates()).group_by(m.c.unit_id)
-    if ids is None:
-        conn.execute(delete(s))
+    """Recompute the counters of ``unit_ids`` (all units for ``None``) from the members table.
+
+    For bulk paths (imports, ``refresh_stats``), whose own rows cannot be told apart from a
+    concurrent writer's: the units' rows are first locked (a zero-delta upsert, ascending, which
+    also creates missing rows), then counted afresh with one GROUP BY and set with one upsert
+    per unit. A writer that changed a member of these units either committed before the lock
+    (and is counted) or waits for it and adds its delta afterwards: nothing is lost or counted
+    twice, and no row is ever deleted and inserted again.
+    """
+    m = member_tables.members
+    if unit_ids is None:
+        ids = list(conn.scalars(select(org_tables.units.c.id).order_by(org_tables.units.c.id)))
     else:
-        conn.execute(delete(s).where(s.c.unit_id.in_(ids)))
+        ids = sorted(set(unit_ids))
+    if not ids:
+        return
+    zero = [0] * len(_COUNTER_COLUMNS)
+    conn.exec_driver_sql(_upsert_sql(conn, add=True), [(unit_id, *zero) for unit_id in ids])
+    query = select(m.c.unit_id, *_aggregates()).group_by(m.c.unit_id)
+    if len(ids) < FULL_REFRESH_FROM:
         query = query.where(m.c.unit_id.in_(ids))
-    conn.execute(insert(s).from_select(["unit_id", *_COUNTER_COLUMNS], query))
+    fresh = {row[0]: row[1:] for row in conn.execute(query)}
+    conn.exec_driver_sql(_upsert_sql(conn, add=False),
+                         [(unit_id, *(int(v) for v in fresh.get(unit_id, zero))) for unit_id in ids])
+
+
+def _upsert_sql(conn: Connection, *, add: bool) -> str:
+    """INSERT one unit's counters, or on a conflict add them to (``add``) or put them in place of
+    the stored ones: ``ON CONFLICT DO UPDATE`` (SQLite, PostgreSQL), ``ON DUPLICATE KEY UPDATE``
+    (MariaDB/MySQL). For ``executemany`` with tuples of (unit_id, *counters)."""
+    table = org_tables.unit_stats.name
+    names = ", ".join(("unit_id", *_COUNTER_COLUMNS))
+    values = placeholders(conn, len(_COUNTER_COLUMNS) + 1)
+    if conn.dialect.name == "mysql":
+        sets = ", ".join(f"{c} = {c} + VALUES({c})" if add else f"{c} = VALUES({c})" for c in _COUNTER_COLUMNS)
+        return f"INSERT INTO {table} ({names}) VALUES ({values}) ON DUPLICATE KEY UPDATE {sets}"
+    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" if add else f"{c} = excluded.{c}" for c in _COUNTER_COLUMNS)
+    return f"INSERT INTO {table} ({names}) VALUES ({values}) ON CONFLICT (unit_id) DO UPDATE SET {sets}"
 
 
 def counters(conn: Connection) -> dict[int, list[int]]:
