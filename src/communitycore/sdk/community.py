@@ -213,11 +213,11 @@ class Community:
     def transaction(self) -> Iterator[Tx]:
         """One write transaction; rolls back whole on any error, announces events after commit.
 
-        It takes its locks before it reads (see :mod:`communitycore.store.locks`): SQLite's write
+        It takes its locks before it reads (see ``communitycore.store.locks``): SQLite's write
         lock at once (``BEGIN IMMEDIATE``); PostgreSQL and MariaDB run it at READ COMMITTED and
         the SDK locks the rows each check depends on. A busy database raises
         :class:`~communitycore.errors.Busy`; SDK methods that write run again through
-        :func:`retrying`.
+        ``communitycore.sdk.retry.retrying``.
         """
         with self._unit_of_work(write=True) as (conn, host):
             tx = Tx(self, conn)
