@@ -3,27 +3,95 @@
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
+from communitycore.config import load_config
 from communitycore.errors import CommunityCoreError
+from communitycore.i18n import LANGUAGES, _, get_language, language, normalize, set_language
 
 if TYPE_CHECKING:
     from communitycore.plugins.manager import CommunityPluginManager
     from communitycore.sdk.community import Community
 
 
+LANG_ENV = "COMMUNITYCORE_LANG"
+
+
+def resolve_language(args: Sequence[str]) -> str:
+    """The language of a run: ``--lang`` (global or a command's), else ``COMMUNITYCORE_LANG``, else the config's.
+
+    Read from the raw arguments, before click parses them, because click prints ``--help`` while
+    it parses. An unknown ``--lang`` is left to click, which refuses it with the choices.
+    """
+    config_path = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        value = None
+        if arg in ("--lang", "--config") and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith(("--lang=", "--config=")):
+            value = arg.split("=", 1)[1]
+        if value is None:
+            continue
+        if arg.startswith("--config"):
+            config_path = value
+            continue
+        try:
+            return normalize(value)
+        except ValueError:
+            pass
+    from_env = os.environ.get(LANG_ENV)
+    if from_env:
+        try:
+            return normalize(from_env)
+        except ValueError:
+            click.echo(_("warning: {variable}={value!r} is not a language of the interface ({choices}); "
+                         "ignored").format(variable=LANG_ENV, value=from_env, choices=", ".join(LANGUAGES)),
+                       err=True)
+    return _config_lang(config_path)
+
+
+def _config_lang(config_path: str | None) -> str:
+    try:
+        return load_config(config_path).lang
+    except CommunityCoreError:
+        return LANGUAGES[0]  # a bad config file is reported when the community opens
+
+
+class CommunityCoreClickError(click.ClickException):
+    """A :class:`CommunityCoreError` as click shows errors, headed "Error:" in the current language."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print the error to ``file`` (standard error by default)."""
+        click.echo(_("Error: {message}").format(message=self.format_message()), file=file, err=file is None,
+                   color=getattr(self, "show_color", None))
+
+
 class CommunityGroup(click.Group):
-    """Turns every :class:`CommunityCoreError` into a clean one-paragraph error and exit code 1."""
+    """The ``community`` group: one language per run, and every :class:`CommunityCoreError` as a clean error.
+
+    The language (:func:`resolve_language`) holds for the whole run, help pages included, and the
+    caller's language is back when the run ends, so tests and hosts that run the command line
+    in-process keep their own. An error becomes one paragraph and exit code 1.
+    """
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **options: Any) -> Any:
+        """Run the command line in the language the arguments, the environment or the config choose."""
+        argv = list(sys.argv[1:] if args is None else args)
+        with language(resolve_language(argv)):
+            return super().main(args, *rest, **options)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except CommunityCoreError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise CommunityCoreClickError(str(exc)) from exc
 
 
 class AppState:
@@ -35,7 +103,6 @@ class AppState:
         self.db: str | None = None
         self.config_path: str | None = None
         self.as_json = False
-        self.lang = "zh"
         self.no_plugins = False
         self.disabled: tuple[str, ...] = ()
         self.packs: tuple[str, ...] = ()
@@ -59,21 +126,21 @@ class AppState:
         state.disabled = tuple(disabled)
         return state
 
+    @property
+    def lang(self) -> str:
+        """The language of messages and labels now (``zh`` or ``en``): :func:`communitycore.i18n.get_language`."""
+        return get_language()
+
+    @lang.setter
+    def lang(self, value: str) -> None:
+        set_language(value)
+
     def configure(self, **options: Any) -> None:
-        """Take the parsed global options."""
+        """Take the parsed global options (without ``--lang``, the run's language stays as resolved)."""
         for key, value in options.items():
             if key == "lang" and not value:
-                value = os.environ.get("COMMUNITYCORE_LANG") or self._config_lang(options.get("config_path"))
+                continue
             setattr(self, key, value)
-
-    @staticmethod
-    def _config_lang(config_path: str | None) -> str:
-        from communitycore.config import load_config
-
-        try:
-            return load_config(config_path).lang
-        except CommunityCoreError:
-            return "zh"  # a bad config file is reported when the community opens
 
     def plugin_manager(self) -> CommunityPluginManager:
         """The plugin manager for this run (built once, honouring the switches and config)."""
