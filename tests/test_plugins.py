@@ -302,7 +302,7 @@ def test_plugins_listing_with_packs(tmp_path: Path) -> None:
 def test_plugins_commands_have_help(args: list[str]) -> None:
     result = run_cli(["--no-plugins", *args, "--help"])
     assert result.exit_code == 0, result.output
-    assert "Usage:" in result.output
+    assert "用法：" in result.output
 
 
 def test_the_plugins_module_imports_only_click() -> None:
