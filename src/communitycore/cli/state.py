@@ -76,7 +76,7 @@ class CommunityCoreClickError(click.ClickException):
 class CommunityGroup(click.Group):
     """The ``community`` group: one language per run, and every :class:`CommunityCoreError` as a clean error.
 
-    The language (:func:`resolve_language`) holds for the whole run, help pages included, and the
+    The language (``resolve_language``) holds for the whole run, help pages included, and the
     caller's language is back when the run ends, so tests and hosts that run the command line
     in-process keep their own. An error becomes one paragraph and exit code 1.
     """
@@ -128,7 +128,7 @@ class AppState:
 
     @property
     def lang(self) -> str:
-        """The language of messages and labels now (``zh`` or ``en``): :func:`communitycore.i18n.get_language`."""
+        """The language of messages and labels now (``zh`` or ``en``), that of ``communitycore.i18n.get_language()``."""
         return get_language()
 
     @lang.setter
