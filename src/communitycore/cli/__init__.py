@@ -78,6 +78,6 @@ def main(argv: Sequence[str] | None = None) -> Any:
     """Console-script entry point."""
     args = list(sys.argv[1:] if argv is None else argv)
     state = AppState.from_argv(args)
-    with language(resolve_language(args)):  # plugins load in it too
+    with language(resolve_language(args, report=False)):  # plugins load in it too; the group warns once
         cli = make_cli(state)
         return cli.main(args=args, prog_name="community", obj=state)

@@ -12,7 +12,7 @@ import click
 
 from communitycore.config import load_config
 from communitycore.errors import CommunityCoreError
-from communitycore.i18n import LANGUAGES, _, get_language, language, normalize, set_language
+from communitycore.i18n import LANGUAGES, _, get_language, language, listing, normalize, set_language
 
 if TYPE_CHECKING:
     from communitycore.plugins.manager import CommunityPluginManager
@@ -22,11 +22,12 @@ if TYPE_CHECKING:
 LANG_ENV = "COMMUNITYCORE_LANG"
 
 
-def resolve_language(args: Sequence[str]) -> str:
+def resolve_language(args: Sequence[str], *, report: bool = True) -> str:
     """The language of a run: ``--lang`` (global or a command's), else ``COMMUNITYCORE_LANG``, else the config's.
 
     Read from the raw arguments, before click parses them, because click prints ``--help`` while
-    it parses. An unknown ``--lang`` is left to click, which refuses it with the choices.
+    it parses. An unknown ``--lang`` is left to click, which refuses it with the choices; an unknown
+    ``COMMUNITYCORE_LANG`` is ignored, with a warning unless ``report`` is false.
     """
     config_path = None
     for i, arg in enumerate(args):
@@ -51,9 +52,10 @@ def resolve_language(args: Sequence[str]) -> str:
         try:
             return normalize(from_env)
         except ValueError:
-            click.echo(_("warning: {variable}={value!r} is not a language of the interface ({choices}); "
-                         "ignored").format(variable=LANG_ENV, value=from_env, choices=", ".join(LANGUAGES)),
-                       err=True)
+            if report:
+                click.echo(_("warning: {variable}={value!r} is not a language of the interface ({choices}); "
+                             "ignored").format(variable=LANG_ENV, value=from_env, choices=listing(LANGUAGES)),
+                           err=True)
     return _config_lang(config_path)
 
 
