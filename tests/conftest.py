@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 import communitycore
 from communitycore.clock import Clock
+from communitycore.i18n import language
 from communitycore.store import audit_chain, tables
 from communitycore.store.tables import audit as audit_tables
 
@@ -77,6 +78,17 @@ class ServerDatabase:
             else:
                 conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {self.name}")
         admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Iterator[None]:
+    """Library messages in English, the catalogs' msgids, so tests match the texts the code writes.
+
+    A test of Chinese output says so with ``language("zh")``. The command line is not affected: each
+    run picks its own language (Chinese unless ``--lang``, ``COMMUNITYCORE_LANG`` or the config say otherwise).
+    """
+    with language("en"):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -111,7 +111,7 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     state = _help_state()
     result = CliRunner().invoke(make_cli(state), [*path, "--help"], obj=state, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "Usage:" in result.output
+    assert "用法：" in result.output
     assert state._community is None  # help opens no database
 
 
@@ -153,7 +153,7 @@ def test_help_does_not_import_sqlalchemy() -> None:
 def test_python_m_communitycore_help() -> None:
     result = _python("-m", "communitycore", "--help")
     assert result.returncode == 0, result.stderr
-    assert "Usage:" in result.stdout
+    assert "用法：" in result.stdout
     assert "org" in result.stdout and "member" in result.stdout
 
 
@@ -326,7 +326,7 @@ def test_org_settings_show_values_and_sources(community: Community, town: dict[s
     unset = as_json(community, "org", "settings", "unset", grid_path, "meeting-cadence.party-lecture")
     assert unset["removed"] is True and unset["source"] == committee_path and unset["value"] == "weekly"
     bad = run(community, "org", "settings", "set", grid_path, "no-such-setting", "1")
-    assert bad.exit_code == 1 and "unknown setting" in bad.output
+    assert bad.exit_code == 1 and "没有设置项" in bad.output
 
 
 def test_compounds_and_partners(community: Community, town: dict[str, Any]) -> None:

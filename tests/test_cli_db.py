@@ -32,7 +32,7 @@ def ok(community: Community | None, *args: str) -> Result:
                                      ["import"]])
 def test_help(command: list[str]) -> None:
     result = CliRunner().invoke(make_cli(AppState()), [*command, "--help"], obj=AppState())
-    assert result.exit_code == 0 and "Usage:" in result.output
+    assert result.exit_code == 0 and "用法：" in result.output
 
 
 def test_status(community: Community) -> None:
@@ -92,4 +92,4 @@ def test_import_reports_problems(community: Community, tmp_path: Path) -> None:
     file.write_text('{"format": "communitycore-export", "version": 1, "units": [{"id": "x"}]}', encoding="utf-8")
     result = run(community, "import", str(file))
     assert result.exit_code == 1
-    assert "$.units[0]" in result.output and "nothing was imported" in result.output
+    assert "$.units[0]" in result.output and "未导入任何数据" in result.output

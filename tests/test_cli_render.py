@@ -22,6 +22,7 @@ from communitycore.cli.render import (
 )
 from communitycore.cli.state import AppState
 from communitycore.domain.members import Category, Education, Gender, Member
+from communitycore.i18n import language
 from communitycore.labels import FIELD_LABELS, label, register, word
 from communitycore.records import Severity
 
@@ -102,7 +103,8 @@ def test_emit_follows_the_json_option(args: list[str], expected: str) -> None:
     def show() -> None:
         emit({"id": 1, "name": "党支部", "kind": "branch"})
 
-    result = CliRunner().invoke(show, args, obj=AppState(), catch_exceptions=False)
+    with language("zh"):  # a bare command, outside `community`: it speaks the caller's language
+        result = CliRunner().invoke(show, args, obj=AppState(), catch_exceptions=False)
     assert result.exit_code == 0, result.output
     if expected == "json":
         assert json.loads(result.output) == {"id": 1, "name": "党支部", "kind": "branch"}

@@ -39,6 +39,7 @@ from communitycore.domain.org import (
 from communitycore.domain.settings import Effective, resolve
 from communitycore.domain.settings import parse_setting as _parse_setting
 from communitycore.domain.stats import COUNTERS, roll_up
+from communitycore.i18n import language
 
 TODAY = dt.date(2026, 11, 28)
 # 1 → 2 → 3 → 4, and 1 → 5; 6 is a second root.
@@ -292,7 +293,9 @@ def snapshot(kind: str, members: int = 0, full: int | None = None, **extra: Any)
 
 def rules(unit: UnitSnapshot, today: dt.date = TODAY) -> dict[str, Any]:
     kinds = {k.code: k for k in national_org.communitycore_register_unit_kinds()}
-    return {f.rule: f for f in national_org.communitycore_check_units(units=[unit], kinds=kinds, today=today)}
+    with language("zh"):  # the findings as staff read them, with the kinds' Chinese labels
+        found = national_org.communitycore_check_units(units=[unit], kinds=kinds, today=today)
+    return {f.rule: f for f in found}
 
 
 @pytest.mark.parametrize(("full", "error"), [(0, True), (2, True), (3, False), (10, False)])

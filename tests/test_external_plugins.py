@@ -86,6 +86,7 @@ def _environment(target: Path, db: Path | None = None) -> dict[str, str]:
     # The plugins, then this checkout's own library (not whichever copy the environment installed).
     env["PYTHONPATH"] = os.pathsep.join([str(target), str(REPO / "src")])
     env["COMMUNITYCORE_ACTOR"] = "tester"
+    env["COMMUNITYCORE_LANG"] = "en"  # the messages these tests read; test_i18n checks the Chinese
     if db is not None:
         env["COMMUNITYCORE_DB"] = str(db)
     return env

@@ -338,7 +338,8 @@ def test_org_check_on_the_command_line_names_a_plugin_answering_a_string(tmp_pat
     with communitycore.open(tmp_path / "c.db", pm=pm) as c:
         c.org.add("靖城街道党工委", "street-committee")
         state = AppState(community=c, pm=pm)
-        result = CliRunner().invoke(make_cli(state), ["--json", "org", "check"], obj=state, catch_exceptions=False)
+        result = CliRunner().invoke(make_cli(state), ["--lang", "en", "--json", "org", "check"], obj=state,
+                                    catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == []
     assert result.stderr == ("warning: communitycore plugin 'sloppy': communitycore_check_units returned str, "

@@ -377,8 +377,8 @@ def test_two_full_members_is_an_error_suggesting_a_joint_branch(community: Commu
     found = findings_for(community, town["grid2"].id)
     finding = found["min-full-members"]
     assert finding.severity is Severity.ERROR
-    assert "2 正式党员" in finding.message and "at least 3" in finding.message
-    assert "联合党支部" in finding.suggestion
+    assert "2 full members" in finding.message and "at least 3" in finding.message
+    assert "joint branch" in finding.suggestion
     assert finding.unit == "城南街道党工委/幸福社区党委/第二网格党支部"
 
 
@@ -394,7 +394,7 @@ def test_sixty_three_members_eligible_for_general_branch(community: Community, t
     finding = found["max-members"]
     assert finding.severity is Severity.WARNING
     assert "63 members" in finding.message
-    assert "党总支" in finding.message and "党总支" in finding.suggestion
+    assert "general branch" in finding.message and "general branch" in finding.suggestion
     assert "社区党委" not in finding.message  # 100 are needed for that
     assert "committee-required" not in found
     assert "min-full-members" not in found
@@ -410,7 +410,7 @@ def test_committee_required_from_seven_full_members(community: Community, town: 
     _add_members(community, town["grid2"].id, 7, posts=("书记", "组织委员"))
     finding = findings_for(community, town["grid2"].id)["committee-required"]
     assert finding.severity is Severity.WARNING
-    assert "7 正式党员" in finding.message
+    assert "7 full members" in finding.message
     # A third committee post puts the committee on record.
     community.members.add("宣传委员甲", town["grid2"].id, post="宣传委员")
     assert "committee-required" not in findings_for(community, town["grid2"].id)
@@ -439,7 +439,7 @@ def test_term_ended_means_re_election_is_due(community: Community, town: dict[st
     fresh = community.org.add("新支部", "branch", town["committee"].id, term_start=today)
     finding = findings_for(community, ended.id)["term-ended"]
     assert finding.severity is Severity.WARNING
-    assert "换届 is due" in finding.message
+    assert "re-election is due" in finding.message
     assert findings_for(community, ending.id)["term-ending"].severity is Severity.INFO
     assert not {"term-ended", "term-ending"} & set(findings_for(community, fresh.id))
 

@@ -197,7 +197,7 @@ def test_blocking_core_is_refused_in_the_sdk(tmp_path: Path) -> None:
 
 
 def test_blocking_core_is_refused_on_the_command_line(tmp_path: Path) -> None:
-    result = run_cli(["--db", str(tmp_path / "c.db"), "--disable-plugin", "core", "plugins"])
+    result = run_cli(["--lang", "en", "--db", str(tmp_path / "c.db"), "--disable-plugin", "core", "plugins"])
     assert result.exit_code == 1
     assert "'core' is essential to communitycore and cannot be disabled" in result.output
     assert "Traceback" not in result.output
@@ -306,7 +306,7 @@ def test_plugins_listing_with_packs(tmp_path: Path) -> None:
 def test_plugins_commands_have_help(args: list[str]) -> None:
     result = run_cli(["--no-plugins", *args, "--help"])
     assert result.exit_code == 0, result.output
-    assert "Usage:" in result.output
+    assert "用法：" in result.output
 
 
 def test_the_plugins_module_imports_only_click() -> None:
@@ -422,6 +422,7 @@ def test_community_help_works_beside_a_plugin_that_exits_at_import(site: Install
     site("quitter", "import sys\nsys.exit('quitting at import')\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COMMUNITYCORE_", "PYTEST_"))}
     env["PYTHONPATH"] = os.pathsep.join([str(tmp_path / "site"), str(Path(communitycore.__file__).parents[1])])
+    env["COMMUNITYCORE_LANG"] = "en"
     result = subprocess.run([sys.executable, "-m", "communitycore", "--help"], env=env, cwd=tmp_path,
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr

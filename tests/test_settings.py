@@ -93,7 +93,7 @@ def test_dotted_keys_and_references(community: Community, town: dict[str, int]) 
         (STARS, [300, 100], "strictly ascending"),
         (STARS, [100, 100], "strictly ascending"),
         ("scoring-scheme", "no-such-scheme", "no scoring scheme 'no-such-scheme'"),
-        ("required-meeting-types", ["party-lecture", "karaoke"], "unknown meeting types ['karaoke']"),
+        ("required-meeting-types", ["party-lecture", "karaoke"], "unknown meeting types karaoke;"),
         ("meeting-cadence.karaoke", "monthly", "no meeting type 'karaoke'"),
     ],
 )

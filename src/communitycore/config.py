@@ -13,6 +13,7 @@ from pathlib import Path
 import attrs
 
 from communitycore.errors import InvalidValue
+from communitycore.i18n import _
 from communitycore.serialize import explain, structure
 
 DEFAULT_DB = "sqlite:///community.db"
@@ -39,12 +40,13 @@ def _check_timezone(name: str) -> None:
     try:
         ZoneInfo(name)
     except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
-        raise ValueError(f"timezone {name!r} is not an IANA time zone such as 'Asia/Shanghai'") from None
+        raise ValueError(_("timezone {name!r} is not an IANA time zone such as 'Asia/Shanghai'").format(
+            name=name)) from None
 
 
 def _check_lang(lang: str) -> None:
     if lang not in ("zh", "en"):
-        raise ValueError(f"lang {lang!r} is not one of 'zh', 'en'")
+        raise ValueError(_("lang {value!r} is not one of 'zh', 'en'").format(value=lang))
 
 
 @attrs.frozen(kw_only=True)
@@ -71,18 +73,18 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     file = Path(explicit) if explicit else Path(DEFAULT_CONFIG_FILE)
     if not file.exists():
         if explicit:
-            raise InvalidValue(f"config file {file} does not exist")
+            raise InvalidValue(_("config file {file} does not exist").format(file=file))
         return Config()
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidValue(f"{file}: not valid TOML: {exc}") from exc
+        raise InvalidValue(_("{file}: not valid TOML: {problem}").format(file=file, problem=exc)) from exc
     data.pop("source", None)
     try:
         config = structure(data, Config)
     except Exception as exc:
         lines = "\n".join(f"  {file}: {line}" for line in explain(exc))
-        raise InvalidValue(f"bad config file {file}:\n{lines}") from exc
+        raise InvalidValue(_("bad config file {file}:").format(file=file) + f"\n{lines}") from exc
     return attrs.evolve(config, source=file.resolve())
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from communitycore.i18n import _
+from communitycore.i18n import _, ngettext
 
 
 class CommunityCoreError(Exception):
@@ -68,8 +68,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"row {self.row}, " if self.row is not None else ""
-        return f"{where}{self.field}: {self.message}"
+        if self.row is None:
+            return _("{field}: {message}").format(field=self.field, message=self.message)
+        return _("row {row}, {field}: {message}").format(row=self.row, field=self.field, message=self.message)
 
 
 class RejectedInput(CommunityCoreError):
@@ -80,7 +81,10 @@ class RejectedInput(CommunityCoreError):
         self.source = source
         shown = "\n".join(f"  {p}" for p in self.problems[:limit])
         more = len(self.problems) - limit
-        tail = f"\n  ... and {more} more" if more > 0 else ""
-        super().__init__(
-            f"{source}: {len(self.problems)} problem(s), nothing was imported:\n{shown}{tail}"
-        )
+        tail = "\n  " + ngettext("... and {count} more problem", "... and {count} more problems", more).format(
+            count=more) if more > 0 else ""
+        count = len(self.problems)
+        head = ngettext("{source}: {count} problem, nothing was imported:",
+                        "{source}: {count} problems, nothing was imported:", count).format(
+            source=_("input") if source == "input" else source, count=count)
+        super().__init__(f"{head}\n{shown}{tail}")

@@ -5,6 +5,10 @@ at once, :func:`N_` only marks a text that is translated later (a click help tex
 The catalogs live in ``communitycore/locale/<lang>/LC_MESSAGES/communitycore.mo`` and ship in the
 wheel; English needs no catalog. The language is a context variable, so a host serving several
 users may switch it per call with :func:`language`.
+
+Messages are translated when they are made (an error's text is fixed when it is raised), so
+switch the language before the call whose messages you want in it. How to add or change a
+translation: ``docs/translating.md``.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import gettext
-from collections.abc import Iterator
+import inspect
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -38,7 +43,8 @@ def normalize(lang: str | None) -> str:
         return LANGUAGES[0]
     short = lang.replace("-", "_").split("_")[0].lower()
     if short not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+        raise ValueError(_("unknown language {lang!r}; choose one of {choices}").format(
+            lang=lang, choices=listing(LANGUAGES)))
     return short
 
 
@@ -72,9 +78,62 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations(_current.get()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` translated in ``context``, for a short text whose meaning depends on where it is used."""
+    return _translations(_current.get()).pgettext(context, message)
+
+
+def listing(items: Iterable[str]) -> str:
+    """``items`` joined as the language writes a list: ``a、b、c`` in Chinese, ``a, b, c`` in English."""
+    return pgettext("list separator", ", ").join(items)
+
+
+def localized(zh: str, en: str | None) -> str:
+    """The label of a record in the current language: ``en`` in English (``zh`` when it has none), else ``zh``."""
+    return (en or zh) if _current.get() == "en" else zh
+
+
+# Click help texts: the catalog keys are the texts as the source writes them. A docstring is
+# cleaned (inspect.cleandoc), cut at click's form feed, and its control characters are written
+# as the escapes the source uses, so a translator sees "\b" rather than an invisible backspace.
+_HELP_ESCAPES = (("\b", "\\b"), ("\f", "\\f"))
+
+
+def help_msgid(text: str) -> str:
+    """The catalog key of a click help text (a docstring or a ``help=``)."""
+    key = inspect.cleandoc(text).partition("\f")[0].rstrip()
+    for char, escape in _HELP_ESCAPES:
+        key = key.replace(char, escape)
+    return key
+
+
+def translate_help(text: str | None) -> str | None:
+    """A click help text in the current language (as click shows it: cleaned, cut at the form feed)."""
+    if text is None:
+        return None
+    translated = _(help_msgid(text))  # i18n: skip (the extractor keys help texts the same way)
+    for char, escape in _HELP_ESCAPES:
+        translated = translated.replace(escape, char)
+    return translated
+
+
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention
     """Mark ``message`` for the catalogs without translating it yet (translate it with ``_`` where shown)."""
     return message
 
 
-__all__ = ["LANGUAGES", "N_", "_", "get_language", "language", "ngettext", "normalize", "set_language"]
+__all__ = [
+    "LANGUAGES",
+    "N_",
+    "_",
+    "get_language",
+    "help_msgid",
+    "language",
+    "listing",
+    "localized",
+    "ngettext",
+    "normalize",
+    "pgettext",
+    "set_language",
+    "translate_help",
+]

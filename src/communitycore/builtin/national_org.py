@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from communitycore.i18n import _, listing, localized, ngettext
 from communitycore.plugins.markers import hookimpl
 from communitycore.records import Finding, Severity, UnitKind, UnitSnapshot
 
@@ -86,43 +87,53 @@ def _check_one(
         out.append(Finding(unit_id=unit.id, unit=unit.path, rule=rule, severity=severity,
                            message=message, suggestion=suggestion))
 
-    name = f"{kind.label} {unit.name}"
+    name = unit.name
+    kind_name = localized(kind.label, kind.label_en)
     if kind.min_full_members is not None and unit.full_members < kind.min_full_members:
         add("min-full-members", Severity.ERROR,
-            f"{name} has {unit.full_members} 正式党员; a {kind.label_en or kind.code} needs at least "
-            f"{kind.min_full_members}",
-            "merge into a 联合党支部 with nearby units")
+            ngettext("{name} has {count} full member; a {kind} needs at least {minimum}",
+                     "{name} has {count} full members; a {kind} needs at least {minimum}",
+                     unit.full_members).format(name=name, count=unit.full_members, kind=kind_name,
+                                               minimum=kind.min_full_members),
+            _("merge it with nearby units into a joint branch"))
     if kind.max_members is not None and unit.members > kind.max_members:
         upgrades = [c for c in eligible_kinds(unit, kinds) if c != unit.kind]
-        target = "、".join(kinds[c].label for c in upgrades)
+        target = listing(localized(kinds[c].label, kinds[c].label_en) for c in upgrades)
+        if target:
+            message = _("{name} has {count} members, more than the usual {maximum}: it may become a {target}")
+            suggestion = _("apply to the higher organization to make it a {target}").format(target=target)
+        else:
+            message = _("{name} has {count} members, more than the usual {maximum}")
+            suggestion = _("split it into several units")
         add("max-members", Severity.WARNING,
-            f"{name} has {unit.members} members, above the usual {kind.max_members}"
-            + (f": eligible to become a {target}" if target else ""),
-            f"apply to the higher organization to upgrade it to a {target}" if target
-            else "split it into several units")
+            message.format(name=name, count=unit.members, maximum=kind.max_members, target=target), suggestion)
     if kind.eligible_from_members is not None and unit.members < kind.eligible_from_members:
         add("below-kind-size", Severity.INFO,
-            f"{name} has {unit.members} members, fewer than the {kind.eligible_from_members} usual "
-            f"for a {kind.label}",
-            "keep the approval of the higher organization on file (经上级党组织批准)")
+            _("{name} has {count} members, fewer than the {minimum} usual for a {kind}").format(
+                name=name, count=unit.members, minimum=kind.eligible_from_members, kind=kind_name),
+            _("keep the higher organization's approval of this kind on file"))
     if (kind.committee_from_full_members is not None
             and unit.full_members >= kind.committee_from_full_members and not unit.has_committee):
         add("committee-required", Severity.WARNING,
-            f"{name} has {unit.full_members} 正式党员 but no 支部委员会 on record; one is required from "
-            f"{kind.committee_from_full_members}",
-            "elect a committee of 3-5 (书记, 组织委员, 宣传委员 ...) and record their posts")
+            _("{name} has {count} full members but no branch committee on record; one is required from "
+              "{minimum} full members").format(name=name, count=unit.full_members,
+                                                 minimum=kind.committee_from_full_members),
+            _("elect a committee of 3 to 5 members (secretary, organization member, publicity member ...) "
+              "and record their posts"))
     if kind.max_covered_units is not None and (unit.covered_units or 0) > kind.max_covered_units:
         add("max-covered-units", Severity.ERROR,
-            f"{name} covers {unit.covered_units} units; a {kind.label} generally covers at most "
-            f"{kind.max_covered_units}",
-            "split it into two joint branches, or set up a branch in the larger units")
+            _("{name} covers {count} units; a {kind} generally covers at most {maximum}").format(
+                name=name, count=unit.covered_units, kind=kind_name, maximum=kind.max_covered_units),
+            _("split it into two joint branches, or set up a branch in the larger units"))
     if kind.elected and unit.term_end is not None:
         if unit.term_end < today:
             add("term-ended", Severity.WARNING,
-                f"the committee's term of {name} ended on {unit.term_end.isoformat()}: 换届 is due",
-                "hold the re-election (换届), or record the approved delay (at most 1 year)")
+                _("the committee of {name} reached the end of its term on {date}: a re-election is due").format(
+                    name=name, date=unit.term_end.isoformat()),
+                _("hold the re-election, or record the approved postponement (at most one year)"))
         elif unit.term_end - today <= TERM_NOTICE:
             add("term-ending", Severity.INFO,
-                f"the committee's term of {name} ends on {unit.term_end.isoformat()}",
-                "prepare the re-election (换届) and ask the higher organization to approve it")
+                _("the committee of {name} reaches the end of its term on {date}").format(
+                    name=name, date=unit.term_end.isoformat()),
+                _("prepare the re-election and ask the higher organization to approve it"))
     return out

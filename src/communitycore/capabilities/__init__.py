@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 
 from communitycore.domain.settings import SettingSpec
+from communitycore.i18n import _, listing
 
 #: Verbs every capability's actions are made of: ``<capability>.<verb>``.
 ACTION_VERBS = ("read", "add", "update", "move", "remove", "reveal", "import", "export", "record", "transition")
@@ -72,7 +73,7 @@ class Capability:
 
 def load(path: str) -> Any:
     """The object an import path ``module:attribute`` (or a bare module) names."""
-    module_name, _, attribute = path.partition(":")
+    module_name, _colon, attribute = path.partition(":")
     module = importlib.import_module(module_name)
     return getattr(module, attribute) if attribute else module
 
@@ -101,7 +102,7 @@ def declared(extra: Sequence[Capability] = ()) -> tuple[Capability, ...]:
     names = [c.name for c in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise ValueError(f"capabilities declared twice: {', '.join(duplicates)}")
+        raise ValueError(_("capabilities declared twice: {names}").format(names=listing(duplicates)))
     return found
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from communitycore.capabilities import Capability
 from communitycore.domain.settings import SettingSpec, parse_code
 from communitycore.errors import InvalidValue
+from communitycore.i18n import N_, _, listing
 
 if TYPE_CHECKING:
     from communitycore.plugins.registry import Registry
@@ -14,8 +15,9 @@ if TYPE_CHECKING:
 
 def _check_scheme(registry: Registry, _key: str, value: Any) -> None:
     if value not in registry.scoring_schemes:
-        known = ", ".join(registry.scoring_schemes) or "none"
-        raise InvalidValue(f"no scoring scheme {value!r} is registered; known: {known}")
+        known = listing(registry.scoring_schemes) or _("none")
+        raise InvalidValue(_("no scoring scheme {code!r} is registered; known: {known}").format(code=value,
+                                                                                              known=known))
 
 
 CAPABILITY = Capability(
@@ -23,7 +25,7 @@ CAPABILITY = Capability(
     label="考核评议",
     label_en="Assessments",
     settings=(
-        SettingSpec("scoring-scheme", parse_code, "code of the points scheme that applies to members here",
+        SettingSpec("scoring-scheme", parse_code, N_("code of the points scheme that applies to members here"),
                     check=_check_scheme),
     ),
     actions=("assessment.read", "assessment.run", "assessment.record", "assessment.appeal"),

@@ -12,6 +12,7 @@ from communitycore.domain.settings import (
     parse_hours,
     parse_star_hours,
 )
+from communitycore.i18n import N_
 
 
 def _deadline_defaults(_registry: Any) -> dict[str, tuple[Any, str]]:
@@ -25,9 +26,9 @@ CAPABILITY = Capability(
     label_en="Services",
     settings=(
         SettingSpec("request-deadline-hours", parse_hours,
-                    "hours to resolve a request of one urgency, e.g. request-deadline-hours.general", dotted=True,
+                    N_("hours to resolve a request of one urgency, e.g. request-deadline-hours.general"), dotted=True,
                     defaults=_deadline_defaults),
-        SettingSpec("volunteer-star-hours", parse_star_hours, "service hours for one to five volunteer stars",
+        SettingSpec("volunteer-star-hours", parse_star_hours, N_("service hours for one to five volunteer stars"),
                     default=list(DEFAULT_STAR_HOURS)),
     ),
     actions=("service.read", "service.add", "service.update", "service.transition", "service.record"),

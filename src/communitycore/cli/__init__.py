@@ -13,7 +13,9 @@ from typing import Any
 import click
 
 from communitycore import capabilities
-from communitycore.cli.state import AppState, CommunityGroup
+from communitycore.cli.helptext import translate_commands
+from communitycore.cli.state import AppState, CommunityGroup, resolve_language
+from communitycore.i18n import language
 
 #: Commands of the platform itself (``module:attribute``); each capability adds its own groups
 #: (``Capability.commands``, see :mod:`communitycore.capabilities`).
@@ -41,7 +43,9 @@ def make_cli(state: AppState | None = None) -> click.Group:
     @click.option("--config", "config_path", type=click.Path(dir_okay=False),
                   help="Config file (default: ./community.toml).")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON (the stable scripting interface).")
-    @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Label language (default zh).")
+    @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+                  help="Language of messages, labels and help: zh (default) or en; also COMMUNITYCORE_LANG or "
+                       "the config's lang.")
     @click.option("--no-plugins", is_flag=True, help="Do not load installed plugins (builtins still load).")
     @click.option("--disable-plugin", "disabled", multiple=True, metavar="NAME",
                   help="Leave out a plugin by name (repeatable).")
@@ -66,6 +70,7 @@ def make_cli(state: AppState | None = None) -> click.Group:
         cli.add_command(command)
     app = state or AppState()
     app.add_plugin_commands(cli)
+    translate_commands(cli)  # help pages in the run's language, plugins' commands included
     return cli
 
 
@@ -73,5 +78,6 @@ def main(argv: Sequence[str] | None = None) -> Any:
     """Console-script entry point."""
     args = list(sys.argv[1:] if argv is None else argv)
     state = AppState.from_argv(args)
-    cli = make_cli(state)
-    return cli.main(args=args, prog_name="community", obj=state)
+    with language(resolve_language(args, report=False)):  # plugins load in it too; the group warns once
+        cli = make_cli(state)
+        return cli.main(args=args, prog_name="community", obj=state)

@@ -76,7 +76,7 @@ def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) ->
 def output_options(command: F) -> F:
     """Add ``--json`` and ``--lang`` to a command, so they work after the command name as well."""
     command = click.option("--lang", type=click.Choice(["zh", "en"]), expose_value=False, callback=_set_lang,
-                           help="Label language (same as the global --lang).")(command)
+                           help="Language of messages and labels: zh or en (same as the global --lang).")(command)
     command = click.option("--json", "as_json", is_flag=True, expose_value=False, callback=_set_json,
                            help="Print JSON (same as the global --json).")(command)
     return command

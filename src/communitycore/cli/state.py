@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
+from communitycore.config import load_config
 from communitycore.errors import CommunityCoreError
-from communitycore.i18n import _
+from communitycore.i18n import LANGUAGES, _, get_language, language, listing, normalize, set_language
 from communitycore.plugins.manager import PluginWarning
 
 if TYPE_CHECKING:
@@ -18,33 +20,93 @@ if TYPE_CHECKING:
     from communitycore.sdk.community import Community
 
 
-class CommunityGroup(click.Group):
-    """Turns every :class:`CommunityCoreError` into a clean one-paragraph error and exit code 1.
+LANG_ENV = "COMMUNITYCORE_LANG"
 
-    A plugin's warning during a command (an answer refused, a plugin disabled after it raised)
-    is printed as one ``warning: ...`` line on stderr, like the warnings given while loading.
+
+def resolve_language(args: Sequence[str], *, report: bool = True) -> str:
+    """The language of a run: ``--lang`` (global or a command's), else ``COMMUNITYCORE_LANG``, else the config's.
+
+    Read from the raw arguments, before click parses them, because click prints ``--help`` while
+    it parses. An unknown ``--lang`` is left to click, which refuses it with the choices; an unknown
+    ``COMMUNITYCORE_LANG`` is ignored, with a warning unless ``report`` is false.
+    """
+    config_path = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        value = None
+        if arg in ("--lang", "--config") and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith(("--lang=", "--config=")):
+            value = arg.split("=", 1)[1]
+        if value is None:
+            continue
+        if arg.startswith("--config"):
+            config_path = value
+            continue
+        try:
+            return normalize(value)
+        except ValueError:
+            pass
+    from_env = os.environ.get(LANG_ENV)
+    if from_env:
+        try:
+            return normalize(from_env)
+        except ValueError:
+            if report:
+                click.echo(_("warning: {variable}={value!r} is not a language of the interface ({choices}); "
+                             "ignored").format(variable=LANG_ENV, value=from_env, choices=listing(LANGUAGES)),
+                           err=True)
+    return _config_lang(config_path)
+
+
+def _config_lang(config_path: str | None) -> str:
+    try:
+        return load_config(config_path).lang
+    except CommunityCoreError:
+        return LANGUAGES[0]  # a bad config file is reported when the community opens
+
+
+class CommunityCoreClickError(click.ClickException):
+    """A :class:`CommunityCoreError` as click shows errors, headed "Error:" in the current language."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print the error to ``file`` (standard error by default)."""
+        click.echo(_("Error: {message}").format(message=self.format_message()), file=file, err=file is None,
+                   color=getattr(self, "show_color", None))
+
+
+class CommunityGroup(click.Group):
+    """The ``community`` group: one language per run, and every :class:`CommunityCoreError` as a clean error.
+
+    The language (``resolve_language``) holds for the whole run, help pages included, and the
+    caller's language is back when the run ends, so tests and hosts that run the command line
+    in-process keep their own. An error becomes one paragraph and exit code 1. A plugin's warning
+    during a command (an answer refused, a plugin disabled after it raised) is printed as one
+    ``warning: ...`` line on stderr, like the warnings given while loading.
     """
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Run the command line (as click's ``Group.main``), showing plugin warnings as lines."""
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **options: Any) -> Any:
+        """Run the command line in the language the arguments, the environment or the config choose."""
+        argv = list(sys.argv[1:] if args is None else args)
         shown = warnings.showwarning
 
-        def show(message: Warning | str, category: type[Warning], *rest: Any, **more: Any) -> None:
+        def show(message: Warning | str, category: type[Warning], *more: Any, **extra: Any) -> None:
             if issubclass(category, PluginWarning):
-                click.echo(f"warning: {message}", err=True)
+                click.echo(_("warning: {message}").format(message=message), err=True)
             else:
-                shown(message, category, *rest, **more)
+                shown(message, category, *more, **extra)
 
-        with warnings.catch_warnings():
+        with language(resolve_language(argv)), warnings.catch_warnings():
             warnings.simplefilter("always", PluginWarning)
             warnings.showwarning = show
-            return super().main(*args, **kwargs)
+            return super().main(args, *rest, **options)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except CommunityCoreError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise CommunityCoreClickError(str(exc)) from exc
 
 
 class AppState:
@@ -56,7 +118,6 @@ class AppState:
         self.db: str | None = None
         self.config_path: str | None = None
         self.as_json = False
-        self.lang = "zh"
         self.no_plugins = False
         self.disabled: tuple[str, ...] = ()
         self.packs: tuple[str, ...] = ()
@@ -80,21 +141,21 @@ class AppState:
         state.disabled = tuple(disabled)
         return state
 
+    @property
+    def lang(self) -> str:
+        """The language of messages and labels now (``zh`` or ``en``), that of ``communitycore.i18n.get_language()``."""
+        return get_language()
+
+    @lang.setter
+    def lang(self, value: str) -> None:
+        set_language(value)
+
     def configure(self, **options: Any) -> None:
-        """Take the parsed global options."""
+        """Take the parsed global options (without ``--lang``, the run's language stays as resolved)."""
         for key, value in options.items():
             if key == "lang" and not value:
-                value = os.environ.get("COMMUNITYCORE_LANG") or self._config_lang(options.get("config_path"))
+                continue
             setattr(self, key, value)
-
-    @staticmethod
-    def _config_lang(config_path: str | None) -> str:
-        from communitycore.config import load_config
-
-        try:
-            return load_config(config_path).lang
-        except CommunityCoreError:
-            return "zh"  # a bad config file is reported when the community opens
 
     def plugin_manager(self) -> CommunityPluginManager:
         """The plugin manager for this run (built once, honouring the switches and config)."""
@@ -109,7 +170,7 @@ class AppState:
                 self.pm = make_plugin_manager(autoload=autoload, blocked=[*config.plugins.disable, *self.disabled],
                                               strict=config.plugins.strict or None)
             for w in caught:
-                click.echo(f"warning: {w.message}", err=True)
+                click.echo(_("warning: {message}").format(message=w.message), err=True)
         return self.pm
 
     def add_plugin_commands(self, cli: click.Group) -> None:
@@ -136,7 +197,7 @@ class AppState:
             except CommunityCoreError as exc:  # strict mode: a plugin's failure is an error
                 click.echo(f"error: {exc}", err=True)
         for w in caught:
-            click.echo(f"warning: {w.message}", err=True)
+            click.echo(_("warning: {message}").format(message=w.message), err=True)
 
     @property
     def community(self) -> Community:
@@ -151,7 +212,7 @@ class AppState:
                     packs=self.packs,
                 )
             for w in caught:
-                click.echo(f"warning: {w.message}", err=True)
+                click.echo(_("warning: {message}").format(message=w.message), err=True)
             ctx = click.get_current_context(silent=True)
             if ctx is not None:
                 ctx.call_on_close(self._community.close)

@@ -11,6 +11,7 @@ import enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from communitycore.errors import InvalidValue
+from communitycore.i18n import _, listing, localized
 
 C = TypeVar("C", bound="Coded")
 
@@ -56,8 +57,8 @@ class Coded(str, enum.Enum):
             return value
         found = cls.lookup().get(str(value).strip().lower())
         if found is None:
-            choices = ", ".join(f"{m.value} ({m.zh})" for m in cls)
-            raise InvalidValue(f"{value!r} is not one of: {choices}")
+            choices = listing(localized(f"{m.value}（{m.zh}）", f"{m.value} ({m.zh})") for m in cls)
+            raise InvalidValue(_("{value!r} is not one of: {choices}").format(value=value, choices=choices))
         return found
 
     def __str__(self) -> str:

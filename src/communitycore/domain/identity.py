@@ -24,6 +24,7 @@ from datetime import date
 import attrs
 
 from communitycore.errors import InvalidValue
+from communitycore.i18n import _
 
 __all__ = [
     "WEIGHTS",
@@ -80,7 +81,8 @@ class IdNumber:
 def check_character(first17: str) -> str:
     """Return the ISO 7064 MOD 11-2 check character (``"0"``-``"9"`` or ``"X"``) of 17 digits."""
     if len(first17) != _LENGTH - 1 or not _DIGITS.issuperset(first17):
-        raise InvalidValue(f"need exactly 17 digits to compute a check character, got {first17!r}")
+        raise InvalidValue(_("need exactly 17 digits to compute a check character, got {value!r}").format(
+            value=first17))
     total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
     return _CHECK_CHARACTERS[total % 11]
 
@@ -106,33 +108,35 @@ def parse_id_number(value: str, *, today: date | None = None) -> IdNumber:
     Raises :class:`~communitycore.errors.InvalidValue` saying what is wrong.
     """
     if not isinstance(value, str):
-        raise InvalidValue(f"must be text, got {type(value).__name__}")
+        raise InvalidValue(_("must be text, got {type}").format(type=type(value).__name__))
     number = value.strip()
     if number.endswith("x"):
         number = number[:-1] + "X"
     if not number:
-        raise InvalidValue("is empty")
+        raise InvalidValue(_("is empty"))
     if len(number) == _LEGACY_LENGTH and _DIGITS.issuperset(number):
-        raise InvalidValue("is a legacy 15-digit number; convert it to the 18-digit form")
+        raise InvalidValue(_("is a legacy 15-digit number; convert it to the 18-digit form"))
     if len(number) != _LENGTH:
-        raise InvalidValue(f"must be 18 characters, got {len(number)}")
+        raise InvalidValue(_("must be 18 characters, got {count}").format(count=len(number)))
     for position, char in enumerate(number[:-1], start=1):
         if char not in _DIGITS:
-            raise InvalidValue(f"character {position} must be a digit, got {char!r}")
+            raise InvalidValue(_("character {position} must be a digit, got {char!r}").format(
+                position=position, char=char))
     given = number[-1]
     if given not in _DIGITS and given != "X":
-        raise InvalidValue(f"check character must be a digit or X, got {given!r}")
+        raise InvalidValue(_("check character must be a digit or X, got {char!r}").format(char=given))
 
     yyyymmdd = number[6:14]
     born = _birth_date(yyyymmdd)
     if born is None:
-        raise InvalidValue(f"birth date {yyyymmdd} is not a real date")
+        raise InvalidValue(_("birth date {date} is not a real date").format(date=yyyymmdd))
     if born > (date.today() if today is None else today):
-        raise InvalidValue(f"birth date {yyyymmdd} is in the future")
+        raise InvalidValue(_("birth date {date} is in the future").format(date=yyyymmdd))
 
     expected = check_character(number[:-1])
     if given != expected:
-        raise InvalidValue(f"check character is {given}, expected {expected}")
+        raise InvalidValue(_("check character is {given}, expected {expected}").format(
+            given=given, expected=expected))
     return IdNumber(number=number, birth_date=born, gender="male" if int(number[16]) % 2 else "female")
 
 
@@ -216,10 +220,10 @@ def normalize_phone(value: str) -> str:
     number, since it is personal data.
     """
     if not isinstance(value, str):
-        raise InvalidValue(f"must be text, got {type(value).__name__}")
+        raise InvalidValue(_("must be text, got {type}").format(type=type(value).__name__))
     text = value.strip()
     if not text:
-        raise InvalidValue("is empty")
+        raise InvalidValue(_("is empty"))
     # The common case, 11 plain digits, without the regex (bulk imports call this once per row).
     if len(text) == 11 and text[0] == "1" and text[1] in _MOBILE_SECOND and text.isascii() and text.isdigit():
         return text
@@ -230,7 +234,7 @@ def normalize_phone(value: str) -> str:
     if landline:
         return "-".join(landline.groups())
     raise InvalidValue(
-        "is not a mobile number (11 digits starting 13-19) or a landline (area code, then 7 or 8 digits)"
+        _("is not a mobile number (11 digits starting 13-19) or a landline (area code, then 7 or 8 digits)")
     )
 
 

@@ -24,6 +24,7 @@ from typing import Final, Literal, TypeAlias
 import attrs
 
 from ..errors import InvalidValue
+from ..i18n import N_, _, listing
 
 #: The granularities of a period, coarsest first.
 PeriodKind = Literal["year", "half", "quarter", "month", "week"]
@@ -36,7 +37,11 @@ _KIND_OF_CADENCE: Final[dict[str, PeriodKind]] = dict(zip(CADENCES, KINDS, stric
 _CADENCE_OF_KIND: Final[dict[PeriodKind, str]] = dict(zip(KINDS, CADENCES, strict=True))
 _RANK: Final[dict[str, int]] = {kind: rank for rank, kind in enumerate(KINDS)}  # 0 = coarsest
 _MONTHS_PER: Final[dict[str, int]] = {"year": 12, "half": 6, "quarter": 3, "month": 1}
-_PLURAL: Final[dict[str, str]] = {"year": "years", "half": "halves", "quarter": "quarters", "month": "months"}
+#: The kinds of period as words in a message (translated where shown).
+_KIND_WORDS: Final[dict[str, str]] = {"year": N_("year"), "half": N_("half-year"), "quarter": N_("quarter"),
+                                      "month": N_("month"), "week": N_("week")}
+_PLURAL: Final[dict[str, str]] = {"year": N_("years"), "half": N_("half-years"), "quarter": N_("quarters"),
+                                  "month": N_("months"), "week": N_("weeks")}
 
 _ONE_DAY: Final = dt.timedelta(days=1)
 _MIN_YEAR: Final = dt.MINYEAR
@@ -72,7 +77,8 @@ def _kind_of(cadence: str) -> PeriodKind:
     name = cadence.value if isinstance(cadence, enum.Enum) else cadence
     kind = _KIND_OF_CADENCE.get(str(name).strip().lower())
     if kind is None:
-        raise InvalidValue(f"{cadence!r} is not a cadence; use one of {', '.join(reversed(CADENCES))}")
+        raise InvalidValue(_("{value!r} is not a cadence; use one of {choices}").format(
+            value=cadence, choices=listing(reversed(CADENCES))))
     return kind
 
 
@@ -106,25 +112,31 @@ class Period:
     def __attrs_post_init__(self) -> None:
         """Refuse a period that does not exist, so that every Period has real start and end dates."""
         if self.kind not in _RANK:
-            raise InvalidValue(f"{self.kind!r} is not a kind of period; use one of {', '.join(KINDS)}")
+            raise InvalidValue(_("{value!r} is not a kind of period; use one of {choices}").format(
+                value=self.kind, choices=listing(KINDS)))
         for name in ("year_number", "index"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
-                raise InvalidValue(f"a period's {name} must be an integer, got {value!r}")
+                raise InvalidValue(_("a period's {name} must be an integer, got {value!r}").format(
+                    name=name, value=value))
         if not _MIN_YEAR <= self.year_number <= _MAX_YEAR:
-            raise InvalidValue(f"year {self.year_number} is outside {_MIN_YEAR}-{_MAX_YEAR}")
+            raise InvalidValue(_("year {year} is outside {first}-{last}").format(
+                year=self.year_number, first=_MIN_YEAR, last=_MAX_YEAR))
         last = _weeks_in(self.year_number) if self.kind == "week" else 12 // _MONTHS_PER[self.kind]
         if not 1 <= self.index <= last:
             if self.kind == "week":
-                raise InvalidValue(f"{self.year_number} has ISO weeks 1 to {last}, not {self.index}")
+                raise InvalidValue(_("{year} has ISO weeks 1 to {last}, not {index}").format(
+                    year=self.year_number, last=last, index=self.index))
             if self.kind == "year":
-                raise InvalidValue(f"a year period has index 1, not {self.index}")
-            raise InvalidValue(f"a year has {_PLURAL[self.kind]} 1 to {last}, not {self.index}")
+                raise InvalidValue(_("a year period has index 1, not {index}").format(index=self.index))
+            raise InvalidValue(_("a year has {parts} 1 to {last}, not {index}").format(
+                parts=_(_PLURAL[self.kind]), last=last, index=self.index))
         if self.kind == "week":
             try:  # the last ISO week of 9999 ends in the year 10000, which datetime cannot hold
                 dt.date.fromisocalendar(self.year_number, self.index, 1) + 6 * _ONE_DAY
             except OverflowError:
-                raise InvalidValue(f"week {self.index} of {self.year_number} ends after {dt.date.max}") from None
+                raise InvalidValue(_("week {index} of {year} ends after {date}").format(
+                    index=self.index, year=self.year_number, date=dt.date.max)) from None
 
     # Constructors ---------------------------------------------------------------------------
 
@@ -173,7 +185,8 @@ class Period:
         Both ends must be of the same kind.
         """
         if first.kind != last.kind:
-            raise InvalidValue(f"a range of periods needs two of one kind, got a {first.kind} and a {last.kind}")
+            raise InvalidValue(_("a range of periods needs two of one kind, got a {first} and a {last}").format(
+                first=_(_KIND_WORDS[first.kind]), last=_(_KIND_WORDS[last.kind])))
         found: list[Period] = []
         current = first
         while current <= last:
@@ -197,7 +210,7 @@ class Period:
         An unrecognised text or a period that does not exist raises :class:`InvalidValue`.
         """
         if not isinstance(text, str):
-            raise InvalidValue(f"{text!r} is not a period; use {ACCEPTED_FORMS}")
+            raise InvalidValue(_("{value!r} is not a period; use {forms}").format(value=text, forms=ACCEPTED_FORMS))
         # NFKC turns full-width "２０２５Ｑ１" into "2025Q1" and the ideographic space into a space.
         normalized = unicodedata.normalize("NFKC", text).strip().upper()
         for pattern, build in _PATTERNS:
@@ -207,10 +220,10 @@ class Period:
             try:
                 found = build(match)
             except InvalidValue as exc:
-                raise InvalidValue(f"{text!r} is not a period: {exc}") from None
+                raise InvalidValue(_("{value!r} is not a period: {problem}").format(value=text, problem=exc)) from None
             if found is not None:
                 return found
-        raise InvalidValue(f"{text!r} is not a period; use {ACCEPTED_FORMS}")
+        raise InvalidValue(_("{value!r} is not a period; use {forms}").format(value=text, forms=ACCEPTED_FORMS))
 
     def __str__(self) -> str:
         """The canonical form: ``2025``, ``2025H1``, ``2025Q1``, ``2025-03`` or ``2025W10``."""
@@ -235,7 +248,7 @@ class Period:
         ``lang`` is ``"zh"`` (the default) or ``"en"``; every label parses back to its period.
         """
         year = f"{self.year_number:04d}"
-        if lang == "zh":
+        if lang == "zh":  # i18n: skip (labels that parse back, in both languages, not messages)
             if self.kind == "year":
                 return f"{year}年"
             if self.kind == "half":
@@ -245,7 +258,7 @@ class Period:
             if self.kind == "month":
                 return f"{year}年{self.index}月"
             return f"{year}年第{self.index}周"
-        if lang == "en":
+        if lang == "en":  # i18n: skip
             if self.kind == "year":
                 return year
             if self.kind == "half":
@@ -255,7 +268,7 @@ class Period:
             if self.kind == "month":
                 return f"{_MONTH_NAMES_EN[self.index - 1]} {year}"
             return f"{year} week {self.index}"
-        raise InvalidValue(f"lang must be 'zh' or 'en', got {lang!r}")
+        raise InvalidValue(_("lang must be 'zh' or 'en', got {value!r}").format(value=lang))
 
     # Dates ------------------------------------------------------------------------------------
 
@@ -297,7 +310,8 @@ class Period:
         try:
             following = self.end + _ONE_DAY
         except OverflowError:
-            raise InvalidValue(f"there is no period after {self}: it ends on {dt.date.max}") from None
+            raise InvalidValue(_("there is no period after {period}: it ends on {date}").format(
+                period=self, date=dt.date.max)) from None
         return Period.containing(following, self.cadence)
 
     def previous(self) -> Period:
@@ -305,7 +319,8 @@ class Period:
         try:
             preceding = self.start - _ONE_DAY
         except OverflowError:
-            raise InvalidValue(f"there is no period before {self}: it starts on {dt.date.min}") from None
+            raise InvalidValue(_("there is no period before {period}: it starts on {date}").format(
+                period=self, date=dt.date.min)) from None
         return Period.containing(preceding, self.cadence)
 
     def subperiods(self, cadence: str) -> tuple[Period, ...]:
@@ -321,7 +336,8 @@ class Period:
             return (self,)
         if _RANK[kind] < _RANK[self.kind]:
             raise InvalidValue(
-                f"a {self.kind} is not made of {_PLURAL[kind]}; ask for {self.cadence} or a finer cadence"
+                _("a {kind} is not made of {parts}; ask for {cadence} or a finer cadence").format(
+                    kind=_(_KIND_WORDS[self.kind]), parts=_(_PLURAL[kind]), cadence=self.cadence)
             )
         if kind == "week":
             thursday = self.start + ((3 - self.start.weekday()) % 7) * _ONE_DAY
@@ -345,7 +361,8 @@ class Period:
         kind = _kind_of(cadence)
         if _RANK[kind] > _RANK[self.kind]:
             raise InvalidValue(
-                f"a {self.kind} does not belong to one {kind}; ask for {self.cadence} or a coarser cadence"
+                _("a {kind} does not belong to one {other}; ask for {cadence} or a coarser cadence").format(
+                    kind=_(_KIND_WORDS[self.kind]), other=_(_KIND_WORDS[kind]), cadence=self.cadence)
             )
         anchor = self.start + 3 * _ONE_DAY if self.kind == "week" else self.start  # a week's Thursday
         return Period.containing(anchor, cadence)
@@ -392,7 +409,7 @@ def _number(token: str) -> int | None:
         return int(token)
     if "十" not in token:
         return _ZH_DIGITS.index(token) + 1 if len(token) == 1 and token in _ZH_DIGITS else None
-    tens, _, ones = token.partition("十")
+    tens, _ten, ones = token.partition("十")
     if len(tens) > 1 or len(ones) > 1 or "十" in ones:
         return None
     value = (_ZH_DIGITS.index(tens) + 1 if tens else 1) * 10

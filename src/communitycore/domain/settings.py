@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from communitycore.errors import InvalidValue
+from communitycore.i18n import _, listing
 from communitycore.records import _SLUG, Cadence
 
 #: Request deadlines by urgency, in hours (Beijing 12345 draft standard; domain-rules §7).
@@ -24,7 +25,7 @@ DEFAULT_STAR_HOURS = (100, 300, 600, 1000, 1500)
 def parse_code(value: Any) -> str:
     """A code such as ``party-lecture``."""
     if not isinstance(value, str) or not _SLUG.match(value):
-        raise InvalidValue(f"expected a code such as 'party-lecture', got {value!r}")
+        raise InvalidValue(_("expected a code such as 'party-lecture', got {value!r}").format(value=value))
     return value
 
 
@@ -40,7 +41,8 @@ def parse_cadence(value: Any) -> str:
     try:
         return Cadence(str(value).strip()).value
     except ValueError:
-        raise InvalidValue(f"{value!r} is not one of {', '.join(c.value for c in Cadence)}") from None
+        raise InvalidValue(_("{value!r} is not one of {choices}").format(
+            value=value, choices=listing(c.value for c in Cadence))) from None
 
 
 def parse_hours(value: Any) -> int:
@@ -48,9 +50,9 @@ def parse_hours(value: Any) -> int:
     try:
         hours = int(value)
     except (TypeError, ValueError):
-        raise InvalidValue(f"{value!r} is not a whole number of hours") from None
+        raise InvalidValue(_("{value!r} is not a whole number of hours").format(value=value)) from None
     if hours <= 0:
-        raise InvalidValue("must be more than 0 hours")
+        raise InvalidValue(_("must be more than 0 hours"))
     return hours
 
 
@@ -60,7 +62,7 @@ def parse_star_hours(value: Any) -> list[int]:
         value = value.replace("，", ",").split(",")
     hours = [parse_hours(v) for v in value]
     if hours != sorted(set(hours)):
-        raise InvalidValue("star thresholds must be strictly ascending")
+        raise InvalidValue(_("star thresholds must be strictly ascending"))
     return hours
 
 
@@ -77,6 +79,7 @@ class SettingSpec:
     key: str
     parse: Callable[[Any], Any]
     help: str
+    """What the setting is for, in English and marked with ``N_`` (translate it with ``_`` where shown)."""
     dotted: bool = False
     """True for ``key.<code>`` families such as ``meeting-cadence.party-lecture``."""
     default: Any = None
@@ -89,15 +92,15 @@ class SettingSpec:
 
 def parse_setting(key: str, value: Any, specs: Sequence[SettingSpec]) -> tuple[str, Any]:
     """Validate a key against ``specs`` and parse its value; returns the normalized pair."""
-    base, _, sub = key.strip().partition(".")
+    base, _dot, sub = key.strip().partition(".")
     spec = next((s for s in specs if s.key == base), None)
     if spec is None:
-        known = ", ".join(s.key + (".<code>" if s.dotted else "") for s in specs)
-        raise InvalidValue(f"unknown setting {key!r}; known settings: {known}")
+        known = listing(s.key + (".<code>" if s.dotted else "") for s in specs)
+        raise InvalidValue(_("unknown setting {key!r}; known settings: {known}").format(key=key, known=known))
     if spec.dotted and not sub:
-        raise InvalidValue(f"setting {base!r} needs a code after a dot, e.g. {base}.<code>")
+        raise InvalidValue(_("setting {key!r} needs a code after a dot, e.g. {key}.<code>").format(key=base))
     if not spec.dotted and sub:
-        raise InvalidValue(f"setting {base!r} takes no dotted part")
+        raise InvalidValue(_("setting {key!r} takes no dotted part").format(key=base))
     if sub:
         parse_code(sub)
     return key.strip(), spec.parse(value)

@@ -10,8 +10,9 @@ entity start, where may it go next, and is this move allowed.
 Everything here is pure: no storage, no plugin manager. Definition errors are for plugin authors
 and are raised as :class:`InvalidWorkflow` (an :class:`~communitycore.errors.InvalidValue`) listing
 every problem at once; a refused move is an :class:`IllegalTransition` (a
-:class:`~communitycore.errors.Conflict`) whose message, in Chinese, names where the entity may go
-instead. :class:`TransitionRecord` is one row of the shared history that the storage layer keeps.
+:class:`~communitycore.errors.Conflict`) whose message, in the current language
+(:mod:`communitycore.i18n`), names where the entity may go instead. :class:`TransitionRecord` is
+one row of the shared history that the storage layer keeps.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 import attrs
 
 from ..errors import Conflict, InvalidValue
+from ..i18n import _, listing, localized
 
 __all__ = [
     "IllegalTransition",
@@ -49,8 +51,8 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
 def _slug(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not _SLUG.match(value):
         raise ValueError(
-            f"{attribute.name} must be a lower-case slug such as 'in-progress' "
-            f"(letters, digits, and '-' or '.' between them), got {value!r}"
+            _("{name} must be a lower-case slug such as 'in-progress' (letters, digits, and '-' or '.' between "
+              "them), got {value!r}").format(name=attribute.name, value=value)
         )
 
 
@@ -61,7 +63,7 @@ def _optional_slug(instance: object, attribute: attrs.Attribute[Any], value: obj
 
 def _nonempty(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{attribute.name} must be a non-empty string, got {value!r}")
+        raise ValueError(_("{name} must be a non-empty string, got {value!r}").format(name=attribute.name, value=value))
 
 
 def _optional_nonempty(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -72,13 +74,14 @@ def _optional_nonempty(instance: object, attribute: attrs.Attribute[Any], value:
 def _bool(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     # A TOML pack that writes terminal = "true" must fail loudly, not count as truthy.
     if not isinstance(value, bool):
-        raise ValueError(f"{attribute.name} must be true or false, got {value!r}")
+        raise ValueError(_("{name} must be true or false, got {value!r}").format(name=attribute.name, value=value))
 
 
 def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     # History rows from several hosts are ordered by time; a naive datetime cannot be ordered safely.
     if not isinstance(value, dt.datetime) or value.utcoffset() is None:
-        raise ValueError(f"{attribute.name} must be a timezone-aware datetime, got {value!r}")
+        raise ValueError(_("{name} must be a timezone-aware datetime, got {value!r}").format(
+            name=attribute.name, value=value))
 
 
 def _entity_id(value: object) -> object:
@@ -114,8 +117,8 @@ class WorkflowState:
     def __attrs_post_init__(self) -> None:
         if self.initial and self.terminal:
             raise ValueError(
-                f"state {self.code!r} of workflow {self.workflow!r} cannot be both initial and terminal: "
-                "nothing could ever happen to an entity in it"
+                _("state {code!r} of workflow {workflow!r} cannot be both initial and terminal: nothing could ever "
+                  "happen to an entity in it").format(code=self.code, workflow=self.workflow)
             )
 
 
@@ -213,7 +216,7 @@ class InvalidWorkflow(InvalidValue):
         self.workflow = workflow
         self.problems = tuple(problems)
         lines = "\n".join(f"  - {p.message}" for p in self.problems)
-        super().__init__(f"workflow {workflow!r} is not valid:\n{lines}")
+        super().__init__(_("workflow {workflow!r} is not valid:").format(workflow=workflow) + f"\n{lines}")
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.workflow, self.problems))
@@ -228,28 +231,19 @@ class IllegalTransition(Conflict):
     """A move the workflow does not permit from the entity's current state.
 
     ``allowed`` holds the target codes that *are* permitted from ``current``, in the order of
-    :meth:`Workflow.allowed`; it is empty when ``current`` is terminal. ``str()`` gives the Chinese
-    message and ``message_en`` the English one.
+    :meth:`Workflow.allowed`; it is empty when ``current`` is terminal. ``str()`` gives the message
+    in the language current when it was raised.
     """
 
-    def __init__(
-        self,
-        workflow: str,
-        current: str,
-        target: str,
-        allowed: tuple[str, ...],
-        message: str,
-        message_en: str | None = None,
-    ) -> None:
+    def __init__(self, workflow: str, current: str, target: str, allowed: tuple[str, ...], message: str) -> None:
         self.workflow = workflow
         self.current = current
         self.target = target
         self.allowed = tuple(allowed)
-        self.message_en = message_en if message_en is not None else message
         super().__init__(message)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.workflow, self.current, self.target, self.allowed, str(self), self.message_en))
+        return (type(self), (self.workflow, self.current, self.target, self.allowed, str(self)))
 
 
 # Merging --------------------------------------------------------------------------------------
@@ -260,7 +254,8 @@ def _merge(workflow: str, states: Iterable[WorkflowState]) -> tuple[list[Workflo
     given = list(states)
     for state in given:
         if state.workflow != workflow:
-            problems.append(_foreign(f"state {state.code!r}", (state.code,), state.workflow, workflow))
+            problems.append(_foreign(_("state {code!r}").format(code=state.code), (state.code,), state.workflow,
+                                     workflow))
     given = [s for s in given if s.workflow == workflow]
     # As in the registry: plain declarations first, then replacements, each group in the order
     # given. So a replacement wins whichever provider happened to be called first.
@@ -273,7 +268,8 @@ def _merge(workflow: str, states: Iterable[WorkflowState]) -> tuple[list[Workflo
                 WorkflowProblem(
                     WorkflowProblemKind.REPLACES_UNKNOWN,
                     (state.code, state.replaces),
-                    f"state {state.code!r} replaces {state.replaces!r}, which no provider declared",
+                    _("state {code!r} replaces {replaced!r}, which no provider declared").format(
+                        code=state.code, replaced=state.replaces),
                 )
             )
         if state.code in merged:
@@ -301,7 +297,7 @@ def _foreign(what: str, codes: tuple[str, ...], theirs: str, ours: str) -> Workf
     return WorkflowProblem(
         WorkflowProblemKind.FOREIGN_RECORD,
         codes,
-        f"{what} belongs to workflow {theirs!r}, not {ours!r}",
+        _("{what} belongs to workflow {theirs!r}, not {ours!r}").format(what=what, theirs=theirs, ours=ours),
     )
 
 
@@ -309,8 +305,8 @@ def _duplicate_state(code: str) -> WorkflowProblem:
     return WorkflowProblem(
         WorkflowProblemKind.DUPLICATE_STATE,
         (code,),
-        f"state {code!r} is declared twice; give one a different code, "
-        f"or set replaces={code!r} on the one that should win",
+        _("state {code!r} is declared twice; give one a different code, or set replaces={code!r} on the one that "
+          "should win").format(code=code),
     )
 
 
@@ -318,7 +314,7 @@ def _duplicate_state(code: str) -> WorkflowProblem:
 
 
 def _quoted(codes: Iterable[str]) -> str:
-    return ", ".join(repr(c) for c in codes)
+    return listing(repr(c) for c in codes)
 
 
 def _state_tuple(value: Iterable[WorkflowState]) -> tuple[WorkflowState, ...]:
@@ -411,8 +407,9 @@ class Workflow:
         """The state with this code; :class:`~communitycore.errors.InvalidValue` listing the known ones otherwise."""
         found = self._by_code.get(code)
         if found is None:
-            known = "、".join(_zh(s) for s in self.states)
-            raise InvalidValue(f"{self._subject_zh()}没有状态 {code!r}；已有的状态：{known}")
+            known = listing(_named(s) for s in self.states)
+            raise InvalidValue(_("{subject} has no state {code!r}; its states are: {known}").format(
+                subject=self._subject(), code=code, known=known))
         return found
 
     def is_terminal(self, code: str) -> bool:
@@ -438,39 +435,31 @@ class Workflow:
             if candidate.target == target:
                 return candidate
         nexts = [self._by_code[t.target] for t in options]
-        head_zh = f"{self._subject_zh()}不能从{_zh_quoted(here)} 转到{_zh_quoted(there)}"
-        head_en = f"{self._subject_en()} cannot go from {_en_quoted(here)} to {_en_quoted(there)}"
         if here.terminal:
-            message = f"{head_zh}：“{here.label}”是终止状态，不能再转到其他状态"
-            message_en = f"{head_en}: {_en_quoted(here)} is a terminal state, nothing can follow it"
+            message = _("{subject} cannot go from {here} to {there}: {here} is a terminal state, nothing can follow "
+                        "it")
         else:
-            message = f"{head_zh}；可以转到：" + "、".join(_zh(s) for s in nexts)
-            message_en = f"{head_en}; it can go to: " + ", ".join(_en(s) for s in nexts)
+            message = _("{subject} cannot go from {here} to {there}; it can go to: {targets}")
         raise IllegalTransition(
-            self.code, current, target, tuple(t.target for t in options), message, message_en
+            self.code, current, target, tuple(t.target for t in options),
+            message.format(subject=self._subject(), here=_quoted_name(here), there=_quoted_name(there),
+                           targets=listing(_named(s) for s in nexts)),
         )
 
-    def _subject_zh(self) -> str:
-        return self.label if self.label is not None else f"工作流 {self.code} "
-
-    def _subject_en(self) -> str:
-        return self.label_en or self.label or f"workflow {self.code}"
-
-
-def _zh(state: WorkflowState) -> str:
-    return f"{state.label}({state.code})"
+    def _subject(self) -> str:
+        """What messages call an entity of this workflow: its label, else the workflow's code."""
+        if self.label is not None:
+            return localized(self.label, self.label_en)
+        # TRANSLATORS: a Chinese translation ends with a space, which parts the code from the words after it.
+        return _("workflow {code}").format(code=self.code)
 
 
-def _zh_quoted(state: WorkflowState) -> str:
-    return f"“{state.label}”({state.code})"
+def _named(state: WorkflowState) -> str:
+    return _("{label} ({code})").format(label=localized(state.label, state.label_en), code=state.code)
 
 
-def _en(state: WorkflowState) -> str:
-    return f"{state.label_en or state.label} ({state.code})"
-
-
-def _en_quoted(state: WorkflowState) -> str:
-    return f"'{state.label_en or state.label}' ({state.code})"
+def _quoted_name(state: WorkflowState) -> str:
+    return _("'{label}' ({code})").format(label=localized(state.label, state.label_en), code=state.code)
 
 
 def _breadth_first(start: str, out: Mapping[str, tuple[WorkflowTransition, ...]]) -> list[str]:
@@ -501,7 +490,7 @@ def _analyse(
         if not isinstance(state, WorkflowState):
             raise TypeError(f"workflow {code!r}: expected WorkflowState, got {type(state).__name__}")
         if state.workflow != code:
-            problems.append(_foreign(f"state {state.code!r}", (state.code,), state.workflow, code))
+            problems.append(_foreign(_("state {code!r}").format(code=state.code), (state.code,), state.workflow, code))
         elif state.code in by_code:
             problems.append(_duplicate_state(state.code))
         else:
@@ -509,24 +498,18 @@ def _analyse(
 
     initials = sorted(s.code for s in by_code.values() if s.initial)
     if not initials:
-        hint = (
-            " (a state that replaces another does not inherit initial=True; restate it)"
-            if any(s.replaces is not None for s in by_code.values())
-            else ""
-        )
-        problems.append(
-            WorkflowProblem(
-                WorkflowProblemKind.NO_INITIAL,
-                (),
-                f"there is no initial state; mark exactly one state initial=True{hint}",
-            )
-        )
+        if any(s.replaces is not None for s in by_code.values()):
+            message = _("there is no initial state; mark exactly one state initial=True (a state that replaces "
+                        "another does not inherit initial=True; restate it)")
+        else:
+            message = _("there is no initial state; mark exactly one state initial=True")
+        problems.append(WorkflowProblem(WorkflowProblemKind.NO_INITIAL, (), message))
     elif len(initials) > 1:
         problems.append(
             WorkflowProblem(
                 WorkflowProblemKind.SEVERAL_INITIAL,
                 tuple(initials),
-                f"states {_quoted(initials)} are all initial; exactly one state may be initial",
+                _("states {codes} are all initial; exactly one state may be initial").format(codes=_quoted(initials)),
             )
         )
 
@@ -538,7 +521,8 @@ def _analyse(
             raise TypeError(f"workflow {code!r}: expected WorkflowTransition, got {type(t).__name__}")
         arrow = f"{t.source!r} -> {t.target!r}"
         if t.workflow != code:
-            problems.append(_foreign(f"transition {arrow}", (t.source, t.target), t.workflow, code))
+            problems.append(_foreign(_("transition {arrow}").format(arrow=arrow), (t.source, t.target), t.workflow,
+                                     code))
             continue
         unknown = sorted({c for c in (t.source, t.target) if c not in by_code})
         if unknown:
@@ -546,8 +530,8 @@ def _analyse(
                 WorkflowProblem(
                     WorkflowProblemKind.UNKNOWN_STATE,
                     tuple(unknown),
-                    f"transition {arrow} names unknown state(s) {_quoted(unknown)}; "
-                    f"known states: {_quoted(sorted(by_code))}",
+                    _("transition {arrow} names unknown states {unknown}; known states: {known}").format(
+                        arrow=arrow, unknown=_quoted(unknown), known=_quoted(sorted(by_code))),
                 )
             )
             continue
@@ -556,7 +540,8 @@ def _analyse(
                 WorkflowProblem(
                     WorkflowProblemKind.FROM_TERMINAL,
                     (t.source,),
-                    f"transition {arrow} leaves the terminal state {t.source!r}; a terminal state has no way out",
+                    _("transition {arrow} leaves the terminal state {code!r}; a terminal state has no way out").format(
+                        arrow=arrow, code=t.source),
                 )
             )
             continue
@@ -565,7 +550,7 @@ def _analyse(
                 WorkflowProblem(
                     WorkflowProblemKind.DUPLICATE_TRANSITION,
                     (t.source, t.target),
-                    f"transition {arrow} is declared twice",
+                    _("transition {arrow} is declared twice").format(arrow=arrow),
                 )
             )
             continue
@@ -575,8 +560,9 @@ def _analyse(
                 WorkflowProblem(
                     WorkflowProblemKind.DUPLICATE_ACTION,
                     (t.source, earlier.target, t.target),
-                    f"transitions {t.source!r} -> {earlier.target!r} and {arrow} share the action "
-                    f"{t.action!r}; callers could not tell them apart",
+                    _("transitions {source!r} -> {target!r} and {arrow} share the action {action!r}; callers could "
+                      "not tell them apart").format(source=t.source, target=earlier.target, arrow=arrow,
+                                                    action=t.action),
                 )
             )
             continue
@@ -597,8 +583,8 @@ def _analyse(
             WorkflowProblem(
                 WorkflowProblemKind.UNREACHABLE,
                 tuple(unreachable),
-                f"state(s) {_quoted(unreachable)} cannot be reached from the initial state "
-                f"{initial.code!r}; add a transition into them",
+                _("states {codes} cannot be reached from the initial state {initial!r}; add a transition into "
+                  "them").format(codes=_quoted(unreachable), initial=initial.code),
             )
         )
 
@@ -616,13 +602,10 @@ def _analyse(
                 queue.append(source)
     stuck = sorted(c for c in by_code if c not in finishing)
     if stuck:
-        hint = "" if terminals else " (the workflow has no terminal state at all)"
-        problems.append(
-            WorkflowProblem(
-                WorkflowProblemKind.STUCK,
-                tuple(stuck),
-                f"state(s) {_quoted(stuck)} cannot reach any terminal state{hint}; "
-                "add a transition from them towards one",
-            )
-        )
+        if terminals:
+            message = _("states {codes} cannot reach any terminal state; add a transition from them towards one")
+        else:
+            message = _("states {codes} cannot reach any terminal state (the workflow has no terminal state at "
+                        "all); add a transition from them towards one")
+        problems.append(WorkflowProblem(WorkflowProblemKind.STUCK, tuple(stuck), message.format(codes=_quoted(stuck))))
     return by_code, out, initial if not problems else None, problems
