@@ -1,6 +1,6 @@
 """trust: the audit trail as a hash chain (with its head), and the transactional outbox
 
-Revision ID: 0005_trust
+Revision ID: 0002_trust
 Revises: 0001
 Create Date: 2026-12-01 22:40:00
 
@@ -16,7 +16,7 @@ from alembic import op
 
 from communitycore.store.audit_chain import GENESIS, entry_hash
 
-revision = "0005_trust"
+revision = "0002_trust"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
