@@ -87,6 +87,8 @@ MODULES: tuple[str, ...] = (
     "members",
     "residents",
     "audit",
+    "activity",
+    "workflows",
     "meetings",
     "services",
     "assessments",

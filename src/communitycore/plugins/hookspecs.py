@@ -41,6 +41,8 @@ if TYPE_CHECKING:
         ServiceProgram,
         UnitKind,
         UnitSnapshot,
+        WorkflowState,
+        WorkflowTransition,
     )
 
 
@@ -133,11 +135,61 @@ def communitycore_register_roster_programs() -> list[RosterProgram]:  # type: ig
 def communitycore_register_facts() -> list[Fact]:  # type: ignore[empty-body]
     """Contribute facts: named numbers about a subject that schemes and rules refer to.
 
+    Called once when the registry is built. Return a list of :class:`~communitycore.Fact`.
+    The activity ledger (``community.activity``) records entries of a fact and turns them into
+    one value per subject and period as the fact's ``aggregate`` says: ``sum`` (the default),
+    ``count``, ``max`` or ``mean`` (see :doc:`/activity`).
+
     Example::
 
         @hookimpl
         def communitycore_register_facts():
-            return [Fact(code="bulletin-posts", label="宣传栏公示次数", subject="unit")]
+            return [Fact(code="bulletin-posts", label="宣传栏公示次数", subject="unit"),
+                    Fact(code="service-rating", label="服务评价", subject="steward", aggregate="mean")]
+    """
+
+
+@hookspec
+def communitycore_register_workflow_states() -> list[WorkflowState]:  # type: ignore[empty-body]
+    """Contribute states of workflows (resident requests, roster memberships, appeals ...).
+
+    Called once when the registry is built. Return a list of
+    :class:`~communitycore.records.WorkflowState`. The registry gathers the states and
+    transitions of every plugin and pack by workflow code and builds one
+    :class:`~communitycore.domain.workflows.Workflow` of each (``registry.workflow(code)``), so a
+    plugin may add a state to a workflow another plugin declares, or rename one with
+    ``replaces=``. Two states of one workflow with the same code and no ``replaces`` are a
+    conflict naming both plugins; a workflow that is invalid as a whole (no initial state, a
+    state no path reaches ...) is reported and left out.
+
+    Example::
+
+        from communitycore import WorkflowState, hookimpl
+
+        @hookimpl
+        def communitycore_register_workflow_states():
+            return [WorkflowState("resident-request", "jj.revisit", "回访中", "Revisiting")]
+    """
+
+
+@hookspec
+def communitycore_register_workflow_transitions() -> list[WorkflowTransition]:  # type: ignore[empty-body]
+    """Contribute the permitted moves between workflow states.
+
+    Called once when the registry is built. Return a list of
+    :class:`~communitycore.records.WorkflowTransition`; ``action`` (default: the target code) is
+    the verb callers use. Transitions of one workflow from every plugin and pack are added
+    together; a second transition with the same source and target is a conflict naming both
+    plugins.
+
+    Example::
+
+        from communitycore import WorkflowTransition, hookimpl
+
+        @hookimpl
+        def communitycore_register_workflow_transitions():
+            return [WorkflowTransition("resident-request", "resolved", "jj.revisit", "revisit"),
+                    WorkflowTransition("resident-request", "jj.revisit", "closed", "close")]
     """
 
 
