@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar, get_args, get_origin
 
 import cattrs
+from cattrs.cols import is_namedtuple, namedtuple_dict_unstructure_factory
 from cattrs.gen import make_dict_unstructure_fn
 
 T = TypeVar("T")
@@ -70,6 +71,8 @@ def _make_converter() -> cattrs.Converter:
     import attrs
 
     conv.register_unstructure_hook_factory(attrs.has, _omit_defaults)
+    # Named tuples that stand for records (a ledger's fact values) are objects outside, not arrays.
+    conv.register_unstructure_hook_factory(is_namedtuple, namedtuple_dict_unstructure_factory)
     return conv
 
 
