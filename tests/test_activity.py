@@ -12,12 +12,15 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import communitycore
 from communitycore import Community, Conflict, Fact, NotFound, Period, RejectedInput, hookimpl
 from communitycore.clock import Clock
 from communitycore.domain.activity import FactValue, NewEntry, parse_quantity
 from communitycore.errors import InvalidValue
+from communitycore.records import Aggregate
 from communitycore.store import activity as ledger
 from communitycore.store.tables import activity as activity_tables
 
@@ -187,8 +190,9 @@ def test_bad_entries_are_refused_naming_the_field(book: Community, tree: dict[st
         with pytest.raises(RejectedInput) as caught:
             book.activity.record(**args)
         assert (caught.value.problems[0].field, message in caught.value.problems[0].message) == (field, True)
-    for kwargs, message in (({"quantity": "1.555"}, "more than two decimal places"), ({"quantity": "x"}, "not a number"),
-                            ({"on": "2026-02-30"}, "not a date"), ({"note": "a\x00b"}, "control characters")):
+    for kwargs, message in (({"quantity": "1.555"}, "more than two decimal places"),
+                            ({"quantity": "x"}, "not a number"), ({"on": "2026-02-30"}, "not a date"),
+                            ({"note": "a\x00b"}, "control characters")):
         with pytest.raises(RejectedInput, match=message):
             book.activity.record("member", zhang, "volunteer-hours", **kwargs)
     with pytest.raises(RejectedInput, match="not one of"):
@@ -331,3 +335,72 @@ def test_an_import_checks_the_ledger(book: Community, tree: dict[str, int], tmp_
         assert "$.activity[0].subject_id" in where and "$.activity[1].fact" in where
         assert any("more than two decimal places" in p.message for p in caught.value.problems)
         assert copy.activity.list() == []
+
+
+# Property: the ledger's values equal a Python reference, for every aggregate -------------------------------
+
+AGGREGATES = {"volunteer-hours": Aggregate.SUM, "meetings-attended": Aggregate.COUNT,
+              "best-rating": Aggregate.MAX, "mean-rating": Aggregate.MEAN}
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Community, list[int]]]:
+    path = tmp_path_factory.mktemp("ledger") / "ledger.db"
+    c = open_ledger(f"sqlite:///{path}", Clock("Asia/Shanghai", fixed=dt.datetime(2026, 11, 28, 10, 0)))
+    unit = c.org.add("城南街道党工委", "street-committee")
+    members = [c.members.add(f"党员{i}", unit).id for i in range(3)]
+    yield c, members
+    c.close()
+
+
+def reference(entries: list[dict[str, Any]], reversed_ids: set[int], period: Period) -> dict[tuple[int, str], Any]:
+    """What the values must be, computed the plain way: entry by entry."""
+    groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for e in entries:
+        if e["on"] in period:
+            groups.setdefault((e["subject"], e["fact"]), []).append(e)
+    out: dict[tuple[int, str], Any] = {}
+    for key, group in groups.items():
+        standing = [e["quantity"] for e in group if not e["reversal"] and e["id"] not in reversed_ids]
+        aggregate = AGGREGATES[key[1]]
+        if aggregate is Aggregate.SUM:
+            out[key] = sum((e["quantity"] for e in group), Decimal(0))
+        elif aggregate is Aggregate.COUNT:
+            out[key] = Decimal(len(standing))
+        elif standing and aggregate is Aggregate.MAX:
+            out[key] = max(standing)
+        elif standing:
+            out[key] = (sum(standing, Decimal(0)) / len(standing)).quantize(Decimal("0.01"))
+    return out
+
+
+entry_strategy = st.tuples(
+    st.integers(min_value=0, max_value=2),
+    st.sampled_from(sorted(AGGREGATES)),
+    st.dates(min_value=dt.date(2025, 12, 20), max_value=dt.date(2026, 7, 10)),
+    st.decimals(min_value=Decimal("-50"), max_value=Decimal("50"), places=2, allow_nan=False, allow_infinity=False),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.lists(entry_strategy, min_size=1, max_size=25), picks=st.lists(st.integers(min_value=0), max_size=8),
+       period=st.sampled_from(["2026Q1", "2026-02", "2026", "2026H1", "2026W05", "2025"]))
+def test_values_equal_a_reference_computation(shared: tuple[Community, list[int]], raw: list[Any], picks: list[int],
+                                              period: str) -> None:
+    c, members = shared
+    with c.engine.begin() as conn:  # each example starts from an empty ledger (tests only: the ledger never deletes)
+        conn.execute(activity_tables.activity.delete())
+    batch = [NewEntry(subject_kind="member", subject_id=members[s], fact=f, on=d, quantity=q) for s, f, d, q in raw]
+    c.activity.record_many(batch)
+    stored = c.activity.list(limit=None)
+    reversed_ids: set[int] = set()
+    for pick in picks:
+        target = stored[pick % len(stored)]
+        if target.id not in reversed_ids:
+            c.activity.reverse(target.id)
+            reversed_ids.add(target.id)
+    entries = [{"id": e.id, "subject": e.subject_id, "fact": e.fact, "on": e.occurred_on, "quantity": e.quantity,
+                "reversal": e.reverses is not None} for e in c.activity.list(limit=None)]
+    expected = reference(entries, reversed_ids, Period.parse(period))
+    found = {(v.subject_id, v.fact): v.value for v in c.activity.values(sorted(AGGREGATES), period)}
+    assert found == expected

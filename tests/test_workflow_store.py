@@ -215,7 +215,8 @@ def test_a_legal_transition_is_stored_with_actor_time_and_note(flows: Community,
                                     target="accepted", actor="tester", at=clock.now(), note="已派给王师傅",
                                     id=done.id)
     history = flows.workflows.history("ticket", ticket)
-    assert [(h.source, h.target, h.note) for h in history] == [(None, "open", "收到"), ("open", "accepted", "已派给王师傅")]
+    assert [(h.source, h.target, h.note) for h in history] == [
+        (None, "open", "收到"), ("open", "accepted", "已派给王师傅")]
     assert history[1] == done and history[1].at == clock.now() and history[1].at.tzinfo is not None
     entry = flows.audit.list(action="ticket.transition")[0]
     assert (entry.entity_id, entry.before, entry.after, entry.note) == (
