@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, and_, case, exists, func, insert, select, type_coerce
+from sqlalchemy import BigInteger, Connection, and_, case, func, insert, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from communitycore.domain.activity import ActivityEntry, FactValue, SubjectKind, fact_value
@@ -162,8 +162,8 @@ def fact_values(conn: Connection, aggregates: Mapping[str, Aggregate], start: dt
 
     One ``GROUP BY (subject_kind, subject_id, fact)``. Only the aggregates the facts need are
     computed: the total always; the number of standing entries for ``count`` and ``mean`` facts;
-    the largest standing quantity for ``max`` facts, for which an entry that was reversed is
-    found through ``ix_cc_activity_reverses``. Ordered by subject kind, subject id, then fact.
+    the largest standing quantity for ``max`` facts, leaving out the entries reversed in the
+    period (gathered once by a subquery). Ordered by subject kind, subject id, then fact.
 
     :param aggregates: fact code -> how it aggregates.
     :param unit_ids: only entries counted for these units (a subtree's ids); ``None``: all.
@@ -179,9 +179,12 @@ def fact_values(conn: Connection, aggregates: Mapping[str, Aggregate], start: dt
         columns.append(func.sum(case((_a.c.reverses.is_(None), 1), else_=-1)))
     maxima = sorted(f for f, agg in aggregates.items() if agg is Aggregate.MAX)
     if maxima:
+        # The entries reversed in the period, found once (a reversal keeps its entry's fact and date)
+        # and probed per row in memory, rather than one index lookup per row for a later reversal.
         later = aliased(_a, name="reversal")
-        stands = and_(_a.c.reverses.is_(None), _a.c.fact.in_(maxima),
-                      ~exists().where(later.c.reverses == _a.c.id))
+        reversed_ids = select(later.c.reverses).where(later.c.reverses.is_not(None), later.c.fact.in_(maxima),
+                                                      later.c.occurred_on >= start, later.c.occurred_on <= end)
+        stands = and_(_a.c.reverses.is_(None), _a.c.fact.in_(maxima), _a.c.id.not_in(reversed_ids))
         columns.append(func.max(case((stands, quantity))))
     query = select(*columns).where(_a.c.fact.in_(sorted(aggregates)), _a.c.occurred_on >= start,
                                    _a.c.occurred_on <= end)
