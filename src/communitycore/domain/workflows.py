@@ -344,7 +344,7 @@ class Workflow:
 
     @property
     def codes(self) -> tuple[str, ...]:
-        """The state codes, in the order of :attr:`states`."""
+        """The state codes, in the order of ``states``."""
         return tuple(s.code for s in self.states)
 
     def __contains__(self, code: object) -> bool:

@@ -160,7 +160,7 @@ class ActivityAPI(SubAPI):
         """The value of each fact for each subject over ``period``: one set-based query.
 
         :param facts: fact codes (or one code, or codes joined with ``,``); each must be registered.
-        :param period: a :class:`~communitycore.Period` or its text (``2026Q1``, ``2026年第一季度``).
+        :param period: a ``Period`` or its text (``2026Q1``, ``2026年第一季度``).
         :param unit: only entries counted for this unit and the units under it.
         :param subject_kind: only subjects of this kind.
         :returns: one :class:`~communitycore.domain.activity.FactValue` per subject and fact that
