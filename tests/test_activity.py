@@ -404,3 +404,18 @@ def test_values_equal_a_reference_computation(shared: tuple[Community, list[int]
     expected = reference(entries, reversed_ids, Period.parse(period))
     found = {(v.subject_id, v.fact): v.value for v in c.activity.values(sorted(AGGREGATES), period)}
     assert found == expected
+
+
+def test_an_export_imports_into_every_engine(book: Community, tmp_path: Path, clock: Clock) -> None:
+    with open_ledger(f"sqlite:///{tmp_path / 'source.db'}", clock) as source:
+        unit = source.org.add("城南街道党工委", "street-committee")
+        member = source.members.add("张三", unit)
+        entry = source.activity.record("member", member.id, "volunteer-hours", on="2026-03-01", quantity="2.5")
+        source.activity.reverse(entry.id)
+        source.activity.record("unit", unit.id, "bulletin-posts", on="2026-03-02", quantity=3)
+        source.export_to(tmp_path / "export.json")
+        book.import_from(tmp_path / "export.json")
+        assert book.activity.list() == source.activity.list()
+        assert book.activity.values(["volunteer-hours", "bulletin-posts"], "2026Q1") == source.activity.values(
+            ["volunteer-hours", "bulletin-posts"], "2026Q1")
+    assert book.activity.record("unit", unit.id, "bulletin-posts").id == 4  # the id sequence moved past them

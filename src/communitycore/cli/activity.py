@@ -1,7 +1,7 @@
 """``community activity``: the activity ledger (活动台账): import, template, values, record, reverse, list.
 
 JSON shapes: a fact value is ``{"subject_kind", "subject_id", "fact", "value"}``; an entry is
-``{"kind": "activity", "id", "subject_kind", "subject_id", "fact", "occurred_on", "quantity",
+``{"id", "name" (the fact), "kind": "activity", "subject_kind", "subject_id", "fact", "occurred_on", "quantity",
 "unit_id", "source_kind", "source_id", "recorder", "note", "reverses", "recorded_at"}``.
 Quantities and values are JSON numbers (``1.5``, ``3``).
 """
@@ -30,7 +30,7 @@ ENTRY_COLUMNS = ("id", "subject_kind", "subject_id", "fact", "occurred_on", "qua
 
 def _entry(entry: ActivityEntry) -> dict[str, Any]:
     # Every field, unset ones included, so the JSON shape never depends on the values.
-    data: dict[str, Any] = {"kind": "activity"}
+    data: dict[str, Any] = {"id": entry.id, "name": entry.fact, "kind": "activity"}
     data.update((field.name, unstructure(getattr(entry, field.name))) for field in attrs.fields(type(entry)))
     return data
 

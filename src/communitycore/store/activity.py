@@ -204,14 +204,21 @@ def fact_values(conn: Connection, aggregates: Mapping[str, Aggregate], start: dt
         if not counted and not maxima:  # the common case, one C-level tuple per group
             make = functools.partial(tuple.__new__, FactValue)
             return list(map(make, ((kind, subject, fact, decimals[total]) for kind, subject, fact, total in rows)))
+        # Sums go through the memo as above; only counts, means and maxima take fact_value's rule.
+        summed = {fact for fact, agg in aggregates.items() if agg is Aggregate.SUM}
+        make = functools.partial(tuple.__new__, FactValue)
         out: list[FactValue] = []
+        append = out.append
         for row in rows:
-            kind, subject, fact, total = row[:4]
-            standing = int(row[4]) if counted else 0
+            kind, subject, fact, total = row[0], row[1], row[2], row[3]
+            if fact in summed:
+                append(make((kind, subject, fact, decimals[total])))
+                continue
             top = row[-1] if maxima else None
-            value = fact_value(aggregates[fact], decimals[total], standing, None if top is None else decimals[top])
+            value = fact_value(aggregates[fact], decimals[total], int(row[4]) if counted else 0,
+                               None if top is None else decimals[top])
             if value is not None:
-                out.append(FactValue(kind, subject, fact, value))
+                append(make((kind, subject, fact, value)))
         return out
 
 
