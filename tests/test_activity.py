@@ -419,3 +419,13 @@ def test_an_export_imports_into_every_engine(book: Community, tmp_path: Path, cl
         assert book.activity.values(["volunteer-hours", "bulletin-posts"], "2026Q1") == source.activity.values(
             ["volunteer-hours", "bulletin-posts"], "2026Q1")
     assert book.activity.record("unit", unit.id, "bulletin-posts").id == 4  # the id sequence moved past them
+
+
+def test_ids_beyond_the_columns_are_refused_cleanly(book: Community, tree: dict[str, int]) -> None:
+    with pytest.raises(RejectedInput, match="from 1 to 2147483647"):
+        book.activity.record("member", 11010119850312124, "volunteer-hours")
+    with pytest.raises(NotFound):
+        book.activity.reverse(2**40)
+    with pytest.raises(NotFound):
+        book.activity.get(-1)
+    assert book.activity.list(subject_kind="member", subject_id=2**40) == []

@@ -49,6 +49,8 @@ __all__ = [
 #: Quantities are kept to two decimal places, up to this magnitude (a BIGINT of hundredths holds far more).
 MAX_QUANTITY = Decimal("9999999999.99")
 _CENT = Decimal("0.01")
+#: The largest id a subject can have (the id columns are 32-bit integers on every engine).
+MAX_ID = 2**31 - 1
 #: Longest note kept with an entry.
 NOTE_LENGTH = 400
 #: Longest source id (a meeting id, a request number, a file name).
@@ -136,8 +138,8 @@ def _subject_kind(value: Any) -> str:
 
 
 def _positive(_instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{attribute.name} must be a positive whole number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        raise ValueError(f"{attribute.name} must be a whole number from 1 to {MAX_ID}, got {value!r}")
 
 
 def _fact_code(_instance: object, attribute: attrs.Attribute[Any], value: str) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from communitycore.domain.activity import (
+    MAX_ID,
     NOTE_LENGTH,
     SubjectKind,
     parse_quantity,
@@ -98,12 +99,12 @@ def _subject_id(value: Any) -> int | str:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 10**14:
         raise InvalidValue(_("is stored as a number, which keeps only 15 digits; format the column as text "
                              "(文本) and type the numbers again"))
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
         return value
     text = str(value).strip()
     if text.isdigit() and len(text) < 18:
         number = int(text)
-        if number > 0:
+        if 0 < number <= MAX_ID:
             return number
     if len(text) == 18:
         return parse_id_number(text)

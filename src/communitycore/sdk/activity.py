@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select
 
 from communitycore.domain.activity import (
     MANUAL,
+    MAX_ID,
     NOTE_LENGTH,
     ActivityEntry,
     FactValue,
@@ -103,6 +104,7 @@ class ActivityAPI(SubAPI):
         :class:`~communitycore.errors.Conflict`.
         """
         text = self._note(note)
+        entry_id = _entry_id(entry_id)
         with self.community.transaction() as tx:
             # Locked first: two corrections of one entry at once must see each other.
             lock_row(tx.conn, _a, entry_id)
@@ -141,6 +143,8 @@ class ActivityAPI(SubAPI):
         if subject_kind is not None:
             query = query.where(_a.c.subject_kind == SubjectKind.parse(subject_kind).value)
         if subject_id is not None:
+            if not 1 <= int(subject_id) <= MAX_ID:
+                return []
             query = query.where(_a.c.subject_id == int(subject_id))
         if fact is not None:
             query = query.where(_a.c.fact == fact)
@@ -201,7 +205,7 @@ class ActivityAPI(SubAPI):
     # Helpers ---------------------------------------------------------------------------------
 
     def _get(self, conn: Connection, entry_id: int) -> ActivityEntry:
-        row = conn.execute(select(_a).where(_a.c.id == int(entry_id))).mappings().first()
+        row = conn.execute(select(_a).where(_a.c.id == _entry_id(entry_id))).mappings().first()
         if row is None:
             raise NotFound(_("there is no activity entry with id {id}").format(id=entry_id))
         return ledger.entry_from_row(row, self.community.clock.tz)
@@ -255,6 +259,17 @@ def _subject_units(conn: Connection, entries: Sequence[NewEntry]) -> dict[str, d
     for entry in entries:
         by_kind.setdefault(entry.subject_kind, set()).add(entry.subject_id)
     return {kind: ledger.subject_units(conn, kind, ids) for kind, ids in by_kind.items()}
+
+
+def _entry_id(entry_id: Any) -> int:
+    """An entry id as an int; one no entry can have is not found (not a database error on servers)."""
+    try:
+        number = int(entry_id)
+    except (TypeError, ValueError):
+        number = 0
+    if not 1 <= number <= MAX_ID:
+        raise NotFound(_("there is no activity entry with id {id}").format(id=entry_id))
+    return number
 
 
 def _codes(facts: Sequence[str] | str) -> builtins.list[str]:
