@@ -379,3 +379,18 @@ def test_transitions_round_trip_through_the_history(walker: Community, choices: 
         assert step.source == state
         state = flow.transition(state, step.target).target
     assert state == _state(walker, ticket)
+
+
+def test_the_testing_kit_checks_workflow_records() -> None:
+    from communitycore.testing import check_plugin, plugin_problems
+
+    check_plugin(Tickets())
+
+    class Broken(Tickets):
+        name = "broken-tickets"
+
+        @hookimpl
+        def communitycore_register_workflow_states(self) -> list[WorkflowState]:
+            return [WorkflowState(TICKET, "open", "待受理", initial=True)]  # no way to a terminal state
+
+    assert any("ticket" in p for p in plugin_problems(Broken()))
