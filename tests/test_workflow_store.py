@@ -142,6 +142,14 @@ def test_a_pack_adds_a_state_and_transitions(tmp_path: Path, clock: Clock) -> No
         assert [t.target for t in flow.allowed("accepted")] == ["cancelled", "done", "revisit"]
         assert flow.transition("revisit", "done").action == "finish"
         assert c.workflows.codes() == [TICKET]
+        # An entity goes through the pack's state like through any other.
+        metadata.create_all(c.engine)
+        ticket = _new_ticket(c)
+        for target in ("accepted", "revisit", "done"):
+            with c.transaction() as tx:
+                transition(tx, TICKET, tickets, ticket, target, entity_kind="ticket")
+        assert [h.target for h in c.workflows.history("ticket", ticket)] == ["open", "accepted", "revisit", "done"]
+        assert _state(c, ticket) == "done"
 
 
 def test_a_pack_renames_a_state(tmp_path: Path) -> None:
