@@ -53,7 +53,8 @@ def test_the_public_hooks_are_all_there() -> None:
         "communitycore_register_unit_kinds", "communitycore_register_meeting_types",
         "communitycore_register_service_categories", "communitycore_register_service_programs",
         "communitycore_register_scoring_schemes", "communitycore_register_roster_programs",
-        "communitycore_register_facts", "communitycore_register_commands", "communitycore_check_units",
+        "communitycore_register_facts", "communitycore_register_workflow_states",
+        "communitycore_register_workflow_transitions", "communitycore_register_commands", "communitycore_check_units",
         "communitycore_score", "communitycore_resolve_request_assignee", "communitycore_on_event",
     ])
     assert public == HOOKS  # these names are a public contract: never renamed

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from communitycore.domain.periods import Period
 from communitycore.errors import (
     CommunityCoreError,
     Conflict,
@@ -20,6 +21,7 @@ from communitycore.errors import (
 )
 from communitycore.plugins.markers import hookimpl, hookspec
 from communitycore.records import (
+    Aggregate,
     Cadence,
     Event,
     Fact,
@@ -37,6 +39,8 @@ from communitycore.records import (
     Subject,
     UnitKind,
     UnitSnapshot,
+    WorkflowState,
+    WorkflowTransition,
 )
 
 if TYPE_CHECKING:
@@ -62,6 +66,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Aggregate",
     "Cadence",
     "Community",
     "CommunityCoreError",
@@ -73,6 +78,7 @@ __all__ = [
     "InvalidValue",
     "MeetingType",
     "NotFound",
+    "Period",
     "PluginError",
     "Problem",
     "Record",
@@ -88,6 +94,8 @@ __all__ = [
     "Subject",
     "UnitKind",
     "UnitSnapshot",
+    "WorkflowState",
+    "WorkflowTransition",
     "__version__",
     "hookimpl",
     "hookspec",

@@ -64,6 +64,7 @@ class Subject(str, enum.Enum):
     STEWARD = "steward"
     VOLUNTEER = "volunteer"
     RESIDENT = "resident"
+    PARTNER = "partner"
 
 
 class Severity(str, enum.Enum):
@@ -176,12 +177,27 @@ class RosterProgram(Record):
     scoring_scheme: str | None = attrs.field(default=None, validator=_optional_slug)
 
 
+class Aggregate(str, enum.Enum):
+    """How the activity ledger turns a fact's entries over a period into one value per subject."""
+
+    SUM = "sum"
+    """The total of the quantities (hours served, points earned)."""
+    COUNT = "count"
+    """The number of entries, whatever their quantities (meetings attended)."""
+    MAX = "max"
+    """The largest quantity (the best rating of the period)."""
+    MEAN = "mean"
+    """The average quantity (the mean evaluation score)."""
+
+
 @attrs.frozen(kw_only=True)
 class Fact(Record):
     """A named, countable fact about a subject that scoring schemes and rules can use."""
 
     subject: Subject = attrs.field(converter=Subject)
     unit: str = "count"
+    aggregate: Aggregate = attrs.field(default=Aggregate.SUM, converter=Aggregate)
+    """How the ledger's entries of this fact over a period make one value (see :class:`Aggregate`)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -243,6 +259,89 @@ class Event:
     data: dict[str, Any] = attrs.field(factory=dict, hash=False)
 
 
+def _optional_nonempty(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _nonempty(instance, attribute, value)
+
+
+def _code(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    # As _slug, with an example from the workflows' own vocabulary.
+    if not isinstance(value, str) or not _SLUG.match(value):
+        raise ValueError(
+            f"{attribute.name} must be a lower-case slug such as 'in-progress' "
+            f"(letters, digits, and '-' or '.' between them), got {value!r}"
+        )
+
+
+def _optional_code(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _code(instance, attribute, value)
+
+
+def _bool(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    # A TOML pack that writes terminal = "true" must fail loudly, not count as truthy.
+    if not isinstance(value, bool):
+        raise ValueError(f"{attribute.name} must be true or false, got {value!r}")
+
+
+@attrs.frozen
+class WorkflowState:
+    """One state of one workflow, such as ``in-progress`` (办理中) of ``resident-request``.
+
+    ``code`` is the state's identity within its workflow and what storage keeps; ``label`` is what
+    users see. Exactly one state of a workflow is ``initial``; ``terminal`` states have no way out.
+    ``replaces`` names a state this one deliberately takes the place of, as with every other
+    record: keep the code and replace it to rename a label. A replacement takes the whole record's
+    place, so restate ``initial`` and ``terminal``. The engine that checks a workflow as a whole
+    is :class:`communitycore.domain.workflows.Workflow`.
+    """
+
+    workflow: str = attrs.field(validator=_code)
+    code: str = attrs.field(validator=_code)
+    label: str = attrs.field(validator=_nonempty)
+    label_en: str | None = attrs.field(default=None, validator=_optional_nonempty)
+    terminal: bool = attrs.field(default=False, validator=_bool)
+    initial: bool = attrs.field(default=False, validator=_bool)
+    replaces: str | None = attrs.field(default=None, validator=_optional_code)
+    description: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if self.initial and self.terminal:
+            raise ValueError(
+                f"state {self.code!r} of workflow {self.workflow!r} cannot be both initial and terminal: "
+                "nothing could ever happen to an entity in it"
+            )
+
+
+@attrs.frozen(init=False)
+class WorkflowTransition:
+    """A permitted move from ``source`` to ``target`` within ``workflow``.
+
+    ``action`` is the verb callers use for it (``assign``, ``cancel``); left out, it is the target
+    code. ``label`` is the optional text of the button or command (派单), in Chinese and English.
+    """
+
+    workflow: str = attrs.field(validator=_code)
+    source: str = attrs.field(validator=_code)
+    target: str = attrs.field(validator=_code)
+    # The default only tells attrs and cattrs that the field may be left out; __init__ puts the
+    # target code in its place, so an action is always a slug.
+    action: str = attrs.field(default="", validator=_code)
+    label: str | None = attrs.field(default=None, validator=_optional_nonempty)
+    label_en: str | None = attrs.field(default=None, validator=_optional_nonempty)
+
+    def __init__(
+        self,
+        workflow: str,
+        source: str,
+        target: str,
+        action: str | None = None,
+        label: str | None = None,
+        label_en: str | None = None,
+    ) -> None:
+        self.__attrs_init__(workflow, source, target, target if action is None else action, label, label_en)
+
+
 #: The record families that registration hooks contribute, by registry attribute name.
 FAMILIES: dict[str, tuple[str, type[Record]]] = {
     "unit_kinds": ("communitycore_register_unit_kinds", UnitKind),
@@ -252,4 +351,12 @@ FAMILIES: dict[str, tuple[str, type[Record]]] = {
     "scoring_schemes": ("communitycore_register_scoring_schemes", ScoringScheme),
     "roster_programs": ("communitycore_register_roster_programs", RosterProgram),
     "facts": ("communitycore_register_facts", Fact),
+}
+
+#: The workflow records, by pack section: states and transitions of every workflow. Unlike the
+#: families above they have no code of their own (a state's code is unique within its workflow),
+#: so the registry gathers them per workflow and builds each :class:`~communitycore.domain.workflows.Workflow`.
+WORKFLOW_FAMILIES: dict[str, tuple[str, type[WorkflowState] | type[WorkflowTransition]]] = {
+    "workflow_states": ("communitycore_register_workflow_states", WorkflowState),
+    "workflow_transitions": ("communitycore_register_workflow_transitions", WorkflowTransition),
 }

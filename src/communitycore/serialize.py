@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar, get_args, get_origin
 
 import cattrs
+from cattrs.cols import is_namedtuple, namedtuple_dict_unstructure_factory
 from cattrs.gen import make_dict_unstructure_fn
 
 T = TypeVar("T")
@@ -53,6 +55,9 @@ def _make_converter() -> cattrs.Converter:
         dt.datetime, lambda v, _: v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(v)
     )
     conv.register_unstructure_hook(enum.Enum, lambda e: e.value)
+    # Quantities are exact decimals in Python and plain JSON numbers outside (1.5, 3).
+    conv.register_unstructure_hook(Decimal, _decimal_number)
+    conv.register_structure_hook(Decimal, _decimal)
     # cattrs' defaults call str()/bool()/int() on anything: "false" would read as True, ["x"] as "['x']".
     for kind in (str, bool, int):
         conv.register_structure_hook(kind, _exact(kind))
@@ -66,7 +71,25 @@ def _make_converter() -> cattrs.Converter:
     import attrs
 
     conv.register_unstructure_hook_factory(attrs.has, _omit_defaults)
+    # Named tuples that stand for records (a ledger's fact values) are objects outside, not arrays.
+    conv.register_unstructure_hook_factory(is_namedtuple, namedtuple_dict_unstructure_factory)
     return conv
+
+
+def _decimal_number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _decimal(value: Any, _cl: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"expected a number, got {value!r}")
+    try:
+        # A float by its shortest text, so 0.1 is one tenth and not its binary neighbour.
+        return Decimal(repr(value) if isinstance(value, float) else value)
+    except InvalidOperation:
+        raise ValueError(f"expected a number, got {value!r}") from None
 
 
 converter = _make_converter()

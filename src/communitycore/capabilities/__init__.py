@@ -89,6 +89,8 @@ MODULES: tuple[str, ...] = (
     "members",
     "residents",
     "audit",
+    "activity",
+    "workflows",
     "meetings",
     "services",
     "assessments",

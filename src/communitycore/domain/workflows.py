@@ -28,6 +28,7 @@ import attrs
 
 from ..errors import Conflict, InvalidValue
 from ..i18n import _, listing, localized
+from ..records import WorkflowState, WorkflowTransition
 
 __all__ = [
     "IllegalTransition",
@@ -41,7 +42,7 @@ __all__ = [
     "merge_states",
 ]
 
-# The same slug rule as communitycore.records (not imported: this module depends on errors only).
+# The same slug rule as communitycore.records.
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
 
 
@@ -71,12 +72,6 @@ def _optional_nonempty(instance: object, attribute: attrs.Attribute[Any], value:
         _nonempty(instance, attribute, value)
 
 
-def _bool(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    # A TOML pack that writes terminal = "true" must fail loudly, not count as truthy.
-    if not isinstance(value, bool):
-        raise ValueError(_("{name} must be true or false, got {value!r}").format(name=attribute.name, value=value))
-
-
 def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     # History rows from several hosts are ordered by time; a naive datetime cannot be ordered safely.
     if not isinstance(value, dt.datetime) or value.utcoffset() is None:
@@ -93,62 +88,9 @@ def _entity_id(value: object) -> object:
 
 # Records --------------------------------------------------------------------------------------
 
-
-@attrs.frozen
-class WorkflowState:
-    """One state of one workflow, such as ``in-progress`` (办理中) of ``resident-request``.
-
-    ``code`` is the state's identity within its workflow and what storage keeps; ``label`` is what
-    users see. Exactly one state of a workflow is ``initial``; ``terminal`` states have no way out.
-    ``replaces`` names a state this one deliberately takes the place of, as with every other
-    record: keep the code and replace it to rename a label. A replacement takes the whole record's
-    place, so restate ``initial`` and ``terminal``.
-    """
-
-    workflow: str = attrs.field(validator=_slug)
-    code: str = attrs.field(validator=_slug)
-    label: str = attrs.field(validator=_nonempty)
-    label_en: str | None = attrs.field(default=None, validator=_optional_nonempty)
-    terminal: bool = attrs.field(default=False, validator=_bool)
-    initial: bool = attrs.field(default=False, validator=_bool)
-    replaces: str | None = attrs.field(default=None, validator=_optional_slug)
-    description: str = ""
-
-    def __attrs_post_init__(self) -> None:
-        if self.initial and self.terminal:
-            raise ValueError(
-                _("state {code!r} of workflow {workflow!r} cannot be both initial and terminal: nothing could ever "
-                  "happen to an entity in it").format(code=self.code, workflow=self.workflow)
-            )
-
-
-@attrs.frozen(init=False)
-class WorkflowTransition:
-    """A permitted move from ``source`` to ``target`` within ``workflow``.
-
-    ``action`` is the verb callers use for it (``assign``, ``cancel``); left out, it is the target
-    code. ``label`` is the optional text of the button or command (派单), in Chinese and English.
-    """
-
-    workflow: str = attrs.field(validator=_slug)
-    source: str = attrs.field(validator=_slug)
-    target: str = attrs.field(validator=_slug)
-    # The default only tells attrs and cattrs that the field may be left out; __init__ puts the
-    # target code in its place, so an action is always a slug.
-    action: str = attrs.field(default="", validator=_slug)
-    label: str | None = attrs.field(default=None, validator=_optional_nonempty)
-    label_en: str | None = attrs.field(default=None, validator=_optional_nonempty)
-
-    def __init__(
-        self,
-        workflow: str,
-        source: str,
-        target: str,
-        action: str | None = None,
-        label: str | None = None,
-        label_en: str | None = None,
-    ) -> None:
-        self.__attrs_init__(workflow, source, target, target if action is None else action, label, label_en)
+# WorkflowState and WorkflowTransition are contributed records, so they live with the other
+# records in communitycore.records (below the plugin machinery, which collects them); the engine
+# stays here.
 
 
 @attrs.frozen(kw_only=True)
@@ -157,7 +99,8 @@ class TransitionRecord:
 
     ``source`` is ``None`` for the row that records an entity entering its initial state.
     ``entity_id`` may be given as an integer and is kept as a string, so one table holds the
-    history of every kind of entity. ``at`` must be timezone-aware.
+    history of every kind of entity. ``at`` must be timezone-aware. ``id`` is the row's id once
+    stored (``None`` before).
     """
 
     workflow: str = attrs.field(validator=_slug)
@@ -168,6 +111,7 @@ class TransitionRecord:
     actor: str = attrs.field(validator=_nonempty)
     at: dt.datetime = attrs.field(validator=_aware)
     note: str | None = None
+    id: int | None = None
 
 
 # Errors ---------------------------------------------------------------------------------------
@@ -396,7 +340,7 @@ class Workflow:
 
     @property
     def codes(self) -> tuple[str, ...]:
-        """The state codes, in the order of :attr:`states`."""
+        """The state codes, in the order of ``states``."""
         return tuple(s.code for s in self.states)
 
     def __contains__(self, code: object) -> bool:

@@ -87,6 +87,8 @@ class Section:
     """(field, section) pairs: the field holds an id of that section (or None)."""
     check: Callable[[Loader, Any, str], bool] | None = None
     """The domain's own rules for one record beyond its types: report problems on the loader, return False to skip."""
+    from_row: Callable[[Any], Any] | None = None
+    """The record of a stored row, where it is not ``record(**row)`` (times kept in UTC, say)."""
 
 
 _HEADER_KEYS = ("format", "version", "schema_revision", "exported_at", "counts")
@@ -97,6 +99,8 @@ _MEMBER_VALUE_FIELDS = tuple(f for f in attrs.fields_dict(Member) if f not in ("
 
 def _record(section: Section, row: Any) -> Any:
     """The domain record of a stored row."""
+    if section.from_row is not None:
+        return section.from_row(row)
     if section.record is Member:
         from communitycore.store.members import member_from_row
 
@@ -369,6 +373,8 @@ class Loader:
         self.ids: dict[str, set[int]] = {s.key: set() for s in self.sections}
         self.id_numbers: set[int] = set()
         self.settings_seen: set[tuple[int, str]] = set()
+        self.reversed: set[int] = set()
+        self.reversals: set[int] = set()
         self.counts: dict[str, int] = {}
         self.declared: dict[str, int] | None = None
         self.path = "$"
@@ -533,6 +539,42 @@ class Loader:
             self.id_numbers.add(key)
         return True
 
+    def check_activity(self, entry: Any, path: str) -> bool:
+        """A ledger entry: a known fact about its kind of subject, a subject on record, a two-place
+        quantity, and a reversal that reverses a plain entry, once."""
+        from communitycore.domain.activity import SubjectKind, parse_quantity
+
+        ok = True
+        fact = self.community.registry.facts.get(entry.fact)
+        if fact is None:
+            self.problem(f"{path}.fact", f"unknown fact {entry.fact!r} (is the plugin that defines it installed?)")
+            ok = False
+        elif fact.subject.value != entry.subject_kind:
+            self.problem(f"{path}.subject_kind", f"fact {entry.fact!r} is about {fact.subject.value}, "
+                         f"not {entry.subject_kind}")
+            ok = False
+        try:
+            kind = SubjectKind.parse(entry.subject_kind)
+            parse_quantity(entry.quantity)
+        except InvalidValue as exc:
+            self.problem(path, str(exc))
+            return False
+        table = {SubjectKind.MEMBER: "members", SubjectKind.UNIT: "units", SubjectKind.PARTNER: "partners",
+                 SubjectKind.RESIDENT: "residents"}.get(kind)
+        if table is not None and entry.subject_id not in self.ids.get(table, ()):
+            self.problem(f"{path}.subject_id", f"there is no {kind.value} with id {entry.subject_id}")
+            ok = False
+        if entry.reverses is not None:
+            if entry.reverses in self.reversals:
+                self.problem(f"{path}.reverses", f"entry {entry.reverses} is itself a reversal")
+                ok = False
+            elif entry.reverses in self.reversed:
+                self.problem(f"{path}.reverses", f"entry {entry.reverses} is reversed twice")
+                ok = False
+            self.reversed.add(entry.reverses)
+            self.reversals.add(entry.id)
+        return ok
+
     def _insert_units(self, units: list[tuple[str, OrgUnit]], insert: Callable[[list[Any]], None]) -> None:
         """Check the tree (parents exist, no cycles, unique sibling names) and insert parents first."""
         from communitycore.domain.org import parents_first
@@ -568,7 +610,7 @@ class _Inserter:
     """Bulk inserts of records with their ids: driver-level executemany of tuples."""
 
     def __init__(self, conn: Connection, section: Section, *, sqlite: bool) -> None:
-        from sqlalchemy import JSON, Date, String
+        from sqlalchemy import JSON, Date, DateTime, String, TypeDecorator
 
         from communitycore.store.engine import placeholders
 
@@ -585,6 +627,10 @@ class _Inserter:
                 self.convert.append((index, _json_value))
             elif isinstance(column.type, Date) and sqlite:
                 self.convert.append((index, _iso_date))  # the sqlite3 date adapter is deprecated (Python 3.12)
+            elif isinstance(column.type, (TypeDecorator, DateTime)):
+                # The type's own conversion, as SQLAlchemy binds it (hundredths of a quantity; times in UTC).
+                process = column.type.bind_processor(conn.dialect) or _same
+                self.convert.append((index, functools.partial(_bind_utc, process)))
             elif isinstance(column.type, String):
                 self.convert.append((index, _plain))  # codes of enums
 
@@ -594,6 +640,16 @@ class _Inserter:
         for index, convert in self.convert:
             columns[index] = tuple(map(convert, columns[index]))
         self.conn.exec_driver_sql(self.sql, list(zip(*columns, strict=True)))
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _bind_utc(process: Callable[[Any], Any], value: Any) -> Any:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return process(value)
 
 
 def _plain(value: Any) -> Any:

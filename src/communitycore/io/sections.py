@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from communitycore.domain.activity import ActivityEntry
 from communitycore.domain.members import CommunityRegistration, Household, Member, Resident, Transfer
 from communitycore.domain.org import Compound, OrgUnit, Partner
+from communitycore.domain.workflows import TransitionRecord
 from communitycore.io.exchange import Loader, Section, UnitSetting
+from communitycore.store.activity import entry_from_row
+from communitycore.store.tables import activity as activity_tables
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
 from communitycore.store.tables import residents as resident_tables
+from communitycore.store.tables import workflows as workflow_tables
+from communitycore.store.workflows import record_from_row
 
 ORG_SECTIONS = (
     Section("units", OrgUnit, org_tables.units, refs=(("parent_id", "units"),), check=Loader.check_units),
@@ -28,4 +34,14 @@ MEMBER_SECTIONS = (
 RESIDENT_SECTIONS = (
     Section("households", Household, resident_tables.households, refs=(("compound_id", "compounds"),)),
     Section("residents", Resident, resident_tables.residents, refs=(("household_id", "households"),)),
+)
+
+ACTIVITY_SECTIONS = (
+    Section("activity", ActivityEntry, activity_tables.activity,
+            refs=(("unit_id", "units"), ("reverses", "activity")), check=Loader.check_activity,
+            from_row=entry_from_row),
+)
+
+WORKFLOW_SECTIONS = (
+    Section("workflow_history", TransitionRecord, workflow_tables.workflow_history, from_row=record_from_row),
 )

@@ -44,7 +44,7 @@ class SheetReader:
         self.path = path
         suffix = path.suffix.lower()
         if suffix not in (".csv", ".xlsx"):
-            raise InvalidValue(f"{path.name}: members are imported from .csv or .xlsx files, not {suffix or 'this'}")
+            raise InvalidValue(f"{path.name}: imports read .csv or .xlsx files, not {suffix or 'this'}")
         self.kind = suffix[1:]
         self.encoding = ""
         self.first_number = 1

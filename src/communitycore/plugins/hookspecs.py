@@ -55,6 +55,8 @@ if TYPE_CHECKING:
         ServiceProgram,
         UnitKind,
         UnitSnapshot,
+        WorkflowState,
+        WorkflowTransition,
     )
 
 
@@ -191,7 +193,9 @@ def communitycore_register_facts() -> list[Fact]:  # type: ignore[empty-body]
     """Contribute facts: named numbers about a subject that schemes and rules refer to.
 
     Called once per plugin when the registry is built. Every plugin's records are kept, paired
-    with their provider.
+    with their provider. The activity ledger (``community.activity``) records entries of a fact
+    and turns them into one value per subject and period as the fact's ``aggregate`` says:
+    ``sum`` (the default), ``count``, ``max`` or ``mean`` (see :doc:`/activity`).
 
     :returns: a list of :class:`~communitycore.Fact` records.
 
@@ -201,7 +205,69 @@ def communitycore_register_facts() -> list[Fact]:  # type: ignore[empty-body]
 
         @hookimpl
         def communitycore_register_facts():
-            return [Fact(code="bulletin-posts", label="宣传栏公示次数", subject="unit")]
+            return [Fact(code="bulletin-posts", label="宣传栏公示次数", subject="unit"),
+                    Fact(code="service-rating", label="服务评价", subject="steward", aggregate="mean")]
+    """
+
+
+@hookspec
+def communitycore_register_workflow_states() -> list[WorkflowState]:  # type: ignore[empty-body]
+    """Contribute states of workflows (resident requests, roster memberships, appeals ...).
+
+    Called once when the registry is built. Return a list of
+    :class:`~communitycore.records.WorkflowState`. The registry gathers the states and
+    transitions of every plugin and pack by workflow code and builds one
+    :class:`~communitycore.domain.workflows.Workflow` of each (``registry.workflow(code)``), so a
+    plugin may add a state to a workflow another plugin declares, or rename one with
+    ``replaces=``. Two states of one workflow with the same code and no ``replaces`` are a
+    conflict naming both plugins; a workflow that is invalid as a whole (no initial state, a
+    state no path reaches ...) is reported and left out.
+
+    :returns: a list of :class:`~communitycore.records.WorkflowState` records.
+
+    Example::
+
+        # A whole small workflow: its states here, its moves through the next hook.
+        from communitycore import WorkflowState, WorkflowTransition, hookimpl
+
+        @hookimpl
+        def communitycore_register_workflow_states():
+            return [WorkflowState("home-visit", "planned", "待走访", initial=True),
+                    WorkflowState("home-visit", "done", "已走访", terminal=True)]
+
+        @hookimpl
+        def communitycore_register_workflow_transitions():
+            return [WorkflowTransition("home-visit", "planned", "done", "visit")]
+    """
+
+
+@hookspec
+def communitycore_register_workflow_transitions() -> list[WorkflowTransition]:  # type: ignore[empty-body]
+    """Contribute the permitted moves between workflow states.
+
+    Called once when the registry is built. Return a list of
+    :class:`~communitycore.records.WorkflowTransition`; ``action`` (default: the target code) is
+    the verb callers use. Transitions of one workflow from every plugin and pack are added
+    together; a second transition with the same source and target is a conflict naming both
+    plugins.
+
+    :returns: a list of :class:`~communitycore.records.WorkflowTransition` records.
+
+    Example::
+
+        # A revisit step in a workflow: its new state, and the moves in and out of it.
+        from communitycore import WorkflowState, WorkflowTransition, hookimpl
+
+        @hookimpl
+        def communitycore_register_workflow_states():
+            return [WorkflowState("home-visit", "planned", "待走访", initial=True),
+                    WorkflowState("home-visit", "revisit", "回访中"),
+                    WorkflowState("home-visit", "done", "已走访", terminal=True)]
+
+        @hookimpl
+        def communitycore_register_workflow_transitions():
+            return [WorkflowTransition("home-visit", "planned", "revisit"),
+                    WorkflowTransition("home-visit", "revisit", "done", "close")]
     """
 
 

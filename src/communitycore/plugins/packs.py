@@ -9,6 +9,9 @@ A pack has one array of tables per record family, named like the registry's acce
     code = "red-ribbon"
     label = "红飘带"
     category = "care"
+
+Workflow states and transitions come in ``[[workflow_states]]`` and ``[[workflow_transitions]]``
+(see :data:`~communitycore.records.WORKFLOW_FAMILIES`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 import attrs
 
 from communitycore.errors import PluginError
-from communitycore.records import FAMILIES, Record
+from communitycore.records import FAMILIES, WORKFLOW_FAMILIES, Record, WorkflowState, WorkflowTransition
 from communitycore.serialize import explain, structure
 
 
@@ -34,7 +37,15 @@ class PackInfo:
     description: str = ""
 
 
-def load_pack(path: str | PathLike[str]) -> tuple[str, list[Record]]:
+#: What a pack may contribute: every record family, then the workflow records, by section name.
+PackRecord = Record | WorkflowState | WorkflowTransition
+_SECTIONS: dict[str, type[PackRecord]] = {
+    **{key: record_type for key, (_hook, record_type) in FAMILIES.items()},
+    **{key: record_type for key, (_hook, record_type) in WORKFLOW_FAMILIES.items()},
+}
+
+
+def load_pack(path: str | PathLike[str]) -> tuple[str, list[PackRecord]]:
     """Read one pack; returns its provider name (``pack:<name>``) and its records.
 
     Every bad field is reported, one line each with the file and key path, in one
@@ -54,12 +65,12 @@ def load_pack(path: str | PathLike[str]) -> tuple[str, list[Record]]:
             info = structure(data.pop("pack"), PackInfo)
         except Exception as exc:
             problems.extend(explain(exc, "$.pack"))
-    records: list[Record] = []
+    records: list[PackRecord] = []
     for key, value in data.items():
-        if key not in FAMILIES:
-            problems.append(f"$.{key}: unknown section; expected one of pack, {', '.join(FAMILIES)}")
+        if key not in _SECTIONS:
+            problems.append(f"$.{key}: unknown section; expected one of pack, {', '.join(_SECTIONS)}")
             continue
-        record_type = FAMILIES[key][1]
+        record_type = _SECTIONS[key]
         if not isinstance(value, list):
             problems.append(f"$.{key}: must be an array of tables ([[{key}]])")
             continue
@@ -73,9 +84,9 @@ def load_pack(path: str | PathLike[str]) -> tuple[str, list[Record]]:
     return f"pack:{info.name or file.stem}", records
 
 
-def load_packs(paths: Iterable[str | PathLike[str]]) -> list[tuple[str, Record]]:
+def load_packs(paths: Iterable[str | PathLike[str]]) -> list[tuple[str, PackRecord]]:
     """Read several packs; records paired with their provider, ready for the registry."""
-    out: list[tuple[str, Record]] = []
+    out: list[tuple[str, PackRecord]] = []
     for path in paths:
         provider, records = load_pack(path)
         out.extend((provider, record) for record in records)

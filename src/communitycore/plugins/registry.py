@@ -8,10 +8,13 @@ from typing import Any, TypeVar
 
 import attrs
 
-from communitycore.errors import PluginError
+from communitycore.domain.workflows import InvalidWorkflow, Workflow
+from communitycore.errors import NotFound, PluginError
+from communitycore.i18n import _
 from communitycore.plugins.manager import CommunityPluginManager, PluginLoadWarning
 from communitycore.records import (
     FAMILIES,
+    WORKFLOW_FAMILIES,
     Fact,
     MeetingType,
     Record,
@@ -20,6 +23,8 @@ from communitycore.records import (
     ServiceCategory,
     ServiceProgram,
     UnitKind,
+    WorkflowState,
+    WorkflowTransition,
 )
 
 R = TypeVar("R", bound=Record)
@@ -30,7 +35,7 @@ class Contribution:
     """A record and where it came from (a plugin name, or ``pack:<file>``)."""
 
     family: str
-    record: Record
+    record: Record | WorkflowState | WorkflowTransition
     provider: str
 
 
@@ -52,7 +57,7 @@ class Registry:
     def __init__(
         self,
         pm: CommunityPluginManager,
-        extra: Iterable[tuple[str, Record]] = (),
+        extra: Iterable[tuple[str, Record | WorkflowState | WorkflowTransition]] = (),
     ) -> None:
         self.pm = pm
         self.problems: list[RegistryProblem] = []
@@ -63,19 +68,27 @@ class Registry:
             for answer in pm.call_each(hook_name):
                 for records in answer.results:
                     gathered[family].extend(self._checked(family, record_type, answer.plugin, records))
+        flows: dict[str, list[Contribution]] = {family: [] for family in WORKFLOW_FAMILIES}
+        for family, (hook_name, flow_type) in WORKFLOW_FAMILIES.items():
+            for answer in pm.call_each(hook_name):
+                for records in answer.results:
+                    flows[family].extend(self._checked(family, flow_type, answer.plugin, records))
         for provider, record in extra:
             family = _family_of(record)
-            gathered[family].append(Contribution(family, record, provider))
+            (flows if family in WORKFLOW_FAMILIES else gathered)[family].append(Contribution(family, record, provider))
         for family, contributions in gathered.items():
             self._by_family[family] = self._merge(family, contributions)
         self._check_references()
+        self._workflows: dict[str, Workflow] = {}
+        self._broken_workflows: dict[str, str] = {}
+        self._build_workflows(flows)
         if self.problems and pm.strict:
             raise PluginError("; ".join(p.message for p in self.problems))
         for problem in self.problems:
             warnings.warn(f"communitycore: {problem.message}", PluginLoadWarning, stacklevel=2)
 
     def _checked(
-        self, family: str, record_type: type[Record], provider: str, records: Any
+        self, family: str, record_type: type[Any], provider: str, records: Any
     ) -> list[Contribution]:
         if not isinstance(records, (list, tuple)):
             self._problem(provider, f"{provider} returned {type(records).__name__} from the {family} hook, not a list")
@@ -155,6 +168,50 @@ class Registry:
                     c.provider, f"meeting type {code!r} from {c.provider} applies to unknown unit kinds {unknown}"
                 )
 
+    def _build_workflows(self, flows: Mapping[str, Sequence[Contribution]]) -> None:
+        """One :class:`Workflow` per workflow code from every provider's states and transitions.
+
+        Conflicts are found here, where the providers are known, and named with both; the rest
+        (``replaces=``, reachability, initial and terminal states) is the engine's to check. A
+        workflow that is invalid as a whole is left out and reported.
+        """
+        def rank(c: Contribution) -> tuple[bool, tuple[int, str]]:
+            # As _merge: plain declarations first, then replacements, each by provider rank.
+            return c.record.replaces is not None, self._rank(c.provider)  # type: ignore[union-attr]
+
+        states: dict[str, list[WorkflowState]] = {}
+        providers: dict[str, set[str]] = {}
+        seen: dict[tuple[str, str], Contribution] = {}
+        for c in sorted(flows["workflow_states"], key=rank):
+            state: WorkflowState = c.record  # type: ignore[assignment]
+            key = (state.workflow, state.code)
+            if state.replaces is None and key in seen:
+                self._conflict(f"workflow {state.workflow!r} state", seen[key], c)
+                continue
+            seen.setdefault(key, c)
+            states.setdefault(state.workflow, []).append(state)
+            providers.setdefault(state.workflow, set()).add(c.provider)
+        transitions: dict[str, list[WorkflowTransition]] = {}
+        pairs: dict[tuple[str, str, str], Contribution] = {}
+        for c in sorted(flows["workflow_transitions"], key=lambda c: self._rank(c.provider)):
+            move: WorkflowTransition = c.record  # type: ignore[assignment]
+            pair = (move.workflow, move.source, move.target)
+            if pair in pairs:
+                self._problem(c.provider, f"workflow {move.workflow!r} transition {move.source!r} -> {move.target!r} "
+                              f"is registered by both {pairs[pair].provider} and {c.provider}; the one from "
+                              f"{pairs[pair].provider} is kept")
+                continue
+            pairs[pair] = c
+            transitions.setdefault(move.workflow, []).append(move)
+            providers.setdefault(move.workflow, set()).add(c.provider)
+        for code in sorted(set(states) | set(transitions)):
+            try:
+                self._workflows[code] = Workflow.build(code, states.get(code, ()), transitions.get(code, ()))
+            except InvalidWorkflow as exc:
+                by = ", ".join(sorted(providers[code]))
+                self._broken_workflows[code] = f"{exc} (from {by})"
+                self._problem(sorted(providers[code])[0], f"{exc} (from {by}); it is left out")
+
     # Typed accessors -------------------------------------------------------------------------
 
     def _records(self, family: str) -> dict[str, Any]:
@@ -195,6 +252,26 @@ class Registry:
         """Facts by code."""
         return self._records("facts")
 
+    @property
+    def workflows(self) -> Mapping[str, Workflow]:
+        """Every valid workflow, by code."""
+        return dict(self._workflows)
+
+    def workflow(self, code: str) -> Workflow:
+        """One workflow, built from every provider's states and transitions.
+
+        :class:`~communitycore.errors.NotFound` names the known workflows, or says why the
+        workflow was left out when its definition is invalid.
+        """
+        found = self._workflows.get(code)
+        if found is not None:
+            return found
+        broken = self._broken_workflows.get(code)
+        if broken is not None:
+            raise NotFound(_("workflow {code!r} is not available: {reason}").format(code=code, reason=broken))
+        raise NotFound(_("no workflow {code!r} is registered; known: {known}").format(
+            code=code, known=", ".join(self._workflows) or _("none")))
+
     def family(self, family: str) -> Mapping[str, Record]:
         """Records of one family by code (``"unit_kinds"``, ``"meeting_types"`` ...)."""
         if family not in FAMILIES:
@@ -226,8 +303,8 @@ class Registry:
             ) from None
 
 
-def _family_of(record: Record) -> str:
-    for family, (_hook, record_type) in FAMILIES.items():
+def _family_of(record: Record | WorkflowState | WorkflowTransition) -> str:
+    for family, (_hook, record_type) in (*FAMILIES.items(), *WORKFLOW_FAMILIES.items()):
         if type(record) is record_type:
             return family
     raise PluginError(f"{type(record).__name__} is not a registrable record")

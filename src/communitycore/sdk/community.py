@@ -44,10 +44,12 @@ from communitycore.store.tables import UnitLink
 
 if TYPE_CHECKING:
     from communitycore.io.exchange import Section
+    from communitycore.sdk.activity import ActivityAPI
     from communitycore.sdk.audit import AuditAPI
     from communitycore.sdk.members import MembersAPI
     from communitycore.sdk.org import OrgAPI
     from communitycore.sdk.residents import ResidentsAPI
+    from communitycore.sdk.workflows import WorkflowsAPI
 from communitycore.sdk.events import deliver
 from communitycore.store import audit_chain, outbox
 
@@ -147,6 +149,8 @@ class Community:
         members: MembersAPI
         residents: ResidentsAPI
         audit: AuditAPI
+        activity: ActivityAPI
+        workflows: WorkflowsAPI
 
     def __init__(
         self,

@@ -19,11 +19,13 @@ the facade re-runs the whole call a bounded number of times (:data:`RETRY_ATTEMP
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Row, Table, case, select, update
 
+from communitycore.errors import NotFound
+from communitycore.i18n import _
 from communitycore.store.tables import org as org_tables
 from communitycore.store.units import subtree_ids
 
@@ -221,3 +223,20 @@ def _certify_units(conn: Connection, rows: dict[int, Row[Any]]) -> None:
                  .values(covered_units=case((u.c.covered_units == 1, 2), else_=1)))
     conn.exec_driver_sql(f"UPDATE {u.name} SET covered_units = %s WHERE id = %s",
                          [(rows[i].covered_units, i) for i in ids])
+
+
+def lock_row(conn: Connection, table: Table, row_id: Any, *, key: str = "id",
+             columns: Sequence[str] = ()) -> Row[Any]:
+    """Lock one row as :func:`lock_rows` does and return its ``columns`` (default: its key), read after the lock.
+
+    Raises :class:`~communitycore.errors.NotFound` if there is no such row.
+    """
+    column = table.c[key]
+    query = select(*([table.c[name] for name in columns] or [column])).where(column == row_id)
+    if conn.dialect.name != "sqlite":  # SQLite's BEGIN IMMEDIATE already excludes every other writer
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(_("there is no {table} row with {key} {id}").format(
+            table=table.name.removeprefix("cc_"), key=key, id=row_id))
+    return row

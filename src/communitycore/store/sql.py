@@ -42,3 +42,29 @@ def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     from sqlalchemy import case, func
 
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+class unindexed(FunctionElement[Any]):  # noqa: N801 - reads like the SQL it stands for
+    """A column that SQLite's planner must not pick an index for (``+column``); the column itself elsewhere.
+
+    SQLite chooses an index by the terms it can use, without statistics on their selectivity;
+    where a long ``IN`` list over one column would lead it to an index that does not cover the
+    query, ``+`` keeps that term a filter on the index it should use.
+    """
+
+    inherit_cache = True
+    name = "unindexed"
+
+    @property
+    def type(self) -> Any:  # type: ignore[override]
+        return next(iter(self.clauses)).type
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+@compiles(unindexed)
+def _unindexed_default(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))

@@ -40,7 +40,7 @@ import attrs
 from communitycore.errors import PluginError
 from communitycore.plugins import manager as _plugins
 from communitycore.plugins.markers import PROJECT
-from communitycore.records import FAMILIES, Record, ScoringScheme
+from communitycore.records import FAMILIES, WORKFLOW_FAMILIES, Record, ScoringScheme
 
 if TYPE_CHECKING:
     from communitycore.sdk.community import Community
@@ -49,7 +49,9 @@ if TYPE_CHECKING:
 FIXED_NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 _PREFIX = f"{PROJECT}_"
-_REGISTRATION_HOOKS = {hook: family for family, (hook, _type) in FAMILIES.items()}
+_REGISTRATION_HOOKS = {hook: family for family, (hook, _type) in (*FAMILIES.items(), *WORKFLOW_FAMILIES.items())}
+_RECORD_TYPES: dict[str, type] = {family: kind for family, (_hook, kind) in (*FAMILIES.items(),
+                                                                               *WORKFLOW_FAMILIES.items())}
 #: A scheme no plugin registers: a score hook must answer for schemes it does not handle too.
 _PROBE_SCHEME = ScoringScheme(code="communitycore-check", label="检查", subject="member", period="yearly")
 
@@ -258,7 +260,7 @@ def _own_records(alone: _plugins.CommunityPluginManager, own_hooks: set[str]) ->
     for hook_name, family in _REGISTRATION_HOOKS.items():
         if hook_name not in own_hooks:
             continue
-        record_type = FAMILIES[family][1]
+        record_type = _RECORD_TYPES[family]
         try:
             answers = getattr(alone.hook, hook_name)()
         except _plugins.CALL_FAILURES:

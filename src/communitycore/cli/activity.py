@@ -1,0 +1,153 @@
+"""``community activity``: the activity ledger (活动台账): import, template, values, record, reverse, list.
+
+JSON shapes: a fact value is ``{"subject_kind", "subject_id", "fact", "value"}``; an entry is
+``{"id", "name" (the fact), "kind": "activity", "subject_kind", "subject_id", "fact", "occurred_on", "quantity",
+"unit_id", "source_kind", "source_id", "recorder", "note", "reverses", "recorded_at"}``.
+Quantities and values are JSON numbers (``1.5``, ``3``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import click
+
+from communitycore.cli.member import _problem_line
+from communitycore.cli.render import emit, output_options, state
+from communitycore.i18n import N_
+from communitycore.serialize import unstructure
+
+if TYPE_CHECKING:
+    from communitycore.domain.activity import ActivityEntry
+
+VALUE_COLUMNS = ("subject_kind", "subject_id", "fact", "value")
+ENTRY_COLUMNS = ("id", "subject_kind", "subject_id", "fact", "occurred_on", "quantity", "unit_id", "source_kind",
+                 "source_id", "note", "reverses")
+
+
+def _entry(entry: ActivityEntry) -> dict[str, Any]:
+    # Every field, unset ones included, so the JSON shape never depends on the values.
+    data: dict[str, Any] = {"id": entry.id, "name": entry.fact, "kind": "activity"}
+    data.update((field.name, unstructure(getattr(entry, field.name))) for field in attrs.fields(type(entry)))
+    return data
+
+
+@click.group("activity")
+def activity() -> None:
+    """The activity ledger (活动台账): import, template, values, record, reverse, list.
+
+    \b
+    Entries are never changed: a correction is a reversing entry (`activity reverse ID`).
+    FACT is a registered fact code; PERIOD is 2026, 2026H1, 2026Q1, 2026-03, 2026W10 or
+    2026年第一季度; UNIT is a unit id or its full path joined with "/".
+    """
+
+
+@activity.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@output_options
+def import_(file: Path) -> None:
+    """Record the entries of FILE (.csv or .xlsx): every row, or none.
+
+    \b
+    Headers: 对象类型 (member/steward/unit/partner/resident or 党员、红色管家 …), 对象编号 (the id,
+    or a member's 公民身份号码), 事实, 日期, 数量 (default 1), 来源 (KIND or KIND:ID), 备注,
+    所属党组织; or subject_kind, subject_id, fact, date, quantity, source, note, unit.
+    `community activity template FILE` writes a ready template.
+    """
+    from communitycore.errors import RejectedInput
+
+    app = state()
+    try:
+        count = app.community.activity.import_file(file)
+    except RejectedInput as exc:
+        if app.as_json:
+            emit({"id": str(file), "name": file.name, "kind": "import", "file": str(file), "imported": 0,
+                  "problems": [{"row": p.row, "column": p.field, "message": p.message} for p in exc.problems]})
+        else:
+            for problem in exc.problems:
+                click.echo(_problem_line(problem, app.lang), err=True)
+        summary = (f"{file.name}：{len(exc.problems)} 个问题，未导入任何数据" if app.lang == "zh"
+                   else f"{file.name}: {len(exc.problems)} problem(s), nothing was imported")
+        if app.as_json:
+            click.echo(f"Error: {summary}", err=True)
+            raise click.exceptions.Exit(1) from exc
+        raise click.ClickException(summary) from exc
+    emit({"id": str(file), "name": file.name, "kind": "import", "file": str(file), "imported": count},
+         columns=("file", "imported"))
+
+
+@activity.command("template")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@output_options
+def template(file: Path) -> None:
+    """Write an import template FILE (.csv or .xlsx) with the headers and an example row."""
+    from communitycore.sdk.activity import ActivityAPI
+
+    written = ActivityAPI.write_template(file, lang=state().lang)
+    emit({"id": os.fspath(written), "name": written.name, "kind": "template", "file": os.fspath(written)},
+         columns=("file",))
+
+
+@activity.command("values")
+@click.option("--fact", "facts", metavar="CODE[,CODE…]", required=True, multiple=True,
+              help=N_("Fact codes (repeat the option or join them with commas)."))
+@click.option("--period", metavar="PERIOD", required=True, help=N_("The period, e.g. 2026Q1 or 2026年第一季度."))
+@click.option("--unit", metavar="UNIT", help=N_("Only entries counted for this unit and the units under it."))
+@click.option("--subject-kind", help=N_("Only subjects of this kind (member, steward, unit, partner, resident)."))
+@output_options
+def values(facts: tuple[str, ...], period: str, unit: str | None, subject_kind: str | None) -> None:
+    """The value of each fact for each subject over PERIOD (one object per subject and fact)."""
+    found = state().community.activity.values(list(facts), period, unit=unit, subject_kind=subject_kind)
+    emit([unstructure(v) for v in found], columns=VALUE_COLUMNS)
+
+
+@activity.command("record")
+@click.argument("subject_kind")
+@click.argument("subject_id", type=int)
+@click.argument("fact")
+@click.option("--on", "on", metavar="DATE", help=N_("The day it happened (default today)."))
+@click.option("--quantity", default="1", show_default=True, help=N_("How much: at most two decimal places."))
+@click.option("--unit", metavar="UNIT", help=N_("The unit it counts for (default: the subject's own)."))
+@click.option("--source", "source", metavar="KIND[:ID]", help=N_("Where it comes from (default manual)."))
+@click.option("--note", help=N_("A note kept with the entry."))
+@output_options
+def record(subject_kind: str, subject_id: int, fact: str, on: str | None, quantity: str, unit: str | None,
+           source: str | None, note: str | None) -> None:
+    """Record one entry: SUBJECT_KIND SUBJECT_ID did QUANTITY of FACT."""
+    from communitycore.domain.activity import parse_source
+
+    kind, ident = parse_source(source)
+    done = state().community.activity.record(subject_kind, subject_id, fact, on=on, quantity=quantity, unit=unit,
+                                             source_kind=kind, source_id=ident, note=note)
+    emit(_entry(done), columns=ENTRY_COLUMNS)
+
+
+@activity.command("reverse")
+@click.argument("entry_id", metavar="ID", type=int)
+@click.option("--note", help=N_("Why the entry is corrected (kept with the reversal)."))
+@output_options
+def reverse(entry_id: int, note: str | None) -> None:
+    """Correct entry ID by recording its reversal (the entry itself is never changed)."""
+    done = state().community.activity.reverse(entry_id, note=note)
+    emit(_entry(done), columns=ENTRY_COLUMNS)
+
+
+@activity.command("list")
+@click.option("--subject-kind", help=N_("Only subjects of this kind."))
+@click.option("--subject-id", type=int, help=N_("Only this subject (with --subject-kind)."))
+@click.option("--fact", help=N_("Only this fact."))
+@click.option("--period", metavar="PERIOD", help=N_("Only entries dated in this period."))
+@click.option("--unit", metavar="UNIT", help=N_("Only entries counted for this unit's subtree."))
+@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True, help=N_("At most N (0: all)."))
+@click.option("--offset", type=click.IntRange(min=0), default=0, help=N_("Skip the first N."))
+@output_options
+def list_(subject_kind: str | None, subject_id: int | None, fact: str | None, period: str | None,
+          unit: str | None, limit: int, offset: int) -> None:
+    """Ledger entries by id, reversals included."""
+    entries = state().community.activity.list(subject_kind=subject_kind, subject_id=subject_id, fact=fact,
+                                              period=period, unit=unit, limit=limit or None, offset=offset)
+    emit([_entry(e) for e in entries], columns=ENTRY_COLUMNS)

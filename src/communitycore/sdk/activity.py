@@ -1,0 +1,287 @@
+"""``community.activity``: the append-only activity ledger (活动台账) that every capability writes to.
+
+Recording checks each entry's fact (registered, about the entry's kind of subject) and subject
+(on record), takes the subject's unit unless one is given, and writes the entry with the
+recorder and the time; :meth:`ActivityAPI.record_many` does the same for a batch, set-based, with
+one ``executemany``. A correction is :meth:`ActivityAPI.reverse`. Nothing is ever updated or
+deleted. :meth:`ActivityAPI.values` is the one set-based query scoring, rosters and metrics read.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import os
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from communitycore.domain.activity import (
+    MANUAL,
+    MAX_ID,
+    NOTE_LENGTH,
+    ActivityEntry,
+    FactValue,
+    NewEntry,
+    SubjectKind,
+    parse_text,
+)
+from communitycore.domain.periods import Period
+from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
+from communitycore.i18n import _
+from communitycore.records import Fact
+from communitycore.sdk.base import SubAPI
+from communitycore.store import activity as ledger
+from communitycore.store.locks import lock_row
+from communitycore.store.tables import activity as activity_tables
+from communitycore.store.units import UnitRef, resolve, subtree_ids
+
+_a = activity_tables.activity
+
+
+class ActivityAPI(SubAPI):
+    """The activity ledger (活动台账): record, reverse, list, and the values of facts over periods."""
+
+    # Recording -------------------------------------------------------------------------------
+
+    def record(self, subject_kind: str, subject_id: int, fact: str, *, on: dt.date | str | None = None,
+               quantity: Decimal | int | str | float = 1, unit: UnitRef | None = None,
+               source_kind: str = MANUAL, source_id: str | int | None = None,
+               note: str | None = None) -> ActivityEntry:
+        """Record one entry: ``subject_kind`` ``subject_id`` did ``quantity`` of ``fact`` on ``on`` (today).
+
+        ``unit`` defaults to the subject's own unit (a steward's entry has none unless given).
+        Raises :class:`~communitycore.errors.RejectedInput` naming each bad field, and
+        :class:`~communitycore.errors.NotFound` for a subject or unit that does not exist.
+        """
+        with self.community.transaction() as tx:
+            try:
+                entry = NewEntry(subject_kind=subject_kind, subject_id=subject_id, fact=fact,
+                                 on=tx.today if on is None else on, quantity=quantity,
+                                 unit_id=None if unit is None else resolve(tx.conn, unit).id,
+                                 source_kind=source_kind, source_id=None if source_id is None else str(source_id),
+                                 note=note)
+            except (InvalidValue, ValueError, TypeError) as exc:
+                raise RejectedInput([Problem(None, "entry", str(exc))], source="activity") from None
+            rows = self._rows(tx.conn, [entry], tx.actor, tx.now)
+            values = dict(zip(ledger.ENTRY_COLUMNS, rows[0], strict=True))
+            values["quantity"] = entry.quantity
+            values["recorded_at"] = tx.now.astimezone(dt.UTC)
+            entry_id = ledger.insert_entry(tx.conn, values)
+            stored = self._get(tx.conn, entry_id)
+            tx.record("activity.record", "activity", entry_id, after=stored,
+                      data={"subject_kind": stored.subject_kind, "subject_id": stored.subject_id,
+                            "fact": stored.fact, "quantity": str(stored.quantity)})
+            return stored
+
+    def record_many(self, entries: Iterable[NewEntry], *, source: str | None = None) -> int:
+        """Record a batch of :class:`~communitycore.domain.activity.NewEntry`, all or none; returns how many.
+
+        Facts and subjects are checked set-based (one query per kind of subject and 500 ids), the
+        rows written with one ``executemany`` of tuples, and one audit entry (``activity.record``)
+        and one event describe the whole batch. Every bad entry is reported, by its position
+        (1-based), in one :class:`~communitycore.errors.RejectedInput`.
+        """
+        batch = list(entries)
+        with self.community.transaction() as tx:
+            rows = self._rows(tx.conn, batch, tx.actor, tx.now)
+            count = ledger.insert_entries(tx.conn, rows)
+            summary = {"entries": count, "facts": sorted({e.fact for e in batch})}
+            if source is not None:
+                summary["source"] = source
+            tx.record("activity.record", "activity", None, after=summary, data=summary)
+            return count
+
+    def reverse(self, entry_id: int, *, note: str | None = None) -> ActivityEntry:
+        """Correct an entry by recording its reversal: the same entry with the quantity negated.
+
+        The reversal keeps the entry's subject, fact, date, unit and source, so every period the
+        entry counted in is corrected. An entry is reversed at most once, and a reversal is not
+        reversed itself (record the entry again instead): both raise
+        :class:`~communitycore.errors.Conflict`.
+        """
+        text = self._note(note)
+        entry_id = _entry_id(entry_id)
+        with self.community.transaction() as tx:
+            # Locked first: two corrections of one entry at once must see each other.
+            lock_row(tx.conn, _a, entry_id)
+            original = self._get(tx.conn, entry_id)
+            if original.reverses is not None:
+                raise Conflict(_("entry {id} is itself the reversal of entry {other}; record the entry again "
+                                 "instead of reversing the reversal").format(id=entry_id, other=original.reverses))
+            earlier = ledger.reversal_of(tx.conn, entry_id)
+            if earlier is not None:
+                raise Conflict(_("entry {id} was already reversed by entry {other}").format(id=entry_id,
+                                                                                            other=earlier))
+            values = {
+                "subject_kind": original.subject_kind, "subject_id": original.subject_id, "fact": original.fact,
+                "occurred_on": original.occurred_on, "quantity": -original.quantity, "unit_id": original.unit_id,
+                "source_kind": original.source_kind, "source_id": original.source_id, "recorder": tx.actor,
+                "note": text, "reverses": entry_id, "recorded_at": tx.now.astimezone(dt.UTC),
+            }
+            reversal_id = ledger.insert_entry(tx.conn, values)
+            stored = self._get(tx.conn, reversal_id)
+            tx.record("activity.reverse", "activity", entry_id, before=original, after=stored, note=text,
+                      data={"reversal_id": reversal_id, "fact": original.fact})
+            return stored
+
+    # Reading ---------------------------------------------------------------------------------
+
+    def get(self, entry_id: int) -> ActivityEntry:
+        """One entry by id."""
+        with self.community.reading() as conn:
+            return self._get(conn, entry_id)
+
+    def list(self, *, subject_kind: str | None = None, subject_id: int | None = None, fact: str | None = None,
+             period: Period | str | None = None, unit: UnitRef | None = None, limit: int | None = 100,
+             offset: int = 0) -> builtins.list[ActivityEntry]:
+        """Entries by id, optionally of one subject, fact, period or unit subtree; reversals included."""
+        query = select(_a).order_by(_a.c.id).offset(offset)
+        if subject_kind is not None:
+            query = query.where(_a.c.subject_kind == SubjectKind.parse(subject_kind).value)
+        if subject_id is not None:
+            if not 1 <= int(subject_id) <= MAX_ID:
+                return []
+            query = query.where(_a.c.subject_id == int(subject_id))
+        if fact is not None:
+            query = query.where(_a.c.fact == fact)
+        if period is not None:
+            span = _period(period)
+            query = query.where(_a.c.occurred_on >= span.start, _a.c.occurred_on <= span.end)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.community.reading() as conn:
+            if unit is not None:
+                query = query.where(_a.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
+            tz = self.community.clock.tz
+            return [ledger.entry_from_row(row, tz) for row in conn.execute(query).mappings()]
+
+    def values(self, facts: Sequence[str] | str, period: Period | str, *, unit: UnitRef | None = None,
+               subject_kind: str | None = None) -> builtins.list[FactValue]:
+        """The value of each fact for each subject over ``period``: one set-based query.
+
+        :param facts: fact codes (or one code, or codes joined with ``,``); each must be registered.
+        :param period: a ``Period`` or its text (``2026Q1``, ``2026年第一季度``).
+        :param unit: only entries counted for this unit and the units under it.
+        :param subject_kind: only subjects of this kind.
+        :returns: one :class:`~communitycore.domain.activity.FactValue` per subject and fact that
+            has entries in the period, by subject kind, subject id and fact. A subject whose
+            entries were all reversed has a sum and a count of 0 and no mean or maximum.
+        """
+        codes = _codes(facts)
+        known = self.community.registry.facts
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise InvalidValue(_("unknown fact(s) {codes}; known: {known}").format(
+                codes=", ".join(unknown), known=", ".join(known) or _("none")))
+        span = _period(period)
+        aggregates = {code: known[code].aggregate for code in codes}
+        with self.community.reading() as conn:
+            # A subtree's ids, one query per level. A materialized path on cc_units would let the
+            # query join the units instead of carrying the ids.
+            ids = None if unit is None else subtree_ids(conn, resolve(conn, unit).id)
+            return ledger.fact_values(conn, aggregates, span.start, span.end, unit_ids=ids,
+                                      subject_kind=subject_kind)
+
+    # Files -----------------------------------------------------------------------------------
+
+    def import_file(self, path: str | os.PathLike[str], *,
+                    progress: Callable[[int], None] | None = None) -> int:
+        """Import entries from ``.csv`` or ``.xlsx``: all rows or none (see :mod:`communitycore.io.activity_import`)."""
+        from communitycore.io.activity_import import import_activity
+
+        return import_activity(self.community, path, progress=progress)
+
+    @staticmethod
+    def write_template(path: str | os.PathLike[str], *, lang: str = "zh") -> Path:
+        """Write an activity import template (``.csv`` or ``.xlsx``) with the headers and an example row."""
+        from communitycore.io.activity_import import write_template
+
+        return write_template(path, lang=lang)
+
+    # Helpers ---------------------------------------------------------------------------------
+
+    def _get(self, conn: Connection, entry_id: int) -> ActivityEntry:
+        row = conn.execute(select(_a).where(_a.c.id == _entry_id(entry_id))).mappings().first()
+        if row is None:
+            raise NotFound(_("there is no activity entry with id {id}").format(id=entry_id))
+        return ledger.entry_from_row(row, self.community.clock.tz)
+
+    @staticmethod
+    def _note(note: str | None) -> str | None:
+        try:
+            return parse_text(note, NOTE_LENGTH)
+        except InvalidValue as exc:
+            raise RejectedInput([Problem(None, "note", str(exc))], source="activity") from None
+
+    def _rows(self, conn: Connection, entries: Sequence[NewEntry], actor: str,
+              now: dt.datetime) -> builtins.list[tuple[Any, ...]]:
+        """The stored tuples of checked entries; every bad entry reported at once (by 1-based position)."""
+        problems = check_entries(self.community.registry.facts, entries)
+        units = _subject_units(conn, entries)
+        stamp = now.astimezone(dt.UTC)
+        rows = []
+        for position, entry in enumerate(entries, start=1):
+            found = units.get(entry.subject_kind)
+            if found is not None and entry.subject_id not in found:
+                problems.append(Problem(position, "subject_id", _("there is no {kind} with id {id}").format(
+                    kind=entry.subject_kind, id=entry.subject_id)))
+                continue
+            unit_id = entry.unit_id if entry.unit_id is not None else (found or {}).get(entry.subject_id)
+            rows.append((entry.subject_kind, entry.subject_id, entry.fact, entry.on, ledger.hundredths(entry.quantity),
+                         unit_id, entry.source_kind, entry.source_id, actor, entry.note, None, stamp))
+        if problems:
+            problems.sort(key=lambda p: p.row or 0)
+            raise RejectedInput(problems, source="activity")
+        return rows
+
+
+def check_entries(facts: Any, entries: Sequence[NewEntry]) -> builtins.list[Problem]:
+    """Problems of entries against the registered facts: known, and about this kind of subject."""
+    problems = []
+    for position, entry in enumerate(entries, start=1):
+        fact: Fact | None = facts.get(entry.fact)
+        if fact is None:
+            problems.append(Problem(position, "fact", _("unknown fact {code!r}; known: {known}").format(
+                code=entry.fact, known=", ".join(facts) or _("none"))))
+        elif fact.subject.value != entry.subject_kind:
+            problems.append(Problem(position, "subject_kind", _("fact {code!r} is about {subject}, not {kind}").format(
+                code=entry.fact, subject=fact.subject.value, kind=entry.subject_kind)))
+    return problems
+
+
+def _subject_units(conn: Connection, entries: Sequence[NewEntry]) -> dict[str, dict[int, int | None] | None]:
+    """Per subject kind, ``{id: unit id}`` of the subjects on record (``None``: a kind with no table)."""
+    by_kind: dict[str, set[int]] = {}
+    for entry in entries:
+        by_kind.setdefault(entry.subject_kind, set()).add(entry.subject_id)
+    return {kind: ledger.subject_units(conn, kind, ids) for kind, ids in by_kind.items()}
+
+
+def _entry_id(entry_id: Any) -> int:
+    """An entry id as an int; one no entry can have is not found (not a database error on servers)."""
+    try:
+        number = int(entry_id)
+    except (TypeError, ValueError):
+        number = 0
+    if not 1 <= number <= MAX_ID:
+        raise NotFound(_("there is no activity entry with id {id}").format(id=entry_id))
+    return number
+
+
+def _codes(facts: Sequence[str] | str) -> builtins.list[str]:
+    items = [facts] if isinstance(facts, str) else list(facts)
+    codes = [c.strip() for item in items for c in str(item).split(",") if c.strip()]
+    if not codes:
+        raise InvalidValue(_("name at least one fact"))
+    return list(dict.fromkeys(codes))
+
+
+def _period(period: Period | str) -> Period:
+    return period if isinstance(period, Period) else Period.parse(str(period))
+
+
+__all__ = ["ActivityAPI", "check_entries"]

@@ -1,0 +1,244 @@
+"""The activity ledger in SQL: bulk recording, subjects' units, and the one set-based period query.
+
+:func:`fact_values` answers "the values of these facts for the subjects of this subtree over
+this period" with **one** ``GROUP BY`` over ``ix_cc_activity_period``, which covers every column
+the query reads; reversals are folded in by the aggregates themselves (see
+:mod:`communitycore.domain.activity`), so no query runs per subject and none per reversal.
+:func:`insert_entries` writes a batch with one driver-level ``executemany`` of tuples.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import gc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, Connection, and_, case, func, insert, select, type_coerce
+from sqlalchemy.orm import aliased
+
+from communitycore.domain.activity import ActivityEntry, FactValue, SubjectKind, fact_value
+from communitycore.records import Aggregate
+from communitycore.store.engine import placeholders
+from communitycore.store.sql import unindexed
+from communitycore.store.tables import activity as activity_tables
+from communitycore.store.tables import members as member_tables
+from communitycore.store.tables import org as org_tables
+from communitycore.store.tables import residents as resident_tables
+
+_a = activity_tables.activity
+
+#: Columns in the order :func:`insert_entries` takes them (everything but ``id``).
+ENTRY_COLUMNS = ("subject_kind", "subject_id", "fact", "occurred_on", "quantity", "unit_id", "source_kind",
+                 "source_id", "recorder", "note", "reverses", "recorded_at")
+#: Ids per ``IN (...)`` when looking subjects up (below every engine's bind limit).
+LOOKUP_CHUNK = 500
+#: Units in a subtree up to which SQLite may start from ``ix_cc_activity_unit``; past it the unit
+#: filter stays a filter on the covering period index, which a long ``IN`` list would otherwise
+#: make SQLite give up for an index that needs a table lookup per row.
+SMALL_SUBTREE = 50
+
+
+class _Decimals(dict[int, Decimal]):
+    """Hundredths -> Decimal, each distinct value converted once (sums of small quantities repeat)."""
+
+    def __missing__(self, value: int) -> Decimal:
+        found = self[value] = Decimal(value).scaleb(-2)
+        return found
+
+
+def hundredths(quantity: Decimal) -> int:
+    """The stored form of a quantity (already checked to two places): ``1.5`` -> ``150``."""
+    return int(quantity.scaleb(2))
+
+
+def from_hundredths(value: int) -> Decimal:
+    """A stored quantity as a Decimal with two places: ``150`` -> ``1.50``."""
+    return Decimal(value).scaleb(-2)
+
+
+def _processor(conn: Connection, column: str) -> Any:
+    """The dialect's own conversion of a column's values for a raw ``executemany`` (or None)."""
+    return _a.c[column].type.bind_processor(conn.dialect)
+
+
+def insert_entries(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+    """Insert entries (tuples in :data:`ENTRY_COLUMNS` order, quantities in hundredths, times in UTC).
+
+    One driver-level ``executemany``; dates and times are converted column by column the way the
+    dialect stores them. Returns the number of rows.
+    """
+    if not rows:
+        return 0
+    on = _processor(conn, "occurred_on")
+    at = _processor(conn, "recorded_at")
+    if on is not None or at is not None:
+        day, stamp = ENTRY_COLUMNS.index("occurred_on"), ENTRY_COLUMNS.index("recorded_at")
+        converted = []
+        for row in rows:
+            values = list(row)
+            if on is not None:
+                values[day] = on(values[day])
+            if at is not None:
+                values[stamp] = at(values[stamp])
+            converted.append(tuple(values))
+        rows = converted
+    quote = conn.dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {_a.name} ({', '.join(map(quote, ENTRY_COLUMNS))}) "
+           f"VALUES ({placeholders(conn, len(ENTRY_COLUMNS))})")
+    conn.exec_driver_sql(sql, list(rows))
+    return len(rows)
+
+
+def insert_entry(conn: Connection, values: Mapping[str, Any]) -> int:
+    """Insert one entry (a mapping of :data:`ENTRY_COLUMNS`, quantity as a Decimal); returns its id."""
+    return int(conn.execute(insert(_a).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+
+
+def _chunks(ids: Iterable[Any]) -> Iterable[list[Any]]:
+    items = list(dict.fromkeys(ids))
+    for start in range(0, len(items), LOOKUP_CHUNK):
+        yield items[start:start + LOOKUP_CHUNK]
+
+
+def subject_units(conn: Connection, kind: SubjectKind | str, ids: Iterable[int]) -> dict[int, int | None] | None:
+    """``{id: unit id}`` of the subjects of one kind that exist; ``None`` for stewards, who have no table here.
+
+    A member's unit is its organization; a partner's and a resident's is their community's (the
+    resident's through household and compound); a unit is its own.
+    """
+    kind = SubjectKind.parse(kind)
+    m, u, p = member_tables.members, org_tables.units, org_tables.partners
+    r, h, c = resident_tables.residents, resident_tables.households, org_tables.compounds
+    found: dict[int, int | None] = {}
+    for chunk in _chunks(ids):
+        if kind is SubjectKind.MEMBER:
+            query = select(m.c.id, m.c.unit_id).where(m.c.id.in_(chunk))
+        elif kind is SubjectKind.UNIT:
+            query = select(u.c.id, u.c.id).where(u.c.id.in_(chunk))
+        elif kind is SubjectKind.PARTNER:
+            query = select(p.c.id, p.c.unit_id).where(p.c.id.in_(chunk))
+        elif kind is SubjectKind.RESIDENT:
+            query = (select(r.c.id, c.c.unit_id).select_from(r.outerjoin(h, r.c.household_id == h.c.id)
+                                                                .outerjoin(c, h.c.compound_id == c.c.id))
+                     .where(r.c.id.in_(chunk)))
+        else:
+            return None
+        found.update((int(i), None if unit is None else int(unit)) for i, unit in conn.execute(query).all())
+    return found
+
+
+def members_by_id_number(conn: Connection, id_numbers: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """``{公民身份号码: (member id, unit id)}`` of the members on record among ``id_numbers``."""
+    m = member_tables.members
+    found: dict[str, tuple[int, int]] = {}
+    for chunk in _chunks(id_numbers):
+        rows = conn.execute(select(m.c.id_number, m.c.id, m.c.unit_id).where(m.c.id_number.in_(chunk))).all()
+        found.update((str(n), (int(i), int(unit))) for n, i, unit in rows)
+    return found
+
+
+def entry_from_row(row: Any, tz: dt.tzinfo = dt.UTC) -> ActivityEntry:
+    """A stored row as an :class:`ActivityEntry`, its recording time in ``tz``."""
+    data = dict(row)
+    at = data["recorded_at"]
+    # SQLite and MySQL hand back naive timestamps; they were stored in UTC.
+    data["recorded_at"] = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(tz)
+    return ActivityEntry(**data)
+
+
+def reversal_of(conn: Connection, entry_id: int) -> int | None:
+    """The id of the entry that reverses ``entry_id``, if there is one."""
+    found = conn.scalar(select(_a.c.id).where(_a.c.reverses == entry_id))
+    return None if found is None else int(found)
+
+
+def fact_values(conn: Connection, aggregates: Mapping[str, Aggregate], start: dt.date, end: dt.date, *,
+                unit_ids: Sequence[int] | None = None, subject_kind: str | None = None) -> list[FactValue]:
+    """The value of each fact for each subject with entries between ``start`` and ``end`` (inclusive).
+
+    One ``GROUP BY (subject_kind, subject_id, fact)``. Only the aggregates the facts need are
+    computed: the total always; the number of standing entries for ``count`` and ``mean`` facts;
+    the largest standing quantity for ``max`` facts, leaving out the entries reversed in the
+    period (gathered once by a subquery). Ordered by subject kind, subject id, then fact.
+
+    :param aggregates: fact code -> how it aggregates.
+    :param unit_ids: only entries counted for these units (a subtree's ids); ``None``: all.
+    """
+    if not aggregates:
+        return []
+    # Sums of hundredths as plain integers: the conversion to Decimal happens once per distinct value below.
+    quantity = type_coerce(_a.c.quantity, BigInteger)
+    wanted = set(aggregates.values())
+    columns: list[Any] = [_a.c.subject_kind, _a.c.subject_id, _a.c.fact, func.sum(quantity)]
+    counted = bool(wanted & {Aggregate.COUNT, Aggregate.MEAN})
+    if counted:
+        columns.append(func.sum(case((_a.c.reverses.is_(None), 1), else_=-1)))
+    maxima = sorted(f for f, agg in aggregates.items() if agg is Aggregate.MAX)
+    if maxima:
+        # The entries reversed in the period, found once (a reversal keeps its entry's fact and date)
+        # and probed per row in memory, rather than one index lookup per row for a later reversal.
+        later = aliased(_a, name="reversal")
+        reversed_ids = select(later.c.reverses).where(later.c.reverses.is_not(None), later.c.fact.in_(maxima),
+                                                      later.c.occurred_on >= start, later.c.occurred_on <= end)
+        stands = and_(_a.c.reverses.is_(None), _a.c.fact.in_(maxima), _a.c.id.not_in(reversed_ids))
+        columns.append(func.max(case((stands, quantity))))
+    query = select(*columns).where(_a.c.fact.in_(sorted(aggregates)), _a.c.occurred_on >= start,
+                                   _a.c.occurred_on <= end)
+    if subject_kind is not None:
+        query = query.where(_a.c.subject_kind == SubjectKind.parse(subject_kind).value)
+    if unit_ids is not None:
+        units = _a.c.unit_id if len(unit_ids) <= SMALL_SUBTREE else unindexed(_a.c.unit_id)
+        query = query.where(units.in_(list(unit_ids)))
+    query = (query.group_by(_a.c.subject_kind, _a.c.subject_id, _a.c.fact)
+             .order_by(_a.c.subject_kind, _a.c.subject_id, _a.c.fact))
+    result = conn.execute(query)
+    decimals = _Decimals()
+    with _no_cycle_collection():
+        # Every column is a plain int or str: the driver's own tuples, without a Row object per group.
+        rows = result.cursor.fetchall()  # type: ignore[union-attr]
+        result.close()
+        if not counted and not maxima:  # the common case, one C-level tuple per group
+            make = functools.partial(tuple.__new__, FactValue)
+            return list(map(make, ((kind, subject, fact, decimals[total]) for kind, subject, fact, total in rows)))
+        # Sums go through the memo as above; only counts, means and maxima take fact_value's rule.
+        summed = {fact for fact, agg in aggregates.items() if agg is Aggregate.SUM}
+        make = functools.partial(tuple.__new__, FactValue)
+        out: list[FactValue] = []
+        append = out.append
+        for row in rows:
+            kind, subject, fact, total = row[0], row[1], row[2], row[3]
+            if fact in summed:
+                append(make((kind, subject, fact, decimals[total])))
+                continue
+            top = row[-1] if maxima else None
+            value = fact_value(aggregates[fact], decimals[total], int(row[4]) if counted else 0,
+                               None if top is None else decimals[top])
+            if value is not None:
+                append(make((kind, subject, fact, value)))
+        return out
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while a large result is turned into tuples.
+
+    Half a million new tuples would set it off hundreds of times, each pass walking every object
+    the process holds (it doubled the time of a city-wide query); tuples of strings, ints and
+    Decimals cannot form cycles. A host that turned the collector off keeps it off.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+__all__ = ["ENTRY_COLUMNS", "entry_from_row", "fact_values", "from_hundredths", "hundredths", "insert_entries",
+           "insert_entry", "members_by_id_number", "reversal_of", "subject_units"]
