@@ -11,7 +11,7 @@ Everything here is pure: no storage, no plugin manager. Definition errors are fo
 and are raised as :class:`InvalidWorkflow` (an :class:`~communitycore.errors.InvalidValue`) listing
 every problem at once; a refused move is an :class:`IllegalTransition` (a
 :class:`~communitycore.errors.Conflict`) whose message, in the current language
-(:mod:`communitycore.i18n`), names where the entity may go instead. :class:`TransitionRecord` is
+(``communitycore.i18n``), names where the entity may go instead. :class:`TransitionRecord` is
 one row of the shared history that the storage layer keeps.
 """
 
