@@ -388,7 +388,7 @@ def test_masked_by_default_and_reveal_is_audited(community: Community, town: dic
     assert entry["at"].startswith("2026-11-28T10:00")
 
     # --reveal on a list: one audit entry per member shown.
-    listed = as_json(community, "member", "list", "--unit", str(town["grid"].id), "--reveal")
+    listed = as_json(community, "member", "list", "--unit", str(town["grid"].id), "--reveal", "--reason", "核对")
     assert {m["id_number"] for m in listed} == {m.id_number for m in town["members"][:3]}
     assert reveal_count(community) == 1 + 3
     for m in town["members"][:3]:

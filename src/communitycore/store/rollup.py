@@ -12,12 +12,14 @@ from typing import Any
 
 from sqlalchemy import Connection, case, delete, func, insert, select
 
-from communitycore.domain.members import ASSOCIATE_OR_ABOVE, COMMITTEE_POSTS, Education, Post
+from communitycore.domain.members import ASSOCIATE_OR_ABOVE, COMMITTEE_POSTS, Education, MemberStatus, Post
 from communitycore.domain.stats import COUNTERS
 from communitycore.store.sql import count_if, day_number
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
 
+#: Only members on the roll are counted; removed members keep their records but leave the figures.
+ACTIVE = MemberStatus.ACTIVE.value
 #: Above this many units a full recompute is cheaper than an IN list.
 FULL_REFRESH_FROM = 2000
 
@@ -56,7 +58,7 @@ def refresh(conn: Connection, unit_ids: Collection[int] | None = None) -> None:
     ids = None if unit_ids is None or len(unit_ids) >= FULL_REFRESH_FROM else sorted(set(unit_ids))
     if ids is not None and not ids:
         return
-    query = select(m.c.unit_id, *_aggregates()).group_by(m.c.unit_id)
+    query = select(m.c.unit_id, *_aggregates()).where(m.c.status == ACTIVE).group_by(m.c.unit_id)
     if ids is None:
         conn.execute(delete(s))
     else:
@@ -75,5 +77,5 @@ def counters(conn: Connection) -> dict[int, list[int]]:
 def recompute(conn: Connection) -> dict[int, list[int]]:
     """The counters computed afresh from the members table, without storing them (for checks)."""
     m = member_tables.members
-    rows = conn.execute(select(m.c.unit_id, *_aggregates()).group_by(m.c.unit_id)).all()
+    rows = conn.execute(select(m.c.unit_id, *_aggregates()).where(m.c.status == ACTIVE).group_by(m.c.unit_id)).all()
     return {row[0]: [int(v) for v in row[1:]] for row in rows}
