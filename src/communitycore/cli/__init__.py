@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[tuple[str, str], ...] = (
     ("communitycore.cli.init", "init"),
     ("communitycore.cli.org", "org"),
     ("communitycore.cli.member", "member"),
+    ("communitycore.cli.resident", "resident"),
     ("communitycore.cli.audit", "audit"),
     ("communitycore.cli.db", "db"),
     ("communitycore.cli.exchange", "export_"),

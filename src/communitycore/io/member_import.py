@@ -43,7 +43,7 @@ from communitycore.domain.members import (
 )
 from communitycore.errors import InvalidValue, Problem, RejectedInput
 from communitycore.i18n import _
-from communitycore.io.sheets import SheetReader
+from communitycore.io.sheets import SheetReader, cell_value, header_key
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -94,8 +94,8 @@ IMPORT_CACHE_KB = 64 * 1024
 _LOOKUP_CHUNK = 500
 
 _HEADER_LOOKUP: dict[str, str] = {
-    **{field.lower(): field for field in MEMBER_FIELDS},
-    **{header: field for field, headers in MEMBER_HEADERS.items() for header in headers},
+    **{header_key(field): field for field in MEMBER_FIELDS},
+    **{header_key(header): field for field, headers in MEMBER_HEADERS.items() for header in headers},
 }
 
 _UNIT_COLUMN = "unit_id"  # the table's column for the field "unit"
@@ -108,12 +108,7 @@ def field_for_header(header: str) -> str | None:
 
     Spaces inside a header (``姓  名``, as offices align them) and full-width letters are ignored.
     """
-    text = header.replace("\ufeff", "").strip()
-    found = _HEADER_LOOKUP.get(text) or _HEADER_LOOKUP.get(text.lower())
-    if found is None:
-        squeezed = nfkc("".join(text.split()))
-        found = _HEADER_LOOKUP.get(squeezed) or _HEADER_LOOKUP.get(squeezed.lower())
-    return found
+    return _HEADER_LOOKUP.get(header_key(header))
 
 
 def is_member_header(cells: Sequence[Any]) -> bool:
@@ -176,21 +171,6 @@ def _stored(value: Any, sqlite: bool) -> Any:
     return value
 
 
-def _cell_text(value: Any) -> Any:
-    """A spreadsheet cell as the field parsers take it: text, or a date for date cells."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # Excel stores 13812345678 and 12 as floats
-    if isinstance(value, dt.datetime):
-        return value.date() if value.time() == dt.time() else value
-    if isinstance(value, dt.date):
-        return value
-    return str(value)
-
-
 # Columns -------------------------------------------------------------------------------------
 
 def _refuses(parser: Callable[[Any], Any], value: Any) -> bool:
@@ -243,7 +223,7 @@ class _Column:
                 # An 18-digit number stored as a number has lost its last digits already.
                 return _Bad("is stored as a number, which keeps only 15 digits; format the column as text "
                             "(文本) and type the numbers again")
-            raw = _cell_text(raw)
+            raw = cell_value(raw)
             if raw == "":
                 return None
         try:
@@ -505,11 +485,11 @@ class _Importer:
         self.unnamed: list[int] = []
         taken: dict[str, str] = {}
         for index, cell in enumerate(cells):
-            header = str(_cell_text(cell)).replace("\ufeff", "").strip()
+            header = str(cell_value(cell)).replace("\ufeff", "").strip()
             if not header:
                 self.unnamed.append(index)  # allowed as long as the column stays empty
                 continue
-            if nfkc("".join(header.split())) in IGNORED_HEADERS:
+            if header_key(header) in IGNORED_HEADERS:
                 continue  # 序号, 备注: read past, whatever they hold
             field = field_for_header(header)
             if field is None:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from communitycore.domain.fields import nfkc
 from communitycore.errors import InvalidValue, Problem
 from communitycore.i18n import _
 
@@ -196,3 +198,98 @@ class SheetReader:
             yield iter(worksheet.iter_rows(min_row=1, values_only=True))  # type: ignore[union-attr]
         finally:
             workbook.close()
+
+
+# Headers and cells, as every import reads them -------------------------------------------------------
+
+
+def cell_value(value: Any) -> Any:
+    """A spreadsheet cell as the field parsers take it: text, or a date for date cells."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel stores 13812345678 and 12 as floats
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    if isinstance(value, dt.date):
+        return value
+    return str(value)
+
+
+def header_key(text: str) -> str:
+    """A header as it is looked up: no BOM, no spaces inside (``姓  名``), full-width letters plain, lower case."""
+    return nfkc("".join(text.replace("\ufeff", "").split())).lower()
+
+
+class Columns:
+    """Where each field's column is, read from a header row against a table of accepted headers.
+
+    :param aliases: field -> accepted headers (the English field name is accepted too); the
+        first is the one messages name.
+    :param required: fields whose column must be there.
+    :param ignored: headers of columns read past (``序号``, ``备注``).
+    :param extra: a function naming the field of a header the aliases do not list (or None).
+    """
+
+    def __init__(self, cells: Sequence[Any], number: int, aliases: Mapping[str, Sequence[str]], *,
+                 required: Sequence[str] = (), ignored: Sequence[str] = (),
+                 extra: Callable[[str], str | None] | None = None) -> None:
+        lookup = {header_key(field): field for field in aliases}
+        lookup.update({header_key(h): field for field, headers in aliases.items() for h in headers})
+        skip = {header_key(h) for h in ignored}
+        self.index: dict[str, int] = {}
+        self.headers: dict[str, str] = {}
+        self.unnamed: list[int] = []
+        self.problems: list[Problem] = []
+        for position, cell in enumerate(cells):
+            header = str(cell_value(cell)).replace("\ufeff", "").strip()
+            key = header_key(header)
+            if not key:
+                self.unnamed.append(position)
+                continue
+            if key in skip:
+                continue
+            field = lookup.get(key) or (extra(header) if extra is not None else None)
+            if field is None:
+                known = "、".join(headers[0] for headers in aliases.values() if headers)
+                self.problems.append(Problem(number, header, _("unknown column; use one of {known}").format(
+                    known=known)))
+            elif field in self.index:
+                self.problems.append(Problem(number, header, _("names the same field as column {other!r}").format(
+                    other=self.headers[field])))
+            else:
+                self.index[field] = position
+                self.headers[field] = header
+        for field in required:
+            if field not in self.index:
+                first = aliases[field][0] if aliases[field] else field
+                self.problems.append(Problem(number, first, _("the column is missing (field {field!r}); it is "
+                                                              "required").format(field=field)))
+
+    def read(self, cells: Sequence[Any]) -> dict[str, Any]:
+        """The row's non-blank values by field (cells as :func:`cell_value` gives them)."""
+        out: dict[str, Any] = {}
+        for field, position in self.index.items():
+            if position < len(cells):
+                value = cell_value(cells[position])
+                if not (isinstance(value, str) and not value.strip()):
+                    out[field] = value
+        return out
+
+    def stray(self, cells: Sequence[Any], number: int) -> list[Problem]:
+        """Values in columns without a header (a problem: where would they go?)."""
+        return [Problem(number, _("column {n}").format(n=position + 1), _("has a value but no header"))
+                for position in self.unnamed
+                if position < len(cells) and str(cell_value(cells[position])).strip()]
+
+
+def is_header_of(aliases: Mapping[str, Sequence[str]], minimum: int = 2) -> Callable[[Sequence[Any]], bool]:
+    """A header test for :class:`SheetReader`: at least ``minimum`` cells name fields of ``aliases``."""
+    keys = {header_key(field) for field in aliases} | {header_key(h) for hs in aliases.values() for h in hs}
+
+    def test(cells: Sequence[Any]) -> bool:
+        return sum(1 for c in cells if c is not None and header_key(str(c)) in keys) >= minimum
+
+    return test

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
 from itertools import accumulate
 from typing import Any
@@ -211,6 +212,20 @@ class OrgAPI(SubAPI):
             changed = attrs.evolve(unit, **values)
             tx.record("unit.update", "unit", unit.id, before=unit, after=changed)
             return changed
+
+    def import_file(self, path: str | os.PathLike[str], *, sheet: str | None = None, header_row: int | None = None,
+                    check: bool = False) -> dict[str, int]:
+        """Build or extend the tree from a spreadsheet (one row per unit: path, kind, code, approval,
+        term); all rows or none. Returns ``{"added": n, "updated": m}``; with ``check``, nothing is kept.
+
+        See :mod:`communitycore.io.org_import` for the columns and rules.
+
+        :raises RejectedInput: a row is bad; every problem is listed with its row and column.
+        :raises InvalidValue: the file cannot be read as a spreadsheet.
+        """
+        from communitycore.io.org_import import import_units
+
+        return import_units(self.community, path, sheet=sheet, header_row=header_row, check=check)
 
     def move(self, ref: UnitRef, new_parent: UnitRef | None) -> OrgUnit:
         """Move a unit (with its subtree) under another unit; a cycle is refused and nothing changes."""

@@ -78,23 +78,40 @@ class ResidentsAPI(SubAPI):
     # Residents ---------------------------------------------------------------------------------
 
     def add(self, name: str, *, household_id: int | None = None, phone: str | None = None,
-            flags: Iterable[str | ResidentFlag] | str = ()) -> Resident:
+            flags: Iterable[str | ResidentFlag] | str = (), compound_id: int | None = None,
+            building: str | None = None, room: str | None = None, address: str | None = None) -> Resident:
         """Add a resident, with flags such as ``living-alone-elderly`` (独居老人), by code or label.
 
-        :raises InvalidValue: a bad name, phone or flag.
-        :raises NotFound: there is no such household.
+        The household is ``household_id``, or the one at the address given by ``compound_id``,
+        ``building``, ``room`` and ``address`` (added, in the same transaction, if there is none).
+
+        :raises InvalidValue: a bad name, phone, flag or address; both a household and an address.
+        :raises NotFound: there is no such household or compound.
         """
         cleaned = parse_resident_name(name)
         parsed = parse_flags(flags)
         normalized = parse_phone(phone) if phone else None
+        place = _place(household_id, compound_id, building, room, address)
         with self.community.transaction() as tx:
-            self._check_household(tx.conn, household_id)
+            household_id = self._place_household(tx, household_id, place)
             rid = tx.conn.execute(insert(resident_tables.residents).values(
                 name=cleaned, household_id=household_id, phone=normalized)).inserted_primary_key[0]  # type: ignore[index]
             self._set_flags(tx.conn, rid, parsed)
             resident = Resident(id=rid, name=cleaned, household_id=household_id, phone=normalized, flags=parsed)
             tx.record("resident.add", "resident", rid, after=resident)
             return resident
+
+    def household(self, household_id: int) -> Household:
+        """One household by id.
+
+        :raises NotFound: there is no such household.
+        """
+        h = resident_tables.households
+        with self.community.reading() as conn:
+            row = conn.execute(select(h).where(h.c.id == household_id)).mappings().first()
+            if row is None:
+                raise NotFound(_("there is no household with id {id}").format(id=household_id))
+            return Household(**row)
 
     def update(
         self,
@@ -104,20 +121,29 @@ class ResidentsAPI(SubAPI):
         household_id: int | Keep | None = UNCHANGED,
         phone: str | Keep | None = UNCHANGED,
         flags: Iterable[str | ResidentFlag] | str | Keep = UNCHANGED,
+        compound_id: int | None = None,
+        building: str | None = None,
+        room: str | None = None,
+        address: str | None = None,
     ) -> Resident:
         """Correct a resident: a field left out keeps its value, ``None`` clears it; ``flags`` replaces them all.
 
+        A new home is ``household_id``, or the household at the address given (as in :meth:`add`).
+
         :raises InvalidValue: nothing to change, or a bad value.
-        :raises NotFound: there is no such resident or household.
+        :raises NotFound: there is no such resident, household or compound.
         """
-        if all(v is UNCHANGED for v in (name, household_id, phone, flags)):
+        place = _place(None if household_id is UNCHANGED else household_id, compound_id, building, room, address)
+        if all(v is UNCHANGED for v in (name, household_id, phone, flags)) and place is None:
             raise InvalidValue(_("nothing to change: give at least one field"))
         with self.community.transaction() as tx:
             before = self._get(tx.conn, resident_id)
             values: dict[str, Any] = {}
             if name is not UNCHANGED:
                 values["name"] = parse_resident_name(name)
-            if household_id is not UNCHANGED:
+            if place is not None:
+                values["household_id"] = self._place_household(tx, None, place)
+            elif household_id is not UNCHANGED:
                 self._check_household(tx.conn, household_id)
                 values["household_id"] = household_id
             if phone is not UNCHANGED:
@@ -235,6 +261,15 @@ class ResidentsAPI(SubAPI):
             raise NotFound(_("there is no resident with id {id}").format(id=resident_id))
         return _resident(row, flags_of(conn, [row["id"]]).get(row["id"], ()))
 
+    def _place_household(self, tx: Any, household_id: int | None, place: dict[str, Any] | None) -> int | None:
+        """The household id a resident gets: given, or found (or added) at the address ``place``."""
+        if place is None:
+            self._check_household(tx.conn, household_id)
+            return household_id
+        compound = place.pop("compound_id")
+        found = self._find_household(tx.conn, compound, **place)
+        return (found if found is not None else self._add_household(tx, compound, **place)).id
+
     @staticmethod
     def _set_flags(conn: Connection, resident_id: int, flags: Sequence[ResidentFlag]) -> None:
         if flags:
@@ -269,6 +304,16 @@ class ResidentsAPI(SubAPI):
         household = Household(id=hid, compound_id=compound_id, building=building, room=room, address=address)
         tx.record("household.add", "household", hid, after=household)
         return household
+
+
+def _place(household_id: int | None, compound_id: int | None, building: str | None, room: str | None,
+           address: str | None) -> dict[str, Any] | None:
+    """An address to find or add a household at, checked; None when none is given."""
+    if all(v is None for v in (compound_id, building, room, address)):
+        return None
+    if household_id is not None:
+        raise InvalidValue(_("give a household, or an address (compound, building, room, address), not both"))
+    return {"compound_id": compound_id, **_household_values(building, room, address)}
 
 
 def _household_values(building: str | None, room: str | None, address: str | None) -> dict[str, str | None]:
