@@ -122,6 +122,9 @@ def test_the_command_tree() -> None:
                      "org compound add", "org compound list", "org partner add", "org partner list",
                      "member add", "member import", "member template", "member list", "member show",
                      "member transfer", "member due-confirmation", "member confirm", "member register",
+                     "member update", "member remove", "member restore", "member extend-probation",
+                     "member search", "member export", "org import", "resident add", "resident import",
+                     "resident list", "resident show", "resident update", "resident remove", "resident households",
                      "audit list"):
         assert expected in paths
 

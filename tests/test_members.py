@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from communitycore import Community, Conflict, InvalidValue, NotFound, RejectedInput
+from communitycore import Community, Conflict, NotFound, RejectedInput
 from communitycore.domain.identity import check_character
 from communitycore.domain.members import Category, Education, Gender, Post, Standing
 
