@@ -143,7 +143,7 @@ def update(member_id: int, **fields: Any) -> None:
     the category with `member confirm` (转正).
     """
     community = state().community
-    changes = {k: (None if v == "" else v) for k, v in fields.items() if v is not None}
+    changes: dict[str, Any] = {k: (None if v == "" else v) for k, v in fields.items() if v is not None}
     if not changes:
         raise click.UsageError(_("give at least one field to change, e.g. --phone 13800138000"))
     updated = community.members.update(member_id, **changes)

@@ -10,7 +10,7 @@ from communitycore.domain.fields import parse_plain_id
 from communitycore.errors import InvalidValue
 
 
-class PlainId(click.ParamType):
+class PlainId(click.ParamType):  # type: ignore[type-arg]  # generic in click 8.2 and later
     """A record id written with the ASCII digits 0-9.
 
     ``click.INT`` would take ``٣`` and ``０３`` for 3 (Python's ``int()`` does), and ids beyond what

@@ -152,7 +152,7 @@ def update(resident_id: int, name: str | None, phone: str | None, flags: tuple[s
     community = state().community
     if flags and no_flags:
         raise click.UsageError(_("give --flag or --no-flags, not both"))
-    changes: dict[str, Any] = {}
+    changes: dict[str, Any] = {}  # only what was given: the rest stays UNCHANGED
     if name is not None:
         changes["name"] = name
     if phone is not None:
@@ -163,7 +163,7 @@ def update(resident_id: int, name: str | None, phone: str | None, flags: tuple[s
         changes["household_id"] = None
     elif household is not None:
         changes["household_id"] = household
-    place = {"compound_id": compound, "building": building, "room": room, "address": address}
+    place: dict[str, Any] = {"compound_id": compound, "building": building, "room": room, "address": address}
     if not changes and all(v is None for v in place.values()):
         raise click.UsageError(_("give at least one field to change, e.g. --phone 13800138000"))
     updated = community.residents.update(resident_id, **changes, **place)

@@ -274,7 +274,7 @@ class _Plan:
         added: list[OrgUnit] = []
         for depth in sorted(by_depth):
             level = by_depth[depth]
-            values = []
+            values: list[dict[str, Any]] = []
             for row in level:
                 fields = dict(row.fields)
                 unit_kind = self.kinds[row.kind]  # type: ignore[index]

@@ -62,7 +62,7 @@ _FLAG_PREFIX = "flag:"
 def _flag_column(header: str) -> str | None:
     """A column headed by a flag's code or label (独居老人, 残疾 …) holds yes/no for that flag."""
     try:
-        return _FLAG_PREFIX + ResidentFlag.parse(header).value
+        return _FLAG_PREFIX + str(ResidentFlag.parse(header).value)
     except InvalidValue:
         return None
 
@@ -189,8 +189,9 @@ def _write(tx: Any, people: list[tuple[dict[str, Any], tuple[int | None, str | N
     known = conn.execute(select(h.c.id, h.c.compound_id, h.c.building, h.c.room, h.c.address)
                          .order_by(h.c.id)).all()
     for hid, *key in known:
-        if tuple(key) in households and households[tuple(key)] is None:  # type: ignore[index]
-            households[tuple(key)] = hid  # type: ignore[index]
+        place = (key[0], key[1], key[2], key[3])
+        if place in households and households[place] is None:
+            households[place] = hid
     missing = [place for place, hid in households.items() if hid is None]
     new_ids = insert_ids(conn, h, [dict(zip(("compound_id", "building", "room", "address"), place, strict=True))
                                    for place in missing])

@@ -195,7 +195,7 @@ class SheetReader:
                 worksheet = workbook[self.sheet]
             else:
                 raise self._missing_sheet(workbook.sheetnames)
-            yield iter(worksheet.iter_rows(min_row=1, values_only=True))  # type: ignore[union-attr]
+            yield iter(worksheet.iter_rows(min_row=1, values_only=True))
         finally:
             workbook.close()
 
