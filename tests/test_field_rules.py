@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from communitycore import Community, Conflict, InvalidValue, NotFound, RejectedInput
 from communitycore.domain import members as members_domain
@@ -21,6 +23,7 @@ from communitycore.domain.members import Category, Gender, Post, parse_date
 from communitycore.domain.org import placement_problem, root_kinds
 from communitycore.store import tables
 
+TODAY = dt.date(2026, 11, 28)
 HOSTILE = {
     "ESC (clear screen)": "a\x1b[2Jb",
     "NUL": "a\x00b",
@@ -256,3 +259,18 @@ def test_the_migrations_enforce_the_lengths_on_servers(community: Community, str
         pytest.skip("SQLite does not enforce column lengths; the rules above do")
     with community.engine.connect() as conn, pytest.raises(sa.exc.DBAPIError):
         conn.execute(sa.text("UPDATE cc_units SET name = :n WHERE id = :i"), {"n": "x" * 201, "i": street})
+
+
+@settings(max_examples=500, deadline=None)
+@given(birth=st.dates(dt.date(1930, 1, 1), dt.date(2010, 12, 31)), join=st.dates(dt.date(1950, 1, 1), TODAY),
+       later=st.integers(0, 1200), extension=st.sampled_from([None, 6, 9, 12]))
+def test_the_fast_date_rules_equal_the_plain_ones(birth: dt.date, join: dt.date, later: int,
+                                                  extension: int | None) -> None:
+    """check_member compares tuples on the bulk path; it must agree with the dates the rules are stated in."""
+    full = join + dt.timedelta(days=later)
+    problems = {p.field for p in members_domain.check_member(
+        {"birth_date": birth, "join_date": join, "full_date": full, "probation_extension_months": extension},
+        today=dt.date(2035, 1, 1))}
+    assert ("full_date" in problems) == (full < members_domain.probation_end(join, extension or 0))
+    too_young = join < birth or members_domain.completed_years(birth, join) < members_domain.JOINING_AGE
+    assert ("join_date" in problems) == too_young

@@ -374,7 +374,7 @@ def check_member(values: Mapping[str, Any], row: int | None = None, *, today: dt
     """Rules across fields of one member; ``values`` are already parsed.
 
     Checked: birth date and gender agree with the 公民身份号码; no date after ``today``
-    (default: the system's today); 18 or older on the join date; a full-member date not before
+    (default: the system's today); 18 or older (周岁) on the join date; a full-member date not before
     the end of probation (a year after joining plus any recorded extension); no full-member date
     for a 预备党员.
     """
@@ -396,6 +396,7 @@ def check_member(values: Mapping[str, Any], row: int | None = None, *, today: dt
             birth = id_birth
     join, full = values.get("join_date"), values.get("full_date")
     day = dt.date.today() if today is None else today
+    # Called once per row by the bulk import: plain comparisons first, dates built only for messages.
     for field, date in (("birth_date", values.get("birth_date")), ("join_date", join), ("full_date", full)):
         if date is not None and date > day:
             problems.append(Problem(row, field, _("{date} is in the future (today is {today})")
@@ -404,7 +405,7 @@ def check_member(values: Mapping[str, Any], row: int | None = None, *, today: dt
         if join < birth:
             problems.append(Problem(row, "join_date", _("{join} is before the birth date {birth}")
                                     .format(join=join.isoformat(), birth=birth.isoformat())))
-        elif join < add_years(birth, JOINING_AGE):
+        elif join.year - birth.year - ((join.month, join.day) < (birth.month, birth.day)) < JOINING_AGE:
             problems.append(Problem(row, "join_date", _(
                 "on {join} the member was {age}; a member joins at {minimum} or older").format(
                     join=join.isoformat(), age=completed_years(birth, join), minimum=JOINING_AGE)))
@@ -416,11 +417,16 @@ def check_member(values: Mapping[str, Any], row: int | None = None, *, today: dt
             problems.append(Problem(row, "full_date", _("{full} is before the join date {join}")
                                     .format(full=full.isoformat(), join=join.isoformat())))
         else:
-            end = probation_end(join, values.get("probation_extension_months") or 0)
-            if full < end:
-                problems.append(Problem(row, "full_date", _(
-                    "{full} is before the end of probation; the earliest full-member date is {end}").format(
-                        full=full.isoformat(), end=end.isoformat())))
+            extension = values.get("probation_extension_months") or 0
+            gap = full.year - join.year
+            # Without an extension, a full-member date on or after the join date's day of the next year
+            # is past the end of probation; only the other cases need the date itself.
+            if extension or gap == 0 or (gap == 1 and (full.month, full.day) < (join.month, join.day)):
+                end = probation_end(join, extension)
+                if full < end:
+                    problems.append(Problem(row, "full_date", _(
+                        "{full} is before the end of probation; the earliest full-member date is {end}").format(
+                            full=full.isoformat(), end=end.isoformat())))
     return problems
 
 
