@@ -279,6 +279,7 @@ def test_resident_commands_with_bad_input(community: Community, town: dict[str, 
     assert "Usage" in run(community, "resident", "update", "1").output
     assert "no resident" in refused(community, "resident", "remove", "999", "--yes")
     assert "digits 0-9" in refused(community, "resident", "show", "０１", code=2)
+    assert "digits 0-9" in refused(community, "resident", "households", "--compound", "٣", code=2)
     path = tmp_path / "r.csv"
     path.write_text("姓名,标签\n甲,富人\n", encoding="utf-8")
     assert "第 2 行" in refused(community, "resident", "import", str(path))

@@ -8,6 +8,7 @@ database error; the domain's limits are the columns' lengths.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,12 +16,14 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import communitycore
 from communitycore import Community, Conflict, InvalidValue, NotFound, RejectedInput
 from communitycore.domain import members as members_domain
 from communitycore.domain import org as org_domain
 from communitycore.domain.fields import MAX_ID, bad_character, clean_text, parse_plain_id
 from communitycore.domain.members import Category, Gender, Post, parse_date
 from communitycore.domain.org import placement_problem, root_kinds
+from communitycore.plugins.manager import PluginLoadWarning
 from communitycore.store import tables
 
 TODAY = dt.date(2026, 11, 28)
@@ -274,3 +277,23 @@ def test_the_fast_date_rules_equal_the_plain_ones(birth: dt.date, join: dt.date,
     assert ("full_date" in problems) == (full < members_domain.probation_end(join, extension or 0))
     too_young = join < birth or members_domain.completed_years(birth, join) < members_domain.JOINING_AGE
     assert ("join_date" in problems) == too_young
+
+
+def test_packs_follow_the_rule_of_names(tmp_path: Path) -> None:
+    """A pack's (or plugin's) label that would hurt a terminal, or is longer than a name, is left out, named."""
+    pack = tmp_path / "local.toml"
+    pack.write_text('[pack]\nname = "local"\n\n'
+                    '[[unit_kinds]]\ncode = "bad-kind"\nlabel = "坏\\u001b[2J类别"\nparents = ["street-committee"]\n\n'
+                    f'[[unit_kinds]]\ncode = "long-kind"\nlabel = "{"长" * 101}"\nparents = ["street-committee"]\n\n'
+                    '[[unit_kinds]]\ncode = "good-kind"\nlabel = "好类别"\nparents = ["street-committee"]\n',
+                    encoding="utf-8")
+    with pytest.warns(PluginLoadWarning) as caught:
+        c = communitycore.open(f"sqlite:///{tmp_path / 'c.db'}", autoload=False, packs=[pack])
+    try:
+        messages = " ".join(str(w.message) for w in caught)
+        assert "'bad-kind' from pack:local: label holds the character U+001B" in messages
+        assert "'long-kind' from pack:local: label at most 100 characters" in messages
+        assert "good-kind" in c.registry.unit_kinds
+        assert "bad-kind" not in c.registry.unit_kinds and "long-kind" not in c.registry.unit_kinds
+    finally:
+        c.close()

@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 
 import attrs
 
-from communitycore.errors import PluginError
+from communitycore.domain.fields import clean_text
+from communitycore.errors import InvalidValue, PluginError
 from communitycore.plugins.manager import CommunityPluginManager, PluginLoadWarning, call_isolated
 from communitycore.records import (
     FAMILIES,
@@ -23,6 +24,8 @@ from communitycore.records import (
 )
 
 R = TypeVar("R", bound=Record)
+#: Longest label of a contributed record: the rule of every name a person reads.
+LABEL_LIMIT = 100
 
 
 @attrs.frozen
@@ -66,6 +69,7 @@ class Registry:
             gathered[family].append(Contribution(family, record, provider))
         for family, contributions in gathered.items():
             self._by_family[family] = self._merge(family, contributions)
+        self._check_texts()
         self._check_references()
         if self.problems and pm.strict:
             raise PluginError("; ".join(p.message for p in self.problems))
@@ -130,6 +134,19 @@ class Registry:
             f"{second.provider}; the one from {first.provider} is kept. Give one a different code, "
             f"or set replaces={second.record.code!r} on the record that should win",
         )
+
+    def _check_texts(self) -> None:
+        """Labels follow the rule of every name (at most 100 characters, nothing that hurts a terminal)."""
+        for family, contributions in self._by_family.items():
+            for code, c in list(contributions.items()):
+                for field in ("label", "label_en"):
+                    value = getattr(c.record, field)
+                    try:
+                        clean_text(value, LABEL_LIMIT)
+                    except InvalidValue as exc:
+                        self._problem(c.provider, f"{family} {code!r} from {c.provider}: {field} {exc}; it is left out")
+                        del contributions[code]
+                        break
 
     def _check_references(self) -> None:
         kinds = self._by_family["unit_kinds"]
