@@ -36,7 +36,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
-from communitycore.domain.fields import clean_text
+from communitycore.domain.fields import MAX_ID, clean_text
 from communitycore.domain.members import (
     ADDRESS_LIMIT,
     BUILDING_LIMIT,
@@ -564,8 +564,8 @@ class _Loader:
         if unit.term_start and unit.term_end and unit.term_end <= unit.term_start:
             self.problem(f"{path}.term_end", "must be after term_start")
             ok = False
-        if unit.covered_units is not None and not 0 <= unit.covered_units <= 2**31 - 1:
-            self.problem(f"{path}.covered_units", "must be between 0 and 2147483647")
+        if unit.covered_units is not None and not 0 <= unit.covered_units <= MAX_ID:
+            self.problem(f"{path}.covered_units", f"must be between 0 and {MAX_ID}")
             ok = False
         return ok
 

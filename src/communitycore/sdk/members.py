@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
-from communitycore.domain.fields import UNCHANGED, Keep, clean_text, nfkc
+from communitycore.domain.fields import MAX_ID, UNCHANGED, Keep, clean_text, nfkc
 from communitycore.domain.identity import fast_check, normalize_phone
 from communitycore.domain.members import (
     CHANNEL_LIMIT,
@@ -592,7 +592,7 @@ class MembersAPI(SubAPI):
 
     def _get(self, conn: Connection, member_id: int) -> Member:
         m = member_tables.members
-        if not 0 < int(member_id) <= 2**31 - 1:
+        if not 0 < int(member_id) <= MAX_ID:
             raise NotFound(_("there is no member with id {id}").format(id=member_id))
         row = conn.execute(select(m).where(m.c.id == int(member_id))).mappings().first()
         if row is None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, exists, func, insert, select, update
 
-from communitycore.domain.fields import UNCHANGED, Keep, clean_text
+from communitycore.domain.fields import MAX_ID, UNCHANGED, Keep, clean_text
 from communitycore.domain.members import (
     ADDRESS_LIMIT,
     BUILDING_LIMIT,
@@ -254,7 +254,7 @@ class ResidentsAPI(SubAPI):
 
     def _get(self, conn: Connection, resident_id: int) -> Resident:
         r = resident_tables.residents
-        if not 0 < int(resident_id) <= 2**31 - 1:
+        if not 0 < int(resident_id) <= MAX_ID:
             raise NotFound(_("there is no resident with id {id}").format(id=resident_id))
         row = conn.execute(select(r).where(r.c.id == int(resident_id))).mappings().first()
         if row is None:
