@@ -119,7 +119,7 @@ def write_members_csv(path: Path, count: int, unit_paths: list[str], seed: int =
             first17 = f"{region}{birth[:4]}{birth[5:7]}{birth[8:]}{seq:03d}"
             id_number = first17 + check_character(first17)
             year = int(birth[:4])
-            join_year = min(2024, year + 18 + rng.randrange(25))
+            join_year = min(2024, year + 19 + rng.randrange(25))  # 18 or older, whatever the day
             join = f"{join_year}-{birth[5:7]}-{min(int(birth[8:]), 28):02d}"
             probationary = join_year == 2024 and rng.random() < 0.5
             chunk.append([

@@ -60,7 +60,7 @@ MUTATIONS: dict[str, Callable[[Community, dict[str, Any]], Any]] = {
     "member.transfer": lambda c, t: c.members.transfer(t["member"], t["spare"]),
     "member.register": lambda c, t: c.members.register_community(t["member"], t["committee"]),
     "member.confirm": lambda c, t: c.members.confirm(t["probationary"]),
-    "member.reveal": lambda c, t: c.members.reveal(t["member"]),
+    "member.reveal": lambda c, t: c.members.reveal(t["member"], reason="核对"),
     "household.add": lambda c, t: c.residents.add_household(None, address="平房"),
     "resident.add": lambda c, t: c.residents.add("刘奶奶", household_id=t["household"], phone=PHONE),
 }

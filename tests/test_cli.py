@@ -122,6 +122,9 @@ def test_the_command_tree() -> None:
                      "org compound add", "org compound list", "org partner add", "org partner list",
                      "member add", "member import", "member template", "member list", "member show",
                      "member transfer", "member due-confirmation", "member confirm", "member register",
+                     "member update", "member remove", "member restore", "member extend-probation",
+                     "member search", "member export", "org import", "resident add", "resident import",
+                     "resident list", "resident show", "resident update", "resident remove", "resident households",
                      "audit list"):
         assert expected in paths
 
@@ -388,7 +391,7 @@ def test_masked_by_default_and_reveal_is_audited(community: Community, town: dic
     assert entry["at"].startswith("2026-11-28T10:00")
 
     # --reveal on a list: one audit entry per member shown.
-    listed = as_json(community, "member", "list", "--unit", str(town["grid"].id), "--reveal")
+    listed = as_json(community, "member", "list", "--unit", str(town["grid"].id), "--reveal", "--reason", "核对")
     assert {m["id_number"] for m in listed} == {m.id_number for m in town["members"][:3]}
     assert reveal_count(community) == 1 + 3
     for m in town["members"][:3]:

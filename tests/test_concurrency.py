@@ -42,7 +42,8 @@ class Cells:
 
     @hookimpl
     def communitycore_register_unit_kinds(self) -> list[UnitKind]:
-        return [UnitKind(code="cell", label="单元", label_en="cell", parents=("cell",), elected=False)]
+        return [UnitKind(code="cell-root", label="根单元", label_en="root cell", elected=False),
+                UnitKind(code="cell", label="单元", label_en="cell", parents=("cell", "cell-root"), elected=False)]
 
 
 class Heard:
@@ -187,7 +188,7 @@ def _move_pair(c: Community, role: int, number: int, data: dict[str, Any]) -> No
 
 def paired_moves(cells: Community, urls: Sequence[str], rounds: int, *, processes: bool,
                  check: sa.Engine | None = None, sync: Sequence[sa.Engine] = ()) -> None:
-    root = cells.org.add("根", "cell")
+    root = cells.org.add("根", "cell-root")
     a = cells.org.add("甲", "cell", root.id)
     b = cells.org.add("乙", "cell", root.id)
     engine = check or cells.engine
@@ -222,7 +223,7 @@ def _transfer(c: Community, role: int, number: int, data: dict[str, Any]) -> Non
 def test_concurrent_transfers_of_one_member(cells: Community, db_url: str) -> None:
     """Two transfers of one member at once: serialized, so the history is a chain and counters stay exact."""
     rounds = 50
-    root = cells.org.add("根", "cell")
+    root = cells.org.add("根", "cell-root")
     home, east, west = (cells.org.add(name, "cell", root.id) for name in ("原单位", "东", "西"))
     members = [cells.members.add(f"党员{i}", home.id, category="预备" if i % 2 else "正式",
                                  gender="男" if i % 3 else "女", education="本科").id for i in range(rounds)]
@@ -259,7 +260,7 @@ def _add_many(c: Community, role: int, number: int, data: dict[str, Any]) -> Non
 
 def concurrent_adds(cells: Community, urls: Sequence[str], each: int, *, processes: bool,
                     check: sa.Engine | None = None) -> None:
-    root = cells.org.add("根", "cell")
+    root = cells.org.add("根", "cell-root")
     branch = cells.org.add("支部", "cell", root.id)
     outcomes = race(urls, _add_many, {"each": each, "branch": branch.id}, rounds=1, processes=processes)
     assert outcomes == [[("ok", "")] * len(urls)]
@@ -321,7 +322,7 @@ def _random_work(c: Community, role: int, number: int, data: dict[str, Any]) -> 
 def test_a_mixed_random_load_keeps_every_invariant(cells: Community, db_url: str) -> None:
     """Several writers at random: no cycle, counters equal a fresh count, one audit entry per change."""
     writers, steps = 3, 60
-    root = cells.org.add("根", "cell")
+    root = cells.org.add("根", "cell-root")
     units = [root.id]
     for i in range(8):
         units.append(cells.org.add(f"单元{i}", "cell", units[i // 2]).id)

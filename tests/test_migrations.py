@@ -129,3 +129,30 @@ def test_tables_without_a_version_are_refused(engine: sa.Engine, db_url: str) ->
         with engine.begin() as conn:
             command.stamp(migrate._alembic_config(conn), "head")
     assert migrate.status(engine).up_to_date
+
+
+def test_0002_keeps_members_and_moves_resident_flags(engine: sa.Engine) -> None:
+    """From the initial schema with data: members become active, flags move to their own table (and back)."""
+    with engine.begin() as conn:
+        command.downgrade(migrate._alembic_config(conn), "0001")
+        conn.execute(sa.text("INSERT INTO cc_units (id, kind, name) VALUES (1, 'street-committee', '街道')"))
+        conn.execute(sa.text("INSERT INTO cc_members (id, name, category, standing, unit_id, in_service) "
+                             "VALUES (1, '张三', 'full', 'normal', 1, :f)"), {"f": False})
+        residents = sa.table("cc_residents", sa.column("id"), sa.column("name"), sa.column("flags", sa.JSON()))
+        conn.execute(sa.insert(residents), [{"id": 1, "name": "刘奶奶", "flags": ["living-alone-elderly", "disabled"]},
+                                            {"id": 2, "name": "小明", "flags": []}])
+    with engine.begin() as conn:
+        command.upgrade(migrate._alembic_config(conn), "head")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT status FROM cc_members")).scalar() == "active"
+        flags = conn.execute(sa.text("SELECT resident_id, flag FROM cc_resident_flags ORDER BY flag")).all()
+        assert [tuple(row) for row in flags] == [(1, "disabled"), (1, "living-alone-elderly")]
+    assert differences(engine) == []
+    with engine.begin() as conn:
+        command.downgrade(migrate._alembic_config(conn), "0001")
+    with engine.connect() as conn:
+        value = conn.execute(sa.select(residents.c.flags).where(residents.c.id == 1)).scalar()
+        assert sorted(value) == ["disabled", "living-alone-elderly"]
+    with engine.begin() as conn:
+        command.upgrade(migrate._alembic_config(conn), "head")
+    assert differences(engine) == []

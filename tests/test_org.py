@@ -72,8 +72,9 @@ def test_add_refuses_bad_names(community: Community, name: str) -> None:
 
 
 def test_add_refuses_unknown_fields(community: Community) -> None:
-    with pytest.raises(InvalidValue, match="unknown unit fields"):
-        community.org.add("街道", "street-committee", colour="red")
+    # Explicit keyword parameters: a misspelt field is a TypeError at the call (and a mypy error).
+    with pytest.raises(TypeError, match="colour"):
+        community.org.add("街道", "street-committee", colour="red")  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize(
@@ -101,13 +102,21 @@ def test_placement_rules(community: Community, town: dict[str, Any], kind: str, 
 
 def test_every_builtin_kind_fits_under_its_declared_parents(community: Community) -> None:
     kinds = community.registry.unit_kinds
-    roots = {}
-    for code in kinds:
-        roots[code] = community.org.add(f"根-{code}", code)
+    # One unit of every kind, each under the first parent kind it may have (roots at the top).
+    made: dict[str, Any] = {}
+    while len(made) < len(kinds):
+        for code, kind in kinds.items():
+            if code in made:
+                continue
+            if not kind.parents:
+                made[code] = community.org.add(f"根-{code}", code)
+            elif any(p in made for p in kind.parents):
+                parent = next(p for p in kind.parents if p in made)
+                made[code] = community.org.add(f"{code}-于-{parent}", code, made[parent].id)
     for code, kind in kinds.items():
         for parent in kind.parents:
-            unit = community.org.add(f"{code}-下", code, roots[parent].id)
-            assert unit.parent_id == roots[parent].id
+            unit = community.org.add(f"{code}-下", code, made[parent].id)
+            assert unit.parent_id == made[parent].id
 
 
 def test_sibling_names_are_unique(community: Community, town: dict[str, Any]) -> None:
@@ -147,8 +156,12 @@ def test_update_changes_fields(community: Community, town: dict[str, Any]) -> No
     assert changed.code == "G1"
     assert changed.covered_units == 3
     assert community.org.get(town["grid1"].id) == changed
-    with pytest.raises(InvalidValue):
-        community.org.update(town["grid1"].id, parent_id=3)
+    with pytest.raises(TypeError):
+        community.org.update(town["grid1"].id, parent_id=3)  # type: ignore[call-arg]
+    with pytest.raises(InvalidValue, match="nothing to change"):
+        community.org.update(town["grid1"].id)
+    cleared = community.org.update(town["grid1"].id, code=None)
+    assert (cleared.code, cleared.covered_units) == (None, 3)
 
 
 # Renaming ----------------------------------------------------------------------------------------
@@ -225,10 +238,12 @@ def test_move_to_the_current_parent_changes_nothing(community: Community, town: 
 
 
 def test_move_to_the_top_level(community: Community, town: dict[str, Any]) -> None:
-    moved = community.org.move(town["general"].id, None)
-    assert moved.parent_id is None
-    assert community.org.path_of(town["general"].id) == "和平社区党总支"
-    assert {u.name for u in community.org.children()} == {"城南街道党工委", "和平社区党总支"}
+    # Only a unit of a root kind stands at the top: a 党总支 is refused, naming the root kinds.
+    with pytest.raises(InvalidValue, match=r"root kinds are: 街道党工委 \(street-committee\)"):
+        community.org.move(town["general"].id, None)
+    assert community.org.get(town["general"].id).parent_id == town["street"].id
+    assert community.org.move(town["street"].id, None).parent_id is None  # a root kind: already there
+    assert {u.name for u in community.org.children()} == {"城南街道党工委"}
 
 
 def test_move_accepts_paths(community: Community, town: dict[str, Any]) -> None:

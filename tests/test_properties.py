@@ -33,13 +33,14 @@ PURE = settings(max_examples=100, deadline=None)
 
 
 class AnyTree:
-    """A unit kind that may sit under itself, so only the tree rules (not placement) refuse a move."""
+    """A root kind and a kind that may sit under itself or a root: the tree rules decide, besides the root rule."""
 
     name = "any-tree"
 
     @hookimpl
     def communitycore_register_unit_kinds(self) -> list[UnitKind]:
-        return [UnitKind(code="node", label="节点", parents=("node",), elected=False)]
+        return [UnitKind(code="root", label="根", elected=False),
+                UnitKind(code="node", label="节点", parents=("root", "node"), elected=False)]
 
 
 PM = make_plugin_manager(AnyTree())
@@ -82,7 +83,8 @@ def forests(draw: st.DrawFn, max_units: int = 12) -> list[int | None]:
 def build(community: Community, parents: list[int | None]) -> list[int]:
     ids: list[int] = []
     for i, parent in enumerate(parents):
-        ids.append(community.org.add(f"n{i}", "node", None if parent is None else ids[parent]).id)
+        kind = "root" if parent is None else "node"
+        ids.append(community.org.add(f"n{i}", kind, None if parent is None else ids[parent]).id)
     return ids
 
 
@@ -124,20 +126,25 @@ def test_sdk_moves_never_make_a_cycle(template: Path, parents: list[int | None],
                                       moves: list[tuple[int, int | None]]) -> None:
     with Fresh(template) as community:
         ids = build(community, parents)
+        is_root = {ids[i]: parent is None for i, parent in enumerate(parents)}
         model = stored_parents(community)
         for unit_index, target_index in moves:
             unit = ids[unit_index % len(ids)]
             target = None if target_index is None else ids[target_index % len(ids)]
             refused = target is not None and (target == unit or target in descendants(model, unit))
+            # The root rule: a root stays at the top, a node never goes there.
+            misplaced = (target is None) != is_root[unit]
             before = stored_parents(community)
             try:
                 community.org.move(unit, target)
-            except Conflict as exc:
-                assert refused, f"move {unit} → {target} was refused: {exc}"
-                assert "Nothing was changed" in str(exc)
+            except (Conflict, InvalidValue) as exc:
+                assert refused or misplaced, f"move {unit} → {target} was refused: {exc}"
+                if refused:
+                    assert "Nothing was changed" in str(exc)
                 assert stored_parents(community) == before
                 continue
             assert not refused, f"move {unit} → {target} would make a cycle but went through"
+            assert not misplaced, f"move {unit} → {target} breaks the root rule but went through"
             model[unit] = target
             assert stored_parents(community) == model
         final = stored_parents(community)

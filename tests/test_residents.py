@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import csv
+from pathlib import Path
 
-from communitycore import Community, InvalidValue, NotFound
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from communitycore import Community, InvalidValue, NotFound, RejectedInput
 from communitycore.domain.members import ResidentFlag
 
 
@@ -68,3 +73,97 @@ def test_resident_phone_is_masked_in_the_audit(community: Community, compounds: 
     entry = community.audit.list(action="resident.add")[0]
     assert entry.entity_id == str(resident.id)
     assert entry.after["phone"] == "138****5678"
+
+
+# Flags in SQL, corrections, removal -----------------------------------------------------------------------
+
+
+def test_flags_are_filtered_in_sql(community: Community, compounds: tuple[int, int]) -> None:
+    old, _new = compounds
+    both = community.residents.add("甲", flags="独居老人、残疾")
+    alone = community.residents.add("乙", flags=["living-alone-elderly"], compound_id=old, building="1栋", room="1")
+    community.residents.add("丙")
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(community.engine, "before_cursor_execute", seen)
+    try:
+        assert [r.id for r in community.residents.list(flag="独居老人")] == [both.id, alone.id]
+        assert [r.id for r in community.residents.list(flags=["独居老人", "残疾"])] == [both.id]
+    finally:
+        sa.event.remove(community.engine, "before_cursor_execute", seen)
+    assert any("cc_resident_flags" in s and "EXISTS" in s.upper() for s in statements)
+    assert community.residents.count(flag="disabled") == 1
+    assert community.residents.list(flag="hardship") == []
+    assert community.residents.list(compound_id=old) == [alone]
+
+
+def test_update_and_remove(community: Community, compounds: tuple[int, int]) -> None:
+    old, new = compounds
+    home = community.residents.add_household(old, building="3栋", room="201")
+    elder = community.residents.add("刘奶奶", household_id=home.id, phone="13812345678", flags=["独居老人"])
+    with pytest.raises(InvalidValue, match="nothing to change"):
+        community.residents.update(elder.id)
+    moved = community.residents.update(elder.id, compound_id=new, building="1栋", room="1502", phone=None,
+                                       flags=["残疾", "困难家庭"])
+    assert moved.household_id != home.id and moved.phone is None
+    assert moved.flags == (ResidentFlag.DISABLED, ResidentFlag.HARDSHIP)
+    assert community.residents.get(elder.id) == moved
+    assert community.residents.household(moved.household_id).room == "1502"  # type: ignore[arg-type]
+    # The same address again: the same household, not a second one.
+    again = community.residents.add("刘爷爷", compound_id=new, building="1栋", room="1502")
+    assert again.household_id == moved.household_id
+    renamed = community.residents.update(elder.id, name="刘秀英", household_id=None)
+    assert (renamed.name, renamed.household_id, renamed.flags) == ("刘秀英", None, moved.flags)
+    with pytest.raises(InvalidValue, match="not both"):
+        community.residents.add("某", household_id=home.id, building="2栋")
+    removed = community.residents.remove(elder.id, note="搬走")
+    assert removed == renamed
+    with pytest.raises(NotFound):
+        community.residents.get(elder.id)
+    assert community.residents.list(flag="残疾") == []
+    assert [e.action for e in community.audit.list(entity="resident", entity_id=elder.id)] == [
+        "resident.remove", "resident.update", "resident.update", "resident.add"]
+
+
+def test_the_resident_import(community: Community, compounds: tuple[int, int], tmp_path: Path) -> None:
+    old, _new = compounds
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["幸福里居民信息表"])
+    sheet.append(["序号", "姓名", "小区", "楼栋", "房号", "手机号", "独居老人", "标签"])
+    sheet.append([1, "刘奶奶", "幸福里", "3栋", "201", "１３８１２３４５６７８", "是", "残疾"])
+    sheet.append([2, "刘爷爷", str(old), "3栋", "201", None, "否", None])
+    sheet.append([3, "王阿姨", None, None, None, None, None, "困难家庭、留守儿童"])
+    path = tmp_path / "居民.xlsx"
+    workbook.save(path)
+    assert community.residents.import_file(path, check=True) == 3
+    assert community.residents.list() == []
+    assert community.residents.import_file(path) == 3
+    people = {r.name: r for r in community.residents.list()}
+    assert people["刘奶奶"].household_id == people["刘爷爷"].household_id is not None
+    assert people["王阿姨"].household_id is None
+    assert people["刘奶奶"].flags == (ResidentFlag.DISABLED, ResidentFlag.LIVING_ALONE_ELDERLY)
+    assert people["刘奶奶"].phone == "13812345678"
+    assert len(community.residents.households(old)) == 1
+    assert len(community.audit.list(action="resident.add", limit=None)) == 3
+
+
+def test_a_bad_resident_file_stores_nothing(community: Community, compounds: tuple[int, int], tmp_path: Path) -> None:
+    path = tmp_path / "residents.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([
+            ["姓名", "小区", "标签", "电话"],
+            ["甲", "幸福里", "富人", ""],
+            ["", "幸福里", "", ""],
+            ["丙", "无此小区", "", "12345"],
+            ["丁\x1b[2J", "", "", ""],
+        ])
+    with pytest.raises(RejectedInput) as info:
+        community.residents.import_file(path)
+    assert sorted((p.row, p.field) for p in info.value.problems) == [
+        (2, "标签"), (3, "姓名"), (4, "小区"), (4, "电话"), (5, "姓名")]
+    assert community.residents.list() == [] and community.residents.households() == []

@@ -104,7 +104,7 @@ def build_random_town(community: Community, seed: int, units: int = 14, members:
             fields["post"] = post
         if rng.random() < 0.25:
             fields["category"] = "预备"
-            fields["join_date"] = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(0, 300))
+            fields["join_date"] = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(0, 600))
         community.members.add(f"党员{i}", rng.choice(ids), **fields)
     return ids
 
@@ -126,9 +126,9 @@ def test_roll_ups_stay_right_after_changes(community: Community) -> None:
     members = community.members.list()
     community.members.transfer(members[0].id, ids[-1] if members[0].unit_id != ids[-1] else ids[0])
     community.members.update(members[1].id, education="研究生", post="书记")
-    probationary = community.members.list(category="probationary")
-    if probationary:
-        community.members.confirm(probationary[0].id, on="2026-11-28")
+    due = community.members.due_confirmation()
+    if due:
+        community.members.confirm(due[0].member.id)
     leaves = [u for u in ids[1:] if len(community.org.subtree(u)) == 1]
     community.org.remove(leaves[0], cascade=True)
     kinds = community.registry.unit_kinds

@@ -34,6 +34,15 @@ class PluginConfig:
     """Re-raise a plugin's failure instead of reporting it and going on."""
 
 
+@attrs.frozen(kw_only=True)
+class PrivacyConfig:
+    """The ``[privacy]`` table."""
+
+    reveal_requires_reason: bool = True
+    """Showing personal data unmasked needs a reason, kept in the audit trail. A single-user
+    install may switch this off; the audit entry is written either way."""
+
+
 def _check_timezone(name: str) -> None:
     from zoneinfo import ZoneInfo
 
@@ -57,6 +66,7 @@ class Config:
     timezone: str = attrs.field(default="Asia/Shanghai", validator=lambda _c, _a, v: _check_timezone(v))
     lang: str = attrs.field(default="zh", validator=lambda _c, _a, v: _check_lang(v))
     plugins: PluginConfig = PluginConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
     redis_url: str | None = None
     """The Redis server event bridges publish to (``communitycore-redis-events``); ``COMMUNITYCORE_REDIS_URL`` wins."""
     source: Path | None = attrs.field(default=None, metadata={"internal": True})

@@ -58,6 +58,21 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "probation_ended": ("预备期满日期", "Probation ended"),
     "member_id": ("党员编号", "Member ID"),
     "member": ("党员", "Member"),
+    # The member lifecycle
+    "status": ("在册状态", "Status"),
+    "removed_on": ("减少日期", "Removed on"),
+    "removal_reason": ("减少原因", "Removal reason"),
+    "removed_to": ("转往党组织", "Transferred to"),
+    "probation_extension_months": ("延长预备期（月）", "Probation extended (months)"),
+    "probation_end": ("预备期满日期", "Probation ends"),
+    "deleted": ("已删除记录", "Record deleted"),
+    # Residents and households
+    "flags": ("标签", "Flags"),
+    "household_id": ("住户编号", "Household ID"),
+    "compound_id": ("小区编号", "Compound ID"),
+    "compound": ("小区", "Compound"),
+    "building": ("楼栋", "Building"),
+    "room": ("房号", "Room"),
     # Transfers and 双报到
     "from_unit_id": ("转出党组织编号", "From unit ID"),
     "from_unit": ("转出党组织", "From unit"),
@@ -114,6 +129,10 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "imported": ("已导入", "Imported"),
     "file": ("文件", "File"),
     "created": ("本次新建", "Created now"),
+    "added": ("新增", "Added"),
+    "updated": ("更新", "Updated"),
+    "checked": ("仅校验", "Checked only"),
+    "rows": ("行数", "Rows"),
 }
 
 #: Words the CLI prints besides field names: value -> (中文, English).

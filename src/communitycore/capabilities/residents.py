@@ -9,5 +9,6 @@ CAPABILITY = Capability(
     api="communitycore.sdk.residents:ResidentsAPI",
     tables="communitycore.store.tables.residents",
     sections="communitycore.io.sections:RESIDENT_SECTIONS",
+    commands=("communitycore.cli.resident:resident",),
     actions=("resident.read", "resident.add", "resident.update", "resident.remove", "resident.reveal"),
 )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
-from communitycore.cli.member import _problem_line
+from communitycore.cli.problems import print_rejected
 from communitycore.cli.render import emit, output_options, state
 from communitycore.i18n import N_
 from communitycore.serialize import unstructure
@@ -64,18 +64,7 @@ def import_(file: Path) -> None:
     try:
         count = app.community.activity.import_file(file)
     except RejectedInput as exc:
-        if app.as_json:
-            emit({"id": str(file), "name": file.name, "kind": "import", "file": str(file), "imported": 0,
-                  "problems": [{"row": p.row, "column": p.field, "message": p.message} for p in exc.problems]})
-        else:
-            for problem in exc.problems:
-                click.echo(_problem_line(problem, app.lang), err=True)
-        summary = (f"{file.name}：{len(exc.problems)} 个问题，未导入任何数据" if app.lang == "zh"
-                   else f"{file.name}: {len(exc.problems)} problem(s), nothing was imported")
-        if app.as_json:
-            click.echo(f"Error: {summary}", err=True)
-            raise click.exceptions.Exit(1) from exc
-        raise click.ClickException(summary) from exc
+        print_rejected(Path(file), exc)
     emit({"id": str(file), "name": file.name, "kind": "import", "file": str(file), "imported": count},
          columns=("file", "imported"))
 

@@ -1,8 +1,9 @@
-"""``community member``: Party members, their import, transfers, 转正 and 双报到.
+"""``community member``: Party members, their lifecycle, import and export, transfers, 转正 and 双报到.
 
-公民身份号码 and phone numbers are masked in every output. ``--reveal`` shows them, and each
-member shown that way is recorded in the audit trail (``member.reveal``) through
-``community.members.reveal`` (``reveal_many`` for a listing: one transaction).
+公民身份号码 and phone numbers are masked in every output. ``--reveal`` shows them, with a
+``--reason`` (required unless the config turns that off), and each member shown that way is
+recorded in the audit trail (``member.reveal``) through ``community.members.reveal``
+(``reveal_many`` for a listing: one transaction).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from communitycore.cli.org import unit_paths
+from communitycore.cli.params import PLAIN_ID
+from communitycore.cli.problems import print_rejected
 from communitycore.cli.render import (
     MEMBER_COLUMNS,
     emit,
@@ -25,26 +28,30 @@ from communitycore.cli.render import (
     state,
     transfer_json,
 )
+from communitycore.errors import RejectedInput
+from communitycore.i18n import N_, _
 from communitycore.labels import label, word
 
 if TYPE_CHECKING:
     from communitycore.domain.members import Member
-    from communitycore.errors import Problem
     from communitycore.sdk.community import Community
 
 _DETAIL_COLUMNS = ("id", "name", "unit", "gender", "ethnicity", "birth_date", "id_number", "phone", "education",
-                   "join_date", "full_date", "category", "standing", "post", "employer", "in_service")
+                   "join_date", "full_date", "category", "standing", "post", "employer", "in_service", "status")
+#: Shown by ``member show`` only when they say something (a removal, a probation and its extension).
+_LIFECYCLE_COLUMNS = ("probation_end", "probation_extension_months", "removed_on", "removal_reason", "removed_to")
+_STATUS_CHOICE = click.Choice(["active", "removed", "all"])
 _TRANSFER_COLUMNS = ("transferred_on", "from_unit", "to_unit", "reason")
 _REGISTRATION_COLUMNS = ("reported_on", "community", "channel")
 
 
 @click.group("member")
 def member() -> None:
-    """Party members (党员): add, import, template, list, show, transfer, due-confirmation, confirm, register.
+    """Party members (党员): add, update, remove, restore, import, export, list, search, show, 转正 and more.
 
     \b
-    公民身份号码 and phone numbers are masked; --reveal shows them and is audited.
-    UNIT is a unit id or its full path joined with "/".
+    公民身份号码 and phone numbers are masked; --reveal --reason shows them and is audited.
+    UNIT is a unit id or its full path joined with "/"; ID is a member id.
     """
 
 
@@ -56,9 +63,27 @@ def _shown(community: Community, members: list[Member], reveal: bool, reason: st
 
 
 _reveal_options = (
-    click.option("--reveal", is_flag=True, help="Show 公民身份号码 and phone unmasked (recorded in the audit trail)."),
-    click.option("--reason", help="Why the personal data is shown (kept in the audit entry)."),
+    click.option("--reveal", is_flag=True,
+                 help=N_("Show 公民身份号码 and phone unmasked (recorded in the audit trail).")),
+    click.option("--reason",
+                 help=N_("Why the personal data is shown (kept in the audit entry; required with --reveal).")),
 )
+
+
+def _status(value: str) -> str | None:
+    return None if value == "all" else value
+
+
+def _sheet_options(command: Any) -> Any:
+    """``--sheet``, ``--header-row`` and ``--check``: the spreadsheet habits every import takes."""
+    for option in reversed((
+        click.option("--sheet", metavar="NAME", help=N_("The workbook's sheet to read (default: the first).")),
+        click.option("--header-row", type=click.IntRange(min=1), metavar="N",
+                     help=N_("The row holding the headers (default: found, skipping title rows above it).")),
+        click.option("--check", is_flag=True, help=N_("Check every row and report problems; import nothing.")),
+    )):
+        command = option(command)
+    return command
 
 
 def _with_reveal(command: Any) -> Any:
@@ -67,30 +92,121 @@ def _with_reveal(command: Any) -> Any:
     return command
 
 
+def _field_options(command: Any) -> Any:
+    """The member fields as options: ``member add`` and ``member update`` take the same."""
+    for option in reversed((
+        click.option("--gender", help=N_("male / female (男/女); taken from the ID number if left out.")),
+        click.option("--ethnicity", help=N_("民族, e.g. 汉族.")),
+        click.option("--birth-date", metavar="DATE", help=N_("YYYY-MM-DD or 2023年7月1日; must agree with the ID "
+                                                             "number.")),
+        click.option("--id-number", help=N_("公民身份号码 (checked with GB 11643).")),
+        click.option("--phone", help=N_("Mobile or landline.")),
+        click.option("--education", help=N_("primary / junior-high / high-school / associate / bachelor / "
+                                             "postgraduate (or 小学、初中、高中、大专、本科、研究生).")),
+        click.option("--join-date", metavar="DATE", help=N_("入党日期: not in the future; 18 or older that day.")),
+        click.option("--full-date", metavar="DATE", help=N_("转正日期 (full members): not before the end of "
+                                                            "probation.")),
+        click.option("--category", help=N_("full / probationary (正式党员/预备党员; default full).")),
+        click.option("--standing", help=N_("normal / mobile / lost-contact / suspended (default normal).")),
+        click.option("--post", help=N_("secretary / deputy-secretary / organization-member / publicity-member / "
+                                       "discipline-member / committee-member / group-leader (or 书记、委员 ...).")),
+        click.option("--employer", help=N_("工作单位.")),
+    )):
+        command = option(command)
+    return command
+
+
 @member.command("add")
 @click.argument("name")
-@click.option("--unit", metavar="UNIT", required=True, help="The member's unit (所在党组织).")
-@click.option("--gender", help="male / female (男/女); taken from the ID number if left out.")
-@click.option("--ethnicity", help="民族, e.g. 汉族.")
-@click.option("--birth-date", metavar="DATE", help="YYYY-MM-DD; must agree with the ID number.")
-@click.option("--id-number", help="公民身份号码 (checked with GB 11643).")
-@click.option("--phone", help="Mobile or landline.")
-@click.option("--education", help="primary / junior-high / high-school / associate / bachelor / postgraduate "
-                                  "(or 小学、初中、高中、大专、本科、研究生).")
-@click.option("--join-date", metavar="DATE", help="入党日期.")
-@click.option("--full-date", metavar="DATE", help="转正日期 (full members).")
-@click.option("--category", help="full / probationary (正式党员/预备党员; default full).")
-@click.option("--standing", help="normal / mobile / lost-contact / suspended (default normal).")
-@click.option("--post", help="secretary / deputy-secretary / organization-member / publicity-member / "
-                             "discipline-member / committee-member / group-leader (or 书记、委员 ...).")
-@click.option("--employer", help="工作单位.")
-@click.option("--in-service", is_flag=True, default=None, help="An in-service member (在职党员).")
+@click.option("--unit", metavar="UNIT", required=True, help=N_("The member's unit (所在党组织)."))
+@_field_options
+@click.option("--in-service", is_flag=True, default=None, help=N_("An in-service member (在职党员)."))
 @output_options
 def add(name: str, unit: str, **fields: Any) -> None:
-    """Add member NAME to UNIT."""
+    """Add member NAME to UNIT, with the same checks as the import."""
     community = state().community
     added = community.members.add(name, unit, **{k: v for k, v in fields.items() if v is not None})
     emit(member_json(added, unit_path=community.org.path_of(added.unit_id)), columns=_DETAIL_COLUMNS)
+
+
+@member.command("update")
+@click.argument("member_id", metavar="ID", type=PLAIN_ID)
+@click.option("--name", help=N_("The corrected name."))
+@_field_options
+@click.option("--in-service/--not-in-service", default=None, help=N_("Whether an in-service member (在职党员)."))
+@output_options
+def update(member_id: int, **fields: Any) -> None:
+    """Correct member ID's record: each option given replaces that field ("" clears it).
+
+    \b
+    The same checks as `member add`. The unit changes with `member transfer`,
+    the category with `member confirm` (转正).
+    """
+    community = state().community
+    changes: dict[str, Any] = {k: (None if v == "" else v) for k, v in fields.items() if v is not None}
+    if not changes:
+        raise click.UsageError(_("give at least one field to change, e.g. --phone 13800138000"))
+    updated = community.members.update(member_id, **changes)
+    emit(member_json(updated, unit_path=community.org.path_of(updated.unit_id)), columns=_DETAIL_COLUMNS)
+
+
+@member.command("remove")
+@click.argument("member_id", metavar="ID", type=PLAIN_ID)
+@click.option("--reason", required=True,
+              help=N_("death / expelled / membership-stopped / transferred-out / mistaken-entry "
+                      "(or 死亡、出党、停止党籍、转出、错误录入)."))
+@click.option("--on", "on", metavar="DATE", help=N_("The date they left (default today)."))
+@click.option("--to", "to", metavar="ORGANIZATION",
+              help=N_("For 转出: the receiving organization (outside this database), e.g. 某某单位党委."))
+@click.option("--note", help=N_("A note for the audit trail."))
+@click.option("--purge", is_flag=True, help=N_("Delete the record: only for 错误录入 (a record entered by mistake). "
+                                               "The audit trail stays."))
+@click.option("--yes", "-y", is_flag=True, help=N_("Do not ask before --purge."))
+@output_options
+def remove(member_id: int, reason: str, on: str | None, to: str | None, note: str | None, purge: bool,
+           yes: bool) -> None:
+    """Take member ID off the roll (党员减少): the record and its history are kept.
+
+    \b
+    The member leaves `member list` and the statistics; `member show ID` still shows them,
+    with the reason, and `member restore ID` puts them back. Only a record entered by
+    mistake (错误录入) may be deleted, with --purge.
+    """
+    app = state()
+    community = app.community
+    if purge and not yes:
+        found = community.members.get(member_id)
+        click.confirm(_("Delete the record of member {id} ({name}) for good? The audit trail keeps its entries.")
+                      .format(id=member_id, name=found.name), abort=True, err=True)
+    removed = community.members.remove(member_id, reason=reason, on=on, to=to, note=note, purge=purge)
+    data = member_json(removed, unit_path=community.org.path_of(removed.unit_id))
+    data["deleted"] = purge
+    emit(data, columns=("id", "name", "unit", "status", *_LIFECYCLE_COLUMNS[2:], "deleted"))
+
+
+@member.command("restore")
+@click.argument("member_id", metavar="ID", type=PLAIN_ID)
+@click.option("--note", help=N_("Why the removal is undone (kept in the audit trail)."))
+@output_options
+def restore(member_id: int, note: str | None) -> None:
+    """Put removed member ID back on the roll (a removal made in error)."""
+    community = state().community
+    restored = community.members.restore(member_id, note=note)
+    emit(member_json(restored, unit_path=community.org.path_of(restored.unit_id)),
+         columns=("id", "name", "unit", "status"))
+
+
+@member.command("extend-probation")
+@click.argument("member_id", metavar="ID", type=PLAIN_ID)
+@click.option("--months", required=True, metavar="N", help=N_("6 to 12 (延长预备期: once only)."))
+@click.option("--note", help=N_("The branch meeting's decision, for the audit trail."))
+@output_options
+def extend_probation(member_id: int, months: str, note: str | None) -> None:
+    """延长预备期: extend probationary member ID's probation once, by 6 to 12 months."""
+    community = state().community
+    extended = community.members.extend_probation(member_id, months=months, note=note)
+    emit(member_json(extended, unit_path=community.org.path_of(extended.unit_id)),
+         columns=("id", "name", "unit", "category", "join_date", "probation_extension_months", "probation_end"))
 
 
 def _estimate_rows(path: Path) -> int | None:
@@ -119,27 +235,20 @@ def _estimate_rows(path: Path) -> int | None:
     return None
 
 
-def _problem_line(problem: Problem, lang: str) -> str:
-    if problem.row is None:
-        return f"{problem.field}: {problem.message}"
-    if lang == "zh":
-        return f"第 {problem.row} 行，{problem.field}：{problem.message}"
-    return f"row {problem.row}, column {problem.field}: {problem.message}"
-
-
 @member.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_sheet_options
 @output_options
-def import_(file: Path) -> None:
+def import_(file: Path, sheet: str | None, header_row: int | None, check: bool) -> None:
     """Import members from FILE (.csv or .xlsx): every row, or none.
 
     \b
-    Chinese headers (姓名, 性别, 公民身份号码, 所在党组织 ...) or the English field names;
-    `community member template FILE` writes a ready template. If any row is bad, nothing is
-    imported and every problem is listed with its row number and column.
+    Chinese headers (姓名, 性别, 公民身份号码, 所在党组织, and aliases such as 入党时间,
+    身份证号码, 手机号, 职务) or the English field names; `community member template FILE`
+    writes a ready template. Title rows above the header are skipped; dates such as
+    2023年7月1日 and full-width digits are read. If any row is bad, nothing is imported
+    and every problem is listed with its row number and column.
     """
-    from communitycore.errors import RejectedInput
-
     app = state()
     community = app.community
     before = community.members.count()
@@ -153,27 +262,18 @@ def import_(file: Path) -> None:
         if bar is not None:
             bar.update(min(done, total or done) - bar.pos)
 
+    options: dict[str, Any] = {"sheet": sheet, "header_row": header_row, "check": check}
     try:
         if bar is not None:
             with bar:
-                count = community.members.import_file(file, progress=progress)
+                count = community.members.import_file(file, progress=progress, **options)
         else:
-            count = community.members.import_file(file)
+            count = community.members.import_file(file, **options)
     except RejectedInput as exc:
-        if app.as_json:
-            emit({"id": str(file), "name": file.name, "kind": "import", "file": str(file), "imported": 0,
-                  "problems": [{"row": p.row, "column": p.field, "message": p.message} for p in exc.problems]})
-        else:
-            for problem in exc.problems:
-                click.echo(_problem_line(problem, app.lang), err=True)
-        summary = (f"{file.name}：{len(exc.problems)} 个问题，未导入任何数据" if app.lang == "zh"
-                   else f"{file.name}: {len(exc.problems)} problem(s), nothing was imported")
-        if app.as_json:
-            click.echo(f"Error: {summary}", err=True)
-            raise click.exceptions.Exit(1) from exc
-        raise click.ClickException(summary) from exc
-    emit({"id": str(file), "name": file.name, "kind": "import", "file": str(file), "imported": count,
-          "members": before + count}, columns=("file", "imported", "members"))
+        print_rejected(file, exc)
+    emit({"id": str(file), "name": file.name, "kind": "import", "file": str(file), "imported": 0 if check else count,
+          "checked": check, "rows": count, "members": before + (0 if check else count)},
+         columns=("file", "rows", "imported", "checked", "members"))
 
 
 @member.command("template")
@@ -193,34 +293,37 @@ def template(file: Path) -> None:
 @click.option("--unit", metavar="UNIT", help="Only members of this unit and the units under it.")
 @click.option("--direct", is_flag=True, help="With --unit: only the unit's own members, not its subtree.")
 @click.option("--category", help="full / probationary (正式/预备).")
+@click.option("--status", type=_STATUS_CHOICE, default="active", show_default=True,
+              help=N_("active: on the roll; removed: those who left (党员减少); all."))
 @click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True, help="At most N (0: all).")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N.")
 @_with_reveal
 @output_options
-def list_(unit: str | None, direct: bool, category: str | None, limit: int, offset: int, reveal: bool,
+def list_(unit: str | None, direct: bool, category: str | None, status: str, limit: int, offset: int, reveal: bool,
           reason: str | None) -> None:
-    """Members by id, with personal data masked unless --reveal."""
+    """Members on the roll by id (--status for the removed), personal data masked unless --reveal."""
     app = state()
     community = app.community
-    members = community.members.list(unit, recursive=not direct, category=category, limit=limit or None,
-                                     offset=offset)
+    members = community.members.list(unit, recursive=not direct, category=category, status=_status(status),
+                                     limit=limit or None, offset=offset)
     paths = unit_paths(community)
     rows = [member_json(m, reveal, unit_path=paths.get(m.unit_id))
             for m in _shown(community, members, reveal, reason)]
     emit(rows, columns=MEMBER_COLUMNS)
     if not app.as_json and limit and len(members) == limit:
-        total = community.members.count(unit, recursive=not direct) if category is None else None
+        total = (community.members.count(unit, recursive=not direct, status=_status(status))
+                 if category is None else None)
         more = f" / {total}" if total is not None else ""
         click.echo(f"（显示第 {offset + 1}-{offset + limit} 名{more}；--limit 0 显示全部）" if app.lang == "zh"
                    else f"(showing {offset + 1}-{offset + limit}{more}; --limit 0 shows all)", err=True)
 
 
 @member.command("show")
-@click.argument("member_id", metavar="ID", type=int)
+@click.argument("member_id", metavar="ID", type=PLAIN_ID)
 @_with_reveal
 @output_options
 def show(member_id: int, reveal: bool, reason: str | None) -> None:
-    """Show member ID: every field, transfer history (组织关系转接) and 双报到 records."""
+    """Show member ID (on the roll or removed): every field, the lifecycle, transfers (组织关系转接) and 双报到."""
     app = state()
     community = app.community
     found = community.members.reveal(member_id, reason) if reveal else community.members.get(member_id)
@@ -229,7 +332,8 @@ def show(member_id: int, reveal: bool, reason: str | None) -> None:
     data["transfers"] = [transfer_json(t, paths, found.name) for t in community.members.transfers(member_id)]
     data["registrations"] = [registration_json(r, paths, found.name)
                              for r in community.members.registrations(member_id)]
-    emit(data, columns=_DETAIL_COLUMNS)
+    extra = [c for c in _LIFECYCLE_COLUMNS if data.get(c) is not None]
+    emit(data, columns=(*_DETAIL_COLUMNS, *extra))
     if not app.as_json:
         for key, columns in (("transfers", _TRANSFER_COLUMNS), ("registrations", _REGISTRATION_COLUMNS)):
             if data[key]:
@@ -238,7 +342,7 @@ def show(member_id: int, reveal: bool, reason: str | None) -> None:
 
 
 @member.command("transfer")
-@click.argument("member_id", metavar="ID", type=int)
+@click.argument("member_id", metavar="ID", type=PLAIN_ID)
 @click.option("--to", "to_unit", metavar="UNIT", required=True, help="The unit the member moves to.")
 @click.option("--on", "on", metavar="DATE", help="Transfer date (default today).")
 @click.option("--reason", help="Why (kept with the transfer).")
@@ -264,11 +368,16 @@ def due_confirmation(unit: str | None) -> None:
 
 
 @member.command("confirm")
-@click.argument("member_id", metavar="ID", type=int)
-@click.option("--on", "on", metavar="DATE", help="Full-member date (default today).")
+@click.argument("member_id", metavar="ID", type=PLAIN_ID)
+@click.option("--on", "on", metavar="DATE",
+              help=N_("Full-member date: not before the end of probation (the default: the day it ends)."))
 @output_options
 def confirm(member_id: int, on: str | None) -> None:
-    """转正: make probationary member ID a full member."""
+    """转正: make probationary member ID a full member.
+
+    The full-member date may not be before the end of probation (a year after joining,
+    plus any extension); without --on it is the day probation ends, not today.
+    """
     community = state().community
     confirmed = community.members.confirm(member_id, on=on)
     emit(member_json(confirmed, unit_path=community.org.path_of(confirmed.unit_id)),
@@ -276,7 +385,7 @@ def confirm(member_id: int, on: str | None) -> None:
 
 
 @member.command("register")
-@click.argument("member_id", metavar="ID", type=int)
+@click.argument("member_id", metavar="ID", type=PLAIN_ID)
 @click.option("--community", "community_unit", metavar="UNIT", required=True,
               help="The residential community the member reports to.")
 @click.option("--on", "on", metavar="DATE", help="Date reported (default today).")
@@ -289,3 +398,42 @@ def register(member_id: int, community_unit: str, on: str | None, channel: str |
     name = community.members.get(member_id).name
     emit(registration_json(reg, unit_paths(community), name),
          columns=("member_id", "name", *_REGISTRATION_COLUMNS))
+
+
+@member.command("search")
+@click.argument("text")
+@click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree."))
+@click.option("--status", type=_STATUS_CHOICE, default="active", show_default=True,
+              help=N_("active, removed or all."))
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help=N_("At most N."))
+@output_options
+def search(text: str, unit: str | None, status: str, limit: int) -> None:
+    """Members whose name contains TEXT, or whose ID number or phone is TEXT (or ends with its 4 characters).
+
+    \b
+    The output is masked, as every listing.
+    """
+    community = state().community
+    found = community.members.search(text, unit=unit, status=_status(status), limit=limit)
+    paths = unit_paths(community)
+    emit([member_json(m, unit_path=paths.get(m.unit_id)) for m in found], columns=MEMBER_COLUMNS)
+
+
+@member.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree (default: everyone)."))
+@click.option("--status", type=_STATUS_CHOICE, default="active", show_default=True,
+              help=N_("active, removed or all."))
+@_with_reveal
+@output_options
+def export(file: Path, unit: str | None, status: str, reveal: bool, reason: str | None) -> None:
+    """Write a roster (花名册) to FILE (.xlsx or .csv), with the import template's Chinese headers.
+
+    \b
+    公民身份号码 and phone numbers are masked unless --reveal (with --reason); the export is audited.
+    The file imports again with `member import`.
+    """
+    community = state().community
+    count = community.members.export(file, unit=unit, reveal=reveal, reason=reason, status=_status(status))
+    emit({"id": os.fspath(file), "name": file.name, "kind": "roster", "file": os.fspath(file), "rows": count,
+          "revealed": reveal}, columns=("file", "rows", "revealed"))

@@ -8,10 +8,12 @@ Every ``UNIT`` argument takes a unit id or its full path from the root, joined w
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from communitycore.cli.problems import print_rejected
 from communitycore.cli.render import (
     ROLLUP_COLUMNS,
     UNIT_COLUMNS,
@@ -27,6 +29,8 @@ from communitycore.cli.render import (
     unit_json,
     unit_kind_json,
 )
+from communitycore.errors import RejectedInput
+from communitycore.i18n import N_
 from communitycore.labels import label, word
 
 if TYPE_CHECKING:
@@ -102,6 +106,31 @@ def add(name: str, kind: str, parent: str | None, **fields: Any) -> None:
     community = state().community
     unit = community.org.add(name, _kind_code(community, kind), parent, **_unit_fields(**fields))
     emit(_unit_out(community, unit), columns=UNIT_COLUMNS)
+
+
+@org.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--sheet", metavar="NAME", help=N_("The workbook's sheet to read (default: the first)."))
+@click.option("--header-row", type=click.IntRange(min=1), metavar="N",
+              help=N_("The row holding the headers (default: found, skipping title rows above it)."))
+@click.option("--check", is_flag=True, help=N_("Check every row and report problems; change nothing."))
+@output_options
+def import_(file: Path, sheet: str | None, header_row: int | None, check: bool) -> None:
+    """Build or extend the tree from FILE (.csv or .xlsx), one row per unit: every row, or none.
+
+    \b
+    Headers: 路径 (the full path, e.g. 城南街道党工委/幸福社区党委/第一网格党支部; required),
+    类别 (kind code or label; required for a new unit), 组织代码, 批准机关, 批准日期,
+    任期开始, 任期届满, 覆盖单位数. Parents may come after their children in the file.
+    A row naming a unit already on record corrects its fields.
+    """
+    community = state().community
+    try:
+        counts = community.org.import_file(file, sheet=sheet, header_row=header_row, check=check)
+    except RejectedInput as exc:
+        print_rejected(file, exc)
+    emit({"id": str(file), "name": file.name, "kind": "import", "file": str(file), **counts, "checked": check},
+         columns=("file", "added", "updated", "checked"))
 
 
 @org.command("update")

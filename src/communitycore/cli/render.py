@@ -11,7 +11,9 @@ JSON shapes (the scripting interface; fields are never removed, only added):
 * a unit: ``kind`` is its unit-kind code, plus ``kind_label``, ``parent_id``, ``path``, ``code``,
   ``approved_by``, ``approved_on``, ``term_start``, ``term_end``, ``covered_units``;
 * a member: ``kind: "member"``, ``unit_id``, ``unit`` (path), every member field with enum codes
-  (``gender``, ``education``, ``category``, ``standing``, ``post``), ``in_service`` and
+  (``gender``, ``education``, ``category``, ``standing``, ``post``), ``in_service``, the lifecycle
+  (``status``: ``active`` or ``removed``, ``removed_on``, ``removal_reason``, ``removed_to``,
+  ``probation_extension_months``, and ``probation_end`` for a 预备党员 with a join date) and
   ``revealed``; ``id_number`` and ``phone`` are masked unless ``revealed`` is true;
 * a compound: ``kind: "compound"``, ``tier``, ``unit_id``, ``unit``, ``address``;
 * a partner: ``kind`` is its partner-kind code, plus ``kind_label``, ``unit_id``, ``unit``, ``contact``;
@@ -293,6 +295,12 @@ def member_json(member: Member, reveal: bool = False, *, unit_path: str | None =
         "post": member.post,
         "employer": member.employer,
         "in_service": member.in_service,
+        "status": member.status,
+        "removed_on": member.removed_on,
+        "removal_reason": member.removal_reason,
+        "removed_to": member.removed_to,
+        "probation_extension_months": member.probation_extension_months,
+        "probation_end": member.probation_end,
         "revealed": reveal,
     }
 

@@ -8,6 +8,7 @@ spreadsheets.
 from __future__ import annotations
 
 import enum
+import unicodedata
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from communitycore.errors import InvalidValue
@@ -55,11 +56,19 @@ class Coded(str, enum.Enum):
         """The member for a code, label or alias; a clear error listing the choices otherwise."""
         if isinstance(value, cls):
             return value
-        found = cls.lookup().get(str(value).strip().lower())
+        text = str(value).strip()
+        if not text.isascii():  # full-width letters and digits, as spreadsheets hold them
+            text = unicodedata.normalize("NFKC", text)
+        found = cls.lookup().get(text.lower())
         if found is None:
             choices = listing(localized(f"{m.value}（{m.zh}）", f"{m.value} ({m.zh})") for m in cls)
             raise InvalidValue(_("{value!r} is not one of: {choices}").format(value=value, choices=choices))
         return found
+
+    @classmethod
+    def choices(cls) -> str:
+        """Every code with its Chinese label, for messages: ``male (男), female (女)``."""
+        return ", ".join(f"{m.value} ({m.zh})" for m in cls)
 
     def __str__(self) -> str:
         return self.value

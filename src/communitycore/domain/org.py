@@ -8,7 +8,11 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from communitycore.domain.codes import Coded
-from communitycore.errors import Conflict
+from communitycore.domain.fields import MAX_ID, clean_text, nfkc
+from communitycore.domain.members import parse_date
+from communitycore.errors import Conflict, InvalidValue
+from communitycore.i18n import _
+from communitycore.records import UnitKind
 
 
 class PropertyTier(Coded):
@@ -69,18 +73,119 @@ class Partner:
 
 
 PATH_SEPARATOR = "/"
+#: Longest unit, compound and partner name: 100 characters (the columns hold 200; the rule is
+#: the same for every name a person gives).
+NAME_LIMIT = 100
+#: Column lengths of ``store/tables/org.py``, which PostgreSQL and MariaDB enforce.
+CODE_LIMIT = 64
+APPROVED_BY_LIMIT = 200
+ADDRESS_LIMIT = 400
+CONTACT_LIMIT = 200
 
 
 def check_name(name: str) -> str:
-    """A unit name: stripped, non-empty, without the path separator."""
-    from communitycore.errors import InvalidValue
-
-    cleaned = name.strip()
+    """A unit (or compound, partner) name: stripped, non-empty, at most 100 characters, printable, no "/"."""
+    try:
+        cleaned = clean_text(name, NAME_LIMIT)
+    except InvalidValue as exc:
+        raise InvalidValue(_("name {name!r}: {problem}").format(name=_shorten(str(name)), problem=exc)) from None
     if not cleaned:
-        raise InvalidValue("a unit needs a name")
+        raise InvalidValue(_("a unit needs a name"))
     if PATH_SEPARATOR in cleaned:
-        raise InvalidValue(f"unit name {cleaned!r} may not contain {PATH_SEPARATOR!r} (it separates path parts)")
+        raise InvalidValue(_("unit name {name!r} may not contain {sep!r} (it separates path parts)")
+                           .format(name=cleaned, sep=PATH_SEPARATOR))
     return cleaned
+
+
+#: The optional fields of a unit, in the order of listings and the org import.
+UNIT_FIELDS = ("code", "approved_by", "approved_on", "term_start", "term_end", "covered_units")
+_UNIT_DATE_FIELDS = frozenset({"approved_on", "term_start", "term_end"})
+
+
+def parse_unit_fields(fields: Mapping[str, object]) -> dict[str, object]:
+    """The optional unit fields of :data:`UNIT_FIELDS`, parsed; a blank value gives None.
+
+    :raises InvalidValue: an unknown field, a bad value, or a term that ends before it starts.
+    """
+    unknown = sorted(set(fields) - set(UNIT_FIELDS))
+    if unknown:
+        raise InvalidValue(_("unknown unit fields {unknown}; known: {known}").format(
+            unknown=unknown, known=", ".join(UNIT_FIELDS)))
+    values: dict[str, object] = {}
+    for key, value in fields.items():
+        try:
+            if value is None or (isinstance(value, str) and not value.strip()):
+                values[key] = None
+            elif key in _UNIT_DATE_FIELDS:
+                values[key] = parse_date(value)
+            elif key == "covered_units":
+                values[key] = _count(value)
+            else:
+                values[key] = clean_text(value, CODE_LIMIT if key == "code" else APPROVED_BY_LIMIT)
+        except InvalidValue as exc:
+            raise InvalidValue(f"{key}: {exc}") from None
+    start, end = values.get("term_start"), values.get("term_end")
+    if isinstance(start, dt.date) and isinstance(end, dt.date) and end <= start:
+        raise InvalidValue(_("term_end must be after term_start"))
+    return values
+
+
+def _count(value: object) -> int:
+    """A whole number of at least 0, as written (full-width digits too)."""
+    if isinstance(value, bool):
+        raise InvalidValue(_("must be a whole number, got {value!r}").format(value=value))
+    if isinstance(value, int):
+        number = value
+    else:
+        text = nfkc(str(value)).strip()
+        if not text.isascii() or not text.isdigit():
+            raise InvalidValue(_("must be a whole number, got {value!r}").format(value=value))
+        number = int(text)
+    if not 0 <= number <= MAX_ID:
+        raise InvalidValue(_("must be between 0 and {top}, got {value}").format(top=MAX_ID, value=number))
+    return number
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    """The start of a long value, for a message that names it (a 10,000-character name is not repeated)."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def root_kinds(kinds: Mapping[str, UnitKind]) -> list[str]:
+    """Codes of the kinds that may stand at the top of the tree: those with no parent kinds."""
+    return sorted(code for code, kind in kinds.items() if not kind.parents)
+
+
+def placement_problem(kinds: Mapping[str, UnitKind], kind: str, parent_kind: str | None,
+                      parent_name: str | None = None) -> str | None:
+    """Why a unit of ``kind`` may not sit under a unit of ``parent_kind`` (None: at the top), or None.
+
+    A unit with no parent must be of a root kind; a unit with a parent must be of a kind that
+    lists the parent's kind among its ``parents``.
+    """
+    unit_kind = kinds.get(kind)
+    if unit_kind is None:
+        return _("unknown unit kind {kind!r}; known: {known}").format(kind=kind, known=", ".join(kinds))
+
+    def labelled(code: str) -> str:
+        found = kinds.get(code)
+        return f"{found.label} ({code})" if found is not None else code
+
+    if parent_kind is None:
+        if not unit_kind.parents:
+            return None
+        roots = "、".join(labelled(code) for code in root_kinds(kinds)) or _("none")
+        allowed = "、".join(labelled(code) for code in unit_kind.parents)
+        return _("a {kind} needs a parent: it may sit under {allowed}. Only a unit of a root kind stands at the top "
+                 "of the tree; the root kinds are: {roots}").format(kind=labelled(kind), allowed=allowed, roots=roots)
+    if parent_kind in unit_kind.parents:
+        return None
+    allowed = "、".join(labelled(code) for code in unit_kind.parents)
+    where = labelled(parent_kind) if parent_name is None else f"{parent_name}, {labelled(parent_kind)}"
+    return _("a {kind} cannot sit under {where}; {hint}").format(
+        kind=labelled(kind), where=where,
+        hint=(_("it may sit under: {allowed}").format(allowed=allowed) if allowed
+              else _("it can only be a root")))
 
 
 def ancestors(parent_of: Mapping[int, int | None], unit_id: int) -> list[int]:

@@ -37,8 +37,36 @@ from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
-from communitycore.domain.members import Member, Resident, parse_member
-from communitycore.domain.org import OrgUnit, check_name
+from communitycore.domain.fields import MAX_ID, clean_text
+from communitycore.domain.members import (
+    ADDRESS_LIMIT,
+    BUILDING_LIMIT,
+    CHANNEL_LIMIT,
+    MEMBER_FIELDS,
+    NAME_LIMIT,
+    REASON_LIMIT,
+    ROOM_LIMIT,
+    CommunityRegistration,
+    Household,
+    Member,
+    Resident,
+    Transfer,
+    check_extension_value,
+    check_removal,
+    parse_member,
+    parse_phone,
+)
+from communitycore.domain.org import ADDRESS_LIMIT as COMPOUND_ADDRESS_LIMIT
+from communitycore.domain.org import (
+    APPROVED_BY_LIMIT,
+    CODE_LIMIT,
+    CONTACT_LIMIT,
+    Compound,
+    OrgUnit,
+    Partner,
+    check_name,
+    placement_problem,
+)
 from communitycore.domain.settings import parse_setting
 from communitycore.errors import Conflict, InvalidValue, Problem, RejectedInput
 from communitycore.serialize import converter, explain
@@ -92,13 +120,14 @@ class Section:
 
 
 _HEADER_KEYS = ("format", "version", "schema_revision", "exported_at", "counts")
-_MEMBER_VALUE_FIELDS = tuple(f for f in attrs.fields_dict(Member) if f not in ("id", "unit_id"))
+#: The fields of a member the shared parser checks (the lifecycle fields are checked by their own rule).
+_MEMBER_VALUE_FIELDS = tuple(f for f in MEMBER_FIELDS if f != "unit")
 
 
 # Export ----------------------------------------------------------------------------------------
 
-def _record(section: Section, row: Any) -> Any:
-    """The domain record of a stored row."""
+def _record(section: Section, row: Any, flags: dict[int, list[str]] | None = None) -> Any:
+    """The domain record of a stored row (``flags``: residents' flags by id, from their own table)."""
     if section.from_row is not None:
         return section.from_row(row)
     if section.record is Member:
@@ -109,7 +138,7 @@ def _record(section: Section, row: Any) -> Any:
         from communitycore.domain.members import ResidentFlag
 
         data = dict(row)
-        data["flags"] = tuple(ResidentFlag(f) for f in data["flags"] or ())
+        data["flags"] = tuple(ResidentFlag(f) for f in (flags or {}).get(data["id"], ()))
         return Resident(**data)
     return section.record(**row)
 
@@ -191,7 +220,12 @@ def _write_section(conn: Connection, section: Section, fh: IO[str]) -> int:
     written = 0
     unstructure = converter.unstructure
     for part in conn.execute(query).mappings().partitions():
-        lines = [json.dumps(unstructure(_record(section, row)), ensure_ascii=False) for row in part]
+        flags = None
+        if section.record is Resident:
+            from communitycore.store.residents import flags_of
+
+            flags = flags_of(conn, [row["id"] for row in part])
+        lines = [json.dumps(unstructure(_record(section, row, flags)), ensure_ascii=False) for row in part]
         fh.write(("\n" if not written else ",\n") + ",\n".join(lines))
         written += len(lines)
     fh.write("\n]" if written else "]")
@@ -446,7 +480,8 @@ class Loader:
         ids = self.ids[section.key]
         batch: list[Any] = []
         count = 0
-        insert = _Inserter(self.conn, section, sqlite=self.sqlite)
+        insert = (_ResidentInserter if section.record is Resident else _Inserter)(self.conn, section,
+                                                                                 sqlite=self.sqlite)
         units: list[tuple[str, OrgUnit]] = []
         for index, element in enumerate(value):
             path = f"$.{section.key}[{index}]"
@@ -493,8 +528,22 @@ class Loader:
 
     # Checks beyond the types (the domain's own rules), named by the builtin sections ----------------
 
+    def _text(self, path: str, value: str | None, limit: int) -> bool:
+        """The same text rule as every other way in: length, no control characters, no spaces around."""
+        if value is None:
+            return True
+        try:
+            cleaned = clean_text(value, limit)
+        except InvalidValue as exc:
+            self.problem(path, str(exc))
+            return False
+        if cleaned != value:
+            self.problem(path, "has spaces around it" if cleaned else "is blank")
+            return False
+        return True
+
     def check_units(self, unit: OrgUnit, path: str) -> bool:
-        """A unit's name and kind."""
+        """A unit's name, kind, code, approval and term."""
         try:
             if check_name(unit.name) != unit.name:
                 self.problem(f"{path}.name", "has spaces around it")
@@ -504,6 +553,64 @@ class Loader:
             return False
         if unit.kind not in self.community.registry.unit_kinds:
             self.problem(f"{path}.kind", f"unknown unit kind {unit.kind!r} (is the plugin that defines it installed?)")
+            return False
+        ok = self._text(f"{path}.code", unit.code, CODE_LIMIT)
+        ok = self._text(f"{path}.approved_by", unit.approved_by, APPROVED_BY_LIMIT) and ok
+        if unit.term_start and unit.term_end and unit.term_end <= unit.term_start:
+            self.problem(f"{path}.term_end", "must be after term_start")
+            ok = False
+        if unit.covered_units is not None and not 0 <= unit.covered_units <= MAX_ID:
+            self.problem(f"{path}.covered_units", f"must be between 0 and {MAX_ID}")
+            ok = False
+        return ok
+
+    def check_compounds(self, compound: Compound, path: str) -> bool:
+        """A compound's name and address."""
+        return self._name(f"{path}.name", compound.name) & self._text(f"{path}.address", compound.address,
+                                                                       COMPOUND_ADDRESS_LIMIT)
+
+    def check_partners(self, partner: Partner, path: str) -> bool:
+        """A partner's name and contact."""
+        return self._name(f"{path}.name", partner.name) & self._text(f"{path}.contact", partner.contact,
+                                                                      CONTACT_LIMIT)
+
+    def check_transfers(self, transfer: Transfer, path: str) -> bool:
+        """A transfer's reason."""
+        return self._text(f"{path}.reason", transfer.reason, REASON_LIMIT)
+
+    def check_registrations(self, registration: CommunityRegistration, path: str) -> bool:
+        """A 双报到 registration's channel."""
+        return self._text(f"{path}.channel", registration.channel, CHANNEL_LIMIT)
+
+    def check_households(self, household: Household, path: str) -> bool:
+        """A household's building, room and address."""
+        return (self._text(f"{path}.building", household.building, BUILDING_LIMIT)
+                & self._text(f"{path}.room", household.room, ROOM_LIMIT)
+                & self._text(f"{path}.address", household.address, ADDRESS_LIMIT))
+
+    def check_residents(self, resident: Resident, path: str) -> bool:
+        """A resident's name and phone."""
+        ok = self._text(f"{path}.name", resident.name, NAME_LIMIT)
+        if ok and not resident.name:
+            self.problem(f"{path}.name", "is required")
+            ok = False
+        if resident.phone is not None:
+            try:
+                if parse_phone(resident.phone) != resident.phone:
+                    self.problem(f"{path}.phone", "is not in its normal form")
+                    ok = False
+            except InvalidValue as exc:
+                self.problem(f"{path}.phone", str(exc))
+                ok = False
+        return ok
+
+    def _name(self, path: str, name: str) -> bool:
+        try:
+            if check_name(name) != name:
+                self.problem(path, "has spaces around it")
+                return False
+        except InvalidValue as exc:
+            self.problem(path, str(exc))
             return False
         return True
 
@@ -526,7 +633,16 @@ class Loader:
         # The same rules as every other way in: parse_member is the one place fields are checked.
         raw = {f: getattr(member, f) for f in _MEMBER_VALUE_FIELDS}
         raw["unit"] = member.unit_id
-        _values, problems = parse_member(raw)
+        today = self.community.clock.today()
+        values, problems = parse_member(raw, today=today,
+                                        probation_extension_months=member.probation_extension_months)
+        problems.extend(check_extension_value(member.probation_extension_months))
+        problems.extend(check_removal(status=member.status, removed_on=member.removed_on,
+                                      reason=member.removal_reason, removed_to=member.removed_to,
+                                      join_date=member.join_date, today=today))
+        for field in ("name", "ethnicity", "employer"):
+            if not problems and values.get(field) != getattr(member, field):
+                problems.append(Problem(None, field, "has spaces around it"))
         for p in problems:
             self.problem(f"{path}.{p.field}", p.message)
         if problems:
@@ -593,8 +709,16 @@ class Loader:
                 self.problem(f"{by_id[unit_id][0]}.parent_id", "the units' parents form a cycle")
         names: dict[tuple[int | None, str], str] = {}
         codes: dict[str, str] = {}
+        kinds = self.community.registry.unit_kinds
         for unit_id in order:
             path, unit = by_id[unit_id]
+            parent = None if unit.parent_id is None else by_id[unit.parent_id][1]
+            if unit.kind in kinds and (parent is None or parent.kind in kinds):
+                # Root kinds and parent kinds: the rule org.add and org.move apply.
+                problem = placement_problem(kinds, unit.kind, None if parent is None else parent.kind,
+                                            None if parent is None else parent.name)
+                if problem is not None:
+                    self.problem(f"{path}.kind", problem)
             other = names.setdefault((unit.parent_id, unit.name), path)
             if other != path and unit.parent_id is not None:
                 self.problem(f"{path}.name", f"the same name as its sibling {other}")
@@ -650,6 +774,24 @@ def _bind_utc(process: Callable[[Any], Any], value: Any) -> Any:
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         value = value.astimezone(dt.UTC)
     return process(value)
+
+
+class _ResidentInserter(_Inserter):
+    """Residents, then their flags (their own table) in one executemany."""
+
+    def __init__(self, conn: Connection, section: Section, *, sqlite: bool) -> None:
+        from communitycore.store.engine import placeholders
+        from communitycore.store.tables import residents as resident_tables
+
+        super().__init__(conn, section, sqlite=sqlite)
+        self.flags_sql = (f"INSERT INTO {resident_tables.resident_flags.name} (resident_id, flag) "
+                          f"VALUES ({placeholders(conn, 2)})")
+
+    def __call__(self, records: list[Any]) -> None:
+        super().__call__(records)
+        rows = [(r.id, flag.value) for r in records for flag in r.flags]
+        if rows:
+            self.conn.exec_driver_sql(self.flags_sql, rows)
 
 
 def _plain(value: Any) -> Any:

@@ -29,10 +29,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from communitycore.domain.codes import Coded
+from communitycore.domain.fields import is_plain_id, nfkc
 from communitycore.domain.members import (
     MEMBER_FIELDS,
     REQUIRED_MEMBER_FIELDS,
     Category,
+    MemberStatus,
     Standing,
     check_member,
     id_birth_date,
@@ -40,7 +42,8 @@ from communitycore.domain.members import (
     parse_date,
 )
 from communitycore.errors import InvalidValue, Problem, RejectedInput
-from communitycore.io.sheets import SheetReader
+from communitycore.i18n import _
+from communitycore.io.sheets import SheetReader, cell_value, header_key
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -48,7 +51,7 @@ if TYPE_CHECKING:
     from communitycore.sdk.community import Community
     from communitycore.store.units import Tree
 
-__all__ = ["MEMBER_HEADERS", "field_for_header", "import_members"]
+__all__ = ["IGNORED_HEADERS", "MEMBER_HEADERS", "field_for_header", "import_members", "is_member_header"]
 
 #: Field -> the Chinese headers accepted for it; the first is the one templates write. The order
 #: is the column order of templates. The English field names (and ``unit``) are accepted too.
@@ -56,19 +59,21 @@ MEMBER_HEADERS: dict[str, tuple[str, ...]] = {
     "name": ("姓名",),
     "gender": ("性别",),
     "ethnicity": ("民族",),
-    "birth_date": ("出生日期",),
-    "id_number": ("公民身份号码", "身份证号", "身份证号码"),
-    "education": ("学历",),
-    "join_date": ("入党日期",),
-    "full_date": ("转正日期",),
-    "category": ("党员类别",),
-    "standing": ("党员状态",),
-    "unit": ("所在党组织",),
-    "phone": ("联系电话", "手机号", "手机号码"),
-    "post": ("党内职务",),
-    "employer": ("工作单位",),
-    "in_service": ("是否在职党员",),
+    "birth_date": ("出生日期", "出生年月", "出生时间", "出生年月日"),
+    "id_number": ("公民身份号码", "身份证号", "身份证号码", "身份证", "公民身份证号码", "证件号码"),
+    "education": ("学历", "文化程度", "最高学历"),
+    "join_date": ("入党日期", "入党时间", "入党年月日"),
+    "full_date": ("转正日期", "转正时间"),
+    "category": ("党员类别", "人员类别", "党员类型", "政治面貌"),
+    "standing": ("党员状态", "党籍状态"),
+    "unit": ("所在党组织", "所属党组织", "所在支部", "所属支部", "所在党支部", "党组织", "党组织名称"),
+    "phone": ("联系电话", "手机号", "手机号码", "联系方式", "电话", "手机", "电话号码"),
+    "post": ("党内职务", "职务"),
+    "employer": ("工作单位", "单位"),
+    "in_service": ("是否在职党员", "是否在职", "在职党员"),
 }
+#: Headers of columns that are read past: row numbers and remarks, which every office roster has.
+IGNORED_HEADERS = ("序号", "备注")
 assert set(MEMBER_HEADERS) == set(MEMBER_FIELDS), "MEMBER_HEADERS and MEMBER_FIELDS disagree"
 
 #: Rows validated and written per batch. Small batches keep both the cells being parsed and
@@ -89,8 +94,8 @@ IMPORT_CACHE_KB = 64 * 1024
 _LOOKUP_CHUNK = 500
 
 _HEADER_LOOKUP: dict[str, str] = {
-    **{field.lower(): field for field in MEMBER_FIELDS},
-    **{header: field for field, headers in MEMBER_HEADERS.items() for header in headers},
+    **{header_key(field): field for field in MEMBER_FIELDS},
+    **{header_key(header): field for field, headers in MEMBER_HEADERS.items() for header in headers},
 }
 
 _UNIT_COLUMN = "unit_id"  # the table's column for the field "unit"
@@ -99,9 +104,25 @@ _FIRST17 = operator.itemgetter(slice(0, 17))
 
 
 def field_for_header(header: str) -> str | None:
-    """The member field a column header names (Chinese header, alias or English name), or None."""
-    text = header.replace("\ufeff", "").strip()
-    return _HEADER_LOOKUP.get(text) or _HEADER_LOOKUP.get(text.lower())
+    """The member field a column header names (Chinese header, alias or English name), or None.
+
+    Spaces inside a header (``姓  名``, as offices align them) and full-width letters are ignored.
+    """
+    return _HEADER_LOOKUP.get(header_key(header))
+
+
+def is_member_header(cells: Sequence[Any]) -> bool:
+    """Whether a row reads as the header of a member sheet: at least two cells name member fields.
+
+    A title row (``某某社区党员花名册``) or a line such as ``填报单位：…`` above the header does not.
+    """
+    named = 0
+    for cell in cells:
+        if cell is not None and field_for_header(str(cell)) is not None:
+            named += 1
+            if named >= 2:
+                return True
+    return False
 
 
 def _coded_fields() -> dict[str, type[Coded]]:
@@ -136,6 +157,8 @@ def _default_stored(field: str) -> Any:
         return Standing.NORMAL.value
     if field == "in_service":
         return False
+    if field == "status":
+        return MemberStatus.ACTIVE.value
     return None
 
 
@@ -146,21 +169,6 @@ def _stored(value: Any, sqlite: bool) -> Any:
     if sqlite and isinstance(value, dt.date):
         return value.isoformat()  # the sqlite3 date adapter is deprecated (Python 3.12)
     return value
-
-
-def _cell_text(value: Any) -> Any:
-    """A spreadsheet cell as the field parsers take it: text, or a date for date cells."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # Excel stores 13812345678 and 12 as floats
-    if isinstance(value, dt.datetime):
-        return value.date() if value.time() == dt.time() else value
-    if isinstance(value, dt.date):
-        return value
-    return str(value)
 
 
 # Columns -------------------------------------------------------------------------------------
@@ -215,7 +223,7 @@ class _Column:
                 # An 18-digit number stored as a number has lost its last digits already.
                 return _Bad("is stored as a number, which keeps only 15 digits; format the column as text "
                             "(文本) and type the numbers again")
-            raw = _cell_text(raw)
+            raw = cell_value(raw)
             if raw == "":
                 return None
         try:
@@ -230,9 +238,13 @@ class _Column:
         from communitycore.errors import NotFound
 
         assert self.tree is not None
+        if isinstance(ref, str) and not ref.isascii():
+            # Full-width digits and slashes, as Chinese input methods type them: "０３", "街道／社区".
+            plain = nfkc(ref)
+            ref = plain if is_plain_id(plain) else ref.replace("\uff0f", "/")
         try:
             return self.tree.resolve(ref).id
-        except NotFound as exc:
+        except (NotFound, InvalidValue) as exc:
             return _Bad(str(exc))
 
     def db_value(self, value: Any) -> Any:
@@ -318,28 +330,93 @@ class _Report:
         return problems
 
 
+class _Checked(Exception):
+    """Raised at the end of a ``check`` run so that the transaction rolls back; carries the count."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self.count = count
+
+
 def import_members(community: Community, path: str | os.PathLike[str], *,
-                   progress: Callable[[int], None] | None = None) -> int:
+                   progress: Callable[[int], None] | None = None, sheet: str | None = None,
+                   header_row: int | None = None, check: bool = False) -> int:
     """Import members from a ``.csv`` or ``.xlsx`` file: every row, or none. Returns the rows imported.
 
-    Headers: see :data:`MEMBER_HEADERS` (the English field names work too); ``所在党组织`` / ``unit``
-    is a unit id or a full path joined with ``/``. A CSV may be UTF-8 (with or without BOM) or
-    GB18030/GBK, as Excel on Chinese Windows saves it. Blank rows are skipped.
+    Headers: see :data:`MEMBER_HEADERS` (the English field names work too; columns headed
+    :data:`IGNORED_HEADERS` are read past); ``所在党组织`` / ``unit`` is a unit id or a full path
+    joined with ``/``. Title rows above the header are skipped (the header is the first row with
+    two known headers), or ``header_row`` says where it is; ``sheet`` picks a workbook's sheet by
+    name. A CSV may be UTF-8 (with or without BOM) or GB18030/GBK, as Excel on Chinese Windows
+    saves it. Blank rows are skipped. Values are read as offices write them: dates such as
+    ``2023年7月1日`` or Excel serial numbers, full-width digits, letters and slashes, and the value
+    aliases of the code tables (``男性``, ``中共党员``, ``支部书记`` …).
 
     If any row is bad, nothing is stored and :class:`~communitycore.errors.RejectedInput` lists
     every problem (row number, header as written, reason), including 公民身份号码 repeated within
     the file or already on record. ``progress`` is called with the number of rows read so far,
-    once per batch. The whole import is one transaction with one audit entry
-    (``member.import``) and one event.
+    once per batch. The whole import is one transaction, with one audit entry for the batch
+    (``member.import``) and one ``member.add`` entry per member, written set-based, and one event.
+    With ``check``, every rule runs and nothing is kept: the count is that of the rows that would
+    be imported.
     """
     source = Path(path)
-    reader = SheetReader(source)
-    with community.transaction() as tx, reader.rows() as rows, _index_cache(tx.conn):
-        importer = _Importer(tx.conn, reader, rows)
-        count = importer.run(progress)
-        tx.record("member.import", "member", None, after={"file": source.name, "rows": count},
-                  data={"file": source.name, "rows": count})
-        return count
+    reader = SheetReader(source, sheet=sheet, header_row=header_row, is_header=is_member_header)
+    try:
+        with community.transaction() as tx, reader.rows() as rows, _index_cache(tx.conn):
+            marks = _audit_marks(tx.conn)
+            importer = _Importer(tx.conn, reader, rows, today=tx.today)
+            count = importer.run(progress)
+            if check:
+                raise _Checked(count)
+            _audit_each(tx, marks, source.name)
+            tx.record("member.import", "member", None, after={"file": source.name, "rows": count},
+                      data={"file": source.name, "rows": count})
+            return count
+    except _Checked as done:
+        return done.count
+
+
+def _audit_marks(conn: Connection) -> tuple[int, int]:
+    """The highest audit and member ids before the import (read in this order: see :func:`_audit_each`)."""
+    from sqlalchemy import func, select
+
+    from communitycore.store.tables import audit as audit_tables
+    from communitycore.store.tables import members as member_tables
+
+    audit_before = conn.scalar(select(func.max(audit_tables.audit.c.id))) or 0
+    members_before = conn.scalar(select(func.max(member_tables.members.c.id))) or 0
+    return int(audit_before), int(members_before)
+
+
+def _audit_each(tx: Any, marks: tuple[int, int], file: str) -> None:
+    """One ``member.add`` audit entry per member this import created, appended to the hash chain.
+
+    The members are read set-based: those past the highest id seen at the start that have no
+    audit entry yet. A member another writer added meanwhile is either not visible (not
+    committed) or committed with its own ``member.add`` entry, which the anti-join finds. The
+    audit side is read from the audit mark on (read before the member mark), so the anti-join
+    looks at a handful of rows, not at the whole trail. The entry holds the name and unit, not
+    personal data; the hashes are computed here and the entries written in one executemany.
+    """
+    from sqlalchemy import String, and_, cast, exists, select
+
+    from communitycore.store import audit_chain
+    from communitycore.store.tables import audit as audit_tables
+    from communitycore.store.tables import members as member_tables
+
+    audit_before, members_before = marks
+    a, m = audit_tables.audit, member_tables.members
+    key = cast(m.c.id, String)
+    logged = exists().where(and_(a.c.id > audit_before, a.c.entity == "member", a.c.entity_id == key))
+    rows = tx.conn.execute(select(m.c.id, m.c.name, m.c.unit_id).where(m.c.id > members_before, ~logged)
+                           .order_by(m.c.id)).all()
+    note = _("imported from {file}").format(file=file)
+    audit_chain.append(tx.conn, [
+        {"at": tx.now, "actor": tx.actor, "action": "member.add", "entity": "member", "entity_id": str(row.id),
+         "before": None, "after": {"name": row.name, "unit_id": row.unit_id}, "note": note}
+        for row in rows
+    ])
 
 
 @contextlib.contextmanager
@@ -364,7 +441,8 @@ def _index_cache(conn: Connection) -> Iterator[None]:
 class _Importer:
     """One import: the header plan, the running checks and the batches."""
 
-    def __init__(self, conn: Connection, reader: SheetReader, rows: Iterator[Sequence[Any]]) -> None:
+    def __init__(self, conn: Connection, reader: SheetReader, rows: Iterator[Sequence[Any]], *,
+                 today: dt.date) -> None:
         from sqlalchemy import select
 
         from communitycore.store.engine import is_sqlite
@@ -374,6 +452,7 @@ class _Importer:
         self.conn = conn
         self.reader = reader
         self.rows = rows
+        self.check_member = partial(check_member, today=today)
         self.report = _Report()
         self.sqlite = is_sqlite(conn)
         self.seen_ids: set[int] = set()
@@ -395,7 +474,8 @@ class _Importer:
     def _plan_header(self, tree: Tree) -> list[_Column]:
         header_row = next(self.rows, None)
         if header_row is None:
-            raise RejectedInput([Problem(1, "(header)", "the file is empty; the first row must name the columns")],
+            raise RejectedInput([Problem(self.reader.first_number, "(header)",
+                                         _("the file is empty; the header row must name the columns"))],
                                 source=self.reader.path.name)
         number, cells = self.reader.first_number, header_row
         self.header_row = number
@@ -405,25 +485,29 @@ class _Importer:
         self.unnamed: list[int] = []
         taken: dict[str, str] = {}
         for index, cell in enumerate(cells):
-            header = str(_cell_text(cell)).replace("\ufeff", "").strip()
+            header = str(cell_value(cell)).replace("\ufeff", "").strip()
             if not header:
                 self.unnamed.append(index)  # allowed as long as the column stays empty
                 continue
+            if header_key(header) in IGNORED_HEADERS:
+                continue  # 序号, 备注: read past, whatever they hold
             field = field_for_header(header)
             if field is None:
                 known = "、".join(h[0] for h in MEMBER_HEADERS.values())
-                problems.append(Problem(number, header, f"unknown column; use one of {known} (or the English "
-                                        f"field names {', '.join(MEMBER_FIELDS)})"))
+                problems.append(Problem(number, header, _(
+                    "unknown column; use one of {known} (or the English field names {fields}); see the list of "
+                    "accepted headers in the members guide").format(known=known, fields=", ".join(MEMBER_FIELDS))))
                 continue
             if field in taken:
-                problems.append(Problem(number, header, f"names the same field as column {taken[field]!r}"))
+                problems.append(Problem(number, header, _("names the same field as column {other!r}").format(
+                    other=taken[field])))
                 continue
             taken[field] = header
             columns.append(_Column(index, header, field, sqlite=self.sqlite, tree=tree if field == "unit" else None))
         for field in REQUIRED_MEMBER_FIELDS:
             if field not in taken:
-                problems.append(Problem(number, MEMBER_HEADERS[field][0], f"the column is missing (field {field!r}); "
-                                        "it is required"))
+                problems.append(Problem(number, MEMBER_HEADERS[field][0], _(
+                    "the column is missing (field {field!r}); it is required").format(field=field)))
         if problems:
             raise RejectedInput(problems, source=self.reader.path.name)
         return columns
@@ -533,7 +617,7 @@ class _Importer:
             kept = list(compress(kept, keep))
             rows = compress(rows, keep)
         # map() all the way down: no Python-level loop per row in the common case of no problems.
-        found = list(map(check_member, map(dict, map(partial(zip, fields), rows))))
+        found = list(map(self.check_member, map(dict, map(partial(zip, fields), rows))))
         headers = self.headers
         for position in compress(range(len(found)), found):
             i = kept[position]

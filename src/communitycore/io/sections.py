@@ -17,8 +17,8 @@ from communitycore.store.workflows import record_from_row
 
 ORG_SECTIONS = (
     Section("units", OrgUnit, org_tables.units, refs=(("parent_id", "units"),), check=Loader.check_units),
-    Section("compounds", Compound, org_tables.compounds, refs=(("unit_id", "units"),)),
-    Section("partners", Partner, org_tables.partners, refs=(("unit_id", "units"),)),
+    Section("compounds", Compound, org_tables.compounds, refs=(("unit_id", "units"),), check=Loader.check_compounds),
+    Section("partners", Partner, org_tables.partners, refs=(("unit_id", "units"),), check=Loader.check_partners),
     Section("unit_settings", UnitSetting, org_tables.unit_settings, order_by=("unit_id", "key"),
             refs=(("unit_id", "units"),), check=Loader.check_unit_settings),
 )
@@ -26,14 +26,17 @@ ORG_SECTIONS = (
 MEMBER_SECTIONS = (
     Section("members", Member, member_tables.members, refs=(("unit_id", "units"),), check=Loader.check_members),
     Section("transfers", Transfer, member_tables.transfers,
-            refs=(("member_id", "members"), ("from_unit_id", "units"), ("to_unit_id", "units"))),
+            refs=(("member_id", "members"), ("from_unit_id", "units"), ("to_unit_id", "units")),
+            check=Loader.check_transfers),
     Section("registrations", CommunityRegistration, member_tables.registrations,
-            refs=(("member_id", "members"), ("community_unit_id", "units"))),
+            refs=(("member_id", "members"), ("community_unit_id", "units")), check=Loader.check_registrations),
 )
 
 RESIDENT_SECTIONS = (
-    Section("households", Household, resident_tables.households, refs=(("compound_id", "compounds"),)),
-    Section("residents", Resident, resident_tables.residents, refs=(("household_id", "households"),)),
+    Section("households", Household, resident_tables.households, refs=(("compound_id", "compounds"),),
+            check=Loader.check_households),
+    Section("residents", Resident, resident_tables.residents, refs=(("household_id", "households"),),
+            check=Loader.check_residents),
 )
 
 ACTIVITY_SECTIONS = (

@@ -1,15 +1,28 @@
-"""Reading spreadsheets a person hands over: CSV (UTF-8 or GB18030) and XLSX, row by row, streamed."""
+"""Reading spreadsheets a person hands over: CSV (UTF-8 or GB18030) and XLSX, row by row, streamed.
+
+Offices' spreadsheets often carry a title row or two above the header (``某某社区党员花名册``,
+``填报单位：……``). :class:`SheetReader` finds the header itself, given a test that recognises a
+header row, or takes the row number it is told (``--header-row``); ``--sheet`` picks a sheet of a
+workbook by name.
+"""
 
 from __future__ import annotations
 
 import codecs
 import contextlib
 import csv
-from collections.abc import Iterator, Sequence
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from communitycore.domain.fields import nfkc
 from communitycore.errors import InvalidValue, Problem
+from communitycore.i18n import _
+
+#: Rows looked at, from the top, for the header when no ``header_row`` is given.
+HEADER_SEARCH_ROWS = 20
 
 #: Workbooks up to this size are read with python-calamine, which is fast but holds the sheet in
 #: memory (about 15 MB per 10,000 rows); larger ones are streamed with openpyxl's read-only mode,
@@ -33,30 +46,47 @@ def csv_encoding(path: Path) -> str:
 
 
 class SheetReader:
-    """The rows of a file's first sheet as sequences of cells, header first, streamed.
+    """The rows of a file's sheet as sequences of cells, header first, streamed.
 
     For CSV the iterator handed out is ``csv.reader`` itself, with no generator in between:
     per-row overhead is what limits a million-row import. Row numbers are counted by the caller
-    from :attr:`first_number`, the row of the header (after blank leading rows of a workbook).
+    from :attr:`first_number`, the spreadsheet row of the header.
+
+    :param sheet: a workbook's sheet by name (default: the first sheet); refused for CSV.
+    :param header_row: the row number (1 = the top) holding the headers; rows above it are
+        ignored. Default: the first row that ``is_header`` accepts among the first
+        :data:`HEADER_SEARCH_ROWS` rows with anything in them, else the first such row.
+    :param is_header: recognises a header row (the member import: two cells naming known fields).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, sheet: str | None = None, header_row: int | None = None,
+                 is_header: Callable[[Sequence[Any]], bool] | None = None, what: str = "members") -> None:
         self.path = path
         suffix = path.suffix.lower()
         if suffix not in (".csv", ".xlsx"):
-            raise InvalidValue(f"{path.name}: imports read .csv or .xlsx files, not {suffix or 'this'}")
+            raise InvalidValue(_("{file}: {what} are imported from .csv or .xlsx files, not {suffix}").format(
+                file=path.name, what=what, suffix=suffix or _("this")))
         self.kind = suffix[1:]
+        if sheet is not None and self.kind == "csv":
+            raise InvalidValue(_("{file} is a CSV file, which has no sheets; --sheet is for .xlsx workbooks")
+                               .format(file=path.name))
+        if header_row is not None and header_row < 1:
+            raise InvalidValue(_("the header row is counted from 1 (the top row), got {row}").format(row=header_row))
+        self.sheet = sheet
+        self.header_row = header_row
+        self.is_header = is_header
         self.encoding = ""
         self.first_number = 1
-        """The spreadsheet row number of the first row (the header)."""
+        """The spreadsheet row number of the first row handed out (the header)."""
+        self._found_header: int | None = None  # found on the first read; later reads start there too
         self.read_errors: tuple[type[BaseException], ...] = (UnicodeDecodeError, csv.Error)
         """Errors the iterator may raise part-way through a damaged file."""
 
     @contextlib.contextmanager
     def rows(self) -> Iterator[Iterator[Sequence[Any]]]:
-        """Every row, header first; streamed, never loaded whole."""
+        """Every row from the header on; streamed, never loaded whole."""
         if not self.path.is_file():
-            raise InvalidValue(f"there is no file {self.path}")
+            raise InvalidValue(_("there is no file {file}").format(file=self.path))
         self.first_number = 1
         if self.kind == "csv":
             self.encoding = csv_encoding(self.path)
@@ -64,20 +94,65 @@ class SheetReader:
                 first = fh.readline()
                 fh.seek(0)
                 # Some tools write tab-separated text with a .csv name; the header line tells.
-                yield csv.reader(fh, delimiter="\t" if "\t" in first and "," not in first else ",")
+                delimiter = "\t" if "\t" in first and "," not in first else ","
+                header = self._header_number(csv.reader(fh, delimiter=delimiter))
+                fh.seek(0)
+                reader = csv.reader(fh, delimiter=delimiter)
+                for _skipped in range(header - 1):
+                    next(reader, None)
+                self.first_number = header
+                yield reader
         else:
             with self._xlsx_rows() as rows:
+                if self._found_header is None:
+                    # Look at the top rows, then hand them out again: the workbook is read once.
+                    top = list(itertools.islice(rows, 10 * HEADER_SEARCH_ROWS))
+                    header = self._header_number(iter(top))
+                    rows = itertools.chain(top, rows)
+                else:
+                    header = self._found_header
+                for _skipped in range(header - 1):
+                    next(rows, None)
+                self.first_number = header
                 yield rows
+
+    def _header_number(self, rows: Iterator[Sequence[Any]]) -> int:
+        """The row number of the header, by ``header_row`` or by looking (remembered for later reads)."""
+        if self._found_header is not None:
+            return self._found_header
+        if self.header_row is not None:
+            self._found_header = self.header_row
+            return self.header_row
+        first_filled = None
+        looked = 0
+        for number, cells in enumerate(itertools.islice(rows, 10 * HEADER_SEARCH_ROWS), start=1):
+            if not any(c is not None and str(c).strip() for c in cells):
+                continue
+            if first_filled is None:
+                first_filled = number
+            if self.is_header is None or self.is_header(cells):
+                self._found_header = number
+                return number
+            looked += 1
+            if looked >= HEADER_SEARCH_ROWS:
+                break
+        self._found_header = first_filled or 1
+        return self._found_header
 
     def failure(self, number: int, exc: BaseException) -> Problem:
         """The problem to report when reading stopped at row ``number``."""
         if isinstance(exc, UnicodeDecodeError):
-            return Problem(number, "(file)", f"is not valid {self.encoding} text from here on; save the file as "
-                           "UTF-8 (CSV UTF-8) and import it again")
-        return Problem(number, "(file)", f"cannot be read from here on: {exc}")
+            return Problem(number, "(file)", _("is not valid {encoding} text from here on; save the file as UTF-8 "
+                                               "(CSV UTF-8) and import it again").format(encoding=self.encoding))
+        return Problem(number, "(file)", _("cannot be read from here on: {error}").format(error=exc))
+
+    def _missing_sheet(self, names: Sequence[str]) -> InvalidValue:
+        return InvalidValue(_("{file} has no sheet named {sheet!r}; its sheets are: {names}").format(
+            file=self.path.name, sheet=self.sheet, names="、".join(names)))
 
     @contextlib.contextmanager
     def _xlsx_rows(self) -> Iterator[Iterator[Sequence[Any]]]:
+        """The sheet's rows from row 1 (blank rows included, so numbers stay the spreadsheet's)."""
         if self.path.stat().st_size > XLSX_IN_MEMORY_LIMIT:
             with self._openpyxl_rows() as rows:
                 yield rows
@@ -88,10 +163,17 @@ class SheetReader:
         try:
             workbook = CalamineWorkbook.from_path(str(self.path))
         except Exception as exc:  # calamine's errors are not CommunityCoreErrors; say which file
-            raise InvalidValue(f"{self.path.name} is not a readable .xlsx workbook: {exc}") from exc
+            raise InvalidValue(_("{file} is not a readable .xlsx workbook: {error}").format(
+                file=self.path.name, error=exc)) from exc
         try:
+            if self.sheet is None:
+                sheet = workbook.get_sheet_by_index(0)
+            elif self.sheet in workbook.sheet_names:
+                sheet = workbook.get_sheet_by_name(self.sheet)
+            else:
+                raise self._missing_sheet(workbook.sheet_names)
             # Rows come from the sheet's row 1, blank leading rows included (as empty strings).
-            yield self._skip_leading_blank_rows(iter(workbook.get_sheet_by_index(0).iter_rows()))
+            yield iter(sheet.iter_rows())
         finally:
             workbook.close()
 
@@ -104,17 +186,110 @@ class SheetReader:
         try:
             workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError) as exc:
-            raise InvalidValue(f"{self.path.name} is not a readable .xlsx workbook: {exc}") from exc
+            raise InvalidValue(_("{file} is not a readable .xlsx workbook: {error}").format(
+                file=self.path.name, error=exc)) from exc
         try:
-            yield self._skip_leading_blank_rows(workbook.worksheets[0].iter_rows(min_row=1, values_only=True))
+            if self.sheet is None:
+                worksheet = workbook.worksheets[0]
+            elif self.sheet in workbook.sheetnames:
+                worksheet = workbook[self.sheet]
+            else:
+                raise self._missing_sheet(workbook.sheetnames)
+            yield iter(worksheet.iter_rows(min_row=1, values_only=True))
         finally:
             workbook.close()
 
-    def _skip_leading_blank_rows(self, rows: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
-        # The header is the first row with anything in it; rows are still numbered from the top.
-        for cells in rows:
-            if any(c is not None and c != "" for c in cells):
-                yield cells
-                break
-            self.first_number += 1
-        yield from rows
+
+# Headers and cells, as every import reads them -------------------------------------------------------
+
+
+def cell_value(value: Any) -> Any:
+    """A spreadsheet cell as the field parsers take it: text, or a date for date cells."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel stores 13812345678 and 12 as floats
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    if isinstance(value, dt.date):
+        return value
+    return str(value)
+
+
+def header_key(text: str) -> str:
+    """A header as it is looked up: no BOM, no spaces inside (``姓  名``), full-width letters plain, lower case."""
+    return nfkc("".join(text.replace("\ufeff", "").split())).lower()
+
+
+class Columns:
+    """Where each field's column is, read from a header row against a table of accepted headers.
+
+    :param aliases: field -> accepted headers (the English field name is accepted too); the
+        first is the one messages name.
+    :param required: fields whose column must be there.
+    :param ignored: headers of columns read past (``序号``, ``备注``).
+    :param extra: a function naming the field of a header the aliases do not list (or None).
+    """
+
+    def __init__(self, cells: Sequence[Any], number: int, aliases: Mapping[str, Sequence[str]], *,
+                 required: Sequence[str] = (), ignored: Sequence[str] = (),
+                 extra: Callable[[str], str | None] | None = None) -> None:
+        lookup = {header_key(field): field for field in aliases}
+        lookup.update({header_key(h): field for field, headers in aliases.items() for h in headers})
+        skip = {header_key(h) for h in ignored}
+        self.index: dict[str, int] = {}
+        self.headers: dict[str, str] = {}
+        self.unnamed: list[int] = []
+        self.problems: list[Problem] = []
+        for position, cell in enumerate(cells):
+            header = str(cell_value(cell)).replace("\ufeff", "").strip()
+            key = header_key(header)
+            if not key:
+                self.unnamed.append(position)
+                continue
+            if key in skip:
+                continue
+            field = lookup.get(key) or (extra(header) if extra is not None else None)
+            if field is None:
+                known = "、".join(headers[0] for headers in aliases.values() if headers)
+                self.problems.append(Problem(number, header, _("unknown column; use one of {known}").format(
+                    known=known)))
+            elif field in self.index:
+                self.problems.append(Problem(number, header, _("names the same field as column {other!r}").format(
+                    other=self.headers[field])))
+            else:
+                self.index[field] = position
+                self.headers[field] = header
+        for field in required:
+            if field not in self.index:
+                first = aliases[field][0] if aliases[field] else field
+                self.problems.append(Problem(number, first, _("the column is missing (field {field!r}); it is "
+                                                              "required").format(field=field)))
+
+    def read(self, cells: Sequence[Any]) -> dict[str, Any]:
+        """The row's non-blank values by field (cells as :func:`cell_value` gives them)."""
+        out: dict[str, Any] = {}
+        for field, position in self.index.items():
+            if position < len(cells):
+                value = cell_value(cells[position])
+                if not (isinstance(value, str) and not value.strip()):
+                    out[field] = value
+        return out
+
+    def stray(self, cells: Sequence[Any], number: int) -> list[Problem]:
+        """Values in columns without a header (a problem: where would they go?)."""
+        return [Problem(number, _("column {n}").format(n=position + 1), _("has a value but no header"))
+                for position in self.unnamed
+                if position < len(cells) and str(cell_value(cells[position])).strip()]
+
+
+def is_header_of(aliases: Mapping[str, Sequence[str]], minimum: int = 2) -> Callable[[Sequence[Any]], bool]:
+    """A header test for :class:`SheetReader`: at least ``minimum`` cells name fields of ``aliases``."""
+    keys = {header_key(field) for field in aliases} | {header_key(h) for hs in aliases.values() for h in hs}
+
+    def test(cells: Sequence[Any]) -> bool:
+        return sum(1 for c in cells if c is not None and header_key(str(c)) in keys) >= minimum
+
+    return test

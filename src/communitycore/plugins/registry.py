@@ -8,8 +8,9 @@ from typing import Any, TypeVar
 
 import attrs
 
+from communitycore.domain.fields import clean_text
 from communitycore.domain.workflows import InvalidWorkflow, Workflow
-from communitycore.errors import NotFound, PluginError
+from communitycore.errors import InvalidValue, NotFound, PluginError
 from communitycore.i18n import _
 from communitycore.plugins.manager import CommunityPluginManager, PluginLoadWarning
 from communitycore.records import (
@@ -28,6 +29,8 @@ from communitycore.records import (
 )
 
 R = TypeVar("R", bound=Record)
+#: Longest label of a contributed record: the rule of every name a person reads.
+LABEL_LIMIT = 100
 
 
 @attrs.frozen
@@ -78,6 +81,7 @@ class Registry:
             (flows if family in WORKFLOW_FAMILIES else gathered)[family].append(Contribution(family, record, provider))
         for family, contributions in gathered.items():
             self._by_family[family] = self._merge(family, contributions)
+        self._check_texts()
         self._check_references()
         self._workflows: dict[str, Workflow] = {}
         self._broken_workflows: dict[str, str] = {}
@@ -145,6 +149,19 @@ class Registry:
             f"{second.provider}; the one from {first.provider} is kept. Give one a different code, "
             f"or set replaces={second.record.code!r} on the record that should win",
         )
+
+    def _check_texts(self) -> None:
+        """Labels follow the rule of every name (at most 100 characters, nothing that hurts a terminal)."""
+        for family, contributions in self._by_family.items():
+            for code, c in list(contributions.items()):
+                for field in ("label", "label_en"):
+                    value = getattr(c.record, field)
+                    try:
+                        clean_text(value, LABEL_LIMIT)
+                    except InvalidValue as exc:
+                        self._problem(c.provider, f"{family} {code!r} from {c.provider}: {field} {exc}; it is left out")
+                        del contributions[code]
+                        break
 
     def _check_references(self) -> None:
         kinds = self._by_family["unit_kinds"]

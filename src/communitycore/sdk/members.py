@@ -1,8 +1,16 @@
-"""``community.members``: Party members, transfers, 双报到, confirmation, import."""
+"""``community.members``: Party members, their lifecycle, transfers, 双报到, confirmation, import and export.
+
+The lifecycle: :meth:`MembersAPI.add`, :meth:`~MembersAPI.update` (a correction, with the same
+checks as an add), :meth:`~MembersAPI.extend_probation` (延长预备期), :meth:`~MembersAPI.confirm`
+(转正), :meth:`~MembersAPI.remove` (死亡, 出党, 停止党籍, 转出 or 错误录入: the record stays with
+its history and leaves the active lists) and :meth:`~MembersAPI.restore` (a removal undone). Only
+a record entered by mistake may be deleted, with ``remove(..., purge=True)``; its audit trail stays.
+"""
 
 from __future__ import annotations
 
 import builtins
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Callable, Iterable
@@ -10,14 +18,29 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
+from communitycore.domain.fields import MAX_ID, UNCHANGED, Keep, clean_text, nfkc
+from communitycore.domain.identity import fast_check, normalize_phone
 from communitycore.domain.members import (
+    CHANNEL_LIMIT,
+    DESTINATION_LIMIT,
+    LIFECYCLE_FIELDS,
+    NAME_LIMIT,
+    REASON_LIMIT,
     Category,
     CommunityRegistration,
+    Education,
+    Gender,
     Member,
+    MemberStatus,
+    Post,
+    RemovalReason,
+    Standing,
     Transfer,
+    check_extension,
     check_member,
+    check_removal,
     parse_date,
     parse_member,
     probation_end,
@@ -31,10 +54,15 @@ from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
 from communitycore.store.units import UnitRef, resolve, subtree_ids
 
+#: A date parameter: a ``date`` or text as :func:`~communitycore.domain.members.parse_date` reads it.
+DateLike = dt.date | str
+#: Which members a listing shows: a status (``active``, ``removed``), or None for all.
+StatusFilter = str | MemberStatus | None
+
 
 @attrs.frozen
 class DueConfirmation:
-    """A probationary member whose year of probation is over."""
+    """A probationary member whose probation (with any extension) is over."""
 
     member: Member
     probation_ended: dt.date
@@ -50,13 +78,45 @@ class MembersAPI(SubAPI):
 
         return write_template(path, lang=lang)
 
-    def add(self, name: str, unit: UnitRef, **fields: Any) -> Member:
-        """Add a member. Fields are those of :data:`~communitycore.domain.members.MEMBER_FIELDS`.
+    # Adding and correcting ---------------------------------------------------------------------
 
-        A 公民身份号码 is checked (GB 11643) and must agree with the birth date and gender given;
-        when they are left out they are taken from it.
+    def add(
+        self,
+        name: str,
+        unit: UnitRef,
+        *,
+        gender: str | Gender | None = None,
+        ethnicity: str | None = None,
+        birth_date: DateLike | None = None,
+        id_number: str | None = None,
+        phone: str | None = None,
+        education: str | Education | None = None,
+        join_date: DateLike | None = None,
+        full_date: DateLike | None = None,
+        category: str | Category | None = None,
+        standing: str | Standing | None = None,
+        post: str | Post | None = None,
+        employer: str | None = None,
+        in_service: bool | str | None = None,
+    ) -> Member:
+        """Add a member to ``unit`` (an id, a path or an :class:`~communitycore.domain.org.OrgUnit`).
+
+        Codes take their code, label or an alias (``"男"``, ``"本科"``, ``"预备"``); dates a
+        ``date`` or text (``2023-07-01``, ``2023年7月1日`` ...). A 公民身份号码 is checked (GB 11643)
+        and must agree with the birth date and gender given; when they are left out they are taken
+        from it. The rules are the import's: no date in the future, 18 or older at joining, a
+        full-member date not before the end of probation.
+
+        :raises RejectedInput: a field is bad; ``problems`` names each.
+        :raises NotFound: there is no such unit.
+        :raises Conflict: another member has the same 公民身份号码.
         """
-        values, problems = parse_member({"name": name, "unit": unit, **fields})
+        raw = {"name": name, "unit": unit, "gender": gender, "ethnicity": ethnicity, "birth_date": birth_date,
+               "id_number": id_number, "phone": phone, "education": education, "join_date": join_date,
+               "full_date": full_date, "category": category, "standing": standing, "post": post,
+               "employer": employer, "in_service": in_service}
+        values, problems = parse_member({k: v for k, v in raw.items() if v is not None},
+                                        today=self.community.clock.today())
         if problems:
             raise RejectedInput(problems, source="member")
         with self.community.transaction() as tx:
@@ -71,42 +131,54 @@ class MembersAPI(SubAPI):
             tx.record("member.add", "member", member_id, after=member)
             return member
 
-    def get(self, member_id: int) -> Member:
-        """One member by id (unmasked: masking is for display)."""
-        with self.community.reading() as conn:
-            return self._get(conn, member_id)
+    def update(
+        self,
+        member_id: int,
+        *,
+        name: str | Keep = UNCHANGED,
+        gender: str | Gender | Keep | None = UNCHANGED,
+        ethnicity: str | Keep | None = UNCHANGED,
+        birth_date: DateLike | Keep | None = UNCHANGED,
+        id_number: str | Keep | None = UNCHANGED,
+        phone: str | Keep | None = UNCHANGED,
+        education: str | Education | Keep | None = UNCHANGED,
+        join_date: DateLike | Keep | None = UNCHANGED,
+        full_date: DateLike | Keep | None = UNCHANGED,
+        category: str | Category | Keep | None = UNCHANGED,
+        standing: str | Standing | Keep | None = UNCHANGED,
+        post: str | Post | Keep | None = UNCHANGED,
+        employer: str | Keep | None = UNCHANGED,
+        in_service: bool | str | Keep | None = UNCHANGED,
+    ) -> Member:
+        """Correct a member's record, with the same checks as :meth:`add`.
 
-    def reveal(self, member_id: int, reason: str | None = None) -> Member:
-        """One member, recording in the audit trail that their personal data was shown."""
-        return self.reveal_many([member_id], reason)[0]
+        A field left out (:data:`~communitycore.domain.fields.UNCHANGED`) keeps its value; ``None``
+        clears it. The unit changes through :meth:`transfer`, the category to 正式 through
+        :meth:`confirm` (or here, as a correction, with the same rules). A removed member's record
+        may be corrected too; it stays removed.
 
-    def reveal_many(self, member_ids: Iterable[int], reason: str | None = None) -> builtins.list[Member]:
-        """Several members in one transaction, with one ``member.reveal`` audit entry each, in the given order."""
-        ids = [int(i) for i in member_ids]
-        m = member_tables.members
-        with self.community.transaction() as tx:
-            found = {row["id"]: member_from_row(row)
-                     for row in tx.conn.execute(select(m).where(m.c.id.in_(ids))).mappings()}
-            missing = [i for i in ids if i not in found]
-            if missing:
-                raise NotFound(f"there is no member with id {missing[0]}")
-            for member_id in ids:
-                tx.record("member.reveal", "member", member_id, note=reason)
-            return [found[i] for i in ids]
-
-    def update(self, member_id: int, **fields: Any) -> Member:
-        """Change a member's fields (not their unit: use :meth:`transfer`)."""
-        if "unit" in fields or "unit_id" in fields:
-            raise InvalidValue("a member changes unit through a transfer (组织关系转接), not an update")
+        :raises RejectedInput: a field is bad, or the corrected record breaks a rule.
+        :raises NotFound: there is no such member.
+        :raises Conflict: another member has the same 公民身份号码.
+        """
+        given = {"name": name, "gender": gender, "ethnicity": ethnicity, "birth_date": birth_date,
+                 "id_number": id_number, "phone": phone, "education": education, "join_date": join_date,
+                 "full_date": full_date, "category": category, "standing": standing, "post": post,
+                 "employer": employer, "in_service": in_service}
+        changes = {k: v for k, v in given.items() if v is not UNCHANGED}
+        if not changes:
+            raise InvalidValue(_("nothing to change: give at least one field"))
         with self.community.transaction() as tx:
             locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
             before = self._get(tx.conn, member_id)
-            current = {k: getattr(before, k) for k in attrs.fields_dict(Member) if k not in ("id", "unit_id")}
-            merged = {**{k: v for k, v in current.items() if v is not None}, **fields, "unit": before.unit_id}
-            values, problems = parse_member(merged)
+            current = {k: getattr(before, k) for k in attrs.fields_dict(Member)
+                       if k not in ("id", "unit_id", *LIFECYCLE_FIELDS)}
+            merged = {**{k: v for k, v in current.items() if v is not None}, **changes, "unit": before.unit_id}
+            values, problems = parse_member({k: v for k, v in merged.items() if v is not None}, today=tx.today,
+                                            probation_extension_months=before.probation_extension_months)
             if problems:
-                raise RejectedInput(problems, source=f"member {member_id}")
-            row = member_row(values, before.unit_id)
+                raise RejectedInput(problems, source=_("member {id}").format(id=member_id))
+            row = {k: v for k, v in member_row(values, before.unit_id).items() if k not in LIFECYCLE_FIELDS}
             if row["id_number"] != before.id_number:
                 self._check_unique_id_number(tx.conn, row["id_number"])
             old_share = rollup.shares(tx.conn, [before.id])
@@ -116,16 +188,187 @@ class MembersAPI(SubAPI):
             tx.record("member.update", "member", member_id, before=before, after=after)
             return after
 
+    # Leaving the roll and coming back ----------------------------------------------------------
+
+    def remove(
+        self,
+        member_id: int,
+        *,
+        reason: str | RemovalReason,
+        on: DateLike | None = None,
+        to: str | None = None,
+        note: str | None = None,
+        purge: bool = False,
+    ) -> Member:
+        """Take a member off the roll, keeping the record and its history; returns the removed record.
+
+        :param reason: ``death`` (死亡), ``expelled`` (出党), ``membership-stopped`` (停止党籍),
+            ``transferred-out`` (转出) or ``mistaken-entry`` (错误录入), by code or label.
+        :param on: the date they left (default today; not in the future, not before joining).
+        :param to: for ``transferred-out``: the receiving organization, outside this database.
+        :param note: kept in the audit entry.
+        :param purge: delete the record (and its transfers and 双报到 records) instead of keeping
+            it: only for a record entered by mistake. Its audit trail stays. A record already
+            removed as ``mistaken-entry`` may be purged later the same way.
+
+        :raises InvalidValue: an unknown reason, or a purge of a record that was not a mistake.
+        :raises RejectedInput: the date or the receiving organization is wrong.
+        :raises Conflict: the member was removed already.
+        :raises NotFound: there is no such member.
+        """
+        parsed = RemovalReason.parse(reason)
+        destination = clean_text(to, DESTINATION_LIMIT)
+        remark = clean_text(note, REASON_LIMIT)
+        if purge and parsed is not RemovalReason.MISTAKEN_ENTRY:
+            raise InvalidValue(_("only a record entered by mistake (错误录入, mistaken-entry) may be deleted; a member "
+                                 "who left for another reason keeps their record and history"))
+        with self.community.transaction() as tx:
+            locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
+            member = self._get(tx.conn, member_id)
+            if member.removed:
+                if purge and member.removal_reason is RemovalReason.MISTAKEN_ENTRY:
+                    self._purge(tx, member, remark)
+                    return member
+                raise Conflict(_("member {id} was already removed on {on} ({reason}); restore them first to change "
+                                 "that").format(id=member_id, on=member.removed_on, reason=_reason_label(member)))
+            when = tx.today if on is None else parse_date(on)
+            problems = check_removal(status=MemberStatus.REMOVED, removed_on=when, reason=parsed,
+                                     removed_to=destination, join_date=member.join_date, today=tx.today)
+            if problems:
+                raise RejectedInput(problems, source=_("member {id}").format(id=member_id))
+            removed = attrs.evolve(member, status=MemberStatus.REMOVED, removed_on=when, removal_reason=parsed,
+                                   removed_to=destination)
+            if purge:
+                self._purge(tx, removed, remark)
+                return removed
+            m = member_tables.members
+            old_share = rollup.shares(tx.conn, [member.id])
+            tx.conn.execute(update(m).where(m.c.id == member_id).values(
+                status=MemberStatus.REMOVED.value, removed_on=when, removal_reason=parsed.value,
+                removed_to=destination))
+            rollup.change(tx.conn, minus=old_share)
+            tx.record("member.remove", "member", member_id, before=member, after=removed, note=remark,
+                      data={"reason": parsed.value, "unit_id": member.unit_id})
+            return removed
+
+    def restore(self, member_id: int, *, note: str | None = None) -> Member:
+        """Put a removed member back on the roll (a removal made in error); the removal stays in the audit trail.
+
+        :raises Conflict: the member is on the roll.
+        :raises NotFound: there is no such member (a purged record cannot be restored).
+        """
+        remark = clean_text(note, REASON_LIMIT)
+        with self.community.transaction() as tx:
+            locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
+            member = self._get(tx.conn, member_id)
+            if not member.removed:
+                raise Conflict(_("member {id} is on the roll; only a removed member can be restored").format(
+                    id=member_id))
+            m = member_tables.members
+            tx.conn.execute(update(m).where(m.c.id == member_id).values(
+                status=MemberStatus.ACTIVE.value, removed_on=None, removal_reason=None, removed_to=None))
+            rollup.change(tx.conn, plus=rollup.shares(tx.conn, [member.id]))
+            restored = attrs.evolve(member, status=MemberStatus.ACTIVE, removed_on=None, removal_reason=None,
+                                    removed_to=None)
+            tx.record("member.restore", "member", member_id, before=member, after=restored, note=remark)
+            return restored
+
+    def _purge(self, tx: Any, member: Member, note: str | None) -> None:
+        """Delete a mistaken record and what hangs off it; the audit trail keeps its entries."""
+        m, t, r = member_tables.members, member_tables.transfers, member_tables.registrations
+        old_share = rollup.shares(tx.conn, [member.id])  # nothing when it was removed first
+        tx.conn.execute(delete(t).where(t.c.member_id == member.id))
+        tx.conn.execute(delete(r).where(r.c.member_id == member.id))
+        tx.conn.execute(delete(m).where(m.c.id == member.id))
+        rollup.change(tx.conn, minus=old_share)
+        tx.record("member.delete", "member", member.id, before=member, note=note,
+                  data={"reason": RemovalReason.MISTAKEN_ENTRY.value, "unit_id": member.unit_id})
+
+    def extend_probation(self, member_id: int, *, months: int | str, note: str | None = None) -> Member:
+        """延长预备期: extend a 预备党员's probation once, by 6 to 12 months; the 转正 date moves with it.
+
+        :raises InvalidValue: not a 预备党员, extended already, or months outside 6 to 12.
+        :raises Conflict: the member has been removed.
+        :raises NotFound: there is no such member.
+        """
+        remark = clean_text(note, REASON_LIMIT)
+        with self.community.transaction() as tx:
+            member = self._get(tx.conn, member_id)
+            self._check_on_roll(member)
+            extension = check_extension(months, category=member.category, already=member.probation_extension_months)
+            m = member_tables.members
+            tx.conn.execute(update(m).where(m.c.id == member_id).values(probation_extension_months=extension))
+            after = attrs.evolve(member, probation_extension_months=extension)
+            tx.record("member.extend-probation", "member", member_id, before=member, after=after, note=remark,
+                      data={"months": extension, "probation_end": after.probation_end})
+            return after
+
+    # Reading -------------------------------------------------------------------------------------
+
+    def get(self, member_id: int) -> Member:
+        """One member by id, on the roll or removed (unmasked: masking is for display).
+
+        :raises NotFound: there is no such member.
+        """
+        with self.community.reading() as conn:
+            return self._get(conn, member_id)
+
+    def reveal(self, member_id: int, reason: str | None = None) -> Member:
+        """One member, recording in the audit trail that their personal data was shown and why.
+
+        :raises InvalidValue: no reason was given while the config requires one
+            (``[privacy] reveal_requires_reason``, on by default).
+        :raises NotFound: there is no such member.
+        """
+        return self.reveal_many([member_id], reason)[0]
+
+    def reveal_many(self, member_ids: Iterable[int], reason: str | None = None) -> builtins.list[Member]:
+        """Several members in one transaction, with one ``member.reveal`` audit entry each, in the given order.
+
+        :raises InvalidValue: no reason was given while the config requires one.
+        :raises NotFound: one of the members does not exist.
+        """
+        why = self.reveal_reason(reason)
+        ids = [int(i) for i in member_ids]
+        m = member_tables.members
+        with self.community.transaction() as tx:
+            found = {row["id"]: member_from_row(row)
+                     for row in tx.conn.execute(select(m).where(m.c.id.in_(ids))).mappings()}
+            missing = [i for i in ids if i not in found]
+            if missing:
+                raise NotFound(_("there is no member with id {id}").format(id=missing[0]))
+            for member_id in ids:
+                tx.record("member.reveal", "member", member_id, note=why)
+            return [found[i] for i in ids]
+
+    def reveal_reason(self, reason: str | None) -> str | None:
+        """The reason for showing personal data, checked: required unless the config says otherwise.
+
+        :raises InvalidValue: no reason while ``[privacy] reveal_requires_reason`` is on.
+        """
+        why = clean_text(reason, REASON_LIMIT)
+        if why is None and self.community.config.privacy.reveal_requires_reason:
+            raise InvalidValue(_("showing personal data needs a reason, kept in the audit trail (--reason, "
+                                 "reason=); a single-user install may turn this off with "
+                                 "[privacy] reveal_requires_reason = false"))
+        return why
+
     def list(
         self,
         unit: UnitRef | None = None,
         *,
         recursive: bool = True,
         category: str | Category | None = None,
+        status: StatusFilter = MemberStatus.ACTIVE,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Member]:
-        """Members, by id; optionally of one unit (and its subtree unless ``recursive=False``)."""
+        """Members by id; by default those on the roll, optionally of one unit (and its subtree
+        unless ``recursive=False``). ``status="removed"`` lists the removed, ``None`` everyone.
+
+        :raises InvalidValue: an unknown category or status.
+        :raises NotFound: there is no such unit.
+        """
         m = member_tables.members
         with self.community.reading() as conn:
             query = select(m).order_by(m.c.id).offset(offset)
@@ -133,41 +376,84 @@ class MembersAPI(SubAPI):
                 query = query.where(m.c.unit_id.in_(self._unit_ids(conn, unit, recursive)))
             if category is not None:
                 query = query.where(m.c.category == Category.parse(category).value)
+            query = _with_status(query, status)
             if limit is not None:
                 query = query.limit(limit)
             return [member_from_row(row) for row in conn.execute(query).mappings()]
 
-    def count(self, unit: UnitRef | None = None, *, recursive: bool = True) -> int:
-        """Number of members (of one unit's subtree, optionally)."""
+    def count(self, unit: UnitRef | None = None, *, recursive: bool = True,
+              status: StatusFilter = MemberStatus.ACTIVE) -> int:
+        """Number of members (on the roll by default; of one unit's subtree, optionally)."""
         m = member_tables.members
         with self.community.reading() as conn:
-            query = select(func.count()).select_from(m)
+            query = _with_status(select(func.count()).select_from(m), status)
             if unit is not None:
                 query = query.where(m.c.unit_id.in_(self._unit_ids(conn, unit, recursive)))
             return int(conn.scalar(query) or 0)
 
-    def transfer(self, member_id: int, to_unit: UnitRef, *, on: dt.date | str | None = None,
+    def search(self, text: str, *, unit: UnitRef | None = None, status: StatusFilter = MemberStatus.ACTIVE,
+               limit: int | None = 50) -> builtins.list[Member]:
+        """Members whose name contains ``text``, or whose 公民身份号码 or phone is ``text``.
+
+        An ID number or a phone number matches whole (spaces, dashes and full-width digits
+        allowed), or by its last four characters, which the masked display shows anyway: a search
+        never tells more about a number than the listing does.
+
+        :raises InvalidValue: the text is empty or holds characters no name holds.
+        """
+        wanted = clean_text(text, NAME_LIMIT, required=True)
+        assert wanted is not None
+        m = member_tables.members
+        conditions = [m.c.name.contains(wanted, autoescape=True)]
+        compact = nfkc(wanted).replace(" ", "").replace("-", "").upper()
+        if len(compact) == 18 and fast_check(compact) is None:
+            conditions.append(m.c.id_number == compact)
+        with contextlib.suppress(InvalidValue):
+            conditions.append(m.c.phone == normalize_phone(nfkc(wanted)))
+        if len(compact) == 4 and compact[:3].isdigit() and (compact[3].isdigit() or compact[3] == "X"):
+            conditions.append(m.c.id_number.endswith(compact, autoescape=True))
+            if compact.isdigit():
+                conditions.append(m.c.phone.endswith(compact, autoescape=True))
+        with self.community.reading() as conn:
+            query = _with_status(select(m).where(or_(*conditions)).order_by(m.c.id), status)
+            if unit is not None:
+                query = query.where(m.c.unit_id.in_(self._unit_ids(conn, unit, True)))
+            if limit is not None:
+                query = query.limit(limit)
+            return [member_from_row(row) for row in conn.execute(query).mappings()]
+
+    # Transfers and 双报到 ---------------------------------------------------------------------------
+
+    def transfer(self, member_id: int, to_unit: UnitRef, *, on: DateLike | None = None,
                  reason: str | None = None) -> Transfer:
-        """Move a member's organizational relationship (组织关系转接); the history is kept."""
+        """Move a member's organizational relationship (组织关系转接); the history is kept.
+
+        To an organization outside this database, :meth:`remove` with ``transferred-out``.
+
+        :raises Conflict: the member is already in that unit, or has been removed.
+        :raises NotFound: there is no such member or unit.
+        """
+        why = clean_text(reason, REASON_LIMIT)
         with self.community.transaction() as tx:
             locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])  # first: then its unit is current
             member = self._get(tx.conn, member_id)
+            self._check_on_roll(member)
             target = resolve(tx.conn, to_unit)
             if not locks.lock_rows(tx.conn, org_tables.units, [target.id], shared=True):  # not removed meanwhile
                 raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=target.id))
             if target.id == member.unit_id:
-                raise Conflict(f"member {member_id} already belongs to unit {target.id}")
+                raise Conflict(_("member {id} already belongs to unit {unit}").format(id=member_id, unit=target.id))
             when = tx.today if on is None else parse_date(on)
             t = member_tables.transfers
             tid = tx.conn.execute(insert(t).values(
                 member_id=member_id, from_unit_id=member.unit_id, to_unit_id=target.id,
-                transferred_on=when, reason=reason)).inserted_primary_key[0]  # type: ignore[index]
+                transferred_on=when, reason=why)).inserted_primary_key[0]  # type: ignore[index]
             m = member_tables.members
             old_share = rollup.shares(tx.conn, [member.id])
             tx.conn.execute(update(m).where(m.c.id == member_id).values(unit_id=target.id))
             rollup.change(tx.conn, plus=rollup.shares(tx.conn, [member.id]), minus=old_share)
             transfer = Transfer(id=tid, member_id=member_id, from_unit_id=member.unit_id, to_unit_id=target.id,
-                                transferred_on=when, reason=reason)
+                                transferred_on=when, reason=why)
             tx.record("member.transfer", "member", member_id, before={"unit_id": member.unit_id},
                       after={"unit_id": target.id},
                       data={"from_unit_id": member.unit_id, "to_unit_id": target.id})
@@ -181,21 +467,27 @@ class MembersAPI(SubAPI):
             rows = conn.execute(select(t).where(t.c.member_id == member_id).order_by(t.c.transferred_on, t.c.id))
             return [Transfer(**row) for row in rows.mappings()]
 
-    def register_community(self, member_id: int, community: UnitRef, *, on: dt.date | str | None = None,
+    def register_community(self, member_id: int, community: UnitRef, *, on: DateLike | None = None,
                            channel: str | None = None) -> CommunityRegistration:
-        """双报到: an in-service member reports to the community where they live."""
+        """双报到: an in-service member reports to the community where they live.
+
+        :raises Conflict: the member is not in service, or has been removed.
+        :raises NotFound: there is no such member or unit.
+        """
+        how = clean_text(channel, CHANNEL_LIMIT)
         with self.community.transaction() as tx:
             member = self._get(tx.conn, member_id)
+            self._check_on_roll(member)
             if not member.in_service:
-                raise Conflict(f"member {member_id} is not an in-service member (在职党员); only they register "
-                               "with their residential community")
+                raise Conflict(_("member {id} is not an in-service member (在职党员); only they register with their "
+                                 "residential community").format(id=member_id))
             unit = resolve(tx.conn, community)
             when = tx.today if on is None else parse_date(on)
             r = member_tables.registrations
             rid = tx.conn.execute(insert(r).values(member_id=member_id, community_unit_id=unit.id,
-                                                   reported_on=when, channel=channel)).inserted_primary_key[0]  # type: ignore[index]
+                                                   reported_on=when, channel=how)).inserted_primary_key[0]  # type: ignore[index]
             reg = CommunityRegistration(id=rid, member_id=member_id, community_unit_id=unit.id,
-                                        reported_on=when, channel=channel)
+                                        reported_on=when, channel=how)
             tx.record("member.register", "member", member_id, after=reg)
             return reg
 
@@ -212,39 +504,60 @@ class MembersAPI(SubAPI):
                 query = query.where(r.c.community_unit_id == resolve(conn, community).id)
             return [CommunityRegistration(**row) for row in conn.execute(query).mappings()]
 
+    # 转正 -------------------------------------------------------------------------------------------
+
     def due_confirmation(
         self, unit: UnitRef | None = None, *, on: dt.date | None = None
     ) -> builtins.list[DueConfirmation]:
-        """Probationary members whose one-year probation has ended by ``on`` (today): 转正 is due."""
+        """Probationary members on the roll whose probation (plus any extension) has ended by ``on``
+        (today): 转正 is due."""
         today = on or self.community.clock.today()
         m = member_tables.members
-        # Anyone who joined on or before this day a year ago is due; the exact date is checked in Python
-        # so that 29 February is handled once, in probation_end.
+        # Anyone who joined on or before this day a year ago may be due; the exact date (extensions,
+        # 29 February) is checked in Python, in probation_end.
         latest = dt.date(today.year - 1, today.month, min(today.day, 28)) + dt.timedelta(days=3)
         with self.community.reading() as conn:
             query = (select(m).where(m.c.category == Category.PROBATIONARY.value, m.c.join_date.is_not(None),
-                                     m.c.join_date <= latest).order_by(m.c.join_date, m.c.id))
+                                     m.c.join_date <= latest, m.c.status == MemberStatus.ACTIVE.value)
+                     .order_by(m.c.join_date, m.c.id))
             if unit is not None:
                 query = query.where(m.c.unit_id.in_(self._unit_ids(conn, unit, True)))
             out = []
             for row in conn.execute(query).mappings():
                 member = member_from_row(row)
-                end = probation_end(member.join_date)  # type: ignore[arg-type]
+                end = probation_end(member.join_date, member.probation_extension_months or 0)  # type: ignore[arg-type]
                 if end <= today:
                     out.append(DueConfirmation(member, end))
             return out
 
-    def confirm(self, member_id: int, *, on: dt.date | str | None = None) -> Member:
-        """转正: make a probationary member a full member from ``on`` (today)."""
+    def confirm(self, member_id: int, *, on: DateLike | None = None) -> Member:
+        """转正: make a probationary member a full member from ``on``.
+
+        ``on`` defaults to the day probation ends (a year after joining, plus any extension), not
+        to today. The full-member date may not be before that day, nor in the future.
+
+        :raises Conflict: the member is a full member already, has been removed, or their
+            probation has not ended yet (the message names the earliest date).
+        :raises RejectedInput: ``on`` is before the end of probation or in the future.
+        :raises NotFound: there is no such member.
+        """
         with self.community.transaction() as tx:
             locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
             member = self._get(tx.conn, member_id)
+            self._check_on_roll(member)
             if member.category is not Category.PROBATIONARY:
-                raise Conflict(f"member {member_id} is already a full member (正式党员)")
-            when = tx.today if on is None else parse_date(on)
-            problems = check_member({"join_date": member.join_date, "full_date": when, "category": Category.FULL})
+                raise Conflict(_("member {id} is already a full member (正式党员)").format(id=member_id))
+            end = member.probation_end
+            if on is None and end is not None and end > tx.today:
+                raise Conflict(_("member {id}'s probation ends on {end}: the earliest full-member date is {end}, "
+                                 "after today ({today})").format(id=member_id, end=end.isoformat(),
+                                                                 today=tx.today.isoformat()))
+            when = (end or tx.today) if on is None else parse_date(on)
+            problems = check_member({"join_date": member.join_date, "full_date": when, "category": Category.FULL,
+                                     "probation_extension_months": member.probation_extension_months},
+                                    today=tx.today)
             if problems:
-                raise RejectedInput(problems, source=f"member {member_id}")
+                raise RejectedInput(problems, source=_("member {id}").format(id=member_id))
             old_share = rollup.shares(tx.conn, [member.id])
             tx.conn.execute(update(member_tables.members).where(member_tables.members.c.id == member_id)
                             .values(category=Category.FULL.value, full_date=when))
@@ -253,21 +566,59 @@ class MembersAPI(SubAPI):
             tx.record("member.confirm", "member", member_id, before=member, after=after)
             return after
 
-    def import_file(self, path: str | os.PathLike[str], *,
-                    progress: Callable[[int], None] | None = None) -> int:
-        """Import members from ``.csv`` or ``.xlsx``: all rows or none. Returns the number imported."""
+    # Files -----------------------------------------------------------------------------------------
+
+    def import_file(self, path: str | os.PathLike[str], *, progress: Callable[[int], None] | None = None,
+                    sheet: str | None = None, header_row: int | None = None, check: bool = False) -> int:
+        """Import members from ``.csv`` or ``.xlsx``: all rows or none. Returns the number of rows.
+
+        :param sheet: the workbook's sheet, by name (default: the first).
+        :param header_row: the spreadsheet row holding the headers (default: found, skipping title rows).
+        :param check: validate only; nothing is written, and the number of rows that would be
+            imported is returned.
+
+        :raises RejectedInput: one or more rows are bad; ``problems`` names each (row, column, reason).
+        :raises InvalidValue: the file cannot be read as a spreadsheet.
+        """
         from communitycore.io.member_import import import_members
 
-        return import_members(self.community, path, progress=progress)
+        return import_members(self.community, path, progress=progress, sheet=sheet, header_row=header_row,
+                              check=check)
+
+    def export(self, path: str | os.PathLike[str], *, unit: UnitRef | None = None, reveal: bool = False,
+               reason: str | None = None, status: StatusFilter = MemberStatus.ACTIVE) -> int:
+        """Write a roster (花名册) of ``unit``'s subtree (everyone without ``unit``) to ``.xlsx`` or ``.csv``.
+
+        The columns are the import template's, with its Chinese headers, so the file imports
+        again. 公民身份号码 and phone numbers are masked unless ``reveal``, which needs a reason
+        (see :meth:`reveal_reason`). The export is audited (``member.export``). Returns the number of
+        members written.
+
+        :raises InvalidValue: another file type, or ``reveal`` without a required reason.
+        :raises NotFound: there is no such unit.
+        """
+        from communitycore.io.roster import write_roster
+
+        why = self.reveal_reason(reason) if reveal else clean_text(reason, REASON_LIMIT)
+        return write_roster(self.community, path, unit=unit, reveal=reveal, reason=why,
+                            status=None if status is None else MemberStatus.parse(status))
 
     # Helpers ---------------------------------------------------------------------------------
 
     def _get(self, conn: Connection, member_id: int) -> Member:
         m = member_tables.members
+        if not 0 < int(member_id) <= MAX_ID:
+            raise NotFound(_("there is no member with id {id}").format(id=member_id))
         row = conn.execute(select(m).where(m.c.id == int(member_id))).mappings().first()
         if row is None:
-            raise NotFound(f"there is no member with id {member_id}")
+            raise NotFound(_("there is no member with id {id}").format(id=member_id))
         return member_from_row(row)
+
+    @staticmethod
+    def _check_on_roll(member: Member) -> None:
+        if member.removed:
+            raise Conflict(_("member {id} was removed on {on} ({reason}); restore them first").format(
+                id=member.id, on=member.removed_on, reason=_reason_label(member)))
 
     @staticmethod
     def _check_unique_id_number(conn: Connection, id_number: str | None) -> None:
@@ -276,9 +627,23 @@ class MembersAPI(SubAPI):
         m = member_tables.members
         other = conn.scalar(select(m.c.id).where(m.c.id_number == id_number))
         if other is not None:
-            raise Conflict(f"another member (id {other}) has the same 公民身份号码")
+            raise Conflict(_("another member (id {id}) has the same 公民身份号码").format(id=other))
 
     @staticmethod
     def _unit_ids(conn: Connection, unit: UnitRef, recursive: bool) -> builtins.list[int]:
         root = resolve(conn, unit).id
         return subtree_ids(conn, root) if recursive else [root]
+
+
+def _reason_label(member: Member) -> str:
+    reason = member.removal_reason
+    if reason is None:
+        return "-"
+    label = reason.zh
+    return f"{label}: {member.removed_to}" if member.removed_to else label
+
+
+def _with_status(query: Any, status: StatusFilter) -> Any:
+    if status is None:
+        return query
+    return query.where(member_tables.members.c.status == MemberStatus.parse(status).value)

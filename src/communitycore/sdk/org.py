@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from itertools import accumulate
 from typing import Any
 
 import attrs
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from communitycore.domain.fields import UNCHANGED, Keep, clean_text
+from communitycore.domain.members import add_years
 from communitycore.domain.org import (
+    ADDRESS_LIMIT,
+    CONTACT_LIMIT,
+    UNIT_FIELDS,
     Compound,
     OrgUnit,
     Partner,
@@ -17,6 +23,8 @@ from communitycore.domain.org import (
     PropertyTier,
     check_name,
     children_map,
+    parse_unit_fields,
+    placement_problem,
     subtree,
 )
 from communitycore.domain.settings import Effective, defaults_of, parse_setting, spec_of
@@ -32,7 +40,9 @@ from communitycore.store.removal import blockers, remove_units
 from communitycore.store.tables import org as org_tables
 from communitycore.store.units import Tree, UnitRef, chain, get_unit, path_of, resolve, sibling_named, subtree_ids
 
-_UNIT_FIELDS = ("code", "approved_by", "approved_on", "term_start", "term_end", "covered_units")
+_UNIT_FIELDS = UNIT_FIELDS
+#: A date parameter: a ``date`` or text as :func:`~communitycore.domain.members.parse_date` reads it.
+DateLike = dt.date | str
 #: A committee is "on record" when at least this many members hold committee posts.
 COMMITTEE_MIN_POSTS = 3
 _MEMBERS, _CADRES = (COUNTERS.index(name) for name in ("members", "cadres"))
@@ -107,18 +117,37 @@ class OrgAPI(SubAPI):
 
     # Changing ------------------------------------------------------------------------------
 
-    def add(self, name: str, kind: str, parent: UnitRef | None = None, **fields: Any) -> OrgUnit:
-        """Add a unit of a registered kind under ``parent`` (or as a root).
+    def add(
+        self,
+        name: str,
+        kind: str,
+        parent: UnitRef | None = None,
+        *,
+        code: str | None = None,
+        approved_by: str | None = None,
+        approved_on: DateLike | None = None,
+        term_start: DateLike | None = None,
+        term_end: DateLike | None = None,
+        covered_units: int | str | None = None,
+    ) -> OrgUnit:
+        """Add a unit of a registered kind under ``parent``, or at the top of the tree.
 
-        Optional fields: ``code``, ``approved_by``, ``approved_on``, ``term_start``, ``term_end``,
-        ``covered_units``. An elected kind with a term start and no term end gets one from the
-        kind's ``term_years``.
+        A unit without a parent must be of a root kind (a kind with no parent kinds, such as
+        街道党工委); a unit with one must be of a kind that may sit under the parent's kind. An
+        elected kind with a term start and no term end gets one from the kind's ``term_years``.
+
+        :raises InvalidValue: a bad name, kind or field; or a unit that needs a parent (the
+            message names the root kinds).
+        :raises Conflict: the kind may not sit under the parent, or a sibling has the same name.
+        :raises NotFound: there is no such parent.
         """
         name = check_name(name)
         unit_kind = self.community.registry.unit_kind(kind)
-        values = self._fields(fields)
+        values = self._fields({"code": code, "approved_by": approved_by, "approved_on": approved_on,
+                               "term_start": term_start, "term_end": term_end, "covered_units": covered_units})
+        values = {k: v for k, v in values.items() if v is not None}
         if unit_kind.term_years and values.get("term_start") and not values.get("term_end"):
-            values["term_end"] = _add_years(values["term_start"], unit_kind.term_years)
+            values["term_end"] = add_years(values["term_start"], unit_kind.term_years)
         with self.community.transaction() as tx:
             parent_unit = None if parent is None else resolve(tx.conn, parent)
             parent_id = parent_unit.id if parent_unit else None
@@ -126,6 +155,7 @@ class OrgAPI(SubAPI):
                 raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=parent_id))
             self._check_placement(kind, parent_unit)
             self._check_sibling_name(tx.conn, parent_unit, name)
+            self._check_unique_code(tx.conn, values.get("code"))
             unit_id = tx.conn.execute(
                 insert(org_tables.units).values(kind=kind, name=name, parent_id=parent_id, **values)
             ).inserted_primary_key[0]  # type: ignore[index]
@@ -147,15 +177,56 @@ class OrgAPI(SubAPI):
             tx.record("unit.rename", "unit", unit.id, before=unit, after=renamed)
             return renamed
 
-    def update(self, ref: UnitRef, **fields: Any) -> OrgUnit:
-        """Change a unit's optional fields (approval, term, code, covered units)."""
-        values = self._fields(fields)
+    def update(
+        self,
+        ref: UnitRef,
+        *,
+        code: str | Keep | None = UNCHANGED,
+        approved_by: str | Keep | None = UNCHANGED,
+        approved_on: DateLike | Keep | None = UNCHANGED,
+        term_start: DateLike | Keep | None = UNCHANGED,
+        term_end: DateLike | Keep | None = UNCHANGED,
+        covered_units: int | str | Keep | None = UNCHANGED,
+    ) -> OrgUnit:
+        """Change a unit's optional fields (approval, term, code, covered units), e.g. after 换届.
+
+        A field left out keeps its value; ``None`` (or ``""``) clears it.
+
+        :raises InvalidValue: no field given, or a bad value (a term that ends before it starts).
+        :raises Conflict: another unit has the code.
+        :raises NotFound: there is no such unit.
+        """
+        given = {"code": code, "approved_by": approved_by, "approved_on": approved_on, "term_start": term_start,
+                 "term_end": term_end, "covered_units": covered_units}
+        changes = {k: v for k, v in given.items() if v is not UNCHANGED}
+        if not changes:
+            raise InvalidValue(_("nothing to change: give at least one of {fields}").format(
+                fields=", ".join(_UNIT_FIELDS)))
+        values = self._fields(changes)
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
+            merged = {**{f: getattr(unit, f) for f in ("term_start", "term_end")}, **values}
+            self._check_term(merged.get("term_start"), merged.get("term_end"))
+            if values.get("code") is not None and values["code"] != unit.code:
+                self._check_unique_code(tx.conn, values["code"])
             tx.conn.execute(update(org_tables.units).where(org_tables.units.c.id == unit.id).values(**values))
             changed = attrs.evolve(unit, **values)
             tx.record("unit.update", "unit", unit.id, before=unit, after=changed)
             return changed
+
+    def import_file(self, path: str | os.PathLike[str], *, sheet: str | None = None, header_row: int | None = None,
+                    check: bool = False) -> dict[str, int]:
+        """Build or extend the tree from a spreadsheet (one row per unit: path, kind, code, approval,
+        term); all rows or none. Returns ``{"added": n, "updated": m}``; with ``check``, nothing is kept.
+
+        See :mod:`communitycore.io.org_import` for the columns and rules.
+
+        :raises RejectedInput: a row is bad; every problem is listed with its row and column.
+        :raises InvalidValue: the file cannot be read as a spreadsheet.
+        """
+        from communitycore.io.org_import import import_units
+
+        return import_units(self.community, path, sheet=sheet, header_row=header_row, check=check)
 
     def move(self, ref: UnitRef, new_parent: UnitRef | None) -> OrgUnit:
         """Move a unit (with its subtree) under another unit; a cycle is refused and nothing changes."""
@@ -222,6 +293,7 @@ class OrgAPI(SubAPI):
         """Add a residential compound (小区) with its property tier, looked after by ``unit``."""
         parsed = PropertyTier.parse(tier)
         name = check_name(name)
+        address = clean_text(address, ADDRESS_LIMIT)
         with self.community.transaction() as tx:
             unit_id = None if unit is None else resolve(tx.conn, unit).id
             cid = tx.conn.execute(insert(org_tables.compounds).values(
@@ -242,11 +314,13 @@ class OrgAPI(SubAPI):
                     contact: str | None = None) -> Partner:
         """Link a partner body (物业服务企业, 业委会, 共建单位, 驻区单位) to a unit."""
         parsed = PartnerKind.parse(kind)
+        name = check_name(name)
+        contact = clean_text(contact, CONTACT_LIMIT)
         with self.community.transaction() as tx:
             unit_id = None if unit is None else resolve(tx.conn, unit).id
             pid = tx.conn.execute(insert(org_tables.partners).values(
-                kind=parsed.value, name=name.strip(), unit_id=unit_id, contact=contact)).inserted_primary_key[0]  # type: ignore[index]
-            partner = Partner(id=pid, kind=parsed, name=name.strip(), unit_id=unit_id, contact=contact)
+                kind=parsed.value, name=name, unit_id=unit_id, contact=contact)).inserted_primary_key[0]  # type: ignore[index]
+            partner = Partner(id=pid, kind=parsed, name=name, unit_id=unit_id, contact=contact)
             tx.record("partner.add", "partner", pid, after=partner)
             return partner
 
@@ -375,38 +449,35 @@ class OrgAPI(SubAPI):
 
     # Helpers -----------------------------------------------------------------------------------
 
-    def _fields(self, fields: dict[str, Any]) -> dict[str, Any]:
-        from communitycore.domain.members import parse_date
+    @staticmethod
+    def _fields(fields: dict[str, Any]) -> dict[str, Any]:
+        """The optional unit fields, parsed; a blank value is None (clears it)."""
+        return parse_unit_fields(fields)
 
-        unknown = sorted(set(fields) - set(_UNIT_FIELDS))
-        if unknown:
-            raise InvalidValue(f"unknown unit fields {unknown}; known: {', '.join(_UNIT_FIELDS)}")
-        values: dict[str, Any] = {}
-        for key, value in fields.items():
-            if value is None or value == "":
-                values[key] = None
-            elif key in ("approved_on", "term_start", "term_end"):
-                values[key] = parse_date(value)
-            elif key == "covered_units":
-                values[key] = int(value)
-            else:
-                values[key] = str(value).strip()
-        if values.get("term_start") and values.get("term_end") and values["term_end"] <= values["term_start"]:
-            raise InvalidValue("term_end must be after term_start")
-        return values
+    @staticmethod
+    def _check_term(start: dt.date | None, end: dt.date | None) -> None:
+        if start and end and end <= start:
+            raise InvalidValue(_("term_end must be after term_start"))
 
     def _check_placement(self, kind: str, parent: OrgUnit | None) -> None:
-        unit_kind = self.community.registry.unit_kind(kind)
-        if parent is None:
+        kinds = self.community.registry.unit_kinds
+        self.community.registry.unit_kind(kind)  # an unknown kind: the registry's message
+        problem = placement_problem(kinds, kind, None if parent is None else parent.kind,
+                                    None if parent is None else parent.name)
+        if problem is None:
             return
-        if parent.kind not in unit_kind.parents:
-            registry = self.community.registry
-            allowed = "、".join(registry.unit_kinds[p].label for p in unit_kind.parents if p in registry.unit_kinds)
-            parent_label = registry.unit_kinds[parent.kind].label if parent.kind in registry.unit_kinds else parent.kind
-            raise Conflict(
-                f"a {unit_kind.label} ({kind}) cannot sit under {parent.name}, a {parent_label} ({parent.kind}); "
-                + (f"it may sit under: {allowed}" if allowed else "it can only be a root")
-            )
+        if parent is None:
+            raise InvalidValue(problem)
+        raise Conflict(problem)
+
+    @staticmethod
+    def _check_unique_code(conn: Connection, code: str | None) -> None:
+        if code is None:
+            return
+        u = org_tables.units
+        other = conn.scalar(select(u.c.id).where(u.c.code == code))
+        if other is not None:
+            raise Conflict(_("unit {id} already has the code {code!r}").format(id=other, code=code))
 
     @staticmethod
     def _check_sibling_name(conn: Connection, parent: OrgUnit | None, name: str) -> None:

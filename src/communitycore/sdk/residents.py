@@ -1,82 +1,70 @@
-"""``community.residents``: residents and households, enough for services to find and serve them."""
+"""``community.residents``: residents and households, enough for services to find and serve them.
+
+A resident's flags (独居老人, 残疾, 困难家庭 …) are rows of ``cc_resident_flags``, so a listing by
+flag is filtered in SQL on every engine, never in Python.
+"""
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, and_, delete, exists, func, insert, select, update
 
-from communitycore.domain.identity import normalize_phone
-from communitycore.domain.members import Household, Resident, ResidentFlag
+from communitycore.domain.fields import MAX_ID, UNCHANGED, Keep, clean_text
+from communitycore.domain.members import (
+    ADDRESS_LIMIT,
+    BUILDING_LIMIT,
+    REASON_LIMIT,
+    ROOM_LIMIT,
+    Household,
+    Resident,
+    ResidentFlag,
+    parse_flags,
+    parse_phone,
+    parse_resident_name,
+)
 from communitycore.errors import InvalidValue, NotFound
+from communitycore.i18n import _
 from communitycore.sdk.base import SubAPI
+from communitycore.store.residents import flags_of
 from communitycore.store.tables import org as org_tables
 from communitycore.store.tables import residents as resident_tables
 
 
-def _resident(row: Any) -> Resident:
+def _resident(row: Any, flags: Sequence[str] = ()) -> Resident:
     return Resident(id=row["id"], name=row["name"], household_id=row["household_id"], phone=row["phone"],
-                    flags=tuple(ResidentFlag(f) for f in row["flags"] or ()))
+                    flags=tuple(ResidentFlag(f) for f in sorted(flags)))
 
 
 class ResidentsAPI(SubAPI):
     """Residents (居民) and households (住户)."""
 
+    # Households --------------------------------------------------------------------------------
+
     def add_household(self, compound_id: int | None, *, building: str | None = None, room: str | None = None,
                       address: str | None = None) -> Household:
-        """Add a household at an address (compound, building, room)."""
+        """Add a household at an address (compound, building, room).
+
+        :raises NotFound: there is no such compound.
+        :raises InvalidValue: a value is too long or holds characters that may not be stored.
+        """
+        values = _household_values(building, room, address)
         with self.community.transaction() as tx:
-            if compound_id is not None and tx.conn.scalar(
-                    select(org_tables.compounds.c.id).where(org_tables.compounds.c.id == compound_id)) is None:
-                raise NotFound(f"there is no compound with id {compound_id}")
-            hid = tx.conn.execute(insert(resident_tables.households).values(
-                compound_id=compound_id, building=building, room=room, address=address)).inserted_primary_key[0]  # type: ignore[index]
-            household = Household(id=hid, compound_id=compound_id, building=building, room=room, address=address)
-            tx.record("household.add", "household", hid, after=household)
-            return household
+            return self._add_household(tx, compound_id, **values)
 
-    def add(self, name: str, *, household_id: int | None = None, phone: str | None = None,
-            flags: Iterable[str | ResidentFlag] = ()) -> Resident:
-        """Add a resident, with flags such as ``living-alone-elderly`` (独居老人)."""
-        if not name.strip():
-            raise InvalidValue("a resident needs a name")
-        parsed = tuple(sorted({ResidentFlag.parse(f) for f in flags}, key=lambda f: f.value))
-        normalized = normalize_phone(phone) if phone else None
-        households = resident_tables.households
+    def household_at(self, compound_id: int | None, *, building: str | None = None, room: str | None = None,
+                     address: str | None = None) -> Household:
+        """The household at this address, added if there is none yet (an import's way to place people).
+
+        :raises NotFound: there is no such compound.
+        """
+        values = _household_values(building, room, address)
         with self.community.transaction() as tx:
-            if household_id is not None and tx.conn.scalar(
-                    select(households.c.id).where(households.c.id == household_id)) is None:
-                raise NotFound(f"there is no household with id {household_id}")
-            rid = tx.conn.execute(insert(resident_tables.residents).values(
-                name=name.strip(), household_id=household_id, phone=normalized,
-                flags=[f.value for f in parsed])).inserted_primary_key[0]  # type: ignore[index]
-            resident = Resident(id=rid, name=name.strip(), household_id=household_id, phone=normalized, flags=parsed)
-            tx.record("resident.add", "resident", rid, after=resident)
-            return resident
-
-    def get(self, resident_id: int) -> Resident:
-        """One resident by id."""
-        with self.community.reading() as conn:
-            r = resident_tables.residents
-            row = conn.execute(select(r).where(r.c.id == resident_id)).mappings().first()
-            if row is None:
-                raise NotFound(f"there is no resident with id {resident_id}")
-            return _resident(row)
-
-    def list(self, *, flag: str | ResidentFlag | None = None, compound_id: int | None = None) -> list[Resident]:
-        """Residents by id, optionally only those with a flag or living in one compound."""
-        r, h = resident_tables.residents, resident_tables.households
-        with self.community.reading() as conn:
-            query = select(r).order_by(r.c.id)
-            if compound_id is not None:
-                query = query.join(h, h.c.id == r.c.household_id).where(h.c.compound_id == compound_id)
-            rows = [_resident(row) for row in conn.execute(query).mappings()]
-        if flag is not None:
-            wanted = ResidentFlag.parse(flag)
-            rows = [x for x in rows if wanted in x.flags]  # flags are JSON: filtered here, portably
-        return rows
+            found = self._find_household(tx.conn, compound_id, **values)
+            return found if found is not None else self._add_household(tx, compound_id, **values)
 
     def households(self, compound_id: int | None = None) -> builtins.list[Household]:
         """Households, optionally of one compound."""
@@ -86,3 +74,255 @@ class ResidentsAPI(SubAPI):
             if compound_id is not None:
                 query = query.where(h.c.compound_id == compound_id)
             return [Household(**row) for row in conn.execute(query).mappings()]
+
+    # Residents ---------------------------------------------------------------------------------
+
+    def add(self, name: str, *, household_id: int | None = None, phone: str | None = None,
+            flags: Iterable[str | ResidentFlag] | str = (), compound_id: int | None = None,
+            building: str | None = None, room: str | None = None, address: str | None = None) -> Resident:
+        """Add a resident, with flags such as ``living-alone-elderly`` (独居老人), by code or label.
+
+        The household is ``household_id``, or the one at the address given by ``compound_id``,
+        ``building``, ``room`` and ``address`` (added, in the same transaction, if there is none).
+
+        :raises InvalidValue: a bad name, phone, flag or address; both a household and an address.
+        :raises NotFound: there is no such household or compound.
+        """
+        cleaned = parse_resident_name(name)
+        parsed = parse_flags(flags)
+        normalized = parse_phone(phone) if phone else None
+        place = _place(household_id, compound_id, building, room, address)
+        with self.community.transaction() as tx:
+            household_id = self._place_household(tx, household_id, place)
+            rid = tx.conn.execute(insert(resident_tables.residents).values(
+                name=cleaned, household_id=household_id, phone=normalized)).inserted_primary_key[0]  # type: ignore[index]
+            self._set_flags(tx.conn, rid, parsed)
+            resident = Resident(id=rid, name=cleaned, household_id=household_id, phone=normalized, flags=parsed)
+            tx.record("resident.add", "resident", rid, after=resident)
+            return resident
+
+    def household(self, household_id: int) -> Household:
+        """One household by id.
+
+        :raises NotFound: there is no such household.
+        """
+        h = resident_tables.households
+        with self.community.reading() as conn:
+            row = conn.execute(select(h).where(h.c.id == household_id)).mappings().first()
+            if row is None:
+                raise NotFound(_("there is no household with id {id}").format(id=household_id))
+            return Household(**row)
+
+    def update(
+        self,
+        resident_id: int,
+        *,
+        name: str | Keep = UNCHANGED,
+        household_id: int | Keep | None = UNCHANGED,
+        phone: str | Keep | None = UNCHANGED,
+        flags: Iterable[str | ResidentFlag] | str | Keep = UNCHANGED,
+        compound_id: int | None = None,
+        building: str | None = None,
+        room: str | None = None,
+        address: str | None = None,
+    ) -> Resident:
+        """Correct a resident: a field left out keeps its value, ``None`` clears it; ``flags`` replaces them all.
+
+        A new home is ``household_id``, or the household at the address given (as in :meth:`add`).
+
+        :raises InvalidValue: nothing to change, or a bad value.
+        :raises NotFound: there is no such resident, household or compound.
+        """
+        place = _place(None if household_id is UNCHANGED else household_id, compound_id, building, room, address)
+        if all(v is UNCHANGED for v in (name, household_id, phone, flags)) and place is None:
+            raise InvalidValue(_("nothing to change: give at least one field"))
+        with self.community.transaction() as tx:
+            before = self._get(tx.conn, resident_id)
+            values: dict[str, Any] = {}
+            if name is not UNCHANGED:
+                values["name"] = parse_resident_name(name)
+            if place is not None:
+                values["household_id"] = self._place_household(tx, None, place)
+            elif household_id is not UNCHANGED:
+                self._check_household(tx.conn, household_id)
+                values["household_id"] = household_id
+            if phone is not UNCHANGED:
+                values["phone"] = parse_phone(phone) if phone else None
+            new_flags = before.flags if flags is UNCHANGED else parse_flags(flags)
+            r = resident_tables.residents
+            if values:
+                tx.conn.execute(update(r).where(r.c.id == resident_id).values(**values))
+            if new_flags != before.flags:
+                tx.conn.execute(delete(resident_tables.resident_flags).where(
+                    resident_tables.resident_flags.c.resident_id == resident_id))
+                self._set_flags(tx.conn, resident_id, new_flags)
+            after = Resident(id=resident_id, name=values.get("name", before.name),
+                             household_id=values.get("household_id", before.household_id),
+                             phone=values.get("phone", before.phone), flags=new_flags)
+            tx.record("resident.update", "resident", resident_id, before=before, after=after)
+            return after
+
+    def remove(self, resident_id: int, *, note: str | None = None) -> Resident:
+        """Remove a resident (moved away, died); the audit trail keeps what the record held.
+
+        :raises NotFound: there is no such resident.
+        """
+        remark = clean_text(note, REASON_LIMIT)
+        with self.community.transaction() as tx:
+            before = self._get(tx.conn, resident_id)
+            tx.conn.execute(delete(resident_tables.resident_flags).where(
+                resident_tables.resident_flags.c.resident_id == resident_id))
+            tx.conn.execute(delete(resident_tables.residents).where(resident_tables.residents.c.id == resident_id))
+            tx.record("resident.remove", "resident", resident_id, before=before, note=remark)
+            return before
+
+    def get(self, resident_id: int) -> Resident:
+        """One resident by id (unmasked: masking is for display).
+
+        :raises NotFound: there is no such resident.
+        """
+        with self.community.reading() as conn:
+            return self._get(conn, resident_id)
+
+    def reveal(self, resident_id: int, reason: str | None = None) -> Resident:
+        """One resident, recording in the audit trail that their phone was shown and why.
+
+        :raises InvalidValue: no reason while the config requires one.
+        :raises NotFound: there is no such resident.
+        """
+        why = self.community.members.reveal_reason(reason)
+        with self.community.transaction() as tx:
+            resident = self._get(tx.conn, resident_id)
+            tx.record("resident.reveal", "resident", resident_id, note=why)
+            return resident
+
+    def list(
+        self,
+        *,
+        flag: str | ResidentFlag | None = None,
+        flags: Iterable[str | ResidentFlag] = (),
+        compound_id: int | None = None,
+        household_id: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Resident]:
+        """Residents by id: those holding every flag asked for (``flag`` and ``flags``), of one compound or household.
+
+        The flags are filtered in SQL (``EXISTS`` on ``cc_resident_flags``, by its flag index).
+
+        :raises InvalidValue: an unknown flag.
+        """
+        wanted = parse_flags([*([] if flag is None else [flag]), *flags])
+        r, h, f = resident_tables.residents, resident_tables.households, resident_tables.resident_flags
+        query = select(r).order_by(r.c.id).offset(offset)
+        if compound_id is not None:
+            query = query.join(h, h.c.id == r.c.household_id).where(h.c.compound_id == compound_id)
+        if household_id is not None:
+            query = query.where(r.c.household_id == household_id)
+        for code in wanted:
+            query = query.where(exists().where(and_(f.c.resident_id == r.c.id, f.c.flag == code.value)))
+        if limit is not None:
+            query = query.limit(limit)
+        with self.community.reading() as conn:
+            rows = list(conn.execute(query).mappings())
+            flags_by_id = flags_of(conn, [row["id"] for row in rows])
+        return [_resident(row, flags_by_id.get(row["id"], ())) for row in rows]
+
+    def count(self, *, flag: str | ResidentFlag | None = None) -> int:
+        """Number of residents, optionally of those with a flag."""
+        r, f = resident_tables.residents, resident_tables.resident_flags
+        query = select(func.count()).select_from(r)
+        if flag is not None:
+            code = ResidentFlag.parse(flag).value
+            query = query.where(exists().where(and_(f.c.resident_id == r.c.id, f.c.flag == code)))
+        with self.community.reading() as conn:
+            return int(conn.scalar(query) or 0)
+
+    def import_file(self, path: str | os.PathLike[str], *, sheet: str | None = None, header_row: int | None = None,
+                    check: bool = False) -> int:
+        """Import residents from ``.csv`` or ``.xlsx``: all rows or none; households are found or added.
+
+        See :mod:`communitycore.io.resident_import` for the columns.
+
+        :raises RejectedInput: one or more rows are bad; every problem is listed.
+        """
+        from communitycore.io.resident_import import import_residents
+
+        return import_residents(self.community, path, sheet=sheet, header_row=header_row, check=check)
+
+    # Helpers -----------------------------------------------------------------------------------
+
+    def _get(self, conn: Connection, resident_id: int) -> Resident:
+        r = resident_tables.residents
+        if not 0 < int(resident_id) <= MAX_ID:
+            raise NotFound(_("there is no resident with id {id}").format(id=resident_id))
+        row = conn.execute(select(r).where(r.c.id == int(resident_id))).mappings().first()
+        if row is None:
+            raise NotFound(_("there is no resident with id {id}").format(id=resident_id))
+        return _resident(row, flags_of(conn, [row["id"]]).get(row["id"], ()))
+
+    def _place_household(self, tx: Any, household_id: int | None, place: dict[str, Any] | None) -> int | None:
+        """The household id a resident gets: given, or found (or added) at the address ``place``."""
+        if place is None:
+            self._check_household(tx.conn, household_id)
+            return household_id
+        compound = place.pop("compound_id")
+        found = self._find_household(tx.conn, compound, **place)
+        return (found if found is not None else self._add_household(tx, compound, **place)).id
+
+    @staticmethod
+    def _set_flags(conn: Connection, resident_id: int, flags: Sequence[ResidentFlag]) -> None:
+        if flags:
+            conn.execute(insert(resident_tables.resident_flags),
+                         [{"resident_id": resident_id, "flag": flag.value} for flag in flags])
+
+    @staticmethod
+    def _check_household(conn: Connection, household_id: int | None) -> None:
+        households = resident_tables.households
+        if household_id is not None and conn.scalar(
+                select(households.c.id).where(households.c.id == household_id)) is None:
+            raise NotFound(_("there is no household with id {id}").format(id=household_id))
+
+    @staticmethod
+    def _find_household(conn: Connection, compound_id: int | None, *, building: str | None, room: str | None,
+                        address: str | None) -> Household | None:
+        h = resident_tables.households
+        conditions = [column.is_(None) if value is None else column == value
+                      for column, value in ((h.c.compound_id, compound_id), (h.c.building, building),
+                                            (h.c.room, room), (h.c.address, address))]
+        row = conn.execute(select(h).where(*conditions).order_by(h.c.id).limit(1)).mappings().first()
+        return None if row is None else Household(**row)
+
+    @staticmethod
+    def _add_household(tx: Any, compound_id: int | None, *, building: str | None, room: str | None,
+                       address: str | None) -> Household:
+        if compound_id is not None and tx.conn.scalar(
+                select(org_tables.compounds.c.id).where(org_tables.compounds.c.id == compound_id)) is None:
+            raise NotFound(_("there is no compound with id {id}").format(id=compound_id))
+        hid = tx.conn.execute(insert(resident_tables.households).values(
+            compound_id=compound_id, building=building, room=room, address=address)).inserted_primary_key[0]
+        household = Household(id=hid, compound_id=compound_id, building=building, room=room, address=address)
+        tx.record("household.add", "household", hid, after=household)
+        return household
+
+
+def _place(household_id: int | None, compound_id: int | None, building: str | None, room: str | None,
+           address: str | None) -> dict[str, Any] | None:
+    """An address to find or add a household at, checked; None when none is given."""
+    if all(v is None for v in (compound_id, building, room, address)):
+        return None
+    if household_id is not None:
+        raise InvalidValue(_("give a household, or an address (compound, building, room, address), not both"))
+    return {"compound_id": compound_id, **_household_values(building, room, address)}
+
+
+def _household_values(building: str | None, room: str | None, address: str | None) -> dict[str, str | None]:
+    """An address's parts, checked as every way in checks them."""
+    out: dict[str, str | None] = {}
+    for field, value, limit in (("building", building, BUILDING_LIMIT), ("room", room, ROOM_LIMIT),
+                                ("address", address, ADDRESS_LIMIT)):
+        try:
+            out[field] = clean_text(value, limit)
+        except InvalidValue as exc:
+            raise InvalidValue(f"{field}: {exc}") from None
+    return out

@@ -13,13 +13,15 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 
-from communitycore.domain.members import ASSOCIATE_OR_ABOVE, COMMITTEE_POSTS, Education, Post
+from communitycore.domain.members import ASSOCIATE_OR_ABOVE, COMMITTEE_POSTS, Education, MemberStatus, Post
 from communitycore.domain.stats import COUNTERS
 from communitycore.store.engine import placeholders
 from communitycore.store.sql import count_if, day_number
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
 
+#: Only members on the roll are counted; removed members keep their records but leave the figures.
+ACTIVE = MemberStatus.ACTIVE.value
 #: Above this many units a full recompute is cheaper than an IN list.
 FULL_REFRESH_FROM = 2000
 
@@ -58,7 +60,8 @@ def shares(conn: Connection, member_ids: Collection[int]) -> dict[int, list[int]
     ids = sorted(set(member_ids))
     if not ids:
         return {}
-    rows = conn.execute(select(m.c.unit_id, *_aggregates()).where(m.c.id.in_(ids)).group_by(m.c.unit_id)).all()
+    rows = conn.execute(select(m.c.unit_id, *_aggregates()).where(m.c.id.in_(ids), m.c.status == ACTIVE)
+                        .group_by(m.c.unit_id)).all()
     return {row[0]: [int(v) for v in row[1:]] for row in rows}
 
 
@@ -100,7 +103,7 @@ def refresh(conn: Connection, unit_ids: Collection[int] | None = None) -> None:
         return
     zero = [0] * len(_COUNTER_COLUMNS)
     conn.exec_driver_sql(_upsert_sql(conn, add=True), [(unit_id, *zero) for unit_id in ids])
-    query = select(m.c.unit_id, *_aggregates()).group_by(m.c.unit_id)
+    query = select(m.c.unit_id, *_aggregates()).where(m.c.status == ACTIVE).group_by(m.c.unit_id)
     if len(ids) < FULL_REFRESH_FROM:
         query = query.where(m.c.unit_id.in_(ids))
     fresh = {row[0]: row[1:] for row in conn.execute(query)}
@@ -132,5 +135,5 @@ def counters(conn: Connection) -> dict[int, list[int]]:
 def recompute(conn: Connection) -> dict[int, list[int]]:
     """The counters computed afresh from the members table, without storing them (for checks)."""
     m = member_tables.members
-    rows = conn.execute(select(m.c.unit_id, *_aggregates()).group_by(m.c.unit_id)).all()
+    rows = conn.execute(select(m.c.unit_id, *_aggregates()).where(m.c.status == ACTIVE).group_by(m.c.unit_id)).all()
     return {row[0]: [int(v) for v in row[1:]] for row in rows}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Float
+from sqlalchemy import Connection, Float, Table, insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -68,3 +69,18 @@ def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
 @compiles(unindexed)
 def _unindexed_default(element: unindexed, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(element.clauses, **kw))
+
+
+def insert_ids(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert ``rows`` and return their new ids, in the order of ``rows``.
+
+    One batched ``INSERT … RETURNING`` where the engine keeps the order (SQLite 3.35+,
+    PostgreSQL, MariaDB 10.5+), else one insert per row.
+    """
+    if not rows:
+        return []
+    if conn.dialect.insert_executemany_returning_sort_by_parameter_order:
+        result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), list(rows))
+        return [int(row[0]) for row in result]
+    return [int(conn.execute(insert(table).values(**row)).inserted_primary_key[0])  # type: ignore[index]
+            for row in rows]

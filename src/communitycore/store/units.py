@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from communitycore.domain.fields import MAX_ID, is_plain_id, looks_like_id
 from communitycore.domain.org import PATH_SEPARATOR, OrgUnit, parents_first
-from communitycore.errors import NotFound
+from communitycore.errors import InvalidValue, NotFound
+from communitycore.i18n import _
 from communitycore.store.tables import org as org_tables
 
 #: A unit reference: an id, or a full path of names joined with "/".
@@ -26,8 +28,31 @@ def _unit(row: Any) -> OrgUnit:
     return OrgUnit(**row._mapping)
 
 
+def ref_id(ref: int | str) -> int | None:
+    """The id a reference names (an int, or ASCII digits), or None for a path.
+
+    Digits of other scripts (``٣``, ``０３``) are refused rather than read as an id, and an id no
+    engine can hold is simply not found.
+    """
+    if isinstance(ref, bool):
+        raise InvalidValue(_("a unit is named by its id or its path, not {ref!r}").format(ref=ref))
+    if isinstance(ref, int):
+        number = ref
+    elif is_plain_id(ref):
+        number = int(ref.strip())
+    elif looks_like_id(ref):
+        raise InvalidValue(_("unit id {ref!r} is not written with the digits 0-9").format(ref=ref.strip()))
+    else:
+        return None
+    if not 0 < number <= MAX_ID:
+        raise NotFound(_("there is no unit with id {id}").format(id=number))
+    return number
+
+
 def get_unit(conn: Connection, unit_id: int) -> OrgUnit:
     """One unit by id, or :class:`NotFound`."""
+    if not 0 < unit_id <= MAX_ID:
+        raise NotFound(_("there is no unit with id {id}").format(id=unit_id))
     row = conn.execute(select(_u).where(_u.c.id == unit_id)).first()
     if row is None:
         raise NotFound(f"there is no unit with id {unit_id}")
@@ -43,8 +68,9 @@ def resolve(conn: Connection, ref: UnitRef) -> OrgUnit:
     """The unit an id, a full path or a unit record refers to; a clear error if there is none."""
     if isinstance(ref, OrgUnit):
         return get_unit(conn, ref.id)
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
-        return get_unit(conn, int(ref))
+    unit_id = ref_id(ref)
+    if unit_id is not None:
+        return get_unit(conn, unit_id)
     names = split_path(str(ref))
     parent: int | None = None
     row = None
@@ -155,8 +181,9 @@ class Tree:
         """The unit an id, a path or a unit record refers to, looked up in memory."""
         if isinstance(ref, OrgUnit):
             ref = ref.id
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
-            return self.unit(int(ref))
+        unit_id = ref_id(ref)
+        if unit_id is not None:
+            return self.unit(unit_id)
         path = PATH_SEPARATOR.join(split_path(str(ref)))
         found = self.by_path().get(path)
         if found is None:

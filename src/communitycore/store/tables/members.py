@@ -35,6 +35,12 @@ members = Table(
     Column("post", String(32)),
     Column("employer", String(200)),
     Column("in_service", Boolean, nullable=False),
+    # The lifecycle (migration 0002): a removed member keeps their record and history.
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("removed_on", Date),
+    Column("removal_reason", String(32)),
+    Column("removed_to", String(200)),
+    Column("probation_extension_months", Integer),
     Index(None, "unit_id", "category"),
 )
 

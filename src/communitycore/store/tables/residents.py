@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON,
     Column,
     ForeignKey,
     Integer,
@@ -32,5 +31,14 @@ residents = Table(
     Column("name", String(100), nullable=False),
     Column("household_id", Integer, ForeignKey(f"{PREFIX}households.id"), index=True),
     Column("phone", String(20)),
-    Column("flags", JSON, nullable=False),
+)
+
+
+#: A resident's flags (独居老人, 残疾 ...), one row each, so every engine filters them in SQL
+#: (migration 0002 moved them here from a JSON column).
+resident_flags = Table(
+    f"{PREFIX}resident_flags",
+    metadata,
+    Column("resident_id", Integer, ForeignKey(f"{PREFIX}residents.id"), primary_key=True),
+    Column("flag", String(32), primary_key=True, index=True),
 )

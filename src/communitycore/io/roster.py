@@ -1,0 +1,164 @@
+"""The member roster (花名册): an ``.xlsx`` or ``.csv`` file with the import template's Chinese headers.
+
+:func:`write_roster` writes the members of a unit's subtree (or everyone), one row each, in the
+columns of :data:`~communitycore.io.member_import.MEMBER_HEADERS` and with their first (the
+template's) headers, so that a roster imports again. Codes are written as their Chinese labels,
+dates as ``YYYY-MM-DD`` text, the unit as its full path. 公民身份号码 and phone numbers are masked
+unless the caller revealed them (with a reason, which the audit entry keeps).
+
+The file appears only when complete: it is written under a temporary name, readable by its
+owner only, and renamed after the export's audit entry is committed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, select
+
+from communitycore.domain.codes import Coded
+from communitycore.domain.identity import mask_id_number, mask_phone
+from communitycore.domain.members import Member, MemberStatus
+from communitycore.domain.org import children_map, subtree
+from communitycore.errors import InvalidValue
+from communitycore.i18n import _
+from communitycore.io.member_import import MEMBER_HEADERS
+from communitycore.store.members import member_from_row
+from communitycore.store.tables import members as member_tables
+from communitycore.store.units import Tree
+
+if TYPE_CHECKING:
+    from communitycore.sdk.community import Community
+    from communitycore.store.units import UnitRef
+
+__all__ = ["ROSTER_FIELDS", "roster_headers", "write_roster"]
+
+#: The roster's columns, in the template's order.
+ROSTER_FIELDS = tuple(MEMBER_HEADERS)
+#: Rows read from the database per batch.
+_BATCH = 2_000
+#: Characters a spreadsheet takes as the start of a formula: such a cell of a CSV gets a leading "'".
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def roster_headers() -> list[str]:
+    """The header row: the template's Chinese headers."""
+    return [MEMBER_HEADERS[field][0] for field in ROSTER_FIELDS]
+
+
+def _cell(member: Member, field: str, unit_path: str, reveal: bool) -> Any:
+    if field == "unit":
+        return unit_path
+    value = getattr(member, field)
+    if field == "id_number" and not reveal:
+        return mask_id_number(value)
+    if field == "phone" and not reveal:
+        return mask_phone(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Coded):
+        return value.zh
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def write_roster(community: Community, path: str | os.PathLike[str], *, unit: UnitRef | None = None,
+                 reveal: bool = False, reason: str | None = None,
+                 status: MemberStatus | None = MemberStatus.ACTIVE) -> int:
+    """Write the roster of ``unit``'s subtree (everyone for None) to ``path``; returns the members written.
+
+    ``reveal`` is the caller's decision, already checked (see ``MembersAPI.export``); it is
+    recorded in the ``member.export`` audit entry with ``reason``.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise InvalidValue(_("a roster is written as .xlsx or .csv, not {suffix}").format(
+            suffix=suffix or target.name))
+    partial = target.with_name(f".{target.name}.partial")
+    written = 0
+    root_path = None
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner only: it may hold personal data
+        os.close(fd)
+        with community.reading() as conn:
+            tree = Tree(conn)
+            root = None if unit is None else tree.resolve(unit).id
+            root_path = None if root is None else tree.path(root)
+            rows = _rows(conn, tree, root, status, reveal)
+            written = (_write_xlsx if suffix == ".xlsx" else _write_csv)(partial, rows)
+        with community.transaction() as tx:
+            tx.record("member.export", "member", None, note=reason,
+                      after={"file": target.name, "rows": written, "unit": root_path, "revealed": reveal},
+                      data={"file": str(target), "rows": written, "revealed": reveal})
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, target)
+    return written
+
+
+def _rows(conn: Connection, tree: Tree, root: int | None, status: MemberStatus | None,
+          reveal: bool) -> Iterator[list[Any]]:
+    m = member_tables.members
+    query = select(m).order_by(m.c.unit_id, m.c.id)
+    if status is not None:
+        query = query.where(m.c.status == status.value)
+    units = None if root is None else set(subtree(children_map(tree.parent_of), root))
+    for part in conn.execute(query.execution_options(yield_per=_BATCH)).mappings().partitions():
+        for row in part:
+            if units is not None and row["unit_id"] not in units:
+                continue
+            member = member_from_row(row)
+            path = tree.path(member.unit_id)
+            yield [_cell(member, field, path, reveal) for field in ROSTER_FIELDS]
+
+
+def _write_csv(path: Path, rows: Iterator[list[Any]]) -> int:
+    count = 0
+    # UTF-8 with a BOM, as the template: Excel on Chinese Windows opens it correctly.
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(roster_headers())
+        for cells in rows:
+            writer.writerow([f"'{c}" if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in cells])
+            count += 1
+    return count
+
+
+def _write_xlsx(path: Path, rows: Iterator[list[Any]]) -> int:
+    # openpyxl takes a while to import; only exports to .xlsx pay for it.
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("党员花名册")
+    bold = Font(bold=True)
+    header = []
+    for text in roster_headers():
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for cells in rows:
+        out = []
+        for value in cells:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # text, never a formula, and ID numbers keep every digit
+                cell.number_format = "@"
+            out.append(cell)
+        sheet.append(out)
+        count += 1
+    workbook.save(path)
+    return count
