@@ -7,12 +7,12 @@ the config file's ``db``, then ``sqlite:///community.db`` in the working directo
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
 import attrs
 
 from communitycore.errors import InvalidValue
+from communitycore.io.limits import load_toml_limited
 from communitycore.serialize import explain, structure
 
 DEFAULT_DB = "sqlite:///community.db"
@@ -73,10 +73,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         if explicit:
             raise InvalidValue(f"config file {file} does not exist")
         return Config()
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidValue(f"{file}: not valid TOML: {exc}") from exc
+    # A regular file, UTF-8, within the size and depth limits; else UnsafeInput, or InvalidSyntax with the line.
+    data = load_toml_limited(file)
     data.pop("source", None)
     try:
         config = structure(data, Config)

@@ -41,6 +41,7 @@ from communitycore.domain.members import Member, Resident, parse_member
 from communitycore.domain.org import OrgUnit, check_name
 from communitycore.domain.settings import parse_setting
 from communitycore.errors import Conflict, InvalidValue, Problem, RejectedInput
+from communitycore.io.limits import check_json_depth
 from communitycore.serialize import converter, explain
 
 if TYPE_CHECKING:
@@ -647,11 +648,13 @@ def import_community(community: Community, path: str | os.PathLike[str]) -> dict
     references between sections, the unit tree. Problems are reported together with their key
     paths (``$.members[12].unit_id``) in :class:`~communitycore.errors.RejectedInput`; a file that
     is not a communitycore export, or not JSON, raises :class:`~communitycore.errors.InvalidValue`.
+    A file the input limits refuse (not a regular file, too large, nested too deep) raises
+    :class:`~communitycore.io.limits.UnsafeInput` before anything is read into the database.
     Returns the number of records per section.
     """
     source = Path(path)
-    if not source.is_file():
-        raise InvalidValue(f"there is no file {source}")
+    # A regular file within max_json_bytes, nested no deeper than max_json_depth: checked before any parser runs.
+    check_json_depth(source)
     with community.transaction() as tx:
         _require_empty(tx.conn, community.sections)
         loader = Loader(community, tx.conn, source.name)

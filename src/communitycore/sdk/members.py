@@ -48,6 +48,13 @@ class MembersAPI(SubAPI):
 
         return write_template(path, lang=lang)
 
+    @staticmethod
+    def estimate_rows(path: str | os.PathLike[str]) -> int | None:
+        """Data rows in a member file, cheaply (see :func:`communitycore.io.sheets.estimate_rows`)."""
+        from communitycore.io.sheets import estimate_rows
+
+        return estimate_rows(path)
+
     def add(self, name: str, unit: UnitRef, **fields: Any) -> Member:
         """Add a member. Fields are those of :data:`~communitycore.domain.members.MEMBER_FIELDS`.
 
