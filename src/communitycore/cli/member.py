@@ -25,6 +25,7 @@ from communitycore.cli.render import (
     state,
     transfer_json,
 )
+from communitycore.cli.terminal import terminal_text
 from communitycore.labels import label, word
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ def import_(file: Path) -> None:
                   "problems": [{"row": p.row, "column": p.field, "message": p.message} for p in exc.problems]})
         else:
             for problem in exc.problems:
-                click.echo(_problem_line(problem, app.lang), err=True)
+                click.echo(terminal_text(_problem_line(problem, app.lang)), err=True)
         summary = (f"{file.name}：{len(exc.problems)} 个问题，未导入任何数据" if app.lang == "zh"
                    else f"{file.name}: {len(exc.problems)} problem(s), nothing was imported")
         if app.as_json:

@@ -3,7 +3,8 @@
 Commands build plain dicts with the converters below (:func:`unit_json`, :func:`member_json` ...)
 and hand them to :func:`emit`. The dicts may hold enums and dates: JSON output turns them into
 codes and ISO dates, text output into labels in the chosen language. So one dict serves both,
-and the JSON shape is the same whatever the language.
+and the JSON shape is the same whatever the language. Text output escapes control characters
+(:func:`~communitycore.cli.terminal.terminal_text`), so stored data cannot drive the terminal.
 
 JSON shapes (the scripting interface; fields are never removed, only added):
 
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from communitycore.cli.state import AppState
+from communitycore.cli.terminal import terminal_text
 from communitycore.domain.codes import Coded
 from communitycore.domain.identity import mask_id_number, mask_phone
 from communitycore.domain.members import Education, Gender
@@ -147,11 +149,11 @@ def format_value(value: Any, lang: str = "zh", field: str = "") -> str:
 
 
 def cell(row: Mapping[str, Any], column: str, lang: str = "zh") -> str:
-    """The text of one field; a ``<field>_label`` next to it (``kind_label``) is shown instead."""
+    """The text of one field, controls escaped; a ``<field>_label`` next to it (``kind_label``) is shown instead."""
     labelled = row.get(f"{column}_label")
     if labelled is not None:
-        return str(labelled)
-    return format_value(row.get(column), lang, column)
+        return terminal_text(str(labelled), one_line=True)
+    return terminal_text(format_value(row.get(column), lang, column), one_line=True)
 
 
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], lang: str = "zh") -> str:
@@ -196,7 +198,7 @@ def emit(data: Any, *, columns: Sequence[str] | None = None, title: str | None =
         click.echo(dumps(data))
         return
     if title:
-        click.echo(click.style(title, bold=True))
+        click.echo(click.style(terminal_text(title), bold=True))
     if isinstance(data, Mapping):
         click.echo(block(data, list(columns or _default_columns([data])), app.lang))
     elif not data:
@@ -209,7 +211,7 @@ def heading(text: str) -> None:
     """A bold heading, printed only in text mode (with a blank line before it)."""
     if not state().as_json:
         click.echo()
-        click.echo(click.style(text, bold=True))
+        click.echo(click.style(terminal_text(text), bold=True))
 
 
 # ------------------------------------------------------------------------------------------------

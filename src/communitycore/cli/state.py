@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from communitycore.cli.terminal import terminal_text
 from communitycore.errors import CommunityCoreError
 from communitycore.i18n import _
 from communitycore.plugins.manager import PluginWarning
@@ -31,7 +32,7 @@ class CommunityGroup(click.Group):
 
         def show(message: Warning | str, category: type[Warning], *rest: Any, **more: Any) -> None:
             if issubclass(category, PluginWarning):
-                click.echo(f"warning: {message}", err=True)
+                click.echo(terminal_text(f"warning: {message}"), err=True)
             else:
                 shown(message, category, *rest, **more)
 
@@ -44,7 +45,7 @@ class CommunityGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CommunityCoreError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(terminal_text(str(exc))) from exc
 
 
 class AppState:
@@ -109,7 +110,7 @@ class AppState:
                 self.pm = make_plugin_manager(autoload=autoload, blocked=[*config.plugins.disable, *self.disabled],
                                               strict=config.plugins.strict or None)
             for w in caught:
-                click.echo(f"warning: {w.message}", err=True)
+                click.echo(terminal_text(f"warning: {w.message}"), err=True)
         return self.pm
 
     def add_plugin_commands(self, cli: click.Group) -> None:
@@ -122,7 +123,7 @@ class AppState:
         try:
             pm = self.plugin_manager()
         except CommunityCoreError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(terminal_text(f"error: {exc}"), err=True)
             return
         owners: dict[tuple[str, ...], str | None] = dict.fromkeys(_command_tree(cli))  # None: builtin
         with warnings.catch_warnings(record=True) as caught:
@@ -134,9 +135,9 @@ class AppState:
                     before = _command_tree(cli)
                     owners.update((path, answer.plugin) for path in before if path not in owners)
             except CommunityCoreError as exc:  # strict mode: a plugin's failure is an error
-                click.echo(f"error: {exc}", err=True)
+                click.echo(terminal_text(f"error: {exc}"), err=True)
         for w in caught:
-            click.echo(f"warning: {w.message}", err=True)
+            click.echo(terminal_text(f"warning: {w.message}"), err=True)
 
     @property
     def community(self) -> Community:
@@ -151,7 +152,7 @@ class AppState:
                     packs=self.packs,
                 )
             for w in caught:
-                click.echo(f"warning: {w.message}", err=True)
+                click.echo(terminal_text(f"warning: {w.message}"), err=True)
             ctx = click.get_current_context(silent=True)
             if ctx is not None:
                 ctx.call_on_close(self._community.close)
