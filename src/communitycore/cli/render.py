@@ -13,7 +13,8 @@ JSON shapes (the scripting interface; fields are never removed, only added):
   ``approved_by``, ``approved_on``, ``term_start``, ``term_end``, ``covered_units``;
 * a member: ``kind: "member"``, ``unit_id``, ``unit`` (path), every member field with enum codes
   (``gender``, ``education``, ``category``, ``standing``, ``post``), ``in_service`` and
-  ``revealed``; ``id_number`` and ``phone`` are masked unless ``revealed`` is true;
+  ``revealed``; ``birth_date`` (``1980-**-**``), ``id_number`` and ``phone`` are masked unless
+  ``revealed`` is true (``docs/privacy.md``);
 * a compound: ``kind: "compound"``, ``tier``, ``unit_id``, ``unit``, ``address``;
 * a partner: ``kind`` is its partner-kind code, plus ``kind_label``, ``unit_id``, ``unit``, ``contact``;
 * ``transfer``, ``registration``, ``finding`` (``unit``, ``rule``, ``severity``, ``message``,
@@ -38,7 +39,7 @@ import click
 from communitycore.cli.state import AppState
 from communitycore.cli.terminal import terminal_text
 from communitycore.domain.codes import Coded
-from communitycore.domain.identity import mask_id_number, mask_phone
+from communitycore.domain.identity import mask_birth_date, mask_id_number, mask_phone
 from communitycore.domain.members import Education, Gender
 from communitycore.labels import label, word
 
@@ -271,7 +272,7 @@ MEMBER_COLUMNS = ("id", "name", "gender", "birth_date", "id_number", "phone", "e
 
 
 def member_json(member: Member, reveal: bool = False, *, unit_path: str | None = None) -> dict[str, Any]:
-    """A member with every field; ``id_number`` and ``phone`` masked unless ``reveal``.
+    """A member with every field; ``birth_date`` (to its year), ``id_number`` and ``phone`` masked unless ``reveal``.
 
     Revealing is the caller's decision and must go through ``community.members.reveal`` so it is
     audited; this function only formats.
@@ -284,7 +285,7 @@ def member_json(member: Member, reveal: bool = False, *, unit_path: str | None =
         "unit": unit_path,
         "gender": member.gender,
         "ethnicity": member.ethnicity,
-        "birth_date": member.birth_date,
+        "birth_date": member.birth_date if reveal else mask_birth_date(member.birth_date),
         "id_number": member.id_number if reveal else mask_id_number(member.id_number),
         "phone": member.phone if reveal else mask_phone(member.phone),
         "education": member.education,
