@@ -4,7 +4,7 @@ Commands build plain dicts with the converters below (:func:`unit_json`, :func:`
 and hand them to :func:`emit`. The dicts may hold enums and dates: JSON output turns them into
 codes and ISO dates, text output into labels in the chosen language. So one dict serves both,
 and the JSON shape is the same whatever the language. Text output escapes control characters
-(:func:`~communitycore.cli.terminal.terminal_text`), so stored data cannot drive the terminal.
+(``communitycore.cli.terminal.terminal_text``), so stored data cannot drive the terminal.
 
 JSON shapes (the scripting interface; fields are never removed, only added):
 

@@ -152,7 +152,7 @@ def write_snapshot(bind: Engine | Connection, path: str | os.PathLike[str], sect
     """Write the export file from one consistent snapshot; no audit entry (see :func:`export_community`).
 
     The file appears only when complete, readable by its owner only: it is written under a
-    temporary name (:func:`~communitycore.io.files.staged_file`), removed on any failure,
+    temporary name (``communitycore.io.files.staged_file``), removed on any failure,
     SIGTERM and SIGINT included, and renamed. Returns the number of records per section.
     """
     with staged_file(path) as temp:
@@ -647,7 +647,7 @@ def import_community(community: Community, path: str | os.PathLike[str]) -> dict
     paths (``$.members[12].unit_id``) in :class:`~communitycore.errors.RejectedInput`; a file that
     is not a communitycore export, or not JSON, raises :class:`~communitycore.errors.InvalidValue`.
     A file the input limits refuse (not a regular file, too large, nested too deep) raises
-    :class:`~communitycore.io.limits.UnsafeInput` before anything is read into the database.
+    ``communitycore.io.limits.UnsafeInput`` before anything is read into the database.
     Returns the number of records per section.
     """
     source = Path(path)

@@ -50,7 +50,7 @@ class MembersAPI(SubAPI):
 
     @staticmethod
     def estimate_rows(path: str | os.PathLike[str]) -> int | None:
-        """Data rows in a member file, cheaply (see :func:`communitycore.io.sheets.estimate_rows`)."""
+        """Data rows in a member file, cheaply (see ``communitycore.io.sheets.estimate_rows``)."""
         from communitycore.io.sheets import estimate_rows
 
         return estimate_rows(path)
