@@ -426,7 +426,7 @@ def test_the_dimension_bomb_is_refused_within_300_mb(cli_db: Path, bad_dir: Path
 
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in kilobytes on Linux")
 @pytest.mark.parametrize("name", ["lying-dimension.xlsx", "no-dimension-far-cell.xlsx", "sparse-corners.xlsx",
-                                  "zip-bomb.xlsx", "too-many-cells.xlsx"])
+                                  "zip-bomb.xlsx", "too-many-cells.xlsx", "shared-strings-bomb.xlsx"])
 def test_other_workbook_bombs_are_refused_within_300_mb(cli_db: Path, bad_dir: Path, name: str) -> None:
     result = community_cli("--db", str(cli_db), "member", "import", str(bad_dir / name))
     assert result["code"] == 1 and "Traceback" not in result["err"], result

@@ -115,6 +115,10 @@ class Limits:
     max_compression_ratio: int = attrs.field(default=200, validator=_positive)
     #: Members smaller than this uncompressed are not ratio-checked (tiny parts compress well).
     min_ratio_check_bytes: int = attrs.field(default=1 * _MiB, validator=_positive)
+    #: Uncompressed size of an xlsx XML part other than a worksheet (shared strings, styles ...):
+    #: readers hold those whole. 32 MB of shared strings is about 400,000 member rows of unique
+    #: text; larger imports are made as CSV, which is streamed.
+    max_part_bytes: int = attrs.field(default=32 * _MiB, validator=_positive)
     #: Members of an xlsx zip (a real workbook has tens); bounds the memory of its directory.
     max_zip_members: int = attrs.field(default=10_000, validator=_positive)
     #: Nesting of arrays and objects in JSON.
@@ -153,6 +157,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                        "of {limit}: the file may be damaged")),
     "line-too-long": ("too-large", N_("line {line} of {name} is longer than {limit} characters: the file may not "
                                       "be CSV, or it is damaged")),
+    "xlsx-part": ("too-large", N_("the part {member} of {name} is {size} uncompressed, more than the {limit} a "
+                                  "workbook part other than a sheet may have: for an import this large, save the "
+                                  "sheet as CSV UTF-8 and import that")),
     "not-xlsx": ("not-xlsx", N_("{name} is not a valid .xlsx workbook ({detail}): open it in Excel and save it "
                                 "as .xlsx")),
     "xlsx-ole": ("not-xlsx", N_("{name} is an old .xls workbook or a workbook with a password: remove the "
@@ -719,7 +726,8 @@ def check_xlsx(path: StrPath, limits: Limits = DEFAULT_LIMITS) -> XlsxInfo:
     declared uncompressed size above ``max_uncompressed_bytes``, or a member (of at least
     ``min_ratio_check_bytes``) compressed more than ``max_compression_ratio``:1 (``zip-bomb``);
     a worksheet whose declared dimension exceeds ``max_rows`` (+1 for the header),
-    ``max_columns`` or ``max_cells`` (``xlsx-dimension``).
+    ``max_columns`` or ``max_cells`` (``xlsx-dimension``); an XML part other than a worksheet
+    (shared strings, styles) above ``max_part_bytes`` uncompressed (``too-large``).
 
     Reads the zip directory, the workbook and its relationships, and the first bytes of each
     worksheet; memory stays in the low megabytes whatever the file claims. A dimension can be
@@ -760,6 +768,13 @@ def _check_open_xlsx(file: Path, fh: BinaryIO, size: int, limits: Limits) -> Xls
         raise
     except _ZIP_ERRORS as exc:
         raise _not_xlsx(file, str(exc)) from None
+    # Readers stream a worksheet, but take every other XML part whole into memory (the shared
+    # strings above all: openpyxl needs about 7 bytes per byte of their XML, calamine about 2.5).
+    streamed = {s.member for s in sheets if s.kind == "worksheet"}
+    for info in infos:
+        if (info.file_size > limits.max_part_bytes and info.filename not in streamed
+                and info.filename.lower().endswith((".xml", ".rels"))):
+            raise _unsafe("xlsx-part", file, member=info.filename, **_sizes(info.file_size, limits.max_part_bytes))
     return XlsxInfo(path=file, sheets=tuple(sheets), file_bytes=size, uncompressed_bytes=total, members=len(infos))
 
 
