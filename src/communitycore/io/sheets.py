@@ -84,7 +84,7 @@ class SheetReader:
         self.path = path
         suffix = path.suffix.lower()
         if suffix not in (*TEXT_SUFFIXES, ".xlsx"):
-            raise InvalidValue(_("{file}: members are imported from .csv, .txt or .xlsx files, not {suffix}").format(
+            raise InvalidValue(_("{file}: imports read .csv, .txt or .xlsx files, not {suffix}").format(
                 file=path.name, suffix=suffix or _("this")))
         self.kind = "csv" if suffix in TEXT_SUFFIXES else "xlsx"
         self.limits = limits
