@@ -863,3 +863,24 @@ def test_fuzz_json(fuzz_file: Callable[[str, bytes], Path], data: bytes) -> None
 def test_fuzz_toml(fuzz_file: Callable[[str, bytes], Path], data: bytes) -> None:
     path = fuzz_file("f.toml", data)
     _expect_safe(lambda: load_toml_limited(path))
+
+
+@given(pieces=st.lists(st.text(alphabet="ab\n\r", max_size=40), max_size=8), limit=st.integers(1, 12))
+def test_the_line_meter_agrees_with_splitting_into_lines(pieces: list[str], limit: int) -> None:
+    """The fast window check refuses exactly what measuring every line would, naming the same line."""
+    fast = io_limits._LineMeter(limit, "x.csv")
+    exact = io_limits._LineMeter(limit, "x.csv")
+
+    def outcome(feed: Callable[[str], None], piece: str) -> int | None:
+        try:
+            feed(piece)
+        except UnsafeInput as error:
+            return int(error.details["line"])
+        return None
+
+    for piece in pieces:
+        got, want = outcome(fast.feed, piece), outcome(exact._feed_exact, piece)
+        assert got == want
+        if want is not None:
+            break
+        assert (fast.current, fast.current_line, fast.newlines) == (exact.current, exact.current_line, exact.newlines)

@@ -992,6 +992,42 @@ class _LineMeter:
         self.current_line = 1
 
     def feed(self, text: str) -> None:
+        """Take the next piece of text; refuse the first line longer than the limit, with its number."""
+        if not self._fits(text):
+            self._feed_exact(text)  # raises, naming the line
+            raise AssertionError("unreachable: _fits and _feed_exact disagree")
+        count = text.count("\n")
+        last = max(text.rfind("\n"), text.rfind("\r"))
+        if last >= 0:
+            self.current_line = self.newlines + count + 1  # no "\n" follows the last line break
+            self.current = len(text) - last - 1
+        else:
+            self.current += len(text)
+        self.newlines += count
+
+    def _fits(self, text: str) -> bool:
+        """Whether no line reaches past the limit, with a few C scans instead of a split into lines.
+
+        The text is taken in windows of ``limit`` characters: a line inside one window is shorter
+        than the limit, so only lines that cross a window's edge need measuring.
+        """
+        limit = self.limit
+        current = self.current
+        size = len(text)
+        for start in range(0, size, limit):
+            end = min(start + limit, size)
+            breaks = [i for i in (text.find("\n", start, end), text.find("\r", start, end)) if i >= 0]
+            if not breaks:
+                current += end - start
+                if current > limit:
+                    return False
+                continue
+            if current + min(breaks) - start > limit:
+                return False
+            current = end - 1 - max(text.rfind("\n", start, end), text.rfind("\r", start, end))
+        return True
+
+    def _feed_exact(self, text: str) -> None:
         parts = (text.replace("\r", "\n") if "\r" in text else text).split("\n")
         lengths = list(map(len, parts))
         lengths[0] += self.current
