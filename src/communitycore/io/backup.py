@@ -9,6 +9,10 @@
   with ``community import FILE`` (or :func:`~communitycore.io.exchange.import_community`) into an
   empty database. It covers the community's data, not the audit trail or the server: full server
   backups are the job of ``pg_dump`` / ``mysqldump`` (or the platform's own snapshots).
+
+Either way the copy is written under a temporary name beside the target, readable by its owner
+only, and renamed when complete; a failure, SIGTERM or SIGINT removes it
+(``communitycore.io.files.staged_file``).
 """
 
 from __future__ import annotations
