@@ -127,12 +127,13 @@ def test_before_and_after(community: Community, town: dict[str, Any]) -> None:
 def test_personal_data_is_masked_in_the_audit(community: Community, town: dict[str, Any]) -> None:
     community.members.update(town["member"], phone="13987654321")
     added = community.audit.list(action="member.add", entity_id=town["member"])[0]
-    assert added.after["id_number"] == NUMBER[:4] + "*" * 10 + NUMBER[-4:]
-    assert added.after["phone"] == "138****5678"
+    assert added.after["id_number"] == "*" * 6 + NUMBER[6:10] + "*" * 8
+    assert added.after["birth_date"] == NUMBER[6:10] + "-**-**"
+    assert added.after["phone"] == "138******78"
     assert added.after["name"] == "张三"
     updated = community.audit.list(action="member.update")[0]
-    assert updated.before["phone"] == "138****5678"
-    assert updated.after["phone"] == "139****4321"
+    assert updated.before["phone"] == "138******78"
+    assert updated.after["phone"] == "139******21"
     assert updated.before["id_number"] == updated.after["id_number"] == added.after["id_number"]
     community.residents.add("刘奶奶", phone="0523-84812345")
     # Nowhere in the stored trail does the full number appear.

@@ -358,10 +358,10 @@ def test_member_add_json_is_masked(community: Community, town: dict[str, Any]) -
                     "--employer", "城南医院")
     assert added["kind"] == "member" and added["name"] == "周杰"
     assert added["unit_id"] == town["small"].id
-    assert added["id_number"] == number[:4] + "*" * 10 + number[-4:]
-    assert added["phone"] == "139****2222"
+    assert added["id_number"] == "******1988********"
+    assert added["phone"] == "139******22"
     assert added["revealed"] is False
-    assert added["gender"] == "male" and added["birth_date"] == "1988-06-12"
+    assert added["gender"] == "male" and added["birth_date"] == "1988-**-**"
     assert added["education"] == "bachelor" and added["post"] == "committee-member"
     assert added["category"] == "full" and added["standing"] == "normal" and added["in_service"] is True
     bad = run(community, "member", "add", "错号", "--unit", str(town["small"].id), "--id-number", bad_check(number))
@@ -371,16 +371,19 @@ def test_member_add_json_is_masked(community: Community, town: dict[str, Any]) -
 def test_masked_by_default_and_reveal_is_audited(community: Community, town: dict[str, Any]) -> None:
     member = town["members"][0]
     shown = as_json(community, "member", "show", str(member.id))
-    assert shown["id_number"] == member.id_number[:4] + "*" * 10 + member.id_number[-4:]
-    assert shown["phone"] == "138****5678"
+    assert shown["id_number"] == "*" * 6 + member.id_number[6:10] + "*" * 8
+    assert shown["phone"] == "138******78"
+    assert shown["birth_date"] == member.id_number[6:10] + "-**-**"
     text = ok(community, "member", "show", str(member.id)).output
     assert member.id_number not in text and "13812345678" not in text
     listing = ok(community, "member", "list").output
-    assert member.id_number not in listing and "138****5678" in listing
+    assert member.id_number not in listing and "138******78" in listing
+    assert member.birth_date is not None and member.birth_date.isoformat() not in listing + text
     assert reveal_count(community) == 0
 
     revealed = as_json(community, "member", "show", str(member.id), "--reveal", "--reason", "核对档案")
     assert revealed["id_number"] == member.id_number and revealed["phone"] == "13812345678"
+    assert member.birth_date is not None and revealed["birth_date"] == member.birth_date.isoformat()
     assert revealed["revealed"] is True
     entries = as_json(community, "audit", "list", "--action", "member.reveal")
     assert len(entries) == 1
@@ -441,7 +444,7 @@ def test_transfer_history_confirmation_and_registration(community: Community, to
     assert reg["community"] == "城南街道党工委/和平社区党委" and reg["reported_on"] == "2026-04-01"
     assert [r["id"] for r in as_json(community, "member", "show", str(li.id))["registrations"]] == [reg["id"]]
     refused = run(community, "member", "register", str(wang.id), "--community", str(town["other"].id))
-    assert refused.exit_code == 1 and "in-service" in refused.output
+    assert refused.exit_code == 1 and "在职党员" in refused.output
 
 
 def test_audit_list(community: Community, town: dict[str, Any]) -> None:

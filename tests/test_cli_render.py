@@ -80,7 +80,7 @@ def test_member_json_masks_unless_revealed() -> None:
     member = Member(id=1, name="王芳", unit_id=2, id_number="32128119850317022X", phone="13812345678",
                     gender=Gender.FEMALE)
     masked = member_json(member)
-    assert masked["id_number"] == "3212**********022X" and masked["phone"] == "138****5678"
+    assert masked["id_number"] == "******1985********" and masked["phone"] == "138******78"
     assert masked["kind"] == "member" and masked["revealed"] is False
     shown = member_json(member, True)
     assert shown["id_number"] == "32128119850317022X" and shown["phone"] == "13812345678"

@@ -152,7 +152,7 @@ def test_a_missing_explicit_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_invalid_toml(tmp_path: Path) -> None:
     path = write(tmp_path / "c.toml", "db = \n")
-    with pytest.raises(InvalidValue, match=r"c\.toml: not valid TOML"):
+    with pytest.raises(InvalidValue, match=r"c\.toml is not valid TOML"):
         load_config(path)
 
 

@@ -19,6 +19,7 @@ from communitycore.domain.identity import check_character
 from communitycore.domain.members import Category, Gender, Standing
 from communitycore.io import member_import as importing_module
 from communitycore.io import sheets as sheets_module
+from communitycore.io.limits import UnsafeInput
 from communitycore.io.member_import import MEMBER_HEADERS, field_for_header, import_members
 from communitycore.io.templates import write_template
 
@@ -280,9 +281,9 @@ def test_values_without_a_header(community: Community, tree: dict[str, int], tmp
 
 
 def test_not_a_spreadsheet(community: Community, tmp_path: Path) -> None:
-    with pytest.raises(InvalidValue, match=r"\.csv or \.xlsx"):
-        import_members(community, tmp_path / "members.txt")
-    with pytest.raises(InvalidValue, match="no file"):
+    with pytest.raises(InvalidValue, match=r"\.csv, \.txt or \.xlsx"):
+        import_members(community, tmp_path / "members.xls")
+    with pytest.raises(UnsafeInput, match="does not exist"):
         import_members(community, tmp_path / "missing.csv")
     empty = tmp_path / "empty.csv"
     empty.write_text("", encoding="utf-8")

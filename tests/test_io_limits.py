@@ -182,8 +182,9 @@ def test_generator_as_script(tmp_path: Path) -> None:
 
 def test_dimension_message_says_what_and_what_to_do(bad_dir: Path) -> None:
     error = refused(lambda: check_xlsx(bad_dir / "dimension-bomb.xlsx"), "xlsx-dimension")
-    assert str(error) == ("文件 dimension-bomb.xlsx 的工作表“党员”声明的表格范围为 1048576 行 × 16384 列，"
-                          "超过上限 1000000 行 × 200 列：请检查文件是否损坏，或删除多余的行列后另存")
+    assert str(error) == ("the sheet “党员” of dimension-bomb.xlsx declares a range of 1048576 rows × 16384 columns, "
+                          "more than the limit of 1000000 rows × 200 columns: check whether the file is damaged, or "
+                          "delete the extra rows and columns and save it again")
     assert error.path == bad_dir / "dimension-bomb.xlsx"
     assert error.details["rows"] == 1048576 and error.details["columns"] == 16384
 
@@ -193,8 +194,8 @@ def test_encoding_message_names_line_and_byte(bad_dir: Path) -> None:
     data = (bad_dir / "stray-ff.csv").read_bytes()
     offset = data.index(b"\xff")
     assert error.details["offset"] == offset and error.details["line"] == 3
-    assert str(error) == (f"文件 stray-ff.csv 第 3 行（文件第 {offset + 1} 字节）有无法识别的字节 0xFF："
-                          "请用 UTF-8 或 GB18030 编码另存为 CSV")
+    assert str(error) == (f"line 3 of stray-ff.csv (byte {offset + 1} of the file) holds bytes no known encoding "
+                          "reads (0xFF): save it as CSV in UTF-8 or GB18030")
 
 
 def test_zip_bomb_is_refused_before_inflating(bad_dir: Path) -> None:
@@ -207,7 +208,7 @@ def test_zip_bomb_is_refused_before_inflating(bad_dir: Path) -> None:
 
 def test_gbk_toml_hint(bad_dir: Path) -> None:
     error = refused(lambda: load_toml_limited(bad_dir / "gbk.toml"), "encoding")
-    assert "TOML 文件必须是 UTF-8 编码" in str(error) and "GBK" in str(error)
+    assert "a TOML file must be UTF-8" in str(error) and "GBK" in str(error)
     assert error.details["line"] == 2
 
 
@@ -285,7 +286,7 @@ def test_require_regular_file(tmp_path: Path) -> None:
     link.symlink_to(good)
     assert require_regular_file(link) == link  # symlinks to regular files are followed
     error = refused(lambda: require_regular_file(tmp_path / "nope.csv"), "missing")
-    assert str(error) == "文件 nope.csv 不存在：请检查路径和文件名"
+    assert str(error) == "the file nope.csv does not exist: check the path and the file name"
     refused(lambda: require_regular_file(good / "child"), "missing")  # ENOTDIR
     dangling = tmp_path / "dangling.csv"
     dangling.symlink_to(tmp_path / "gone.csv")
@@ -296,12 +297,12 @@ def test_require_regular_file(tmp_path: Path) -> None:
 
 @POSIX
 def test_devices_and_sockets_are_not_files(tmp_path: Path, no_hang: None) -> None:
-    assert "字符设备" in str(refused(lambda: require_regular_file("/dev/null"), "not-regular-file"))
+    assert "a character device" in str(refused(lambda: require_regular_file("/dev/null"), "not-regular-file"))
     refused(lambda: open_text("/dev/zero"), "not-regular-file")  # would otherwise read forever
     path = tmp_path / "s.csv"
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
         server.bind(str(path))
-        assert "套接字" in str(refused(lambda: require_regular_file(path), "not-regular-file"))
+        assert "a socket" in str(refused(lambda: require_regular_file(path), "not-regular-file"))
 
 
 def test_size_limit_is_checked_on_the_open_file(tmp_path: Path) -> None:
@@ -370,7 +371,7 @@ def test_not_xlsx_variants(tmp_path: Path) -> None:
         assert detail in str(error)
         return error
 
-    check(b"", "空")
+    check(b"", "empty")
     assert check(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600).message_id == "xlsx-ole"  # .xls, or encrypted
     check(b"PK\x03\x04" + b"\0" * 100, "zip")  # a local header, no directory
     good = bad.member_sheet()
@@ -378,7 +379,7 @@ def test_not_xlsx_variants(tmp_path: Path) -> None:
     check(_zip_bytes(tmp_path, [bad.deflated("xl/worksheets/sheet1.xml", good)]), "workbook.xml")
     # Duplicate member names.
     members = _xlsx_members(good)
-    check(_zip_bytes(tmp_path, [*members, members[-1]]), "两次")
+    check(_zip_bytes(tmp_path, [*members, members[-1]]), "twice")
     # A DTD, in UTF-8 and in UTF-16 (no bytes to grep for).
     for encoding in ("utf-8", "utf-16"):
         dtd = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><workbook/>'.encode(encoding)
@@ -388,20 +389,20 @@ def test_not_xlsx_variants(tmp_path: Path) -> None:
     for encoding in ("UTFyes", "gb18030", "rot13", "idna"):
         declared = f'<?xml version="1.0" encoding="{encoding}"?><workbook/>'.encode()
         check(_zip_bytes(tmp_path, _xlsx_members(good, workbook=declared)), "XML")
-    check(_zip_bytes(tmp_path, _xlsx_members(good, workbook=b"<a>" * 100 + b"</a>" * 100)), "嵌套")
+    check(_zip_bytes(tmp_path, _xlsx_members(good, workbook=b"<a>" * 100 + b"</a>" * 100)), "nested")
     # A sheet whose part is missing.
-    check(_zip_bytes(tmp_path, _xlsx_members(good)[:-1]), "不存在")
+    check(_zip_bytes(tmp_path, _xlsx_members(good)[:-1]), "missing")
     # Damaged data: the CRC no longer matches. Parts read whole are verified by check_xlsx; a sheet,
     # of which check_xlsx reads only the head, by scan_xlsx_sheet, which reads all of it.
     members = _xlsx_members(good)
     members[2] = members[2]._replace(crc=members[2].crc ^ 1)
-    check(_zip_bytes(tmp_path, members), "校验")
+    check(_zip_bytes(tmp_path, members), "checksum")
     members = _xlsx_members(good)
     members[-1] = members[-1]._replace(crc=members[-1].crc ^ 1)
     path = tmp_path / "crc.xlsx"
     path.write_bytes(_zip_bytes(tmp_path, members))
     check_xlsx(path)
-    assert "校验" in str(refused(lambda: scan_xlsx_sheet(path), "not-xlsx"))
+    assert "checksum" in str(refused(lambda: scan_xlsx_sheet(path), "not-xlsx"))
 
 
 def _xlsx_members(sheet: bytes, workbook: bytes = bad.WORKBOOK) -> list[Any]:
@@ -493,7 +494,7 @@ def test_invalid_after_a_bom_is_refused() -> None:
     data = codecs.BOM_UTF16_LE + "a,b\r\n".encode("utf-16-le") + b"\x00\xd8" + "c\r\n".encode("utf-16-le")
     error = refused(lambda: detect_encoding(data, name="up.csv"), "encoding")
     assert error.message_id == "encoding-bom" and error.details["line"] == 2 and error.details["offset"] == 12
-    assert str(error).startswith("文件 up.csv 开头标明是 UTF-16 编码")
+    assert str(error).startswith("up.csv starts by saying it is UTF-16")
     error = refused(lambda: detect_encoding(codecs.BOM_UTF8 + b"a\n\xff"), "encoding")
     assert error.details["offset"] == 5  # counted in the file, BOM included
 
@@ -621,7 +622,7 @@ def test_load_json_limited(tmp_path: Path) -> None:
     path.write_text('{"a": 1,\n  , }', encoding="utf-8")
     with pytest.raises(InvalidSyntax) as info:
         load_json_limited(path)
-    assert (info.value.line, info.value.column) == (2, 3) and "第 2 行第 3 列" in str(info.value)
+    assert (info.value.line, info.value.column) == (2, 3) and "line 2, column 3" in str(info.value)
     path.write_text("1" * 5000, encoding="utf-8")
     with pytest.raises(InvalidSyntax) as info:
         load_json_limited(path)
@@ -687,7 +688,7 @@ def test_toml_syntax_errors(tmp_path: Path) -> None:
     error = info.value
     assert isinstance(error, InvalidValue) and isinstance(error, CommunityCoreError)
     assert (error.line, error.column) == (2, 5)
-    assert str(error) == "文件 pack.toml 第 2 行第 5 列不是有效的 TOML（Invalid value）：请检查该处的写法"
+    assert str(error) == "pack.toml is not valid TOML at line 2, column 5 (Invalid value): check what is written there"
     with pytest.raises(InvalidSyntax) as info:
         _toml(tmp_path, "a = 1\nb = ")
     assert info.value.line == 2
@@ -757,8 +758,8 @@ def test_reason_codes_and_messages() -> None:
         "xlsx-dimension", "too-many-rows", "too-many-columns", "too-many-cells", "encoding", "bad-csv", "too-deep",
     }
     assert expected == REASON_CODES
-    assert describe("missing", name="a.csv") == "文件 a.csv 不存在：请检查路径和文件名"
-    assert all("：" in template for _, template in MESSAGES.values())  # each says what to do after the colon
+    assert describe("missing", name="a.csv") == "the file a.csv does not exist: check the path and the file name"
+    assert all(": " in template for _code, template in MESSAGES.values())  # each says what to do after the colon
 
 
 def test_limits() -> None:
@@ -862,3 +863,24 @@ def test_fuzz_json(fuzz_file: Callable[[str, bytes], Path], data: bytes) -> None
 def test_fuzz_toml(fuzz_file: Callable[[str, bytes], Path], data: bytes) -> None:
     path = fuzz_file("f.toml", data)
     _expect_safe(lambda: load_toml_limited(path))
+
+
+@given(pieces=st.lists(st.text(alphabet="ab\n\r", max_size=40), max_size=8), limit=st.integers(1, 12))
+def test_the_line_meter_agrees_with_splitting_into_lines(pieces: list[str], limit: int) -> None:
+    """The fast window check refuses exactly what measuring every line would, naming the same line."""
+    fast = io_limits._LineMeter(limit, "x.csv")
+    exact = io_limits._LineMeter(limit, "x.csv")
+
+    def outcome(feed: Callable[[str], None], piece: str) -> int | None:
+        try:
+            feed(piece)
+        except UnsafeInput as error:
+            return int(error.details["line"])
+        return None
+
+    for piece in pieces:
+        got, want = outcome(fast.feed, piece), outcome(exact._feed_exact, piece)
+        assert got == want
+        if want is not None:
+            break
+        assert (fast.current, fast.current_line, fast.newlines) == (exact.current, exact.current_line, exact.newlines)

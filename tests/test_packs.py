@@ -146,7 +146,7 @@ def test_a_bad_pack_gives_one_line_per_bad_field(bad_pack: Path) -> None:
 def test_not_toml_and_missing_files(tmp_path: Path) -> None:
     broken = tmp_path / "broken.toml"
     broken.write_text("[[facts]\n", encoding="utf-8")
-    with pytest.raises(PluginError, match=r"broken\.toml: not valid TOML"):
+    with pytest.raises(PluginError, match=r"broken\.toml is not valid TOML at line"):
         load_pack(broken)
     with pytest.raises(PluginError, match="does not exist"):
         load_pack(tmp_path / "missing.toml")

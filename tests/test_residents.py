@@ -72,7 +72,7 @@ def test_resident_phone_is_masked_in_the_audit(community: Community, compounds: 
     resident = community.residents.add("刘奶奶", phone="13812345678")
     entry = community.audit.list(action="resident.add")[0]
     assert entry.entity_id == str(resident.id)
-    assert entry.after["phone"] == "138****5678"
+    assert entry.after["phone"] == "138******78"
 
 
 # Flags in SQL, corrections, removal -----------------------------------------------------------------------

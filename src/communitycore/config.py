@@ -7,13 +7,13 @@ the config file's ``db``, then ``sqlite:///community.db`` in the working directo
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
 import attrs
 
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _
+from communitycore.io.limits import load_toml_limited
 from communitycore.serialize import explain, structure
 
 DEFAULT_DB = "sqlite:///community.db"
@@ -85,10 +85,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         if explicit:
             raise InvalidValue(_("config file {file} does not exist").format(file=file))
         return Config()
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidValue(_("{file}: not valid TOML: {problem}").format(file=file, problem=exc)) from exc
+    # A regular file, UTF-8, within the size and depth limits; else UnsafeInput, or InvalidSyntax with the line.
+    data = load_toml_limited(file)
     data.pop("source", None)
     try:
         config = structure(data, Config)

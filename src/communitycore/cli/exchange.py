@@ -11,6 +11,7 @@ import json
 import click
 
 from communitycore.cli.state import AppState
+from communitycore.cli.terminal import terminal_text
 
 
 def _state() -> AppState:
@@ -21,7 +22,7 @@ def _emit(state: AppState, verb: str, file: str, counts: dict[str, int]) -> None
     if state.as_json:
         click.echo(json.dumps({"file": file, "counts": counts}, ensure_ascii=False))
         return
-    click.echo(f"{verb} {file}:")
+    click.echo(terminal_text(f"{verb} {file}:"))
     for section, count in counts.items():
         click.echo(f"  {section}: {count}")
 

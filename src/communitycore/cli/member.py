@@ -211,28 +211,10 @@ def extend_probation(member_id: int, months: str, note: str | None) -> None:
 
 def _estimate_rows(path: Path) -> int | None:
     """Data rows in the file, cheaply (for the progress bar's length); None if unknown."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            lines = 0
-            last = b"\n"
-            with path.open("rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    lines += chunk.count(b"\n")
-                    last = chunk[-1:]
-            return max(0, lines + (last != b"\n") - 1)  # minus the header row
-        if suffix == ".xlsx":
-            import openpyxl
+    from communitycore.sdk.members import MembersAPI  # imports SQLAlchemy: kept off the --help path
 
-            workbook = openpyxl.load_workbook(path, read_only=True)
-            try:
-                rows = workbook.worksheets[0].max_row  # from the sheet's dimension record: no full read
-            finally:
-                workbook.close()
-            return None if rows is None else max(0, rows - 1)
-    except Exception:  # an estimate only: the import itself reports unreadable files properly
-        return None
-    return None
+    # Through the input limits: a FIFO is never opened, a workbook never handed to openpyxl here.
+    return MembersAPI.estimate_rows(path)
 
 
 @member.command("import")

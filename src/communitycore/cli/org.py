@@ -29,6 +29,7 @@ from communitycore.cli.render import (
     unit_json,
     unit_kind_json,
 )
+from communitycore.cli.terminal import terminal_text
 from communitycore.errors import RejectedInput
 from communitycore.i18n import N_
 from communitycore.labels import label, word
@@ -260,7 +261,8 @@ def tree(unit: str | None, depth: int | None) -> None:
     for prefix, row in zip(_tree_prefixes([r["depth"] for r in rows]), rows, strict=True):
         n = row["members"]
         count = f"{n}名党员" if app.lang == "zh" else f"{n} member{'' if n == 1 else 's'}"
-        click.echo(f"{prefix}{row['name']}  " + click.style(f"[{row['kind_label']}]", dim=True) + f"  {count}")
+        click.echo(f"{prefix}{terminal_text(row['name'], one_line=True)}  "
+                   + click.style(f"[{terminal_text(row['kind_label'], one_line=True)}]", dim=True) + f"  {count}")
 
 
 @org.command("stats")
@@ -323,10 +325,10 @@ def _print_findings(findings: Sequence[dict[str, Any]], lang: str) -> None:
     for f in findings:
         severity = f["severity"].value
         tag = click.style(f"[{word(severity, lang)}]", fg=colours[severity], bold=True)
-        click.echo(f"{tag} {f['unit']}  ({f['rule']})")
-        click.echo(f"  {f['message']}")
+        click.echo(terminal_text(f"{tag} {f['unit']}  ({f['rule']})"))
+        click.echo(terminal_text(f"  {f['message']}"))
         if f["suggestion"]:
-            click.echo(f"  {label('suggestion', lang)}{'：' if lang == 'zh' else ': '}{f['suggestion']}")
+            click.echo(terminal_text(f"  {label('suggestion', lang)}{'：' if lang == 'zh' else ': '}{f['suggestion']}"))
     counts = {s: sum(1 for f in findings if f["severity"].value == s) for s in _SEVERITY_ORDER}
     detail = ("，" if lang == "zh" else ", ").join(f"{word(s, lang)} {n}" for s, n in counts.items())
     if findings:

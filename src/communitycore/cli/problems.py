@@ -8,6 +8,7 @@ from typing import NoReturn
 import click
 
 from communitycore.cli.render import emit, state
+from communitycore.cli.terminal import terminal_text
 from communitycore.errors import Problem, RejectedInput
 
 
@@ -31,7 +32,7 @@ def print_rejected(file: Path, exc: RejectedInput) -> NoReturn:
               "problems": [{"row": p.row, "column": p.field, "message": p.message} for p in exc.problems]})
     else:
         for problem in exc.problems:
-            click.echo(problem_line(problem, app.lang), err=True)
+            click.echo(terminal_text(problem_line(problem, app.lang)), err=True)
     summary = (f"{file.name}：{len(exc.problems)} 个问题，未导入任何数据" if app.lang == "zh"
                else f"{file.name}: {len(exc.problems)} problem(s), nothing was imported")
     if app.as_json:

@@ -3,7 +3,8 @@
 Commands build plain dicts with the converters below (:func:`unit_json`, :func:`member_json` ...)
 and hand them to :func:`emit`. The dicts may hold enums and dates: JSON output turns them into
 codes and ISO dates, text output into labels in the chosen language. So one dict serves both,
-and the JSON shape is the same whatever the language.
+and the JSON shape is the same whatever the language. Text output escapes control characters
+(``communitycore.cli.terminal.terminal_text``), so stored data cannot drive the terminal.
 
 JSON shapes (the scripting interface; fields are never removed, only added):
 
@@ -14,7 +15,8 @@ JSON shapes (the scripting interface; fields are never removed, only added):
   (``gender``, ``education``, ``category``, ``standing``, ``post``), ``in_service``, the lifecycle
   (``status``: ``active`` or ``removed``, ``removed_on``, ``removal_reason``, ``removed_to``,
   ``probation_extension_months``, and ``probation_end`` for a 预备党员 with a join date) and
-  ``revealed``; ``id_number`` and ``phone`` are masked unless ``revealed`` is true;
+  ``revealed``; ``birth_date`` (``1980-**-**``), ``id_number`` and ``phone`` are masked unless
+  ``revealed`` is true (``docs/privacy.md``);
 * a compound: ``kind: "compound"``, ``tier``, ``unit_id``, ``unit``, ``address``;
 * a partner: ``kind`` is its partner-kind code, plus ``kind_label``, ``unit_id``, ``unit``, ``contact``;
 * ``transfer``, ``registration``, ``finding`` (``unit``, ``rule``, ``severity``, ``message``,
@@ -37,8 +39,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from communitycore.cli.state import AppState
+from communitycore.cli.terminal import terminal_text
 from communitycore.domain.codes import Coded
-from communitycore.domain.identity import mask_id_number, mask_phone
+from communitycore.domain.identity import mask_birth_date, mask_id_number, mask_phone
 from communitycore.domain.members import Education, Gender
 from communitycore.labels import label, word
 
@@ -149,11 +152,11 @@ def format_value(value: Any, lang: str = "zh", field: str = "") -> str:
 
 
 def cell(row: Mapping[str, Any], column: str, lang: str = "zh") -> str:
-    """The text of one field; a ``<field>_label`` next to it (``kind_label``) is shown instead."""
+    """The text of one field, controls escaped; a ``<field>_label`` next to it (``kind_label``) is shown instead."""
     labelled = row.get(f"{column}_label")
     if labelled is not None:
-        return str(labelled)
-    return format_value(row.get(column), lang, column)
+        return terminal_text(str(labelled), one_line=True)
+    return terminal_text(format_value(row.get(column), lang, column), one_line=True)
 
 
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], lang: str = "zh") -> str:
@@ -198,7 +201,7 @@ def emit(data: Any, *, columns: Sequence[str] | None = None, title: str | None =
         click.echo(dumps(data))
         return
     if title:
-        click.echo(click.style(title, bold=True))
+        click.echo(click.style(terminal_text(title), bold=True))
     if isinstance(data, Mapping):
         click.echo(block(data, list(columns or _default_columns([data])), app.lang))
     elif not data:
@@ -211,7 +214,7 @@ def heading(text: str) -> None:
     """A bold heading, printed only in text mode (with a blank line before it)."""
     if not state().as_json:
         click.echo()
-        click.echo(click.style(text, bold=True))
+        click.echo(click.style(terminal_text(text), bold=True))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -271,7 +274,7 @@ MEMBER_COLUMNS = ("id", "name", "gender", "birth_date", "id_number", "phone", "e
 
 
 def member_json(member: Member, reveal: bool = False, *, unit_path: str | None = None) -> dict[str, Any]:
-    """A member with every field; ``id_number`` and ``phone`` masked unless ``reveal``.
+    """A member with every field; ``birth_date`` (to its year), ``id_number`` and ``phone`` masked unless ``reveal``.
 
     Revealing is the caller's decision and must go through ``community.members.reveal`` so it is
     audited; this function only formats.
@@ -284,7 +287,7 @@ def member_json(member: Member, reveal: bool = False, *, unit_path: str | None =
         "unit": unit_path,
         "gender": member.gender,
         "ethnicity": member.ethnicity,
-        "birth_date": member.birth_date,
+        "birth_date": member.birth_date if reveal else mask_birth_date(member.birth_date),
         "id_number": member.id_number if reveal else mask_id_number(member.id_number),
         "phone": member.phone if reveal else mask_phone(member.phone),
         "education": member.education,

@@ -10,6 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
+from communitycore.cli.terminal import terminal_text
 from communitycore.config import load_config
 from communitycore.errors import CommunityCoreError
 from communitycore.i18n import LANGUAGES, _, get_language, language, listing, normalize, set_language
@@ -93,7 +94,7 @@ class CommunityGroup(click.Group):
 
         def show(message: Warning | str, category: type[Warning], *more: Any, **extra: Any) -> None:
             if issubclass(category, PluginWarning):
-                click.echo(_("warning: {message}").format(message=message), err=True)
+                click.echo(terminal_text(_("warning: {message}").format(message=message)), err=True)
             else:
                 shown(message, category, *more, **extra)
 
@@ -106,7 +107,7 @@ class CommunityGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CommunityCoreError as exc:
-            raise CommunityCoreClickError(str(exc)) from exc
+            raise CommunityCoreClickError(terminal_text(str(exc))) from exc
 
 
 class AppState:
@@ -170,7 +171,7 @@ class AppState:
                 self.pm = make_plugin_manager(autoload=autoload, blocked=[*config.plugins.disable, *self.disabled],
                                               strict=config.plugins.strict or None)
             for w in caught:
-                click.echo(_("warning: {message}").format(message=w.message), err=True)
+                click.echo(terminal_text(_("warning: {message}").format(message=w.message)), err=True)
         return self.pm
 
     def add_plugin_commands(self, cli: click.Group) -> None:
@@ -183,7 +184,7 @@ class AppState:
         try:
             pm = self.plugin_manager()
         except CommunityCoreError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(terminal_text(f"error: {exc}"), err=True)
             return
         owners: dict[tuple[str, ...], str | None] = dict.fromkeys(_command_tree(cli))  # None: builtin
         with warnings.catch_warnings(record=True) as caught:
@@ -195,9 +196,9 @@ class AppState:
                     before = _command_tree(cli)
                     owners.update((path, answer.plugin) for path in before if path not in owners)
             except CommunityCoreError as exc:  # strict mode: a plugin's failure is an error
-                click.echo(f"error: {exc}", err=True)
+                click.echo(terminal_text(f"error: {exc}"), err=True)
         for w in caught:
-            click.echo(_("warning: {message}").format(message=w.message), err=True)
+            click.echo(terminal_text(_("warning: {message}").format(message=w.message)), err=True)
 
     @property
     def community(self) -> Community:
@@ -212,7 +213,7 @@ class AppState:
                     packs=self.packs,
                 )
             for w in caught:
-                click.echo(_("warning: {message}").format(message=w.message), err=True)
+                click.echo(terminal_text(_("warning: {message}").format(message=w.message)), err=True)
             ctx = click.get_current_context(silent=True)
             if ctx is not None:
                 ctx.call_on_close(self._community.close)

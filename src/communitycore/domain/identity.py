@@ -32,6 +32,7 @@ __all__ = [
     "check_character",
     "fast_check",
     "is_valid_id_number",
+    "mask_birth_date",
     "mask_id_number",
     "mask_phone",
     "normalize_phone",
@@ -183,19 +184,37 @@ def _mask_all_but_last(text: str, keep: int) -> str:
 
 
 def mask_id_number(value: str | None) -> str | None:
-    """Mask an ID number for display: ``"3405**********001X"``.
+    """Mask an ID number for display: only the birth year stays, ``"******1980********"``.
 
-    An 18-character value keeps its first 4 and last 4 characters; any other value keeps only
-    its last 2 (nothing if it has 2 or fewer). None stays None.
+    The masking policy (``docs/privacy.md``): nothing shown by default, alone or with the other
+    fields shown beside it (the birth year, the gender), narrows an ID number to fewer than
+    10,000 candidates. With the region, month, day, sequence and check character hidden, even
+    someone who knows the region code is left with every day of the year times the 500
+    sequence numbers of the member's gender: at least 182,500 numbers. (The earlier mask, first
+    4 and last 4 characters beside the full birth date, left about 9.) An 18-character value
+    keeps characters 7-10, the year, which is shown anyway; any other value is all stars.
+    None stays None.
     """
     if value is None:
         return None
     text = value.strip()
     if len(text) == _LENGTH:
-        if text.endswith("x"):  # as parse_id_number does; str.upper() could change the length
-            text = text[:-1] + "X"
-        return text[:4] + "*" * (_LENGTH - 8) + text[-4:]
-    return _mask_all_but_last(text, 2)
+        return "*" * 6 + text[6:10] + "*" * (_LENGTH - 10)
+    return "*" * len(text)
+
+
+def mask_birth_date(value: date | str | None) -> str | None:
+    """Mask a birth date for display: only the year stays, ``"1980-**-**"`` (see :func:`mask_id_number`).
+
+    A date, or ISO text (as an audit payload holds it); text that is not an ISO date is all
+    stars. None stays None.
+    """
+    if value is None:
+        return None
+    text = value.isoformat() if isinstance(value, date) else str(value).strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text[:4].isascii() and text[:4].isdigit():
+        return text[:4] + "-**-**"
+    return "*" * len(text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,10 +258,12 @@ def normalize_phone(value: str) -> str:
 
 
 def mask_phone(value: str | None) -> str | None:
-    """Mask a phone number for display: mobile ``"138****5678"``, landline ``"0523-******45"``.
+    """Mask a phone number for display: mobile ``"138******78"``, landline ``"0523-******45"``.
 
-    The value is normalized first; a value that is not a valid phone number keeps only its last
-    2 characters. None stays None.
+    At most the first 3 and the last 2 digits of a mobile (the 3 name the carrier's block)
+    stay: 6 digits hidden, a million candidates. A landline keeps its area code (where it is,
+    not who) and its last 2 digits: 5 or 6 digits hidden. The value is normalized first; a value
+    that is not a valid phone number keeps only its last 2 characters. None stays None.
     """
     if value is None:
         return None
@@ -251,6 +272,6 @@ def mask_phone(value: str | None) -> str | None:
     except InvalidValue:
         return _mask_all_but_last(value.strip(), 2)
     if "-" not in phone:  # mobile
-        return phone[:3] + "****" + phone[-4:]
+        return phone[:3] + "*" * (len(phone) - 5) + phone[-2:]
     area, local = phone.split("-")
     return f"{area}-{_mask_all_but_last(local, 2)}"

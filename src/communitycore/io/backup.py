@@ -9,6 +9,10 @@
   with ``community import FILE`` (or :func:`~communitycore.io.exchange.import_community`) into an
   empty database. It covers the community's data, not the audit trail or the server: full server
   backups are the job of ``pg_dump`` / ``mysqldump`` (or the platform's own snapshots).
+
+Either way the copy is written under a temporary name beside the target, readable by its owner
+only, and renamed when complete; a failure, SIGTERM or SIGINT removes it
+(``communitycore.io.files.staged_file``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from communitycore.errors import Conflict, InvalidValue
+from communitycore.io.files import staged_file
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -81,16 +86,12 @@ def _sqlite_backup(bind: Engine | Connection, target: Path) -> None:
 
 def _copy(source: object, target: Path) -> None:
     assert isinstance(source, sqlite3.Connection)
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
-    dest = sqlite3.connect(partial)
-    try:
-        source.backup(dest)  # all pages in one step: one read transaction, one consistent state
-        # A single self-contained file: the copy inherits WAL mode, which would want -wal/-shm files.
-        dest.execute("PRAGMA journal_mode=DELETE")
-    except BaseException:
-        dest.close()
-        partial.unlink(missing_ok=True)
-        raise
-    dest.close()
-    os.replace(partial, target)
+    # Owner-only, under a temporary name removed on any failure (SIGTERM and SIGINT included).
+    with staged_file(target) as partial:
+        dest = sqlite3.connect(partial)
+        try:
+            source.backup(dest)  # all pages in one step: one read transaction, one consistent state
+            # A single self-contained file: the copy inherits WAL mode, which would want -wal/-shm files.
+            dest.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            dest.close()

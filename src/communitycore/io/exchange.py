@@ -69,6 +69,8 @@ from communitycore.domain.org import (
 )
 from communitycore.domain.settings import parse_setting
 from communitycore.errors import Conflict, InvalidValue, Problem, RejectedInput
+from communitycore.io.files import staged_file
+from communitycore.io.limits import check_json_depth
 from communitycore.serialize import converter, explain
 
 if TYPE_CHECKING:
@@ -182,32 +184,32 @@ def write_snapshot(bind: Engine | Connection, path: str | os.PathLike[str], sect
                    exported_at: dt.datetime | None = None) -> dict[str, int]:
     """Write the export file from one consistent snapshot; no audit entry (see :func:`export_community`).
 
-    The file appears only when complete: it is written under a temporary name and renamed.
-    Returns the number of records per section.
+    The file appears only when complete, readable by its owner only: it is written under a
+    temporary name (``communitycore.io.files.staged_file``), removed on any failure,
+    SIGTERM and SIGINT included, and renamed. Returns the number of records per section.
     """
+    with staged_file(path) as temp:
+        return _write_snapshot(bind, temp, sections, exported_at)
+
+
+def _write_snapshot(bind: Engine | Connection, file: Path, sections: Sequence[Section],
+                    exported_at: dt.datetime | None) -> dict[str, int]:
     from sqlalchemy import func, select
 
     from communitycore.store.migrate import current_revision
 
-    target = Path(path)
-    partial = target.with_name(target.name + ".partial")
     when = exported_at or dt.datetime.now(dt.UTC)
-    try:
-        with snapshot(bind) as conn, partial.open("w", encoding="utf-8") as fh:
-            counts = {s.key: int(conn.scalar(select(func.count()).select_from(s.table)) or 0) for s in sections}
-            header = {"format": FORMAT, "version": FORMAT_VERSION, "schema_revision": current_revision(conn),
-                      "exported_at": when.isoformat(), "counts": counts}
-            fh.write("{\n" + ",\n".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
-                                        for k, v in header.items()))
-            for section in sections:
-                written = _write_section(conn, section, fh)
-                if written != counts[section.key]:  # cannot happen inside one snapshot; guard anyway
-                    raise Conflict(f"the {section.key} changed during the export; export again")
-            fh.write("\n}\n")
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    os.replace(partial, target)
+    with snapshot(bind) as conn, file.open("w", encoding="utf-8") as fh:
+        counts = {s.key: int(conn.scalar(select(func.count()).select_from(s.table)) or 0) for s in sections}
+        header = {"format": FORMAT, "version": FORMAT_VERSION, "schema_revision": current_revision(conn),
+                  "exported_at": when.isoformat(), "counts": counts}
+        fh.write("{\n" + ",\n".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
+                                    for k, v in header.items()))
+        for section in sections:
+            written = _write_section(conn, section, fh)
+            if written != counts[section.key]:  # cannot happen inside one snapshot; guard anyway
+                raise Conflict(f"the {section.key} changed during the export; export again")
+        fh.write("\n}\n")
     return counts
 
 
@@ -242,21 +244,18 @@ def export_community(community: Community, path: str | os.PathLike[str], *, note
     database is in use.
 
     The file holds unmasked personal data, so the export is audited (``community.export``) before
-    the file appears under its name; ``note`` goes into that entry.
+    the file appears under its name; ``note`` goes into that entry. Until then it is a temporary
+    file readable by its owner only, removed on any failure (SIGTERM and SIGINT included).
     """
     target = Path(path)
-    staged = target.with_name(target.name + ".tmp")
-    counts = write_snapshot(community.bind, staged, community.sections, exported_at=community.clock.now())
-    try:
+    # One temporary file (owner-only, removed on any failure or SIGTERM/SIGINT) until the audit is in.
+    with staged_file(target) as temp:
+        counts = _write_snapshot(community.bind, temp, community.sections, community.clock.now())
         # Audited in its own short transaction: holding a write lock through a long export would
         # block every writer (SQLite), and a failed audit must leave no file behind.
         with community.transaction() as tx:
             tx.record("community.export", "community", None, after={"file": target.name, "counts": counts},
                       note=note, data={"file": str(target), "counts": counts})
-    except BaseException:
-        staged.unlink(missing_ok=True)
-        raise
-    os.replace(staged, target)
     return counts
 
 
@@ -845,11 +844,13 @@ def import_community(community: Community, path: str | os.PathLike[str]) -> dict
     references between sections, the unit tree. Problems are reported together with their key
     paths (``$.members[12].unit_id``) in :class:`~communitycore.errors.RejectedInput`; a file that
     is not a communitycore export, or not JSON, raises :class:`~communitycore.errors.InvalidValue`.
+    A file the input limits refuse (not a regular file, too large, nested too deep) raises
+    ``communitycore.io.limits.UnsafeInput`` before anything is read into the database.
     Returns the number of records per section.
     """
     source = Path(path)
-    if not source.is_file():
-        raise InvalidValue(f"there is no file {source}")
+    # A regular file within max_json_bytes, nested no deeper than max_json_depth: checked before any parser runs.
+    check_json_depth(source)
     with community.transaction() as tx:
         _require_empty(tx.conn, community.sections)
         loader = Loader(community, tx.conn, source.name)

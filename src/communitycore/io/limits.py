@@ -47,6 +47,7 @@ from xml.parsers import expat
 import attrs
 
 from communitycore.errors import CommunityCoreError, InvalidValue
+from communitycore.i18n import N_, _
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -60,6 +61,7 @@ __all__ = [
     "UnsafeInput",
     "XlsxInfo",
     "bounded_rows",
+    "capped_rows",
     "check_json_depth",
     "check_xlsx",
     "csv_rows",
@@ -113,6 +115,10 @@ class Limits:
     max_compression_ratio: int = attrs.field(default=200, validator=_positive)
     #: Members smaller than this uncompressed are not ratio-checked (tiny parts compress well).
     min_ratio_check_bytes: int = attrs.field(default=1 * _MiB, validator=_positive)
+    #: Uncompressed size of an xlsx XML part other than a worksheet (shared strings, styles ...):
+    #: readers hold those whole. 32 MB of shared strings is about 400,000 member rows of unique
+    #: text; larger imports are made as CSV, which is streamed.
+    max_part_bytes: int = attrs.field(default=32 * _MiB, validator=_positive)
     #: Members of an xlsx zip (a real workbook has tens); bounds the memory of its directory.
     max_zip_members: int = attrs.field(default=10_000, validator=_positive)
     #: Nesting of arrays and objects in JSON.
@@ -135,77 +141,98 @@ _CD_BYTES_PER_MEMBER = 256  # central directory bytes allowed per member (names 
 
 # Messages ------------------------------------------------------------------------------------
 
-#: message id -> (reason code, Chinese template). Templates use ``str.format`` fields; wrap the
-#: template (not the result) for translation.
+#: message id -> (reason code, English template, marked with ``N_``). Templates use
+#: ``str.format`` fields; :func:`describe` translates the template, then fills it in.
 MESSAGES: dict[str, tuple[str, str]] = {
-    "missing": ("missing", "文件 {name} 不存在：请检查路径和文件名"),
-    "missing-target": ("missing", "{name} 是一个链接，但它指向的文件不存在：请选择实际的文件"),
-    "not-regular-file": ("not-regular-file", "{name} 是{kind}，不是普通文件：请选择要导入的文件本身"),
-    "symlink-loop": ("symlink-loop", "{name} 是循环的符号链接，找不到实际的文件：请选择实际的文件"),
-    "unreadable": ("unreadable", "无法读取文件 {name}（{detail}）：请检查文件是否存在、是否有读取权限"),
-    "too-large": ("too-large", "文件 {name} 大小为 {size}，超过上限 {limit}：请拆分成较小的文件分批导入"),
-    "part-too-large": ("too-large", "文件 {name} 的部件 {member} 解压后为 {size}，超过上限 {limit}：文件可能已损坏"),
-    "line-too-long": ("too-large", "文件 {name} 第 {line} 行超过 {limit} 个字符：文件可能不是 CSV，或已损坏"),
-    "not-xlsx": ("not-xlsx", "文件 {name} 不是有效的 .xlsx 工作簿（{detail}）：请在 Excel 中打开并另存为 .xlsx"),
-    "xlsx-ole": ("not-xlsx", "文件 {name} 是旧版 .xls 工作簿或设有密码的工作簿：请在 Excel 中取消密码并另存为 .xlsx"),
-    "zip-members": ("zip-bomb", "文件 {name} 包含 {count} 个部件，超过上限 {limit} 个：文件可能已损坏或被恶意构造"),
-    "zip-total": ("zip-bomb", "文件 {name} 解压后共 {size}，超过上限 {limit}：文件可能被恶意构造；"
-                              "若确是数据，请拆分成较小的工作簿"),
-    "zip-ratio": ("zip-bomb", "文件 {name} 的部件 {member} 压缩比为 {ratio}:1，超过上限 {limit}:1：文件可能被恶意构造，"
-                              "请在 Excel 中打开并重新另存"),
-    "zip-lying": ("zip-bomb", "文件 {name} 的部件 {member} 解压后超过它声明的大小 {size}：文件已损坏或被恶意构造"),
-    "xlsx-dimension": ("xlsx-dimension", "文件 {name} 的工作表“{sheet}”声明的表格范围为 {rows} 行 × {columns} 列，"
-                                         "超过上限 {max_rows} 行 × {max_columns} 列：请检查文件是否损坏，"
-                                         "或删除多余的行列后另存"),
-    "xlsx-cells": ("xlsx-dimension", "文件 {name} 的工作表“{sheet}”声明的表格范围为 {rows} 行 × {columns} 列，"
-                                     "共 {cells} 个单元格，超过上限 {limit} 个：请检查文件是否损坏，"
-                                     "或删除多余的行列后另存"),
-    "xlsx-head": ("xlsx-dimension", "文件 {name} 的工作表“{sheet}”开头 {limit} 内没有表格数据：文件可能已损坏"),
-    "too-many-rows": ("too-many-rows", "文件 {name}{where}超过 {limit} 行数据（另加表头一行）："
-                                       "请拆分成多个文件分批导入"),
-    "too-many-columns": ("too-many-columns", "文件 {name}{where}第 {row} 行有 {columns} 列，超过上限 {limit} 列："
-                                             "请删除多余的列"),
-    "far-row": ("too-many-rows", "文件 {name}{where}用到了第 {row} 行，超过上限 {limit} 行数据（另加表头一行）："
-                                 "请删除多余的行后另存"),
-    "far-column": ("too-many-columns", "文件 {name}{where}用到了第 {column} 列，超过上限 {limit} 列："
-                                       "请删除多余的列后另存"),
-    "too-many-cells": ("too-many-cells", "文件 {name}{where}实际范围为 {rows} 行 × {columns} 列，共 {cells} 个单元格，"
-                                         "超过上限 {limit} 个：请删除多余的行列后另存"),
-    "encoding": ("encoding", "文件 {name} 第 {line} 行（文件第 {byte} 字节）有无法识别的字节 {bytes}："
-                             "请用 UTF-8 或 GB18030 编码另存为 CSV"),
-    "encoding-bom": ("encoding", "文件 {name} 开头标明是 {codec} 编码，但第 {line} 行（文件第 {byte} 字节）"
-                                 "的字节 {bytes} 不是有效的 {codec}：请重新另存文件"),
-    "encoding-changed": ("encoding", "文件 {name} 第 {line} 行有无法识别的字节：文件可能在读取时被修改，请重新导入"),
-    "toml-encoding": ("encoding", "文件 {name} 第 {line} 行（文件第 {byte} 字节）有无法识别的字节 {bytes}："
-                                  "TOML 文件必须是 UTF-8 编码{hint}，请用 UTF-8 另存"),
-    "json-encoding": ("encoding", "文件 {name} 第 {line} 行（文件第 {byte} 字节）有无法识别的字节 {bytes}："
-                                  "JSON 文件必须是 UTF-8 编码，请用 UTF-8 另存"),
-    "bad-csv": ("bad-csv", "文件 {name} 第 {line} 行不是有效的 CSV（{detail}）：请用 Excel 打开并重新另存为 CSV"),
-    "too-deep": ("too-deep", "文件 {name} 的嵌套超过 {limit} 层：请确认文件没有被改动或损坏"),
+    "missing": ("missing", N_("the file {name} does not exist: check the path and the file name")),
+    "missing-target": ("missing", N_("{name} is a link to a file that does not exist: choose the file itself")),
+    "not-regular-file": ("not-regular-file", N_("{name} is {kind}, not a regular file: choose the file itself")),
+    "symlink-loop": ("symlink-loop", N_("{name} is a symbolic link that leads back to itself: choose the file "
+                                        "itself")),
+    "unreadable": ("unreadable", N_("cannot read the file {name} ({detail}): check that it exists and that you "
+                                    "may read it")),
+    "too-large": ("too-large", N_("the file {name} is {size}, more than the limit of {limit}: split it into "
+                                  "smaller files and import them one by one")),
+    "part-too-large": ("too-large", N_("the part {member} of {name} is {size} uncompressed, more than the limit "
+                                       "of {limit}: the file may be damaged")),
+    "line-too-long": ("too-large", N_("line {line} of {name} is longer than {limit} characters: the file may not "
+                                      "be CSV, or it is damaged")),
+    "xlsx-part": ("too-large", N_("the part {member} of {name} is {size} uncompressed, more than the {limit} a "
+                                  "workbook part other than a sheet may have: for an import this large, save the "
+                                  "sheet as CSV UTF-8 and import that")),
+    "not-xlsx": ("not-xlsx", N_("{name} is not a valid .xlsx workbook ({detail}): open it in Excel and save it "
+                                "as .xlsx")),
+    "xlsx-ole": ("not-xlsx", N_("{name} is an old .xls workbook or a workbook with a password: remove the "
+                                "password in Excel and save it as .xlsx")),
+    "zip-members": ("zip-bomb", N_("{name} has {count} parts, more than the limit of {limit}: the file may be "
+                                   "damaged or built to do harm")),
+    "zip-total": ("zip-bomb", N_("{name} is {size} uncompressed, more than the limit of {limit}: the file may be "
+                                 "built to do harm; if it really is data, split it into smaller workbooks")),
+    "zip-ratio": ("zip-bomb", N_("the part {member} of {name} is compressed {ratio}:1, more than the limit of "
+                                 "{limit}:1: the file may be built to do harm; open it in Excel and save it again")),
+    "zip-lying": ("zip-bomb", N_("the part {member} of {name} inflates to more than the {size} it declares: the "
+                                 "file is damaged or built to do harm")),
+    "xlsx-dimension": ("xlsx-dimension", N_("the sheet “{sheet}” of {name} declares a range of {rows} rows "
+                                            "× {columns} columns, more than the limit of {max_rows} rows × "
+                                            "{max_columns} columns: check whether the file is damaged, or delete "
+                                            "the extra rows and columns and save it again")),
+    "xlsx-cells": ("xlsx-dimension", N_("the sheet “{sheet}” of {name} declares a range of {rows} rows "
+                                        "× {columns} columns, {cells} cells, more than the limit of {limit}: "
+                                        "check whether the file is damaged, or delete the extra rows and columns "
+                                        "and save it again")),
+    "xlsx-head": ("xlsx-dimension", N_("the sheet “{sheet}” of {name} holds no table in its first "
+                                       "{limit}: the file may be damaged")),
+    "too-many-rows": ("too-many-rows", N_("{name}{where} has more than {limit} data rows (plus one header row): "
+                                          "split it into several files and import them one by one")),
+    "too-many-columns": ("too-many-columns", N_("row {row} of {name}{where} has {columns} columns, more than the "
+                                                "limit of {limit}: delete the extra columns")),
+    "far-row": ("too-many-rows", N_("{name}{where} uses row {row}, beyond the limit of {limit} data rows (plus "
+                                    "one header row): delete the extra rows and save it again")),
+    "far-column": ("too-many-columns", N_("{name}{where} uses column {column}, beyond the limit of {limit} "
+                                          "columns: delete the extra columns and save it again")),
+    "too-many-cells": ("too-many-cells", N_("{name}{where} spans {rows} rows × {columns} columns, {cells} "
+                                            "cells, more than the limit of {limit}: delete the extra rows and "
+                                            "columns and save it again")),
+    "encoding": ("encoding", N_("line {line} of {name} (byte {byte} of the file) holds bytes no known encoding "
+                                "reads ({bytes}): save it as CSV in UTF-8 or GB18030")),
+    "encoding-bom": ("encoding", N_("{name} starts by saying it is {codec}, but line {line} (byte {byte} of the "
+                                    "file) holds bytes that are not valid {codec} ({bytes}): save the file again")),
+    "encoding-changed": ("encoding", N_("line {line} of {name} holds bytes that cannot be read: the file may have "
+                                        "changed while it was read; import it again")),
+    "toml-encoding": ("encoding", N_("line {line} of {name} (byte {byte} of the file) holds bytes that are not "
+                                     "UTF-8 ({bytes}): a TOML file must be UTF-8{hint}; save it as UTF-8")),
+    "json-encoding": ("encoding", N_("line {line} of {name} (byte {byte} of the file) holds bytes that are not "
+                                     "UTF-8 ({bytes}): a JSON file must be UTF-8; save it as UTF-8")),
+    "bad-csv": ("bad-csv", N_("line {line} of {name} is not valid CSV ({detail}): open it in Excel and save it "
+                              "as CSV again")),
+    "too-deep": ("too-deep", N_("{name} is nested more than {limit} levels deep: check that the file has not "
+                                "been changed or damaged")),
     # InvalidSyntax (no reason code: the file is safe to read, just not valid):
-    "toml-syntax": ("", "文件 {name} 第 {line} 行第 {column} 列不是有效的 TOML（{detail}）：请检查该处的写法"),
-    "json-syntax": ("", "文件 {name} 第 {line} 行第 {column} 列不是有效的 JSON（{detail}）：请检查该处的写法"),
-    "toml-invalid": ("", "文件 {name} 不是有效的 TOML（{detail}）：请检查文件内容"),
-    "json-invalid": ("", "文件 {name} 不是有效的 JSON（{detail}）：请检查文件内容"),
+    "toml-syntax": ("", N_("{name} is not valid TOML at line {line}, column {column} ({detail}): check what is "
+                           "written there")),
+    "json-syntax": ("", N_("{name} is not valid JSON at line {line}, column {column} ({detail}): check what is "
+                           "written there")),
+    "toml-invalid": ("", N_("{name} is not valid TOML ({detail}): check its content")),
+    "json-invalid": ("", N_("{name} is not valid JSON ({detail}): check its content")),
 }
 
 #: Every reason code :class:`UnsafeInput` can carry.
-REASON_CODES: frozenset[str] = frozenset(code for code, _ in MESSAGES.values() if code)
+REASON_CODES: frozenset[str] = frozenset(code for code, _template in MESSAGES.values() if code)
 
-#: What a non-regular file is, as the message names it.
+#: What a non-regular file is, as the message names it (translated where it is shown).
 _FILE_KINDS: dict[str, str] = {
-    "directory": "文件夹",
-    "fifo": "命名管道（FIFO）",
-    "char-device": "字符设备",
-    "block-device": "块设备",
-    "socket": "套接字",
-    "other": "特殊文件",
+    "directory": N_("a folder"),
+    "fifo": N_("a named pipe (FIFO)"),
+    "char-device": N_("a character device"),
+    "block-device": N_("a block device"),
+    "socket": N_("a socket"),
+    "other": N_("a special file"),
 }
 
 
 def describe(message_id: str, **fields: Any) -> str:
-    """The message for ``message_id`` (a key of :data:`MESSAGES`) with ``fields`` filled in."""
-    return MESSAGES[message_id][1].format(**fields)
+    """The message for ``message_id`` (a key of :data:`MESSAGES`), translated, with ``fields`` filled in."""
+    return _(MESSAGES[message_id][1]).format(**fields)
 
 
 class UnsafeInput(CommunityCoreError, ValueError):
@@ -263,13 +290,13 @@ def _unsafe(message_id: str, path: StrPath | None, **fields: Any) -> UnsafeInput
 
 
 def _display_name(path: StrPath | None) -> str:
-    return Path(path).name or str(path) if path is not None else "（输入）"
+    return Path(path).name or str(path) if path is not None else _("(input)")
 
 
 def _size(n: int) -> str:
     """A byte count as Windows Explorer shows it (1024-based), e.g. ``1.6 KB``, ``512 MB``."""
     if n < _KiB:
-        return f"{n} 字节"
+        return _("{count} bytes").format(count=n)
     for unit, scale in (("GB", _GiB), ("MB", _MiB), ("KB", _KiB)):
         if n >= scale:
             text = f"{n / scale:.1f}"
@@ -281,7 +308,7 @@ def _sizes(size: int, limit: int) -> dict[str, str]:
     """``size`` and ``limit`` for a message, exact in bytes where rounding would make them look equal."""
     shown, cap = _size(size), _size(limit)
     if shown == cap:
-        shown, cap = f"{size} 字节", f"{limit} 字节"
+        shown, cap = (_("{count} bytes").format(count=n) for n in (size, limit))
     return {"size": shown, "limit": cap}
 
 
@@ -307,7 +334,7 @@ def _kind(mode: int) -> str:
 
 def _stat_error(path: StrPath, exc: OSError | ValueError) -> UnsafeInput:
     if isinstance(exc, ValueError):  # an embedded NUL in the path
-        return _unsafe("unreadable", path, detail="路径含有非法字符")
+        return _unsafe("unreadable", path, detail=_("the path holds a NUL character"))
     if exc.errno == errno.ELOOP:
         return _unsafe("symlink-loop", path)
     if exc.errno in (errno.ENOENT, errno.ENOTDIR):
@@ -331,7 +358,7 @@ def require_regular_file(path: StrPath) -> Path:
     except (OSError, ValueError) as exc:
         raise _stat_error(path, exc) from None
     if not stat.S_ISREG(mode):
-        raise _unsafe("not-regular-file", path, kind=_FILE_KINDS[_kind(mode)])
+        raise _unsafe("not-regular-file", path, kind=_(_FILE_KINDS[_kind(mode)]))
     return Path(path)
 
 
@@ -351,7 +378,7 @@ def open_regular_file(path: StrPath, *, max_bytes: int | None = None) -> io.Buff
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise _unsafe("not-regular-file", file, kind=_FILE_KINDS[_kind(st.st_mode)])
+            raise _unsafe("not-regular-file", file, kind=_(_FILE_KINDS[_kind(st.st_mode)]))
         if max_bytes is not None and st.st_size > max_bytes:
             raise _unsafe("too-large", file, **_sizes(st.st_size, max_bytes))
         if hasattr(os, "O_NONBLOCK"):
@@ -423,10 +450,10 @@ class XlsxInfo:
             for s in self.sheets:
                 if s.name == which:
                     return s
-            raise InvalidValue(f"文件 {self.path.name} 中没有名为“{which}”的工作表")
+            raise InvalidValue(_("{file} has no sheet named “{sheet}”").format(file=self.path.name, sheet=which))
         sheets = self.worksheets
         if not -len(sheets) <= which < len(sheets):
-            raise InvalidValue(f"文件 {self.path.name} 中没有第 {which + 1} 个工作表")
+            raise InvalidValue(_("{file} has no sheet number {number}").format(file=self.path.name, number=which + 1))
         return sheets[which]
 
 
@@ -501,8 +528,8 @@ def _check_zip_directory(fh: BinaryIO, size: int, path: Path, limits: Limits) ->
     tail = fh.read(tail_len)
     pos = tail.rfind(b"PK\x05\x06")
     if pos < 0 or len(tail) - pos < _EOCD.size:
-        raise _not_xlsx(path, "不是 zip 格式，或文件不完整")
-    _, _, _, _, entries, cd_size, cd_offset, _ = _EOCD.unpack_from(tail, pos)
+        raise _not_xlsx(path, _("not a zip file, or an incomplete one"))
+    entries, cd_size, cd_offset = _EOCD.unpack_from(tail, pos)[4:7]
     if entries == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
         # zip64: the real figures are in the zip64 end record the locator points to.
         locator_at = size - tail_len + pos - _ZIP64_LOCATOR.size
@@ -531,15 +558,17 @@ def _member_chunks(fh: BinaryIO, info: zipfile.ZipInfo, path: Path) -> Generator
     if info.flag_bits & 0x1:
         raise _unsafe("xlsx-ole", path)  # encrypted member
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise _not_xlsx(path, f"部件 {info.filename} 使用了不支持的压缩方式")
+        raise _not_xlsx(path, _("the part {member} uses a compression method that is not supported").format(
+            member=info.filename))
     fh.seek(info.header_offset)
     header = fh.read(_LOCAL_HEADER.size)
     if len(header) < _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
-        raise _not_xlsx(path, f"部件 {info.filename} 已损坏")
+        raise _not_xlsx(path, _("the part {member} is damaged").format(member=info.filename))
     name_len, extra_len = _LOCAL_HEADER.unpack(header)[9:11]
     local_name = fh.read(name_len).decode("utf-8" if info.flag_bits & 0x800 else "cp437", "replace")
     if local_name != info.orig_filename:  # two directories disagreeing: readers would differ too
-        raise _not_xlsx(path, f"部件 {info.filename} 的文件头与目录不一致")
+        raise _not_xlsx(path, _("the header of the part {member} disagrees with the zip directory").format(
+            member=info.filename))
     fh.seek(extra_len, io.SEEK_CUR)
     left = info.compress_size
     produced = 0
@@ -551,7 +580,8 @@ def _member_chunks(fh: BinaryIO, info: zipfile.ZipInfo, path: Path) -> Generator
         elif left > 0:
             data = fh.read(min(_CHUNK, left))
             if not data:
-                raise _not_xlsx(path, f"部件 {info.filename} 不完整，文件可能被截断")
+                raise _not_xlsx(path, _("the part {member} is incomplete: the file may be cut short").format(
+                    member=info.filename))
             left -= len(data)
         else:
             data = b""
@@ -568,9 +598,11 @@ def _member_chunks(fh: BinaryIO, info: zipfile.ZipInfo, path: Path) -> Generator
         elif inflater.eof:
             break
         elif not data and not out:
-            raise _not_xlsx(path, f"部件 {info.filename} 不完整，文件可能被截断")
+            raise _not_xlsx(path, _("the part {member} is incomplete: the file may be cut short").format(
+                    member=info.filename))
     if produced != info.file_size or crc != info.CRC:
-        raise _not_xlsx(path, f"部件 {info.filename} 的校验和不符，文件已损坏")
+        raise _not_xlsx(path, _("the checksum of the part {member} is wrong: the file is damaged").format(
+            member=info.filename))
 
 
 def _read_part(fh: BinaryIO, info: zipfile.ZipInfo, path: Path) -> bytes:
@@ -597,13 +629,13 @@ def _xml_items(data: bytes, parent: str, child: str, member: str, path: Path, li
             found.append({key.rpartition(":")[2]: value for key, value in attrs.items()})
         stack.append(local)
         if len(stack) > _MAX_XML_DEPTH:
-            raise _not_xlsx(path, f"部件 {member} 的嵌套过深")
+            raise _not_xlsx(path, _("the part {member} is nested too deep").format(member=member))
 
     def end(name: str) -> None:
         stack.pop()
 
     def no_dtd(*args: object) -> None:
-        raise _not_xlsx(path, f"部件 {member} 含有不允许的 DTD")
+        raise _not_xlsx(path, _("the part {member} holds a DTD, which is not allowed").format(member=member))
 
     parser = expat.ParserCreate()
     parser.StartElementHandler = start
@@ -616,7 +648,7 @@ def _xml_items(data: bytes, parent: str, child: str, member: str, path: Path, li
         raise
     except (expat.ExpatError, LookupError, ValueError, UnicodeError):
         # Malformed XML, or an encoding expat hands to Python codecs: unknown, multi-byte, not text.
-        raise _not_xlsx(path, f"部件 {member} 不是有效的 XML") from None
+        raise _not_xlsx(path, _("the part {member} is not valid XML").format(member=member)) from None
     return found
 
 
@@ -677,7 +709,7 @@ def _open_xlsx(path: StrPath, limits: Limits) -> tuple[Path, io.BufferedReader, 
         if magic == _OLE_MAGIC:
             raise _unsafe("xlsx-ole", file)
         if not magic.startswith(b"PK"):
-            raise _not_xlsx(file, "不是 zip 格式" if magic else "文件是空的")
+            raise _not_xlsx(file, _("not a zip file") if magic else _("the file is empty"))
         _check_zip_directory(fh, size, file, limits)
     except BaseException:
         fh.close()
@@ -694,7 +726,8 @@ def check_xlsx(path: StrPath, limits: Limits = DEFAULT_LIMITS) -> XlsxInfo:
     declared uncompressed size above ``max_uncompressed_bytes``, or a member (of at least
     ``min_ratio_check_bytes``) compressed more than ``max_compression_ratio``:1 (``zip-bomb``);
     a worksheet whose declared dimension exceeds ``max_rows`` (+1 for the header),
-    ``max_columns`` or ``max_cells`` (``xlsx-dimension``).
+    ``max_columns`` or ``max_cells`` (``xlsx-dimension``); an XML part other than a worksheet
+    (shared strings, styles) above ``max_part_bytes`` uncompressed (``too-large``).
 
     Reads the zip directory, the workbook and its relationships, and the first bytes of each
     worksheet; memory stays in the low megabytes whatever the file claims. A dimension can be
@@ -714,13 +747,13 @@ def _check_open_xlsx(file: Path, fh: BinaryIO, size: int, limits: Limits) -> Xls
     except UnsafeInput:
         raise
     except _ZIP_ERRORS as exc:
-        raise _not_xlsx(file, f"zip 目录已损坏：{exc}") from None
+        raise _not_xlsx(file, _("the zip directory is damaged: {error}").format(error=exc)) from None
     if len(infos) > limits.max_zip_members:
         raise _unsafe("zip-members", file, count=len(infos), limit=limits.max_zip_members)
     members: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
         if info.filename in members:  # readers disagree on which duplicate they take
-            raise _not_xlsx(file, f"部件 {info.filename} 出现了两次")
+            raise _not_xlsx(file, _("the part {member} is there twice").format(member=info.filename))
         members[info.filename] = info
         if info.file_size >= limits.min_ratio_check_bytes and (
                 info.file_size > limits.max_compression_ratio * max(info.compress_size, 1)):
@@ -735,6 +768,13 @@ def _check_open_xlsx(file: Path, fh: BinaryIO, size: int, limits: Limits) -> Xls
         raise
     except _ZIP_ERRORS as exc:
         raise _not_xlsx(file, str(exc)) from None
+    # Readers stream a worksheet, but take every other XML part whole into memory (the shared
+    # strings above all: openpyxl needs about 7 bytes per byte of their XML, calamine about 2.5).
+    streamed = {s.member for s in sheets if s.kind == "worksheet"}
+    for info in infos:
+        if (info.file_size > limits.max_part_bytes and info.filename not in streamed
+                and info.filename.lower().endswith((".xml", ".rels"))):
+            raise _unsafe("xlsx-part", file, member=info.filename, **_sizes(info.file_size, limits.max_part_bytes))
     return XlsxInfo(path=file, sheets=tuple(sheets), file_bytes=size, uncompressed_bytes=total, members=len(infos))
 
 
@@ -745,7 +785,7 @@ def _sheets(fh: BinaryIO, members: dict[str, zipfile.ZipInfo], file: Path, limit
             workbook = target
             break
     if workbook not in members:
-        raise _not_xlsx(file, f"找不到 {workbook}（.xlsb 或其他格式？）")
+        raise _not_xlsx(file, _("there is no {part} (an .xlsb or another format?)").format(part=workbook))
     entries = _xml_items(_read_part(fh, members[workbook], file), "sheets", "sheet", workbook, file, limits)
     rels = _relationships(fh, members, workbook, file, limits)
     sheets: list[SheetInfo] = []
@@ -755,9 +795,9 @@ def _sheets(fh: BinaryIO, members: dict[str, zipfile.ZipInfo], file: Path, limit
         rel_type, member = rels.get(entry.get("id", ""), ("", ""))
         info = members.get(member)
         if info is None:
-            raise _not_xlsx(file, f"工作表“{name}”的数据部件不存在")
+            raise _not_xlsx(file, _("the part of the sheet “{sheet}” is missing").format(sheet=name))
         if member in seen:  # each sheet's head is read once: no re-reading one part per entry
-            raise _not_xlsx(file, f"两个工作表共用部件 {member}")
+            raise _not_xlsx(file, _("two sheets share the part {member}").format(member=member))
         seen.add(member)
         rows = columns = None
         if rel_type == "worksheet":
@@ -798,7 +838,7 @@ class _ScanState:
     """Running figures of :func:`_scan_sheet`, and the limit checks on them."""
 
     def __init__(self, sheet: str, file: Path, limits: Limits) -> None:
-        self.where = f" 的工作表“{sheet}”"
+        self.where = _(" (sheet “{sheet}”)").format(sheet=sheet)
         self.file = file
         self.limits = limits
         self.rows = self.cells = self.max_row = self.max_column = 0
@@ -905,6 +945,23 @@ def bounded_rows(rows: Iterable[Sequence[T]], limits: Limits = DEFAULT_LIMITS, *
         yield row
 
 
+def capped_rows(rows: Iterable[T], limits: Limits = DEFAULT_LIMITS, *, path: StrPath | None = None) -> Iterator[T]:
+    """``rows`` as they are, refused with ``too-many-rows`` past ``max_rows`` + 1 (header), at C speed.
+
+    For a bulk reader whose rows are bounded otherwise (``csv.reader`` over :func:`open_text`,
+    whose lines are at most ``max_line_chars`` long): no Python code runs per row, where
+    :func:`bounded_rows` costs about a microsecond per row for its width check.
+    """
+    source = iter(rows)
+
+    def refuse_more() -> Iterator[T]:
+        for _row in source:
+            raise _unsafe("too-many-rows", path, where="", limit=limits.max_rows)
+        yield from ()
+
+    return itertools.chain(itertools.islice(source, limits.max_rows + 1), refuse_more())
+
+
 # Text: encodings, CSV ------------------------------------------------------------------------
 
 _BOMS: tuple[tuple[bytes, str, str], ...] = (
@@ -935,6 +992,42 @@ class _LineMeter:
         self.current_line = 1
 
     def feed(self, text: str) -> None:
+        """Take the next piece of text; refuse the first line longer than the limit, with its number."""
+        if not self._fits(text):
+            self._feed_exact(text)  # raises, naming the line
+            raise AssertionError("unreachable: _fits and _feed_exact disagree")
+        count = text.count("\n")
+        last = max(text.rfind("\n"), text.rfind("\r"))
+        if last >= 0:
+            self.current_line = self.newlines + count + 1  # no "\n" follows the last line break
+            self.current = len(text) - last - 1
+        else:
+            self.current += len(text)
+        self.newlines += count
+
+    def _fits(self, text: str) -> bool:
+        """Whether no line reaches past the limit, with a few C scans instead of a split into lines.
+
+        The text is taken in windows of ``limit`` characters: a line inside one window is shorter
+        than the limit, so only lines that cross a window's edge need measuring.
+        """
+        limit = self.limit
+        current = self.current
+        size = len(text)
+        for start in range(0, size, limit):
+            end = min(start + limit, size)
+            breaks = [i for i in (text.find("\n", start, end), text.find("\r", start, end)) if i >= 0]
+            if not breaks:
+                current += end - start
+                if current > limit:
+                    return False
+                continue
+            if current + min(breaks) - start > limit:
+                return False
+            current = end - 1 - max(text.rfind("\n", start, end), text.rfind("\r", start, end))
+        return True
+
+    def _feed_exact(self, text: str) -> None:
         parts = (text.replace("\r", "\n") if "\r" in text else text).split("\n")
         lengths = list(map(len, parts))
         lengths[0] += self.current
@@ -1245,7 +1338,7 @@ def _decode_utf8(data: bytes, path: StrPath, message_id: str) -> str:
         if message_id == "toml-encoding":
             try:
                 data.decode("gb18030")
-                hint = "（这个文件看起来是 GBK/GB18030 编码）"
+                hint = _(" (this file looks like GBK/GB18030)")
             except UnicodeDecodeError:
                 pass
         raise _unsafe(message_id, path, line=data.count(b"\n", 0, start) + 1, byte=start + 1, offset=start,

@@ -630,8 +630,8 @@ class _Importer:
         header = self.headers["id_number"]
         if any_bad or None in ids:
             pairs = [(i, v) for i, v in enumerate(ids) if v.__class__ is str]
-            positions: Sequence[int] = [i for i, _ in pairs]
-            numbers_ok: list[str] = [v for _, v in pairs]
+            positions: Sequence[int] = [i for i, _value in pairs]
+            numbers_ok: list[str] = [v for _index, v in pairs]
         else:  # every cell holds a valid number: no per-row filtering
             positions, numbers_ok = range(len(ids)), ids
         # A valid number is determined by its first 17 digits (the 18th is their checksum), and an
@@ -672,7 +672,7 @@ class _Importer:
 
     def _name_first_occurrences(self) -> None:
         """Say which earlier row each repeated 公民身份号码 first appeared in (a second, cheap pass)."""
-        wanted = {key for _, key in self.duplicates}
+        wanted = {key for _row, key in self.duplicates}
         first: dict[int, int] = {}
         index = self.by_field["id_number"].index
         with self.reader.rows() as rows:

@@ -1,4 +1,10 @@
-"""Reading spreadsheets a person hands over: CSV (UTF-8 or GB18030) and XLSX, row by row, streamed.
+"""Reading spreadsheets a person hands over: CSV/TXT and XLSX, row by row, streamed, within the limits.
+
+Every file passes the checks of ``communitycore.io.limits`` before a parser sees it: a CSV or
+TXT is opened with ``open_text`` (regular file, size, encoding: UTF-8
+with or without BOM, UTF-16 with BOM as Excel's "Unicode text" writes it, GB18030; line lengths),
+a workbook is checked with ``check_xlsx`` and its sheet counted with
+``scan_xlsx_sheet`` before python-calamine or openpyxl reads it.
 
 Offices' spreadsheets often carry a title row or two above the header (``某某社区党员花名册``,
 ``填报单位：……``). :class:`SheetReader` finds the header itself, given a test that recognises a
@@ -8,11 +14,11 @@ workbook by name.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import datetime as dt
 import itertools
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +26,19 @@ from typing import Any
 from communitycore.domain.fields import nfkc
 from communitycore.errors import InvalidValue, Problem
 from communitycore.i18n import _
+from communitycore.io.limits import (
+    DEFAULT_LIMITS,
+    Limits,
+    SheetScan,
+    UnsafeInput,
+    bounded_rows,
+    capped_rows,
+    check_xlsx,
+    detect_delimiter,
+    open_regular_file,
+    open_text,
+    scan_xlsx_sheet,
+)
 
 #: Rows looked at, from the top, for the header when no ``header_row`` is given.
 HEADER_SEARCH_ROWS = 20
@@ -28,27 +47,46 @@ HEADER_SEARCH_ROWS = 20
 #: memory (about 15 MB per 10,000 rows); larger ones are streamed with openpyxl's read-only mode,
 #: slower but in constant memory. For the largest imports, CSV is the fastest format.
 XLSX_IN_MEMORY_LIMIT = 8 << 20
+#: python-calamine allocates one cell for every position from A1 to the sheet's farthest cell,
+#: so a sheet whose rectangle (last row × last column, as counted by ``scan_xlsx_sheet``) is
+#: larger than this is streamed with openpyxl instead, whatever the file's size: 1,000,000
+#: cells are about 100 MB in calamine.
+XLSX_IN_MEMORY_CELLS = 1_000_000
+#: File name suffixes read as text: ``.txt`` is what Excel's "Unicode text" (UTF-16, tab-separated) saves.
+TEXT_SUFFIXES = (".csv", ".txt")
 
 
-def csv_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the start of the file decodes as such, else GB18030.
+def estimate_rows(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> int | None:
+    """Data rows in a spreadsheet, cheaply and safely (for a progress bar's length); None if unknown.
 
-    Excel on Chinese Windows saves "CSV" in the ANSI code page (GBK), which GB18030 contains.
+    A CSV/TXT's line breaks are counted (its encoding is not checked: this is an estimate); a
+    workbook's first sheet gives its declared dimension, read by
+    ``check_xlsx`` without a spreadsheet library. Anything the
+    limits refuse gives None: the import itself reports it properly.
     """
-    with path.open("rb") as fh:
-        sample = fh.read(1 << 20)
+    source = Path(path)
     try:
-        # Not final: a multi-byte character cut at the end of the sample is not an error.
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-    except UnicodeDecodeError:
-        return "gb18030"
-    return "utf-8-sig"
+        if source.suffix.lower() in TEXT_SUFFIXES:
+            lines = 0
+            last = b"\n"
+            with open_regular_file(source, max_bytes=limits.max_file_bytes) as fh:
+                while chunk := fh.read(1 << 20):
+                    lines += chunk.count(b"\n")
+                    last = chunk[-1:]
+            return max(0, lines + (last != b"\n") - 1)  # minus the header row
+        if source.suffix.lower() == ".xlsx":
+            sheets = check_xlsx(source, limits).worksheets
+            rows = sheets[0].rows if sheets else None
+            return None if rows is None else max(0, rows - 1)
+    except (UnsafeInput, OSError):
+        return None
+    return None
 
 
 class SheetReader:
-    """The rows of a file's sheet as sequences of cells, header first, streamed.
+    """The rows of a file's sheet as sequences of cells, header first, streamed, within the limits.
 
-    For CSV the iterator handed out is ``csv.reader`` itself, with no generator in between:
+    For CSV the iterator handed out is ``csv.reader`` itself (capped), with little in between:
     per-row overhead is what limits a million-row import. Row numbers are counted by the caller
     from :attr:`first_number`, the spreadsheet row of the header.
 
@@ -60,13 +98,14 @@ class SheetReader:
     """
 
     def __init__(self, path: Path, *, sheet: str | None = None, header_row: int | None = None,
-                 is_header: Callable[[Sequence[Any]], bool] | None = None, what: str = "members") -> None:
+                 is_header: Callable[[Sequence[Any]], bool] | None = None, what: str = "members",
+                 limits: Limits = DEFAULT_LIMITS) -> None:
         self.path = path
         suffix = path.suffix.lower()
-        if suffix not in (".csv", ".xlsx"):
-            raise InvalidValue(_("{file}: {what} are imported from .csv or .xlsx files, not {suffix}").format(
+        if suffix not in (*TEXT_SUFFIXES, ".xlsx"):
+            raise InvalidValue(_("{file}: {what} are imported from .csv, .txt or .xlsx files, not {suffix}").format(
                 file=path.name, what=what, suffix=suffix or _("this")))
-        self.kind = suffix[1:]
+        self.kind = "csv" if suffix in TEXT_SUFFIXES else "xlsx"
         if sheet is not None and self.kind == "csv":
             raise InvalidValue(_("{file} is a CSV file, which has no sheets; --sheet is for .xlsx workbooks")
                                .format(file=path.name))
@@ -75,6 +114,8 @@ class SheetReader:
         self.sheet = sheet
         self.header_row = header_row
         self.is_header = is_header
+        self.limits = limits
+        self._scan: SheetScan | None = None  # the sheet counted once, for every read of it
         self.encoding = ""
         self.first_number = 1
         """The spreadsheet row number of the first row handed out (the header)."""
@@ -84,20 +125,22 @@ class SheetReader:
 
     @contextlib.contextmanager
     def rows(self) -> Iterator[Iterator[Sequence[Any]]]:
-        """Every row from the header on; streamed, never loaded whole."""
-        if not self.path.is_file():
-            raise InvalidValue(_("there is no file {file}").format(file=self.path))
+        """Every row from the header on; streamed, never loaded whole.
+
+        Raises ``UnsafeInput`` for a file the limits refuse (not a
+        regular file, too large, an undecodable byte with its line and offset, a sheet too big).
+        """
         self.first_number = 1
         if self.kind == "csv":
-            self.encoding = csv_encoding(self.path)
-            with self.path.open(encoding=self.encoding, newline="") as fh:
+            with open_text(self.path, self.limits) as fh:
+                self.encoding = fh.encoding
                 first = fh.readline()
                 fh.seek(0)
-                # Some tools write tab-separated text with a .csv name; the header line tells.
-                delimiter = "\t" if "\t" in first and "," not in first else ","
+                # Comma, tab (Excel's "Unicode text", or tab-separated text named .csv) or semicolon.
+                delimiter = detect_delimiter(first)
                 header = self._header_number(csv.reader(fh, delimiter=delimiter))
                 fh.seek(0)
-                reader = csv.reader(fh, delimiter=delimiter)
+                reader = capped_rows(csv.reader(fh, delimiter=delimiter), self.limits, path=self.path)
                 for _skipped in range(header - 1):
                     next(reader, None)
                 self.first_number = header
@@ -146,32 +189,49 @@ class SheetReader:
                                                "(CSV UTF-8) and import it again").format(encoding=self.encoding))
         return Problem(number, "(file)", _("cannot be read from here on: {error}").format(error=exc))
 
+    def scan(self) -> SheetScan:
+        """The workbook checked and its sheet counted, once, before a reader opens it.
+
+        Raises ``UnsafeInput`` for a workbook the limits refuse.
+        """
+        if self._scan is None:
+            if self.sheet is not None:
+                names = check_xlsx(self.path, self.limits).sheet_names
+                if self.sheet not in names:
+                    raise self._missing_sheet(names)
+            # check_xlsx first, then the sheet's cells
+            self._scan = scan_xlsx_sheet(self.path, 0 if self.sheet is None else self.sheet, self.limits)
+        return self._scan
+
     def _missing_sheet(self, names: Sequence[str]) -> InvalidValue:
         return InvalidValue(_("{file} has no sheet named {sheet!r}; its sheets are: {names}").format(
             file=self.path.name, sheet=self.sheet, names="、".join(names)))
 
+    def _unreadable(self, exc: BaseException) -> InvalidValue:
+        return InvalidValue(_("{file} is not a readable .xlsx workbook: {error}").format(
+            file=self.path.name, error=exc))
+
     @contextlib.contextmanager
     def _xlsx_rows(self) -> Iterator[Iterator[Sequence[Any]]]:
         """The sheet's rows from row 1 (blank rows included, so numbers stay the spreadsheet's)."""
-        if self.path.stat().st_size > XLSX_IN_MEMORY_LIMIT:
+        scan = self.scan()  # before calamine: one far cell would make it allocate hundreds of gigabytes
+        if self.path.stat().st_size > XLSX_IN_MEMORY_LIMIT or scan.max_row * scan.max_column > XLSX_IN_MEMORY_CELLS:
             with self._openpyxl_rows() as rows:
                 yield rows
             return
         from python_calamine import CalamineError, CalamineWorkbook
 
-        self.read_errors = (CalamineError,)
+        self.read_errors = (CalamineError, ValueError, OverflowError)  # and its cell conversions
         try:
             workbook = CalamineWorkbook.from_path(str(self.path))
         except Exception as exc:  # calamine's errors are not CommunityCoreErrors; say which file
-            raise InvalidValue(_("{file} is not a readable .xlsx workbook: {error}").format(
-                file=self.path.name, error=exc)) from exc
+            raise self._unreadable(exc) from exc
         try:
-            if self.sheet is None:
-                sheet = workbook.get_sheet_by_index(0)
-            elif self.sheet in workbook.sheet_names:
-                sheet = workbook.get_sheet_by_name(self.sheet)
-            else:
-                raise self._missing_sheet(workbook.sheet_names)
+            try:
+                # The sheet scanned, by name: calamine's indexes count chart sheets too.
+                sheet = workbook.get_sheet_by_name(scan.name)
+            except Exception as exc:
+                raise self._unreadable(exc) from exc
             # Rows come from the sheet's row 1, blank leading rows included (as empty strings).
             yield iter(sheet.iter_rows())
         finally:
@@ -179,23 +239,21 @@ class SheetReader:
 
     @contextlib.contextmanager
     def _openpyxl_rows(self) -> Iterator[Iterator[Sequence[Any]]]:
-        import zipfile
-
         import openpyxl
 
+        # openpyxl raises whatever its XML and value parsers raise on a damaged sheet part.
+        self.read_errors = (Exception,)
         try:
             workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError) as exc:
-            raise InvalidValue(_("{file} is not a readable .xlsx workbook: {error}").format(
-                file=self.path.name, error=exc)) from exc
+        except Exception as exc:  # openpyxl's errors are not CommunityCoreErrors; say which file
+            raise self._unreadable(exc) from exc
         try:
-            if self.sheet is None:
-                worksheet = workbook.worksheets[0]
-            elif self.sheet in workbook.sheetnames:
-                worksheet = workbook[self.sheet]
-            else:
-                raise self._missing_sheet(workbook.sheetnames)
-            yield iter(worksheet.iter_rows(min_row=1, values_only=True))
+            try:
+                worksheet = workbook[self.scan().name]
+            except Exception as exc:
+                raise self._unreadable(exc) from exc
+            # Streamed, so the rows and columns are capped as they come; the scan counted them already.
+            yield iter(bounded_rows(worksheet.iter_rows(min_row=1, values_only=True), self.limits, path=self.path))
         finally:
             workbook.close()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from communitycore.domain.identity import check_character
 from communitycore.errors import InvalidValue
+from communitycore.io.cells import csv_row, protect_xlsx_cells
 from communitycore.io.member_import import CODED_FIELDS, DATE_FIELDS, MEMBER_HEADERS
 
 __all__ = ["template_headers", "write_template"]
@@ -75,8 +76,8 @@ def write_template(path: str | os.PathLike[str], *, lang: str = "zh") -> Path:
     if suffix == ".csv":
         with target.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow(headers)
-            writer.writerow(example)
+            writer.writerow(csv_row(headers))
+            writer.writerow(csv_row(example))
     elif suffix == ".xlsx":
         _write_xlsx_template(target, headers, example, lang)
     else:
@@ -96,6 +97,7 @@ def _write_xlsx_template(target: Path, headers: list[str], example: list[str], l
     sheet.title = "members" if en else "党员信息"
     sheet.append(headers)
     sheet.append(example)
+    protect_xlsx_cells(cell for row in sheet.iter_rows() for cell in row)
     bold = Font(bold=True)
     for index, field in enumerate(MEMBER_HEADERS, start=1):
         sheet.cell(row=1, column=index).font = bold
@@ -119,6 +121,7 @@ def _write_xlsx_template(target: Path, headers: list[str], example: list[str], l
     for header, field in zip(headers, MEMBER_HEADERS, strict=True):
         for member in coded.get(field, ()):
             notes.append([header, member.value, member.zh, member.en, "、".join(member.aliases)])
+    protect_xlsx_cells(cell for row in notes.iter_rows() for cell in row)
     for row in (1, values_header):
         for cell in notes[row]:
             cell.font = bold

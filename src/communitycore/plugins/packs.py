@@ -16,7 +16,6 @@ Workflow states and transitions come in ``[[workflow_states]]`` and ``[[workflow
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from os import PathLike
 from pathlib import Path
@@ -24,6 +23,8 @@ from pathlib import Path
 import attrs
 
 from communitycore.errors import PluginError
+from communitycore.i18n import _
+from communitycore.io.limits import InvalidSyntax, UnsafeInput, load_toml_limited
 from communitycore.records import FAMILIES, WORKFLOW_FAMILIES, Record, WorkflowState, WorkflowTransition
 from communitycore.serialize import explain, structure
 
@@ -49,15 +50,15 @@ def load_pack(path: str | PathLike[str]) -> tuple[str, list[PackRecord]]:
     """Read one pack; returns its provider name (``pack:<name>``) and its records.
 
     Every bad field is reported, one line each with the file and key path, in one
-    :class:`~communitycore.errors.PluginError`.
+    :class:`~communitycore.errors.PluginError`; so is a file the input limits refuse (missing,
+    not a regular file, not UTF-8, too large or nested too deep) or that is not valid TOML.
     """
     file = Path(path)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PluginError(f"pack {file} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PluginError(f"{file}: not valid TOML: {exc}") from exc
+        # A regular file, UTF-8, within the size and depth limits (a GBK pack is told as such).
+        data = load_toml_limited(file)
+    except (UnsafeInput, InvalidSyntax) as exc:
+        raise PluginError(_("pack {file}: {problem}").format(file=file, problem=exc)) from None
     problems: list[str] = []
     info = PackInfo()
     if "pack" in data:

@@ -126,10 +126,12 @@ def _audit_payload(value: Any) -> Any:
         return None
     data = unstructure(value)
     if isinstance(data, dict):
-        from communitycore.domain.identity import mask_id_number, mask_phone
+        from communitycore.domain.identity import mask_birth_date, mask_id_number, mask_phone
 
         if data.get("id_number"):
             data["id_number"] = mask_id_number(data["id_number"])
+        if data.get("birth_date"):  # with the masked ID number, a full birth date would narrow it down
+            data["birth_date"] = mask_birth_date(data["birth_date"])
         if data.get("phone"):
             data["phone"] = mask_phone(data["phone"])
     return data

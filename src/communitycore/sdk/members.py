@@ -78,6 +78,13 @@ class MembersAPI(SubAPI):
 
         return write_template(path, lang=lang)
 
+    @staticmethod
+    def estimate_rows(path: str | os.PathLike[str]) -> int | None:
+        """Data rows in a member file, cheaply (see ``communitycore.io.sheets.estimate_rows``)."""
+        from communitycore.io.sheets import estimate_rows
+
+        return estimate_rows(path)
+
     # Adding and correcting ---------------------------------------------------------------------
 
     def add(

@@ -1,5 +1,9 @@
 """initial schema
 
+Every step checks what exists first, so a run killed halfway on MariaDB (whose DDL is not
+transactional: each CREATE commits at once) can simply be run again, by ``community init`` or
+``community db upgrade``.
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-28 03:12:17.670020
@@ -16,8 +20,20 @@ branch_labels = None
 depends_on = None
 
 
+def _create_table(name: str, *elements: sa.schema.SchemaItem) -> None:
+    """``op.create_table`` unless the table is there already (from a run that was killed)."""
+    if not sa.inspect(op.get_bind()).has_table(name):
+        op.create_table(name, *elements)
+
+
+def _create_index(table: str, name: str, columns: list[str]) -> None:
+    """``op.create_index`` unless the table has an index of that name already."""
+    if name not in {index["name"] for index in sa.inspect(op.get_bind()).get_indexes(table)}:
+        op.create_index(name, table, columns, unique=False)
+
+
 def upgrade() -> None:
-    op.create_table(
+    _create_table(
         "cc_audit",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
@@ -30,10 +46,9 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_audit")),
     )
-    with op.batch_alter_table("cc_audit", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cc_audit_at"), ["at"], unique=False)
+    _create_index("cc_audit", op.f("ix_cc_audit_at"), ["at"])
 
-    op.create_table(
+    _create_table(
         "cc_units",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
@@ -50,10 +65,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("code", name=op.f("uq_cc_units_code")),
         sa.UniqueConstraint("parent_id", "name", name=op.f("uq_cc_units_parent_id_name")),
     )
-    with op.batch_alter_table("cc_units", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cc_units_parent_id"), ["parent_id"], unique=False)
+    _create_index("cc_units", op.f("ix_cc_units_parent_id"), ["parent_id"])
 
-    op.create_table(
+    _create_table(
         "cc_compounds",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -63,10 +77,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["unit_id"], ["cc_units.id"], name=op.f("fk_cc_compounds_unit_id_cc_units")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_compounds")),
     )
-    with op.batch_alter_table("cc_compounds", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cc_compounds_unit_id"), ["unit_id"], unique=False)
+    _create_index("cc_compounds", op.f("ix_cc_compounds_unit_id"), ["unit_id"])
 
-    op.create_table(
+    _create_table(
         "cc_members",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
@@ -88,10 +101,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_members")),
         sa.UniqueConstraint("id_number", name=op.f("uq_cc_members_id_number")),
     )
-    with op.batch_alter_table("cc_members", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cc_members_unit_id_category"), ["unit_id", "category"], unique=False)
+    _create_index("cc_members", op.f("ix_cc_members_unit_id_category"), ["unit_id", "category"])
 
-    op.create_table(
+    _create_table(
         "cc_partners",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
@@ -101,10 +113,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["unit_id"], ["cc_units.id"], name=op.f("fk_cc_partners_unit_id_cc_units")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_partners")),
     )
-    with op.batch_alter_table("cc_partners", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cc_partners_unit_id"), ["unit_id"], unique=False)
+    _create_index("cc_partners", op.f("ix_cc_partners_unit_id"), ["unit_id"])
 
-    op.create_table(
+    _create_table(
         "cc_unit_settings",
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=100), nullable=False),
@@ -112,7 +123,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["unit_id"], ["cc_units.id"], name=op.f("fk_cc_unit_settings_unit_id_cc_units")),
         sa.PrimaryKeyConstraint("unit_id", "key", name=op.f("pk_cc_unit_settings")),
     )
-    op.create_table(
+    _create_table(
         "cc_unit_stats",
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("members", sa.Integer(), nullable=False),
@@ -136,7 +147,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["unit_id"], ["cc_units.id"], name=op.f("fk_cc_unit_stats_unit_id_cc_units")),
         sa.PrimaryKeyConstraint("unit_id", name=op.f("pk_cc_unit_stats")),
     )
-    op.create_table(
+    _create_table(
         "cc_households",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("compound_id", sa.Integer(), nullable=True),
@@ -148,10 +159,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_households")),
     )
-    with op.batch_alter_table("cc_households", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cc_households_compound_id"), ["compound_id"], unique=False)
+    _create_index("cc_households", op.f("ix_cc_households_compound_id"), ["compound_id"])
 
-    op.create_table(
+    _create_table(
         "cc_registrations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
@@ -166,11 +176,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_registrations")),
     )
-    with op.batch_alter_table("cc_registrations", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cc_registrations_community_unit_id"), ["community_unit_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_cc_registrations_member_id"), ["member_id"], unique=False)
+    _create_index("cc_registrations", op.f("ix_cc_registrations_community_unit_id"), ["community_unit_id"])
+    _create_index("cc_registrations", op.f("ix_cc_registrations_member_id"), ["member_id"])
 
-    op.create_table(
+    _create_table(
         "cc_transfers",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
@@ -183,10 +192,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["to_unit_id"], ["cc_units.id"], name=op.f("fk_cc_transfers_to_unit_id_cc_units")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_transfers")),
     )
-    with op.batch_alter_table("cc_transfers", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cc_transfers_member_id"), ["member_id"], unique=False)
+    _create_index("cc_transfers", op.f("ix_cc_transfers_member_id"), ["member_id"])
 
-    op.create_table(
+    _create_table(
         "cc_residents",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
@@ -198,8 +206,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_residents")),
     )
-    with op.batch_alter_table("cc_residents", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cc_residents_household_id"), ["household_id"], unique=False)
+    _create_index("cc_residents", op.f("ix_cc_residents_household_id"), ["household_id"])
 
 
 def downgrade() -> None:

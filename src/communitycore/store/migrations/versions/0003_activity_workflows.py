@@ -16,7 +16,38 @@ branch_labels = None
 depends_on = None
 
 
+def _tables() -> set[str]:
+    return set(sa.inspect(op.get_bind()).get_table_names())
+
+
+def _indexes(table: str) -> set[str]:
+    return {i["name"] for i in sa.inspect(op.get_bind()).get_indexes(table)}
+
+
 def upgrade() -> None:
+    # Each step checks what exists first, so a run killed halfway on MariaDB can simply run again.
+    if "cc_activity" not in _tables():
+        _create_activity()
+    have = _indexes("cc_activity")
+    wanted = [
+        ("ix_cc_activity_period", ["fact", "occurred_on", "subject_kind", "subject_id", "unit_id", "quantity",
+                                   "reverses"], {}),
+        ("ix_cc_activity_unit", ["unit_id", "fact", "occurred_on"], {}),
+        ("ix_cc_activity_subject", ["subject_kind", "subject_id", "id"], {}),
+        ("ix_cc_activity_reverses", ["reverses"], {"unique": True, "sqlite_where": sa.text("reverses IS NOT NULL"),
+                                                   "postgresql_where": sa.text("reverses IS NOT NULL")}),
+    ]
+    for name, columns, options in wanted:
+        if name not in have:
+            op.create_index(name, "cc_activity", columns, **{"unique": False, **options})
+    if "cc_workflow_history" not in _tables():
+        _create_history()
+    if "ix_cc_workflow_history_entity_kind_entity_id_id" not in _indexes("cc_workflow_history"):
+        op.create_index("ix_cc_workflow_history_entity_kind_entity_id_id", "cc_workflow_history",
+                        ["entity_kind", "entity_id", "id"], unique=False)
+
+
+def _create_activity() -> None:
     op.create_table(
         "cc_activity",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -36,15 +67,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["reverses"], ["cc_activity.id"], name=op.f("fk_cc_activity_reverses_cc_activity")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_activity")),
     )
-    with op.batch_alter_table("cc_activity", schema=None) as batch_op:
-        batch_op.create_index("ix_cc_activity_period", ["fact", "occurred_on", "subject_kind", "subject_id",
-                                                        "unit_id", "quantity", "reverses"], unique=False)
-        batch_op.create_index("ix_cc_activity_unit", ["unit_id", "fact", "occurred_on"], unique=False)
-        batch_op.create_index("ix_cc_activity_subject", ["subject_kind", "subject_id", "id"], unique=False)
-        batch_op.create_index("ix_cc_activity_reverses", ["reverses"], unique=True,
-                              sqlite_where=sa.text("reverses IS NOT NULL"),
-                              postgresql_where=sa.text("reverses IS NOT NULL"))
 
+
+def _create_history() -> None:
     op.create_table(
         "cc_workflow_history",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -58,9 +83,6 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_workflow_history")),
     )
-    with op.batch_alter_table("cc_workflow_history", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cc_workflow_history_entity_kind_entity_id_id"),
-                              ["entity_kind", "entity_id", "id"], unique=False)
 
 
 def downgrade() -> None:
