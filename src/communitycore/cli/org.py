@@ -325,7 +325,7 @@ def _print_findings(findings: Sequence[dict[str, Any]], lang: str) -> None:
     for f in findings:
         severity = f["severity"].value
         tag = click.style(f"[{word(severity, lang)}]", fg=colours[severity], bold=True)
-        click.echo(terminal_text(f"{tag} {f['unit']}  ({f['rule']})"))
+        click.echo(f"{tag} {terminal_text(f['unit'], one_line=True)}  ({f['rule']})")  # the tag's colours stay
         click.echo(terminal_text(f"  {f['message']}"))
         if f["suggestion"]:
             click.echo(terminal_text(f"  {label('suggestion', lang)}{'：' if lang == 'zh' else ': '}{f['suggestion']}"))
