@@ -226,7 +226,7 @@ def plans(draw: st.DrawFn) -> dict[str, Any]:
     members = []
     for seq in range(draw(st.integers(0, 6))):
         birth = draw(st.dates(dt.date(1940, 1, 1), dt.date(2000, 12, 31)))
-        join = draw(st.one_of(st.none(), st.dates(birth + dt.timedelta(days=18 * 366), dt.date(2026, 1, 1))))
+        join = draw(st.one_of(st.none(), st.dates(birth + dt.timedelta(days=18 * 366), dt.date(2025, 11, 1))))
         probationary = join is not None and draw(st.booleans())
         members.append({
             "unit": draw(st.integers(0, len(units) - 1)),

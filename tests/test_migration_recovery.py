@@ -22,8 +22,8 @@ from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
 from communitycore.store import migrate, tables
 
-#: Tables the initial migration creates last (children first, so they can be dropped in this order).
-LATE_TABLES = ("cc_residents", "cc_transfers", "cc_registrations")
+#: Tables created last (children first, so they can be dropped in this order; the flags hang off residents).
+LATE_TABLES = ("cc_resident_flags", "cc_residents", "cc_transfers", "cc_registrations")
 
 
 @pytest.fixture
