@@ -51,6 +51,10 @@ class Busy(CommunityCoreError):
         super().__init__(message)
 
 
+class DatabaseUnavailable(CommunityCoreError):
+    """The database cannot be used: a bad URL, a missing driver, a refused connection, a file that cannot be opened."""
+
+
 class PluginError(CommunityCoreError):
     """A plugin or pack could not be loaded, or contributed something invalid."""
 

@@ -12,7 +12,7 @@ import click
 
 from communitycore.cli.terminal import terminal_text
 from communitycore.config import load_config
-from communitycore.errors import CommunityCoreError
+from communitycore.errors import CommunityCoreError, DatabaseUnavailable
 from communitycore.i18n import LANGUAGES, _, get_language, language, listing, normalize, set_language
 from communitycore.plugins.manager import PluginWarning
 
@@ -77,6 +77,12 @@ class CommunityCoreClickError(click.ClickException):
                    color=getattr(self, "show_color", None))
 
 
+class DatabaseProblem(CommunityCoreClickError):
+    """A database that cannot be used: exit code 2, the command could not start."""
+
+    exit_code = 2
+
+
 class CommunityGroup(click.Group):
     """The ``community`` group: one language per run, and every :class:`CommunityCoreError` as a clean error.
 
@@ -106,6 +112,8 @@ class CommunityGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except DatabaseUnavailable as exc:
+            raise DatabaseProblem(terminal_text(str(exc))) from exc
         except CommunityCoreError as exc:
             raise CommunityCoreClickError(terminal_text(str(exc))) from exc
 

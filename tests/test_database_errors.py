@@ -1,0 +1,53 @@
+"""A database that cannot be opened is one clear paragraph (exit code 2 on the command line), never a traceback."""
+
+from __future__ import annotations
+
+import builtins
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import communitycore
+from communitycore.cli import make_cli
+from communitycore.errors import DatabaseUnavailable
+
+
+def _targets(tmp_path: Path) -> list[str]:
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    return [str(folder), str(tmp_path / "no-such-folder" / "c.db"), "nosuch://somewhere",
+            "postgresql+psycopg://nobody@127.0.0.1:1/none", "mysql+pymysql://root@127.0.0.1:1/none"]
+
+
+def test_the_sdk_raises_database_unavailable(tmp_path: Path) -> None:
+    for target in _targets(tmp_path):
+        with pytest.raises(DatabaseUnavailable) as caught:
+            communitycore.open(target, autoload=False)
+        assert target.split("://")[-1].split("/")[0] in str(caught.value) or target in str(caught.value)
+        assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_command_line_gives_one_paragraph_and_exit_code_2(tmp_path: Path, lang: str) -> None:
+    for target in _targets(tmp_path):
+        result = CliRunner().invoke(make_cli(), ["--lang", lang, "--db", target, "org", "tree"])
+        assert result.exit_code == 2, (target, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        assert "Traceback" not in result.output and "sqlalche.me" not in result.output
+        assert result.output.startswith("错误：" if lang == "zh" else "Error: "), result.output
+    assert not (tmp_path / "no-such-folder").exists()
+
+
+def test_a_missing_driver_names_the_extra_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = builtins.__import__
+
+    def no_psycopg(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name.partition(".")[0] == "psycopg":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_psycopg)
+    with pytest.raises(DatabaseUnavailable, match=r'pip install "communitycore\[postgresql\]"'):
+        communitycore.open("postgresql+psycopg://nobody@127.0.0.1:1/none", autoload=False)
