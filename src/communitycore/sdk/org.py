@@ -8,7 +8,7 @@ from itertools import accumulate
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
 from communitycore.domain.fields import UNCHANGED, Keep, clean_text
 from communitycore.domain.members import add_years
@@ -304,11 +304,7 @@ class OrgAPI(SubAPI):
 
     def compounds(self, unit: UnitRef | None = None) -> list[Compound]:
         """Compounds, optionally only those of one unit's subtree."""
-        with self.community.reading() as conn:
-            query = select(org_tables.compounds).order_by(org_tables.compounds.c.id)
-            if unit is not None:
-                query = query.where(org_tables.compounds.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
-            return [Compound(**row) for row in conn.execute(query).mappings()]
+        return [Compound(**row) for row in self._linked(org_tables.compounds, unit)]
 
     def add_partner(self, kind: str | PartnerKind, name: str, unit: UnitRef | None = None,
                     contact: str | None = None) -> Partner:
@@ -326,11 +322,15 @@ class OrgAPI(SubAPI):
 
     def partners(self, unit: UnitRef | None = None) -> list[Partner]:
         """Partner bodies, optionally only those linked within one unit's subtree."""
+        return [Partner(**row) for row in self._linked(org_tables.partners, unit)]
+
+    def _linked(self, table: Table, unit: UnitRef | None) -> list[Any]:
+        """The rows of ``table`` by id, optionally only those linked to ``unit``'s subtree."""
         with self.community.reading() as conn:
-            query = select(org_tables.partners).order_by(org_tables.partners.c.id)
+            query = select(table).order_by(table.c.id)
             if unit is not None:
-                query = query.where(org_tables.partners.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
-            return [Partner(**row) for row in conn.execute(query).mappings()]
+                query = query.where(table.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
+            return list(conn.execute(query).mappings())
 
     # Statistics and checks ---------------------------------------------------------------------
 
