@@ -6,8 +6,11 @@ import inspect
 from typing import TYPE_CHECKING, Any
 
 from communitycore.sdk.retry import retrying
+from communitycore.store.scope import EVERYTHING, Scope
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from communitycore.sdk.community import Community
 
 
@@ -27,3 +30,17 @@ class SubAPI:
         for name, value in list(vars(cls).items()):
             if not name.startswith("_") and inspect.isfunction(value):
                 setattr(cls, name, retrying(value))
+
+    # Permissions ---------------------------------------------------------------------------------
+    # Every public method names its action (``<capability>.<verb>``, declared in its capability) and
+    # the unit it touches, before it reads or writes; listings filter their rows by the scope.
+
+    def _authorize(self, conn: Connection, action: str, unit_id: int | None) -> None:
+        """Refuse the call (:class:`~communitycore.errors.PermissionDenied`) unless the actor may do
+        ``action`` on ``unit_id`` (None: the database as a whole)."""
+        del conn, action, unit_id  # every actor may do everything until grants are checked
+
+    def _scope(self, conn: Connection, action: str) -> Scope:
+        """The units where the actor may do ``action``; a listing keeps rows with ``scope.clause(column)``."""
+        del conn, action
+        return EVERYTHING
