@@ -28,7 +28,7 @@ A wrapper therefore runs around each plugin's implementation for the first three
 
 A plugin that raises during a call is named in a warning, its answer to that call is dropped
 and it is disabled for the rest of the process; an answer of the wrong type is named and
-dropped. See ``docs/decisions/0011-hook-calls.md``.
+dropped. See ``docs/decisions/0020-hook-calls.md``.
 """
 
 from __future__ import annotations

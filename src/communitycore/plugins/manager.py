@@ -106,7 +106,7 @@ class CommunityPluginManager(pluggy.PluginManager):
     ``tryfirst``/``trylast`` and *firstresult* behave as pluggy documents. :meth:`call_each` and
     :meth:`notify` add what a host needs on top: each answer paired with its plugin, and a
     failing plugin named and left out instead of failing the call (see
-    ``docs/decisions/0011-hook-calls.md``).
+    ``docs/decisions/0020-hook-calls.md``).
     """
 
     def __init__(self) -> None:
