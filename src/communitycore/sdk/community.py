@@ -34,7 +34,7 @@ from communitycore.i18n import _
 from communitycore.plugins.manager import CommunityPluginManager, make_plugin_manager
 from communitycore.plugins.packs import load_packs
 from communitycore.plugins.registry import Registry
-from communitycore.records import Event, Finding, Record
+from communitycore.records import Event, Finding
 from communitycore.sdk.retry import Collision, retrying
 from communitycore.serialize import unstructure
 from communitycore.store import locks
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from communitycore.io.exchange import Section
     from communitycore.sdk.activity import ActivityAPI
     from communitycore.sdk.audit import AuditAPI
+    from communitycore.sdk.events import EventsAPI
     from communitycore.sdk.members import MembersAPI
     from communitycore.sdk.org import OrgAPI
     from communitycore.sdk.residents import ResidentsAPI
@@ -153,6 +154,7 @@ class Community:
         audit: AuditAPI
         activity: ActivityAPI
         workflows: WorkflowsAPI
+        events: EventsAPI
 
     def __init__(
         self,
@@ -393,7 +395,7 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
                 blocked=[*cfg.plugins.disable, *blocked],
                 strict=cfg.plugins.strict if strict is None else strict,
             )
-        extra: list[tuple[str, Record]] = load_packs([*cfg.pack_paths(), *(Path(p) for p in packs)])
+        extra = load_packs([*cfg.pack_paths(), *(Path(p) for p in packs)])
         registry = Registry(pm, extra)
         with _unavailable(bind.engine.url if isinstance(bind, Connection) else bind.url):
             ensure_schema(bind, create=create)
