@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import os
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import communitycore
-from communitycore.capabilities import declared
+from communitycore.capabilities import declared, load
 from communitycore.sdk import community as facade
 
 SOURCE_ROOT = Path(communitycore.__file__).resolve().parent.parent
@@ -122,3 +123,54 @@ def test_a_built_wheel_says_it_is_typed(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stderr
     (wheel,) = tmp_path.glob("communitycore-*.whl")
     assert "communitycore/py.typed" in zipfile.ZipFile(wheel).namelist()
+
+
+# Errors in the docstrings ----------------------------------------------------------------------------
+
+#: Public SDK calls that raise no error of their own (a busy database aside, see docs/reliability.md).
+RAISE_NOTHING_OF_THEIR_OWN = {
+    "OrgAPI.count", "OrgAPI.stats_all", "OrgAPI.refresh_stats",
+    "MembersAPI.estimate_rows",
+    "ResidentsAPI.households",
+    "AuditAPI.list", "AuditAPI.verify", "AuditAPI.anchor",
+    "WorkflowsAPI.codes", "WorkflowsAPI.history",
+    "EventsAPI.list", "EventsAPI.dispatch",
+    "Community.as_actor", "Community.reading", "Community.export_to", "Community.close",
+}
+
+
+def _public_calls() -> dict[str, object]:
+    """Every public method of the facade and of each declared capability's sub-API, by ``Class.name``."""
+    classes = [facade.Community, *(load(cap.api) for cap in declared() if cap.api is not None)]
+    calls: dict[str, object] = {"communitycore.open": communitycore.open, "sdk.community.open": facade.open}
+    for cls in classes:
+        for name, value in vars(cls).items():
+            if name.startswith("_") or isinstance(value, property | functools.cached_property):
+                continue
+            function = value.__func__ if isinstance(value, staticmethod | classmethod) else value
+            if inspect.isfunction(function):
+                calls[f"{cls.__name__}.{name}"] = function
+    return calls
+
+
+def test_every_sdk_call_documents_the_errors_it_raises() -> None:
+    calls = _public_calls()
+    undocumented = sorted(name for name, function in calls.items() if name not in RAISE_NOTHING_OF_THEIR_OWN
+                          and ":raises " not in (inspect.getdoc(function) or ""))
+    assert not undocumented, f"add ':raises Error: when' lines to the docstrings of {undocumented}"
+    stale = sorted(RAISE_NOTHING_OF_THEIR_OWN - set(calls))
+    assert not stale, f"no longer SDK calls: {stale}"
+
+
+def test_documented_errors_are_the_librarys_own() -> None:
+    # ":raises X:" names an error a caller can catch by that name: one of communitycore.errors (or the
+    # input limits' UnsafeInput, or a workflow's IllegalTransition).
+    import communitycore.errors as errors
+
+    known = {name for name, value in vars(errors).items() if isinstance(value, type) and issubclass(value, Exception)}
+    known |= {"UnsafeInput", "IllegalTransition"}
+    for name, function in _public_calls().items():
+        for line in (inspect.getdoc(function) or "").splitlines():
+            if line.strip().startswith(":raises "):
+                error = line.strip().removeprefix(":raises ").split(":")[0].rsplit(".", 1)[-1].lstrip("~")
+                assert error in known, f"{name} documents {error}, which is not a communitycore error"

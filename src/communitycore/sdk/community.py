@@ -181,7 +181,10 @@ class Community:
                 setattr(self, capability.api_attribute, load(capability.api)(self))
 
     def capability(self, name: str) -> Capability:
-        """The declaration of one capability, by name."""
+        """The declaration of one capability, by name.
+
+        :raises NotFound: no capability has that name.
+        """
         for capability in self.capabilities:
             if capability.name == name:
                 return capability
@@ -226,6 +229,8 @@ class Community:
         the SDK locks the rows each check depends on. A busy database raises
         :class:`~communitycore.errors.Busy`; SDK methods that write run again through
         ``communitycore.sdk.retry.retrying``.
+
+        :raises Busy: the database stayed busy (in a host's transaction: at once, for the host to retry).
         """
         with self._unit_of_work(write=True) as (conn, host):
             tx = Tx(self, conn)
@@ -319,13 +324,24 @@ class Community:
         return export_community(self, path, note=note)
 
     def import_from(self, path: str | os.PathLike[str]) -> dict[str, int]:
-        """Import an export into this (empty) database, all or nothing. Returns counts."""
+        """Import an export into this (empty) database, all or nothing. Returns counts.
+
+        :raises Conflict: the database already holds units, members or other exported records.
+        :raises RejectedInput: records of the file are bad; ``problems`` names each by its key path.
+        :raises InvalidValue: the file is not JSON, not UTF-8 or not a communitycore export.
+        :raises UnsafeInput: the input limits refuse the file (see :doc:`limits`).
+        """
         from communitycore.io.exchange import import_community
 
         return import_community(self, path)
 
     def check_units(self, unit: Any = None) -> list[Finding]:
-        """Structure findings for ``unit``'s subtree (or the whole tree); see ``org check``."""
+        """Structure findings for ``unit``'s subtree (or the whole tree); see ``org check``.
+
+        :raises InvalidValue: ``unit`` (when given) is neither a unit id nor a path.
+        :raises NotFound: ``unit`` (when given) names no unit.
+        :raises PluginError: a rule plugin failed while the plugins are strict.
+        """
         return self.org.check(unit)
 
     def close(self) -> None:
@@ -373,6 +389,13 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
     :param pm: a ready plugin manager (the testing kit passes one); the plugin switches are then ignored.
     :param capabilities: the capabilities to serve (default: every declared one, see
         :mod:`communitycore.capabilities`); a host may add its own.
+
+    :raises DatabaseUnavailable: the database cannot be opened (a bad URL, a missing driver, a
+        refused connection, a file that cannot be opened).
+    :raises SchemaOutdated: the schema is older than this version, or missing with ``create=False``.
+    :raises PluginError: a pack cannot be read, or a plugin fails or contributes something invalid
+        in strict mode.
+    :raises InvalidValue: the config file is missing or wrong.
     """
     cfg = config if isinstance(config, Config) else load_config(config)
     owns = False
