@@ -63,8 +63,21 @@ def test_open_has_the_facade_parameters() -> None:
     assert inspect.signature(communitycore.open) == inspect.signature(facade.open)
 
 
-def test_open_forwards_every_parameter(tmp_path: Path) -> None:
-    with communitycore.open(tmp_path / "c.db", actor="秘书", builtins=True, autoload=False, create=True) as community:
+def test_open_forwards_every_parameter(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, object] = {}
+
+    def fake_open(url_or_engine: object = None, **options: object) -> str:
+        seen.update(options, url_or_engine=url_or_engine)
+        return "community"
+
+    given = {name: object() for name in inspect.signature(facade.open).parameters}
+    monkeypatch.setattr(facade, "open", fake_open)
+    assert communitycore.open(**given) == "community"  # type: ignore[arg-type]
+    assert seen == given
+
+
+def test_open_opens_a_community(tmp_path: Path) -> None:
+    with communitycore.open(tmp_path / "c.db", actor="秘书", autoload=False) as community:
         assert community.actor == "秘书"
         assert community.dialect == "sqlite"
 
