@@ -44,16 +44,53 @@ from communitycore.records import (
 )
 
 if TYPE_CHECKING:
+    import os
+    from collections.abc import Iterable, Sequence
+
+    from sqlalchemy import Connection, Engine
+
+    from communitycore.capabilities import Capability
+    from communitycore.clock import Clock
+    from communitycore.config import Config
+    from communitycore.plugins.manager import CommunityPluginManager
     from communitycore.sdk.community import Community
 
 __version__ = "0.1.0"
 
 
-def open(*args: Any, **kwargs: Any) -> Community:  # noqa: A001 - communitycore.open() is the SDK's front door
-    """Open a community database; see :func:`communitycore.sdk.community.open` for the parameters."""
+def open(  # noqa: A001 - communitycore.open() is the SDK's front door
+    url_or_engine: str | os.PathLike[str] | Engine | Connection | None = None,
+    *,
+    config: Config | str | os.PathLike[str] | None = None,
+    actor: str | None = None,
+    plugins: Iterable[object] = (),
+    packs: Iterable[str | os.PathLike[str]] = (),
+    blocked: Iterable[str] = (),
+    autoload: bool | None = None,
+    builtins: bool = True,
+    strict: bool | None = None,
+    clock: Clock | None = None,
+    create: bool = True,
+    pm: CommunityPluginManager | None = None,
+    capabilities: Sequence[Capability] | None = None,
+) -> Community:
+    """Open a community database; see :func:`communitycore.sdk.community.open` for the parameters.
+
+    :raises DatabaseUnavailable: the database cannot be opened (a bad URL, a missing driver, a
+        refused connection, a file that cannot be opened).
+    :raises SchemaOutdated: the schema is older than this version, or missing with ``create=False``.
+    :raises PluginError: a pack cannot be read, or a plugin fails or contributes something invalid
+        in strict mode.
+    :raises InvalidValue: the config file is missing or wrong.
+    """
+    # The facade is imported here, not at the top: SQLAlchemy would slow down `community --help`.
     from communitycore.sdk.community import open as _open
 
-    return _open(*args, **kwargs)
+    return _open(
+        url_or_engine, config=config, actor=actor, plugins=plugins, packs=packs, blocked=blocked,
+        autoload=autoload, builtins=builtins, strict=strict, clock=clock, create=create, pm=pm,
+        capabilities=capabilities,
+    )
 
 
 def __getattr__(name: str) -> Any:

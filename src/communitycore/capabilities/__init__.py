@@ -16,7 +16,7 @@ resolved on first use, so that reading the declarations costs no SQLAlchemy impo
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -32,6 +32,14 @@ ACTION_VERBS = ("read", "add", "update", "move", "remove", "reveal", "import", "
 def _frozen_labels(value: Mapping[str, tuple[str, str]]) -> tuple[tuple[str, tuple[str, str]], ...]:
     items = value.items() if isinstance(value, Mapping) else value
     return tuple((str(k), (str(v[0]), str(v[1]))) for k, v in items)
+
+
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _specs(value: Iterable[SettingSpec]) -> tuple[SettingSpec, ...]:
+    return tuple(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -56,13 +64,13 @@ class Capability:
     unit_links: str | None = None
     """``module:ATTRIBUTE``, a tuple of :class:`~communitycore.store.tables.UnitLink`: its rows that hang off
     units, and whether removing a unit cascades into them, unlinks them or is refused while they exist."""
-    settings: tuple[SettingSpec, ...] = attrs.field(default=(), converter=tuple)
+    settings: tuple[SettingSpec, ...] = attrs.field(default=(), converter=_specs)
     """The settings it reads along the tree, with their defaults."""
-    commands: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    commands: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     """``module:attribute`` of each click command or group it adds to ``community``."""
     labels: tuple[tuple[str, tuple[str, str]], ...] = attrs.field(default=(), converter=_frozen_labels)
     """Display labels of its own fields: ``field -> (中文, English)``."""
-    actions: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    actions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     """The actions its calls perform, ``<capability>.<verb>`` (checked by the permission layer)."""
 
     @property

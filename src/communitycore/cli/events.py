@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from communitycore.cli.render import emit, output_options, state
 from communitycore.i18n import _
+
+if TYPE_CHECKING:
+    from communitycore.sdk.events import OutboxEvent
 
 EVENT_COLUMNS = ("id", "at", "action", "entity", "entity_id", "status", "attempts", "last_error")
 
@@ -15,13 +20,13 @@ def events() -> None:
     """Events waiting for delivery, and delivering them (at least once)."""
 
 
-def _event_json(ev: object) -> dict[str, object]:
-    failures = getattr(ev, "failures", ())
+def _event_json(ev: OutboxEvent) -> dict[str, object]:
+    failures = ev.failures
     return {
-        "id": ev.id, "seq": ev.seq, "at": ev.at.isoformat(), "actor": ev.actor,  # type: ignore[attr-defined]
-        "action": ev.action, "entity": ev.entity, "entity_id": ev.entity_id,  # type: ignore[attr-defined]
-        "status": ev.status, "attempts": ev.attempts,  # type: ignore[attr-defined]
-        "delivered_at": ev.delivered_at.isoformat() if ev.delivered_at else None,  # type: ignore[attr-defined]
+        "id": ev.id, "seq": ev.seq, "at": ev.at.isoformat(), "actor": ev.actor,
+        "action": ev.action, "entity": ev.entity, "entity_id": ev.entity_id,
+        "status": ev.status, "attempts": ev.attempts,
+        "delivered_at": ev.delivered_at.isoformat() if ev.delivered_at else None,
         "failures": [{"at": at.isoformat(), "error": error} for at, error in failures],
         "last_error": failures[-1][1].splitlines()[0] if failures else None,
     }

@@ -170,7 +170,7 @@ def _translated_parameter(param: click.Parameter) -> click.Parameter:
     if not text:
         return param
     view = copy.copy(param)
-    view.help = translate_help(text)  # type: ignore[attr-defined]
+    view.help = translate_help(text)
     return view
 
 

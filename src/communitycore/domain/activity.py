@@ -134,7 +134,7 @@ def parse_source(value: Any) -> tuple[str, str | None]:
 
 
 def _subject_kind(value: Any) -> str:
-    return SubjectKind.parse(value).value
+    return str(SubjectKind.parse(value).value)
 
 
 def _positive(_instance: object, attribute: attrs.Attribute[Any], value: int) -> None:

@@ -71,4 +71,4 @@ class Coded(str, enum.Enum):
         return ", ".join(f"{m.value} ({m.zh})" for m in cls)
 
     def __str__(self) -> str:
-        return self.value
+        return self._value_

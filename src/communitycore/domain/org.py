@@ -50,13 +50,21 @@ class OrgUnit:
     """For joint branches: how many units (单位) it covers."""
 
 
+def _tier(value: object) -> PropertyTier:
+    return PropertyTier.parse(value)
+
+
+def _partner_kind(value: object) -> PartnerKind:
+    return PartnerKind.parse(value)
+
+
 @attrs.frozen(kw_only=True)
 class Compound:
     """A residential compound (小区) looked after by a unit."""
 
     id: int
     name: str
-    tier: PropertyTier = attrs.field(converter=lambda value: PropertyTier.parse(value))
+    tier: PropertyTier = attrs.field(converter=_tier)
     unit_id: int | None = None
     address: str | None = None
 
@@ -66,7 +74,7 @@ class Partner:
     """A partner body (物业, 业委会, 共建单位, 驻区单位) linked to a unit."""
 
     id: int
-    kind: PartnerKind = attrs.field(converter=lambda value: PartnerKind.parse(value))
+    kind: PartnerKind = attrs.field(converter=_partner_kind)
     name: str
     unit_id: int | None = None
     contact: str | None = None

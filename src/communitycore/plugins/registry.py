@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import attrs
 
@@ -29,16 +29,18 @@ from communitycore.records import (
 )
 
 R = TypeVar("R", bound=Record)
+#: The type of a contributed record: a :class:`Record` of a family, or a workflow state or transition.
+T = TypeVar("T", bound=Record | WorkflowState | WorkflowTransition)
 #: Longest label of a contributed record: the rule of every name a person reads.
 LABEL_LIMIT = 100
 
 
 @attrs.frozen
-class Contribution:
+class Contribution(Generic[T]):
     """A record and where it came from (a plugin name, or ``pack:<file>``)."""
 
     family: str
-    record: Record | WorkflowState | WorkflowTransition
+    record: T
     provider: str
 
 
@@ -64,21 +66,25 @@ class Registry:
     ) -> None:
         self.pm = pm
         self.problems: list[RegistryProblem] = []
-        self._by_family: dict[str, dict[str, Contribution]] = {}
-        gathered: dict[str, list[Contribution]] = {family: [] for family in FAMILIES}
+        self._by_family: dict[str, dict[str, Contribution[Record]]] = {}
+        gathered: dict[str, list[Contribution[Record]]] = {family: [] for family in FAMILIES}
         for family, (hook_name, record_type) in FAMILIES.items():
             # One call per plugin (wrappers included), so every record keeps its provider.
             for answer in pm.call_each(hook_name):
                 for records in answer.results:
                     gathered[family].extend(self._checked(family, record_type, answer.plugin, records))
-        flows: dict[str, list[Contribution]] = {family: [] for family in WORKFLOW_FAMILIES}
+        flows: dict[str, list[Contribution[WorkflowState | WorkflowTransition]]] = {
+            family: [] for family in WORKFLOW_FAMILIES}
         for family, (hook_name, flow_type) in WORKFLOW_FAMILIES.items():
             for answer in pm.call_each(hook_name):
                 for records in answer.results:
                     flows[family].extend(self._checked(family, flow_type, answer.plugin, records))
         for provider, record in extra:
             family = _family_of(record)
-            (flows if family in WORKFLOW_FAMILIES else gathered)[family].append(Contribution(family, record, provider))
+            if isinstance(record, Record):
+                gathered[family].append(Contribution(family, record, provider))
+            else:
+                flows[family].append(Contribution(family, record, provider))
         for family, contributions in gathered.items():
             self._by_family[family] = self._merge(family, contributions)
         self._check_texts()
@@ -93,11 +99,11 @@ class Registry:
 
     def _checked(
         self, family: str, record_type: type[Any], provider: str, records: Any
-    ) -> list[Contribution]:
+    ) -> list[Contribution[Any]]:
         if not isinstance(records, (list, tuple)):
             self._problem(provider, f"{provider} returned {type(records).__name__} from the {family} hook, not a list")
             return []
-        good = []
+        good: list[Contribution[Any]] = []
         for record in records:
             if isinstance(record, record_type):
                 good.append(Contribution(family, record, provider))
@@ -111,12 +117,12 @@ class Registry:
     def _problem(self, provider: str, message: str) -> None:
         self.problems.append(RegistryProblem(provider, message))
 
-    def _merge(self, family: str, contributions: Sequence[Contribution]) -> dict[str, Contribution]:
+    def _merge(self, family: str, contributions: Sequence[Contribution[Record]]) -> dict[str, Contribution[Record]]:
         # Records arrive in pluggy's call order (last registered first). Rank them instead, so a
         # conflict always keeps the same record: builtins, then plugins, then packs, each by name;
         # records that replace others go last.
         ordered = sorted(contributions, key=lambda c: (c.record.replaces is not None, self._rank(c.provider)))
-        merged: dict[str, Contribution] = {}
+        merged: dict[str, Contribution[Record]] = {}
         for contribution in ordered:
             record = contribution.record
             if record.replaces is not None:
@@ -142,7 +148,7 @@ class Registry:
         group = 0 if info is not None and info.builtin else 2 if provider.startswith("pack:") else 1
         return group, provider
 
-    def _conflict(self, family: str, first: Contribution, second: Contribution) -> None:
+    def _conflict(self, family: str, first: Contribution[Any], second: Contribution[Any]) -> None:
         self._problem(
             second.provider,
             f"{family} code {second.record.code!r} is registered by both {first.provider} and "
@@ -166,41 +172,41 @@ class Registry:
     def _check_references(self) -> None:
         kinds = self._by_family["unit_kinds"]
         for code, c in list(kinds.items()):
-            unknown = [p for p in c.record.parents if p not in kinds]  # type: ignore[attr-defined]
+            unknown = [p for p in cast(UnitKind, c.record).parents if p not in kinds]
             if unknown:
                 self._problem(c.provider, f"unit kind {code!r} from {c.provider} names unknown parent kinds {unknown}")
         categories = self._by_family["service_categories"]
         for code, c in list(self._by_family["service_programs"].items()):
-            if c.record.category not in categories:  # type: ignore[attr-defined]
+            if cast(ServiceProgram, c.record).category not in categories:
                 self._problem(
                     c.provider,
                     f"service programme {code!r} from {c.provider} names unknown category "
-                    f"{c.record.category!r}; it is left out",  # type: ignore[attr-defined]
+                    f"{cast(ServiceProgram, c.record).category!r}; it is left out",
                 )
                 del self._by_family["service_programs"][code]
         for code, c in list(self._by_family["meeting_types"].items()):
-            unknown = [k for k in c.record.applies_to if k not in kinds]  # type: ignore[attr-defined]
+            unknown = [k for k in cast(MeetingType, c.record).applies_to if k not in kinds]
             if unknown:
                 self._problem(
                     c.provider, f"meeting type {code!r} from {c.provider} applies to unknown unit kinds {unknown}"
                 )
 
-    def _build_workflows(self, flows: Mapping[str, Sequence[Contribution]]) -> None:
+    def _build_workflows(self, flows: Mapping[str, Sequence[Contribution[WorkflowState | WorkflowTransition]]]) -> None:
         """One :class:`Workflow` per workflow code from every provider's states and transitions.
 
         Conflicts are found here, where the providers are known, and named with both; the rest
         (``replaces=``, reachability, initial and terminal states) is the engine's to check. A
         workflow that is invalid as a whole is left out and reported.
         """
-        def rank(c: Contribution) -> tuple[bool, tuple[int, str]]:
+        def rank(c: Contribution[WorkflowState | WorkflowTransition]) -> tuple[bool, tuple[int, str]]:
             # As _merge: plain declarations first, then replacements, each by provider rank.
-            return c.record.replaces is not None, self._rank(c.provider)  # type: ignore[union-attr]
+            return cast(WorkflowState, c.record).replaces is not None, self._rank(c.provider)
 
         states: dict[str, list[WorkflowState]] = {}
         providers: dict[str, set[str]] = {}
-        seen: dict[tuple[str, str], Contribution] = {}
+        seen: dict[tuple[str, str], Contribution[WorkflowState | WorkflowTransition]] = {}
         for c in sorted(flows["workflow_states"], key=rank):
-            state: WorkflowState = c.record  # type: ignore[assignment]
+            state = cast(WorkflowState, c.record)
             key = (state.workflow, state.code)
             if state.replaces is None and key in seen:
                 self._conflict(f"workflow {state.workflow!r} state", seen[key], c)
@@ -209,9 +215,9 @@ class Registry:
             states.setdefault(state.workflow, []).append(state)
             providers.setdefault(state.workflow, set()).add(c.provider)
         transitions: dict[str, list[WorkflowTransition]] = {}
-        pairs: dict[tuple[str, str, str], Contribution] = {}
+        pairs: dict[tuple[str, str, str], Contribution[WorkflowState | WorkflowTransition]] = {}
         for c in sorted(flows["workflow_transitions"], key=lambda c: self._rank(c.provider)):
-            move: WorkflowTransition = c.record  # type: ignore[assignment]
+            move = cast(WorkflowTransition, c.record)
             pair = (move.workflow, move.source, move.target)
             if pair in pairs:
                 self._problem(c.provider, f"workflow {move.workflow!r} transition {move.source!r} -> {move.target!r} "
@@ -299,7 +305,7 @@ class Registry:
         """The plugin or pack that gave the record in force for ``code``."""
         return self._by_family[family][code].provider
 
-    def contributions(self, provider: str | None = None) -> list[Contribution]:
+    def contributions(self, provider: str | None = None) -> list[Contribution[Record]]:
         """Every record in force, optionally only those of one provider; by family then code."""
         return [
             c

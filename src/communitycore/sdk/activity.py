@@ -54,8 +54,10 @@ class ActivityAPI(SubAPI):
         """Record one entry: ``subject_kind`` ``subject_id`` did ``quantity`` of ``fact`` on ``on`` (today).
 
         ``unit`` defaults to the subject's own unit (a steward's entry has none unless given).
-        Raises :class:`~communitycore.errors.RejectedInput` naming each bad field, and
-        :class:`~communitycore.errors.NotFound` for a subject or unit that does not exist.
+
+        :raises RejectedInput: a field is bad (an unknown fact, a fact about another kind of
+            subject, a bad date, quantity or source); ``problems`` names each.
+        :raises NotFound: there is no such subject or unit.
         """
         with self.community.transaction() as tx:
             try:
@@ -84,6 +86,8 @@ class ActivityAPI(SubAPI):
         rows written with one ``executemany`` of tuples, and one audit entry (``activity.record``)
         and one event describe the whole batch. Every bad entry is reported, by its position
         (1-based), in one :class:`~communitycore.errors.RejectedInput`.
+
+        :raises RejectedInput: one or more entries are bad; ``problems`` names each by its position.
         """
         batch = list(entries)
         with self.community.transaction() as tx:
@@ -102,6 +106,9 @@ class ActivityAPI(SubAPI):
         entry counted in is corrected. An entry is reversed at most once, and a reversal is not
         reversed itself (record the entry again instead): both raise
         :class:`~communitycore.errors.Conflict`.
+        :raises Conflict: the entry was reversed already, or is itself a reversal.
+        :raises RejectedInput: the note is too long or holds characters that may not be stored.
+        :raises NotFound: there is no such entry.
         """
         text = self._note(note)
         entry_id = _entry_id(entry_id)
@@ -131,14 +138,22 @@ class ActivityAPI(SubAPI):
     # Reading ---------------------------------------------------------------------------------
 
     def get(self, entry_id: int) -> ActivityEntry:
-        """One entry by id."""
+        """One entry by id.
+
+        :raises NotFound: there is no such entry.
+        """
         with self.community.reading() as conn:
             return self._get(conn, entry_id)
 
     def list(self, *, subject_kind: str | None = None, subject_id: int | None = None, fact: str | None = None,
              period: Period | str | None = None, unit: UnitRef | None = None, limit: int | None = 100,
              offset: int = 0) -> builtins.list[ActivityEntry]:
-        """Entries by id, optionally of one subject, fact, period or unit subtree; reversals included."""
+        """Entries by id, optionally of one subject, fact, period or unit subtree; reversals included.
+
+        :raises InvalidValue: an unknown subject kind, a period that cannot be read, or ``unit`` is neither a unit id
+            nor a path.
+        :raises NotFound: there is no such unit.
+        """
         query = select(_a).order_by(_a.c.id).offset(offset)
         if subject_kind is not None:
             query = query.where(_a.c.subject_kind == SubjectKind.parse(subject_kind).value)
@@ -170,6 +185,10 @@ class ActivityAPI(SubAPI):
         :returns: one :class:`~communitycore.domain.activity.FactValue` per subject and fact that
             has entries in the period, by subject kind, subject id and fact. A subject whose
             entries were all reversed has a sum and a count of 0 and no mean or maximum.
+
+        :raises InvalidValue: an unknown fact, a period that cannot be read, or ``unit`` is neither a unit id nor a
+            path.
+        :raises NotFound: there is no such unit.
         """
         codes = _codes(facts)
         known = self.community.registry.facts
@@ -190,14 +209,21 @@ class ActivityAPI(SubAPI):
 
     def import_file(self, path: str | os.PathLike[str], *,
                     progress: Callable[[int], None] | None = None) -> int:
-        """Import entries from ``.csv`` or ``.xlsx``: all rows or none (see :mod:`communitycore.io.activity_import`)."""
+        """Import entries from ``.csv`` or ``.xlsx``: all rows or none (see :mod:`communitycore.io.activity_import`).
+
+        :raises RejectedInput: one or more rows are bad; ``problems`` names each (row, column, reason).
+        :raises UnsafeInput: the file is too large or built to exhaust the reader (see :doc:`limits`).
+        """
         from communitycore.io.activity_import import import_activity
 
         return import_activity(self.community, path, progress=progress)
 
     @staticmethod
     def write_template(path: str | os.PathLike[str], *, lang: str = "zh") -> Path:
-        """Write an activity import template (``.csv`` or ``.xlsx``) with the headers and an example row."""
+        """Write an activity import template (``.csv`` or ``.xlsx``) with the headers and an example row.
+
+        :raises InvalidValue: ``lang`` is neither ``zh`` nor ``en``, or the file is neither ``.csv`` nor ``.xlsx``.
+        """
         from communitycore.io.activity_import import write_template
 
         return write_template(path, lang=lang)

@@ -34,7 +34,7 @@ from communitycore.i18n import _
 from communitycore.plugins.manager import CommunityPluginManager, make_plugin_manager
 from communitycore.plugins.packs import load_packs
 from communitycore.plugins.registry import Registry
-from communitycore.records import Event, Finding, Record
+from communitycore.records import Event, Finding
 from communitycore.sdk.retry import Collision, retrying
 from communitycore.serialize import unstructure
 from communitycore.store import locks
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from communitycore.io.exchange import Section
     from communitycore.sdk.activity import ActivityAPI
     from communitycore.sdk.audit import AuditAPI
+    from communitycore.sdk.events import EventsAPI
     from communitycore.sdk.members import MembersAPI
     from communitycore.sdk.org import OrgAPI
     from communitycore.sdk.residents import ResidentsAPI
@@ -153,6 +154,7 @@ class Community:
         audit: AuditAPI
         activity: ActivityAPI
         workflows: WorkflowsAPI
+        events: EventsAPI
 
     def __init__(
         self,
@@ -179,7 +181,10 @@ class Community:
                 setattr(self, capability.api_attribute, load(capability.api)(self))
 
     def capability(self, name: str) -> Capability:
-        """The declaration of one capability, by name."""
+        """The declaration of one capability, by name.
+
+        :raises NotFound: no capability has that name.
+        """
         for capability in self.capabilities:
             if capability.name == name:
                 return capability
@@ -224,6 +229,8 @@ class Community:
         the SDK locks the rows each check depends on. A busy database raises
         :class:`~communitycore.errors.Busy`; SDK methods that write run again through
         ``communitycore.sdk.retry.retrying``.
+
+        :raises Busy: the database stayed busy (in a host's transaction: at once, for the host to retry).
         """
         with self._unit_of_work(write=True) as (conn, host):
             tx = Tx(self, conn)
@@ -317,13 +324,24 @@ class Community:
         return export_community(self, path, note=note)
 
     def import_from(self, path: str | os.PathLike[str]) -> dict[str, int]:
-        """Import an export into this (empty) database, all or nothing. Returns counts."""
+        """Import an export into this (empty) database, all or nothing. Returns counts.
+
+        :raises Conflict: the database already holds units, members or other exported records.
+        :raises RejectedInput: records of the file are bad; ``problems`` names each by its key path.
+        :raises InvalidValue: the file is not JSON, not UTF-8 or not a communitycore export.
+        :raises UnsafeInput: the input limits refuse the file (see :doc:`limits`).
+        """
         from communitycore.io.exchange import import_community
 
         return import_community(self, path)
 
     def check_units(self, unit: Any = None) -> list[Finding]:
-        """Structure findings for ``unit``'s subtree (or the whole tree); see ``org check``."""
+        """Structure findings for ``unit``'s subtree (or the whole tree); see ``org check``.
+
+        :raises InvalidValue: ``unit`` (when given) is neither a unit id nor a path.
+        :raises NotFound: ``unit`` (when given) names no unit.
+        :raises PluginError: a rule plugin failed while the plugins are strict.
+        """
         return self.org.check(unit)
 
     def close(self) -> None:
@@ -371,6 +389,13 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
     :param pm: a ready plugin manager (the testing kit passes one); the plugin switches are then ignored.
     :param capabilities: the capabilities to serve (default: every declared one, see
         :mod:`communitycore.capabilities`); a host may add its own.
+
+    :raises DatabaseUnavailable: the database cannot be opened (a bad URL, a missing driver, a
+        refused connection, a file that cannot be opened).
+    :raises SchemaOutdated: the schema is older than this version, or missing with ``create=False``.
+    :raises PluginError: a pack cannot be read, or a plugin fails or contributes something invalid
+        in strict mode.
+    :raises InvalidValue: the config file is missing or wrong.
     """
     cfg = config if isinstance(config, Config) else load_config(config)
     owns = False
@@ -393,7 +418,7 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
                 blocked=[*cfg.plugins.disable, *blocked],
                 strict=cfg.plugins.strict if strict is None else strict,
             )
-        extra: list[tuple[str, Record]] = load_packs([*cfg.pack_paths(), *(Path(p) for p in packs)])
+        extra = load_packs([*cfg.pack_paths(), *(Path(p) for p in packs)])
         registry = Registry(pm, extra)
         with _unavailable(bind.engine.url if isinstance(bind, Connection) else bind.url):
             ensure_schema(bind, create=create)

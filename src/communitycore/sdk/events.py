@@ -121,7 +121,10 @@ class EventsAPI(SubAPI):
         return deliver(self.community, events)
 
     def retry(self, event_id: str) -> None:
-        """Make one event due again now (a delivered one is sent once more)."""
+        """Make one event due again now (a delivered one is sent once more).
+
+        :raises NotFound: there is no such event in the outbox.
+        """
         with self.community.transaction() as tx:
             if not outbox.retry(tx.conn, event_id):
                 raise NotFound(f"there is no event {event_id!r} in the outbox")

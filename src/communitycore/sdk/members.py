@@ -73,7 +73,10 @@ class MembersAPI(SubAPI):
 
     @staticmethod
     def write_template(path: str | os.PathLike[str], *, lang: str = "zh") -> Path:
-        """Write a member import template (``.csv`` or ``.xlsx``): see :mod:`communitycore.io.templates`."""
+        """Write a member import template (``.csv`` or ``.xlsx``): see :mod:`communitycore.io.templates`.
+
+        :raises InvalidValue: ``lang`` is neither ``zh`` nor ``en``, or the file is neither ``.csv`` nor ``.xlsx``.
+        """
         from communitycore.io.templates import write_template
 
         return write_template(path, lang=lang)
@@ -390,7 +393,11 @@ class MembersAPI(SubAPI):
 
     def count(self, unit: UnitRef | None = None, *, recursive: bool = True,
               status: StatusFilter = MemberStatus.ACTIVE) -> int:
-        """Number of members (on the roll by default; of one unit's subtree, optionally)."""
+        """Number of members (on the roll by default; of one unit's subtree, optionally).
+
+        :raises InvalidValue: an unknown status, or ``unit`` is neither a unit id nor a path.
+        :raises NotFound: there is no such unit.
+        """
         m = member_tables.members
         with self.community.reading() as conn:
             query = _with_status(select(func.count()).select_from(m), status)
@@ -467,7 +474,10 @@ class MembersAPI(SubAPI):
             return transfer
 
     def transfers(self, member_id: int) -> builtins.list[Transfer]:
-        """A member's transfer history, oldest first."""
+        """A member's transfer history, oldest first.
+
+        :raises NotFound: there is no such member.
+        """
         t = member_tables.transfers
         with self.community.reading() as conn:
             self._get(conn, member_id)
@@ -501,7 +511,11 @@ class MembersAPI(SubAPI):
     def registrations(
         self, member_id: int | None = None, community: UnitRef | None = None
     ) -> builtins.list[CommunityRegistration]:
-        """双报到 records, of one member or one community."""
+        """双报到 records, of one member or one community.
+
+        :raises InvalidValue: ``community`` is neither a unit id nor a path.
+        :raises NotFound: there is no such community unit.
+        """
         r = member_tables.registrations
         with self.community.reading() as conn:
             query = select(r).order_by(r.c.reported_on, r.c.id)
@@ -517,7 +531,11 @@ class MembersAPI(SubAPI):
         self, unit: UnitRef | None = None, *, on: dt.date | None = None
     ) -> builtins.list[DueConfirmation]:
         """Probationary members on the roll whose probation (plus any extension) has ended by ``on``
-        (today): 转正 is due."""
+        (today): 转正 is due.
+
+        :raises InvalidValue: ``unit`` is neither a unit id nor a path.
+        :raises NotFound: there is no such unit.
+        """
         today = on or self.community.clock.today()
         m = member_tables.members
         # Anyone who joined on or before this day a year ago may be due; the exact date (extensions,

@@ -63,36 +63,60 @@ class OrgAPI(SubAPI):
     # Reading -------------------------------------------------------------------------------
 
     def get(self, ref: UnitRef) -> OrgUnit:
-        """A unit by id or full path."""
+        """A unit by id or full path.
+
+        :raises InvalidValue: ``ref`` is neither a unit id nor a path.
+        :raises NotFound: there is no such unit.
+        """
         with self.community.reading() as conn:
             return resolve(conn, ref)
 
     def path(self, ref: UnitRef) -> list[OrgUnit]:
-        """The units from the root down to ``ref``."""
+        """The units from the root down to ``ref``.
+
+        :raises InvalidValue: ``ref`` is neither a unit id nor a path.
+        :raises NotFound: there is no such unit.
+        """
         with self.community.reading() as conn:
             return chain(conn, resolve(conn, ref))
 
     def path_of(self, ref: UnitRef) -> str:
-        """The full path string of a unit (names joined with "/")."""
+        """The full path string of a unit (names joined with "/").
+
+        :raises InvalidValue: ``ref`` is neither a unit id nor a path.
+        :raises NotFound: there is no such unit.
+        """
         with self.community.reading() as conn:
             return path_of(conn, resolve(conn, ref))
 
     def children(self, ref: UnitRef | None = None) -> list[OrgUnit]:
-        """Direct children of a unit (the roots for ``None``), by name."""
+        """Direct children of a unit (the roots for ``None``), by name.
+
+        :raises InvalidValue: ``ref`` (when given) is neither a unit id nor a path.
+        :raises NotFound: ``ref`` (when given) names no unit.
+        """
         u = org_tables.units
         with self.community.reading() as conn:
             where = u.c.parent_id.is_(None) if ref is None else u.c.parent_id == resolve(conn, ref).id
             return [OrgUnit(**row._mapping) for row in conn.execute(select(u).where(where).order_by(u.c.name, u.c.id))]
 
     def subtree(self, ref: UnitRef) -> list[OrgUnit]:
-        """A unit and all its descendants, parents first."""
+        """A unit and all its descendants, parents first.
+
+        :raises InvalidValue: ``ref`` is neither a unit id nor a path.
+        :raises NotFound: there is no such unit.
+        """
         with self.community.reading() as conn:
             tree = Tree(conn)
             root = tree.resolve(ref)
             return [tree.unit(i) for i in subtree(children_map(tree.parent_of), root.id)]
 
     def tree(self, ref: UnitRef | None = None, *, depth: int | None = None) -> list[TreeLine]:
-        """The tree (or a subtree) in display order: parents first, siblings by name."""
+        """The tree (or a subtree) in display order: parents first, siblings by name.
+
+        :raises InvalidValue: ``ref`` (when given) is neither a unit id nor a path.
+        :raises NotFound: ``ref`` (when given) names no unit.
+        """
         with self.community.reading() as conn:
             tree = Tree(conn)
             kids: dict[int | None, list[int]] = {}
@@ -164,7 +188,12 @@ class OrgAPI(SubAPI):
             return unit
 
     def rename(self, ref: UnitRef, new_name: str) -> OrgUnit:
-        """Give a unit a new name (unique among its siblings)."""
+        """Give a unit a new name (unique among its siblings).
+
+        :raises InvalidValue: the new name is empty, too long or holds a ``/``.
+        :raises Conflict: a sibling has that name.
+        :raises NotFound: there is no such unit.
+        """
         new_name = check_name(new_name)
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
@@ -229,7 +258,13 @@ class OrgAPI(SubAPI):
         return import_units(self.community, path, sheet=sheet, header_row=header_row, check=check)
 
     def move(self, ref: UnitRef, new_parent: UnitRef | None) -> OrgUnit:
-        """Move a unit (with its subtree) under another unit; a cycle is refused and nothing changes."""
+        """Move a unit (with its subtree) under another unit; a cycle is refused and nothing changes.
+
+        :raises InvalidValue: a move to the top of the tree of a unit whose kind needs a parent.
+        :raises Conflict: the move would make a cycle, the kind may not sit under the new parent's kind,
+            or a sibling there has the same name.
+        :raises NotFound: there is no such unit or new parent (or one was removed meanwhile).
+        """
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
             target = None if new_parent is None else resolve(tx.conn, new_parent)
@@ -269,6 +304,10 @@ class OrgAPI(SubAPI):
 
         With ``cascade``, the whole subtree goes with its members (and their transfer and 双报到
         records); compounds and partners linked to it are kept, unlinked. Returns the removed ids.
+
+        :raises Conflict: the unit has sub-units, members or other rows that refuse its removal, and ``cascade``
+            is not given.
+        :raises NotFound: there is no such unit.
         """
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
@@ -290,7 +329,12 @@ class OrgAPI(SubAPI):
 
     def add_compound(self, name: str, tier: str | PropertyTier, unit: UnitRef | None = None,
                      address: str | None = None) -> Compound:
-        """Add a residential compound (小区) with its property tier, looked after by ``unit``."""
+        """Add a residential compound (小区) with its property tier, looked after by ``unit``.
+
+        :raises InvalidValue: a bad name, tier or address.
+        :raises InvalidValue: ``unit`` (when given) is neither a unit id nor a path.
+        :raises NotFound: ``unit`` (when given) names no unit.
+        """
         parsed = PropertyTier.parse(tier)
         name = check_name(name)
         address = clean_text(address, ADDRESS_LIMIT)
@@ -303,12 +347,21 @@ class OrgAPI(SubAPI):
             return compound
 
     def compounds(self, unit: UnitRef | None = None) -> list[Compound]:
-        """Compounds, optionally only those of one unit's subtree."""
+        """Compounds, optionally only those of one unit's subtree.
+
+        :raises InvalidValue: ``unit`` (when given) is neither a unit id nor a path.
+        :raises NotFound: ``unit`` (when given) names no unit.
+        """
         return [Compound(**row) for row in self._linked(org_tables.compounds, unit)]
 
     def add_partner(self, kind: str | PartnerKind, name: str, unit: UnitRef | None = None,
                     contact: str | None = None) -> Partner:
-        """Link a partner body (物业服务企业, 业委会, 共建单位, 驻区单位) to a unit."""
+        """Link a partner body (物业服务企业, 业委会, 共建单位, 驻区单位) to a unit.
+
+        :raises InvalidValue: a bad kind, name or contact.
+        :raises InvalidValue: ``unit`` (when given) is neither a unit id nor a path.
+        :raises NotFound: ``unit`` (when given) names no unit.
+        """
         parsed = PartnerKind.parse(kind)
         name = check_name(name)
         contact = clean_text(contact, CONTACT_LIMIT)
@@ -321,7 +374,11 @@ class OrgAPI(SubAPI):
             return partner
 
     def partners(self, unit: UnitRef | None = None) -> list[Partner]:
-        """Partner bodies, optionally only those linked within one unit's subtree."""
+        """Partner bodies, optionally only those linked within one unit's subtree.
+
+        :raises InvalidValue: ``unit`` (when given) is neither a unit id nor a path.
+        :raises NotFound: ``unit`` (when given) names no unit.
+        """
         return [Partner(**row) for row in self._linked(org_tables.partners, unit)]
 
     def _linked(self, table: Table, unit: UnitRef | None) -> list[Any]:
@@ -335,7 +392,11 @@ class OrgAPI(SubAPI):
     # Statistics and checks ---------------------------------------------------------------------
 
     def stats(self, ref: UnitRef | None = None) -> list[RollUp]:
-        """Roll-up statistics of ``ref``'s subtree (of every root for ``None``)."""
+        """Roll-up statistics of ``ref``'s subtree (of every root for ``None``).
+
+        :raises InvalidValue: ``ref`` (when given) is neither a unit id nor a path.
+        :raises NotFound: ``ref`` (when given) names no unit.
+        """
         with self.community.reading() as conn:
             tree = Tree(conn)
             wanted = [tree.resolve(ref).id] if ref is not None else [u for u, p in tree.parent_of.items() if p is None]
@@ -360,7 +421,11 @@ class OrgAPI(SubAPI):
             tx.record("unit.refresh-stats", "unit")
 
     def snapshots(self, ref: UnitRef | None = None) -> list[UnitSnapshot]:
-        """What the structure rules see of each unit in ``ref``'s subtree (or the whole tree)."""
+        """What the structure rules see of each unit in ``ref``'s subtree (or the whole tree).
+
+        :raises InvalidValue: ``ref`` (when given) is neither a unit id nor a path.
+        :raises NotFound: ``ref`` (when given) names no unit.
+        """
         with self.community.reading() as conn:
             return self._snapshots(conn, ref)
 
@@ -388,7 +453,12 @@ class OrgAPI(SubAPI):
         return out
 
     def check(self, ref: UnitRef | None = None) -> list[Finding]:
-        """Structure findings from every ``communitycore_check_units`` implementation, in one batch."""
+        """Structure findings from every ``communitycore_check_units`` implementation, in one batch.
+
+        :raises InvalidValue: ``ref`` (when given) is neither a unit id nor a path.
+        :raises NotFound: ``ref`` (when given) names no unit.
+        :raises PluginError: a rule plugin failed while the plugins are strict.
+        """
         units = self.snapshots(ref)
         findings = unit_findings(self.community.pm, units, kinds=self.community.registry.unit_kinds,
                                  today=self.community.clock.today())
@@ -398,7 +468,11 @@ class OrgAPI(SubAPI):
     # Settings along the tree -------------------------------------------------------------------
 
     def set_setting(self, ref: UnitRef, key: str, value: Any) -> Effective:
-        """Set a setting on a unit; its subtree inherits it unless a nearer unit overrides it."""
+        """Set a setting on a unit; its subtree inherits it unless a nearer unit overrides it.
+
+        :raises InvalidValue: an unknown setting, or a value it does not accept.
+        :raises NotFound: there is no such unit.
+        """
         specs = self.community.setting_specs
         key, parsed = parse_setting(key, value, specs)
         spec = spec_of(key, specs)
@@ -418,7 +492,10 @@ class OrgAPI(SubAPI):
             return Effective(key, parsed, path_of(tx.conn, unit), unit.id)
 
     def unset_setting(self, ref: UnitRef, key: str) -> bool:
-        """Remove a unit's own value for ``key`` (it inherits again); False if it had none."""
+        """Remove a unit's own value for ``key`` (it inherits again); False if it had none.
+
+        :raises NotFound: there is no such unit.
+        """
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
             s = org_tables.unit_settings
@@ -431,7 +508,10 @@ class OrgAPI(SubAPI):
             return True
 
     def settings(self, ref: UnitRef) -> dict[str, Effective]:
-        """Every effective setting at a unit, each with the unit (or default) it came from."""
+        """Every effective setting at a unit, each with the unit (or default) it came from.
+
+        :raises NotFound: there is no such unit.
+        """
         with self.community.reading() as conn:
             units = chain(conn, resolve(conn, ref))
             s = org_tables.unit_settings
@@ -443,7 +523,10 @@ class OrgAPI(SubAPI):
                                     defaults_of(self.community.setting_specs, self.community.registry))
 
     def setting(self, ref: UnitRef, key: str, default: Any = None) -> Any:
-        """The effective value of one setting at a unit."""
+        """The effective value of one setting at a unit.
+
+        :raises NotFound: there is no such unit.
+        """
         found = self.settings(ref).get(key)
         return default if found is None else found.value
 

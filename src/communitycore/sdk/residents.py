@@ -229,7 +229,10 @@ class ResidentsAPI(SubAPI):
         return [_resident(row, flags_by_id.get(row["id"], ())) for row in rows]
 
     def count(self, *, flag: str | ResidentFlag | None = None) -> int:
-        """Number of residents, optionally of those with a flag."""
+        """Number of residents, optionally of those with a flag.
+
+        :raises InvalidValue: an unknown flag.
+        """
         r, f = resident_tables.residents, resident_tables.resident_flags
         query = select(func.count()).select_from(r)
         if flag is not None:

@@ -24,7 +24,10 @@ class WorkflowsAPI(SubAPI):
     """Workflows as data (工作流): what a workflow allows, and what happened to an entity."""
 
     def definition(self, code: str) -> Workflow:
-        """The workflow ``code`` as every plugin and pack together define it."""
+        """The workflow ``code`` as every plugin and pack together define it.
+
+        :raises NotFound: no workflow has that code, or its definition is invalid (the message says why).
+        """
         return self.community.registry.workflow(code)
 
     def codes(self) -> list[str]:

@@ -199,7 +199,7 @@ def fact_values(conn: Connection, aggregates: Mapping[str, Aggregate], start: dt
     decimals = _Decimals()
     with _no_cycle_collection():
         # Every column is a plain int or str: the driver's own tuples, without a Row object per group.
-        rows = result.cursor.fetchall()  # type: ignore[union-attr]
+        rows = result.cursor.fetchall()
         result.close()
         if not counted and not maxima:  # the common case, one C-level tuple per group
             make = functools.partial(tuple.__new__, FactValue)

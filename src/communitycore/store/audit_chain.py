@@ -36,7 +36,7 @@ def utc_seconds(at: dt.datetime) -> dt.datetime:
 
 def entry_hash(entry_id: int, prev_hash: str, entry: dict[str, Any]) -> str:
     """The hash of one entry: SHA-256 over its id, its predecessor's hash and its canonical content."""
-    content = {f: entry.get(f) for f in _FIELDS}
+    content: dict[str, Any] = {f: entry.get(f) for f in _FIELDS}
     content["at"] = utc_seconds(content["at"]).isoformat()
     text = json.dumps([entry_id, prev_hash, content], ensure_ascii=False, sort_keys=True, separators=(",", ":"),
                       default=str)
@@ -64,7 +64,7 @@ def append(conn: Connection, entries: Sequence[dict[str, Any]]) -> list[int]:
     if not entries:
         return []
     last_id, last_hash = _lock_head(conn)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for offset, entry in enumerate(entries, start=1):
         entry_id = last_id + offset
         at = utc_seconds(entry["at"])

@@ -40,7 +40,7 @@ import attrs
 from communitycore.errors import PluginError
 from communitycore.plugins import manager as _plugins
 from communitycore.plugins.markers import PROJECT
-from communitycore.records import FAMILIES, WORKFLOW_FAMILIES, Record, ScoringScheme
+from communitycore.records import FAMILIES, WORKFLOW_FAMILIES, Record, ScoringScheme, WorkflowState, WorkflowTransition
 
 if TYPE_CHECKING:
     from communitycore.sdk.community import Community
@@ -49,9 +49,11 @@ if TYPE_CHECKING:
 FIXED_NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 _PREFIX = f"{PROJECT}_"
+#: What a registration hook returns a list of: a record of a family, or a workflow state or transition.
+_Contributed = Record | WorkflowState | WorkflowTransition
 _REGISTRATION_HOOKS = {hook: family for family, (hook, _type) in (*FAMILIES.items(), *WORKFLOW_FAMILIES.items())}
-_RECORD_TYPES: dict[str, type] = {family: kind for family, (_hook, kind) in (*FAMILIES.items(),
-                                                                               *WORKFLOW_FAMILIES.items())}
+_RECORD_TYPES: dict[str, type[_Contributed]] = {family: kind for family, (_hook, kind) in (*FAMILIES.items(),
+                                                                                          *WORKFLOW_FAMILIES.items())}
 #: A scheme no plugin registers: a score hook must answer for schemes it does not handle too.
 _PROBE_SCHEME = ScoringScheme(code="communitycore-check", label="检查", subject="member", period="yearly")
 
@@ -254,9 +256,9 @@ def _alone(plugin: object, name: str) -> _plugins.CommunityPluginManager:
     return pm
 
 
-def _own_records(alone: _plugins.CommunityPluginManager, own_hooks: set[str]) -> list[Record]:
+def _own_records(alone: _plugins.CommunityPluginManager, own_hooks: set[str]) -> list[_Contributed]:
     """The plugin's records as it returns them, before the registry drops any."""
-    records: list[Record] = []
+    records: list[_Contributed] = []
     for hook_name, family in _REGISTRATION_HOOKS.items():
         if hook_name not in own_hooks:
             continue
@@ -271,7 +273,7 @@ def _own_records(alone: _plugins.CommunityPluginManager, own_hooks: set[str]) ->
     return records
 
 
-def _record_problems(record: Record) -> list[str]:
+def _record_problems(record: _Contributed) -> list[str]:
     from communitycore.serialize import explain, structure, unstructure
 
     what = f"{type(record).__name__} {getattr(record, 'code', '?')!r}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import importlib
 import pkgutil
+from collections.abc import Iterable
 
 import attrs
 from sqlalchemy import Column, MetaData, Table
@@ -49,13 +50,17 @@ class OnUnitRemoval(str, enum.Enum):
     """The unit may not be removed while such rows exist, unless the caller asks for a cascade."""
 
 
+def _columns(value: Iterable[Column[int]]) -> tuple[Column[int], ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class UnitLink:
     """A column holding a unit id, what its rows do when the unit goes, and the rows that hang off them."""
 
     column: Column[int]
     policy: OnUnitRemoval = attrs.field(converter=OnUnitRemoval)
-    dependents: tuple[Column[int], ...] = attrs.field(default=(), converter=tuple)
+    dependents: tuple[Column[int], ...] = attrs.field(default=(), converter=_columns)
     """Columns of other tables that hold ids of this table's rows; those rows go first."""
     label: str = ""
     """How a refusal names the rows (``member(s)``); default: :attr:`key`."""

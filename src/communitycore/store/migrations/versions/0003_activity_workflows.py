@@ -7,6 +7,8 @@ Create Date: 2026-11-29 09:00:00
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,7 +23,7 @@ def _tables() -> set[str]:
 
 
 def _indexes(table: str) -> set[str]:
-    return {i["name"] for i in sa.inspect(op.get_bind()).get_indexes(table)}
+    return {i["name"] for i in sa.inspect(op.get_bind()).get_indexes(table) if i["name"]}
 
 
 def upgrade() -> None:
@@ -29,7 +31,7 @@ def upgrade() -> None:
     if "cc_activity" not in _tables():
         _create_activity()
     have = _indexes("cc_activity")
-    wanted = [
+    wanted: list[tuple[str, list[str], dict[str, Any]]] = [
         ("ix_cc_activity_period", ["fact", "occurred_on", "subject_kind", "subject_id", "unit_id", "quantity",
                                    "reverses"], {}),
         ("ix_cc_activity_unit", ["unit_id", "fact", "occurred_on"], {}),
