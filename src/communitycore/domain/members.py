@@ -306,7 +306,8 @@ def parse_date(value: Any) -> dt.date:
 # Field parsers ---------------------------------------------------------------------------------
 
 def parse_id_number(value: Any, *, today: dt.date) -> str:
-    """A 公民身份号码, checksum and birth date (not after ``today``) verified; ``x`` upper-cased, full-width digits read."""
+    """A 公民身份号码, checksum and birth date (not after ``today``) verified; ``x`` upper-cased, full-width
+    digits read."""
     text = str(value).strip()
     if not text.isascii():
         text = nfkc(text)
