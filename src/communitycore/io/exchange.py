@@ -23,13 +23,13 @@ Exports hold personal data unmasked (公民身份号码, phone numbers): every e
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime as dt
 import functools
 import json
 import operator
 import os
-import re
 from collections.abc import Callable, Iterator, Sequence
 from enum import Enum
 from pathlib import Path
@@ -262,118 +262,122 @@ def export_community(community: Community, path: str | os.PathLike[str], *, note
 # Import: reading -------------------------------------------------------------------------------
 
 class _JsonSyntaxError(Exception):
-    def __init__(self, message: str, offset: int) -> None:
+    """The file is not JSON, or not one object: ``path`` is where reading stopped (``$.members[12]``)."""
+
+    def __init__(self, message: str, path: str) -> None:
         super().__init__(message)
-        self.offset = offset
+        self.path = path
 
 
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
+def _syntax_detail(exc: Exception) -> str:
+    """The parser's message without the excerpt of the file it quotes (which may hold personal data)."""
+    text = str(exc)
+    if text[:2] in ("b'", 'b"'):  # yajl's lexical errors come as the repr of bytes
+        text = text[2:]
+    return text.replace("\\n", "\n").split("\n", 1)[0].strip().rstrip(".")
 
 
-class _JsonStream:
-    """One top-level JSON object read key by key, its array values element by element.
+class _ExportReader:
+    """The top-level object of an export read key by key, its arrays element by element, by ijson.
 
-    Elements are decoded with the standard library's decoder from a sliding buffer, so any
-    layout of whitespace is read and memory stays at one chunk plus one element.
+    ijson (its C backend, yajl) does the parsing; this only walks the outer structure, so
+    memory stays at one element whatever the size of the file. ``path`` says where reading is,
+    for the message of a syntax error.
     """
 
-    _CHUNK = 1 << 20
-    _MAX_ELEMENT = 64 << 20  # past this, a decode error is an error, not a chunk boundary
+    def __init__(self, fh: IO[bytes]) -> None:
+        import ijson  # the exchange's own parser; kept off the path of `community --help`
 
-    def __init__(self, fh: IO[str]) -> None:
-        self.fh = fh
-        self.buf = ""
-        self.pos = 0
-        self.consumed = 0  # characters dropped from the front of the buffer
-        self.eof = False
-        self.decoder = json.JSONDecoder()
+        self.ijson = ijson
+        self.events = ijson.parse(fh, use_float=True)
+        self.path = "$"
 
-    def _more(self) -> bool:
-        if self.eof:
-            return False
-        chunk = self.fh.read(self._CHUNK)
-        if not chunk:
-            self.eof = True
-            return False
-        self.consumed += self.pos
-        self.buf = self.buf[self.pos:] + chunk
-        self.pos = 0
-        return True
+    def _next(self) -> tuple[str, str, Any]:
+        try:
+            return next(self.events)  # type: ignore[no-any-return]
+        except StopIteration:
+            raise _JsonSyntaxError("the file ends before the object does", self.path) from None
 
-    def _error(self, message: str, pos: int | None = None) -> _JsonSyntaxError:
-        return _JsonSyntaxError(message, self.consumed + (self.pos if pos is None else pos))
-
-    def peek(self) -> str:
-        """The next non-blank character ('' at the end)."""
-        while True:
-            match = _WHITESPACE.match(self.buf, self.pos)
-            assert match is not None
-            self.pos = match.end()
-            if self.pos < len(self.buf) or not self._more():
-                return self.buf[self.pos] if self.pos < len(self.buf) else ""
-
-    def expect(self, char: str) -> None:
-        """Consume ``char`` or fail."""
-        if self.peek() != char:
-            found = self.peek() or "the end of the file"
-            raise self._error(f"expected {char!r}, found {found!r}")
-        self.pos += 1
-
-    def value(self) -> Any:
-        """Decode the next complete value."""
-        self.peek()
-        while True:
-            try:
-                obj, end = self.decoder.raw_decode(self.buf, self.pos)
-            except json.JSONDecodeError as exc:
-                if len(self.buf) - self.pos < self._MAX_ELEMENT and self._more():
-                    continue  # the value runs on into the next chunk
-                raise self._error(exc.msg, exc.pos) from None
-            if end == len(self.buf) and self._more():
-                continue  # a number at the end of the buffer may go on
-            self.pos = end
-            return obj
+    def _refused(self, exc: Exception) -> Exception:
+        """The parser's error as this module's: not UTF-8 (UnicodeError), else a syntax error where reading was."""
+        detail = _syntax_detail(exc)
+        if "invalid bytes in UTF8" in detail:
+            return UnicodeError(detail)
+        return _JsonSyntaxError(detail, self.path)
 
     def items(self) -> Iterator[tuple[str, Any, bool]]:
         """``(key, value, is_array)``; an array value is an iterator, drained before the next key."""
-        self.expect("{")
-        if self.peek() == "}":
-            self.pos += 1
-        else:
-            while True:
-                key = self.value()
-                if not isinstance(key, str):
-                    raise self._error("expected a key")
-                self.expect(":")
-                if self.peek() == "[":
-                    elements = self._array()
-                    yield key, elements, True
-                    for _ in elements:
-                        pass
-                else:
-                    yield key, self.value(), False
-                char = self.peek()
-                self.pos += 1
-                if char == "}":
-                    break
-                if char != ",":
-                    raise self._error(f"expected ',' or '}}', found {char or 'the end of the file'!r}", self.pos - 1)
-        if self.peek():
-            raise self._error("extra data after the top-level object")
+        try:
+            yield from self._items()
+        except self.ijson.JSONError as exc:
+            raise self._refused(exc) from None
 
-    def _array(self) -> Iterator[Any]:
-        self.expect("[")
-        if self.peek() == "]":
-            self.pos += 1
-            return
+    def _items(self) -> Iterator[tuple[str, Any, bool]]:
+        _prefix, event, _value = self._next()
+        if event != "start_map":
+            raise _JsonSyntaxError(f"expected '{{', found {'an array' if event == 'start_array' else 'a value'}", "$")
         while True:
-            yield self.value()
-            char = self.peek()
-            self.pos += 1
-            if char == "]":
+            prefix, event, key = self._next()
+            if event == "end_map" and prefix == "":
+                break
+            self.path = f"$.{key}"
+            _prefix, event, value = self._next()
+            if event == "start_array":
+                elements = self._elements(key)
+                yield key, elements, True
+                for _ in elements:  # what the caller left unread
+                    pass
+            elif event in ("start_map", "start_array"):
+                yield key, self._build(event), False
+            else:
+                yield key, value, False
+        self.path = "$"
+        try:
+            for _event in self.events:
+                break
+            else:
                 return
-            if char != ",":
-                raise self._error(f"expected ',' or ']', found {char or 'the end of the file'!r}", self.pos - 1)
+        except self.ijson.JSONError:
+            pass  # yajl's "trailing garbage"
+        raise _JsonSyntaxError("extra data after the top-level object", "$")
+
+    def _elements(self, key: str) -> Iterator[Any]:
+        def array_events() -> Iterator[tuple[str, str, Any]]:
+            yield key, "start_array", None
+            for prefix, event, value in self.events:
+                yield prefix, event, value
+                if event == "end_array" and prefix == key:
+                    return
+
+        self.path = f"$.{key}[0]"
+        try:
+            for index, element in enumerate(self.ijson.items(array_events(), f"{key}.item", use_float=True)):
+                yield element
+                self.path = f"$.{key}[{index + 1}]"
+        except self.ijson.JSONError as exc:
+            raise self._refused(exc) from None
+
+    def _build(self, first: str) -> Any:
+        from ijson.common import ObjectBuilder
+
+        builder = ObjectBuilder()
+        builder.event(first, None)
+        depth = 1
+        while depth:
+            _prefix, event, value = self._next()
+            builder.event(event, value)
+            depth += event in ("start_map", "start_array")
+            depth -= event in ("end_map", "end_array")
+        return builder.value
+
+
+def read_export(fh: IO[bytes]) -> Iterator[tuple[str, Any, bool]]:
+    """The top-level keys of an export, in file order: ``(key, value, is_array)``.
+
+    An array's value is an iterator over its elements, each decoded when reached (read it before
+    the next key). ``fh`` is the file opened in binary, after any UTF-8 byte order mark.
+    """
+    return _ExportReader(fh).items()
 
 
 # Import: checking and loading ------------------------------------------------------------------
@@ -418,11 +422,10 @@ class Loader:
         else:
             self.unlisted += 1
 
-    def load(self, fh: IO[str]) -> dict[str, int]:
-        stream = _JsonStream(fh)
+    def load(self, fh: IO[bytes]) -> dict[str, int]:
         seen: list[str] = []
         try:
-            for key, value, is_array in stream.items():
+            for key, value, is_array in read_export(fh):
                 self.path = f"$.{key}"
                 if not seen and key != "format":
                     raise InvalidValue(f"{self.name} is not a communitycore export: it does not start with "
@@ -435,8 +438,7 @@ class Loader:
                 else:
                     self.problem(self.path, "unknown key" if key not in _HEADER_KEYS else "must not be an array")
         except _JsonSyntaxError as exc:
-            raise InvalidValue(f"{self.name}: not valid JSON at character {exc.offset} (in {self.path}): "
-                               f"{exc}") from None
+            raise InvalidValue(f"{self.name}: not valid JSON at {exc.path}: {exc}") from None
         if not seen:
             raise InvalidValue(f"{self.name} is not a communitycore export: it is an empty object")
         for section in self.sections:
@@ -854,10 +856,12 @@ def import_community(community: Community, path: str | os.PathLike[str]) -> dict
     with community.transaction() as tx:
         _require_empty(tx.conn, community.sections)
         loader = Loader(community, tx.conn, source.name)
-        with source.open(encoding="utf-8-sig") as fh:
+        with source.open("rb") as fh:
+            if fh.read(3) != codecs.BOM_UTF8:
+                fh.seek(0)
             try:
                 counts = loader.load(fh)
-            except UnicodeDecodeError:
+            except UnicodeError:
                 raise InvalidValue(f"{source.name} is not UTF-8 text; an export is always UTF-8 JSON") from None
         _reset_sequences(tx.conn, community.sections)
         from communitycore.store import rollup

@@ -28,7 +28,7 @@ class Hundredths(TypeDecorator[Decimal]):
     impl = BigInteger
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: Any) -> int | None:  # noqa: ARG002 - SQLAlchemy's signature
+    def process_bind_param(self, value: Any, _dialect: Any) -> int | None:
         """Decimal (or int) -> hundredths; more than two places is an error, never a silent rounding."""
         if value is None:
             return None
@@ -37,7 +37,7 @@ class Hundredths(TypeDecorator[Decimal]):
             raise ValueError(f"{value} has more than two decimal places")
         return int(scaled)
 
-    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:  # noqa: ARG002 - as above
+    def process_result_value(self, value: Any, _dialect: Any) -> Decimal | None:
         """Hundredths -> Decimal with two places (``150`` -> ``Decimal('1.50')``)."""
         if value is None:
             return None
