@@ -39,6 +39,45 @@ def _nonempty(_instance: object, attribute: attrs.Attribute[Any], value: object)
         raise ValueError(f"{attribute.name} must be a non-empty string")
 
 
+class FrozenDict(dict[str, Any]):
+    """A dict that refuses every change: what a frozen record holds where it holds a mapping.
+
+    A ``dict`` subclass, so ``json.dumps`` and every reader of dicts take it as it is; the
+    mutating methods raise ``TypeError``. Built by :func:`freeze`, which freezes nested values too.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise TypeError("a frozen record's mapping cannot be changed; build a new record (attrs.evolve)")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (dict(self),))
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({dict.__repr__(self)})"
+
+
+def freeze(value: Any) -> Any:
+    """``value`` with every mapping made a :class:`FrozenDict` and every list a tuple, all the way down."""
+    if isinstance(value, FrozenDict):
+        return value
+    if isinstance(value, dict):
+        return FrozenDict({key: freeze(item) for key, item in value.items()})
+    if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):  # named tuples stay as they are
+        return tuple(freeze(item) for item in value)
+    return value
+
+
+def _frozen_dict(value: Any) -> FrozenDict:
+    return freeze(dict(value)) if not isinstance(value, FrozenDict) else value
+
+
 def _tuple(value: Any) -> tuple[Any, ...]:
     """Accept any iterable (a list from TOML, say) but keep records hashable."""
     if isinstance(value, str):
@@ -256,7 +295,43 @@ class Event:
     entity_id: str | None
     actor: str
     at: dt.datetime
-    data: dict[str, Any] = attrs.field(factory=dict, hash=False)
+    data: FrozenDict = attrs.field(factory=FrozenDict, converter=_frozen_dict, hash=False)
+    """What the change carried (ids, counts, the fields changed); read-only, nested values too."""
+
+
+@attrs.frozen(kw_only=True)
+class OutboxEvent:
+    """An event in the outbox, with its delivery state and failed attempts (``community.events``)."""
+
+    id: str
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime | None = None
+    delivered_at: dt.datetime | None = None
+    failures: tuple[tuple[dt.datetime, str], ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class AuditEntry:
+    """Who did what, when, to which entity, with the values before and after (personal data masked)."""
+
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None
+    before: Any = attrs.field(default=None, converter=freeze)
+    after: Any = attrs.field(default=None, converter=freeze)
+    note: str | None = None
+    hash: str | None = None
+    """Its link in the hash chain (see ``community audit verify``)."""
 
 
 def _optional_nonempty(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

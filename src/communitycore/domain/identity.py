@@ -34,6 +34,7 @@ __all__ = [
     "fast_check",
     "is_valid_id_number",
     "mask_birth_date",
+    "mask_contact",
     "mask_id_number",
     "mask_phone",
     "normalize_phone",
@@ -269,3 +270,17 @@ def mask_phone(value: str | None) -> str | None:
         return phone[:3] + "*" * (len(phone) - 5) + phone[-2:]
     area, local = phone.split("-")
     return f"{area}-{_mask_all_but_last(local, 2)}"
+
+
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def mask_contact(contact: str | None) -> str | None:
+    """A partner's contact line with every mobile number in it masked (it is often a person's own).
+
+    The contact is free text (``"王经理 13812345678"``); each 11-digit mobile in it is masked as
+    :func:`mask_phone` masks one, the rest of the text stays. None and "" stay as they are.
+    """
+    if not contact:
+        return contact
+    return _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group()) or "", contact)

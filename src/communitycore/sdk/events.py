@@ -19,30 +19,12 @@ import attrs
 
 from communitycore.errors import NotFound
 from communitycore.plugins.manager import PluginLoadWarning, format_exception
-from communitycore.records import Event
+from communitycore.records import Event, OutboxEvent
 from communitycore.sdk.base import SubAPI
 from communitycore.store import outbox
 
 if TYPE_CHECKING:
     from communitycore.sdk.community import Community
-
-
-@attrs.frozen(kw_only=True)
-class OutboxEvent:
-    """An event in the outbox, with its delivery state and failed attempts."""
-
-    id: str
-    seq: int
-    at: dt.datetime
-    actor: str
-    action: str
-    entity: str
-    entity_id: str | None
-    status: str
-    attempts: int
-    next_attempt_at: dt.datetime | None = None
-    delivered_at: dt.datetime | None = None
-    failures: tuple[tuple[dt.datetime, str], ...] = ()
 
 
 @attrs.frozen
