@@ -412,7 +412,7 @@ def _outbox_event(ev: OutboxEvent, _view: View) -> dict[str, Any]:
     return {"id": ev.id, "seq": ev.seq, "at": ev.at, "actor": ev.actor, "action": ev.action, "entity": ev.entity,
             "entity_id": ev.entity_id, "status": ev.status, "attempts": ev.attempts, "delivered_at": ev.delivered_at,
             "failures": [{"at": at, "error": error} for at, error in ev.failures],
-            "last_error": ev.failures[-1][1].splitlines()[0] if ev.failures else None}
+            "last_error": (ev.failures[-1][1].splitlines() or [""])[0] if ev.failures else None}
 
 
 @shape_of(ActivityEntry)

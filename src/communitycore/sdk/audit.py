@@ -13,7 +13,6 @@ from communitycore.store import audit_chain
 from communitycore.store.audit_chain import Anchor, Verification
 from communitycore.store.tables import audit as audit_tables
 
-
 __all__ = ["AuditAPI", "AuditEntry"]
 
 
