@@ -14,14 +14,15 @@ from typing import Any
 
 import attrs
 
+from communitycore.i18n import _
+
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
 
 
 def _slug(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not _SLUG.match(value):
-        raise ValueError(
-            f"{attribute.name} must be a lower-case slug such as 'grid-branch', got {value!r}"
-        )
+        raise ValueError(_("{field} must be a lower-case slug such as 'grid-branch', got {value!r}").format(
+            field=attribute.name, value=value))
 
 
 def _optional_slug(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -36,7 +37,7 @@ def _slugs(instance: object, attribute: attrs.Attribute[Any], value: tuple[str, 
 
 def _nonempty(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{attribute.name} must be a non-empty string")
+        raise ValueError(_("{field} must be a non-empty string").format(field=attribute.name))
 
 
 class FrozenDict(dict[str, Any]):
@@ -49,7 +50,7 @@ class FrozenDict(dict[str, Any]):
     __slots__ = ()
 
     def _refuse(self, *_args: Any, **_kwargs: Any) -> Any:
-        raise TypeError("a frozen record's mapping cannot be changed; build a new record (attrs.evolve)")
+        raise TypeError(_("a frozen record's mapping cannot be changed; build a new record (attrs.evolve)"))
 
     __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
 
@@ -342,10 +343,9 @@ def _optional_nonempty(instance: object, attribute: attrs.Attribute[Any], value:
 def _code(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     # As _slug, with an example from the workflows' own vocabulary.
     if not isinstance(value, str) or not _SLUG.match(value):
-        raise ValueError(
-            f"{attribute.name} must be a lower-case slug such as 'in-progress' "
-            f"(letters, digits, and '-' or '.' between them), got {value!r}"
-        )
+        raise ValueError(_("{field} must be a lower-case slug such as 'in-progress' "
+                           "(letters, digits, and '-' or '.' between them), got {value!r}").format(
+                               field=attribute.name, value=value))
 
 
 def _optional_code(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -356,7 +356,7 @@ def _optional_code(instance: object, attribute: attrs.Attribute[Any], value: obj
 def _bool(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     # A TOML pack that writes terminal = "true" must fail loudly, not count as truthy.
     if not isinstance(value, bool):
-        raise ValueError(f"{attribute.name} must be true or false, got {value!r}")
+        raise ValueError(_("{field} must be true or false, got {value!r}").format(field=attribute.name, value=value))
 
 
 @attrs.frozen
@@ -382,10 +382,9 @@ class WorkflowState:
 
     def __attrs_post_init__(self) -> None:
         if self.initial and self.terminal:
-            raise ValueError(
-                f"state {self.code!r} of workflow {self.workflow!r} cannot be both initial and terminal: "
-                "nothing could ever happen to an entity in it"
-            )
+            raise ValueError(_("state {state!r} of workflow {workflow!r} cannot be both initial and terminal: "
+                               "nothing could ever happen to an entity in it").format(
+                                   state=self.code, workflow=self.workflow))
 
 
 @attrs.frozen(init=False)

@@ -35,7 +35,7 @@ from communitycore.domain.members import CommunityRegistration, Education, Gende
 from communitycore.domain.org import Compound, OrgUnit, Partner
 from communitycore.domain.settings import Effective
 from communitycore.domain.stats import RollUp
-from communitycore.i18n import get_language
+from communitycore.i18n import _, get_language
 from communitycore.records import AuditEntry, Finding, FrozenDict, OutboxEvent, UnitKind, freeze
 
 T = TypeVar("T")
@@ -54,7 +54,7 @@ def _exact(kind: type[T]) -> Any:
             return cl(value)
         if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
             return value
-        raise ValueError(f"expected {kind.__name__}, got {value!r}")
+        raise ValueError(_("expected {type}, got {value!r}").format(type=kind.__name__, value=value))
 
     return hook
 
@@ -128,12 +128,12 @@ def _decimal(value: Any, _cl: Any) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"expected a number, got {value!r}")
+        raise ValueError(_("expected a number, got {value!r}").format(value=value))
     try:
         # A float by its shortest text, so 0.1 is one tenth and not its binary neighbour.
         return Decimal(repr(value) if isinstance(value, float) else value)
     except InvalidOperation:
-        raise ValueError(f"expected a number, got {value!r}") from None
+        raise ValueError(_("expected a number, got {value!r}").format(value=value)) from None
 
 
 converter = _make_converter()

@@ -195,7 +195,7 @@ def ancestors(parent_of: Mapping[int, int | None], unit_id: int) -> list[int]:
     seen = set()
     while current is not None:
         if current in seen:  # a corrupt store; never loop forever
-            raise Conflict(f"the tree has a cycle through unit {current}")
+            raise Conflict(_("the tree has a cycle through unit {unit}").format(unit=current))
         seen.add(current)
         chain.append(current)
         current = parent_of.get(current)

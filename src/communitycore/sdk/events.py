@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from communitycore.errors import NotFound
+from communitycore.i18n import _
 from communitycore.plugins.manager import PluginLoadWarning, format_exception
 from communitycore.records import Event, OutboxEvent
 from communitycore.sdk.base import SubAPI
@@ -72,8 +73,8 @@ def deliver(community: Community, events: Sequence[Event]) -> Dispatch:
             for event_id, error in failed:
                 outbox.mark_failed(conn, event_id, now, error)
     except Exception as exc:  # delivered but not marked: the next dispatch sends them again (at least once)
-        warnings.warn(f"could not record the delivery of {len(events)} event(s): {exc}", PluginLoadWarning,
-                      stacklevel=2)
+        warnings.warn(_("could not record the delivery of {count} event(s): {error}").format(
+            count=len(events), error=exc), PluginLoadWarning, stacklevel=2)
     return Dispatch(len(delivered), len(failed))
 
 
@@ -106,4 +107,4 @@ class EventsAPI(SubAPI):
         """Make one event due again now (a delivered one is sent once more)."""
         with self.community.transaction() as tx:
             if not outbox.retry(tx.conn, event_id):
-                raise NotFound(f"there is no event {event_id!r} in the outbox")
+                raise NotFound(_("there is no event {id!r} in the outbox").format(id=event_id))

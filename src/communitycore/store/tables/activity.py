@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, text
 from sqlalchemy.types import TypeDecorator
 
+from communitycore.i18n import _
 from communitycore.store.tables import PREFIX, OnUnitRemoval, UnitLink, metadata
 from communitycore.store.tables import org as _org  # noqa: F401 - the foreign key points at cc_units
 
@@ -34,7 +35,7 @@ class Hundredths(TypeDecorator[Decimal]):
             return None
         scaled = Decimal(value) * _HUNDRED
         if scaled != scaled.to_integral_value():
-            raise ValueError(f"{value} has more than two decimal places")
+            raise ValueError(_("{value} has more than two decimal places").format(value=value))
         return int(scaled)
 
     def process_result_value(self, value: Any, _dialect: Any) -> Decimal | None:
