@@ -90,9 +90,9 @@ def _plain_str(value: str) -> str:
 def _make_converter() -> cattrs.Converter:
     conv = make_converter(forbid_extra_keys=True)
     # Dates and datetimes: ISO text out (the preconf hooks); in, values already of the type pass as they are.
-    for kind in (dt.date, dt.datetime):
-        _ISO[kind] = conv.get_structure_hook(kind)
-        conv.register_structure_hook(kind, _date)
+    for when in (dt.date, dt.datetime):
+        _ISO[when] = conv.get_structure_hook(when)
+        conv.register_structure_hook(when, _date)
     # Codes out, whatever the enum. Most enums here are str enums, which the converter would pass
     # through as they are (a str subclass matches str's hook before Enum's): plain strings instead.
     conv.register_unstructure_hook(str, _plain_str)
@@ -136,6 +136,7 @@ def _decimal(value: Any, _cl: Any) -> Decimal:
         raise ValueError(_("expected a number, got {value!r}").format(value=value)) from None
 
 
+#: The converter every layer uses: records to plain data and back (see the module's description).
 converter = _make_converter()
 
 
