@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_city import build_units, write_members_csv  # noqa: E402 - the generator beside this script
+from bench_city import build_units, write_members_csv  # the generator beside this script
 
 
 def _timed(run: object, repeat: int) -> tuple[float, float]:
