@@ -217,7 +217,8 @@ def test_record_many_writes_a_batch_with_one_audit_entry(book: Community, tree: 
     audits = len(book.audit.list(limit=None))
     assert book.activity.record_many(entries, source="test") == 21
     assert len(book.audit.list(limit=None)) == audits + 1
-    assert book.audit.list(limit=1)[0].after == {"entries": 21, "facts": ["steward-visits", "volunteer-hours"],
+    # An audit entry is a frozen record: its lists are tuples.
+    assert book.audit.list(limit=1)[0].after == {"entries": 21, "facts": ("steward-visits", "volunteer-hours"),
                                                  "source": "test"}
     assert values(book, "volunteer-hours", "2026-03") == {("member", tree["zhang"], "volunteer-hours"): Decimal(5),
                                                           ("member", tree["li"], "volunteer-hours"): Decimal(5)}

@@ -84,7 +84,7 @@ def test_unset_setting_is_audited_only_when_something_was_set(community: Communi
     count = entries(community)
     assert community.org.unset_setting(town["grid"], "volunteer-star-hours") is True
     entry = community.audit.list(limit=1)[0]
-    assert (entry.action, entry.before, entry.after) == ("setting.unset", {"volunteer-star-hours": [10, 20]}, None)
+    assert (entry.action, entry.before, entry.after) == ("setting.unset", {"volunteer-star-hours": (10, 20)}, None)
     assert community.org.unset_setting(town["grid"], "volunteer-star-hours") is False
     assert entries(community) == count + 1
 

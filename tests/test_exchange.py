@@ -16,7 +16,6 @@ import communitycore
 from communitycore import Community, Conflict, InvalidValue, RejectedInput
 from communitycore.clock import Clock
 from communitycore.domain.identity import check_character
-from communitycore.io import exchange as exchange_module
 from communitycore.io.exchange import FORMAT, export_community, import_community
 
 NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -178,13 +177,40 @@ def test_counts_must_match(community: Community, tmp_path: Path, clock: Clock) -
     ('{"units": []}', "does not start with"),
     ('{"format": "something-else"}', "not a communitycore export"),
     (f'{{"format": "{FORMAT}", "version": 99}}', "format version 99"),
-    (f'{{"format": "{FORMAT}", "version": 1, "units": [{{"id": 1,}}]}}', r"not valid JSON .*\$.units"),
+    (f'{{"format": "{FORMAT}", "version": 1, "units": [{{"id": 1,}}]}}', r"not valid JSON at \$.units\[0\]"),
+    (f'{{"format": "{FORMAT}", "version": 1, "units": [{{"id": 1}}, {{"id": 2,}}]}}',
+     r"not valid JSON at \$.units\[1\]: parse error: invalid object key \(must be a string\)$"),
+    (f'{{"format": "{FORMAT}", "version": 1, "units": [',
+     r"not valid JSON at \$.units\[0\]: parse error: premature EOF"),
+    ("", r"not valid JSON at \$: parse error: premature EOF"),
+    (f'{{"format": "{FORMAT}", "counts": {{"units": 1', r"not valid JSON at \$.counts: parse error: premature EOF"),
     (f'{{"format": "{FORMAT}", "version": 1}} trailing', "extra data"),
 ])
 def test_not_an_export(community: Community, tmp_path: Path, text: str, match: str) -> None:
     path = tmp_path / "x.json"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InvalidValue, match=match):
+        import_community(community, path)
+
+
+def test_a_syntax_error_quotes_nothing_of_the_file(community: Community, tmp_path: Path) -> None:
+    """The parser's message quotes the text around the error; ours keeps only what is wrong and where."""
+    path = tmp_path / "x.json"
+    path.write_text(f'{{"format": "{FORMAT}", "version": 1, "units": [{{"name": "110101198503121239",}}]}}',
+                    encoding="utf-8")
+    with pytest.raises(InvalidValue) as refused:
+        import_community(community, path)
+    assert "1985" not in str(refused.value) and "$.units[0]" in str(refused.value)
+
+
+def test_a_byte_order_mark_is_read_past_and_other_encodings_are_refused(community: Community,
+                                                                        tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    path.write_bytes(b'\xef\xbb\xbf{"format": "nothing-we-know"}')
+    with pytest.raises(InvalidValue, match="not a communitycore export"):
+        import_community(community, path)
+    path.write_bytes(f'{{"format": "{FORMAT}", "version": 1, "units": [{{"name": "街道"}}]}}'.encode("gb18030"))
+    with pytest.raises(InvalidValue, match="is not UTF-8 text"):
         import_community(community, path)
 
 
@@ -196,7 +222,11 @@ def test_any_layout_and_chunk_boundaries(community: Community, tmp_path: Path, c
     pretty = tmp_path / "pretty.json"
     pretty.write_text(json.dumps({**before, "exported_at": "2026-01-01T00:00:00+08:00"}, indent=3),
                       encoding="utf-8")
-    monkeypatch.setattr(exchange_module._JsonStream, "_CHUNK", 7)  # every value crosses chunk boundaries
+    import ijson
+
+    parse = ijson.parse
+    # Every value crosses the boundaries of the pieces the parser reads.
+    monkeypatch.setattr(ijson, "parse", lambda fh, **kw: parse(fh, buf_size=7, **kw))
     import_community(community, pretty)
     assert exported(community, tmp_path / "b.json") == before
 

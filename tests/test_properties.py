@@ -22,7 +22,6 @@ from communitycore.clock import Clock
 from communitycore.config import Config
 from communitycore.domain.codes import Coded
 from communitycore.domain.members import ASSOCIATE_OR_ABOVE, COMMITTEE_POSTS, Education, Post
-from communitycore.domain.org import ancestors, check_move, children_map, subtree
 from communitycore.domain.settings import resolve
 from communitycore.domain.stats import COUNTERS, roll_up
 from communitycore.testing import FIXED_NOW, make_plugin_manager
@@ -151,34 +150,6 @@ def test_sdk_moves_never_make_a_cycle(template: Path, parents: list[int | None],
         assert all(reaches_a_root(final, unit) for unit in final)
         for unit in final:  # and the SDK's own path walk agrees
             assert community.org.path(unit)[0].parent_id is None
-
-
-@PURE
-@given(parents=forests(max_units=20),
-       moves=st.lists(st.tuples(st.integers(0, 19), st.one_of(st.none(), st.integers(0, 19))), max_size=40))
-def test_pure_moves_never_make_a_cycle(parents: list[int | None], moves: list[tuple[int, int | None]]) -> None:
-    parent_of: dict[int, int | None] = dict(enumerate(parents))
-    size = len(parents)
-    for unit_index, target_index in moves:
-        unit = unit_index % size
-        target = None if target_index is None else target_index % size
-        refused = target is not None and (target == unit or target in descendants(parent_of, unit))
-        before = dict(parent_of)
-        try:
-            check_move(parent_of, unit, target)
-        except Conflict:
-            assert refused
-            assert parent_of == before
-            continue
-        assert not refused
-        parent_of[unit] = target
-    for unit in parent_of:
-        chain = ancestors(parent_of, unit)  # raises on a cycle
-        assert chain[-1] == unit and parent_of[chain[0]] is None
-        assert len(chain) == len(set(chain)) <= size
-    children = children_map(parent_of)
-    everyone = [u for root in children.get(None, []) for u in subtree(children, root)]
-    assert sorted(everyone) == list(range(size))
 
 
 # (b) Roll-ups equal brute-force counts ---------------------------------------------------------------------

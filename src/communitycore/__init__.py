@@ -42,6 +42,7 @@ from communitycore.records import (
     WorkflowState,
     WorkflowTransition,
 )
+from communitycore.serialize import to_dict, to_json
 
 if TYPE_CHECKING:
     import os
@@ -137,4 +138,6 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "open",
+    "to_dict",
+    "to_json",
 ]

@@ -2,12 +2,10 @@
 
 The CLI prints these as table headers and key/value labels (Chinese by default, English with
 ``--lang en``); JSON output keeps the field names themselves, which are the stable interface.
-A plugin that adds its own fields may :func:`register` labels for them.
+A capability labels its own fields in its declaration (``Capability.labels``).
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 from communitycore import capabilities
 
@@ -167,10 +165,4 @@ def word(key: str, lang: str = "zh") -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
-def register(labels: Mapping[str, tuple[str, str]]) -> None:
-    """Add labels for extra fields (a plugin's own); existing labels are kept, so builtins stay stable."""
-    for field, pair in labels.items():
-        FIELD_LABELS.setdefault(field, (pair[0], pair[1]))
-
-
-__all__ = ["FIELD_LABELS", "WORDS", "label", "register", "word"]
+__all__ = ["FIELD_LABELS", "WORDS", "label", "word"]

@@ -14,14 +14,15 @@ from typing import Any
 
 import attrs
 
+from communitycore.i18n import _
+
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
 
 
 def _slug(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not _SLUG.match(value):
-        raise ValueError(
-            f"{attribute.name} must be a lower-case slug such as 'grid-branch', got {value!r}"
-        )
+        raise ValueError(_("{field} must be a lower-case slug such as 'grid-branch', got {value!r}").format(
+            field=attribute.name, value=value))
 
 
 def _optional_slug(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -36,7 +37,46 @@ def _slugs(instance: object, attribute: attrs.Attribute[Any], value: tuple[str, 
 
 def _nonempty(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{attribute.name} must be a non-empty string")
+        raise ValueError(_("{field} must be a non-empty string").format(field=attribute.name))
+
+
+class FrozenDict(dict[str, Any]):
+    """A dict that refuses every change: what a frozen record holds where it holds a mapping.
+
+    A ``dict`` subclass, so ``json.dumps`` and every reader of dicts take it as it is; the
+    mutating methods raise ``TypeError``. Built by :func:`freeze`, which freezes nested values too.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise TypeError(_("a frozen record's mapping cannot be changed; build a new record (attrs.evolve)"))
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (dict(self),))
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({dict.__repr__(self)})"
+
+
+def freeze(value: Any) -> Any:
+    """``value`` with every mapping made a :class:`FrozenDict` and every list a tuple, all the way down."""
+    if isinstance(value, FrozenDict):
+        return value
+    if isinstance(value, dict):
+        return FrozenDict({key: freeze(item) for key, item in value.items()})
+    if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):  # named tuples stay as they are
+        return tuple(freeze(item) for item in value)
+    return value
+
+
+def _frozen_dict(value: Any) -> FrozenDict:
+    return freeze(dict(value)) if not isinstance(value, FrozenDict) else value
 
 
 def _tuple(value: Any) -> tuple[Any, ...]:
@@ -256,7 +296,43 @@ class Event:
     entity_id: str | None
     actor: str
     at: dt.datetime
-    data: dict[str, Any] = attrs.field(factory=dict, hash=False)
+    data: FrozenDict = attrs.field(factory=FrozenDict, converter=_frozen_dict, hash=False)
+    """What the change carried (ids, counts, the fields changed); read-only, nested values too."""
+
+
+@attrs.frozen(kw_only=True)
+class OutboxEvent:
+    """An event in the outbox, with its delivery state and failed attempts (``community.events``)."""
+
+    id: str
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime | None = None
+    delivered_at: dt.datetime | None = None
+    failures: tuple[tuple[dt.datetime, str], ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class AuditEntry:
+    """Who did what, when, to which entity, with the values before and after (personal data masked)."""
+
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None
+    before: Any = attrs.field(default=None, converter=freeze)
+    after: Any = attrs.field(default=None, converter=freeze)
+    note: str | None = None
+    hash: str | None = None
+    """Its link in the hash chain (see ``community audit verify``)."""
 
 
 def _optional_nonempty(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -267,10 +343,9 @@ def _optional_nonempty(instance: object, attribute: attrs.Attribute[Any], value:
 def _code(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     # As _slug, with an example from the workflows' own vocabulary.
     if not isinstance(value, str) or not _SLUG.match(value):
-        raise ValueError(
-            f"{attribute.name} must be a lower-case slug such as 'in-progress' "
-            f"(letters, digits, and '-' or '.' between them), got {value!r}"
-        )
+        raise ValueError(_("{field} must be a lower-case slug such as 'in-progress' "
+                           "(letters, digits, and '-' or '.' between them), got {value!r}").format(
+                               field=attribute.name, value=value))
 
 
 def _optional_code(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -281,7 +356,7 @@ def _optional_code(instance: object, attribute: attrs.Attribute[Any], value: obj
 def _bool(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     # A TOML pack that writes terminal = "true" must fail loudly, not count as truthy.
     if not isinstance(value, bool):
-        raise ValueError(f"{attribute.name} must be true or false, got {value!r}")
+        raise ValueError(_("{field} must be true or false, got {value!r}").format(field=attribute.name, value=value))
 
 
 @attrs.frozen
@@ -307,10 +382,9 @@ class WorkflowState:
 
     def __attrs_post_init__(self) -> None:
         if self.initial and self.terminal:
-            raise ValueError(
-                f"state {self.code!r} of workflow {self.workflow!r} cannot be both initial and terminal: "
-                "nothing could ever happen to an entity in it"
-            )
+            raise ValueError(_("state {state!r} of workflow {workflow!r} cannot be both initial and terminal: "
+                               "nothing could ever happen to an entity in it").format(
+                                   state=self.code, workflow=self.workflow))
 
 
 @attrs.frozen(init=False)

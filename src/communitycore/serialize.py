@@ -1,21 +1,45 @@
-"""The one cattrs converter: records to plain data and back, for JSON, packs and config.
+"""The one cattrs converter: rows to records, records to plain data and back, and the JSON shapes.
 
-Input from people (packs, config, JSON imports) is structured with ``forbid_extra_keys`` so a
-misspelt key is an error, and errors are turned into one line per bad field by :func:`explain`.
+* **Records ↔ plain data** (:data:`converter`, :func:`structure`, :func:`unstructure`): the
+  store maps rows to records with it, the exchange writes and reads exports with it, packs and
+  config are structured with it. It is built on ``cattrs.preconf.json``, whose hooks turn dates
+  and datetimes into ISO text and back. Input from people (packs, config, JSON imports) is
+  structured with ``forbid_extra_keys`` so a misspelt key is an error, and errors become one line
+  per bad field (:func:`explain`).
+* **The documented JSON shapes** (:func:`shape`, :func:`to_dict`, :func:`to_json`): what
+  ``--json`` prints and what :func:`communitycore.to_dict` returns (``docs/json.md``). A shape is
+  the record's fields plus ``id``, ``name`` and ``kind``, paths of units, ``*_label`` fields, and
+  personal data masked unless revealed. :func:`shape` gives it with Python values (enums, dates),
+  which the CLI's text output turns into labels in the chosen language; :func:`to_dict` gives it
+  as plain JSON data, through the converter.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar, get_args, get_origin
 
+import attrs
 import cattrs
-from cattrs.cols import is_namedtuple, namedtuple_dict_unstructure_factory
+from cattrs.cols import homogenous_tuple_structure_factory, is_namedtuple, namedtuple_dict_unstructure_factory
 from cattrs.gen import make_dict_unstructure_fn
+from cattrs.preconf.json import make_converter
+
+from communitycore.domain.activity import ActivityEntry
+from communitycore.domain.identity import mask_birth_date, mask_contact, mask_id_number, mask_phone
+from communitycore.domain.members import CommunityRegistration, Education, Gender, Household, Member, Resident, Transfer
+from communitycore.domain.org import Compound, OrgUnit, Partner
+from communitycore.domain.settings import Effective
+from communitycore.domain.stats import RollUp
+from communitycore.i18n import _, get_language
+from communitycore.records import AuditEntry, Finding, FrozenDict, OutboxEvent, UnitKind, freeze
 
 T = TypeVar("T")
+_ISO: dict[type, Any] = {}
 
 
 def _exact(kind: type[T]) -> Any:
@@ -30,7 +54,7 @@ def _exact(kind: type[T]) -> Any:
             return cl(value)
         if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
             return value
-        raise ValueError(f"expected {kind.__name__}, got {value!r}")
+        raise ValueError(_("expected {type}, got {value!r}").format(type=kind.__name__, value=value))
 
     return hook
 
@@ -40,21 +64,43 @@ def _is_homogeneous_tuple(type_: Any) -> bool:
 
 
 def _one_or_many(type_: Any, conv: cattrs.Converter) -> Any:
-    from cattrs.cols import homogenous_tuple_structure_factory
-
     items = homogenous_tuple_structure_factory(type_, conv)
     return lambda value, cl: items((value,) if isinstance(value, str) else value, cl)
 
 
+def _date(value: Any, cl: Any) -> Any:
+    # Rows hand back dates and datetimes as such; text goes through the preconf hook (ISO 8601).
+    if isinstance(value, cl):
+        return value
+    return _ISO[cl](value, cl)
+
+
+def _is_enum(type_: Any) -> bool:
+    return isinstance(type_, type) and issubclass(type_, enum.Enum)
+
+
+def _enum_value(member: enum.Enum) -> Any:
+    return member.value
+
+
+def _plain_str(value: str) -> str:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 def _make_converter() -> cattrs.Converter:
-    conv = cattrs.Converter(forbid_extra_keys=True)
-    conv.register_unstructure_hook(dt.date, dt.date.isoformat)
-    conv.register_structure_hook(dt.date, lambda v, _: v if isinstance(v, dt.date) else dt.date.fromisoformat(v))
-    conv.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
-    conv.register_structure_hook(
-        dt.datetime, lambda v, _: v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(v)
-    )
-    conv.register_unstructure_hook(enum.Enum, lambda e: e.value)
+    conv = make_converter(forbid_extra_keys=True)
+    # Dates and datetimes: ISO text out (the preconf hooks); in, values already of the type pass as they are.
+    for when in (dt.date, dt.datetime):
+        _ISO[when] = conv.get_structure_hook(when)
+        conv.register_structure_hook(when, _date)
+    # Codes out, whatever the enum. Most enums here are str enums, which the converter would pass
+    # through as they are (a str subclass matches str's hook before Enum's): plain strings instead.
+    conv.register_unstructure_hook(str, _plain_str)
+    conv.register_unstructure_hook_factory(_is_enum, lambda _: _enum_value)
+    # Read-only mappings (FrozenDict): plain objects out, frozen again in.
+    conv.register_unstructure_hook(FrozenDict, lambda d: {conv.unstructure(k): conv.unstructure(v)
+                                                          for k, v in d.items()})
+    conv.register_structure_hook(FrozenDict, lambda v, _: freeze(dict(v)))
     # Quantities are exact decimals in Python and plain JSON numbers outside (1.5, 3).
     conv.register_unstructure_hook(Decimal, _decimal_number)
     conv.register_structure_hook(Decimal, _decimal)
@@ -67,8 +113,6 @@ def _make_converter() -> cattrs.Converter:
     # Leave unset optional fields out of the output: packs and exports stay short and readable.
     def _omit_defaults(cls: type) -> Any:
         return make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True)
-
-    import attrs
 
     conv.register_unstructure_hook_factory(attrs.has, _omit_defaults)
     # Named tuples that stand for records (a ledger's fact values) are objects outside, not arrays.
@@ -84,14 +128,15 @@ def _decimal(value: Any, _cl: Any) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"expected a number, got {value!r}")
+        raise ValueError(_("expected a number, got {value!r}").format(value=value))
     try:
         # A float by its shortest text, so 0.1 is one tenth and not its binary neighbour.
         return Decimal(repr(value) if isinstance(value, float) else value)
     except InvalidOperation:
-        raise ValueError(f"expected a number, got {value!r}") from None
+        raise ValueError(_("expected a number, got {value!r}").format(value=value)) from None
 
 
+#: The converter every layer uses: records to plain data and back (see the module's description).
 converter = _make_converter()
 
 
@@ -118,3 +163,259 @@ def _format_error(exc: BaseException, type_: type | None) -> str:
     if type_ is None and isinstance(exc, ValueError) and str(exc):
         return f"invalid value: {exc}"
     return cattrs.v.format_exception(exc, type_)
+
+
+# ------------------------------------------------------------------------------------------------
+# The documented JSON shapes (docs/json.md): records as --json prints them and to_dict returns them
+# ------------------------------------------------------------------------------------------------
+
+#: Where a unit's path comes from: a mapping of every path by id, or a function (``community.org.path_of``).
+PathSource = Mapping[int, str] | Callable[[int], "str | None"]
+
+
+@attrs.frozen(kw_only=True)
+class View:
+    """How records are shown: revealed or masked, in which language, with which unit paths and kinds.
+
+    Without ``paths`` a shape's unit paths are ``null``; without ``unit_kinds`` (the registry's
+    ``unit_kinds``) a unit's ``kind_label`` is its code.
+    """
+
+    reveal: bool = False
+    """Show personal data in full. Revealing is the caller's decision: in the SDK, through
+    ``members.reveal`` (audited); here it only formats."""
+    lang: str | None = None
+    """``zh`` or ``en`` for the ``*_label`` fields; ``None``: the language in force."""
+    paths: PathSource | None = None
+    unit_kinds: Mapping[str, UnitKind] | None = None
+
+    @property
+    def language(self) -> str:
+        """The language of labels."""
+        return self.lang or get_language()
+
+    def path(self, unit_id: int | None) -> str | None:
+        """The full path of a unit, if known."""
+        if unit_id is None or self.paths is None:
+            return None
+        if callable(self.paths):
+            return self.paths(unit_id)
+        return self.paths.get(unit_id)
+
+    def kind_label(self, code: str) -> str:
+        """The label of a unit kind (its code when no plugin registers it any more)."""
+        kind = None if self.unit_kinds is None else self.unit_kinds.get(code)
+        if kind is None:
+            return code
+        return (kind.label_en or kind.label) if self.language == "en" else kind.label
+
+
+_SHAPES: dict[type, Callable[[Any, View], dict[str, Any]]] = {}
+
+
+def shape_of(cls: type[T]) -> Callable[[Callable[[T, View], dict[str, Any]]], Callable[[T, View], dict[str, Any]]]:
+    """Register the JSON shape of ``cls`` (a function ``(record, view) -> dict`` of Python values)."""
+
+    def register(fn: Callable[[T, View], dict[str, Any]]) -> Callable[[T, View], dict[str, Any]]:
+        _SHAPES[cls] = fn
+        return fn
+
+    return register
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    """Every field of an attrs record (defaults included, so a shape never depends on the values)."""
+    return {field.name: getattr(record, field.name) for field in attrs.fields(type(record))}
+
+
+def shape(record: Any, view: View | None = None, **extra: Any) -> Any:
+    """The documented shape of ``record`` (or of each record of a list), with Python values.
+
+    Codes stay enums and dates stay dates, so text output can show labels; :func:`to_dict` makes
+    plain JSON data of it. ``extra`` fields are added, or replace the shape's own (``name=``).
+    A record without a registered shape is shown with its fields as they are.
+    """
+    view = view or View()
+    if isinstance(record, (list, tuple)) and not hasattr(record, "_fields"):
+        return [shape(item, view, **extra) for item in record]
+    for cls in type(record).__mro__:
+        fn = _SHAPES.get(cls)
+        if fn is not None:
+            data = fn(record, view)
+            break
+    else:
+        data = record._asdict() if hasattr(record, "_asdict") else _fields(record) if attrs.has(type(record)) \
+            else record
+    if extra:
+        data = {**data, **extra}
+    return data
+
+
+def to_dict(record: Any, *, reveal: bool = False, lang: str | None = None, paths: PathSource | None = None,
+            unit_kinds: Mapping[str, UnitKind] | None = None, **extra: Any) -> Any:
+    """The documented JSON shape of ``record`` as plain data (``docs/json.md``), masked unless ``reveal``.
+
+    :param reveal: show 公民身份号码, phone numbers, birth dates and the mobiles in a partner's
+        contact in full. Reveal only what ``members.reveal`` (audited) handed you.
+    :param lang: the language of ``*_label`` fields (default: the language in force).
+    :param paths: unit paths by id, or a function such as ``community.org.path_of``.
+    :param unit_kinds: the registry's unit kinds (``community.registry.unit_kinds``), for ``kind_label``.
+    :param extra: fields to add to the shape.
+    """
+    view = View(reveal=reveal, lang=lang, paths=paths, unit_kinds=unit_kinds)
+    return converter.unstructure(shape(record, view, **extra))
+
+
+def to_json(record: Any, *, reveal: bool = False, indent: int | None = 2, **options: Any) -> str:
+    """:func:`to_dict` as JSON text: UTF-8 Chinese as is, ``indent`` spaces (``None``: one line)."""
+    return json.dumps(to_dict(record, reveal=reveal, **options), ensure_ascii=False, indent=indent)
+
+
+def dumps(data: Any, *, indent: int | None = 2) -> str:
+    """JSON text of shapes (or any data of Python values) through the converter: codes, ISO dates."""
+    return json.dumps(converter.unstructure(data), ensure_ascii=False, indent=indent)
+
+
+def _masked(view: View, value: Any, mask: Callable[[Any], Any]) -> Any:
+    return value if view.reveal else mask(value)
+
+
+@shape_of(OrgUnit)
+def _unit(unit: OrgUnit, view: View) -> dict[str, Any]:
+    return {"id": unit.id, "name": unit.name, "kind": unit.kind, "kind_label": view.kind_label(unit.kind),
+            "parent_id": unit.parent_id, "path": view.path(unit.id), "code": unit.code,
+            "approved_by": unit.approved_by, "approved_on": unit.approved_on, "term_start": unit.term_start,
+            "term_end": unit.term_end, "covered_units": unit.covered_units}
+
+
+@shape_of(UnitKind)
+def _unit_kind(kind: UnitKind, view: View) -> dict[str, Any]:
+    return {"id": kind.code, "name": (kind.label_en or kind.label) if view.language == "en" else kind.label,
+            "kind": "unit-kind", "code": kind.code, "label": kind.label, "label_en": kind.label_en,
+            "parents": list(kind.parents), "term_years": kind.term_years, "provider": None}
+
+
+@shape_of(Member)
+def _member(member: Member, view: View) -> dict[str, Any]:
+    return {
+        "id": member.id, "name": member.name, "kind": "member", "unit_id": member.unit_id,
+        "unit": view.path(member.unit_id), "gender": member.gender, "ethnicity": member.ethnicity,
+        "birth_date": _masked(view, member.birth_date, mask_birth_date),
+        "id_number": _masked(view, member.id_number, mask_id_number),
+        "phone": _masked(view, member.phone, mask_phone),
+        "education": member.education, "join_date": member.join_date, "full_date": member.full_date,
+        "category": member.category, "standing": member.standing, "post": member.post,
+        "employer": member.employer, "in_service": member.in_service, "status": member.status,
+        "removed_on": member.removed_on, "removal_reason": member.removal_reason, "removed_to": member.removed_to,
+        "probation_extension_months": member.probation_extension_months, "probation_end": member.probation_end,
+        "revealed": view.reveal,
+    }
+
+
+@shape_of(Compound)
+def _compound(compound: Compound, view: View) -> dict[str, Any]:
+    return {"id": compound.id, "name": compound.name, "kind": "compound", "tier": compound.tier,
+            "unit_id": compound.unit_id, "unit": view.path(compound.unit_id), "address": compound.address}
+
+
+@shape_of(Partner)
+def _partner(partner: Partner, view: View) -> dict[str, Any]:
+    return {"id": partner.id, "name": partner.name, "kind": partner.kind,
+            "kind_label": partner.kind.label(view.language), "unit_id": partner.unit_id,
+            "unit": view.path(partner.unit_id), "contact": _masked(view, partner.contact, mask_contact),
+            "revealed": view.reveal}
+
+
+@shape_of(Transfer)
+def _transfer(transfer: Transfer, view: View) -> dict[str, Any]:
+    return {"id": transfer.id, "name": f"transfer {transfer.id}", "kind": "transfer",
+            "member_id": transfer.member_id, "from_unit_id": transfer.from_unit_id,
+            "from_unit": view.path(transfer.from_unit_id), "to_unit_id": transfer.to_unit_id,
+            "to_unit": view.path(transfer.to_unit_id), "transferred_on": transfer.transferred_on,
+            "reason": transfer.reason}
+
+
+@shape_of(CommunityRegistration)
+def _registration(reg: CommunityRegistration, view: View) -> dict[str, Any]:
+    return {"id": reg.id, "name": f"registration {reg.id}", "kind": "registration", "member_id": reg.member_id,
+            "community_unit_id": reg.community_unit_id, "community": view.path(reg.community_unit_id),
+            "reported_on": reg.reported_on, "channel": reg.channel}
+
+
+@shape_of(Household)
+def _household(household: Household, _view: View) -> dict[str, Any]:
+    name = " ".join(p for p in (household.building, household.room, household.address) if p) or str(household.id)
+    return {"id": household.id, "name": name, "kind": "household", "compound_id": household.compound_id,
+            "building": household.building, "room": household.room, "address": household.address}
+
+
+@shape_of(Resident)
+def _resident(resident: Resident, view: View) -> dict[str, Any]:
+    return {"id": resident.id, "name": resident.name, "kind": "resident", "household_id": resident.household_id,
+            "phone": _masked(view, resident.phone, mask_phone), "flags": list(resident.flags),
+            "revealed": view.reveal}
+
+
+@shape_of(Finding)
+def _finding(finding: Finding, _view: View) -> dict[str, Any]:
+    return {"id": f"{finding.unit_id}:{finding.rule}", "name": finding.rule, "kind": "finding",
+            "unit_id": finding.unit_id, "unit": finding.unit, "rule": finding.rule, "severity": finding.severity,
+            "message": finding.message, "suggestion": finding.suggestion}
+
+
+def _share(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+@shape_of(RollUp)
+def _rollup(rollup: RollUp, view: View) -> dict[str, Any]:
+    path = view.path(rollup.unit_id)
+    return {
+        "id": rollup.unit_id,
+        "name": None if path is None else path.rpartition("/")[2],
+        "kind": "stats",
+        "unit_id": rollup.unit_id,
+        "path": path,
+        "units": rollup.units,
+        "members": rollup.members,
+        "full": rollup.full,
+        "probationary": rollup.probationary,
+        # Codes as enums: JSON shows the codes, text the labels.
+        "by_gender": {Gender.parse(k): v for k, v in rollup.by_gender.items()},
+        "by_education": {Education.parse(k): v for k, v in rollup.by_education.items() if v},
+        "average_age": rollup.average_age,
+        "cadres": rollup.cadres,
+        "cadres_associate_or_above": rollup.cadres_associate_or_above,
+        "cadres_associate_or_above_share": _share(rollup.cadres_associate_or_above_share),
+        "cadre_average_age": rollup.cadre_average_age,
+        "secretaries": rollup.secretaries,
+        "secretaries_associate_or_above": rollup.secretaries_associate_or_above,
+        "secretaries_associate_or_above_share": _share(rollup.secretaries_associate_or_above_share),
+    }
+
+
+@shape_of(Effective)
+def _setting(effective: Effective, _view: View) -> dict[str, Any]:
+    return {"id": effective.key, "name": effective.key, "kind": "setting", "key": effective.key,
+            "value": effective.value, "source": effective.source, "source_unit_id": effective.unit_id}
+
+
+@shape_of(AuditEntry)
+def _audit(entry: AuditEntry, _view: View) -> dict[str, Any]:
+    # before and after as stored: personal data was masked before it was written.
+    return {"id": entry.id, "name": entry.action, "kind": "audit", "at": entry.at, "actor": entry.actor,
+            "action": entry.action, "entity": entry.entity, "entity_id": entry.entity_id,
+            "before": entry.before, "after": entry.after, "note": entry.note}
+
+
+@shape_of(OutboxEvent)
+def _outbox_event(ev: OutboxEvent, _view: View) -> dict[str, Any]:
+    return {"id": ev.id, "seq": ev.seq, "at": ev.at, "actor": ev.actor, "action": ev.action, "entity": ev.entity,
+            "entity_id": ev.entity_id, "status": ev.status, "attempts": ev.attempts, "delivered_at": ev.delivered_at,
+            "failures": [{"at": at, "error": error} for at, error in ev.failures],
+            "last_error": (ev.failures[-1][1].splitlines() or [""])[0] if ev.failures else None}
+
+
+@shape_of(ActivityEntry)
+def _activity(entry: ActivityEntry, _view: View) -> dict[str, Any]:
+    return {"id": entry.id, "name": entry.fact, "kind": "activity", **_fields(entry)}

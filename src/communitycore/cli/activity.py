@@ -10,29 +10,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import attrs
 import click
 
 from communitycore.cli.problems import print_rejected
-from communitycore.cli.render import emit, output_options, state
+from communitycore.cli.render import emit, output_options, shown, state
 from communitycore.i18n import N_
 from communitycore.serialize import unstructure
 
 if TYPE_CHECKING:
-    from communitycore.domain.activity import ActivityEntry
+    pass
 
 VALUE_COLUMNS = ("subject_kind", "subject_id", "fact", "value")
 ENTRY_COLUMNS = ("id", "subject_kind", "subject_id", "fact", "occurred_on", "quantity", "unit_id", "source_kind",
                  "source_id", "note", "reverses")
-
-
-def _entry(entry: ActivityEntry) -> dict[str, Any]:
-    # Every field, unset ones included, so the JSON shape never depends on the values.
-    data: dict[str, Any] = {"id": entry.id, "name": entry.fact, "kind": "activity"}
-    data.update((field.name, unstructure(getattr(entry, field.name))) for field in attrs.fields(type(entry)))
-    return data
 
 
 @click.group("activity")
@@ -112,7 +104,7 @@ def record(subject_kind: str, subject_id: int, fact: str, on: str | None, quanti
     kind, ident = parse_source(source)
     done = state().community.activity.record(subject_kind, subject_id, fact, on=on, quantity=quantity, unit=unit,
                                              source_kind=kind, source_id=ident, note=note)
-    emit(_entry(done), columns=ENTRY_COLUMNS)
+    emit(shown(done, paths={}), columns=ENTRY_COLUMNS)
 
 
 @activity.command("reverse")
@@ -122,7 +114,7 @@ def record(subject_kind: str, subject_id: int, fact: str, on: str | None, quanti
 def reverse(entry_id: int, note: str | None) -> None:
     """Correct entry ID by recording its reversal (the entry itself is never changed)."""
     done = state().community.activity.reverse(entry_id, note=note)
-    emit(_entry(done), columns=ENTRY_COLUMNS)
+    emit(shown(done, paths={}), columns=ENTRY_COLUMNS)
 
 
 @activity.command("list")
@@ -139,4 +131,4 @@ def list_(subject_kind: str | None, subject_id: int | None, fact: str | None, pe
     """Ledger entries by id, reversals included."""
     entries = state().community.activity.list(subject_kind=subject_kind, subject_id=subject_id, fact=fact,
                                               period=period, unit=unit, limit=limit or None, offset=offset)
-    emit([_entry(e) for e in entries], columns=ENTRY_COLUMNS)
+    emit(shown(entries, paths={}), columns=ENTRY_COLUMNS)

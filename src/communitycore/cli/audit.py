@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from communitycore.cli.render import AUDIT_COLUMNS, audit_json, emit, output_options, state
+from communitycore.cli.render import AUDIT_COLUMNS, emit, output_options, shown, state
 from communitycore.i18n import N_, _
 
 
@@ -24,7 +24,7 @@ def list_(entity: str | None, entity_id: str | None, action: str | None, actor: 
     """Audit entries, newest first (personal data in them is masked)."""
     entries = state().community.audit.list(entity=entity, entity_id=entity_id, action=action, actor=actor,
                                            limit=limit or None)
-    emit([audit_json(e) for e in entries], columns=AUDIT_COLUMNS)
+    emit(shown(entries, paths={}), columns=AUDIT_COLUMNS)
 
 
 #: What ``audit verify`` says of each kind of break in the chain.

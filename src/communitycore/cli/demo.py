@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from communitycore.cli.render import ROLLUP_COLUMNS, emit, heading, output_options, rollup_json, state, unit_json
+from communitycore.cli.render import ROLLUP_COLUMNS, emit, heading, output_options, shown, state
 
 
 @click.command("demo")
@@ -32,10 +32,10 @@ def demo(seed: int | None) -> None:
         root = build_demo(community, seed=DEFAULT_SEED if seed is None else seed)
     lines = community.org.tree(root.id)
     stats = community.org.stats_all()
-    rollup = rollup_json(stats[root.id], root.name, root.name)
+    rollup = shown(stats[root.id], paths={}, name=root.name, path=root.name)
     if app.as_json:
-        tree = [unit_json(line.unit, line.path, community.registry, app.lang, depth=line.depth,
-                          members=stats[line.unit.id].members) for line in lines]
+        tree = [shown(line.unit, paths={}, path=line.path, depth=line.depth, members=stats[line.unit.id].members)
+                for line in lines]
         emit({"id": root.id, "name": root.name, "kind": root.kind, "created": created, "tree": tree,
               "stats": rollup})
         return

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
-from communitycore.cli.render import emit, output_options, state
+from communitycore.cli.render import emit, output_options, shown, state
 from communitycore.i18n import _
-
-if TYPE_CHECKING:
-    from communitycore.sdk.events import OutboxEvent
 
 EVENT_COLUMNS = ("id", "at", "action", "entity", "entity_id", "status", "attempts", "last_error")
 
@@ -20,18 +15,6 @@ def events() -> None:
     """Events waiting for delivery, and delivering them (at least once)."""
 
 
-def _event_json(ev: OutboxEvent) -> dict[str, object]:
-    failures = ev.failures
-    return {
-        "id": ev.id, "seq": ev.seq, "at": ev.at.isoformat(), "actor": ev.actor,
-        "action": ev.action, "entity": ev.entity, "entity_id": ev.entity_id,
-        "status": ev.status, "attempts": ev.attempts,
-        "delivered_at": ev.delivered_at.isoformat() if ev.delivered_at else None,
-        "failures": [{"at": at.isoformat(), "error": error} for at, error in failures],
-        "last_error": failures[-1][1].splitlines()[0] if failures else None,
-    }
-
-
 @events.command("list")
 @click.option("--status", type=click.Choice(["pending", "delivered"]), help="Only events in this state.")
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="At most N (0: all).")
@@ -39,7 +22,7 @@ def _event_json(ev: OutboxEvent) -> dict[str, object]:
 def list_(status: str | None, limit: int) -> None:
     """Events newest first, with their state and every failed attempt."""
     found = state().community.events.list(status=status, limit=limit or None)
-    emit([_event_json(ev) for ev in found], columns=EVENT_COLUMNS)
+    emit(shown(found, paths={}), columns=EVENT_COLUMNS)
 
 
 @events.command("dispatch")

@@ -18,16 +18,7 @@ import click
 from communitycore.cli.org import unit_paths
 from communitycore.cli.params import PLAIN_ID
 from communitycore.cli.problems import print_rejected
-from communitycore.cli.render import (
-    MEMBER_COLUMNS,
-    emit,
-    heading,
-    member_json,
-    output_options,
-    registration_json,
-    state,
-    transfer_json,
-)
+from communitycore.cli.render import MEMBER_COLUMNS, emit, heading, output_options, shown, state
 from communitycore.errors import RejectedInput
 from communitycore.i18n import N_, _
 from communitycore.labels import label, word
@@ -126,7 +117,7 @@ def add(name: str, unit: str, **fields: Any) -> None:
     """Add member NAME to UNIT, with the same checks as the import."""
     community = state().community
     added = community.members.add(name, unit, **{k: v for k, v in fields.items() if v is not None})
-    emit(member_json(added, unit_path=community.org.path_of(added.unit_id)), columns=_DETAIL_COLUMNS)
+    emit(shown(added), columns=_DETAIL_COLUMNS)
 
 
 @member.command("update")
@@ -147,7 +138,7 @@ def update(member_id: int, **fields: Any) -> None:
     if not changes:
         raise click.UsageError(_("give at least one field to change, e.g. --phone 13800138000"))
     updated = community.members.update(member_id, **changes)
-    emit(member_json(updated, unit_path=community.org.path_of(updated.unit_id)), columns=_DETAIL_COLUMNS)
+    emit(shown(updated), columns=_DETAIL_COLUMNS)
 
 
 @member.command("remove")
@@ -179,7 +170,7 @@ def remove(member_id: int, reason: str, on: str | None, to: str | None, note: st
         click.confirm(_("Delete the record of member {id} ({name}) for good? The audit trail keeps its entries.")
                       .format(id=member_id, name=found.name), abort=True, err=True)
     removed = community.members.remove(member_id, reason=reason, on=on, to=to, note=note, purge=purge)
-    data = member_json(removed, unit_path=community.org.path_of(removed.unit_id))
+    data = shown(removed)
     data["deleted"] = purge
     emit(data, columns=("id", "name", "unit", "status", *_LIFECYCLE_COLUMNS[2:], "deleted"))
 
@@ -192,7 +183,7 @@ def restore(member_id: int, note: str | None) -> None:
     """Put removed member ID back on the roll (a removal made in error)."""
     community = state().community
     restored = community.members.restore(member_id, note=note)
-    emit(member_json(restored, unit_path=community.org.path_of(restored.unit_id)),
+    emit(shown(restored),
          columns=("id", "name", "unit", "status"))
 
 
@@ -205,7 +196,7 @@ def extend_probation(member_id: int, months: str, note: str | None) -> None:
     """延长预备期: extend probationary member ID's probation once, by 6 to 12 months."""
     community = state().community
     extended = community.members.extend_probation(member_id, months=months, note=note)
-    emit(member_json(extended, unit_path=community.org.path_of(extended.unit_id)),
+    emit(shown(extended),
          columns=("id", "name", "unit", "category", "join_date", "probation_extension_months", "probation_end"))
 
 
@@ -289,8 +280,7 @@ def list_(unit: str | None, direct: bool, category: str | None, status: str, lim
     members = community.members.list(unit, recursive=not direct, category=category, status=_status(status),
                                      limit=limit or None, offset=offset)
     paths = unit_paths(community)
-    rows = [member_json(m, reveal, unit_path=paths.get(m.unit_id))
-            for m in _shown(community, members, reveal, reason)]
+    rows = shown(_shown(community, members, reveal, reason), reveal=reveal, paths=paths)
     emit(rows, columns=MEMBER_COLUMNS)
     if not app.as_json and limit and len(members) == limit:
         total = (community.members.count(unit, recursive=not direct, status=_status(status))
@@ -310,10 +300,9 @@ def show(member_id: int, reveal: bool, reason: str | None) -> None:
     community = app.community
     found = community.members.reveal(member_id, reason) if reveal else community.members.get(member_id)
     paths = unit_paths(community)
-    data = member_json(found, reveal, unit_path=paths.get(found.unit_id))
-    data["transfers"] = [transfer_json(t, paths, found.name) for t in community.members.transfers(member_id)]
-    data["registrations"] = [registration_json(r, paths, found.name)
-                             for r in community.members.registrations(member_id)]
+    data = shown(found, reveal=reveal, paths=paths,
+                 transfers=shown(community.members.transfers(member_id), paths=paths, name=found.name),
+                 registrations=shown(community.members.registrations(member_id), paths=paths, name=found.name))
     extra = [c for c in _LIFECYCLE_COLUMNS if data.get(c) is not None]
     emit(data, columns=(*_DETAIL_COLUMNS, *extra))
     if not app.as_json:
@@ -334,7 +323,7 @@ def transfer(member_id: int, to_unit: str, on: str | None, reason: str | None) -
     community = state().community
     done = community.members.transfer(member_id, to_unit, on=on, reason=reason)
     name = community.members.get(member_id).name
-    emit(transfer_json(done, unit_paths(community), name), columns=("member_id", "name", *_TRANSFER_COLUMNS))
+    emit(shown(done, name=name), columns=("member_id", "name", *_TRANSFER_COLUMNS))
 
 
 @member.command("due-confirmation")
@@ -344,7 +333,7 @@ def due_confirmation(unit: str | None) -> None:
     """Probationary members (预备党员) whose one-year probation has ended: 转正 is due."""
     community = state().community
     paths = unit_paths(community)
-    rows = [{**member_json(d.member, unit_path=paths.get(d.member.unit_id)), "probation_ended": d.probation_ended}
+    rows = [shown(d.member, paths=paths, probation_ended=d.probation_ended)
             for d in community.members.due_confirmation(unit)]
     emit(rows, columns=("id", "name", "unit", "join_date", "probation_ended"))
 
@@ -362,7 +351,7 @@ def confirm(member_id: int, on: str | None) -> None:
     """
     community = state().community
     confirmed = community.members.confirm(member_id, on=on)
-    emit(member_json(confirmed, unit_path=community.org.path_of(confirmed.unit_id)),
+    emit(shown(confirmed),
          columns=("id", "name", "unit", "category", "join_date", "full_date"))
 
 
@@ -378,7 +367,7 @@ def register(member_id: int, community_unit: str, on: str | None, channel: str |
     community = state().community
     reg = community.members.register_community(member_id, community_unit, on=on, channel=channel)
     name = community.members.get(member_id).name
-    emit(registration_json(reg, unit_paths(community), name),
+    emit(shown(reg, name=name),
          columns=("member_id", "name", *_REGISTRATION_COLUMNS))
 
 
@@ -398,7 +387,7 @@ def search(text: str, unit: str | None, status: str, limit: int) -> None:
     community = state().community
     found = community.members.search(text, unit=unit, status=_status(status), limit=limit)
     paths = unit_paths(community)
-    emit([member_json(m, unit_path=paths.get(m.unit_id)) for m in found], columns=MEMBER_COLUMNS)
+    emit(shown(found, paths=paths), columns=MEMBER_COLUMNS)
 
 
 @member.command("export")

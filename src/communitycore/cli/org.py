@@ -14,21 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from communitycore.cli.problems import print_rejected
-from communitycore.cli.render import (
-    ROLLUP_COLUMNS,
-    UNIT_COLUMNS,
-    compound_json,
-    emit,
-    finding_json,
-    heading,
-    output_options,
-    partner_json,
-    rollup_json,
-    setting_json,
-    state,
-    unit_json,
-    unit_kind_json,
-)
+from communitycore.cli.render import ROLLUP_COLUMNS, UNIT_COLUMNS, emit, heading, output_options, shown, state
 from communitycore.cli.terminal import terminal_text
 from communitycore.errors import RejectedInput
 from communitycore.i18n import N_
@@ -59,7 +45,7 @@ def _kind_code(community: Community, text: str) -> str:
 
 
 def _unit_out(community: Community, unit: OrgUnit, **extra: Any) -> dict[str, Any]:
-    return unit_json(unit, community.org.path_of(unit.id), community.registry, state().lang, **extra)
+    return shown(unit, **extra)  # type: ignore[no-any-return]
 
 
 def _unit_fields(**options: Any) -> dict[str, Any]:
@@ -205,7 +191,7 @@ def show(unit: str) -> None:
     path = community.org.path_of(found.id)
     rollup = community.org.stats(found.id)[0]
     data = _unit_out(community, found, children=len(community.org.children(found.id)),
-                     stats=rollup_json(rollup, found.name, path))
+                     stats=shown(rollup, paths={}, name=found.name, path=path))
     emit(data, columns=(*UNIT_COLUMNS, "children"))
     if not app.as_json:
         heading("统计" if app.lang == "zh" else "Statistics")
@@ -248,9 +234,8 @@ def tree(unit: str | None, depth: int | None) -> None:
     rows = []
     for line in lines:
         r = stats.get(line.unit.id)
-        rows.append(unit_json(line.unit, line.path, community.registry, app.lang, depth=line.depth,
-                              members=r.members if r else 0, full=r.full if r else 0,
-                              probationary=r.probationary if r else 0))
+        rows.append(shown(line.unit, paths={}, path=line.path, depth=line.depth, members=r.members if r else 0,
+                          full=r.full if r else 0, probationary=r.probationary if r else 0))
     if app.as_json:
         emit(rows)
         return
@@ -280,12 +265,12 @@ def stats(unit: str | None) -> None:
         found = community.org.get(unit)
         path = community.org.path_of(found.id)
         rollup = community.org.stats(found.id)[0]
-        emit(rollup_json(rollup, found.name, path), columns=ROLLUP_COLUMNS, title=path)
+        emit(shown(rollup, paths={}, name=found.name, path=path), columns=ROLLUP_COLUMNS, title=path)
         return
     roots = community.org.children(None)
     results = community.org.stats()
     by_id = {r.unit_id: r for r in results}
-    data = [rollup_json(by_id[u.id], u.name, u.name) for u in roots if u.id in by_id]
+    data = [shown(by_id[u.id], paths={}, name=u.name, path=u.name) for u in roots if u.id in by_id]
     if app.as_json:
         emit(data)
         return
@@ -310,7 +295,7 @@ def check(unit: str | None, fail_on: str | None) -> None:
     ≤50 members, committees from 7 正式党员, joint branches ≤5 units, terms) and any local ones.
     """
     app = state()
-    findings = [finding_json(f) for f in app.community.org.check(unit)]
+    findings = shown(app.community.org.check(unit), paths={})
     if app.as_json:
         emit(findings)
     else:
@@ -342,7 +327,7 @@ def kinds() -> None:
     """The unit kinds plugins registered, with the kinds each may sit under."""
     app = state()
     registry = app.community.registry
-    rows = [unit_kind_json(kind, registry.provider("unit_kinds", code), app.lang)
+    rows = [shown(kind, paths={}, provider=registry.provider("unit_kinds", code))
             for code, kind in registry.unit_kinds.items()]
     emit(rows, columns=("code", "name", "parents", "provider"))
 
@@ -377,7 +362,7 @@ def settings() -> None:
 def settings_show(unit: str) -> None:
     """Every effective setting at UNIT, with the unit (or default) it came from."""
     community = state().community
-    rows = [setting_json(e) for e in community.org.settings(unit).values()]
+    rows = shown(list(community.org.settings(unit).values()), paths={})
     emit(rows, columns=("key", "value", "source"))
 
 
@@ -389,7 +374,7 @@ def settings_show(unit: str) -> None:
 def settings_set(unit: str, key: str, value: str) -> None:
     """Set KEY to VALUE on UNIT (lists are comma-separated); its subtree inherits it."""
     community = state().community
-    emit(setting_json(community.org.set_setting(unit, key, value)), columns=("key", "value", "source"))
+    emit(shown(community.org.set_setting(unit, key, value), paths={}), columns=("key", "value", "source"))
 
 
 @settings.command("unset")
@@ -402,7 +387,7 @@ def settings_unset(unit: str, key: str) -> None:
     removed = app.community.org.unset_setting(unit, key)
     effective = app.community.org.settings(unit).get(key)
     data = {"id": key, "name": key, "kind": "setting", "key": key, "removed": removed,
-            "value": None if effective is None else setting_json(effective)["value"],
+            "value": None if effective is None else effective.value,
             "source": None if effective is None else effective.source}
     emit(data, columns=("key", "value", "source"))
 
@@ -425,8 +410,7 @@ def compound_add(name: str, tier: str, unit: str | None, address: str | None) ->
     """Add compound NAME with its property tier."""
     community = state().community
     added = community.org.add_compound(name, tier, unit, address=address)
-    path = community.org.path_of(added.unit_id) if added.unit_id is not None else None
-    emit(compound_json(added, path), columns=("id", "name", "tier", "unit", "address"))
+    emit(shown(added), columns=("id", "name", "tier", "unit", "address"))
 
 
 @compound.command("list")
@@ -436,8 +420,7 @@ def compound_list(unit: str | None) -> None:
     """Compounds, with tier and unit."""
     community = state().community
     paths = unit_paths(community)
-    rows = [compound_json(c, paths.get(c.unit_id) if c.unit_id is not None else None)
-            for c in community.org.compounds(unit)]
+    rows = shown(community.org.compounds(unit), paths=paths)
     emit(rows, columns=("id", "name", "tier", "unit", "address"))
 
 
@@ -458,8 +441,7 @@ def partner_add(name: str, kind: str, unit: str | None, contact: str | None) -> 
     app = state()
     community = app.community
     added = community.org.add_partner(kind, name, unit, contact=contact)
-    path = community.org.path_of(added.unit_id) if added.unit_id is not None else None
-    emit(partner_json(added, path, app.lang), columns=("id", "name", "kind", "unit", "contact"))
+    emit(shown(added), columns=("id", "name", "kind", "unit", "contact"))
 
 
 @partner.command("list")
@@ -470,6 +452,5 @@ def partner_list(unit: str | None) -> None:
     app = state()
     community = app.community
     paths = unit_paths(community)
-    rows = [partner_json(p, paths.get(p.unit_id) if p.unit_id is not None else None, app.lang)
-            for p in community.org.partners(unit)]
+    rows = shown(community.org.partners(unit), paths=paths)
     emit(rows, columns=("id", "name", "kind", "unit", "contact"))

@@ -13,32 +13,17 @@ import click
 
 from communitycore.cli.params import PLAIN_ID
 from communitycore.cli.problems import print_rejected
-from communitycore.cli.render import emit, output_options, state
-from communitycore.domain.identity import mask_phone
+from communitycore.cli.render import emit, output_options, shown, state
 from communitycore.errors import RejectedInput
 from communitycore.i18n import N_, _
 
 if TYPE_CHECKING:
-    from communitycore.domain.members import Household, Resident
+    pass
 
 RESIDENT_COLUMNS = ("id", "name", "phone", "household_id", "flags")
 HOUSEHOLD_COLUMNS = ("id", "compound_id", "building", "room", "address")
 _FLAG_HELP = N_("A flag: living-alone-elderly / disabled / hardship / left-behind-child / veteran "
                 "(or 独居老人、残疾、困难家庭、留守儿童、退役军人); repeatable.")
-
-
-def resident_json(resident: Resident, reveal: bool = False) -> dict[str, Any]:
-    """A resident: ``kind: "resident"``, ``household_id``, ``flags`` (codes), ``phone`` masked unless revealed."""
-    return {"id": resident.id, "name": resident.name, "kind": "resident", "household_id": resident.household_id,
-            "phone": resident.phone if reveal else mask_phone(resident.phone), "flags": list(resident.flags),
-            "revealed": reveal}
-
-
-def household_json(household: Household) -> dict[str, Any]:
-    """A household: ``kind: "household"``, ``compound_id``, ``building``, ``room``, ``address``."""
-    name = " ".join(p for p in (household.building, household.room, household.address) if p) or str(household.id)
-    return {"id": household.id, "name": name, "kind": "household", "compound_id": household.compound_id,
-            "building": household.building, "room": household.room, "address": household.address}
 
 
 @click.group("resident")
@@ -76,7 +61,7 @@ def add(name: str, phone: str | None, flags: tuple[str, ...], household: int | N
     community = state().community
     added = community.residents.add(name, household_id=household, phone=phone, flags=flags, compound_id=compound,
                                     building=building, room=room, address=address)
-    emit(resident_json(added), columns=RESIDENT_COLUMNS)
+    emit(shown(added, paths={}), columns=RESIDENT_COLUMNS)
 
 
 @resident.command("import")
@@ -115,7 +100,7 @@ def list_(flags: tuple[str, ...], compound: int | None, household: int | None, l
     community = state().community
     found = community.residents.list(flags=flags, compound_id=compound, household_id=household,
                                      limit=limit or None, offset=offset)
-    emit([resident_json(r) for r in found], columns=RESIDENT_COLUMNS)
+    emit(shown(found, paths={}), columns=RESIDENT_COLUMNS)
 
 
 @resident.command("show")
@@ -127,9 +112,9 @@ def show(resident_id: int, reveal: bool, reason: str | None) -> None:
     """Show resident ID with their household."""
     community = state().community
     found = community.residents.reveal(resident_id, reason) if reveal else community.residents.get(resident_id)
-    data = resident_json(found, reveal)
+    data = shown(found, reveal=reveal, paths={})
     home = None if found.household_id is None else community.residents.household(found.household_id)
-    data["household"] = None if home is None else household_json(home)
+    data["household"] = None if home is None else shown(home, paths={})
     emit(data, columns=RESIDENT_COLUMNS)
     if home is not None and not state().as_json:
         click.echo()
@@ -167,7 +152,7 @@ def update(resident_id: int, name: str | None, phone: str | None, flags: tuple[s
     if not changes and all(v is None for v in place.values()):
         raise click.UsageError(_("give at least one field to change, e.g. --phone 13800138000"))
     updated = community.residents.update(resident_id, **changes, **place)
-    emit(resident_json(updated), columns=RESIDENT_COLUMNS)
+    emit(shown(updated, paths={}), columns=RESIDENT_COLUMNS)
 
 
 @resident.command("remove")
@@ -183,7 +168,7 @@ def remove(resident_id: int, note: str | None, yes: bool) -> None:
         click.confirm(_("Remove resident {id} ({name})?").format(id=resident_id, name=found.name), abort=True,
                       err=True)
     removed = community.residents.remove(resident_id, note=note)
-    emit(resident_json(removed), columns=RESIDENT_COLUMNS)
+    emit(shown(removed, paths={}), columns=RESIDENT_COLUMNS)
 
 
 @resident.command("households")
@@ -192,4 +177,4 @@ def remove(resident_id: int, note: str | None, yes: bool) -> None:
 def households(compound: int | None) -> None:
     """Households (住户), by id."""
     community = state().community
-    emit([household_json(h) for h in community.residents.households(compound)], columns=HOUSEHOLD_COLUMNS)
+    emit(shown(community.residents.households(compound), paths={}), columns=HOUSEHOLD_COLUMNS)

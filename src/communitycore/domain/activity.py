@@ -139,12 +139,14 @@ def _subject_kind(value: Any) -> str:
 
 def _positive(_instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
-        raise ValueError(f"{attribute.name} must be a whole number from 1 to {MAX_ID}, got {value!r}")
+        raise ValueError(_("{field} must be a whole number from 1 to {max}, got {value!r}").format(
+            field=attribute.name, max=MAX_ID, value=value))
 
 
 def _fact_code(_instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if not isinstance(value, str) or not _SLUG.match(value):
-        raise ValueError(f"{attribute.name} must be a fact code such as 'volunteer-hours', got {value!r}")
+        raise ValueError(_("{field} must be a fact code such as 'volunteer-hours', got {value!r}").format(
+            field=attribute.name, value=value))
 
 
 def _note(value: Any) -> str | None:
@@ -157,7 +159,8 @@ def _source_id(value: Any) -> str | None:
 
 def _source_kind(_instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if not isinstance(value, str) or not _SLUG.match(value) or len(value) > 32:
-        raise ValueError(f"{attribute.name} must be a code such as 'manual' or 'meeting', got {value!r}")
+        raise ValueError(_("{field} must be a code such as 'manual' or 'meeting', got {value!r}").format(
+            field=attribute.name, value=value))
 
 
 @attrs.frozen(kw_only=True)

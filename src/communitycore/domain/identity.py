@@ -4,8 +4,9 @@ An ID number has 18 characters: a 6-digit address code, the birth date as YYYYMM
 sequence number (odd for men, even for women) and a check character computed with
 ISO 7064 MOD 11-2 (``0``-``9`` or ``X``).
 
-Everything here is a pure function of its arguments (plus the clock for the "birth date is not in
-the future" rule); nothing does I/O.
+Everything here is a pure function of its arguments; nothing does I/O. The "birth date is not in
+the future" rule compares with the ``today`` the caller passes (the community's clock), never with
+the system's.
 
 Two implementations of the ID rules live side by side on purpose:
 
@@ -33,6 +34,7 @@ __all__ = [
     "fast_check",
     "is_valid_id_number",
     "mask_birth_date",
+    "mask_contact",
     "mask_id_number",
     "mask_phone",
     "normalize_phone",
@@ -60,12 +62,6 @@ _CHECK_BY_BASE13_RESIDUE = "".join(_CHECK_CHARACTERS[2 * k % 11] for k in range(
 # limit, so hostile input cannot grow the cache without bound (about 40k dates cover 110 years).
 _BIRTH_DATES: dict[str, date] = {}
 _BIRTH_DATE_CACHE_LIMIT = 100_000
-
-# A birth date on or before the day this module was imported cannot be in the future now (the
-# clock only moves forward), so the fast path needs no date.today() call, which costs more than
-# the whole rest of the check. Later birth dates take the reference path, which asks the clock.
-_IMPORT_DAY = date.today()
-
 
 @attrs.frozen
 class IdNumber:
@@ -101,11 +97,11 @@ def _birth_date(yyyymmdd: str) -> date | None:
     return born
 
 
-def parse_id_number(value: str, *, today: date | None = None) -> IdNumber:
+def parse_id_number(value: str, *, today: date) -> IdNumber:
     """Validate an 18-character ID number and return it normalized, with birth date and gender.
 
     Surrounding whitespace is ignored and a lowercase check character ``x`` becomes ``X``. The
-    birth date must be a real day, not after ``today`` (default: :meth:`date.today`).
+    birth date must be a real day, not after ``today`` (the community's clock: ``Community.clock.today()``).
     Raises :class:`~communitycore.errors.InvalidValue` saying what is wrong.
     """
     if not isinstance(value, str):
@@ -131,7 +127,7 @@ def parse_id_number(value: str, *, today: date | None = None) -> IdNumber:
     born = _birth_date(yyyymmdd)
     if born is None:
         raise InvalidValue(_("birth date {date} is not a real date").format(date=yyyymmdd))
-    if born > (date.today() if today is None else today):
+    if born > today:
         raise InvalidValue(_("birth date {date} is in the future").format(date=yyyymmdd))
 
     expected = check_character(number[:-1])
@@ -141,12 +137,12 @@ def parse_id_number(value: str, *, today: date | None = None) -> IdNumber:
     return IdNumber(number=number, birth_date=born, gender="male" if int(number[16]) % 2 else "female")
 
 
-def is_valid_id_number(value: str) -> bool:
-    """Whether :func:`parse_id_number` accepts ``value`` (today as the reference date)."""
-    return fast_check(value) is None
+def is_valid_id_number(value: str, *, today: date) -> bool:
+    """Whether :func:`parse_id_number` accepts ``value`` with ``today`` as the reference date."""
+    return fast_check(value, today=today) is None
 
 
-def fast_check(value: str, *, today: date | None = None) -> str | None:
+def fast_check(value: str, *, today: date) -> str | None:
     """Check an ID number on the bulk-import path: None if valid, else the error message.
 
     The verdict and the message are exactly those of :func:`parse_id_number` with the same
@@ -154,9 +150,8 @@ def fast_check(value: str, *, today: date | None = None) -> str | None:
     falls through to :func:`parse_id_number`, which is slower but runs only for rows about to be
     rejected, for a lowercase ``x`` and for the first number with each birth date.
 
-    Pass ``today`` once per import so that every row is judged against the same day. Without it,
-    birth dates up to the day this module was imported are known to be in the past without
-    reading the clock; only later ones ask :meth:`date.today`.
+    An import passes one ``today`` for all its rows, so that every row is judged against the
+    same day.
     """
     try:
         number = value.strip()
@@ -167,7 +162,7 @@ def fast_check(value: str, *, today: date | None = None) -> str | None:
         # isdigit() is only safe as a digit test after isascii(): it accepts "²" and "٣" too.
         if first17.isdigit() and _CHECK_BY_BASE13_RESIDUE[int(first17, 13) % 11] == number[17]:
             born = _BIRTH_DATES.get(number[6:14])  # a miss (first sighting) takes the slow path
-            if born is not None and born <= (_IMPORT_DAY if today is None else today):
+            if born is not None and born <= today:
                 return None
     try:
         parse_id_number(value, today=today)
@@ -275,3 +270,17 @@ def mask_phone(value: str | None) -> str | None:
         return phone[:3] + "*" * (len(phone) - 5) + phone[-2:]
     area, local = phone.split("-")
     return f"{area}-{_mask_all_but_last(local, 2)}"
+
+
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def mask_contact(contact: str | None) -> str | None:
+    """A partner's contact line with every mobile number in it masked (it is often a person's own).
+
+    The contact is free text (``"王经理 13812345678"``); each 11-digit mobile in it is masked as
+    :func:`mask_phone` masks one, the rest of the text stays. None and "" stay as they are.
+    """
+    if not contact:
+        return contact
+    return _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group()) or "", contact)

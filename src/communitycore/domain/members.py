@@ -10,6 +10,7 @@ here too: :func:`check_removal`, :func:`check_extension`, :func:`probation_end`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -249,11 +250,6 @@ def probation_end(join_date: dt.date, extension_months: int = 0) -> dt.date:
     return add_months(end, extension_months) if extension_months else end
 
 
-def due_for_confirmation(join_date: dt.date | None, today: dt.date, extension_months: int = 0) -> bool:
-    """A probationary member whose probation is over (转正 is due)."""
-    return join_date is not None and probation_end(join_date, extension_months) <= today
-
-
 def completed_years(born: dt.date, on: dt.date) -> int:
     """Age in 周岁: the years completed on ``on``."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
@@ -309,13 +305,14 @@ def parse_date(value: Any) -> dt.date:
 
 # Field parsers ---------------------------------------------------------------------------------
 
-def parse_id_number(value: Any) -> str:
-    """A 公民身份号码, checksum and birth date verified; ``x`` upper-cased, full-width digits read."""
+def parse_id_number(value: Any, *, today: dt.date) -> str:
+    """A 公民身份号码, checksum and birth date (not after ``today``) verified; ``x`` upper-cased, full-width
+    digits read."""
     text = str(value).strip()
     if not text.isascii():
         text = nfkc(text)
     text = text.upper()
-    problem = fast_check(text)
+    problem = fast_check(text, today=today)
     if problem is not None:
         raise InvalidValue(problem)
     return text
@@ -347,8 +344,9 @@ def _unit_ref(value: Any) -> Any:
     return value  # resolved against the tree by the caller, who knows the units
 
 
-#: Field name -> parser. Order is the column order of templates and exports.
-MEMBER_FIELDS: dict[str, Callable[[Any], Any]] = {
+#: Field name -> parser. Order is the column order of templates and exports. The ID number's
+#: parser also needs the reporting day: :func:`field_parsers` binds it.
+MEMBER_FIELDS: dict[str, Callable[..., Any]] = {
     "name": text_parser(NAME_LIMIT),
     "gender": Gender.parse,
     "ethnicity": text_parser(ETHNICITY_LIMIT),
@@ -366,15 +364,24 @@ MEMBER_FIELDS: dict[str, Callable[[Any], Any]] = {
     "in_service": parse_bool,
 }
 REQUIRED_MEMBER_FIELDS = ("name", "unit")
+
+
+def field_parsers(today: dt.date) -> dict[str, Callable[[Any], Any]]:
+    """:data:`MEMBER_FIELDS` with every parser taking one value: the ID number's judged on ``today``.
+
+    ``today`` is the community's clock (``Community.clock.today()``), never the system's, so a
+    birth date is "in the future" by the same day every rule of the call uses.
+    """
+    return {**MEMBER_FIELDS, "id_number": functools.partial(parse_id_number, today=today)}
 #: Member fields that only the lifecycle changes (remove, restore, extend the probation).
 LIFECYCLE_FIELDS = ("status", "removed_on", "removal_reason", "removed_to", "probation_extension_months")
 
 
-def check_member(values: Mapping[str, Any], row: int | None = None, *, today: dt.date | None = None) -> list[Problem]:
+def check_member(values: Mapping[str, Any], row: int | None = None, *, today: dt.date) -> list[Problem]:
     """Rules across fields of one member; ``values`` are already parsed.
 
-    Checked: birth date and gender agree with the 公民身份号码; no date after ``today``
-    (default: the system's today); 18 or older (周岁) on the join date; a full-member date not before
+    Checked: birth date and gender agree with the 公民身份号码; no date after ``today`` (the
+    community's clock); 18 or older (周岁) on the join date; a full-member date not before
     the end of probation (a year after joining plus any recorded extension); no full-member date
     for a 预备党员.
     """
@@ -395,7 +402,7 @@ def check_member(values: Mapping[str, Any], row: int | None = None, *, today: dt
         if birth is None:
             birth = id_birth
     join, full = values.get("join_date"), values.get("full_date")
-    day = dt.date.today() if today is None else today
+    day = today
     # Called once per row by the bulk import: plain comparisons first, dates built only for messages.
     for field, date in (("birth_date", values.get("birth_date")), ("join_date", join), ("full_date", full)):
         if date is not None and date > day:
@@ -430,7 +437,7 @@ def check_member(values: Mapping[str, Any], row: int | None = None, *, today: dt
     return problems
 
 
-def parse_member(raw: Mapping[str, Any], row: int | None = None, *, today: dt.date | None = None,
+def parse_member(raw: Mapping[str, Any], row: int | None = None, *, today: dt.date,
                  probation_extension_months: int | None = None) -> tuple[dict[str, Any], list[Problem]]:
     """Parse and check one member's fields; blank values are left out. Returns values and problems.
 
@@ -439,8 +446,9 @@ def parse_member(raw: Mapping[str, Any], row: int | None = None, *, today: dt.da
     """
     values: dict[str, Any] = {}
     problems: list[Problem] = []
+    parsers = field_parsers(today)
     for field, value in raw.items():
-        parser = MEMBER_FIELDS.get(field)
+        parser = parsers.get(field)
         if parser is None:
             problems.append(Problem(row, field, _("unknown field; known: {known}").format(
                 known=", ".join(MEMBER_FIELDS))))
@@ -471,7 +479,7 @@ def parse_member(raw: Mapping[str, Any], row: int | None = None, *, today: dt.da
 # The lifecycle ---------------------------------------------------------------------------------
 
 def check_removal(*, status: MemberStatus, removed_on: dt.date | None, reason: RemovalReason | None,
-                  removed_to: str | None, join_date: dt.date | None = None, today: dt.date | None = None,
+                  removed_to: str | None, today: dt.date, join_date: dt.date | None = None,
                   row: int | None = None) -> list[Problem]:
     """The removal fields agree with each other and with the member's dates.
 
@@ -479,7 +487,7 @@ def check_removal(*, status: MemberStatus, removed_on: dt.date | None, reason: R
     active one has neither; only ``transferred-out`` names a receiving organization, and it must.
     """
     problems: list[Problem] = []
-    day = dt.date.today() if today is None else today
+    day = today
     if status is MemberStatus.ACTIVE:
         for field, value in (("removed_on", removed_on), ("removal_reason", reason), ("removed_to", removed_to)):
             if value is not None:

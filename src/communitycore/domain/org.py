@@ -203,23 +203,11 @@ def ancestors(parent_of: Mapping[int, int | None], unit_id: int) -> list[int]:
     seen = set()
     while current is not None:
         if current in seen:  # a corrupt store; never loop forever
-            raise Conflict(f"the tree has a cycle through unit {current}")
+            raise Conflict(_("the tree has a cycle through unit {unit}").format(unit=current))
         seen.add(current)
         chain.append(current)
         current = parent_of.get(current)
     return chain[::-1]
-
-
-def check_move(parent_of: Mapping[int, int | None], unit_id: int, new_parent: int | None) -> None:
-    """Refuse a move that would put a unit under itself or one of its descendants."""
-    if new_parent is None:
-        return
-    if unit_id in ancestors(parent_of, new_parent):
-        raise Conflict(
-            f"cannot move unit {unit_id} under unit {new_parent}: "
-            + ("a unit cannot be its own parent" if new_parent == unit_id
-               else "the new parent is one of its own descendants, which would make a cycle")
-        )
 
 
 def children_map(parent_of: Mapping[int, int | None]) -> dict[int | None, list[int]]:

@@ -15,6 +15,7 @@ import attrs
 
 from communitycore.domain.members import Education
 from communitycore.domain.org import parents_first
+from communitycore.records import FrozenDict, freeze
 
 EDUCATIONS = tuple(e.value for e in Education)
 #: Counter names, in the order the store's query returns them after ``unit_id``.
@@ -37,8 +38,8 @@ class RollUp:
     members: int
     full: int
     probationary: int
-    by_gender: dict[str, int] = attrs.field(hash=False)
-    by_education: dict[str, int] = attrs.field(hash=False)
+    by_gender: FrozenDict = attrs.field(converter=freeze, hash=False)
+    by_education: FrozenDict = attrs.field(converter=freeze, hash=False)
     """Members by education code; members with no education on record are not counted here."""
     average_age: float | None
     cadres: int

@@ -94,8 +94,8 @@ class _Bad(Exception):
     """A cell its parser refused."""
 
 
-def _subject_id(value: Any) -> int | str:
-    """An id (a positive whole number) or a 公民身份号码 (kept as text, checked)."""
+def _subject_id(value: Any, today: dt.date) -> int | str:
+    """An id (a positive whole number) or a 公民身份号码 (kept as text, checked on ``today``)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 10**14:
         raise InvalidValue(_("is stored as a number, which keeps only 15 digits; format the column as text "
                              "(文本) and type the numbers again"))
@@ -107,7 +107,7 @@ def _subject_id(value: Any) -> int | str:
         if 0 < number <= MAX_ID:
             return number
     if len(text) == 18:
-        return parse_id_number(text)
+        return parse_id_number(text, today=today)
     raise InvalidValue(_("{value!r} is neither an id nor a 公民身份号码").format(value=text))
 
 
@@ -124,6 +124,7 @@ class _Importer:
         self.tree: Tree | None = None
         self.memo: dict[str, dict[Any, Any]] = {}
         self.source_id = reader.path.name[:64]
+        self.today = community.clock.today()
         self._plan_header()
 
     # Header ----------------------------------------------------------------------------------
@@ -264,7 +265,7 @@ class _Importer:
         if field == "subject_kind":
             return self._parse(field, lambda v: SubjectKind.parse(v).value, raw)
         if field == "subject_id":
-            return _subject_id(raw)
+            return _subject_id(raw, self.today)
         if field == "fact":
             return self._parse(field, _fact_code, raw)
         if field == "date":

@@ -23,13 +23,13 @@ Exports hold personal data unmasked (公民身份号码, phone numbers): every e
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime as dt
 import functools
 import json
 import operator
 import os
-import re
 from collections.abc import Callable, Iterator, Sequence
 from enum import Enum
 from pathlib import Path
@@ -69,6 +69,7 @@ from communitycore.domain.org import (
 )
 from communitycore.domain.settings import parse_setting
 from communitycore.errors import Conflict, InvalidValue, Problem, RejectedInput
+from communitycore.i18n import _
 from communitycore.io.files import staged_file
 from communitycore.io.limits import check_json_depth
 from communitycore.serialize import converter, explain
@@ -208,7 +209,7 @@ def _write_snapshot(bind: Engine | Connection, file: Path, sections: Sequence[Se
         for section in sections:
             written = _write_section(conn, section, fh)
             if written != counts[section.key]:  # cannot happen inside one snapshot; guard anyway
-                raise Conflict(f"the {section.key} changed during the export; export again")
+                raise Conflict(_("the {section} changed during the export; export again").format(section=section.key))
         fh.write("\n}\n")
     return counts
 
@@ -262,118 +263,123 @@ def export_community(community: Community, path: str | os.PathLike[str], *, note
 # Import: reading -------------------------------------------------------------------------------
 
 class _JsonSyntaxError(Exception):
-    def __init__(self, message: str, offset: int) -> None:
+    """The file is not JSON, or not one object: ``path`` is where reading stopped (``$.members[12]``)."""
+
+    def __init__(self, message: str, path: str) -> None:
         super().__init__(message)
-        self.offset = offset
+        self.path = path
 
 
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
+def _syntax_detail(exc: Exception) -> str:
+    """The parser's message without the excerpt of the file it quotes (which may hold personal data)."""
+    text = str(exc)
+    if text[:2] in ("b'", 'b"'):  # yajl's lexical errors come as the repr of bytes
+        text = text[2:]
+    return text.replace("\\n", "\n").split("\n", 1)[0].strip().rstrip(".")
 
 
-class _JsonStream:
-    """One top-level JSON object read key by key, its array values element by element.
+class _ExportReader:
+    """The top-level object of an export read key by key, its arrays element by element, by ijson.
 
-    Elements are decoded with the standard library's decoder from a sliding buffer, so any
-    layout of whitespace is read and memory stays at one chunk plus one element.
+    ijson (its C backend, yajl) does the parsing; this only walks the outer structure, so
+    memory stays at one element whatever the size of the file. ``path`` says where reading is,
+    for the message of a syntax error.
     """
 
-    _CHUNK = 1 << 20
-    _MAX_ELEMENT = 64 << 20  # past this, a decode error is an error, not a chunk boundary
+    def __init__(self, fh: IO[bytes]) -> None:
+        import ijson  # the exchange's own parser; kept off the path of `community --help`
 
-    def __init__(self, fh: IO[str]) -> None:
-        self.fh = fh
-        self.buf = ""
-        self.pos = 0
-        self.consumed = 0  # characters dropped from the front of the buffer
-        self.eof = False
-        self.decoder = json.JSONDecoder()
+        self.ijson = ijson
+        self.events = ijson.parse(fh, use_float=True)
+        self.path = "$"
 
-    def _more(self) -> bool:
-        if self.eof:
-            return False
-        chunk = self.fh.read(self._CHUNK)
-        if not chunk:
-            self.eof = True
-            return False
-        self.consumed += self.pos
-        self.buf = self.buf[self.pos:] + chunk
-        self.pos = 0
-        return True
+    def _next(self) -> tuple[str, str, Any]:
+        try:
+            return next(self.events)  # type: ignore[no-any-return]
+        except StopIteration:
+            raise _JsonSyntaxError(_("the file ends before the object does"), self.path) from None
 
-    def _error(self, message: str, pos: int | None = None) -> _JsonSyntaxError:
-        return _JsonSyntaxError(message, self.consumed + (self.pos if pos is None else pos))
-
-    def peek(self) -> str:
-        """The next non-blank character ('' at the end)."""
-        while True:
-            match = _WHITESPACE.match(self.buf, self.pos)
-            assert match is not None
-            self.pos = match.end()
-            if self.pos < len(self.buf) or not self._more():
-                return self.buf[self.pos] if self.pos < len(self.buf) else ""
-
-    def expect(self, char: str) -> None:
-        """Consume ``char`` or fail."""
-        if self.peek() != char:
-            found = self.peek() or "the end of the file"
-            raise self._error(f"expected {char!r}, found {found!r}")
-        self.pos += 1
-
-    def value(self) -> Any:
-        """Decode the next complete value."""
-        self.peek()
-        while True:
-            try:
-                obj, end = self.decoder.raw_decode(self.buf, self.pos)
-            except json.JSONDecodeError as exc:
-                if len(self.buf) - self.pos < self._MAX_ELEMENT and self._more():
-                    continue  # the value runs on into the next chunk
-                raise self._error(exc.msg, exc.pos) from None
-            if end == len(self.buf) and self._more():
-                continue  # a number at the end of the buffer may go on
-            self.pos = end
-            return obj
+    def _refused(self, exc: Exception) -> Exception:
+        """The parser's error as this module's: not UTF-8 (UnicodeError), else a syntax error where reading was."""
+        detail = _syntax_detail(exc)
+        if "invalid bytes in UTF8" in detail:
+            return UnicodeError(detail)
+        return _JsonSyntaxError(detail, self.path)
 
     def items(self) -> Iterator[tuple[str, Any, bool]]:
         """``(key, value, is_array)``; an array value is an iterator, drained before the next key."""
-        self.expect("{")
-        if self.peek() == "}":
-            self.pos += 1
-        else:
-            while True:
-                key = self.value()
-                if not isinstance(key, str):
-                    raise self._error("expected a key")
-                self.expect(":")
-                if self.peek() == "[":
-                    elements = self._array()
-                    yield key, elements, True
-                    for _ in elements:
-                        pass
-                else:
-                    yield key, self.value(), False
-                char = self.peek()
-                self.pos += 1
-                if char == "}":
-                    break
-                if char != ",":
-                    raise self._error(f"expected ',' or '}}', found {char or 'the end of the file'!r}", self.pos - 1)
-        if self.peek():
-            raise self._error("extra data after the top-level object")
+        try:
+            yield from self._items()
+        except self.ijson.JSONError as exc:
+            raise self._refused(exc) from None
 
-    def _array(self) -> Iterator[Any]:
-        self.expect("[")
-        if self.peek() == "]":
-            self.pos += 1
-            return
+    def _items(self) -> Iterator[tuple[str, Any, bool]]:
+        _prefix, event, _value = self._next()
+        if event != "start_map":
+            found = _("an array") if event == "start_array" else _("a value")
+            raise _JsonSyntaxError(_("expected '{{', found {found}").format(found=found), "$")
         while True:
-            yield self.value()
-            char = self.peek()
-            self.pos += 1
-            if char == "]":
+            prefix, event, key = self._next()
+            if event == "end_map" and prefix == "":
+                break
+            self.path = f"$.{key}"
+            _prefix, event, value = self._next()
+            if event == "start_array":
+                elements = self._elements(key)
+                yield key, elements, True
+                for _unread in elements:  # what the caller left unread
+                    pass
+            elif event in ("start_map", "start_array"):
+                yield key, self._build(event), False
+            else:
+                yield key, value, False
+        self.path = "$"
+        try:
+            for _event in self.events:
+                break
+            else:
                 return
-            if char != ",":
-                raise self._error(f"expected ',' or ']', found {char or 'the end of the file'!r}", self.pos - 1)
+        except self.ijson.JSONError:
+            pass  # yajl's "trailing garbage"
+        raise _JsonSyntaxError(_("extra data after the top-level object"), "$")
+
+    def _elements(self, key: str) -> Iterator[Any]:
+        def array_events() -> Iterator[tuple[str, str, Any]]:
+            yield key, "start_array", None
+            for prefix, event, value in self.events:
+                yield prefix, event, value
+                if event == "end_array" and prefix == key:
+                    return
+
+        self.path = f"$.{key}[0]"
+        try:
+            for index, element in enumerate(self.ijson.items(array_events(), f"{key}.item", use_float=True)):
+                yield element
+                self.path = f"$.{key}[{index + 1}]"
+        except self.ijson.JSONError as exc:
+            raise self._refused(exc) from None
+
+    def _build(self, first: str) -> Any:
+        from ijson.common import ObjectBuilder
+
+        builder = ObjectBuilder()
+        builder.event(first, None)
+        depth = 1
+        while depth:
+            _prefix, event, value = self._next()
+            builder.event(event, value)
+            depth += event in ("start_map", "start_array")
+            depth -= event in ("end_map", "end_array")
+        return builder.value
+
+
+def read_export(fh: IO[bytes]) -> Iterator[tuple[str, Any, bool]]:
+    """The top-level keys of an export, in file order: ``(key, value, is_array)``.
+
+    An array's value is an iterator over its elements, each decoded when reached (read it before
+    the next key). ``fh`` is the file opened in binary, after any UTF-8 byte order mark.
+    """
+    return _ExportReader(fh).items()
 
 
 # Import: checking and loading ------------------------------------------------------------------
@@ -382,9 +388,9 @@ def _problems_from(exc: BaseException, path: str) -> list[Problem]:
     """Problems with key paths from a structuring error (``explain`` gives "message @ path")."""
     out = []
     for line in explain(exc, path):
-        message, _, where = line.rpartition(" @ ")
+        message, _sep, where = line.rpartition(" @ ")
         if not message:
-            where, _, message = line.partition(": ")
+            where, _sep, message = line.partition(": ")
         out.append(Problem(None, where, message))
     return out
 
@@ -418,63 +424,66 @@ class Loader:
         else:
             self.unlisted += 1
 
-    def load(self, fh: IO[str]) -> dict[str, int]:
-        stream = _JsonStream(fh)
+    def load(self, fh: IO[bytes]) -> dict[str, int]:
         seen: list[str] = []
         try:
-            for key, value, is_array in stream.items():
+            for key, value, is_array in read_export(fh):
                 self.path = f"$.{key}"
                 if not seen and key != "format":
-                    raise InvalidValue(f"{self.name} is not a communitycore export: it does not start with "
-                                       f"\"format\": \"{FORMAT}\"")
+                    raise InvalidValue(_('{name} is not a communitycore export: it does not start with '
+                                         '"format": "{format}"').format(name=self.name, format=FORMAT))
                 seen.append(key)
                 if key in self.by_key:
                     self._section(self.by_key[key], value, is_array, seen)
                 elif key in _HEADER_KEYS and not is_array:
                     self._header(key, value)
                 else:
-                    self.problem(self.path, "unknown key" if key not in _HEADER_KEYS else "must not be an array")
+                    self.problem(self.path, _("unknown key") if key not in _HEADER_KEYS else _("must not be an array"))
         except _JsonSyntaxError as exc:
-            raise InvalidValue(f"{self.name}: not valid JSON at character {exc.offset} (in {self.path}): "
-                               f"{exc}") from None
+            raise InvalidValue(_("{name}: not valid JSON at {path}: {detail}").format(
+                name=self.name, path=exc.path, detail=exc)) from None
         if not seen:
-            raise InvalidValue(f"{self.name} is not a communitycore export: it is an empty object")
+            raise InvalidValue(_("{name} is not a communitycore export: it is an empty object").format(name=self.name))
         for section in self.sections:
             self.counts.setdefault(section.key, 0)
             if self.declared is not None and self.declared.get(section.key, 0) != self.counts[section.key]:
-                self.problem(f"$.{section.key}", f"holds {self.counts[section.key]} records, but $.counts says "
-                             f"{self.declared.get(section.key, 0)}: the file is incomplete or was edited")
+                self.problem(f"$.{section.key}", _(
+                    "holds {held} records, but $.counts says {declared}: the file is incomplete or was edited").format(
+                        held=self.counts[section.key], declared=self.declared.get(section.key, 0)))
         if self.problems:
             if self.unlisted:
-                self.problems.append(Problem(None, "(more)", f"{self.unlisted} more problem(s) not listed"))
+                self.problems.append(Problem(None, "(more)", _("{count} more problem(s) not listed").format(
+                    count=self.unlisted)))
             raise RejectedInput(self.problems, source=self.name)
         return self.counts
 
     def _header(self, key: str, value: Any) -> None:
         if key == "format" and value != FORMAT:
-            raise InvalidValue(f"{self.name} is not a communitycore export ($.format is {value!r}, "
-                               f"expected {FORMAT!r})")
+            raise InvalidValue(_("{name} is not a communitycore export ($.format is {value!r}, expected {format!r})")
+                               .format(name=self.name, value=value, format=FORMAT))
         if key == "version" and (not isinstance(value, int) or value > FORMAT_VERSION or value < 1):
-            raise InvalidValue(f"{self.name} has format version {value!r}; this communitycore reads versions 1 to "
-                               f"{FORMAT_VERSION}: upgrade communitycore to import it")
+            raise InvalidValue(_("{name} has format version {value!r}; this communitycore reads versions 1 to "
+                                 "{version}: upgrade communitycore to import it").format(
+                                     name=self.name, value=value, version=FORMAT_VERSION))
         if key == "counts":
             if not isinstance(value, dict) or not all(isinstance(v, int) for v in value.values()):
-                self.problem("$.counts", "must be an object of whole numbers")
+                self.problem("$.counts", _("must be an object of whole numbers"))
             else:
                 self.declared = value
 
     def _section(self, section: Section, value: Any, is_array: bool, seen: list[str]) -> None:
         if not is_array:
-            self.problem(self.path, "must be an array")
+            self.problem(self.path, _("must be an array"))
             return
         if self.counts.get(section.key) is not None:
-            self.problem(self.path, "appears twice")
+            self.problem(self.path, _("appears twice"))
             return
         for field, target in section.refs:
             if target != section.key and target not in seen:
-                raise InvalidValue(f"{self.name}: section {section.key!r} refers to {target!r} through {field!r}, "
-                                   f"so {target!r} must come before it; write the sections in the order "
-                                   f"{', '.join(s.key for s in self.sections)}")
+                raise InvalidValue(_("{name}: section {section!r} refers to {target!r} through {field!r}, so "
+                                     "{target!r} must come before it; write the sections in the order {order}").format(
+                                         name=self.name, section=section.key, target=target, field=field,
+                                         order=", ".join(s.key for s in self.sections)))
         check = None if section.check is None else functools.partial(section.check, self)
         ids = self.ids[section.key]
         batch: list[Any] = []
@@ -495,7 +504,8 @@ class Loader:
             record_id = getattr(record, "id", None)
             if record_id is not None:
                 if record_id in ids:
-                    self.problem(f"{path}.id", f"id {record_id} appears twice in {section.key}")
+                    self.problem(f"{path}.id", _("id {id} appears twice in {section}").format(
+                        id=record_id, section=section.key))
                     continue
                 ids.add(record_id)
             if section.key != "units":  # units refer to each other in any order: checked at the end
@@ -503,7 +513,8 @@ class Loader:
                 for field, target in section.refs:
                     ref = getattr(record, field)
                     if ref is not None and ref not in self.ids[target]:
-                        self.problem(f"{path}.{field}", f"there is no {target[:-1].replace('_', ' ')} with id {ref}")
+                        self.problem(f"{path}.{field}", _("there is no {record} with id {id}").format(
+                            record=target[:-1].replace("_", " "), id=ref))
                         ok = False
                 if not ok:
                     continue
@@ -537,7 +548,7 @@ class Loader:
             self.problem(path, str(exc))
             return False
         if cleaned != value:
-            self.problem(path, "has spaces around it" if cleaned else "is blank")
+            self.problem(path, _("has spaces around it") if cleaned else _("is blank"))
             return False
         return True
 
@@ -545,21 +556,22 @@ class Loader:
         """A unit's name, kind, code, approval and term."""
         try:
             if check_name(unit.name) != unit.name:
-                self.problem(f"{path}.name", "has spaces around it")
+                self.problem(f"{path}.name", _("has spaces around it"))
                 return False
         except InvalidValue as exc:
             self.problem(f"{path}.name", str(exc))
             return False
         if unit.kind not in self.community.registry.unit_kinds:
-            self.problem(f"{path}.kind", f"unknown unit kind {unit.kind!r} (is the plugin that defines it installed?)")
+            self.problem(f"{path}.kind", _("unknown unit kind {kind!r} (is the plugin that defines it installed?)")
+                         .format(kind=unit.kind))
             return False
         ok = self._text(f"{path}.code", unit.code, CODE_LIMIT)
         ok = self._text(f"{path}.approved_by", unit.approved_by, APPROVED_BY_LIMIT) and ok
         if unit.term_start and unit.term_end and unit.term_end <= unit.term_start:
-            self.problem(f"{path}.term_end", "must be after term_start")
+            self.problem(f"{path}.term_end", _("must be after term_start"))
             ok = False
         if unit.covered_units is not None and not 0 <= unit.covered_units <= MAX_ID:
-            self.problem(f"{path}.covered_units", f"must be between 0 and {MAX_ID}")
+            self.problem(f"{path}.covered_units", _("must be between 0 and {max}").format(max=MAX_ID))
             ok = False
         return ok
 
@@ -591,12 +603,12 @@ class Loader:
         """A resident's name and phone."""
         ok = self._text(f"{path}.name", resident.name, NAME_LIMIT)
         if ok and not resident.name:
-            self.problem(f"{path}.name", "is required")
+            self.problem(f"{path}.name", _("is required"))
             ok = False
         if resident.phone is not None:
             try:
                 if parse_phone(resident.phone) != resident.phone:
-                    self.problem(f"{path}.phone", "is not in its normal form")
+                    self.problem(f"{path}.phone", _("is not in its normal form"))
                     ok = False
             except InvalidValue as exc:
                 self.problem(f"{path}.phone", str(exc))
@@ -606,7 +618,7 @@ class Loader:
     def _name(self, path: str, name: str) -> bool:
         try:
             if check_name(name) != name:
-                self.problem(path, "has spaces around it")
+                self.problem(path, _("has spaces around it"))
                 return False
         except InvalidValue as exc:
             self.problem(path, str(exc))
@@ -622,7 +634,8 @@ class Loader:
             return False
         pair = (setting.unit_id, setting.key)
         if pair in self.settings_seen:
-            self.problem(f"{path}.key", f"unit {setting.unit_id} sets {setting.key!r} twice")
+            self.problem(f"{path}.key", _("unit {unit} sets {key!r} twice").format(unit=setting.unit_id,
+                                                                                    key=setting.key))
             return False
         self.settings_seen.add(pair)
         return True
@@ -641,7 +654,7 @@ class Loader:
                                       join_date=member.join_date, today=today))
         for field in ("name", "ethnicity", "employer"):
             if not problems and values.get(field) != getattr(member, field):
-                problems.append(Problem(None, field, "has spaces around it"))
+                problems.append(Problem(None, field, _("has spaces around it")))
         for p in problems:
             self.problem(f"{path}.{p.field}", p.message)
         if problems:
@@ -649,7 +662,7 @@ class Loader:
         if member.id_number is not None:
             key = int(member.id_number[:17])
             if key in self.id_numbers:
-                self.problem(f"{path}.id_number", "another member has the same 公民身份号码")
+                self.problem(f"{path}.id_number", _("another member has the same 公民身份号码"))
                 return False
             self.id_numbers.add(key)
         return True
@@ -662,11 +675,12 @@ class Loader:
         ok = True
         fact = self.community.registry.facts.get(entry.fact)
         if fact is None:
-            self.problem(f"{path}.fact", f"unknown fact {entry.fact!r} (is the plugin that defines it installed?)")
+            self.problem(f"{path}.fact", _("unknown fact {fact!r} (is the plugin that defines it installed?)")
+                         .format(fact=entry.fact))
             ok = False
         elif fact.subject.value != entry.subject_kind:
-            self.problem(f"{path}.subject_kind", f"fact {entry.fact!r} is about {fact.subject.value}, "
-                         f"not {entry.subject_kind}")
+            self.problem(f"{path}.subject_kind", _("fact {fact!r} is about {subject}, not {kind}").format(
+                fact=entry.fact, subject=fact.subject.value, kind=entry.subject_kind))
             ok = False
         try:
             kind = SubjectKind.parse(entry.subject_kind)
@@ -677,14 +691,15 @@ class Loader:
         table = {SubjectKind.MEMBER: "members", SubjectKind.UNIT: "units", SubjectKind.PARTNER: "partners",
                  SubjectKind.RESIDENT: "residents"}.get(kind)
         if table is not None and entry.subject_id not in self.ids.get(table, ()):
-            self.problem(f"{path}.subject_id", f"there is no {kind.value} with id {entry.subject_id}")
+            self.problem(f"{path}.subject_id", _("there is no {record} with id {id}").format(
+                record=kind.value, id=entry.subject_id))
             ok = False
         if entry.reverses is not None:
             if entry.reverses in self.reversals:
-                self.problem(f"{path}.reverses", f"entry {entry.reverses} is itself a reversal")
+                self.problem(f"{path}.reverses", _("entry {id} is itself a reversal").format(id=entry.reverses))
                 ok = False
             elif entry.reverses in self.reversed:
-                self.problem(f"{path}.reverses", f"entry {entry.reverses} is reversed twice")
+                self.problem(f"{path}.reverses", _("entry {id} is reversed twice").format(id=entry.reverses))
                 ok = False
             self.reversed.add(entry.reverses)
             self.reversals.add(entry.id)
@@ -698,14 +713,15 @@ class Loader:
         parent_of: dict[int, int | None] = {}
         for path, unit in units:
             if unit.parent_id is not None and unit.parent_id not in by_id:
-                self.problem(f"{path}.parent_id", f"there is no unit with id {unit.parent_id}")
+                self.problem(f"{path}.parent_id", _("there is no {record} with id {id}").format(
+                    record="unit", id=unit.parent_id))
             else:
                 parent_of[unit.id] = unit.parent_id
         order = parents_first(parent_of)
         if len(order) != len(parent_of):
             reached = set(order)
             for unit_id in sorted(set(parent_of) - reached):
-                self.problem(f"{by_id[unit_id][0]}.parent_id", "the units' parents form a cycle")
+                self.problem(f"{by_id[unit_id][0]}.parent_id", _("the units' parents form a cycle"))
         names: dict[tuple[int | None, str], str] = {}
         codes: dict[str, str] = {}
         kinds = self.community.registry.unit_kinds
@@ -720,9 +736,9 @@ class Loader:
                     self.problem(f"{path}.kind", problem)
             other = names.setdefault((unit.parent_id, unit.name), path)
             if other != path and unit.parent_id is not None:
-                self.problem(f"{path}.name", f"the same name as its sibling {other}")
+                self.problem(f"{path}.name", _("the same name as its sibling {other}").format(other=other))
             if unit.code is not None and codes.setdefault(unit.code, path) != path:
-                self.problem(f"{path}.code", f"the same code as {codes[unit.code]}")
+                self.problem(f"{path}.code", _("the same code as {other}").format(other=codes[unit.code]))
         if self.problems:
             return
         for start in range(0, len(order), BATCH):
@@ -816,8 +832,9 @@ def _require_empty(conn: Connection, sections: Sequence[Section]) -> None:
         if conn.execute(select(table.c[table.primary_key.columns.keys()[0]]).limit(1)).first() is not None:
             held.append(section.key)
     if held:
-        raise Conflict(f"the database already holds {', '.join(held)}: a community is imported only into an empty "
-                       "database (create one with `community --db NEW init`, then import there)")
+        raise Conflict(_("the database already holds {sections}: a community is imported only into an empty "
+                         "database (create one with `community --db NEW init`, then import there)").format(
+                             sections=", ".join(held)))
 
 
 def _reset_sequences(conn: Connection, sections: Sequence[Section]) -> None:
@@ -854,11 +871,14 @@ def import_community(community: Community, path: str | os.PathLike[str]) -> dict
     with community.transaction() as tx:
         _require_empty(tx.conn, community.sections)
         loader = Loader(community, tx.conn, source.name)
-        with source.open(encoding="utf-8-sig") as fh:
+        with source.open("rb") as fh:
+            if fh.read(3) != codecs.BOM_UTF8:
+                fh.seek(0)
             try:
                 counts = loader.load(fh)
-            except UnicodeDecodeError:
-                raise InvalidValue(f"{source.name} is not UTF-8 text; an export is always UTF-8 JSON") from None
+            except UnicodeError:
+                raise InvalidValue(_("{name} is not UTF-8 text; an export is always UTF-8 JSON").format(
+                    name=source.name)) from None
         _reset_sequences(tx.conn, community.sections)
         from communitycore.store import rollup
 

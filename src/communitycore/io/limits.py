@@ -631,10 +631,10 @@ def _xml_items(data: bytes, parent: str, child: str, member: str, path: Path, li
         if len(stack) > _MAX_XML_DEPTH:
             raise _not_xlsx(path, _("the part {member} is nested too deep").format(member=member))
 
-    def end(name: str) -> None:
+    def end(_name: str) -> None:
         stack.pop()
 
-    def no_dtd(*args: object) -> None:
+    def no_dtd(*_args: object) -> None:
         raise _not_xlsx(path, _("the part {member} holds a DTD, which is not allowed").format(member=member))
 
     parser = expat.ParserCreate()

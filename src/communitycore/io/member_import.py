@@ -37,6 +37,7 @@ from communitycore.domain.members import (
     MemberStatus,
     Standing,
     check_member,
+    field_parsers,
     id_birth_date,
     id_gender,
     parse_date,
@@ -191,11 +192,12 @@ class _Column:
     numbers, phones) drop the memo after a trial and call the parser for every cell.
     """
 
-    def __init__(self, index: int, header: str, field: str, *, sqlite: bool, tree: Tree | None) -> None:
+    def __init__(self, index: int, header: str, field: str, *, parser: Callable[[Any], Any], sqlite: bool,
+                 tree: Tree | None) -> None:
         self.index = index
         self.header = header
         self.field = field
-        self.parser = MEMBER_FIELDS[field]
+        self.parser = parser
         self.sqlite = sqlite
         self.tree = tree
         self.memo: dict[Any, Any] = {}
@@ -453,6 +455,7 @@ class _Importer:
         self.reader = reader
         self.rows = rows
         self.check_member = partial(check_member, today=today)
+        self.parsers = field_parsers(today)
         self.report = _Report()
         self.sqlite = is_sqlite(conn)
         self.seen_ids: set[int] = set()
@@ -503,7 +506,8 @@ class _Importer:
                     other=taken[field])))
                 continue
             taken[field] = header
-            columns.append(_Column(index, header, field, sqlite=self.sqlite, tree=tree if field == "unit" else None))
+            columns.append(_Column(index, header, field, parser=self.parsers[field], sqlite=self.sqlite,
+                                   tree=tree if field == "unit" else None))
         for field in REQUIRED_MEMBER_FIELDS:
             if field not in taken:
                 problems.append(Problem(number, MEMBER_HEADERS[field][0], _(

@@ -5,30 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import attrs
 from sqlalchemy import select
 
+from communitycore.records import AuditEntry
 from communitycore.sdk.base import SubAPI
 from communitycore.store import audit_chain
 from communitycore.store.audit_chain import Anchor, Verification
 from communitycore.store.tables import audit as audit_tables
 
-
-@attrs.frozen(kw_only=True)
-class AuditEntry:
-    """Who did what, when, to which entity, with the values before and after (personal data masked)."""
-
-    id: int
-    at: dt.datetime
-    actor: str
-    action: str
-    entity: str
-    entity_id: str | None
-    before: Any = None
-    after: Any = None
-    note: str | None = None
-    hash: str | None = None
-    """Its link in the hash chain (see ``community audit verify``)."""
+__all__ = ["AuditAPI", "AuditEntry"]
 
 
 class AuditAPI(SubAPI):

@@ -127,7 +127,7 @@ def _audit_payload(value: Any) -> Any:
         return None
     data = unstructure(value)
     if isinstance(data, dict):
-        from communitycore.domain.identity import mask_birth_date, mask_id_number, mask_phone
+        from communitycore.domain.identity import mask_birth_date, mask_contact, mask_id_number, mask_phone
 
         if data.get("id_number"):
             data["id_number"] = mask_id_number(data["id_number"])
@@ -135,6 +135,8 @@ def _audit_payload(value: Any) -> Any:
             data["birth_date"] = mask_birth_date(data["birth_date"])
         if data.get("phone"):
             data["phone"] = mask_phone(data["phone"])
+        if data.get("contact"):  # a partner's contact line: the mobiles in it, as to_dict masks them
+            data["contact"] = mask_contact(data["contact"])
     return data
 
 

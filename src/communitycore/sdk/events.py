@@ -18,31 +18,14 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from communitycore.errors import NotFound
+from communitycore.i18n import _
 from communitycore.plugins.manager import PluginLoadWarning, format_exception
-from communitycore.records import Event
+from communitycore.records import Event, OutboxEvent
 from communitycore.sdk.base import SubAPI
 from communitycore.store import outbox
 
 if TYPE_CHECKING:
     from communitycore.sdk.community import Community
-
-
-@attrs.frozen(kw_only=True)
-class OutboxEvent:
-    """An event in the outbox, with its delivery state and failed attempts."""
-
-    id: str
-    seq: int
-    at: dt.datetime
-    actor: str
-    action: str
-    entity: str
-    entity_id: str | None
-    status: str
-    attempts: int
-    next_attempt_at: dt.datetime | None = None
-    delivered_at: dt.datetime | None = None
-    failures: tuple[tuple[dt.datetime, str], ...] = ()
 
 
 @attrs.frozen
@@ -90,8 +73,8 @@ def deliver(community: Community, events: Sequence[Event]) -> Dispatch:
             for event_id, error in failed:
                 outbox.mark_failed(conn, event_id, now, error)
     except Exception as exc:  # delivered but not marked: the next dispatch sends them again (at least once)
-        warnings.warn(f"could not record the delivery of {len(events)} event(s): {exc}", PluginLoadWarning,
-                      stacklevel=2)
+        warnings.warn(_("could not record the delivery of {count} event(s): {error}").format(
+            count=len(events), error=exc), PluginLoadWarning, stacklevel=2)
     return Dispatch(len(delivered), len(failed))
 
 
@@ -127,4 +110,4 @@ class EventsAPI(SubAPI):
         """
         with self.community.transaction() as tx:
             if not outbox.retry(tx.conn, event_id):
-                raise NotFound(f"there is no event {event_id!r} in the outbox")
+                raise NotFound(_("there is no event {id!r} in the outbox").format(id=event_id))

@@ -420,7 +420,7 @@ class MembersAPI(SubAPI):
         m = member_tables.members
         conditions = [m.c.name.contains(wanted, autoescape=True)]
         compact = nfkc(wanted).replace(" ", "").replace("-", "").upper()
-        if len(compact) == 18 and fast_check(compact) is None:
+        if len(compact) == 18 and fast_check(compact, today=self.community.clock.today()) is None:
             conditions.append(m.c.id_number == compact)
         with contextlib.suppress(InvalidValue):
             conditions.append(m.c.phone == normalize_phone(nfkc(wanted)))

@@ -4,31 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from communitycore.domain.members import (
-    Category,
-    Education,
-    Gender,
-    Member,
-    MemberStatus,
-    Post,
-    RemovalReason,
-    Standing,
-)
+from communitycore.domain.members import Category, Member, MemberStatus, Standing
+from communitycore.serialize import structure
 from communitycore.store.tables import members as member_tables
 
 
 def member_from_row(row: Any) -> Member:
-    """A :class:`Member` from a stored row (codes become enums)."""
+    """A :class:`Member` from a stored row, through the one converter (codes become enums)."""
     data = dict(row)
-    for field, enum_type in (("gender", Gender), ("education", Education), ("post", Post),
-                             ("removal_reason", RemovalReason)):
-        if data.get(field) is not None:
-            data[field] = enum_type(data[field])
-    data["category"] = Category(data["category"])
-    data["standing"] = Standing(data["standing"])
-    data["status"] = MemberStatus(data["status"] or MemberStatus.ACTIVE.value)
-    data["in_service"] = bool(data["in_service"])
-    return Member(**data)
+    if data.get("status") is None:  # rows written before the member lifecycle
+        data["status"] = MemberStatus.ACTIVE.value
+    return structure(data, Member)
 
 
 def member_row(values: dict[str, Any], unit_id: int) -> dict[str, Any]:

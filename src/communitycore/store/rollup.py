@@ -130,10 +130,3 @@ def counters(conn: Connection) -> dict[int, list[int]]:
     s = org_tables.unit_stats
     rows = conn.execute(select(s.c.unit_id, *(s.c[c] for c in _COUNTER_COLUMNS))).all()
     return {row[0]: list(row[1:]) for row in rows}
-
-
-def recompute(conn: Connection) -> dict[int, list[int]]:
-    """The counters computed afresh from the members table, without storing them (for checks)."""
-    m = member_tables.members
-    rows = conn.execute(select(m.c.unit_id, *_aggregates()).where(m.c.status == ACTIVE).group_by(m.c.unit_id)).all()
-    return {row[0]: [int(v) for v in row[1:]] for row in rows}

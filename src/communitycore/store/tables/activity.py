@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, text
 from sqlalchemy.types import TypeDecorator
 
+from communitycore.i18n import _
 from communitycore.store.tables import PREFIX, OnUnitRemoval, UnitLink, metadata
 from communitycore.store.tables import org as _org  # noqa: F401 - the foreign key points at cc_units
 
@@ -28,16 +29,16 @@ class Hundredths(TypeDecorator[Decimal]):
     impl = BigInteger
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: Any) -> int | None:
+    def process_bind_param(self, value: Any, _dialect: Any) -> int | None:
         """Decimal (or int) -> hundredths; more than two places is an error, never a silent rounding."""
         if value is None:
             return None
         scaled = Decimal(value) * _HUNDRED
         if scaled != scaled.to_integral_value():
-            raise ValueError(f"{value} has more than two decimal places")
+            raise ValueError(_("{value} has more than two decimal places").format(value=value))
         return int(scaled)
 
-    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+    def process_result_value(self, value: Any, _dialect: Any) -> Decimal | None:
         """Hundredths -> Decimal with two places (``150`` -> ``Decimal('1.50')``)."""
         if value is None:
             return None
