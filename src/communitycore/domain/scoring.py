@@ -37,9 +37,9 @@ __all__ = [
     "grade_all",
     "quota_limit",
     "rank_all",
+    "scheme_rules",
     "score",
     "score_all",
-    "scheme_rules",
 ]
 
 _CENT = Decimal("0.01")
@@ -182,19 +182,19 @@ def grade_all(scheme: ScoringScheme, results: Sequence[Result],
     ordered = sorted(graded, key=lambda r: (-r.total, r.subject_id))
     decided: dict[int, tuple[str | None, str | None, tuple[str, ...], str | None]] = {}
     held: dict[str, int] = {b.grade: 0 for b in bands}
-    for subject, (grade, _reason) in overrides.items():
-        if grade in held:
-            held[grade] += 1
+    for chosen, _why in overrides.values():
+        if chosen in held:
+            held[chosen] += 1
     limits = {b.grade: quota_limit(b, cohort) for b in bands}
     for result in ordered:
         reached = [b for b in bands if result.total >= _amount(b.min_score)]
         top = reached[0].grade if reached else None
         if result.subject_id in overrides:
-            grade, reason = overrides[result.subject_id]
-            decided[result.subject_id] = (grade, top, (), reason)
+            forced, reason = overrides[result.subject_id]
+            decided[result.subject_id] = (forced, top, (), reason)
             continue
         full: list[str] = []
-        grade = None
+        grade: str | None = None
         for band in reached:
             limit = limits[band.grade]
             if limit is not None and held[band.grade] >= limit:
@@ -207,8 +207,8 @@ def grade_all(scheme: ScoringScheme, results: Sequence[Result],
     out = []
     for result in results:
         if result.subject_id in decided:
-            grade, top, full, reason = decided[result.subject_id]
-            result = attrs.evolve(result, grade=grade, reached=top, quota_held=full, override=reason)
+            got, reached_top, passed, why = decided[result.subject_id]
+            result = attrs.evolve(result, grade=got, reached=reached_top, quota_held=passed, override=why)
         out.append(result)
     return out
 

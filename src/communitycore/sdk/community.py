@@ -45,6 +45,7 @@ from communitycore.store.tables import UnitLink
 if TYPE_CHECKING:
     from communitycore.io.exchange import Section
     from communitycore.sdk.activity import ActivityAPI
+    from communitycore.sdk.assessments import AssessmentsAPI
     from communitycore.sdk.audit import AuditAPI
     from communitycore.sdk.members import MembersAPI
     from communitycore.sdk.org import OrgAPI
@@ -153,6 +154,7 @@ class Community:
         audit: AuditAPI
         activity: ActivityAPI
         workflows: WorkflowsAPI
+        assessments: AssessmentsAPI
 
     def __init__(
         self,
