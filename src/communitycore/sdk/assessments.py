@@ -425,8 +425,11 @@ EXPORT_HEADERS = {"rank": N_("Rank"), "subject_id": N_("Subject ID"), "name": N_
 
 
 def _export_row(r: AssessmentResult) -> dict[str, Any]:
-    return {"rank": r.rank, "subject_id": r.subject_id, "name": r.name, "total": float(r.total), "grade": r.grade,
-            "vetoed": r.vetoed, "exempt": r.exempt, "override": r.override}
+    def flag(value: bool) -> str:
+        return _("yes") if value else _("no")
+
+    return {"rank": r.rank, "subject_id": r.subject_id, "name": r.name, "total": _number(r.total), "grade": r.grade,
+            "vetoed": flag(r.vetoed), "exempt": flag(r.exempt), "override": r.override}
 
 
 def _cohort(conn: Connection, kind: str, unit_ids: Sequence[int] | None,
