@@ -335,3 +335,28 @@ def test_the_export_round_trips_runs_and_appeals(c: Community, tree: dict[str, i
         assert copy.assessments.get(run.id).revision == 2
         assert copy.assessments.results(run.id, revision=1) == c.assessments.results(run.id, revision=1)
         assert copy.assessments.get_appeal(appeal.id) == c.assessments.get_appeal(appeal.id)
+
+
+EXAMPLES = Path(__file__).parent.parent / "examples" / "packs"
+
+
+def test_the_star_branch_pack_rates_branches_above_100(db_url: str, clock: Clock) -> None:
+    packs = [EXAMPLES / "star-branches.toml", EXAMPLES / "five-star-merchants.toml"]
+    with communitycore.open(db_url, actor="x", clock=clock, autoload=False, packs=packs) as c:
+        assert {"star-branches", "five-star-merchants"} <= {s.code for s in c.assessments.schemes()}
+        street = c.org.add("城南街道党工委", "street-committee")
+        good = c.org.add("第一党支部", "branch", parent=street)
+        weak = c.org.add("第二党支部", "branch", parent=street)
+        c.activity.record_many(
+            [NewEntry(subject_kind="unit", subject_id=good.id, fact="sb.theme-days", on=f"2026-{m:02d}-08")
+             for m in range(1, 13)]
+            + [NewEntry(subject_kind="unit", subject_id=good.id, fact="sb.honours", on="2026-07-01")] * 3
+            + [NewEntry(subject_kind="unit", subject_id=weak.id, fact="sb.missed-meetings", on="2026-05-01")] * 6)
+        run = c.assessments.run("star-branches", "2026", street)
+        got = {r.subject_id: r for r in c.assessments.results(run.id)}
+        # 100 + 12 + 15 = 127 reaches five stars, but a fifth of 2 graded branches is 0 places.
+        assert (got[good.id].total, got[good.id].reached, got[good.id].grade) == (Decimal(127), "five-star",
+                                                                                  "four-star")
+        assert got[good.id].held == ["five-star"]
+        assert (got[weak.id].total, got[weak.id].grade) == (Decimal(82), "one-star")  # 100 - 18
+        assert got[street.id].exempt and got[street.id].grade is None
