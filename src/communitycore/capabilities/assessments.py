@@ -40,7 +40,7 @@ CAPABILITY = Capability(
         "subjects": ("考核对象数", "Subjects"),
         "ran_by": ("考核人", "Run by"),
         "ran_at": ("考核时间", "Run at"),
-        "revision": ("修订版本", "Revision"),
+        "run_revision": ("修订版本", "Revision"),
         "total": ("总分", "Total"),
         "grade": ("等次", "Grade"),
         "rank": ("排名", "Rank"),

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from communitycore.records import ScoringScheme
 
 RESULT_COLUMNS = ("rank", "subject_id", "name", "total", "grade", "vetoed", "exempt")
-RUN_COLUMNS = ("id", "scheme", "scheme_version", "period", "unit_id", "subjects", "revision", "ran_by", "ran_at")
+RUN_COLUMNS = ("id", "scheme", "scheme_version", "period", "unit_id", "subjects", "run_revision", "ran_by", "ran_at")
 APPEAL_COLUMNS = ("id", "run_id", "subject_id", "item", "state", "reason", "quantity", "decision", "result_revision")
 LINE_COLUMNS = ("item", "fact", "quantity", "points", "capped", "veto")
 
@@ -163,7 +163,8 @@ def _print_run(done: AssessmentRun, results: list[AssessmentResult]) -> None:
     if app.as_json:
         emit(data)
         return
-    emit({k: v for k, v in data.items() if k != "results"}, columns=RUN_COLUMNS)
+    # ``revision`` labels the schema's revision elsewhere: the text shows the run's under its own name.
+    emit({**{k: v for k, v in data.items() if k != "results"}, "run_revision": done.revision}, columns=RUN_COLUMNS)
     heading(_("Results"))
     emit([result_json(r) for r in results], columns=RESULT_COLUMNS)
 
@@ -174,8 +175,10 @@ def _print_run(done: AssessmentRun, results: list[AssessmentResult]) -> None:
 @output_options
 def list_(scheme: str | None, period: str | None) -> None:
     """Runs, newest first."""
-    emit([run_json(r) for r in state().community.assessments.runs(scheme=scheme, period=period)],
-         columns=RUN_COLUMNS)
+    app = state()
+    found = app.community.assessments.runs(scheme=scheme, period=period)
+    rows = [run_json(r) if app.as_json else {**run_json(r), "run_revision": r.revision} for r in found]
+    emit(rows, columns=RUN_COLUMNS)
 
 
 @assess.command("show")
