@@ -50,10 +50,12 @@ class AssessmentRevision:
 class AssessmentResult:
     """One subject's result in one revision: total, grade, rank, and the explained lines.
 
-    ``lines`` are plain objects, each with ``item``, ``fact``, ``quantity``, ``points``,
-    ``capped`` and ``veto`` (and ``per_unit``, ``uncapped``, ``source``, ``label``, ``note``);
-    ``facts`` the fact values the subject was scored on; ``held`` the bands it reached whose quota
-    was full.
+    As the SDK returns it, ``lines`` are plain objects, each with ``item``, ``fact``,
+    ``quantity``, ``points``, ``capped`` and ``veto`` (and ``per_unit``, ``uncapped``, ``source``,
+    ``label``, ``note``), and ``facts`` the fact values the subject was scored on, as numbers. As
+    stored (and exported), each line is kept short (see
+    :func:`communitycore.domain.scoring.compact`) and each value as text. ``held`` lists the
+    bands the total reached whose quota was full.
     """
 
     id: int
@@ -71,7 +73,7 @@ class AssessmentResult:
     rated: bool
     override: str | None
     facts: dict[str, Any] = attrs.field(hash=False)
-    lines: list[dict[str, Any]] = attrs.field(hash=False)
+    lines: list[Any] = attrs.field(hash=False)
     held: list[str] = attrs.field(hash=False)
 
 

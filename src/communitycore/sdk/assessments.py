@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -29,9 +30,10 @@ from communitycore.domain.periods import Period
 from communitycore.domain.scoring import (
     BASE,
     SCHEME,
-    Line,
     Result,
     ScoredLine,
+    compact,
+    expand,
     scheme_from_rules,
     scheme_rules,
     score_all,
@@ -45,6 +47,7 @@ from communitycore.sdk.base import SubAPI
 from communitycore.sdk.workflows import enter, transition
 from communitycore.store import activity as ledger
 from communitycore.store.assessments import appeal_from_row, result_from_row, revision_from_row, run_from_row
+from communitycore.store.engine import placeholders
 from communitycore.store.locks import lock_row
 from communitycore.store.tables import assessments as tables
 from communitycore.store.tables import members as member_tables
@@ -59,6 +62,8 @@ APPEAL_WORKFLOW = "assessment-appeal"
 BATCH = 5000
 #: Longest reason kept with an appeal, a decision or an override.
 REASON_LENGTH = 400
+#: Result columns in the order runs write them (everything but ``id``).
+RESULT_COLUMNS = tuple(c.name for c in _results.columns if c.name != "id")
 #: The subjects a run can score: those with a table of their own, and stewards by their ledger entries.
 RUN_SUBJECTS = ("member", "unit", "partner", "steward")
 
@@ -176,7 +181,7 @@ class AssessmentsAPI(SubAPI):
             query = select(_results).where(_results.c.run_id == run.id, _results.c.revision == number,
                                            self._scope(conn, "assessment.read").clause(_results.c.unit_id))
             ids = None if unit is None else set(subtree_ids(conn, resolve(conn, unit).id))
-            found = [result_from_row(row) for row in conn.execute(query.order_by(_results.c.subject_id)).mappings()]
+            found = [self._expanded(run, row) for row in conn.execute(query.order_by(_results.c.subject_id)).mappings()]
         if ids is not None:
             found = _rerank([r for r in found if r.unit_id in ids])
         return sorted(found, key=lambda r: (r.rank is None, r.rank or 0, r.subject_id))
@@ -191,7 +196,7 @@ class AssessmentsAPI(SubAPI):
                                                       _results.c.subject_id == int(subject_id))).mappings().first()
         if row is None:
             raise NotFound(_("subject {subject} was not scored in run {run}").format(subject=subject_id, run=run_id))
-        return result_from_row(row)
+        return self._expanded(run, row)
 
     def export(self, run_id: int, path: str | os.PathLike[str], *, revision: int | None = None,
                unit: UnitRef | None = None) -> Path:
@@ -337,15 +342,19 @@ class AssessmentsAPI(SubAPI):
                         appeal_id: int | None, reason: str | None) -> None:
         tx.conn.execute(insert(_revisions).values(run_id=run_id, revision=number, appeal_id=appeal_id, reason=reason,
                                                   made_by=tx.actor, made_at=tx.now.astimezone(dt.UTC)))
-        rows = [{
-            "run_id": run_id, "revision": number, "subject_id": r.subject_id, "name": cohort[r.subject_id][0],
-            "unit_id": cohort[r.subject_id][1], "total": r.total, "grade": r.grade, "reached": r.reached,
-            "rank": r.rank, "vetoed": r.vetoed, "exempt": r.exempt, "rated": r.rated, "override": r.override,
-            "facts": {f: _number(v) for f, v in sorted(values.get(r.subject_id, {}).items())},
-            "lines": [_line_json(line) for line in r.lines], "held": list(r.quota_held),
-        } for r in results]
+        dumps = json.dumps
+        empty: dict[str, Decimal] = {}
+        rows = [(run_id, number, r.subject_id, cohort[r.subject_id][0], cohort[r.subject_id][1],
+                 ledger.hundredths(r.total), r.grade, r.reached, r.rank, r.vetoed, r.exempt, r.rated, r.override,
+                 dumps({f: str(v) for f, v in values.get(r.subject_id, empty).items()}, ensure_ascii=False),
+                 dumps([compact(line) for line in r.lines], ensure_ascii=False), dumps(list(r.quota_held)))
+                for r in results]
+        # One driver-level executemany of tuples per batch: JSON as text, the total in hundredths.
+        quote = tx.conn.dialect.identifier_preparer.quote
+        sql = (f"INSERT INTO {_results.name} ({', '.join(map(quote, RESULT_COLUMNS))}) "
+               f"VALUES ({placeholders(tx.conn, len(RESULT_COLUMNS))})")
         for start in range(0, len(rows), BATCH):
-            tx.conn.execute(insert(_results), rows[start:start + BATCH])
+            tx.conn.exec_driver_sql(sql, rows[start:start + BATCH])
 
     def _revise(self, tx: Any, run: AssessmentRun, *, appeal_id: int | None, reason: str,
                 facts: Mapping[int, Mapping[str, Decimal]] | None = None,
@@ -362,14 +371,13 @@ class AssessmentsAPI(SubAPI):
         for row in rows:
             subject = int(row["subject_id"])
             cohort[subject] = (row["name"], row["unit_id"], None)
-            values[subject] = {f: Decimal(str(v)) for f, v in row["facts"].items()}
+            values[subject] = {f: Decimal(v) for f, v in row["facts"].items()}
             if row["exempt"]:
                 exempt.add(subject)
             if row["override"] is not None and row["grade"] is not None:
                 overrides[subject] = (row["grade"], row["override"])
-            extra.extend(ScoredLine(subject_id=subject, item=line["item"], points=Decimal(str(line["points"])),
-                                    source=line["source"], note=line["note"])
-                         for line in row["lines"] if line["source"] != SCHEME)
+            extra.extend(ScoredLine(subject_id=subject, item=item, points=Decimal(points), source=source, note=note)
+                         for item, _quantity, points, _capped, source, note in row["lines"] if source != SCHEME)
         for subject, changed in (facts or {}).items():
             values.setdefault(subject, {}).update(changed)
         overrides.update(grades or {})
@@ -407,7 +415,14 @@ class AssessmentsAPI(SubAPI):
                                                   _results.c.subject_id == subject)).mappings().first()
         if row is None:
             raise NotFound(_("subject {subject} was not scored in run {run}").format(subject=subject_id, run=run.id))
-        return result_from_row(row)
+        return self._expanded(run, row)
+
+    @staticmethod
+    def _expanded(run: AssessmentRun, row: Any) -> AssessmentResult:
+        """A stored result with its lines in full and its fact values as numbers."""
+        result = result_from_row(row)
+        return attrs.evolve(result, lines=[expand(run.rules, kept) for kept in result.lines],
+                            facts={f: _number(Decimal(v)) for f, v in result.facts.items()})
 
     def _appeal(self, conn: Connection, appeal_id: Any) -> Appeal:
         number = _id(appeal_id, _("there is no appeal with id {id}"))
@@ -475,12 +490,6 @@ def _number(value: Decimal | None) -> int | float | None:
     if value is None:
         return None
     return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _line_json(line: Line) -> dict[str, Any]:
-    return {"item": line.item, "fact": line.fact, "quantity": _number(line.quantity),
-            "per_unit": _number(line.per_unit), "points": _number(line.points), "uncapped": _number(line.uncapped),
-            "capped": line.capped, "veto": line.veto, "source": line.source, "label": line.label, "note": line.note}
 
 
 def _id(value: Any, message: str) -> int:
