@@ -1,4 +1,4 @@
-"""Assessment runs on every engine: a pack scheme, hand-computed totals, vetoes, quotas, 民主评议, appeals, revisions."""
+"""Assessment runs on every engine: a pack scheme, hand-computed totals, vetoes, quotas, 民主评议, appeals."""
 
 from __future__ import annotations
 
@@ -251,7 +251,7 @@ def test_results_export_to_csv_and_xlsx(c: Community, tree: dict[str, int], tmp_
     xlsx = c.assessments.export(run.id, tmp_path / "r.xlsx")
     sheet = openpyxl.load_workbook(xlsx).active
     assert [cell.value for cell in sheet[2]][:4] == [1, a, "'=HYPERLINK0", 63]
-    with pytest.raises(InvalidValue, match=".xlsx or .csv"):
+    with pytest.raises(InvalidValue, match=r"\.xlsx or \.csv"):
         c.assessments.export(run.id, tmp_path / "r.txt")
 
 
@@ -274,7 +274,7 @@ def test_plugin_lines_are_added_once_per_batch_and_kept_by_revisions(db_url: str
     plugin = Satisfaction()
     with communitycore.open(db_url, actor="x", clock=clock, autoload=False, packs=[pack], plugins=[plugin]) as c:
         unit = c.org.add("城南街道党工委", "street-committee")
-        a, b = members(c, unit.id, 2)
+        a, _b = members(c, unit.id, 2)
         entries(c, [(a, "acc-hours", 2)])
         run = c.assessments.run("acc-points", "2026Q1")
         assert plugin.calls == [2]

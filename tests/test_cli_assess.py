@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from tests.test_assessments import PACK
 
 import communitycore
 from communitycore import Community
 from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
 from communitycore.clock import Clock
-from tests.test_assessments import PACK
 
 
 def run(community: Community, *args: str) -> Result:
@@ -51,8 +51,8 @@ def test_the_must_show_flow(c: Community) -> None:
     plan = {ids[0]: (5, 12), ids[1]: (2, 3), ids[2]: (0, 4), ids[3]: (3, 6), ids[4]: (4, 1)}
     for member, (lessons, hours) in plan.items():
         for day in range(lessons):
-            ok(c, "activity", "add", "--member", str(member), "--fact", "acc-lesson", "--date", f"2026-02-{day + 1:02d}",
-               "--note", "党课")
+            ok(c, "activity", "add", "--member", str(member), "--fact", "acc-lesson",
+               "--date", f"2026-02-{day + 1:02d}", "--note", "党课")
         if hours:
             entry = as_json(c, "activity", "add", "--subject", f"member:{member}", "--fact", "acc-hours",
                             "--quantity", str(hours), "--date", "2026-03-01", "--note", "志愿服务",

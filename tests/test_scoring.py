@@ -32,7 +32,7 @@ ACC = ScoringScheme(
 )
 
 
-def D(value: object) -> Decimal:
+def dec(value: object) -> Decimal:
     return Decimal(str(value))
 
 
@@ -124,20 +124,20 @@ def test_rules_round_trip_to_the_same_scheme() -> None:
 
 def test_the_hand_computed_totals() -> None:
     # 60 + min(3×5, 12) + min(2×4, 20) - min... : 60 + 12 + 8 = 80, the lesson line capped.
-    r = score(ACC, 1, {"acc-lesson": D(5), "acc-hours": D(4)})
-    assert r.total == D("80.00")
+    r = score(ACC, 1, {"acc-lesson": dec(5), "acc-hours": dec(4)})
+    assert r.total == dec("80.00")
     lesson = next(line for line in r.lines if line.item == "acc-lesson")
-    assert (lesson.quantity, lesson.points, lesson.uncapped, lesson.capped) == (D(5), D(12), D(15), True)
+    assert (lesson.quantity, lesson.points, lesson.uncapped, lesson.capped) == (dec(5), dec(12), dec(15), True)
     # Absences: -5 each, floored at -20.
-    assert score(ACC, 2, {"absence": D(6)}).total == D(40)
-    assert score(ACC, 3, {"absence": D(1)}).total == D(55)
+    assert score(ACC, 2, {"absence": dec(6)}).total == dec(40)
+    assert score(ACC, 3, {"absence": dec(1)}).total == dec(55)
 
 
 def test_a_veto_zeroes_the_total_and_is_named() -> None:
-    r = score(ACC, 1, {"acc-lesson": D(2), "acc-violation": D(1)})
+    r = score(ACC, 1, {"acc-lesson": dec(2), "acc-violation": dec(1)})
     assert r.total == 0 and r.vetoed
     assert [line.fact for line in r.lines if line.veto] == ["acc-violation"]
-    assert not score(ACC, 1, {"acc-violation": D(0)}).vetoed  # a reversed violation does not veto
+    assert not score(ACC, 1, {"acc-violation": dec(0)}).vetoed  # a reversed violation does not veto
 
 
 @st.composite
@@ -213,7 +213,7 @@ def test_quotas_hold_and_the_tie_break_ignores_input_order(scheme: ScoringScheme
 def test_ten_members_five_excellent_a_third_is_three_by_total_then_id() -> None:
     lessons = {1: 4, 2: 4, 3: 4, 4: 4, 5: 4, 6: 0, 7: 0, 8: 0, 9: 0, 10: 0}
     hours = {1: 9, 2: 9, 3: 10, 4: 10, 5: 11}
-    values = {s: {"acc-lesson": D(n), "acc-hours": D(hours.get(s, 0))} for s, n in lessons.items()}
+    values = {s: {"acc-lesson": dec(n), "acc-hours": dec(hours.get(s, 0))} for s, n in lessons.items()}
     results = score_all(ACC, values, range(1, 11))
     assert [r.subject_id for r in results if r.reached == "excellent"] == [1, 2, 3, 4, 5]
     # 3, 4 and 5 score 92 (5's hours capped at 20), 1 and 2 score 90: the quota of ⌊10/3⌋ = 3 takes 3, 4, 5.
@@ -223,13 +223,13 @@ def test_ten_members_five_excellent_a_third_is_three_by_total_then_id() -> None:
     assert [r.rank for r in results][:5] == [4, 4, 1, 1, 1]
     assert quota_limit(ACC.bands[0], 10) == 3
     # Equal totals at the edge of the quota go by the lower id.
-    tied = score_all(ACC, {s: {"acc-lesson": D(4), "acc-hours": D(10)} for s in (9, 4, 7, 1)}, [9, 4, 7, 1])
+    tied = score_all(ACC, {s: {"acc-lesson": dec(4), "acc-hours": dec(10)} for s in (9, 4, 7, 1)}, [9, 4, 7, 1])
     assert [r.subject_id for r in tied if r.grade == "excellent"] == [1]
     assert quota_limit(GradeBand(grade="a", min_score=1, quota=0.3333), 3) == 0  # 0.9999, rounded down
 
 
 def test_an_override_takes_the_place_of_the_bands() -> None:
-    values = {1: {"acc-lesson": D(4), "acc-hours": D(10)}, 2: {}}
+    values = {1: {"acc-lesson": dec(4), "acc-hours": dec(10)}, 2: {}}
     results = grade_all(ACC, [score(ACC, s, values[s]) for s in (1, 2)], {1: ("qualified", "支部大会决定")})
     assert results[0].grade == "qualified" and results[0].override == "支部大会决定"
     assert results[0].reached == "excellent"
@@ -240,7 +240,7 @@ def test_a_share_scheme_grades_by_votes_and_leaves_the_unvoted_ungraded() -> Non
         code="da", label="民主评议", subject="member", period="yearly", shares=True,
         items=(ScoreItem(fact="v-excellent", points=100), ScoreItem(fact="v-qualified", points=80)),
         bands=(GradeBand(grade="excellent", min_score=90), GradeBand(grade="qualified", min_score=0)))
-    results = score_all(appraisal, {1: {"v-excellent": D(7), "v-qualified": D(3)}, 2: {"v-qualified": D(10)}},
+    results = score_all(appraisal, {1: {"v-excellent": dec(7), "v-qualified": dec(3)}, 2: {"v-qualified": dec(10)}},
                         [1, 2, 3])
-    assert [(r.total, r.grade) for r in results] == [(D(94), "excellent"), (D(80), "qualified"), (D(0), None)]
+    assert [(r.total, r.grade) for r in results] == [(dec(94), "excellent"), (dec(80), "qualified"), (dec(0), None)]
     assert not results[2].rated and results[2].rank is None

@@ -143,13 +143,16 @@ def list_(subject_kind: str | None, subject_id: int | None, fact: str | None, pe
 
 
 @activity.command("add")
-@click.option("--member", "member_id", type=int, metavar="ID", help=N_("The member (short for --subject member:ID)."))
+@click.option("--member", "member_id", type=int, metavar="ID",
+              help=N_("The member (short for --subject member:ID)."))
 @click.option("--subject", metavar="KIND:ID", help=N_("The subject, e.g. member:12, unit:3, steward:7."))
-@click.option("--fact", required=True, metavar="CODE", help=N_("The fact: a commendation, a violation, a vote tally …"))
+@click.option("--fact", required=True, metavar="CODE",
+              help=N_("The fact: a commendation, a violation, a vote tally …"))
 @click.option("--quantity", default="1", show_default=True, help=N_("How much: at most two decimal places."))
 @click.option("--date", "on", metavar="YYYY-MM-DD", help=N_("The day it happened (default today)."))
 @click.option("--note", help=N_("A note kept with the entry."))
-@click.option("--evidence", metavar="TEXT", help=N_("Where it is documented (a notice's number …), kept as the source."))
+@click.option("--evidence", metavar="TEXT",
+              help=N_("Where it is documented (a notice's number …), kept as the source."))
 @output_options
 def add(member_id: int | None, subject: str | None, fact: str, quantity: str, on: str | None, note: str | None,
         evidence: str | None) -> None:
