@@ -107,6 +107,12 @@ def test_schemes_results_and_files(c: Community, tmp_path: Path) -> None:
     assert out.exists() and rows[0]["total"] == 63 and rows[0]["rank"] == 1
     text = ok(c, "assess", "results", str(done["run_id"])).stdout
     assert "张三" in text
+    ok(c, "assess", "results", str(done["run_id"]), "--xlsx", str(tmp_path / "again.xlsx"))
+    assert (tmp_path / "again.xlsx").exists()
+    assert run(c, "assess", "results", str(done["run_id"]), "--xlsx", str(tmp_path / "x.csv")).exit_code == 2
+    shown = as_json(c, "assess", "show", str(done["run_id"]), "--explain")
+    assert shown["results"][0]["lines"][0]["item"] == "base" and "Total: 63" in shown["results"][0]["decisions"]
+    assert "Base: 60 points" in ok(c, "assess", "show", str(done["run_id"]), "--explain").stdout
 
 
 def test_bad_input_is_one_line_and_exit_1(c: Community) -> None:

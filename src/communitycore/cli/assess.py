@@ -184,15 +184,29 @@ def list_(scheme: str | None, period: str | None) -> None:
 @assess.command("show")
 @click.argument("run_id", metavar="RUN", type=int)
 @click.option("--revision", type=int, help=N_("Show this earlier revision (default: the latest)."))
+@click.option("--explain", "explained", is_flag=True, help=N_("Explain every subject's score as well."))
 @output_options
-def show(run_id: int, revision: int | None) -> None:
+def show(run_id: int, revision: int | None, explained: bool) -> None:
     """One run and its results (the latest revision unless --revision)."""
-    api = state().community.assessments
+    app = state()
+    api = app.community.assessments
     done = api.get(run_id)
     results = api.results(run_id, revision=revision)
     if revision is not None:
         done = attrs.evolve(done, revision=revision)
+    if not explained:
+        _print_run(done, results)
+        return
+    if app.as_json:
+        data = run_json(done)
+        data["results"] = [{**result_json(r, lines=True), "decisions": explanation(r, done.rules)} for r in results]
+        emit(data)
+        return
     _print_run(done, results)
+    for result in results:
+        heading(f"{result.name} ({result.subject_id})")
+        for text in explanation(result, done.rules):
+            click.echo(f"  {text}")
 
 
 @assess.command("results")
@@ -201,12 +215,17 @@ def show(run_id: int, revision: int | None) -> None:
 @click.option("--unit", metavar="UNIT", help=N_("Only subjects of this unit's subtree, ranked among themselves."))
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
               help=N_("Also write the results to this .csv or .xlsx file."))
+@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path),
+              help=N_("Also write the results to this .xlsx file (as --out FILE.xlsx)."))
 @output_options
-def results_(run_id: int, revision: int | None, unit: str | None, out: Path | None) -> None:
+def results_(run_id: int, revision: int | None, unit: str | None, out: Path | None, xlsx: Path | None) -> None:
     """The ranked results of a run; --out FILE writes them to .csv or .xlsx."""
     api = state().community.assessments
-    if out is not None:
-        api.export(run_id, out, revision=revision, unit=unit)
+    if xlsx is not None and xlsx.suffix.lower() != ".xlsx":
+        raise click.BadParameter(_("name a file ending in .xlsx"), param_hint="--xlsx")
+    for target in (out, xlsx):
+        if target is not None:
+            api.export(run_id, target, revision=revision, unit=unit)
     emit([result_json(r) for r in api.results(run_id, revision=revision, unit=unit)], columns=RESULT_COLUMNS)
 
 
