@@ -226,6 +226,17 @@ def test_an_accepted_appeal_makes_revision_two_and_leaves_one_unchanged(c: Commu
     assert [x.id for x in c.assessments.appeals(run_id=run.id)] == [appeal.id, second.id]
 
 
+def test_an_appeal_against_a_veto_can_lift_it(c: Community, tree: dict[str, int]) -> None:
+    (a,) = members(c, tree["grid1"], 1)
+    entries(c, [(a, "acc-lesson", 2), (a, "acc-violation", 1)])
+    run = c.assessments.run("acc-points", "2026Q1")
+    assert c.assessments.explain(run.id, a).vetoed
+    appeal = c.assessments.appeal(run.id, a, "veto:acc-violation", reason="通报已撤销")
+    c.assessments.decide(appeal.id, accept=True, quantity=0, reason="撤销文件")
+    lifted = c.assessments.explain(run.id, a)
+    assert not lifted.vetoed and lifted.total == Decimal(63)  # one lesson (a count), 60 + 3
+
+
 def test_runs_are_immutable_rows_and_audited(c: Community, tree: dict[str, int]) -> None:
     members(c, tree["grid1"], 2)
     run = c.assessments.run("acc-points", "2026Q1")

@@ -387,6 +387,9 @@ class AssessmentsAPI(SubAPI):
         return number
 
     def _item_fact(self, run: AssessmentRun, item: str) -> str:
+        """The fact an appealed item counts: an item's, or a veto's (``veto:<fact>``)."""
+        if item.startswith("veto:") and item.removeprefix("veto:") in run.rules["vetoes"]:
+            return item.removeprefix("veto:")
         for spec in run.rules["items"]:
             if spec["item"] == item:
                 return str(spec["fact"])
