@@ -81,6 +81,8 @@ class AssessmentsAPI(SubAPI):
 
     def scheme(self, code: str) -> ScoringScheme:
         """One registered scheme; :class:`~communitycore.errors.NotFound` names the known ones."""
+        with self.community.reading() as conn:
+            self._authorize(conn, "assessment.read", None)
         found = self.community.registry.scoring_schemes.get(code)
         if found is None:
             known = listing(self.community.registry.scoring_schemes) or _("none")
