@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -175,36 +176,139 @@ class ServiceProgram(Record):
     category: str = attrs.field(validator=_slug)
 
 
+class Outcome(str, enum.Enum):
+    """What a grade means for the subject's place on a roster (used by rosters and reviews)."""
+
+    PROMOTE = "promote"
+    KEEP = "keep"
+    WARN = "warn"
+    DEMOTE = "demote"
+    REMOVE = "remove"
+
+
+def _number(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise ValueError(_("{field} must be a number, got {value!r}").format(field=attribute.name, value=value))
+
+
+def _optional_number(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _number(instance, attribute, value)
+
+
+def quota_share(value: object) -> Fraction:
+    """A quota as an exact fraction: ``"1/3"`` is a third, ``0.3333`` is 3333/10000 (its shortest text).
+
+    Raises ValueError unless the share is above 0 and at most 1.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Fraction)):
+        raise ValueError(_("quota must be a share such as 0.3333 or \"1/3\", got {value!r}").format(value=value))
+    try:
+        share = Fraction(repr(value) if isinstance(value, float) else value)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(_("quota must be a share such as 0.3333 or \"1/3\", got {value!r}").format(
+            value=value)) from None
+    if not 0 < share <= 1:
+        raise ValueError(_("quota must be above 0 and at most 1 (a share of the cohort), got {value!r}").format(
+            value=value))
+    return share
+
+
+def _quota(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        quota_share(value)
+
+
 @attrs.frozen(kw_only=True)
 class ScoreItem:
-    """One line of a points scheme: points per unit of a fact, with an optional cap per period."""
+    """One line of a points scheme: points per unit of a fact, clamped to ``floor``..``cap`` per period.
+
+    ``code`` names the item in a breakdown and in an appeal; it defaults to the fact's code.
+    ``cap`` is the most the item may add in one period (封顶); ``floor`` the most a deduction may
+    take away (a negative number: 缺席 −5 a time, at most −20).
+    """
 
     fact: str = attrs.field(validator=_slug)
-    points: float
-    cap: float | None = None
+    points: float = attrs.field(validator=_number)
+    cap: float | None = attrs.field(default=None, validator=_optional_number)
     label: str | None = None
+    floor: float | None = attrs.field(default=None, validator=_optional_number)
+    code: str | None = attrs.field(default=None, validator=_optional_slug)
+
+    def __attrs_post_init__(self) -> None:
+        if self.cap is not None and self.floor is not None and self.floor > self.cap:
+            raise ValueError(_("item {item!r}: floor {floor} is above cap {cap}").format(
+                item=self.item, floor=self.floor, cap=self.cap))
+
+    @property
+    def item(self) -> str:
+        """The item's code: ``code``, or the fact's code."""
+        return self.code or self.fact
 
 
 @attrs.frozen(kw_only=True)
 class GradeBand:
-    """Scores at or above ``min_score`` earn ``grade``; ``quota`` caps its share (0-1)."""
+    """Scores at or above ``min_score`` earn ``grade``; ``quota`` caps its share of the cohort.
+
+    ``quota`` is a share such as ``0.3333`` or ``"1/3"`` (rounded down: at most ⌊n × quota⌋
+    subjects); ``outcome`` is what the grade means for a roster.
+    """
 
     grade: str = attrs.field(validator=_slug)
-    min_score: float
-    quota: float | None = None
+    min_score: float = attrs.field(validator=_number)
+    quota: float | str | None = attrs.field(default=None, validator=_quota)
+    label: str | None = None
+    label_en: str | None = None
+    outcome: Outcome | None = attrs.field(default=None, converter=attrs.converters.optional(Outcome))
+
+    @property
+    def share(self) -> Fraction | None:
+        """The quota as an exact fraction (None: no quota)."""
+        return None if self.quota is None else quota_share(self.quota)
+
+
+def _bool(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    # A TOML pack that writes terminal = "true" must fail loudly, not count as truthy.
+    if not isinstance(value, bool):
+        raise ValueError(_("{field} must be true or false, got {value!r}").format(field=attribute.name, value=value))
 
 
 @attrs.frozen(kw_only=True)
 class ScoringScheme(Record):
-    """A points scheme (积分制): base, items, vetoes and grade bands."""
+    """A points scheme (积分制): base, items, vetoes, grade bands with quotas, exemptions, version.
+
+    With ``shares`` set, each item counts the subject's share of all the items' facts (votes for
+    优秀 over all votes received) instead of the fact's value: how 民主评议 tallies go. ``exempt``
+    names groups of subjects that take part without a grade: member categories such as
+    ``probationary`` (预备党员). ``version`` is recorded with every run.
+    """
 
     subject: Subject = attrs.field(converter=Subject)
     period: Cadence = attrs.field(converter=Cadence)
-    base: float = 0.0
+    base: float = attrs.field(default=0.0, validator=_number)
     items: tuple[ScoreItem, ...] = attrs.field(default=(), converter=_tuple)
     vetoes: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_slugs)
     """Facts any non-zero value of which zeroes the total (一票否决)."""
     bands: tuple[GradeBand, ...] = attrs.field(default=(), converter=_tuple)
+    exempt: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_slugs)
+    """Groups of subjects scored without a grade (member categories: ``probationary``)."""
+    shares: bool = attrs.field(default=False, validator=_bool)
+    version: int = 1
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 1:
+            raise ValueError(_("version must be a whole number from 1, got {version!r}").format(version=self.version))
+        items = [i.item for i in self.items]
+        twice = sorted({i for i in items if items.count(i) > 1})
+        if twice:
+            raise ValueError(_("items {twice} appear twice; give each a distinct code").format(twice=twice))
+        grades = [b.grade for b in self.bands]
+        twice = sorted({g for g in grades if grades.count(g) > 1})
+        if twice:
+            raise ValueError(_("grades {twice} appear twice in bands").format(twice=twice))
+        scores = [b.min_score for b in self.bands]
+        if len(set(scores)) != len(scores):
+            raise ValueError(_("two bands have the same min_score; each grade needs its own threshold"))
 
 
 @attrs.frozen(kw_only=True)
@@ -351,12 +455,6 @@ def _code(_instance: object, attribute: attrs.Attribute[Any], value: object) -> 
 def _optional_code(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         _code(instance, attribute, value)
-
-
-def _bool(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    # A TOML pack that writes terminal = "true" must fail loudly, not count as truthy.
-    if not isinstance(value, bool):
-        raise ValueError(_("{field} must be true or false, got {value!r}").format(field=attribute.name, value=value))
 
 
 @attrs.frozen

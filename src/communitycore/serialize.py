@@ -107,6 +107,8 @@ def _make_converter() -> cattrs.Converter:
     # cattrs' defaults call str()/bool()/int() on anything: "false" would read as True, ["x"] as "['x']".
     for kind in (str, bool, int):
         conv.register_structure_hook(kind, _exact(kind))
+    # A grade band's quota is a number (0.3333) or a fraction's text ("1/3"); the record checks it.
+    conv.register_structure_hook(float | str | None, lambda v, _: v)
     # A bare string where a tuple of items belongs is one item (as records._tuple reads it), not its letters.
     conv.register_structure_hook_factory(_is_homogeneous_tuple, _one_or_many)
 

@@ -1,4 +1,4 @@
-"""Assessments: points schemes, grades and appeals (declared with their settings; records follow)."""
+"""Assessments: points schemes over the activity ledger, explained runs with revisions, appeals, final decisions."""
 
 from __future__ import annotations
 
@@ -24,9 +24,35 @@ CAPABILITY = Capability(
     name="assessments",
     label="考核评议",
     label_en="Assessments",
+    api="communitycore.sdk.assessments:AssessmentsAPI",
+    tables="communitycore.store.tables.assessments",
+    sections="communitycore.io.sections:ASSESSMENT_SECTIONS",
+    unit_links="communitycore.store.tables.assessments:UNIT_LINKS",
+    commands=("communitycore.cli.assess:assess",),
     settings=(
         SettingSpec("scoring-scheme", parse_code, N_("code of the points scheme that applies to members here"),
                     check=_check_scheme),
     ),
-    actions=("assessment.read", "assessment.run", "assessment.record", "assessment.appeal"),
+    labels={
+        "scheme": ("考核方案", "Scheme"),
+        "scheme_version": ("方案版本", "Scheme version"),
+        "period": ("考核周期", "Period"),
+        "subjects": ("考核对象数", "Subjects"),
+        "ran_by": ("考核人", "Run by"),
+        "ran_at": ("考核时间", "Run at"),
+        "run_revision": ("修订版本", "Revision"),
+        "total": ("总分", "Total"),
+        "grade": ("等次", "Grade"),
+        "rank": ("排名", "Rank"),
+        "vetoed": ("一票否决", "Vetoed"),
+        "exempt": ("不评定等次", "Not graded"),
+        "item": ("考核项目", "Item"),
+        "points": ("分值", "Points"),
+        "capped": ("封顶", "Capped"),
+        "veto": ("否决", "Veto"),
+        "filed_by": ("申诉人", "Filed by"),
+        "decision": ("处理意见", "Decision"),
+    },
+    actions=("assessment.read", "assessment.run", "assessment.record", "assessment.appeal", "assessment.decide",
+             "assessment.export"),
 )

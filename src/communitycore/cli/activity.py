@@ -1,4 +1,4 @@
-"""``community activity``: the activity ledger (活动台账): import, template, values, record, reverse, list.
+"""``community activity``: the activity ledger (活动台账): import, template, values, record, add, reverse, list.
 
 JSON shapes: a fact value is ``{"subject_kind", "subject_id", "fact", "value"}``; an entry is
 ``{"id", "name" (the fact), "kind": "activity", "subject_kind", "subject_id", "fact", "occurred_on", "quantity",
@@ -16,7 +16,7 @@ import click
 
 from communitycore.cli.problems import print_rejected
 from communitycore.cli.render import emit, output_options, shown, state
-from communitycore.i18n import N_
+from communitycore.i18n import N_, _
 from communitycore.serialize import unstructure
 
 if TYPE_CHECKING:
@@ -132,3 +132,30 @@ def list_(subject_kind: str | None, subject_id: int | None, fact: str | None, pe
     entries = state().community.activity.list(subject_kind=subject_kind, subject_id=subject_id, fact=fact,
                                               period=period, unit=unit, limit=limit or None, offset=offset)
     emit(shown(entries, paths={}), columns=ENTRY_COLUMNS)
+
+
+@activity.command("add")
+@click.option("--member", "member_id", type=int, metavar="ID",
+              help=N_("The member (short for --subject member:ID)."))
+@click.option("--subject", metavar="KIND:ID", help=N_("The subject, e.g. member:12, unit:3, steward:7."))
+@click.option("--fact", required=True, metavar="CODE",
+              help=N_("The fact: a commendation, a violation, a vote tally …"))
+@click.option("--quantity", default="1", show_default=True, help=N_("How much: at most two decimal places."))
+@click.option("--date", "on", metavar="YYYY-MM-DD", help=N_("The day it happened (default today)."))
+@click.option("--note", help=N_("A note kept with the entry."))
+@click.option("--evidence", metavar="TEXT",
+              help=N_("Where it is documented (a notice's number …), kept as the source."))
+@output_options
+def add(member_id: int | None, subject: str | None, fact: str, quantity: str, on: str | None, note: str | None,
+        evidence: str | None) -> None:
+    """Record one manual entry for a member (--member ID) or any subject (--subject KIND:ID)."""
+    from communitycore.domain.activity import MANUAL  # as `record`: the ledger's rules stay off `--help`
+
+    if (member_id is None) == (subject is None):
+        raise click.UsageError(_("give either --member ID or --subject KIND:ID"))
+    kind, _sep, ident = (f"member:{member_id}" if subject is None else subject).partition(":")
+    if not ident.strip().isdigit():
+        raise click.BadParameter(_("write the subject as KIND:ID, e.g. member:12"), param_hint="--subject")
+    done = state().community.activity.record(kind.strip(), int(ident), fact, on=on, quantity=quantity,
+                                             source_kind=MANUAL, source_id=evidence, note=note)
+    emit(shown(done, paths={}), columns=ENTRY_COLUMNS)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from communitycore.domain.activity import ActivityEntry
+from communitycore.domain.assessments import Appeal, AssessmentResult, AssessmentRevision, AssessmentRun
 from communitycore.domain.members import CommunityRegistration, Household, Member, Resident, Transfer
 from communitycore.domain.org import Compound, OrgUnit, Partner
 from communitycore.domain.workflows import TransitionRecord
 from communitycore.io.exchange import Loader, Section, UnitSetting
 from communitycore.store.activity import entry_from_row
+from communitycore.store.assessments import appeal_from_row, result_from_row, revision_from_row, run_from_row
 from communitycore.store.tables import activity as activity_tables
+from communitycore.store.tables import assessments as assessment_tables
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
 from communitycore.store.tables import residents as resident_tables
@@ -47,4 +50,16 @@ ACTIVITY_SECTIONS = (
 
 WORKFLOW_SECTIONS = (
     Section("workflow_history", TransitionRecord, workflow_tables.workflow_history, from_row=record_from_row),
+)
+
+ASSESSMENT_SECTIONS = (
+    Section("assessment_runs", AssessmentRun, assessment_tables.assessment_runs, refs=(("unit_id", "units"),),
+            from_row=run_from_row),
+    Section("assessment_revisions", AssessmentRevision, assessment_tables.assessment_revisions,
+            order_by=("run_id", "revision"), refs=(("run_id", "assessment_runs"),), from_row=revision_from_row),
+    Section("assessment_results", AssessmentResult, assessment_tables.assessment_results,
+            order_by=("run_id", "revision", "subject_id"), refs=(("run_id", "assessment_runs"),),
+            from_row=result_from_row),
+    Section("assessment_appeals", Appeal, assessment_tables.assessment_appeals, refs=(("run_id", "assessment_runs"),),
+            from_row=appeal_from_row),
 )

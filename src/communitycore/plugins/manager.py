@@ -34,6 +34,7 @@ BUILTINS: dict[str, str] = {
     "national-org": "communitycore.builtin.national_org",
     "national-meetings": "communitycore.builtin.national_meetings",
     "national-services": "communitycore.builtin.national_services",
+    "national-assessments": "communitycore.builtin.national_assessments",
 }
 #: Builtins the library cannot work without; blocking one is refused.
 ESSENTIAL = frozenset({"core"})

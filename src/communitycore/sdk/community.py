@@ -45,6 +45,7 @@ from communitycore.store.tables import UnitLink
 if TYPE_CHECKING:
     from communitycore.io.exchange import Section
     from communitycore.sdk.activity import ActivityAPI
+    from communitycore.sdk.assessments import AssessmentsAPI
     from communitycore.sdk.audit import AuditAPI
     from communitycore.sdk.events import EventsAPI
     from communitycore.sdk.members import MembersAPI
@@ -157,6 +158,7 @@ class Community:
         activity: ActivityAPI
         workflows: WorkflowsAPI
         events: EventsAPI
+        assessments: AssessmentsAPI
 
     def __init__(
         self,

@@ -316,7 +316,8 @@ def _scheme_references(registry: Any, name: str) -> list[str]:
         if unknown:
             out.append(f"scoring scheme {code!r} from {name} names unknown facts {unknown}")
         for band in scheme.bands:
-            if band.quota is not None and not 0 < band.quota <= 1:
+            share = band.share
+            if share is not None and not 0 < share <= 1:
                 out.append(
                     f"scoring scheme {code!r}: grade {band.grade!r} has quota {band.quota}; use a share in (0, 1]"
                 )

@@ -1,0 +1,525 @@
+"""``community.assessments``: runs of points schemes over the ledger, explained results, appeals, final decisions.
+
+:meth:`AssessmentsAPI.run` scores every subject of a unit's subtree under a registered scheme for
+one period: the fact values come from the activity ledger in **one** set-based query for the
+subtree, plugins' lines from ``communitycore_score`` once per batch of subjects, and the scoring
+is :mod:`communitycore.domain.scoring`. The run keeps the scheme's exact rules, who ran it and
+when, and every subject's result with its lines; it is never changed. An accepted appeal
+(:meth:`~AssessmentsAPI.decide`) or a final decision on a grade (:meth:`~AssessmentsAPI.override`)
+adds a **revision**: the whole cohort re-scored by the run's own rules from the stored inputs, so
+quotas and ranks follow the correction, and every earlier revision stays as it was.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+from sqlalchemy import Connection, func, insert, select, update
+
+from communitycore.domain.activity import parse_quantity, parse_text
+from communitycore.domain.assessments import Appeal, AssessmentResult, AssessmentRevision, AssessmentRun
+from communitycore.domain.periods import Period
+from communitycore.domain.scoring import (
+    BASE,
+    SCHEME,
+    Result,
+    ScoredLine,
+    compact,
+    expand,
+    scheme_from_rules,
+    scheme_rules,
+    score_all,
+)
+from communitycore.errors import Conflict, InvalidValue, NotFound
+from communitycore.i18n import N_, _, listing
+from communitycore.io.results import write_table
+from communitycore.plugins.decisions import score_lines
+from communitycore.records import ScoringScheme
+from communitycore.sdk.base import SubAPI
+from communitycore.sdk.workflows import enter, transition
+from communitycore.store import activity as ledger
+from communitycore.store.assessments import appeal_from_row, result_from_row, revision_from_row, run_from_row
+from communitycore.store.engine import placeholders
+from communitycore.store.locks import lock_row
+from communitycore.store.tables import assessments as tables
+from communitycore.store.tables import members as member_tables
+from communitycore.store.tables import org as org_tables
+from communitycore.store.units import UnitRef, resolve, subtree_ids
+
+_runs, _revisions = tables.assessment_runs, tables.assessment_revisions
+_results, _appeals = tables.assessment_results, tables.assessment_appeals
+#: The workflow appeals follow (registered by the ``national-assessments`` builtin).
+APPEAL_WORKFLOW = "assessment-appeal"
+#: Subjects per call of ``communitycore_score`` and per ``executemany`` of results.
+BATCH = 5000
+#: Longest reason kept with an appeal, a decision or an override.
+REASON_LENGTH = 400
+#: Result columns in the order runs write them (everything but ``id``).
+RESULT_COLUMNS = tuple(c.name for c in _results.columns if c.name != "id")
+#: The subjects a run can score: those with a table of their own, and stewards by their ledger entries.
+RUN_SUBJECTS = ("member", "unit", "partner", "steward")
+
+
+class AssessmentsAPI(SubAPI):
+    """Assessments (考核评议): schemes, runs, explained results, appeals and final decisions."""
+
+    # Schemes ---------------------------------------------------------------------------------
+
+    def schemes(self) -> builtins.list[ScoringScheme]:
+        """Every registered scoring scheme, by code."""
+        with self.community.reading() as conn:
+            self._authorize(conn, "assessment.read", None)
+        return list(self.community.registry.scoring_schemes.values())
+
+    def scheme(self, code: str) -> ScoringScheme:
+        """One registered scheme; :class:`~communitycore.errors.NotFound` names the known ones."""
+        with self.community.reading() as conn:
+            self._authorize(conn, "assessment.read", None)
+        found = self.community.registry.scoring_schemes.get(code)
+        if found is None:
+            known = listing(self.community.registry.scoring_schemes) or _("none")
+            raise NotFound(_("no scoring scheme {code!r} is registered; known: {known}").format(code=code,
+                                                                                              known=known))
+        return found
+
+    # Runs ------------------------------------------------------------------------------------
+
+    def run(self, scheme: str | ScoringScheme, period: Period | str, unit: UnitRef | None = None) -> AssessmentRun:
+        """Score every subject of ``unit``'s subtree (everything: None) under ``scheme`` for ``period``.
+
+        The period must be of the scheme's cadence (a quarter for a quarterly scheme). Members
+        are the active members organised in the subtree; units the units of the subtree; partners
+        those attached to them; stewards those with entries counted there. Members in the groups
+        the scheme exempts (``probationary``) are scored without a grade.
+        """
+        chosen = scheme if isinstance(scheme, ScoringScheme) else self.scheme(scheme)
+        span = _period(period, chosen)
+        if chosen.subject.value not in RUN_SUBJECTS:
+            raise InvalidValue(_("scheme {code!r} scores {subject}, which a run cannot list; schemes may score "
+                                 "{known}").format(code=chosen.code, subject=chosen.subject.value,
+                                                   known=listing(RUN_SUBJECTS)))
+        facts = self.community.registry.facts
+        named = list(dict.fromkeys([i.fact for i in chosen.items] + list(chosen.vetoes)))
+        unknown = [f for f in named if f not in facts]
+        if unknown:
+            raise InvalidValue(_("scheme {code!r} names unknown fact(s) {facts}; register them first").format(
+                code=chosen.code, facts=listing(unknown)))
+        with self.community.transaction() as tx:
+            root = None if unit is None else resolve(tx.conn, unit).id
+            self._authorize(tx.conn, "assessment.run", root)
+            ids = None if root is None else subtree_ids(tx.conn, root)
+            kind = chosen.subject.value
+            # The one set-based query for the subtree: every fact the scheme names, every subject.
+            aggregates = {f: facts[f].aggregate for f in named}
+            values: dict[int, dict[str, Decimal]] = {}
+            for v in ledger.fact_values(tx.conn, aggregates, span.start, span.end, unit_ids=ids, subject_kind=kind):
+                values.setdefault(v.subject_id, {})[v.fact] = v.value
+            cohort = _cohort(tx.conn, kind, ids, set(values))
+            exempt = {s for s, (_name, _unit, groups) in cohort.items() if groups & set(chosen.exempt)}
+            subjects = sorted(cohort)
+            extra = self._plugin_lines(chosen, str(span), subjects, values)
+            results = score_all(chosen, values, subjects, extra=extra, exempt=exempt)
+            run_id = int(tx.conn.execute(insert(_runs).values(
+                scheme=chosen.code, scheme_version=chosen.version, rules=scheme_rules(chosen), period=str(span),
+                subject_kind=kind, unit_id=root, subjects=len(subjects), ran_by=tx.actor,
+                ran_at=tx.now.astimezone(dt.UTC))).inserted_primary_key[0])  # type: ignore[index]
+            self._store_revision(tx, run_id, 1, results, values, cohort, appeal_id=None, reason=None)
+            run = self._run(tx.conn, run_id)
+            tx.record("assessment.run", "assessment", run_id, after={
+                "scheme": run.scheme, "scheme_version": run.scheme_version, "period": run.period,
+                "unit_id": run.unit_id, "subjects": run.subjects})
+            return run
+
+    def runs(self, *, scheme: str | None = None, period: str | None = None, limit: int | None = 100,
+             offset: int = 0) -> builtins.list[AssessmentRun]:
+        """Runs, newest first, optionally of one scheme or period (only those of units in the actor's scope)."""
+        query = select(_runs.c.id).order_by(_runs.c.id.desc()).offset(offset)
+        if scheme is not None:
+            query = query.where(_runs.c.scheme == scheme)
+        if period is not None:
+            query = query.where(_runs.c.period == str(Period.parse(str(period))))
+        if limit is not None:
+            query = query.limit(limit)
+        with self.community.reading() as conn:
+            self._authorize(conn, "assessment.read", None)
+            query = query.where(self._scope(conn, "assessment.read").clause(_runs.c.unit_id))
+            return [self._run(conn, int(i)) for i in conn.scalars(query)]
+
+    def get(self, run_id: int) -> AssessmentRun:
+        """One run, with its latest revision number."""
+        with self.community.reading() as conn:
+            run = self._run(conn, run_id)
+            self._authorize(conn, "assessment.read", run.unit_id)
+            return run
+
+    def revisions(self, run_id: int) -> builtins.list[AssessmentRevision]:
+        """Every revision of a run, oldest first."""
+        with self.community.reading() as conn:
+            run = self._run(conn, run_id)
+            self._authorize(conn, "assessment.read", run.unit_id)
+            rows = conn.execute(select(_revisions).where(_revisions.c.run_id == run.id)
+                                .order_by(_revisions.c.revision)).mappings()
+            return [revision_from_row(row, self.community.clock.tz) for row in rows]
+
+    def results(self, run_id: int, *, revision: int | None = None,
+                unit: UnitRef | None = None) -> builtins.list[AssessmentResult]:
+        """The results of one revision (the latest: None), by rank then subject id.
+
+        With ``unit``, only the subjects scored in that unit's subtree, **ranked among themselves**
+        (competition ranks of the graded subjects).
+        """
+        with self.community.reading() as conn:
+            run = self._run(conn, run_id)
+            self._authorize(conn, "assessment.read", run.unit_id)
+            number = self._revision_number(run, revision)
+            query = select(_results).where(_results.c.run_id == run.id, _results.c.revision == number,
+                                           self._scope(conn, "assessment.read").clause(_results.c.unit_id))
+            ids = None if unit is None else set(subtree_ids(conn, resolve(conn, unit).id))
+            found = [self._expanded(run, row) for row in conn.execute(query.order_by(_results.c.subject_id)).mappings()]
+        if ids is not None:
+            found = _rerank([r for r in found if r.unit_id in ids])
+        return sorted(found, key=lambda r: (r.rank is None, r.rank or 0, r.subject_id))
+
+    def explain(self, run_id: int, subject_id: int, *, revision: int | None = None) -> AssessmentResult:
+        """One subject's result with its lines: the base, each item, plugins' lines, vetoes, then the grade."""
+        with self.community.reading() as conn:
+            run = self._run(conn, run_id)
+            self._authorize(conn, "assessment.read", run.unit_id)
+            number = self._revision_number(run, revision)
+            row = conn.execute(select(_results).where(_results.c.run_id == run.id, _results.c.revision == number,
+                                                      _results.c.subject_id == int(subject_id))).mappings().first()
+        if row is None:
+            raise NotFound(_("subject {subject} was not scored in run {run}").format(subject=subject_id, run=run_id))
+        return self._expanded(run, row)
+
+    def export(self, run_id: int, path: str | os.PathLike[str], *, revision: int | None = None,
+               unit: UnitRef | None = None) -> Path:
+        """Write the results of a revision (the latest: None) to ``.csv`` or ``.xlsx``, ranked; audited."""
+        found = self.results(run_id, revision=revision, unit=unit)
+        headers = [_(EXPORT_HEADERS[c]) for c in EXPORT_COLUMNS]
+        written = write_table(path, headers, ([_export_row(r)[c] for c in EXPORT_COLUMNS] for r in found),
+                              sheet=_("Results"))
+        with self.community.transaction() as tx:
+            tx.record("assessment.export", "assessment", run_id,
+                      after={"file": written.name, "rows": len(found), "revision": revision})
+        return written
+
+    # Appeals and decisions -------------------------------------------------------------------
+
+    def appeal(self, run_id: int, subject_id: int, item: str, *, reason: str) -> Appeal:
+        """Open an appeal against one ``item`` (an ``item`` of the subject's lines) of the latest revision."""
+        text = _reason(reason)
+        with self.community.transaction() as tx:
+            run = self._run(tx.conn, run_id)
+            result = self._result_of(tx.conn, run, run.revision, subject_id)
+            self._authorize(tx.conn, "assessment.appeal", result.unit_id)
+            items = [line["item"] for line in result.lines if line["source"] == SCHEME and line["item"] != BASE]
+            if item not in items:
+                raise InvalidValue(_("{item!r} is not an item of this result; appeal one of {items}").format(
+                    item=item, items=listing(items)))
+            appeal_id = int(tx.conn.execute(insert(_appeals).values(
+                run_id=run.id, revision=run.revision, subject_id=result.subject_id, unit_id=result.unit_id, item=item,
+                reason=text, state="filed", filed_by=tx.actor,
+                filed_at=tx.now.astimezone(dt.UTC))).inserted_primary_key[0])  # type: ignore[index]
+            enter(tx, APPEAL_WORKFLOW, _appeals, appeal_id, entity_kind="assessment-appeal", note=text)
+            tx.record("assessment.appeal", "assessment-appeal", appeal_id,
+                      after={"run_id": run.id, "revision": run.revision, "subject_id": result.subject_id,
+                             "item": item}, note=text)
+            return self._appeal(tx.conn, appeal_id)
+
+    def review(self, appeal_id: int, *, note: str | None = None) -> Appeal:
+        """Take an appeal under review (复核)."""
+        with self.community.transaction() as tx:
+            appeal = self._appeal(tx.conn, appeal_id)
+            self._authorize(tx.conn, "assessment.decide", appeal.unit_id)
+            transition(tx, APPEAL_WORKFLOW, _appeals, appeal.id, "under-review", entity_kind="assessment-appeal",
+                       note=None if note is None else _reason(note))
+            return self._appeal(tx.conn, appeal.id)
+
+    def decide(self, appeal_id: int, *, accept: bool, reason: str, quantity: Decimal | int | str | None = None,
+               ) -> Appeal:
+        """Accept an appeal with the corrected ``quantity`` of its item's fact (a new revision), or reject it.
+
+        The run is locked first, so two decisions on one run make two revisions one after the other.
+        """
+        text = _reason(reason)
+        corrected = None
+        if accept:
+            if quantity is None:
+                raise InvalidValue(_("accepting an appeal needs the corrected quantity (--quantity)"))
+            corrected = parse_quantity(quantity)
+        elif quantity is not None:
+            raise InvalidValue(_("a rejected appeal changes nothing; leave the quantity out"))
+        with self.community.transaction() as tx:
+            appeal = self._appeal(tx.conn, appeal_id)
+            self._authorize(tx.conn, "assessment.decide", appeal.unit_id)
+            lock_row(tx.conn, _runs, appeal.run_id)
+            target = "upheld" if accept else "rejected"
+            transition(tx, APPEAL_WORKFLOW, _appeals, appeal.id, target, entity_kind="assessment-appeal", note=text)
+            made = None
+            if corrected is not None:
+                run = self._run(tx.conn, appeal.run_id)
+                fact = self._item_fact(run, appeal.item)
+                made = self._revise(tx, run, appeal_id=appeal.id, reason=text,
+                                    facts={appeal.subject_id: {fact: corrected}})
+            tx.conn.execute(update(_appeals).where(_appeals.c.id == appeal.id).values(
+                quantity=corrected, decision=text, decided_by=tx.actor, decided_at=tx.now.astimezone(dt.UTC),
+                result_revision=made))
+            tx.record("assessment.decide", "assessment-appeal", appeal.id, before={"state": appeal.state},
+                      after={"state": target, "quantity": None if corrected is None else str(corrected),
+                             "result_revision": made}, note=text)
+            return self._appeal(tx.conn, appeal.id)
+
+    def override(self, run_id: int, subject_id: int, grade: str, *, reason: str) -> AssessmentRun:
+        """The branch's final decision on a subject's grade (支部大会决定), with a reason: a new revision.
+
+        The grade must be one of the scheme's; it takes the place of the bands' for that subject
+        and counts in that grade's quota. Exempt subjects take no grade.
+        """
+        text = _reason(reason)
+        with self.community.transaction() as tx:
+            lock_row(tx.conn, _runs, int(run_id))
+            run = self._run(tx.conn, run_id)
+            result = self._result_of(tx.conn, run, run.revision, subject_id)
+            self._authorize(tx.conn, "assessment.decide", result.unit_id)
+            grades = [b["grade"] for b in run.rules["bands"]]
+            if grade not in grades:
+                raise InvalidValue(_("{grade!r} is not a grade of scheme {code!r}; use one of {grades}").format(
+                    grade=grade, code=run.scheme, grades=listing(grades)))
+            if result.exempt:
+                raise Conflict(_("subject {subject} takes part without a grade in this scheme").format(
+                    subject=result.subject_id))
+            made = self._revise(tx, run, appeal_id=None, reason=text, grades={result.subject_id: (grade, text)})
+            tx.record("assessment.override", "assessment", run.id,
+                      before={"grade": result.grade}, after={"grade": grade, "subject_id": result.subject_id,
+                                                             "revision": made}, note=text)
+            return self._run(tx.conn, run.id)
+
+    def appeals(self, *, run_id: int | None = None, state: str | None = None) -> builtins.list[Appeal]:
+        """Appeals by id, optionally of one run or in one state."""
+        query = select(_appeals.c.id).order_by(_appeals.c.id)
+        if run_id is not None:
+            query = query.where(_appeals.c.run_id == int(run_id))
+        if state is not None:
+            query = query.where(_appeals.c.state == state)
+        with self.community.reading() as conn:
+            self._authorize(conn, "assessment.read", None)
+            query = query.where(self._scope(conn, "assessment.read").clause(_appeals.c.unit_id))
+            return [self._appeal(conn, int(i)) for i in conn.scalars(query)]
+
+    def get_appeal(self, appeal_id: int) -> Appeal:
+        """One appeal."""
+        with self.community.reading() as conn:
+            appeal = self._appeal(conn, appeal_id)
+            self._authorize(conn, "assessment.read", appeal.unit_id)
+            return appeal
+
+    # Helpers ---------------------------------------------------------------------------------
+
+    def _plugin_lines(self, scheme: ScoringScheme, period: str, subjects: Sequence[int],
+                      values: Mapping[int, Mapping[str, Decimal]]) -> builtins.list[ScoredLine]:
+        """``communitycore_score`` once per batch of subjects, never once per subject."""
+        if not self.community.pm.hook.communitycore_score.get_hookimpls():
+            return []
+        out = []
+        for start in range(0, len(subjects), BATCH):
+            batch = subjects[start:start + BATCH]
+            facts = {s: {f: float(v) for f, v in values.get(s, {}).items()} for s in batch}
+            for provided in score_lines(self.community, scheme, period, batch, facts):
+                line = provided.line
+                out.append(ScoredLine(subject_id=line.subject_id, item=line.item, points=line.points,
+                                      source=provided.provider, note=line.note))
+        return out
+
+    def _store_revision(self, tx: Any, run_id: int, number: int, results: Sequence[Result],
+                        values: Mapping[int, Mapping[str, Decimal]], cohort: Mapping[int, tuple[str, Any, Any]], *,
+                        appeal_id: int | None, reason: str | None) -> None:
+        tx.conn.execute(insert(_revisions).values(run_id=run_id, revision=number, appeal_id=appeal_id, reason=reason,
+                                                  made_by=tx.actor, made_at=tx.now.astimezone(dt.UTC)))
+        dumps = json.dumps
+        empty: dict[str, Decimal] = {}
+        rows = [(run_id, number, r.subject_id, cohort[r.subject_id][0], cohort[r.subject_id][1],
+                 ledger.hundredths(r.total), r.grade, r.reached, r.rank, r.vetoed, r.exempt, r.rated, r.override,
+                 dumps({f: str(v) for f, v in values.get(r.subject_id, empty).items()}, ensure_ascii=False),
+                 dumps([compact(line) for line in r.lines], ensure_ascii=False), dumps(list(r.quota_held)))
+                for r in results]
+        # One driver-level executemany of tuples per batch: JSON as text, the total in hundredths.
+        quote = tx.conn.dialect.identifier_preparer.quote
+        sql = (f"INSERT INTO {_results.name} ({', '.join(map(quote, RESULT_COLUMNS))}) "
+               f"VALUES ({placeholders(tx.conn, len(RESULT_COLUMNS))})")
+        for start in range(0, len(rows), BATCH):
+            tx.conn.exec_driver_sql(sql, rows[start:start + BATCH])
+
+    def _revise(self, tx: Any, run: AssessmentRun, *, appeal_id: int | None, reason: str,
+                facts: Mapping[int, Mapping[str, Decimal]] | None = None,
+                grades: Mapping[int, tuple[str, str]] | None = None) -> int:
+        """Re-score the whole cohort of the latest revision by the run's rules, with corrections; returns its number."""
+        scheme = scheme_from_rules(run.rules)
+        rows = tx.conn.execute(select(_results).where(_results.c.run_id == run.id,
+                                                      _results.c.revision == run.revision)).mappings().all()
+        values: dict[int, dict[str, Decimal]] = {}
+        extra: list[ScoredLine] = []
+        overrides: dict[int, tuple[str, str]] = {}
+        cohort: dict[int, tuple[str, Any, Any]] = {}
+        exempt = set()
+        for row in rows:
+            subject = int(row["subject_id"])
+            cohort[subject] = (row["name"], row["unit_id"], None)
+            values[subject] = {f: Decimal(v) for f, v in row["facts"].items()}
+            if row["exempt"]:
+                exempt.add(subject)
+            if row["override"] is not None and row["grade"] is not None:
+                overrides[subject] = (row["grade"], row["override"])
+            extra.extend(ScoredLine(subject_id=subject, item=item, points=Decimal(points), source=source, note=note)
+                         for item, _quantity, points, _capped, source, note in row["lines"] if source != SCHEME)
+        for subject, changed in (facts or {}).items():
+            values.setdefault(subject, {}).update(changed)
+        overrides.update(grades or {})
+        results = score_all(scheme, values, sorted(cohort), extra=extra, exempt=exempt, overrides=overrides)
+        number = run.revision + 1
+        self._store_revision(tx, run.id, number, results, values, cohort, appeal_id=appeal_id, reason=reason)
+        return number
+
+    def _item_fact(self, run: AssessmentRun, item: str) -> str:
+        """The fact an appealed item counts: an item's, or a veto's (``veto:<fact>``)."""
+        if item.startswith("veto:") and item.removeprefix("veto:") in run.rules["vetoes"]:
+            return item.removeprefix("veto:")
+        for spec in run.rules["items"]:
+            if spec["item"] == item:
+                return str(spec["fact"])
+        raise InvalidValue(_("{item!r} is not an item of scheme {code!r}").format(item=item, code=run.scheme))
+
+    def _run(self, conn: Connection, run_id: Any) -> AssessmentRun:
+        number = _id(run_id, _("there is no assessment run with id {id}"))
+        row = conn.execute(select(_runs).where(_runs.c.id == number)).mappings().first()
+        if row is None:
+            raise NotFound(_("there is no assessment run with id {id}").format(id=run_id))
+        latest = conn.scalar(select(func.max(_revisions.c.revision)).where(_revisions.c.run_id == number)) or 1
+        return run_from_row(row, self.community.clock.tz, int(latest))
+
+    @staticmethod
+    def _revision_number(run: AssessmentRun, revision: int | None) -> int:
+        if revision is None:
+            return run.revision
+        if not 1 <= int(revision) <= run.revision:
+            raise NotFound(_("run {run} has revisions 1 to {latest}, not {revision}").format(
+                run=run.id, latest=run.revision, revision=revision))
+        return int(revision)
+
+    def _result_of(self, conn: Connection, run: AssessmentRun, revision: int, subject_id: Any) -> AssessmentResult:
+        subject = _id(subject_id, _("subject {id} was not scored in this run"))
+        row = conn.execute(select(_results).where(_results.c.run_id == run.id, _results.c.revision == revision,
+                                                  _results.c.subject_id == subject)).mappings().first()
+        if row is None:
+            raise NotFound(_("subject {subject} was not scored in run {run}").format(subject=subject_id, run=run.id))
+        return self._expanded(run, row)
+
+    @staticmethod
+    def _expanded(run: AssessmentRun, row: Any) -> AssessmentResult:
+        """A stored result with its lines in full and its fact values as numbers."""
+        result = result_from_row(row)
+        return attrs.evolve(result, lines=[expand(run.rules, kept) for kept in result.lines],
+                            facts={f: _number(Decimal(v)) for f, v in result.facts.items()})
+
+    def _appeal(self, conn: Connection, appeal_id: Any) -> Appeal:
+        number = _id(appeal_id, _("there is no appeal with id {id}"))
+        row = conn.execute(select(_appeals).where(_appeals.c.id == number)).mappings().first()
+        if row is None:
+            raise NotFound(_("there is no appeal with id {id}").format(id=appeal_id))
+        return appeal_from_row(row, self.community.clock.tz)
+
+
+#: The columns of a results file, in order, and their headers.
+EXPORT_COLUMNS = ("rank", "subject_id", "name", "total", "grade", "vetoed", "exempt", "override")
+EXPORT_HEADERS = {"rank": N_("Rank"), "subject_id": N_("Subject ID"), "name": N_("Name"), "total": N_("Total"),
+                  "grade": N_("Grade"), "vetoed": N_("Vetoed"), "exempt": N_("Not graded"),
+                  "override": N_("Final decision")}
+
+
+def _export_row(r: AssessmentResult) -> dict[str, Any]:
+    def flag(value: bool) -> str:
+        return _("yes") if value else _("no")
+
+    return {"rank": r.rank, "subject_id": r.subject_id, "name": r.name, "total": _number(r.total), "grade": r.grade,
+            "vetoed": flag(r.vetoed), "exempt": flag(r.exempt), "override": r.override}
+
+
+def _cohort(conn: Connection, kind: str, unit_ids: Sequence[int] | None,
+            with_entries: Iterable[int]) -> dict[int, tuple[str, int | None, set[str]]]:
+    """``{subject id: (name, unit id, groups)}`` of every subject a run scores; groups are what ``exempt`` names."""
+    out: dict[int, tuple[str, int | None, set[str]]] = {}
+    if kind == "member":
+        m = member_tables.members
+        query = select(m.c.id, m.c.name, m.c.unit_id, m.c.category, m.c.standing).where(m.c.status == "active")
+        rows = _in_units(conn, query, m.c.unit_id, unit_ids)
+        out = {int(i): (name, int(u), {str(cat), str(standing)}) for i, name, u, cat, standing in rows}
+    elif kind == "unit":
+        u = org_tables.units
+        rows = _in_units(conn, select(u.c.id, u.c.name, u.c.id, u.c.kind), u.c.id, unit_ids)
+        out = {int(i): (name, int(unit), {str(k)}) for i, name, unit, k in rows}
+    elif kind == "partner":
+        p = org_tables.partners
+        rows = _in_units(conn, select(p.c.id, p.c.name, p.c.unit_id, p.c.kind), p.c.unit_id, unit_ids)
+        out = {int(i): (name, None if unit is None else int(unit), {str(k)}) for i, name, unit, k in rows}
+    else:  # stewards are kept by their roster: those with entries counted in the subtree
+        out = {int(s): (f"{kind} {s}", None, set()) for s in with_entries}
+    return out
+
+
+def _in_units(conn: Connection, query: Any, column: Any, unit_ids: Sequence[int] | None) -> builtins.list[Any]:
+    if unit_ids is None:
+        return list(conn.execute(query).all())
+    rows: list[Any] = []
+    for start in range(0, len(unit_ids), ledger.LOOKUP_CHUNK):
+        rows.extend(conn.execute(query.where(column.in_(list(unit_ids[start:start + ledger.LOOKUP_CHUNK])))).all())
+    return rows
+
+
+def _rerank(results: Sequence[AssessmentResult]) -> builtins.list[AssessmentResult]:
+    totals = sorted((r.total for r in results if not r.exempt and r.rated), reverse=True)
+    first: dict[Decimal, int] = {}
+    for position, total in enumerate(totals, start=1):
+        first.setdefault(total, position)
+    return [attrs.evolve(r, rank=first[r.total] if not r.exempt and r.rated else None) for r in results]
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _id(value: Any, message: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if not 1 <= number <= 2**31 - 1:
+        raise NotFound(message.format(id=value))
+    return number
+
+
+def _reason(text: str | None) -> str:
+    cleaned = parse_text(text, REASON_LENGTH)
+    if not cleaned:
+        raise InvalidValue(_("give a reason"))
+    return cleaned
+
+
+def _period(period: Period | str, scheme: ScoringScheme) -> Period:
+    span = period if isinstance(period, Period) else Period.parse(str(period))
+    if span.cadence != scheme.period.value:
+        raise InvalidValue(_("scheme {code!r} is scored {cadence}; {period} is not such a period").format(
+            code=scheme.code, cadence=scheme.period.value, period=span))
+    return span
+
+
+__all__ = ["APPEAL_WORKFLOW", "EXPORT_COLUMNS", "AssessmentsAPI"]

@@ -1,0 +1,373 @@
+"""Assessment runs on every engine: a pack scheme, hand-computed totals, vetoes, quotas, 民主评议, appeals."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+import communitycore
+from communitycore import Community, Conflict, NotFound, ScoreLine, hookimpl
+from communitycore.clock import Clock
+from communitycore.domain.activity import NewEntry
+from communitycore.domain.workflows import IllegalTransition
+from communitycore.errors import InvalidValue
+from communitycore.store.tables import assessments as tables
+
+PACK = """
+[pack]
+name = "acc"
+
+[[facts]]
+code = "acc-lesson"
+label = "参加党课次数"
+subject = "member"
+aggregate = "count"
+
+[[facts]]
+code = "acc-hours"
+label = "志愿服务时长"
+subject = "member"
+unit = "hours"
+
+[[facts]]
+code = "acc-violation"
+label = "违纪"
+subject = "member"
+
+[[scoring_schemes]]
+code = "acc-points"
+label = "党员积分"
+subject = "member"
+period = "quarterly"
+base = 60
+vetoes = ["acc-violation"]
+
+[[scoring_schemes.items]]
+fact = "acc-lesson"
+label = "党课"
+points = 3
+cap = 12
+
+[[scoring_schemes.items]]
+fact = "acc-hours"
+label = "志愿服务"
+points = 2
+cap = 20
+
+[[scoring_schemes.bands]]
+grade = "excellent"
+label = "优秀"
+min_score = 90
+quota = "1/3"
+outcome = "promote"
+
+[[scoring_schemes.bands]]
+grade = "qualified"
+label = "合格"
+min_score = 60
+outcome = "keep"
+"""
+
+
+@pytest.fixture
+def pack(tmp_path: Path) -> Path:
+    path = tmp_path / "acc.toml"
+    path.write_text(PACK, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def c(db_url: str, clock: Clock, pack: Path) -> Iterator[Community]:
+    community = communitycore.open(db_url, actor="组织委员", clock=clock, autoload=False, packs=[pack])
+    yield community
+    community.close()
+
+
+@pytest.fixture
+def tree(c: Community) -> dict[str, int]:
+    street = c.org.add("城南街道党工委", "street-committee")
+    committee = c.org.add("幸福社区党委", "community-committee", parent=street)
+    grid1 = c.org.add("第一网格党支部", "grid-branch", parent=committee)
+    grid2 = c.org.add("第二网格党支部", "grid-branch", parent=committee)
+    return {"street": street.id, "committee": committee.id, "grid1": grid1.id, "grid2": grid2.id}
+
+
+def members(c: Community, unit: int, n: int, prefix: str = "党员") -> list[int]:
+    return [c.members.add(f"{prefix}{i}", unit).id for i in range(n)]
+
+
+def entries(c: Community, rows: list[tuple[int, str, int]], on: str = "2026-02-10") -> None:
+    c.activity.record_many([NewEntry(subject_kind="member", subject_id=s, fact=f, on=on, quantity=q)
+                            for s, f, q in rows])
+
+
+def test_a_pack_scheme_gives_the_hand_computed_totals(c: Community, tree: dict[str, int]) -> None:
+    a, b, d, e, f = members(c, tree["grid1"], 5)
+    for subject, lessons in ((a, 5), (b, 2), (d, 0), (e, 3), (f, 4)):
+        for _ in range(lessons):
+            entries(c, [(subject, "acc-lesson", 1)])
+    entries(c, [(a, "acc-hours", 12), (b, "acc-hours", 3), (d, "acc-hours", 4), (e, "acc-hours", 6),
+                (f, "acc-hours", 1)])
+    entries(c, [(f, "acc-violation", 1)])
+    entries(c, [(a, "acc-lesson", 1)], on="2026-04-01")  # the next quarter: not counted
+    run = c.assessments.run("acc-points", "2026Q1", tree["street"])
+    totals = {r.subject_id: (r.total, r.vetoed) for r in c.assessments.results(run.id)}
+    # a: 60 + min(15, 12) + min(24, 20) = 92; b: 60 + 6 + 6 = 72; d: 60 + 0 + 8 = 68;
+    # e: 60 + 9 + 12 = 81; f: vetoed, 0.
+    assert totals == {a: (Decimal(92), False), b: (Decimal(72), False), d: (Decimal(68), False),
+                      e: (Decimal(81), False), f: (Decimal(0), True)}
+    assert run.revision == 1 and run.subjects == 5 and run.scheme_version == 1
+    assert run.rules["items"][0] == {"item": "acc-lesson", "fact": "acc-lesson", "points": 3, "cap": 12,
+                                     "floor": None, "label": "党课"}
+    vetoed = c.assessments.explain(run.id, f)
+    assert [line["fact"] for line in vetoed.lines if line["veto"]] == ["acc-violation"]
+    lesson = next(line for line in c.assessments.explain(run.id, a).lines if line["item"] == "acc-lesson")
+    assert (lesson["quantity"], lesson["points"], lesson["uncapped"], lesson["capped"]) == (5, 12, 15, True)
+
+
+def test_a_third_of_ten_is_exactly_three_and_two_runs_agree(c: Community, tree: dict[str, int]) -> None:
+    ids = members(c, tree["grid1"], 6) + members(c, tree["grid2"], 4, "成员")
+    rows = []
+    for position, subject in enumerate(ids[:5]):  # five reach 优秀: 60 + 12 + 2 × (9 + position)
+        rows += [(subject, "acc-lesson", 1)] * 4 + [(subject, "acc-hours", 9 + position)]
+    entries(c, rows)
+    first = c.assessments.run("acc-points", "2026Q1", tree["street"])
+    second = c.assessments.run("acc-points", "2026Q1", tree["street"])
+    assert second.id != first.id
+
+    def excellent(run_id: int) -> list[int]:
+        return sorted(r.subject_id for r in c.assessments.results(run_id) if r.grade == "excellent")
+
+    assert len(excellent(first.id)) == 3
+    assert excellent(first.id) == excellent(second.id)
+    reached = [r for r in c.assessments.results(first.id) if r.reached == "excellent"]
+    assert len(reached) == 5
+    assert all(r.held == ["excellent"] and r.grade == "qualified" for r in reached if r.grade != "excellent")
+    # Rankings within a subtree: the second grid's members ranked among themselves.
+    local = c.assessments.results(first.id, unit=tree["grid2"])
+    assert sorted(r.subject_id for r in local) == sorted(ids[6:])
+    assert {r.rank for r in local} == {1}
+
+
+def test_the_run_reads_only_the_subtree_and_checks_the_period(c: Community, tree: dict[str, int]) -> None:
+    (mine,) = members(c, tree["grid1"], 1)
+    (other,) = members(c, tree["grid2"], 1)
+    entries(c, [(mine, "acc-lesson", 1), (other, "acc-lesson", 1)])
+    run = c.assessments.run("acc-points", "2026Q1", tree["grid1"])
+    assert [r.subject_id for r in c.assessments.results(run.id)] == [mine]
+    with pytest.raises(InvalidValue, match="quarterly"):
+        c.assessments.run("acc-points", "2026", tree["grid1"])
+    with pytest.raises(NotFound, match="no scoring scheme 'nope'"):
+        c.assessments.run("nope", "2026Q1")
+
+
+def test_democratic_appraisal_leaves_probationary_members_ungraded(c: Community, tree: dict[str, int]) -> None:
+    full = members(c, tree["grid1"], 3)
+    probationary = c.members.add("预备党员", tree["grid1"], category="probationary", join_date="2026-06-01").id
+    votes = {full[0]: (8, 2, 0, 0), full[1]: (1, 8, 1, 0), full[2]: (0, 2, 3, 5), probationary: (9, 1, 0, 0)}
+    codes = ("appraisal-excellent", "appraisal-qualified", "appraisal-basically-qualified", "appraisal-unqualified")
+    entries(c, [(s, code, n) for s, tally in votes.items() for code, n in zip(codes, tally, strict=True) if n],
+            on="2026-12-01")
+    run = c.assessments.run("democratic-appraisal", "2026", tree["committee"])
+    got = {r.subject_id: r for r in c.assessments.results(run.id)}
+    assert got[probationary].exempt and got[probationary].grade is None and got[probationary].rank is None
+    # 8 × 100 + 2 × 80 over 10 votes = 96: 优秀, the one place a third of 3 graded members allows.
+    assert (got[full[0]].total, got[full[0]].grade) == (Decimal(96), "excellent")
+    assert (got[full[1]].total, got[full[1]].grade) == (Decimal(80), "qualified")
+    assert (got[full[2]].total, got[full[2]].grade) == (Decimal(34), "unqualified")
+    # The branch's final decision overrides a grade, with a reason: a new revision, audited.
+    after = c.assessments.override(run.id, full[1], "basically-qualified", reason="支部党员大会决定")
+    assert after.revision == 2
+    revised = c.assessments.explain(run.id, full[1])
+    assert (revised.grade, revised.override) == ("basically-qualified", "支部党员大会决定")
+    assert c.assessments.explain(run.id, full[1], revision=1).grade == "qualified"
+    with pytest.raises(Conflict, match="without a grade"):
+        c.assessments.override(run.id, probationary, "excellent", reason="x")
+    with pytest.raises(InvalidValue, match="not a grade"):
+        c.assessments.override(run.id, full[1], "gold", reason="x")
+    assert any(e.action == "assessment.override" for e in c.audit.list())
+
+
+def test_an_accepted_appeal_makes_revision_two_and_leaves_one_unchanged(c: Community, tree: dict[str, int]) -> None:
+    (a,) = members(c, tree["grid1"], 1)
+    entries(c, [(a, "acc-lesson", 1), (a, "acc-hours", 3)])
+    run = c.assessments.run("acc-points", "2026Q1", tree["grid1"])
+    assert c.assessments.explain(run.id, a).total == Decimal(69)
+    appeal = c.assessments.appeal(run.id, a, "acc-lesson", reason="三次党课只记了一次")
+    assert appeal.state == "filed" and appeal.revision == 1
+    reviewed = c.assessments.review(appeal.id)
+    assert reviewed.state == "under-review"
+    decided = c.assessments.decide(appeal.id, accept=True, quantity=3, reason="签到表核实")
+    assert (decided.state, decided.result_revision, decided.quantity) == ("upheld", 2, Decimal(3))
+    assert c.assessments.get(run.id).revision == 2
+    assert c.assessments.explain(run.id, a).total == Decimal(75)
+    old = c.assessments.explain(run.id, a, revision=1)
+    assert old.total == Decimal(69) and old.revision == 1
+    history = [(s.source, s.target) for s in c.workflows.history("assessment-appeal", appeal.id)]
+    assert history == [(None, "filed"), ("filed", "under-review"), ("under-review", "upheld")]
+    with pytest.raises(IllegalTransition):
+        c.assessments.decide(appeal.id, accept=False, reason="再议")
+    # A rejected appeal changes nothing.
+    second = c.assessments.appeal(run.id, a, "acc-hours", reason="还有2小时")
+    rejected = c.assessments.decide(second.id, accept=False, reason="无记录")
+    assert rejected.state == "rejected" and rejected.result_revision is None
+    assert c.assessments.get(run.id).revision == 2
+    with pytest.raises(InvalidValue, match="not an item"):
+        c.assessments.appeal(run.id, a, "base", reason="x")
+    with pytest.raises(InvalidValue, match="corrected quantity"):
+        c.assessments.decide(second.id, accept=True, reason="x")
+    assert [x.id for x in c.assessments.appeals(run_id=run.id)] == [appeal.id, second.id]
+
+
+def test_an_appeal_against_a_veto_can_lift_it(c: Community, tree: dict[str, int]) -> None:
+    (a,) = members(c, tree["grid1"], 1)
+    entries(c, [(a, "acc-lesson", 2), (a, "acc-violation", 1)])
+    run = c.assessments.run("acc-points", "2026Q1")
+    assert c.assessments.explain(run.id, a).vetoed
+    appeal = c.assessments.appeal(run.id, a, "veto:acc-violation", reason="通报已撤销")
+    c.assessments.decide(appeal.id, accept=True, quantity=0, reason="撤销文件")
+    lifted = c.assessments.explain(run.id, a)
+    assert not lifted.vetoed and lifted.total == Decimal(63)  # one lesson (a count), 60 + 3
+
+
+def test_runs_are_immutable_rows_and_audited(c: Community, tree: dict[str, int]) -> None:
+    members(c, tree["grid1"], 2)
+    run = c.assessments.run("acc-points", "2026Q1")
+    assert [r.id for r in c.assessments.runs()] == [run.id]
+    assert [e.action for e in c.audit.list() if e.entity == "assessment"] == ["assessment.run"]
+    with c.reading() as conn:
+        count = conn.scalar(sa.select(sa.func.count()).select_from(tables.assessment_results))
+    assert count == 2
+    with pytest.raises(NotFound):
+        c.assessments.explain(run.id, 1, revision=2)
+    with pytest.raises(NotFound):
+        c.assessments.get(999)
+
+
+def test_results_export_to_csv_and_xlsx(c: Community, tree: dict[str, int], tmp_path: Path) -> None:
+    (a,) = members(c, tree["grid1"], 1, "=HYPERLINK")
+    entries(c, [(a, "acc-lesson", 1)])
+    run = c.assessments.run("acc-points", "2026Q1")
+    csv_file = c.assessments.export(run.id, tmp_path / "r.csv")
+    text = csv_file.read_text(encoding="utf-8-sig").splitlines()
+    assert text[0] == "Rank,Subject ID,Name,Total,Grade,Vetoed,Not graded,Final decision"
+    assert text[1] == f"1,{a},'=HYPERLINK0,63,qualified,no,no,"
+    xlsx = c.assessments.export(run.id, tmp_path / "r.xlsx")
+    sheet = openpyxl.load_workbook(xlsx).active
+    assert [cell.value for cell in sheet[2]][:4] == [1, a, "'=HYPERLINK0", 63]
+    with pytest.raises(InvalidValue, match=r"\.xlsx or \.csv"):
+        c.assessments.export(run.id, tmp_path / "r.txt")
+
+
+class Satisfaction:
+    """A plugin's item the records cannot express, called once per batch."""
+
+    name = "satisfaction"
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    @hookimpl
+    def communitycore_score(self, scheme, period, subjects, facts):  # type: ignore[no-untyped-def]
+        self.calls.append(len(subjects))
+        return [ScoreLine(subject_id=s, item="satisfaction", points=1.5, note="群众满意度") for s in subjects
+                if facts[s].get("acc-hours")]
+
+
+def test_plugin_lines_are_added_once_per_batch_and_kept_by_revisions(db_url: str, clock: Clock, pack: Path) -> None:
+    plugin = Satisfaction()
+    with communitycore.open(db_url, actor="x", clock=clock, autoload=False, packs=[pack], plugins=[plugin]) as c:
+        unit = c.org.add("城南街道党工委", "street-committee")
+        a, _b = members(c, unit.id, 2)
+        entries(c, [(a, "acc-hours", 2)])
+        run = c.assessments.run("acc-points", "2026Q1")
+        assert plugin.calls == [2]
+        line = next(x for x in c.assessments.explain(run.id, a).lines if x["item"] == "satisfaction")
+        assert line["source"] == "satisfaction" and line["points"] == 1.5
+        assert c.assessments.explain(run.id, a).total == Decimal("65.5")
+        appeal = c.assessments.appeal(run.id, a, "acc-hours", reason="x")
+        c.assessments.decide(appeal.id, accept=True, quantity=4, reason="y")
+        assert c.assessments.explain(run.id, a).total == Decimal("69.5")
+        assert plugin.calls == [2]  # a revision re-scores from what the run kept
+
+
+def test_two_appeals_decided_at_once_make_two_revisions(c: Community, tree: dict[str, int], db_url: str,
+                                                         clock: Clock, pack: Path) -> None:
+    a, b = members(c, tree["grid1"], 2)
+    entries(c, [(a, "acc-lesson", 1), (b, "acc-lesson", 1)])
+    run = c.assessments.run("acc-points", "2026Q1")
+    first = c.assessments.appeal(run.id, a, "acc-lesson", reason="x")
+    second = c.assessments.appeal(run.id, b, "acc-lesson", reason="y")
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def decide(appeal_id: int) -> None:
+        try:
+            with communitycore.open(db_url, actor="z", clock=clock, autoload=False, packs=[pack]) as other:
+                barrier.wait()
+                other.assessments.decide(appeal_id, accept=True, quantity=2, reason="核实")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=decide, args=(i,)) for i in (first.id, second.id)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert c.assessments.get(run.id).revision == 3
+    latest = {r.subject_id: r.total for r in c.assessments.results(run.id)}
+    assert latest == {a: Decimal(66), b: Decimal(66)}  # both corrections, neither lost
+    assert sorted(x.result_revision for x in c.assessments.appeals()) == [2, 3]
+
+
+def test_the_export_round_trips_runs_and_appeals(c: Community, tree: dict[str, int], tmp_path: Path,
+                                                 pack: Path) -> None:
+    (a,) = members(c, tree["grid1"], 1)
+    entries(c, [(a, "acc-lesson", 1)])
+    run = c.assessments.run("acc-points", "2026Q1")
+    appeal = c.assessments.appeal(run.id, a, "acc-lesson", reason="x")
+    c.assessments.decide(appeal.id, accept=True, quantity=2, reason="y")
+    out = tmp_path / "export.json"
+    c.export_to(out)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert len(data["assessment_runs"]) == 1 and len(data["assessment_results"]) == 2
+    assert data["assessment_appeals"][0]["state"] == "upheld"
+    with communitycore.open(tmp_path / "copy.db", actor="x", clock=c.clock, autoload=False,
+                            packs=[tmp_path / "acc.toml"]) as copy:
+        copy.import_from(out)
+        assert copy.assessments.get(run.id).revision == 2
+        assert copy.assessments.results(run.id, revision=1) == c.assessments.results(run.id, revision=1)
+        assert copy.assessments.get_appeal(appeal.id) == c.assessments.get_appeal(appeal.id)
+
+
+EXAMPLES = Path(__file__).parent.parent / "examples" / "packs"
+
+
+def test_the_star_branch_pack_rates_branches_above_100(db_url: str, clock: Clock) -> None:
+    packs = [EXAMPLES / "star-branches.toml", EXAMPLES / "five-star-merchants.toml"]
+    with communitycore.open(db_url, actor="x", clock=clock, autoload=False, packs=packs) as c:
+        assert {"star-branches", "five-star-merchants"} <= {s.code for s in c.assessments.schemes()}
+        street = c.org.add("城南街道党工委", "street-committee")
+        good = c.org.add("第一党支部", "branch", parent=street)
+        weak = c.org.add("第二党支部", "branch", parent=street)
+        c.activity.record_many(
+            [NewEntry(subject_kind="unit", subject_id=good.id, fact="sb.theme-days", on=f"2026-{m:02d}-08")
+             for m in range(1, 13)]
+            + [NewEntry(subject_kind="unit", subject_id=good.id, fact="sb.honours", on="2026-07-01")] * 3
+            + [NewEntry(subject_kind="unit", subject_id=weak.id, fact="sb.missed-meetings", on="2026-05-01")] * 6)
+        run = c.assessments.run("star-branches", "2026", street)
+        got = {r.subject_id: r for r in c.assessments.results(run.id)}
+        # 100 + 12 + 15 = 127 reaches five stars, but a fifth of 2 graded branches is 0 places.
+        assert (got[good.id].total, got[good.id].reached, got[good.id].grade) == (Decimal(127), "five-star",
+                                                                                  "four-star")
+        assert got[good.id].held == ["five-star"]
+        assert (got[weak.id].total, got[weak.id].grade) == (Decimal(82), "one-star")  # 100 - 18
+        assert got[street.id].exempt and got[street.id].grade is None
