@@ -310,9 +310,130 @@ def star_level(hours: Decimal | float, thresholds: Sequence[int]) -> int:
     return sum(1 for limit in thresholds if hours >= limit)
 
 
+
+# Records ------------------------------------------------------------------------------------------
+
+@attrs.frozen(kw_only=True)
+class ServiceRequest:
+    """One resident request (居民诉求) as stored, with the metrics' facts kept on it."""
+
+    id: int
+    unit_id: int
+    category: str
+    program: str | None
+    resident_id: int | None
+    urgency: str
+    channel: str
+    text: str
+    state: str
+    assignee_kind: str | None
+    assignee_id: int | None
+    created_at: dt.datetime
+    created_by: str
+    response_due: dt.datetime
+    resolution_due: dt.datetime
+    accepted_at: dt.datetime | None = None
+    response_seconds: int | None = None
+    resolved_at: dt.datetime | None = None
+    resolution_seconds: int | None = None
+    evaluations: int = 0
+    solved: bool | None = None
+    satisfaction: str | None = None
+    overdue_flagged_at: dt.datetime | None = None
+
+    @property
+    def assignee(self) -> str | None:
+        """``KIND:ID`` of whoever it is assigned to."""
+        return None if self.assignee_kind is None else f"{self.assignee_kind}:{self.assignee_id}"
+
+
+@attrs.frozen(kw_only=True)
+class Evaluation:
+    """A resident's evaluation of a resolved request (群众评议)."""
+
+    id: int
+    request_id: int
+    evaluated_at: dt.datetime
+    solved: bool
+    satisfaction: str
+    comment: str | None
+    actor: str
+
+
+@attrs.frozen(kw_only=True)
+class Resource:
+    """What a partner or unit offers (资源清单)."""
+
+    id: int
+    unit_id: int
+    partner_id: int | None
+    name: str
+    category: str | None
+    description: str | None
+    created_at: dt.datetime
+
+
+@attrs.frozen(kw_only=True)
+class Demand:
+    """A community need (需求清单), raised from one or more requests or on its own."""
+
+    id: int
+    unit_id: int
+    name: str
+    category: str | None
+    description: str | None
+    created_at: dt.datetime
+    request_ids: tuple[int, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Project:
+    """A work item (项目清单), from a demand, claimed and delivered by a partner (党建项目认领)."""
+
+    id: int
+    unit_id: int
+    demand_id: int | None
+    name: str
+    category: str | None
+    description: str | None
+    state: str
+    partner_id: int | None
+    claimed_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+    satisfaction: str | None
+    created_at: dt.datetime
+
+
+@attrs.frozen(kw_only=True)
+class Milestone:
+    """A step a project reached."""
+
+    id: int
+    project_id: int
+    reached_on: dt.date
+    note: str
+    actor: str
+
+
+@attrs.frozen(kw_only=True)
+class VolunteerStars:
+    """A volunteer's cumulative service hours and the stars they earn (星级志愿者)."""
+
+    subject_kind: str
+    subject_id: int
+    hours: Decimal
+    stars: int
+
 __all__ = [
     "BASIC_WEIGHT",
     "CANCELLED",
+    "Demand",
+    "Evaluation",
+    "Milestone",
+    "Project",
+    "Resource",
+    "ServiceRequest",
+    "VolunteerStars",
     "DEFAULT_RESPONSE_MINUTES",
     "DEFAULT_WEIGHTS",
     "PROJECT_STATES",
