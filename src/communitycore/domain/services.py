@@ -278,22 +278,28 @@ class Metrics:
 
 
 def _rate(part: float, whole: int) -> float | None:
-    return None if whole == 0 else round(part / whole, 6)
+    return None if whole == 0 else part / whole
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
 
 
 def metrics_of(counts: Counts, response_seconds: Iterable[int], resolution_seconds: Iterable[int], *,
                weights: Mapping[str, float] = DEFAULT_WEIGHTS, group: str | None = None) -> Metrics:
     """The metrics from the counts and the durations (seconds from creation to first acceptance, and
-    to the latest resolution, of the group's requests that got there)."""
+    to the latest resolution, of the group's requests that got there). Rates are rounded to six places,
+    the composite computed before rounding."""
     response = _rate(counts.responded, counts.received)
     resolution = _rate(counts.solved, counts.evaluated)
     satisfaction = _rate(counts.satisfied + BASIC_WEIGHT * counts.basic, counts.evaluated)
-    parts = (response, resolution, satisfaction)
-    composite = None if None in parts else round(
-        weights["response"] * (response or 0) + weights["resolution"] * (resolution or 0)
-        + weights["satisfaction"] * (satisfaction or 0), 6)
-    return Metrics(group=group, received=counts.received, evaluated=counts.evaluated, response_rate=response,
-                   resolution_rate=resolution, satisfaction_rate=satisfaction, composite=composite,
+    composite = None
+    if response is not None and resolution is not None and satisfaction is not None:
+        composite = (weights["response"] * response + weights["resolution"] * resolution
+                     + weights["satisfaction"] * satisfaction)
+    return Metrics(group=group, received=counts.received, evaluated=counts.evaluated,
+                   response_rate=_rounded(response), resolution_rate=_rounded(resolution),
+                   satisfaction_rate=_rounded(satisfaction), composite=_rounded(composite),
                    median_response_hours=_median_hours(response_seconds),
                    median_resolution_hours=_median_hours(resolution_seconds), overdue=counts.overdue)
 
