@@ -189,7 +189,8 @@ def test_random_moves_never_reach_an_illegal_state_and_the_history_replays(
         before = c.services.get(r.id).state
         try:
             if action in ("good", "bad"):
-                c.services.evaluate(r.id, solved=action == "good", satisfaction="满意" if action == "good" else "不满意")
+                verdict = "满意" if action == "good" else "不满意"
+                c.services.evaluate(r.id, solved=action == "good", satisfaction=verdict)
             else:
                 getattr(c.services, action)(r.id)
         except IllegalTransition as exc:

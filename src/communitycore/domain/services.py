@@ -15,6 +15,7 @@ have changed over time (see :data:`DEFAULT_WEIGHTS`). Everything here is pure: n
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -51,8 +52,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {"response": 0.1, "resolution": 0.5, "satisf
 BASIC_WEIGHT = 0.9
 
 
-def _state(code: str, zh: str, en: str, **flags: bool) -> WorkflowState:
-    return WorkflowState(REQUEST_WORKFLOW, code, zh, en, **flags)
+def _state(code: str, zh: str, en: str, *, initial: bool = False, terminal: bool = False) -> WorkflowState:
+    return WorkflowState(REQUEST_WORKFLOW, code, zh, en, initial=initial, terminal=terminal)
 
 
 #: The states of the resident-request workflow.
@@ -83,7 +84,7 @@ def _move(source: str, target: str, action: str) -> WorkflowTransition:
 #: The transitions: the chain, reassignment (改派), closing a resolved request without an
 #: evaluation, reopening after a negative evaluation, and cancelling anything not yet resolved.
 REQUEST_TRANSITIONS: tuple[WorkflowTransition, ...] = (
-    *(_move(a, b, _VERBS[b]) for a, b in zip(_CHAIN, _CHAIN[1:], strict=False)),
+    *(_move(a, b, _VERBS[b]) for a, b in itertools.pairwise(_CHAIN)),
     _move("assigned", "assigned", "assign"),
     _move("resolved", "closed", "close"),
     _move("evaluated", "accepted", "reopen"),
@@ -169,11 +170,15 @@ def parse_text(value: Any, limit: int, what: str, *, required: bool = False) -> 
     return text
 
 
+def _assignee_kind(value: Any) -> AssigneeKind:
+    return AssigneeKind.parse(value)
+
+
 @attrs.frozen
 class Assignee:
     """Who a request is assigned to: ``member:12``, ``partner:3``, ``unit:7``."""
 
-    kind: AssigneeKind = attrs.field(converter=AssigneeKind.parse)
+    kind: AssigneeKind = attrs.field(converter=_assignee_kind)
     id: int
 
     @classmethod
@@ -185,7 +190,7 @@ class Assignee:
         kind, sep, ident = text.partition(":")
         if not sep:
             raise InvalidValue(_("assignee must be KIND:ID with KIND one of {kinds}, got {value!r}").format(
-                kinds=listing([k.value for k in AssigneeKind]), value=text))
+                kinds=listing([k._value_ for k in AssigneeKind]), value=text))
         return cls(kind, parse_plain_id(ident, "assignee id"))
 
     def __str__(self) -> str:
@@ -433,13 +438,6 @@ class VolunteerStars:
 __all__ = [
     "BASIC_WEIGHT",
     "CANCELLED",
-    "Demand",
-    "Evaluation",
-    "Milestone",
-    "Project",
-    "Resource",
-    "ServiceRequest",
-    "VolunteerStars",
     "DEFAULT_RESPONSE_MINUTES",
     "DEFAULT_WEIGHTS",
     "PROJECT_STATES",
@@ -452,9 +450,16 @@ __all__ = [
     "AssigneeKind",
     "Channels",
     "Counts",
+    "Demand",
+    "Evaluation",
     "Metrics",
+    "Milestone",
+    "Project",
+    "Resource",
     "Satisfaction",
+    "ServiceRequest",
     "Urgencies",
+    "VolunteerStars",
     "deadline",
     "metrics_of",
     "parse_at",

@@ -12,3 +12,4 @@ SERVICE_SECTIONS = (
     Section("service_evaluations", Evaluation, tables.service_evaluations, refs=(("request_id", "service_requests"),)),
     Section("service_resources", Resource, tables.service_resources,
             refs=(("unit_id", "units"), ("partner_id", "partners"))),
+)

@@ -191,7 +191,8 @@ class ServicesAPI(SubAPI):
                             "channel": chan.value, "program": program})
             return stored
 
-    def accept(self, request_id: int, *, note: str | None = None, at: dt.datetime | str | None = None) -> ServiceRequest:
+    def accept(self, request_id: int, *, note: str | None = None,
+               at: dt.datetime | str | None = None) -> ServiceRequest:
         """Accept a request (受理); the first acceptance is its response time."""
         return self._move(request_id, "accepted", note=note, at=at)
 
@@ -530,7 +531,8 @@ class ServicesAPI(SubAPI):
             new_id = int(tx.conn.execute(insert(_d).values(
                 unit_id=target.id, created_at=_utc(tx.now), **fields)).inserted_primary_key[0])  # type: ignore[index]
             if from_requests:
-                tx.conn.execute(insert(_dr), [{"demand_id": new_id, "request_id": r} for r in sorted(set(from_requests))])
+                links = [{"demand_id": new_id, "request_id": r} for r in sorted(set(from_requests))]
+                tx.conn.execute(insert(_dr), links)
             stored = self._demand(tx.conn, new_id)
             tx.record("service-demand.add", "service-demand", new_id, after=stored)
             return stored
@@ -738,7 +740,7 @@ class ServicesAPI(SubAPI):
                 kind=assignee.kind.value, id=assignee.id))
 
     def _check_resident(self, conn: Connection, resident: int, program: ServiceProgram | None,
-                        problems: list[Problem]) -> None:
+                        problems: builtins.list[Problem]) -> None:
         r = resident_tables.residents
         if conn.scalar(select(r.c.id).where(r.c.id == int(resident))) is None:
             problems.append(Problem(None, "resident", _("there is no resident with id {id}").format(id=resident)))
@@ -885,7 +887,7 @@ class ServicesAPI(SubAPI):
             return list(conn.execute(query).mappings())
 
     def _list_fields(self, name: str, category: str | None, description: str | None) -> dict[str, Any]:
-        problems = []
+        problems: builtins.list[Problem] = []
         out: dict[str, Any] = {}
         for field, value, limit, required in (("name", name, NAME_LENGTH, True), ("description", description, 2000,
                                                                                   False)):
