@@ -184,7 +184,7 @@ class ServiceProgram(Record):
     default_urgency: Urgency | None = attrs.field(default=None, converter=_optional_urgency)
     """The urgency of its requests when none is given."""
     channels: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_enum_codes(Channel))
-    """The intake channels it takes requests from (:class:`Channel` codes); empty: every channel."""
+    """The intake channels it takes requests from (``Channel`` codes); empty: every channel."""
     owner_kinds: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_slugs)
     """The unit kinds that run it (``community``, ``grid-branch`` …); empty: any unit."""
 
