@@ -116,6 +116,11 @@ class Satisfaction(Coded):
     DISSATISFIED = ("dissatisfied", "不满意", "dissatisfied")
 
     @property
+    def points(self) -> int:
+        """Its weight in the satisfaction rate, in tenths: 10, 9 or 0 (基本满意 counts 0.9)."""
+        return {"satisfied": 10, "basic": 9, "dissatisfied": 0}[self.value]
+
+    @property
     def score(self) -> Decimal:
         """The evaluation as a number for the ledger's ``satisfaction`` fact: 100, 90 or 0."""
         return {"satisfied": Decimal(100), "basic": Decimal(90), "dissatisfied": Decimal(0)}[self.value]
@@ -351,6 +356,12 @@ class ServiceRequest:
     solved: bool | None = None
     satisfaction: str | None = None
     overdue_flagged_at: dt.datetime | None = None
+    responded: int | None = None
+    """1 when first accepted within the response deadline, 0 when later, None before acceptance."""
+    resolved_late: int | None = None
+    """1 when the latest resolution came after the resolution deadline, 0 when in time."""
+    points: int | None = None
+    """The latest evaluation: 10 满意, 9 基本满意, 0 不满意 (the satisfaction rate is their mean / 10)."""
 
     @property
     def assignee(self) -> str | None:

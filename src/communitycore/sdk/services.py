@@ -262,7 +262,7 @@ class ServicesAPI(SubAPI):
             tx.conn.execute(insert(_e).values(request_id=request.id, evaluated_at=_utc(moment), solved=solved,
                                               satisfaction=verdict.value, comment=text, actor=tx.actor))
             tx.conn.execute(update(_r).where(_r.c.id == request.id).values(
-                evaluations=_r.c.evaluations + 1, solved=solved, satisfaction=verdict.value))
+                evaluations=_r.c.evaluations + 1, solved=solved, satisfaction=verdict.value, points=verdict.points))
             positive = solved and verdict is not Satisfaction.DISSATISFIED
             transition(tx, REQUEST_WORKFLOW, _r, request.id, "closed" if positive else "accepted",
                        entity_kind=REQUEST, note=text, at=when)
@@ -383,17 +383,18 @@ class ServicesAPI(SubAPI):
                 column = _r.c.unit_id if len(ids) <= SMALL_SUBTREE else unindexed(_r.c.unit_id)
                 where.append(column.in_(ids))
             key = groups[by] if by is not None else None
-            evaluated = _r.c.evaluations > 0
-            late = or_(and_(_r.c.resolved_at.is_(None), _r.c.resolution_due < now),
-                       _r.c.resolved_at > _r.c.resolution_due)
+            # Plain sums of the small integers the workflow steps keep (NULLs are left out), read
+            # from the covering metrics index; only the overdue count of unresolved requests
+            # compares a time.
             counts = [
                 func.count(),
-                func.sum(case((_r.c.accepted_at <= _r.c.response_due, 1), else_=0)),
-                func.sum(case((evaluated, 1), else_=0)),
-                func.sum(case((and_(evaluated, _r.c.solved.is_(True)), 1), else_=0)),
-                func.sum(case((and_(evaluated, _r.c.satisfaction == "satisfied"), 1), else_=0)),
-                func.sum(case((and_(evaluated, _r.c.satisfaction == "basic"), 1), else_=0)),
-                func.sum(case((late, 1), else_=0)),
+                func.coalesce(func.sum(_r.c.responded), 0),
+                func.count(_r.c.points),
+                func.sum(case((_r.c.solved.is_(True), 1), else_=0)),
+                func.sum(case((_r.c.points == 10, 1), else_=0)),
+                func.sum(case((_r.c.points == 9, 1), else_=0)),
+                func.coalesce(func.sum(_r.c.resolved_late), 0)
+                + func.sum(case((and_(_r.c.resolution_seconds.is_(None), _r.c.resolution_due < now), 1), else_=0)),
             ]
             query = select(*([key] if key is not None else []), *counts).where(*where)
             if key is not None:
@@ -697,9 +698,11 @@ class ServicesAPI(SubAPI):
             changes: dict[str, Any] = {}
             seconds = max(0, int((moment - request.created_at).total_seconds()))
             if target == "accepted" and request.accepted_at is None:
-                changes.update(accepted_at=_utc(moment), response_seconds=seconds)
+                changes.update(accepted_at=_utc(moment), response_seconds=seconds,
+                               responded=int(moment <= request.response_due))
             if target == "resolved":
-                changes.update(resolved_at=_utc(moment), resolution_seconds=seconds)
+                changes.update(resolved_at=_utc(moment), resolution_seconds=seconds,
+                               resolved_late=int(moment > request.resolution_due))
             if assignee is not None and target == "assigned":
                 changes.update(assignee_kind=assignee.kind.value, assignee_id=assignee.id)
             if changes:

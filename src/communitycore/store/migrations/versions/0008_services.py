@@ -54,6 +54,9 @@ def _requests() -> None:
         sa.Column("solved", sa.Boolean(), nullable=True),
         sa.Column("satisfaction", sa.String(length=16), nullable=True),
         sa.Column("overdue_flagged_at", _TZ, nullable=True),
+        sa.Column("responded", sa.Integer(), nullable=True),
+        sa.Column("resolved_late", sa.Integer(), nullable=True),
+        sa.Column("points", sa.Integer(), nullable=True),
         _fk(t, "unit_id", "cc_units"),
         _fk(t, "resident_id", "cc_residents"),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
@@ -161,7 +164,9 @@ def _milestones() -> None:
 _TABLES: tuple[tuple[str, Callable[[], None], tuple[tuple[str, list[str]], ...]], ...] = (
     ("cc_service_requests", _requests, (
         ("ix_cc_service_requests_resident_id", ["resident_id"]),
-        ("ix_cc_service_requests_created", ["created_at", "unit_id"]),
+        ("ix_cc_service_requests_metrics", ["created_at", "unit_id", "state", "responded", "solved", "points",
+                                            "resolved_late", "resolution_seconds", "resolution_due",
+                                            "response_seconds"]),
         ("ix_cc_service_requests_unit", ["unit_id", "created_at"]),
         ("ix_cc_service_requests_state", ["state", "resolution_due"]),
     )),
