@@ -425,3 +425,82 @@ def test_every_service_command_has_help() -> None:
         result = runner.invoke(make_cli(app), ["--lang", "en", *path, "--help"], obj=app)
         assert result.exit_code == 0, result.output
         assert "Usage" in result.output
+
+
+def test_overdue_requests_are_listed_and_announced_once(svc: Community, tree: dict[str, int]) -> None:
+    late = svc.services.add_request(tree["community"], category="care", channel="hotline", urgency="emergency",
+                                    text="燃气泄漏", at="2025-04-10T08:00")
+    svc.services.add_request(tree["community"], category="care", channel="hotline", text="一般诉求")
+    assert [r.id for r in svc.services.overdue(unit=tree["street"])] == [late.id]
+    assert svc.services.flag_overdue() == [late.id]
+    assert svc.services.flag_overdue() == []
+    events = [e.action for e in svc.audit.list(entity="service-request")]
+    assert events.count("service-request.overdue") == 1
+
+
+def test_requests_survive_an_export_and_import(svc: Community, tree: dict[str, int], tmp_path: Path) -> None:
+    r = svc.services.add_request(tree["community"], category="care", channel="hotline", text="买药",
+                                 at="2025-04-01T08:00")
+    _chain(svc, r.id)
+    svc.services.evaluate(r.id, solved=True, satisfaction="基本满意")
+    svc.services.add_resource(tree["community"], name="法律咨询")
+    svc.export_to(tmp_path / "out.json")
+    with communitycore.open(f"sqlite:///{tmp_path / 'copy.db'}", actor="copy", autoload=False,
+                            clock=Clock("Asia/Shanghai", fixed=NOW), packs=[]) as copy:
+        counts = copy.import_from(tmp_path / "out.json")
+        assert counts["service_requests"] == 1 and counts["service_evaluations"] == 1
+        assert copy.services.get(r.id) == svc.services.get(r.id)
+        assert [x.name for x in copy.services.resources()] == ["法律咨询"]
+
+
+def test_a_certificate_lists_the_hours_of_its_year_only(svc: Community, tree: dict[str, int], tmp_path: Path) -> None:
+    member = svc.members.add("袁秀英", unit=tree["community"], category="full", id_number="360426199101010071")
+    svc.services.record_hours(member=member.id, on="2024-12-30", hours=3, activity="旧年服务")
+    svc.services.record_hours(member=member.id, on="2025-03-03", hours="1.5", activity="代买药品")
+    svc.services.record_hours(member=member.id, on="2025-03-05", hours=2, activity="<b>陪诊</b>")
+    from communitycore.io.service_reports import write_certificate
+
+    data = svc.services.certificate(f"member:{member.id}", 2025)
+    assert data["total"] == Decimal("3.5") and [e[1] for e in data["entries"]] == ["代买药品", "<b>陪诊</b>"]
+    page = write_certificate(tmp_path / "cert.html", data).read_text(encoding="utf-8")
+    assert "旧年服务" not in page and "&lt;b&gt;陪诊" in page
+    assert "360426199101010071" not in page and "1991" in page  # masked, the birth year only
+    assert "虹兴社区党委" in page
+
+
+def test_employer_feedback_gives_each_in_service_members_quarter(svc: Community, tree: dict[str, int],
+                                                                 tmp_path: Path) -> None:
+    member = svc.members.add("赵六", unit=tree["community"], category="full", employer="市供电公司",
+                             in_service=True)
+    svc.services.record_hours(member=member.id, on="2025-02-01", hours=4, activity="巡逻")
+    svc.services.record_hours(member=member.id, on="2025-05-01", hours=9, activity="下季度")
+    [row] = svc.services.employer_feedback("2025Q1")
+    assert (row["employer"], row["member_id"], row["hours"], row["projects"]) == ("市供电公司", member.id,
+                                                                                  Decimal("4.00"), 0)
+    from communitycore.io.service_reports import write_table
+
+    out = write_table(tmp_path / "fb.csv", ["employer", "hours"], [["=cmd()", 4]])
+    assert out.read_text(encoding="utf-8-sig").splitlines()[1].startswith("'=cmd()")
+
+
+def test_the_cli_writes_the_metrics_a_certificate_and_the_feedback(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    assert _cli(db, "org", "add", "城南街道党工委", "--kind", "street-committee").returncode == 0
+    assert _cli(db, "member", "add", "袁秀英", "--unit", "1", "--category", "full", "--employer", "市供电公司",
+                "--in-service").returncode == 0
+    hours = _cli(db, "service", "hours", "add", "--member", "1", "--date", "2025-03-03", "--hours", "1.5",
+                 "--activity", "代买药品", "--json")
+    assert hours.returncode == 0, hours.stderr
+    assert json.loads(hours.stdout)["fact"] == "volunteer-hours"
+    cert = _cli(db, "service", "certificate", "member:1", "--year", "2025", "--out", str(tmp_path / "c.html"),
+                "--json")
+    assert cert.returncode == 0, cert.stderr
+    assert json.loads(cert.stdout)["hours"] == 1.5 and "代买药品" in (tmp_path / "c.html").read_text("utf-8")
+    feedback = _cli(db, "service", "employer-feedback", "--period", "2025Q1", "--out", str(tmp_path / "f.xlsx"))
+    assert feedback.returncode == 0, feedback.stderr
+    assert (tmp_path / "f.xlsx").stat().st_size > 0
+    out = _cli(db, "service", "metrics", "--period", "2025", "--out", str(tmp_path / "m.csv"))
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "m.csv").read_text("utf-8-sig").startswith("group,received")
+    stars = json.loads(_cli(db, "service", "stars", "--json").stdout)
+    assert [(s["subject_id"], s["stars"]) for s in stars] == [(1, 0)]

@@ -8,6 +8,7 @@ JSON shapes are in docs/json.md (Services): a request is ``{"id", "name", "kind"
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -193,10 +194,16 @@ def overdue(unit: str | None) -> None:
 @click.option("--period", metavar="PERIOD", required=True, help=N_("The period, e.g. 2025Q1 or 2025年第一季度."))
 @click.option("--unit", metavar="UNIT", help=N_("Only requests of this unit's subtree."))
 @click.option("--by", type=click.Choice(["category", "program", "unit"]), help=N_("One set of metrics per group."))
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help=N_("Also write the metrics to FILE (.csv or .xlsx)."))
 @output_options
-def metrics(period: str, unit: str | None, by: str | None) -> None:
+def metrics(period: str, unit: str | None, by: str | None, out: Path | None) -> None:
     """接诉即办 metrics: response, resolution and satisfaction rates, composite, medians, overdue."""
-    found = [metrics_json(m) for m in state().community.services.metrics(period, unit=unit, by=by)]
+    api = state().community.services
+    results = api.metrics(period, unit=unit, by=by)
+    if out is not None:
+        api.write_metrics(results, out)
+    found = [metrics_json(m) for m in results]
     if by is None:
         emit(found[0], columns=METRIC_COLUMNS[1:])
     elif state().as_json:
@@ -391,3 +398,29 @@ def trace(kind: str, entity_id: int) -> None:
     emit(data, columns=("requests", "demands", "projects"))
     emit(hours_rows, columns=("id", "subject_kind", "subject_id", "occurred_on", "quantity", "source_kind",
                               "source_id"), title=_("Volunteer hours"))
+
+
+@service.command("certificate")
+@click.argument("person", metavar="PERSON")
+@click.option("--year", type=int, required=True, help=N_("The year whose hours it lists."))
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help=N_("The certificate FILE (.html), printable."))
+@output_options
+def certificate(person: str, year: int, out: Path) -> None:
+    """A volunteer-service certificate for PERSON (member:ID or resident:ID): the hours of one year."""
+    data = state().community.services.write_certificate(person, year, out)
+    emit({"id": data["number"], "name": data["name"], "kind": "certificate", "file": str(out),
+          "person": data["volunteer"], "year": year, "hours": float(data["total"]), "entries": len(data["entries"])},
+         columns=("id", "name", "person", "year", "hours", "file"))
+
+
+@service.command("employer-feedback")
+@click.option("--period", metavar="PERIOD", required=True, help=N_("The quarter, e.g. 2025Q1."))
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help=N_("The FILE to write (.csv or .xlsx)."))
+@output_options
+def employer_feedback(period: str, out: Path) -> None:
+    """双报到 feedback: per employer, the service record of its in-service members over PERIOD."""
+    rows = state().community.services.write_employer_feedback(period, out)
+    emit({"id": str(out), "name": out.name, "kind": "employer-feedback", "file": str(out), "period": period,
+          "rows": len(rows)}, columns=("file", "period", "rows"))

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import os
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, and_, case, func, insert, or_, select, type_coerce, update
+from sqlalchemy import BigInteger, Connection, and_, case, func, insert, null, or_, select, type_coerce, update
 
 from communitycore.domain.activity import ActivityEntry, NewEntry, parse_quantity
+from communitycore.domain.identity import mask_id_number
 from communitycore.domain.members import parse_date
 from communitycore.domain.periods import Period
 from communitycore.domain.services import (
@@ -56,6 +58,7 @@ from communitycore.domain.settings import resolve as resolve_settings
 from communitycore.domain.workflows import TransitionRecord
 from communitycore.errors import InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, listing
+from communitycore.io import service_reports
 from communitycore.plugins.decisions import resolve_request_assignee
 from communitycore.records import ServiceCategory, ServiceProgram, UnitSnapshot
 from communitycore.sdk.base import SubAPI
@@ -498,6 +501,89 @@ class ServicesAPI(SubAPI):
                               stars=star_level(ledger.from_hundredths(int(total)), thresholds))
                for kind, ident, total in rows]
         return sorted(out, key=lambda s: (-s.hours, s.subject_kind, s.subject_id))
+
+    def certificate(self, person: str, year: int) -> dict[str, Any]:
+        """The contents of a volunteer-service certificate (2015 意见) for ``member:ID`` or ``resident:ID``.
+
+        Identity (the ID number masked), the hours of ``year`` only with their content, the issuer
+        (the person's unit) and handler, and a certificate number. Returns a mapping ready for
+        :func:`~communitycore.io.service_reports.write_certificate`.
+        """
+        kind, _sep, ident = str(person).partition(":")
+        if kind not in HOURS_FACTS or not ident:
+            raise InvalidValue(_("person must be member:ID or resident:ID, got {value!r}").format(value=person))
+        number = self._id(ident, kind)
+        start, end = dt.date(int(year), 1, 1), dt.date(int(year), 12, 31)
+        with self.community.reading() as conn:
+            if kind == "member":
+                m = member_tables.members
+                row = conn.execute(select(m.c.name, m.c.id_number, m.c.unit_id).where(m.c.id == number)).first()
+            else:
+                r, h, c = resident_tables.residents, resident_tables.households, org_tables.compounds
+                row = conn.execute(select(r.c.name, null(), c.c.unit_id)
+                                   .select_from(r.outerjoin(h, r.c.household_id == h.c.id)
+                                                .outerjoin(c, h.c.compound_id == c.c.id))
+                                   .where(r.c.id == number)).first()
+            if row is None:
+                raise NotFound(_("there is no {kind} with id {id}").format(kind=kind, id=ident))
+            self._authorize(conn, "service.read", row[2])
+            entries = conn.execute(
+                select(_a.c.occurred_on, _a.c.note, type_coerce(_a.c.quantity, BigInteger))
+                .where(_a.c.fact == HOURS_FACTS[kind], _a.c.subject_kind == kind, _a.c.subject_id == number,
+                       _a.c.occurred_on >= start, _a.c.occurred_on <= end).order_by(_a.c.occurred_on, _a.c.id)).all()
+            issuer = get_unit(conn, row[2]).name if row[2] is not None else ""
+        total = sum((ledger.from_hundredths(int(q)) for _d, _n, q in entries), Decimal(0))
+        return {"number": f"{year}-{kind[0].upper()}{number:08d}", "issued_on": self.community.clock.now().date(),
+                "name": row[0], "id_number": mask_id_number(row[1]) if kind == "member" else None,
+                "volunteer": f"{kind}:{number}", "total": total, "issuer": issuer, "handler": self.community.actor,
+                "entries": [(d, n, ledger.from_hundredths(int(q))) for d, n, q in entries]}
+
+    def employer_feedback(self, period: Period | str) -> builtins.list[dict[str, Any]]:
+        """双报到 feedback: per employer, each in-service member's hours, requests handled and projects over ``period``.
+
+        One ``GROUP BY`` over the ledger joined to the members; by employer, then member id.
+        """
+        span = period if isinstance(period, Period) else Period.parse(str(period))
+        m = member_tables.members
+        facts = ("volunteer-hours", "requests-handled")
+        with self.community.reading() as conn:
+            self._authorize(conn, "service.read", None)
+            quantity = type_coerce(_a.c.quantity, BigInteger)
+            query = (select(m.c.employer, m.c.id, m.c.name,
+                            func.sum(case((_a.c.fact == "volunteer-hours", quantity), else_=0)),
+                            func.sum(case((_a.c.fact == "requests-handled", quantity), else_=0)),
+                            func.count(func.distinct(case((_a.c.source_kind == "project", _a.c.source_id)))))
+                     .select_from(m.join(_a, and_(_a.c.subject_kind == "member", _a.c.subject_id == m.c.id)))
+                     .where(m.c.in_service.is_(True), m.c.employer.is_not(None), _a.c.fact.in_(facts),
+                            _a.c.occurred_on >= span.start, _a.c.occurred_on <= span.end,
+                            self._scope(conn, "service.read").clause(m.c.unit_id))
+                     .group_by(m.c.employer, m.c.id, m.c.name).order_by(m.c.employer, m.c.id))
+            rows = conn.execute(query).all()
+        return [{"employer": employer, "member_id": int(ident), "name": name,
+                 "hours": ledger.from_hundredths(int(hours or 0)), "requests_handled": int((handled or 0) // 100),
+                 "projects": int(projects or 0)} for employer, ident, name, hours, handled, projects in rows]
+
+    def write_certificate(self, person: str, year: int, path: str | os.PathLike[str]) -> dict[str, Any]:
+        """Write the certificate of :meth:`certificate` as one printable HTML page; returns its contents."""
+        data = self.certificate(person, year)
+        service_reports.write_certificate(path, data)
+        return data
+
+    def write_employer_feedback(self, period: Period | str, path: str | os.PathLike[str]) -> builtins.list[
+            dict[str, Any]]:
+        """Write :meth:`employer_feedback` to a ``.csv`` or ``.xlsx`` file; returns its rows."""
+        rows = self.employer_feedback(period)
+        columns = ("employer", "member_id", "name", "hours", "requests_handled", "projects")
+        service_reports.write_table(path, columns, [[float(r[c]) if c == "hours" else r[c] for c in columns]
+                                                    for r in rows])
+        return rows
+
+    @staticmethod
+    def write_metrics(found: Sequence[Metrics], path: str | os.PathLike[str]) -> None:
+        """Write metrics (one row per group) to a ``.csv`` or ``.xlsx`` file."""
+        columns = ("group", "received", "evaluated", "response_rate", "resolution_rate", "satisfaction_rate",
+                   "composite", "median_response_hours", "median_resolution_hours", "overdue")
+        service_reports.write_table(path, columns, [[getattr(m, c) for c in columns] for m in found])
 
     # The three lists ---------------------------------------------------------------------------
 
