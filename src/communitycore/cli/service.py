@@ -65,8 +65,9 @@ def service() -> None:
     """Services (服务): programmes, resident requests, 接诉即办 metrics, the three lists, volunteer hours.
 
     \b
-    A request goes collected → accepted → assigned → in-progress → resolved → evaluated → closed;
-    a negative evaluation reopens it. UNIT is a unit id or its full path joined with "/".
+    A request goes collected → accepted → assigned → in-progress →
+    resolved → evaluated → closed; a negative evaluation reopens it.
+    UNIT is a unit id or its full path joined with "/".
     """
 
 

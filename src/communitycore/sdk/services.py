@@ -405,18 +405,25 @@ class ServicesAPI(SubAPI):
             rows = conn.execute(query).all()
             durations = conn.execute(select(*([key] if key is not None else []), _r.c.response_seconds,
                                             _r.c.resolution_seconds).where(
-                *where, or_(_r.c.response_seconds.is_not(None), _r.c.resolution_seconds.is_not(None)))).all()
+                *where, or_(_r.c.response_seconds.is_not(None), _r.c.resolution_seconds.is_not(None))))
+            with ledger.no_cycle_collection():
+                # The driver's own tuples of plain ints: no Row object per request.
+                raw = durations.cursor.fetchall()  # type: ignore[union-attr]
+                durations.close()
             weights = self._settings(conn, root).get("service-metric-weights", DEFAULT_WEIGHTS) if root else \
                 DEFAULT_WEIGHTS
         offset = 1 if key is not None else 0
         response: dict[Any, list[int]] = {}
         resolution: dict[Any, list[int]] = {}
-        for row in durations:
-            group = row[0] if key is not None else None
-            if row[offset] is not None:
-                response.setdefault(group, []).append(int(row[offset]))
-            if row[offset + 1] is not None:
-                resolution.setdefault(group, []).append(int(row[offset + 1]))
+        if key is None:
+            response[None] = [r for r, _s in raw if r is not None]
+            resolution[None] = [s for _r, s in raw if s is not None]
+        else:
+            for group, r, s in raw:
+                if r is not None:
+                    response.setdefault(group, []).append(r)
+                if s is not None:
+                    resolution.setdefault(group, []).append(s)
         out = []
         for row in rows:
             group = row[0] if key is not None else None
