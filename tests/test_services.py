@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import communitycore
-from communitycore import Community
+from communitycore import Community, ServiceProgram, hookimpl
 from communitycore.clock import Clock
 from communitycore.domain.services import REQUEST_WORKFLOW, star_level
 from communitycore.domain.workflows import IllegalTransition
-from communitycore.errors import PluginError, RejectedInput
+from communitycore.errors import Conflict, PluginError, RejectedInput
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 4, 10, 12, 0, tzinfo=TZ)
@@ -504,3 +504,43 @@ def test_the_cli_writes_the_metrics_a_certificate_and_the_feedback(tmp_path: Pat
     assert (tmp_path / "m.csv").read_text("utf-8-sig").startswith("group,received")
     stars = json.loads(_cli(db, "service", "stars", "--json").stdout)
     assert [(s["subject_id"], s["stars"]) for s in stars] == [(1, 0)]
+
+
+def test_a_unit_with_requests_is_removed_only_with_a_cascade(svc: Community, tree: dict[str, int]) -> None:
+    r = svc.services.add_request(tree["other"], category="care", channel="hotline", text="买药")
+    _chain(svc, r.id)
+    svc.services.evaluate(r.id, solved=True, satisfaction="满意")
+    svc.services.add_demand(tree["other"], name="需求", from_requests=[r.id])
+    with pytest.raises(Conflict, match="service request"):
+        svc.org.remove(tree["other"])
+    svc.org.remove(tree["other"], cascade=True)
+    assert svc.services.list() == []
+
+
+class LowIncome:
+    """A plugin check: only residents on its register are eligible for programmes that name it."""
+
+    name = "low-income"
+
+    @hookimpl
+    def communitycore_check_service_eligibility(self, check: str, program: Any, resident_ids: Any) -> list[int]:
+        return [] if check != "jj.low-income" else [r for r in resident_ids if r != 1]
+
+    @hookimpl
+    def communitycore_register_service_programs(self) -> list[ServiceProgram]:
+        return [ServiceProgram(code="jj.aid", label="救助", category="care", eligibility_check="jj.low-income")]
+
+
+def test_hook_communitycore_check_service_eligibility(db_url: str) -> None:
+    """A plugin check decides eligibility beyond the resident flags."""
+    with communitycore.open(db_url, actor="t", autoload=False, plugins=[LowIncome()],
+                            clock=Clock("Asia/Shanghai", fixed=NOW)) as c:
+        unit = c.org.add("街道", "street-committee")
+        first = c.residents.add("甲")
+        second = c.residents.add("乙")
+        assert first.id == 1
+        assert c.services.add_request(unit.id, category="care", program="jj.aid", channel="walk-in", text="救助",
+                                      resident=first.id).program == "jj.aid"
+        with pytest.raises(RejectedInput, match=r"jj\.low-income"):
+            c.services.add_request(unit.id, category="care", program="jj.aid", channel="walk-in", text="救助",
+                                   resident=second.id)
