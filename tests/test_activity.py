@@ -33,7 +33,8 @@ class LedgerFacts:
     @hookimpl
     def communitycore_register_facts(self) -> list[Fact]:
         return [
-            Fact(code="volunteer-hours", label="志愿服务时长", subject="member", unit="hours"),
+            Fact(code="volunteer-hours", label="志愿服务时长", subject="member", unit="hours",
+                 replaces="volunteer-hours"),
             Fact(code="meetings-attended", label="参加会议次数", subject="member", aggregate="count"),
             Fact(code="best-rating", label="最高评价", subject="member", aggregate="max"),
             Fact(code="mean-rating", label="平均评价", subject="member", aggregate="mean"),

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from test_assessments import PACK
 
 import communitycore
 from communitycore import Community
 from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
 from communitycore.clock import Clock
+from test_assessments import PACK
 
 
 def run(community: Community, *args: str) -> Result:

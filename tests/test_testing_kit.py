@@ -59,7 +59,8 @@ class Good:
 
     @hookimpl
     def communitycore_register_facts(self) -> list[Fact]:
-        return [Fact(code="volunteer-hours", label="志愿时长", subject="member", unit="hours")]
+        return [Fact(code="volunteer-hours", label="志愿时长", subject="member", unit="hours",
+                     replaces="volunteer-hours")]
 
     @hookimpl
     def communitycore_register_scoring_schemes(self) -> list[ScoringScheme]:

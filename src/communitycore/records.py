@@ -169,11 +169,66 @@ class ServiceCategory(Record):
     """One of the service categories (维修维护, 爱心帮扶 ...)."""
 
 
+class Urgency(str, enum.Enum):
+    """How urgent a resident request is; each class has its own deadlines (Beijing 12345 standard)."""
+
+    EMERGENCY = "emergency"
+    """Risk to life or property: resolve within 2 hours."""
+    UTILITY = "utility"
+    """Water, power, gas, heating (水电气热): 24 hours."""
+    GENERAL = "general"
+    """Everything else: 7 days."""
+    COMPLEX = "complex"
+    """Needs several bodies or long work: 15 days."""
+
+
+class Channel(str, enum.Enum):
+    """How a request reaches the community."""
+
+    HOTLINE = "hotline"
+    WALK_IN = "walk-in"
+    GRID = "grid"
+    """Collected by a grid worker (网格员)."""
+    ONLINE = "online"
+    SIGNAL = "signal"
+    """A sign the resident gives, such as a red ribbon tied at the window (红飘带)."""
+
+
+def _enum_codes(kind: type[enum.Enum]) -> Any:
+    allowed = [m.value for m in kind]
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+        for item in value:
+            if item not in allowed:
+                raise ValueError(_("{field} must be among {allowed}, got {value!r}").format(
+                    field=attribute.name, allowed=", ".join(allowed), value=item))
+    return check
+
+
+def _optional_urgency(value: Any) -> Urgency | None:
+    return None if value is None else Urgency(value)
+
+
 @attrs.frozen(kw_only=True)
 class ServiceProgram(Record):
-    """A branded service programme (红飘带, 爱心超市, 小餐桌 ...) in one category."""
+    """A branded service programme (红飘带, 爱心超市, 小餐桌 ...) in one category.
+
+    Every field past ``category`` is optional: who may be served (resident flags, or a plugin's
+    check), how urgent its requests are by default, how requests reach it, and which kinds of unit
+    run it.
+    """
 
     category: str = attrs.field(validator=_slug)
+    eligible_flags: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_slugs)
+    """Resident flags of which one qualifies (``living-alone``, ``disabled`` …); empty: everyone."""
+    eligibility_check: str | None = attrs.field(default=None, validator=_optional_slug)
+    """The code a plugin's ``communitycore_check_service_eligibility`` answers for, beyond the flags."""
+    default_urgency: Urgency | None = attrs.field(default=None, converter=_optional_urgency)
+    """The urgency of its requests when none is given."""
+    channels: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_enum_codes(Channel))
+    """The intake channels it takes requests from (``Channel`` codes); empty: every channel."""
+    owner_kinds: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_slugs)
+    """The unit kinds that run it (``community``, ``grid-branch`` …); empty: any unit."""
 
 
 class Outcome(str, enum.Enum):

@@ -1,9 +1,10 @@
-"""The six service categories of the 红色管家 case study."""
+"""The six service categories of the 红色管家 case study, the request and project workflows and its facts."""
 
 from __future__ import annotations
 
+from communitycore.domain.services import PROJECT_STATES, PROJECT_TRANSITIONS, REQUEST_STATES, REQUEST_TRANSITIONS
 from communitycore.plugins.markers import hookimpl
-from communitycore.records import ServiceCategory
+from communitycore.records import Fact, ServiceCategory, WorkflowState, WorkflowTransition
 
 
 @hookimpl(trylast=True)
@@ -22,4 +23,32 @@ def communitycore_register_service_categories() -> list[ServiceCategory]:
                         description="协调处理各类突发事件"),
         ServiceCategory(code="mediation", label="矛盾调处", label_en="mediation",
                         description="调解邻里矛盾纠纷"),
+    ]
+
+
+@hookimpl(trylast=True)
+def communitycore_register_workflow_states() -> list[WorkflowState]:
+    """The resident-request workflow (居民诉求) and the project workflow (项目清单)."""
+    return [*REQUEST_STATES, *PROJECT_STATES]
+
+
+@hookimpl(trylast=True)
+def communitycore_register_workflow_transitions() -> list[WorkflowTransition]:
+    """Their moves: accept, assign, start, resolve, evaluate, close, reopen, cancel; claim, deliver, evaluate."""
+    return [*REQUEST_TRANSITIONS, *PROJECT_TRANSITIONS]
+
+
+@hookimpl(trylast=True)
+def communitycore_register_facts() -> list[Fact]:
+    """What services write to the activity ledger (谁组织谁记录)."""
+    return [
+        Fact(code="volunteer-hours", label="志愿服务时长", label_en="volunteer hours", subject="member", unit="hours"),
+        Fact(code="resident-volunteer-hours", label="居民志愿服务时长", label_en="resident volunteer hours",
+             subject="resident", unit="hours"),
+        Fact(code="requests-handled", label="办理诉求数", label_en="requests handled", subject="member",
+             aggregate="count"),
+        Fact(code="satisfaction", label="群众满意度", label_en="satisfaction", subject="member", unit="points",
+             aggregate="mean"),
+        Fact(code="projects-delivered", label="交付项目数", label_en="projects delivered", subject="partner",
+             aggregate="count"),
     ]

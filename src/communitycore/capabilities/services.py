@@ -1,10 +1,11 @@
-"""Services: programmes, resident requests and volunteer hours (declared with their settings; records follow)."""
+"""Services: programmes, resident requests and their 接诉即办 metrics, the three lists and volunteer hours."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from communitycore.capabilities import Capability
+from communitycore.domain.services import DEFAULT_RESPONSE_MINUTES, DEFAULT_WEIGHTS, parse_minutes, parse_weights
 from communitycore.domain.settings import (
     DEFAULT_DEADLINE_HOURS,
     DEFAULT_STAR_HOURS,
@@ -20,16 +21,56 @@ def _deadline_defaults(_registry: Any) -> dict[str, tuple[Any, str]]:
             for urgency, hours in DEFAULT_DEADLINE_HOURS.items()}
 
 
+def _response_defaults(_registry: Any) -> dict[str, tuple[Any, str]]:
+    return {f"request-response-minutes.{urgency}": (minutes, "default")
+            for urgency, minutes in DEFAULT_RESPONSE_MINUTES.items()}
+
+
 CAPABILITY = Capability(
     name="services",
     label="服务",
     label_en="Services",
+    api="communitycore.sdk.services:ServicesAPI",
+    tables="communitycore.store.tables.services",
+    sections="communitycore.io.service_sections:SERVICE_SECTIONS",
+    unit_links="communitycore.store.tables.services:UNIT_LINKS",
+    commands=("communitycore.cli.service:service",),
     settings=(
         SettingSpec("request-deadline-hours", parse_hours,
                     N_("hours to resolve a request of one urgency, e.g. request-deadline-hours.general"), dotted=True,
                     defaults=_deadline_defaults),
+        SettingSpec("request-response-minutes", parse_minutes,
+                    N_("minutes to accept a request of one urgency, e.g. request-response-minutes.emergency"),
+                    dotted=True, defaults=_response_defaults),
+        SettingSpec("service-metric-weights", parse_weights,
+                    N_("weights of the composite service score: response=0.1,resolution=0.5,satisfaction=0.4"),
+                    default=dict(DEFAULT_WEIGHTS)),
         SettingSpec("volunteer-star-hours", parse_star_hours, N_("service hours for one to five volunteer stars"),
                     default=list(DEFAULT_STAR_HOURS)),
     ),
+    labels={
+        "category": ("服务类别", "Category"),
+        "program": ("服务项目", "Programme"),
+        "urgency": ("紧急程度", "Urgency"),
+        "channel": ("渠道", "Channel"),
+        "text": ("诉求内容", "Request"),
+        "state": ("状态", "State"),
+        "assignee": ("承办", "Assigned to"),
+        "created_at": ("收集时间", "Collected at"),
+        "response_due": ("响应时限", "Response due"),
+        "resolution_due": ("办结时限", "Resolution due"),
+        "received": ("受理量", "Received"),
+        "response_rate": ("响应率", "Response rate"),
+        "resolution_rate": ("解决率", "Resolution rate"),
+        "satisfaction_rate": ("满意率", "Satisfaction rate"),
+        "composite": ("综合得分", "Composite"),
+        "median_response_hours": ("响应用时中位数(小时)", "Median response (h)"),
+        "median_resolution_hours": ("办结用时中位数(小时)", "Median resolution (h)"),
+        "overdue": ("超期", "Overdue"),
+        "stars": ("星级", "Stars"),
+        "hours": ("服务时长", "Hours"),
+        "partner_id": ("共建单位", "Partner"),
+        "demand_id": ("需求", "Demand"),
+    },
     actions=("service.read", "service.add", "service.update", "service.transition", "service.record"),
 )

@@ -388,6 +388,33 @@ def communitycore_resolve_request_assignee(request: Mapping[str, Any], units: Se
 
 
 @hookspec
+def communitycore_check_service_eligibility(  # type: ignore[empty-body]
+    check: str, program: ServiceProgram, resident_ids: Sequence[int]
+) -> list[int]:
+    """Say which residents a programme's own eligibility check refuses (beyond its resident flags).
+
+    Called when a request for a programme whose ``eligibility_check`` is set names a resident,
+    once per batch of residents. Every implementation is called; a resident any of them refuses
+    is not eligible. Answer only for the checks you implement.
+
+    :param check: the programme's ``eligibility_check`` code.
+    :param program: the :class:`~communitycore.ServiceProgram`.
+    :param resident_ids: the residents to check.
+    :returns: the ids of the residents that are **not** eligible (an empty list: all are).
+
+    Example::
+
+        from communitycore import hookimpl
+
+        @hookimpl
+        def communitycore_check_service_eligibility(check, program, resident_ids):
+            if check != "jj.low-income":
+                return []
+            return [r for r in resident_ids if r not in LOW_INCOME_REGISTER]
+    """
+
+
+@hookspec
 def communitycore_on_event(event: Event) -> None:
     """Be told of a change after its transaction has committed (never for a rolled-back one).
 

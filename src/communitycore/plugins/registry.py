@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar, cast
 import attrs
 
 from communitycore.domain.fields import clean_text
+from communitycore.domain.members import ResidentFlag
 from communitycore.domain.workflows import InvalidWorkflow, Workflow
 from communitycore.errors import InvalidValue, NotFound, PluginError
 from communitycore.i18n import _
@@ -184,12 +185,28 @@ class Registry:
                     f"{cast(ServiceProgram, c.record).category!r}; it is left out",
                 )
                 del self._by_family["service_programs"][code]
+                continue
+            self._check_program(code, c)
         for code, c in list(self._by_family["meeting_types"].items()):
             unknown = [k for k in cast(MeetingType, c.record).applies_to if k not in kinds]
             if unknown:
                 self._problem(
                     c.provider, f"meeting type {code!r} from {c.provider} applies to unknown unit kinds {unknown}"
                 )
+
+    def _check_program(self, code: str, c: Contribution[Record]) -> None:
+        """A programme's owner kinds are registered unit kinds and its flags known resident flags."""
+        program = c.record
+        kinds = self._by_family["unit_kinds"]
+        unknown = [k for k in program.owner_kinds if k not in kinds]  # type: ignore[attr-defined]
+        if unknown:
+            self._problem(c.provider, f"service programme {code!r} from {c.provider}: owner_kinds names unknown "
+                                      f"unit kinds {unknown}")
+        flags = {flag.value for flag in ResidentFlag}
+        odd = [f for f in program.eligible_flags if f not in flags]  # type: ignore[attr-defined]
+        if odd:
+            self._problem(c.provider, f"service programme {code!r} from {c.provider}: eligible_flags names unknown "
+                                      f"resident flags {odd}; known: {sorted(flags)}")
 
     def _build_workflows(self, flows: Mapping[str, Sequence[Contribution[WorkflowState | WorkflowTransition]]]) -> None:
         """One :class:`Workflow` per workflow code from every provider's states and transitions.

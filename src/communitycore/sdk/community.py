@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from communitycore.sdk.members import MembersAPI
     from communitycore.sdk.org import OrgAPI
     from communitycore.sdk.residents import ResidentsAPI
+    from communitycore.sdk.services import ServicesAPI
     from communitycore.sdk.workflows import WorkflowsAPI
 from communitycore.sdk.events import deliver
 from communitycore.store import audit_chain, outbox
@@ -159,6 +160,7 @@ class Community:
         workflows: WorkflowsAPI
         events: EventsAPI
         assessments: AssessmentsAPI
+        services: ServicesAPI
 
     def __init__(
         self,

@@ -8,6 +8,7 @@ against the registered workflow, the new state and a history row written, and on
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from communitycore.domain.workflows import TransitionRecord, Workflow
@@ -41,33 +42,42 @@ class WorkflowsAPI(SubAPI):
 
 
 def transition(tx: Tx, workflow: str, table: Table, entity_id: Any, target: str, *, entity_kind: str,
-               note: str | None = None, state_column: str = "state", key: str = "id") -> TransitionRecord:
+               note: str | None = None, state_column: str = "state", key: str = "id",
+               at: dt.datetime | None = None) -> TransitionRecord:
     """Move one entity of ``table`` to ``target`` in the transaction ``tx``, checked and recorded.
 
     :param workflow: the workflow code (``resident-request``).
     :param entity_kind: what the history and the audit call the entity (``request``).
     :param state_column: the column of ``table`` that holds the entity's state.
+    :param at: when the move happened, if earlier than now (a paper record entered afterwards);
+        the audit entry keeps both times.
     :raises ~communitycore.domain.workflows.IllegalTransition: the move is not allowed from the
         entity's current state; the message names the states it may go to. Nothing changes.
     """
     flow = tx.community.registry.workflow(workflow)
     done = workflow_store.apply_transition(tx.conn, flow, table, entity_id, target, entity_kind=entity_kind,
-                                           actor=tx.actor, at=tx.now, note=note, state_column=state_column,
+                                           actor=tx.actor, at=at or tx.now, note=note, state_column=state_column,
                                            key=key)
     action = flow.transition(done.source or "", target).action if done.source else target
+    after: dict[str, Any] = {"state": done.target, "action": action}
+    if at is not None:
+        after["at"] = at.isoformat()
     tx.record(f"{entity_kind}.transition", entity_kind, done.entity_id, before={"state": done.source},
-              after={"state": done.target, "action": action}, note=note,
+              after=after, note=note,
               data={"workflow": workflow, "source": done.source, "target": done.target, "action": action})
     return done
 
 
 def enter(tx: Tx, workflow: str, table: Table, entity_id: Any, *, entity_kind: str, note: str | None = None,
-          state_column: str = "state", key: str = "id") -> TransitionRecord:
+          state_column: str = "state", key: str = "id", at: dt.datetime | None = None) -> TransitionRecord:
     """Put a new entity of ``table`` in the workflow's initial state, with its first history row."""
     flow = tx.community.registry.workflow(workflow)
     done = workflow_store.enter(tx.conn, flow, table, entity_id, entity_kind=entity_kind, actor=tx.actor,
-                                at=tx.now, note=note, state_column=state_column, key=key)
-    tx.record(f"{entity_kind}.enter", entity_kind, done.entity_id, after={"state": done.target}, note=note,
+                                at=at or tx.now, note=note, state_column=state_column, key=key)
+    after: dict[str, Any] = {"state": done.target}
+    if at is not None:
+        after["at"] = at.isoformat()
+    tx.record(f"{entity_kind}.enter", entity_kind, done.entity_id, after=after, note=note,
               data={"workflow": workflow, "source": None, "target": done.target})
     return done
 

@@ -197,7 +197,7 @@ def fact_values(conn: Connection, aggregates: Mapping[str, Aggregate], start: dt
              .order_by(_a.c.subject_kind, _a.c.subject_id, _a.c.fact))
     result = conn.execute(query)
     decimals = _Decimals()
-    with _no_cycle_collection():
+    with no_cycle_collection():
         # Every column is a plain int or str: the driver's own tuples, without a Row object per group.
         rows = result.cursor.fetchall()
         result.close()
@@ -223,7 +223,7 @@ def fact_values(conn: Connection, aggregates: Mapping[str, Aggregate], start: dt
 
 
 @contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
+def no_cycle_collection() -> Iterator[None]:
     """Pause Python's cycle collector while a large result is turned into tuples.
 
     Half a million new tuples would set it off hundreds of times, each pass walking every object
@@ -241,4 +241,4 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 __all__ = ["ENTRY_COLUMNS", "entry_from_row", "fact_values", "from_hundredths", "hundredths", "insert_entries",
-           "insert_entry", "members_by_id_number", "reversal_of", "subject_units"]
+           "insert_entry", "members_by_id_number", "no_cycle_collection", "reversal_of", "subject_units"]

@@ -4,7 +4,7 @@ Each step first looks at what exists, so a migration killed halfway on MariaDB (
 transactional) can simply be run again.
 
 Revision ID: 0009_assessments
-Revises: 0004_member_lifecycle
+Revises: 0008_services
 Create Date: 2026-12-02 02:30:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_assessments"
-down_revision = "0004_member_lifecycle"
+down_revision = "0008_services"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,483 @@
+"""Services: the resident-request workflow, urgencies and deadlines, evaluations, 接诉即办 metrics, stars.
+
+A resident request (居民诉求) goes collected → accepted → assigned → in-progress → resolved →
+evaluated → closed, or is cancelled on the way (问题收集、统筹协调、资源融合、群众评议). The states and
+transitions are workflow records (:data:`REQUEST_STATES`, :data:`REQUEST_TRANSITIONS`) that the
+national builtin registers, so plugins and packs extend them like any workflow. An evaluation that
+says the problem is not solved, or 不满意, reopens the request (``evaluated`` → ``accepted``); a
+positive one closes it.
+
+The metrics follow the 接诉即办 assessment (响应率、解决率、满意率, 《北京市接诉即办工作条例》); the
+weights of the composite are configuration, since Beijing's official ones are not published and
+have changed over time (see :data:`DEFAULT_WEIGHTS`). Everything here is pure: no storage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from communitycore.domain.codes import Coded
+from communitycore.domain.fields import clean_text, parse_plain_id
+from communitycore.errors import InvalidValue
+from communitycore.i18n import _, listing
+from communitycore.records import Channel, Urgency, WorkflowState, WorkflowTransition
+
+#: The workflow code of resident requests.
+REQUEST_WORKFLOW = "resident-request"
+#: The workflow code of service projects (项目清单).
+PROJECT_WORKFLOW = "service-project"
+
+#: Requests whose state is one of these are not counted as received.
+CANCELLED = "cancelled"
+
+#: Text limits.
+REQUEST_TEXT_LENGTH = 2000
+NOTE_LENGTH = 400
+NAME_LENGTH = 200
+
+#: Minutes to respond (accept) a request of each urgency: 30 min for emergencies, else 24 h.
+DEFAULT_RESPONSE_MINUTES: dict[str, int] = {"emergency": 30, "utility": 1440, "general": 1440, "complex": 1440}
+
+#: Weights of the composite score: 0.1 response + 0.5 resolution + 0.4 satisfaction. Not official:
+#: taken from a public 接诉即办 analytics codebase (see docs/services.md); a setting changes them.
+DEFAULT_WEIGHTS: dict[str, float] = {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
+#: Weight of 基本满意 in the satisfaction rate (满意 counts 1).
+BASIC_WEIGHT = 0.9
+
+
+def _state(code: str, zh: str, en: str, *, initial: bool = False, terminal: bool = False) -> WorkflowState:
+    return WorkflowState(REQUEST_WORKFLOW, code, zh, en, initial=initial, terminal=terminal)
+
+
+#: The states of the resident-request workflow.
+REQUEST_STATES: tuple[WorkflowState, ...] = (
+    _state("collected", "已收集", "Collected", initial=True),
+    _state("accepted", "已受理", "Accepted"),
+    _state("assigned", "已派单", "Assigned"),
+    _state("in-progress", "办理中", "In progress"),
+    _state("resolved", "已办结", "Resolved"),
+    _state("evaluated", "已评价", "Evaluated"),
+    _state("closed", "已关闭", "Closed", terminal=True),
+    _state("cancelled", "已取消", "Cancelled", terminal=True),
+)
+
+_CHAIN = ("collected", "accepted", "assigned", "in-progress", "resolved", "evaluated", "closed")
+_VERBS = {"accepted": "accept", "assigned": "assign", "in-progress": "start", "resolved": "resolve",
+          "evaluated": "evaluate", "closed": "close"}
+_LABELS = {"accept": ("受理", "Accept"), "assign": ("派单", "Assign"), "start": ("开始办理", "Start"),
+           "resolve": ("办结", "Resolve"), "evaluate": ("评价", "Evaluate"), "close": ("关闭", "Close"),
+           "cancel": ("取消", "Cancel"), "reopen": ("重新办理", "Reopen")}
+
+
+def _move(source: str, target: str, action: str) -> WorkflowTransition:
+    zh, en = _LABELS[action]
+    return WorkflowTransition(REQUEST_WORKFLOW, source, target, action, zh, en)
+
+
+#: The transitions: the chain, reassignment (改派), closing a resolved request without an
+#: evaluation, reopening after a negative evaluation, and cancelling anything not yet resolved.
+REQUEST_TRANSITIONS: tuple[WorkflowTransition, ...] = (
+    *(_move(a, b, _VERBS[b]) for a, b in itertools.pairwise(_CHAIN)),
+    _move("assigned", "assigned", "assign"),
+    _move("resolved", "closed", "close"),
+    _move("evaluated", "accepted", "reopen"),
+    *(_move(s, CANCELLED, "cancel") for s in ("collected", "accepted", "assigned", "in-progress")),
+)
+
+#: The project workflow (项目清单): open → claimed (认领) → delivering → delivered → evaluated.
+PROJECT_STATES: tuple[WorkflowState, ...] = (
+    WorkflowState(PROJECT_WORKFLOW, "open", "待认领", "Open", initial=True),
+    WorkflowState(PROJECT_WORKFLOW, "claimed", "已认领", "Claimed"),
+    WorkflowState(PROJECT_WORKFLOW, "delivered", "已交付", "Delivered"),
+    WorkflowState(PROJECT_WORKFLOW, "evaluated", "已评价", "Evaluated", terminal=True),
+    WorkflowState(PROJECT_WORKFLOW, "cancelled", "已取消", "Cancelled", terminal=True),
+)
+PROJECT_TRANSITIONS: tuple[WorkflowTransition, ...] = (
+    WorkflowTransition(PROJECT_WORKFLOW, "open", "claimed", "claim", "认领", "Claim"),
+    WorkflowTransition(PROJECT_WORKFLOW, "claimed", "delivered", "deliver", "交付", "Deliver"),
+    WorkflowTransition(PROJECT_WORKFLOW, "delivered", "evaluated", "evaluate", "评价", "Evaluate"),
+    WorkflowTransition(PROJECT_WORKFLOW, "open", "cancelled", "cancel", "取消", "Cancel"),
+    WorkflowTransition(PROJECT_WORKFLOW, "claimed", "cancelled", "cancel", "取消", "Cancel"),
+)
+
+
+class Satisfaction(Coded):
+    """A resident's verdict on how a request (or project) was handled (回访满意度)."""
+
+    SATISFIED = ("satisfied", "满意", "satisfied")
+    BASIC = ("basic", "基本满意", "basically satisfied", "basically-satisfied")
+    DISSATISFIED = ("dissatisfied", "不满意", "dissatisfied")
+
+    @property
+    def points(self) -> int:
+        """Its weight in the satisfaction rate, in tenths: 10, 9 or 0 (基本满意 counts 0.9)."""
+        return {"satisfied": 10, "basic": 9, "dissatisfied": 0}[self.value]
+
+    @property
+    def score(self) -> Decimal:
+        """The evaluation as a number for the ledger's ``satisfaction`` fact: 100, 90 or 0."""
+        return {"satisfied": Decimal(100), "basic": Decimal(90), "dissatisfied": Decimal(0)}[self.value]
+
+
+class AssigneeKind(Coded):
+    """Who a request is assigned to."""
+
+    MEMBER = ("member", "党员", "member")
+    STEWARD = ("steward", "红色管家", "steward")
+    PARTNER = ("partner", "共建单位", "partner")
+    UNIT = ("unit", "党组织", "unit")
+
+
+class Urgencies(Coded):
+    """The urgency codes with their labels (the record-level enum is :class:`~communitycore.records.Urgency`)."""
+
+    EMERGENCY = ("emergency", "紧急", "emergency", "应急")
+    UTILITY = ("utility", "水电气热", "utility", "民生")
+    GENERAL = ("general", "一般", "general")
+    COMPLEX = ("complex", "复杂", "complex", "疑难")
+
+
+class Channels(Coded):
+    """The intake channels with their labels (the record-level enum is :class:`~communitycore.records.Channel`)."""
+
+    HOTLINE = ("hotline", "热线", "hotline", "12345", "电话")
+    WALK_IN = ("walk-in", "来访", "walk-in", "上门")
+    GRID = ("grid", "网格员", "grid worker", "网格")
+    ONLINE = ("online", "网上", "online", "线上")
+    SIGNAL = ("signal", "信号", "signal", "红飘带")
+
+
+def parse_urgency(value: Any) -> Urgency:
+    """An urgency from its code or label (``emergency``, ``紧急``)."""
+    return Urgency(Urgencies.parse(value).value)
+
+
+def parse_channel(value: Any) -> Channel:
+    """A channel from its code or label (``signal``, ``红飘带``)."""
+    return Channel(Channels.parse(value).value)
+
+
+def parse_text(value: Any, limit: int, what: str, *, required: bool = False) -> str | None:
+    """Text of at most ``limit`` characters, no control characters; the error names ``what``."""
+    try:
+        text = clean_text(value, limit, required=required)
+    except InvalidValue as exc:
+        raise InvalidValue(f"{what}: {exc}") from None
+    if required and text is None:
+        raise InvalidValue(_("{field} is required").format(field=what))
+    return text
+
+
+def _assignee_kind(value: Any) -> AssigneeKind:
+    return AssigneeKind.parse(value)
+
+
+@attrs.frozen
+class Assignee:
+    """Who a request is assigned to: ``member:12``, ``partner:3``, ``unit:7``."""
+
+    kind: AssigneeKind = attrs.field(converter=_assignee_kind)
+    id: int
+
+    @classmethod
+    def parse(cls, value: Any) -> Assignee:
+        """``KIND:ID`` (``member:12``) or an :class:`Assignee`."""
+        if isinstance(value, Assignee):
+            return value
+        text = str(value).strip()
+        kind, sep, ident = text.partition(":")
+        if not sep:
+            raise InvalidValue(_("assignee must be KIND:ID with KIND one of {kinds}, got {value!r}").format(
+                kinds=listing([k._value_ for k in AssigneeKind]), value=text))
+        return cls(kind, parse_plain_id(ident, "assignee id"))
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.id}"
+
+
+def parse_at(value: Any, tz: dt.tzinfo) -> dt.datetime:
+    """A past moment for paper records: ISO 8601 (``2025-03-01T08:00``), local time unless it has an offset."""
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        text = str(value).strip().replace(" ", "T", 1)
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise InvalidValue(_("at: {value!r} is not a date and time such as 2025-03-01T08:00").format(
+                value=str(value))) from None
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
+
+
+def deadline(created: dt.datetime, *, hours: int | None = None, minutes: int | None = None) -> dt.datetime:
+    """``created`` plus a number of hours or minutes."""
+    return created + dt.timedelta(hours=hours or 0, minutes=minutes or 0)
+
+
+def parse_minutes(value: Any) -> int:
+    """A whole number of minutes, more than 0 (a response deadline)."""
+    try:
+        minutes = int(value)
+    except (TypeError, ValueError):
+        raise InvalidValue(_("{value!r} is not a whole number of minutes").format(value=value)) from None
+    if minutes <= 0:
+        raise InvalidValue(_("must be more than 0 minutes"))
+    return minutes
+
+
+def parse_weights(value: Any) -> dict[str, float]:
+    """Composite weights ``response=0.1,resolution=0.5,satisfaction=0.4`` (or a mapping); they sum to 1."""
+    if isinstance(value, str):
+        pairs = [part.split("=", 1) for part in value.replace("，", ",").split(",") if part.strip()]
+        if any(len(p) != 2 for p in pairs):
+            raise InvalidValue(_("weights must be written response=0.1,resolution=0.5,satisfaction=0.4"))
+        value = {k.strip(): v for k, v in pairs}
+    if not isinstance(value, Mapping) or set(value) != set(DEFAULT_WEIGHTS):
+        raise InvalidValue(_("weights must name exactly {keys}").format(keys=listing(DEFAULT_WEIGHTS)))
+    try:
+        weights = {k: float(value[k]) for k in DEFAULT_WEIGHTS}
+    except (TypeError, ValueError):
+        raise InvalidValue(_("weights must be numbers")) from None
+    if any(w < 0 for w in weights.values()) or abs(sum(weights.values()) - 1) > 1e-9:
+        raise InvalidValue(_("weights must be 0 or more and sum to 1"))
+    return weights
+
+
+# Metrics ------------------------------------------------------------------------------------------
+
+@attrs.frozen(kw_only=True)
+class Counts:
+    """What one metrics query counts over the requests of a group (created in the period, not cancelled)."""
+
+    received: int = 0
+    responded: int = 0
+    """Accepted within their response deadline."""
+    evaluated: int = 0
+    """Evaluated at least once."""
+    solved: int = 0
+    """Whose latest evaluation says solved."""
+    satisfied: int = 0
+    """Whose latest evaluation says 满意."""
+    basic: int = 0
+    """Whose latest evaluation says 基本满意."""
+    overdue: int = 0
+    """Resolved after their deadline, or not resolved and past it."""
+
+
+@attrs.frozen(kw_only=True)
+class Metrics:
+    """The 接诉即办 metrics of one group of requests over one period (rates are 0-1, ``None`` when undefined)."""
+
+    group: str | None = None
+    received: int
+    evaluated: int
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    composite: float | None
+    median_response_hours: float | None
+    median_resolution_hours: float | None
+    overdue: int
+
+
+def _rate(part: float, whole: int) -> float | None:
+    return None if whole == 0 else part / whole
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def metrics_of(counts: Counts, response_seconds: Iterable[int], resolution_seconds: Iterable[int], *,
+               weights: Mapping[str, float] = DEFAULT_WEIGHTS, group: str | None = None) -> Metrics:
+    """The metrics from the counts and the durations (seconds from creation to first acceptance, and
+    to the latest resolution, of the group's requests that got there). Rates are rounded to six places,
+    the composite computed before rounding."""
+    response = _rate(counts.responded, counts.received)
+    resolution = _rate(counts.solved, counts.evaluated)
+    satisfaction = _rate(counts.satisfied + BASIC_WEIGHT * counts.basic, counts.evaluated)
+    composite = None
+    if response is not None and resolution is not None and satisfaction is not None:
+        composite = (weights["response"] * response + weights["resolution"] * resolution
+                     + weights["satisfaction"] * satisfaction)
+    return Metrics(group=group, received=counts.received, evaluated=counts.evaluated,
+                   response_rate=_rounded(response), resolution_rate=_rounded(resolution),
+                   satisfaction_rate=_rounded(satisfaction), composite=_rounded(composite),
+                   median_response_hours=_median_hours(response_seconds),
+                   median_resolution_hours=_median_hours(resolution_seconds), overdue=counts.overdue)
+
+
+def _median_hours(seconds: Iterable[int]) -> float | None:
+    values = list(seconds)
+    return None if not values else round(statistics.median(values) / 3600, 4)
+
+
+# Volunteer stars ------------------------------------------------------------------------------------
+
+def star_level(hours: Decimal | float, thresholds: Sequence[int]) -> int:
+    """Stars (0-5) earned by cumulative service hours: one per threshold reached (100/300/600/1000/1500)."""
+    return sum(1 for limit in thresholds if hours >= limit)
+
+
+
+# Records ------------------------------------------------------------------------------------------
+
+@attrs.frozen(kw_only=True)
+class ServiceRequest:
+    """One resident request (居民诉求) as stored, with the metrics' facts kept on it."""
+
+    id: int
+    unit_id: int
+    category: str
+    program: str | None
+    resident_id: int | None
+    urgency: str
+    channel: str
+    text: str
+    state: str
+    assignee_kind: str | None
+    assignee_id: int | None
+    created_at: dt.datetime
+    created_by: str
+    response_due: dt.datetime
+    resolution_due: dt.datetime
+    accepted_at: dt.datetime | None = None
+    response_seconds: int | None = None
+    resolved_at: dt.datetime | None = None
+    resolution_seconds: int | None = None
+    evaluations: int = 0
+    solved: bool | None = None
+    satisfaction: str | None = None
+    overdue_flagged_at: dt.datetime | None = None
+    responded: int | None = None
+    """1 when first accepted within the response deadline, 0 when later, None before acceptance."""
+    resolved_late: int | None = None
+    """1 when the latest resolution came after the resolution deadline, 0 when in time."""
+    points: int | None = None
+    """The latest evaluation: 10 满意, 9 基本满意, 0 不满意 (the satisfaction rate is their mean / 10)."""
+
+    @property
+    def assignee(self) -> str | None:
+        """``KIND:ID`` of whoever it is assigned to."""
+        return None if self.assignee_kind is None else f"{self.assignee_kind}:{self.assignee_id}"
+
+
+@attrs.frozen(kw_only=True)
+class Evaluation:
+    """A resident's evaluation of a resolved request (群众评议)."""
+
+    id: int
+    request_id: int
+    evaluated_at: dt.datetime
+    solved: bool
+    satisfaction: str
+    comment: str | None
+    actor: str
+
+
+@attrs.frozen(kw_only=True)
+class Resource:
+    """What a partner or unit offers (资源清单)."""
+
+    id: int
+    unit_id: int
+    partner_id: int | None
+    name: str
+    category: str | None
+    description: str | None
+    created_at: dt.datetime
+
+
+@attrs.frozen(kw_only=True)
+class Demand:
+    """A community need (需求清单), raised from one or more requests or on its own."""
+
+    id: int
+    unit_id: int
+    name: str
+    category: str | None
+    description: str | None
+    created_at: dt.datetime
+    request_ids: tuple[int, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Project:
+    """A work item (项目清单), from a demand, claimed and delivered by a partner (党建项目认领)."""
+
+    id: int
+    unit_id: int
+    demand_id: int | None
+    name: str
+    category: str | None
+    description: str | None
+    state: str
+    partner_id: int | None
+    claimed_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+    satisfaction: str | None
+    created_at: dt.datetime
+
+
+@attrs.frozen(kw_only=True)
+class Milestone:
+    """A step a project reached."""
+
+    id: int
+    project_id: int
+    reached_on: dt.date
+    note: str
+    actor: str
+
+
+@attrs.frozen(kw_only=True)
+class VolunteerStars:
+    """A volunteer's cumulative service hours and the stars they earn (星级志愿者)."""
+
+    subject_kind: str
+    subject_id: int
+    hours: Decimal
+    stars: int
+
+__all__ = [
+    "BASIC_WEIGHT",
+    "CANCELLED",
+    "DEFAULT_RESPONSE_MINUTES",
+    "DEFAULT_WEIGHTS",
+    "PROJECT_STATES",
+    "PROJECT_TRANSITIONS",
+    "PROJECT_WORKFLOW",
+    "REQUEST_STATES",
+    "REQUEST_TRANSITIONS",
+    "REQUEST_WORKFLOW",
+    "Assignee",
+    "AssigneeKind",
+    "Channels",
+    "Counts",
+    "Demand",
+    "Evaluation",
+    "Metrics",
+    "Milestone",
+    "Project",
+    "Resource",
+    "Satisfaction",
+    "ServiceRequest",
+    "Urgencies",
+    "VolunteerStars",
+    "deadline",
+    "metrics_of",
+    "parse_at",
+    "parse_channel",
+    "parse_minutes",
+    "parse_text",
+    "parse_urgency",
+    "parse_weights",
+    "star_level",
+]

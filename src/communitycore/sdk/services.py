@@ -1,0 +1,1003 @@
+"""``community.services``: programmes, resident requests as a workflow, 接诉即办 metrics, the three lists, hours.
+
+A request is created in ``collected`` with its deadlines fixed from the settings at its unit
+(``request-deadline-hours.<urgency>``, ``request-response-minutes.<urgency>``), and moves through
+the ``resident-request`` workflow with :func:`communitycore.sdk.workflows.transition`: the row is
+locked before its state is read, the move checked (an illegal one names the allowed ones), the
+step kept in the shared history with actor, time and note, and audited. Each move also keeps the
+facts the metrics count on the request (first acceptance, latest resolution, latest evaluation),
+so :meth:`ServicesAPI.metrics` is one ``GROUP BY``. Volunteer hours, evaluations and handled
+requests go to the activity ledger, with the request or project as their source.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import os
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, Connection, and_, case, func, insert, null, or_, select, type_coerce, update
+
+from communitycore.domain.activity import ActivityEntry, NewEntry, parse_quantity
+from communitycore.domain.identity import mask_id_number
+from communitycore.domain.members import parse_date
+from communitycore.domain.periods import Period
+from communitycore.domain.services import (
+    CANCELLED,
+    DEFAULT_RESPONSE_MINUTES,
+    DEFAULT_WEIGHTS,
+    NAME_LENGTH,
+    NOTE_LENGTH,
+    PROJECT_WORKFLOW,
+    REQUEST_TEXT_LENGTH,
+    REQUEST_WORKFLOW,
+    Assignee,
+    AssigneeKind,
+    Counts,
+    Demand,
+    Evaluation,
+    Metrics,
+    Milestone,
+    Project,
+    Resource,
+    Satisfaction,
+    ServiceRequest,
+    VolunteerStars,
+    metrics_of,
+    parse_at,
+    parse_channel,
+    parse_text,
+    parse_urgency,
+    star_level,
+)
+from communitycore.domain.settings import DEFAULT_DEADLINE_HOURS, DEFAULT_STAR_HOURS, defaults_of
+from communitycore.domain.settings import resolve as resolve_settings
+from communitycore.domain.workflows import TransitionRecord
+from communitycore.errors import InvalidValue, NotFound, Problem, RejectedInput
+from communitycore.i18n import _, listing
+from communitycore.io import service_reports
+from communitycore.plugins.decisions import resolve_request_assignee
+from communitycore.records import ServiceCategory, ServiceProgram, UnitSnapshot
+from communitycore.sdk.base import SubAPI
+from communitycore.sdk.workflows import enter, transition
+from communitycore.store import activity as ledger
+from communitycore.store import workflows as workflow_store
+from communitycore.store.locks import lock_row
+from communitycore.store.sql import unindexed
+from communitycore.store.tables import activity as activity_tables
+from communitycore.store.tables import members as member_tables
+from communitycore.store.tables import org as org_tables
+from communitycore.store.tables import residents as resident_tables
+from communitycore.store.tables import services as tables
+from communitycore.store.units import UnitRef, chain, get_unit, resolve, subtree_ids
+
+_r = tables.service_requests
+_e = tables.service_evaluations
+_p = tables.service_projects
+_d = tables.service_demands
+_dr = tables.demand_requests
+_res = tables.service_resources
+_m = tables.project_milestones
+_a = activity_tables.activity
+
+#: What the history and the audit call a request and a project.
+REQUEST = "service-request"
+PROJECT = "service-project"
+#: The ledger facts services write.
+HOURS_FACTS = {"member": "volunteer-hours", "resident": "resident-volunteer-hours"}
+#: Units in a subtree past which the unit filter stays a filter on the time-range index.
+SMALL_SUBTREE = 50
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC)
+
+
+def _local(moment: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
+    # SQLite and MySQL hand back naive timestamps; they were stored in UTC.
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(tz)
+
+
+def _bad(field: str, message: str) -> RejectedInput:
+    return RejectedInput([Problem(None, field, message)], source="service")
+
+
+class ServicesAPI(SubAPI):
+    """Services (服务): programmes, resident requests, 接诉即办 metrics, the three lists, volunteer hours."""
+
+    # Programmes --------------------------------------------------------------------------------
+
+    def categories(self) -> list[ServiceCategory]:
+        """The service categories every plugin and pack registered, by code."""
+        with self.community.reading() as conn:
+            self._authorize(conn, "service.read", None)
+        return list(self.community.registry.service_categories.values())
+
+    def programs(self) -> list[ServiceProgram]:
+        """The service programmes (红飘带, 爱心超市 …) every plugin and pack registered, by code."""
+        with self.community.reading() as conn:
+            self._authorize(conn, "service.read", None)
+        return list(self.community.registry.service_programs.values())
+
+    # Requests ----------------------------------------------------------------------------------
+
+    def add_request(self, unit: UnitRef, *, category: str, text: str, channel: str,
+                    urgency: str | None = None, program: str | None = None, resident: int | None = None,
+                    at: dt.datetime | str | None = None, note: str | None = None) -> ServiceRequest:
+        """Collect a request (问题收集) at ``unit``; it starts in ``collected`` with its deadlines fixed.
+
+        ``urgency`` defaults to the programme's, else ``general``. ``at`` records a past time (a paper
+        record). Every bad field is named in one :class:`~communitycore.errors.RejectedInput`.
+        """
+        tz = self.community.clock.tz
+        problems: list[Problem] = []
+        registry = self.community.registry
+
+        def field(name: str, parse: Any) -> Any:
+            try:
+                return parse()
+            except (InvalidValue, ValueError) as exc:
+                problems.append(Problem(None, name, str(exc)))
+                return None
+
+        if category not in registry.service_categories:
+            problems.append(Problem(None, "category", _("unknown service category {code!r}; known: {known}").format(
+                code=category, known=listing(registry.service_categories))))
+        prog = None
+        if program is not None:
+            prog = registry.service_programs.get(program)
+            if prog is None:
+                problems.append(Problem(None, "program", _("unknown service programme {code!r}; known: {known}")
+                                        .format(code=program, known=listing(registry.service_programs))))
+        body = field("text", lambda: parse_text(text, REQUEST_TEXT_LENGTH, "text", required=True))
+        chan = field("channel", lambda: parse_channel(channel))
+        default = prog.default_urgency.value if prog is not None and prog.default_urgency is not None else "general"
+        level = field("urgency", lambda: parse_urgency(urgency if urgency is not None else default))
+        when = None if at is None else field("at", lambda: parse_at(at, tz))
+        text_note = field("note", lambda: parse_text(note, NOTE_LENGTH, "note"))
+        if prog is not None and chan is not None and prog.channels and chan.value not in prog.channels:
+            problems.append(Problem(None, "channel", _("programme {code!r} takes requests by {channels}, not {channel}")
+                                    .format(code=prog.code, channels=listing(prog.channels), channel=chan.value)))
+        with self.community.transaction() as tx:
+            target = resolve(tx.conn, unit)
+            self._authorize(tx.conn, "service.add", target.id)
+            created = when or tx.now
+            if when is not None and when > tx.now:
+                problems.append(Problem(None, "at", _("{value} is in the future").format(value=when.isoformat())))
+            if resident is not None:
+                self._check_resident(tx.conn, resident, prog, problems)
+            if prog is not None and prog.owner_kinds and target.kind not in prog.owner_kinds:
+                problems.append(Problem(None, "unit", _("programme {code!r} is run by {kinds}, not by a {kind}").format(
+                    code=prog.code, kinds=listing(prog.owner_kinds), kind=target.kind)))
+            if problems:
+                raise RejectedInput(problems, source="service request")
+            assert level is not None and chan is not None and body is not None
+            settings = self._settings(tx.conn, target.id)
+            hours = settings.get(f"request-deadline-hours.{level.value}", DEFAULT_DEADLINE_HOURS[level.value])
+            minutes = settings.get(f"request-response-minutes.{level.value}", DEFAULT_RESPONSE_MINUTES[level.value])
+            values = {
+                "unit_id": target.id, "category": category, "program": program, "resident_id": resident,
+                "urgency": level.value, "channel": chan.value, "text": body, "created_at": _utc(created),
+                "created_by": tx.actor, "response_due": _utc(created + dt.timedelta(minutes=int(minutes))),
+                "resolution_due": _utc(created + dt.timedelta(hours=int(hours))), "evaluations": 0,
+            }
+            request_id = int(tx.conn.execute(insert(_r).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+            enter(tx, REQUEST_WORKFLOW, _r, request_id, entity_kind=REQUEST, note=text_note, at=when)
+            stored = self._get(tx.conn, request_id)
+            tx.record("service-request.add", REQUEST, request_id, after=stored, note=text_note,
+                      data={"unit_id": target.id, "category": category, "urgency": level.value,
+                            "channel": chan.value, "program": program})
+            return stored
+
+    def accept(self, request_id: int, *, note: str | None = None,
+               at: dt.datetime | str | None = None) -> ServiceRequest:
+        """Accept a request (受理); the first acceptance is its response time."""
+        return self._move(request_id, "accepted", note=note, at=at)
+
+    def assign(self, request_id: int, *, to: Assignee | str | None = None, note: str | None = None,
+               at: dt.datetime | str | None = None) -> ServiceRequest:
+        """Assign a request (派单) to ``member:ID``, ``steward:ID``, ``partner:ID`` or ``unit:ID``.
+
+        Without ``to``, ``communitycore_resolve_request_assignee`` routes it; the host's rule is the
+        unit linked to the resident's compound, else the request's own unit. Reassigning (改派) an
+        assigned request is allowed.
+        """
+        target = None
+        if to is not None:
+            try:
+                target = Assignee.parse(to)
+            except InvalidValue as exc:
+                raise _bad("to", str(exc)) from None
+        return self._move(request_id, "assigned", note=note, at=at, assignee=target, route=target is None)
+
+    def start(self, request_id: int, *, note: str | None = None, at: dt.datetime | str | None = None) -> ServiceRequest:
+        """Start work on an assigned request (办理)."""
+        return self._move(request_id, "in-progress", note=note, at=at)
+
+    def resolve(self, request_id: int, *, note: str | None = None,
+                at: dt.datetime | str | None = None) -> ServiceRequest:
+        """Resolve a request (办结); the latest resolution is its resolution time."""
+        return self._move(request_id, "resolved", note=note, at=at)
+
+    def close(self, request_id: int, *, note: str | None = None, at: dt.datetime | str | None = None) -> ServiceRequest:
+        """Close a resolved request without an evaluation."""
+        return self._move(request_id, "closed", note=note, at=at)
+
+    def cancel(self, request_id: int, *, note: str | None = None,
+               at: dt.datetime | str | None = None) -> ServiceRequest:
+        """Cancel a request that is not resolved yet (it no longer counts as received)."""
+        return self._move(request_id, CANCELLED, note=note, at=at)
+
+    def move(self, request_id: int, target: str, *, note: str | None = None,
+             at: dt.datetime | str | None = None) -> ServiceRequest:
+        """Move a request to any state the workflow allows, such as one a plugin or pack added."""
+        return self._move(request_id, target, note=note, at=at)
+
+    def evaluate(self, request_id: int, *, solved: bool, satisfaction: str | Satisfaction,
+                 comment: str | None = None, at: dt.datetime | str | None = None) -> ServiceRequest:
+        """Record the resident's evaluation of a resolved request (群众评议).
+
+        Solved and 满意 or 基本满意 closes it (through ``evaluated``); not solved, or 不满意, reopens it
+        (back to ``accepted``), and its next resolution is evaluated again. A request that is not
+        resolved is refused, naming the states it may go to.
+        """
+        try:
+            verdict = Satisfaction.parse(satisfaction)
+        except InvalidValue as exc:
+            raise _bad("satisfaction", str(exc)) from None
+        if not isinstance(solved, bool):
+            raise _bad("solved", _("solved must be yes or no"))
+        try:
+            text = parse_text(comment, NOTE_LENGTH, "comment")
+        except InvalidValue as exc:
+            raise _bad("comment", str(exc)) from None
+        when = self._at(at)
+        with self.community.transaction() as tx:
+            request = self._locked(tx.conn, request_id)
+            self._authorize(tx.conn, "service.transition", request.unit_id)
+            moment = self._moment(tx.now, when, request)
+            transition(tx, REQUEST_WORKFLOW, _r, request.id, "evaluated", entity_kind=REQUEST, note=text, at=when)
+            tx.conn.execute(insert(_e).values(request_id=request.id, evaluated_at=_utc(moment), solved=solved,
+                                              satisfaction=verdict.value, comment=text, actor=tx.actor))
+            tx.conn.execute(update(_r).where(_r.c.id == request.id).values(
+                evaluations=_r.c.evaluations + 1, solved=solved, satisfaction=verdict.value, points=verdict.points))
+            positive = solved and verdict is not Satisfaction.DISSATISFIED
+            transition(tx, REQUEST_WORKFLOW, _r, request.id, "closed" if positive else "accepted",
+                       entity_kind=REQUEST, note=text, at=when)
+            entries = []
+            if request.assignee_kind == AssigneeKind.MEMBER and request.assignee_id is not None:
+                on = moment.date()
+                entries.append(NewEntry(subject_kind="member", subject_id=request.assignee_id, fact="satisfaction",
+                                        on=on, quantity=verdict.score, source_kind="request",
+                                        source_id=str(request.id)))
+                if positive:
+                    entries.append(NewEntry(subject_kind="member", subject_id=request.assignee_id,
+                                            fact="requests-handled", on=on, quantity=1, source_kind="request",
+                                            source_id=str(request.id)))
+            self._ledger(tx, entries)
+            stored = self._get(tx.conn, request.id)
+            tx.record("service-request.evaluate", REQUEST, request.id, after={
+                "solved": solved, "satisfaction": verdict.value, "state": stored.state}, note=text,
+                data={"solved": solved, "satisfaction": verdict.value, "reopened": not positive,
+                      "assignee": request.assignee})
+            return stored
+
+    def get(self, request_id: int) -> ServiceRequest:
+        """One request."""
+        with self.community.reading() as conn:
+            request = self._get(conn, request_id)
+            self._authorize(conn, "service.read", request.unit_id)
+            return request
+
+    def history(self, request_id: int) -> list[TransitionRecord]:
+        """Every step of a request, oldest first, with actor, time and note."""
+        with self.community.reading() as conn:
+            request = self._get(conn, request_id)
+            self._authorize(conn, "service.read", request.unit_id)
+            return workflow_store.history(conn, REQUEST, request.id, self.community.clock.tz)
+
+    def evaluations(self, request_id: int) -> list[Evaluation]:
+        """The evaluations of a request, oldest first."""
+        tz = self.community.clock.tz
+        with self.community.reading() as conn:
+            request = self._get(conn, request_id)
+            self._authorize(conn, "service.read", request.unit_id)
+            rows = conn.execute(select(_e).where(_e.c.request_id == request.id).order_by(_e.c.id)).mappings()
+            return [Evaluation(**{**row, "evaluated_at": _local(row["evaluated_at"], tz)}) for row in rows]
+
+    def list(self, *, state: str | None = None, unit: UnitRef | None = None, limit: int | None = 100,
+             offset: int = 0) -> builtins.list[ServiceRequest]:
+        """Requests by id, optionally in one state and one unit's subtree."""
+        query = select(_r).order_by(_r.c.id).offset(offset)
+        if state is not None:
+            query = query.where(_r.c.state == state)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.community.reading() as conn:
+            self._authorize(conn, "service.read", None)
+            query = query.where(self._scope(conn, "service.read").clause(_r.c.unit_id))
+            if unit is not None:
+                query = query.where(_r.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
+            return [self._request(row) for row in conn.execute(query).mappings()]
+
+    def overdue(self, *, unit: UnitRef | None = None) -> builtins.list[ServiceRequest]:
+        """Open requests past their resolution deadline (not resolved, closed or cancelled), oldest deadline first."""
+        done = ("resolved", "evaluated", "closed", CANCELLED)
+        with self.community.reading() as conn:
+            self._authorize(conn, "service.read", None)
+            now = _utc(self.community.clock.now())
+            query = (select(_r).where(_r.c.state.not_in(done), _r.c.resolution_due < now,
+                                      self._scope(conn, "service.read").clause(_r.c.unit_id))
+                     .order_by(_r.c.resolution_due, _r.c.id))
+            if unit is not None:
+                query = query.where(_r.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
+            return [self._request(row) for row in conn.execute(query).mappings()]
+
+    def flag_overdue(self) -> builtins.list[int]:
+        """Announce each request that has become overdue since the last call (one event each); returns their ids."""
+        done = ("resolved", "evaluated", "closed", CANCELLED)
+        with self.community.transaction() as tx:
+            self._authorize(tx.conn, "service.update", None)
+            now = _utc(tx.now)
+            ids = list(tx.conn.scalars(select(_r.c.id).where(
+                _r.c.state.not_in(done), _r.c.resolution_due < now, _r.c.overdue_flagged_at.is_(None))
+                .order_by(_r.c.id)))
+            for request_id in ids:
+                lock_row(tx.conn, _r, request_id)
+            if ids:
+                tx.conn.execute(update(_r).where(_r.c.id.in_(ids), _r.c.overdue_flagged_at.is_(None))
+                                .values(overdue_flagged_at=now))
+            for request_id in ids:
+                tx.record("service-request.overdue", REQUEST, request_id, after={"overdue": True},
+                          data={"request_id": request_id})
+            return ids
+
+    # Metrics -----------------------------------------------------------------------------------
+
+    def metrics(self, period: Period | str, *, unit: UnitRef | None = None,
+                by: str | None = None) -> builtins.list[Metrics]:
+        """The 接诉即办 metrics of the requests created in ``period`` at ``unit``'s subtree (all units: None).
+
+        One ``GROUP BY`` counts, one query reads the durations for the medians. Without ``by``, one
+        :class:`~communitycore.domain.services.Metrics`; with ``by`` (``category``, ``program`` or
+        ``unit``), one per group, by group.
+        """
+        span = period if isinstance(period, Period) else Period.parse(str(period))
+        groups = {"category": _r.c.category, "program": _r.c.program, "unit": _r.c.unit_id}
+        if by is not None and by not in groups:
+            raise InvalidValue(_("by must be one of {choices}, got {value!r}").format(
+                choices=listing(groups), value=by))
+        tz = self.community.clock.tz
+        start = dt.datetime.combine(span.start, dt.time(), tz).astimezone(dt.UTC)
+        end = dt.datetime.combine(span.end + dt.timedelta(days=1), dt.time(), tz).astimezone(dt.UTC)
+        with self.community.reading() as conn:
+            root = None if unit is None else resolve(conn, unit).id
+            self._authorize(conn, "service.read", root)
+            now = _utc(self.community.clock.now())
+            where = [_r.c.created_at >= start, _r.c.created_at < end, _r.c.state != CANCELLED,
+                     self._scope(conn, "service.read").clause(_r.c.unit_id)]
+            if root is not None:
+                ids = subtree_ids(conn, root)
+                column = _r.c.unit_id if len(ids) <= SMALL_SUBTREE else unindexed(_r.c.unit_id)
+                where.append(column.in_(ids))
+            key = groups[by] if by is not None else None
+            # Plain sums of the small integers the workflow steps keep (NULLs are left out), read
+            # from the covering metrics index; only the overdue count of unresolved requests
+            # compares a time.
+            counts = [
+                func.count(),
+                func.coalesce(func.sum(_r.c.responded), 0),
+                func.count(_r.c.points),
+                func.sum(case((_r.c.solved.is_(True), 1), else_=0)),
+                func.sum(case((_r.c.points == 10, 1), else_=0)),
+                func.sum(case((_r.c.points == 9, 1), else_=0)),
+                func.coalesce(func.sum(_r.c.resolved_late), 0)
+                + func.sum(case((and_(_r.c.resolution_seconds.is_(None), _r.c.resolution_due < now), 1), else_=0)),
+            ]
+            query = select(*([key] if key is not None else []), *counts).where(*where)
+            if key is not None:
+                query = query.group_by(key).order_by(key)
+            rows = conn.execute(query).all()
+            durations = conn.execute(select(*([key] if key is not None else []), _r.c.response_seconds,
+                                            _r.c.resolution_seconds).where(
+                *where, or_(_r.c.response_seconds.is_not(None), _r.c.resolution_seconds.is_not(None))))
+            with ledger.no_cycle_collection():
+                # The driver's own tuples of plain ints: no Row object per request.
+                raw = durations.cursor.fetchall()
+                durations.close()
+            weights = self._settings(conn, root).get("service-metric-weights", DEFAULT_WEIGHTS) if root else \
+                DEFAULT_WEIGHTS
+        offset = 1 if key is not None else 0
+        response: dict[Any, list[int]] = {}
+        resolution: dict[Any, list[int]] = {}
+        if key is None:
+            response[None] = [r for r, _s in raw if r is not None]
+            resolution[None] = [s for _r, s in raw if s is not None]
+        else:
+            for group, r, s in raw:
+                if r is not None:
+                    response.setdefault(group, []).append(r)
+                if s is not None:
+                    resolution.setdefault(group, []).append(s)
+        out = []
+        for row in rows:
+            group = row[0] if key is not None else None
+            numbers = [int(v or 0) for v in row[offset:]]
+            found = Counts(received=numbers[0], responded=numbers[1], evaluated=numbers[2], solved=numbers[3],
+                           satisfied=numbers[4], basic=numbers[5], overdue=numbers[6])
+            out.append(metrics_of(found, response.get(group, ()), resolution.get(group, ()), weights=weights,
+                                  group=None if group is None else str(group)))
+        return out
+
+    # Volunteer hours ---------------------------------------------------------------------------
+
+    def record_hours(self, *, member: int | None = None, resident: int | None = None, on: dt.date | str,
+                     hours: Decimal | int | float | str, activity: str, project: int | None = None,
+                     request: int | None = None) -> ActivityEntry:
+        """Record one person's hours for one activity (谁组织谁记录) in the ledger, as ``volunteer-hours``.
+
+        Exactly one of ``member`` and ``resident``; the entry's source is the project or the
+        request it served (at most one), else ``manual``.
+        """
+        problems: list[Problem] = []
+        if (member is None) == (resident is None):
+            problems.append(Problem(None, "member", _("name exactly one of member and resident")))
+        if project is not None and request is not None:
+            problems.append(Problem(None, "project", _("name at most one of project and request")))
+        day = hours_value = text = None
+        try:
+            day = parse_date(on)
+        except (InvalidValue, ValueError) as exc:
+            problems.append(Problem(None, "date", str(exc)))
+        try:
+            hours_value = parse_quantity(hours)
+            if hours_value <= 0 or hours_value > 24:
+                problems.append(Problem(None, "hours", _("hours must be more than 0 and at most 24 a day")))
+        except (InvalidValue, ValueError) as exc:
+            problems.append(Problem(None, "hours", str(exc)))
+        try:
+            text = parse_text(activity, NOTE_LENGTH, "activity", required=True)
+        except InvalidValue as exc:
+            problems.append(Problem(None, "activity", str(exc)))
+        if problems:
+            raise RejectedInput(problems, source="volunteer hours")
+        kind = "member" if member is not None else "resident"
+        subject = int(member if member is not None else resident)  # type: ignore[arg-type]
+        with self.community.transaction() as tx:
+            unit_id = None
+            source_kind, source_id = "manual", None
+            if project is not None:
+                unit_id = self._project(tx.conn, project).unit_id
+                source_kind, source_id = "project", str(project)
+            elif request is not None:
+                unit_id = self._get(tx.conn, request).unit_id
+                source_kind, source_id = "request", str(request)
+            self._authorize(tx.conn, "service.record", unit_id)
+            entry = NewEntry(subject_kind=kind, subject_id=subject, fact=HOURS_FACTS[kind], on=day,
+                             quantity=hours_value, unit_id=unit_id, source_kind=source_kind, source_id=source_id,
+                             note=text)
+            entry_id = self._ledger(tx, [entry])[0]
+            stored = self.community.activity._get(tx.conn, entry_id)
+            tx.record("service.hours", "activity", entry_id, after=stored,
+                      data={"subject_kind": kind, "subject_id": subject, "hours": str(hours_value),
+                            "source_kind": source_kind, "source_id": source_id})
+            return stored
+
+    def stars(self, *, unit: UnitRef | None = None) -> builtins.list[VolunteerStars]:
+        """Every volunteer's cumulative hours and stars, most hours first: one ``GROUP BY`` over the ledger.
+
+        The thresholds are the setting ``volunteer-star-hours`` at ``unit`` (default 100/300/600/1000/1500).
+        """
+        with self.community.reading() as conn:
+            root = None if unit is None else resolve(conn, unit).id
+            self._authorize(conn, "service.read", root)
+            query = (select(_a.c.subject_kind, _a.c.subject_id, func.sum(type_coerce(_a.c.quantity, BigInteger)))
+                     .where(_a.c.fact.in_(sorted(HOURS_FACTS.values())))
+                     .group_by(_a.c.subject_kind, _a.c.subject_id))
+            thresholds: Sequence[int] = DEFAULT_STAR_HOURS
+            if root is not None:
+                query = query.where(_a.c.unit_id.in_(subtree_ids(conn, root)))
+                thresholds = self._settings(conn, root).get("volunteer-star-hours", DEFAULT_STAR_HOURS)
+            rows = conn.execute(query).all()
+        out = [VolunteerStars(subject_kind=kind, subject_id=int(ident), hours=ledger.from_hundredths(int(total)),
+                              stars=star_level(ledger.from_hundredths(int(total)), thresholds))
+               for kind, ident, total in rows]
+        return sorted(out, key=lambda s: (-s.hours, s.subject_kind, s.subject_id))
+
+    def certificate(self, person: str, year: int) -> dict[str, Any]:
+        """The contents of a volunteer-service certificate (2015 意见) for ``member:ID`` or ``resident:ID``.
+
+        Identity (the ID number masked), the hours of ``year`` only with their content, the issuer
+        (the person's unit) and handler, and a certificate number. Returns a mapping ready for
+        :func:`~communitycore.io.service_reports.write_certificate`.
+        """
+        kind, _sep, ident = str(person).partition(":")
+        if kind not in HOURS_FACTS or not ident:
+            raise InvalidValue(_("person must be member:ID or resident:ID, got {value!r}").format(value=person))
+        number = self._id(ident, kind)
+        start, end = dt.date(int(year), 1, 1), dt.date(int(year), 12, 31)
+        with self.community.reading() as conn:
+            if kind == "member":
+                m = member_tables.members
+                row = conn.execute(select(m.c.name, m.c.id_number, m.c.unit_id).where(m.c.id == number)).first()
+            else:
+                r, h, c = resident_tables.residents, resident_tables.households, org_tables.compounds
+                row = conn.execute(select(r.c.name, null(), c.c.unit_id)
+                                   .select_from(r.outerjoin(h, r.c.household_id == h.c.id)
+                                                .outerjoin(c, h.c.compound_id == c.c.id))
+                                   .where(r.c.id == number)).first()
+            if row is None:
+                raise NotFound(_("there is no {kind} with id {id}").format(kind=kind, id=ident))
+            self._authorize(conn, "service.read", row[2])
+            entries = conn.execute(
+                select(_a.c.occurred_on, _a.c.note, type_coerce(_a.c.quantity, BigInteger))
+                .where(_a.c.fact == HOURS_FACTS[kind], _a.c.subject_kind == kind, _a.c.subject_id == number,
+                       _a.c.occurred_on >= start, _a.c.occurred_on <= end).order_by(_a.c.occurred_on, _a.c.id)).all()
+            issuer = get_unit(conn, row[2]).name if row[2] is not None else ""
+        total = sum((ledger.from_hundredths(int(q)) for _d, _n, q in entries), Decimal(0))
+        return {"number": f"{year}-{kind[0].upper()}{number:08d}", "issued_on": self.community.clock.now().date(),
+                "name": row[0], "id_number": mask_id_number(row[1]) if kind == "member" else None,
+                "volunteer": f"{kind}:{number}", "total": total, "issuer": issuer, "handler": self.community.actor,
+                "entries": [(d, n, ledger.from_hundredths(int(q))) for d, n, q in entries]}
+
+    def employer_feedback(self, period: Period | str) -> builtins.list[dict[str, Any]]:
+        """双报到 feedback: per employer, each in-service member's hours, requests handled and projects over ``period``.
+
+        One ``GROUP BY`` over the ledger joined to the members; by employer, then member id.
+        """
+        span = period if isinstance(period, Period) else Period.parse(str(period))
+        m = member_tables.members
+        facts = ("volunteer-hours", "requests-handled")
+        with self.community.reading() as conn:
+            self._authorize(conn, "service.read", None)
+            quantity = type_coerce(_a.c.quantity, BigInteger)
+            query = (select(m.c.employer, m.c.id, m.c.name,
+                            func.sum(case((_a.c.fact == "volunteer-hours", quantity), else_=0)),
+                            func.sum(case((_a.c.fact == "requests-handled", quantity), else_=0)),
+                            func.count(func.distinct(case((_a.c.source_kind == "project", _a.c.source_id)))))
+                     .select_from(m.join(_a, and_(_a.c.subject_kind == "member", _a.c.subject_id == m.c.id)))
+                     .where(m.c.in_service.is_(True), m.c.employer.is_not(None), _a.c.fact.in_(facts),
+                            _a.c.occurred_on >= span.start, _a.c.occurred_on <= span.end,
+                            self._scope(conn, "service.read").clause(m.c.unit_id))
+                     .group_by(m.c.employer, m.c.id, m.c.name).order_by(m.c.employer, m.c.id))
+            rows = conn.execute(query).all()
+        return [{"employer": employer, "member_id": int(ident), "name": name,
+                 "hours": ledger.from_hundredths(int(hours or 0)), "requests_handled": int((handled or 0) // 100),
+                 "projects": int(projects or 0)} for employer, ident, name, hours, handled, projects in rows]
+
+    def write_certificate(self, person: str, year: int, path: str | os.PathLike[str]) -> dict[str, Any]:
+        """Write the certificate of :meth:`certificate` as one printable HTML page; returns its contents."""
+        data = self.certificate(person, year)
+        service_reports.write_certificate(path, data)
+        return data
+
+    def write_employer_feedback(self, period: Period | str, path: str | os.PathLike[str]) -> builtins.list[
+            dict[str, Any]]:
+        """Write :meth:`employer_feedback` to a ``.csv`` or ``.xlsx`` file; returns its rows."""
+        rows = self.employer_feedback(period)
+        columns = ("employer", "member_id", "name", "hours", "requests_handled", "projects")
+        service_reports.write_table(path, columns, [[float(r[c]) if c == "hours" else r[c] for c in columns]
+                                                    for r in rows])
+        return rows
+
+    @staticmethod
+    def write_metrics(found: Sequence[Metrics], path: str | os.PathLike[str]) -> None:
+        """Write metrics (one row per group) to a ``.csv`` or ``.xlsx`` file."""
+        columns = ("group", "received", "evaluated", "response_rate", "resolution_rate", "satisfaction_rate",
+                   "composite", "median_response_hours", "median_resolution_hours", "overdue")
+        service_reports.write_table(path, columns, [[getattr(m, c) for c in columns] for m in found])
+
+    # The three lists ---------------------------------------------------------------------------
+
+    def add_resource(self, unit: UnitRef, *, name: str, partner: int | None = None, category: str | None = None,
+                     description: str | None = None) -> Resource:
+        """Add to the resource list (资源清单) what a partner or the unit offers."""
+        fields = self._list_fields(name, category, description)
+        with self.community.transaction() as tx:
+            target = resolve(tx.conn, unit)
+            self._authorize(tx.conn, "service.add", target.id)
+            if partner is not None:
+                self._partner(tx.conn, partner)
+            new_id = int(tx.conn.execute(insert(_res).values(
+                unit_id=target.id, partner_id=partner, created_at=_utc(tx.now), **fields)).inserted_primary_key[0])  # type: ignore[index]
+            stored = self._resource(tx.conn, new_id)
+            tx.record("service-resource.add", "service-resource", new_id, after=stored)
+            return stored
+
+    def resources(self, *, unit: UnitRef | None = None) -> builtins.list[Resource]:
+        """The resource list, by id."""
+        return [Resource(**self._row(row)) for row in self._listing(_res, unit)]
+
+    def add_demand(self, unit: UnitRef, *, name: str, category: str | None = None, description: str | None = None,
+                   from_requests: Sequence[int] = ()) -> Demand:
+        """Add to the demand list (需求清单), raised from ``from_requests`` if given."""
+        fields = self._list_fields(name, category, description)
+        with self.community.transaction() as tx:
+            target = resolve(tx.conn, unit)
+            self._authorize(tx.conn, "service.add", target.id)
+            for request_id in sorted(set(from_requests)):
+                self._get(tx.conn, request_id)
+            new_id = int(tx.conn.execute(insert(_d).values(
+                unit_id=target.id, created_at=_utc(tx.now), **fields)).inserted_primary_key[0])  # type: ignore[index]
+            if from_requests:
+                links = [{"demand_id": new_id, "request_id": r} for r in sorted(set(from_requests))]
+                tx.conn.execute(insert(_dr), links)
+            stored = self._demand(tx.conn, new_id)
+            tx.record("service-demand.add", "service-demand", new_id, after=stored)
+            return stored
+
+    def demands(self, *, unit: UnitRef | None = None) -> builtins.list[Demand]:
+        """The demand list, by id, each with the requests it was raised from."""
+        rows = self._listing(_d, unit)
+        with self.community.reading() as conn:
+            links: dict[int, list[int]] = {}
+            for demand_id, request_id in conn.execute(select(_dr.c.demand_id, _dr.c.request_id)
+                                                      .order_by(_dr.c.request_id)):
+                links.setdefault(int(demand_id), []).append(int(request_id))
+        return [Demand(**self._row(row), request_ids=tuple(links.get(row["id"], ()))) for row in rows]
+
+    def add_project(self, unit: UnitRef, *, name: str, demand: int | None = None, category: str | None = None,
+                    description: str | None = None) -> Project:
+        """Add to the project list (项目清单), from ``demand`` if given; it waits to be claimed (``open``)."""
+        fields = self._list_fields(name, category, description)
+        with self.community.transaction() as tx:
+            target = resolve(tx.conn, unit)
+            self._authorize(tx.conn, "service.add", target.id)
+            if demand is not None:
+                self._demand(tx.conn, demand)
+            new_id = int(tx.conn.execute(insert(_p).values(
+                unit_id=target.id, demand_id=demand, created_at=_utc(tx.now), **fields)).inserted_primary_key[0])  # type: ignore[index]
+            enter(tx, PROJECT_WORKFLOW, _p, new_id, entity_kind=PROJECT)
+            stored = self._project(tx.conn, new_id)
+            tx.record("service-project.add", PROJECT, new_id, after=stored)
+            return stored
+
+    def projects(self, *, unit: UnitRef | None = None) -> builtins.list[Project]:
+        """The project list, by id."""
+        return [Project(**self._row(row)) for row in self._listing(_p, unit)]
+
+    def project(self, project_id: int) -> Project:
+        """One project."""
+        with self.community.reading() as conn:
+            found = self._project(conn, project_id)
+            self._authorize(conn, "service.read", found.unit_id)
+            return found
+
+    def claim_project(self, project_id: int, *, partner: int, note: str | None = None) -> Project:
+        """A partner claims an open project (认领); one claim wins, a second is refused naming the allowed moves."""
+        with self.community.transaction() as tx:
+            found = self._project(tx.conn, project_id)
+            self._authorize(tx.conn, "service.transition", found.unit_id)
+            self._partner(tx.conn, partner)
+            transition(tx, PROJECT_WORKFLOW, _p, found.id, "claimed", entity_kind=PROJECT, note=note)
+            tx.conn.execute(update(_p).where(_p.c.id == found.id).values(partner_id=partner, claimed_at=_utc(tx.now)))
+            tx.record("service-project.claim", PROJECT, found.id, after={"partner_id": partner},
+                      data={"partner_id": partner, "unit_id": found.unit_id})
+            return self._project(tx.conn, found.id)
+
+    def add_milestone(self, project_id: int, *, on: dt.date | str, note: str) -> Milestone:
+        """Record a milestone a claimed project reached."""
+        try:
+            day = parse_date(on)
+            text = parse_text(note, NOTE_LENGTH, "note", required=True)
+        except (InvalidValue, ValueError) as exc:
+            raise _bad("milestone", str(exc)) from None
+        with self.community.transaction() as tx:
+            lock_row(tx.conn, _p, int(project_id))
+            found = self._project(tx.conn, project_id)
+            self._authorize(tx.conn, "service.update", found.unit_id)
+            if found.state != "claimed":
+                raise InvalidValue(_("project {id} is {state}; milestones are recorded while it is claimed").format(
+                    id=found.id, state=found.state))
+            new_id = int(tx.conn.execute(insert(_m).values(project_id=found.id, reached_on=day, note=text,
+                                                           actor=tx.actor)).inserted_primary_key[0])  # type: ignore[index]
+            tx.record("service-project.milestone", PROJECT, found.id, after={"reached_on": day, "note": text})
+            return Milestone(id=new_id, project_id=found.id, reached_on=day, note=text or "", actor=tx.actor)
+
+    def milestones(self, project_id: int) -> builtins.list[Milestone]:
+        """A project's milestones, in order."""
+        with self.community.reading() as conn:
+            found = self._project(conn, project_id)
+            self._authorize(conn, "service.read", found.unit_id)
+            rows = conn.execute(select(_m).where(_m.c.project_id == found.id).order_by(_m.c.reached_on, _m.c.id))
+            return [Milestone(**row) for row in rows.mappings()]
+
+    def deliver_project(self, project_id: int, *, note: str | None = None) -> Project:
+        """Mark a claimed project delivered; the partner's ``projects-delivered`` fact counts it."""
+        with self.community.transaction() as tx:
+            found = self._project(tx.conn, project_id)
+            self._authorize(tx.conn, "service.transition", found.unit_id)
+            transition(tx, PROJECT_WORKFLOW, _p, found.id, "delivered", entity_kind=PROJECT, note=note)
+            tx.conn.execute(update(_p).where(_p.c.id == found.id).values(delivered_at=_utc(tx.now)))
+            if found.partner_id is not None:
+                self._ledger(tx, [NewEntry(subject_kind="partner", subject_id=found.partner_id,
+                                           fact="projects-delivered", on=tx.today, quantity=1,
+                                           source_kind="project", source_id=str(found.id))])
+            return self._project(tx.conn, found.id)
+
+    def evaluate_project(self, project_id: int, *, satisfaction: str | Satisfaction,
+                         note: str | None = None) -> Project:
+        """The residents' evaluation of a delivered project."""
+        try:
+            verdict = Satisfaction.parse(satisfaction)
+        except InvalidValue as exc:
+            raise _bad("satisfaction", str(exc)) from None
+        with self.community.transaction() as tx:
+            found = self._project(tx.conn, project_id)
+            self._authorize(tx.conn, "service.transition", found.unit_id)
+            transition(tx, PROJECT_WORKFLOW, _p, found.id, "evaluated", entity_kind=PROJECT, note=note)
+            tx.conn.execute(update(_p).where(_p.c.id == found.id).values(satisfaction=verdict.value))
+            return self._project(tx.conn, found.id)
+
+    def trace(self, kind: str, entity_id: int) -> dict[str, Any]:
+        """Follow a request, demand or project along request → demand → project → volunteer hours, and back.
+
+        Returns ``{"requests", "demands", "projects", "hours"}``: the ids of the linked requests,
+        demands and projects, and the ledger entries of hours given to them.
+        """
+        if kind not in ("request", "demand", "project"):
+            raise InvalidValue(_("trace follows a request, a demand or a project, not {kind!r}").format(kind=kind))
+        with self.community.reading() as conn:
+            self._authorize(conn, "service.read", None)
+            requests: set[int] = set()
+            demands: set[int] = set()
+            projects: set[int] = set()
+            if kind == "request":
+                requests.add(self._get(conn, entity_id).id)
+                demands.update(conn.scalars(select(_dr.c.demand_id).where(_dr.c.request_id == int(entity_id))))
+            elif kind == "demand":
+                demands.add(self._demand(conn, entity_id).id)
+            else:
+                found = self._project(conn, entity_id)
+                projects.add(found.id)
+                if found.demand_id is not None:
+                    demands.add(found.demand_id)
+            if demands:
+                requests.update(conn.scalars(select(_dr.c.request_id).where(_dr.c.demand_id.in_(sorted(demands)))))
+                projects.update(conn.scalars(select(_p.c.id).where(_p.c.demand_id.in_(sorted(demands)))))
+            sources = [and_(_a.c.source_kind == "request", _a.c.source_id.in_([str(i) for i in sorted(requests)])),
+                       and_(_a.c.source_kind == "project", _a.c.source_id.in_([str(i) for i in sorted(projects)]))]
+            query = select(_a).where(or_(*sources)).order_by(_a.c.id)
+            tz = self.community.clock.tz
+            entries = [ledger.entry_from_row(row, tz) for row in conn.execute(query).mappings()]
+        return {"requests": sorted(requests), "demands": sorted(demands), "projects": sorted(projects),
+                "entries": entries}
+
+    # Helpers -----------------------------------------------------------------------------------
+
+    def _move(self, request_id: int, target: str, *, note: str | None, at: dt.datetime | str | None,
+              assignee: Assignee | None = None, route: bool = False) -> ServiceRequest:
+        try:
+            text = parse_text(note, NOTE_LENGTH, "note")
+        except InvalidValue as exc:
+            raise _bad("note", str(exc)) from None
+        when = self._at(at)
+        with self.community.transaction() as tx:
+            # The row is locked before anything about the request is read.
+            request = self._locked(tx.conn, request_id)
+            self._authorize(tx.conn, "service.transition", request.unit_id)
+            moment = self._moment(tx.now, when, request)
+            if target == "assigned":
+                if route:
+                    assignee = self._route(tx.conn, request)
+                assert assignee is not None
+                self._check_assignee(tx.conn, assignee)
+            done = transition(tx, REQUEST_WORKFLOW, _r, request.id, target, entity_kind=REQUEST, note=text, at=when)
+            changes: dict[str, Any] = {}
+            seconds = max(0, int((moment - request.created_at).total_seconds()))
+            if target == "accepted" and request.accepted_at is None:
+                changes.update(accepted_at=_utc(moment), response_seconds=seconds,
+                               responded=int(moment <= request.response_due))
+            if target == "resolved":
+                changes.update(resolved_at=_utc(moment), resolution_seconds=seconds,
+                               resolved_late=int(moment > request.resolution_due))
+            if assignee is not None and target == "assigned":
+                changes.update(assignee_kind=assignee.kind.value, assignee_id=assignee.id)
+            if changes:
+                tx.conn.execute(update(_r).where(_r.c.id == request.id).values(**changes))
+            if target == "assigned":
+                tx.record("service-request.assign", REQUEST, request.id,
+                          before={"assignee": request.assignee}, after={"assignee": str(assignee)}, note=text,
+                          data={"assignee": str(assignee), "unit_id": request.unit_id, "source": done.source})
+            return self._get(tx.conn, request.id)
+
+    def _route(self, conn: Connection, request: ServiceRequest) -> Assignee:
+        """The unit a request goes to: a plugin's answer, else the resident's compound's unit, else its own."""
+        default = request.unit_id
+        if request.resident_id is not None:
+            r, h, c = resident_tables.residents, resident_tables.households, org_tables.compounds
+            found = conn.scalar(select(c.c.unit_id).select_from(r.join(h, r.c.household_id == h.c.id)
+                                                                .join(c, h.c.compound_id == c.c.id))
+                                .where(r.c.id == request.resident_id))
+            if found is not None:
+                default = int(found)
+        units = chain(conn, get_unit(conn, request.unit_id))
+        paths: list[str] = []
+        for u in units:
+            paths.append(f"{paths[-1]}/{u.name}" if paths else u.name)
+        snapshots = [UnitSnapshot(id=u.id, name=u.name, kind=u.kind, parent_id=u.parent_id, path=p)
+                     for u, p in zip(units, paths, strict=True)]
+        facts = {"id": request.id, "category": request.category, "program": request.program,
+                 "urgency": request.urgency, "channel": request.channel, "resident_id": request.resident_id,
+                 "unit_id": default, "request_unit_id": request.unit_id}
+        decided = resolve_request_assignee(self.community, facts, snapshots)
+        return Assignee(AssigneeKind.UNIT, int(decided.unit_id if decided.unit_id is not None else default))
+
+    def _check_assignee(self, conn: Connection, assignee: Assignee) -> None:
+        table = {AssigneeKind.MEMBER: member_tables.members, AssigneeKind.PARTNER: org_tables.partners,
+                 AssigneeKind.UNIT: org_tables.units}.get(assignee.kind)
+        if table is not None and conn.scalar(select(table.c.id).where(table.c.id == assignee.id)) is None:
+            raise NotFound(_("there is no {kind} with id {id} to assign the request to").format(
+                kind=assignee.kind.value, id=assignee.id))
+
+    def _check_resident(self, conn: Connection, resident: int, program: ServiceProgram | None,
+                        problems: builtins.list[Problem]) -> None:
+        r = resident_tables.residents
+        if conn.scalar(select(r.c.id).where(r.c.id == int(resident))) is None:
+            problems.append(Problem(None, "resident", _("there is no resident with id {id}").format(id=resident)))
+            return
+        if program is None:
+            return
+        if program.eligible_flags:
+            f = resident_tables.resident_flags
+            flags = set(conn.scalars(select(f.c.flag).where(f.c.resident_id == int(resident))))
+            if not flags & set(program.eligible_flags):
+                problems.append(Problem(None, "resident", _(
+                    "resident {id} is not eligible for programme {code!r}: it serves residents flagged {flags}").format(
+                    id=resident, code=program.code, flags=listing(program.eligible_flags))))
+                return
+        if program.eligibility_check is not None:
+            answers = self.community.pm.hook.communitycore_check_service_eligibility(
+                check=program.eligibility_check, program=program, resident_ids=[int(resident)])
+            refused = {int(i) for answer in answers for i in (answer or ())}
+            if int(resident) in refused:
+                problems.append(Problem(None, "resident", _(
+                    "resident {id} is not eligible for programme {code!r} ({check})").format(
+                    id=resident, code=program.code, check=program.eligibility_check)))
+
+    def _ledger(self, tx: Any, entries: Sequence[NewEntry]) -> builtins.list[int]:
+        """Write ledger entries in this transaction, checked as the ledger checks them; returns their ids."""
+        if not entries:
+            return []
+        # The ledger's own checks and stored form, inside this transaction (one executemany would
+        # not give the ids back, and these batches are small).
+        rows = self.community.activity._rows(tx.conn, entries, tx.actor, tx.now)
+        ids = []
+        for row in rows:
+            values = dict(zip(ledger.ENTRY_COLUMNS, row, strict=True))
+            values["quantity"] = ledger.from_hundredths(values["quantity"])
+            ids.append(ledger.insert_entry(tx.conn, values))
+        return ids
+
+    def _settings(self, conn: Connection, unit_id: int | None) -> dict[str, Any]:
+        """The effective settings at a unit, read on this connection (inside the caller's transaction)."""
+        defaults = defaults_of(self.community.setting_specs, self.community.registry)
+        if unit_id is None:
+            return {key: value for key, (value, _source) in defaults.items()}
+        units = chain(conn, get_unit(conn, unit_id))
+        s = org_tables.unit_settings
+        own: dict[int, dict[str, Any]] = {}
+        for row in conn.execute(select(s).where(s.c.unit_id.in_([u.id for u in units]))):
+            own.setdefault(row.unit_id, {})[row.key] = row.value
+        found = resolve_settings([(u.id, u.name, own.get(u.id, {})) for u in units], defaults)
+        return {key: effective.value for key, effective in found.items()}
+
+    def _at(self, at: dt.datetime | str | None) -> dt.datetime | None:
+        if at is None:
+            return None
+        try:
+            return parse_at(at, self.community.clock.tz)
+        except InvalidValue as exc:
+            raise _bad("at", str(exc)) from None
+
+    @staticmethod
+    def _moment(now: dt.datetime, when: dt.datetime | None, request: ServiceRequest) -> dt.datetime:
+        if when is None:
+            return now
+        if when > now:
+            raise _bad("at", _("{value} is in the future").format(value=when.isoformat()))
+        if when < request.created_at:
+            raise _bad("at", _("{value} is before the request was created ({created})").format(
+                value=when.isoformat(), created=request.created_at.isoformat()))
+        return when
+
+    def _locked(self, conn: Connection, request_id: int) -> ServiceRequest:
+        number = self._id(request_id, "request")
+        try:
+            lock_row(conn, _r, number)
+        except NotFound:
+            raise NotFound(_("there is no service request with id {id}").format(id=request_id)) from None
+        return self._get(conn, number)
+
+    @staticmethod
+    def _id(value: Any, what: str) -> int:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = 0
+        if not 1 <= number <= 2**31 - 1:
+            raise NotFound(_("there is no service {what} with id {id}").format(what=what, id=value))
+        return number
+
+    def _request(self, row: Any) -> ServiceRequest:
+        tz = self.community.clock.tz
+        data = dict(row)
+        for name in ("created_at", "response_due", "resolution_due", "accepted_at", "resolved_at",
+                     "overdue_flagged_at"):
+            data[name] = _local(data[name], tz)
+        if data["solved"] is not None:
+            data["solved"] = bool(data["solved"])
+        return ServiceRequest(**data)
+
+    def _get(self, conn: Connection, request_id: Any) -> ServiceRequest:
+        number = self._id(request_id, "request")
+        row = conn.execute(select(_r).where(_r.c.id == number)).mappings().first()
+        if row is None:
+            raise NotFound(_("there is no service request with id {id}").format(id=request_id))
+        return self._request(row)
+
+    def _row(self, row: Any) -> dict[str, Any]:
+        tz = self.community.clock.tz
+        data = dict(row)
+        for name in ("created_at", "claimed_at", "delivered_at"):
+            if name in data:
+                data[name] = _local(data[name], tz)
+        return data
+
+    def _one(self, conn: Connection, table: Any, value: Any, what: str) -> dict[str, Any]:
+        number = self._id(value, what)
+        row = conn.execute(select(table).where(table.c.id == number)).mappings().first()
+        if row is None:
+            raise NotFound(_("there is no service {what} with id {id}").format(what=what, id=value))
+        return self._row(row)
+
+    def _project(self, conn: Connection, project_id: Any) -> Project:
+        return Project(**self._one(conn, _p, project_id, "project"))
+
+    def _resource(self, conn: Connection, resource_id: Any) -> Resource:
+        return Resource(**self._one(conn, _res, resource_id, "resource"))
+
+    def _demand(self, conn: Connection, demand_id: Any) -> Demand:
+        data = self._one(conn, _d, demand_id, "demand")
+        links = tuple(int(i) for i in conn.scalars(select(_dr.c.request_id).where(_dr.c.demand_id == data["id"])
+                                                   .order_by(_dr.c.request_id)))
+        return Demand(**data, request_ids=links)
+
+    @staticmethod
+    def _partner(conn: Connection, partner: int) -> None:
+        p = org_tables.partners
+        if conn.scalar(select(p.c.id).where(p.c.id == int(partner))) is None:
+            raise NotFound(_("there is no partner with id {id}").format(id=partner))
+
+    def _listing(self, table: Any, unit: UnitRef | None) -> builtins.list[Any]:
+        with self.community.reading() as conn:
+            self._authorize(conn, "service.read", None)
+            query = select(table).where(self._scope(conn, "service.read").clause(table.c.unit_id)).order_by(table.c.id)
+            if unit is not None:
+                query = query.where(table.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
+            return list(conn.execute(query).mappings())
+
+    def _list_fields(self, name: str, category: str | None, description: str | None) -> dict[str, Any]:
+        problems: builtins.list[Problem] = []
+        out: dict[str, Any] = {}
+        for field, value, limit, required in (("name", name, NAME_LENGTH, True), ("description", description, 2000,
+                                                                                  False)):
+            try:
+                out[field] = parse_text(value, limit, field, required=required)
+            except InvalidValue as exc:
+                problems.append(Problem(None, field, str(exc)))
+        if category is not None and category not in self.community.registry.service_categories:
+            problems.append(Problem(None, "category", _("unknown service category {code!r}; known: {known}").format(
+                code=category, known=listing(self.community.registry.service_categories))))
+        if problems:
+            raise RejectedInput(problems, source="service list")
+        out["category"] = category
+        return out
+
+
+__all__ = ["HOURS_FACTS", "PROJECT", "REQUEST", "ServicesAPI"]
