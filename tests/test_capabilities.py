@@ -29,7 +29,7 @@ def with_notes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _open(path: Path, clock: Clock) -> communitycore.Community:
-    community = communitycore.open(f"sqlite:///{path}", actor="tester", clock=clock, autoload=False)
+    community = communitycore.open(f"sqlite:///{path}", actor="tester", clock=clock, autoload=False, create=True)
     throwaway_capability.metadata.create_all(community.engine)
     return community
 
@@ -115,7 +115,8 @@ def test_its_command_is_listed_and_its_labels_used(with_notes: None) -> None:
 
 
 def test_without_the_line_nothing_of_it_exists(tmp_path: Path, clock: Clock) -> None:
-    community = communitycore.open(f"sqlite:///{tmp_path / 'c.db'}", actor="tester", clock=clock, autoload=False)
+    community = communitycore.open(f"sqlite:///{tmp_path / 'c.db'}", actor="tester", clock=clock,
+                                   autoload=False, create=True)
     try:
         assert not hasattr(community, "notes")
         assert "notes" not in {s.key for s in community.sections}

@@ -58,7 +58,7 @@ def test_open_follows_the_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("COMMUNITYCORE_DB", str(tmp_path / "env.db"))
     with communitycore.open(config=config, autoload=False) as c:
         assert database_of(c) == tmp_path / "env.db"
-    with communitycore.open(tmp_path / "explicit.db", config=config, autoload=False) as c:
+    with communitycore.open(tmp_path / "explicit.db", config=config, autoload=False, create=True) as c:
         assert database_of(c) == tmp_path / "explicit.db"
     monkeypatch.delenv("COMMUNITYCORE_DB")
     with communitycore.open(autoload=False) as c:  # nothing given: ./community.db
@@ -193,5 +193,6 @@ def test_bad_values(tmp_path: Path, text: str, fragment: str) -> None:
 
 def test_a_bad_config_stops_open(tmp_path: Path) -> None:
     with pytest.raises(communitycore.CommunityCoreError, match="bad config file"):
-        communitycore.open(tmp_path / "c.db", config=write(tmp_path / "c.toml", "[plugins]\nautoload = 'no'\n"))
+        communitycore.open(tmp_path / "c.db", config=write(tmp_path / "c.toml",
+                           "[plugins]\nautoload = 'no'\n"), create=True)
     assert not (tmp_path / "c.db").exists()

@@ -35,14 +35,14 @@ POSIX = pytest.mark.skipif(os.name != "posix", reason="signals and file modes ar
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("crash-demo") / "demo.db"
-    with communitycore.open(f"sqlite:///{path}", autoload=False) as community:
+    with communitycore.open(f"sqlite:///{path}", autoload=False, create=True) as community:
         build_demo(community)
     return path
 
 
 @pytest.fixture
 def demo(demo_db: Path) -> Iterator[Community]:
-    community = communitycore.open(f"sqlite:///{demo_db}", actor="tester", autoload=False)
+    community = communitycore.open(f"sqlite:///{demo_db}", actor="tester", autoload=False, create=True)
     yield community
     community.close()
 

@@ -152,7 +152,7 @@ def databases(engine_name: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     backend = _label(engine_name)
     if backend == "sqlite":
         template = tmp_path_factory.mktemp("roundtrip") / "template.db"
-        communitycore.open(f"sqlite:///{template}", autoload=False).close()
+        communitycore.open(f"sqlite:///{template}", autoload=False, create=True).close()
 
         def fresh(name: str) -> str:
             target = Path(tempfile.mkdtemp()) / f"{name}.db"
