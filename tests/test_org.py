@@ -60,8 +60,9 @@ def test_add_returns_the_stored_unit(community: Community) -> None:
 
 
 def test_add_unknown_kind_names_the_known_ones(community: Community) -> None:
-    with pytest.raises(NotFound, match=r"unknown unit kind 'village'.*street-committee"):
+    with pytest.raises(InvalidValue, match=r"unknown unit kind 'village'.*street-committee") as unknown:
         community.org.add("某村", "village")
+    assert unknown.value.code == "invalid-value" and unknown.value.key == "village"
     assert community.org.count() == 0
 
 

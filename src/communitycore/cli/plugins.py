@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from communitycore.cli.state import AppState
+from communitycore.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from communitycore.sdk.community import Community
@@ -146,14 +147,15 @@ def _render(entry: dict[str, Any]) -> None:
     head = entry["name"] + (f"  [{', '.join(marks)}]" if marks else "") + (f"  {origin}" if origin else "")
     click.echo(click.style(head, bold=True) if entry["status"] == "loaded" else head)
     if entry["hooks"]:
-        click.echo(f"  hooks:   {', '.join(h.removeprefix('communitycore_') for h in entry['hooks'])}")
+        click.echo("  " + _("hooks:   {hooks}").format(
+            hooks=", ".join(h.removeprefix("communitycore_") for h in entry["hooks"])))
     by_family: dict[str, list[str]] = {}
     for record in entry["records"]:
         by_family.setdefault(record["family"], []).append(record["code"])
     for family, codes in by_family.items():
         click.echo(f"  {family}: {', '.join(codes)}")
     for error in entry["errors"]:
-        click.echo(f"  error:   {error}")
+        click.echo("  " + _("error:   {error}").format(error=error))
 
 
 @plugins.command("check")
@@ -173,11 +175,12 @@ def check(target: str, as_json: bool) -> None:
     if as_json or _state().as_json:
         _emit_json({"plugin": name, "ok": not problems, "problems": problems})
     elif problems:
-        click.echo(f"{name}: {len(problems)} problem(s)")
+        click.echo(ngettext("{name}: {count} problem", "{name}: {count} problems", len(problems)).format(
+            name=name, count=len(problems)))
         for problem in problems:
             click.echo(f"  - {problem}")
     else:
-        click.echo(f"{name}: ok")
+        click.echo(_("{name}: ok").format(name=name))
     if problems:
         raise click.exceptions.Exit(1)
 
@@ -195,7 +198,7 @@ def new(name: str, directory: str) -> None:
     if _state().as_json:
         _emit_json({"path": str(root), "files": files})
         return
-    click.echo(f"created {root}")
+    click.echo(_("created {path}").format(path=root))
     for file in files:
         click.echo(f"  {file}")
-    click.echo(f'next: cd {root} && pip install -e ".[test]" && pytest')
+    click.echo(_("next: {commands}").format(commands=f'cd {root} && pip install -e ".[test]" && pytest'))

@@ -63,7 +63,7 @@ def refuse_missing_file(url: Any) -> None:
     """Raise :func:`missing_database` if ``url`` names a SQLite file that does not exist (nothing is created)."""
     path = sqlite_file(url)
     if path is not None and not path.exists() and not path.is_symlink():
-        raise missing_database(path)
+        raise missing_database(path) from None
 
 
 def unit_count(bind: Engine | Connection) -> int:

@@ -477,14 +477,16 @@ class OrgAPI(SubAPI):
         u = org_tables.units
         other = conn.scalar(select(u.c.id).where(u.c.code == code))
         if other is not None:
-            raise Conflict(_("unit {id} already has the code {code!r}").format(id=other, code=code))
+            raise Conflict(_("unit {id} already has the code {code!r}").format(id=other, code=code), entity="unit",
+                           key=code)
 
     @staticmethod
     def _check_sibling_name(conn: Connection, parent: OrgUnit | None, name: str) -> None:
         other = sibling_named(conn, parent.id if parent else None, name)
         if other is not None:
-            where = path_of(conn, parent) if parent is not None else "the top level"
-            raise Conflict(f"{where} already has a unit named {name!r} (id {other.id})")
+            where = path_of(conn, parent) if parent is not None else _("the top level")
+            raise Conflict(_("{where} already has a unit named {name!r} (id {id})").format(
+                where=where, name=name, id=other.id), entity="unit", key=name)
 
 
 def _chain_of(rows: dict[int, Any], unit_id: int) -> list[OrgUnit]:

@@ -136,8 +136,9 @@ def load_plugin(target: str) -> tuple[str, object]:
         installed = sorted(ep.name for ep in md.entry_points(group=_plugins.ENTRY_POINT_GROUP))
         raise PluginError(
             _("no plugin {target!r}: it is not an installed plugin ({installed}), a builtin ({builtins}), a .py "
-              "file or an importable module").format(target=target, installed=", ".join(installed) or _("none installed"),
-                                                      builtins=", ".join(_plugins.BUILTINS)),
+              "file or an importable module").format(
+                target=target, installed=", ".join(installed) or _("none installed"),
+                builtins=", ".join(_plugins.BUILTINS)),
             code="not-found", entity="plugin", key=target)
     return target, _import(target, lambda: importlib.import_module(target))
 
