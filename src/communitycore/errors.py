@@ -169,6 +169,14 @@ class RejectedInput(CommunityCoreError):
                         "{source}: {count} problems, nothing was imported:", count).format(
             source=_("input") if source == "input" else source, count=count)
         super().__init__(f"{head}\n{shown}{tail}", problems=problems)
+        self.limit = limit
+
+    def __reduce__(self) -> Any:  # picklable: the message is made from the problems again
+        return (_rebuild_rejected, (type(self), list(self.problems), self.source, self.limit), self.__dict__)
+
+
+def _rebuild_rejected(cls: type[RejectedInput], problems: list[Problem], source: str, limit: int) -> RejectedInput:
+    return cls(problems, source=source, limit=limit)
 
 
 #: The stable codes of the library's errors (``CommunityCoreError.code``), with what each means.
