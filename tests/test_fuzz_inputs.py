@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
 from hypothesis import strategies as st
 
 import communitycore
@@ -113,9 +113,11 @@ def refused_or_done(call: Callable[[], object]) -> CommunityCoreError | None:
         call()
     except CommunityCoreError as exc:
         assert str(exc), "an error without a message"
-        event(f"{type(exc).__name__} {getattr(exc, 'reason_code', '')}".strip())  # --hypothesis-show-statistics
+        if currently_in_test_context():  # --hypothesis-show-statistics
+            event(f"{type(exc).__name__} {getattr(exc, 'reason_code', '')}".strip())
         return exc
-    event("accepted")
+    if currently_in_test_context():
+        event("accepted")
     return None
 
 
@@ -448,3 +450,46 @@ def test_utf16_and_excel_unicode_text_import(template: Path, tmp_path: Path, bad
     result = community_cli("--db", str(db), "--json", "member", "import", str(bad_dir / name))
     assert result["code"] == 0, result
     assert json.loads(result["out"])["imported"] == 2
+
+
+# Regression: the hundreds of kinds of bad file of issue 8 -------------------------------------------------
+
+#: Every kind of the regression set, by name (format × damage, see ``make_bad_files.KINDS``).
+KINDS = {kind.name: kind for kind in bad.KINDS}
+
+
+def test_the_regression_set_is_the_size_the_report_counted() -> None:
+    assert len(bad.KINDS) == len(KINDS) >= 371  # unique names, at least the 371 kinds of the report
+    assert {kind.way for kind in bad.KINDS} == {"members", "exchange", "pack"}
+    assert min(sum(k.way == way for k in bad.KINDS) for way in ("members", "exchange", "pack")) >= 100
+
+
+@pytest.fixture(scope="module")
+def seed_files() -> dict[str, bytes]:
+    return bad.seeds()
+
+
+@pytest.fixture(scope="module")
+def kind_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("kinds")
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_every_kind_of_bad_file_ends_in_success_or_a_clear_error(
+        name: str, members_db: Fresh, empty_db: Fresh, kind_dir: Path, seed_files: dict[str, bytes]) -> None:
+    kind = KINDS[name]
+    path = bad.write_kind(kind, kind_dir / name, seed_files)
+    if kind.way == "members":
+        import_members(members_db, path)
+    elif kind.way == "exchange":
+        community = empty_db.community
+        error = refused_or_done(lambda: community.import_from(path))
+        if error is None:
+            empty_db.renew()
+        else:
+            assert community.org.count() == 0 and community.members.count() == 0, error
+    else:
+        error = refused_or_done(lambda: load_pack(path))
+        assert error is None or isinstance(error, PluginError), f"a pack error must be a PluginError: {error!r}"
+        if error is not None:
+            assert path.name in str(error)  # it names the file

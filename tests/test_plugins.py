@@ -174,7 +174,8 @@ def test_config_file_disables_plugins(site: Install, tmp_path: Path) -> None:
         assert c.pm.get_plugin("good") is None
         assert "market-branch" not in c.registry.unit_kinds
         assert not c.registry.service_categories
-    listed = plugin_names(run_cli(["--db", str(tmp_path / "c.db"), "--create", "--config", str(config), "--json", "plugins"]))
+    listed = plugin_names(run_cli(["--db", str(tmp_path / "c.db"), "--create", "--config", str(config), "--json",
+                                   "plugins"]))
     assert "good" not in listed
     assert "national-services" not in listed
 
@@ -197,7 +198,8 @@ def test_blocking_core_is_refused_in_the_sdk(tmp_path: Path) -> None:
 
 
 def test_blocking_core_is_refused_on_the_command_line(tmp_path: Path) -> None:
-    result = run_cli(["--lang", "en", "--db", str(tmp_path / "c.db"), "--create", "--disable-plugin", "core", "plugins"])
+    result = run_cli(["--lang", "en", "--db", str(tmp_path / "c.db"), "--create", "--disable-plugin", "core",
+                      "plugins"])
     assert result.exit_code == 1
     assert "'core' is essential to communitycore and cannot be disabled" in result.output
     assert "Traceback" not in result.output

@@ -69,6 +69,7 @@ from communitycore.domain.org import (
 )
 from communitycore.domain.settings import parse_setting
 from communitycore.errors import Conflict, InvalidValue, Problem, RejectedInput
+from communitycore.i18n import _
 from communitycore.io.files import staged_file
 from communitycore.io.limits import check_json_depth
 from communitycore.serialize import converter, explain
@@ -329,6 +330,8 @@ class _JsonStream:
                 if len(self.buf) - self.pos < self._MAX_ELEMENT and self._more():
                     continue  # the value runs on into the next chunk
                 raise self._error(exc.msg, exc.pos) from None
+            except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits)
+                raise self._error(_("a number with too many digits")) from None
             if end == len(self.buf) and self._more():
                 continue  # a number at the end of the buffer may go on
             self.pos = end
