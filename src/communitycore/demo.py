@@ -199,7 +199,7 @@ class _Builder:
     def _name(self, gender: str) -> str:
         pool = _GIVEN_MALE if gender == "male" else _GIVEN_FEMALE
         while True:
-            given = "".join(self.rng.choice(pool) for _ in range(self.rng.choice((1, 2, 2))))
+            given = "".join(self.rng.choice(pool) for _letter in range(self.rng.choice((1, 2, 2))))
             name = self.rng.choice(_SURNAMES) + given
             if name not in self._names:
                 self._names.add(name)

@@ -351,7 +351,7 @@ class _JsonStream:
                 if self.peek() == "[":
                     elements = self._array()
                     yield key, elements, True
-                    for _ in elements:
+                    for _element in elements:
                         pass
                 else:
                     yield key, self.value(), False
@@ -385,9 +385,9 @@ def _problems_from(exc: BaseException, path: str) -> list[Problem]:
     """Problems with key paths from a structuring error (``explain`` gives "message @ path")."""
     out = []
     for line in explain(exc, path):
-        message, _, where = line.rpartition(" @ ")
+        message, _sep, where = line.rpartition(" @ ")
         if not message:
-            where, _, message = line.partition(": ")
+            where, _sep, message = line.partition(": ")
         out.append(Problem(None, where, message))
     return out
 

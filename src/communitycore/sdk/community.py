@@ -184,7 +184,8 @@ class Community:
         for capability in self.capabilities:
             if capability.name == name:
                 return capability
-        raise NotFound(f"there is no capability {name!r}; known: {', '.join(c.name for c in self.capabilities)}")
+        raise NotFound(_("there is no capability {name!r}; known: {known}").format(
+            name=name, known=", ".join(c.name for c in self.capabilities)), entity="capability", key=name)
 
     @functools.cached_property
     def sections(self) -> tuple[Section, ...]:

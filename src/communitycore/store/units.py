@@ -95,7 +95,8 @@ def chain(conn: Connection, unit: OrgUnit) -> list[OrgUnit]:
     while out[-1].parent_id is not None:
         parent = get_unit(conn, out[-1].parent_id)
         if parent.id in seen:  # a corrupt store; never loop forever
-            raise NotFound(f"the tree has a cycle through unit {parent.id}")
+            raise NotFound(_("the tree has a cycle through unit {id}").format(id=parent.id), entity="unit",
+                           key=parent.id)
         seen.add(parent.id)
         out.append(parent)
     return out[::-1]
