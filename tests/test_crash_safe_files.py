@@ -152,7 +152,7 @@ def test_a_folder_that_cannot_be_written(demo: Community, tmp_path: Path) -> Non
     state = AppState(community=demo)
     result = CliRunner().invoke(make_cli(state), ["--lang", "en", "export", str(tmp_path / "nowhere" / "c.json")],
                                 obj=state)
-    assert result.exit_code == 1 and "cannot write" in result.output
+    assert result.exit_code == 2 and "cannot write" in result.output  # a bad environment, not bad input
     assert "Traceback" not in result.output and result.exception is not None
     assert isinstance(result.exception, SystemExit)
 
