@@ -57,7 +57,7 @@ def id_number(birth: str, seq: int) -> str:
 
 
 @pytest.mark.parametrize("command", [["org", "tree"], ["member", "list"], ["db", "status"], ["db", "upgrade"],
-                                     ["db", "backup", "copy.db"], ["export", "x.json"], ["plugins"]])
+                                     ["db", "backup", "copy.db"], ["export", "x.json"]])
 def test_a_missing_db_is_refused_and_nothing_is_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         command: list[str]) -> None:
     monkeypatch.chdir(tmp_path)
@@ -72,6 +72,14 @@ def test_a_missing_db_is_refused_and_nothing_is_created(tmp_path: Path, monkeypa
         assert lines[1] == "run `community init` to create it, or pass --create"
         assert "Traceback" not in result.output
     assert list(tmp_path.iterdir()) == []  # no file, no folder
+
+
+def test_plugins_are_listed_before_there_is_a_database(tmp_path: Path) -> None:
+    # What is installed does not depend on the database: no file is needed, and none is made.
+    result = cli("--no-plugins", "--db", str(tmp_path / "none.db"), "--json", "plugins")
+    assert result.exit_code == 0, result.output
+    assert "national-org" in {entry["name"] for entry in json.loads(result.stdout)}
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_missing_db_in_json(tmp_path: Path) -> None:

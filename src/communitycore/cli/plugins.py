@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from communitycore.cli.state import AppState
+from communitycore.errors import CommunityCoreError
 from communitycore.i18n import _, ngettext
 
 if TYPE_CHECKING:
@@ -48,12 +49,27 @@ def plugins(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     state = _state()
-    entries = plugin_entries(state, state.community, show_all=show_all)
+    entries = plugin_entries(state, _listing_community(state), show_all=show_all)
     if as_json or state.as_json:
         _emit_json(entries)
         return
     for entry in entries:
         _render(entry)
+
+
+def _listing_community(state: AppState) -> Community:
+    """The community whose plugins are listed; before there is a database, one in memory.
+
+    What is installed does not depend on the database, so ``community plugins`` works before
+    ``community init``, and creates no file.
+    """
+    try:
+        return state.community
+    except CommunityCoreError as exc:
+        if exc.code != "missing-database":
+            raise
+    state.db = "sqlite://"
+    return state.community
 
 
 def plugin_entries(state: AppState, community: Community, *, show_all: bool = False) -> list[dict[str, Any]]:
