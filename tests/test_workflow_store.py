@@ -288,7 +288,7 @@ def test_history_is_exported_and_imported(flows: Community, tmp_path: Path, cloc
         transition(tx, TICKET, tickets, ticket, "accepted", entity_kind="ticket", note="派单")
     counts = flows.export_to(tmp_path / "export.json")
     assert counts["workflow_history"] == 2
-    with _open(f"sqlite:///{tmp_path / 'copy.db'}", clock) as copy:
+    with _open(f"sqlite:///{tmp_path / 'copy.db'}", clock, create=True) as copy:
         copy.import_from(tmp_path / "export.json")
         assert copy.workflows.history("ticket", ticket) == flows.workflows.history("ticket", ticket)
 
