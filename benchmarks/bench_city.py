@@ -152,7 +152,7 @@ def child_import(db: Path, source: Path) -> dict[str, Any]:
     import communitycore
     from communitycore.io.member_import import import_members
 
-    community = communitycore.open(f"sqlite:///{db}", actor="bench", autoload=False)
+    community = communitycore.open(f"sqlite:///{db}", actor="bench", autoload=False, create=True)
     start, cpu_start = time.perf_counter(), time.process_time()
     rows = import_members(community, source)
     seconds = time.perf_counter() - start
@@ -240,7 +240,7 @@ def rollup_figures(db: Path, repeats: int = 5) -> tuple[float, float, int]:
     """Median seconds of stats_all() and of the hand-written GROUP BY + parent-map pass."""
     import communitycore
 
-    community = communitycore.open(f"sqlite:///{db}", actor="bench", autoload=False)
+    community = communitycore.open(f"sqlite:///{db}", actor="bench", autoload=False, create=True)
     library = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> None:
         if not (args.reuse and base.exists() and source.exists()):
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{base}{suffix}").unlink(missing_ok=True)
-            communitycore.open(f"sqlite:///{base}", autoload=False).close()
+            communitycore.open(f"sqlite:///{base}", autoload=False, create=True).close()
             t = time.perf_counter()
             unit_paths = build_units(base, args.units)
             print(f"built {args.units:,} units in {time.perf_counter() - t:.1f} s", file=sys.stderr)

@@ -75,7 +75,7 @@ def build(db: Path, rows: int, subjects: int, seed: int = 11) -> None:
     db.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    communitycore.open(f"sqlite:///{db}", actor="bench", autoload=False).close()
+    communitycore.open(f"sqlite:///{db}", actor="bench", autoload=False, create=True).close()
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
@@ -176,8 +176,9 @@ def main(argv: list[str] | None = None) -> None:
     db = args.workdir / ("ledger.db" if args.rows == 10_000_000 else f"ledger-{args.rows}.db")
     if args.rebuild or not db.exists():
         build(db, args.rows, args.subjects)
-    summed = communitycore.open(f"sqlite:///{db}", actor="bench", autoload=False, plugins=[Facts()])
-    mixed = communitycore.open(f"sqlite:///{db}", actor="bench", autoload=False, plugins=[Facts(mixed=True)])
+    summed = communitycore.open(f"sqlite:///{db}", actor="bench", autoload=False, plugins=[Facts()], create=True)
+    mixed = communitycore.open(f"sqlite:///{db}", actor="bench", autoload=False,
+                               plugins=[Facts(mixed=True)], create=True)
     try:
         print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs; "
               f"{args.rows:,} entries, {args.subjects:,} subjects, medians of {args.repeat}", flush=True)

@@ -14,7 +14,8 @@ import communitycore
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder, \
-            communitycore.open(Path(folder) / "community.db", actor="quickstart", autoload=False) as community:
+            communitycore.open(Path(folder) / "community.db", actor="quickstart",
+                               autoload=False, create=True) as community:
         org, members = community.org, community.members
 
         # The tree: 街道党工委 → 社区党委 → 网格党支部 → 楼栋党小组.

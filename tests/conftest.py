@@ -102,7 +102,7 @@ def _session_database(engine_name: str, tmp_path_factory: pytest.TempPathFactory
     backend = _label(engine_name)
     if backend == "sqlite":
         template = tmp_path_factory.mktemp("template") / "template.db"
-        c = communitycore.open(f"sqlite:///{template}", autoload=False)
+        c = communitycore.open(f"sqlite:///{template}", autoload=False, create=True)
         c.close()
         yield f"sqlite:///{template}", template
         return
@@ -161,6 +161,6 @@ def community(db_url: str, clock: Clock) -> Iterator[communitycore.Community]:
 @pytest.fixture
 def sqlite_community(tmp_path: Path, clock: Clock) -> Iterator[communitycore.Community]:
     """A community on a fresh SQLite file, for tests about logic rather than engines."""
-    c = communitycore.open(f"sqlite:///{tmp_path / 'c.db'}", actor="tester", clock=clock, autoload=False)
+    c = communitycore.open(f"sqlite:///{tmp_path / 'c.db'}", actor="tester", clock=clock, autoload=False, create=True)
     yield c
     c.close()

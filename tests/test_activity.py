@@ -46,7 +46,8 @@ class LedgerFacts:
 
 
 def open_ledger(url: str, clock: Clock) -> Community:
-    return communitycore.open(url, actor="记录员", clock=clock, autoload=False, plugins=[LedgerFacts()])
+    return communitycore.open(url, actor="记录员", clock=clock, autoload=False, plugins=[LedgerFacts()],
+                              create=True)
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def test_tampering_is_found_and_named(community: Community, kind: str) -> None:
 
 def test_verify_from_the_command_line(tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "c.db"
-    community = communitycore.open(f"sqlite:///{path}", actor="tester", clock=clock, autoload=False)
+    community = communitycore.open(f"sqlite:///{path}", actor="tester", clock=clock, autoload=False, create=True)
     _some_changes(community)
     community.close()
     monkeypatch.setenv("COMMUNITYCORE_DISABLE_PLUGIN_AUTOLOAD", "1")

@@ -25,7 +25,8 @@ def _restored(path: Path, dialect: str, clock: Clock) -> Community:
     """The backup opened as a community: the file itself (SQLite), else the snapshot imported into SQLite."""
     if dialect == "sqlite":
         return communitycore.open(f"sqlite:///{path}", actor="tester", clock=clock, autoload=False, create=False)
-    restored = communitycore.open(f"sqlite:///{path}.restored.db", actor="tester", clock=clock, autoload=False)
+    restored = communitycore.open(f"sqlite:///{path}.restored.db", actor="tester", clock=clock,
+                                  autoload=False, create=True)
     import_community(restored, path)
     return restored
 

@@ -136,7 +136,7 @@ def test_in_a_subprocess_in_english(tmp_path: Path) -> None:
         return subprocess.run([sys.executable, "-m", "communitycore", "--db", db, "--pack", str(pack), *args],
                               capture_output=True, text=True, env=env, timeout=120, check=False)
 
-    with communitycore.open(db, actor="x", autoload=False, packs=[pack]) as c:
+    with communitycore.open(db, actor="x", autoload=False, packs=[pack], create=True) as c:
         unit = c.org.add("城南街道党工委", "street-committee")
         member = c.members.add("张三", unit).id
     assert community("activity", "add", "--member", str(member), "--fact", "acc-hours", "--quantity", "3",

@@ -17,9 +17,10 @@ from communitycore.store.migrate import head_revision
 
 
 def run(community: Community | None, *args: str) -> Result:
-    """``community ARGS``, with ``community`` injected (or none: the global options decide)."""
+    """``community --lang en ARGS`` (the messages these tests read), with ``community`` injected (or
+    none: the global options decide)."""
     state = AppState(community=community, pm=community.pm if community else None)
-    return CliRunner().invoke(make_cli(state), list(args), obj=state, catch_exceptions=False)
+    return CliRunner().invoke(make_cli(state), ["--lang", "en", *args], obj=state, catch_exceptions=False)
 
 
 def ok(community: Community | None, *args: str) -> Result:
@@ -44,7 +45,10 @@ def test_status(community: Community) -> None:
 
 def test_upgrade_an_empty_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new.db'}"
-    before = json.loads(ok(None, "--db", url, "--no-plugins", "--json", "db", "status").stdout)
+    refused = run(None, "--db", url, "--no-plugins", "db", "status")
+    assert refused.exit_code == 2 and "--create" in refused.output
+    assert list(tmp_path.iterdir()) == []  # a missing file is not made by asking for its status
+    before = json.loads(ok(None, "--db", url, "--create", "--no-plugins", "--json", "db", "status").stdout)
     assert before["current"] is None and before["up_to_date"] is False
     assert "upgraded" in ok(None, "--db", url, "--no-plugins", "db", "upgrade").stdout
     after = json.loads(ok(None, "--db", url, "--no-plugins", "db", "upgrade", "--json").stdout)
@@ -67,6 +71,7 @@ def test_backup(community: Community, tmp_path: Path, clock: Clock) -> None:
 
 def test_backup_of_a_database_without_the_current_schema(tmp_path: Path) -> None:
     # Copied as it is: a backup neither refuses an outdated database nor creates a missing schema.
+    (tmp_path / "old.db").touch()  # an empty SQLite database
     url = f"sqlite:///{tmp_path / 'old.db'}"
     result = ok(None, "--db", url, "--no-plugins", "db", "backup", str(tmp_path / "old-backup.db"))
     assert "backup written" in result.stdout
@@ -92,4 +97,4 @@ def test_import_reports_problems(community: Community, tmp_path: Path) -> None:
     file.write_text('{"format": "communitycore-export", "version": 1, "units": [{"id": "x"}]}', encoding="utf-8")
     result = run(community, "import", str(file))
     assert result.exit_code == 1
-    assert "$.units[0]" in result.output and "未导入任何数据" in result.output
+    assert "$.units[0]" in result.output and "nothing was imported" in result.output

@@ -60,7 +60,7 @@ class Heard:
 
 
 def open_cells(url: str, *extra: object) -> Community:
-    return communitycore.open(url, actor="racer", autoload=False, plugins=[Cells(), *extra])
+    return communitycore.open(url, actor="racer", autoload=False, plugins=[Cells(), *extra], create=True)
 
 
 # The race harness ---------------------------------------------------------------------------------

@@ -53,15 +53,15 @@ def test_a_bare_path_means_sqlite() -> None:
 
 def test_open_follows_the_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_environment: Path) -> None:
     config = write(tmp_path / "community.toml", f'db = "sqlite:///{tmp_path / "file.db"}"\n')
-    with communitycore.open(config=config, autoload=False) as c:
+    with communitycore.open(config=config, autoload=False, create=True) as c:
         assert database_of(c) == tmp_path / "file.db"
     monkeypatch.setenv("COMMUNITYCORE_DB", str(tmp_path / "env.db"))
-    with communitycore.open(config=config, autoload=False) as c:
+    with communitycore.open(config=config, autoload=False, create=True) as c:
         assert database_of(c) == tmp_path / "env.db"
-    with communitycore.open(tmp_path / "explicit.db", config=config, autoload=False) as c:
+    with communitycore.open(tmp_path / "explicit.db", config=config, autoload=False, create=True) as c:
         assert database_of(c) == tmp_path / "explicit.db"
     monkeypatch.delenv("COMMUNITYCORE_DB")
-    with communitycore.open(autoload=False) as c:  # nothing given: ./community.db
+    with communitycore.open(autoload=False, create=True) as c:  # nothing given: ./community.db
         assert database_of(c) == clean_environment / "community.db"
 
 
@@ -71,7 +71,7 @@ def test_the_cli_db_option_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
     def opened(db: str | None) -> Path:
         state = AppState(pm=make_plugin_manager())
-        state.configure(db=db, config_path=str(config))
+        state.configure(db=db, config_path=str(config), create=True)  # the files are new: as with --create
         try:
             return database_of(state.community)
         finally:
@@ -134,7 +134,7 @@ def test_a_single_name_where_a_list_belongs(tmp_path: Path) -> None:
 
 def test_the_timezone_reaches_the_clock(tmp_path: Path) -> None:
     path = write(tmp_path / "c.toml", f'db = "{tmp_path / "c.db"}"\ntimezone = "Asia/Urumqi"\n')
-    with communitycore.open(config=path, autoload=False) as c:
+    with communitycore.open(config=path, autoload=False, create=True) as c:
         assert c.clock.timezone == "Asia/Urumqi"
         assert c.clock.now().utcoffset() is not None
 
@@ -193,5 +193,6 @@ def test_bad_values(tmp_path: Path, text: str, fragment: str) -> None:
 
 def test_a_bad_config_stops_open(tmp_path: Path) -> None:
     with pytest.raises(communitycore.CommunityCoreError, match="bad config file"):
-        communitycore.open(tmp_path / "c.db", config=write(tmp_path / "c.toml", "[plugins]\nautoload = 'no'\n"))
+        communitycore.open(tmp_path / "c.db", config=write(tmp_path / "c.toml",
+                           "[plugins]\nautoload = 'no'\n"), create=True)
     assert not (tmp_path / "c.db").exists()

@@ -35,14 +35,14 @@ POSIX = pytest.mark.skipif(os.name != "posix", reason="signals and file modes ar
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("crash-demo") / "demo.db"
-    with communitycore.open(f"sqlite:///{path}", autoload=False) as community:
+    with communitycore.open(f"sqlite:///{path}", autoload=False, create=True) as community:
         build_demo(community)
     return path
 
 
 @pytest.fixture
 def demo(demo_db: Path) -> Iterator[Community]:
-    community = communitycore.open(f"sqlite:///{demo_db}", actor="tester", autoload=False)
+    community = communitycore.open(f"sqlite:///{demo_db}", actor="tester", autoload=False, create=True)
     yield community
     community.close()
 
@@ -152,7 +152,7 @@ def test_a_folder_that_cannot_be_written(demo: Community, tmp_path: Path) -> Non
     state = AppState(community=demo)
     result = CliRunner().invoke(make_cli(state), ["--lang", "en", "export", str(tmp_path / "nowhere" / "c.json")],
                                 obj=state)
-    assert result.exit_code == 1 and "cannot write" in result.output
+    assert result.exit_code == 2 and "cannot write" in result.output  # a bad environment, not bad input
     assert "Traceback" not in result.output and result.exception is not None
     assert isinstance(result.exception, SystemExit)
 

@@ -104,5 +104,5 @@ def _snapshot(community: Community) -> list[tuple[str, str | None, str | None, d
 def test_the_same_seed_and_day_give_the_same_community(sqlite_community: Community, tmp_path: Path,
                                                        clock: Clock) -> None:
     with communitycore.open(f"sqlite:///{tmp_path / 'other.db'}", actor="tester", clock=clock,
-                            autoload=False) as other:
+                            autoload=False, create=True) as other:
         assert _snapshot(other) == _snapshot(sqlite_community)

@@ -67,7 +67,7 @@ def exported(c: Community, path: Path) -> dict[str, Any]:
 
 
 def fresh(tmp_path: Path, name: str, clock: Clock) -> Community:
-    return communitycore.open(f"sqlite:///{tmp_path / name}", actor="tester", clock=clock, autoload=False)
+    return communitycore.open(f"sqlite:///{tmp_path / name}", actor="tester", clock=clock, autoload=False, create=True)
 
 
 def test_round_trip_is_exact(community: Community, tmp_path: Path, clock: Clock) -> None:
@@ -299,7 +299,7 @@ def _build_plan(c: Community, plan: dict[str, Any]) -> None:
 @pytest.fixture(scope="module")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("exchange") / "template.db"
-    communitycore.open(f"sqlite:///{path}", autoload=False).close()
+    communitycore.open(f"sqlite:///{path}", autoload=False, create=True).close()
     return path
 
 

@@ -105,7 +105,9 @@ class Installed:
         self.sources = sources
 
     def community(self, *args: str, db: Path) -> subprocess.CompletedProcess[str]:
-        return _run([sys.executable, "-m", "communitycore", *args], cwd=db.parent, env=_environment(self.target, db))
+        # --create: each test starts from a database file that does not exist yet.
+        return _run([sys.executable, "-m", "communitycore", "--create", *args], cwd=db.parent,
+                    env=_environment(self.target, db))
 
     def ok(self, *args: str, db: Path) -> subprocess.CompletedProcess[str]:
         result = self.community(*args, db=db)

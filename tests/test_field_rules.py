@@ -288,7 +288,7 @@ def test_packs_follow_the_rule_of_names(tmp_path: Path) -> None:
                     '[[unit_kinds]]\ncode = "good-kind"\nlabel = "好类别"\nparents = ["street-committee"]\n',
                     encoding="utf-8")
     with pytest.warns(PluginLoadWarning) as caught:
-        c = communitycore.open(f"sqlite:///{tmp_path / 'c.db'}", autoload=False, packs=[pack])
+        c = communitycore.open(f"sqlite:///{tmp_path / 'c.db'}", autoload=False, packs=[pack], create=True)
     try:
         messages = " ".join(str(w.message) for w in caught)
         assert "'bad-kind' from pack:local: label holds the character U+001B" in messages

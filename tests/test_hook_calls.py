@@ -217,7 +217,7 @@ def test_a_wrapper_on_the_commands_hook_sees_and_changes_the_commands(style: str
         plugin.wrap = hookimpl(hookwrapper=True, specname="communitycore_register_commands")(  # type: ignore[attr-defined]
             old_wrap)
     pm = make_plugin_manager(Hello(), plugin)
-    with communitycore.open(tmp_path / "c.db", pm=pm) as c:
+    with communitycore.open(tmp_path / "c.db", pm=pm, create=True) as c:
         state = AppState(community=c, pm=pm)
         cli = make_cli(state)
         result = CliRunner().invoke(cli, ["hello", "--help"], obj=state, catch_exceptions=False)
@@ -323,7 +323,8 @@ class Sloppy:
 
 
 def test_check_units_returning_a_string_is_named_and_dropped(tmp_path: Path) -> None:
-    with communitycore.open(tmp_path / "c.db", pm=make_plugin_manager(Sloppy(), autoload=False, strict=False)) as c:
+    with communitycore.open(tmp_path / "c.db", pm=make_plugin_manager(Sloppy(), autoload=False, strict=False),
+                            create=True) as c:
         street = c.org.add("靖城街道党工委", "street-committee")
         c.org.add("第一党支部", "branch", parent=c.org.add("虹兴社区党委", "community-committee", parent=street))
         with pytest.warns(PluginCallWarning, match="'sloppy': communitycore_check_units returned str, "
@@ -335,7 +336,7 @@ def test_check_units_returning_a_string_is_named_and_dropped(tmp_path: Path) -> 
 
 def test_org_check_on_the_command_line_names_a_plugin_answering_a_string(tmp_path: Path) -> None:
     pm = make_plugin_manager(Sloppy(), autoload=False, strict=False)
-    with communitycore.open(tmp_path / "c.db", pm=pm) as c:
+    with communitycore.open(tmp_path / "c.db", pm=pm, create=True) as c:
         c.org.add("靖城街道党工委", "street-committee")
         state = AppState(community=c, pm=pm)
         result = CliRunner().invoke(make_cli(state), ["--lang", "en", "--json", "org", "check"], obj=state,
@@ -354,7 +355,8 @@ def test_a_plugin_raising_systemexit_in_a_call_is_disabled_not_the_end(tmp_path:
         def communitycore_check_units(self) -> list[Finding]:
             raise SystemExit(3)
 
-    with communitycore.open(tmp_path / "c.db", pm=make_plugin_manager(Quitter(), autoload=False, strict=False)) as c:
+    with communitycore.open(tmp_path / "c.db", pm=make_plugin_manager(Quitter(), autoload=False, strict=False),
+                            create=True) as c:
         c.org.add("靖城街道党工委", "street-committee")
         with pytest.warns(PluginCallWarning, match="'quitter' failed in communitycore_check_units.*SystemExit: 3"):
             c.org.check()

@@ -178,7 +178,7 @@ def test_hook_communitycore_register_unit_kinds(locality_registry: Registry, tmp
     kind = locality_registry.unit_kinds["market-branch"]
     assert kind.parents == ("community-committee",)
     assert locality_registry.provider("unit_kinds", "market-branch") == "locality"
-    with communitycore.open(tmp_path / "c.db", pm=make_plugin_manager(Locality(), autoload=False)) as c:
+    with communitycore.open(tmp_path / "c.db", pm=make_plugin_manager(Locality(), autoload=False), create=True) as c:
         street = c.org.add("靖城街道党工委", "street-committee")
         committee = c.org.add("虹兴社区党委", "community-committee", parent=street)
         assert c.org.add("商贸城党支部", "market-branch", parent=committee).kind == "market-branch"
@@ -238,7 +238,7 @@ def test_hook_communitycore_register_commands(tmp_path: Path) -> None:
                 click.echo(f"你好 {len(community.registry.unit_kinds)}")
 
     pm = make_plugin_manager(Hello(), autoload=False)
-    with communitycore.open(tmp_path / "c.db", pm=pm) as c:
+    with communitycore.open(tmp_path / "c.db", pm=pm, create=True) as c:
         state = AppState(community=c, pm=pm)
         cli = make_cli(state)
         assert "hello" in cli.commands

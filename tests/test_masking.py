@@ -39,7 +39,7 @@ FLOOR = 10_000
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Community]:
     path = tmp_path_factory.mktemp("masking") / "demo.db"
-    community = communitycore.open(f"sqlite:///{path}", autoload=False)
+    community = communitycore.open(f"sqlite:///{path}", autoload=False, create=True)
     build_demo(community)
     yield community
     community.close()

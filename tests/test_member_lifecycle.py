@@ -282,7 +282,7 @@ def test_the_roster_is_masked_scoped_audited_and_imports_again(community: Commun
 
     # The revealed roster imports into another database with the same tree.
     copy_path = tmp_path / "copy.db"
-    copy = communitycore.open(f"sqlite:///{copy_path}", actor="t", clock=community.clock, autoload=False)
+    copy = communitycore.open(f"sqlite:///{copy_path}", actor="t", clock=community.clock, autoload=False, create=True)
     try:
         street = copy.org.add("城南街道党工委", "street-committee")
         committee = copy.org.add("幸福社区党委", "community-committee", street.id)

@@ -13,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 
 import communitycore
 from communitycore import SchemaOutdated
+from communitycore.errors import DatabaseUnavailable
 from communitycore.store import migrate, tables
 
 
@@ -90,16 +91,21 @@ def test_open_creates_the_schema_in_an_empty_database(engine: sa.Engine, db_url:
 
 def test_open_on_a_new_sqlite_file(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
-    with communitycore.open(path, autoload=False) as c:
+    with pytest.raises(DatabaseUnavailable, match="community init") as refused:
+        communitycore.open(path, autoload=False)
+    assert refused.value.code == "missing-database" and refused.value.key == str(path)
+    assert not path.exists() and list(tmp_path.iterdir()) == []  # nothing was created
+    with communitycore.open(path, autoload=False, create=True) as c:
         assert c.dialect == "sqlite"
         assert c.org.count() == 0
     assert path.exists()
-    with communitycore.open(f"sqlite:///{path}", autoload=False) as again:
+    with communitycore.open(f"sqlite:///{path}", autoload=False) as again:  # it exists now
         assert again.org.count() == 0
 
 
 def test_create_false_refuses_an_empty_database(tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
+    path.touch()  # an empty file is an empty SQLite database
     with pytest.raises(SchemaOutdated, match="community init"):
         communitycore.open(path, autoload=False, create=False)
     engine = sa.create_engine(f"sqlite:///{path}")

@@ -95,7 +95,7 @@ def test_a_rolled_back_host_transaction_leaves_no_event(db_url: str, clock: Cloc
 
 def test_a_process_killed_after_its_commit_loses_no_event(tmp_path: Path, clock: Clock) -> None:
     path = tmp_path / "c.db"
-    communitycore.open(f"sqlite:///{path}", autoload=False).close()
+    communitycore.open(f"sqlite:///{path}", autoload=False, create=True).close()
     script = textwrap.dedent(f"""
         import os, signal
         import communitycore
@@ -106,13 +106,13 @@ def test_a_process_killed_after_its_commit_loses_no_event(tmp_path: Path, clock:
             def communitycore_on_event(self, event):
                 os.kill(os.getpid(), signal.SIGKILL)  # dies after the commit, before any delivery
 
-        c = communitycore.open("sqlite:///{path}", autoload=False, plugins=[Killer()])
+        c = communitycore.open("sqlite:///{path}", autoload=False, plugins=[Killer()], create=True)
         c.org.add("城南街道党工委", "street-committee")
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
     assert done.returncode == -9, done.stderr
     flaky = Flaky(failures=0)
-    community = communitycore.open(f"sqlite:///{path}", clock=clock, autoload=False, plugins=[flaky])
+    community = communitycore.open(f"sqlite:///{path}", clock=clock, autoload=False, plugins=[flaky], create=True)
     try:
         assert community.org.count() == 1
         [pending] = community.events.list(status="pending")

@@ -105,7 +105,7 @@ def test_a_good_pack_loads_with_its_provenance(good_pack: Path, tmp_path: Path) 
     provider, records = load_pack(good_pack)
     assert provider == "pack:jj"
     assert [r.code for r in records] == ["market-branch", "red-ribbon", "weekly-lecture", "jj-member-points"]
-    with communitycore.open(tmp_path / "c.db", autoload=False, packs=[good_pack]) as c:
+    with communitycore.open(tmp_path / "c.db", autoload=False, packs=[good_pack], create=True) as c:
         reg = c.registry
         assert reg.provider("unit_kinds", "market-branch") == "pack:jj"
         assert reg.service_programs["red-ribbon"] == ServiceProgram(code="red-ribbon", label="红飘带", category="care")
@@ -160,17 +160,17 @@ def test_a_pack_conflicting_with_a_builtin_is_named(tmp_path: Path) -> None:
     path = tmp_path / "clash.toml"
     path.write_text('[[service_categories]]\ncode = "care"\nlabel = "关爱"\n', encoding="utf-8")
     with pytest.warns(PluginLoadWarning, match="registered by both national-services and pack:clash"):
-        c = communitycore.open(tmp_path / "c.db", autoload=False, packs=[path])
+        c = communitycore.open(tmp_path / "c.db", autoload=False, packs=[path], create=True)
     with c:
         assert c.registry.provider("service_categories", "care") == "national-services"
     path.write_text('[[service_categories]]\ncode = "care"\nlabel = "关爱"\nreplaces = "care"\n', encoding="utf-8")
-    with communitycore.open(tmp_path / "c.db", autoload=False, packs=[path]) as c:
+    with communitycore.open(tmp_path / "c.db", autoload=False, packs=[path], create=True) as c:
         assert c.registry.service_categories["care"].label == "关爱"
         assert c.registry.provider("service_categories", "care") == "pack:clash"
 
 
 def test_the_jingjiang_pack_loads_on_its_own(tmp_path: Path) -> None:
-    with communitycore.open(tmp_path / "c.db", autoload=False, packs=[JINGJIANG_PACK]) as c:
+    with communitycore.open(tmp_path / "c.db", autoload=False, packs=[JINGJIANG_PACK], create=True) as c:
         assert c.registry.provider("service_programs", "red-ribbon") == "pack:jingjiang"
         assert c.registry.service_programs["small-dining-table"].label == "小餐桌"
         assert c.registry.unit_kinds["market-branch"].label == "专业市场党支部"
@@ -184,7 +184,7 @@ def cli(args: list[str]) -> tuple[int, str]:
 
 
 def test_pack_option(good_pack: Path, tmp_path: Path) -> None:
-    code, out = cli(["--db", str(tmp_path / "c.db"), "--no-plugins", "--pack", str(good_pack),
+    code, out = cli(["--db", str(tmp_path / "c.db"), "--create", "--no-plugins", "--pack", str(good_pack),
                      "--json", "plugins", "--all"])
     assert code == 0, out
     pack = next(p for p in json.loads(out) if p["name"] == "pack:jj")
@@ -193,7 +193,7 @@ def test_pack_option(good_pack: Path, tmp_path: Path) -> None:
 
 
 def test_a_bad_pack_option_fails_cleanly(bad_pack: Path, tmp_path: Path) -> None:
-    code, out = cli(["--db", str(tmp_path / "c.db"), "--no-plugins", "--pack", str(bad_pack), "plugins"])
+    code, out = cli(["--db", str(tmp_path / "c.db"), "--create", "--no-plugins", "--pack", str(bad_pack), "plugins"])
     assert code == 1
     assert "Traceback" not in out
     assert f"{bad_pack}: required field missing @ $.meeting_types[1].code" in out
@@ -206,8 +206,8 @@ def test_config_packs_are_relative_to_the_config_file(good_pack: Path, tmp_path:
     good_pack.rename(folder / "packs" / "jj.toml")
     config = folder / "community.toml"
     config.write_text('[plugins]\npacks = ["packs/jj.toml"]\nautoload = false\n', encoding="utf-8")
-    with communitycore.open(tmp_path / "c.db", config=config) as c:
+    with communitycore.open(tmp_path / "c.db", config=config, create=True) as c:
         assert c.registry.provider("service_programs", "red-ribbon") == "pack:jj"
-    code, out = cli(["--db", str(tmp_path / "c.db"), "--config", str(config), "--json", "plugins", "--all"])
+    code, out = cli(["--db", str(tmp_path / "c.db"), "--create", "--config", str(config), "--json", "plugins", "--all"])
     assert code == 0, out
     assert "pack:jj" in {p["name"] for p in json.loads(out)}

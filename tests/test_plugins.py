@@ -149,20 +149,20 @@ def test_disable_autoload_env(site: Install, monkeypatch: pytest.MonkeyPatch) ->
 def test_no_plugins_switch(site: Install, tmp_path: Path) -> None:
     site("good", GOOD)
     db = str(tmp_path / "c.db")
-    assert "good" in plugin_names(run_cli(["--db", db, "--json", "plugins"]))
-    listed = plugin_names(run_cli(["--db", db, "--no-plugins", "--json", "plugins"]))
+    assert "good" in plugin_names(run_cli(["--db", db, "--create", "--json", "plugins"]))
+    listed = plugin_names(run_cli(["--db", db, "--create", "--no-plugins", "--json", "plugins"]))
     assert "good" not in listed
     assert "national-org" in listed
-    everything = plugin_names(run_cli(["--db", db, "--no-plugins", "--json", "plugins", "--all"]))
+    everything = plugin_names(run_cli(["--db", db, "--create", "--no-plugins", "--json", "plugins", "--all"]))
     assert everything["good"]["status"] == "not-loaded"
 
 
 def test_disable_plugin_switch(site: Install, tmp_path: Path) -> None:
     site("good", GOOD)
     db = str(tmp_path / "c.db")
-    listed = plugin_names(run_cli(["--db", db, "--disable-plugin", "good", "--json", "plugins"]))
+    listed = plugin_names(run_cli(["--db", db, "--create", "--disable-plugin", "good", "--json", "plugins"]))
     assert "good" not in listed
-    everything = plugin_names(run_cli(["--db", db, "--disable-plugin=good", "--json", "plugins", "--all"]))
+    everything = plugin_names(run_cli(["--db", db, "--create", "--disable-plugin=good", "--json", "plugins", "--all"]))
     assert everything["good"]["status"] == "blocked"
 
 
@@ -170,21 +170,22 @@ def test_config_file_disables_plugins(site: Install, tmp_path: Path) -> None:
     site("good", GOOD)
     config = tmp_path / "community.toml"
     config.write_text('[plugins]\ndisable = ["good", "national-services"]\n', encoding="utf-8")
-    with communitycore.open(tmp_path / "c.db", config=config) as c:
+    with communitycore.open(tmp_path / "c.db", config=config, create=True) as c:
         assert c.pm.get_plugin("good") is None
         assert "market-branch" not in c.registry.unit_kinds
         assert not c.registry.service_categories
-    listed = plugin_names(run_cli(["--db", str(tmp_path / "c.db"), "--config", str(config), "--json", "plugins"]))
+    listed = plugin_names(run_cli(["--db", str(tmp_path / "c.db"), "--create", "--config", str(config), "--json",
+                                   "plugins"]))
     assert "good" not in listed
     assert "national-services" not in listed
 
 
 def test_blocking_a_builtin_removes_its_records(tmp_path: Path) -> None:
-    with communitycore.open(tmp_path / "c.db", autoload=False, blocked=["national-meetings"]) as c:
+    with communitycore.open(tmp_path / "c.db", autoload=False, blocked=["national-meetings"], create=True) as c:
         assert c.pm.get_plugin("national-meetings") is None
         assert not c.registry.meeting_types
         assert "branch" in c.registry.unit_kinds
-    listed = plugin_names(run_cli(["--db", str(tmp_path / "c.db"), "--disable-plugin", "national-meetings",
+    listed = plugin_names(run_cli(["--db", str(tmp_path / "c.db"), "--create", "--disable-plugin", "national-meetings",
                                    "--json", "plugins", "--all"]))
     assert listed["national-meetings"]["status"] == "blocked"
     assert listed["national-meetings"]["records"] == []
@@ -193,11 +194,12 @@ def test_blocking_a_builtin_removes_its_records(tmp_path: Path) -> None:
 
 def test_blocking_core_is_refused_in_the_sdk(tmp_path: Path) -> None:
     with pytest.raises(PluginError, match="'core' is essential to communitycore and cannot be disabled"):
-        communitycore.open(tmp_path / "c.db", blocked=["core"])
+        communitycore.open(tmp_path / "c.db", blocked=["core"], create=True)
 
 
 def test_blocking_core_is_refused_on_the_command_line(tmp_path: Path) -> None:
-    result = run_cli(["--lang", "en", "--db", str(tmp_path / "c.db"), "--disable-plugin", "core", "plugins"])
+    result = run_cli(["--lang", "en", "--db", str(tmp_path / "c.db"), "--create", "--disable-plugin", "core",
+                      "plugins"])
     assert result.exit_code == 1
     assert "'core' is essential to communitycore and cannot be disabled" in result.output
     assert "Traceback" not in result.output
@@ -243,7 +245,7 @@ def test_plugins_listing_shows_builtins_installed_and_failed(site: Install, tmp_
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     site("good", GOOD)
     site("broken", BROKEN)
-    result = run_cli(["--db", str(tmp_path / "c.db"), "--json", "plugins"])
+    result = run_cli(["--db", str(tmp_path / "c.db"), "--create", "--json", "plugins"])
     # The plugins load before click runs (their commands must exist), so the warning is the process's own.
     assert "warning: communitycore plugin 'broken' was left out" in capsys.readouterr().err
     listed = plugin_names(result)
@@ -264,7 +266,7 @@ def test_plugins_listing_shows_builtins_installed_and_failed(site: Install, tmp_
 
 def test_plugins_listing_as_text(site: Install, tmp_path: Path) -> None:
     site("good", GOOD)
-    result = run_cli(["--db", str(tmp_path / "c.db"), "plugins"])
+    result = run_cli(["--db", str(tmp_path / "c.db"), "--create", "plugins"])
     assert result.exit_code == 0, result.output
     assert "national-org  [builtin]  communitycore" in result.stdout
     assert "good  communitycore-good 1.2.3" in result.stdout
@@ -282,7 +284,7 @@ def test_plugins_listing_names_registry_problems(tmp_path: Path) -> None:
 
     pm = make_plugin_manager(Rogue(), autoload=False, strict=False)
     with pytest.warns(PluginLoadWarning, match="registered by both national-org and rogue"):
-        c = communitycore.open(tmp_path / "c.db", pm=pm)
+        c = communitycore.open(tmp_path / "c.db", pm=pm, create=True)
     with c:
         result = run_cli(["--json", "plugins"], AppState(community=c, pm=pm))
     rogue = plugin_names(result)["rogue"]
@@ -295,7 +297,7 @@ def test_plugins_listing_with_packs(tmp_path: Path) -> None:
     pack = tmp_path / "jj.toml"
     pack.write_text('[pack]\nname = "jj"\n\n[[service_programs]]\ncode = "red-ribbon"\nlabel = "红飘带"\n'
                     'category = "care"\n', encoding="utf-8")
-    args = ["--db", str(tmp_path / "c.db"), "--no-plugins", "--pack", str(pack), "--json", "plugins"]
+    args = ["--db", str(tmp_path / "c.db"), "--create", "--no-plugins", "--pack", str(pack), "--json", "plugins"]
     assert "pack:jj" not in plugin_names(run_cli(args))
     listed = plugin_names(run_cli([*args, "--all"]))
     assert listed["pack:jj"]["kind"] == "pack"
@@ -334,7 +336,7 @@ IMPOSTOR = """
 def test_an_entry_point_named_like_a_builtin_is_refused_and_the_builtin_stays(site: Install, tmp_path: Path) -> None:
     module = site("national-org", IMPOSTOR, dist="communitycore-impostor")
     with pytest.warns(PluginLoadWarning) as caught:
-        c = communitycore.open(tmp_path / "c.db")
+        c = communitycore.open(tmp_path / "c.db", create=True)
     with c:
         assert "branch" in c.registry.unit_kinds and "street-committee" in c.registry.unit_kinds
         assert "impostor-branch" not in c.registry.unit_kinds
@@ -357,7 +359,7 @@ def test_an_object_named_like_a_builtin_is_refused_and_the_builtin_stays(tmp_pat
 
     with pytest.warns(PluginLoadWarning, match="'national-org' from an object of class .*Impostor is refused: "
                                                "the name is taken by the builtin plugin 'national-org'"):
-        c = communitycore.open(tmp_path / "c.db", plugins=[Impostor()], autoload=False)
+        c = communitycore.open(tmp_path / "c.db", plugins=[Impostor()], autoload=False, create=True)
     with c:
         assert "branch" in c.registry.unit_kinds
         assert c.registry.provider("unit_kinds", "branch") == "national-org"
@@ -505,7 +507,7 @@ def test_a_plugin_disabled_after_a_failing_call_is_listed_as_failed(tmp_path: Pa
 
     pm = make_plugin_manager(Flaky(), autoload=False, strict=False)
     with pytest.warns(PluginCallWarning, match="'flaky' failed in communitycore_register_unit_kinds and is disabled"):
-        c = communitycore.open(tmp_path / "c.db", pm=pm)
+        c = communitycore.open(tmp_path / "c.db", pm=pm, create=True)
     with c:
         result = run_cli(["--json", "plugins"], AppState(community=c, pm=pm))
     flaky = plugin_names(result)["flaky"]

@@ -20,7 +20,7 @@ from communitycore import (
     UnitKind,
     hookimpl,
 )
-from communitycore.errors import NotFound
+from communitycore.errors import InvalidValue, NotFound
 from communitycore.plugins.manager import PluginCallWarning, PluginLoadWarning, make_plugin_manager
 from communitycore.plugins.registry import Registry
 from communitycore.records import FAMILIES
@@ -197,8 +197,10 @@ def test_typed_accessors() -> None:
     assert reg.roster_programs["steward"] is roster
     assert reg.unit_kind("branch").label == "党支部"
     assert isinstance(reg.meeting_types["theme-day"], MeetingType)
-    with pytest.raises(NotFound, match="unknown unit kind 'nope'; known kinds: branch"):
+    with pytest.raises(InvalidValue, match="unknown unit kind 'nope'; known kinds: branch") as unknown:
         reg.unit_kind("nope")
+    assert (unknown.value.code, unknown.value.entity, unknown.value.key) == ("invalid-value", "kind", "nope")
+    assert not isinstance(unknown.value, NotFound)  # a kind is a value given, not a record looked up
     with pytest.raises(KeyError, match="unknown record family"):
         reg.family("nope")
 

@@ -78,7 +78,7 @@ def test_tables_and_blocks_escape_cells() -> None:
 @pytest.fixture
 def hostile_units(tmp_path: Path) -> Iterator[Community]:
     """Units whose names hold control characters, written past the SDK's checks (as old data could be)."""
-    community = communitycore.open(f"sqlite:///{tmp_path / 'c.db'}", autoload=False)
+    community = communitycore.open(f"sqlite:///{tmp_path / 'c.db'}", autoload=False, create=True)
     root = community.org.add("城南街道党工委", "street-committee")
     units = org_tables.units
     with community.engine.begin() as conn:

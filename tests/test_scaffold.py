@@ -84,6 +84,7 @@ def test_the_templates_ship_as_package_data() -> None:
 
 
 def invoke(args: list[str]) -> tuple[int, str]:
+    args = ["--lang", "en", *args]  # the messages these tests read
     state = AppState.from_argv(args)
     result = CliRunner().invoke(make_cli(state), args, obj=state, catch_exceptions=False)
     return result.exit_code, result.output
@@ -112,7 +113,7 @@ def test_plugins_check_command(tmp_path: Path) -> None:
     bad.write_text("def communitycore_register_facts():\n    return []\n", encoding="utf-8")
     code, out = invoke(["--no-plugins", "plugins", "check", str(bad)])
     assert code == 1
-    assert out == ("bad_town: 1 problem(s)\n"
+    assert out == ("bad_town: 1 problem\n"
                    "  - communitycore_register_facts is not marked with @hookimpl, so it is never called\n")
     code, out = invoke(["--no-plugins", "--json", "plugins", "check", str(bad)])
     assert code == 1

@@ -152,7 +152,7 @@ def databases(engine_name: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     backend = _label(engine_name)
     if backend == "sqlite":
         template = tmp_path_factory.mktemp("roundtrip") / "template.db"
-        communitycore.open(f"sqlite:///{template}", autoload=False).close()
+        communitycore.open(f"sqlite:///{template}", autoload=False, create=True).close()
 
         def fresh(name: str) -> str:
             target = Path(tempfile.mkdtemp()) / f"{name}.db"
@@ -187,14 +187,16 @@ def test_what_the_sdk_accepts_its_export_imports_again(databases: tuple[Any, Any
     clock = Clock("Asia/Shanghai", fixed=NOW)
     with tempfile.TemporaryDirectory() as folder:
         export = Path(folder) / "export.json"
-        source = communitycore.open(source_db("source"), actor="hypothesis", clock=clock, autoload=False)
+        source = communitycore.open(source_db("source"), actor="hypothesis", clock=clock, autoload=False,
+                                    create=True)
         try:
             build(source, plan)
             source.export_to(export)
             before = snapshot(source)
         finally:
             source.close()
-        target = communitycore.open(target_db("target"), actor="hypothesis", clock=clock, autoload=False)
+        target = communitycore.open(target_db("target"), actor="hypothesis", clock=clock, autoload=False,
+                                    create=True)
         try:
             target.import_from(export)
             assert snapshot(target) == before
@@ -206,7 +208,7 @@ def test_the_rules_refuse_what_the_engines_would(databases: tuple[Any, Any]) -> 
     """The values the strategies aim at: the SDK refuses each with its own error, and stores the rest whole."""
     source_db, _target_db = databases
     url = source_db("edge")
-    c = communitycore.open(url, actor="t", clock=Clock("Asia/Shanghai", fixed=NOW), autoload=False)
+    c = communitycore.open(url, actor="t", clock=Clock("Asia/Shanghai", fixed=NOW), autoload=False, create=True)
     try:
         street = c.org.add("街道", "street-committee")
         for bad in ("a\x00b", "x" * 10_000, "长" * 101, "\x1b[2J"):

@@ -381,7 +381,7 @@ def test_assignments_and_evaluations_are_audited_and_announced(svc: Community, t
 def _cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COMMUNITYCORE_LANG": "en", "COMMUNITYCORE_ACTOR": "grid-worker",
            "COMMUNITYCORE_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    return subprocess.run([sys.executable, "-m", "communitycore", "--db", f"sqlite:///{db}", *args],
+    return subprocess.run([sys.executable, "-m", "communitycore", "--db", f"sqlite:///{db}", "--create", *args],
                           capture_output=True, text=True, env=env, timeout=120, check=False)
 
 
@@ -445,7 +445,7 @@ def test_requests_survive_an_export_and_import(svc: Community, tree: dict[str, i
     svc.services.evaluate(r.id, solved=True, satisfaction="基本满意")
     svc.services.add_resource(tree["community"], name="法律咨询")
     svc.export_to(tmp_path / "out.json")
-    with communitycore.open(f"sqlite:///{tmp_path / 'copy.db'}", actor="copy", autoload=False,
+    with communitycore.open(f"sqlite:///{tmp_path / 'copy.db'}", actor="copy", autoload=False, create=True,
                             clock=Clock("Asia/Shanghai", fixed=NOW), packs=[]) as copy:
         counts = copy.import_from(tmp_path / "out.json")
         assert counts["service_requests"] == 1 and counts["service_evaluations"] == 1

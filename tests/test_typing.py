@@ -77,7 +77,7 @@ def test_open_forwards_every_parameter(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_open_opens_a_community(tmp_path: Path) -> None:
-    with communitycore.open(tmp_path / "c.db", actor="秘书", autoload=False) as community:
+    with communitycore.open(tmp_path / "c.db", actor="秘书", autoload=False, create=True) as community:
         assert community.actor == "秘书"
         assert community.dialect == "sqlite"
 

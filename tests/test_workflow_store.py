@@ -139,7 +139,8 @@ def test_hook_communitycore_register_workflow_transitions() -> None:
 def test_a_pack_adds_a_state_and_transitions(tmp_path: Path, clock: Clock) -> None:
     pack = tmp_path / "revisit.toml"
     pack.write_text(PACK, encoding="utf-8")
-    with communitycore.open(tmp_path / "c.db", autoload=False, plugins=[Tickets()], packs=[pack], clock=clock) as c:
+    with communitycore.open(tmp_path / "c.db", autoload=False, plugins=[Tickets()], packs=[pack], clock=clock,
+                            create=True) as c:
         flow = c.workflows.definition(TICKET)
         assert "revisit" in flow and flow.state("revisit").label == "回访中"
         assert [t.target for t in flow.allowed("accepted")] == ["cancelled", "done", "revisit"]
@@ -159,7 +160,7 @@ def test_a_pack_renames_a_state(tmp_path: Path) -> None:
     pack = tmp_path / "rename.toml"
     pack.write_text('[[workflow_states]]\nworkflow = "ticket"\ncode = "accepted"\nreplaces = "accepted"\n'
                     'label = "办理中"\n', encoding="utf-8")
-    with communitycore.open(tmp_path / "c.db", autoload=False, plugins=[Tickets()], packs=[pack]) as c:
+    with communitycore.open(tmp_path / "c.db", autoload=False, plugins=[Tickets()], packs=[pack], create=True) as c:
         assert c.workflows.definition(TICKET).state("accepted").label == "办理中"
 
 
@@ -167,7 +168,7 @@ def test_a_duplicate_state_names_both_providers(tmp_path: Path) -> None:
     pack = tmp_path / "dup.toml"
     pack.write_text('[[workflow_states]]\nworkflow = "ticket"\ncode = "accepted"\nlabel = "又一个"\n', encoding="utf-8")
     with pytest.warns(PluginLoadWarning, match=r"state code 'accepted' is registered by both tickets and pack:dup"):
-        c = communitycore.open(tmp_path / "c.db", autoload=False, plugins=[Tickets()], packs=[pack])
+        c = communitycore.open(tmp_path / "c.db", autoload=False, plugins=[Tickets()], packs=[pack], create=True)
     with c:
         assert c.workflows.definition(TICKET).state("accepted").label == "已受理"  # the plugin's is kept
 
@@ -178,7 +179,7 @@ def test_a_duplicate_transition_names_both_providers(tmp_path: Path) -> None:
                     encoding="utf-8")
     with pytest.warns(PluginLoadWarning, match=r"transition 'open' -> 'accepted' is registered by both tickets "
                                                r"and pack:dup"):
-        communitycore.open(tmp_path / "c.db", autoload=False, plugins=[Tickets()], packs=[pack]).close()
+        communitycore.open(tmp_path / "c.db", autoload=False, plugins=[Tickets()], packs=[pack], create=True).close()
 
 
 def test_an_invalid_workflow_is_left_out_and_says_why(tmp_path: Path) -> None:
@@ -187,13 +188,13 @@ def test_an_invalid_workflow_is_left_out_and_says_why(tmp_path: Path) -> None:
                     '[[workflow_transitions]]\nworkflow = "ticket"\nsource = "open"\ntarget = "limbo"\n',
                     encoding="utf-8")
     with pytest.warns(PluginLoadWarning, match=r"'limbo' cannot reach any terminal state.*from pack:limbo, tickets"):
-        c = communitycore.open(tmp_path / "c.db", autoload=False, plugins=[Tickets()], packs=[pack])
+        c = communitycore.open(tmp_path / "c.db", autoload=False, plugins=[Tickets()], packs=[pack], create=True)
     with c, pytest.raises(NotFound, match=r"(?s)workflow 'ticket' is not available: .*limbo"):
         c.workflows.definition(TICKET)
 
 
 def test_an_unknown_workflow_lists_the_known_ones(tmp_path: Path) -> None:
-    with communitycore.open(tmp_path / "c.db", autoload=False, plugins=[Tickets()]) as c, \
+    with communitycore.open(tmp_path / "c.db", autoload=False, plugins=[Tickets()], create=True) as c, \
             pytest.raises(NotFound, match=r"no workflow 'appeal' is registered; known: assessment-appeal, "
                                           r"resident-request, service-project, ticket"):
         c.workflows.definition("appeal")
@@ -290,7 +291,7 @@ def test_history_is_exported_and_imported(flows: Community, tmp_path: Path, cloc
         transition(tx, TICKET, tickets, ticket, "accepted", entity_kind="ticket", note="派单")
     counts = flows.export_to(tmp_path / "export.json")
     assert counts["workflow_history"] == 2
-    with _open(f"sqlite:///{tmp_path / 'copy.db'}", clock) as copy:
+    with _open(f"sqlite:///{tmp_path / 'copy.db'}", clock, create=True) as copy:
         copy.import_from(tmp_path / "export.json")
         assert copy.workflows.history("ticket", ticket) == flows.workflows.history("ticket", ticket)
 
@@ -365,7 +366,7 @@ def test_racing_transitions_of_one_entity_never_both_win(flows: Community, db_ur
 def walker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Community]:
     path = tmp_path_factory.mktemp("walk") / "walk.db"
     c = communitycore.open(f"sqlite:///{path}", actor="walker", autoload=False, plugins=[Tickets()],
-                           clock=Clock("Asia/Shanghai", fixed=dt.datetime(2026, 11, 28, 10, 0)))
+                           clock=Clock("Asia/Shanghai", fixed=dt.datetime(2026, 11, 28, 10, 0)), create=True)
     metadata.create_all(c.engine)
     yield c
     c.close()

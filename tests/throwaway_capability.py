@@ -56,7 +56,7 @@ class NotesAPI(SubAPI):
 
 
 SECTIONS = (Section("notes", Note, notes, refs=(("unit_id", "units"),)),)
-UNIT_LINKS = (UnitLink(notes.c.unit_id, OnUnitRemoval.REFUSE, label="note(s)"),)
+UNIT_LINKS = (UnitLink(notes.c.unit_id, OnUnitRemoval.REFUSE, label="{count} note(s)"),)
 
 
 @click.group("notes")

@@ -71,14 +71,15 @@ def open(  # noqa: A001 - communitycore.open() is the SDK's front door
     builtins: bool = True,
     strict: bool | None = None,
     clock: Clock | None = None,
-    create: bool = True,
+    create: bool | None = None,
     pm: CommunityPluginManager | None = None,
     capabilities: Sequence[Capability] | None = None,
 ) -> Community:
     """Open a community database; see :func:`communitycore.sdk.community.open` for the parameters.
 
     :raises DatabaseUnavailable: the database cannot be opened (a bad URL, a missing driver, a
-        refused connection, a file that cannot be opened).
+        refused connection, a file that cannot be opened, a SQLite file that does not exist unless
+        ``create=True``).
     :raises SchemaOutdated: the schema is older than this version, or missing with ``create=False``.
     :raises PluginError: a pack cannot be read, or a plugin fails or contributes something invalid
         in strict mode.

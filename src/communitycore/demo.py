@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from communitycore.domain.identity import check_character
 from communitycore.domain.members import probation_end
 from communitycore.errors import Conflict, NotFound
+from communitycore.i18n import _
 
 if TYPE_CHECKING:
     from communitycore.domain.org import OrgUnit
@@ -168,8 +169,8 @@ def build_demo(community: Community, *, seed: int = DEFAULT_SEED) -> OrgUnit:
     sample is never added twice. It takes a few hundred SDK calls, a second or two on SQLite.
     """
     if find_demo(community) is not None:
-        raise Conflict(f"this database already has the sample community ({DEMO_ROOT}); "
-                       "`community org tree` shows it")
+        raise Conflict(_("this database already has the sample community ({root}); `community org tree` shows "
+                         "it").format(root=DEMO_ROOT), entity="unit", key=DEMO_ROOT)
     return _Builder(community, random.Random(seed)).build()
 
 
@@ -198,7 +199,7 @@ class _Builder:
     def _name(self, gender: str) -> str:
         pool = _GIVEN_MALE if gender == "male" else _GIVEN_FEMALE
         while True:
-            given = "".join(self.rng.choice(pool) for _ in range(self.rng.choice((1, 2, 2))))
+            given = "".join(self.rng.choice(pool) for _letter in range(self.rng.choice((1, 2, 2))))
             name = self.rng.choice(_SURNAMES) + given
             if name not in self._names:
                 self._names.add(name)
@@ -372,7 +373,7 @@ class _Builder:
         org, residents = self.community.org, self.community.residents
         for _key, name, tier, unit_key, address in _COMPOUNDS:
             compound = org.add_compound(name, tier, self.units[unit_key].id, address=address)
-            for _ in range(self.rng.randint(4, 6)):
+            for _household in range(self.rng.randint(4, 6)):
                 building = f"{self.rng.randint(1, 12)}号楼"
                 room = f"{self.rng.randint(1, 6)}{self.rng.randint(0, 2)}{self.rng.randint(1, 4)}"
                 household = residents.add_household(compound.id, building=building, room=room,

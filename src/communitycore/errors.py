@@ -6,7 +6,9 @@ and, where it helps, what to do instead.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 
@@ -14,19 +16,74 @@ from communitycore.i18n import _, ngettext
 
 
 class CommunityCoreError(Exception):
-    """Base class of all communitycore errors."""
+    """Base class of all communitycore errors.
+
+    Besides its message (``str(error)``, in the language of the interface), every error carries
+    structured attributes a program can act on without reading the words:
+
+    * ``code``: a stable English code (:data:`CODES`), ``not-found``, ``invalid-value``,
+      ``conflict``, ``busy`` …; each class has its own default, a raise site may be more precise;
+    * ``entity``: what kind of thing it concerns (``unit``, ``member``, ``resident``, ``kind`` …)
+      or None;
+    * ``key``: which one (an id, a code, a path, the field of a bad value …) or None; never
+      personal data (an ID number is named by its field, not its value);
+    * ``problems``: the bad rows and fields (:class:`Problem`), empty when there are none.
+
+    All of them are keyword-only and optional, so ``SomeError("message")`` still works.
+    """
+
+    #: The code of this class of error; instances may carry a more precise one.
+    code: str = "error"
+
+    def __init__(self, *args: object, code: str | None = None, entity: str | None = None,
+                 key: object = None, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(*args)
+        if code is not None:
+            self.code = code
+        # A subclass may have set them before calling this constructor: keep what it set.
+        if entity is not None or not hasattr(self, "entity"):
+            self.entity = entity
+        if key is not None or not hasattr(self, "key"):
+            self.key = key
+        if problems or not hasattr(self, "problems"):
+            self.problems: Sequence[Any] = list(problems)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as JSON-ready data: ``code``, ``type``, ``message``, ``entity``, ``key``, ``problems``."""
+        return {
+            "code": self.code,
+            "type": type(self).__name__,
+            "message": str(self),
+            "entity": self.entity,
+            "key": None if self.key is None else self.key if isinstance(self.key, (int, str)) else str(self.key),
+            "problems": [_problem_data(p) for p in self.problems],
+        }
+
+
+def _problem_data(problem: Any) -> dict[str, Any]:
+    """One problem as JSON-ready data: its attrs fields (enums as their values), else its text."""
+    if not attrs.has(type(problem)):
+        return {"message": str(problem)}
+    data = attrs.asdict(problem, recurse=False)
+    return {k: v.value if isinstance(v, enum.Enum) else v for k, v in data.items()}
 
 
 class InvalidValue(CommunityCoreError, ValueError):
     """A single value is not acceptable (an ID number, a date, a code ...)."""
 
+    code = "invalid-value"
+
 
 class NotFound(CommunityCoreError, LookupError):
     """A unit, member or record does not exist."""
 
+    code = "not-found"
+
 
 class Conflict(CommunityCoreError):
     """The operation contradicts the current state (a cycle, a duplicate, a non-empty unit ...)."""
+
+    code = "conflict"
 
 
 class Busy(CommunityCoreError):
@@ -39,6 +96,8 @@ class Busy(CommunityCoreError):
     back and retries its whole transaction.
     """
 
+    code = "busy"
+
     def __init__(self, *, attempts: int = 1, in_host_transaction: bool = False) -> None:
         self.attempts = attempts
         self.in_host_transaction = in_host_transaction
@@ -50,17 +109,33 @@ class Busy(CommunityCoreError):
                         "try again in a moment").format(attempts=attempts)
         super().__init__(message)
 
+    def __reduce__(self) -> Any:  # picklable across processes despite the keyword-only arguments
+        return (_rebuild_busy, (self.attempts, self.in_host_transaction))
+
+
+def _rebuild_busy(attempts: int, in_host_transaction: bool) -> Busy:
+    return Busy(attempts=attempts, in_host_transaction=in_host_transaction)
+
 
 class DatabaseUnavailable(CommunityCoreError):
-    """The database cannot be used: a bad URL, a missing driver, a refused connection, a file that cannot be opened."""
+    """The database cannot be used: a bad URL, a missing driver, a refused connection, a file that cannot be opened.
+
+    A SQLite file that does not exist has the code ``missing-database`` and its path as ``key``.
+    """
+
+    code = "database-unavailable"
 
 
 class PluginError(CommunityCoreError):
     """A plugin or pack could not be loaded, or contributed something invalid."""
 
+    code = "plugin-error"
+
 
 class SchemaOutdated(CommunityCoreError):
     """The database schema is older than this version of the library."""
+
+    code = "schema-outdated"
 
 
 @attrs.frozen
@@ -80,15 +155,45 @@ class Problem:
 class RejectedInput(CommunityCoreError):
     """Input with one or more bad rows or fields; nothing of it was stored."""
 
+    code = "rejected-input"
+
     def __init__(self, problems: Sequence[Problem], *, source: str = "input", limit: int = 50):
-        self.problems = list(problems)
         self.source = source
-        shown = "\n".join(f"  {p}" for p in self.problems[:limit])
-        more = len(self.problems) - limit
+        problems = list(problems)
+        shown = "\n".join(f"  {p}" for p in problems[:limit])
+        more = len(problems) - limit
         tail = "\n  " + ngettext("... and {count} more problem", "... and {count} more problems", more).format(
             count=more) if more > 0 else ""
-        count = len(self.problems)
+        count = len(problems)
         head = ngettext("{source}: {count} problem, nothing was imported:",
                         "{source}: {count} problems, nothing was imported:", count).format(
             source=_("input") if source == "input" else source, count=count)
-        super().__init__(f"{head}\n{shown}{tail}")
+        super().__init__(f"{head}\n{shown}{tail}", problems=problems)
+        self.limit = limit
+
+    def __reduce__(self) -> Any:  # picklable: the message is made from the problems again
+        return (_rebuild_rejected, (type(self), list(self.problems), self.source, self.limit), self.__dict__)
+
+
+def _rebuild_rejected(cls: type[RejectedInput], problems: list[Problem], source: str, limit: int) -> RejectedInput:
+    return cls(problems, source=source, limit=limit)
+
+
+#: The stable codes of the library's errors (``CommunityCoreError.code``), with what each means.
+CODES: dict[str, str] = {
+    "error": "an error of the library with no more precise code",
+    "invalid-value": "a value is not acceptable (a date, a code, an unknown kind …)",
+    "not-found": "the unit, member, resident or record named does not exist",
+    "conflict": "the change contradicts the current state (a duplicate, a cycle, a unit that is not empty …)",
+    "permission-denied": "the actor may not do this",
+    "busy": "the database stayed busy; nothing was changed, try again",
+    "rejected-input": "input with bad rows or fields (see problems); nothing was stored",
+    "unsafe-input": "a file refused because reading it could hurt the process (see reason_code)",
+    "database-unavailable": "the database cannot be opened or reached",
+    "missing-database": "the SQLite file named does not exist (run community init, or pass --create)",
+    "schema-outdated": "the database schema is not the one this version needs",
+    "plugin-error": "a plugin or pack could not be loaded or contributed something invalid",
+    "cannot-write": "the operating system refused to write a file (no such folder, no permission, disk full)",
+    "os-error": "the operating system refused a file or folder (the command line's exit code 2)",
+    "interrupted": "a signal stopped the writing of a file; nothing was written",
+}

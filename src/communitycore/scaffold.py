@@ -14,6 +14,8 @@ from importlib import resources
 from pathlib import Path
 
 from communitycore.errors import Conflict, InvalidValue
+from communitycore.i18n import _
+from communitycore.io.files import CannotWrite
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 _DIST_PREFIX = "communitycore-"
@@ -35,9 +37,9 @@ def plugin_name(name: str) -> str:
         cleaned = cleaned[len(_DIST_PREFIX):]
     if not _NAME.match(cleaned):
         raise InvalidValue(
-            f"plugin name {name!r} is not usable: use lower-case letters, digits and hyphens, "
-            "starting with a letter (for example 'jingjiang' or 'demo-locality')"
-        )
+            _("plugin name {name!r} is not usable: use lower-case letters, digits and hyphens, starting with a "
+              "letter (for example 'jingjiang' or 'demo-locality')").format(name=name),
+            entity="plugin", key=name)
     return cleaned
 
 
@@ -54,7 +56,8 @@ def new_plugin(name: str, target_dir: str | os.PathLike[str] = ".") -> Path:
     module = "communitycore_" + name.replace("-", "_")
     root = Path(target_dir) / f"{_DIST_PREFIX}{name}"
     if root.exists():
-        raise Conflict(f"{root} already exists; choose another name or folder (nothing was written)")
+        raise Conflict(_("{root} already exists; choose another name or folder (nothing was written)").format(
+            root=root), entity="file", key=str(root))
     values = {
         "name": name,
         "module": module,
@@ -65,8 +68,11 @@ def new_plugin(name: str, target_dir: str | os.PathLike[str] = ".") -> Path:
     for target, template in FILES.items():
         path = root / string.Template(target).substitute(values)
         text = string.Template(templates.joinpath(template).read_text(encoding="utf-8")).substitute(values)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:  # a read-only or missing folder: the environment, told as such
+            raise CannotWrite(path, exc) from None
     return root
 
 

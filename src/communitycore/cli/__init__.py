@@ -40,6 +40,8 @@ def make_cli(state: AppState | None = None) -> click.Group:
     @click.group(cls=CommunityGroup, context_settings={"help_option_names": ["-h", "--help"]})
     @click.option("--db", metavar="URL",
                   help="Database URL or SQLite file (default: COMMUNITYCORE_DB, the config's db, ./community.db).")
+    @click.option("--create", is_flag=True,
+                  help="Create the SQLite file if it does not exist (otherwise only init and demo create one).")
     @click.option("--config", "config_path", type=click.Path(dir_okay=False),
                   help="Config file (default: ./community.toml).")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON (the stable scripting interface).")
@@ -54,8 +56,9 @@ def make_cli(state: AppState | None = None) -> click.Group:
     @click.option("--actor", help="Who is acting, for the audit trail (default: COMMUNITYCORE_ACTOR or the OS user).")
     @click.version_option(package_name="communitycore", prog_name="community")
     @click.pass_context
-    def cli(ctx: click.Context, db: str | None, config_path: str | None, as_json: bool, lang: str | None,
-            no_plugins: bool, disabled: tuple[str, ...], packs: tuple[str, ...], actor: str | None) -> None:
+    def cli(ctx: click.Context, db: str | None, create: bool, config_path: str | None, as_json: bool,
+            lang: str | None, no_plugins: bool, disabled: tuple[str, ...], packs: tuple[str, ...],
+            actor: str | None) -> None:
         """社区党建 communitycore: organization tree, members, meetings, services.
 
         \b
@@ -63,7 +66,7 @@ def make_cli(state: AppState | None = None) -> click.Group:
                      community org tree    (the organization tree)
         """
         app = ctx.ensure_object(AppState)
-        app.configure(db=db, config_path=config_path, as_json=as_json, lang=lang, no_plugins=no_plugins,
+        app.configure(db=db, create=create, config_path=config_path, as_json=as_json, lang=lang, no_plugins=no_plugins,
                       disabled=disabled, packs=packs, actor=actor)
 
     for command in builtin_commands():

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from communitycore.cli.state import AppState
+from communitycore.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -37,7 +38,7 @@ def _bind(state: AppState) -> Iterator[Engine | Connection]:
         return
     from communitycore.sdk.database import engine_for
 
-    with engine_for(state.db, state.config_path) as engine:
+    with engine_for(state.db, state.config_path, create=state.create) as engine:
         yield engine
 
 
@@ -65,11 +66,13 @@ def status(as_json: bool) -> None:
     with _bind(state) as bind:
         result = migrate.status(bind)
     if result.up_to_date:
-        text = f"schema at revision {result.current} (up to date)"
+        text = _("schema at revision {current} (up to date)").format(current=result.current)
     elif result.current is None:
-        text = f"no communitycore schema yet; `community db upgrade` creates it (revision {result.head})"
+        text = _("no communitycore schema yet; `community db upgrade` creates it (revision {head})").format(
+            head=result.head)
     else:
-        text = f"schema at revision {result.current}; {result.head} is available: run `community db upgrade`"
+        text = _("schema at revision {current}; {head} is available: run `community db upgrade`").format(
+            current=result.current, head=result.head)
     _emit(state, _status_data(result), text)
 
 
@@ -85,9 +88,11 @@ def upgrade(as_json: bool) -> None:
         before = migrate.status(bind)
         after = before if before.up_to_date else migrate.upgrade(bind)
     if before.up_to_date:
-        text = f"already at revision {after.current}; nothing to do"
+        text = _("already at revision {current}; nothing to do").format(current=after.current)
+    elif before.current is None:
+        text = _("upgraded an empty database to revision {current}").format(current=after.current)
     else:
-        text = f"upgraded from {before.current or 'an empty database'} to revision {after.current}"
+        text = _("upgraded from {before} to revision {current}").format(before=before.current, current=after.current)
     _emit(state, _status_data(after), text)
 
 
@@ -121,4 +126,5 @@ def backup(file: str, force: bool, as_json: bool) -> None:
         written = take_backup(state.community, file, overwrite=force)
     form = "sqlite" if kind == "sqlite" else "json"
     _emit(state, {"file": str(written), "kind": form},
-          f"backup written to {written}" + ("" if form == "sqlite" else " (a JSON snapshot of the community)"))
+          _("backup written to {file}").format(file=written) if form == "sqlite"
+          else _("backup written to {file} (a JSON snapshot of the community)").format(file=written))

@@ -12,17 +12,18 @@ import click
 
 from communitycore.cli.state import AppState
 from communitycore.cli.terminal import terminal_text
+from communitycore.i18n import _
 
 
 def _state() -> AppState:
     return click.get_current_context().ensure_object(AppState)
 
 
-def _emit(state: AppState, verb: str, file: str, counts: dict[str, int]) -> None:
+def _emit(state: AppState, heading: str, file: str, counts: dict[str, int]) -> None:
     if state.as_json:
         click.echo(json.dumps({"file": file, "counts": counts}, ensure_ascii=False))
         return
-    click.echo(terminal_text(f"{verb} {file}:"))
+    click.echo(terminal_text(heading))
     for section, count in counts.items():
         click.echo(f"  {section}: {count}")
 
@@ -43,9 +44,10 @@ def export_(file: str, force: bool, as_json: bool) -> None:
     state = _state()
     state.as_json = state.as_json or as_json
     if Path(file).exists() and not force:
-        raise Conflict(f"{file} already exists; choose another name or pass --force")
+        raise Conflict(_("{file} already exists; choose another name or pass --force").format(file=file),
+                       entity="file", key=file)
     counts = state.community.export_to(file)
-    _emit(state, "exported to", file, counts)
+    _emit(state, _("exported to {file}:").format(file=file), file, counts)
 
 
 @click.command("import")
@@ -60,4 +62,4 @@ def import_(file: str, as_json: bool) -> None:
     state = _state()
     state.as_json = state.as_json or as_json
     counts = state.community.import_from(file)
-    _emit(state, "imported from", file, counts)
+    _emit(state, _("imported from {file}:").format(file=file), file, counts)

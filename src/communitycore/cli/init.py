@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import click
 
 from communitycore.cli.render import emit, output_options, state
+from communitycore.i18n import _, ngettext
 
 
 def _where(url: Any) -> str:
@@ -25,26 +27,19 @@ def init() -> None:
 
     \b
     The database is --db, else COMMUNITYCORE_DB, else the config file's db, else ./community.db.
+    A SQLite file that does not exist is created (the other commands refuse it unless --create).
     Running it again is harmless: an up-to-date database is left as it is.
     """
     from communitycore.sdk import database as migrate
 
     app = state()
     injected = app._community  # a community handed in by a host or a test: initialise its database
-    if injected is not None:
-        engine, owned = injected.engine, False
-    else:
-        from communitycore.config import database_url, load_config
-        from communitycore.sdk.database import make_engine
-
-        engine, owned = make_engine(database_url(app.db, load_config(app.config_path))), True
-    try:
+    with contextlib.ExitStack() as stack:
+        engine = injected.engine if injected is not None else stack.enter_context(
+            migrate.engine_for(app.db, app.config_path, create=True))
         before = migrate.status(engine)
         after = before if before.up_to_date else migrate.upgrade(engine)
-    finally:
-        if owned:
-            engine.dispose()
-    lang = app.lang
+        units = migrate.unit_count(engine)
     emit({
         "id": _where(engine.url),
         "name": engine.url.get_backend_name(),
@@ -54,8 +49,13 @@ def init() -> None:
         "head": after.head,
         "up_to_date": after.up_to_date,
         "created": before.current is None,
+        "units": units,
     }, columns=("db", "revision", "up_to_date", "created"),
-        title=("数据库已就绪" if lang == "zh" else "Database ready") if after.up_to_date else None)
-    if not app.as_json and before.current is None:
-        click.echo("下一步：community demo（示例社区）" if lang == "zh"
-                   else "next: community demo (a sample community)")
+        title=_("Database ready") if after.up_to_date else None)
+    if app.as_json:
+        return
+    if units == 0:  # the sample community is offered only where it cannot mix with real data
+        click.echo(_("next: community demo (a sample community), or community org add NAME --kind KIND"))
+    else:
+        click.echo(ngettext("next: community org tree (the unit already here)",
+                            "next: community org tree (the {count} units already here)", units).format(count=units))

@@ -17,7 +17,7 @@ from communitycore.cli.problems import print_rejected
 from communitycore.cli.render import ROLLUP_COLUMNS, UNIT_COLUMNS, emit, heading, output_options, shown, state
 from communitycore.cli.terminal import terminal_text
 from communitycore.errors import RejectedInput
-from communitycore.i18n import N_
+from communitycore.i18n import N_, _
 from communitycore.labels import label, word
 
 if TYPE_CHECKING:
@@ -171,9 +171,8 @@ def remove(unit: str, cascade: bool, yes: bool) -> None:
     path = community.org.path_of(target.id)
     if cascade and not yes:
         stats = community.org.stats(target.id)[0]
-        question = (f"删除 {path} 及其下 {stats.units - 1} 个党组织、{stats.members} 名党员？"
-                    if app.lang == "zh" else
-                    f"Remove {path} with {stats.units - 1} sub-unit(s) and {stats.members} member(s)?")
+        question = _("Remove {path} with {units} sub-unit(s) and {members} member(s)?").format(
+            path=path, units=stats.units - 1, members=stats.members)
         click.confirm(question, abort=True, err=True)
     removed = community.org.remove(target.id, cascade=cascade)
     emit({"id": target.id, "name": target.name, "kind": target.kind, "path": path, "removed_unit_ids": removed},

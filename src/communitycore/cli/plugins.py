@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from communitycore.cli.state import AppState
+from communitycore.errors import CommunityCoreError
+from communitycore.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from communitycore.sdk.community import Community
@@ -47,12 +49,27 @@ def plugins(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     state = _state()
-    entries = plugin_entries(state, state.community, show_all=show_all)
+    entries = plugin_entries(state, _listing_community(state), show_all=show_all)
     if as_json or state.as_json:
         _emit_json(entries)
         return
     for entry in entries:
         _render(entry)
+
+
+def _listing_community(state: AppState) -> Community:
+    """The community whose plugins are listed; before there is a database, one in memory.
+
+    What is installed does not depend on the database, so ``community plugins`` works before
+    ``community init``, and creates no file.
+    """
+    try:
+        return state.community
+    except CommunityCoreError as exc:
+        if exc.code != "missing-database":
+            raise
+    state.db = "sqlite://"
+    return state.community
 
 
 def plugin_entries(state: AppState, community: Community, *, show_all: bool = False) -> list[dict[str, Any]]:
@@ -146,14 +163,15 @@ def _render(entry: dict[str, Any]) -> None:
     head = entry["name"] + (f"  [{', '.join(marks)}]" if marks else "") + (f"  {origin}" if origin else "")
     click.echo(click.style(head, bold=True) if entry["status"] == "loaded" else head)
     if entry["hooks"]:
-        click.echo(f"  hooks:   {', '.join(h.removeprefix('communitycore_') for h in entry['hooks'])}")
+        click.echo("  " + _("hooks:   {hooks}").format(
+            hooks=", ".join(h.removeprefix("communitycore_") for h in entry["hooks"])))
     by_family: dict[str, list[str]] = {}
     for record in entry["records"]:
         by_family.setdefault(record["family"], []).append(record["code"])
     for family, codes in by_family.items():
         click.echo(f"  {family}: {', '.join(codes)}")
     for error in entry["errors"]:
-        click.echo(f"  error:   {error}")
+        click.echo("  " + _("error:   {error}").format(error=error))
 
 
 @plugins.command("check")
@@ -173,11 +191,12 @@ def check(target: str, as_json: bool) -> None:
     if as_json or _state().as_json:
         _emit_json({"plugin": name, "ok": not problems, "problems": problems})
     elif problems:
-        click.echo(f"{name}: {len(problems)} problem(s)")
+        click.echo(ngettext("{name}: {count} problem", "{name}: {count} problems", len(problems)).format(
+            name=name, count=len(problems)))
         for problem in problems:
             click.echo(f"  - {problem}")
     else:
-        click.echo(f"{name}: ok")
+        click.echo(_("{name}: ok").format(name=name))
     if problems:
         raise click.exceptions.Exit(1)
 
@@ -195,7 +214,7 @@ def new(name: str, directory: str) -> None:
     if _state().as_json:
         _emit_json({"path": str(root), "files": files})
         return
-    click.echo(f"created {root}")
+    click.echo(_("created {path}").format(path=root))
     for file in files:
         click.echo(f"  {file}")
-    click.echo(f'next: cd {root} && pip install -e ".[test]" && pytest')
+    click.echo(_("next: {commands}").format(commands=f'cd {root} && pip install -e ".[test]" && pytest'))

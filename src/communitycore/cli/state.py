@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import sys
 import warnings
@@ -12,7 +14,7 @@ import click
 
 from communitycore.cli.terminal import terminal_text
 from communitycore.config import load_config
-from communitycore.errors import CommunityCoreError, DatabaseUnavailable
+from communitycore.errors import CommunityCoreError
 from communitycore.i18n import LANGUAGES, _, get_language, language, listing, normalize, set_language
 from communitycore.plugins.manager import PluginWarning
 
@@ -69,18 +71,52 @@ def _config_lang(config_path: str | None) -> str:
 
 
 class CommunityCoreClickError(click.ClickException):
-    """A :class:`CommunityCoreError` as click shows errors, headed "Error:" in the current language."""
+    """A :class:`CommunityCoreError` as click shows errors, headed "Error:" in the current language.
+
+    With ``--json`` (``data`` set), it is one JSON object on standard error instead:
+    ``{"error": {"code", "type", "message", "entity", "key", "problems", "exit_code"}}``.
+    """
+
+    data: dict[str, Any] | None = None
 
     def show(self, file: IO[Any] | None = None) -> None:
         """Print the error to ``file`` (standard error by default)."""
+        if self.data is not None:
+            click.echo(json.dumps({"error": self.data}, ensure_ascii=False, default=str), file=file,
+                       err=file is None)
+            return
         click.echo(_("Error: {message}").format(message=self.format_message()), file=file, err=file is None,
                    color=getattr(self, "show_color", None))
 
 
 class DatabaseProblem(CommunityCoreClickError):
-    """A database that cannot be used: exit code 2, the command could not start."""
+    """A bad environment (a database that cannot be used, a file that cannot be written): exit code 2."""
 
     exit_code = 2
+
+
+#: Errors of the environment rather than of the input: exit code 2 (input errors: 1).
+ENVIRONMENT_CODES = frozenset({"database-unavailable", "missing-database", "cannot-write", "os-error",
+                               "schema-outdated"})
+
+
+def error_message(exc: CommunityCoreError) -> str:
+    """What the command line prints for ``exc``: its message, with command-line advice where the SDK's differs."""
+    if exc.code == "missing-database":
+        return _("there is no database at {path}\nrun `community init` to create it, or pass --create").format(
+            path=exc.key)
+    return str(exc)
+
+
+def click_error(exc: CommunityCoreError) -> CommunityCoreClickError:
+    """``exc`` as click shows it: exit code 2 for a bad environment, 1 otherwise; with ``--json``, as JSON."""
+    cls = DatabaseProblem if exc.code in ENVIRONMENT_CODES else CommunityCoreClickError
+    error = cls(terminal_text(error_message(exc)))
+    ctx = click.get_current_context(silent=True)
+    app = ctx.find_object(AppState) if ctx is not None else None
+    if app is not None and app.as_json:
+        error.data = {**exc.to_dict(), "message": error_message(exc), "exit_code": cls.exit_code}
+    return error
 
 
 class CommunityGroup(click.Group):
@@ -112,10 +148,17 @@ class CommunityGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except DatabaseUnavailable as exc:
-            raise DatabaseProblem(terminal_text(str(exc))) from exc
         except CommunityCoreError as exc:
-            raise CommunityCoreClickError(terminal_text(str(exc))) from exc
+            raise click_error(exc) from exc
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise  # a closed pipe (``| head``): click ends quietly
+            # The operating system refused a file or folder (a read-only folder, a missing one, a full
+            # disk) somewhere no library error names it: still a bad environment, never a traceback.
+            reason = exc.strerror or type(exc).__name__
+            message = _("{file}: {reason}").format(file=exc.filename, reason=reason) if exc.filename else reason
+            raise click_error(CommunityCoreError(message, code="os-error", entity="file",
+                                                 key=None if exc.filename is None else str(exc.filename))) from exc
 
 
 class AppState:
@@ -125,6 +168,7 @@ class AppState:
         self._community = community
         self.pm = pm
         self.db: str | None = None
+        self.create = False  # --create: a SQLite file that does not exist may be created
         self.config_path: str | None = None
         self.as_json = False
         self.no_plugins = False
@@ -218,7 +262,7 @@ class AppState:
                 warnings.simplefilter("always")
                 self._community = open_community(
                     self.db, config=self.config_path, actor=self.actor, pm=self.plugin_manager(),
-                    packs=self.packs,
+                    packs=self.packs, create=True if self.create else None,
                 )
             for w in caught:
                 click.echo(terminal_text(_("warning: {message}").format(message=w.message)), err=True)

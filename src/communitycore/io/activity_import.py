@@ -35,6 +35,7 @@ from communitycore.domain.activity import (
 from communitycore.domain.members import parse_date, parse_id_number
 from communitycore.errors import InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _
+from communitycore.io.files import staged_file
 from communitycore.io.sheets import SheetReader
 from communitycore.records import _SLUG
 from communitycore.store import activity as ledger
@@ -386,26 +387,33 @@ def write_template(path: str | os.PathLike[str], *, lang: str = "zh") -> Path:
         raise InvalidValue(_("lang must be 'zh' or 'en', got {lang!r}").format(lang=lang))
     target = Path(path)
     suffix = target.suffix.lower()
-    headers = [field if lang == "en" else names[0] for field, names in ACTIVITY_HEADERS.items()]
-    example = [_EXAMPLE[field][lang == "en"] for field in ACTIVITY_HEADERS]
-    if suffix == ".csv":
-        with target.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(headers)
-            writer.writerow(example)
-    elif suffix == ".xlsx":
-        import openpyxl
+    if suffix not in (".csv", ".xlsx"):
+        raise InvalidValue(_("a template is a .csv or .xlsx file, not {name!r}").format(name=suffix or target.name),
+                           entity="file", key=target.name)
+    en = lang == "en"
+    headers = [field if en else names[0] for field, names in ACTIVITY_HEADERS.items()]
+    example = [_EXAMPLE[field][en] for field in ACTIVITY_HEADERS]
+    with staged_file(target) as partial:  # a missing or read-only folder: CannotWrite naming the file
+        if suffix == ".csv":
+            with partial.open("w", encoding="utf-8-sig", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(headers)
+                writer.writerow(example)
+        else:
+            import openpyxl  # slow to import: only .xlsx templates pay for it
 
-        workbook = openpyxl.Workbook()
-        sheet = workbook.active
-        assert sheet is not None
-        sheet.title = "activity" if lang == "en" else "活动台账"
-        sheet.append(headers)
-        sheet.append(example)
-        for column in range(1, len(headers) + 1):
-            # Text cells, so Excel neither rounds 公民身份号码 nor turns dates into serials.
-            sheet.cell(row=2, column=column).number_format = "@"
-        workbook.save(target)
-    else:
-        raise InvalidValue(_("a template is a .csv or .xlsx file, not {name!r}").format(name=suffix or target.name))
+            workbook = openpyxl.Workbook()
+            sheet = workbook.active
+            assert sheet is not None
+            sheet.title = _SHEET_TITLE[en]
+            sheet.append(headers)
+            sheet.append(example)
+            for column in range(1, len(headers) + 1):
+                # Text cells, so Excel neither rounds 公民身份号码 nor turns dates into serials.
+                sheet.cell(row=2, column=column).number_format = "@"
+            workbook.save(partial)
     return target
+
+
+#: The title of a template's sheet, Chinese or English (the template's own language, not the interface's).
+_SHEET_TITLE = ("活动台账", "activity")

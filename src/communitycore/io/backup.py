@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from communitycore.errors import Conflict, InvalidValue
+from communitycore.i18n import _
 from communitycore.io.files import staged_file
 
 if TYPE_CHECKING:
@@ -46,9 +47,11 @@ def backup(community_or_engine: Community | Engine | Connection, target_path: st
 
     target = Path(target_path)
     if target.exists() and not overwrite:
-        raise Conflict(f"{target} already exists; choose another file name or allow overwriting")
+        raise Conflict(_("{target} already exists; choose another file name or allow overwriting").format(
+            target=target), entity="file", key=str(target))
     if target.is_dir():
-        raise InvalidValue(f"{target} is a directory; give the backup a file name")
+        raise InvalidValue(_("{target} is a directory; give the backup a file name").format(target=target),
+                           entity="file", key=str(target))
     community = None if isinstance(community_or_engine, (Engine, Connection)) else community_or_engine
     bind = community_or_engine if community is None else community.bind
     assert isinstance(bind, (Engine, Connection))

@@ -37,6 +37,8 @@ _SIGNALS = tuple(s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "
 class Interrupted(CommunityCoreError):
     """A signal (SIGTERM, SIGINT) stopped the writing of a file; the file was not written."""
 
+    code = "interrupted"
+
     def __init__(self, signum: int) -> None:
         super().__init__(_("stopped by {signal}; nothing was written").format(signal=signal.Signals(signum).name))
         self.signum = signum
@@ -45,8 +47,11 @@ class Interrupted(CommunityCoreError):
 class CannotWrite(CommunityCoreError):
     """The operating system refused to write a file (no such folder, no permission, disk full)."""
 
+    code = "cannot-write"
+
     def __init__(self, path: Path, exc: OSError) -> None:
-        super().__init__(_("cannot write {file}: {reason}").format(file=path, reason=exc.strerror or exc))
+        super().__init__(_("cannot write {file}: {reason}").format(file=path, reason=exc.strerror or exc),
+                         entity="file", key=str(path))
         self.path = path
         self.errno = exc.errno
 

@@ -243,9 +243,11 @@ class UnsafeInput(CommunityCoreError, ValueError):
     user interface can show it in another language.
     """
 
+    code = "unsafe-input"
+
     def __init__(self, path: StrPath | None, reason_code: str, message: str, *,
                  message_id: str | None = None, details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, entity="file", key=Path(path).name if path is not None else None)
         self.path = Path(path) if path is not None else None
         self.reason_code = reason_code
         self.message_id = message_id or reason_code

@@ -27,6 +27,7 @@ from communitycore.domain.members import Member, MemberStatus
 from communitycore.domain.org import children_map, subtree
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _
+from communitycore.io.files import staged_file
 from communitycore.io.member_import import MEMBER_HEADERS
 from communitycore.store.members import member_from_row
 from communitycore.store.tables import members as member_tables
@@ -83,12 +84,9 @@ def write_roster(community: Community, path: str | os.PathLike[str], *, unit: Un
     if suffix not in (".xlsx", ".csv"):
         raise InvalidValue(_("a roster is written as .xlsx or .csv, not {suffix}").format(
             suffix=suffix or target.name))
-    partial = target.with_name(f".{target.name}.partial")
-    written = 0
-    root_path = None
-    try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner only: it may hold personal data
-        os.close(fd)
+    # Owner-only (it may hold personal data), beside the target and renamed when complete; removed on
+    # any failure or SIGTERM; a folder that is missing or read-only is a CannotWrite naming the file.
+    with staged_file(target) as partial:
         with community.reading() as conn:
             tree = Tree(conn)
             root = None if unit is None else tree.resolve(unit).id
@@ -99,10 +97,6 @@ def write_roster(community: Community, path: str | os.PathLike[str], *, unit: Un
             tx.record("member.export", "member", None, note=reason,
                       after={"file": target.name, "rows": written, "unit": root_path, "revealed": reveal},
                       data={"file": str(target), "rows": written, "revealed": reveal})
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    os.replace(partial, target)
     return written
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from communitycore.domain.identity import check_character
 from communitycore.errors import InvalidValue
+from communitycore.i18n import _
 from communitycore.io.cells import csv_row, protect_xlsx_cells
+from communitycore.io.files import staged_file
 from communitycore.io.member_import import CODED_FIELDS, DATE_FIELDS, MEMBER_HEADERS
 
 __all__ = ["template_headers", "write_template"]
@@ -68,20 +70,24 @@ def write_template(path: str | os.PathLike[str], *, lang: str = "zh") -> Path:
     each column's format and the allowed values (code and Chinese label) of the coded columns.
     """
     if lang not in ("zh", "en"):
-        raise InvalidValue(f"lang must be 'zh' or 'en', got {lang!r}")
+        raise InvalidValue(_("lang must be 'zh' or 'en', got {lang!r}").format(lang=lang), key=lang)
     target = Path(path)
     suffix = target.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise InvalidValue(_("a template is a .csv or .xlsx file, not {name!r}").format(name=suffix or target.name),
+                           entity="file", key=target.name)
     headers = template_headers(lang)
     example = [_EXAMPLE[field][lang == "en"] for field in MEMBER_HEADERS]
-    if suffix == ".csv":
-        with target.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(csv_row(headers))
-            writer.writerow(csv_row(example))
-    elif suffix == ".xlsx":
-        _write_xlsx_template(target, headers, example, lang)
-    else:
-        raise InvalidValue(f"a template is a .csv or .xlsx file, not {suffix or target.name!r}")
+    # Written beside the target and renamed when complete; a folder that is missing or read-only is
+    # a CannotWrite naming the file.
+    with staged_file(target) as partial:
+        if suffix == ".csv":
+            with partial.open("w", encoding="utf-8-sig", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(csv_row(headers))
+                writer.writerow(csv_row(example))
+        else:
+            _write_xlsx_template(partial, headers, example, lang)
     return target
 
 

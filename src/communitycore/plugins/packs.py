@@ -69,11 +69,12 @@ def load_pack(path: str | PathLike[str]) -> tuple[str, list[PackRecord]]:
     records: list[PackRecord] = []
     for key, value in data.items():
         if key not in _SECTIONS:
-            problems.append(f"$.{key}: unknown section; expected one of pack, {', '.join(_SECTIONS)}")
+            problems.append(_("$.{key}: unknown section; expected one of pack, {known}").format(
+                key=key, known=", ".join(_SECTIONS)))
             continue
         record_type = _SECTIONS[key]
         if not isinstance(value, list):
-            problems.append(f"$.{key}: must be an array of tables ([[{key}]])")
+            problems.append(_("$.{key}: must be an array of tables ([[{key}]])").format(key=key))
             continue
         for index, item in enumerate(value):
             try:
@@ -81,7 +82,8 @@ def load_pack(path: str | PathLike[str]) -> tuple[str, list[PackRecord]]:
             except Exception as exc:
                 problems.extend(explain(exc, f"$.{key}[{index}]"))
     if problems:
-        raise PluginError(f"bad pack {file}:\n" + "\n".join(f"  {file}: {p}" for p in problems))
+        lines = "\n".join(f"  {file}: {p}" for p in problems)
+        raise PluginError(_("bad pack {file}:").format(file=file) + "\n" + lines, entity="pack", key=str(file))
     return f"pack:{info.name or file.stem}", records
 
 

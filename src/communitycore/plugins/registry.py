@@ -96,7 +96,8 @@ class Registry:
         if self.problems and pm.strict:
             raise PluginError("; ".join(p.message for p in self.problems))
         for problem in self.problems:
-            warnings.warn(f"communitycore: {problem.message}", PluginLoadWarning, stacklevel=2)
+            warnings.warn(_("communitycore: {message}").format(message=problem.message), PluginLoadWarning,
+                          stacklevel=2)
 
     def _checked(
         self, family: str, record_type: type[Any], provider: str, records: Any
@@ -332,19 +333,21 @@ class Registry:
         ]
 
     def unit_kind(self, code: str) -> UnitKind:
-        """One unit kind, or a clear error listing the known codes."""
-        from communitycore.errors import NotFound
+        """One unit kind by code.
 
+        :raises InvalidValue: an unknown code (code ``invalid-value``, entity ``kind``, the code as
+            ``key``), the message listing the known ones: a kind is a value given, not a record
+            looked up.
+        """
         try:
             return self.unit_kinds[code]
         except KeyError:
-            raise NotFound(
-                f"unknown unit kind {code!r}; known kinds: {', '.join(self.unit_kinds)}"
-            ) from None
+            raise InvalidValue(_("unknown unit kind {kind!r}; known kinds: {known}").format(
+                kind=code, known=", ".join(self.unit_kinds)), entity="kind", key=code) from None
 
 
 def _family_of(record: Record | WorkflowState | WorkflowTransition) -> str:
     for family, (_hook, record_type) in (*FAMILIES.items(), *WORKFLOW_FAMILIES.items()):
         if type(record) is record_type:
             return family
-    raise PluginError(f"{type(record).__name__} is not a registrable record")
+    raise PluginError(_("{type} is not a registrable record").format(type=type(record).__name__))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, event
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from communitycore.capabilities import Capability, load
 from communitycore.capabilities import declared as declared_capabilities
@@ -29,12 +29,13 @@ from communitycore.capabilities import unit_links as unit_links_of
 from communitycore.clock import Clock
 from communitycore.config import Config, database_url, load_config
 from communitycore.domain.settings import SettingSpec
-from communitycore.errors import Busy, CommunityCoreError, DatabaseUnavailable, NotFound
+from communitycore.errors import Busy, CommunityCoreError, NotFound
 from communitycore.i18n import _
 from communitycore.plugins.manager import CommunityPluginManager, make_plugin_manager
 from communitycore.plugins.packs import load_packs
 from communitycore.plugins.registry import Registry
 from communitycore.records import Event, Finding
+from communitycore.sdk.database import refuse_missing_file, unavailable
 from communitycore.sdk.retry import Collision, retrying
 from communitycore.serialize import unstructure
 from communitycore.store import locks
@@ -194,7 +195,8 @@ class Community:
         for capability in self.capabilities:
             if capability.name == name:
                 return capability
-        raise NotFound(f"there is no capability {name!r}; known: {', '.join(c.name for c in self.capabilities)}")
+        raise NotFound(_("there is no capability {name!r}; known: {known}").format(
+            name=name, known=", ".join(c.name for c in self.capabilities)), entity="capability", key=name)
 
     @functools.cached_property
     def sections(self) -> tuple[Section, ...]:
@@ -374,7 +376,7 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
     builtins: bool = True,
     strict: bool | None = None,
     clock: Clock | None = None,
-    create: bool = True,
+    create: bool | None = None,
     pm: CommunityPluginManager | None = None,
     capabilities: Sequence[Capability] | None = None,
 ) -> Community:
@@ -391,7 +393,12 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
     :param autoload: load installed plugins (default from config and
         ``COMMUNITYCORE_DISABLE_PLUGIN_AUTOLOAD``).
     :param clock: a :class:`~communitycore.clock.Clock` (tests pass a fixed one).
-    :param create: create the schema in an empty database (an outdated one is always an error).
+    :param create: what may be created. ``None`` (the default): the schema, in an empty database
+        that exists; a SQLite file that does not exist is refused with
+        :class:`~communitycore.errors.DatabaseUnavailable` (code ``missing-database``), so that a
+        mistyped path never becomes a new, empty database. ``True``: the SQLite file too.
+        ``False``: nothing, an empty database raises :class:`~communitycore.errors.SchemaOutdated`.
+        An outdated schema is always an error.
     :param pm: a ready plugin manager (the testing kit passes one); the plugin switches are then ignored.
     :param capabilities: the capabilities to serve (default: every declared one, see
         :mod:`communitycore.capabilities`); a host may add its own.
@@ -410,7 +417,9 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
     else:
         explicit = os.fspath(url_or_engine) if url_or_engine is not None else None
         url = database_url(explicit, cfg)
-        with _unavailable(url):
+        if not create:
+            refuse_missing_file(url)
+        with unavailable(url):
             bind = make_engine(url)
         owns = True
     try:
@@ -426,8 +435,8 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
             )
         extra = load_packs([*cfg.pack_paths(), *(Path(p) for p in packs)])
         registry = Registry(pm, extra)
-        with _unavailable(bind.engine.url if isinstance(bind, Connection) else bind.url):
-            ensure_schema(bind, create=create)
+        with unavailable(bind.engine.url if isinstance(bind, Connection) else bind.url):
+            ensure_schema(bind, create=create is not False)
     except BaseException:
         if owns and isinstance(bind, Engine):
             bind.dispose()
@@ -439,31 +448,3 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
 
 
 __all__ = ["Community", "CommunityCoreError", "Tx", "open", "retrying"]
-
-
-#: The optional dependency that brings each engine's driver.
-_DRIVER_EXTRAS = {"psycopg": "postgresql", "psycopg2": "postgresql", "pymysql": "mysql", "MySQLdb": "mysql"}
-
-
-@contextlib.contextmanager
-def _unavailable(url: Any) -> Iterator[None]:
-    """Turn a database that cannot be opened (bad URL, missing driver, refused connection, a file that
-    cannot be opened) into one :class:`DatabaseUnavailable` paragraph with the cause and the fix."""
-    shown = url.render_as_string(hide_password=True) if hasattr(url, "render_as_string") else str(url)
-    try:
-        yield
-    except ImportError as exc:  # create_engine imports the driver
-        module = (exc.name or "").partition(".")[0] or "the driver"
-        extra = _DRIVER_EXTRAS.get(module)
-        fix = f'pip install "communitycore[{extra}]"' if extra else f"pip install {module}"
-        raise DatabaseUnavailable(_("{url}: the database driver {module} is not installed. Install it with: "
-                                    "{fix}").format(url=shown, module=module, fix=fix)) from None
-    except (NoSuchModuleError, ArgumentError) as exc:
-        raise DatabaseUnavailable(_("{url} is not a database URL this library can use ({error}). Write "
-                                    "sqlite:///FILE, postgresql://USER@HOST/DB or mysql+pymysql://USER@HOST/DB, or "
-                                    "give the path of a SQLite file.").format(url=shown, error=exc)) from None
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
-        raise DatabaseUnavailable(_("cannot open the database {url}: {reason}. Check that the file or folder "
-                                    "exists and may be written, or that the server is running and the host, "
-                                    "port and user in the URL are right.").format(url=shown, reason=reason)) from None

@@ -132,7 +132,8 @@ class MembersAPI(SubAPI):
         with self.community.transaction() as tx:
             unit_id = resolve(tx.conn, values["unit"]).id
             if not locks.lock_rows(tx.conn, org_tables.units, [unit_id], shared=True):  # not removed meanwhile
-                raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=unit_id))
+                raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=unit_id),
+                               entity="unit", key=unit_id)
             row = member_row(values, unit_id)
             self._check_unique_id_number(tx.conn, row["id_number"])
             member_id = tx.conn.execute(insert(member_tables.members).values(**row)).inserted_primary_key[0]  # type: ignore[index]
@@ -346,7 +347,8 @@ class MembersAPI(SubAPI):
                      for row in tx.conn.execute(select(m).where(m.c.id.in_(ids))).mappings()}
             missing = [i for i in ids if i not in found]
             if missing:
-                raise NotFound(_("there is no member with id {id}").format(id=missing[0]))
+                raise NotFound(_("there is no member with id {id}").format(id=missing[0]), entity="member",
+                               key=missing[0])
             for member_id in ids:
                 tx.record("member.reveal", "member", member_id, note=why)
             return [found[i] for i in ids]
@@ -454,7 +456,8 @@ class MembersAPI(SubAPI):
             self._check_on_roll(member)
             target = resolve(tx.conn, to_unit)
             if not locks.lock_rows(tx.conn, org_tables.units, [target.id], shared=True):  # not removed meanwhile
-                raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=target.id))
+                raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=target.id),
+                               entity="unit", key=target.id)
             if target.id == member.unit_id:
                 raise Conflict(_("member {id} already belongs to unit {unit}").format(id=member_id, unit=target.id))
             when = tx.today if on is None else parse_date(on)
@@ -633,10 +636,10 @@ class MembersAPI(SubAPI):
     def _get(self, conn: Connection, member_id: int) -> Member:
         m = member_tables.members
         if not 0 < int(member_id) <= MAX_ID:
-            raise NotFound(_("there is no member with id {id}").format(id=member_id))
+            raise NotFound(_("there is no member with id {id}").format(id=member_id), entity="member", key=member_id)
         row = conn.execute(select(m).where(m.c.id == int(member_id))).mappings().first()
         if row is None:
-            raise NotFound(_("there is no member with id {id}").format(id=member_id))
+            raise NotFound(_("there is no member with id {id}").format(id=member_id), entity="member", key=member_id)
         return member_from_row(row)
 
     @staticmethod
@@ -652,7 +655,8 @@ class MembersAPI(SubAPI):
         m = member_tables.members
         other = conn.scalar(select(m.c.id).where(m.c.id_number == id_number))
         if other is not None:
-            raise Conflict(_("another member (id {id}) has the same 公民身份号码").format(id=other))
+            raise Conflict(_("another member (id {id}) has the same 公民身份号码").format(id=other), entity="member",
+                           key=other)
 
     @staticmethod
     def _unit_ids(conn: Connection, unit: UnitRef, recursive: bool) -> builtins.list[int]:

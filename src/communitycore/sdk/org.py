@@ -31,7 +31,7 @@ from communitycore.domain.settings import Effective, defaults_of, parse_setting,
 from communitycore.domain.settings import resolve as resolve_settings
 from communitycore.domain.stats import COUNTERS, RollUp, RollUps, roll_up
 from communitycore.errors import Conflict, InvalidValue, NotFound
-from communitycore.i18n import _
+from communitycore.i18n import _, listing
 from communitycore.plugins.decisions import unit_findings
 from communitycore.records import Finding, UnitSnapshot
 from communitycore.sdk.base import SubAPI
@@ -284,10 +284,14 @@ class OrgAPI(SubAPI):
                 target_chain = _chain_of(locked, target.id)
                 target = target_chain[-1]
                 if any(u.id == unit.id for u in target_chain):
-                    where = "itself" if target.id == unit.id else (
-                        f"{'/'.join(u.name for u in target_chain)}: that unit is one of its own descendants, "
-                        "and the tree would have a cycle")
-                    raise Conflict(f"cannot move {path_of(tx.conn, unit)} under {where}. Nothing was changed.")
+                    if target.id == unit.id:
+                        message = _("cannot move {unit} under itself. Nothing was changed.").format(
+                            unit=path_of(tx.conn, unit))
+                    else:
+                        message = _("cannot move {unit} under {target}: that unit is one of its own descendants, "
+                                    "and the tree would have a cycle. Nothing was changed.").format(
+                            unit=path_of(tx.conn, unit), target="/".join(u.name for u in target_chain))
+                    raise Conflict(message, entity="unit", key=unit.id)
             if (target.id if target else None) == unit.parent_id:
                 return unit  # already there (the sibling-name check would otherwise find the unit itself)
             self._check_placement(unit.kind, target)
@@ -314,12 +318,12 @@ class OrgAPI(SubAPI):
             ids = locks.lock_subtree(tx.conn, unit.id)  # then counted: no member or child can arrive meanwhile
             held = blockers(tx.conn, self.community.unit_links, ids)
             if not cascade and (len(ids) > 1 or any(held.values())):
-                parts = [f"{len(ids) - 1} sub-unit(s)", *(f"{count} {link.label or link.key}"
-                                                           for link, count in held.items())]
-                raise Conflict(
-                    f"{path_of(tx.conn, unit)} still has {' and '.join(parts)}: "
-                    "move or remove them first, or remove with cascade to delete them all"
-                )
+                parts = [_("{count} sub-unit(s)").format(count=len(ids) - 1)] if len(ids) > 1 else []
+                parts += [_(link.label).format(count=count) if link.label else f"{count} {link.key}"
+                          for link, count in held.items() if count]
+                raise Conflict(_("{unit} still has {things}: move or remove them first, or remove with cascade to "
+                                 "delete them all").format(unit=path_of(tx.conn, unit), things=listing(parts)),
+                               entity="unit", key=unit.id)
             remove_units(tx.conn, self.community.unit_links, ids)
             tx.record("unit.remove", "unit", unit.id, before=unit,
                       data={"removed_units": len(ids), **{f"removed_{link.key}": n for link, n in held.items()}})
@@ -560,14 +564,16 @@ class OrgAPI(SubAPI):
         u = org_tables.units
         other = conn.scalar(select(u.c.id).where(u.c.code == code))
         if other is not None:
-            raise Conflict(_("unit {id} already has the code {code!r}").format(id=other, code=code))
+            raise Conflict(_("unit {id} already has the code {code!r}").format(id=other, code=code), entity="unit",
+                           key=code)
 
     @staticmethod
     def _check_sibling_name(conn: Connection, parent: OrgUnit | None, name: str) -> None:
         other = sibling_named(conn, parent.id if parent else None, name)
         if other is not None:
-            where = path_of(conn, parent) if parent is not None else "the top level"
-            raise Conflict(f"{where} already has a unit named {name!r} (id {other.id})")
+            where = path_of(conn, parent) if parent is not None else _("the top level")
+            raise Conflict(_("{where} already has a unit named {name!r} (id {id})").format(
+                where=where, name=name, id=other.id), entity="unit", key=name)
 
 
 def _chain_of(rows: dict[int, Any], unit_id: int) -> list[OrgUnit]:

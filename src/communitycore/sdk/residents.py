@@ -110,7 +110,8 @@ class ResidentsAPI(SubAPI):
         with self.community.reading() as conn:
             row = conn.execute(select(h).where(h.c.id == household_id)).mappings().first()
             if row is None:
-                raise NotFound(_("there is no household with id {id}").format(id=household_id))
+                raise NotFound(_("there is no household with id {id}").format(id=household_id), entity="household",
+                           key=household_id)
             return Household(**row)
 
     def update(
@@ -258,10 +259,12 @@ class ResidentsAPI(SubAPI):
     def _get(self, conn: Connection, resident_id: int) -> Resident:
         r = resident_tables.residents
         if not 0 < int(resident_id) <= MAX_ID:
-            raise NotFound(_("there is no resident with id {id}").format(id=resident_id))
+            raise NotFound(_("there is no resident with id {id}").format(id=resident_id), entity="resident",
+                           key=resident_id)
         row = conn.execute(select(r).where(r.c.id == int(resident_id))).mappings().first()
         if row is None:
-            raise NotFound(_("there is no resident with id {id}").format(id=resident_id))
+            raise NotFound(_("there is no resident with id {id}").format(id=resident_id), entity="resident",
+                           key=resident_id)
         return _resident(row, flags_of(conn, [row["id"]]).get(row["id"], ()))
 
     def _place_household(self, tx: Any, household_id: int | None, place: dict[str, Any] | None) -> int | None:
@@ -284,7 +287,8 @@ class ResidentsAPI(SubAPI):
         households = resident_tables.households
         if household_id is not None and conn.scalar(
                 select(households.c.id).where(households.c.id == household_id)) is None:
-            raise NotFound(_("there is no household with id {id}").format(id=household_id))
+            raise NotFound(_("there is no household with id {id}").format(id=household_id), entity="household",
+                           key=household_id)
 
     @staticmethod
     def _find_household(conn: Connection, compound_id: int | None, *, building: str | None, room: str | None,
@@ -301,7 +305,8 @@ class ResidentsAPI(SubAPI):
                        address: str | None) -> Household:
         if compound_id is not None and tx.conn.scalar(
                 select(org_tables.compounds.c.id).where(org_tables.compounds.c.id == compound_id)) is None:
-            raise NotFound(_("there is no compound with id {id}").format(id=compound_id))
+            raise NotFound(_("there is no compound with id {id}").format(id=compound_id), entity="compound",
+                           key=compound_id)
         hid = tx.conn.execute(insert(resident_tables.households).values(
             compound_id=compound_id, building=building, room=room, address=address)).inserted_primary_key[0]
         household = Household(id=hid, compound_id=compound_id, building=building, room=room, address=address)

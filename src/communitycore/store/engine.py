@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
@@ -24,6 +25,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "mysql" and "charset" not in parsed.query:
         parsed = parsed.update_query_dict({"charset": "utf8mb4"})
     return create_engine(parsed, pool_pre_ping=True, **kwargs)
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file a SQLite URL names; None for other engines, in-memory databases and ``file:`` URIs.
+
+    A URL that cannot be parsed gives None too: :func:`make_engine` reports it.
+    """
+    try:
+        parsed = make_url(url)
+    except Exception:  # ArgumentError and the like: reported where the engine is made
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.query.get("uri") or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
 
 
 def _tune_sqlite(engine: Engine, *, in_memory: bool) -> None:

@@ -11,6 +11,7 @@ import attrs
 from sqlalchemy import Connection, Engine, inspect
 
 from communitycore.errors import SchemaOutdated
+from communitycore.i18n import _
 
 VERSION_TABLE = "cc_alembic_version"
 SCRIPT_LOCATION = "communitycore.store:migrations"
@@ -93,8 +94,8 @@ def ensure_schema(bind: Engine | Connection, *, create: bool = True) -> None:
             upgrade(bind)
             return
         if not existing:
-            raise SchemaOutdated("the database has no communitycore schema: run `community init`")
+            raise SchemaOutdated(_("the database has no communitycore schema: run `community init`"))
     raise SchemaOutdated(
-        f"the database schema is at revision {state.current}, this version of communitycore needs "
-        f"{state.head}: run `community db upgrade` (back up first with `community db backup FILE`)"
-    )
+        _("the database schema is at revision {current}, this version of communitycore needs {head}: run "
+          "`community db upgrade` (back up first with `community db backup FILE`)").format(
+            current=state.current, head=state.head), key=state.current)

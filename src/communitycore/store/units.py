@@ -41,21 +41,22 @@ def ref_id(ref: int | str) -> int | None:
     elif is_plain_id(ref):
         number = int(ref.strip())
     elif looks_like_id(ref):
-        raise InvalidValue(_("unit id {ref!r} is not written with the digits 0-9").format(ref=ref.strip()))
+        raise InvalidValue(_("unit id {ref!r} is not written with the digits 0-9").format(ref=ref.strip()),
+                           entity="unit", key=ref.strip())
     else:
         return None
     if not 0 < number <= MAX_ID:
-        raise NotFound(_("there is no unit with id {id}").format(id=number))
+        raise NotFound(_("there is no unit with id {id}").format(id=number), entity="unit", key=number)
     return number
 
 
 def get_unit(conn: Connection, unit_id: int) -> OrgUnit:
     """One unit by id, or :class:`NotFound`."""
     if not 0 < unit_id <= MAX_ID:
-        raise NotFound(_("there is no unit with id {id}").format(id=unit_id))
+        raise NotFound(_("there is no unit with id {id}").format(id=unit_id), entity="unit", key=unit_id)
     row = conn.execute(select(_u).where(_u.c.id == unit_id)).first()
     if row is None:
-        raise NotFound(f"there is no unit with id {unit_id}")
+        raise NotFound(_("there is no unit with id {id}").format(id=unit_id), entity="unit", key=unit_id)
     return _unit(row)
 
 
@@ -78,8 +79,10 @@ def resolve(conn: Connection, ref: UnitRef) -> OrgUnit:
         where = _u.c.parent_id.is_(None) if parent is None else _u.c.parent_id == parent
         row = conn.execute(select(_u).where(where, _u.c.name == name)).first()
         if row is None:
-            raise NotFound(f"there is no unit at path {PATH_SEPARATOR.join(names)!r}; give an id or the full path "
-                           f"from the root, joined with {PATH_SEPARATOR!r}")
+            raise NotFound(_("there is no unit at path {path!r}; give an id or the full path from the root, "
+                             "joined with {separator!r}").format(path=PATH_SEPARATOR.join(names),
+                                                                 separator=PATH_SEPARATOR),
+                           entity="unit", key=PATH_SEPARATOR.join(names))
         parent = row.id
     assert row is not None
     return _unit(row)
@@ -92,7 +95,8 @@ def chain(conn: Connection, unit: OrgUnit) -> list[OrgUnit]:
     while out[-1].parent_id is not None:
         parent = get_unit(conn, out[-1].parent_id)
         if parent.id in seen:  # a corrupt store; never loop forever
-            raise NotFound(f"the tree has a cycle through unit {parent.id}")
+            raise NotFound(_("the tree has a cycle through unit {id}").format(id=parent.id), entity="unit",
+                           key=parent.id)
         seen.add(parent.id)
         out.append(parent)
     return out[::-1]
@@ -148,7 +152,8 @@ class Tree:
         try:
             return _unit(self._rows[unit_id])
         except KeyError:
-            raise NotFound(f"there is no unit with id {unit_id}") from None
+            raise NotFound(_("there is no unit with id {id}").format(id=unit_id), entity="unit",
+                           key=unit_id) from None
 
     def name(self, unit_id: int) -> str:
         """A unit's own name."""
@@ -187,6 +192,7 @@ class Tree:
         path = PATH_SEPARATOR.join(split_path(str(ref)))
         found = self.by_path().get(path)
         if found is None:
-            raise NotFound(f"there is no unit at path {path!r}; give an id or the full path from the root, "
-                           f"joined with {PATH_SEPARATOR!r}")
+            raise NotFound(_("there is no unit at path {path!r}; give an id or the full path from the root, "
+                             "joined with {separator!r}").format(path=path, separator=PATH_SEPARATOR),
+                           entity="unit", key=path)
         return self.unit(found)

@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from communitycore.errors import PluginError
+from communitycore.i18n import _
 from communitycore.plugins import manager as _plugins
 from communitycore.plugins.markers import PROJECT
 from communitycore.records import FAMILIES, WORKFLOW_FAMILIES, Record, ScoringScheme, WorkflowState, WorkflowTransition
@@ -99,6 +100,7 @@ def open_test_community(
     kwargs.setdefault("clock", Clock("Asia/Shanghai", fixed=FIXED_NOW))
     kwargs.setdefault("actor", "tester")
     kwargs.setdefault("config", Config())
+    kwargs.setdefault("create", True)  # the file is new: the test asks for it
     pm = kwargs.pop("pm", None)
     if pm is None:
         pm = make_plugin_manager(*plugins)
@@ -125,7 +127,8 @@ def load_plugin(target: str) -> tuple[str, object]:
     path = Path(target)
     if path.suffix == ".py" or path.is_dir():
         if not path.exists():
-            raise PluginError(f"{target} does not exist")
+            raise PluginError(_("{target} does not exist").format(target=target), code="not-found",
+                              entity="plugin", key=target)
         return path.stem if path.suffix else path.name, _import(target, lambda: _module_from_path(path))
     try:
         found = importlib.util.find_spec(target)
@@ -134,9 +137,11 @@ def load_plugin(target: str) -> tuple[str, object]:
     if found is None:
         installed = sorted(ep.name for ep in md.entry_points(group=_plugins.ENTRY_POINT_GROUP))
         raise PluginError(
-            f"no plugin {target!r}: it is not an installed plugin ({', '.join(installed) or 'none installed'}), "
-            f"a builtin ({', '.join(_plugins.BUILTINS)}), a .py file or an importable module"
-        )
+            _("no plugin {target!r}: it is not an installed plugin ({installed}), a builtin ({builtins}), a .py "
+              "file or an importable module").format(
+                target=target, installed=", ".join(installed) or _("none installed"),
+                builtins=", ".join(_plugins.BUILTINS)),
+            code="not-found", entity="plugin", key=target)
     return target, _import(target, lambda: importlib.import_module(target))
 
 
@@ -144,7 +149,8 @@ def _import(target: str, loader: Any) -> object:
     try:
         return loader()
     except _plugins.IMPORT_FAILURES as exc:  # sys.exit() at import is a broken plugin, not the end
-        raise PluginError(f"plugin {target!r} cannot be imported: {_plugins.format_exception(exc)}") from exc
+        raise PluginError(_("plugin {target!r} cannot be imported: {error}").format(
+            target=target, error=_plugins.format_exception(exc)), entity="plugin", key=target) from exc
 
 
 def _module_from_path(path: Path) -> ModuleType:
@@ -152,7 +158,7 @@ def _module_from_path(path: Path) -> ModuleType:
     name = f"_communitycore_checked_{path.stem if path.suffix else path.name}".replace("-", "_")
     spec = importlib.util.spec_from_file_location(name, file)
     if spec is None or spec.loader is None:
-        raise PluginError(f"{path} is not a Python module")
+        raise PluginError(_("{path} is not a Python module").format(path=path), entity="plugin", key=str(path))
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclass-like decorators look the module up while it executes
     try:

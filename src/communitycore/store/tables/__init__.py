@@ -63,7 +63,8 @@ class UnitLink:
     dependents: tuple[Column[int], ...] = attrs.field(default=(), converter=_columns)
     """Columns of other tables that hold ids of this table's rows; those rows go first."""
     label: str = ""
-    """How a refusal names the rows (``member(s)``); default: :attr:`key`."""
+    """How a refusal counts the rows: a message marked with ``N_`` holding ``{count}``
+    (``"{count} member(s)"``), translated when shown; default: the count and :attr:`key`."""
 
     @property
     def table(self) -> Table:

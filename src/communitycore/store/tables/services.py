@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
 
+from communitycore.i18n import N_
 from communitycore.store.tables import PREFIX, OnUnitRemoval, UnitLink, metadata
 from communitycore.store.tables import org as _org  # noqa: F401 - the foreign keys point at cc_units
 from communitycore.store.tables import residents as _residents  # noqa: F401 - and at cc_residents
@@ -129,10 +130,12 @@ project_milestones = Table(
 #: not removed unless the caller asks for a cascade, which takes their dependent rows first.
 UNIT_LINKS = (
     UnitLink(service_requests.c.unit_id, OnUnitRemoval.REFUSE,
-             dependents=(service_evaluations.c.request_id, demand_requests.c.request_id), label="service request(s)"),
+             dependents=(service_evaluations.c.request_id, demand_requests.c.request_id),
+             label=N_("{count} service request(s)")),
     UnitLink(service_projects.c.unit_id, OnUnitRemoval.REFUSE, dependents=(project_milestones.c.project_id,),
-             label="service project(s)"),
+             label=N_("{count} service project(s)")),
     UnitLink(service_demands.c.unit_id, OnUnitRemoval.REFUSE,
-             dependents=(demand_requests.c.demand_id, service_projects.c.demand_id), label="service demand(s)"),
-    UnitLink(service_resources.c.unit_id, OnUnitRemoval.REFUSE, label="service resource(s)"),
+             dependents=(demand_requests.c.demand_id, service_projects.c.demand_id),
+             label=N_("{count} service demand(s)")),
+    UnitLink(service_resources.c.unit_id, OnUnitRemoval.REFUSE, label=N_("{count} service resource(s)")),
 )
