@@ -38,9 +38,9 @@ from communitycore.io.sheets import Columns, SheetReader, is_header_of
 from communitycore.records import UnitKind
 from communitycore.serialize import unstructure
 from communitycore.store import audit_chain
+from communitycore.store.locks import lock_rows
 from communitycore.store.sql import insert_ids
 from communitycore.store.tables import org as org_tables
-from communitycore.store.locks import lock_rows
 from communitycore.store.units import Tree, add_paths
 
 if TYPE_CHECKING:

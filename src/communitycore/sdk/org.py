@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
 from itertools import accumulate
 from typing import Any
 
@@ -45,6 +46,7 @@ from communitycore.store.units import (
     chain,
     get_unit,
     move_paths,
+    name_paths,
     path_of,
     resolve,
     sibling_named,
@@ -88,6 +90,11 @@ class OrgAPI(SubAPI):
         """The full path string of a unit (names joined with "/")."""
         with self.community.reading() as conn:
             return path_of(conn, resolve(conn, ref))
+
+    def paths_of(self, unit_ids: Iterable[int]) -> dict[int, str]:
+        """The full paths of some units by id (two queries, not a read of the tree); unknown ids are left out."""
+        with self.community.reading() as conn:
+            return name_paths(conn, unit_ids)
 
     def children(self, ref: UnitRef | None = None) -> list[OrgUnit]:
         """Direct children of a unit (the roots for ``None``), by name."""

@@ -15,7 +15,7 @@ unit named ``123`` is ``123/`` or ``/123``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, delete, func, insert, literal, select, update
@@ -158,6 +158,22 @@ def subtree_ids(conn: Connection, root: int) -> list[int]:
     """``root`` and all its descendants, parents first (one range of the path index)."""
     key = path_key(conn, root)
     return list(conn.scalars(select(_p.c.unit_id).where(within(_p.c.path, key)).order_by(_p.c.path)))
+
+
+def name_paths(conn: Connection, unit_ids: Iterable[int]) -> dict[int, str]:
+    """The full paths of names of some units, by id: two queries, whatever their depth.
+
+    The stored paths name every ancestor's id, so one query reads the paths and one the names.
+    """
+    wanted = sorted(set(unit_ids))
+    if not wanted:
+        return {}
+    keys = {int(r[0]): str(r[1]) for r in conn.execute(select(_p.c.unit_id, _p.c.path).where(_p.c.unit_id.in_(wanted)))}
+    chains = {i: [int(k[n:n + ID_WIDTH]) for n in range(0, len(k), ID_WIDTH)] for i, k in keys.items()}
+    every = sorted({a for chain_ in chains.values() for a in chain_})
+    names = {int(r[0]): str(r[1]) for r in conn.execute(select(_u.c.id, _u.c.name).where(_u.c.id.in_(every)))}
+    return {i: PATH_SEPARATOR.join(names[a] for a in chain_) for i, chain_ in chains.items()
+            if all(a in names for a in chain_)}
 
 
 def subtree_parents(conn: Connection, root: int) -> dict[int, int | None]:
