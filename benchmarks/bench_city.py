@@ -83,9 +83,13 @@ def build_units(db: Path, total: int) -> list[str]:
                      for i in range(communities)]
     branch_ids = [add("branch", f"第{i + 1}党支部", community_ids[i % communities]) for i in range(branches)]
     group_ids = [add("party-group", f"第{i + 1}党小组", branch_ids[i % branches]) for i in range(groups)]
+    keys: dict[int, str] = {}
+    for unit_id, _kind, _name, parent in rows:  # parents come first
+        keys[unit_id] = (keys[parent] if parent is not None else "") + f"{unit_id:010d}"
     con = sqlite3.connect(db)
     with con:
         con.executemany("INSERT INTO cc_units (id, kind, name, parent_id) VALUES (?, ?, ?, ?)", rows)
+        con.executemany("INSERT INTO cc_unit_paths (unit_id, path) VALUES (?, ?)", keys.items())
     con.close()
     return [paths[i] for i in (*branch_ids, *group_ids)]
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import command
 from click.testing import CliRunner
 
-from communitycore import Community, NotFound
+from communitycore import Community, Conflict, NotFound
 from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
 from communitycore.domain.org import children_map, subtree
@@ -175,7 +175,7 @@ def test_a_move_rewrites_the_subtree_s_paths_in_one_statement(community: Communi
 def test_a_cycle_is_still_refused_and_the_paths_are_untouched(community: Community) -> None:
     made = town(community, streets=1)
     before = stored_paths(community)
-    with pytest.raises(Exception, match="descendants|itself"):
+    with pytest.raises(Conflict, match=r"descendants|itself"):
         community.org.move(made["streets"][0], made["branches"][0])
     assert stored_paths(community) == before
 

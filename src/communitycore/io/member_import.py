@@ -412,10 +412,11 @@ def _audit_each(tx: Any, marks: tuple[int, int], file: str) -> None:
     rows = tx.conn.execute(select(m.c.id, m.c.name, m.c.unit_id).where(m.c.id > members_before, ~logged)
                            .order_by(m.c.id)).all()
     note = _("imported from {file}").format(file=file)
+    now, actor = tx.now, tx.actor
     audit_chain.append(tx.conn, [
-        {"at": tx.now, "actor": tx.actor, "action": "member.add", "entity": "member", "entity_id": str(row.id),
-         "before": None, "after": {"name": row.name, "unit_id": row.unit_id}, "note": note}
-        for row in rows
+        {"at": now, "actor": actor, "action": "member.add", "entity": "member", "entity_id": str(member_id),
+         "before": None, "after": {"name": name, "unit_id": unit_id}, "note": note}
+        for member_id, name, unit_id in rows
     ])
 
 

@@ -48,6 +48,7 @@ from communitycore.store.units import (
     move_paths,
     name_paths,
     path_of,
+    rebuild_paths,
     resolve,
     sibling_named,
     subtree_parents,
@@ -379,12 +380,14 @@ class OrgAPI(SubAPI):
             return roll_up(rollup.counters(conn), tree.parent_of, self.community.clock.today())
 
     def refresh_stats(self) -> None:
-        """Recompute every unit's member counters from the members table.
+        """Recompute what is derived from the tree and the members: every unit's member counters
+        and every unit's path (decision 0013).
 
         Every change through the SDK keeps them current already; this is for data written
         behind the library's back (a host's own SQL, a restored backup).
         """
         with self.community.transaction() as tx:
+            rebuild_paths(tx.conn)
             rollup.refresh(tx.conn)
             tx.record("unit.refresh-stats", "unit")
 
