@@ -285,11 +285,7 @@ def template(file: Path) -> None:
 @output_options
 def list_(unit: str | None, direct: bool, category: str | None, status: str, limit: int, after: int | None,
           offset: int, reveal: bool, reason: str | None) -> None:
-    """Members on the roll by id (--status for the removed), personal data masked unless --reveal.
-
-    A page holds --limit members; the next page is --after the last id shown (a JSON script
-    reads it from the last object), so deep pages cost no more than the first.
-    """
+    """Members on the roll by id (--status for the removed), personal data masked unless --reveal."""
     app = state()
     community = app.community
     members = community.members.list(unit, recursive=not direct, category=category, status=_status(status),
@@ -299,8 +295,8 @@ def list_(unit: str | None, direct: bool, category: str | None, status: str, lim
             for m in _shown(community, members, reveal, reason)]
     emit(rows, columns=MEMBER_COLUMNS)
     if not app.as_json and members.next_after is not None:
-        click.echo(_("(more members follow: the next page is --after {id})").format(id=members.next_after),
-                   err=True)
+        click.echo(_("(more members follow: the next page is --after {id}; --limit 0 shows all)")
+                   .format(id=members.next_after), err=True)
 
 
 @member.command("show")

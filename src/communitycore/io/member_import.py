@@ -325,8 +325,8 @@ class _Report:
         """Every problem in row order (file-level ones, without a row, last)."""
         problems = sorted(self.problems, key=lambda p: (p.row is None, p.row or 0))  # stable: columns stay in order
         if self.unlisted:
-            problems.append(Problem(None, "(more)", f"{self.unlisted} more problem(s) not listed; fix these first "
-                                    "and import again"))
+            problems.append(Problem(None, "(more)", _("{n} more problem(s) not listed; fix these first and import "
+                                                      "again").format(n=self.unlisted)))
         return problems
 
 
@@ -562,7 +562,8 @@ class _Importer:
                 cells = [*cells, *repeat("", width - len(cells))]
             elif len(cells) > width:
                 if any(c is not None and str(c).strip() for c in cells[width:]):
-                    self.report.extend([Problem(number, f"column {width + 1}", "has a value but no header")])
+                    self.report.extend([Problem(number, _("column {n}").format(n=width + 1),
+                                                        _("has a value but no header"))])
                 cells = cells[:width]
             rows.append(cells)
             kept.append(number)
@@ -591,12 +592,13 @@ class _Importer:
                 header = self.headers[field]
                 for i, value in enumerate(values):
                     if value is None:
-                        problems.append(Problem(numbers[i], header, "is required"))
+                        problems.append(Problem(numbers[i], header, _("is required")))
                         bad_rows.add(i)
         for index in self.unnamed:
             for i, cell in enumerate(cells_by_index[index]):
                 if cell not in (None, "") and str(cell).strip():
-                    problems.append(Problem(numbers[i], f"column {index + 1}", "has a value but no header"))
+                    problems.append(Problem(numbers[i], _("column {n}").format(n=index + 1),
+                                            _("has a value but no header")))
                     bad_rows.add(i)
         self._check_rows(parsed, numbers, bad_rows, problems)
         if "id_number" in parsed:
@@ -655,8 +657,8 @@ class _Importer:
                 for i, value in zip(positions, numbers_ok, strict=True):
                     member_id = on_record.get(value)
                     if member_id is not None:
-                        problems.append(Problem(numbers[i], header, f"a member with this 公民身份号码 is already on "
-                                                f"record (member id {member_id})"))
+                        problems.append(Problem(numbers[i], header, _("a member with this 公民身份号码 is already on "
+                                                                  "record (member id {id})").format(id=member_id)))
                         bad_rows.add(i)
 
     def _on_record(self, id_numbers: list[str]) -> dict[str, int]:
@@ -688,7 +690,7 @@ class _Importer:
                         first[key] = number
         header = self.headers["id_number"]
         self.report.extend([
-            Problem(row, header, f"the same 公民身份号码 as row {first.get(key, '?')}")
+            Problem(row, header, _("the same 公民身份号码 as row {row}").format(row=first.get(key, "?")))
             for row, key in self.duplicates
         ])
 

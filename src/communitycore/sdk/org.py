@@ -269,10 +269,13 @@ class OrgAPI(SubAPI):
                 target_chain = _chain_of(locked, target.id)
                 target = target_chain[-1]
                 if any(u.id == unit.id for u in target_chain):
-                    where = "itself" if target.id == unit.id else (
-                        f"{'/'.join(u.name for u in target_chain)}: that unit is one of its own descendants, "
-                        "and the tree would have a cycle")
-                    raise Conflict(f"cannot move {path_of(tx.conn, unit)} under {where}. Nothing was changed.")
+                    if target.id == unit.id:
+                        message = _("cannot move {unit} under itself. Nothing was changed.")
+                    else:
+                        message = _("cannot move {unit} under {target}: that unit is one of its own descendants, "
+                                    "and the tree would have a cycle. Nothing was changed.")
+                    raise Conflict(message.format(unit=path_of(tx.conn, unit),
+                                                  target="/".join(u.name for u in target_chain)))
             if (target.id if target else None) == unit.parent_id:
                 return unit  # already there (the sibling-name check would otherwise find the unit itself)
             self._check_placement(unit.kind, target)
@@ -298,12 +301,10 @@ class OrgAPI(SubAPI):
             ids = locks.lock_subtree(tx.conn, unit.id)  # then counted: no member or child can arrive meanwhile
             held = blockers(tx.conn, self.community.unit_links, ids)
             if not cascade and (len(ids) > 1 or any(held.values())):
-                parts = [f"{len(ids) - 1} sub-unit(s)", *(f"{count} {link.label or link.key}"
-                                                           for link, count in held.items())]
-                raise Conflict(
-                    f"{path_of(tx.conn, unit)} still has {' and '.join(parts)}: "
-                    "move or remove them first, or remove with cascade to delete them all"
-                )
+                parts = [_("{n} sub-unit(s)").format(n=len(ids) - 1),
+                         *(f"{count} {_(link.label) if link.label else link.key}" for link, count in held.items())]
+                raise Conflict(_("{unit} still has {parts}: move or remove them first, or remove with cascade to "
+                                 "delete them all").format(unit=path_of(tx.conn, unit), parts=_(" and ").join(parts)))
             remove_units(tx.conn, self.community.unit_links, ids)
             tx.record("unit.remove", "unit", unit.id, before=unit,
                       data={"removed_units": len(ids), **{f"removed_{link.key}": n for link, n in held.items()}})
@@ -516,8 +517,9 @@ class OrgAPI(SubAPI):
     def _check_sibling_name(conn: Connection, parent: OrgUnit | None, name: str) -> None:
         other = sibling_named(conn, parent.id if parent else None, name)
         if other is not None:
-            where = path_of(conn, parent) if parent is not None else "the top level"
-            raise Conflict(f"{where} already has a unit named {name!r} (id {other.id})")
+            where = path_of(conn, parent) if parent is not None else _("the top level")
+            raise Conflict(_("{where} already has a unit named {name!r} (id {id})").format(
+                where=where, name=name, id=other.id))
 
 
 def _chain_of(rows: dict[int, Any], unit_id: int) -> list[OrgUnit]:

@@ -103,7 +103,8 @@ def append(conn: Connection, entries: Sequence[dict[str, Any]]) -> list[int]:
         key_json = ("null" if key is None else f'"{key}"' if isinstance(key, str) and key.isdigit()
                     else _dumps(key))
         actor, action, entity, note = entry.get("actor"), entry.get("action"), entry.get("entity"), entry.get("note")
-        text = (f'[{entry_id},"{last_hash}",{{"action":{text_of(action)},"actor":{text_of(actor)},'
+        # i18n: skip - the canonical text that is hashed, not a message
+        text = (f'[{entry_id},"{last_hash}",{{"action":{text_of(action)},"actor":{text_of(actor)},'  # i18n: skip
                 f'"after":{after_json},"at":{at_json},"before":{before_json},"entity":{text_of(entity)},'
                 f'"entity_id":{key_json},"note":{text_of(note)}}}]')
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
 )
 
+from communitycore.i18n import N_
 from communitycore.store.tables import PREFIX, OnUnitRemoval, UnitLink, metadata
 from communitycore.store.tables import org as _org  # noqa: F401 - the foreign keys point at cc_units
 
@@ -78,7 +79,7 @@ registrations = Table(
 #: Members refuse the removal of their unit (unless it cascades, taking their history with them).
 UNIT_LINKS = (
     UnitLink(members.c.unit_id, OnUnitRemoval.REFUSE, dependents=(transfers.c.member_id, registrations.c.member_id),
-             label="member(s)"),
+             label=N_("member(s)")),
     UnitLink(transfers.c.from_unit_id, OnUnitRemoval.CASCADE),
     UnitLink(transfers.c.to_unit_id, OnUnitRemoval.CASCADE),
     UnitLink(registrations.c.community_unit_id, OnUnitRemoval.CASCADE),
