@@ -383,8 +383,8 @@ def single_unit_lines(rows: list[tuple[str, tuple[float, float], tuple[float, fl
     lines = ["| figure | communitycore wall | CPU | hand-written SQL wall | CPU | wall ratio | CPU ratio | target |",
              "|---|---|---|---|---|---|---|---|"]
     for name, (wall, cpu), (hand_wall, hand_cpu), target in rows:
-        lines.append(f"| {name} | {wall * 1000:.1f} ms | {cpu * 1000:.1f} ms | {hand_wall * 1000:.1f} ms "
-                     f"| {hand_cpu * 1000:.1f} ms | {wall / hand_wall:.2f}x | {cpu / max(hand_cpu, 1e-9):.2f}x "
+        lines.append(f"| {name} | {wall * 1000:.2f} ms | {cpu * 1000:.2f} ms | {hand_wall * 1000:.2f} ms "
+                     f"| {hand_cpu * 1000:.2f} ms | {wall / hand_wall:.2f}x | {cpu / max(hand_cpu, 1e-9):.2f}x "
                      f"| {target} |")
     return lines
 
