@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import random
 from collections.abc import Iterator
@@ -12,13 +13,16 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from communitycore import Community, Conflict, NotFound
 from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
 from communitycore.domain.org import children_map, subtree
 from communitycore.io.exchange import export_community, import_community
-from communitycore.store import migrate
+from communitycore.store import audit_chain, migrate
+from communitycore.store.tables import audit as audit_tables
 from communitycore.store.tables import org as org_tables
 from communitycore.store.units import ID_WIDTH
 
@@ -286,3 +290,42 @@ def test_reveal_many_is_one_query_and_one_audit_entry_with_the_count(community: 
     assert entry.after == {"count": 2, "ids": sorted([first.id, second.id])}
     community.members.reveal(first.id, reason="再核对")
     assert community.audit.list(action="member.reveal", entity_id=first.id)[0].note == "再核对"
+
+
+# The audit chain's set-based append --------------------------------------------------------------
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+_json = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | _text,
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
+                     max_leaves=6)
+
+
+@pytest.fixture(scope="module")
+def chain_engine() -> Iterator[sa.Engine]:
+    """One SQLite database for every example: each appends to the same chain."""
+    engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.fixed_dictionaries({
+    "actor": _text.filter(bool), "action": _text.filter(bool), "entity": _text.filter(bool),
+    "entity_id": st.none() | st.integers(1, 10**9).map(str) | _text,
+    "before": st.none() | st.dictionaries(_text, _json, max_size=3),
+    "after": st.none() | st.dictionaries(_text, _json, max_size=3),
+    "note": st.none() | _text,
+}), min_size=1, max_size=6))
+def test_a_bulk_append_hashes_each_entry_as_entry_hash_does(chain_engine: sa.Engine, entries: list[dict]) -> None:
+    at = dt.datetime(2026, 11, 28, 2, 0, 30, 123456, tzinfo=dt.UTC)
+    a = audit_tables.audit
+    with chain_engine.begin() as conn:
+        ids = audit_chain.append(conn, [{**e, "at": at} for e in entries])
+    with chain_engine.connect() as conn:
+        assert audit_chain.verify(conn).ok
+        rows = conn.execute(sa.select(a).where(a.c.id.in_(ids)).order_by(a.c.id)).mappings().all()
+    assert [(r["entity_id"], r["before"], r["after"], r["note"]) for r in rows] == [
+        (e["entity_id"], e["before"], e["after"], e["note"]) for e in entries]
+    for row, entry in zip(rows, entries, strict=True):
+        assert row["hash"] == audit_chain.entry_hash(row["id"], row["prev_hash"], {**entry, "at": at})

@@ -38,7 +38,7 @@ def utc_seconds(at: dt.datetime) -> dt.datetime:
 def entry_hash(entry_id: int, prev_hash: str, entry: dict[str, Any]) -> str:
     """The hash of one entry: SHA-256 over its id, its predecessor's hash and its canonical content."""
     content = {f: entry.get(f) for f in _FIELDS}
-    content["at"] = utc_seconds(content["at"]).isoformat()
+    content["at"] = utc_seconds(entry["at"]).isoformat()
     text = json.dumps([entry_id, prev_hash, content], ensure_ascii=False, sort_keys=True, separators=(",", ":"),
                       default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
