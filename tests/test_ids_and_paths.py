@@ -20,6 +20,7 @@ from communitycore import Community, Conflict, NotFound
 from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
 from communitycore.domain.org import children_map, subtree
+from communitycore.io import member_import
 from communitycore.io.exchange import export_community, import_community
 from communitycore.store import audit_chain, migrate
 from communitycore.store.tables import audit as audit_tables
@@ -329,3 +330,17 @@ def test_a_bulk_append_hashes_each_entry_as_entry_hash_does(chain_engine: sa.Eng
         (e["entity_id"], e["before"], e["after"], e["note"]) for e in entries]
     for row, entry in zip(rows, entries, strict=True):
         assert row["hash"] == audit_chain.entry_hash(row["id"], row["prev_hash"], {**entry, "at": at})
+
+
+def test_an_import_audits_every_member_in_slices(community: Community, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(member_import, "AUDIT_BATCH", 2)
+    street = community.org.add("街道", "street-committee")
+    sheet = tmp_path / "members.csv"
+    sheet.write_text("姓名,所在党组织\n" + "".join(f"党员{i},街道\n" for i in range(5)), encoding="utf-8")
+    assert community.members.import_file(sheet) == 5
+    added = community.audit.list(action="member.add", limit=None)
+    assert sorted(int(e.entity_id) for e in added) == sorted(m.id for m in community.members.list())
+    assert {e.after["unit_id"] for e in added} == {street.id}
+    with community.engine.connect() as conn:
+        assert audit_chain.verify(conn).ok

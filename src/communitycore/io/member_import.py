@@ -377,6 +377,10 @@ def import_members(community: Community, path: str | os.PathLike[str], *,
         return done.count
 
 
+#: Members audited per statement by :func:`_audit_each`.
+AUDIT_BATCH = 20_000
+
+
 def _audit_marks(conn: Connection) -> tuple[int, int]:
     """The highest audit and member ids before the import (read in this order: see :func:`_audit_each`)."""
     from sqlalchemy import func, select
@@ -409,15 +413,21 @@ def _audit_each(tx: Any, marks: tuple[int, int], file: str) -> None:
     a, m = audit_tables.audit, member_tables.members
     key = cast(m.c.id, String)
     logged = exists().where(and_(a.c.id > audit_before, a.c.entity == "member", a.c.entity_id == key))
-    rows = tx.conn.execute(select(m.c.id, m.c.name, m.c.unit_id).where(m.c.id > members_before, ~logged)
-                           .order_by(m.c.id)).all()
+    query = select(m.c.id, m.c.name, m.c.unit_id).where(m.c.id > members_before, ~logged).order_by(m.c.id)
     note = _("imported from {file}").format(file=file)
     now, actor = tx.now, tx.actor
-    audit_chain.append(tx.conn, [
-        {"at": now, "actor": actor, "action": "member.add", "entity": "member", "entity_id": str(member_id),
-         "before": None, "after": {"name": name, "unit_id": unit_id}, "note": note}
-        for member_id, name, unit_id in rows
-    ])
+    # In slices of AUDIT_BATCH members: a million entries at once would hold ~1.5 GB.
+    last = members_before
+    while True:
+        rows = tx.conn.execute(query.where(m.c.id > last).limit(AUDIT_BATCH)).all()
+        if not rows:
+            return
+        audit_chain.append(tx.conn, [
+            {"at": now, "actor": actor, "action": "member.add", "entity": "member", "entity_id": str(member_id),
+             "before": None, "after": {"name": name, "unit_id": unit_id}, "note": note}
+            for member_id, name, unit_id in rows
+        ])
+        last = rows[-1][0]
 
 
 @contextlib.contextmanager

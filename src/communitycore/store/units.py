@@ -214,7 +214,7 @@ def add_paths(conn: Connection, units: list[tuple[int, int | None]]) -> None:
 def move_paths(conn: Connection, unit_id: int, new_parent: int | None) -> None:
     """Give ``unit_id`` and its whole subtree the paths under ``new_parent``: one UPDATE.
 
-    The caller holds locks on the subtree's rows (:func:`~communitycore.store.locks.lock_subtree`)
+    The caller holds locks on the subtree's rows (``locks.lock_subtree``)
     and on the new parent's chain, so no unit arrives in or leaves the subtree meanwhile.
     """
     old = path_key(conn, unit_id, lock=True)
