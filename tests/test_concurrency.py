@@ -29,6 +29,7 @@ from communitycore.store import rollup
 from communitycore.store.tables import audit as audit_tables
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
+from communitycore.store.units import rebuild_paths
 
 #: No barrier or result waits longer than this: a hang fails the test instead of the run.
 WAIT = 60.0
@@ -200,6 +201,7 @@ def paired_moves(cells: Community, urls: Sequence[str], rounds: int, *, processe
         assert sorted(o for o, _ in outcomes) == ["Conflict", "ok"], f"round {number}: {outcomes}"
         with engine.begin() as conn:  # back to the start, behind the SDK's back
             conn.execute(sa.update(u).where(u.c.id.in_([a.id, b.id])).values(parent_id=root.id))
+            rebuild_paths(conn)  # the paths are derived from the parents: put them right too
         for node in sync:  # a cluster: every node has applied the reset before the next round
             with node.connect() as conn:
                 conn.execute(sa.select(u.c.id).limit(1)).all()

@@ -328,13 +328,3 @@ def test_reveal_is_audited(community: Community, units: dict[str, int]) -> None:
     assert (entry.entity, entry.entity_id, entry.note, entry.actor) == ("member", str(member.id), "核对身份", "tester")
 
 
-def test_reveal_many_audits_each_member_in_one_call(community):
-    unit = community.org.add("街道", "street-committee")
-    first = community.members.add("甲", unit.id, id_number="360426199101010071")
-    second = community.members.add("乙", unit.id, id_number="120103198806018241")
-    shown = community.members.reveal_many([second.id, first.id], reason="核对")
-    assert [m.id for m in shown] == [second.id, first.id]
-    assert shown[1].id_number == "360426199101010071"
-    entries = community.audit.list(action="member.reveal")
-    assert sorted(int(e.entity_id) for e in entries) == sorted([first.id, second.id])
-    assert {e.note for e in entries} == {"核对"}

@@ -84,6 +84,7 @@ def hostile_units(tmp_path: Path) -> Iterator[Community]:
     with community.engine.begin() as conn:
         for name in HOSTILE:
             conn.execute(units.insert().values(name=name, kind="branch", parent_id=root.id))
+    community.org.refresh_stats()  # their paths, as the migration gives old data
     yield community
     community.close()
 

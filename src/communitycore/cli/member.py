@@ -269,25 +269,24 @@ def template(file: Path) -> None:
 @click.option("--status", type=_STATUS_CHOICE, default="active", show_default=True,
               help=N_("active: on the roll; removed: those who left (党员减少); all."))
 @click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True, help="At most N (0: all).")
+@click.option("--after", type=PLAIN_ID, metavar="ID",
+              help="Only members with an id above ID: the next page starts after the last id shown.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N.")
 @_with_reveal
 @output_options
-def list_(unit: str | None, direct: bool, category: str | None, status: str, limit: int, offset: int, reveal: bool,
-          reason: str | None) -> None:
+def list_(unit: str | None, direct: bool, category: str | None, status: str, limit: int, after: int | None,
+          offset: int, reveal: bool, reason: str | None) -> None:
     """Members on the roll by id (--status for the removed), personal data masked unless --reveal."""
     app = state()
     community = app.community
     members = community.members.list(unit, recursive=not direct, category=category, status=_status(status),
-                                     limit=limit or None, offset=offset)
-    paths = unit_paths(community)
+                                     limit=limit or None, after=after, offset=offset)
+    paths = unit_paths(community, {m.unit_id for m in members})
     rows = shown(_shown(community, members, reveal, reason), reveal=reveal, paths=paths)
     emit(rows, columns=MEMBER_COLUMNS)
-    if not app.as_json and limit and len(members) == limit:
-        total = (community.members.count(unit, recursive=not direct, status=_status(status))
-                 if category is None else None)
-        more = f" / {total}" if total is not None else ""
-        click.echo(f"（显示第 {offset + 1}-{offset + limit} 名{more}；--limit 0 显示全部）" if app.lang == "zh"
-                   else f"(showing {offset + 1}-{offset + limit}{more}; --limit 0 shows all)", err=True)
+    if not app.as_json and members.next_after is not None:
+        click.echo(_("(more members follow: the next page is --after {id}; --limit 0 shows all)")
+                   .format(id=members.next_after), err=True)
 
 
 @member.command("show")

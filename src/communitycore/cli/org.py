@@ -7,7 +7,7 @@ Every ``UNIT`` argument takes a unit id or its full path from the root, joined w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +27,11 @@ if TYPE_CHECKING:
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def unit_paths(community: Community) -> dict[int, str]:
-    """Every unit's full path by id (one read of the tree), for listings that name many units."""
+def unit_paths(community: Community, unit_ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Full paths by unit id, for listings that name many units: of ``unit_ids`` only (two
+    queries), or of every unit (one read of the tree)."""
+    if unit_ids is not None:
+        return community.org.paths_of(unit_ids)
     return {line.unit.id: line.path for line in community.org.tree()}
 
 

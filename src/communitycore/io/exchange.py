@@ -881,7 +881,9 @@ def import_community(community: Community, path: str | os.PathLike[str]) -> dict
                     name=source.name)) from None
         _reset_sequences(tx.conn, community.sections)
         from communitycore.store import rollup
+        from communitycore.store.units import rebuild_paths
 
+        rebuild_paths(tx.conn)  # derived, like the counters: never in the file
         rollup.refresh(tx.conn)
         tx.record("community.import", "community", None, after={"file": source.name, "counts": counts},
                   data={"file": str(source), "counts": counts})

@@ -327,8 +327,8 @@ class _Report:
         """Every problem in row order (file-level ones, without a row, last)."""
         problems = sorted(self.problems, key=lambda p: (p.row is None, p.row or 0))  # stable: columns stay in order
         if self.unlisted:
-            problems.append(Problem(None, "(more)", f"{self.unlisted} more problem(s) not listed; fix these first "
-                                    "and import again"))
+            problems.append(Problem(None, "(more)", _("{n} more problem(s) not listed; fix these first and import "
+                                                      "again").format(n=self.unlisted)))
         return problems
 
 
@@ -379,6 +379,10 @@ def import_members(community: Community, path: str | os.PathLike[str], *,
         return done.count
 
 
+#: Members audited per statement by :func:`_audit_each`.
+AUDIT_BATCH = 20_000
+
+
 def _audit_marks(conn: Connection) -> tuple[int, int]:
     """The highest audit and member ids before the import (read in this order: see :func:`_audit_each`)."""
     from sqlalchemy import func, select
@@ -411,14 +415,21 @@ def _audit_each(tx: Any, marks: tuple[int, int], file: str) -> None:
     a, m = audit_tables.audit, member_tables.members
     key = cast(m.c.id, String)
     logged = exists().where(and_(a.c.id > audit_before, a.c.entity == "member", a.c.entity_id == key))
-    rows = tx.conn.execute(select(m.c.id, m.c.name, m.c.unit_id).where(m.c.id > members_before, ~logged)
-                           .order_by(m.c.id)).all()
+    query = select(m.c.id, m.c.name, m.c.unit_id).where(m.c.id > members_before, ~logged).order_by(m.c.id)
     note = _("imported from {file}").format(file=file)
-    audit_chain.append(tx.conn, [
-        {"at": tx.now, "actor": tx.actor, "action": "member.add", "entity": "member", "entity_id": str(row.id),
-         "before": None, "after": {"name": row.name, "unit_id": row.unit_id}, "note": note}
-        for row in rows
-    ])
+    now, actor = tx.now, tx.actor
+    # In slices of AUDIT_BATCH members: a million entries at once would hold ~1.5 GB.
+    last = members_before
+    while True:
+        rows = tx.conn.execute(query.where(m.c.id > last).limit(AUDIT_BATCH)).all()
+        if not rows:
+            return
+        audit_chain.append(tx.conn, [
+            {"at": now, "actor": actor, "action": "member.add", "entity": "member", "entity_id": str(member_id),
+             "before": None, "after": {"name": name, "unit_id": unit_id}, "note": note}
+            for member_id, name, unit_id in rows
+        ])
+        last = rows[-1][0]
 
 
 @contextlib.contextmanager
@@ -565,7 +576,8 @@ class _Importer:
                 cells = [*cells, *repeat("", width - len(cells))]
             elif len(cells) > width:
                 if any(c is not None and str(c).strip() for c in cells[width:]):
-                    self.report.extend([Problem(number, f"column {width + 1}", "has a value but no header")])
+                    self.report.extend([Problem(number, _("column {n}").format(n=width + 1),
+                                                        _("has a value but no header"))])
                 cells = cells[:width]
             rows.append(cells)
             kept.append(number)
@@ -594,12 +606,13 @@ class _Importer:
                 header = self.headers[field]
                 for i, value in enumerate(values):
                     if value is None:
-                        problems.append(Problem(numbers[i], header, "is required"))
+                        problems.append(Problem(numbers[i], header, _("is required")))
                         bad_rows.add(i)
         for index in self.unnamed:
             for i, cell in enumerate(cells_by_index[index]):
                 if cell not in (None, "") and str(cell).strip():
-                    problems.append(Problem(numbers[i], f"column {index + 1}", "has a value but no header"))
+                    problems.append(Problem(numbers[i], _("column {n}").format(n=index + 1),
+                                            _("has a value but no header")))
                     bad_rows.add(i)
         self._check_rows(parsed, numbers, bad_rows, problems)
         if "id_number" in parsed:
@@ -658,8 +671,8 @@ class _Importer:
                 for i, value in zip(positions, numbers_ok, strict=True):
                     member_id = on_record.get(value)
                     if member_id is not None:
-                        problems.append(Problem(numbers[i], header, f"a member with this 公民身份号码 is already on "
-                                                f"record (member id {member_id})"))
+                        problems.append(Problem(numbers[i], header, _("a member with this 公民身份号码 is already on "
+                                                                  "record (member id {id})").format(id=member_id)))
                         bad_rows.add(i)
 
     def _on_record(self, id_numbers: list[str]) -> dict[str, int]:
@@ -691,7 +704,7 @@ class _Importer:
                         first[key] = number
         header = self.headers["id_number"]
         self.report.extend([
-            Problem(row, header, f"the same 公民身份号码 as row {first.get(key, '?')}")
+            Problem(row, header, _("the same 公民身份号码 as row {row}").format(row=first.get(key, "?")))
             for row, key in self.duplicates
         ])
 

@@ -38,9 +38,10 @@ from communitycore.io.sheets import Columns, SheetReader, is_header_of
 from communitycore.records import UnitKind
 from communitycore.serialize import unstructure
 from communitycore.store import audit_chain
+from communitycore.store.locks import lock_rows
 from communitycore.store.sql import insert_ids
 from communitycore.store.tables import org as org_tables
-from communitycore.store.units import Tree
+from communitycore.store.units import Tree, add_paths
 
 if TYPE_CHECKING:
     from communitycore.sdk.community import Community
@@ -272,6 +273,12 @@ class _Plan:
         for row in new:
             by_depth.setdefault(len(row.names), []).append(row)
         added: list[OrgUnit] = []
+        # The existing units the new ones hang under: locked (shared) so that none is moved or
+        # removed before the new units' paths, built on theirs, are in.
+        under = sorted({existing[PATH_SEPARATOR.join(row.names[:-1])] for row in new
+                        if PATH_SEPARATOR.join(row.names[:-1]) in existing})
+        if under:
+            lock_rows(self.tx.conn, org_tables.units, under, shared=True)
         for depth in sorted(by_depth):
             level = by_depth[depth]
             values: list[dict[str, Any]] = []
@@ -285,6 +292,8 @@ class _Plan:
                                "parent_id": ids[parent_path] if parent_path else None,
                                **{f: fields.get(f) for f in UNIT_FIELDS}})
             new_ids = insert_ids(self.tx.conn, org_tables.units, values)
+            add_paths(self.tx.conn, [(unit_id, value["parent_id"]) for unit_id, value in zip(new_ids, values,
+                                                                                            strict=True)])
             for row, unit_id, value in zip(level, new_ids, values, strict=True):
                 ids[row.path] = unit_id
                 added.append(OrgUnit(id=unit_id, **value))

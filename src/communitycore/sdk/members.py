@@ -52,12 +52,23 @@ from communitycore.store import locks, rollup
 from communitycore.store.members import member_from_row, member_row
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
-from communitycore.store.units import UnitRef, resolve, subtree_ids
+from communitycore.store.units import UnitRef, resolve, subtree_query
 
 #: A date parameter: a ``date`` or text as :func:`~communitycore.domain.members.parse_date` reads it.
 DateLike = dt.date | str
 #: Which members a listing shows: a status (``active``, ``removed``), or None for all.
 StatusFilter = str | MemberStatus | None
+#: How many members :meth:`MembersAPI.list` returns unless told otherwise.
+DEFAULT_LIMIT = 100
+
+
+class MemberPage(builtins.list[Member]):
+    """One page of a member listing: the members, in id order, and where the next page starts.
+
+    ``next_after`` is the id to pass as ``after=`` for the next page, or None on the last page.
+    """
+
+    next_after: int | None = None
 
 
 @attrs.frozen
@@ -334,7 +345,11 @@ class MembersAPI(SubAPI):
         return self.reveal_many([member_id], reason)[0]
 
     def reveal_many(self, member_ids: Iterable[int], reason: str | None = None) -> builtins.list[Member]:
-        """Several members in one transaction, with one ``member.reveal`` audit entry each, in the given order.
+        """Several members, in the given order: one query, and one ``member.reveal`` audit entry for them all.
+
+        The entry names the member when there is one (``entity_id``); for several it holds their
+        number and ids (``after = {"count": n, "ids": [...]}``), so a page of a listing costs one
+        entry, not one per member.
 
         :raises InvalidValue: no reason was given while the config requires one.
         :raises NotFound: one of the members does not exist.
@@ -344,13 +359,17 @@ class MembersAPI(SubAPI):
         m = member_tables.members
         with self.community.transaction() as tx:
             found = {row["id"]: member_from_row(row)
-                     for row in tx.conn.execute(select(m).where(m.c.id.in_(ids))).mappings()}
+                     for row in tx.conn.execute(select(m).where(m.c.id.in_(sorted(set(ids))))).mappings()}
             missing = [i for i in ids if i not in found]
             if missing:
                 raise NotFound(_("there is no member with id {id}").format(id=missing[0]), entity="member",
                                key=missing[0])
-            for member_id in ids:
-                tx.record("member.reveal", "member", member_id, note=why)
+            unique = sorted(set(ids))
+            if len(unique) == 1:
+                tx.record("member.reveal", "member", unique[0], note=why)
+            elif unique:
+                tx.record("member.reveal", "member", None, note=why, after={"count": len(unique), "ids": unique},
+                          data={"count": len(unique), "ids": unique})
             return [found[i] for i in ids]
 
     def reveal_reason(self, reason: str | None) -> str | None:
@@ -372,26 +391,41 @@ class MembersAPI(SubAPI):
         recursive: bool = True,
         category: str | Category | None = None,
         status: StatusFilter = MemberStatus.ACTIVE,
-        limit: int | None = None,
+        limit: int | None = DEFAULT_LIMIT,
+        after: int | None = None,
         offset: int = 0,
-    ) -> list[Member]:
-        """Members by id; by default those on the roll, optionally of one unit (and its subtree
-        unless ``recursive=False``). ``status="removed"`` lists the removed, ``None`` everyone.
+    ) -> MemberPage:
+        """One page of members by id: by default those on the roll, optionally of one unit (and
+        its subtree unless ``recursive=False``). ``status="removed"`` lists the removed, ``None``
+        everyone.
 
-        :raises InvalidValue: an unknown category or status.
+        At most ``limit`` members (:data:`DEFAULT_LIMIT`; ``None``: all). ``after`` is a keyset
+        cursor: only members with a greater id, so the next page is ``after=page.next_after``
+        (None on the last page); unlike an offset, a page costs the same however deep it is.
+        A subtree is read through the units' path index.
+
+        :raises InvalidValue: an unknown category or status, a negative limit or offset.
         :raises NotFound: there is no such unit.
         """
+        if (limit is not None and limit < 0) or offset < 0:
+            raise InvalidValue(_("limit and offset may not be negative"))
         m = member_tables.members
         with self.community.reading() as conn:
             query = select(m).order_by(m.c.id).offset(offset)
             if unit is not None:
-                query = query.where(m.c.unit_id.in_(self._unit_ids(conn, unit, recursive)))
+                query = self._in_unit(conn, query, unit, recursive)
             if category is not None:
                 query = query.where(m.c.category == Category.parse(category).value)
+            if after is not None:
+                query = query.where(m.c.id > int(after))
             query = _with_status(query, status)
             if limit is not None:
-                query = query.limit(limit)
-            return [member_from_row(row) for row in conn.execute(query).mappings()]
+                query = query.limit(limit + 1)  # one more: is there a next page?
+            page = MemberPage(member_from_row(row) for row in conn.execute(query).mappings())
+            if limit is not None and len(page) > limit:
+                del page[limit:]
+                page.next_after = page[-1].id if page else None
+            return page
 
     def count(self, unit: UnitRef | None = None, *, recursive: bool = True,
               status: StatusFilter = MemberStatus.ACTIVE) -> int:
@@ -404,7 +438,7 @@ class MembersAPI(SubAPI):
         with self.community.reading() as conn:
             query = _with_status(select(func.count()).select_from(m), status)
             if unit is not None:
-                query = query.where(m.c.unit_id.in_(self._unit_ids(conn, unit, recursive)))
+                query = self._in_unit(conn, query, unit, recursive)
             return int(conn.scalar(query) or 0)
 
     def search(self, text: str, *, unit: UnitRef | None = None, status: StatusFilter = MemberStatus.ACTIVE,
@@ -433,7 +467,7 @@ class MembersAPI(SubAPI):
         with self.community.reading() as conn:
             query = _with_status(select(m).where(or_(*conditions)).order_by(m.c.id), status)
             if unit is not None:
-                query = query.where(m.c.unit_id.in_(self._unit_ids(conn, unit, True)))
+                query = self._in_unit(conn, query, unit, True)
             if limit is not None:
                 query = query.limit(limit)
             return [member_from_row(row) for row in conn.execute(query).mappings()]
@@ -549,7 +583,7 @@ class MembersAPI(SubAPI):
                                      m.c.join_date <= latest, m.c.status == MemberStatus.ACTIVE.value)
                      .order_by(m.c.join_date, m.c.id))
             if unit is not None:
-                query = query.where(m.c.unit_id.in_(self._unit_ids(conn, unit, True)))
+                query = self._in_unit(conn, query, unit, True)
             out = []
             for row in conn.execute(query).mappings():
                 member = member_from_row(row)
@@ -659,9 +693,11 @@ class MembersAPI(SubAPI):
                            key=other)
 
     @staticmethod
-    def _unit_ids(conn: Connection, unit: UnitRef, recursive: bool) -> builtins.list[int]:
+    def _in_unit(conn: Connection, query: Any, unit: UnitRef, recursive: bool) -> Any:
+        """``query`` kept to the members of ``unit`` (and its subtree, through the path index)."""
+        m = member_tables.members
         root = resolve(conn, unit).id
-        return subtree_ids(conn, root) if recursive else [root]
+        return query.where(m.c.unit_id.in_(subtree_query(conn, root)) if recursive else m.c.unit_id == root)
 
 
 def _reason_label(member: Member) -> str:

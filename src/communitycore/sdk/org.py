@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
 from itertools import accumulate
 from typing import Any
 
@@ -38,7 +39,21 @@ from communitycore.sdk.base import SubAPI
 from communitycore.store import locks, rollup
 from communitycore.store.removal import blockers, remove_units
 from communitycore.store.tables import org as org_tables
-from communitycore.store.units import Tree, UnitRef, chain, get_unit, path_of, resolve, sibling_named, subtree_ids
+from communitycore.store.units import (
+    Tree,
+    UnitRef,
+    add_paths,
+    chain,
+    get_unit,
+    move_paths,
+    name_paths,
+    path_of,
+    rebuild_paths,
+    resolve,
+    sibling_named,
+    subtree_parents,
+    subtree_query,
+)
 
 _UNIT_FIELDS = UNIT_FIELDS
 #: A date parameter: a ``date`` or text as :func:`~communitycore.domain.members.parse_date` reads it.
@@ -89,6 +104,11 @@ class OrgAPI(SubAPI):
         with self.community.reading() as conn:
             return path_of(conn, resolve(conn, ref))
 
+    def paths_of(self, unit_ids: Iterable[int]) -> dict[int, str]:
+        """The full paths of some units by id (two queries, not a read of the tree); unknown ids are left out."""
+        with self.community.reading() as conn:
+            return name_paths(conn, unit_ids)
+
     def children(self, ref: UnitRef | None = None) -> list[OrgUnit]:
         """Direct children of a unit (the roots for ``None``), by name.
 
@@ -101,15 +121,14 @@ class OrgAPI(SubAPI):
             return [OrgUnit(**row._mapping) for row in conn.execute(select(u).where(where).order_by(u.c.name, u.c.id))]
 
     def subtree(self, ref: UnitRef) -> list[OrgUnit]:
-        """A unit and all its descendants, parents first.
+        """A unit and all its descendants, parents first (read through the path index alone).
 
         :raises InvalidValue: ``ref`` is neither a unit id nor a path.
         :raises NotFound: there is no such unit.
         """
         with self.community.reading() as conn:
-            tree = Tree(conn)
-            root = tree.resolve(ref)
-            return [tree.unit(i) for i in subtree(children_map(tree.parent_of), root.id)]
+            tree = Tree(conn, resolve(conn, ref).id)
+            return [tree.unit(i) for i in tree.ids()]
 
     def tree(self, ref: UnitRef | None = None, *, depth: int | None = None) -> list[TreeLine]:
         """The tree (or a subtree) in display order: parents first, siblings by name.
@@ -118,13 +137,13 @@ class OrgAPI(SubAPI):
         :raises NotFound: ``ref`` (when given) names no unit.
         """
         with self.community.reading() as conn:
-            tree = Tree(conn)
+            tree = Tree(conn, None if ref is None else resolve(conn, ref).id)
             kids: dict[int | None, list[int]] = {}
             for unit_id, parent in tree.parent_of.items():
                 kids.setdefault(parent, []).append(unit_id)
             for siblings in kids.values():
                 siblings.sort(key=lambda i: (tree.name(i), i))
-            roots = kids.get(None, []) if ref is None else [tree.resolve(ref).id]
+            roots = kids.get(None, [])
             lines: list[TreeLine] = []
             stack = [(0, u) for u in reversed(roots)]
             while stack:
@@ -183,6 +202,7 @@ class OrgAPI(SubAPI):
             unit_id = tx.conn.execute(
                 insert(org_tables.units).values(kind=kind, name=name, parent_id=parent_id, **values)
             ).inserted_primary_key[0]  # type: ignore[index]
+            add_paths(tx.conn, [(unit_id, parent_id)])
             unit = OrgUnit(id=unit_id, kind=kind, name=name, parent_id=parent_id, **values)
             tx.record("unit.add", "unit", unit_id, after=unit)
             return unit
@@ -297,8 +317,11 @@ class OrgAPI(SubAPI):
             self._check_placement(unit.kind, target)
             self._check_sibling_name(tx.conn, target, unit.name)
             target_id = target.id if target else None
+            # The subtree's rows too: no unit is added under it or moved in or out before its paths change.
+            locks.lock_subtree(tx.conn, unit.id)
             u = org_tables.units
             tx.conn.execute(update(u).where(u.c.id == unit.id).values(parent_id=target_id))
+            move_paths(tx.conn, unit.id, target_id)
             moved = attrs.evolve(unit, parent_id=target_id)
             tx.record("unit.move", "unit", unit.id, before=unit, after=moved)
             return moved
@@ -390,7 +413,7 @@ class OrgAPI(SubAPI):
         with self.community.reading() as conn:
             query = select(table).order_by(table.c.id)
             if unit is not None:
-                query = query.where(table.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
+                query = query.where(table.c.unit_id.in_(subtree_query(conn, resolve(conn, unit).id)))
             return list(conn.execute(query).mappings())
 
     # Statistics and checks ---------------------------------------------------------------------
@@ -402,10 +425,17 @@ class OrgAPI(SubAPI):
         :raises NotFound: ``ref`` (when given) names no unit.
         """
         with self.community.reading() as conn:
-            tree = Tree(conn)
-            wanted = [tree.resolve(ref).id] if ref is not None else [u for u, p in tree.parent_of.items() if p is None]
-            per_unit = rollup.counters(conn)
-            result = roll_up(per_unit, tree.parent_of, self.community.clock.today(), wanted)
+            if ref is None:
+                parent_of = {row[0]: row[1] for row in conn.execute(select(org_tables.units.c.id,
+                                                                              org_tables.units.c.parent_id))}
+                wanted = [u for u, p in parent_of.items() if p is None]
+                per_unit = rollup.counters(conn)
+            else:
+                root = resolve(conn, ref).id
+                parent_of = subtree_parents(conn, root)
+                wanted = [root]
+                per_unit = rollup.counters(conn, root)
+            result = roll_up(per_unit, parent_of, self.community.clock.today(), wanted)
             return [result[u] for u in wanted]
 
     def stats_all(self) -> RollUps:
@@ -415,12 +445,14 @@ class OrgAPI(SubAPI):
             return roll_up(rollup.counters(conn), tree.parent_of, self.community.clock.today())
 
     def refresh_stats(self) -> None:
-        """Recompute every unit's member counters from the members table.
+        """Recompute what is derived from the tree and the members: every unit's member counters
+        and every unit's path (decision 0013).
 
         Every change through the SDK keeps them current already; this is for data written
         behind the library's back (a host's own SQL, a restored backup).
         """
         with self.community.transaction() as tx:
+            rebuild_paths(tx.conn)
             rollup.refresh(tx.conn)
             tx.record("unit.refresh-stats", "unit")
 
@@ -434,9 +466,10 @@ class OrgAPI(SubAPI):
             return self._snapshots(conn, ref)
 
     def _snapshots(self, conn: Connection, ref: UnitRef | None) -> list[UnitSnapshot]:
-        tree = Tree(conn)
-        ids = list(tree.ids()) if ref is None else subtree(children_map(tree.parent_of), tree.resolve(ref).id)
-        per_unit = rollup.counters(conn)
+        root = None if ref is None else resolve(conn, ref).id
+        tree = Tree(conn, root)
+        ids = list(tree.ids()) if root is None else subtree(children_map(tree.parent_of), root)
+        per_unit = rollup.counters(conn, root)
         # Thresholds count everyone organised under a unit (a branch's party groups included);
         # the committee is the unit's own post holders.
         totals = roll_up(per_unit, tree.parent_of, self.community.clock.today(), ids)

@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, Connection, and_, case, func, insert, select, type_coerce
-from sqlalchemy.orm import aliased
 
 from communitycore.domain.activity import ActivityEntry, FactValue, SubjectKind, fact_value
 from communitycore.records import Aggregate
@@ -181,7 +180,7 @@ def fact_values(conn: Connection, aggregates: Mapping[str, Aggregate], start: dt
     if maxima:
         # The entries reversed in the period, found once (a reversal keeps its entry's fact and date)
         # and probed per row in memory, rather than one index lookup per row for a later reversal.
-        later = aliased(_a, name="reversal")
+        later = _a.alias("reversal")  # Core, not the ORM: importing sqlalchemy.orm costs ~0.2 s a command
         reversed_ids = select(later.c.reverses).where(later.c.reverses.is_not(None), later.c.fact.in_(maxima),
                                                       later.c.occurred_on >= start, later.c.occurred_on <= end)
         stands = and_(_a.c.reverses.is_(None), _a.c.fact.in_(maxima), _a.c.id.not_in(reversed_ids))

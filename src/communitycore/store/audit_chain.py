@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 from sqlalchemy import Connection, select, update
 
+from communitycore.store.engine import placeholders
 from communitycore.store.tables import audit as audit_tables
 
 #: The "previous hash" of the first entry.
@@ -37,7 +38,7 @@ def utc_seconds(at: dt.datetime) -> dt.datetime:
 def entry_hash(entry_id: int, prev_hash: str, entry: dict[str, Any]) -> str:
     """The hash of one entry: SHA-256 over its id, its predecessor's hash and its canonical content."""
     content: dict[str, Any] = {f: entry.get(f) for f in _FIELDS}
-    content["at"] = utc_seconds(content["at"]).isoformat()
+    content["at"] = utc_seconds(entry["at"]).isoformat()
     text = json.dumps([entry_id, prev_hash, content], ensure_ascii=False, sort_keys=True, separators=(",", ":"),
                       default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -60,22 +61,76 @@ def _lock_head(conn: Connection) -> tuple[int, str]:
 
 
 def append(conn: Connection, entries: Sequence[dict[str, Any]]) -> list[int]:
-    """Append entries (dicts of the audit columns) to the chain in the caller's transaction; returns their ids."""
+    """Append entries (dicts of the audit columns) to the chain in the caller's transaction; returns their ids.
+
+    Set-based for a bulk path (an import's million ``member.add`` entries): the canonical text
+    that :func:`entry_hash` hashes is assembled from the JSON of each field, the repeating ones
+    (time, actor, action, entity, note) encoded once, and the rows go in as one driver-level
+    executemany of tuples.
+    """
     if not entries:
         return []
     last_id, last_hash = _lock_head(conn)
-    rows: list[dict[str, Any]] = []
+    table = audit_tables.audit
+    names = [c.name for c in table.columns]
+    assert names == [*_ROW_ORDER], names  # the tuples below are built in this order
+    sqlite = conn.dialect.name == "sqlite"
+    impl = {c.name: c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in table.columns}
+    at_process = impl["at"]
+    json_process = None if sqlite else impl["after"]  # SQLite keeps JSON as text: the JSON built here
+    strings: dict[Any, str] = {}
+
+    def text_of(value: Any) -> str:
+        found = strings.get(value)
+        if found is None:
+            found = strings[value] = _dumps(value)
+        return found
+
+    rows: list[Any] = []
+    seen_at: Any = None
+    at_json = ""
+    at_stored: Any = None
     for offset, entry in enumerate(entries, start=1):
         entry_id = last_id + offset
-        at = utc_seconds(entry["at"])
-        values = {**{f: entry.get(f) for f in _FIELDS}, "at": at}
-        digest = entry_hash(entry_id, last_hash, values)
-        rows.append({**values, "id": entry_id, "prev_hash": last_hash, "hash": digest})
+        at = entry["at"]
+        if at is not seen_at:
+            seen_at, moment = at, utc_seconds(at)
+            at_json = '"' + moment.isoformat() + '"'
+            at_stored = moment if at_process is None else at_process(moment)
+        before, after, key = entry.get("before"), entry.get("after"), entry.get("entity_id")
+        before_json = "null" if before is None else _dumps(before)
+        after_json = "null" if after is None else _dumps(after)
+        key_json = ("null" if key is None else f'"{key}"' if isinstance(key, str) and key.isdigit()
+                    else _dumps(key))
+        actor, action, entity, note = entry.get("actor"), entry.get("action"), entry.get("entity"), entry.get("note")
+        # i18n: skip - the canonical text that is hashed, not a message
+        text = (f'[{entry_id},"{last_hash}",{{"action":{text_of(action)},"actor":{text_of(actor)},'  # i18n: skip
+                f'"after":{after_json},"at":{at_json},"before":{before_json},"entity":{text_of(entity)},'
+                f'"entity_id":{key_json},"note":{text_of(note)}}}]')
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if json_process is None:
+            stored_before = None if before is None else before_json
+            stored_after = None if after is None else after_json
+        else:
+            stored_before, stored_after = json_process(before), json_process(after)
+        rows.append((entry_id, at_stored, actor, action, entity, key, stored_before, stored_after, note, last_hash,
+                     digest))
         last_hash = digest
-    conn.execute(audit_tables.audit.insert(), rows)
+    quote = conn.dialect.identifier_preparer.quote
+    conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) "
+                         f"VALUES ({placeholders(conn, len(names))})", rows)
     h = audit_tables.audit_head
     conn.execute(update(h).where(h.c.id == 1).values(last_id=last_id + len(rows), last_hash=last_hash))
-    return [r["id"] for r in rows]
+    return list(range(last_id + 1, last_id + len(rows) + 1))
+
+
+#: The audit table's columns, in the order :func:`append` builds its tuples.
+_ROW_ORDER = ("id", "at", "actor", "action", "entity", "entity_id", "before", "after", "note", "prev_hash", "hash")
+
+
+def _dumps(value: Any) -> str:
+    """The canonical JSON of one value, as :func:`entry_hash` writes it."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
 @attrs.frozen

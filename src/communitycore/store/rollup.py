@@ -19,6 +19,7 @@ from communitycore.store.engine import placeholders
 from communitycore.store.sql import count_if, day_number
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
+from communitycore.store.units import path_key, within
 
 #: Only members on the roll are counted; removed members keep their records but leave the figures.
 ACTIVE = MemberStatus.ACTIVE.value
@@ -125,8 +126,13 @@ def _upsert_sql(conn: Connection, *, add: bool) -> str:
     return f"INSERT INTO {table} ({names}) VALUES ({values}) ON CONFLICT (unit_id) DO UPDATE SET {sets}"
 
 
-def counters(conn: Connection) -> dict[int, list[int]]:
-    """Every unit's counters, in the order of :data:`~communitycore.domain.stats.COUNTERS`."""
+def counters(conn: Connection, root: int | None = None) -> dict[int, list[int]]:
+    """Every unit's counters (or those of ``root``'s subtree, through the path index), in the order
+    of :data:`~communitycore.domain.stats.COUNTERS`."""
     s = org_tables.unit_stats
-    rows = conn.execute(select(s.c.unit_id, *(s.c[c] for c in _COUNTER_COLUMNS))).all()
-    return {row[0]: list(row[1:]) for row in rows}
+    query = select(s.c.unit_id, *(s.c[c] for c in _COUNTER_COLUMNS))
+    if root is not None:
+        p = org_tables.unit_paths
+        query = query.join(p, p.c.unit_id == s.c.unit_id).where(within(p.c.path, path_key(conn, root)))
+    return {row[0]: list(row[1:]) for row in conn.execute(query).all()}
+

@@ -73,6 +73,7 @@ activity = Table(
     # allows it: nearly every row has no reversal to index.
     Index("ix_cc_activity_reverses", "reverses", unique=True, sqlite_where=text("reverses IS NOT NULL"),
           postgresql_where=text("reverses IS NOT NULL")),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 #: Ledger rows outlive their unit: what happened stays in the ledger (and in every sum over it);

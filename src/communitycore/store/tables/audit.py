@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     Column,
     DateTime,
+    Index,
     Integer,
     String,
     Table,
@@ -28,6 +29,8 @@ audit = Table(
     Column("note", Text),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # One entity's history, newest first (``audit list --entity member --entity-id N``).
+    Index(None, "entity", "entity_id", "id"),
 )
 
 #: The chain's head: one row holding the newest entry's id and hash (see store/audit_chain.py).

@@ -43,6 +43,7 @@ members = Table(
     Column("removed_to", String(200)),
     Column("probation_extension_months", Integer),
     Index(None, "unit_id", "category"),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 
@@ -55,10 +56,11 @@ transfers = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("member_id", Integer, ForeignKey(f"{PREFIX}members.id"), nullable=False, index=True),
-    Column("from_unit_id", Integer, ForeignKey(f"{PREFIX}units.id")),
-    Column("to_unit_id", Integer, ForeignKey(f"{PREFIX}units.id"), nullable=False),
+    Column("from_unit_id", Integer, ForeignKey(f"{PREFIX}units.id"), index=True),
+    Column("to_unit_id", Integer, ForeignKey(f"{PREFIX}units.id"), nullable=False, index=True),
     Column("transferred_on", Date, nullable=False),
     Column("reason", String(400)),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 
@@ -70,6 +72,7 @@ registrations = Table(
     Column("community_unit_id", Integer, ForeignKey(f"{PREFIX}units.id"), nullable=False, index=True),
     Column("reported_on", Date, nullable=False),
     Column("channel", String(64)),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 

@@ -30,6 +30,7 @@ units = Table(
     Column("term_end", Date),
     Column("covered_units", Integer),
     UniqueConstraint("parent_id", "name"),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 
@@ -41,6 +42,7 @@ compounds = Table(
     Column("tier", String(32), nullable=False),
     Column("unit_id", Integer, ForeignKey(f"{PREFIX}units.id"), index=True),
     Column("address", String(400)),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 
@@ -52,6 +54,7 @@ partners = Table(
     Column("name", String(200), nullable=False),
     Column("unit_id", Integer, ForeignKey(f"{PREFIX}units.id"), index=True),
     Column("contact", String(200)),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 
@@ -91,8 +94,22 @@ unit_stats = Table(
 )
 
 
+#: Each unit's materialised path: the ids from the root down to the unit, each written with
+#: :data:`~communitycore.store.units.ID_WIDTH` digits (``0000000001000000000500000000017``), so a
+#: subtree is one range of this index on every engine and collation (decision 0013). Derived from
+#: ``parent_id`` like the counters: kept in the same transaction as every change of the tree,
+#: never exported, rebuilt by an import.
+unit_paths = Table(
+    f"{PREFIX}unit_paths",
+    metadata,
+    Column("unit_id", Integer, ForeignKey(f"{PREFIX}units.id"), primary_key=True),
+    Column("path", String(400), nullable=False, index=True),
+)
+
+
 #: What the tree's own rows do when their unit is removed.
 UNIT_LINKS = (
+    UnitLink(unit_paths.c.unit_id, OnUnitRemoval.CASCADE),
     UnitLink(unit_settings.c.unit_id, OnUnitRemoval.CASCADE),
     UnitLink(unit_stats.c.unit_id, OnUnitRemoval.CASCADE),
     UnitLink(compounds.c.unit_id, OnUnitRemoval.UNLINK),

@@ -32,4 +32,5 @@ outbox_attempts = Table(
     Column("event_id", String(36), ForeignKey(f"{PREFIX}outbox.id"), nullable=False, index=True),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("error", Text, nullable=False),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )

@@ -21,6 +21,7 @@ households = Table(
     Column("building", String(64)),
     Column("room", String(64)),
     Column("address", String(400)),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 
@@ -31,6 +32,7 @@ residents = Table(
     Column("name", String(100), nullable=False),
     Column("household_id", Integer, ForeignKey(f"{PREFIX}households.id"), index=True),
     Column("phone", String(20)),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 

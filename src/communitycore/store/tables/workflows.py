@@ -21,6 +21,7 @@ workflow_history = Table(
     Column("note", Text),
     # One entity's history, oldest first, is one index range.
     Index(None, "entity_kind", "entity_id", "id"),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 #: History rows hang off entities, not units; the capability that owns an entity declares them.
