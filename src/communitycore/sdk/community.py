@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from communitycore.sdk.members import MembersAPI
     from communitycore.sdk.org import OrgAPI
     from communitycore.sdk.residents import ResidentsAPI
+    from communitycore.sdk.meetings import MeetingsAPI
     from communitycore.sdk.workflows import WorkflowsAPI
 from communitycore.sdk.events import deliver
 from communitycore.store import audit_chain, outbox
@@ -153,6 +154,7 @@ class Community:
         audit: AuditAPI
         activity: ActivityAPI
         workflows: WorkflowsAPI
+        meetings: MeetingsAPI
 
     def __init__(
         self,
