@@ -77,7 +77,8 @@ def test_round_trip_is_exact(community: Community, tmp_path: Path, clock: Clock)
     assert before["format"] == FORMAT and before["counts"]["members"] == 3
     assert before["counts"] == {"units": 7, "compounds": 2, "partners": 2, "unit_settings": 2, "members": 3,
                                 "transfers": 1, "registrations": 1, "households": 2, "residents": 2,
-                                "activity": 0, "workflow_history": 0}
+                                "activity": 0, "workflow_history": 0, "meetings": 0, "meeting_attendance": 0,
+                                "meeting_partners": 0, "meeting_resolutions": 0}
     with fresh(tmp_path, "copy.db", clock) as copy:
         assert import_community(copy, tmp_path / "a.json") == before["counts"]
         assert exported(copy, tmp_path / "b.json") == before

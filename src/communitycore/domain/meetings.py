@@ -269,7 +269,8 @@ class Absence:
 class Compliance:
     """The compliance ledger (台账) of a subtree over a period."""
 
-    unit_id: int
+    unit_id: int | None
+    """The root of the subtree (``None``: the whole tree)."""
     period: str
     rows: tuple[ComplianceRow, ...]
     absences: tuple[Absence, ...]

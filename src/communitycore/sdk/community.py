@@ -46,10 +46,10 @@ if TYPE_CHECKING:
     from communitycore.io.exchange import Section
     from communitycore.sdk.activity import ActivityAPI
     from communitycore.sdk.audit import AuditAPI
+    from communitycore.sdk.meetings import MeetingsAPI
     from communitycore.sdk.members import MembersAPI
     from communitycore.sdk.org import OrgAPI
     from communitycore.sdk.residents import ResidentsAPI
-    from communitycore.sdk.meetings import MeetingsAPI
     from communitycore.sdk.workflows import WorkflowsAPI
 from communitycore.sdk.events import deliver
 from communitycore.store import audit_chain, outbox

@@ -52,7 +52,7 @@ from communitycore.domain.meetings import (
     quorum_check,
 )
 from communitycore.domain.members import Category, parse_date
-from communitycore.domain.org import children_map, subtree
+from communitycore.domain.org import children_map, parents_first, subtree
 from communitycore.domain.periods import Period
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, listing
@@ -335,10 +335,10 @@ class MeetingsAPI(SubAPI):
 
     # The compliance ledger (台账) ----------------------------------------------------------------
 
-    def compliance(self, unit: UnitRef, period: Period | str) -> Compliance:
-        """Per unit of the subtree and required type: meetings due and held over ``period``, windows
-        missed; and members absent without a reason from every meeting of ``meeting-absence-months``
-        (default 6) consecutive months ending in the period.
+    def compliance(self, unit: UnitRef | None, period: Period | str) -> Compliance:
+        """Per unit of the subtree (``None``: the whole tree) and required type: meetings due and
+        held over ``period``, windows missed; and members absent without a reason from every
+        meeting of ``meeting-absence-months`` (default 6) consecutive months ending in the period.
 
         Which types a unit owes: the effective ``required-meeting-types`` setting where one is set
         along the tree, else the types whose ``applies_to`` names the unit's kind; a type with
@@ -347,11 +347,17 @@ class MeetingsAPI(SubAPI):
         """
         span = _period(period)
         with self.community.reading() as conn:
-            root = resolve(conn, unit)
-            self._authorize(conn, "meeting.read", root.id)
             tree = Tree(conn)
-            ids = subtree(children_map(tree.parent_of), root.id)
-            effective = self._effective(conn, tree, root.id, ids)
+            if unit is None:
+                self._authorize(conn, "meeting.read", None)
+                root_id = None
+                ids = parents_first(tree.parent_of)
+            else:
+                root = resolve(conn, unit)
+                self._authorize(conn, "meeting.read", root.id)
+                root_id = root.id
+                ids = subtree(children_map(tree.parent_of), root.id)
+            effective = self._effective(conn, tree, root_id, ids)
             types = self.community.registry.meeting_types
             plans: builtins.list[tuple[int, MeetingType, str, tuple[DueWindow, ...]]] = []
             for unit_id in ids:
@@ -376,24 +382,35 @@ class MeetingsAPI(SubAPI):
                 rows.append(ComplianceRow(unit_id=unit_id, unit=tree.name(unit_id), type=meeting_type.code,
                                           cadence=cadence, required=sum(w.required for w in held),
                                           held=sum(min(w.held, w.required) for w in held), windows=held))
-            minimum = int(effective[root.id].get("meeting-absence-months", DEFAULT_ABSENCE_MONTHS))
+            top = effective.get(root_id, {}) if root_id is not None else {}
+            minimum = int(top.get("meeting-absence-months", DEFAULT_ABSENCE_MONTHS))
             absences = self._absences(conn, span, scope, minimum)
-            return Compliance(unit_id=root.id, period=str(span), rows=tuple(rows), absences=absences,
+            return Compliance(unit_id=root_id, period=str(span), rows=tuple(rows), absences=absences,
                               absence_months=minimum)
 
-    def write_ledger(self, path: str | os.PathLike[str], unit: UnitRef, period: Period | str, *,
+    def write_ledger(self, path: str | os.PathLike[str], unit: UnitRef | None, period: Period | str, *,
                      lang: str = "zh") -> Path:
         """Write the 台账 to ``.xlsx`` (a sheet with one row per meeting, a summary sheet per unit and
         type, a sheet of absences) or ``.csv`` (the meetings); the file appears whole or not at all."""
-        from communitycore.io.meeting_ledger import write_ledger
+        from communitycore.io.meeting_ledger import write_ledger  # openpyxl only for those who write a file
 
         found = self.compliance(unit, period)
         meetings = self.list(unit=unit, period=period, status="held", limit=None)
         return write_ledger(path, found, meetings, self.community.registry.meeting_types, lang=lang)
 
+    def attendance_file(self, path: str | os.PathLike[str]) -> tuple[builtins.list[int], dict[int, str | None],
+                                                                     builtins.list[int]]:
+        """``(present, absent with reasons, on leave)`` from a sheet with the headers 姓名, 公民身份号码,
+        出席情况 and 缺席原因 (see :mod:`communitycore.io.meeting_attendance`), ready for :meth:`record`."""
+        from communitycore.io.meeting_attendance import read_attendance  # keeps the sheet readers off the import
+
+        with self.community.reading() as conn:
+            return read_attendance(conn, path)
+
     # Helpers -----------------------------------------------------------------------------------
 
-    def _effective(self, conn: Connection, tree: Tree, root: int, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    def _effective(self, conn: Connection, tree: Tree, root: int | None,
+                   ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """The meeting settings in force at each unit of the subtree, from one query and a walk down the tree."""
         s = org_tables.unit_settings
         own: dict[int, dict[str, Any]] = {}
@@ -402,7 +419,7 @@ class MeetingsAPI(SubAPI):
         for unit_id, key, value in rows:
             own.setdefault(int(unit_id), {})[str(key)] = value
         chain = []
-        current: int | None = tree.parent_of[root]
+        current: int | None = None if root is None else tree.parent_of[root]
         while current is not None:
             chain.append(current)
             current = tree.parent_of[current]
