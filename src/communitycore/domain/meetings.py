@@ -292,7 +292,7 @@ class MeetingRow:
     host: str | None = None
     recorder: str | None = None
     minutes: str | None = None
-    status: str = "held"
+    status: str = attrs.field(default="held", validator=attrs.validators.in_([s.value for s in MeetingStatus]))
     recorded_at: dt.datetime
 
 
@@ -302,7 +302,7 @@ class AttendanceRow:
 
     meeting_id: int
     member_id: int
-    presence: str
+    presence: str = attrs.field(validator=attrs.validators.in_([p.value for p in Presence]))
     reason: str | None = None
 
 

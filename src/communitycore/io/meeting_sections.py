@@ -21,7 +21,7 @@ def meeting_from_row(row: Any) -> MeetingRow:
 MEETING_SECTIONS = (
     Section("meetings", MeetingRow, meeting_tables.meetings, refs=(("unit_id", "units"),), from_row=meeting_from_row),
     Section("meeting_attendance", AttendanceRow, meeting_tables.attendance, order_by=("meeting_id", "member_id"),
-            refs=(("meeting_id", "meetings"), ("member_id", "members"))),
+            refs=(("meeting_id", "meetings"),)),  # attendance outlives a removed member, as the ledger does
     Section("meeting_partners", MeetingPartnerRow, meeting_tables.meeting_partners,
             order_by=("meeting_id", "partner_id"), refs=(("meeting_id", "meetings"), ("partner_id", "partners"))),
     Section("meeting_resolutions", Resolution, meeting_tables.resolutions, refs=(("meeting_id", "meetings"),)),

@@ -9,8 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
 
 from communitycore.store.tables import PREFIX, OnUnitRemoval, UnitLink, metadata
-from communitycore.store.tables import members as _members  # noqa: F401 - the foreign keys point at cc_members
-from communitycore.store.tables import org as _org  # noqa: F401 - the foreign keys point at cc_units
+from communitycore.store.tables import org as _org  # noqa: F401 - the foreign keys point at cc_units and cc_partners
 
 meetings = Table(
     f"{PREFIX}meetings",
@@ -31,11 +30,14 @@ meetings = Table(
 )
 
 #: One row per invited member: present, absent (with a reason or none) or on leave (请假).
+#: ``member_id`` has no foreign key, as the ledger's subject ids have none: who attended a meeting
+#: stays on record when the member's own record is removed with their unit (a cascade), and the
+#: meeting itself belongs to a unit that may outlive them.
 attendance = Table(
     f"{PREFIX}meeting_attendance",
     metadata,
     Column("meeting_id", Integer, ForeignKey(f"{PREFIX}meetings.id"), primary_key=True),
-    Column("member_id", Integer, ForeignKey(f"{PREFIX}members.id"), primary_key=True),
+    Column("member_id", Integer, primary_key=True),
     Column("presence", String(16), nullable=False),
     Column("reason", String(200)),
     Index("ix_cc_meeting_attendance_member", "member_id", "meeting_id", "presence"),

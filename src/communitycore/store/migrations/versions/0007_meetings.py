@@ -60,7 +60,6 @@ def upgrade() -> None:
             sa.Column("presence", sa.String(length=16), nullable=False),
             sa.Column("reason", sa.String(length=200), nullable=True),
             _fk("cc_meeting_attendance", "meeting_id", "cc_meetings"),
-            _fk("cc_meeting_attendance", "member_id", "cc_members"),
             sa.PrimaryKeyConstraint("meeting_id", "member_id", name=op.f("pk_cc_meeting_attendance")),
         )
     if "ix_cc_meeting_attendance_member" not in _indexes("cc_meeting_attendance"):
