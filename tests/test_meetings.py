@@ -506,3 +506,23 @@ def test_absence_runs_match_the_longest_streak(months: list[str], minimum: int) 
     assert (1 in found) == (longest >= minimum)
     if 1 in found:
         assert len(found[1]) == longest
+
+
+# The export file ----------------------------------------------------------------------------------------
+
+
+def test_meetings_survive_an_export_round_trip(community: Community, tmp_path: Path, clock: Clock) -> None:
+    t = tree(community)
+    meeting = general(community, t, 6)
+    community.meetings.add_resolution(meeting.id, title="接收预备党员", votes_for=6, against=0)
+    partner = community.org.add_partner("property-company", "物业公司", t["committee"].id)
+    community.meetings.record(t["branch"].id, "theme-day", on="2025-01-05", topic="学习", absent={t["full"][0]: "出差"},
+                              partners=[(partner.id, "李经理")])
+    counts = community.export_to(tmp_path / "a.json")
+    assert (counts["meetings"], counts["meeting_attendance"], counts["meeting_partners"],
+            counts["meeting_resolutions"]) == (2, 24, 1, 1)
+    with communitycore.open(f"sqlite:///{tmp_path / 'copy.db'}", autoload=False, clock=clock) as copy:
+        assert copy.import_from(tmp_path / "a.json") == counts
+        assert copy.meetings.list() == community.meetings.list()
+        found = copy.meetings.compliance(t["street"].id, "2025Q1")
+        assert found == community.meetings.compliance(t["street"].id, "2025Q1")
