@@ -526,3 +526,51 @@ def test_meetings_survive_an_export_round_trip(community: Community, tmp_path: P
         assert copy.meetings.list() == community.meetings.list()
         found = copy.meetings.compliance(t["street"].id, "2025Q1")
         assert found == community.meetings.compliance(t["street"].id, "2025Q1")
+
+
+# Plans, due meetings and overdue events ----------------------------------------------------------------
+
+
+class Heard:
+    """The events a community announces after each commit."""
+
+    name = "heard"
+
+    def __init__(self) -> None:
+        self.events: list[communitycore.Event] = []
+
+    @communitycore.hookimpl
+    def communitycore_on_event(self, event: communitycore.Event) -> None:
+        self.events.append(event)
+
+
+def test_plan_lists_the_due_windows(community: Community) -> None:
+    t = tree(community)
+    community.meetings.record(t["branch"].id, "theme-day", on="2025-02-05", topic="t")
+    rows = {(r.unit_id, r.type): r for r in community.meetings.plan(t["branch"].id, "2025Q1")}
+    theme = rows[(t["branch"].id, "theme-day")]
+    assert [(w.start.month, w.required, w.held) for w in theme.windows] == [(1, 1, 0), (2, 1, 1), (3, 1, 0)]
+    assert rows[(t["branch"].id, "party-lecture")].windows[0].end == dt.date(2025, 3, 31)
+
+
+def test_due_and_overdue_meetings_and_their_events(db_url: str, clock: Clock) -> None:
+    heard = Heard()
+    with communitycore.open(db_url, clock=clock, autoload=False, plugins=[heard]) as c:
+        t = tree(c)
+        c.meetings.record(t["branch"].id, "theme-day", on="2025-02-05", topic="t")
+        found = c.meetings.due(t["branch"].id, days=14, on="2025-03-20")
+        theme = [(d.start, d.status) for d in found if d.type == "theme-day"]
+        assert theme == [(dt.date(2025, 3, 1), "due")]  # February was held; March ends within 14 days
+        committee = [(d.start.month, d.status) for d in found if d.type == "branch-committee-meeting"]
+        assert committee == [(2, "overdue"), (3, "due")]
+        assert not any(d.status == "due" for d in c.meetings.due(t["branch"].id, days=5, on="2025-03-20"))
+        # Overdue: February's 支委会, and the quarterly and yearly types of the windows before (2024Q4, 2024).
+        late = {(d.type, d.start.isoformat(), d.end.isoformat()) for d in found if d.status == "overdue"}
+        assert ("branch-committee-meeting", "2025-02-01", "2025-02-28") in late
+        assert ("party-lecture", "2024-10-01", "2024-12-31") in late and len(late) == 5
+        assert c.meetings.announce_overdue(t["branch"].id, on="2025-03-20") == 5
+        assert c.meetings.announce_overdue(t["branch"].id, on="2025-03-20") == 0  # announced once only
+        overdue = [e for e in heard.events if e.action == "meeting.overdue"]
+        assert {(e.data["type"], e.data["from"], e.data["to"]) for e in overdue} == late
+        with pytest.raises(InvalidValue, match="days"):
+            c.meetings.due(days=-1)

@@ -176,3 +176,18 @@ def test_the_installed_command_in_english(tmp_path: Path) -> None:
     refused = community("meeting", "resolution", str(json.loads(done.stdout)["id"]), "--title", "x", "--for", "1")
     assert refused.returncode == 1
     assert "no quorum for a resolution: 1 present of 4 voting members; at-least-half requires 2" in refused.stderr
+
+
+def test_plan_and_due(community: Community, branch: dict[str, Any]) -> None:
+    unit = str(branch["unit"].id)
+    planned = as_json(community, "meeting", "plan", "--unit", unit, "--period", "2025Q1")
+    theme = next(p for p in planned if p["type"] == "theme-day")
+    assert [w["from"] for w in theme["windows"]] == ["2025-01-01", "2025-02-01", "2025-03-01"]
+    # The clock stands at 2026-11-28: October's 主题党日 is overdue, November's due within 14 days.
+    found = as_json(community, "meeting", "due", "--unit", unit, "--announce")
+    theme_days = [(d["from"], d["status"]) for d in found if d["type"] == "theme-day"]
+    assert theme_days == [("2026-10-01", "overdue"), ("2026-11-01", "due")]
+    announced = community.audit.list(action="meeting.overdue", limit=None)
+    assert len(announced) == sum(1 for d in found if d["status"] == "overdue")
+    for command in ("plan", "due"):
+        assert run(community, "meeting", command, "--help").exit_code == 0

@@ -127,7 +127,7 @@ def _gather(present: str | None, absent: str | None, leave: str | None,
 @click.group("meeting")
 def meeting() -> None:
     """Meetings (三会一课, 主题党日, joint meetings): types, record, list, show, resolution, correct, cancel,
-    compliance.
+    compliance, plan, due.
 
     \b
     UNIT is a unit id or its full path joined with "/"; TYPE a meeting type code (`meeting types`);
@@ -277,6 +277,42 @@ def compliance(unit: str | None, period: str, out: Path | None) -> None:
         emit([a | {"months": ", ".join(a["months"])} for a in data["absences"]],
              columns=("member_id", "name", "months"),
              title=_("Absent from organizational life for {n} months or more").format(n=found.absence_months))
+
+
+@meeting.command("plan")
+@click.option("--unit", metavar="UNIT", help=N_("The subtree to plan for (default: the whole tree)."))
+@click.option("--period", metavar="PERIOD", required=True, help=N_("The period, e.g. 2025Q1."))
+@output_options
+def plan(unit: str | None, period: str) -> None:
+    """What each unit owes over PERIOD: one row per unit and type, with its due windows."""
+    rows = state().community.meetings.plan(unit, period)
+    data = [{"unit_id": r.unit_id, "unit": r.unit, "type": r.type, "cadence": r.cadence, "required": r.required,
+             "held": r.held, "windows": [{"from": w.start.isoformat(), "to": w.end.isoformat(),
+                                          "required": w.required, "held": w.held} for w in r.windows]}
+            for r in rows]
+    if state().as_json:
+        emit(data)
+        return
+    emit([d | {"windows": ", ".join(f"{w['from']}~{w['to']}" for w in d["windows"])} for d in data],
+         columns=("unit_id", "unit", "type", "cadence", "required", "held", "windows"))
+
+
+@meeting.command("due")
+@click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree."))
+@click.option("--days", type=click.IntRange(min=0), default=14, show_default=True,
+              help=N_("Meetings due within this many days."))
+@click.option("--announce", is_flag=True,
+              help=N_("Also raise a meeting.overdue event for each overdue window not announced before."))
+@output_options
+def due(unit: str | None, days: int, announce: bool) -> None:
+    """Meetings due within DAYS and not yet held, and those overdue."""
+    meetings = state().community.meetings
+    found = meetings.due(unit, days=days)
+    if announce:
+        meetings.announce_overdue(unit)
+    emit([{"unit_id": d.unit_id, "unit": d.unit, "type": d.type, "from": d.start.isoformat(),
+           "to": d.end.isoformat(), "required": d.required, "held": d.held, "status": d.status} for d in found],
+         columns=("unit_id", "unit", "type", "from", "to", "required", "held", "status"))
 
 
 meeting.add_command(record, "add")

@@ -277,6 +277,25 @@ class Compliance:
     absence_months: int
 
 
+@attrs.frozen(kw_only=True)
+class DueMeeting:
+    """A meeting a unit owes: due soon (``due``) or its window passed without it (``overdue``)."""
+
+    unit_id: int
+    unit: str
+    type: str
+    start: dt.date
+    end: dt.date
+    required: int
+    held: int
+    status: str
+
+    @property
+    def key(self) -> str:
+        """The window's identity: ``unit:type:first day``."""
+        return f"{self.unit_id}:{self.type}:{self.start.isoformat()}"
+
+
 # Rows as the export file holds them (one array per table) ---------------------------------------
 
 
@@ -292,7 +311,7 @@ class MeetingRow:
     host: str | None = None
     recorder: str | None = None
     minutes: str | None = None
-    status: str = attrs.field(default="held", validator=attrs.validators.in_([s.value for s in MeetingStatus]))
+    status: str = attrs.field(default="held", validator=attrs.validators.in_(("held", "cancelled")))
     recorded_at: dt.datetime
 
 
@@ -302,7 +321,7 @@ class AttendanceRow:
 
     meeting_id: int
     member_id: int
-    presence: str = attrs.field(validator=attrs.validators.in_([p.value for p in Presence]))
+    presence: str = attrs.field(validator=attrs.validators.in_(("present", "absent", "leave")))
     reason: str | None = None
 
 

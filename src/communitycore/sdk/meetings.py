@@ -15,7 +15,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from communitycore.domain.meetings import (
     Attendance,
     Compliance,
     ComplianceRow,
+    DueMeeting,
     DueWindow,
     Meeting,
     MeetingStatus,
@@ -61,6 +62,7 @@ from communitycore.sdk.base import SubAPI
 from communitycore.store import activity as ledger
 from communitycore.store import meetings as store
 from communitycore.store.locks import lock_row
+from communitycore.store.tables import audit as audit_tables
 from communitycore.store.tables import meetings as meeting_tables
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
@@ -343,50 +345,75 @@ class MeetingsAPI(SubAPI):
         Which types a unit owes: the effective ``required-meeting-types`` setting where one is set
         along the tree, else the types whose ``applies_to`` names the unit's kind; a type with
         ``applies_to`` is only ever owed by units of those kinds. The cadence of each type is the
-        effective ``meeting-cadence.<type>``. Two queries in all, none per unit.
+        effective ``meeting-cadence.<type>``. Two counting queries in all, none per unit.
         """
         span = _period(period)
         with self.community.reading() as conn:
-            tree = Tree(conn)
-            if unit is None:
-                self._authorize(conn, "meeting.read", None)
-                root_id = None
-                ids = parents_first(tree.parent_of)
-            else:
-                root = resolve(conn, unit)
-                self._authorize(conn, "meeting.read", root.id)
-                root_id = root.id
-                ids = subtree(children_map(tree.parent_of), root.id)
-            effective = self._effective(conn, tree, root_id, ids)
-            types = self.community.registry.meeting_types
-            plans: builtins.list[tuple[int, MeetingType, str, tuple[DueWindow, ...]]] = []
-            for unit_id in ids:
-                settings = effective[unit_id]
-                for code in _owed(types, tree.kind(unit_id), settings.get("required-meeting-types")):
-                    cadence = str(settings.get(f"meeting-cadence.{code}", types[code].cadence.value))
-                    windows = due_windows(span, cadence, types[code].times_per_period)
-                    if windows:
-                        plans.append((unit_id, types[code], cadence, windows))
-            first = min((w.start for *_rest, ws in plans for w in ws), default=span.start)
-            last = max((w.end for *_rest, ws in plans for w in ws), default=span.end)
+            tree, root_id, ids, effective = self._subtree(conn, unit)
             scope = None if len(ids) == len(tree) else ids
-            counts: dict[tuple[int, str], builtins.list[tuple[dt.date, int]]] = {}
-            owed = {t.code for _u, t, *_r in plans}
-            for unit_id, code, day, number in store.held_counts(conn, first, last, scope, owed):
-                counts.setdefault((unit_id, code), []).append((day, number))
-            rows = []
-            for unit_id, meeting_type, cadence, windows in plans:
-                days = counts.get((unit_id, meeting_type.code), [])
-                held = tuple(WindowHeld(start=w.start, end=w.end, required=w.required,
-                                        held=sum(n for d, n in days if w.start <= d <= w.end)) for w in windows)
-                rows.append(ComplianceRow(unit_id=unit_id, unit=tree.name(unit_id), type=meeting_type.code,
-                                          cadence=cadence, required=sum(w.required for w in held),
-                                          held=sum(min(w.held, w.required) for w in held), windows=held))
+            rows = self._rows(conn, tree, ids, effective, scope,
+                              lambda _t, cadence, times: due_windows(span, cadence, times))
             top = effective.get(root_id, {}) if root_id is not None else {}
             minimum = int(top.get("meeting-absence-months", DEFAULT_ABSENCE_MONTHS))
             absences = self._absences(conn, span, scope, minimum)
             return Compliance(unit_id=root_id, period=str(span), rows=tuple(rows), absences=absences,
                               absence_months=minimum)
+
+    def plan(self, unit: UnitRef | None, period: Period | str) -> builtins.list[ComplianceRow]:
+        """What each unit of the subtree owes over ``period``: one row per unit and type, with its due windows
+        (and what was held in each so far)."""
+        return list(self.compliance(unit, period).rows)
+
+    def due(self, unit: UnitRef | None = None, *, days: int = 14,
+            on: dt.date | str | None = None) -> builtins.list[DueMeeting]:
+        """Meetings due within ``days`` of ``on`` (default today) and not yet held, and those overdue:
+        per unit and type, the current window if it ends within ``days`` and the previous window if it
+        was missed. Ordered by window end, unit and type."""
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            raise InvalidValue(_("days: expected a whole number of at least 0, got {value!r}").format(value=days))
+        today = self.community.clock.today() if on is None else parse_date(on)
+        with self.community.reading() as conn:
+            tree, _root, ids, effective = self._subtree(conn, unit)
+            scope = None if len(ids) == len(tree) else ids
+
+            def windows(_t: MeetingType, cadence: str, times: int) -> tuple[DueWindow, ...]:
+                current = Period.containing(today, cadence)
+                return tuple(DueWindow(start=p.start, end=p.end, required=times) for p in (current.previous(), current))
+
+            out = []
+            for row in self._rows(conn, tree, ids, effective, scope, windows):
+                for window in row.missing:
+                    if window.end < today:
+                        status = "overdue"
+                    elif (window.end - today).days <= days:
+                        status = "due"
+                    else:
+                        continue
+                    out.append(DueMeeting(unit_id=row.unit_id, unit=row.unit, type=row.type, start=window.start,
+                                          end=window.end, required=window.required, held=window.held, status=status))
+            return sorted(out, key=lambda d: (d.end, d.unit_id, d.type))
+
+    def announce_overdue(self, unit: UnitRef | None = None, *, on: dt.date | str | None = None) -> int:
+        """Raise one ``meeting.overdue`` event (through the outbox, so notification plugins send SMS or
+        WeChat messages) for each overdue window not announced before; returns how many were raised."""
+        overdue = [d for d in self.due(unit, days=0, on=on) if d.status == "overdue"]
+        if not overdue:
+            return 0
+        with self.community.transaction() as tx:
+            self._authorize(tx.conn, "meeting.read", None if unit is None else resolve(tx.conn, unit).id)
+            a = audit_tables.audit
+            keys = {d.key for d in overdue}
+            known = set(tx.conn.scalars(select(a.c.entity_id).where(a.c.action == "meeting.overdue",
+                                                                    a.c.entity == "meeting-window")))
+            raised = 0
+            for item in overdue:
+                if item.key in known or item.key not in keys:
+                    continue
+                tx.record("meeting.overdue", "meeting-window", item.key, after=item,
+                          data={"unit_id": item.unit_id, "type": item.type, "from": item.start.isoformat(),
+                                "to": item.end.isoformat(), "required": item.required, "held": item.held})
+                raised += 1
+            return raised
 
     def write_ledger(self, path: str | os.PathLike[str], unit: UnitRef | None, period: Period | str, *,
                      lang: str = "zh") -> Path:
@@ -408,6 +435,58 @@ class MeetingsAPI(SubAPI):
             return read_attendance(conn, path)
 
     # Helpers -----------------------------------------------------------------------------------
+
+    def _subtree(self, conn: Connection, unit: UnitRef | None
+                 ) -> tuple[Tree, int | None, builtins.list[int], dict[int, dict[str, Any]]]:
+        """The tree, the root's id (None: every unit), the subtree's ids parents first, and their settings."""
+        tree = Tree(conn)
+        if unit is None:
+            self._authorize(conn, "meeting.read", None)
+            root_id = None
+            ids = parents_first(tree.parent_of)
+        else:
+            root = resolve(conn, unit)
+            self._authorize(conn, "meeting.read", root.id)
+            root_id = root.id
+            ids = subtree(children_map(tree.parent_of), root.id)
+        return tree, root_id, ids, self._effective(conn, tree, root_id, ids)
+
+    def _rows(self, conn: Connection, tree: Tree, ids: Sequence[int], effective: Mapping[int, Mapping[str, Any]],
+              scope: Sequence[int] | None,
+              windows_of: Callable[[MeetingType, str, int], tuple[DueWindow, ...]]) -> builtins.list[ComplianceRow]:
+        """One row per unit and owed type with the windows ``windows_of`` gives, counted by one query.
+
+        Which types a unit owes: the effective ``required-meeting-types`` setting where one is set
+        along the tree, else the types whose ``applies_to`` names the unit's kind; a type with
+        ``applies_to`` is only ever owed by units of those kinds. The cadence of each type is the
+        effective ``meeting-cadence.<type>``.
+        """
+        types = self.community.registry.meeting_types
+        plans: builtins.list[tuple[int, MeetingType, str, tuple[DueWindow, ...]]] = []
+        for unit_id in ids:
+            settings = effective[unit_id]
+            for code in _owed(types, tree.kind(unit_id), settings.get("required-meeting-types")):
+                cadence = str(settings.get(f"meeting-cadence.{code}", types[code].cadence.value))
+                windows = windows_of(types[code], cadence, types[code].times_per_period)
+                if windows:
+                    plans.append((unit_id, types[code], cadence, windows))
+        if not plans:
+            return []
+        first = min(w.start for *_rest, ws in plans for w in ws)
+        last = max(w.end for *_rest, ws in plans for w in ws)
+        counts: dict[tuple[int, str], builtins.list[tuple[dt.date, int]]] = {}
+        owed = {t.code for _u, t, *_r in plans}
+        for unit_id, code, day, number in store.held_counts(conn, first, last, scope, owed):
+            counts.setdefault((unit_id, code), []).append((day, number))
+        rows = []
+        for unit_id, meeting_type, cadence, windows in plans:
+            days = counts.get((unit_id, meeting_type.code), [])
+            held = tuple(WindowHeld(start=w.start, end=w.end, required=w.required,
+                                    held=sum(n for d, n in days if w.start <= d <= w.end)) for w in windows)
+            rows.append(ComplianceRow(unit_id=unit_id, unit=tree.name(unit_id), type=meeting_type.code,
+                                      cadence=cadence, required=sum(w.required for w in held),
+                                      held=sum(min(w.held, w.required) for w in held), windows=held))
+        return rows
 
     def _effective(self, conn: Connection, tree: Tree, root: int | None,
                    ids: Sequence[int]) -> dict[int, dict[str, Any]]:
