@@ -203,7 +203,7 @@ class MeetingType(Record):
     (正式党员 only), ``committee`` (members holding a post other than 党小组长), ``group`` (a 党小组's
     members), ``partners`` (partner organizations, for joint meetings) or ``custom`` (those listed)."""
     quorum: str | None = attrs.field(default=None, converter=_threshold_text)
-    """The attendance a resolution needs (see :class:`Threshold`): ``at-least-half`` (半数以上),
+    """The attendance a resolution needs (see :class:`~communitycore.records.Threshold`): ``at-least-half`` (半数以上),
     ``more-than-half`` (超过半数), a fraction such as ``2/3``, each over ``voting`` members (the
     default) or ``all`` (``more-than-half of all``); ``None`` (the default) for no quorum."""
     pass_rule: str = attrs.field(default="more-than-half", converter=_threshold_text)
@@ -217,12 +217,12 @@ class MeetingType(Record):
 
     @property
     def quorum_rule(self) -> Threshold | None:
-        """:attr:`quorum` as a :class:`Threshold`."""
+        """:attr:`quorum` as a :class:`~communitycore.records.Threshold`."""
         return None if self.quorum is None else Threshold.parse(self.quorum)
 
     @property
     def pass_threshold(self) -> Threshold:
-        """:attr:`pass_rule` as a :class:`Threshold`."""
+        """:attr:`pass_rule` as a :class:`~communitycore.records.Threshold`."""
         return Threshold.parse(self.pass_rule)
 
 

@@ -4,7 +4,7 @@
 present, absent, on leave), a summary sheet with one row per unit and required type (required,
 held, rate, the windows missed), and a sheet of the members absent for months on end. ``.csv``:
 the meetings sheet alone. Text cells are never formulas; the file appears whole or not at all
-(:func:`~communitycore.io.files.staged_file`).
+(``communitycore.io.files.staged_file``).
 """
 
 from __future__ import annotations
