@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 import attrs
 
@@ -175,6 +176,16 @@ def due_windows(period: Period, cadence: str, times: int) -> tuple[DueWindow, ..
     return ()
 
 
+def month_number(day: dt.date) -> int:
+    """A day's month as one number, ``year * 12 + month - 1`` (what ``cc_meetings.held_month`` stores)."""
+    return day.year * 12 + day.month - 1
+
+
+def month_text(number: int) -> str:
+    """``YYYY-MM`` of a :func:`month_number`."""
+    return f"{number // 12:04d}-{number % 12 + 1:02d}"
+
+
 def month_key(day: dt.date) -> str:
     """``YYYY-MM`` of a day."""
     return f"{day.year:04d}-{day.month:02d}"
@@ -222,9 +233,11 @@ def absence_runs(months: Sequence[str], absent: Mapping[int, set[str]], attended
 # The compliance ledger (台账) ------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
-class WindowHeld:
-    """One due window of a compliance row: its days, the meetings required and those held."""
+class WindowHeld(NamedTuple):
+    """One due window of a compliance row: its days, the meetings required and those held.
+
+    A named tuple rather than a record: a city's ledger holds half a million of them.
+    """
 
     start: dt.date
     end: dt.date
@@ -307,6 +320,7 @@ class MeetingRow:
     unit_id: int
     type: str
     held_on: dt.date
+    held_month: int
     topic: str | None = None
     host: str | None = None
     recorder: str | None = None

@@ -48,7 +48,8 @@ from communitycore.domain.meetings import (
     due_windows,
     missing_minutes,
     month_key,
-    months_between,
+    month_number,
+    month_text,
     passes,
     quorum_check,
 )
@@ -126,7 +127,8 @@ class MeetingsAPI(SubAPI):
             rows = self._attendance(tx.conn, meeting_type, target.id, listed)
             self._check_partners(tx.conn, guests)
             meeting_id = int(tx.conn.execute(insert(_m).values(
-                unit_id=target.id, type=meeting_type.code, held_on=fields["held_on"], topic=fields.get("topic"),
+                unit_id=target.id, type=meeting_type.code, held_on=fields["held_on"],
+                held_month=month_number(fields["held_on"]), topic=fields.get("topic"),
                 host=fields.get("host"), recorder=fields.get("recorder"), minutes=fields.get("minutes"),
                 status=MeetingStatus.HELD.value, recorded_at=tx.now.astimezone(dt.UTC),
             )).inserted_primary_key[0])  # type: ignore[index]
@@ -215,6 +217,8 @@ class MeetingsAPI(SubAPI):
             if missing:
                 raise RejectedInput([Problem(None, f, _("the minutes of a {type} must give it").format(
                     type=meeting_type.label)) for f in missing], source="meeting")
+            if "held_on" in fields:
+                fields["held_month"] = month_number(fields["held_on"])
             tx.conn.execute(update(_m).where(_m.c.id == meeting_id).values(**fields))
             held_on = fields.get("held_on", before.held_on)
             if held_on != before.held_on:
@@ -463,29 +467,61 @@ class MeetingsAPI(SubAPI):
         """
         types = self.community.registry.meeting_types
         plans: builtins.list[tuple[int, MeetingType, str, tuple[DueWindow, ...]]] = []
+        # The windows depend on the type and its cadence only: worked out once, not once per unit.
+        known: dict[tuple[str, str], tuple[DueWindow, ...]] = {}
+        owed_by: dict[tuple[str, Any], builtins.list[str]] = {}
         for unit_id in ids:
             settings = effective[unit_id]
-            for code in _owed(types, tree.kind(unit_id), settings.get("required-meeting-types")):
+            required = settings.get("required-meeting-types")
+            kind = tree.kind(unit_id)
+            marker = (kind, None if required is None else tuple(required))
+            codes = owed_by.get(marker)
+            if codes is None:
+                codes = owed_by[marker] = _owed(types, kind, required)
+            for code in codes:
                 cadence = str(settings.get(f"meeting-cadence.{code}", types[code].cadence.value))
-                windows = windows_of(types[code], cadence, types[code].times_per_period)
+                windows = known.get((code, cadence))
+                if windows is None:
+                    windows = known[(code, cadence)] = windows_of(types[code], cadence, types[code].times_per_period)
                 if windows:
                     plans.append((unit_id, types[code], cadence, windows))
         if not plans:
             return []
         first = min(w.start for *_rest, ws in plans for w in ws)
         last = max(w.end for *_rest, ws in plans for w in ws)
-        counts: dict[tuple[int, str], builtins.list[tuple[dt.date, int]]] = {}
-        owed = {t.code for _u, t, *_r in plans}
-        for unit_id, code, day, number in store.held_counts(conn, first, last, scope, owed):
-            counts.setdefault((unit_id, code), []).append((day, number))
+        weekly = {t.code for _u, t, cadence, _w in plans if cadence == "weekly"}
+        monthly = {t.code for _u, t, cadence, _w in plans if cadence != "weekly"}
+        by_month: dict[tuple[int, str], dict[int, int]] = {}
+        for unit_id, code, month, number in store.held_by_month(conn, month_number(first), month_number(last), scope,
+                                                                monthly):
+            by_month.setdefault((unit_id, code), {})[month] = number
+        spans_of: dict[int, builtins.list[range]] = {}
+
+        def month_spans(windows: tuple[DueWindow, ...]) -> builtins.list[range]:
+            found = spans_of.get(id(windows))  # the tuples live in ``known``: their ids stay theirs
+            if found is None:
+                found = spans_of[id(windows)] = [range(month_number(w.start), month_number(w.end) + 1)
+                                                 for w in windows]
+            return found
+
+        by_day: dict[tuple[int, str], builtins.list[tuple[dt.date, int]]] = {}
+        for unit_id, code, day, number in store.held_by_day(conn, first, last, scope, weekly):
+            by_day.setdefault((unit_id, code), []).append((day, number))
         rows = []
         for unit_id, meeting_type, cadence, windows in plans:
-            days = counts.get((unit_id, meeting_type.code), [])
-            held = tuple(WindowHeld(start=w.start, end=w.end, required=w.required,
-                                    held=sum(n for d, n in days if w.start <= d <= w.end)) for w in windows)
+            key = (unit_id, meeting_type.code)
+            if cadence == "weekly":
+                days = by_day.get(key, [])
+                counted = [sum(n for d, n in days if w.start <= d <= w.end) for w in windows]
+            else:
+                months = by_month.get(key)
+                counted = ([0] * len(windows) if months is None
+                           else [sum(months.get(m, 0) for m in span) for span in month_spans(windows)])
+            held = tuple(WindowHeld(w.start, w.end, w.required, n) for w, n in zip(windows, counted, strict=True))
             rows.append(ComplianceRow(unit_id=unit_id, unit=tree.name(unit_id), type=meeting_type.code,
-                                      cadence=cadence, required=sum(w.required for w in held),
-                                      held=sum(min(w.held, w.required) for w in held), windows=held))
+                                      cadence=cadence, required=sum(w.required for w in windows),
+                                      held=sum(min(n, w.required) for w, n in zip(windows, counted, strict=True)),
+                                      windows=held))
         return rows
 
     def _effective(self, conn: Connection, tree: Tree, root: int | None,
@@ -515,9 +551,18 @@ class MeetingsAPI(SubAPI):
 
     def _absences(self, conn: Connection, span: Period, scope: Sequence[int] | None,
                   minimum: int) -> tuple[Absence, ...]:
-        start = _months_back(span.start, minimum - 1)
-        absent, took_part = store.attendance_months(conn, start, span.end, scope)
-        runs = absence_runs(months_between(start, span.end), absent, took_part, minimum,
+        """Members absent without a reason from every meeting of ``minimum`` consecutive months ending in
+        the period: the absences first (few), then whether those members took part anywhere."""
+        first, last = month_number(span.start) - (minimum - 1), month_number(span.end)
+        missed = store.missed_months(conn, first, last, scope)
+        # Only a member with enough consecutive missed months can have a run; check just those.
+        candidates = {m for m, months in missed.items() if _longest(months) >= minimum}
+        if not candidates:
+            return ()
+        took_part = store.months_taking_part(conn, candidates, first, last)
+        months = [month_text(n) for n in range(first, last + 1)]
+        runs = absence_runs(months, {m: {month_text(n) for n in missed[m]} for m in candidates},
+                            {m: {month_text(n) for n in took} for m, took in took_part.items()}, minimum,
                             ending_from=month_key(span.start))
         if not runs:
             return ()
@@ -640,10 +685,16 @@ def _owed(types: Mapping[str, MeetingType], kind: str, required: Any) -> builtin
             if code in types and (not types[code].applies_to or kind in types[code].applies_to)]
 
 
-def _months_back(day: dt.date, months: int) -> dt.date:
-    """The first day of the month ``months`` before ``day``'s."""
-    index = day.year * 12 + day.month - 1 - months
-    return dt.date(index // 12, index % 12 + 1, 1)
+def _longest(months: set[int]) -> int:
+    """The longest run of consecutive month numbers."""
+    best = 0
+    for month in months:
+        if month - 1 not in months:
+            length = 1
+            while month + length in months:
+                length += 1
+            best = max(best, length)
+    return best
 
 
 def _refuse_cancelled(meeting: Meeting) -> None:

@@ -1,9 +1,10 @@
 """Meetings in SQL: who is due to attend, the ledger entries of a meeting, and the set-based compliance counts.
 
-:func:`held_counts` answers "how many meetings of each type did each unit hold on each day of
-the window" with **one** ``GROUP BY`` over ``ix_cc_meetings_period``; :func:`attendance_months`
-answers "in which months was each member absent without a reason, and in which did they take
-part" with one more. Neither runs a query per unit or per member.
+:func:`held_by_month` answers "how many meetings of each type did each unit hold on each day of
+the window" with **one** ``GROUP BY`` over ``ix_cc_meetings_period`` (by month; weekly types by
+day); :func:`missed_months` finds the members absent without a reason and the months, starting
+from the absences, and :func:`months_taking_part` checks only those members. None runs a query
+per unit or per member.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from communitycore.domain.meetings import Presence
 from communitycore.domain.members import Category, MemberStatus, Post
@@ -111,13 +112,35 @@ def _unit_filter(column: Any, unit_ids: Sequence[int] | None) -> Any:
     return target.in_(list(unit_ids))
 
 
-def held_counts(conn: Connection, start: dt.date, end: dt.date, unit_ids: Sequence[int] | None,
+def held_by_month(conn: Connection, first: int, last: int, unit_ids: Sequence[int] | None,
+                  types: Collection[str]) -> list[tuple[int, str, int, int]]:
+    """``(unit id, type, month number, meetings)`` of the meetings held in the months ``first`` to
+    ``last`` (``year * 12 + month - 1``): one ``GROUP BY`` over ``ix_cc_meetings_period``."""
+    if not types:
+        return []
+    query = (select(_m.c.unit_id, _m.c.type, _m.c.held_month, func.count())
+             .where(_m.c.held_month >= first, _m.c.held_month <= last, _m.c.status == "held",
+                    _m.c.type.in_(sorted(types)))
+             .group_by(_m.c.unit_id, _m.c.type, _m.c.held_month))
+    where = _unit_filter(_m.c.unit_id, unit_ids)
+    if where is not None:
+        query = query.where(where)
+    result = conn.execute(query)
+    # Plain ints and strings: the driver's own tuples, without a Row object per group.
+    rows: list[tuple[int, str, int, int]] = list(result.cursor.fetchall())  # type: ignore[union-attr]
+    result.close()
+    return rows
+
+
+def held_by_day(conn: Connection, start: dt.date, end: dt.date, unit_ids: Sequence[int] | None,
                 types: Collection[str]) -> list[tuple[int, str, dt.date, int]]:
-    """``(unit id, type, day, meetings)`` of the meetings held between ``start`` and ``end`` (inclusive)."""
+    """``(unit id, type, day, meetings)`` of the meetings held between ``start`` and ``end``, for
+    types whose windows are weeks."""
     if not types:
         return []
     query = (select(_m.c.unit_id, _m.c.type, _m.c.held_on, func.count())
-             .where(_m.c.held_on >= start, _m.c.held_on <= end, _m.c.status == "held", _m.c.type.in_(sorted(types)))
+             .where(_m.c.type.in_(sorted(types)), _m.c.held_on >= start, _m.c.held_on <= end,
+                    _m.c.status == "held")
              .group_by(_m.c.unit_id, _m.c.type, _m.c.held_on))
     where = _unit_filter(_m.c.unit_id, unit_ids)
     if where is not None:
@@ -129,42 +152,41 @@ def _date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def month_of(conn: Connection, column: Any) -> Any:
-    """``YYYY-MM`` of a date column, in the engine's own dialect."""
-    name = conn.dialect.name
-    if name == "sqlite":
-        return func.strftime("%Y-%m", column)
-    if name == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.date_format(column, "%Y-%m")
+def missed_months(conn: Connection, first: int, last: int, unit_ids: Sequence[int] | None) -> dict[int, set[int]]:
+    """Per member, the months (numbers) with a meeting of these units they missed without a reason.
 
-
-def attendance_months(conn: Connection, start: dt.date, end: dt.date, unit_ids: Sequence[int] | None
-                      ) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
-    """Per member, the months they were absent without a reason, and the months they took part.
-
-    Taking part is being present, on leave, or absent with a reason given. One ``GROUP BY
-    (member, month)`` over the meetings held between ``start`` and ``end``.
+    Starts from the absences (``ix_cc_meeting_attendance_presence``), a small part of all attendance.
     """
-    month = month_of(conn, _m.c.held_on)
     no_reason = and_(_att.c.presence == Presence.ABSENT.value, _att.c.reason.is_(None))
-    query = (select(_att.c.member_id, month, func.max(case((no_reason, 1), else_=0)),
-                    func.max(case((no_reason, 0), else_=1)))
+    query = (select(_att.c.member_id, _m.c.held_month)
              .select_from(_att.join(_m, _m.c.id == _att.c.meeting_id))
-             .where(_m.c.held_on >= start, _m.c.held_on <= end, _m.c.status == "held")
-             .group_by(_att.c.member_id, month))
+             .where(no_reason, _m.c.held_month >= first, _m.c.held_month <= last, _m.c.status == "held")
+             .group_by(_att.c.member_id, _m.c.held_month))
     where = _unit_filter(_m.c.unit_id, unit_ids)
     if where is not None:
         query = query.where(where)
-    absent: dict[int, set[str]] = {}
-    took_part: dict[int, set[str]] = {}
-    for member_id, key, missed, attended in conn.execute(query).all():
-        if missed:
-            absent.setdefault(int(member_id), set()).add(str(key))
-        if attended:
-            took_part.setdefault(int(member_id), set()).add(str(key))
-    return absent, took_part
+    out: dict[int, set[int]] = {}
+    for member_id, month in conn.execute(query).all():
+        out.setdefault(int(member_id), set()).add(int(month))
+    return out
 
 
-__all__ = ["COMMITTEE_POSTS", "SOURCE", "attendance_months", "categories", "entry_rows", "held_counts", "invited",
-           "month_of", "reversal_rows", "standing_entries"]
+def months_taking_part(conn: Connection, member_ids: Collection[int], first: int, last: int) -> dict[int, set[int]]:
+    """Per member among ``member_ids``, the months they took part in any meeting: present, on
+    leave, or absent with a reason given."""
+    took_part = ~and_(_att.c.presence == Presence.ABSENT.value, _att.c.reason.is_(None))
+    out: dict[int, set[int]] = {}
+    ids = sorted(set(member_ids))
+    for start in range(0, len(ids), ledger.LOOKUP_CHUNK):
+        query = (select(_att.c.member_id, _m.c.held_month)
+                 .select_from(_att.join(_m, _m.c.id == _att.c.meeting_id))
+                 .where(_att.c.member_id.in_(ids[start:start + ledger.LOOKUP_CHUNK]), took_part,
+                        _m.c.held_month >= first, _m.c.held_month <= last, _m.c.status == "held")
+                 .group_by(_att.c.member_id, _m.c.held_month))
+        for member_id, month in conn.execute(query).all():
+            out.setdefault(int(member_id), set()).add(int(month))
+    return out
+
+
+__all__ = ["COMMITTEE_POSTS", "SOURCE", "categories", "entry_rows", "held_by_day", "held_by_month", "invited",
+           "missed_months", "months_taking_part", "reversal_rows", "standing_entries"]

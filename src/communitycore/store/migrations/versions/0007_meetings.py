@@ -37,6 +37,7 @@ def upgrade() -> None:
             sa.Column("unit_id", sa.Integer(), nullable=False),
             sa.Column("type", sa.String(length=64), nullable=False),
             sa.Column("held_on", sa.Date(), nullable=False),
+            sa.Column("held_month", sa.Integer(), nullable=False),
             sa.Column("topic", sa.String(length=200), nullable=True),
             sa.Column("host", sa.String(length=100), nullable=True),
             sa.Column("recorder", sa.String(length=100), nullable=True),
@@ -47,7 +48,8 @@ def upgrade() -> None:
             sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_meetings")),
         )
     have = _indexes("cc_meetings")
-    for name, columns in (("ix_cc_meetings_period", ["held_on", "status", "unit_id", "type"]),
+    for name, columns in (("ix_cc_meetings_period", ["held_month", "status", "unit_id", "type"]),
+                          ("ix_cc_meetings_type", ["type", "held_on", "status", "unit_id"]),
                           ("ix_cc_meetings_unit", ["unit_id", "held_on"])):
         if name not in have:
             op.create_index(name, "cc_meetings", columns, unique=False)
@@ -62,9 +64,11 @@ def upgrade() -> None:
             _fk("cc_meeting_attendance", "meeting_id", "cc_meetings"),
             sa.PrimaryKeyConstraint("meeting_id", "member_id", name=op.f("pk_cc_meeting_attendance")),
         )
-    if "ix_cc_meeting_attendance_member" not in _indexes("cc_meeting_attendance"):
-        op.create_index("ix_cc_meeting_attendance_member", "cc_meeting_attendance",
-                        ["member_id", "meeting_id", "presence"], unique=False)
+    have = _indexes("cc_meeting_attendance")
+    for name, columns in (("ix_cc_meeting_attendance_member", ["member_id", "meeting_id", "presence"]),
+                          ("ix_cc_meeting_attendance_presence", ["presence", "member_id", "meeting_id", "reason"])):
+        if name not in have:
+            op.create_index(name, "cc_meeting_attendance", columns, unique=False)
 
     if "cc_meeting_partners" not in _tables():
         op.create_table(
