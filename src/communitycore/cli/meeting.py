@@ -286,10 +286,11 @@ def compliance(unit: str | None, period: str, out: Path | None) -> None:
 def plan(unit: str | None, period: str) -> None:
     """What each unit owes over PERIOD: one row per unit and type, with its due windows."""
     rows = state().community.meetings.plan(unit, period)
-    data: list[dict[str, Any]] = [{"unit_id": r.unit_id, "unit": r.unit, "type": r.type, "cadence": r.cadence, "required": r.required,
-             "held": r.held, "windows": [{"from": w.start.isoformat(), "to": w.end.isoformat(),
-                                          "required": w.required, "held": w.held} for w in r.windows]}
-            for r in rows]
+    data: list[dict[str, Any]] = [
+        {"unit_id": r.unit_id, "unit": r.unit, "type": r.type, "cadence": r.cadence, "required": r.required,
+         "held": r.held, "windows": [{"from": w.start.isoformat(), "to": w.end.isoformat(), "required": w.required,
+                                      "held": w.held} for w in r.windows]}
+        for r in rows]
     if state().as_json:
         emit(data)
         return
