@@ -574,3 +574,14 @@ def test_due_and_overdue_meetings_and_their_events(db_url: str, clock: Clock) ->
         assert {(e.data["type"], e.data["from"], e.data["to"]) for e in overdue} == late
         with pytest.raises(InvalidValue, match="days"):
             c.meetings.due(days=-1)
+
+
+def test_a_weekly_cadence_counts_iso_weeks(community: Community) -> None:
+    t = tree(community)
+    community.org.set_setting(t["branch"].id, "meeting-cadence.theme-day", "weekly")
+    for day in ("2025-01-06", "2025-01-08", "2025-01-20"):  # twice in week 2, once in week 4
+        community.meetings.record(t["branch"].id, "theme-day", on=day, topic="每周党课")
+    row = next(r for r in community.meetings.compliance(t["branch"].id, "2025-01").rows if r.type == "theme-day")
+    # January 2025 holds the Thursdays of ISO weeks 1 to 5.
+    assert (row.cadence, row.required, row.held) == ("weekly", 5, 2)
+    assert [w.start.isoformat() for w in row.missing] == ["2024-12-30", "2025-01-13", "2025-01-27"]
