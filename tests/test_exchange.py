@@ -78,7 +78,9 @@ def test_round_trip_is_exact(community: Community, tmp_path: Path, clock: Clock)
                                 "transfers": 1, "registrations": 1, "households": 2, "residents": 2,
                                 "activity": 0, "workflow_history": 0, "assessment_runs": 0,
                                 "assessment_revisions": 0, "assessment_results": 0, "assessment_appeals": 0,
-                                "service_requests": 0, "service_evaluations": 0, "service_resources": 0}
+                                "service_requests": 0, "service_evaluations": 0, "service_resources": 0,
+                                "meetings": 0, "meeting_attendance": 0, "meeting_partners": 0,
+                                "meeting_resolutions": 0}
     with fresh(tmp_path, "copy.db", clock) as copy:
         assert import_community(copy, tmp_path / "a.json") == before["counts"]
         assert exported(copy, tmp_path / "b.json") == before

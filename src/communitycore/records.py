@@ -152,16 +152,122 @@ class UnitKind(Record):
     elected: bool = True
 
 
+#: Who a meeting type invites (see :attr:`MeetingType.attendees`).
+ATTENDEES = ("members", "full-members", "committee", "group", "partners", "custom")
+#: What a meeting's minutes may be required to hold (see :attr:`MeetingType.minutes_required`).
+MINUTES_FIELDS = ("topic", "host", "recorder", "content", "resolutions")
+_THRESHOLD = re.compile(r"^\s*(>=|>|≥)?\s*(\d+)\s*/\s*(\d+)\s*$")
+_NAMED_THRESHOLDS = {"at-least-half": (">=", 1, 2), "more-than-half": (">", 1, 2)}
+
+
+@attrs.frozen
+class Threshold:
+    """A share of a base: ``>=`` or ``>`` a fraction of the ``voting`` members (正式党员) or ``all`` due to attend."""
+
+    comparison: str
+    numerator: int
+    denominator: int
+    base: str = "voting"
+
+    @classmethod
+    def parse(cls, text: str) -> Threshold:
+        """``at-least-half`` (半数以上, >= 1/2), ``more-than-half`` (超过半数, > 1/2), ``2/3`` (>= 2/3),
+        ``>1/2``, each optionally followed by `` of voting`` (the default) or `` of all``."""
+        if not isinstance(text, str):
+            raise ValueError(_("expected a rule such as 'at-least-half' or '2/3', got {text!r}").format(text=text))
+        rule, _sep, base = text.strip().partition(" of ")
+        base = base.strip() or "voting"
+        if base not in ("voting", "all"):
+            raise ValueError(_("the base of {text!r} must be 'voting' or 'all', got {base!r}").format(
+                text=text, base=base))
+        named = _NAMED_THRESHOLDS.get(rule.strip())
+        if named is not None:
+            return cls(named[0], named[1], named[2], base)
+        match = _THRESHOLD.match(rule)
+        if match is None:
+            raise ValueError(_("expected 'at-least-half', 'more-than-half' or a fraction such as '2/3' "
+                               "(optionally '>' before it and ' of all' after it), got {text!r}").format(text=text))
+        comparison = ">=" if match.group(1) in (None, ">=", "≥") else ">"
+        numerator, denominator = int(match.group(2)), int(match.group(3))
+        if not 0 < numerator <= denominator:
+            raise ValueError(_("the fraction of {text!r} must be more than 0 and at most 1").format(text=text))
+        return cls(comparison, numerator, denominator, base)
+
+    def met(self, count: int, base: int) -> bool:
+        """Whether ``count`` out of ``base`` meets the rule (exact integer arithmetic, no rounding)."""
+        if self.comparison == ">=":
+            return count * self.denominator >= base * self.numerator
+        return count * self.denominator > base * self.numerator
+
+    def required(self, base: int) -> int:
+        """The fewest of ``base`` that meet the rule."""
+        floor = base * self.numerator // self.denominator
+        exact = floor * self.denominator == base * self.numerator
+        if self.comparison == ">=":
+            return floor if exact else floor + 1
+        return floor + 1
+
+    def __str__(self) -> str:
+        for name, (comparison, numerator, denominator) in _NAMED_THRESHOLDS.items():
+            if (self.comparison, self.numerator, self.denominator) == (comparison, numerator, denominator):
+                rule = name
+                break
+        else:
+            rule = f"{self.comparison}{self.numerator}/{self.denominator}"
+        return rule if self.base == "voting" else f"{rule} of {self.base}"
+
+
+def _threshold_text(value: Any) -> str | None:
+    return None if value is None else str(Threshold.parse(value))
+
+
+def _positive(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(_("{field} must be a whole number of at least 1, got {value!r}").format(
+            field=attribute.name, value=value))
+
+
+def _minutes_fields(_instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+    unknown = [v for v in value if v not in MINUTES_FIELDS]
+    if unknown:
+        raise ValueError(_("{field} may name {allowed}; got {value}").format(
+            field=attribute.name, allowed=", ".join(MINUTES_FIELDS), value=", ".join(map(str, unknown))))
+
+
 @attrs.frozen(kw_only=True)
 class MeetingType(Record):
     """A meeting the rules require (三会一课 and the rest), with its cadence."""
 
     cadence: Cadence = attrs.field(converter=Cadence)
     applies_to: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_slugs)
-    attendees: str = "members"
-    """Who is due to attend: ``members``, ``committee`` or ``group``."""
-    quorum: str | None = None
-    """``at-least-half`` (半数以上) or ``more-than-half`` (超过半数); ``None`` for no quorum."""
+    times_per_period: int = attrs.field(default=1, validator=_positive)
+    """Meetings due in each period of the cadence (主题党日: once a month)."""
+    attendees: str = attrs.field(default="members", validator=attrs.validators.in_(ATTENDEES))
+    """Who is due to attend: ``members`` (the unit's members, its subtree included), ``full-members``
+    (正式党员 only), ``committee`` (members holding a post other than 党小组长), ``group`` (a 党小组's
+    members), ``partners`` (partner organizations, for joint meetings) or ``custom`` (those listed)."""
+    quorum: str | None = attrs.field(default=None, converter=_threshold_text)
+    """The attendance a resolution needs (see :class:`~communitycore.records.Threshold`): ``at-least-half`` (半数以上),
+    ``more-than-half`` (超过半数), a fraction such as ``2/3``, each over ``voting`` members (the
+    default) or ``all`` (``more-than-half of all``); ``None`` (the default) for no quorum."""
+    pass_rule: str = attrs.field(default="more-than-half", converter=_threshold_text)
+    """The votes for a resolution needs, over those due to attend (细则 §20: more than half of the voting members)."""
+    votes: bool = False
+    """Whether resolutions may be taken at this meeting (default: no)."""
+    minutes_required: tuple[str, ...] = attrs.field(default=("topic",), converter=_tuple, validator=_minutes_fields)
+    """What the minutes must hold: any of topic, host, recorder, content, resolutions (default: the topic)."""
+    counts_as_training: bool = False
+    """Attending counts as training for the attendees (the weekly Party class does); default no."""
+
+    @property
+    def quorum_rule(self) -> Threshold | None:
+        """:attr:`quorum` as a :class:`~communitycore.records.Threshold`."""
+        return None if self.quorum is None else Threshold.parse(self.quorum)
+
+    @property
+    def pass_threshold(self) -> Threshold:
+        """:attr:`pass_rule` as a :class:`~communitycore.records.Threshold`."""
+        return Threshold.parse(self.pass_rule)
 
 
 @attrs.frozen(kw_only=True)

@@ -33,16 +33,51 @@ def _cadence_defaults(registry: Registry) -> dict[str, tuple[Any, str]]:
     }
 
 
+def _parse_months(value: Any) -> int:
+    """A whole number of months, at least 1."""
+    try:
+        months = int(value)
+    except (TypeError, ValueError):
+        raise InvalidValue(_("{value!r} is not a whole number of months").format(value=value)) from None
+    if months < 1:
+        raise InvalidValue(_("must be at least 1 month"))
+    return months
+
+
 CAPABILITY = Capability(
     name="meetings",
     label="会议",
     label_en="Meetings",
+    api="communitycore.sdk.meetings:MeetingsAPI",
+    tables="communitycore.store.tables.meetings",
+    sections="communitycore.io.meeting_sections:MEETING_SECTIONS",
+    unit_links="communitycore.store.tables.meetings:UNIT_LINKS",
+    commands=("communitycore.cli.meeting:meeting",),
+    labels={
+        "type": ("会议类型", "Meeting type"),
+        "held_on": ("日期", "Date"),
+        "topic": ("主题", "Topic"),
+        "host": ("主持人", "Host"),
+        "recorder": ("记录人", "Recorder"),
+        "minutes": ("会议记录", "Minutes"),
+        "present": ("出席", "Present"),
+        "absent": ("缺席", "Absent"),
+        "leave": ("请假", "On leave"),
+        "quorum_met": ("达到法定人数", "Quorum met"),
+        "required": ("应开次数", "Required"),
+        "held": ("实开次数", "Held"),
+        "rate": ("完成率", "Rate"),
+        "missing": ("缺开时段", "Missing"),
+    },
     settings=(
         SettingSpec("required-meeting-types", parse_codes, N_("meeting types whose cadence is checked here"),
                     check=_check_meeting_types),
         SettingSpec("meeting-cadence", parse_cadence,
                     N_("cadence of one meeting type, e.g. meeting-cadence.party-lecture"), dotted=True,
                     defaults=_cadence_defaults, check=_check_cadence_key),
+        SettingSpec("meeting-absence-months", _parse_months,
+                    N_("consecutive months of absence from organizational life that are reported (党章 §9)"),
+                    default=6),
     ),
     actions=("meeting.read", "meeting.add", "meeting.update", "meeting.remove"),
 )

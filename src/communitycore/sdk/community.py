@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from communitycore.sdk.assessments import AssessmentsAPI
     from communitycore.sdk.audit import AuditAPI
     from communitycore.sdk.events import EventsAPI
+    from communitycore.sdk.meetings import MeetingsAPI
     from communitycore.sdk.members import MembersAPI
     from communitycore.sdk.org import OrgAPI
     from communitycore.sdk.residents import ResidentsAPI
@@ -162,6 +163,7 @@ class Community:
         events: EventsAPI
         assessments: AssessmentsAPI
         services: ServicesAPI
+        meetings: MeetingsAPI
 
     def __init__(
         self,

@@ -4,7 +4,7 @@ Each table and index is created only when it is missing, so a run killed halfway
 (whose DDL is not transactional) can simply be run again.
 
 Revision ID: 0008_services
-Revises: 0005_ids_paths
+Revises: 0007_meetings
 Create Date: 2026-12-02 03:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_services"
-down_revision = "0005_ids_paths"
+down_revision = "0007_meetings"
 branch_labels = None
 depends_on = None
 

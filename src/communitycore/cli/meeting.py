@@ -1,0 +1,320 @@
+"""``community meeting``: meeting types, records with attendance, resolutions, corrections, the 台账.
+
+JSON shapes (see docs/json.md): ``record`` prints ``{"id", "unit_id", "type", "date", "present",
+"absent", "leave", "quorum_met"}`` (counts); ``show`` adds ``topic``, ``host``, ``recorder``,
+``minutes``, ``status``, ``attendance`` (``{"member_id", "presence", "reason"}``), ``partners``
+and ``resolutions``; ``compliance`` prints ``{"unit_id", "period", "rows", "absences"}``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from communitycore.cli.render import emit, output_options, state
+from communitycore.domain.fields import UNCHANGED
+from communitycore.domain.meetings import Presence
+from communitycore.i18n import N_, _
+
+if TYPE_CHECKING:
+    from communitycore.domain.meetings import Compliance, Meeting
+    from communitycore.records import MeetingType
+
+RECORD_COLUMNS = ("id", "unit_id", "type", "date", "present", "absent", "leave", "quorum_met")
+ROW_COLUMNS = ("unit_id", "unit", "type", "required", "held", "rate", "missing")
+
+
+def _type_json(meeting_type: MeetingType, provider: str | None) -> dict[str, Any]:
+    return {"id": meeting_type.code, "name": meeting_type.label, "kind": "meeting-type", "code": meeting_type.code,
+            "label": meeting_type.label, "label_en": meeting_type.label_en, "cadence": meeting_type.cadence.value,
+            "times_per_period": meeting_type.times_per_period, "applies_to": list(meeting_type.applies_to),
+            "attendees": meeting_type.attendees, "quorum": meeting_type.quorum, "pass_rule": meeting_type.pass_rule,
+            "votes": meeting_type.votes, "minutes_required": list(meeting_type.minutes_required),
+            "counts_as_training": meeting_type.counts_as_training, "provider": provider}
+
+
+def record_json(meeting: Meeting, quorum_met: bool | None) -> dict[str, Any]:
+    """The short shape of a meeting: its counts and whether its quorum is met (``null``: no quorum rule)."""
+    return {"id": meeting.id, "unit_id": meeting.unit_id, "type": meeting.type, "date": meeting.held_on.isoformat(),
+            "present": meeting.count(Presence.PRESENT), "absent": meeting.count(Presence.ABSENT),
+            "leave": meeting.count(Presence.LEAVE), "quorum_met": quorum_met}
+
+
+def meeting_json(meeting: Meeting, quorum_met: bool | None) -> dict[str, Any]:
+    """The full shape of a meeting, attendance and resolutions included."""
+    data = record_json(meeting, quorum_met)
+    data.update({
+        "topic": meeting.topic, "host": meeting.host, "recorder": meeting.recorder, "minutes": meeting.minutes,
+        "status": meeting.status.value,
+        "attendance": [{"member_id": a.member_id, "presence": a.presence.value, "reason": a.reason}
+                       for a in meeting.attendance],
+        "partners": [{"partner_id": p.partner_id, "representative": p.representative} for p in meeting.partners],
+        "resolutions": [{"id": r.id, "title": r.title, "for": r.votes_for, "against": r.votes_against,
+                         "abstain": r.votes_abstain, "due": r.due, "passed": r.passed} for r in meeting.resolutions],
+    })
+    return data
+
+
+def compliance_json(found: Compliance) -> dict[str, Any]:
+    """The 台账 as JSON: ``rows`` (one per unit and type) and ``absences``."""
+    return {
+        "unit_id": found.unit_id, "period": found.period, "absence_months": found.absence_months,
+        "rows": [{"unit_id": r.unit_id, "unit": r.unit, "type": r.type, "cadence": r.cadence, "required": r.required,
+                  "held": r.held, "rate": r.rate,
+                  "missing": [{"from": w.start.isoformat(), "to": w.end.isoformat()} for w in r.missing]}
+                 for r in found.rows],
+        "absences": [{"member_id": a.member_id, "name": a.name, "unit_id": a.unit_id, "months": list(a.months)}
+                     for a in found.absences],
+    }
+
+
+def _quorum_met(meeting: Meeting) -> bool | None:
+    check = state().community.meetings.quorum(meeting.id)
+    return None if check is None else check.met
+
+
+def _ids(text: str | None, option: str) -> list[int]:
+    if not text:
+        return []
+    out = []
+    for part in text.replace("，", ",").split(","):
+        if part.strip():
+            try:
+                out.append(int(part.strip()))
+            except ValueError:
+                raise click.BadParameter(_("{value!r} is not a member id").format(value=part.strip()),
+                                         param_hint=option) from None
+    return out
+
+
+def _absent(text: str | None) -> dict[int, str | None]:
+    out: dict[int, str | None] = {}
+    if not text:
+        return out
+    for part in text.replace("，", ",").split(","):
+        if not part.strip():
+            continue
+        ident, _sep, reason = part.replace("：", ":").partition(":")
+        out[_ids(ident, "--absent")[0]] = reason.strip() or None
+    return out
+
+
+def _attendance_options(command: Any) -> Any:
+    for option in reversed((
+        click.option("--present", metavar="ID,ID…", help=N_("Members present.")),
+        click.option("--absent", metavar="ID[:REASON],…",
+                     help=N_("Members absent, each with a reason if one was given.")),
+        click.option("--leave", metavar="ID,ID…", help=N_("Members on leave (请假).")),
+        click.option("--attendance", "attendance_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help=N_("Attendance from a .csv or .xlsx file: 姓名, 公民身份号码, 出席情况, 缺席原因.")),
+    )):
+        command = option(command)
+    return command
+
+
+def _gather(present: str | None, absent: str | None, leave: str | None,
+            attendance_file: Path | None) -> tuple[list[int], dict[int, str | None], list[int]]:
+    here, away, off = _ids(present, "--present"), _absent(absent), _ids(leave, "--leave")
+    if attendance_file is not None:
+        more = state().community.meetings.attendance_file(attendance_file)
+        here, off = here + more[0], off + more[2]
+        away.update(more[1])
+    return here, away, off
+
+
+@click.group("meeting")
+def meeting() -> None:
+    """Meetings (三会一课, 主题党日, joint meetings): types, record, list, show, resolution, correct, cancel,
+    compliance, plan, due.
+
+    \b
+    UNIT is a unit id or its full path joined with "/"; TYPE a meeting type code (`meeting types`);
+    PERIOD is 2025, 2025H1, 2025Q1, 2025-03 or 2025年第一季度.
+    """
+
+
+@meeting.command("types")
+@output_options
+def types() -> None:
+    """The registered meeting types with their cadence, attendees, quorum and pass rule."""
+    app = state()
+    registry = app.community.registry
+    emit([_type_json(t, registry.provider("meeting_types", t.code)) for t in app.community.meetings.types()],
+         columns=("code", "label", "cadence", "times_per_period", "attendees", "quorum", "votes"))
+
+
+@meeting.command("record")
+@click.option("--unit", metavar="UNIT", required=True, help=N_("The unit that held the meeting."))
+@click.option("--type", "type_", metavar="TYPE", required=True, help=N_("The meeting type code."))
+@click.option("--date", "on", metavar="YYYY-MM-DD", required=True, help=N_("The day it was held."))
+@click.option("--topic", help=N_("The topic."))
+@click.option("--host", help=N_("Who chaired it (主持人)."))
+@click.option("--recorder", help=N_("Who kept the minutes (记录人)."))
+@click.option("--minutes", help=N_("The minutes (会议记录)."))
+@click.option("--partner", "partners", multiple=True, metavar="ID[:REPRESENTATIVE]",
+              help=N_("A partner organization at a joint meeting (repeatable)."))
+@_attendance_options
+@output_options
+def record(unit: str, type_: str, on: str, topic: str | None, host: str | None, recorder: str | None,
+           minutes: str | None, partners: tuple[str, ...], present: str | None, absent: str | None,
+           leave: str | None, attendance_file: Path | None) -> None:
+    """Record a meeting with its attendance; invited members not listed are recorded absent."""
+    here, away, off = _gather(present, absent, leave, attendance_file)
+    guests: list[tuple[int, str | None]] = []
+    for item in partners:
+        ident, _sep, who = item.partition(":")
+        guests.append((_ids(ident, "--partner")[0], who.strip() or None))
+    done = state().community.meetings.record(unit, type_, on=on, topic=topic, host=host, recorder=recorder,
+                                             minutes=minutes, present=here, absent=away, leave=off, partners=guests)
+    emit(record_json(done, _quorum_met(done)), columns=RECORD_COLUMNS)
+
+
+@meeting.command("correct")
+@click.argument("meeting_id", metavar="MEETING", type=int)
+@_attendance_options
+@click.option("--note", help=N_("Why the attendance is corrected."))
+@output_options
+def correct(meeting_id: int, present: str | None, absent: str | None, leave: str | None,
+            attendance_file: Path | None, note: str | None) -> None:
+    """Correct the attendance of the members listed; the ledger is corrected by reversing entries."""
+    here, away, off = _gather(present, absent, leave, attendance_file)
+    done = state().community.meetings.correct_attendance(meeting_id, present=here, absent=away, leave=off, note=note)
+    emit(record_json(done, _quorum_met(done)), columns=RECORD_COLUMNS)
+
+
+@meeting.command("update")
+@click.argument("meeting_id", metavar="MEETING", type=int)
+@click.option("--date", "on", metavar="YYYY-MM-DD", help=N_("The day it was held."))
+@click.option("--topic", help=N_("The topic."))
+@click.option("--host", help=N_("Who chaired it (主持人)."))
+@click.option("--recorder", help=N_("Who kept the minutes (记录人)."))
+@click.option("--minutes", help=N_("The minutes (会议记录)."))
+@click.option("--note", help=N_("Why it is corrected."))
+@output_options
+def update(meeting_id: int, on: str | None, topic: str | None, host: str | None, recorder: str | None,
+           minutes: str | None, note: str | None) -> None:
+    """Correct a meeting's date or minutes (the audit trail keeps what they were)."""
+    given: dict[str, Any] = {k: v for k, v in {"on": on, "topic": topic, "host": host, "recorder": recorder,
+                                               "minutes": minutes}.items() if v is not None}
+    done = state().community.meetings.update(meeting_id, note=note, **{
+        k: given.get(k, UNCHANGED) for k in ("on", "topic", "host", "recorder", "minutes")})
+    emit(meeting_json(done, _quorum_met(done)), columns=RECORD_COLUMNS)
+
+
+@meeting.command("cancel")
+@click.argument("meeting_id", metavar="MEETING", type=int)
+@click.option("--note", help=N_("Why it is cancelled."))
+@output_options
+def cancel(meeting_id: int, note: str | None) -> None:
+    """Cancel a meeting recorded in error: kept as cancelled, its ledger entries reversed."""
+    done = state().community.meetings.cancel(meeting_id, note=note)
+    emit(meeting_json(done, None), columns=(*RECORD_COLUMNS[:4], "status"))
+
+
+@meeting.command("resolution")
+@click.argument("meeting_id", metavar="MEETING", type=int)
+@click.option("--title", required=True, help=N_("What was resolved."))
+@click.option("--for", "votes_for", type=int, required=True, help=N_("Votes for."))
+@click.option("--against", type=int, default=0, show_default=True, help=N_("Votes against."))
+@click.option("--abstain", type=int, default=0, show_default=True, help=N_("Abstentions."))
+@output_options
+def resolution(meeting_id: int, title: str, votes_for: int, against: int, abstain: int) -> None:
+    """Record a resolution; refused without quorum (the refusal names present, base, required and the rule)."""
+    done = state().community.meetings.add_resolution(meeting_id, title=title, votes_for=votes_for, against=against,
+                                                     abstain=abstain)
+    emit({"id": done.id, "meeting_id": done.meeting_id, "title": done.title, "for": done.votes_for,
+          "against": done.votes_against, "abstain": done.votes_abstain, "due": done.due, "passed": done.passed},
+         columns=("id", "meeting_id", "title", "for", "against", "abstain", "due", "passed"))
+
+
+@meeting.command("list")
+@click.option("--unit", metavar="UNIT", help=N_("Only meetings of this unit's subtree."))
+@click.option("--type", "type_", metavar="TYPE", help=N_("Only meetings of this type."))
+@click.option("--period", metavar="PERIOD", help=N_("Only meetings held in this period."))
+@click.option("--status", type=click.Choice(["held", "cancelled"]), help=N_("Only held or cancelled meetings."))
+@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True, help=N_("At most N (0: all)."))
+@output_options
+def list_(unit: str | None, type_: str | None, period: str | None, status: str | None, limit: int) -> None:
+    """Meetings by date, with their attendance counts."""
+    found = state().community.meetings.list(unit=unit, type=type_, period=period, status=status,
+                                            limit=limit or None)
+    emit([record_json(m, None) | {"topic": m.topic, "status": m.status.value} for m in found],
+         columns=("id", "date", "unit_id", "type", "topic", "present", "absent", "leave", "status"))
+
+
+@meeting.command("show")
+@click.argument("meeting_id", metavar="MEETING", type=int)
+@output_options
+def show(meeting_id: int) -> None:
+    """One meeting with its attendance, partners and resolutions."""
+    found = state().community.meetings.get(meeting_id)
+    emit(meeting_json(found, _quorum_met(found)),
+         columns=("id", "date", "unit_id", "type", "topic", "host", "recorder", "present", "absent", "leave",
+                  "quorum_met", "status"))
+
+
+@meeting.command("compliance")
+@click.option("--unit", metavar="UNIT", help=N_("The subtree to report on (default: the whole tree)."))
+@click.option("--period", metavar="PERIOD", required=True, help=N_("The period, e.g. 2025Q1."))
+@click.option("--out", "--xlsx", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help=N_("Also write the ledger to a .xlsx or .csv file (one row per meeting, a summary per unit)."))
+@output_options
+def compliance(unit: str | None, period: str, out: Path | None) -> None:
+    """The compliance ledger (台账): meetings required and held per unit and type, windows missed, absences."""
+    app = state()
+    found = app.community.meetings.compliance(unit, period)
+    if out is not None:
+        app.community.meetings.write_ledger(out, unit, period, lang=app.lang)
+    data = compliance_json(found)
+    if app.as_json:
+        emit(data)
+        return
+    rows = [r | {"missing": ", ".join(f"{w['from']}~{w['to']}" for w in r["missing"])} for r in data["rows"]]
+    emit(rows, columns=ROW_COLUMNS, title=_("Compliance ledger {period}").format(period=found.period))
+    if data["absences"]:
+        emit([a | {"months": ", ".join(a["months"])} for a in data["absences"]],
+             columns=("member_id", "name", "months"),
+             title=_("Absent from organizational life for {n} months or more").format(n=found.absence_months))
+
+
+@meeting.command("plan")
+@click.option("--unit", metavar="UNIT", help=N_("The subtree to plan for (default: the whole tree)."))
+@click.option("--period", metavar="PERIOD", required=True, help=N_("The period, e.g. 2025Q1."))
+@output_options
+def plan(unit: str | None, period: str) -> None:
+    """What each unit owes over PERIOD: one row per unit and type, with its due windows."""
+    rows = state().community.meetings.plan(unit, period)
+    data: list[dict[str, Any]] = [
+        {"unit_id": r.unit_id, "unit": r.unit, "type": r.type, "cadence": r.cadence, "required": r.required,
+         "held": r.held, "windows": [{"from": w.start.isoformat(), "to": w.end.isoformat(), "required": w.required,
+                                      "held": w.held} for w in r.windows]}
+        for r in rows]
+    if state().as_json:
+        emit(data)
+        return
+    emit([d | {"windows": ", ".join(f"{w['from']}~{w['to']}" for w in d["windows"])} for d in data],
+         columns=("unit_id", "unit", "type", "cadence", "required", "held", "windows"))
+
+
+@meeting.command("due")
+@click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree."))
+@click.option("--days", type=click.IntRange(min=0), default=14, show_default=True,
+              help=N_("Meetings due within this many days."))
+@click.option("--announce", is_flag=True,
+              help=N_("Also raise a meeting.overdue event for each overdue window not announced before."))
+@output_options
+def due(unit: str | None, days: int, announce: bool) -> None:
+    """Meetings due within DAYS and not yet held, and those overdue."""
+    meetings = state().community.meetings
+    found = meetings.due(unit, days=days)
+    if announce:
+        meetings.announce_overdue(unit)
+    emit([{"unit_id": d.unit_id, "unit": d.unit, "type": d.type, "from": d.start.isoformat(),
+           "to": d.end.isoformat(), "required": d.required, "held": d.held, "status": d.status} for d in found],
+         columns=("unit_id", "unit", "type", "from", "to", "required", "held", "status"))
+
+
+meeting.add_command(record, "add")
+meeting.add_command(compliance, "ledger")
