@@ -92,3 +92,28 @@ class RejectedInput(CommunityCoreError):
                         "{source}: {count} problems, nothing was imported:", count).format(
             source=_("input") if source == "input" else source, count=count)
         super().__init__(f"{head}\n{shown}{tail}")
+
+
+class PermissionDenied(CommunityCoreError):
+    """The actor may not do this action on this unit: no grant covers it, or a plugin's rule denied it.
+
+    ``actor``, ``action`` and ``unit`` (a unit's path or id; None: the database as a whole) name the
+    refused call; the refusal is written to the audit trail (``access.deny``).
+    """
+
+    code = "permission-denied"
+
+    def __init__(self, actor: str, action: str, unit: object = None, *, unit_id: int | None = None,
+                 reason: str | None = None) -> None:
+        self.actor = actor
+        self.action = action
+        self.unit = unit
+        self.unit_id = unit_id
+        self.reason = reason
+        self.recorded = False
+        """Whether the refusal is in the audit trail already (it is written once)."""
+        where = _("the whole database") if unit is None else _("unit {unit}").format(unit=unit)
+        message = _("{actor} may not do {action} on {where}").format(actor=actor, action=action, where=where)
+        if reason:
+            message = f"{message}: {reason}"
+        super().__init__(message)

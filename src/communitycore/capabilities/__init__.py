@@ -95,6 +95,7 @@ MODULES: tuple[str, ...] = (
     "services",
     "assessments",
     "events",
+    "grants",
 )
 
 

@@ -34,9 +34,10 @@ BUILTINS: dict[str, str] = {
     "national-org": "communitycore.builtin.national_org",
     "national-meetings": "communitycore.builtin.national_meetings",
     "national-services": "communitycore.builtin.national_services",
+    "roles": "communitycore.builtin.roles",
 }
 #: Builtins the library cannot work without; blocking one is refused.
-ESSENTIAL = frozenset({"core"})
+ESSENTIAL = frozenset({"core", "roles"})
 
 
 class PluginWarning(UserWarning):

@@ -102,6 +102,7 @@ class EventsAPI(SubAPI):
         """Events newest first (``status``: ``pending`` or ``delivered``), each with its failed attempts."""
         tz = self.community.clock.tz
         with self.community.reading() as conn:
+            self._authorize(conn, "events.read", None)
             rows = outbox.listing(conn, status=status, limit=limit)
         return [OutboxEvent(
             id=r["id"], seq=r["seq"], at=_aware(r["at"], tz), actor=r["actor"], action=r["action"],  # type: ignore[arg-type]
@@ -113,6 +114,7 @@ class EventsAPI(SubAPI):
     def dispatch(self, *, now: bool = False, limit: int = 1_000) -> Dispatch:
         """Deliver the pending events whose backoff has passed (every pending one with ``now``), oldest first."""
         with self.community.reading() as conn:
+            self._authorize(conn, "events.dispatch", None)
             rows = outbox.due(conn, self.community.clock.now(), ignore_backoff=now, limit=limit)
         tz = self.community.clock.tz
         events = [Event(id=r["id"], action=r["action"], entity=r["entity"], entity_id=r["entity_id"],
@@ -123,5 +125,6 @@ class EventsAPI(SubAPI):
     def retry(self, event_id: str) -> None:
         """Make one event due again now (a delivered one is sent once more)."""
         with self.community.transaction() as tx:
+            self._authorize(tx.conn, "events.dispatch", None)
             if not outbox.retry(tx.conn, event_id):
                 raise NotFound(f"there is no event {event_id!r} in the outbox")

@@ -37,6 +37,7 @@ from communitycore.records import Finding, UnitSnapshot
 from communitycore.sdk.base import SubAPI
 from communitycore.store import locks, rollup
 from communitycore.store.removal import blockers, remove_units
+from communitycore.store.scope import Scope
 from communitycore.store.tables import org as org_tables
 from communitycore.store.units import Tree, UnitRef, chain, get_unit, path_of, resolve, sibling_named, subtree_ids
 
@@ -65,23 +66,33 @@ class OrgAPI(SubAPI):
     def get(self, ref: UnitRef) -> OrgUnit:
         """A unit by id or full path."""
         with self.community.reading() as conn:
-            return resolve(conn, ref)
+            unit = resolve(conn, ref)
+            self._authorize(conn, "org.read", unit.id)
+            return unit
 
     def path(self, ref: UnitRef) -> list[OrgUnit]:
         """The units from the root down to ``ref``."""
         with self.community.reading() as conn:
-            return chain(conn, resolve(conn, ref))
+            unit = resolve(conn, ref)
+            self._authorize(conn, "org.read", unit.id)
+            return chain(conn, unit)
 
     def path_of(self, ref: UnitRef) -> str:
         """The full path string of a unit (names joined with "/")."""
         with self.community.reading() as conn:
-            return path_of(conn, resolve(conn, ref))
+            unit = resolve(conn, ref)
+            self._authorize(conn, "org.read", unit.id)
+            return path_of(conn, unit)
 
     def children(self, ref: UnitRef | None = None) -> list[OrgUnit]:
         """Direct children of a unit (the roots for ``None``), by name."""
         u = org_tables.units
         with self.community.reading() as conn:
-            where = u.c.parent_id.is_(None) if ref is None else u.c.parent_id == resolve(conn, ref).id
+            scope = self._scope(conn, "org.read")
+            where = u.c.parent_id.is_(None) if ref is None else u.c.parent_id == self._readable(conn, ref).id
+            if ref is None and not scope.everything:  # the tops of the granted subtrees stand for the roots
+                where = u.c.id.in_(_top(scope, Tree(conn), []))
+            where = where & scope.clause(u.c.id)
             return [OrgUnit(**row._mapping) for row in conn.execute(select(u).where(where).order_by(u.c.name, u.c.id))]
 
     def subtree(self, ref: UnitRef) -> list[OrgUnit]:
@@ -89,6 +100,7 @@ class OrgAPI(SubAPI):
         with self.community.reading() as conn:
             tree = Tree(conn)
             root = tree.resolve(ref)
+            self._authorize(conn, "org.read", root.id)
             return [tree.unit(i) for i in subtree(children_map(tree.parent_of), root.id)]
 
     def tree(self, ref: UnitRef | None = None, *, depth: int | None = None) -> list[TreeLine]:
@@ -100,7 +112,11 @@ class OrgAPI(SubAPI):
                 kids.setdefault(parent, []).append(unit_id)
             for siblings in kids.values():
                 siblings.sort(key=lambda i: (tree.name(i), i))
-            roots = kids.get(None, []) if ref is None else [tree.resolve(ref).id]
+            if ref is not None:
+                roots = [tree.resolve(ref).id]
+                self._authorize(conn, "org.read", roots[0])
+            else:
+                roots = _top(self._scope(conn, "org.read"), tree, kids.get(None, []))
             lines: list[TreeLine] = []
             stack = [(0, u) for u in reversed(roots)]
             while stack:
@@ -113,7 +129,8 @@ class OrgAPI(SubAPI):
     def count(self) -> int:
         """Number of units."""
         with self.community.reading() as conn:
-            return int(conn.scalar(select(func.count()).select_from(org_tables.units)) or 0)
+            query = select(func.count()).select_from(org_tables.units)
+            return int(conn.scalar(query.where(self._scope(conn, "org.read").clause(org_tables.units.c.id))) or 0)
 
     # Changing ------------------------------------------------------------------------------
 
@@ -151,6 +168,7 @@ class OrgAPI(SubAPI):
         with self.community.transaction() as tx:
             parent_unit = None if parent is None else resolve(tx.conn, parent)
             parent_id = parent_unit.id if parent_unit else None
+            self._authorize(tx.conn, "org.add", parent_id)
             if parent_id is not None and not locks.lock_rows(tx.conn, org_tables.units, [parent_id], shared=True):
                 raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=parent_id))
             self._check_placement(kind, parent_unit)
@@ -168,6 +186,7 @@ class OrgAPI(SubAPI):
         new_name = check_name(new_name)
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
+            self._authorize(tx.conn, "org.update", unit.id)
             if new_name == unit.name:
                 return unit
             parent = None if unit.parent_id is None else get_unit(tx.conn, unit.parent_id)
@@ -205,6 +224,7 @@ class OrgAPI(SubAPI):
         values = self._fields(changes)
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
+            self._authorize(tx.conn, "org.update", unit.id)
             merged = {**{f: getattr(unit, f) for f in ("term_start", "term_end")}, **values}
             self._check_term(merged.get("term_start"), merged.get("term_end"))
             if values.get("code") is not None and values["code"] != unit.code:
@@ -226,6 +246,8 @@ class OrgAPI(SubAPI):
         """
         from communitycore.io.org_import import import_units
 
+        with self.community.reading() as conn:  # a file may build anywhere in the tree
+            self._authorize(conn, "org.add", None)
         return import_units(self.community, path, sheet=sheet, header_row=header_row, check=check)
 
     def move(self, ref: UnitRef, new_parent: UnitRef | None) -> OrgUnit:
@@ -233,6 +255,8 @@ class OrgAPI(SubAPI):
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
             target = None if new_parent is None else resolve(tx.conn, new_parent)
+            self._authorize(tx.conn, "org.move", unit.id)
+            self._authorize(tx.conn, "org.move", None if target is None else target.id)
             # Lock the unit and the target's whole chain, then read them again: the chain read
             # before the lock may have changed, and the cycle check must see the one that stays.
             if target is None:
@@ -272,6 +296,7 @@ class OrgAPI(SubAPI):
         """
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
+            self._authorize(tx.conn, "org.remove", unit.id)
             ids = locks.lock_subtree(tx.conn, unit.id)  # then counted: no member or child can arrive meanwhile
             held = blockers(tx.conn, self.community.unit_links, ids)
             if not cascade and (len(ids) > 1 or any(held.values())):
@@ -296,6 +321,7 @@ class OrgAPI(SubAPI):
         address = clean_text(address, ADDRESS_LIMIT)
         with self.community.transaction() as tx:
             unit_id = None if unit is None else resolve(tx.conn, unit).id
+            self._authorize(tx.conn, "org.add", unit_id)
             cid = tx.conn.execute(insert(org_tables.compounds).values(
                 name=name, tier=parsed.value, unit_id=unit_id, address=address)).inserted_primary_key[0]  # type: ignore[index]
             compound = Compound(id=cid, name=name, tier=parsed, unit_id=unit_id, address=address)
@@ -314,6 +340,7 @@ class OrgAPI(SubAPI):
         contact = clean_text(contact, CONTACT_LIMIT)
         with self.community.transaction() as tx:
             unit_id = None if unit is None else resolve(tx.conn, unit).id
+            self._authorize(tx.conn, "org.add", unit_id)
             pid = tx.conn.execute(insert(org_tables.partners).values(
                 kind=parsed.value, name=name, unit_id=unit_id, contact=contact)).inserted_primary_key[0]  # type: ignore[index]
             partner = Partner(id=pid, kind=parsed, name=name, unit_id=unit_id, contact=contact)
@@ -327,9 +354,9 @@ class OrgAPI(SubAPI):
     def _linked(self, table: Table, unit: UnitRef | None) -> list[Any]:
         """The rows of ``table`` by id, optionally only those linked to ``unit``'s subtree."""
         with self.community.reading() as conn:
-            query = select(table).order_by(table.c.id)
+            query = select(table).where(self._scope(conn, "org.read").clause(table.c.unit_id)).order_by(table.c.id)
             if unit is not None:
-                query = query.where(table.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
+                query = query.where(table.c.unit_id.in_(subtree_ids(conn, self._readable(conn, unit).id)))
             return list(conn.execute(query).mappings())
 
     # Statistics and checks ---------------------------------------------------------------------
@@ -338,7 +365,11 @@ class OrgAPI(SubAPI):
         """Roll-up statistics of ``ref``'s subtree (of every root for ``None``)."""
         with self.community.reading() as conn:
             tree = Tree(conn)
-            wanted = [tree.resolve(ref).id] if ref is not None else [u for u, p in tree.parent_of.items() if p is None]
+            if ref is not None:
+                wanted = [tree.resolve(ref).id]
+                self._authorize(conn, "org.read", wanted[0])
+            else:
+                wanted = _top(self._scope(conn, "org.read"), tree, [u for u, p in tree.parent_of.items() if p is None])
             per_unit = rollup.counters(conn)
             result = roll_up(per_unit, tree.parent_of, self.community.clock.today(), wanted)
             return [result[u] for u in wanted]
@@ -347,7 +378,9 @@ class OrgAPI(SubAPI):
         """Roll-up statistics of every unit's subtree, in one query and one pass."""
         with self.community.reading() as conn:
             tree = Tree(conn)
-            return roll_up(rollup.counters(conn), tree.parent_of, self.community.clock.today())
+            scope = self._scope(conn, "org.read")
+            wanted = None if scope.everything else sorted(scope.units & set(tree.parent_of))
+            return roll_up(rollup.counters(conn), tree.parent_of, self.community.clock.today(), wanted)
 
     def refresh_stats(self) -> None:
         """Recompute every unit's member counters from the members table.
@@ -356,6 +389,7 @@ class OrgAPI(SubAPI):
         behind the library's back (a host's own SQL, a restored backup).
         """
         with self.community.transaction() as tx:
+            self._authorize(tx.conn, "org.update", None)
             rollup.refresh(tx.conn)
             tx.record("unit.refresh-stats", "unit")
 
@@ -366,7 +400,11 @@ class OrgAPI(SubAPI):
 
     def _snapshots(self, conn: Connection, ref: UnitRef | None) -> list[UnitSnapshot]:
         tree = Tree(conn)
+        scope = self._scope(conn, "org.read")
+        if ref is not None:
+            self._authorize(conn, "org.read", tree.resolve(ref).id)
         ids = list(tree.ids()) if ref is None else subtree(children_map(tree.parent_of), tree.resolve(ref).id)
+        ids = [i for i in ids if scope.covers(i)]
         per_unit = rollup.counters(conn)
         # Thresholds count everyone organised under a unit (a branch's party groups included);
         # the committee is the unit's own post holders.
@@ -406,6 +444,7 @@ class OrgAPI(SubAPI):
             spec.check(self.community.registry, key, parsed)
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
+            self._authorize(tx.conn, "org.settings", unit.id)
             s = org_tables.unit_settings
             where = (s.c.unit_id == unit.id) & (s.c.key == key)
             before = tx.conn.scalar(select(s.c.value).where(where))
@@ -421,6 +460,7 @@ class OrgAPI(SubAPI):
         """Remove a unit's own value for ``key`` (it inherits again); False if it had none."""
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
+            self._authorize(tx.conn, "org.settings", unit.id)
             s = org_tables.unit_settings
             where = (s.c.unit_id == unit.id) & (s.c.key == key.strip())
             before = tx.conn.scalar(select(s.c.value).where(where))
@@ -433,7 +473,7 @@ class OrgAPI(SubAPI):
     def settings(self, ref: UnitRef) -> dict[str, Effective]:
         """Every effective setting at a unit, each with the unit (or default) it came from."""
         with self.community.reading() as conn:
-            units = chain(conn, resolve(conn, ref))
+            units = chain(conn, self._readable(conn, ref))
             s = org_tables.unit_settings
             own: dict[int, dict[str, Any]] = {}
             for row in conn.execute(select(s).where(s.c.unit_id.in_([u.id for u in units]))):
@@ -448,6 +488,12 @@ class OrgAPI(SubAPI):
         return default if found is None else found.value
 
     # Helpers -----------------------------------------------------------------------------------
+
+    def _readable(self, conn: Connection, ref: UnitRef) -> OrgUnit:
+        """A unit the actor may read (``org.read``), by id or path."""
+        unit = resolve(conn, ref)
+        self._authorize(conn, "org.read", unit.id)
+        return unit
 
     @staticmethod
     def _fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -485,6 +531,14 @@ class OrgAPI(SubAPI):
         if other is not None:
             where = path_of(conn, parent) if parent is not None else "the top level"
             raise Conflict(f"{where} already has a unit named {name!r} (id {other.id})")
+
+
+def _top(scope: Scope, tree: Tree, roots: list[int]) -> list[int]:
+    """The units a listing of the whole tree starts from: the roots, or the granted subtrees' tops."""
+    if scope.everything:
+        return roots
+    return sorted((r for r in scope.roots if r in tree.parent_of and tree.parent_of[r] not in scope.units),
+                  key=lambda i: (tree.name(i), i))
 
 
 def _chain_of(rows: dict[int, Any], unit_id: int) -> list[OrgUnit]:
