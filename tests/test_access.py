@@ -434,7 +434,7 @@ def test_every_listing_holds_exactly_the_members_of_the_granted_subtrees(fresh: 
         granted = data.draw(st.sets(st.sampled_from(range(len(units))), max_size=3))
         roles = data.draw(st.lists(st.sampled_from(["secretary", "viewer", "auditor"]), min_size=len(granted),
                                    max_size=len(granted)))
-        for index, role in zip(sorted(granted), roles):
+        for index, role in zip(sorted(granted), roles, strict=True):
             community.grants.add("x", role, units[index])
         inside = set()
         for index in granted:  # the subtree of each granted unit, from the parents drawn

@@ -267,7 +267,7 @@ class _Builder:
         return self.units["street"]
 
     def _grants(self) -> None:
-        """张书记 is the secretary of one branch, 李审计 the auditor of everything: try ``COMMUNITYCORE_ACTOR=张书记``."""
+        """张书记 is the secretary of one branch, 李审计 the auditor of everything (``COMMUNITYCORE_ACTOR=张书记``)."""
         self.community.grants.add(DEMO_SECRETARY, "secretary", self.units[DEMO_SECRETARY_UNIT].id)
         self.community.grants.add(DEMO_AUDITOR, "auditor", None)
 

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from communitycore.io.exchange import Section
     from communitycore.sdk.activity import ActivityAPI
     from communitycore.sdk.audit import AuditAPI
+    from communitycore.sdk.grants import GrantsAPI
     from communitycore.sdk.members import MembersAPI
     from communitycore.sdk.org import OrgAPI
     from communitycore.sdk.residents import ResidentsAPI
@@ -155,6 +156,7 @@ class Community:
         audit: AuditAPI
         activity: ActivityAPI
         workflows: WorkflowsAPI
+        grants: GrantsAPI
 
     def __init__(
         self,

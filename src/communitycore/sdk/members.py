@@ -388,7 +388,8 @@ class MembersAPI(SubAPI):
         """
         m = member_tables.members
         with self.community.reading() as conn:
-            query = select(m).where(self._scope(conn, "member.read").clause(m.c.unit_id)).order_by(m.c.id).offset(offset)
+            scope = self._scope(conn, "member.read")
+            query = select(m).where(scope.clause(m.c.unit_id)).order_by(m.c.id).offset(offset)
             if unit is not None:
                 query = query.where(m.c.unit_id.in_(self._unit_ids(conn, unit, recursive)))
             if category is not None:
@@ -609,7 +610,7 @@ class MembersAPI(SubAPI):
         from communitycore.io.member_import import import_members
 
         return import_members(self.community, path, progress=progress, sheet=sheet, header_row=header_row,
-                              check=check, authorize=lambda conn, unit_id: self._authorize(conn, "member.import", unit_id))
+                              check=check, authorize=self._may_import)
 
     def export(self, path: str | os.PathLike[str], *, unit: UnitRef | None = None, reveal: bool = False,
                reason: str | None = None, status: StatusFilter = MemberStatus.ACTIVE) -> int:
@@ -630,6 +631,9 @@ class MembersAPI(SubAPI):
                             status=None if status is None else MemberStatus.parse(status), scope=self._export_scope)
 
     # Helpers ---------------------------------------------------------------------------------
+
+    def _may_import(self, conn: Connection, unit_id: int) -> None:
+        self._authorize(conn, "member.import", unit_id)
 
     def _export_scope(self, conn: Connection, root: int | None, reveal: bool) -> Scope:
         """Where a roster may come from: ``member.export`` there, and ``member.reveal`` too when it reveals."""

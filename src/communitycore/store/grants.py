@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, or_, select
 
 from communitycore.domain.access import Grant
 from communitycore.store.tables import audit as audit_tables
@@ -32,9 +32,7 @@ def listed(conn: Connection, *, actor: str | None = None, unit_ids: Iterable[int
     if unit_ids is not None:
         wanted = list(unit_ids)
         ids = [i for i in wanted if i is not None]
-        condition = _g.c.unit_id.in_(ids)
-        if None in wanted:
-            condition = condition | _g.c.unit_id.is_(None)
+        condition = or_(_g.c.unit_id.in_(ids), _g.c.unit_id.is_(None)) if None in wanted else _g.c.unit_id.in_(ids)
         query = query.where(condition)
     return [_grant(row) for row in conn.execute(query).mappings()]
 
@@ -48,9 +46,9 @@ def find(conn: Connection, actor: str, role: str, unit_id: int | None) -> Grant 
 
 def add(conn: Connection, *, actor: str, role: str, unit_id: int | None, at: dt.datetime, by: str) -> Grant:
     """Store a grant; returns it."""
-    values = {"actor": actor, "role": role, "unit_id": unit_id, "granted_at": at, "granted_by": by}
-    grant_id = conn.execute(insert(_g).values(**values)).inserted_primary_key[0]  # type: ignore[index]
-    return Grant(id=int(grant_id), **values)
+    grant_id = conn.execute(insert(_g).values(actor=actor, role=role, unit_id=unit_id, granted_at=at,
+                                              granted_by=by)).inserted_primary_key[0]  # type: ignore[index]
+    return Grant(id=int(grant_id), actor=actor, role=role, unit_id=unit_id, granted_at=at, granted_by=by)
 
 
 def delete_grant(conn: Connection, grant_id: int) -> None:
