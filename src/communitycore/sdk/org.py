@@ -85,7 +85,8 @@ class OrgAPI(SubAPI):
             return path_of(conn, unit)
 
     def children(self, ref: UnitRef | None = None) -> list[OrgUnit]:
-        """Direct children of a unit (the roots for ``None``), by name."""
+        """Direct children of a unit (the roots for ``None``; for an actor whose grants are on units, the
+        tops of the granted subtrees), by name."""
         u = org_tables.units
         with self.community.reading() as conn:
             scope = self._scope(conn, "org.read")
