@@ -134,6 +134,7 @@ def test_an_auditor_reads_everything_and_never_reveals(demo: Community) -> None:
 def test_the_creator_of_a_database_is_its_administrator(community: Community) -> None:
     (grant,) = community.grants.list()
     assert (grant.actor, grant.role, grant.unit_id, grant.granted_by) == ("tester", "admin", None, "tester")
+    assert grant.granted_at == community.clock.now() and grant.granted_at.tzinfo is not None
     (entry,) = community.audit.list(action="grant.add")
     assert entry.actor == "tester"
     stranger = community.as_actor("路人")

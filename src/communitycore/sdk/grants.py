@@ -43,7 +43,7 @@ class GrantsAPI(SubAPI):
                     actor=who, role=role, unit=self._where(tx.conn, unit_id)))
             grant = grant_store.add(tx.conn, actor=who, role=role, unit_id=unit_id, at=tx.now, by=tx.actor)
             tx.record("grant.add", "grant", grant.id, after=grant)
-            return attrs.evolve(grant, unit=self._path(tx.conn, unit_id))
+            return self._shown(tx.conn, grant)
 
     def remove(self, actor: str, role: str, unit: UnitRef | None = None) -> Grant:
         """Take back the grant of ``role`` to ``actor`` on exactly ``unit``; audited. Returns the removed grant.
@@ -66,7 +66,7 @@ class GrantsAPI(SubAPI):
                                  "else first").format(actor=who))
             grant_store.delete_grant(tx.conn, grant.id)
             tx.record("grant.remove", "grant", grant.id, before=grant)
-            return attrs.evolve(grant, unit=self._path(tx.conn, unit_id))
+            return self._shown(tx.conn, grant)
 
     def list(self, actor: str | None = None, unit: UnitRef | None = None) -> builtins.list[Grant]:
         """Grants by id, optionally of one actor, optionally only those on ``unit``'s subtree.
@@ -86,7 +86,7 @@ class GrantsAPI(SubAPI):
             if own and unit is not None:
                 inside = set(subtree_ids(conn, resolve(conn, unit).id))
                 found = [g for g in found if g.unit_id in inside]
-            return [attrs.evolve(g, unit=self._path(conn, g.unit_id)) for g in found]
+            return [self._shown(conn, g) for g in found]
 
     def mine(self) -> builtins.list[Grant]:
         """The acting actor's own grants (what ``community whoami`` shows)."""
@@ -105,6 +105,11 @@ class GrantsAPI(SubAPI):
         if role not in roles:
             raise InvalidValue(_("unknown role {role!r}; known roles: {known}").format(
                 role=role, known=listing(roles)))
+
+    def _shown(self, conn: Connection, grant: Grant) -> Grant:
+        """A grant with its unit's path and its time in the community's time zone."""
+        return attrs.evolve(grant, unit=self._path(conn, grant.unit_id),
+                            granted_at=grant.granted_at.astimezone(self.community.clock.tz))
 
     @staticmethod
     def _path(conn: Connection, unit_id: int | None) -> str | None:

@@ -16,7 +16,10 @@ _g = grant_tables.grants
 
 
 def _grant(row: Any) -> Grant:
-    return Grant(**{k: row[k] for k in ("id", "actor", "role", "unit_id", "granted_at", "granted_by")})
+    at = row["granted_at"]
+    at = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at  # SQLite and MySQL hand back naive UTC
+    return Grant(id=row["id"], actor=row["actor"], role=row["role"], unit_id=row["unit_id"], granted_at=at,
+                 granted_by=row["granted_by"])
 
 
 def of_actor(conn: Connection, actor: str) -> list[Grant]:
@@ -46,6 +49,7 @@ def find(conn: Connection, actor: str, role: str, unit_id: int | None) -> Grant 
 
 def add(conn: Connection, *, actor: str, role: str, unit_id: int | None, at: dt.datetime, by: str) -> Grant:
     """Store a grant; returns it."""
+    at = at.astimezone(dt.UTC)  # stored in UTC, as every engine compares it
     grant_id = conn.execute(insert(_g).values(actor=actor, role=role, unit_id=unit_id, granted_at=at,
                                               granted_by=by)).inserted_primary_key[0]  # type: ignore[index]
     return Grant(id=int(grant_id), actor=actor, role=role, unit_id=unit_id, granted_at=at, granted_by=by)
