@@ -372,7 +372,8 @@ def test_the_security_page_lists_every_role_and_action() -> None:
     roles = {r.code: r.actions for r in communitycore_register_roles()}
     actions = [a for cap in declared() for a in cap.actions]
     page = (DOCS / "security.md").read_text(encoding="utf-8")
-    assert matrix_markdown(roles, actions) in page, "regenerate the table: python -m communitycore.domain.access"
+    # To regenerate: print(matrix_markdown(roles, actions)) with the two values above.
+    assert matrix_markdown(roles, actions) in page, "docs/security.md: the roles × actions table is out of date"
     assert "member.reveal" in page and "communitycore_authorize" in page
 
 
