@@ -68,6 +68,7 @@ MUTATIONS: dict[str, Callable[[Community, dict[str, Any]], Any]] = {
 
 @pytest.mark.parametrize("action", sorted(MUTATIONS))
 def test_each_mutation_writes_its_entry(community: Community, town: dict[str, Any], action: str) -> None:
+    community.grants.add("网格员小王", "admin")  # the test is about the entry, not the permission
     acting = community.as_actor("网格员小王")
     before = entries(community)
     MUTATIONS[action](acting, town)
@@ -156,6 +157,7 @@ def test_default_actor_from_the_environment(db_url: str, monkeypatch: pytest.Mon
 
 
 def test_filters_newest_first(community: Community, town: dict[str, Any]) -> None:
+    community.grants.add("alice", "secretary", town["spare"])
     community.as_actor("alice").org.rename(town["spare"], "东区")
     community.as_actor("alice").org.rename(town["spare"], "西区")
     listed = community.audit.list()
@@ -163,6 +165,7 @@ def test_filters_newest_first(community: Community, town: dict[str, Any]) -> Non
     assert [e.after["name"] for e in community.audit.list(actor="alice")] == ["西区", "东区"]
     assert len(community.audit.list(entity="member")) == 2
     assert len(community.audit.list(entity="unit", entity_id=town["spare"])) == 3
+    assert len(community.audit.list(entity="grant")) == 2  # the first administrator's grant, and alice's
     assert len(community.audit.list(limit=3)) == 3
     assert len(community.audit.list(limit=None)) == entries(community)
     now = community.clock.now()

@@ -25,11 +25,12 @@ def _some_changes(community: Community, n: int = 5) -> None:
 
 
 def test_an_untouched_trail_verifies(community: Community) -> None:
+    setup = community.audit.verify().entries  # the first administrator's grant
     _some_changes(community)
     result = community.audit.verify()
-    assert result.ok and result.entries == 6
+    assert result.ok and result.entries == setup + 6
     anchor = community.audit.anchor()
-    assert anchor.entry_id == 6 and anchor.hash == community.audit.list(limit=1)[0].hash
+    assert anchor.entry_id == setup + 6 and anchor.hash == community.audit.list(limit=1)[0].hash
 
 
 @pytest.mark.parametrize("kind", ["changed", "removed", "inserted", "cut-off"])
@@ -63,6 +64,7 @@ def test_verify_from_the_command_line(tmp_path: Path, clock: Clock, monkeypatch:
     _some_changes(community)
     community.close()
     monkeypatch.setenv("COMMUNITYCORE_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("COMMUNITYCORE_ACTOR", "tester")  # the administrator who created it
     runner = CliRunner()
 
     def run(*args: str):  # type: ignore[no-untyped-def]
@@ -79,12 +81,14 @@ def test_verify_from_the_command_line(tmp_path: Path, clock: Clock, monkeypatch:
     as_json = run("--json", "audit", "verify")
     assert as_json.exit_code == 1 and '"kind": "changed"' in as_json.output and '"entry_id": 4' in as_json.output
     anchor = run("audit", "anchor")
-    assert anchor.exit_code == 0 and anchor.output.split()[0] == "6"
+    assert anchor.exit_code == 0 and anchor.output.split()[0] == "7"  # the first grant and six units
 
 
 def test_concurrent_writers_keep_one_chain(db_url: str, clock: Clock) -> None:
     community = communitycore.open(db_url, actor="tester", clock=clock, autoload=False)
     street = community.org.add("城南街道党工委", "street-committee")
+    for n in range(4):
+        community.grants.add(f"writer{n}", "secretary", street.id)
     errors: list[BaseException] = []
 
     def writer(n: int) -> None:
@@ -110,5 +114,5 @@ def test_concurrent_writers_keep_one_chain(db_url: str, clock: Clock) -> None:
     assert not errors, errors
     result = community.audit.verify()
     assert result.ok, result.problem
-    assert result.entries == 1 + 4 * 15
+    assert result.entries == 1 + 1 + 4 + 4 * 15  # the first administrator, the street, four grants, the units
     community.close()

@@ -65,7 +65,8 @@ def test_backup(community: Community, tmp_path: Path, clock: Clock) -> None:
     assert refused.exit_code == 1 and "already exists" in refused.output
     ok(community, "db", "backup", "--force", str(target))
     if community.dialect == "sqlite":
-        with communitycore.open(f"sqlite:///{target}", autoload=False, create=False, clock=clock) as copy:
+        with communitycore.open(f"sqlite:///{target}", autoload=False, create=False, clock=clock,
+                                actor=community.actor) as copy:
             assert copy.org.count() == 1
 
 

@@ -35,7 +35,8 @@ POSIX = pytest.mark.skipif(os.name != "posix", reason="signals and file modes ar
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("crash-demo") / "demo.db"
-    with communitycore.open(f"sqlite:///{path}", autoload=False, create=True) as community:
+    # "tester" opens it first and so administers it
+    with communitycore.open(f"sqlite:///{path}", actor="tester", autoload=False, create=True) as community:
         build_demo(community)
     return path
 
@@ -70,7 +71,7 @@ _EXPORT = textwrap.dedent("""
         return written
 
     exchange._write_section = slow
-    with communitycore.open(db, autoload=False) as community:
+    with communitycore.open(db, actor="tester", autoload=False) as community:
         community.export_to(target)
     print("finished", flush=True)
 """)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from communitycore import Community, Conflict, InvalidValue, RejectedInput
 from communitycore.clock import Clock
 from communitycore.domain.identity import check_character
 from communitycore.io.exchange import FORMAT, export_community, import_community
+from communitycore.store.migrate import upgrade
 
 NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
@@ -301,7 +303,10 @@ def _build_plan(c: Community, plan: dict[str, Any]) -> None:
 @pytest.fixture(scope="module")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("exchange") / "template.db"
-    communitycore.open(f"sqlite:///{path}", autoload=False, create=True).close()
+    # Migrated only: the actor who opens each copy first becomes its administrator.
+    engine = sa.create_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
     return path
 
 

@@ -241,6 +241,7 @@ def test_revealing_needs_a_reason_unless_switched_off(community: Community, unit
         community.members.export(tmp_path / "r.csv", reveal=True)
     assert community.audit.list(action="member.reveal") == []
     assert not (tmp_path / "r.csv").exists()
+    community.grants.add("solo", "admin")  # a single-user install: its one user is the administrator
     single = communitycore.open(db_url, actor="solo", clock=community.clock, autoload=False,
                                 config=attrs.evolve(Config(), privacy=PrivacyConfig(reveal_requires_reason=False)))
     try:
@@ -275,7 +276,7 @@ def test_the_roster_is_masked_scoped_audited_and_imports_again(community: Commun
     text = revealed.read_text(encoding="utf-8-sig")
     assert number in text and "13812345678" in text and "李老" not in text
     entry = community.audit.list(action="member.export")[0]
-    assert entry.after == {"file": "roster.csv", "rows": 2, "unit": None, "revealed": True}
+    assert entry.after == {"file": "roster.csv", "rows": 2, "unit": None, "revealed": True, "scope": None}
     assert entry.note == "移交档案"
     with pytest.raises(InvalidValue, match=r"\.xlsx or \.csv"):
         community.members.export(tmp_path / "roster.txt")

@@ -48,7 +48,8 @@ PM = make_plugin_manager(AnyTree())
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("properties") / "template.db"
-    communitycore.open(f"sqlite:///{path}", pm=PM, config=Config(), actor="t", create=True).close()
+    # Opened by "hypothesis", the administrator of every copy.
+    communitycore.open(f"sqlite:///{path}", pm=PM, config=Config(), actor="hypothesis", create=True).close()
     return path
 
 

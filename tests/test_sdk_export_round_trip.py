@@ -25,6 +25,7 @@ import communitycore
 from communitycore import Community, CommunityCoreError
 from communitycore.clock import Clock
 from communitycore.domain.identity import check_character
+from communitycore.store.migrate import upgrade
 from conftest import NOW, SERVERS, ServerDatabase, _empty, _label
 
 TODAY = NOW.date()
@@ -152,7 +153,10 @@ def databases(engine_name: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     backend = _label(engine_name)
     if backend == "sqlite":
         template = tmp_path_factory.mktemp("roundtrip") / "template.db"
-        communitycore.open(f"sqlite:///{template}", autoload=False, create=True).close()
+        # Migrated only: the actor who opens each copy first becomes its administrator.
+        engine = sa.create_engine(f"sqlite:///{template}")
+        upgrade(engine)
+        engine.dispose()
 
         def fresh(name: str) -> str:
             target = Path(tempfile.mkdtemp()) / f"{name}.db"

@@ -300,7 +300,7 @@ def test_make_plugin_manager_is_strict_and_has_no_installed_plugins() -> None:
 
     with pytest.raises(PluginError, match="unknown hook"):
         make_plugin_manager(Misspelled())
-    assert [name for name, _ in make_plugin_manager(builtins=False).list_name_plugin()] == ["core"]
+    assert [name for name, _ in make_plugin_manager(builtins=False).list_name_plugin()] == ["core", "roles"]
 
 
 def test_open_test_community(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -65,6 +65,16 @@ class Broken:
         raise RuntimeError("mail server down")
 
 
+def created(bind: Any, clock: Clock, actor: str = "tester", *others: str) -> None:
+    """The database as its creator leaves it: ``actor`` its administrator, ``others`` administrators too.
+
+    Opened before a listener is attached, so the listener hears of the test's changes only.
+    """
+    with communitycore.open(bind, actor=actor, clock=clock, autoload=False) as c:
+        for other in others:
+            c.grants.add(other, "admin")
+
+
 @pytest.fixture
 def listener() -> Listener:
     return Listener()
@@ -72,6 +82,7 @@ def listener() -> Listener:
 
 @pytest.fixture
 def listened(db_url: str, clock: Clock, listener: Listener) -> Iterator[Community]:
+    created(db_url, clock, "tester", "other")
     c = communitycore.open(db_url, actor="tester", clock=clock, autoload=False, plugins=[listener])
     yield c
     c.close()
@@ -170,6 +181,7 @@ def test_a_refused_operation_is_not_half_done(listened: Community, listener: Lis
 def test_events_are_delivered_after_commit(db_url: str, clock: Clock) -> None:
     box: dict[str, Community] = {}
     listener = Listener(probe=lambda: box["c"].org.count())  # reads through a connection of its own
+    created(db_url, clock)
     with communitycore.open(db_url, actor="tester", clock=clock, autoload=False, plugins=[listener]) as c:
         box["c"] = c
         street = c.org.add("城南街道党工委", "street-committee")
@@ -195,6 +207,7 @@ def test_event_data(listened: Community, listener: Listener) -> None:
 
 def test_a_failing_listener_warns_and_the_change_stays(db_url: str, clock: Clock) -> None:
     listener = Listener()
+    created(db_url, clock, "t")
     with communitycore.open(db_url, actor="t", clock=clock, autoload=False, plugins=[Broken(), listener]) as c:
         with pytest.warns(PluginCallWarning, match="broken-listener.*unit.add.*mail server down"):
             c.org.add("城南街道党工委", "street-committee")
@@ -213,6 +226,7 @@ def test_a_host_engine(host_engine: sa.Engine, clock: Clock) -> None:
     try:
         with host_engine.begin() as conn:
             conn.execute(accounts.insert().values(login="admin"))
+        created(host_engine, clock, "platform:admin")
         c = communitycore.open(host_engine, actor="platform:admin", clock=clock, autoload=False)
         assert c.engine is host_engine
         street = c.org.add("城南街道党工委", "street-committee")
@@ -221,7 +235,7 @@ def test_a_host_engine(host_engine: sa.Engine, clock: Clock) -> None:
             assert conn.scalar(sa.select(sa.func.count()).select_from(accounts)) == 1
             u = org_tables.units
             assert conn.scalar(sa.select(u.c.name).where(u.c.id == street.id)) == "城南街道党工委"
-        assert communitycore.open(host_engine, autoload=False).org.count() == 1
+        assert communitycore.open(host_engine, actor="platform:admin", autoload=False).org.count() == 1
     finally:
         host.drop_all(host_engine)
 
@@ -238,6 +252,7 @@ def units_seen_by(engine: sa.Engine) -> int:
 
 def test_host_transaction_commit_delivers_events(host_engine: sa.Engine, clock: Clock) -> None:
     listener = Listener(probe=lambda: units_seen_by(host_engine))
+    created(host_engine, clock, "platform:alice", "platform:bob")
     with host_engine.connect() as conn:
         trans = conn.begin()
         c = communitycore.open(conn, actor="platform:alice", clock=clock, autoload=False, plugins=[listener])
@@ -261,6 +276,7 @@ def test_host_transaction_commit_delivers_events(host_engine: sa.Engine, clock: 
 
 def test_host_rollback_undoes_the_calls_and_drops_their_events(host_engine: sa.Engine, clock: Clock) -> None:
     listener = Listener()
+    created(host_engine, clock, "platform")
     with host_engine.connect() as conn:
         trans = conn.begin()
         c = communitycore.open(conn, actor="platform", clock=clock, autoload=False, plugins=[listener])
@@ -275,12 +291,13 @@ def test_host_rollback_undoes_the_calls_and_drops_their_events(host_engine: sa.E
     with host_engine.connect() as other:
         assert other.scalar(sa.select(sa.func.count()).select_from(member_tables.members)) == 0
         assert list(other.scalars(sa.select(org_tables.units.c.name))) == ["城北街道党工委"]
-        assert other.scalar(sa.select(sa.func.count()).select_from(audit_tables.audit)) == 1
+        assert other.scalar(sa.select(sa.func.count()).select_from(audit_tables.audit)) == 2  # and the grant
 
 
 def test_a_failing_call_rolls_back_only_its_savepoint(host_engine: sa.Engine, clock: Clock,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     listener = Listener()
+    created(host_engine, clock, "platform")
     with host_engine.connect() as conn:
         trans = conn.begin()
         c = communitycore.open(conn, actor="platform", clock=clock, autoload=False, plugins=[listener])
@@ -303,7 +320,7 @@ def test_a_failing_call_rolls_back_only_its_savepoint(host_engine: sa.Engine, cl
     with host_engine.connect() as other:
         assert list(other.scalars(sa.select(member_tables.members.c.name))) == ["李四"]
         assert list(other.scalars(sa.select(audit_tables.audit.c.action).order_by(audit_tables.audit.c.id))) == [
-            "unit.add", "member.add"]
+            "grant.add", "unit.add", "member.add"]
         assert other.scalar(sa.select(org_tables.unit_stats.c.members)) == 1
 
 
@@ -329,6 +346,7 @@ def test_host_writes_and_communitycore_writes_are_one_transaction(host_engine: s
 
 def test_a_connection_outside_a_transaction_commits_each_call(host_engine: sa.Engine, clock: Clock) -> None:
     listener = Listener()
+    created(host_engine, clock, "platform")
     with host_engine.connect() as conn:
         c = communitycore.open(conn, actor="platform", clock=clock, autoload=False, plugins=[listener])
         c.org.add("城南街道党工委", "street-committee")
@@ -396,6 +414,7 @@ def fail_member_inserts(engine: sa.Engine, times: int) -> list[int]:
 
 def test_a_busy_call_runs_again_whole_and_is_announced_once(host_engine: sa.Engine, clock: Clock) -> None:
     listener = Listener()
+    created(host_engine, clock)
     c = communitycore.open(host_engine, actor="tester", clock=clock, autoload=False, plugins=[listener])
     street = c.org.add("城南街道党工委", "street-committee")
     failed = fail_member_inserts(host_engine, times=2)
@@ -412,6 +431,7 @@ def test_a_database_busy_through_every_retry_is_a_clear_error_without_personal_d
 ) -> None:
     monkeypatch.setattr(locks, "RETRY_BASE_DELAY", 0.001)
     listener = Listener()
+    created(host_engine, clock)
     c = communitycore.open(host_engine, actor="tester", clock=clock, autoload=False, plugins=[listener])
     street = c.org.add("城南街道党工委", "street-committee")
     failed = fail_member_inserts(host_engine, times=100)

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 #: Name of the sample community's root unit; ``community demo`` looks for it before building.
 DEMO_ROOT = "靖城街道党工委"
+#: The demo's secretary and the branch they hold the role on, and its auditor (on the whole database).
+DEMO_SECRETARY, DEMO_SECRETARY_UNIT, DEMO_AUDITOR = "张书记", "hx-community", "李审计"
 #: Address code of 靖江市 (Jiangsu), the first six digits of every sample 公民身份号码.
 REGION_CODE = "321281"
 DEFAULT_SEED = 2024
@@ -262,7 +264,13 @@ class _Builder:
         self._registrations()
         self._compounds_and_residents()
         self._settings()
+        self._grants()
         return self.units["street"]
+
+    def _grants(self) -> None:
+        """张书记 is the secretary of one branch, 李审计 the auditor of everything (``COMMUNITYCORE_ACTOR=张书记``)."""
+        self.community.grants.add(DEMO_SECRETARY, "secretary", self.units[DEMO_SECRETARY_UNIT].id)
+        self.community.grants.add(DEMO_AUDITOR, "auditor", None)
 
     def _units(self) -> None:
         org = self.community.org

@@ -197,3 +197,28 @@ CODES: dict[str, str] = {
     "os-error": "the operating system refused a file or folder (the command line's exit code 2)",
     "interrupted": "a signal stopped the writing of a file; nothing was written",
 }
+
+
+class PermissionDenied(CommunityCoreError):
+    """The actor may not do this action on this unit: no grant covers it, or a plugin's rule denied it.
+
+    ``actor``, ``action`` and ``unit`` (a unit's path or id; None: the database as a whole) name the
+    refused call; the refusal is written to the audit trail (``access.deny``).
+    """
+
+    code = "permission-denied"
+
+    def __init__(self, actor: str, action: str, unit: object = None, *, unit_id: int | None = None,
+                 reason: str | None = None) -> None:
+        self.actor = actor
+        self.action = action
+        self.unit = unit
+        self.unit_id = unit_id
+        self.reason = reason
+        self.recorded = False
+        """Whether the refusal is in the audit trail already (it is written once)."""
+        where = _("the whole database") if unit is None else _("unit {unit}").format(unit=unit)
+        message = _("{actor} may not do {action} on {where}").format(actor=actor, action=action, where=where)
+        if reason:
+            message = f"{message}: {reason}"
+        super().__init__(message)

@@ -505,6 +505,27 @@ class Fact(Record):
     """How the ledger's entries of this fact over a period make one value (see :class:`Aggregate`)."""
 
 
+_ACTION_PATTERN = re.compile(r"^(?:\*|(?:\*|[a-z][a-z0-9-]*)\.(?:\*|[a-z][a-z0-9-]*))$")
+
+
+def _action_patterns(_instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+    for item in value:
+        if not isinstance(item, str) or not _ACTION_PATTERN.match(item):
+            raise ValueError(f"{attribute.name} must hold actions such as 'member.read', 'member.*', '*.read' or "
+                             f"'*', got {item!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Role(Record):
+    """A role a grant gives an actor on a unit's subtree: the actions it allows there.
+
+    ``actions`` are ``<capability>.<verb>`` (``member.read``), or patterns: ``member.*`` (every
+    action of one capability), ``*.read`` (one verb of every capability), ``*`` (everything).
+    """
+
+    actions: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_action_patterns)
+
+
 @attrs.frozen(kw_only=True)
 class UnitSnapshot:
     """What the structure rules see of one unit: its place in the tree and its head counts."""
@@ -684,6 +705,7 @@ FAMILIES: dict[str, tuple[str, type[Record]]] = {
     "scoring_schemes": ("communitycore_register_scoring_schemes", ScoringScheme),
     "roster_programs": ("communitycore_register_roster_programs", RosterProgram),
     "facts": ("communitycore_register_facts", Fact),
+    "roles": ("communitycore_register_roles", Role),
 }
 
 #: The workflow records, by pack section: states and transitions of every workflow. Unlike the

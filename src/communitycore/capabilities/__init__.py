@@ -103,6 +103,7 @@ MODULES: tuple[str, ...] = (
     "services",
     "assessments",
     "events",
+    "grants",
 )
 
 

@@ -55,6 +55,8 @@ def backup(community_or_engine: Community | Engine | Connection, target_path: st
     community = None if isinstance(community_or_engine, (Engine, Connection)) else community_or_engine
     bind = community_or_engine if community is None else community.bind
     assert isinstance(bind, (Engine, Connection))
+    if community is not None:
+        community.authorize("member.export")  # a copy of the whole database, personal data included
     if bind.dialect.name == "sqlite":
         _sqlite_backup(bind, target)
     elif community is not None:

@@ -342,7 +342,8 @@ class _Checked(Exception):
 
 def import_members(community: Community, path: str | os.PathLike[str], *,
                    progress: Callable[[int], None] | None = None, sheet: str | None = None,
-                   header_row: int | None = None, check: bool = False) -> int:
+                   header_row: int | None = None, check: bool = False,
+                   authorize: Callable[[Connection, int], None] | None = None) -> int:
     """Import members from a ``.csv`` or ``.xlsx`` file: every row, or none. Returns the rows imported.
 
     Headers: see :data:`MEMBER_HEADERS` (the English field names work too; columns headed
@@ -369,6 +370,9 @@ def import_members(community: Community, path: str | os.PathLike[str], *,
             marks = _audit_marks(tx.conn)
             importer = _Importer(tx.conn, reader, rows, today=tx.today)
             count = importer.run(progress)
+            if authorize is not None:  # every unit the file puts members in, before anything is kept
+                for unit_id in _new_units(tx.conn, marks):
+                    authorize(tx.conn, unit_id)
             if check:
                 raise _Checked(count)
             _audit_each(tx, marks, source.name)
@@ -377,6 +381,16 @@ def import_members(community: Community, path: str | os.PathLike[str], *,
             return count
     except _Checked as done:
         return done.count
+
+
+def _new_units(conn: Connection, marks: tuple[int, int]) -> list[int]:
+    """The units of the members this import added (ids past the mark)."""
+    from sqlalchemy import select
+
+    from communitycore.store.tables import members as member_tables
+
+    m = member_tables.members
+    return list(conn.scalars(select(m.c.unit_id).where(m.c.id > marks[1]).distinct().order_by(m.c.unit_id)))
 
 
 #: Members audited per statement by :func:`_audit_each`.

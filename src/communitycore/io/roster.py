@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from communitycore.i18n import _
 from communitycore.io.files import staged_file
 from communitycore.io.member_import import MEMBER_HEADERS
 from communitycore.store.members import member_from_row
+from communitycore.store.scope import EVERYTHING, Scope
 from communitycore.store.tables import members as member_tables
 from communitycore.store.units import Tree
 
@@ -73,7 +74,8 @@ def _cell(member: Member, field: str, unit_path: str, reveal: bool) -> Any:
 
 def write_roster(community: Community, path: str | os.PathLike[str], *, unit: UnitRef | None = None,
                  reveal: bool = False, reason: str | None = None,
-                 status: MemberStatus | None = MemberStatus.ACTIVE) -> int:
+                 status: MemberStatus | None = MemberStatus.ACTIVE,
+                 scope: Callable[[Connection, int | None, bool], Scope] | None = None) -> int:
     """Write the roster of ``unit``'s subtree (everyone for None) to ``path``; returns the members written.
 
     ``reveal`` is the caller's decision, already checked (see ``MembersAPI.export``); it is
@@ -91,17 +93,24 @@ def write_roster(community: Community, path: str | os.PathLike[str], *, unit: Un
             tree = Tree(conn)
             root = None if unit is None else tree.resolve(unit).id
             root_path = None if root is None else tree.path(root)
-            rows = _rows(conn, tree, root, status, reveal)
+            allowed = EVERYTHING if scope is None else scope(conn, root, reveal)
+            rows = _rows(conn, tree, root, status, reveal, allowed)
             written = (_write_xlsx if suffix == ".xlsx" else _write_csv)(partial, rows)
         with community.transaction() as tx:
             tx.record("member.export", "member", None, note=reason,
-                      after={"file": target.name, "rows": written, "unit": root_path, "revealed": reveal},
+                      after={"file": target.name, "rows": written, "unit": root_path, "revealed": reveal,
+                             "scope": _scope_paths(tree, allowed)},
                       data={"file": str(target), "rows": written, "revealed": reveal})
     return written
 
 
+def _scope_paths(tree: Tree, allowed: Scope) -> list[str] | None:
+    """The subtrees an export was limited to, by path (None: the whole database)."""
+    return None if allowed.everything else sorted(tree.path(r) for r in allowed.roots)
+
+
 def _rows(conn: Connection, tree: Tree, root: int | None, status: MemberStatus | None,
-          reveal: bool) -> Iterator[list[Any]]:
+          reveal: bool, allowed: Scope = EVERYTHING) -> Iterator[list[Any]]:
     m = member_tables.members
     query = select(m).order_by(m.c.unit_id, m.c.id)
     if status is not None:
@@ -109,7 +118,7 @@ def _rows(conn: Connection, tree: Tree, root: int | None, status: MemberStatus |
     units = None if root is None else set(subtree(children_map(tree.parent_of), root))
     for part in conn.execute(query.execution_options(yield_per=_BATCH)).mappings().partitions():
         for row in part:
-            if units is not None and row["unit_id"] not in units:
+            if (units is not None and row["unit_id"] not in units) or not allowed.covers(row["unit_id"]):
                 continue
             member = member_from_row(row)
             path = tree.path(member.unit_id)

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         Fact,
         Finding,
         MeetingType,
+        Role,
         RosterProgram,
         ScoreLine,
         ScoringScheme,
@@ -207,6 +208,28 @@ def communitycore_register_facts() -> list[Fact]:  # type: ignore[empty-body]
         def communitycore_register_facts():
             return [Fact(code="bulletin-posts", label="宣传栏公示次数", subject="unit"),
                     Fact(code="service-rating", label="服务评价", subject="steward", aggregate="mean")]
+    """
+
+
+@hookspec
+def communitycore_register_roles() -> list[Role]:  # type: ignore[empty-body]
+    """Contribute roles: what a grant of the role on a unit lets its actor do in that unit's subtree.
+
+    Called once per plugin when the registry is built. Every plugin's records are kept, paired
+    with their provider; the builtin roles (``admin``, ``secretary``, ``auditor`` …) come from the
+    builtin plugin ``roles``. ``actions`` are ``<capability>.<verb>`` as the capabilities declare
+    them (:doc:`/security`), or patterns: ``member.*``, ``*.read``, ``*``.
+
+    :returns: a list of :class:`~communitycore.Role` records.
+
+    Example::
+
+        from communitycore import Role, hookimpl
+
+        @hookimpl
+        def communitycore_register_roles():
+            return [Role(code="grid-worker", label="网格员", label_en="grid worker",
+                         actions=("org.read", "resident.read", "resident.update"))]
     """
 
 
@@ -438,4 +461,37 @@ def communitycore_on_event(event: Event) -> None:
         def communitycore_on_event(event):
             if event.action == "member.transfer":
                 print("transferred from unit", event.data["from_unit_id"])
+    """
+
+
+@hookspec
+def communitycore_authorize(actor: str, action: str, unit: Any, context: Mapping[str, Any]) -> bool | None:
+    """A rule of the plugin's own on a call the actor's roles allow: return ``False`` (or raise) to deny it.
+
+    Called on every check that the roles allow (never on one they refuse: a plugin may deny, it can
+    never grant), once per call with every implementation; one ``False`` or one exception denies the
+    call, whatever the others answer. ``None`` or ``True`` leaves the roles' answer standing. The
+    call is refused with :class:`~communitycore.errors.PermissionDenied` and the refusal is audited
+    like any other. Called inside the call's transaction: answer from what the arguments hold,
+    without opening the database.
+
+    :param actor: who is acting (``open(actor=...)``, ``as_actor(...)``, ``COMMUNITYCORE_ACTOR``).
+    :param action: ``<capability>.<verb>``, e.g. ``member.reveal``.
+    :param unit: the :class:`~communitycore.domain.org.OrgUnit` the call touches, or ``None`` for the
+        database as a whole (a listing's scope is checked once per granted subtree).
+    :param context: ``roles`` (the codes of the actor's roles that allow the action here),
+        ``path`` (the unit's path, or ``None``), ``now`` (the time of the call) and ``listing``
+        (True when a listing's scope is being worked out).
+    :returns: ``False`` to deny; ``None`` (or ``True``) to leave the decision to the roles.
+
+    Example::
+
+        from communitycore import hookimpl
+
+        @hookimpl
+        def communitycore_authorize(actor, action, unit, context):
+            # Personal data is shown in office hours only.
+            if action.endswith(".reveal") and not 8 <= context["now"].hour < 18:
+                return False
+            return None
     """

@@ -35,9 +35,10 @@ BUILTINS: dict[str, str] = {
     "national-meetings": "communitycore.builtin.national_meetings",
     "national-services": "communitycore.builtin.national_services",
     "national-assessments": "communitycore.builtin.national_assessments",
+    "roles": "communitycore.builtin.roles",
 }
 #: Builtins the library cannot work without; blocking one is refused.
-ESSENTIAL = frozenset({"core"})
+ESSENTIAL = frozenset({"core", "roles"})
 
 
 class PluginWarning(UserWarning):

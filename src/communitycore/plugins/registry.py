@@ -20,6 +20,7 @@ from communitycore.records import (
     Fact,
     MeetingType,
     Record,
+    Role,
     RosterProgram,
     ScoringScheme,
     ServiceCategory,
@@ -292,6 +293,11 @@ class Registry:
     def facts(self) -> Mapping[str, Fact]:
         """Facts by code."""
         return self._records("facts")
+
+    @property
+    def roles(self) -> Mapping[str, Role]:
+        """Roles by code (see :doc:`/security`)."""
+        return self._records("roles")
 
     @property
     def workflows(self) -> Mapping[str, Workflow]:

@@ -70,6 +70,7 @@ class ActivityAPI(SubAPI):
                 raise RejectedInput([Problem(None, "entry", str(exc))], source="activity") from None
             rows = self._rows(tx.conn, [entry], tx.actor, tx.now)
             values = dict(zip(ledger.ENTRY_COLUMNS, rows[0], strict=True))
+            self._authorize(tx.conn, "activity.record", values["unit_id"])
             values["quantity"] = entry.quantity
             values["recorded_at"] = tx.now.astimezone(dt.UTC)
             entry_id = ledger.insert_entry(tx.conn, values)
@@ -92,6 +93,9 @@ class ActivityAPI(SubAPI):
         batch = list(entries)
         with self.community.transaction() as tx:
             rows = self._rows(tx.conn, batch, tx.actor, tx.now)
+            at = ledger.ENTRY_COLUMNS.index("unit_id")
+            for unit_id in sorted({row[at] for row in rows}, key=lambda u: (u is not None, u or 0)):
+                self._authorize(tx.conn, "activity.record", unit_id)
             count = ledger.insert_entries(tx.conn, rows)
             summary = {"entries": count, "facts": sorted({e.fact for e in batch})}
             if source is not None:
@@ -116,6 +120,7 @@ class ActivityAPI(SubAPI):
             # Locked first: two corrections of one entry at once must see each other.
             lock_row(tx.conn, _a, entry_id)
             original = self._get(tx.conn, entry_id)
+            self._authorize(tx.conn, "activity.record", original.unit_id)
             if original.reverses is not None:
                 raise Conflict(_("entry {id} is itself the reversal of entry {other}; record the entry again "
                                  "instead of reversing the reversal").format(id=entry_id, other=original.reverses))
@@ -143,7 +148,9 @@ class ActivityAPI(SubAPI):
         :raises NotFound: there is no such entry.
         """
         with self.community.reading() as conn:
-            return self._get(conn, entry_id)
+            entry = self._get(conn, entry_id)
+            self._authorize(conn, "activity.read", entry.unit_id)
+            return entry
 
     def list(self, *, subject_kind: str | None = None, subject_id: int | None = None, fact: str | None = None,
              period: Period | str | None = None, unit: UnitRef | None = None, limit: int | None = 100,
@@ -169,8 +176,9 @@ class ActivityAPI(SubAPI):
         if limit is not None:
             query = query.limit(limit)
         with self.community.reading() as conn:
+            query = query.where(self._scope(conn, "activity.read").clause(_a.c.unit_id))
             if unit is not None:
-                query = query.where(_a.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
+                query = query.where(_a.c.unit_id.in_(subtree_ids(conn, self._unit(conn, unit))))
             tz = self.community.clock.tz
             return [ledger.entry_from_row(row, tz) for row in conn.execute(query).mappings()]
 
@@ -200,9 +208,18 @@ class ActivityAPI(SubAPI):
         aggregates = {code: known[code].aggregate for code in codes}
         with self.community.reading() as conn:
             # A subtree's ids: one range of the units' path index (decision 0013).
-            ids = None if unit is None else subtree_ids(conn, resolve(conn, unit).id)
+            ids = None if unit is None else subtree_ids(conn, self._unit(conn, unit))
+            scope = self._scope(conn, "activity.read")
+            if not scope.everything:
+                ids = sorted(scope.units if ids is None else scope.units & set(ids))
             return ledger.fact_values(conn, aggregates, span.start, span.end, unit_ids=ids,
                                       subject_kind=subject_kind)
+
+    def _unit(self, conn: Connection, unit: UnitRef) -> int:
+        """A unit's id, once the actor may read its ledger."""
+        unit_id = resolve(conn, unit).id
+        self._authorize(conn, "activity.read", unit_id)
+        return unit_id
 
     # Files -----------------------------------------------------------------------------------
 
@@ -215,6 +232,8 @@ class ActivityAPI(SubAPI):
         """
         from communitycore.io.activity_import import import_activity
 
+        with self.community.reading() as conn:  # a file may record for every unit
+            self._authorize(conn, "activity.import", None)
         return import_activity(self.community, path, progress=progress)
 
     @staticmethod

@@ -40,6 +40,7 @@ class AuditAPI(SubAPI):
             query = query.limit(limit)
         tz = self.community.clock.tz
         with self.community.reading() as conn:
+            self._authorize(conn, "audit.read", None)  # the trail is the database's, not a unit's
             out = []
             for row in conn.execute(query).mappings():
                 data = dict(row)
@@ -53,9 +54,11 @@ class AuditAPI(SubAPI):
     def verify(self) -> Verification:
         """Walk the hash chain of the whole trail; the result names the first entry changed, removed or inserted."""
         with self.community.reading() as conn:
+            self._authorize(conn, "audit.read", None)
             return audit_chain.verify(conn)
 
     def anchor(self) -> Anchor:
         """The chain's head (the newest entry's id and hash), to keep outside the database and compare later."""
         with self.community.reading() as conn:
+            self._authorize(conn, "audit.read", None)
             return audit_chain.head(conn)

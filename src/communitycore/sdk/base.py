@@ -5,8 +5,9 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING, Any
 
+from communitycore.sdk import access
 from communitycore.sdk.retry import retrying
-from communitycore.store.scope import EVERYTHING, Scope
+from communitycore.store.scope import Scope
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -38,9 +39,8 @@ class SubAPI:
     def _authorize(self, conn: Connection, action: str, unit_id: int | None) -> None:
         """Refuse the call (:class:`~communitycore.errors.PermissionDenied`) unless the actor may do
         ``action`` on ``unit_id`` (None: the database as a whole)."""
-        del conn, action, unit_id  # every actor may do everything until grants are checked
+        access.authorize(self.community, conn, action, unit_id)
 
     def _scope(self, conn: Connection, action: str) -> Scope:
         """The units where the actor may do ``action``; a listing keeps rows with ``scope.clause(column)``."""
-        del conn, action
-        return EVERYTHING
+        return access.scope(self.community, conn, action)

@@ -29,7 +29,7 @@ from communitycore.capabilities import unit_links as unit_links_of
 from communitycore.clock import Clock
 from communitycore.config import Config, database_url, load_config
 from communitycore.domain.settings import SettingSpec
-from communitycore.errors import Busy, CommunityCoreError, NotFound
+from communitycore.errors import Busy, CommunityCoreError, NotFound, PermissionDenied
 from communitycore.i18n import _
 from communitycore.plugins.manager import CommunityPluginManager, make_plugin_manager
 from communitycore.plugins.packs import load_packs
@@ -42,6 +42,7 @@ from communitycore.store import locks
 from communitycore.store.engine import make_engine
 from communitycore.store.migrate import ensure_schema
 from communitycore.store.tables import UnitLink
+from communitycore.store.units import resolve
 
 if TYPE_CHECKING:
     from communitycore.io.exchange import Section
@@ -49,12 +50,14 @@ if TYPE_CHECKING:
     from communitycore.sdk.assessments import AssessmentsAPI
     from communitycore.sdk.audit import AuditAPI
     from communitycore.sdk.events import EventsAPI
+    from communitycore.sdk.grants import GrantsAPI
     from communitycore.sdk.meetings import MeetingsAPI
     from communitycore.sdk.members import MembersAPI
     from communitycore.sdk.org import OrgAPI
     from communitycore.sdk.residents import ResidentsAPI
     from communitycore.sdk.services import ServicesAPI
     from communitycore.sdk.workflows import WorkflowsAPI
+from communitycore.sdk import access
 from communitycore.sdk.events import deliver
 from communitycore.store import audit_chain, outbox
 
@@ -164,6 +167,7 @@ class Community:
         assessments: AssessmentsAPI
         services: ServicesAPI
         meetings: MeetingsAPI
+        grants: GrantsAPI
 
     def __init__(
         self,
@@ -288,6 +292,10 @@ class Community:
             with conn.begin():
                 locks.start(conn, write=write)
                 yield conn, host
+        except PermissionDenied as exc:
+            if not exc.recorded:  # once, after the refused call's transaction has rolled back
+                access.record_denial(self, exc)
+            raise
         except DBAPIError as exc:
             _hide_parameters(exc)
             if locks.is_busy(exc):
@@ -327,10 +335,17 @@ class Community:
         """Deliver events that have just committed; a failure leaves the event pending in the outbox."""
         deliver(self, events)
 
+    def authorize(self, action: str, unit: Any = None) -> None:
+        """Refuse (:class:`~communitycore.errors.PermissionDenied`, audited) unless the actor may do
+        ``action`` on ``unit`` (id or path; None: the whole database): the check every call makes."""
+        with self.reading() as conn:
+            access.authorize(self, conn, action, None if unit is None else resolve(conn, unit).id)
+
     def export_to(self, path: str | os.PathLike[str], *, note: str | None = None) -> dict[str, int]:
         """Export the whole community (without the audit trail) to a JSON file; audited. Returns counts."""
         from communitycore.io.exchange import export_community
 
+        self.authorize("member.export")  # the whole database, unmasked
         return export_community(self, path, note=note)
 
     def import_from(self, path: str | os.PathLike[str]) -> dict[str, int]:
@@ -343,6 +358,7 @@ class Community:
         """
         from communitycore.io.exchange import import_community
 
+        self.authorize("member.import")
         return import_community(self, path)
 
     def check_units(self, unit: Any = None) -> list[Finding]:
@@ -443,10 +459,13 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
         if owns and isinstance(bind, Engine):
             bind.dispose()
         raise
-    return Community(
+    community = Community(
         bind, registry=registry, config=cfg, clock=clock or Clock(cfg.timezone),
         actor=actor or default_actor(), owns_engine=owns, capabilities=capabilities,
     )
+    if create is not False:  # the actor who creates the database becomes its administrator (decision 0016)
+        access.bootstrap(community)
+    return community
 
 
 __all__ = ["Community", "CommunityCoreError", "Tx", "open", "retrying"]

@@ -85,6 +85,7 @@ class EventsAPI(SubAPI):
         """Events newest first (``status``: ``pending`` or ``delivered``), each with its failed attempts."""
         tz = self.community.clock.tz
         with self.community.reading() as conn:
+            self._authorize(conn, "events.read", None)
             rows = outbox.listing(conn, status=status, limit=limit)
         return [OutboxEvent(
             id=r["id"], seq=r["seq"], at=_aware(r["at"], tz), actor=r["actor"], action=r["action"],  # type: ignore[arg-type]
@@ -96,6 +97,7 @@ class EventsAPI(SubAPI):
     def dispatch(self, *, now: bool = False, limit: int = 1_000) -> Dispatch:
         """Deliver the pending events whose backoff has passed (every pending one with ``now``), oldest first."""
         with self.community.reading() as conn:
+            self._authorize(conn, "events.dispatch", None)
             rows = outbox.due(conn, self.community.clock.now(), ignore_backoff=now, limit=limit)
         tz = self.community.clock.tz
         events = [Event(id=r["id"], action=r["action"], entity=r["entity"], entity_id=r["entity_id"],
@@ -109,5 +111,6 @@ class EventsAPI(SubAPI):
         :raises NotFound: there is no such event in the outbox.
         """
         with self.community.transaction() as tx:
+            self._authorize(tx.conn, "events.dispatch", None)
             if not outbox.retry(tx.conn, event_id):
                 raise NotFound(_("there is no event {id!r} in the outbox").format(id=event_id))

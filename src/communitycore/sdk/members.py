@@ -50,6 +50,7 @@ from communitycore.i18n import _
 from communitycore.sdk.base import SubAPI
 from communitycore.store import locks, rollup
 from communitycore.store.members import member_from_row, member_row
+from communitycore.store.scope import Scope
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
 from communitycore.store.units import UnitRef, resolve, subtree_query
@@ -142,6 +143,7 @@ class MembersAPI(SubAPI):
             raise RejectedInput(problems, source="member")
         with self.community.transaction() as tx:
             unit_id = resolve(tx.conn, values["unit"]).id
+            self._authorize(tx.conn, "member.add", unit_id)
             if not locks.lock_rows(tx.conn, org_tables.units, [unit_id], shared=True):  # not removed meanwhile
                 raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=unit_id),
                                entity="unit", key=unit_id)
@@ -193,6 +195,7 @@ class MembersAPI(SubAPI):
         with self.community.transaction() as tx:
             locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
             before = self._get(tx.conn, member_id)
+            self._authorize(tx.conn, "member.update", before.unit_id)
             current = {k: getattr(before, k) for k in attrs.fields_dict(Member)
                        if k not in ("id", "unit_id", *LIFECYCLE_FIELDS)}
             merged = {**{k: v for k, v in current.items() if v is not None}, **changes, "unit": before.unit_id}
@@ -247,6 +250,7 @@ class MembersAPI(SubAPI):
         with self.community.transaction() as tx:
             locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
             member = self._get(tx.conn, member_id)
+            self._authorize(tx.conn, "member.remove", member.unit_id)
             if member.removed:
                 if purge and member.removal_reason is RemovalReason.MISTAKEN_ENTRY:
                     self._purge(tx, member, remark)
@@ -283,6 +287,7 @@ class MembersAPI(SubAPI):
         with self.community.transaction() as tx:
             locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
             member = self._get(tx.conn, member_id)
+            self._authorize(tx.conn, "member.remove", member.unit_id)
             if not member.removed:
                 raise Conflict(_("member {id} is on the roll; only a removed member can be restored").format(
                     id=member_id))
@@ -316,6 +321,7 @@ class MembersAPI(SubAPI):
         remark = clean_text(note, REASON_LIMIT)
         with self.community.transaction() as tx:
             member = self._get(tx.conn, member_id)
+            self._authorize(tx.conn, "member.update", member.unit_id)
             self._check_on_roll(member)
             extension = check_extension(months, category=member.category, already=member.probation_extension_months)
             m = member_tables.members
@@ -333,7 +339,9 @@ class MembersAPI(SubAPI):
         :raises NotFound: there is no such member.
         """
         with self.community.reading() as conn:
-            return self._get(conn, member_id)
+            member = self._get(conn, member_id)
+            self._authorize(conn, "member.read", member.unit_id)
+            return member
 
     def reveal(self, member_id: int, reason: str | None = None) -> Member:
         """One member, recording in the audit trail that their personal data was shown and why.
@@ -364,6 +372,8 @@ class MembersAPI(SubAPI):
             if missing:
                 raise NotFound(_("there is no member with id {id}").format(id=missing[0]), entity="member",
                                key=missing[0])
+            for unit_id in sorted({found[i].unit_id for i in ids}):
+                self._authorize(tx.conn, "member.reveal", unit_id)
             unique = sorted(set(ids))
             if len(unique) == 1:
                 tx.record("member.reveal", "member", unique[0], note=why)
@@ -411,7 +421,8 @@ class MembersAPI(SubAPI):
             raise InvalidValue(_("limit and offset may not be negative"))
         m = member_tables.members
         with self.community.reading() as conn:
-            query = select(m).order_by(m.c.id).offset(offset)
+            scope = self._scope(conn, "member.read")
+            query = select(m).where(scope.clause(m.c.unit_id)).order_by(m.c.id).offset(offset)
             if unit is not None:
                 query = self._in_unit(conn, query, unit, recursive)
             if category is not None:
@@ -436,7 +447,8 @@ class MembersAPI(SubAPI):
         """
         m = member_tables.members
         with self.community.reading() as conn:
-            query = _with_status(select(func.count()).select_from(m), status)
+            query = _with_status(select(func.count()).select_from(m), status).where(
+                self._scope(conn, "member.read").clause(m.c.unit_id))
             if unit is not None:
                 query = self._in_unit(conn, query, unit, recursive)
             return int(conn.scalar(query) or 0)
@@ -465,7 +477,8 @@ class MembersAPI(SubAPI):
             if compact.isdigit():
                 conditions.append(m.c.phone.endswith(compact, autoescape=True))
         with self.community.reading() as conn:
-            query = _with_status(select(m).where(or_(*conditions)).order_by(m.c.id), status)
+            query = _with_status(select(m).where(or_(*conditions), self._scope(conn, "member.read").clause(m.c.unit_id))
+                                 .order_by(m.c.id), status)
             if unit is not None:
                 query = self._in_unit(conn, query, unit, True)
             if limit is not None:
@@ -489,6 +502,8 @@ class MembersAPI(SubAPI):
             member = self._get(tx.conn, member_id)
             self._check_on_roll(member)
             target = resolve(tx.conn, to_unit)
+            self._authorize(tx.conn, "member.transfer", member.unit_id)
+            self._authorize(tx.conn, "member.transfer", target.id)
             if not locks.lock_rows(tx.conn, org_tables.units, [target.id], shared=True):  # not removed meanwhile
                 raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=target.id),
                                entity="unit", key=target.id)
@@ -517,7 +532,7 @@ class MembersAPI(SubAPI):
         """
         t = member_tables.transfers
         with self.community.reading() as conn:
-            self._get(conn, member_id)
+            self._authorize(conn, "member.read", self._get(conn, member_id).unit_id)
             rows = conn.execute(select(t).where(t.c.member_id == member_id).order_by(t.c.transferred_on, t.c.id))
             return [Transfer(**row) for row in rows.mappings()]
 
@@ -531,6 +546,7 @@ class MembersAPI(SubAPI):
         how = clean_text(channel, CHANNEL_LIMIT)
         with self.community.transaction() as tx:
             member = self._get(tx.conn, member_id)
+            self._authorize(tx.conn, "member.update", member.unit_id)
             self._check_on_roll(member)
             if not member.in_service:
                 raise Conflict(_("member {id} is not an in-service member (在职党员); only they register with their "
@@ -555,7 +571,10 @@ class MembersAPI(SubAPI):
         """
         r = member_tables.registrations
         with self.community.reading() as conn:
-            query = select(r).order_by(r.c.reported_on, r.c.id)
+            m = member_tables.members
+            scope = self._scope(conn, "member.read")
+            query = select(r).where(r.c.member_id.in_(select(m.c.id).where(scope.clause(m.c.unit_id)))).order_by(
+                r.c.reported_on, r.c.id)
             if member_id is not None:
                 query = query.where(r.c.member_id == member_id)
             if community is not None:
@@ -581,7 +600,7 @@ class MembersAPI(SubAPI):
         with self.community.reading() as conn:
             query = (select(m).where(m.c.category == Category.PROBATIONARY.value, m.c.join_date.is_not(None),
                                      m.c.join_date <= latest, m.c.status == MemberStatus.ACTIVE.value)
-                     .order_by(m.c.join_date, m.c.id))
+                     .where(self._scope(conn, "member.read").clause(m.c.unit_id)).order_by(m.c.join_date, m.c.id))
             if unit is not None:
                 query = self._in_unit(conn, query, unit, True)
             out = []
@@ -606,6 +625,7 @@ class MembersAPI(SubAPI):
         with self.community.transaction() as tx:
             locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
             member = self._get(tx.conn, member_id)
+            self._authorize(tx.conn, "member.confirm", member.unit_id)
             self._check_on_roll(member)
             if member.category is not Category.PROBATIONARY:
                 raise Conflict(_("member {id} is already a full member (正式党员)").format(id=member_id))
@@ -645,7 +665,7 @@ class MembersAPI(SubAPI):
         from communitycore.io.member_import import import_members
 
         return import_members(self.community, path, progress=progress, sheet=sheet, header_row=header_row,
-                              check=check)
+                              check=check, authorize=self._may_import)
 
     def export(self, path: str | os.PathLike[str], *, unit: UnitRef | None = None, reveal: bool = False,
                reason: str | None = None, status: StatusFilter = MemberStatus.ACTIVE) -> int:
@@ -663,9 +683,24 @@ class MembersAPI(SubAPI):
 
         why = self.reveal_reason(reason) if reveal else clean_text(reason, REASON_LIMIT)
         return write_roster(self.community, path, unit=unit, reveal=reveal, reason=why,
-                            status=None if status is None else MemberStatus.parse(status))
+                            status=None if status is None else MemberStatus.parse(status), scope=self._export_scope)
 
     # Helpers ---------------------------------------------------------------------------------
+
+    def _may_import(self, conn: Connection, unit_id: int) -> None:
+        self._authorize(conn, "member.import", unit_id)
+
+    def _export_scope(self, conn: Connection, root: int | None, reveal: bool) -> Scope:
+        """Where a roster may come from: ``member.export`` there, and ``member.reveal`` too when it reveals."""
+        actions = ("member.export", "member.reveal") if reveal else ("member.export",)
+        for action in actions:
+            if root is not None:
+                self._authorize(conn, action, root)
+        scopes = [self._scope(conn, action) for action in actions]
+        if all(s.everything for s in scopes):
+            return scopes[0]
+        units = frozenset.intersection(*(s.units for s in scopes if not s.everything))
+        return Scope(roots=frozenset().union(*(s.roots for s in scopes if not s.everything)) & units, units=units)
 
     def _get(self, conn: Connection, member_id: int) -> Member:
         m = member_tables.members
@@ -692,11 +727,12 @@ class MembersAPI(SubAPI):
             raise Conflict(_("another member (id {id}) has the same 公民身份号码").format(id=other), entity="member",
                            key=other)
 
-    @staticmethod
-    def _in_unit(conn: Connection, query: Any, unit: UnitRef, recursive: bool) -> Any:
-        """``query`` kept to the members of ``unit`` (and its subtree, through the path index)."""
+    def _in_unit(self, conn: Connection, query: Any, unit: UnitRef, recursive: bool) -> Any:
+        """``query`` kept to the members of ``unit`` (and its subtree, through the path index), where
+        the actor may read members."""
         m = member_tables.members
         root = resolve(conn, unit).id
+        self._authorize(conn, "member.read", root)
         return query.where(m.c.unit_id.in_(subtree_query(conn, root)) if recursive else m.c.unit_id == root)
 
 

@@ -38,6 +38,7 @@ from communitycore.records import Finding, UnitSnapshot
 from communitycore.sdk.base import SubAPI
 from communitycore.store import locks, rollup
 from communitycore.store.removal import blockers, remove_units
+from communitycore.store.scope import Scope
 from communitycore.store.tables import org as org_tables
 from communitycore.store.units import (
     Tree,
@@ -84,7 +85,9 @@ class OrgAPI(SubAPI):
         :raises NotFound: there is no such unit.
         """
         with self.community.reading() as conn:
-            return resolve(conn, ref)
+            unit = resolve(conn, ref)
+            self._authorize(conn, "org.read", unit.id)
+            return unit
 
     def path(self, ref: UnitRef) -> list[OrgUnit]:
         """The units from the root down to ``ref``.
@@ -93,7 +96,9 @@ class OrgAPI(SubAPI):
         :raises NotFound: there is no such unit.
         """
         with self.community.reading() as conn:
-            return chain(conn, resolve(conn, ref))
+            unit = resolve(conn, ref)
+            self._authorize(conn, "org.read", unit.id)
+            return chain(conn, unit)
 
     def path_of(self, ref: UnitRef) -> str:
         """The full path string of a unit (names joined with "/").
@@ -102,7 +107,9 @@ class OrgAPI(SubAPI):
         :raises NotFound: there is no such unit.
         """
         with self.community.reading() as conn:
-            return path_of(conn, resolve(conn, ref))
+            unit = resolve(conn, ref)
+            self._authorize(conn, "org.read", unit.id)
+            return path_of(conn, unit)
 
     def paths_of(self, unit_ids: Iterable[int]) -> dict[int, str]:
         """The full paths of some units by id (two queries, not a read of the tree); unknown ids are left out."""
@@ -110,14 +117,19 @@ class OrgAPI(SubAPI):
             return name_paths(conn, unit_ids)
 
     def children(self, ref: UnitRef | None = None) -> list[OrgUnit]:
-        """Direct children of a unit (the roots for ``None``), by name.
+        """Direct children of a unit, by name; for ``None``, the roots (for an actor whose grants are on
+        units, the tops of the granted subtrees).
 
         :raises InvalidValue: ``ref`` (when given) is neither a unit id nor a path.
         :raises NotFound: ``ref`` (when given) names no unit.
         """
         u = org_tables.units
         with self.community.reading() as conn:
-            where = u.c.parent_id.is_(None) if ref is None else u.c.parent_id == resolve(conn, ref).id
+            scope = self._scope(conn, "org.read")
+            where = u.c.parent_id.is_(None) if ref is None else u.c.parent_id == self._readable(conn, ref).id
+            if ref is None and not scope.everything:  # the tops of the granted subtrees stand for the roots
+                where = u.c.id.in_(_top(scope, Tree(conn), []))
+            where = where & scope.clause(u.c.id)
             return [OrgUnit(**row._mapping) for row in conn.execute(select(u).where(where).order_by(u.c.name, u.c.id))]
 
     def subtree(self, ref: UnitRef) -> list[OrgUnit]:
@@ -127,7 +139,7 @@ class OrgAPI(SubAPI):
         :raises NotFound: there is no such unit.
         """
         with self.community.reading() as conn:
-            tree = Tree(conn, resolve(conn, ref).id)
+            tree = Tree(conn, self._readable(conn, ref).id)
             return [tree.unit(i) for i in tree.ids()]
 
     def tree(self, ref: UnitRef | None = None, *, depth: int | None = None) -> list[TreeLine]:
@@ -137,13 +149,14 @@ class OrgAPI(SubAPI):
         :raises NotFound: ``ref`` (when given) names no unit.
         """
         with self.community.reading() as conn:
-            tree = Tree(conn, None if ref is None else resolve(conn, ref).id)
+            tree = Tree(conn, None if ref is None else self._readable(conn, ref).id)
             kids: dict[int | None, list[int]] = {}
             for unit_id, parent in tree.parent_of.items():
                 kids.setdefault(parent, []).append(unit_id)
             for siblings in kids.values():
                 siblings.sort(key=lambda i: (tree.name(i), i))
-            roots = kids.get(None, [])
+            roots = kids.get(None, []) if ref is not None else _top(self._scope(conn, "org.read"), tree,
+                                                                    kids.get(None, []))
             lines: list[TreeLine] = []
             stack = [(0, u) for u in reversed(roots)]
             while stack:
@@ -156,7 +169,8 @@ class OrgAPI(SubAPI):
     def count(self) -> int:
         """Number of units."""
         with self.community.reading() as conn:
-            return int(conn.scalar(select(func.count()).select_from(org_tables.units)) or 0)
+            query = select(func.count()).select_from(org_tables.units)
+            return int(conn.scalar(query.where(self._scope(conn, "org.read").clause(org_tables.units.c.id))) or 0)
 
     # Changing ------------------------------------------------------------------------------
 
@@ -194,6 +208,7 @@ class OrgAPI(SubAPI):
         with self.community.transaction() as tx:
             parent_unit = None if parent is None else resolve(tx.conn, parent)
             parent_id = parent_unit.id if parent_unit else None
+            self._authorize(tx.conn, "org.add", parent_id)
             if parent_id is not None and not locks.lock_rows(tx.conn, org_tables.units, [parent_id], shared=True):
                 raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=parent_id))
             self._check_placement(kind, parent_unit)
@@ -217,6 +232,7 @@ class OrgAPI(SubAPI):
         new_name = check_name(new_name)
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
+            self._authorize(tx.conn, "org.update", unit.id)
             if new_name == unit.name:
                 return unit
             parent = None if unit.parent_id is None else get_unit(tx.conn, unit.parent_id)
@@ -254,6 +270,7 @@ class OrgAPI(SubAPI):
         values = self._fields(changes)
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
+            self._authorize(tx.conn, "org.update", unit.id)
             merged = {**{f: getattr(unit, f) for f in ("term_start", "term_end")}, **values}
             self._check_term(merged.get("term_start"), merged.get("term_end"))
             if values.get("code") is not None and values["code"] != unit.code:
@@ -275,6 +292,8 @@ class OrgAPI(SubAPI):
         """
         from communitycore.io.org_import import import_units
 
+        with self.community.reading() as conn:  # a file may build anywhere in the tree
+            self._authorize(conn, "org.add", None)
         return import_units(self.community, path, sheet=sheet, header_row=header_row, check=check)
 
     def move(self, ref: UnitRef, new_parent: UnitRef | None) -> OrgUnit:
@@ -288,6 +307,8 @@ class OrgAPI(SubAPI):
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
             target = None if new_parent is None else resolve(tx.conn, new_parent)
+            self._authorize(tx.conn, "org.move", unit.id)
+            self._authorize(tx.conn, "org.move", None if target is None else target.id)
             # Lock the unit and the target's whole chain, then read them again: the chain read
             # before the lock may have changed, and the cycle check must see the one that stays.
             if target is None:
@@ -338,6 +359,7 @@ class OrgAPI(SubAPI):
         """
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
+            self._authorize(tx.conn, "org.remove", unit.id)
             ids = locks.lock_subtree(tx.conn, unit.id)  # then counted: no member or child can arrive meanwhile
             held = blockers(tx.conn, self.community.unit_links, ids)
             if not cascade and (len(ids) > 1 or any(held.values())):
@@ -367,6 +389,7 @@ class OrgAPI(SubAPI):
         address = clean_text(address, ADDRESS_LIMIT)
         with self.community.transaction() as tx:
             unit_id = None if unit is None else resolve(tx.conn, unit).id
+            self._authorize(tx.conn, "org.add", unit_id)
             cid = tx.conn.execute(insert(org_tables.compounds).values(
                 name=name, tier=parsed.value, unit_id=unit_id, address=address)).inserted_primary_key[0]  # type: ignore[index]
             compound = Compound(id=cid, name=name, tier=parsed, unit_id=unit_id, address=address)
@@ -394,6 +417,7 @@ class OrgAPI(SubAPI):
         contact = clean_text(contact, CONTACT_LIMIT)
         with self.community.transaction() as tx:
             unit_id = None if unit is None else resolve(tx.conn, unit).id
+            self._authorize(tx.conn, "org.add", unit_id)
             pid = tx.conn.execute(insert(org_tables.partners).values(
                 kind=parsed.value, name=name, unit_id=unit_id, contact=contact)).inserted_primary_key[0]  # type: ignore[index]
             partner = Partner(id=pid, kind=parsed, name=name, unit_id=unit_id, contact=contact)
@@ -411,9 +435,9 @@ class OrgAPI(SubAPI):
     def _linked(self, table: Table, unit: UnitRef | None) -> list[Any]:
         """The rows of ``table`` by id, optionally only those linked to ``unit``'s subtree."""
         with self.community.reading() as conn:
-            query = select(table).order_by(table.c.id)
+            query = select(table).where(self._scope(conn, "org.read").clause(table.c.unit_id)).order_by(table.c.id)
             if unit is not None:
-                query = query.where(table.c.unit_id.in_(subtree_query(conn, resolve(conn, unit).id)))
+                query = query.where(table.c.unit_id.in_(subtree_query(conn, self._readable(conn, unit).id)))
             return list(conn.execute(query).mappings())
 
     # Statistics and checks ---------------------------------------------------------------------
@@ -426,12 +450,12 @@ class OrgAPI(SubAPI):
         """
         with self.community.reading() as conn:
             if ref is None:
-                parent_of = {row[0]: row[1] for row in conn.execute(select(org_tables.units.c.id,
-                                                                              org_tables.units.c.parent_id))}
-                wanted = [u for u, p in parent_of.items() if p is None]
+                tree = Tree(conn)
+                parent_of = tree.parent_of
+                wanted = _top(self._scope(conn, "org.read"), tree, [u for u, p in parent_of.items() if p is None])
                 per_unit = rollup.counters(conn)
             else:
-                root = resolve(conn, ref).id
+                root = self._readable(conn, ref).id
                 parent_of = subtree_parents(conn, root)
                 wanted = [root]
                 per_unit = rollup.counters(conn, root)
@@ -442,7 +466,9 @@ class OrgAPI(SubAPI):
         """Roll-up statistics of every unit's subtree, in one query and one pass."""
         with self.community.reading() as conn:
             tree = Tree(conn)
-            return roll_up(rollup.counters(conn), tree.parent_of, self.community.clock.today())
+            scope = self._scope(conn, "org.read")
+            wanted = None if scope.everything else sorted(scope.units & set(tree.parent_of))
+            return roll_up(rollup.counters(conn), tree.parent_of, self.community.clock.today(), wanted)
 
     def refresh_stats(self) -> None:
         """Recompute what is derived from the tree and the members: every unit's member counters
@@ -452,6 +478,7 @@ class OrgAPI(SubAPI):
         behind the library's back (a host's own SQL, a restored backup).
         """
         with self.community.transaction() as tx:
+            self._authorize(tx.conn, "org.update", None)
             rebuild_paths(tx.conn)
             rollup.refresh(tx.conn)
             tx.record("unit.refresh-stats", "unit")
@@ -466,9 +493,11 @@ class OrgAPI(SubAPI):
             return self._snapshots(conn, ref)
 
     def _snapshots(self, conn: Connection, ref: UnitRef | None) -> list[UnitSnapshot]:
-        root = None if ref is None else resolve(conn, ref).id
+        root = None if ref is None else self._readable(conn, ref).id
         tree = Tree(conn, root)
+        scope = self._scope(conn, "org.read")
         ids = list(tree.ids()) if root is None else subtree(children_map(tree.parent_of), root)
+        ids = [i for i in ids if scope.covers(i)]
         per_unit = rollup.counters(conn, root)
         # Thresholds count everyone organised under a unit (a branch's party groups included);
         # the committee is the unit's own post holders.
@@ -517,6 +546,7 @@ class OrgAPI(SubAPI):
             spec.check(self.community.registry, key, parsed)
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
+            self._authorize(tx.conn, "org.settings", unit.id)
             s = org_tables.unit_settings
             where = (s.c.unit_id == unit.id) & (s.c.key == key)
             before = tx.conn.scalar(select(s.c.value).where(where))
@@ -535,6 +565,7 @@ class OrgAPI(SubAPI):
         """
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
+            self._authorize(tx.conn, "org.settings", unit.id)
             s = org_tables.unit_settings
             where = (s.c.unit_id == unit.id) & (s.c.key == key.strip())
             before = tx.conn.scalar(select(s.c.value).where(where))
@@ -550,7 +581,7 @@ class OrgAPI(SubAPI):
         :raises NotFound: there is no such unit.
         """
         with self.community.reading() as conn:
-            units = chain(conn, resolve(conn, ref))
+            units = chain(conn, self._readable(conn, ref))
             s = org_tables.unit_settings
             own: dict[int, dict[str, Any]] = {}
             for row in conn.execute(select(s).where(s.c.unit_id.in_([u.id for u in units]))):
@@ -568,6 +599,12 @@ class OrgAPI(SubAPI):
         return default if found is None else found.value
 
     # Helpers -----------------------------------------------------------------------------------
+
+    def _readable(self, conn: Connection, ref: UnitRef) -> OrgUnit:
+        """A unit the actor may read (``org.read``), by id or path."""
+        unit = resolve(conn, ref)
+        self._authorize(conn, "org.read", unit.id)
+        return unit
 
     @staticmethod
     def _fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -607,6 +644,14 @@ class OrgAPI(SubAPI):
             where = path_of(conn, parent) if parent is not None else _("the top level")
             raise Conflict(_("{where} already has a unit named {name!r} (id {id})").format(
                 where=where, name=name, id=other.id), entity="unit", key=name)
+
+
+def _top(scope: Scope, tree: Tree, roots: list[int]) -> list[int]:
+    """The units a listing of the whole tree starts from: the roots, or the granted subtrees' tops."""
+    if scope.everything:
+        return roots
+    return sorted((r for r in scope.roots if r in tree.parent_of and tree.parent_of[r] not in scope.units),
+                  key=lambda i: (tree.name(i), i))
 
 
 def _chain_of(rows: dict[int, Any], unit_id: int) -> list[OrgUnit]:

@@ -30,6 +30,7 @@ from communitycore.errors import InvalidValue, NotFound
 from communitycore.i18n import _
 from communitycore.sdk.base import SubAPI
 from communitycore.store.residents import flags_of
+from communitycore.store.scope import Scope
 from communitycore.store.tables import org as org_tables
 from communitycore.store.tables import residents as resident_tables
 
@@ -53,6 +54,7 @@ class ResidentsAPI(SubAPI):
         """
         values = _household_values(building, room, address)
         with self.community.transaction() as tx:
+            self._authorize(tx.conn, "resident.add", _compound_unit(tx.conn, compound_id))
             return self._add_household(tx, compound_id, **values)
 
     def household_at(self, compound_id: int | None, *, building: str | None = None, room: str | None = None,
@@ -63,6 +65,7 @@ class ResidentsAPI(SubAPI):
         """
         values = _household_values(building, room, address)
         with self.community.transaction() as tx:
+            self._authorize(tx.conn, "resident.add", _compound_unit(tx.conn, compound_id))
             found = self._find_household(tx.conn, compound_id, **values)
             return found if found is not None else self._add_household(tx, compound_id, **values)
 
@@ -70,7 +73,7 @@ class ResidentsAPI(SubAPI):
         """Households, optionally of one compound."""
         h = resident_tables.households
         with self.community.reading() as conn:
-            query = select(h).order_by(h.c.id)
+            query = _in_scope(select(h).order_by(h.c.id), h.c.id, self._scope(conn, "resident.read"))
             if compound_id is not None:
                 query = query.where(h.c.compound_id == compound_id)
             return [Household(**row) for row in conn.execute(query).mappings()]
@@ -94,6 +97,7 @@ class ResidentsAPI(SubAPI):
         place = _place(household_id, compound_id, building, room, address)
         with self.community.transaction() as tx:
             household_id = self._place_household(tx, household_id, place)
+            self._authorize(tx.conn, "resident.add", _household_unit(tx.conn, household_id))
             rid = tx.conn.execute(insert(resident_tables.residents).values(
                 name=cleaned, household_id=household_id, phone=normalized)).inserted_primary_key[0]  # type: ignore[index]
             self._set_flags(tx.conn, rid, parsed)
@@ -112,6 +116,7 @@ class ResidentsAPI(SubAPI):
             if row is None:
                 raise NotFound(_("there is no household with id {id}").format(id=household_id), entity="household",
                            key=household_id)
+            self._authorize(conn, "resident.read", _household_unit(conn, household_id))
             return Household(**row)
 
     def update(
@@ -139,6 +144,7 @@ class ResidentsAPI(SubAPI):
             raise InvalidValue(_("nothing to change: give at least one field"))
         with self.community.transaction() as tx:
             before = self._get(tx.conn, resident_id)
+            self._authorize(tx.conn, "resident.update", _household_unit(tx.conn, before.household_id))
             values: dict[str, Any] = {}
             if name is not UNCHANGED:
                 values["name"] = parse_resident_name(name)
@@ -147,6 +153,8 @@ class ResidentsAPI(SubAPI):
             elif household_id is not UNCHANGED:
                 self._check_household(tx.conn, household_id)
                 values["household_id"] = household_id
+            if "household_id" in values:
+                self._authorize(tx.conn, "resident.update", _household_unit(tx.conn, values["household_id"]))
             if phone is not UNCHANGED:
                 values["phone"] = parse_phone(phone) if phone else None
             new_flags = before.flags if flags is UNCHANGED else parse_flags(flags)
@@ -171,6 +179,7 @@ class ResidentsAPI(SubAPI):
         remark = clean_text(note, REASON_LIMIT)
         with self.community.transaction() as tx:
             before = self._get(tx.conn, resident_id)
+            self._authorize(tx.conn, "resident.remove", _household_unit(tx.conn, before.household_id))
             tx.conn.execute(delete(resident_tables.resident_flags).where(
                 resident_tables.resident_flags.c.resident_id == resident_id))
             tx.conn.execute(delete(resident_tables.residents).where(resident_tables.residents.c.id == resident_id))
@@ -183,7 +192,9 @@ class ResidentsAPI(SubAPI):
         :raises NotFound: there is no such resident.
         """
         with self.community.reading() as conn:
-            return self._get(conn, resident_id)
+            resident = self._get(conn, resident_id)
+            self._authorize(conn, "resident.read", _household_unit(conn, resident.household_id))
+            return resident
 
     def reveal(self, resident_id: int, reason: str | None = None) -> Resident:
         """One resident, recording in the audit trail that their phone was shown and why.
@@ -194,6 +205,7 @@ class ResidentsAPI(SubAPI):
         why = self.community.members.reveal_reason(reason)
         with self.community.transaction() as tx:
             resident = self._get(tx.conn, resident_id)
+            self._authorize(tx.conn, "resident.reveal", _household_unit(tx.conn, resident.household_id))
             tx.record("resident.reveal", "resident", resident_id, note=why)
             return resident
 
@@ -225,7 +237,7 @@ class ResidentsAPI(SubAPI):
         if limit is not None:
             query = query.limit(limit)
         with self.community.reading() as conn:
-            rows = list(conn.execute(query).mappings())
+            rows = list(conn.execute(_in_scope(query, r.c.household_id, self._scope(conn, "resident.read"))).mappings())
             flags_by_id = flags_of(conn, [row["id"] for row in rows])
         return [_resident(row, flags_by_id.get(row["id"], ())) for row in rows]
 
@@ -240,7 +252,7 @@ class ResidentsAPI(SubAPI):
             code = ResidentFlag.parse(flag).value
             query = query.where(exists().where(and_(f.c.resident_id == r.c.id, f.c.flag == code)))
         with self.community.reading() as conn:
-            return int(conn.scalar(query) or 0)
+            return int(conn.scalar(_in_scope(query, r.c.household_id, self._scope(conn, "resident.read"))) or 0)
 
     def import_file(self, path: str | os.PathLike[str], *, sheet: str | None = None, header_row: int | None = None,
                     check: bool = False) -> int:
@@ -252,6 +264,8 @@ class ResidentsAPI(SubAPI):
         """
         from communitycore.io.resident_import import import_residents
 
+        with self.community.reading() as conn:  # a file may place residents in every compound
+            self._authorize(conn, "resident.add", None)
         return import_residents(self.community, path, sheet=sheet, header_row=header_row, check=check)
 
     # Helpers -----------------------------------------------------------------------------------
@@ -312,6 +326,32 @@ class ResidentsAPI(SubAPI):
         household = Household(id=hid, compound_id=compound_id, building=building, room=room, address=address)
         tx.record("household.add", "household", hid, after=household)
         return household
+
+
+def _compound_unit(conn: Connection, compound_id: int | None) -> int | None:
+    """The unit a compound is looked after by (None: none, or no compound): where its residents are checked."""
+    if compound_id is None:
+        return None
+    c = org_tables.compounds
+    return conn.scalar(select(c.c.unit_id).where(c.c.id == compound_id))
+
+
+def _household_unit(conn: Connection, household_id: int | None) -> int | None:
+    """The unit of a household's compound (None: no household, no compound or an unlinked one)."""
+    if household_id is None:
+        return None
+    h, c = resident_tables.households, org_tables.compounds
+    return conn.scalar(select(c.c.unit_id).select_from(h.join(c, c.c.id == h.c.compound_id))
+                       .where(h.c.id == household_id))
+
+
+def _in_scope(query: Any, household: Any, scope: Scope) -> Any:
+    """Only the rows whose household lies in a compound of a unit inside ``scope``."""
+    if scope.everything:
+        return query
+    h, c = resident_tables.households, org_tables.compounds
+    return query.where(household.in_(select(h.c.id).select_from(h.join(c, c.c.id == h.c.compound_id))
+                                     .where(scope.clause(c.c.unit_id))))
 
 
 def _place(household_id: int | None, compound_id: int | None, building: str | None, room: str | None,

@@ -38,6 +38,7 @@ class WorkflowsAPI(SubAPI):
     def history(self, entity_kind: str, entity_id: Any) -> list[TransitionRecord]:
         """Every recorded move of one entity, oldest first, times in the community's time zone."""
         with self.community.reading() as conn:
+            self._scope(conn, "workflow.read")  # a grant somewhere; the entity's own capability checks its unit
             return workflow_store.history(conn, entity_kind, entity_id, self.community.clock.tz)
 
 

@@ -1,7 +1,7 @@
 """meetings: the meetings held, their attendance, partner organizations and resolutions
 
 Revision ID: 0007_meetings
-Revises: 0005_ids_paths
+Revises: 0006_grants
 Create Date: 2026-12-02 02:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_meetings"
-down_revision = "0005_ids_paths"
+down_revision = "0006_grants"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,77 @@
+"""``community grant`` and ``community whoami``: roles held by actors on units' subtrees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from communitycore.cli.render import emit, output_options, state
+from communitycore.domain.access import Grant
+from communitycore.i18n import _
+
+GRANT_COLUMNS = ["id", "actor", "role", "unit", "granted_at", "granted_by"]
+
+
+def grant_json(grant: Grant) -> dict[str, Any]:
+    """One grant as the CLI shows it (``unit`` None: the whole database)."""
+    return {"id": grant.id, "actor": grant.actor, "role": grant.role, "unit_id": grant.unit_id,
+            "unit": grant.unit if grant.unit_id is not None else _("(whole database)"),
+            "granted_at": grant.granted_at, "granted_by": grant.granted_by}
+
+
+@click.group("grant")
+def grant() -> None:
+    """Roles held by actors on units: each grant covers the unit's subtree.
+
+    \b
+    Roles: admin (管理员), secretary (书记), organizer (组织委员), service-coordinator
+    (服务协调员), steward (红色管家/志愿者), auditor (审计员), viewer (查看者), and those
+    plugins and packs add. Without --unit, a grant covers the whole database.
+    """
+
+
+@grant.command("add")
+@click.argument("actor")
+@click.argument("role")
+@click.option("--unit", help="The unit (id or full path) whose subtree the grant covers (default: the whole database).")
+@output_options
+def add(actor: str, role: str, unit: str | None) -> None:
+    """Give ACTOR the ROLE on a unit's subtree; audited."""
+    emit(grant_json(state().community.grants.add(actor, role, unit)), columns=GRANT_COLUMNS)
+
+
+@grant.command("remove")
+@click.argument("actor")
+@click.argument("role")
+@click.option("--unit", help="The unit (id or full path) of the grant (default: the whole database).")
+@output_options
+def remove(actor: str, role: str, unit: str | None) -> None:
+    """Take back ACTOR's ROLE on exactly that unit; audited."""
+    emit(grant_json(state().community.grants.remove(actor, role, unit)), columns=GRANT_COLUMNS)
+
+
+@grant.command("list")
+@click.option("--actor", help="Only this actor's grants.")
+@click.option("--unit", help="Only the grants on this unit's subtree (id or full path).")
+@output_options
+def list_(actor: str | None, unit: str | None) -> None:
+    """Grants, oldest first."""
+    emit([grant_json(g) for g in state().community.grants.list(actor=actor, unit=unit)], columns=GRANT_COLUMNS)
+
+
+@click.command("whoami")
+@output_options
+def whoami() -> None:
+    """The actor this command acts as (COMMUNITYCORE_ACTOR, else the operating-system user) and its grants."""
+    community = state().community
+    grants = community.grants.mine()
+    if state().as_json:
+        emit({"actor": community.actor, "grants": [grant_json(g) for g in grants]})
+        return
+    click.echo(_("acting as {actor}").format(actor=community.actor))
+    if grants:
+        emit([grant_json(g) for g in grants], columns=GRANT_COLUMNS[1:])
+    else:
+        click.echo(_("no grants: every call is refused; an administrator gives one with "
+                     "`community grant add {actor} ROLE --unit UNIT`").format(actor=community.actor))

@@ -1,0 +1,124 @@
+"""``community.grants``: who holds which role on which unit's subtree (see :doc:`/security`)."""
+
+from __future__ import annotations
+
+import builtins
+
+import attrs
+from sqlalchemy import Connection
+
+from communitycore.domain.access import ADMIN, Grant
+from communitycore.domain.fields import clean_text
+from communitycore.errors import Conflict, InvalidValue, NotFound
+from communitycore.i18n import _, listing
+from communitycore.sdk.base import SubAPI
+from communitycore.store import grants as grant_store
+from communitycore.store.units import UnitRef, path_of, resolve, subtree_ids
+
+#: Longest actor name (the audit trail's column).
+ACTOR_LIMIT = 200
+
+
+class GrantsAPI(SubAPI):
+    """Grants of roles to actors on units; each covers the unit's subtree (no unit: the whole database).
+
+    Adding or removing a grant on a unit needs ``grant.add`` / ``grant.remove`` there; a
+    database-wide grant needs them on the whole database (an administrator's).
+    """
+
+    def add(self, actor: str, role: str, unit: UnitRef | None = None) -> Grant:
+        """Give ``actor`` the ``role`` on ``unit``'s subtree (None: the whole database); audited.
+
+        :raises InvalidValue: an unknown role (the message lists the known ones) or an empty actor.
+        :raises Conflict: the actor holds that role on that unit already.
+        :raises NotFound: there is no such unit.
+        """
+        who = self._actor(actor)
+        self._role(role)
+        with self.community.transaction() as tx:
+            unit_id = None if unit is None else resolve(tx.conn, unit).id
+            self._authorize(tx.conn, "grant.add", unit_id)
+            if grant_store.find(tx.conn, who, role, unit_id) is not None:
+                raise Conflict(_("{actor} already holds {role} on {unit}").format(
+                    actor=who, role=role, unit=self._where(tx.conn, unit_id)))
+            grant = grant_store.add(tx.conn, actor=who, role=role, unit_id=unit_id, at=tx.now, by=tx.actor)
+            tx.record("grant.add", "grant", grant.id, after=grant)
+            return self._shown(tx.conn, grant)
+
+    def remove(self, actor: str, role: str, unit: UnitRef | None = None) -> Grant:
+        """Take back the grant of ``role`` to ``actor`` on exactly ``unit``; audited. Returns the removed grant.
+
+        The last database-wide ``admin`` grant cannot be removed: nobody could grant anything again.
+
+        :raises NotFound: there is no such grant or unit.
+        :raises Conflict: it is the last database-wide administrator.
+        """
+        who = self._actor(actor)
+        with self.community.transaction() as tx:
+            unit_id = None if unit is None else resolve(tx.conn, unit).id
+            self._authorize(tx.conn, "grant.remove", unit_id)
+            grant = grant_store.find(tx.conn, who, role, unit_id)
+            if grant is None:
+                raise NotFound(_("{actor} holds no {role} grant on {unit}").format(
+                    actor=who, role=role, unit=self._where(tx.conn, unit_id)))
+            if role == ADMIN and unit_id is None and grant_store.count(tx.conn, role=ADMIN, whole=True) <= 1:
+                raise Conflict(_("{actor} is the last administrator of the whole database: grant admin to someone "
+                                 "else first").format(actor=who))
+            grant_store.delete_grant(tx.conn, grant.id)
+            tx.record("grant.remove", "grant", grant.id, before=grant)
+            return self._shown(tx.conn, grant)
+
+    def list(self, actor: str | None = None, unit: UnitRef | None = None) -> builtins.list[Grant]:
+        """Grants by id, optionally of one actor, optionally only those on ``unit``'s subtree.
+
+        The actor's own grants are always shown to them; others' only where the actor may
+        ``grant.read``.
+        """
+        with self.community.reading() as conn:
+            own = actor is not None and actor == self.community.actor
+            if own:
+                found = grant_store.listed(conn, actor=actor)
+            else:
+                scope = self._scope(conn, "grant.read")
+                ids = None if unit is None else subtree_ids(conn, resolve(conn, unit).id)
+                found = [g for g in grant_store.listed(conn, actor=actor, unit_ids=ids)
+                         if (scope.everything or g.unit_id is not None) and scope.covers(g.unit_id)]
+            if own and unit is not None:
+                inside = set(subtree_ids(conn, resolve(conn, unit).id))
+                found = [g for g in found if g.unit_id in inside]
+            return [self._shown(conn, g) for g in found]
+
+    def mine(self) -> builtins.list[Grant]:
+        """The acting actor's own grants (what ``community whoami`` shows)."""
+        return self.list(actor=self.community.actor)
+
+    # Helpers ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _actor(actor: str) -> str:
+        who = clean_text(actor, ACTOR_LIMIT, required=True)
+        assert who is not None
+        return who
+
+    def _role(self, role: str) -> None:
+        roles = self.community.registry.roles
+        if role not in roles:
+            raise InvalidValue(_("unknown role {role!r}; known roles: {known}").format(
+                role=role, known=listing(roles)))
+
+    def _shown(self, conn: Connection, grant: Grant) -> Grant:
+        """A grant with its unit's path and its time in the community's time zone."""
+        return attrs.evolve(grant, unit=self._path(conn, grant.unit_id),
+                            granted_at=grant.granted_at.astimezone(self.community.clock.tz))
+
+    @staticmethod
+    def _path(conn: Connection, unit_id: int | None) -> str | None:
+        if unit_id is None:
+            return None
+        try:
+            return path_of(conn, resolve(conn, unit_id))
+        except NotFound:
+            return str(unit_id)
+
+    def _where(self, conn: Connection, unit_id: int | None) -> str:
+        return _("the whole database") if unit_id is None else self._path(conn, unit_id) or str(unit_id)
