@@ -310,7 +310,7 @@ def test_two_appeals_decided_at_once_make_two_revisions(c: Community, tree: dict
 
     def decide(appeal_id: int) -> None:
         try:
-            with communitycore.open(db_url, actor="z", clock=clock, autoload=False, packs=[pack]) as other:
+            with communitycore.open(db_url, actor=c.actor, clock=clock, autoload=False, packs=[pack]) as other:
                 barrier.wait()
                 other.assessments.decide(appeal_id, accept=True, quantity=2, reason="核实")
         except BaseException as exc:  # pragma: no cover - reported below
@@ -340,7 +340,7 @@ def test_the_export_round_trips_runs_and_appeals(c: Community, tree: dict[str, i
     data = json.loads(out.read_text(encoding="utf-8"))
     assert len(data["assessment_runs"]) == 1 and len(data["assessment_results"]) == 2
     assert data["assessment_appeals"][0]["state"] == "upheld"
-    with communitycore.open(tmp_path / "copy.db", actor="x", clock=c.clock, autoload=False,
+    with communitycore.open(tmp_path / "copy.db", actor="x", clock=c.clock, autoload=False, create=True,
                             packs=[tmp_path / "acc.toml"]) as copy:
         copy.import_from(out)
         assert copy.assessments.get(run.id).revision == 2

@@ -130,7 +130,8 @@ def test_in_a_subprocess_in_english(tmp_path: Path) -> None:
     pack = tmp_path / "acc.toml"
     pack.write_text(PACK, encoding="utf-8")
     db = f"sqlite:///{tmp_path / 'c.db'}"
-    env = {**os.environ, "COMMUNITYCORE_LANG": "en", "COMMUNITYCORE_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    env = {**os.environ, "COMMUNITYCORE_LANG": "en", "COMMUNITYCORE_DISABLE_PLUGIN_AUTOLOAD": "1",
+           "COMMUNITYCORE_ACTOR": "x"}  # the administrator: the actor who created the database below
 
     def community(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "communitycore", "--db", db, "--pack", str(pack), *args],

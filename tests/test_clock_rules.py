@@ -22,7 +22,8 @@ def _id_born(day: dt.date, sequence: str = "001") -> str:
 
 def _open(tmp_path: Path, today: dt.date) -> communitycore.Community:
     clock = Clock("Asia/Shanghai", fixed=dt.datetime(today.year, today.month, today.day, 9, 0))
-    return communitycore.open(f"sqlite:///{tmp_path / f'{today.year}.db'}", actor="tester", clock=clock, autoload=False)
+    return communitycore.open(f"sqlite:///{tmp_path / f'{today.year}.db'}", actor="tester", clock=clock, autoload=False,
+                              create=True)
 
 
 @pytest.fixture

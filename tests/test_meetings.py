@@ -239,7 +239,7 @@ def test_a_joint_meeting_lists_partner_organizations(community: Community, tmp_p
     pack = tmp_path / "joint.toml"
     pack.write_text('[[meeting_types]]\ncode = "joint-meeting"\nlabel = "党建联席会议"\ncadence = "quarterly"\n'
                     'attendees = "partners"\n', encoding="utf-8")
-    with communitycore.open(community.engine, autoload=False, packs=[pack]) as c:
+    with communitycore.open(community.engine, actor=community.actor, autoload=False, packs=[pack]) as c:
         t = tree(c)
         partner = c.org.add_partner("property-company", "物业公司", t["committee"].id)
         joint = c.meetings.record(t["committee"].id, "joint-meeting", on="2025-03-01", topic="物业管理",

@@ -266,7 +266,7 @@ def test_plugins_listing_shows_builtins_installed_and_failed(site: Install, tmp_
 
 def test_plugins_listing_as_text(site: Install, tmp_path: Path) -> None:
     site("good", GOOD)
-    result = run_cli(["--db", str(tmp_path / "c.db"), "--create", "plugins"])
+    result = run_cli(["--lang", "en", "--db", str(tmp_path / "c.db"), "--create", "plugins"])
     assert result.exit_code == 0, result.output
     assert "national-org  [builtin]  communitycore" in result.stdout
     assert "good  communitycore-good 1.2.3" in result.stdout

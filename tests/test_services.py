@@ -212,6 +212,8 @@ def test_two_actors_accepting_one_request_at_once_exactly_one_wins(db_url: str) 
     setup = communitycore.open(db_url, actor="setup", clock=clock, autoload=False)
     unit = setup.org.add("城南街道党工委", "street-committee")
     r = setup.services.add_request(unit.id, category="care", channel="hotline", text="漏水")
+    for i in range(2):  # two coordinators of the street
+        setup.grants.add(f"actor-{i}", "service-coordinator", unit.id)
     setup.close()
     actors = [communitycore.open(db_url, actor=f"actor-{i}", clock=clock, autoload=False) for i in range(2)]
     barrier = threading.Barrier(2)
