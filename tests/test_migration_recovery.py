@@ -42,10 +42,21 @@ def differences(engine: sa.Engine) -> list[object]:
         return list(compare_metadata(context, tables.metadata))
 
 
+def _with_dependents(names: tuple[str, ...]) -> list[str]:
+    """``names`` and every table whose foreign keys lead to one of them, dependents first."""
+    gone = set(names)
+    ordered = tables.metadata.sorted_tables  # parents before the tables that refer to them
+    for table in ordered:
+        if any(fk.column.table.name in gone for fk in table.foreign_keys):
+            gone.add(table.name)
+    return [t.name for t in reversed(ordered) if t.name in gone]
+
+
 def half_done(engine: sa.Engine, *, version_table: str) -> None:
-    """The state a run of the first migration killed after most of its statements leaves on MariaDB."""
+    """The state a run of the first migration killed after most of its statements leaves on MariaDB
+    (with the tables of later migrations that refer to its last ones gone too: they came after it)."""
     with engine.begin() as conn:
-        for table in LATE_TABLES:
+        for table in _with_dependents(LATE_TABLES):
             conn.execute(sa.text(f"DROP TABLE {table}"))
         conn.execute(sa.text("DROP INDEX ix_cc_audit_at" + (" ON cc_audit" if conn.dialect.name == "mysql" else "")))
         if version_table == "dropped":
