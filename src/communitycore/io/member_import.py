@@ -431,21 +431,30 @@ def _audit_each(tx: Any, marks: tuple[int, int], file: str) -> None:
 
     audit_before, members_before = marks
     a, m = audit_tables.audit, member_tables.members
-    query = select(m.c.id, m.c.name, m.c.unit_id).where(m.c.id > members_before).order_by(m.c.id)
-    if tx.conn.dialect.name != "sqlite":
-        key = cast(m.c.id, String)
-        query = query.where(~exists().where(and_(a.c.id > audit_before, a.c.entity == "member",
-                                                 a.c.entity_id == key)))
+    conn = tx.conn
+    if conn.dialect.name == "sqlite":
+        # The driver's own tuples: a million rows read without building SQLAlchemy rows.
+        sql = f"SELECT id, name, unit_id FROM {m.name} WHERE id > ? ORDER BY id LIMIT {AUDIT_BATCH}"
+
+        def page(after: int) -> list[Any]:
+            return list(conn.exec_driver_sql(sql, (after,)).cursor.fetchall())
+    else:
+        logged = exists().where(and_(a.c.id > audit_before, a.c.entity == "member",
+                                     a.c.entity_id == cast(m.c.id, String)))
+        query = select(m.c.id, m.c.name, m.c.unit_id).where(m.c.id > members_before, ~logged).order_by(m.c.id)
+
+        def page(after: int) -> list[Any]:
+            return list(conn.execute(query.where(m.c.id > after).limit(AUDIT_BATCH)).all())
     note = _("imported from {file}").format(file=file)
     # In slices of AUDIT_BATCH members: a million entries at once would hold ~1.5 GB.
     last = members_before
     while True:
-        rows = tx.conn.execute(query.where(m.c.id > last).limit(AUDIT_BATCH)).all()
+        rows = page(last)
         if not rows:
             return
         # {"name": name, "unit_id": unit_id} as the canonical JSON writes it (keys sorted, no spaces).
         audit_chain.append_alike(
-            tx.conn, at=tx.now, actor=tx.actor, action="member.add", entity="member", note=note,
+            conn, at=tx.now, actor=tx.actor, action="member.add", entity="member", note=note,
             items=[(str(member_id), f'{{"name":{encode_basestring(name)},"unit_id":{int(unit_id)}}}')
                    for member_id, name, unit_id in rows])
         last = rows[-1][0]
