@@ -21,7 +21,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from communitycore import Community
-from communitycore.cli import make_cli
+from communitycore.capabilities import load
+from communitycore.cli import builtin_command_paths, command_name, make_cli
 from communitycore.cli.state import AppState
 from communitycore.domain.identity import check_character
 from communitycore.plugins.manager import make_plugin_manager
@@ -162,9 +163,6 @@ def test_python_m_communitycore_help() -> None:
 
 def test_each_builtin_command_is_named_as_its_path_says() -> None:
     """The console command finds a builtin command by the name its path gives, before importing it."""
-    from communitycore.cli import builtin_command_paths, command_name
-    from communitycore.capabilities import load
-
     paths = builtin_command_paths()
     assert [command_name(p) for p in paths] == [load(p).name for p in paths]
 

@@ -144,8 +144,8 @@ def append_alike(conn: Connection, *, at: dt.datetime, actor: str, action: str, 
     moment = utc_seconds(at)
     at_stored = moment if at_process is None else at_process(moment)
     stored_after = _stored_json(conn)
-    # i18n: skip - the canonical text that is hashed, not a message
-    head = f'{{"action":{_dumps(action)},"actor":{_dumps(actor)},"after":'
+    # The canonical text that is hashed, not a message.
+    head = f'{{"action":{_dumps(action)},"actor":{_dumps(actor)},"after":'  # i18n: skip
     tail = (f',"at":"{moment.isoformat()}","before":null,"entity":{_dumps(entity)},"entity_id":')  # i18n: skip
     end = f',"note":{_dumps(note)}}}]'
     sha256 = hashlib.sha256
