@@ -179,7 +179,7 @@ def child_import_cli(db: Path, source: Path) -> dict[str, Any]:
     """The console command ``community member import`` (timed from outside, process start included)."""
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "communitycore", "--db", f"sqlite:///{db}", "--no-plugins",
-                    "member", "import", str(source)], check=True, stdout=subprocess.DEVNULL)
+                    "--actor", "bench", "member", "import", str(source)], check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
     rows = sqlite3.connect(db).execute("SELECT count(*) FROM cc_members").fetchone()[0]
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -366,7 +366,7 @@ def single_unit_figures(db: Path, repeats: int = 21) -> list[tuple[str, tuple[fl
     community.close()
 
     cli = _process([sys.executable, "-m", "communitycore", "--db", f"sqlite:///{db}", "--no-plugins",
-                    "member", "list", "--unit", str(branch), "--limit", "20"], max(5, repeats // 3))
+                    "--actor", "bench", "member", "list", "--unit", str(branch), "--limit", "20"], max(5, repeats // 3))
     query = (_SUBTREE + "SELECT m.id, m.name, m.gender, m.category, m.unit_id FROM cc_members m "
              "WHERE m.status = 'active' AND m.unit_id IN sub ORDER BY m.id LIMIT 20")
     script = (f"import sqlite3; con = sqlite3.connect({str(db)!r}); "
@@ -433,7 +433,7 @@ def main(argv: list[str] | None = None) -> None:
         if not (args.reuse and base.exists() and source.exists()):
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{base}{suffix}").unlink(missing_ok=True)
-            communitycore.open(f"sqlite:///{base}", autoload=False, create=True).close()
+            communitycore.open(f"sqlite:///{base}", actor="bench", autoload=False, create=True).close()
             t = time.perf_counter()
             unit_paths = build_units(base, args.units)
             print(f"built {args.units:,} units in {time.perf_counter() - t:.1f} s", file=sys.stderr)

@@ -21,7 +21,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from communitycore import Community
-from communitycore.cli import make_cli
+from communitycore.capabilities import load
+from communitycore.cli import builtin_command_paths, command_name, make_cli
 from communitycore.cli.state import AppState
 from communitycore.domain.identity import check_character
 from communitycore.plugins.manager import make_plugin_manager
@@ -158,6 +159,35 @@ def test_python_m_communitycore_help() -> None:
     assert result.returncode == 0, result.stderr
     assert "用法：" in result.stdout
     assert "org" in result.stdout and "member" in result.stdout
+
+
+def test_each_builtin_command_is_named_as_its_path_says() -> None:
+    """The console command finds a builtin command by the name its path gives, before importing it."""
+    paths = builtin_command_paths()
+    assert [command_name(p) for p in paths] == [load(p).name for p in paths]
+
+
+def test_a_member_listing_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """``community member list`` does not import other capabilities' commands and sub-APIs, nor Alembic,
+    openpyxl or the ORM; ``--help`` still lists every command."""
+    db = tmp_path / "c.db"
+    created = _python("-m", "communitycore", "--db", str(db), "--create", "--lang", "en", "member", "list")
+    assert created.returncode == 0, created.stderr
+    code = (
+        "import sys\n"
+        "from communitycore.cli import main\n"
+        f"try:\n    main(['--db', {str(db)!r}, '--lang', 'en', 'member', 'list', '--limit', '20'])\n"
+        "except SystemExit as done:\n    assert not done.code, done.code\n"
+        "heavy = ('alembic', 'openpyxl', 'sqlalchemy.orm', 'hypothesis', 'communitycore.cli.meeting', "
+        "'communitycore.cli.service', 'communitycore.cli.assess', 'communitycore.sdk.meetings', "
+        "'communitycore.sdk.services', 'communitycore.sdk.assessments')\n"
+        "print(','.join(m for m in heavy if m in sys.modules) or 'clean', file=sys.stderr)\n"
+    )
+    result = _python("-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "clean"
+    listed = _python("-m", "communitycore", "--lang", "en", "--help")
+    assert all(name in listed.stdout for name in ("meeting", "service", "assess", "whoami", "export"))
 
 
 # Organization tree -----------------------------------------------------------------------------------

@@ -29,15 +29,59 @@ PLATFORM_COMMANDS: tuple[str, ...] = (
 )
 
 
+def builtin_command_paths() -> list[str]:
+    """``module:attribute`` of the platform's commands and every declared capability's, in that order."""
+    return [*PLATFORM_COMMANDS, *(path for cap in capabilities.declared() for path in cap.commands)]
+
+
 def builtin_commands() -> list[click.Command]:
     """The platform's commands and every declared capability's, in that order."""
-    paths = [*PLATFORM_COMMANDS, *(path for cap in capabilities.declared() for path in cap.commands)]
-    return [capabilities.load(path) for path in paths]
+    return [capabilities.load(path) for path in builtin_command_paths()]
 
 
-def make_cli(state: AppState | None = None) -> click.Group:
-    """A fresh top-level group with the builtin commands and every plugin's commands."""
-    @click.group(cls=CommunityGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def command_name(path: str) -> str:
+    """The name a builtin command path gives its command: the attribute, without a trailing ``_``
+    (``communitycore.cli.exchange:export_`` is ``export``), underscores as dashes."""
+    return path.rpartition(":")[2].rstrip("_").replace("_", "-")
+
+
+class _LazyGroup(CommunityGroup):
+    """The top-level group of the console command: a builtin command's module is imported when the
+    command is asked for, so ``community member list`` does not import the modules of meetings,
+    services or assessments. Listing the commands (``--help``) loads them all."""
+
+    lazy: dict[str, str]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        path = self.lazy.pop(cmd_name, None)
+        if path is not None:
+            command = capabilities.load(path)
+            translate_commands(command)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self.load_all()
+        return super().list_commands(ctx)
+
+    def load_all(self) -> None:
+        """Import every builtin command not imported yet, in the declared order."""
+        while self.lazy:
+            name, path = next(iter(self.lazy.items()))
+            del self.lazy[name]
+            command = capabilities.load(path)
+            translate_commands(command)
+            self.add_command(command, name)
+
+
+def make_cli(state: AppState | None = None, *, lazy: bool = False) -> click.Group:
+    """A fresh top-level group with the builtin commands and every plugin's commands.
+
+    With ``lazy`` (the console command), a builtin command is imported when it is invoked, unless
+    a plugin adds commands: then every builtin is loaded first, so that a plugin cannot take a
+    builtin's name unnoticed.
+    """
+    @click.group(cls=_LazyGroup if lazy else CommunityGroup, context_settings={"help_option_names": ["-h", "--help"]})
     @click.option("--db", metavar="URL",
                   help="Database URL or SQLite file (default: COMMUNITYCORE_DB, the config's db, ./community.db).")
     @click.option("--create", is_flag=True,
@@ -69,9 +113,14 @@ def make_cli(state: AppState | None = None) -> click.Group:
         app.configure(db=db, create=create, config_path=config_path, as_json=as_json, lang=lang, no_plugins=no_plugins,
                       disabled=disabled, packs=packs, actor=actor)
 
-    for command in builtin_commands():
-        cli.add_command(command)
     app = state or AppState()
+    if isinstance(cli, _LazyGroup):
+        cli.lazy = {command_name(path): path for path in builtin_command_paths()}
+        if app.adds_commands():
+            cli.load_all()
+    else:
+        for command in builtin_commands():
+            cli.add_command(command)
     app.add_plugin_commands(cli)
     translate_commands(cli)  # help pages in the run's language, plugins' commands included
     return cli
@@ -82,5 +131,5 @@ def main(argv: Sequence[str] | None = None) -> Any:
     args = list(sys.argv[1:] if argv is None else argv)
     state = AppState.from_argv(args)
     with language(resolve_language(args, report=False)):  # plugins load in it too; the group warns once
-        cli = make_cli(state)
+        cli = make_cli(state, lazy=True)
         return cli.main(args=args, prog_name="community", obj=state)

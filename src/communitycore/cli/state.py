@@ -226,6 +226,15 @@ class AppState:
                 click.echo(terminal_text(_("warning: {message}").format(message=w.message)), err=True)
         return self.pm
 
+    def adds_commands(self) -> bool:
+        """Whether a plugin implements ``communitycore_register_commands`` (a broken setup: yes, so
+        that :meth:`add_plugin_commands` reports it as before)."""
+        try:
+            pm = self.plugin_manager()
+        except CommunityCoreError:
+            return True
+        return bool(pm.hook.communitycore_register_commands.get_hookimpls())
+
     def add_plugin_commands(self, cli: click.Group) -> None:
         """Let every plugin add its commands; a failing plugin is reported and skipped.
 

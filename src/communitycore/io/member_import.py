@@ -25,6 +25,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import compress, islice, repeat
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -413,11 +414,14 @@ def _audit_each(tx: Any, marks: tuple[int, int], file: str) -> None:
     """One ``member.add`` audit entry per member this import created, appended to the hash chain.
 
     The members are read set-based: those past the highest id seen at the start that have no
-    audit entry yet. A member another writer added meanwhile is either not visible (not
-    committed) or committed with its own ``member.add`` entry, which the anti-join finds. The
-    audit side is read from the audit mark on (read before the member mark), so the anti-join
-    looks at a handful of rows, not at the whole trail. The entry holds the name and unit, not
-    personal data; the hashes are computed here and the entries written in one executemany.
+    audit entry yet. On PostgreSQL and MariaDB a member another writer added meanwhile is either
+    not visible (not committed) or committed with its own ``member.add`` entry, which the
+    anti-join finds; the audit side is read from the audit mark on (read before the member mark),
+    so the anti-join looks at a handful of rows, not at the whole trail. On SQLite the import's
+    transaction holds the write lock from its first statement, so every member past the mark is
+    this import's and the anti-join is left out. The entry holds the name and unit, not personal
+    data; its JSON is put together here in canonical form and the entries go in through
+    :func:`~communitycore.store.audit_chain.append_alike`.
     """
     from sqlalchemy import String, and_, cast, exists, select
 
@@ -427,22 +431,32 @@ def _audit_each(tx: Any, marks: tuple[int, int], file: str) -> None:
 
     audit_before, members_before = marks
     a, m = audit_tables.audit, member_tables.members
-    key = cast(m.c.id, String)
-    logged = exists().where(and_(a.c.id > audit_before, a.c.entity == "member", a.c.entity_id == key))
-    query = select(m.c.id, m.c.name, m.c.unit_id).where(m.c.id > members_before, ~logged).order_by(m.c.id)
+    conn = tx.conn
+    if conn.dialect.name == "sqlite":
+        # The driver's own tuples: a million rows read without building SQLAlchemy rows.
+        sql = f"SELECT id, name, unit_id FROM {m.name} WHERE id > ? ORDER BY id LIMIT {AUDIT_BATCH}"
+
+        def page(after: int) -> list[Any]:
+            return list(conn.exec_driver_sql(sql, (after,)).cursor.fetchall())
+    else:
+        logged = exists().where(and_(a.c.id > audit_before, a.c.entity == "member",
+                                     a.c.entity_id == cast(m.c.id, String)))
+        query = select(m.c.id, m.c.name, m.c.unit_id).where(m.c.id > members_before, ~logged).order_by(m.c.id)
+
+        def page(after: int) -> list[Any]:
+            return list(conn.execute(query.where(m.c.id > after).limit(AUDIT_BATCH)).all())
     note = _("imported from {file}").format(file=file)
-    now, actor = tx.now, tx.actor
     # In slices of AUDIT_BATCH members: a million entries at once would hold ~1.5 GB.
     last = members_before
     while True:
-        rows = tx.conn.execute(query.where(m.c.id > last).limit(AUDIT_BATCH)).all()
+        rows = page(last)
         if not rows:
             return
-        audit_chain.append(tx.conn, [
-            {"at": now, "actor": actor, "action": "member.add", "entity": "member", "entity_id": str(member_id),
-             "before": None, "after": {"name": name, "unit_id": unit_id}, "note": note}
-            for member_id, name, unit_id in rows
-        ])
+        # {"name": name, "unit_id": unit_id} as the canonical JSON writes it (keys sorted, no spaces).
+        audit_chain.append_alike(
+            conn, at=tx.now, actor=tx.actor, action="member.add", entity="member", note=note,
+            items=[(str(member_id), f'{{"name":{encode_basestring(name)},"unit_id":{int(unit_id)}}}')
+                   for member_id, name, unit_id in rows])
         last = rows[-1][0]
 
 

@@ -189,9 +189,18 @@ class Community:
         self._owns_engine = owns_engine
         self.capabilities: tuple[Capability, ...] = (
             tuple(capabilities) if capabilities is not None else declared_capabilities())
-        for capability in self.capabilities:
-            if capability.api is not None:
-                setattr(self, capability.api_attribute, load(capability.api)(self))
+        # Each sub-API is made on first use (``__getattr__``): a command that lists members does
+        # not import the modules of meetings, services or assessments.
+        self._apis: dict[str, str] = {c.api_attribute: c.api for c in self.capabilities if c.api is not None}
+
+    def __getattr__(self, name: str) -> Any:
+        """The sub-API of a capability (``community.members``), made and kept on first access."""
+        apis = self.__dict__.get("_apis")
+        if apis is None or name not in apis:
+            raise AttributeError(name)
+        api = load(apis[name])(self)
+        setattr(self, name, api)
+        return api
 
     def capability(self, name: str) -> Capability:
         """The declaration of one capability, by name.

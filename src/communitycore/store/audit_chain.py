@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from json.encoder import encode_basestring
 from typing import Any
 
 import attrs
@@ -122,6 +123,70 @@ def append(conn: Connection, entries: Sequence[dict[str, Any]]) -> list[int]:
     h = audit_tables.audit_head
     conn.execute(update(h).where(h.c.id == 1).values(last_id=last_id + len(rows), last_hash=last_hash))
     return list(range(last_id + 1, last_id + len(rows) + 1))
+
+
+def append_alike(conn: Connection, *, at: dt.datetime, actor: str, action: str, entity: str, note: str | None,
+                 items: Iterable[tuple[str, str]]) -> int:
+    """Append entries that differ only in their key and ``after``; returns how many were appended.
+
+    The bulk path of an import: ``items`` are ``(entity_id, after_json)``, the JSON already in
+    canonical form (:func:`canonical_json`, or text built to match it, as the member import builds
+    ``{"name":…,"unit_id":…}``); ``before`` is None. Everything but the key and ``after`` is
+    rendered once, so each entry costs one string join, one SHA-256 and one tuple. The text hashed
+    is the one :func:`entry_hash` builds, so :func:`verify` reads these entries like any other.
+    """
+    last_id, last_hash = _lock_head(conn)
+    first_id = last_id
+    table = audit_tables.audit
+    names = [c.name for c in table.columns]
+    assert names == [*_ROW_ORDER], names  # the tuples below are built in this order
+    at_process = table.c.at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    moment = utc_seconds(at)
+    at_stored = moment if at_process is None else at_process(moment)
+    stored_after = _stored_json(conn)
+    # The canonical text that is hashed, not a message.
+    head = f'{{"action":{_dumps(action)},"actor":{_dumps(actor)},"after":'  # i18n: skip
+    tail = (f',"at":"{moment.isoformat()}","before":null,"entity":{_dumps(entity)},"entity_id":')  # i18n: skip
+    end = f',"note":{_dumps(note)}}}]'
+    sha256 = hashlib.sha256
+    rows: list[tuple[Any, ...]] = []
+    for key, after_json in items:
+        last_id += 1
+        key_json = f'"{key}"' if key.isdigit() else encode_basestring(key)
+        digest = sha256(f'[{last_id},"{last_hash}",{head}{after_json}{tail}{key_json}{end}'.encode()).hexdigest()
+        rows.append((last_id, at_stored, actor, action, entity, key, None, stored_after(after_json), note,
+                     last_hash, digest))
+        last_hash = digest
+    if not rows:
+        return 0
+    quote = conn.dialect.identifier_preparer.quote
+    conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) "
+                         f"VALUES ({placeholders(conn, len(names))})", rows)
+    h = audit_tables.audit_head
+    conn.execute(update(h).where(h.c.id == 1).values(last_id=last_id, last_hash=last_hash))
+    return last_id - first_id
+
+
+def canonical_json(value: Any) -> str:
+    """The canonical JSON of one value, as the hash covers it (sorted keys, no spaces, UTF-8 kept)."""
+    return _dumps(value)
+
+
+def _stored_json(conn: Connection) -> Any:
+    """How JSON text goes into a JSON column on the raw path: as it is where the driver takes text
+    (SQLite keeps JSON as text), otherwise through the column type's own bind processor."""
+    if conn.dialect.name == "sqlite":
+        return _same
+    process = audit_tables.audit.c.after.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    if process is None:
+        return _same
+    if isinstance(process({"a": 1}), str):  # the processor only serializes: the text is that already
+        return _same
+    return lambda text: process(json.loads(text))
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 #: The audit table's columns, in the order :func:`append` builds its tuples.
