@@ -7,7 +7,7 @@
   structured with ``forbid_extra_keys`` so a misspelt key is an error, and errors become one line
   per bad field (:func:`explain`).
 * **The documented JSON shapes** (:func:`shape`, :func:`to_dict`, :func:`to_json`): what
-  ``--json`` prints and what :func:`communitycore.to_dict` returns (``docs/json.md``). A shape is
+  ``--json`` prints and what ``communitycore.to_dict`` returns (``docs/json.md``). A shape is
   the record's fields plus ``id``, ``name`` and ``kind``, paths of units, ``*_label`` fields, and
   personal data masked unless revealed. :func:`shape` gives it with Python values (enums, dates),
   which the CLI's text output turns into labels in the chosen language; :func:`to_dict` gives it
