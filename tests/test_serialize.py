@@ -7,8 +7,8 @@ import datetime as dt
 import json
 import pickle
 from collections.abc import Iterator
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
