@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 import pickle
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +20,7 @@ import communitycore
 from communitycore import Community
 from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
+from communitycore.clock import Clock
 from communitycore.domain.activity import ActivityEntry
 from communitycore.domain.identity import check_character
 from communitycore.domain.members import (
@@ -38,6 +42,7 @@ from communitycore.domain.org import Compound, OrgUnit, Partner, PartnerKind, Pr
 from communitycore.domain.stats import RollUp
 from communitycore.records import AuditEntry, Event, FrozenDict, OutboxEvent, freeze
 from communitycore.serialize import shape, structure, unstructure
+from test_assessments import PACK
 
 _TZ = dt.timezone(dt.timedelta(hours=8))
 _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
@@ -182,3 +187,112 @@ def test_text_output_keeps_labels_and_json_keeps_codes() -> None:
         id=1, subject_kind="member", subject_id=1, fact="hours", occurred_on=dt.date(2026, 1, 2),
         quantity=Decimal("1.50"), unit_id=None, source_kind="manual", source_id=None, recorder="t", note=None,
         reverses=None, recorded_at=dt.datetime(2026, 1, 2, tzinfo=_TZ)))["quantity"] == 1.5
+
+
+@pytest.fixture
+def assessed(db_url: str, clock: Clock, tmp_path: Path) -> Iterator[Community]:
+    pack = tmp_path / "acc.toml"
+    pack.write_text(PACK, encoding="utf-8")
+    community = communitycore.open(db_url, actor="组织委员", clock=clock, autoload=False, packs=[pack])
+    yield community
+    community.close()
+
+
+def test_the_capabilities_records_have_the_same_shapes_in_the_sdk_and_the_cli(assessed: Community) -> None:
+    c = assessed
+    state = AppState(community=c, pm=c.pm)
+
+    def cli_json(*args: str) -> Any:
+        result = CliRunner().invoke(make_cli(state), ["--lang", "en", "--json", *args], obj=state,
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    def sdk(record: Any, **extra: Any) -> Any:
+        return communitycore.to_dict(record, lang="en", **{"paths": c.org.path_of, **extra})
+
+    street = c.org.add("城南街道党工委", "street-committee")
+    community_unit = c.org.add("虹兴社区党委", "community-committee", street.id)
+    branch = c.org.add("第一支部", "branch", community_unit.id)
+    ids = [c.members.add(f"党员{i}", branch.id).id for i in range(3)]
+    for day in range(3):
+        c.activity.record("member", ids[0], "acc-lesson", on=f"2026-02-{day + 1:02d}")
+    c.activity.record("member", ids[1], "acc-lesson", on="2026-02-01")
+
+    # Assessments: a scheme, a run with its results, an explained result, an appeal.
+    assert cli_json("assess", "schemes") == sdk(c.assessments.schemes())
+    shown = cli_json("assess", "run", "--scheme", "acc-points", "--period", "2026Q1", "--unit", str(branch.id))
+    run = c.assessments.get(shown["id"])
+    results = c.assessments.results(run.id)
+    assert shown == sdk(run, results=sdk(results))
+    assert shown["kind"] == "assessment-run" and shown["results"][0]["kind"] == "assessment-result"
+    explained = cli_json("assess", "explain", str(ids[0]), "--run", str(run.id))
+    result = c.assessments.explain(run.id, ids[0])
+    assert {k: v for k, v in explained.items() if k != "decisions"} == sdk(result, lines=list(result.lines),
+                                                                           facts=result.facts)
+    appeal = cli_json("assess", "appeal", str(run.id), str(ids[1]), "--item", "acc-lesson", "--reason", "漏记")
+    assert appeal == sdk(c.assessments.appeals(run_id=run.id)[0]) and appeal["kind"] == "assessment-appeal"
+
+    # Access: a grant on a unit and one on the whole database.
+    on_unit = cli_json("grant", "add", "张书记", "secretary", "--unit", str(branch.id))
+    everywhere = cli_json("grant", "add", "李审计", "auditor")
+    assert [on_unit, everywhere] == [g for g in sdk(c.grants.list()) if g["actor"] in ("张书记", "李审计")]
+    assert everywhere["unit"] == "(whole database)" and on_unit["unit"] == "城南街道党工委/虹兴社区党委/第一支部"
+
+    # Meetings: types, a meeting with a resolution, the 台账, the plan and what is due.
+    types = cli_json("meeting", "types")
+    assert types == [sdk(t, provider=c.registry.provider("meeting_types", t.code)) for t in c.meetings.types()]
+    held = cli_json("meeting", "record", "--unit", str(branch.id), "--type", "branch-general-meeting",
+                    "--date", "2025-02-10", "--present", f"{ids[0]},{ids[1]}", "--absent", str(ids[2]),
+                    "--topic", "学习", "--host", "张书记", "--recorder", "王", "--minutes", "内容")
+    resolution = cli_json("meeting", "resolution", str(held["id"]), "--title", "决议", "--for", "2")
+    meeting = c.meetings.get(held["id"])
+    assert resolution == sdk(meeting.resolutions[0])
+    quorum = c.meetings.quorum(meeting.id)
+    full = sdk(meeting, quorum_met=None if quorum is None else quorum.met)
+    assert cli_json("meeting", "show", str(meeting.id)) == full
+    assert held == {key: full[key] for key in held} and set(held) < set(full)
+    assert cli_json("meeting", "compliance", "--unit", str(branch.id), "--period", "2025Q1") == sdk(
+        c.meetings.compliance(branch.id, "2025Q1"))
+    assert cli_json("meeting", "plan", "--unit", str(branch.id), "--period", "2025Q1") == sdk(
+        c.meetings.plan(branch.id, "2025Q1"))
+    assert cli_json("meeting", "due", "--unit", str(branch.id)) == sdk(c.meetings.due(branch.id))
+
+    # Services: categories, programmes, a request with its history, metrics, the three lists, hours, stars.
+    assert cli_json("service", "categories") == sdk(c.services.categories())
+    assert cli_json("service", "programs") == sdk(c.services.programs())
+    request = cli_json("service", "request", "add", "--unit", str(community_unit.id), "--category", "care",
+                       "--channel", "hotline", "--text", "楼道灯坏了")
+    cli_json("service", "request", "accept", str(request["id"]))
+    with_history = cli_json("service", "request", "show", str(request["id"]))
+    assert with_history == sdk(c.services.get(request["id"]), history=sdk(c.services.history(request["id"])))
+    assert [h["to"] for h in with_history["history"]] == ["collected", "accepted"]
+    assert cli_json("service", "metrics", "--period", "2026Q4") == sdk(c.services.metrics("2026Q4")[0])
+    resource = cli_json("service", "resource", "add", "--unit", str(community_unit.id), "--name", "活动室")
+    demand = cli_json("service", "demand", "add", "--unit", str(community_unit.id), "--name", "修灯",
+                      "--from-request", str(request["id"]))
+    project = cli_json("service", "project", "add", "--unit", str(community_unit.id), "--name", "换灯",
+                       "--demand", str(demand["id"]))
+    assert [resource] == sdk(c.services.resources())
+    assert [demand] == sdk(c.services.demands())
+    assert [project] == sdk(c.services.projects())
+    partner = c.org.add_partner("property-company", "红管家物业", community_unit.id)
+    cli_json("service", "project", "claim", str(project["id"]), "--partner", str(partner.id))
+    milestone = cli_json("service", "project", "milestone", str(project["id"]), "--date", "2026-11-10",
+                         "--note", "开工")
+    assert milestone["kind"] == "service-milestone" and milestone["note"] == "开工"
+    hours = cli_json("service", "hours", "add", "--member", str(ids[0]), "--date", "2026-11-01", "--hours", "2.5",
+                     "--activity", "清扫", "--project", str(project["id"]))
+    assert hours == sdk(c.activity.get(hours["id"]), paths={})
+    assert cli_json("service", "stars") == sdk(c.services.stars())
+    kinds = {r["kind"] for r in (resource, demand, project, request, *sdk(c.services.stars()))}
+    assert kinds == {"service-resource", "service-demand", "service-project", "service-request", "volunteer-stars"}
+
+
+def test_no_command_module_builds_json_by_hand() -> None:
+    # The shapes are the converter's (communitycore.serialize): none may come back as a *_json function.
+    cli = Path(communitycore.__file__).parent / "cli"
+    found = [f"{path.name}:{node.name}" for path in sorted(cli.glob("*.py"))
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.endswith("_json")]
+    assert found == []

@@ -30,14 +30,31 @@ from cattrs.cols import homogenous_tuple_structure_factory, is_namedtuple, named
 from cattrs.gen import make_dict_unstructure_fn
 from cattrs.preconf.json import make_converter
 
+from communitycore.domain.access import Grant
 from communitycore.domain.activity import ActivityEntry
+from communitycore.domain.assessments import Appeal, AssessmentResult, AssessmentRun
 from communitycore.domain.identity import mask_birth_date, mask_contact, mask_id_number, mask_phone
+from communitycore.domain.meetings import Compliance, ComplianceRow, DueMeeting, Meeting, Presence, Resolution
 from communitycore.domain.members import CommunityRegistration, Education, Gender, Household, Member, Resident, Transfer
 from communitycore.domain.org import Compound, OrgUnit, Partner
+from communitycore.domain.scoring import scheme_rules
+from communitycore.domain.services import Demand, Metrics, Milestone, Project, Resource, ServiceRequest, VolunteerStars
 from communitycore.domain.settings import Effective
 from communitycore.domain.stats import RollUp
+from communitycore.domain.workflows import TransitionRecord
 from communitycore.i18n import _, get_language
-from communitycore.records import AuditEntry, Finding, FrozenDict, OutboxEvent, UnitKind, freeze
+from communitycore.records import (
+    AuditEntry,
+    Finding,
+    FrozenDict,
+    MeetingType,
+    OutboxEvent,
+    ScoringScheme,
+    ServiceCategory,
+    ServiceProgram,
+    UnitKind,
+    freeze,
+)
 
 T = TypeVar("T")
 _ISO: dict[type, Any] = {}
@@ -422,3 +439,177 @@ def _outbox_event(ev: OutboxEvent, _view: View) -> dict[str, Any]:
 @shape_of(ActivityEntry)
 def _activity(entry: ActivityEntry, _view: View) -> dict[str, Any]:
     return {"id": entry.id, "name": entry.fact, "kind": "activity", **_fields(entry)}
+
+
+# Assessments (考核评议) ------------------------------------------------------------------------
+
+
+@shape_of(ScoringScheme)
+def _scheme(scheme: ScoringScheme, view: View) -> dict[str, Any]:
+    name = scheme.label_en if view.language == "en" and scheme.label_en else scheme.label
+    return {"id": scheme.code, "name": name, "kind": "scoring-scheme", **scheme_rules(scheme)}
+
+
+@shape_of(AssessmentRun)
+def _assessment_run(run: AssessmentRun, _view: View) -> dict[str, Any]:
+    # A run's results are not part of the record: commands add them (``results=``).
+    return {"id": run.id, "name": f"{run.scheme} {run.period}", "kind": "assessment-run", "run_id": run.id,
+            "revision": run.revision, "scheme": run.scheme, "scheme_version": run.scheme_version,
+            "period": run.period, "subject_kind": run.subject_kind, "unit_id": run.unit_id,
+            "subjects": run.subjects, "ran_by": run.ran_by, "ran_at": run.ran_at}
+
+
+@shape_of(AssessmentResult)
+def _assessment_result(result: AssessmentResult, _view: View) -> dict[str, Any]:
+    # The breakdown (``lines``, ``facts``) is added where it is explained: ``assess explain``.
+    return {"id": result.subject_id, "name": result.name, "kind": "assessment-result", "run_id": result.run_id,
+            "revision": result.revision, "subject_id": result.subject_id, "unit_id": result.unit_id,
+            "total": result.total, "grade": result.grade, "rank": result.rank, "vetoed": result.vetoed,
+            "exempt": result.exempt, "rated": result.rated, "reached": result.reached, "held": list(result.held),
+            "override": result.override}
+
+
+@shape_of(Appeal)
+def _appeal(appeal: Appeal, _view: View) -> dict[str, Any]:
+    return {"id": appeal.id, "name": appeal.item, "kind": "assessment-appeal", "run_id": appeal.run_id,
+            "revision": appeal.revision, "subject_id": appeal.subject_id, "unit_id": appeal.unit_id,
+            "item": appeal.item, "reason": appeal.reason, "state": appeal.state, "filed_by": appeal.filed_by,
+            "filed_at": appeal.filed_at, "quantity": appeal.quantity, "decision": appeal.decision,
+            "decided_by": appeal.decided_by, "decided_at": appeal.decided_at,
+            "result_revision": appeal.result_revision}
+
+
+# Access ------------------------------------------------------------------------------------------
+
+
+@shape_of(Grant)
+def _grant(grant: Grant, _view: View) -> dict[str, Any]:
+    return {"id": grant.id, "actor": grant.actor, "role": grant.role, "unit_id": grant.unit_id,
+            "unit": grant.unit if grant.unit_id is not None else _("(whole database)"),
+            "granted_at": grant.granted_at, "granted_by": grant.granted_by}
+
+
+# Meetings ----------------------------------------------------------------------------------------
+
+#: The fields of a meeting that ``meeting record``, ``correct`` and ``list`` print (its counts).
+MEETING_SUMMARY = ("id", "unit_id", "type", "date", "present", "absent", "leave", "quorum_met")
+
+
+@shape_of(MeetingType)
+def _meeting_type(meeting_type: MeetingType, _view: View) -> dict[str, Any]:
+    # ``provider`` (the plugin or pack that registered it) comes from the registry: ``provider=``.
+    return {"id": meeting_type.code, "name": meeting_type.label, "kind": "meeting-type", "code": meeting_type.code,
+            "label": meeting_type.label, "label_en": meeting_type.label_en, "cadence": meeting_type.cadence.value,
+            "times_per_period": meeting_type.times_per_period, "applies_to": list(meeting_type.applies_to),
+            "attendees": meeting_type.attendees, "quorum": meeting_type.quorum, "pass_rule": meeting_type.pass_rule,
+            "votes": meeting_type.votes, "minutes_required": list(meeting_type.minutes_required),
+            "counts_as_training": meeting_type.counts_as_training, "provider": None}
+
+
+@shape_of(Resolution)
+def _resolution(resolution: Resolution, _view: View) -> dict[str, Any]:
+    return {"id": resolution.id, "meeting_id": resolution.meeting_id, "title": resolution.title,
+            "for": resolution.votes_for, "against": resolution.votes_against, "abstain": resolution.votes_abstain,
+            "due": resolution.due, "passed": resolution.passed}
+
+
+@shape_of(Meeting)
+def _meeting(meeting: Meeting, view: View) -> dict[str, Any]:
+    # ``quorum_met`` needs the unit's voting members: commands add it (``quorum_met=``); null: no rule.
+    return {"id": meeting.id, "unit_id": meeting.unit_id, "type": meeting.type, "date": meeting.held_on,
+            "present": meeting.count(Presence.PRESENT), "absent": meeting.count(Presence.ABSENT),
+            "leave": meeting.count(Presence.LEAVE), "quorum_met": None,
+            "topic": meeting.topic, "host": meeting.host, "recorder": meeting.recorder, "minutes": meeting.minutes,
+            "status": meeting.status.value,
+            "attendance": [{"member_id": a.member_id, "presence": a.presence.value, "reason": a.reason}
+                           for a in meeting.attendance],
+            "partners": [{"partner_id": p.partner_id, "representative": p.representative} for p in meeting.partners],
+            "resolutions": [{k: v for k, v in _resolution(r, view).items() if k != "meeting_id"}
+                            for r in meeting.resolutions]}
+
+
+@shape_of(ComplianceRow)
+def _compliance_row(row: ComplianceRow, _view: View) -> dict[str, Any]:
+    # One shape for the 台账 and the plan: the windows owed, and those missed.
+    return {"unit_id": row.unit_id, "unit": row.unit, "type": row.type, "cadence": row.cadence,
+            "required": row.required, "held": row.held, "rate": row.rate,
+            "missing": [{"from": w.start, "to": w.end} for w in row.missing],
+            "windows": [{"from": w.start, "to": w.end, "required": w.required, "held": w.held} for w in row.windows]}
+
+
+@shape_of(Compliance)
+def _compliance(found: Compliance, view: View) -> dict[str, Any]:
+    return {"unit_id": found.unit_id, "period": found.period, "absence_months": found.absence_months,
+            "rows": [_compliance_row(r, view) for r in found.rows],
+            "absences": [{"member_id": a.member_id, "name": a.name, "unit_id": a.unit_id, "months": list(a.months)}
+                         for a in found.absences]}
+
+
+@shape_of(DueMeeting)
+def _due_meeting(due: DueMeeting, _view: View) -> dict[str, Any]:
+    return {"unit_id": due.unit_id, "unit": due.unit, "type": due.type, "from": due.start, "to": due.end,
+            "required": due.required, "held": due.held, "status": due.status}
+
+
+# Services ----------------------------------------------------------------------------------------
+# These shapes are the records' stored fields as the converter writes them (unset optional fields
+# left out, as in exports) under ``id``, ``name`` and ``kind``.
+
+
+def _stored(record: Any, **head: Any) -> dict[str, Any]:
+    return {**head, **converter.unstructure(record)}
+
+
+@shape_of(ServiceCategory)
+def _service_category(category: ServiceCategory, _view: View) -> dict[str, Any]:
+    return {**converter.unstructure(category), "id": category.code, "name": category.label,
+            "kind": "service-category"}
+
+
+@shape_of(ServiceProgram)
+def _service_program(program: ServiceProgram, _view: View) -> dict[str, Any]:
+    return {**converter.unstructure(program), "id": program.code, "name": program.label, "kind": "service-program"}
+
+
+@shape_of(ServiceRequest)
+def _service_request(request: ServiceRequest, _view: View) -> dict[str, Any]:
+    # ``history`` (its TransitionRecords) is added by ``service request show``: ``history=``.
+    return {**_stored(request, id=request.id, name=request.text[:40], kind="service-request"),
+            "assignee": request.assignee}
+
+
+@shape_of(TransitionRecord)
+def _transition(step: TransitionRecord, _view: View) -> dict[str, Any]:
+    return {"from": step.source, "to": step.target, "actor": step.actor, "at": step.at, "note": step.note}
+
+
+@shape_of(Metrics)
+def _service_metrics(metrics: Metrics, _view: View) -> dict[str, Any]:
+    group = metrics.group or "all"
+    return _stored(metrics, id=group, name=group, kind="service-metrics")
+
+
+@shape_of(Resource)
+def _service_resource(resource: Resource, _view: View) -> dict[str, Any]:
+    return _stored(resource, id=resource.id, name=resource.name, kind="service-resource")
+
+
+@shape_of(Demand)
+def _service_demand(demand: Demand, _view: View) -> dict[str, Any]:
+    return _stored(demand, id=demand.id, name=demand.name, kind="service-demand")
+
+
+@shape_of(Project)
+def _service_project(project: Project, _view: View) -> dict[str, Any]:
+    return _stored(project, id=project.id, name=project.name, kind="service-project")
+
+
+@shape_of(Milestone)
+def _service_milestone(milestone: Milestone, _view: View) -> dict[str, Any]:
+    return _stored(milestone, id=milestone.id, name=milestone.note, kind="service-milestone")
+
+
+@shape_of(VolunteerStars)
+def _volunteer_stars(stars: VolunteerStars, _view: View) -> dict[str, Any]:
+    who = f"{stars.subject_kind}:{stars.subject_id}"
+    return _stored(stars, id=who, name=who, kind="volunteer-stars")

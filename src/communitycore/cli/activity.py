@@ -17,7 +17,6 @@ import click
 from communitycore.cli.problems import print_rejected
 from communitycore.cli.render import emit, output_options, shown, state
 from communitycore.i18n import N_, _
-from communitycore.serialize import unstructure
 
 if TYPE_CHECKING:
     pass
@@ -83,7 +82,7 @@ def template(file: Path) -> None:
 def values(facts: tuple[str, ...], period: str, unit: str | None, subject_kind: str | None) -> None:
     """The value of each fact for each subject over PERIOD (one object per subject and fact)."""
     found = state().community.activity.values(list(facts), period, unit=unit, subject_kind=subject_kind)
-    emit([unstructure(v) for v in found], columns=VALUE_COLUMNS)
+    emit(shown(found), columns=VALUE_COLUMNS)
 
 
 @activity.command("record")

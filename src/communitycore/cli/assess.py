@@ -1,7 +1,8 @@
 """``community assess``: points schemes, runs, explained results, appeals and final decisions (考核评议).
 
-JSON shapes (see docs/json.md): a run is ``{"id", "name", "kind": "assessment-run", "run_id", "revision",
-"scheme", "scheme_version", "period", "subject_kind", "unit_id", "subjects", "ran_by", "ran_at", "results"}``;
+JSON shapes (docs/json.md; ``communitycore.serialize`` builds them): a run is ``{"id", "name", "kind":
+"assessment-run", "run_id", "revision", "scheme", "scheme_version", "period", "subject_kind", "unit_id",
+"subjects", "ran_by", "ran_at", "results"}``;
 a result ``{"id", "name", "kind": "assessment-result", "subject_id", "total", "grade", "rank", "vetoed",
 "exempt", "reached", "override", "unit_id"}`` and, from ``explain``, ``"lines"`` and ``"decisions"``; an
 appeal ``{"id", "name", "kind": "assessment-appeal", "run_id", "revision", "subject_id", "item", "reason",
@@ -17,13 +18,11 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
-from communitycore.cli.render import emit, heading, output_options, state
-from communitycore.domain.scoring import scheme_rules
+from communitycore.cli.render import emit, heading, output_options, shown, state
 from communitycore.i18n import N_, _
 
 if TYPE_CHECKING:
-    from communitycore.domain.assessments import Appeal, AssessmentResult, AssessmentRun
-    from communitycore.records import ScoringScheme
+    from communitycore.domain.assessments import AssessmentResult, AssessmentRun
 
 RESULT_COLUMNS = ("rank", "subject_id", "name", "total", "grade", "vetoed", "exempt")
 RUN_COLUMNS = ("id", "scheme", "scheme_version", "period", "unit_id", "subjects", "run_revision", "ran_by", "ran_at")
@@ -37,49 +36,9 @@ def _num(value: Any) -> Any:
     return value
 
 
-def scheme_json(scheme: ScoringScheme, lang: str) -> dict[str, Any]:
-    """A scheme as ``assess schemes --json`` prints it."""
-    rules = scheme_rules(scheme)
-    label = scheme.label_en if lang == "en" and scheme.label_en else scheme.label
-    return {"id": scheme.code, "name": label, "kind": "scoring-scheme", **rules}
-
-
-def result_json(result: AssessmentResult, *, lines: bool = False) -> dict[str, Any]:
-    """A result, with its lines for ``explain``."""
-    data: dict[str, Any] = {
-        "id": result.subject_id, "name": result.name, "kind": "assessment-result", "run_id": result.run_id,
-        "revision": result.revision, "subject_id": result.subject_id, "unit_id": result.unit_id,
-        "total": _num(result.total), "grade": result.grade, "rank": result.rank, "vetoed": result.vetoed,
-        "exempt": result.exempt, "rated": result.rated, "reached": result.reached, "held": list(result.held),
-        "override": result.override,
-    }
-    if lines:
-        data["lines"] = [dict(line) for line in result.lines]
-        data["facts"] = dict(result.facts)
-    return data
-
-
-def run_json(run: AssessmentRun, results: list[AssessmentResult] | None = None) -> dict[str, Any]:
-    """A run, with its results when given."""
-    data: dict[str, Any] = {
-        "id": run.id, "name": f"{run.scheme} {run.period}", "kind": "assessment-run", "run_id": run.id,
-        "revision": run.revision, "scheme": run.scheme, "scheme_version": run.scheme_version, "period": run.period,
-        "subject_kind": run.subject_kind, "unit_id": run.unit_id, "subjects": run.subjects, "ran_by": run.ran_by,
-        "ran_at": run.ran_at,
-    }
-    if results is not None:
-        data["results"] = [result_json(r) for r in results]
-    return data
-
-
-def appeal_json(appeal: Appeal) -> dict[str, Any]:
-    """An appeal."""
-    return {"id": appeal.id, "name": appeal.item, "kind": "assessment-appeal", "run_id": appeal.run_id,
-            "revision": appeal.revision, "subject_id": appeal.subject_id, "unit_id": appeal.unit_id,
-            "item": appeal.item, "reason": appeal.reason, "state": appeal.state, "filed_by": appeal.filed_by,
-            "filed_at": appeal.filed_at, "quantity": _num(appeal.quantity), "decision": appeal.decision,
-            "decided_by": appeal.decided_by, "decided_at": appeal.decided_at,
-            "result_revision": appeal.result_revision}
+def _explained(result: AssessmentResult, decisions: list[str]) -> Any:
+    """A result's shape with its breakdown (``lines``, ``facts``) and the ``decisions`` in words."""
+    return shown(result, lines=list(result.lines), facts=result.facts, decisions=decisions)
 
 
 def explanation(result: AssessmentResult, rules: dict[str, Any]) -> list[str]:
@@ -140,7 +99,7 @@ def assess() -> None:
 def schemes() -> None:
     """The registered scoring schemes."""
     app = state()
-    emit([scheme_json(s, app.lang) for s in app.community.assessments.schemes()],
+    emit(shown(app.community.assessments.schemes()),
          columns=("id", "name", "subject", "period", "version", "base"))
 
 
@@ -159,14 +118,14 @@ def run(scheme: str, period: str, unit: str | None) -> None:
 
 def _print_run(done: AssessmentRun, results: list[AssessmentResult]) -> None:
     app = state()
-    data = run_json(done, results)
+    data = shown(done, results=shown(results))
     if app.as_json:
         emit(data)
         return
     # ``revision`` labels the schema's revision elsewhere: the text shows the run's under its own name.
     emit({**{k: v for k, v in data.items() if k != "results"}, "run_revision": done.revision}, columns=RUN_COLUMNS)
     heading(_("Results"))
-    emit([result_json(r) for r in results], columns=RESULT_COLUMNS)
+    emit(shown(results), columns=RESULT_COLUMNS)
 
 
 @assess.command("list")
@@ -177,7 +136,7 @@ def list_(scheme: str | None, period: str | None) -> None:
     """Runs, newest first."""
     app = state()
     found = app.community.assessments.runs(scheme=scheme, period=period)
-    rows = [run_json(r) if app.as_json else {**run_json(r), "run_revision": r.revision} for r in found]
+    rows = shown(found) if app.as_json else [shown(r, run_revision=r.revision) for r in found]
     emit(rows, columns=RUN_COLUMNS)
 
 
@@ -198,8 +157,7 @@ def show(run_id: int, revision: int | None, explained: bool) -> None:
         _print_run(done, results)
         return
     if app.as_json:
-        data = run_json(done)
-        data["results"] = [{**result_json(r, lines=True), "decisions": explanation(r, done.rules)} for r in results]
+        data = shown(done, results=[_explained(r, explanation(r, done.rules)) for r in results])
         emit(data)
         return
     _print_run(done, results)
@@ -226,7 +184,7 @@ def results_(run_id: int, revision: int | None, unit: str | None, out: Path | No
     for target in (out, xlsx):
         if target is not None:
             api.export(run_id, target, revision=revision, unit=unit)
-    emit([result_json(r) for r in api.results(run_id, revision=revision, unit=unit)], columns=RESULT_COLUMNS)
+    emit(shown(api.results(run_id, revision=revision, unit=unit)), columns=RESULT_COLUMNS)
 
 
 @assess.command("explain")
@@ -241,7 +199,7 @@ def explain(subject_id: int, run_id: int, revision: int | None) -> None:
     result = api.explain(run_id, subject_id, revision=revision)
     words = explanation(result, api.get(run_id).rules)
     if app.as_json:
-        emit({**result_json(result, lines=True), "decisions": words})
+        emit(_explained(result, words))
         return
     click.echo(click.style(f"{result.name} ({result.subject_id})", bold=True))
     for text in words:
@@ -256,7 +214,7 @@ def explain(subject_id: int, run_id: int, revision: int | None) -> None:
 @output_options
 def appeal(run_id: int, subject_id: int, item: str, reason: str) -> None:
     """Open an appeal against one item of SUBJECT's result in RUN."""
-    emit(appeal_json(state().community.assessments.appeal(run_id, subject_id, item, reason=reason)),
+    emit(shown(state().community.assessments.appeal(run_id, subject_id, item, reason=reason)),
          columns=APPEAL_COLUMNS)
 
 
@@ -266,7 +224,7 @@ def appeal(run_id: int, subject_id: int, item: str, reason: str) -> None:
 @output_options
 def review(appeal_id: int, note: str | None) -> None:
     """Take APPEAL under review (复核)."""
-    emit(appeal_json(state().community.assessments.review(appeal_id, note=note)), columns=APPEAL_COLUMNS)
+    emit(shown(state().community.assessments.review(appeal_id, note=note)), columns=APPEAL_COLUMNS)
 
 
 @assess.command("decide")
@@ -278,7 +236,7 @@ def review(appeal_id: int, note: str | None) -> None:
 @output_options
 def decide(appeal_id: int, accept: bool, quantity: str | None, reason: str) -> None:
     """Accept APPEAL (a new revision of the run) or reject it."""
-    emit(appeal_json(state().community.assessments.decide(appeal_id, accept=accept, quantity=quantity,
+    emit(shown(state().community.assessments.decide(appeal_id, accept=accept, quantity=quantity,
                                                            reason=reason)), columns=APPEAL_COLUMNS)
 
 
@@ -288,7 +246,7 @@ def decide(appeal_id: int, accept: bool, quantity: str | None, reason: str) -> N
 @output_options
 def appeals(run_id: int | None, state_: str | None) -> None:
     """Appeals, oldest first."""
-    emit([appeal_json(a) for a in state().community.assessments.appeals(run_id=run_id, state=state_)],
+    emit(shown(state().community.assessments.appeals(run_id=run_id, state=state_)),
          columns=APPEAL_COLUMNS)
 
 

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
-from communitycore.cli.render import emit, output_options, state
-from communitycore.domain.access import Grant
+from communitycore.cli.render import emit, output_options, shown, state
 from communitycore.i18n import _
 
 GRANT_COLUMNS = ["id", "actor", "role", "unit", "granted_at", "granted_by"]
-
-
-def grant_json(grant: Grant) -> dict[str, Any]:
-    """One grant as the CLI shows it (``unit`` None: the whole database)."""
-    return {"id": grant.id, "actor": grant.actor, "role": grant.role, "unit_id": grant.unit_id,
-            "unit": grant.unit if grant.unit_id is not None else _("(whole database)"),
-            "granted_at": grant.granted_at, "granted_by": grant.granted_by}
 
 
 @click.group("grant")
@@ -38,7 +28,7 @@ def grant() -> None:
 @output_options
 def add(actor: str, role: str, unit: str | None) -> None:
     """Give ACTOR the ROLE on a unit's subtree; audited."""
-    emit(grant_json(state().community.grants.add(actor, role, unit)), columns=GRANT_COLUMNS)
+    emit(shown(state().community.grants.add(actor, role, unit)), columns=GRANT_COLUMNS)
 
 
 @grant.command("remove")
@@ -48,7 +38,7 @@ def add(actor: str, role: str, unit: str | None) -> None:
 @output_options
 def remove(actor: str, role: str, unit: str | None) -> None:
     """Take back ACTOR's ROLE on exactly that unit; audited."""
-    emit(grant_json(state().community.grants.remove(actor, role, unit)), columns=GRANT_COLUMNS)
+    emit(shown(state().community.grants.remove(actor, role, unit)), columns=GRANT_COLUMNS)
 
 
 @grant.command("list")
@@ -57,7 +47,7 @@ def remove(actor: str, role: str, unit: str | None) -> None:
 @output_options
 def list_(actor: str | None, unit: str | None) -> None:
     """Grants, oldest first."""
-    emit([grant_json(g) for g in state().community.grants.list(actor=actor, unit=unit)], columns=GRANT_COLUMNS)
+    emit(shown(state().community.grants.list(actor=actor, unit=unit)), columns=GRANT_COLUMNS)
 
 
 @click.command("whoami")
@@ -67,11 +57,11 @@ def whoami() -> None:
     community = state().community
     grants = community.grants.mine()
     if state().as_json:
-        emit({"actor": community.actor, "grants": [grant_json(g) for g in grants]})
+        emit({"actor": community.actor, "grants": shown(grants)})
         return
     click.echo(_("acting as {actor}").format(actor=community.actor))
     if grants:
-        emit([grant_json(g) for g in grants], columns=GRANT_COLUMNS[1:])
+        emit(shown(grants), columns=GRANT_COLUMNS[1:])
     else:
         click.echo(_("no grants: every call is refused; an administrator gives one with "
                      "`community grant add {actor} ROLE --unit UNIT`").format(actor=community.actor))

@@ -13,61 +13,22 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from communitycore.cli.render import emit, output_options, state
+from communitycore.cli.render import emit, output_options, shown, state
 from communitycore.domain.fields import UNCHANGED
-from communitycore.domain.meetings import Presence
 from communitycore.i18n import N_, _
+from communitycore.serialize import MEETING_SUMMARY
 
 if TYPE_CHECKING:
-    from communitycore.domain.meetings import Compliance, Meeting
-    from communitycore.records import MeetingType
+    from communitycore.domain.meetings import Meeting
 
-RECORD_COLUMNS = ("id", "unit_id", "type", "date", "present", "absent", "leave", "quorum_met")
+RECORD_COLUMNS = MEETING_SUMMARY
 ROW_COLUMNS = ("unit_id", "unit", "type", "required", "held", "rate", "missing")
 
 
-def _type_json(meeting_type: MeetingType, provider: str | None) -> dict[str, Any]:
-    return {"id": meeting_type.code, "name": meeting_type.label, "kind": "meeting-type", "code": meeting_type.code,
-            "label": meeting_type.label, "label_en": meeting_type.label_en, "cadence": meeting_type.cadence.value,
-            "times_per_period": meeting_type.times_per_period, "applies_to": list(meeting_type.applies_to),
-            "attendees": meeting_type.attendees, "quorum": meeting_type.quorum, "pass_rule": meeting_type.pass_rule,
-            "votes": meeting_type.votes, "minutes_required": list(meeting_type.minutes_required),
-            "counts_as_training": meeting_type.counts_as_training, "provider": provider}
-
-
-def record_json(meeting: Meeting, quorum_met: bool | None) -> dict[str, Any]:
-    """The short shape of a meeting: its counts and whether its quorum is met (``null``: no quorum rule)."""
-    return {"id": meeting.id, "unit_id": meeting.unit_id, "type": meeting.type, "date": meeting.held_on.isoformat(),
-            "present": meeting.count(Presence.PRESENT), "absent": meeting.count(Presence.ABSENT),
-            "leave": meeting.count(Presence.LEAVE), "quorum_met": quorum_met}
-
-
-def meeting_json(meeting: Meeting, quorum_met: bool | None) -> dict[str, Any]:
-    """The full shape of a meeting, attendance and resolutions included."""
-    data = record_json(meeting, quorum_met)
-    data.update({
-        "topic": meeting.topic, "host": meeting.host, "recorder": meeting.recorder, "minutes": meeting.minutes,
-        "status": meeting.status.value,
-        "attendance": [{"member_id": a.member_id, "presence": a.presence.value, "reason": a.reason}
-                       for a in meeting.attendance],
-        "partners": [{"partner_id": p.partner_id, "representative": p.representative} for p in meeting.partners],
-        "resolutions": [{"id": r.id, "title": r.title, "for": r.votes_for, "against": r.votes_against,
-                         "abstain": r.votes_abstain, "due": r.due, "passed": r.passed} for r in meeting.resolutions],
-    })
-    return data
-
-
-def compliance_json(found: Compliance) -> dict[str, Any]:
-    """The 台账 as JSON: ``rows`` (one per unit and type) and ``absences``."""
-    return {
-        "unit_id": found.unit_id, "period": found.period, "absence_months": found.absence_months,
-        "rows": [{"unit_id": r.unit_id, "unit": r.unit, "type": r.type, "cadence": r.cadence, "required": r.required,
-                  "held": r.held, "rate": r.rate,
-                  "missing": [{"from": w.start.isoformat(), "to": w.end.isoformat()} for w in r.missing]}
-                 for r in found.rows],
-        "absences": [{"member_id": a.member_id, "name": a.name, "unit_id": a.unit_id, "months": list(a.months)}
-                     for a in found.absences],
-    }
+def _summary(meeting: Meeting, quorum_met: bool | None, *more: str) -> dict[str, Any]:
+    """The meeting's shape cut to its counts and quorum (``null``: no quorum rule), and the ``more`` fields."""
+    data = shown(meeting, quorum_met=quorum_met)
+    return {key: data[key] for key in (*MEETING_SUMMARY, *more)}
 
 
 def _quorum_met(meeting: Meeting) -> bool | None:
@@ -141,7 +102,7 @@ def types() -> None:
     """The registered meeting types with their cadence, attendees, quorum and pass rule."""
     app = state()
     registry = app.community.registry
-    emit([_type_json(t, registry.provider("meeting_types", t.code)) for t in app.community.meetings.types()],
+    emit([shown(t, provider=registry.provider("meeting_types", t.code)) for t in app.community.meetings.types()],
          columns=("code", "label", "cadence", "times_per_period", "attendees", "quorum", "votes"))
 
 
@@ -168,7 +129,7 @@ def record(unit: str, type_: str, on: str, topic: str | None, host: str | None, 
         guests.append((_ids(ident, "--partner")[0], who.strip() or None))
     done = state().community.meetings.record(unit, type_, on=on, topic=topic, host=host, recorder=recorder,
                                              minutes=minutes, present=here, absent=away, leave=off, partners=guests)
-    emit(record_json(done, _quorum_met(done)), columns=RECORD_COLUMNS)
+    emit(_summary(done, _quorum_met(done)), columns=RECORD_COLUMNS)
 
 
 @meeting.command("correct")
@@ -181,7 +142,7 @@ def correct(meeting_id: int, present: str | None, absent: str | None, leave: str
     """Correct the attendance of the members listed; the ledger is corrected by reversing entries."""
     here, away, off = _gather(present, absent, leave, attendance_file)
     done = state().community.meetings.correct_attendance(meeting_id, present=here, absent=away, leave=off, note=note)
-    emit(record_json(done, _quorum_met(done)), columns=RECORD_COLUMNS)
+    emit(_summary(done, _quorum_met(done)), columns=RECORD_COLUMNS)
 
 
 @meeting.command("update")
@@ -200,7 +161,7 @@ def update(meeting_id: int, on: str | None, topic: str | None, host: str | None,
                                                "minutes": minutes}.items() if v is not None}
     done = state().community.meetings.update(meeting_id, note=note, **{
         k: given.get(k, UNCHANGED) for k in ("on", "topic", "host", "recorder", "minutes")})
-    emit(meeting_json(done, _quorum_met(done)), columns=RECORD_COLUMNS)
+    emit(shown(done, quorum_met=_quorum_met(done)), columns=RECORD_COLUMNS)
 
 
 @meeting.command("cancel")
@@ -210,7 +171,7 @@ def update(meeting_id: int, on: str | None, topic: str | None, host: str | None,
 def cancel(meeting_id: int, note: str | None) -> None:
     """Cancel a meeting recorded in error: kept as cancelled, its ledger entries reversed."""
     done = state().community.meetings.cancel(meeting_id, note=note)
-    emit(meeting_json(done, None), columns=(*RECORD_COLUMNS[:4], "status"))
+    emit(shown(done), columns=(*RECORD_COLUMNS[:4], "status"))
 
 
 @meeting.command("resolution")
@@ -224,9 +185,7 @@ def resolution(meeting_id: int, title: str, votes_for: int, against: int, abstai
     """Record a resolution; refused without quorum (the refusal names present, base, required and the rule)."""
     done = state().community.meetings.add_resolution(meeting_id, title=title, votes_for=votes_for, against=against,
                                                      abstain=abstain)
-    emit({"id": done.id, "meeting_id": done.meeting_id, "title": done.title, "for": done.votes_for,
-          "against": done.votes_against, "abstain": done.votes_abstain, "due": done.due, "passed": done.passed},
-         columns=("id", "meeting_id", "title", "for", "against", "abstain", "due", "passed"))
+    emit(shown(done), columns=("id", "meeting_id", "title", "for", "against", "abstain", "due", "passed"))
 
 
 @meeting.command("list")
@@ -240,7 +199,7 @@ def list_(unit: str | None, type_: str | None, period: str | None, status: str |
     """Meetings by date, with their attendance counts."""
     found = state().community.meetings.list(unit=unit, type=type_, period=period, status=status,
                                             limit=limit or None)
-    emit([record_json(m, None) | {"topic": m.topic, "status": m.status.value} for m in found],
+    emit([_summary(m, None, "topic", "status") for m in found],
          columns=("id", "date", "unit_id", "type", "topic", "present", "absent", "leave", "status"))
 
 
@@ -250,7 +209,7 @@ def list_(unit: str | None, type_: str | None, period: str | None, status: str |
 def show(meeting_id: int) -> None:
     """One meeting with its attendance, partners and resolutions."""
     found = state().community.meetings.get(meeting_id)
-    emit(meeting_json(found, _quorum_met(found)),
+    emit(shown(found, quorum_met=_quorum_met(found)),
          columns=("id", "date", "unit_id", "type", "topic", "host", "recorder", "present", "absent", "leave",
                   "quorum_met", "status"))
 
@@ -267,7 +226,7 @@ def compliance(unit: str | None, period: str, out: Path | None) -> None:
     found = app.community.meetings.compliance(unit, period)
     if out is not None:
         app.community.meetings.write_ledger(out, unit, period, lang=app.lang)
-    data = compliance_json(found)
+    data = shown(found)
     if app.as_json:
         emit(data)
         return
@@ -286,11 +245,7 @@ def compliance(unit: str | None, period: str, out: Path | None) -> None:
 def plan(unit: str | None, period: str) -> None:
     """What each unit owes over PERIOD: one row per unit and type, with its due windows."""
     rows = state().community.meetings.plan(unit, period)
-    data: list[dict[str, Any]] = [
-        {"unit_id": r.unit_id, "unit": r.unit, "type": r.type, "cadence": r.cadence, "required": r.required,
-         "held": r.held, "windows": [{"from": w.start.isoformat(), "to": w.end.isoformat(), "required": w.required,
-                                      "held": w.held} for w in r.windows]}
-        for r in rows]
+    data: list[dict[str, Any]] = shown(rows)
     if state().as_json:
         emit(data)
         return
@@ -311,8 +266,7 @@ def due(unit: str | None, days: int, announce: bool) -> None:
     found = meetings.due(unit, days=days)
     if announce:
         meetings.announce_overdue(unit)
-    emit([{"unit_id": d.unit_id, "unit": d.unit, "type": d.type, "from": d.start.isoformat(),
-           "to": d.end.isoformat(), "required": d.required, "held": d.held, "status": d.status} for d in found],
+    emit(shown(found),
          columns=("unit_id", "unit", "type", "from", "to", "required", "held", "status"))
 
 

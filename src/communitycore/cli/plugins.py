@@ -30,7 +30,7 @@ def _state() -> AppState:
     return click.get_current_context().ensure_object(AppState)
 
 
-def _emit_json(data: Any) -> None:
+def _print_plain(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
@@ -51,7 +51,7 @@ def plugins(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     state = _state()
     entries = plugin_entries(state, _listing_community(state), show_all=show_all)
     if as_json or state.as_json:
-        _emit_json(entries)
+        _print_plain(entries)
         return
     for entry in entries:
         _render(entry)
@@ -189,7 +189,7 @@ def check(target: str, as_json: bool) -> None:
     name, plugin = load_plugin(target)
     problems = plugin_problems(plugin, name=name)
     if as_json or _state().as_json:
-        _emit_json({"plugin": name, "ok": not problems, "problems": problems})
+        _print_plain({"plugin": name, "ok": not problems, "problems": problems})
     elif problems:
         click.echo(ngettext("{name}: {count} problem", "{name}: {count} problems", len(problems)).format(
             name=name, count=len(problems)))
@@ -212,7 +212,7 @@ def new(name: str, directory: str) -> None:
     root = new_plugin(name, directory)
     files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
     if _state().as_json:
-        _emit_json({"path": str(root), "files": files})
+        _print_plain({"path": str(root), "files": files})
         return
     click.echo(_("created {path}").format(path=root))
     for file in files:

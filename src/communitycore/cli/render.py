@@ -40,7 +40,7 @@ def state() -> AppState:
     return click.get_current_context().ensure_object(AppState)
 
 
-def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+def _json_flag(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
     if value:
         ctx.ensure_object(AppState).as_json = True
     return value
@@ -56,7 +56,7 @@ def output_options(command: F) -> F:
     """Add ``--json`` and ``--lang`` to a command, so they work after the command name as well."""
     command = click.option("--lang", type=click.Choice(["zh", "en"]), expose_value=False, callback=_set_lang,
                            help="Language of messages and labels: zh or en (same as the global --lang).")(command)
-    command = click.option("--json", "as_json", is_flag=True, expose_value=False, callback=_set_json,
+    command = click.option("--json", "as_json", is_flag=True, expose_value=False, callback=_json_flag,
                            help="Print JSON (same as the global --json).")(command)
     return command
 

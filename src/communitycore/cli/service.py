@@ -9,55 +9,18 @@ JSON shapes are in docs/json.md (Services): a request is ``{"id", "name", "kind"
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
 from communitycore.cli.params import PLAIN_ID
-from communitycore.cli.render import emit, output_options, state
+from communitycore.cli.render import emit, output_options, shown, state
 from communitycore.i18n import N_, _
-from communitycore.serialize import unstructure
-
-if TYPE_CHECKING:
-    from communitycore.domain.services import Demand, Metrics, Project, Resource, ServiceRequest
-    from communitycore.records import Record
 
 REQUEST_COLUMNS = ("id", "state", "urgency", "channel", "category", "unit_id", "assignee", "created_at",
                    "resolution_due")
 METRIC_COLUMNS = ("group", "received", "response_rate", "resolution_rate", "satisfaction_rate", "composite",
                   "median_response_hours", "median_resolution_hours", "overdue")
 _AT_HELP = N_("When it happened, if earlier (ISO 8601 local time, e.g. 2025-03-01T08:00); audited as such.")
-
-
-def record_json(record: Record, kind: str) -> dict[str, Any]:
-    """A programme or category: its fields, ``kind`` ``service-category`` or ``service-program``."""
-    data: dict[str, Any] = unstructure(record)
-    data.update(id=record.code, name=record.label, kind=kind)
-    return data
-
-
-def request_json(request: ServiceRequest, history: Any = None) -> dict[str, Any]:
-    """A request: every stored field, ``assignee`` as ``KIND:ID``; ``history`` when given."""
-    data: dict[str, Any] = {"id": request.id, "name": request.text[:40], "kind": "service-request"}
-    data.update(unstructure(request))
-    data["assignee"] = request.assignee
-    if history is not None:
-        data["history"] = [{"from": h.source, "to": h.target, "actor": h.actor, "at": unstructure(h.at),
-                            "note": h.note} for h in history]
-    return data
-
-
-def metrics_json(metrics: Metrics) -> dict[str, Any]:
-    """One set of metrics: ``kind: "service-metrics"``, ``name`` the group (or ``all``)."""
-    data: dict[str, Any] = {"id": metrics.group or "all", "name": metrics.group or "all", "kind": "service-metrics"}
-    data.update(unstructure(metrics))
-    return data
-
-
-def _list_json(item: Resource | Demand | Project, kind: str) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": item.id, "name": item.name, "kind": kind}
-    data.update(unstructure(item))
-    return data
 
 
 @click.group("service")
@@ -75,7 +38,7 @@ def service() -> None:
 @output_options
 def categories() -> None:
     """The service categories (维修维护, 爱心帮扶 …)."""
-    emit([record_json(c, "service-category") for c in state().community.services.categories()],
+    emit(shown(state().community.services.categories()),
          columns=("id", "name", "label_en", "description"))
 
 
@@ -83,7 +46,7 @@ def categories() -> None:
 @output_options
 def programs() -> None:
     """The service programmes (红飘带, 爱心超市 …) with eligibility, urgency, channels and owners."""
-    emit([record_json(p, "service-program") for p in state().community.services.programs()],
+    emit(shown(state().community.services.programs()),
          columns=("id", "name", "category", "eligible_flags", "default_urgency", "channels", "owner_kinds"))
 
 
@@ -110,7 +73,7 @@ def request_add(unit: str, category: str, program: str | None, resident: int | N
     """Collect a request (问题收集); prints it with its deadlines."""
     done = state().community.services.add_request(unit, category=category, program=program, resident=resident,
                                                   urgency=urgency, channel=channel, text=text, at=at)
-    emit(request_json(done), columns=REQUEST_COLUMNS)
+    emit(shown(done), columns=REQUEST_COLUMNS)
 
 
 def _move_command(verb: str, help_text: str) -> None:
@@ -121,7 +84,7 @@ def _move_command(verb: str, help_text: str) -> None:
     @output_options
     def command(request_id: int, note: str | None, at: str | None) -> None:
         done = getattr(state().community.services, verb)(request_id, note=note, at=at)
-        emit(request_json(done), columns=REQUEST_COLUMNS)
+        emit(shown(done), columns=REQUEST_COLUMNS)
 
 
 _move_command("accept", N_("Accept request REQ (受理)."))
@@ -141,7 +104,7 @@ _move_command("cancel", N_("Cancel request REQ."))
 def request_assign(request_id: int, to: str | None, note: str | None, at: str | None) -> None:
     """Assign request REQ (派单), or reassign it (改派)."""
     done = state().community.services.assign(request_id, to=to, note=note, at=at)
-    emit(request_json(done), columns=REQUEST_COLUMNS)
+    emit(shown(done), columns=REQUEST_COLUMNS)
 
 
 @request.command("evaluate")
@@ -155,7 +118,7 @@ def request_evaluate(request_id: int, solved: str, satisfaction: str, comment: s
     """Record the resident's evaluation of resolved request REQ; a negative one reopens it."""
     done = state().community.services.evaluate(request_id, solved=solved == "yes", satisfaction=satisfaction,
                                                comment=comment, at=at)
-    emit(request_json(done), columns=REQUEST_COLUMNS)
+    emit(shown(done), columns=REQUEST_COLUMNS)
 
 
 @request.command("show")
@@ -165,7 +128,7 @@ def request_show(request_id: int) -> None:
     """Request REQ with its whole history."""
     api = state().community.services
     found = api.get(request_id)
-    data = request_json(found, api.history(request_id))
+    data = shown(found, history=shown(api.history(request_id)))
     if state().as_json:
         emit(data)
         return
@@ -180,7 +143,7 @@ def request_show(request_id: int) -> None:
 def request_list(state_: str | None, unit: str | None) -> None:
     """Requests by id."""
     found = state().community.services.list(state=state_, unit=unit, limit=None)
-    emit([request_json(r) for r in found], columns=REQUEST_COLUMNS)
+    emit(shown(found), columns=REQUEST_COLUMNS)
 
 
 @service.command("overdue")
@@ -188,7 +151,7 @@ def request_list(state_: str | None, unit: str | None) -> None:
 @output_options
 def overdue(unit: str | None) -> None:
     """Open requests past their resolution deadline, oldest deadline first."""
-    emit([request_json(r) for r in state().community.services.overdue(unit=unit)], columns=REQUEST_COLUMNS)
+    emit(shown(state().community.services.overdue(unit=unit)), columns=REQUEST_COLUMNS)
 
 
 @service.command("metrics")
@@ -204,7 +167,7 @@ def metrics(period: str, unit: str | None, by: str | None, out: Path | None) -> 
     results = api.metrics(period, unit=unit, by=by)
     if out is not None:
         api.write_metrics(results, out)
-    found = [metrics_json(m) for m in results]
+    found = shown(results)
     if by is None:
         emit(found[0], columns=METRIC_COLUMNS[1:])
     elif state().as_json:
@@ -234,9 +197,8 @@ def hours_add(member: int | None, resident: int | None, on: str, amount: str, ac
     """Record one person's hours for one activity in the activity ledger."""
     done = state().community.services.record_hours(member=member, resident=resident, on=on, hours=amount,
                                                    activity=activity, project=project, request=request_id)
-    data: dict[str, Any] = {"id": done.id, "name": done.fact, "kind": "activity"}
-    data.update(unstructure(done))
-    emit(data, columns=("id", "subject_kind", "subject_id", "occurred_on", "quantity", "source_kind", "source_id"))
+    emit(shown(done, paths={}),
+         columns=("id", "subject_kind", "subject_id", "occurred_on", "quantity", "source_kind", "source_id"))
 
 
 @service.command("stars")
@@ -245,8 +207,7 @@ def hours_add(member: int | None, resident: int | None, on: str, amount: str, ac
 def stars(unit: str | None) -> None:
     """Volunteers' cumulative hours and star levels (星级志愿者), most hours first."""
     found = state().community.services.stars(unit=unit)
-    emit([{"id": f"{s.subject_kind}:{s.subject_id}", "name": f"{s.subject_kind}:{s.subject_id}",
-           "kind": "volunteer-stars", **unstructure(s)} for s in found],
+    emit(shown(found),
          columns=("subject_kind", "subject_id", "hours", "stars"))
 
 
@@ -268,7 +229,7 @@ def resource_add(unit: str, name: str, partner: int | None, category: str | None
     """Add a resource; prints it with its new id."""
     done = state().community.services.add_resource(unit, name=name, partner=partner, category=category,
                                                    description=description)
-    emit(_list_json(done, "service-resource"), columns=("id", "name", "unit_id", "partner_id", "category"))
+    emit(shown(done), columns=("id", "name", "unit_id", "partner_id", "category"))
 
 
 @resource.command("list")
@@ -276,7 +237,7 @@ def resource_add(unit: str, name: str, partner: int | None, category: str | None
 @output_options
 def resource_list(unit: str | None) -> None:
     """The resource list."""
-    emit([_list_json(r, "service-resource") for r in state().community.services.resources(unit=unit)],
+    emit(shown(state().community.services.resources(unit=unit)),
          columns=("id", "name", "unit_id", "partner_id", "category"))
 
 
@@ -298,7 +259,7 @@ def demand_add(unit: str, name: str, category: str | None, description: str | No
     """Add a demand; prints it with its new id."""
     done = state().community.services.add_demand(unit, name=name, category=category, description=description,
                                                  from_requests=from_requests)
-    emit(_list_json(done, "service-demand"), columns=("id", "name", "unit_id", "category", "request_ids"))
+    emit(shown(done), columns=("id", "name", "unit_id", "category", "request_ids"))
 
 
 @demand.command("list")
@@ -306,7 +267,7 @@ def demand_add(unit: str, name: str, category: str | None, description: str | No
 @output_options
 def demand_list(unit: str | None) -> None:
     """The demand list."""
-    emit([_list_json(d, "service-demand") for d in state().community.services.demands(unit=unit)],
+    emit(shown(state().community.services.demands(unit=unit)),
          columns=("id", "name", "unit_id", "category", "request_ids"))
 
 
@@ -329,7 +290,7 @@ def project_add(unit: str, name: str, demand: int | None, category: str | None, 
     """Add a project, open for claiming; prints it with its new id."""
     done = state().community.services.add_project(unit, name=name, demand=demand, category=category,
                                                   description=description)
-    emit(_list_json(done, "service-project"), columns=_PROJECT_COLUMNS)
+    emit(shown(done), columns=_PROJECT_COLUMNS)
 
 
 @project.command("list")
@@ -337,7 +298,7 @@ def project_add(unit: str, name: str, demand: int | None, category: str | None, 
 @output_options
 def project_list(unit: str | None) -> None:
     """The project list."""
-    emit([_list_json(p, "service-project") for p in state().community.services.projects(unit=unit)],
+    emit(shown(state().community.services.projects(unit=unit)),
          columns=_PROJECT_COLUMNS)
 
 
@@ -347,7 +308,7 @@ def project_list(unit: str | None) -> None:
 @output_options
 def project_claim(project_id: int, partner: int) -> None:
     """A partner claims an open project (认领)."""
-    emit(_list_json(state().community.services.claim_project(project_id, partner=partner), "service-project"),
+    emit(shown(state().community.services.claim_project(project_id, partner=partner)),
          columns=_PROJECT_COLUMNS)
 
 
@@ -359,7 +320,7 @@ def project_claim(project_id: int, partner: int) -> None:
 def project_milestone(project_id: int, on: str, note: str) -> None:
     """Record a milestone of a claimed project."""
     done = state().community.services.add_milestone(project_id, on=on, note=note)
-    emit({"id": done.id, "name": done.note, "kind": "service-milestone", **unstructure(done)},
+    emit(shown(done),
          columns=("id", "project_id", "reached_on", "note"))
 
 
@@ -368,7 +329,7 @@ def project_milestone(project_id: int, on: str, note: str) -> None:
 @output_options
 def project_deliver(project_id: int) -> None:
     """Mark a claimed project delivered."""
-    emit(_list_json(state().community.services.deliver_project(project_id), "service-project"),
+    emit(shown(state().community.services.deliver_project(project_id)),
          columns=_PROJECT_COLUMNS)
 
 
@@ -378,8 +339,8 @@ def project_deliver(project_id: int) -> None:
 @output_options
 def project_evaluate(project_id: int, satisfaction: str) -> None:
     """The residents' evaluation of a delivered project."""
-    emit(_list_json(state().community.services.evaluate_project(project_id, satisfaction=satisfaction),
-                    "service-project"), columns=(*_PROJECT_COLUMNS, "satisfaction"))
+    emit(shown(state().community.services.evaluate_project(project_id, satisfaction=satisfaction)),
+         columns=(*_PROJECT_COLUMNS, "satisfaction"))
 
 
 @service.command("trace")
@@ -389,7 +350,7 @@ def project_evaluate(project_id: int, satisfaction: str) -> None:
 def trace(kind: str, entity_id: int) -> None:
     """Follow a request → demand → project → volunteer hours, and back."""
     found = state().community.services.trace(kind, entity_id)
-    hours_rows = [{"id": e.id, "name": e.fact, "kind": "activity", **unstructure(e)} for e in found["entries"]]
+    hours_rows = shown(found["entries"], paths={})
     data = {"id": f"{kind}:{entity_id}", "name": f"{kind}:{entity_id}", "kind": "service-trace",
             "requests": found["requests"], "demands": found["demands"], "projects": found["projects"],
             "hours": hours_rows}
