@@ -149,7 +149,7 @@ def test_a_third_of_ten_is_exactly_three_and_two_runs_agree(c: Community, tree: 
     assert excellent(first.id) == excellent(second.id)
     reached = [r for r in c.assessments.results(first.id) if r.reached == "excellent"]
     assert len(reached) == 5
-    assert all(r.held == ["excellent"] and r.grade == "qualified" for r in reached if r.grade != "excellent")
+    assert all(r.held == ("excellent",) and r.grade == "qualified" for r in reached if r.grade != "excellent")
     # Rankings within a subtree: the second grid's members ranked among themselves.
     local = c.assessments.results(first.id, unit=tree["grid2"])
     assert sorted(r.subject_id for r in local) == sorted(ids[6:])
@@ -368,6 +368,6 @@ def test_the_star_branch_pack_rates_branches_above_100(db_url: str, clock: Clock
         # 100 + 12 + 15 = 127 reaches five stars, but a fifth of 2 graded branches is 0 places.
         assert (got[good.id].total, got[good.id].reached, got[good.id].grade) == (Decimal(127), "five-star",
                                                                                   "four-star")
-        assert got[good.id].held == ["five-star"]
+        assert got[good.id].held == ("five-star",)
         assert (got[weak.id].total, got[weak.id].grade) == (Decimal(82), "one-star")  # 100 - 18
         assert got[street.id].exempt and got[street.id].grade is None

@@ -11,6 +11,7 @@ appeal ``{"id", "name", "kind": "assessment-appeal", "run_id", "revision", "subj
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,7 @@ def _explained(result: AssessmentResult, decisions: list[str]) -> Any:
     return shown(result, lines=list(result.lines), facts=result.facts, decisions=decisions)
 
 
-def explanation(result: AssessmentResult, rules: dict[str, Any]) -> list[str]:
+def explanation(result: AssessmentResult, rules: Mapping[str, Any]) -> list[str]:
     """The breakdown in words a subject understands: base, items, plugins' lines, vetoes, band and quota."""
     out = []
     for line in result.lines:

@@ -7,10 +7,13 @@ also the rows of a community export. The scoring itself is :mod:`communitycore.d
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 import attrs
+
+from communitycore.records import freeze
 
 __all__ = ["Appeal", "AssessmentResult", "AssessmentRevision", "AssessmentRun"]
 
@@ -22,7 +25,7 @@ class AssessmentRun:
     id: int
     scheme: str
     scheme_version: int
-    rules: dict[str, Any] = attrs.field(hash=False)
+    rules: Mapping[str, Any] = attrs.field(hash=False, converter=freeze)
     """The scheme's exact rules when it ran (see :func:`communitycore.domain.scoring.scheme_rules`)."""
     period: str
     subject_kind: str
@@ -72,9 +75,9 @@ class AssessmentResult:
     exempt: bool
     rated: bool
     override: str | None
-    facts: dict[str, Any] = attrs.field(hash=False)
-    lines: list[Any] = attrs.field(hash=False)
-    held: list[str] = attrs.field(hash=False)
+    facts: Mapping[str, Any] = attrs.field(hash=False, converter=freeze)
+    lines: tuple[Any, ...] = attrs.field(hash=False, converter=freeze)
+    held: tuple[str, ...] = attrs.field(hash=False, converter=freeze)
 
 
 @attrs.frozen(kw_only=True)
