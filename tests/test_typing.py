@@ -6,8 +6,10 @@ import ast
 import functools
 import inspect
 import os
+import re
 import subprocess
 import sys
+import textwrap
 import zipfile
 from pathlib import Path
 
@@ -186,3 +188,38 @@ def test_documented_errors_are_the_librarys_own() -> None:
             if line.strip().startswith(":raises "):
                 error = line.strip().removeprefix(":raises ").split(":")[0].rsplit(".", 1)[-1].lstrip("~")
                 assert error in known, f"{name} documents {error}, which is not a communitycore error"
+
+
+#: Calls that reach a permission check only on a path they never take: the actor's own grants are always shown.
+NEVER_REFUSED = {"GrantsAPI.mine"}
+
+#: Where a call checks the actor's permissions (sdk/base.py, sdk/access.py, Community.authorize).
+_CHECKS = re.compile(r"self\._authorize\(|self\._scope\(|self\.authorize\(|self\.community\.authorize\(")
+
+
+def _checks_permissions(cls: type, function: object, seen: set[str]) -> bool:
+    """Whether ``function`` or a method of ``cls`` it names (called or handed on) checks permissions."""
+    source = textwrap.dedent(inspect.getsource(inspect.unwrap(function)))  # type: ignore[arg-type]
+    if _CHECKS.search(source):
+        return True
+    for name in sorted(set(re.findall(r"self\.(\w+)", source)) - seen):
+        seen.add(name)
+        value = inspect.getattr_static(cls, name, None)
+        value = value.__func__ if isinstance(value, staticmethod | classmethod) else value
+        if inspect.isfunction(value) and _checks_permissions(cls, value, seen):
+            return True
+    return False
+
+
+def test_every_call_that_checks_permissions_documents_permission_denied() -> None:
+    classes = [facade.Community, *(load(cap.api) for cap in declared() if cap.api is not None)]
+    silent = []
+    for cls in classes:
+        for name, value in vars(cls).items():
+            function = value.__func__ if isinstance(value, staticmethod | classmethod) else value
+            if name.startswith("_") or not inspect.isfunction(function) or f"{cls.__name__}.{name}" in NEVER_REFUSED:
+                continue
+            if _checks_permissions(cls, function, {name}) and ":raises PermissionDenied:" not in (
+                    inspect.getdoc(function) or ""):
+                silent.append(f"{cls.__name__}.{name}")
+    assert not silent, f"say when PermissionDenied is raised in the docstrings of {sorted(silent)}"
