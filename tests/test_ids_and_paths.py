@@ -22,7 +22,7 @@ from communitycore.cli.state import AppState
 from communitycore.domain.org import children_map, subtree
 from communitycore.io import member_import
 from communitycore.io.exchange import export_community, import_community
-from communitycore.store import audit_chain, migrate
+from communitycore.store import audit_chain, migrate, tables
 from communitycore.store.tables import audit as audit_tables
 from communitycore.store.tables import org as org_tables
 from communitycore.store.units import ID_WIDTH
@@ -100,6 +100,64 @@ def test_a_purged_member_s_id_is_never_given_again(community: Community) -> None
     again = community.members.add("张三", street.id)
     assert again.id > member.id
     assert {e.action for e in community.audit.list(entity="member", entity_id=again.id)} == {"member.add"}
+
+
+#: Tables whose integer ids the library assigns itself rather than the database: the audit trail's
+#: entries are numbered by the hash chain under its head's lock, and the trail is never deleted from.
+ASSIGNED_BY_THE_LIBRARY = {"cc_audit", "cc_audit_head"}
+
+
+def _entity_tables() -> list[sa.Table]:
+    """The tables of the metadata with a single integer primary key named ``id``."""
+    out = []
+    for table in tables.metadata.sorted_tables:
+        key = list(table.primary_key.columns)
+        if len(key) == 1 and key[0].name == "id" and isinstance(key[0].type, sa.Integer):
+            out.append(table)
+    return out
+
+
+def test_library_assigned_ids_are_only_the_audit_trail_s() -> None:
+    # Any other table that opts out of the database's numbering must say why here.
+    assigned = {t.name for t in _entity_tables() if t.c.id.autoincrement is False}
+    assert assigned == ASSIGNED_BY_THE_LIBRARY
+
+
+@pytest.mark.parametrize("how", ["migrated", "created from the metadata"])
+def test_every_entity_table_is_autoincrement_on_sqlite(tmp_path: Path, how: str) -> None:
+    # Without AUTOINCREMENT, SQLite gives the newest removed row's id again, and the audit trail's
+    # entity_id would then name two entities (decision 0013).
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    try:
+        if how == "migrated":
+            migrate.upgrade(engine)
+        else:
+            tables.metadata.create_all(engine)
+        wanted = sorted(t.name for t in _entity_tables() if t.name not in ASSIGNED_BY_THE_LIBRARY)
+        assert {"cc_meetings", "cc_meeting_resolutions", "cc_service_requests", "cc_service_projects",
+                "cc_assessment_runs", "cc_assessment_appeals", "cc_grants", "cc_units"} <= set(wanted)
+        with engine.connect() as conn:
+            created = dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all())
+        plain = [name for name in wanted if "AUTOINCREMENT" not in created[name].upper()]
+        assert plain == [], f"ids of {plain} would be given again after the newest row is removed"
+    finally:
+        engine.dispose()
+
+
+def test_a_removed_meeting_s_and_request_s_ids_are_never_given_again(community: Community) -> None:
+    street = community.org.add("街道", "street-committee")
+    committee = community.org.add("社区", "community-committee", street.id)
+    meeting = community.meetings.record(committee.id, "theme-day", on="2025-01-05", topic="学习")
+    request = community.services.add_request(committee.id, category="care", text="路灯坏了", channel="hotline")
+    community.org.remove(committee.id, cascade=True)  # the newest meeting and request go with their unit
+    other = community.org.add("新社区", "community-committee", street.id)
+    again = community.meetings.record(other.id, "theme-day", on="2025-01-06", topic="学习")
+    asked = community.services.add_request(other.id, category="care", text="楼道灯坏了", channel="hotline")
+    assert again.id > meeting.id
+    assert asked.id > request.id
+    assert [e.action for e in community.audit.list(entity="meeting", entity_id=again.id)] == ["meeting.add"]
+    assert {e.action for e in community.audit.list(entity="service-request", entity_id=asked.id)} == {
+        "service-request.add", "service-request.enter"}
 
 
 def test_0005_upgrades_a_0004_database_with_its_data(db_url: str) -> None:

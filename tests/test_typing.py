@@ -6,8 +6,10 @@ import ast
 import functools
 import inspect
 import os
+import re
 import subprocess
 import sys
+import textwrap
 import zipfile
 from pathlib import Path
 
@@ -142,13 +144,12 @@ def test_a_built_wheel_says_it_is_typed(tmp_path: Path) -> None:
 
 #: Public SDK calls that raise no error of their own (a busy database aside, see docs/reliability.md).
 RAISE_NOTHING_OF_THEIR_OWN = {
-    "OrgAPI.count", "OrgAPI.stats_all", "OrgAPI.refresh_stats",
+    "OrgAPI.paths_of",
     "MembersAPI.estimate_rows",
-    "ResidentsAPI.households",
-    "AuditAPI.list", "AuditAPI.verify", "AuditAPI.anchor",
-    "WorkflowsAPI.codes", "WorkflowsAPI.history",
-    "EventsAPI.list", "EventsAPI.dispatch",
-    "Community.as_actor", "Community.reading", "Community.export_to", "Community.close",
+    "WorkflowsAPI.codes",
+    "GrantsAPI.mine",
+    "MeetingsAPI.types",
+    "Community.as_actor", "Community.reading", "Community.close",
 }
 
 
@@ -177,13 +178,48 @@ def test_every_sdk_call_documents_the_errors_it_raises() -> None:
 
 def test_documented_errors_are_the_librarys_own() -> None:
     # ":raises X:" names an error a caller can catch by that name: one of communitycore.errors (or the
-    # input limits' UnsafeInput, or a workflow's IllegalTransition).
+    # input limits' UnsafeInput, a workflow's IllegalTransition, or a meeting's QuorumNotMet).
     import communitycore.errors as errors
 
     known = {name for name, value in vars(errors).items() if isinstance(value, type) and issubclass(value, Exception)}
-    known |= {"UnsafeInput", "IllegalTransition"}
+    known |= {"UnsafeInput", "IllegalTransition", "QuorumNotMet"}
     for name, function in _public_calls().items():
         for line in (inspect.getdoc(function) or "").splitlines():
             if line.strip().startswith(":raises "):
                 error = line.strip().removeprefix(":raises ").split(":")[0].rsplit(".", 1)[-1].lstrip("~")
                 assert error in known, f"{name} documents {error}, which is not a communitycore error"
+
+
+#: Calls that reach a permission check only on a path they never take: the actor's own grants are always shown.
+NEVER_REFUSED = {"GrantsAPI.mine"}
+
+#: Where a call checks the actor's permissions (sdk/base.py, sdk/access.py, Community.authorize).
+_CHECKS = re.compile(r"self\._authorize\(|self\._scope\(|self\.authorize\(|self\.community\.authorize\(")
+
+
+def _checks_permissions(cls: type, function: object, seen: set[str]) -> bool:
+    """Whether ``function`` or a method of ``cls`` it names (called or handed on) checks permissions."""
+    source = textwrap.dedent(inspect.getsource(inspect.unwrap(function)))  # type: ignore[arg-type]
+    if _CHECKS.search(source):
+        return True
+    for name in sorted(set(re.findall(r"self\.(\w+)", source)) - seen):
+        seen.add(name)
+        value = inspect.getattr_static(cls, name, None)
+        value = value.__func__ if isinstance(value, staticmethod | classmethod) else value
+        if inspect.isfunction(value) and _checks_permissions(cls, value, seen):
+            return True
+    return False
+
+
+def test_every_call_that_checks_permissions_documents_permission_denied() -> None:
+    classes = [facade.Community, *(load(cap.api) for cap in declared() if cap.api is not None)]
+    silent = []
+    for cls in classes:
+        for name, value in vars(cls).items():
+            function = value.__func__ if isinstance(value, staticmethod | classmethod) else value
+            if name.startswith("_") or not inspect.isfunction(function) or f"{cls.__name__}.{name}" in NEVER_REFUSED:
+                continue
+            if _checks_permissions(cls, function, {name}) and ":raises PermissionDenied:" not in (
+                    inspect.getdoc(function) or ""):
+                silent.append(f"{cls.__name__}.{name}")
+    assert not silent, f"say when PermissionDenied is raised in the docstrings of {sorted(silent)}"

@@ -58,6 +58,8 @@ class ActivityAPI(SubAPI):
         :raises RejectedInput: a field is bad (an unknown fact, a fact about another kind of
             subject, a bad date, quantity or source); ``problems`` names each.
         :raises NotFound: there is no such subject or unit.
+        :raises PermissionDenied: the actor may not record ledger entries on the entry's unit (the subject's own by
+            default).
         """
         with self.community.transaction() as tx:
             try:
@@ -89,6 +91,7 @@ class ActivityAPI(SubAPI):
         (1-based), in one :class:`~communitycore.errors.RejectedInput`.
 
         :raises RejectedInput: one or more entries are bad; ``problems`` names each by its position.
+        :raises PermissionDenied: the actor may not record ledger entries on a unit one of the entries counts at.
         """
         batch = list(entries)
         with self.community.transaction() as tx:
@@ -113,6 +116,7 @@ class ActivityAPI(SubAPI):
         :raises Conflict: the entry was reversed already, or is itself a reversal.
         :raises RejectedInput: the note is too long or holds characters that may not be stored.
         :raises NotFound: there is no such entry.
+        :raises PermissionDenied: the actor may not record ledger entries on the entry's unit.
         """
         text = self._note(note)
         entry_id = _entry_id(entry_id)
@@ -146,6 +150,7 @@ class ActivityAPI(SubAPI):
         """One entry by id.
 
         :raises NotFound: there is no such entry.
+        :raises PermissionDenied: the actor may not read the ledger on the entry's unit.
         """
         with self.community.reading() as conn:
             entry = self._get(conn, entry_id)
@@ -160,6 +165,7 @@ class ActivityAPI(SubAPI):
         :raises InvalidValue: an unknown subject kind, a period that cannot be read, or ``unit`` is neither a unit id
             nor a path.
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read the ledger on that unit, or on any unit.
         """
         query = select(_a).order_by(_a.c.id).offset(offset)
         if subject_kind is not None:
@@ -197,6 +203,7 @@ class ActivityAPI(SubAPI):
         :raises InvalidValue: an unknown fact, a period that cannot be read, or ``unit`` is neither a unit id nor a
             path.
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read the ledger on that unit, or on any unit.
         """
         codes = _codes(facts)
         known = self.community.registry.facts
@@ -229,6 +236,7 @@ class ActivityAPI(SubAPI):
 
         :raises RejectedInput: one or more rows are bad; ``problems`` names each (row, column, reason).
         :raises UnsafeInput: the file is too large or built to exhaust the reader (see :doc:`limits`).
+        :raises PermissionDenied: the actor may not import ledger entries on the whole database.
         """
         from communitycore.io.activity_import import import_activity
 

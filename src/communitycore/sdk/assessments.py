@@ -74,13 +74,20 @@ class AssessmentsAPI(SubAPI):
     # Schemes ---------------------------------------------------------------------------------
 
     def schemes(self) -> builtins.list[ScoringScheme]:
-        """Every registered scoring scheme, by code."""
+        """Every registered scoring scheme, by code.
+
+        :raises PermissionDenied: the actor may not read assessments on the whole database.
+        """
         with self.community.reading() as conn:
             self._authorize(conn, "assessment.read", None)
         return list(self.community.registry.scoring_schemes.values())
 
     def scheme(self, code: str) -> ScoringScheme:
-        """One registered scheme; :class:`~communitycore.errors.NotFound` names the known ones."""
+        """One registered scheme; :class:`~communitycore.errors.NotFound` names the known ones.
+
+        :raises NotFound: no scheme of that code is registered.
+        :raises PermissionDenied: the actor may not read assessments on the whole database.
+        """
         with self.community.reading() as conn:
             self._authorize(conn, "assessment.read", None)
         found = self.community.registry.scoring_schemes.get(code)
@@ -99,6 +106,12 @@ class AssessmentsAPI(SubAPI):
         are the active members organised in the subtree; units the units of the subtree; partners
         those attached to them; stewards those with entries counted there. Members in the groups
         the scheme exempts (``probationary``) are scored without a grade.
+
+        :raises NotFound: no scheme of that code is registered, or there is no such unit.
+        :raises InvalidValue: ``period`` is not a period of the scheme's cadence, or the scheme scores subjects a run
+            cannot list or names facts nobody registered.
+        :raises PermissionDenied: the actor may not run assessments on ``unit`` (on the whole database when it is None),
+            or (a scheme given by its code) read assessments on the whole database.
         """
         chosen = scheme if isinstance(scheme, ScoringScheme) else self.scheme(scheme)
         span = _period(period, chosen)
@@ -140,7 +153,11 @@ class AssessmentsAPI(SubAPI):
 
     def runs(self, *, scheme: str | None = None, period: str | None = None, limit: int | None = 100,
              offset: int = 0) -> builtins.list[AssessmentRun]:
-        """Runs, newest first, optionally of one scheme or period (only those of units in the actor's scope)."""
+        """Runs, newest first, optionally of one scheme or period (only those of units in the actor's scope).
+
+        :raises InvalidValue: ``period`` is not a period.
+        :raises PermissionDenied: the actor may not read assessments on the whole database.
+        """
         query = select(_runs.c.id).order_by(_runs.c.id.desc()).offset(offset)
         if scheme is not None:
             query = query.where(_runs.c.scheme == scheme)
@@ -154,14 +171,22 @@ class AssessmentsAPI(SubAPI):
             return [self._run(conn, int(i)) for i in conn.scalars(query)]
 
     def get(self, run_id: int) -> AssessmentRun:
-        """One run, with its latest revision number."""
+        """One run, with its latest revision number.
+
+        :raises NotFound: there is no such run.
+        :raises PermissionDenied: the actor may not read assessments on the run's unit.
+        """
         with self.community.reading() as conn:
             run = self._run(conn, run_id)
             self._authorize(conn, "assessment.read", run.unit_id)
             return run
 
     def revisions(self, run_id: int) -> builtins.list[AssessmentRevision]:
-        """Every revision of a run, oldest first."""
+        """Every revision of a run, oldest first.
+
+        :raises NotFound: there is no such run.
+        :raises PermissionDenied: the actor may not read assessments on the run's unit.
+        """
         with self.community.reading() as conn:
             run = self._run(conn, run_id)
             self._authorize(conn, "assessment.read", run.unit_id)
@@ -175,6 +200,9 @@ class AssessmentsAPI(SubAPI):
 
         With ``unit``, only the subjects scored in that unit's subtree, **ranked among themselves**
         (competition ranks of the graded subjects).
+
+        :raises NotFound: there is no such run, revision or unit.
+        :raises PermissionDenied: the actor may not read assessments on the run's unit.
         """
         with self.community.reading() as conn:
             run = self._run(conn, run_id)
@@ -189,7 +217,11 @@ class AssessmentsAPI(SubAPI):
         return sorted(found, key=lambda r: (r.rank is None, r.rank or 0, r.subject_id))
 
     def explain(self, run_id: int, subject_id: int, *, revision: int | None = None) -> AssessmentResult:
-        """One subject's result with its lines: the base, each item, plugins' lines, vetoes, then the grade."""
+        """One subject's result with its lines: the base, each item, plugins' lines, vetoes, then the grade.
+
+        :raises NotFound: there is no such run or revision, or the subject was not scored in it.
+        :raises PermissionDenied: the actor may not read assessments on the run's unit.
+        """
         with self.community.reading() as conn:
             run = self._run(conn, run_id)
             self._authorize(conn, "assessment.read", run.unit_id)
@@ -202,7 +234,12 @@ class AssessmentsAPI(SubAPI):
 
     def export(self, run_id: int, path: str | os.PathLike[str], *, revision: int | None = None,
                unit: UnitRef | None = None) -> Path:
-        """Write the results of a revision (the latest: None) to ``.csv`` or ``.xlsx``, ranked; audited."""
+        """Write the results of a revision (the latest: None) to ``.csv`` or ``.xlsx``, ranked; audited.
+
+        :raises NotFound: there is no such run, revision or unit.
+        :raises InvalidValue: the file is neither ``.xlsx`` nor ``.csv``.
+        :raises PermissionDenied: the actor may not read assessments on the run's unit.
+        """
         found = self.results(run_id, revision=revision, unit=unit)
         headers = [_(EXPORT_HEADERS[c]) for c in EXPORT_COLUMNS]
         written = write_table(path, headers, ([_export_row(r)[c] for c in EXPORT_COLUMNS] for r in found),
@@ -215,7 +252,12 @@ class AssessmentsAPI(SubAPI):
     # Appeals and decisions -------------------------------------------------------------------
 
     def appeal(self, run_id: int, subject_id: int, item: str, *, reason: str) -> Appeal:
-        """Open an appeal against one ``item`` (an ``item`` of the subject's lines) of the latest revision."""
+        """Open an appeal against one ``item`` (an ``item`` of the subject's lines) of the latest revision.
+
+        :raises InvalidValue: no reason (or one too long), or ``item`` is not an item of the subject's result.
+        :raises NotFound: there is no such run, or the subject was not scored in it.
+        :raises PermissionDenied: the actor may not appeal assessments on the subject's unit.
+        """
         text = _reason(reason)
         with self.community.transaction() as tx:
             run = self._run(tx.conn, run_id)
@@ -236,7 +278,14 @@ class AssessmentsAPI(SubAPI):
             return self._appeal(tx.conn, appeal_id)
 
     def review(self, appeal_id: int, *, note: str | None = None) -> Appeal:
-        """Take an appeal under review (复核)."""
+        """Take an appeal under review (复核).
+
+        :raises InvalidValue: the note is empty or too long.
+        :raises NotFound: there is no such appeal.
+        :raises ~communitycore.domain.workflows.IllegalTransition: the appeal is under review or decided already; the
+            message names the states it may go to.
+        :raises PermissionDenied: the actor may not decide appeals on the appeal's unit.
+        """
         with self.community.transaction() as tx:
             appeal = self._appeal(tx.conn, appeal_id)
             self._authorize(tx.conn, "assessment.decide", appeal.unit_id)
@@ -249,6 +298,13 @@ class AssessmentsAPI(SubAPI):
         """Accept an appeal with the corrected ``quantity`` of its item's fact (a new revision), or reject it.
 
         The run is locked first, so two decisions on one run make two revisions one after the other.
+
+        :raises InvalidValue: no reason (or one too long), an accepted appeal without a quantity or a rejected one with
+            one, or a quantity that is not a number.
+        :raises NotFound: there is no such appeal.
+        :raises ~communitycore.domain.workflows.IllegalTransition: the appeal was decided already; the message names the
+            states it may go to.
+        :raises PermissionDenied: the actor may not decide appeals on the appeal's unit.
         """
         text = _reason(reason)
         corrected = None
@@ -283,6 +339,11 @@ class AssessmentsAPI(SubAPI):
 
         The grade must be one of the scheme's; it takes the place of the bands' for that subject
         and counts in that grade's quota. Exempt subjects take no grade.
+
+        :raises InvalidValue: no reason (or one too long), or ``grade`` is not a grade of the scheme.
+        :raises Conflict: the subject takes part without a grade.
+        :raises NotFound: there is no such run, or the subject was not scored in it.
+        :raises PermissionDenied: the actor may not decide grades on the subject's unit.
         """
         text = _reason(reason)
         with self.community.transaction() as tx:
@@ -304,7 +365,10 @@ class AssessmentsAPI(SubAPI):
             return self._run(tx.conn, run.id)
 
     def appeals(self, *, run_id: int | None = None, state: str | None = None) -> builtins.list[Appeal]:
-        """Appeals by id, optionally of one run or in one state."""
+        """Appeals by id, optionally of one run or in one state.
+
+        :raises PermissionDenied: the actor may not read assessments on the whole database.
+        """
         query = select(_appeals.c.id).order_by(_appeals.c.id)
         if run_id is not None:
             query = query.where(_appeals.c.run_id == int(run_id))
@@ -316,7 +380,11 @@ class AssessmentsAPI(SubAPI):
             return [self._appeal(conn, int(i)) for i in conn.scalars(query)]
 
     def get_appeal(self, appeal_id: int) -> Appeal:
-        """One appeal."""
+        """One appeal.
+
+        :raises NotFound: there is no such appeal.
+        :raises PermissionDenied: the actor may not read assessments on the appeal's unit.
+        """
         with self.community.reading() as conn:
             appeal = self._appeal(conn, appeal_id)
             self._authorize(conn, "assessment.read", appeal.unit_id)

@@ -21,7 +21,10 @@ class AuditAPI(SubAPI):
 
     def list(self, *, entity: str | None = None, entity_id: Any = None, action: str | None = None,
              actor: str | None = None, since: dt.datetime | None = None, limit: int | None = 50) -> list[AuditEntry]:
-        """Newest entries first, optionally filtered."""
+        """Newest entries first, optionally filtered.
+
+        :raises PermissionDenied: the actor may not read the audit trail on the whole database.
+        """
         a = audit_tables.audit
         query = select(a).order_by(a.c.id.desc())
         if entity is not None:
@@ -52,13 +55,19 @@ class AuditAPI(SubAPI):
             return out
 
     def verify(self) -> Verification:
-        """Walk the hash chain of the whole trail; the result names the first entry changed, removed or inserted."""
+        """Walk the hash chain of the whole trail; the result names the first entry changed, removed or inserted.
+
+        :raises PermissionDenied: the actor may not read the audit trail on the whole database.
+        """
         with self.community.reading() as conn:
             self._authorize(conn, "audit.read", None)
             return audit_chain.verify(conn)
 
     def anchor(self) -> Anchor:
-        """The chain's head (the newest entry's id and hash), to keep outside the database and compare later."""
+        """The chain's head (the newest entry's id and hash), to keep outside the database and compare later.
+
+        :raises PermissionDenied: the actor may not read the audit trail on the whole database.
+        """
         with self.community.reading() as conn:
             self._authorize(conn, "audit.read", None)
             return audit_chain.head(conn)

@@ -346,12 +346,19 @@ class Community:
 
     def authorize(self, action: str, unit: Any = None) -> None:
         """Refuse (:class:`~communitycore.errors.PermissionDenied`, audited) unless the actor may do
-        ``action`` on ``unit`` (id or path; None: the whole database): the check every call makes."""
+        ``action`` on ``unit`` (id or path; None: the whole database): the check every call makes.
+
+        :raises NotFound: ``unit`` names no unit.
+        :raises PermissionDenied: the actor may not do ``action`` on ``unit``; the refusal is audited.
+        """
         with self.reading() as conn:
             access.authorize(self, conn, action, None if unit is None else resolve(conn, unit).id)
 
     def export_to(self, path: str | os.PathLike[str], *, note: str | None = None) -> dict[str, int]:
-        """Export the whole community (without the audit trail) to a JSON file; audited. Returns counts."""
+        """Export the whole community (without the audit trail) to a JSON file; audited. Returns counts.
+
+        :raises PermissionDenied: the actor may not export members on the whole database.
+        """
         from communitycore.io.exchange import export_community
 
         self.authorize("member.export")  # the whole database, unmasked
@@ -364,6 +371,7 @@ class Community:
         :raises RejectedInput: records of the file are bad; ``problems`` names each by its key path.
         :raises InvalidValue: the file is not JSON, not UTF-8 or not a communitycore export.
         :raises UnsafeInput: the input limits refuse the file (see :doc:`limits`).
+        :raises PermissionDenied: the actor may not import members on the whole database.
         """
         from communitycore.io.exchange import import_community
 

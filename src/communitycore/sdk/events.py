@@ -82,7 +82,10 @@ class EventsAPI(SubAPI):
     """The outbox: list events, dispatch the pending ones, retry one."""
 
     def list(self, *, status: str | None = None, limit: int | None = 50) -> list[OutboxEvent]:
-        """Events newest first (``status``: ``pending`` or ``delivered``), each with its failed attempts."""
+        """Events newest first (``status``: ``pending`` or ``delivered``), each with its failed attempts.
+
+        :raises PermissionDenied: the actor may not read the outbox on the whole database.
+        """
         tz = self.community.clock.tz
         with self.community.reading() as conn:
             self._authorize(conn, "events.read", None)
@@ -95,7 +98,10 @@ class EventsAPI(SubAPI):
         ) for r in rows]
 
     def dispatch(self, *, now: bool = False, limit: int = 1_000) -> Dispatch:
-        """Deliver the pending events whose backoff has passed (every pending one with ``now``), oldest first."""
+        """Deliver the pending events whose backoff has passed (every pending one with ``now``), oldest first.
+
+        :raises PermissionDenied: the actor may not dispatch events on the whole database.
+        """
         with self.community.reading() as conn:
             self._authorize(conn, "events.dispatch", None)
             rows = outbox.due(conn, self.community.clock.now(), ignore_backoff=now, limit=limit)
@@ -109,6 +115,7 @@ class EventsAPI(SubAPI):
         """Make one event due again now (a delivered one is sent once more).
 
         :raises NotFound: there is no such event in the outbox.
+        :raises PermissionDenied: the actor may not dispatch events on the whole database.
         """
         with self.community.transaction() as tx:
             self._authorize(tx.conn, "events.dispatch", None)

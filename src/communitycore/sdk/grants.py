@@ -32,6 +32,7 @@ class GrantsAPI(SubAPI):
         :raises InvalidValue: an unknown role (the message lists the known ones) or an empty actor.
         :raises Conflict: the actor holds that role on that unit already.
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not grant roles on ``unit`` (on the whole database when it is None).
         """
         who = self._actor(actor)
         self._role(role)
@@ -52,6 +53,7 @@ class GrantsAPI(SubAPI):
 
         :raises NotFound: there is no such grant or unit.
         :raises Conflict: it is the last database-wide administrator.
+        :raises PermissionDenied: the actor may not take back grants on ``unit`` (the whole database when None).
         """
         who = self._actor(actor)
         with self.community.transaction() as tx:
@@ -73,6 +75,9 @@ class GrantsAPI(SubAPI):
 
         The actor's own grants are always shown to them; others' only where the actor may
         ``grant.read``.
+
+        :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read grants on any unit (the actor's own grants are always shown).
         """
         with self.community.reading() as conn:
             own = actor is not None and actor == self.community.actor

@@ -112,6 +112,8 @@ class MeetingsAPI(SubAPI):
 
         :raises RejectedInput: bad fields (each named), or minutes the type requires left empty.
         :raises NotFound: no such unit, member or partner.
+        :raises InvalidValue: ``type`` is not a registered meeting type.
+        :raises PermissionDenied: the actor may not record meetings on that unit.
         """
         meeting_type = self.type(type)
         fields = self._fields(on=on, topic=topic, host=host, recorder=recorder, minutes=minutes)
@@ -156,6 +158,9 @@ class MeetingsAPI(SubAPI):
 
         :raises NotFound: no such meeting or member.
         :raises Conflict: the meeting was cancelled.
+        :raises InvalidValue: no member is named.
+        :raises RejectedInput: a member id is bad, listed twice or not due at the meeting, or the note is too long.
+        :raises PermissionDenied: the actor may not correct meetings on the meeting's unit.
         """
         listed = _listed(present, absent, leave)
         if not listed:
@@ -198,6 +203,12 @@ class MeetingsAPI(SubAPI):
         """Correct a meeting's date or minutes; a field left out keeps its value, ``None`` clears it.
 
         A new date moves the meeting's ledger entries (reversed on the old date, recorded on the new).
+
+        :raises InvalidValue: no field is given.
+        :raises RejectedInput: a bad date or field (each named), or minutes the type requires left empty.
+        :raises NotFound: there is no such meeting.
+        :raises Conflict: the meeting was cancelled.
+        :raises PermissionDenied: the actor may not correct meetings on the meeting's unit.
         """
         given = {k: v for k, v in {"on": on, "topic": topic, "host": host, "recorder": recorder,
                                    "minutes": minutes}.items() if v is not UNCHANGED}
@@ -238,6 +249,9 @@ class MeetingsAPI(SubAPI):
         """Cancel a meeting recorded in error: it is kept, marked cancelled, and its ledger entries reversed.
 
         :raises Conflict: it was cancelled already.
+        :raises NotFound: there is no such meeting.
+        :raises RejectedInput: the note is too long.
+        :raises PermissionDenied: the actor may not cancel meetings on the meeting's unit.
         """
         remark = _text(note, "note", REASON_LIMIT)
         with self.community.transaction() as tx:
@@ -256,7 +270,11 @@ class MeetingsAPI(SubAPI):
     # Resolutions and quorum --------------------------------------------------------------------
 
     def quorum(self, meeting_id: int) -> QuorumCheck | None:
-        """The quorum check of a meeting against its type's rule (``None``: the type has no quorum)."""
+        """The quorum check of a meeting against its type's rule (``None``: the type has no quorum).
+
+        :raises NotFound: there is no such meeting.
+        :raises PermissionDenied: the actor may not read meetings on the meeting's unit.
+        """
         with self.community.reading() as conn:
             meeting = self._get(conn, meeting_id)
             self._authorize(conn, "meeting.read", meeting.unit_id)
@@ -271,7 +289,11 @@ class MeetingsAPI(SubAPI):
 
         :raises QuorumNotMet: the attendance does not meet the type's quorum.
         :raises Conflict: the type takes no resolutions, or the meeting was cancelled.
-        :raises InvalidValue: a bad title or vote count.
+        :raises InvalidValue: a vote count is not a whole number of at least 0, or the votes add up to more than
+            the members present.
+        :raises NotFound: there is no such meeting.
+        :raises RejectedInput: the title is empty or too long.
+        :raises PermissionDenied: the actor may not correct meetings on the meeting's unit.
         """
         text = _text(title, "title", TITLE_LIMIT, required=True)
         with self.community.transaction() as tx:
@@ -308,6 +330,7 @@ class MeetingsAPI(SubAPI):
         """One meeting with its attendance, partners and resolutions.
 
         :raises NotFound: there is no such meeting.
+        :raises PermissionDenied: the actor may not read meetings on the meeting's unit.
         """
         with self.community.reading() as conn:
             meeting = self._get(conn, meeting_id)
@@ -320,7 +343,12 @@ class MeetingsAPI(SubAPI):
              period: Period | str | None = None, status: str | None = None, limit: int | None = 100,
              offset: int = 0) -> builtins.list[Meeting]:
         """Meetings by date then id, optionally of a unit's subtree, a type, a period or a status
-        (``held``, ``cancelled``); with their attendance."""
+        (``held``, ``cancelled``); with their attendance.
+
+        :raises InvalidValue: an unknown type or status, or ``period`` is not a period.
+        :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read meetings on ``unit``, or on any unit.
+        """
         query = select(_m.c.id).order_by(_m.c.held_on, _m.c.id).offset(offset)
         if type is not None:
             query = query.where(_m.c.type == self.type(type).code)
@@ -350,6 +378,10 @@ class MeetingsAPI(SubAPI):
         along the tree, else the types whose ``applies_to`` names the unit's kind; a type with
         ``applies_to`` is only ever owed by units of those kinds. The cadence of each type is the
         effective ``meeting-cadence.<type>``. Two counting queries in all, none per unit.
+
+        :raises InvalidValue: ``period`` is not a period.
+        :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read meetings on ``unit`` (on the whole database when it is None).
         """
         span = _period(period)
         with self.community.reading() as conn:
@@ -365,14 +397,24 @@ class MeetingsAPI(SubAPI):
 
     def plan(self, unit: UnitRef | None, period: Period | str) -> builtins.list[ComplianceRow]:
         """What each unit of the subtree owes over ``period``: one row per unit and type, with its due windows
-        (and what was held in each so far)."""
+        (and what was held in each so far).
+
+        :raises InvalidValue: ``period`` is not a period.
+        :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read meetings on ``unit`` (on the whole database when it is None).
+        """
         return list(self.compliance(unit, period).rows)
 
     def due(self, unit: UnitRef | None = None, *, days: int = 14,
             on: dt.date | str | None = None) -> builtins.list[DueMeeting]:
         """Meetings due within ``days`` of ``on`` (default today) and not yet held, and those overdue:
         per unit and type, the current window if it ends within ``days`` and the previous window if it
-        was missed. Ordered by window end, unit and type."""
+        was missed. Ordered by window end, unit and type.
+
+        :raises InvalidValue: ``days`` is not a whole number of at least 0, or ``on`` is not a date.
+        :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read meetings on ``unit`` (on the whole database when it is None).
+        """
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
             raise InvalidValue(_("days: expected a whole number of at least 0, got {value!r}").format(value=days))
         today = self.community.clock.today() if on is None else parse_date(on)
@@ -399,7 +441,12 @@ class MeetingsAPI(SubAPI):
 
     def announce_overdue(self, unit: UnitRef | None = None, *, on: dt.date | str | None = None) -> int:
         """Raise one ``meeting.overdue`` event (through the outbox, so notification plugins send SMS or
-        WeChat messages) for each overdue window not announced before; returns how many were raised."""
+        WeChat messages) for each overdue window not announced before; returns how many were raised.
+
+        :raises InvalidValue: ``on`` is not a date.
+        :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read meetings on ``unit`` (on the whole database when it is None).
+        """
         overdue = [d for d in self.due(unit, days=0, on=on) if d.status == "overdue"]
         if not overdue:
             return 0
@@ -422,7 +469,12 @@ class MeetingsAPI(SubAPI):
     def write_ledger(self, path: str | os.PathLike[str], unit: UnitRef | None, period: Period | str, *,
                      lang: str = "zh") -> Path:
         """Write the 台账 to ``.xlsx`` (a sheet with one row per meeting, a summary sheet per unit and
-        type, a sheet of absences) or ``.csv`` (the meetings); the file appears whole or not at all."""
+        type, a sheet of absences) or ``.csv`` (the meetings); the file appears whole or not at all.
+
+        :raises InvalidValue: ``period`` is not a period, or the file is neither ``.xlsx`` nor ``.csv``.
+        :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read meetings on ``unit`` (on the whole database when it is None).
+        """
         from communitycore.io.meeting_ledger import write_ledger  # openpyxl only for those who write a file
 
         found = self.compliance(unit, period)
@@ -432,7 +484,13 @@ class MeetingsAPI(SubAPI):
     def attendance_file(self, path: str | os.PathLike[str]) -> tuple[builtins.list[int], dict[int, str | None],
                                                                      builtins.list[int]]:
         """``(present, absent with reasons, on leave)`` from a sheet with the headers 姓名, 公民身份号码,
-        出席情况 and 缺席原因 (see :mod:`communitycore.io.meeting_attendance`), ready for :meth:`record`."""
+        出席情况 and 缺席原因 (see :mod:`communitycore.io.meeting_attendance`), ready for :meth:`record`.
+
+        :raises InvalidValue: the file is empty, or neither ``.csv`` nor ``.xlsx``.
+        :raises RejectedInput: rows or headers are bad (an unknown 公民身份号码, an unknown 出席情况, a column missing);
+            ``problems`` names each.
+        :raises UnsafeInput: the file is too large or built to exhaust the reader (see :doc:`limits`).
+        """
         from communitycore.io.meeting_attendance import read_attendance  # keeps the sheet readers off the import
 
         with self.community.reading() as conn:

@@ -132,6 +132,7 @@ class MembersAPI(SubAPI):
         :raises RejectedInput: a field is bad; ``problems`` names each.
         :raises NotFound: there is no such unit.
         :raises Conflict: another member has the same 公民身份号码.
+        :raises PermissionDenied: the actor may not add members on that unit.
         """
         raw = {"name": name, "unit": unit, "gender": gender, "ethnicity": ethnicity, "birth_date": birth_date,
                "id_number": id_number, "phone": phone, "education": education, "join_date": join_date,
@@ -184,6 +185,7 @@ class MembersAPI(SubAPI):
         :raises RejectedInput: a field is bad, or the corrected record breaks a rule.
         :raises NotFound: there is no such member.
         :raises Conflict: another member has the same 公民身份号码.
+        :raises PermissionDenied: the actor may not change members on the member's unit.
         """
         given = {"name": name, "gender": gender, "ethnicity": ethnicity, "birth_date": birth_date,
                  "id_number": id_number, "phone": phone, "education": education, "join_date": join_date,
@@ -240,6 +242,7 @@ class MembersAPI(SubAPI):
         :raises RejectedInput: the date or the receiving organization is wrong.
         :raises Conflict: the member was removed already.
         :raises NotFound: there is no such member.
+        :raises PermissionDenied: the actor may not remove members on the member's unit.
         """
         parsed = RemovalReason.parse(reason)
         destination = clean_text(to, DESTINATION_LIMIT)
@@ -282,6 +285,7 @@ class MembersAPI(SubAPI):
 
         :raises Conflict: the member is on the roll.
         :raises NotFound: there is no such member (a purged record cannot be restored).
+        :raises PermissionDenied: the actor may not remove (and restore) members on the member's unit.
         """
         remark = clean_text(note, REASON_LIMIT)
         with self.community.transaction() as tx:
@@ -317,6 +321,7 @@ class MembersAPI(SubAPI):
         :raises InvalidValue: not a 预备党员, extended already, or months outside 6 to 12.
         :raises Conflict: the member has been removed.
         :raises NotFound: there is no such member.
+        :raises PermissionDenied: the actor may not change members on the member's unit.
         """
         remark = clean_text(note, REASON_LIMIT)
         with self.community.transaction() as tx:
@@ -337,6 +342,7 @@ class MembersAPI(SubAPI):
         """One member by id, on the roll or removed (unmasked: masking is for display).
 
         :raises NotFound: there is no such member.
+        :raises PermissionDenied: the actor may not read members on the member's unit.
         """
         with self.community.reading() as conn:
             member = self._get(conn, member_id)
@@ -349,6 +355,7 @@ class MembersAPI(SubAPI):
         :raises InvalidValue: no reason was given while the config requires one
             (``[privacy] reveal_requires_reason``, on by default).
         :raises NotFound: there is no such member.
+        :raises PermissionDenied: the actor may not see members' personal data on the member's unit.
         """
         return self.reveal_many([member_id], reason)[0]
 
@@ -361,6 +368,7 @@ class MembersAPI(SubAPI):
 
         :raises InvalidValue: no reason was given while the config requires one.
         :raises NotFound: one of the members does not exist.
+        :raises PermissionDenied: the actor may not see members' personal data on one of the members' units.
         """
         why = self.reveal_reason(reason)
         ids = [int(i) for i in member_ids]
@@ -416,6 +424,7 @@ class MembersAPI(SubAPI):
 
         :raises InvalidValue: an unknown category or status, a negative limit or offset.
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read members on ``unit``, or on any unit.
         """
         if (limit is not None and limit < 0) or offset < 0:
             raise InvalidValue(_("limit and offset may not be negative"))
@@ -444,6 +453,7 @@ class MembersAPI(SubAPI):
 
         :raises InvalidValue: an unknown status, or ``unit`` is neither a unit id nor a path.
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read members on ``unit``, or on any unit.
         """
         m = member_tables.members
         with self.community.reading() as conn:
@@ -462,6 +472,7 @@ class MembersAPI(SubAPI):
         never tells more about a number than the listing does.
 
         :raises InvalidValue: the text is empty or holds characters no name holds.
+        :raises PermissionDenied: the actor may not read members on that unit, or on any unit.
         """
         wanted = clean_text(text, NAME_LIMIT, required=True)
         assert wanted is not None
@@ -495,6 +506,7 @@ class MembersAPI(SubAPI):
 
         :raises Conflict: the member is already in that unit, or has been removed.
         :raises NotFound: there is no such member or unit.
+        :raises PermissionDenied: the actor may not transfer members on the member's unit or on the receiving unit.
         """
         why = clean_text(reason, REASON_LIMIT)
         with self.community.transaction() as tx:
@@ -529,6 +541,7 @@ class MembersAPI(SubAPI):
         """A member's transfer history, oldest first.
 
         :raises NotFound: there is no such member.
+        :raises PermissionDenied: the actor may not read members on the member's unit.
         """
         t = member_tables.transfers
         with self.community.reading() as conn:
@@ -542,6 +555,7 @@ class MembersAPI(SubAPI):
 
         :raises Conflict: the member is not in service, or has been removed.
         :raises NotFound: there is no such member or unit.
+        :raises PermissionDenied: the actor may not change members on the member's unit.
         """
         how = clean_text(channel, CHANNEL_LIMIT)
         with self.community.transaction() as tx:
@@ -568,6 +582,7 @@ class MembersAPI(SubAPI):
 
         :raises InvalidValue: ``community`` is neither a unit id nor a path.
         :raises NotFound: there is no such community unit.
+        :raises PermissionDenied: the actor may not read members on any unit.
         """
         r = member_tables.registrations
         with self.community.reading() as conn:
@@ -591,6 +606,7 @@ class MembersAPI(SubAPI):
 
         :raises InvalidValue: ``unit`` is neither a unit id nor a path.
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read members on ``unit``, or on any unit.
         """
         today = on or self.community.clock.today()
         m = member_tables.members
@@ -621,6 +637,7 @@ class MembersAPI(SubAPI):
             probation has not ended yet (the message names the earliest date).
         :raises RejectedInput: ``on`` is before the end of probation or in the future.
         :raises NotFound: there is no such member.
+        :raises PermissionDenied: the actor may not confirm members on the member's unit.
         """
         with self.community.transaction() as tx:
             locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
@@ -661,6 +678,7 @@ class MembersAPI(SubAPI):
 
         :raises RejectedInput: one or more rows are bad; ``problems`` names each (row, column, reason).
         :raises InvalidValue: the file cannot be read as a spreadsheet.
+        :raises PermissionDenied: the actor may not import members on a unit the file names.
         """
         from communitycore.io.member_import import import_members
 
@@ -678,6 +696,8 @@ class MembersAPI(SubAPI):
 
         :raises InvalidValue: another file type, or ``reveal`` without a required reason.
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not export members (and, with ``reveal``, see their personal data) on
+            ``unit``, or on any unit.
         """
         from communitycore.io.roster import write_roster
 

@@ -83,6 +83,7 @@ class OrgAPI(SubAPI):
 
         :raises InvalidValue: ``ref`` is neither a unit id nor a path.
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read that unit.
         """
         with self.community.reading() as conn:
             unit = resolve(conn, ref)
@@ -94,6 +95,7 @@ class OrgAPI(SubAPI):
 
         :raises InvalidValue: ``ref`` is neither a unit id nor a path.
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read that unit.
         """
         with self.community.reading() as conn:
             unit = resolve(conn, ref)
@@ -105,6 +107,7 @@ class OrgAPI(SubAPI):
 
         :raises InvalidValue: ``ref`` is neither a unit id nor a path.
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read that unit.
         """
         with self.community.reading() as conn:
             unit = resolve(conn, ref)
@@ -122,6 +125,7 @@ class OrgAPI(SubAPI):
 
         :raises InvalidValue: ``ref`` (when given) is neither a unit id nor a path.
         :raises NotFound: ``ref`` (when given) names no unit.
+        :raises PermissionDenied: the actor may not read units on ``ref``, or on any unit.
         """
         u = org_tables.units
         with self.community.reading() as conn:
@@ -137,6 +141,7 @@ class OrgAPI(SubAPI):
 
         :raises InvalidValue: ``ref`` is neither a unit id nor a path.
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read that unit.
         """
         with self.community.reading() as conn:
             tree = Tree(conn, self._readable(conn, ref).id)
@@ -147,6 +152,7 @@ class OrgAPI(SubAPI):
 
         :raises InvalidValue: ``ref`` (when given) is neither a unit id nor a path.
         :raises NotFound: ``ref`` (when given) names no unit.
+        :raises PermissionDenied: the actor may not read units on ``ref``, or on any unit.
         """
         with self.community.reading() as conn:
             tree = Tree(conn, None if ref is None else self._readable(conn, ref).id)
@@ -167,7 +173,10 @@ class OrgAPI(SubAPI):
             return lines
 
     def count(self) -> int:
-        """Number of units."""
+        """Number of units.
+
+        :raises PermissionDenied: the actor may not read units on any unit.
+        """
         with self.community.reading() as conn:
             query = select(func.count()).select_from(org_tables.units)
             return int(conn.scalar(query.where(self._scope(conn, "org.read").clause(org_tables.units.c.id))) or 0)
@@ -197,6 +206,7 @@ class OrgAPI(SubAPI):
             message names the root kinds).
         :raises Conflict: the kind may not sit under the parent, or a sibling has the same name.
         :raises NotFound: there is no such parent.
+        :raises PermissionDenied: the actor may not add units under that parent (on the whole database for a root).
         """
         name = check_name(name)
         unit_kind = self.community.registry.unit_kind(kind)
@@ -228,6 +238,7 @@ class OrgAPI(SubAPI):
         :raises InvalidValue: the new name is empty, too long or holds a ``/``.
         :raises Conflict: a sibling has that name.
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not change units on that unit.
         """
         new_name = check_name(new_name)
         with self.community.transaction() as tx:
@@ -260,6 +271,7 @@ class OrgAPI(SubAPI):
         :raises InvalidValue: no field given, or a bad value (a term that ends before it starts).
         :raises Conflict: another unit has the code.
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not change units on that unit.
         """
         given = {"code": code, "approved_by": approved_by, "approved_on": approved_on, "term_start": term_start,
                  "term_end": term_end, "covered_units": covered_units}
@@ -289,6 +301,7 @@ class OrgAPI(SubAPI):
 
         :raises RejectedInput: a row is bad; every problem is listed with its row and column.
         :raises InvalidValue: the file cannot be read as a spreadsheet.
+        :raises PermissionDenied: the actor may not add units on the whole database.
         """
         from communitycore.io.org_import import import_units
 
@@ -303,6 +316,8 @@ class OrgAPI(SubAPI):
         :raises Conflict: the move would make a cycle, the kind may not sit under the new parent's kind,
             or a sibling there has the same name.
         :raises NotFound: there is no such unit or new parent (or one was removed meanwhile).
+        :raises PermissionDenied: the actor may not move units on the unit or on its new parent (the whole database for
+            a new root).
         """
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
@@ -356,6 +371,7 @@ class OrgAPI(SubAPI):
         :raises Conflict: the unit has sub-units, members or other rows that refuse its removal, and ``cascade``
             is not given.
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not remove units on that unit.
         """
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
@@ -383,6 +399,7 @@ class OrgAPI(SubAPI):
         :raises InvalidValue: a bad name, tier or address.
         :raises InvalidValue: ``unit`` (when given) is neither a unit id nor a path.
         :raises NotFound: ``unit`` (when given) names no unit.
+        :raises PermissionDenied: the actor may not add compounds on that unit.
         """
         parsed = PropertyTier.parse(tier)
         name = check_name(name)
@@ -401,6 +418,7 @@ class OrgAPI(SubAPI):
 
         :raises InvalidValue: ``unit`` (when given) is neither a unit id nor a path.
         :raises NotFound: ``unit`` (when given) names no unit.
+        :raises PermissionDenied: the actor may not read units on ``unit``, or on any unit.
         """
         return [Compound(**row) for row in self._linked(org_tables.compounds, unit)]
 
@@ -411,6 +429,7 @@ class OrgAPI(SubAPI):
         :raises InvalidValue: a bad kind, name or contact.
         :raises InvalidValue: ``unit`` (when given) is neither a unit id nor a path.
         :raises NotFound: ``unit`` (when given) names no unit.
+        :raises PermissionDenied: the actor may not add partners on that unit.
         """
         parsed = PartnerKind.parse(kind)
         name = check_name(name)
@@ -429,6 +448,7 @@ class OrgAPI(SubAPI):
 
         :raises InvalidValue: ``unit`` (when given) is neither a unit id nor a path.
         :raises NotFound: ``unit`` (when given) names no unit.
+        :raises PermissionDenied: the actor may not read units on ``unit``, or on any unit.
         """
         return [Partner(**row) for row in self._linked(org_tables.partners, unit)]
 
@@ -447,6 +467,7 @@ class OrgAPI(SubAPI):
 
         :raises InvalidValue: ``ref`` (when given) is neither a unit id nor a path.
         :raises NotFound: ``ref`` (when given) names no unit.
+        :raises PermissionDenied: the actor may not read units on ``ref``, or on any unit.
         """
         with self.community.reading() as conn:
             if ref is None:
@@ -463,7 +484,10 @@ class OrgAPI(SubAPI):
             return [result[u] for u in wanted]
 
     def stats_all(self) -> RollUps:
-        """Roll-up statistics of every unit's subtree, in one query and one pass."""
+        """Roll-up statistics of every unit's subtree, in one query and one pass.
+
+        :raises PermissionDenied: the actor may not read units on any unit.
+        """
         with self.community.reading() as conn:
             tree = Tree(conn)
             scope = self._scope(conn, "org.read")
@@ -476,6 +500,8 @@ class OrgAPI(SubAPI):
 
         Every change through the SDK keeps them current already; this is for data written
         behind the library's back (a host's own SQL, a restored backup).
+
+        :raises PermissionDenied: the actor may not change units on the whole database.
         """
         with self.community.transaction() as tx:
             self._authorize(tx.conn, "org.update", None)
@@ -488,6 +514,7 @@ class OrgAPI(SubAPI):
 
         :raises InvalidValue: ``ref`` (when given) is neither a unit id nor a path.
         :raises NotFound: ``ref`` (when given) names no unit.
+        :raises PermissionDenied: the actor may not read units on ``ref``, or on any unit.
         """
         with self.community.reading() as conn:
             return self._snapshots(conn, ref)
@@ -524,6 +551,7 @@ class OrgAPI(SubAPI):
         :raises InvalidValue: ``ref`` (when given) is neither a unit id nor a path.
         :raises NotFound: ``ref`` (when given) names no unit.
         :raises PluginError: a rule plugin failed while the plugins are strict.
+        :raises PermissionDenied: the actor may not read units on ``ref``, or on any unit.
         """
         units = self.snapshots(ref)
         findings = unit_findings(self.community.pm, units, kinds=self.community.registry.unit_kinds,
@@ -538,6 +566,7 @@ class OrgAPI(SubAPI):
 
         :raises InvalidValue: an unknown setting, or a value it does not accept.
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not change settings on that unit.
         """
         specs = self.community.setting_specs
         key, parsed = parse_setting(key, value, specs)
@@ -562,6 +591,7 @@ class OrgAPI(SubAPI):
         """Remove a unit's own value for ``key`` (it inherits again); False if it had none.
 
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not change settings on that unit.
         """
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
@@ -579,6 +609,7 @@ class OrgAPI(SubAPI):
         """Every effective setting at a unit, each with the unit (or default) it came from.
 
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read that unit.
         """
         with self.community.reading() as conn:
             units = chain(conn, self._readable(conn, ref))
@@ -594,6 +625,7 @@ class OrgAPI(SubAPI):
         """The effective value of one setting at a unit.
 
         :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read that unit.
         """
         found = self.settings(ref).get(key)
         return default if found is None else found.value

@@ -51,6 +51,7 @@ class ResidentsAPI(SubAPI):
 
         :raises NotFound: there is no such compound.
         :raises InvalidValue: a value is too long or holds characters that may not be stored.
+        :raises PermissionDenied: the actor may not add residents on the compound's unit.
         """
         values = _household_values(building, room, address)
         with self.community.transaction() as tx:
@@ -62,6 +63,7 @@ class ResidentsAPI(SubAPI):
         """The household at this address, added if there is none yet (an import's way to place people).
 
         :raises NotFound: there is no such compound.
+        :raises PermissionDenied: the actor may not add residents on the compound's unit.
         """
         values = _household_values(building, room, address)
         with self.community.transaction() as tx:
@@ -70,7 +72,10 @@ class ResidentsAPI(SubAPI):
             return found if found is not None else self._add_household(tx, compound_id, **values)
 
     def households(self, compound_id: int | None = None) -> builtins.list[Household]:
-        """Households, optionally of one compound."""
+        """Households, optionally of one compound.
+
+        :raises PermissionDenied: the actor may not read residents on any unit.
+        """
         h = resident_tables.households
         with self.community.reading() as conn:
             query = _in_scope(select(h).order_by(h.c.id), h.c.id, self._scope(conn, "resident.read"))
@@ -90,6 +95,7 @@ class ResidentsAPI(SubAPI):
 
         :raises InvalidValue: a bad name, phone, flag or address; both a household and an address.
         :raises NotFound: there is no such household or compound.
+        :raises PermissionDenied: the actor may not add residents on the household's unit.
         """
         cleaned = parse_resident_name(name)
         parsed = parse_flags(flags)
@@ -109,6 +115,7 @@ class ResidentsAPI(SubAPI):
         """One household by id.
 
         :raises NotFound: there is no such household.
+        :raises PermissionDenied: the actor may not read residents on the household's unit.
         """
         h = resident_tables.households
         with self.community.reading() as conn:
@@ -138,6 +145,7 @@ class ResidentsAPI(SubAPI):
 
         :raises InvalidValue: nothing to change, or a bad value.
         :raises NotFound: there is no such resident, household or compound.
+        :raises PermissionDenied: the actor may not change residents on the resident's unit.
         """
         place = _place(None if household_id is UNCHANGED else household_id, compound_id, building, room, address)
         if all(v is UNCHANGED for v in (name, household_id, phone, flags)) and place is None:
@@ -175,6 +183,7 @@ class ResidentsAPI(SubAPI):
         """Remove a resident (moved away, died); the audit trail keeps what the record held.
 
         :raises NotFound: there is no such resident.
+        :raises PermissionDenied: the actor may not remove residents on the resident's unit.
         """
         remark = clean_text(note, REASON_LIMIT)
         with self.community.transaction() as tx:
@@ -190,6 +199,7 @@ class ResidentsAPI(SubAPI):
         """One resident by id (unmasked: masking is for display).
 
         :raises NotFound: there is no such resident.
+        :raises PermissionDenied: the actor may not read residents on the resident's unit.
         """
         with self.community.reading() as conn:
             resident = self._get(conn, resident_id)
@@ -201,6 +211,7 @@ class ResidentsAPI(SubAPI):
 
         :raises InvalidValue: no reason while the config requires one.
         :raises NotFound: there is no such resident.
+        :raises PermissionDenied: the actor may not see residents' personal data on the resident's unit.
         """
         why = self.community.members.reveal_reason(reason)
         with self.community.transaction() as tx:
@@ -224,6 +235,7 @@ class ResidentsAPI(SubAPI):
         The flags are filtered in SQL (``EXISTS`` on ``cc_resident_flags``, by its flag index).
 
         :raises InvalidValue: an unknown flag.
+        :raises PermissionDenied: the actor may not read residents on any unit.
         """
         wanted = parse_flags([*([] if flag is None else [flag]), *flags])
         r, h, f = resident_tables.residents, resident_tables.households, resident_tables.resident_flags
@@ -245,6 +257,7 @@ class ResidentsAPI(SubAPI):
         """Number of residents, optionally of those with a flag.
 
         :raises InvalidValue: an unknown flag.
+        :raises PermissionDenied: the actor may not read residents on any unit.
         """
         r, f = resident_tables.residents, resident_tables.resident_flags
         query = select(func.count()).select_from(r)
@@ -261,6 +274,7 @@ class ResidentsAPI(SubAPI):
         See :mod:`communitycore.io.resident_import` for the columns.
 
         :raises RejectedInput: one or more rows are bad; every problem is listed.
+        :raises PermissionDenied: the actor may not add residents on the whole database.
         """
         from communitycore.io.resident_import import import_residents
 

@@ -113,13 +113,19 @@ class ServicesAPI(SubAPI):
     # Programmes --------------------------------------------------------------------------------
 
     def categories(self) -> list[ServiceCategory]:
-        """The service categories every plugin and pack registered, by code."""
+        """The service categories every plugin and pack registered, by code.
+
+        :raises PermissionDenied: the actor may not read services on the whole database.
+        """
         with self.community.reading() as conn:
             self._authorize(conn, "service.read", None)
         return list(self.community.registry.service_categories.values())
 
     def programs(self) -> list[ServiceProgram]:
-        """The service programmes (红飘带, 爱心超市 …) every plugin and pack registered, by code."""
+        """The service programmes (红飘带, 爱心超市 …) every plugin and pack registered, by code.
+
+        :raises PermissionDenied: the actor may not read services on the whole database.
+        """
         with self.community.reading() as conn:
             self._authorize(conn, "service.read", None)
         return list(self.community.registry.service_programs.values())
@@ -133,6 +139,12 @@ class ServicesAPI(SubAPI):
 
         ``urgency`` defaults to the programme's, else ``general``. ``at`` records a past time (a paper
         record). Every bad field is named in one :class:`~communitycore.errors.RejectedInput`.
+
+        :raises RejectedInput: a field is bad (an unknown category or programme, a channel or unit the programme does
+            not take, a time in the future, no such resident or one the programme does not serve); ``problems`` names
+            each.
+        :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not add service requests on that unit.
         """
         tz = self.community.clock.tz
         problems: list[Problem] = []
@@ -196,7 +208,15 @@ class ServicesAPI(SubAPI):
 
     def accept(self, request_id: int, *, note: str | None = None,
                at: dt.datetime | str | None = None) -> ServiceRequest:
-        """Accept a request (受理); the first acceptance is its response time."""
+        """Accept a request (受理); the first acceptance is its response time.
+
+        :raises RejectedInput: the note is too long, or ``at`` is not a time, is in the future or is before the request
+            was created.
+        :raises NotFound: there is no such request.
+        :raises ~communitycore.domain.workflows.IllegalTransition: the request's state does not allow an acceptance; the
+            message names the states it may go to.
+        :raises PermissionDenied: the actor may not move service requests on the request's unit.
+        """
         return self._move(request_id, "accepted", note=note, at=at)
 
     def assign(self, request_id: int, *, to: Assignee | str | None = None, note: str | None = None,
@@ -206,6 +226,13 @@ class ServicesAPI(SubAPI):
         Without ``to``, ``communitycore_resolve_request_assignee`` routes it; the host's rule is the
         unit linked to the resident's compound, else the request's own unit. Reassigning (改派) an
         assigned request is allowed.
+
+        :raises RejectedInput: ``to`` is not ``KIND:ID``, the note is too long, or ``at`` is not a time, is in the
+            future or is before the request was created.
+        :raises NotFound: there is no such request, or no such member, partner or unit to assign it to.
+        :raises ~communitycore.domain.workflows.IllegalTransition: the request's state does not allow an assignment; the
+            message names the states it may go to.
+        :raises PermissionDenied: the actor may not move service requests on the request's unit.
         """
         target = None
         if to is not None:
@@ -216,26 +243,66 @@ class ServicesAPI(SubAPI):
         return self._move(request_id, "assigned", note=note, at=at, assignee=target, route=target is None)
 
     def start(self, request_id: int, *, note: str | None = None, at: dt.datetime | str | None = None) -> ServiceRequest:
-        """Start work on an assigned request (办理)."""
+        """Start work on an assigned request (办理).
+
+        :raises RejectedInput: the note is too long, or ``at`` is not a time, is in the future or is before the request
+            was created.
+        :raises NotFound: there is no such request.
+        :raises ~communitycore.domain.workflows.IllegalTransition: the request's state does not allow starting work; the
+            message names the states it may go to.
+        :raises PermissionDenied: the actor may not move service requests on the request's unit.
+        """
         return self._move(request_id, "in-progress", note=note, at=at)
 
     def resolve(self, request_id: int, *, note: str | None = None,
                 at: dt.datetime | str | None = None) -> ServiceRequest:
-        """Resolve a request (办结); the latest resolution is its resolution time."""
+        """Resolve a request (办结); the latest resolution is its resolution time.
+
+        :raises RejectedInput: the note is too long, or ``at`` is not a time, is in the future or is before the request
+            was created.
+        :raises NotFound: there is no such request.
+        :raises ~communitycore.domain.workflows.IllegalTransition: the request's state does not allow a resolution; the
+            message names the states it may go to.
+        :raises PermissionDenied: the actor may not move service requests on the request's unit.
+        """
         return self._move(request_id, "resolved", note=note, at=at)
 
     def close(self, request_id: int, *, note: str | None = None, at: dt.datetime | str | None = None) -> ServiceRequest:
-        """Close a resolved request without an evaluation."""
+        """Close a resolved request without an evaluation.
+
+        :raises RejectedInput: the note is too long, or ``at`` is not a time, is in the future or is before the request
+            was created.
+        :raises NotFound: there is no such request.
+        :raises ~communitycore.domain.workflows.IllegalTransition: the request's state does not allow closing it; the
+            message names the states it may go to.
+        :raises PermissionDenied: the actor may not move service requests on the request's unit.
+        """
         return self._move(request_id, "closed", note=note, at=at)
 
     def cancel(self, request_id: int, *, note: str | None = None,
                at: dt.datetime | str | None = None) -> ServiceRequest:
-        """Cancel a request that is not resolved yet (it no longer counts as received)."""
+        """Cancel a request that is not resolved yet (it no longer counts as received).
+
+        :raises RejectedInput: the note is too long, or ``at`` is not a time, is in the future or is before the request
+            was created.
+        :raises NotFound: there is no such request.
+        :raises ~communitycore.domain.workflows.IllegalTransition: the request's state does not allow a cancellation (it
+            is resolved already); the message names the states it may go to.
+        :raises PermissionDenied: the actor may not move service requests on the request's unit.
+        """
         return self._move(request_id, CANCELLED, note=note, at=at)
 
     def move(self, request_id: int, target: str, *, note: str | None = None,
              at: dt.datetime | str | None = None) -> ServiceRequest:
-        """Move a request to any state the workflow allows, such as one a plugin or pack added."""
+        """Move a request to any state the workflow allows, such as one a plugin or pack added.
+
+        :raises RejectedInput: the note is too long, or ``at`` is not a time, is in the future or is before the request
+            was created.
+        :raises NotFound: there is no such request.
+        :raises ~communitycore.domain.workflows.IllegalTransition: the request's state does not allow the move to
+            ``target``; the message names the states it may go to.
+        :raises PermissionDenied: the actor may not move service requests on the request's unit.
+        """
         return self._move(request_id, target, note=note, at=at)
 
     def evaluate(self, request_id: int, *, solved: bool, satisfaction: str | Satisfaction,
@@ -245,6 +312,13 @@ class ServicesAPI(SubAPI):
         Solved and 满意 or 基本满意 closes it (through ``evaluated``); not solved, or 不满意, reopens it
         (back to ``accepted``), and its next resolution is evaluated again. A request that is not
         resolved is refused, naming the states it may go to.
+
+        :raises RejectedInput: ``satisfaction`` is not a level of satisfaction, ``solved`` is not a bool, the comment is
+            too long, or ``at`` is not a time, is in the future or is before the request was created.
+        :raises NotFound: there is no such request.
+        :raises ~communitycore.domain.workflows.IllegalTransition: the request is not resolved; the message names the
+            states it may go to.
+        :raises PermissionDenied: the actor may not move service requests on the request's unit.
         """
         try:
             verdict = Satisfaction.parse(satisfaction)
@@ -288,21 +362,33 @@ class ServicesAPI(SubAPI):
             return stored
 
     def get(self, request_id: int) -> ServiceRequest:
-        """One request."""
+        """One request.
+
+        :raises NotFound: there is no such request.
+        :raises PermissionDenied: the actor may not read services on the request's unit.
+        """
         with self.community.reading() as conn:
             request = self._get(conn, request_id)
             self._authorize(conn, "service.read", request.unit_id)
             return request
 
     def history(self, request_id: int) -> list[TransitionRecord]:
-        """Every step of a request, oldest first, with actor, time and note."""
+        """Every step of a request, oldest first, with actor, time and note.
+
+        :raises NotFound: there is no such request.
+        :raises PermissionDenied: the actor may not read services on the request's unit.
+        """
         with self.community.reading() as conn:
             request = self._get(conn, request_id)
             self._authorize(conn, "service.read", request.unit_id)
             return workflow_store.history(conn, REQUEST, request.id, self.community.clock.tz)
 
     def evaluations(self, request_id: int) -> list[Evaluation]:
-        """The evaluations of a request, oldest first."""
+        """The evaluations of a request, oldest first.
+
+        :raises NotFound: there is no such request.
+        :raises PermissionDenied: the actor may not read services on the request's unit.
+        """
         tz = self.community.clock.tz
         with self.community.reading() as conn:
             request = self._get(conn, request_id)
@@ -312,7 +398,11 @@ class ServicesAPI(SubAPI):
 
     def list(self, *, state: str | None = None, unit: UnitRef | None = None, limit: int | None = 100,
              offset: int = 0) -> builtins.list[ServiceRequest]:
-        """Requests by id, optionally in one state and one unit's subtree."""
+        """Requests by id, optionally in one state and one unit's subtree.
+
+        :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read services on the whole database.
+        """
         query = select(_r).order_by(_r.c.id).offset(offset)
         if state is not None:
             query = query.where(_r.c.state == state)
@@ -326,7 +416,11 @@ class ServicesAPI(SubAPI):
             return [self._request(row) for row in conn.execute(query).mappings()]
 
     def overdue(self, *, unit: UnitRef | None = None) -> builtins.list[ServiceRequest]:
-        """Open requests past their resolution deadline (not resolved, closed or cancelled), oldest deadline first."""
+        """Open requests past their resolution deadline (not resolved, closed or cancelled), oldest deadline first.
+
+        :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read services on the whole database.
+        """
         done = ("resolved", "evaluated", "closed", CANCELLED)
         with self.community.reading() as conn:
             self._authorize(conn, "service.read", None)
@@ -339,7 +433,10 @@ class ServicesAPI(SubAPI):
             return [self._request(row) for row in conn.execute(query).mappings()]
 
     def flag_overdue(self) -> builtins.list[int]:
-        """Announce each request that has become overdue since the last call (one event each); returns their ids."""
+        """Announce each request that has become overdue since the last call (one event each); returns their ids.
+
+        :raises PermissionDenied: the actor may not update services on the whole database.
+        """
         done = ("resolved", "evaluated", "closed", CANCELLED)
         with self.community.transaction() as tx:
             self._authorize(tx.conn, "service.update", None)
@@ -366,6 +463,9 @@ class ServicesAPI(SubAPI):
         One ``GROUP BY`` counts, one query reads the durations for the medians. Without ``by``, one
         :class:`~communitycore.domain.services.Metrics`; with ``by`` (``category``, ``program`` or
         ``unit``), one per group, by group.
+        :raises InvalidValue: ``period`` is not a period, or ``by`` is none of ``category``, ``program`` and ``unit``.
+        :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read services on ``unit`` (on the whole database when it is None).
         """
         span = period if isinstance(period, Period) else Period.parse(str(period))
         groups = {"category": _r.c.category, "program": _r.c.program, "unit": _r.c.unit_id}
@@ -443,6 +543,13 @@ class ServicesAPI(SubAPI):
 
         Exactly one of ``member`` and ``resident``; the entry's source is the project or the
         request it served (at most one), else ``manual``.
+
+        :raises RejectedInput: a field is bad (not exactly one of member and resident, both a project and a request, a
+            bad date, hours outside 0 to 24 a day, no activity), or the ledger refuses the entry; ``problems`` names
+            each.
+        :raises NotFound: there is no such project or request.
+        :raises PermissionDenied: the actor may not record volunteer hours on the project's or request's unit (on the
+            whole database for hours of neither).
         """
         problems: list[Problem] = []
         if (member is None) == (resident is None):
@@ -492,6 +599,9 @@ class ServicesAPI(SubAPI):
         """Every volunteer's cumulative hours and stars, most hours first: one ``GROUP BY`` over the ledger.
 
         The thresholds are the setting ``volunteer-star-hours`` at ``unit`` (default 100/300/600/1000/1500).
+
+        :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read services on ``unit`` (on the whole database when it is None).
         """
         with self.community.reading() as conn:
             root = None if unit is None else resolve(conn, unit).id
@@ -515,6 +625,9 @@ class ServicesAPI(SubAPI):
         Identity (the ID number masked), the hours of ``year`` only with their content, the issuer
         (the person's unit) and handler, and a certificate number. Returns a mapping ready for
         :func:`~communitycore.io.service_reports.write_certificate`.
+        :raises InvalidValue: ``person`` is neither ``member:ID`` nor ``resident:ID``.
+        :raises NotFound: there is no such member or resident.
+        :raises PermissionDenied: the actor may not read services on the person's unit.
         """
         kind, _sep, ident = str(person).partition(":")
         if kind not in HOURS_FACTS or not ident:
@@ -549,6 +662,9 @@ class ServicesAPI(SubAPI):
         """双报到 feedback: per employer, each in-service member's hours, requests handled and projects over ``period``.
 
         One ``GROUP BY`` over the ledger joined to the members; by employer, then member id.
+
+        :raises InvalidValue: ``period`` is not a period.
+        :raises PermissionDenied: the actor may not read services on the whole database.
         """
         span = period if isinstance(period, Period) else Period.parse(str(period))
         m = member_tables.members
@@ -571,14 +687,23 @@ class ServicesAPI(SubAPI):
                  "projects": int(projects or 0)} for employer, ident, name, hours, handled, projects in rows]
 
     def write_certificate(self, person: str, year: int, path: str | os.PathLike[str]) -> dict[str, Any]:
-        """Write the certificate of :meth:`certificate` as one printable HTML page; returns its contents."""
+        """Write the certificate of :meth:`certificate` as one printable HTML page; returns its contents.
+
+        :raises InvalidValue: ``person`` is neither ``member:ID`` nor ``resident:ID``, or the file is not ``.html``.
+        :raises NotFound: there is no such member or resident.
+        :raises PermissionDenied: the actor may not read services on the person's unit.
+        """
         data = self.certificate(person, year)
         service_reports.write_certificate(path, data)
         return data
 
     def write_employer_feedback(self, period: Period | str, path: str | os.PathLike[str]) -> builtins.list[
             dict[str, Any]]:
-        """Write :meth:`employer_feedback` to a ``.csv`` or ``.xlsx`` file; returns its rows."""
+        """Write :meth:`employer_feedback` to a ``.csv`` or ``.xlsx`` file; returns its rows.
+
+        :raises InvalidValue: ``period`` is not a period, or the file is neither ``.csv`` nor ``.xlsx``.
+        :raises PermissionDenied: the actor may not read services on the whole database.
+        """
         rows = self.employer_feedback(period)
         columns = ("employer", "member_id", "name", "hours", "requests_handled", "projects")
         service_reports.write_table(path, columns, [[float(r[c]) if c == "hours" else r[c] for c in columns]
@@ -587,7 +712,10 @@ class ServicesAPI(SubAPI):
 
     @staticmethod
     def write_metrics(found: Sequence[Metrics], path: str | os.PathLike[str]) -> None:
-        """Write metrics (one row per group) to a ``.csv`` or ``.xlsx`` file."""
+        """Write metrics (one row per group) to a ``.csv`` or ``.xlsx`` file.
+
+        :raises InvalidValue: the file is neither ``.csv`` nor ``.xlsx``.
+        """
         columns = ("group", "received", "evaluated", "response_rate", "resolution_rate", "satisfaction_rate",
                    "composite", "median_response_hours", "median_resolution_hours", "overdue")
         service_reports.write_table(path, columns, [[getattr(m, c) for c in columns] for m in found])
@@ -596,7 +724,13 @@ class ServicesAPI(SubAPI):
 
     def add_resource(self, unit: UnitRef, *, name: str, partner: int | None = None, category: str | None = None,
                      description: str | None = None) -> Resource:
-        """Add to the resource list (资源清单) what a partner or the unit offers."""
+        """Add to the resource list (资源清单) what a partner or the unit offers.
+
+        :raises RejectedInput: the name is empty or too long, the description too long, or the category unknown;
+            ``problems`` names each.
+        :raises NotFound: there is no such unit or partner.
+        :raises PermissionDenied: the actor may not add services on that unit.
+        """
         fields = self._list_fields(name, category, description)
         with self.community.transaction() as tx:
             target = resolve(tx.conn, unit)
@@ -610,12 +744,22 @@ class ServicesAPI(SubAPI):
             return stored
 
     def resources(self, *, unit: UnitRef | None = None) -> builtins.list[Resource]:
-        """The resource list, by id."""
+        """The resource list, by id.
+
+        :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read services on the whole database.
+        """
         return [Resource(**self._row(row)) for row in self._listing(_res, unit)]
 
     def add_demand(self, unit: UnitRef, *, name: str, category: str | None = None, description: str | None = None,
                    from_requests: Sequence[int] = ()) -> Demand:
-        """Add to the demand list (需求清单), raised from ``from_requests`` if given."""
+        """Add to the demand list (需求清单), raised from ``from_requests`` if given.
+
+        :raises RejectedInput: the name is empty or too long, the description too long, or the category unknown;
+            ``problems`` names each.
+        :raises NotFound: there is no such unit or request.
+        :raises PermissionDenied: the actor may not add services on that unit.
+        """
         fields = self._list_fields(name, category, description)
         with self.community.transaction() as tx:
             target = resolve(tx.conn, unit)
@@ -632,7 +776,11 @@ class ServicesAPI(SubAPI):
             return stored
 
     def demands(self, *, unit: UnitRef | None = None) -> builtins.list[Demand]:
-        """The demand list, by id, each with the requests it was raised from."""
+        """The demand list, by id, each with the requests it was raised from.
+
+        :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read services on the whole database.
+        """
         rows = self._listing(_d, unit)
         with self.community.reading() as conn:
             links: dict[int, list[int]] = {}
@@ -643,7 +791,13 @@ class ServicesAPI(SubAPI):
 
     def add_project(self, unit: UnitRef, *, name: str, demand: int | None = None, category: str | None = None,
                     description: str | None = None) -> Project:
-        """Add to the project list (项目清单), from ``demand`` if given; it waits to be claimed (``open``)."""
+        """Add to the project list (项目清单), from ``demand`` if given; it waits to be claimed (``open``).
+
+        :raises RejectedInput: the name is empty or too long, the description too long, or the category unknown;
+            ``problems`` names each.
+        :raises NotFound: there is no such unit or demand.
+        :raises PermissionDenied: the actor may not add services on that unit.
+        """
         fields = self._list_fields(name, category, description)
         with self.community.transaction() as tx:
             target = resolve(tx.conn, unit)
@@ -658,18 +812,32 @@ class ServicesAPI(SubAPI):
             return stored
 
     def projects(self, *, unit: UnitRef | None = None) -> builtins.list[Project]:
-        """The project list, by id."""
+        """The project list, by id.
+
+        :raises NotFound: there is no such unit.
+        :raises PermissionDenied: the actor may not read services on the whole database.
+        """
         return [Project(**self._row(row)) for row in self._listing(_p, unit)]
 
     def project(self, project_id: int) -> Project:
-        """One project."""
+        """One project.
+
+        :raises NotFound: there is no such project.
+        :raises PermissionDenied: the actor may not read services on the project's unit.
+        """
         with self.community.reading() as conn:
             found = self._project(conn, project_id)
             self._authorize(conn, "service.read", found.unit_id)
             return found
 
     def claim_project(self, project_id: int, *, partner: int, note: str | None = None) -> Project:
-        """A partner claims an open project (认领); one claim wins, a second is refused naming the allowed moves."""
+        """A partner claims an open project (认领); one claim wins, a second is refused naming the allowed moves.
+
+        :raises NotFound: there is no such project or partner.
+        :raises ~communitycore.domain.workflows.IllegalTransition: the project is not open (it was claimed already); the
+            message names the states it may go to.
+        :raises PermissionDenied: the actor may not move service projects on the project's unit.
+        """
         with self.community.transaction() as tx:
             found = self._project(tx.conn, project_id)
             self._authorize(tx.conn, "service.transition", found.unit_id)
@@ -681,7 +849,13 @@ class ServicesAPI(SubAPI):
             return self._project(tx.conn, found.id)
 
     def add_milestone(self, project_id: int, *, on: dt.date | str, note: str) -> Milestone:
-        """Record a milestone a claimed project reached."""
+        """Record a milestone a claimed project reached.
+
+        :raises RejectedInput: the date is bad or the note empty or too long.
+        :raises NotFound: there is no such project.
+        :raises InvalidValue: the project is not claimed.
+        :raises PermissionDenied: the actor may not update services on the project's unit.
+        """
         try:
             day = parse_date(on)
             text = parse_text(note, NOTE_LENGTH, "note", required=True)
@@ -700,7 +874,11 @@ class ServicesAPI(SubAPI):
             return Milestone(id=new_id, project_id=found.id, reached_on=day, note=text or "", actor=tx.actor)
 
     def milestones(self, project_id: int) -> builtins.list[Milestone]:
-        """A project's milestones, in order."""
+        """A project's milestones, in order.
+
+        :raises NotFound: there is no such project.
+        :raises PermissionDenied: the actor may not read services on the project's unit.
+        """
         with self.community.reading() as conn:
             found = self._project(conn, project_id)
             self._authorize(conn, "service.read", found.unit_id)
@@ -708,7 +886,13 @@ class ServicesAPI(SubAPI):
             return [Milestone(**row) for row in rows.mappings()]
 
     def deliver_project(self, project_id: int, *, note: str | None = None) -> Project:
-        """Mark a claimed project delivered; the partner's ``projects-delivered`` fact counts it."""
+        """Mark a claimed project delivered; the partner's ``projects-delivered`` fact counts it.
+
+        :raises NotFound: there is no such project.
+        :raises ~communitycore.domain.workflows.IllegalTransition: the project is not claimed; the message names the
+            states it may go to.
+        :raises PermissionDenied: the actor may not move service projects on the project's unit.
+        """
         with self.community.transaction() as tx:
             found = self._project(tx.conn, project_id)
             self._authorize(tx.conn, "service.transition", found.unit_id)
@@ -722,7 +906,14 @@ class ServicesAPI(SubAPI):
 
     def evaluate_project(self, project_id: int, *, satisfaction: str | Satisfaction,
                          note: str | None = None) -> Project:
-        """The residents' evaluation of a delivered project."""
+        """The residents' evaluation of a delivered project.
+
+        :raises RejectedInput: ``satisfaction`` is not a level of satisfaction.
+        :raises NotFound: there is no such project.
+        :raises ~communitycore.domain.workflows.IllegalTransition: the project is not delivered; the message names the
+            states it may go to.
+        :raises PermissionDenied: the actor may not move service projects on the project's unit.
+        """
         try:
             verdict = Satisfaction.parse(satisfaction)
         except InvalidValue as exc:
@@ -739,6 +930,10 @@ class ServicesAPI(SubAPI):
 
         Returns ``{"requests", "demands", "projects", "hours"}``: the ids of the linked requests,
         demands and projects, and the ledger entries of hours given to them.
+
+        :raises InvalidValue: ``kind`` is none of ``request``, ``demand`` and ``project``.
+        :raises NotFound: there is no such request, demand or project.
+        :raises PermissionDenied: the actor may not read services on the whole database.
         """
         if kind not in ("request", "demand", "project"):
             raise InvalidValue(_("trace follows a request, a demand or a project, not {kind!r}").format(kind=kind))

@@ -36,7 +36,10 @@ class WorkflowsAPI(SubAPI):
         return list(self.community.registry.workflows)
 
     def history(self, entity_kind: str, entity_id: Any) -> list[TransitionRecord]:
-        """Every recorded move of one entity, oldest first, times in the community's time zone."""
+        """Every recorded move of one entity, oldest first, times in the community's time zone.
+
+        :raises PermissionDenied: the actor may not read workflow histories on any unit.
+        """
         with self.community.reading() as conn:
             self._scope(conn, "workflow.read")  # a grant somewhere; the entity's own capability checks its unit
             return workflow_store.history(conn, entity_kind, entity_id, self.community.clock.tz)

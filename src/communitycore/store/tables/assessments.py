@@ -28,6 +28,7 @@ assessment_runs = Table(
     Column("ran_by", String(200), nullable=False),
     Column("ran_at", DateTime(timezone=True), nullable=False),
     Index(None, "scheme", "period"),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 assessment_revisions = Table(
@@ -42,6 +43,7 @@ assessment_revisions = Table(
     Column("made_by", String(200), nullable=False),
     Column("made_at", DateTime(timezone=True), nullable=False),
     Index(None, "run_id", "revision", unique=True),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 assessment_results = Table(
@@ -67,6 +69,7 @@ assessment_results = Table(
     Column("lines", JSON, nullable=False),
     Column("held", JSON, nullable=False),
     Index(None, "run_id", "revision", "subject_id", unique=True),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 assessment_appeals = Table(
@@ -89,6 +92,7 @@ assessment_appeals = Table(
     # The revision an accepted appeal produced.
     Column("result_revision", Integer),
     Index(None, "run_id", "subject_id"),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 #: Runs outlive their unit, as the ledger does: removing the unit only unlinks them.

@@ -17,6 +17,7 @@ grants = Table(
     Column("granted_by", String(200), nullable=False),
     # Every check reads one actor's grants.
     Index(None, "actor", "role"),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 #: A grant goes with its unit.

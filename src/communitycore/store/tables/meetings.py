@@ -33,6 +33,7 @@ meetings = Table(
     Index("ix_cc_meetings_period", "held_month", "status", "unit_id", "type"),
     Index("ix_cc_meetings_type", "type", "held_on", "status", "unit_id"),
     Index("ix_cc_meetings_unit", "unit_id", "held_on"),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 #: One row per invited member: present, absent (with a reason or none) or on leave (请假).
@@ -71,6 +72,7 @@ resolutions = Table(
     Column("votes_abstain", Integer, nullable=False),
     Column("passed", Boolean, nullable=False),
     Column("due", Integer, nullable=False),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 #: A unit with meetings on record is not removed unless the caller cascades (taking them along):

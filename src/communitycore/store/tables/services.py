@@ -54,6 +54,7 @@ service_requests = Table(
           "resolved_late", "resolution_seconds", "resolution_due", "response_seconds"),
     Index("ix_cc_service_requests_unit", "unit_id", "created_at"),
     Index("ix_cc_service_requests_state", "state", "resolution_due"),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 service_evaluations = Table(
@@ -66,6 +67,7 @@ service_evaluations = Table(
     Column("satisfaction", String(16), nullable=False),
     Column("comment", String(400)),
     Column("actor", String(200), nullable=False),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 service_resources = Table(
@@ -78,6 +80,7 @@ service_resources = Table(
     Column("category", String(64)),
     Column("description", String(2000)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 service_demands = Table(
@@ -89,6 +92,7 @@ service_demands = Table(
     Column("category", String(64)),
     Column("description", String(2000)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 #: Which requests a demand was raised from (a demand may gather several).
@@ -114,6 +118,7 @@ service_projects = Table(
     Column("delivered_at", DateTime(timezone=True)),
     Column("satisfaction", String(16)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 project_milestones = Table(
@@ -124,6 +129,7 @@ project_milestones = Table(
     Column("reached_on", Date, nullable=False),
     Column("note", String(400), nullable=False),
     Column("actor", String(200), nullable=False),
+    sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
 #: Requests and the three lists are the community's record of service: a unit that has them is

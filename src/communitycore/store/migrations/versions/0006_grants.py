@@ -34,6 +34,7 @@ def upgrade() -> None:
             sa.Column("granted_by", sa.String(length=200), nullable=False),
             sa.ForeignKeyConstraint(["unit_id"], ["cc_units.id"], name=op.f("fk_cc_grants_unit_id_cc_units")),
             sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_grants")),
+            sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
         )
         inspector = sa.inspect(op.get_bind())
     indexes = {ix["name"] for ix in inspector.get_indexes("cc_grants")}

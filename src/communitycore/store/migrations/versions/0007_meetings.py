@@ -46,6 +46,7 @@ def upgrade() -> None:
             sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
             _fk("cc_meetings", "unit_id", "cc_units"),
             sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_meetings")),
+            sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
         )
     have = _indexes("cc_meetings")
     for name, columns in (("ix_cc_meetings_period", ["held_month", "status", "unit_id", "type"]),
@@ -94,6 +95,7 @@ def upgrade() -> None:
             sa.Column("due", sa.Integer(), nullable=False),
             _fk("cc_meeting_resolutions", "meeting_id", "cc_meetings"),
             sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_meeting_resolutions")),
+            sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
         )
     if "ix_cc_meeting_resolutions_meeting_id" not in _indexes("cc_meeting_resolutions"):
         op.create_index("ix_cc_meeting_resolutions_meeting_id", "cc_meeting_resolutions", ["meeting_id"],

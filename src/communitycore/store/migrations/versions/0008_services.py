@@ -60,6 +60,7 @@ def _requests() -> None:
         _fk(t, "unit_id", "cc_units"),
         _fk(t, "resident_id", "cc_residents"),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
+        sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
     )
 
 
@@ -76,6 +77,7 @@ def _evaluations() -> None:
         sa.Column("actor", sa.String(length=200), nullable=False),
         _fk(t, "request_id", "cc_service_requests"),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
+        sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
     )
 
 
@@ -93,6 +95,7 @@ def _resources() -> None:
         _fk(t, "unit_id", "cc_units"),
         _fk(t, "partner_id", "cc_partners"),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
+        sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
     )
 
 
@@ -108,6 +111,7 @@ def _demands() -> None:
         sa.Column("created_at", _TZ, nullable=False),
         _fk(t, "unit_id", "cc_units"),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
+        sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
     )
 
 
@@ -143,6 +147,7 @@ def _projects() -> None:
         _fk(t, "demand_id", "cc_service_demands"),
         _fk(t, "partner_id", "cc_partners"),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
+        sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
     )
 
 
@@ -157,6 +162,7 @@ def _milestones() -> None:
         sa.Column("actor", sa.String(length=200), nullable=False),
         _fk(t, "project_id", "cc_service_projects"),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
+        sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
     )
 
 

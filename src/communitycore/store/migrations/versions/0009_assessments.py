@@ -50,6 +50,7 @@ def upgrade() -> None:
             sa.Column("ran_at", sa.DateTime(timezone=True), nullable=False),
             sa.ForeignKeyConstraint(["unit_id"], ["cc_units.id"], name=op.f("fk_cc_assessment_runs_unit_id_cc_units")),
             sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_assessment_runs")),
+            sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
         )
     _index("cc_assessment_runs", ["scheme", "period"])
     if "cc_assessment_revisions" not in have:
@@ -65,6 +66,7 @@ def upgrade() -> None:
             sa.ForeignKeyConstraint(["run_id"], ["cc_assessment_runs.id"],
                                     name=op.f("fk_cc_assessment_revisions_run_id_cc_assessment_runs")),
             sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_assessment_revisions")),
+            sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
         )
     _index("cc_assessment_revisions", ["run_id", "revision"], unique=True)
     if "cc_assessment_results" not in have:
@@ -90,6 +92,7 @@ def upgrade() -> None:
             sa.ForeignKeyConstraint(["run_id"], ["cc_assessment_runs.id"],
                                     name=op.f("fk_cc_assessment_results_run_id_cc_assessment_runs")),
             sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_assessment_results")),
+            sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
         )
     _index("cc_assessment_results", ["run_id", "revision", "subject_id"], unique=True)
     if "cc_assessment_appeals" not in have:
@@ -113,6 +116,7 @@ def upgrade() -> None:
             sa.ForeignKeyConstraint(["run_id"], ["cc_assessment_runs.id"],
                                     name=op.f("fk_cc_assessment_appeals_run_id_cc_assessment_runs")),
             sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_assessment_appeals")),
+            sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
         )
     _index("cc_assessment_appeals", ["run_id", "subject_id"])
 
