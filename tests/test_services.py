@@ -24,7 +24,7 @@ from communitycore import Community, ServiceProgram, hookimpl
 from communitycore.clock import Clock
 from communitycore.domain.services import REQUEST_WORKFLOW, star_level
 from communitycore.domain.workflows import IllegalTransition
-from communitycore.errors import Conflict, PluginError, RejectedInput
+from communitycore.errors import Conflict, PermissionDenied, PluginError, RejectedInput
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 4, 10, 12, 0, tzinfo=TZ)
@@ -546,3 +546,22 @@ def test_hook_communitycore_check_service_eligibility(db_url: str) -> None:
         with pytest.raises(RejectedInput, match=r"jj\.low-income"):
             c.services.add_request(unit.id, category="care", program="jj.aid", channel="walk-in", text="救助",
                                    resident=second.id)
+
+
+def test_a_coordinator_of_one_unit_lists_that_unit_s_requests_only(db_url: str) -> None:
+    # A grant on one unit scopes the listings to its subtree; it is not refused for want of a grant on
+    # the whole database, and a unit outside it is refused when named.
+    clock = Clock("Asia/Shanghai", fixed=NOW)
+    with communitycore.open(db_url, actor="setup", clock=clock, autoload=False) as setup:
+        street = setup.org.add("城南街道党工委", "street-committee")
+        east = setup.org.add("东社区党委", "community-committee", street.id)
+        west = setup.org.add("西社区党委", "community-committee", street.id)
+        mine = setup.services.add_request(east.id, category="care", channel="hotline", text="漏水")
+        setup.services.add_request(west.id, category="care", channel="hotline", text="停电")
+        setup.grants.add("东协调员", "service-coordinator", east.id)
+    with communitycore.open(db_url, actor="东协调员", clock=clock, autoload=False) as coordinator:
+        assert [r.id for r in coordinator.services.list()] == [mine.id]
+        assert [r.id for r in coordinator.services.list(unit=east.id)] == [mine.id]
+        assert coordinator.services.categories()  # the registry is readable from a unit's grant
+        with pytest.raises(PermissionDenied):
+            coordinator.services.list(unit=west.id)

@@ -76,20 +76,20 @@ class AssessmentsAPI(SubAPI):
     def schemes(self) -> builtins.list[ScoringScheme]:
         """Every registered scoring scheme, by code.
 
-        :raises PermissionDenied: the actor may not read assessments on the whole database.
+        :raises PermissionDenied: the actor may read assessments nowhere.
         """
         with self.community.reading() as conn:
-            self._authorize(conn, "assessment.read", None)
+            self._scope(conn, "assessment.read")  # the schemes are everyone's who reads assessments somewhere
         return list(self.community.registry.scoring_schemes.values())
 
     def scheme(self, code: str) -> ScoringScheme:
         """One registered scheme; :class:`~communitycore.errors.NotFound` names the known ones.
 
         :raises NotFound: no scheme of that code is registered.
-        :raises PermissionDenied: the actor may not read assessments on the whole database.
+        :raises PermissionDenied: the actor may read assessments nowhere.
         """
         with self.community.reading() as conn:
-            self._authorize(conn, "assessment.read", None)
+            self._scope(conn, "assessment.read")
         found = self.community.registry.scoring_schemes.get(code)
         if found is None:
             known = listing(self.community.registry.scoring_schemes) or _("none")
@@ -156,7 +156,7 @@ class AssessmentsAPI(SubAPI):
         """Runs, newest first, optionally of one scheme or period (only those of units in the actor's scope).
 
         :raises InvalidValue: ``period`` is not a period.
-        :raises PermissionDenied: the actor may not read assessments on the whole database.
+        :raises PermissionDenied: the actor may read assessments nowhere (a listing keeps to the actor's subtrees).
         """
         query = select(_runs.c.id).order_by(_runs.c.id.desc()).offset(offset)
         if scheme is not None:
@@ -166,7 +166,6 @@ class AssessmentsAPI(SubAPI):
         if limit is not None:
             query = query.limit(limit)
         with self.community.reading() as conn:
-            self._authorize(conn, "assessment.read", None)
             query = query.where(self._scope(conn, "assessment.read").clause(_runs.c.unit_id))
             return [self._run(conn, int(i)) for i in conn.scalars(query)]
 
@@ -367,7 +366,7 @@ class AssessmentsAPI(SubAPI):
     def appeals(self, *, run_id: int | None = None, state: str | None = None) -> builtins.list[Appeal]:
         """Appeals by id, optionally of one run or in one state.
 
-        :raises PermissionDenied: the actor may not read assessments on the whole database.
+        :raises PermissionDenied: the actor may read assessments nowhere (a listing keeps to the actor's subtrees).
         """
         query = select(_appeals.c.id).order_by(_appeals.c.id)
         if run_id is not None:
@@ -375,7 +374,6 @@ class AssessmentsAPI(SubAPI):
         if state is not None:
             query = query.where(_appeals.c.state == state)
         with self.community.reading() as conn:
-            self._authorize(conn, "assessment.read", None)
             query = query.where(self._scope(conn, "assessment.read").clause(_appeals.c.unit_id))
             return [self._appeal(conn, int(i)) for i in conn.scalars(query)]
 

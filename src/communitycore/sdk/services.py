@@ -72,7 +72,7 @@ from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
 from communitycore.store.tables import residents as resident_tables
 from communitycore.store.tables import services as tables
-from communitycore.store.units import UnitRef, chain, get_unit, resolve, subtree_ids
+from communitycore.store.units import UnitRef, chain, get_unit, resolve, subtree_ids, subtree_query
 
 _r = tables.service_requests
 _e = tables.service_evaluations
@@ -115,19 +115,19 @@ class ServicesAPI(SubAPI):
     def categories(self) -> list[ServiceCategory]:
         """The service categories every plugin and pack registered, by code.
 
-        :raises PermissionDenied: the actor may not read services on the whole database.
+        :raises PermissionDenied: the actor may read services nowhere.
         """
         with self.community.reading() as conn:
-            self._authorize(conn, "service.read", None)
+            self._scope(conn, "service.read")  # the registry is everyone's who reads services somewhere
         return list(self.community.registry.service_categories.values())
 
     def programs(self) -> list[ServiceProgram]:
         """The service programmes (红飘带, 爱心超市 …) every plugin and pack registered, by code.
 
-        :raises PermissionDenied: the actor may not read services on the whole database.
+        :raises PermissionDenied: the actor may read services nowhere.
         """
         with self.community.reading() as conn:
-            self._authorize(conn, "service.read", None)
+            self._scope(conn, "service.read")  # the registry is everyone's who reads services somewhere
         return list(self.community.registry.service_programs.values())
 
     # Requests ----------------------------------------------------------------------------------
@@ -401,7 +401,8 @@ class ServicesAPI(SubAPI):
         """Requests by id, optionally in one state and one unit's subtree.
 
         :raises NotFound: there is no such unit.
-        :raises PermissionDenied: the actor may not read services on the whole database.
+        :raises PermissionDenied: the actor may read services nowhere, or not on ``unit`` (a listing keeps
+            to the actor's subtrees).
         """
         query = select(_r).order_by(_r.c.id).offset(offset)
         if state is not None:
@@ -409,27 +410,26 @@ class ServicesAPI(SubAPI):
         if limit is not None:
             query = query.limit(limit)
         with self.community.reading() as conn:
-            self._authorize(conn, "service.read", None)
             query = query.where(self._scope(conn, "service.read").clause(_r.c.unit_id))
             if unit is not None:
-                query = query.where(_r.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
+                query = query.where(_r.c.unit_id.in_(subtree_query(conn, self._readable(conn, unit))))
             return [self._request(row) for row in conn.execute(query).mappings()]
 
     def overdue(self, *, unit: UnitRef | None = None) -> builtins.list[ServiceRequest]:
         """Open requests past their resolution deadline (not resolved, closed or cancelled), oldest deadline first.
 
         :raises NotFound: there is no such unit.
-        :raises PermissionDenied: the actor may not read services on the whole database.
+        :raises PermissionDenied: the actor may read services nowhere, or not on ``unit`` (a listing keeps
+            to the actor's subtrees).
         """
         done = ("resolved", "evaluated", "closed", CANCELLED)
         with self.community.reading() as conn:
-            self._authorize(conn, "service.read", None)
             now = _utc(self.community.clock.now())
             query = (select(_r).where(_r.c.state.not_in(done), _r.c.resolution_due < now,
                                       self._scope(conn, "service.read").clause(_r.c.unit_id))
                      .order_by(_r.c.resolution_due, _r.c.id))
             if unit is not None:
-                query = query.where(_r.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
+                query = query.where(_r.c.unit_id.in_(subtree_query(conn, self._readable(conn, unit))))
             return [self._request(row) for row in conn.execute(query).mappings()]
 
     def flag_overdue(self) -> builtins.list[int]:
@@ -747,7 +747,7 @@ class ServicesAPI(SubAPI):
         """The resource list, by id.
 
         :raises NotFound: there is no such unit.
-        :raises PermissionDenied: the actor may not read services on the whole database.
+        :raises PermissionDenied: the actor may read services nowhere, or not on ``unit``.
         """
         return [Resource(**self._row(row)) for row in self._listing(_res, unit)]
 
@@ -779,7 +779,7 @@ class ServicesAPI(SubAPI):
         """The demand list, by id, each with the requests it was raised from.
 
         :raises NotFound: there is no such unit.
-        :raises PermissionDenied: the actor may not read services on the whole database.
+        :raises PermissionDenied: the actor may read services nowhere, or not on ``unit``.
         """
         rows = self._listing(_d, unit)
         with self.community.reading() as conn:
@@ -815,7 +815,7 @@ class ServicesAPI(SubAPI):
         """The project list, by id.
 
         :raises NotFound: there is no such unit.
-        :raises PermissionDenied: the actor may not read services on the whole database.
+        :raises PermissionDenied: the actor may read services nowhere, or not on ``unit``.
         """
         return [Project(**self._row(row)) for row in self._listing(_p, unit)]
 
@@ -1169,12 +1169,17 @@ class ServicesAPI(SubAPI):
         if conn.scalar(select(p.c.id).where(p.c.id == int(partner))) is None:
             raise NotFound(_("there is no partner with id {id}").format(id=partner))
 
+    def _readable(self, conn: Connection, unit: UnitRef) -> int:
+        """The id of a unit whose services the actor may read."""
+        unit_id = resolve(conn, unit).id
+        self._authorize(conn, "service.read", unit_id)
+        return unit_id
+
     def _listing(self, table: Any, unit: UnitRef | None) -> builtins.list[Any]:
         with self.community.reading() as conn:
-            self._authorize(conn, "service.read", None)
             query = select(table).where(self._scope(conn, "service.read").clause(table.c.unit_id)).order_by(table.c.id)
             if unit is not None:
-                query = query.where(table.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
+                query = query.where(table.c.unit_id.in_(subtree_query(conn, self._readable(conn, unit))))
             return list(conn.execute(query).mappings())
 
     def _list_fields(self, name: str, category: str | None, description: str | None) -> dict[str, Any]:
