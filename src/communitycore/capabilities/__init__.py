@@ -105,7 +105,7 @@ MODULES: tuple[str, ...] = (
     "events",
     "grants",
     "recruitment",
-    # "dues",
+    "dues",
 )
 
 

@@ -157,3 +157,57 @@ def runs(months: Iterable[int]) -> list[tuple[int, int]]:
 def longest_run(months: Sequence[int]) -> int:
     """The longest run of consecutive months."""
     return max((length for _first, length in runs(months)), default=0)
+
+
+@attrs.frozen(kw_only=True)
+class DuesBase:
+    """A member's dues category and base from a month on, or an approved hardship reduction."""
+
+    member_id: int
+    from_month: str
+    """``YYYY-MM``: the month the new pay was received."""
+    category: str
+    base: Decimal | None
+    reduced: Decimal | None = None
+    """The monthly amount a hardship approval set instead (困难减免), or None."""
+    approval: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class MonthDue:
+    """What a member owes for a month, with the rule applied (``dues amount``)."""
+
+    member_id: int
+    month: str
+    category: str
+    base: Decimal | None
+    rate: Decimal | None
+    amount: Decimal
+    rule: str
+    paid: Decimal = Decimal("0.00")
+
+
+@attrs.frozen(kw_only=True)
+class Payment:
+    """One payment recorded."""
+
+    id: int
+    member_id: int
+    month: str
+    amount: Decimal
+    paid_on: dt.date
+    extra: bool
+    central: bool
+    """A voluntary payment of 1000 元 or more: it goes wholly to the Central Committee."""
+
+
+@attrs.frozen(kw_only=True)
+class Arrears:
+    """A member's unpaid months (``dues arrears``); ``lapse_flag``: a run of the lapse months or more (党章 §9)."""
+
+    member_id: int
+    name: str
+    unit_id: int
+    unpaid_months: tuple[str, ...]
+    longest_run: int
+    lapse_flag: bool

@@ -358,18 +358,22 @@ class RecruitmentAPI(SubAPI):
         return out
 
     def _setting(self, conn: Connection, unit_id: int, key: str, default: Any) -> Any:
-        """The setting in force at a unit: its own, else the nearest ancestor's, else ``default``."""
-        s = org_tables.unit_settings
-        u = org_tables.units
-        current: int | None = unit_id
-        seen: set[int] = set()
-        while current is not None and current not in seen:
-            seen.add(current)
-            value = conn.execute(select(s.c.value).where(s.c.unit_id == current, s.c.key == key)).first()
-            if value is not None:
-                return value[0]
-            current = conn.execute(select(u.c.parent_id).where(u.c.id == current)).scalar()
-        return default
+        return setting_at(conn, unit_id, key, default)
+
+
+def setting_at(conn: Connection, unit_id: int, key: str, default: Any) -> Any:
+    """The setting in force at a unit: its own, else the nearest ancestor's, else ``default`` (one query a level)."""
+    s = org_tables.unit_settings
+    u = org_tables.units
+    current: int | None = unit_id
+    seen: set[int] = set()
+    while current is not None and current not in seen:
+        seen.add(current)
+        value = conn.execute(select(s.c.value).where(s.c.unit_id == current, s.c.key == key)).first()
+        if value is not None:
+            return value[0]
+        current = conn.execute(select(u.c.parent_id).where(u.c.id == current)).scalar()
+    return default
 
 
 def _stage(value: str | Stage) -> Stage:
