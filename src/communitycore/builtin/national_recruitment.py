@@ -7,7 +7,7 @@ unit renames a step, changes its time rule or adds one in a pack (:doc:`/recruit
 from __future__ import annotations
 
 from communitycore.plugins.markers import hookimpl
-from communitycore.records import Fact, RecruitmentStep
+from communitycore.records import RecruitmentStep
 
 
 def _step(code: str, label: str, label_en: str, stage: int, number: int, **rules: object) -> RecruitmentStep:
@@ -54,8 +54,3 @@ def communitycore_register_recruitment_steps() -> list[RecruitmentStep]:
         _step("archived", "材料归档", "archived", 5, 25, rule="细则 §31"),
     ]
 
-
-@hookimpl(trylast=True)
-def communitycore_register_facts() -> list[Fact]:
-    """What recruitment writes to the ledger: the steps recorded, per unit."""
-    return [Fact(code="recruitment-step", label="发展党员步骤", label_en="recruitment step", subject="unit")]
