@@ -1,6 +1,6 @@
 """Party dues (党费, 中组发〔2008〕3号) as pure rules: the amount of a month, months, arrears runs.
 
-Amounts are :class:`~decimal.Decimal` 元, rounded to the fen (0.01) by the rounding the setting
+Amounts are ``Decimal`` 元, rounded to the fen (0.01) by the rounding the setting
 ``dues-rounding`` names (``half-up`` by default: the sources give no rule). Stored amounts are
 whole fen. A month is one number, ``year * 12 + month - 1``, as in the meetings' tables.
 """

@@ -3,7 +3,7 @@
 A candidate is a person before they are a member: an applicant (入党申请人), an activist (入党积极
 分子), a development candidate (发展对象). Each step is recorded once, with its date, the person
 responsible and a note, in the order and within the time rules of the registered steps
-(:mod:`communitycore.builtin.national_recruitment`; packs add, rename or re-time them). The branch
+(the builtin plugin ``national-recruitment``; packs add, rename or re-time them). The branch
 vote (细则 §20–§21) is counted with its quorum; the higher approval makes the candidate a 预备党员
 member whose join date is the branch vote's; the confirmation approval makes them 正式党员.
 """
