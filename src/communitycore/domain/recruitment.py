@@ -230,8 +230,8 @@ def check_introducers(introducers: Sequence[int]) -> tuple[int, ...]:
     """Two different members (细则 §15); that both are 正式党员 the store checks."""
     found = tuple(dict.fromkeys(introducers))
     if len(found) != INTRODUCERS:
-        raise StepRefused(_("a candidate needs {n} different introducers who are 正式党员 (细则 §15), got {got}").format(
-            n=INTRODUCERS, got=len(found)), rule="introducers", step="introducers")
+        message = _("a candidate needs {n} different introducers who are 正式党员 (细则 §15), got {got}")
+        raise StepRefused(message.format(n=INTRODUCERS, got=len(found)), rule="introducers", step="introducers")
     return found
 
 

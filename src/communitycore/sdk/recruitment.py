@@ -227,7 +227,7 @@ class RecruitmentAPI(SubAPI):
             done = done_of[candidate.id]
             for step in next_steps(steps, done):
                 earliest, latest = due_date(step, done)
-                if latest is not None and latest <= horizon or earliest is not None and earliest <= horizon:
+                if (latest is not None and latest <= horizon) or (earliest is not None and earliest <= horizon):
                     out.append(DueStep(candidate_id=candidate.id, name=candidate.name, unit_id=candidate.unit_id,
                                        step=step.code, label=step.label, earliest=earliest, latest=latest,
                                        overdue=latest is not None and latest < today))
@@ -321,8 +321,8 @@ class RecruitmentAPI(SubAPI):
             m.c.id.in_(list(chosen))))}
         missing = [i for i in chosen if i not in rows]
         if missing:
-            raise NotFound(_("introducers: no member {ids}").format(ids=listing(str(i) for i in missing)), entity="member",
-                           key=missing[0])
+            raise NotFound(_("introducers: no member {ids}").format(ids=listing(str(i) for i in missing)),
+                           entity="member", key=missing[0])
         not_full = [i for i in chosen if rows[i].category != Category.FULL.value or rows[i].status != "active"]
         if not_full:
             raise StepRefused(_("introducers must be 正式党员 on the roll (细则 §15): member {ids} is not").format(
