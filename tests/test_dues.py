@@ -69,6 +69,11 @@ def test_six_unpaid_months_are_flagged_and_one_paid_in_the_fourth_is_not(communi
     assert found[b.id].longest_run == 3 and not found[b.id].lapse_flag
     assert c.id not in found
     assert [x.member_id for x in community.dues.arrears(through="2026-10", flagged_only=True)] == [a.id]
+    since = {x.member_id: x.unpaid_months for x in community.dues.arrears(through="2026-10", since="2026-09")}
+    assert since == {a.id: ("2026-09", "2026-10"), b.id: ("2026-09", "2026-10")}
+    amounts = community.dues.amounts(month="2026-06")
+    assert [(d.member_id, str(d.amount)) for d in amounts] == [(a.id, "15.00"), (b.id, "15.00"), (c.id, "15.00")]
+    assert community.dues.amounts(month="2026-04") == []
 
 
 def test_the_lapse_months_are_a_setting(community: Community) -> None:

@@ -132,6 +132,9 @@ def test_the_branch_vote_needs_more_than_half_of_those_due_then_approval_makes_a
     meeting = community.meetings.record(t["branch"].id, "branch-general-meeting", on=vote_on,
                                         topic="讨论接收预备党员", host="张书记", recorder="王委员", minutes="表决",
                                         present=[m.id for m in t["full"]])
+    lecture = community.meetings.record(t["branch"].id, "party-lecture", on=vote_on, topic="党课", host="张书记")
+    with pytest.raises(InvalidValue, match="支部党员大会"):
+        community.recruitment.vote(cand.id, on=vote_on, due=10, present=6, votes_for=6, meeting_id=lecture.id)
     voted = community.recruitment.vote(cand.id, on=vote_on, due=10, present=6, votes_for=6, meeting_id=meeting.id)
     assert voted.member_id is None and voted.last_step == "branch-vote"
     assert community.recruitment.history(cand.id)[-1].meeting_id == meeting.id

@@ -126,6 +126,28 @@ class DuesAPI(SubAPI):
         return MonthDue(member_id=int(member_id), month=month_text(wanted), category=due.category, base=due.base,
                         rate=due.rate, amount=due.amount, rule=due.rule, paid=from_fen(int(paid or 0)))
 
+    def amounts(self, *, month: str | dt.date | None = None, unit: UnitRef | None = None) -> builtins.list[MonthDue]:
+        """What every member with a base owes for ``month`` (default: this month), in a subtree or everywhere:
+        two queries (members, bases) and one pass, each distinct (category, base) worked out once."""
+        wanted = parse_month(month) if month is not None else month_of(self.community.clock.today())
+        with self.community.reading() as conn:
+            members, bases, _lapse, rounding = self._population(conn, unit)
+        out: builtins.list[MonthDue] = []
+        cache: dict[Any, MonthDue] = {}
+        for member_id, _name, _unit, join in members:
+            row = _base_for(bases.get(member_id, ()), wanted)
+            if row is None:
+                continue
+            if join is not None and wanted < month_of(join):
+                continue
+            key = row[1:]
+            due = cache.get(key)
+            if due is None:
+                due = cache[key] = self._due(row, rounding)
+            out.append(MonthDue(member_id=member_id, month=month_text(wanted), category=due.category, base=due.base,
+                                rate=due.rate, amount=due.amount, rule=due.rule))
+        return out
+
     def pay(self, member_id: int, *, month: str | dt.date, amount: str | Decimal, months: int = 1,
             on: str | dt.date | None = None, extra: bool = False) -> builtins.list[Payment]:
         """Record a payment of ``amount`` 元 for ``months`` months from ``month``, split evenly (the
@@ -177,44 +199,34 @@ class DuesAPI(SubAPI):
             return len(rows)
 
     def arrears(self, *, unit: UnitRef | None = None, through: str | dt.date | None = None,
-                flagged_only: bool = False) -> builtins.list[Arrears]:
-        """Unpaid months per member with a base, up to ``through`` (default: last month), and the lapse flag.
+                since: str | dt.date | None = None, flagged_only: bool = False) -> builtins.list[Arrears]:
+        """Unpaid months per member with a base, from ``since`` (default: their first base) up to ``through``
+        (default: last month), and the lapse flag.
 
         A month is unpaid when less than its amount was paid for it (voluntary payments aside);
         ``longest_run`` is the longest run of consecutive unpaid months, flagged from
         ``dues-lapse-months`` (6, 党章 §9). Members with nothing unpaid are left out.
         """
         last = parse_month(through) if through is not None else month_of(self.community.clock.today()) - 1
+        first = parse_month(since, "since") if since is not None else 0
         with self.community.reading() as conn:
-            query = select(_m.c.id, _m.c.name, _m.c.unit_id, _m.c.join_date).where(
-                _m.c.status == "active", _m.c.id.in_(select(_b.c.member_id)))
-            root_id = None
-            if unit is not None:
-                root_id = resolve(conn, unit).id
-                self._authorize(conn, "dues.read", root_id)
-                query = query.where(_m.c.unit_id.in_(subtree_query(conn, root_id)))
-            query = query.where(self._scope(conn, "dues.read").clause(_m.c.unit_id)).order_by(_m.c.id)
-            members = conn.execute(query).all()
-            lapse = int(setting_at(conn, root_id, "dues-lapse-months", DEFAULT_LAPSE_MONTHS)) if root_id \
-                else DEFAULT_LAPSE_MONTHS
-            rounding = str(setting_at(conn, root_id, "dues-rounding", DEFAULT_ROUNDING)) if root_id \
-                else DEFAULT_ROUNDING
-            ids = [int(r.id) for r in members]
-            bases = self._bases(conn, ids)
+            members, bases, lapse, rounding = self._population(conn, unit)
             paid: dict[tuple[int, int], int] = {}
-            for chunk in _chunks(ids):
-                for member, month, fen in conn.execute(
-                        select(_p.c.member_id, _p.c.month, func.sum(_p.c.amount_fen))
-                        .where(_p.c.member_id.in_(chunk), _p.c.extra.is_(False), _p.c.month <= last)
-                        .group_by(_p.c.member_id, _p.c.month)):
+            query = (select(_p.c.member_id, _p.c.month, func.sum(_p.c.amount_fen))
+                     .where(_p.c.extra.is_(False), _p.c.month.between(first, last)).group_by(_p.c.member_id, _p.c.month))
+            wanted = {m[0] for m in members}
+            for member, month, fen in conn.execute(query):
+                if int(member) in wanted:
                     paid[(int(member), int(month))] = int(fen)
         out: builtins.list[Arrears] = []
         due_cache: dict[Any, int] = {}
-        for member in members:
-            rows = bases.get(int(member.id), [])
-            start = rows[0][0]
-            if member.join_date is not None:
-                start = max(start, month_of(member.join_date))
+        for member_id, name, unit_id, join in members:
+            rows = bases.get(member_id, [])
+            if not rows:
+                continue
+            start = max(rows[0][0], first)
+            if join is not None:
+                start = max(start, month_of(join))
             unpaid: builtins.list[int] = []
             for month in range(start, last + 1):
                 row = _base_for(rows, month)
@@ -224,14 +236,14 @@ class DuesAPI(SubAPI):
                 if key not in due_cache:
                     due_cache[key] = to_fen(self._due(row, rounding).amount)
                 due = due_cache[key]
-                if due > 0 and paid.get((int(member.id), month), 0) < due:
+                if due > 0 and paid.get((member_id, month), 0) < due:
                     unpaid.append(month)
             if not unpaid:
                 continue
             run = longest_run(unpaid)
             if flagged_only and run < lapse:
                 continue
-            out.append(Arrears(member_id=int(member.id), name=member.name, unit_id=int(member.unit_id),
+            out.append(Arrears(member_id=member_id, name=name, unit_id=unit_id,
                                unpaid_months=tuple(month_text(m) for m in unpaid), longest_run=run,
                                lapse_flag=run >= lapse))
         return out
@@ -295,6 +307,30 @@ class DuesAPI(SubAPI):
                                 else day, 100, unit_id, SOURCE, str(pid), tx.actor, None, None, stamp))
         ledger.insert_entries(tx.conn, entries)
         return out
+
+    def _population(self, conn: Connection, unit: UnitRef | None) -> tuple[
+            builtins.list[tuple[int, str, int, dt.date | None]], dict[int, builtins.list[tuple[int, str, int | None,
+                                                                                          int | None]]], int, str]:
+        """The active members of a subtree (or all) the actor may read, their bases, and the lapse and rounding
+        settings in force at the subtree's root (the defaults for the whole tree)."""
+        query = select(_m.c.id, _m.c.name, _m.c.unit_id, _m.c.join_date).where(_m.c.status == "active")
+        bases_query = select(_b.c.member_id, _b.c.from_month, _b.c.category, _b.c.base_fen, _b.c.reduced_fen)
+        lapse, rounding = DEFAULT_LAPSE_MONTHS, DEFAULT_ROUNDING
+        if unit is not None:
+            root_id = resolve(conn, unit).id
+            self._authorize(conn, "dues.read", root_id)
+            query = query.where(_m.c.unit_id.in_(subtree_query(conn, root_id)))
+            bases_query = bases_query.where(_b.c.member_id.in_(
+                select(_m.c.id).where(_m.c.unit_id.in_(subtree_query(conn, root_id)))))
+            lapse = int(setting_at(conn, root_id, "dues-lapse-months", DEFAULT_LAPSE_MONTHS))
+            rounding = str(setting_at(conn, root_id, "dues-rounding", DEFAULT_ROUNDING))
+        query = query.where(self._scope(conn, "dues.read").clause(_m.c.unit_id)).order_by(_m.c.id)
+        members = [(int(i), str(n), int(u), j) for i, n, u, j in conn.execute(query)]
+        bases: dict[int, builtins.list[tuple[int, str, int | None, int | None]]] = {}
+        for member_id, month, code, base_fen, reduced_fen in conn.execute(
+                bases_query.order_by(_b.c.member_id, _b.c.from_month, _b.c.id)):
+            bases.setdefault(int(member_id), []).append((int(month), str(code), base_fen, reduced_fen))
+        return members, bases, lapse, rounding
 
     def _member_unit(self, conn: Connection, member_id: int, *, lock: bool = False) -> int:
         if lock:

@@ -330,9 +330,14 @@ class RecruitmentAPI(SubAPI):
 
     def _check_meeting(self, conn: Connection, meeting_id: int, unit_id: int) -> None:
         mt = meeting_tables.meetings
-        row = conn.execute(select(mt.c.id, mt.c.type).where(mt.c.id == int(meeting_id))).first()
+        row = conn.execute(select(mt.c.id, mt.c.type, mt.c.unit_id, mt.c.status).where(
+            mt.c.id == int(meeting_id))).first()
         if row is None:
             raise NotFound(_("no meeting {id}").format(id=meeting_id), entity="meeting", key=meeting_id)
+        meeting_type = self.community.registry.meeting_types.get(str(row.type))
+        if int(row.unit_id) != unit_id or row.status != "held" or meeting_type is None or not meeting_type.votes:
+            raise InvalidValue(_("meeting: meeting {id} is not a meeting of the candidate's unit held with votes "
+                                 "(a 支部党员大会)").format(id=meeting_id), entity="meeting", key=meeting_id)
 
     def _get(self, conn: Connection, candidate_id: int) -> Candidate:
         row = conn.execute(select(_c).where(_c.c.id == int(candidate_id))).first()
