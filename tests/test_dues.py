@@ -177,3 +177,25 @@ def test_the_longest_run_is_the_longest_stretch_of_consecutive_months(months: se
 def test_months_are_numbers() -> None:
     assert parse_month("2026年3月") == parse_month("2026-03") == month_number(2026, 3)
     assert parse_month(dt.date(2026, 3, 9)) == month_number(2026, 3)
+
+
+def test_hook_communitycore_register_dues_categories(tmp_path: Path, clock: Any) -> None:
+    import communitycore
+    from communitycore import DuesCategory, hookimpl
+
+    class Province:
+        name = "province"
+
+        @hookimpl
+        def communitycore_register_dues_categories(self) -> list[DuesCategory]:
+            return [DuesCategory(code="farmer-zj", label="农民", replaces="farmer", fixed="0.50")]
+
+    c = communitycore.open(f"sqlite:///{tmp_path / 'h.db'}", actor="t", clock=clock, autoload=False, create=True,
+                           plugins=[Province()])
+    street = c.org.add("城南街道党工委", "street-committee")
+    branch = c.org.add("第一党支部", "branch", street.id)
+    member = c.members.add("农民党员", branch.id, join_date="2000-07-01", full_date="2001-07-01")
+    c.dues.set_base(member.id, category="农民", from_month="2026-01")
+    assert str(c.dues.amount(member.id, month="2026-02").amount) == "0.50"
+    assert "farmer" not in c.registry.dues_categories
+    c.close()

@@ -271,3 +271,26 @@ def test_a_vote_passes_exactly_when_more_than_half_of_those_due_are_for(due: int
     vote = tally(due=due, present=present, votes_for=votes_for, written_for=written)
     assert vote.quorum_met == (2 * present > due)
     assert vote.passed == (2 * present > due and 2 * (votes_for + written) > due)
+
+
+def test_hook_communitycore_register_recruitment_steps(tmp_path: Any, clock: Any) -> None:
+    import communitycore
+    from communitycore import hookimpl
+
+    class Province:
+        name = "province"
+
+        @hookimpl
+        def communitycore_register_recruitment_steps(self) -> list[RecruitmentStep]:
+            return [RecruitmentStep(code="public-notice", label="发展对象公示", stage=3, order=115,
+                                    min_after="intensive-training", min_days=5, rule="省细则")]
+
+    c = communitycore.open(f"sqlite:///{tmp_path / 'h.db'}", actor="t", clock=clock, autoload=False, create=True,
+                           plugins=[Province()])
+    steps = {s.code: s for s in c.recruitment.steps()}
+    assert len(steps) == 26 and c.registry.provider("recruitment_steps", "public-notice") == "province"
+    done = {"intensive-training": dt.date(2025, 1, 1)}
+    with pytest.raises(StepRefused, match="2025-01-06"):
+        check_step({k: v for k, v in steps.items() if k in ("intensive-training", "public-notice")}, done,
+                   "public-notice", dt.date(2025, 1, 5), today=dt.date(2026, 1, 1))
+    c.close()

@@ -74,7 +74,8 @@ class DuesAPI(SubAPI):
         A category paying a share needs ``base`` (元, after tax); a fixed one takes none. A hardship
         reduction (``reduced``, the monthly amount instead) needs the ``approval`` that granted it.
 
-        :raises InvalidValue: a bad field, named. :raises NotFound: no such member.
+        :raises InvalidValue: a bad field, named.
+        :raises NotFound: no such member.
         """
         found = find_category(self.community.registry.dues_categories, category)
         month = parse_month(from_month, "from")
@@ -128,7 +129,10 @@ class DuesAPI(SubAPI):
 
     def amounts(self, *, month: str | dt.date | None = None, unit: UnitRef | None = None) -> builtins.list[MonthDue]:
         """What every member with a base owes for ``month`` (default: this month), in a subtree or everywhere:
-        two queries (members, bases) and one pass, each distinct (category, base) worked out once."""
+        two queries (members, bases) and one pass, each distinct (category, base) worked out once.
+
+        :raises InvalidValue: a bad month. :raises NotFound: no such unit.
+        """
         wanted = parse_month(month) if month is not None else month_of(self.community.clock.today())
         with self.community.reading() as conn:
             members, bases, _lapse, rounding = self._population(conn, unit)
@@ -206,6 +210,8 @@ class DuesAPI(SubAPI):
         A month is unpaid when less than its amount was paid for it (voluntary payments aside);
         ``longest_run`` is the longest run of consecutive unpaid months, flagged from
         ``dues-lapse-months`` (6, 党章 §9). Members with nothing unpaid are left out.
+
+        :raises InvalidValue: a bad month. :raises NotFound: no such unit.
         """
         last = parse_month(through) if through is not None else month_of(self.community.clock.today()) - 1
         first = parse_month(since, "since") if since is not None else 0
@@ -250,7 +256,10 @@ class DuesAPI(SubAPI):
 
     def ledger(self, unit: UnitRef, period: str, path: str | os.PathLike[str]) -> Path:
         """The 党费收缴台账 of a unit's subtree over a period (a year, say), as ``.xlsx`` or ``.csv``:
-        one row per member, the amount paid in each month of the period, and the total."""
+        one row per member, the amount paid in each month of the period, and the total.
+
+        :raises InvalidValue: a bad period or file type. :raises NotFound: no such unit.
+        """
         from communitycore.io.results import write_table  # openpyxl loads only for an export
 
         span = Period.parse(period)

@@ -84,7 +84,7 @@ class RecruitmentAPI(SubAPI):
         The birth date and gender come from the 公民身份号码 when not given. The applicant must be
         ``recruitment-min-age`` (18) or older on ``on``.
 
-        :raises InvalidValue: a bad field, named; :class:`StepRefused` for an applicant too young.
+        :raises InvalidValue: a bad field, named; a ``StepRefused`` (an ``InvalidValue``) for an applicant too young.
         :raises Conflict: a candidate or member has the same 公民身份号码.
         """
         today = self.community.clock.today()
@@ -122,7 +122,7 @@ class RecruitmentAPI(SubAPI):
         candidate a 预备党员 (join date: the branch vote's); the confirmation approval makes them
         正式党员. A vote is recorded with :meth:`vote`.
 
-        :raises StepRefused: out of order, too early or too late (naming the rule and the date).
+        :raises InvalidValue: ``StepRefused``: out of order, too early or too late (naming the rule and the date).
         :raises NotFound: no such candidate, member or meeting.
         """
         if str(step).strip() in _VOTES or self._action(step) in _VOTES:
@@ -142,7 +142,7 @@ class RecruitmentAPI(SubAPI):
         over those due: more than half, both (细则 §20–§21). A vote that fails is refused and not
         recorded. ``meeting_id`` names the 支部党员大会 record the vote was taken at.
 
-        :raises StepRefused: no quorum, not passed, or the step's order or time rule.
+        :raises InvalidValue: ``StepRefused``: no quorum, not passed, or the step's order or time rule.
         """
         day = parse_date(on)
         with self.community.transaction() as tx:
@@ -170,14 +170,21 @@ class RecruitmentAPI(SubAPI):
             return candidate
 
     def history(self, candidate_id: int) -> builtins.list[StepRecord]:
-        """The steps recorded for a candidate, in order."""
+        """The steps recorded for a candidate, in order.
+
+        :raises NotFound: there is no such candidate.
+        :raises PermissionDenied: the actor may not read the candidate's unit.
+        """
         with self.community.reading() as conn:
             candidate = self._get(conn, candidate_id)
             self._authorize(conn, "recruitment.read", candidate.unit_id)
             return self._history(conn, candidate_id)
 
     def list(self, *, unit: UnitRef | None = None, stage: str | Stage | None = None) -> builtins.list[Candidate]:
-        """Candidates of a subtree (default: every unit the actor may read), optionally of one stage."""
+        """Candidates of a subtree (default: every unit the actor may read), optionally of one stage.
+
+        :raises InvalidValue: an unknown stage. :raises NotFound: no such unit.
+        """
         wanted = _stage(stage) if stage is not None else None
         with self.community.reading() as conn:
             query = select(_c).order_by(_c.c.id)
@@ -191,7 +198,10 @@ class RecruitmentAPI(SubAPI):
             return [_candidate(r) for r in conn.execute(query)]
 
     def counts(self, *, unit: UnitRef | None = None) -> dict[str, int]:
-        """Candidates per stage in a subtree (every stage listed, zeros included)."""
+        """Candidates per stage in a subtree (every stage listed, zeros included).
+
+        :raises NotFound: no such unit.
+        """
         with self.community.reading() as conn:
             query = select(_c.c.stage, func.count()).group_by(_c.c.stage)
             if unit is not None:
@@ -203,7 +213,10 @@ class RecruitmentAPI(SubAPI):
             return {s.value: found.get(s.value, 0) for s in Stage}
 
     def due(self, *, days: int = 30, unit: UnitRef | None = None) -> builtins.list[DueStep]:
-        """Next steps with a time rule that are overdue or fall due within ``days`` (from today)."""
+        """Next steps with a time rule that are overdue or fall due within ``days`` (from today).
+
+        :raises InvalidValue: ``days`` is not a whole number of at least 0. :raises NotFound: no such unit.
+        """
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
             raise InvalidValue(_("days: expected a whole number of at least 0, got {value!r}").format(value=days))
         today = self.community.clock.today()
