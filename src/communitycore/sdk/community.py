@@ -49,9 +49,9 @@ if TYPE_CHECKING:
     from communitycore.sdk.activity import ActivityAPI
     from communitycore.sdk.assessments import AssessmentsAPI
     from communitycore.sdk.audit import AuditAPI
+    from communitycore.sdk.dues import DuesAPI
     from communitycore.sdk.events import EventsAPI
     from communitycore.sdk.grants import GrantsAPI
-    from communitycore.sdk.dues import DuesAPI
     from communitycore.sdk.meetings import MeetingsAPI
     from communitycore.sdk.members import MembersAPI
     from communitycore.sdk.org import OrgAPI
