@@ -67,7 +67,8 @@ def build(path: Path, members: int) -> None:
                 for month in range(first, first + 12):
                     if skip and month >= first + 4:
                         continue
-                    yield (i, month, dues_fen[i % len(choices)], f"{YEAR}-{month - first + 1:02d}-10", 0, 0, "bench", stamp)
+                    paid_on = f"{YEAR}-{month - first + 1:02d}-10"
+                    yield (i, month, dues_fen[i % len(choices)], paid_on, 0, 0, "bench", stamp)
         conn.executemany(
             "INSERT INTO cc_dues_payments (member_id, month, amount_fen, paid_on, extra, central, recorded_by, "
             "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", payments())

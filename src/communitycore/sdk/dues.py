@@ -219,7 +219,8 @@ class DuesAPI(SubAPI):
             members, bases, lapse, rounding = self._population(conn, unit)
             paid: dict[tuple[int, int], int] = {}
             query = (select(_p.c.member_id, _p.c.month, func.sum(_p.c.amount_fen))
-                     .where(_p.c.extra.is_(False), _p.c.month.between(first, last)).group_by(_p.c.member_id, _p.c.month))
+                     .where(_p.c.extra.is_(False), _p.c.month.between(first, last))
+                     .group_by(_p.c.member_id, _p.c.month))
             wanted = {m[0] for m in members}
             for member, month, fen in conn.execute(query):
                 if int(member) in wanted:
