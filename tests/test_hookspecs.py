@@ -58,6 +58,7 @@ def test_the_public_hooks_are_all_there() -> None:
         "communitycore_score", "communitycore_resolve_request_assignee", "communitycore_on_event",
         "communitycore_check_service_eligibility",
         "communitycore_register_roles", "communitycore_authorize",
+        "communitycore_register_recruitment_steps", "communitycore_register_dues_categories",
     ])
     assert public == HOOKS  # these names are a public contract: never renamed
 

@@ -150,6 +150,7 @@ RAISE_NOTHING_OF_THEIR_OWN = {
     "GrantsAPI.mine",
     "MeetingsAPI.types",
     "Community.as_actor", "Community.reading", "Community.close",
+    "RecruitmentAPI.steps", "DuesAPI.categories",
 }
 
 

@@ -696,6 +696,65 @@ class WorkflowTransition:
         self.__attrs_init__(workflow, source, target, target if action is None else action, label, label_en)
 
 
+#: What a recruitment step does beyond being recorded (see :class:`RecruitmentStep`).
+STEP_ACTIONS = ("record", "application", "introducers", "branch-vote", "admit", "confirmation-vote", "confirm")
+
+
+def _optional_months(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+@attrs.frozen(kw_only=True)
+class RecruitmentStep(Record):
+    """One step of the recruitment pipeline (发展党员, 细则 2014: 5 stages, 25 steps).
+
+    Steps run in ``order``; a ``required`` step cannot be skipped. The time rules compare this
+    step's date with an earlier step's: at least ``min_months`` (and ``min_days``) after
+    ``min_after``, at most ``max_months`` after ``max_after``.
+    """
+
+    stage: int = attrs.field(validator=attrs.validators.in_(range(1, 10)))
+    """The stage (阶段), 1 to 5 in the 细则."""
+    order: int = attrs.field(validator=_positive)
+    """Its place in the pipeline: steps are recorded in this order."""
+    required: bool = True
+    """Whether every candidate goes through it (a step not required may be left out)."""
+    action: str = attrs.field(default="record", validator=attrs.validators.in_(STEP_ACTIONS))
+    """What recording it does: ``record`` (nothing more), ``application`` (checks the age),
+    ``introducers`` (two 正式党员), ``branch-vote``/``confirmation-vote`` (the 支部大会 vote),
+    ``admit`` (the candidate becomes a 预备党员) or ``confirm`` (the member becomes 正式党员)."""
+    min_after: str | None = attrs.field(default=None, validator=_optional_slug)
+    """The step this one may come at the earliest ``min_months``/``min_days`` after."""
+    min_months: int = 0
+    min_days: int = 0
+    max_after: str | None = attrs.field(default=None, validator=_optional_slug)
+    """The step this one must come within ``max_months`` of."""
+    max_months: int | None = attrs.field(default=None, converter=_optional_months)
+    rule: str = ""
+    """The rule's source, named in a refusal (e.g. ``细则 §9``)."""
+
+
+def _bands(value: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(upper), str(rate)) for upper, rate in value)
+
+
+@attrs.frozen(kw_only=True)
+class DuesCategory(Record):
+    """A category of the dues table (党费, 中组发〔2008〕3号) and how its monthly amount is found.
+
+    Either ``bands``, each ``(upper bound in 元 or "" for no bound, rate in percent)`` with the upper
+    bound inclusive (``以下(含3000)``), applied to the member's monthly base; or a ``fixed`` amount.
+    """
+
+    bands: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_bands)
+    fixed: str | None = None
+    """A fixed monthly amount in 元 (``"0.20"``), for categories paying no share of a base."""
+    aliases: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    """Other names accepted for the category (its Chinese label is always accepted)."""
+    source: str = ""
+    """Where the rule comes from."""
+
+
 #: The record families that registration hooks contribute, by registry attribute name.
 FAMILIES: dict[str, tuple[str, type[Record]]] = {
     "unit_kinds": ("communitycore_register_unit_kinds", UnitKind),
@@ -706,6 +765,8 @@ FAMILIES: dict[str, tuple[str, type[Record]]] = {
     "roster_programs": ("communitycore_register_roster_programs", RosterProgram),
     "facts": ("communitycore_register_facts", Fact),
     "roles": ("communitycore_register_roles", Role),
+    "recruitment_steps": ("communitycore_register_recruitment_steps", RecruitmentStep),
+    "dues_categories": ("communitycore_register_dues_categories", DuesCategory),
 }
 
 #: The workflow records, by pack section: states and transitions of every workflow. Unlike the

@@ -10,9 +10,11 @@ from communitycore.records import Role
 
 #: The reads of everything a person may look at, without the audit trail, events and grants.
 _READS = ("org.read", "member.read", "resident.read", "activity.read", "workflow.read", "meeting.read",
-          "service.read", "assessment.read")
+          "service.read", "assessment.read",
+          "recruitment.read", "dues.read")
 #: What a branch's committee manages: its units, members, meetings and assessments.
-_BRANCH_WORK = ("org.*", "member.*", "meeting.*", "assessment.*", "activity.*", "workflow.read", "grant.read")
+_BRANCH_WORK = ("org.*", "member.*", "meeting.*", "assessment.*", "activity.*", "workflow.read", "grant.read",
+               "recruitment.*", "dues.*")
 
 
 @hookimpl(trylast=True)

@@ -104,6 +104,8 @@ MODULES: tuple[str, ...] = (
     "assessments",
     "events",
     "grants",
+    "recruitment",
+    "dues",
 )
 
 

@@ -44,10 +44,12 @@ if TYPE_CHECKING:
     import click
 
     from communitycore.records import (
+        DuesCategory,
         Event,
         Fact,
         Finding,
         MeetingType,
+        RecruitmentStep,
         Role,
         RosterProgram,
         ScoreLine,
@@ -232,6 +234,48 @@ def communitycore_register_roles() -> list[Role]:  # type: ignore[empty-body]
                          actions=("org.read", "resident.read", "resident.update"))]
     """
 
+
+@hookspec
+def communitycore_register_recruitment_steps() -> list[RecruitmentStep]:  # type: ignore[empty-body]
+    """Contribute steps of the recruitment pipeline (发展党员), or replace the national ones.
+
+    Called once per plugin when the registry is built. Every plugin's records are kept, paired
+    with their provider; the 25 steps of the 细则 come from the builtin plugin
+    ``national-recruitment``. A step with ``replaces=`` renames a step or changes its time rule;
+    a new ``order`` places an added step between two others (:doc:`/recruitment`).
+
+    :returns: a list of :class:`~communitycore.RecruitmentStep` records.
+
+    Example::
+
+        from communitycore import RecruitmentStep, hookimpl
+
+        @hookimpl
+        def communitycore_register_recruitment_steps():
+            return [RecruitmentStep(code="public-notice", label="发展对象公示", stage=3, order=115,
+                                    min_after="intensive-training", min_days=5, rule="省细则")]
+    """
+
+
+@hookspec
+def communitycore_register_dues_categories() -> list[DuesCategory]:  # type: ignore[empty-body]
+    """Contribute categories of the dues table (党费), or replace the national ones.
+
+    Called once per plugin when the registry is built. Every plugin's records are kept, paired
+    with their provider; the national table (中组发〔2008〕3号) comes from the builtin plugin
+    ``national-dues``. A province sets the farmers' amount with ``replaces="farmer"``
+    (:doc:`/dues`).
+
+    :returns: a list of :class:`~communitycore.DuesCategory` records.
+
+    Example::
+
+        from communitycore import DuesCategory, hookimpl
+
+        @hookimpl
+        def communitycore_register_dues_categories():
+            return [DuesCategory(code="farmer-zj", label="农民", replaces="farmer", fixed="0.50")]
+    """
 
 @hookspec
 def communitycore_register_workflow_states() -> list[WorkflowState]:  # type: ignore[empty-body]

@@ -35,6 +35,8 @@ BUILTINS: dict[str, str] = {
     "national-meetings": "communitycore.builtin.national_meetings",
     "national-services": "communitycore.builtin.national_services",
     "national-assessments": "communitycore.builtin.national_assessments",
+    "national-recruitment": "communitycore.builtin.national_recruitment",
+    "national-dues": "communitycore.builtin.national_dues",
     "roles": "communitycore.builtin.roles",
 }
 #: Builtins the library cannot work without; blocking one is refused.

@@ -17,9 +17,11 @@ from communitycore.plugins.manager import CommunityPluginManager, PluginLoadWarn
 from communitycore.records import (
     FAMILIES,
     WORKFLOW_FAMILIES,
+    DuesCategory,
     Fact,
     MeetingType,
     Record,
+    RecruitmentStep,
     Role,
     RosterProgram,
     ScoringScheme,
@@ -263,6 +265,16 @@ class Registry:
     def unit_kinds(self) -> Mapping[str, UnitKind]:
         """Unit kinds by code."""
         return self._records("unit_kinds")
+
+    @property
+    def recruitment_steps(self) -> Mapping[str, RecruitmentStep]:
+        """Recruitment steps (发展党员) by code."""
+        return self._records("recruitment_steps")
+
+    @property
+    def dues_categories(self) -> Mapping[str, DuesCategory]:
+        """Dues categories (党费) by code."""
+        return self._records("dues_categories")
 
     @property
     def meeting_types(self) -> Mapping[str, MeetingType]:

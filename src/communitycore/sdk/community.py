@@ -49,11 +49,13 @@ if TYPE_CHECKING:
     from communitycore.sdk.activity import ActivityAPI
     from communitycore.sdk.assessments import AssessmentsAPI
     from communitycore.sdk.audit import AuditAPI
+    from communitycore.sdk.dues import DuesAPI
     from communitycore.sdk.events import EventsAPI
     from communitycore.sdk.grants import GrantsAPI
     from communitycore.sdk.meetings import MeetingsAPI
     from communitycore.sdk.members import MembersAPI
     from communitycore.sdk.org import OrgAPI
+    from communitycore.sdk.recruitment import RecruitmentAPI
     from communitycore.sdk.residents import ResidentsAPI
     from communitycore.sdk.services import ServicesAPI
     from communitycore.sdk.workflows import WorkflowsAPI
@@ -168,6 +170,8 @@ class Community:
         services: ServicesAPI
         meetings: MeetingsAPI
         grants: GrantsAPI
+        recruitment: RecruitmentAPI
+        dues: DuesAPI
 
     def __init__(
         self,

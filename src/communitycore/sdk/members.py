@@ -15,7 +15,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
@@ -54,6 +54,9 @@ from communitycore.store.scope import Scope
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
 from communitycore.store.units import UnitRef, resolve, subtree_query
+
+if TYPE_CHECKING:
+    from communitycore.sdk.community import Tx
 
 #: A date parameter: a ``date`` or text as :func:`~communitycore.domain.members.parse_date` reads it.
 DateLike = dt.date | str
@@ -143,18 +146,22 @@ class MembersAPI(SubAPI):
         if problems:
             raise RejectedInput(problems, source="member")
         with self.community.transaction() as tx:
-            unit_id = resolve(tx.conn, values["unit"]).id
-            self._authorize(tx.conn, "member.add", unit_id)
-            if not locks.lock_rows(tx.conn, org_tables.units, [unit_id], shared=True):  # not removed meanwhile
-                raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=unit_id),
-                               entity="unit", key=unit_id)
-            row = member_row(values, unit_id)
-            self._check_unique_id_number(tx.conn, row["id_number"])
-            member_id = tx.conn.execute(insert(member_tables.members).values(**row)).inserted_primary_key[0]  # type: ignore[index]
-            rollup.change(tx.conn, plus=rollup.shares(tx.conn, [member_id]))
-            member = Member(id=member_id, **{k: v for k, v in values.items() if k != "unit"}, unit_id=unit_id)
-            tx.record("member.add", "member", member_id, after=member)
-            return member
+            return self._add(tx, values)
+
+    def _add(self, tx: Tx, values: dict[str, Any]) -> Member:
+        """Insert a member from parsed ``values`` in ``tx`` (also how recruitment admits a candidate)."""
+        unit_id = resolve(tx.conn, values["unit"]).id
+        self._authorize(tx.conn, "member.add", unit_id)
+        if not locks.lock_rows(tx.conn, org_tables.units, [unit_id], shared=True):  # not removed meanwhile
+            raise NotFound(_("unit {unit} was removed by someone else meanwhile").format(unit=unit_id),
+                           entity="unit", key=unit_id)
+        row = member_row(values, unit_id)
+        self._check_unique_id_number(tx.conn, row["id_number"])
+        member_id = tx.conn.execute(insert(member_tables.members).values(**row)).inserted_primary_key[0]  # type: ignore[index]
+        rollup.change(tx.conn, plus=rollup.shares(tx.conn, [member_id]))
+        member = Member(id=member_id, **{k: v for k, v in values.items() if k != "unit"}, unit_id=unit_id)
+        tx.record("member.add", "member", member_id, after=member)
+        return member
 
     def update(
         self,
@@ -640,30 +647,34 @@ class MembersAPI(SubAPI):
         :raises PermissionDenied: the actor may not confirm members on the member's unit.
         """
         with self.community.transaction() as tx:
-            locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
-            member = self._get(tx.conn, member_id)
-            self._authorize(tx.conn, "member.confirm", member.unit_id)
-            self._check_on_roll(member)
-            if member.category is not Category.PROBATIONARY:
-                raise Conflict(_("member {id} is already a full member (正式党员)").format(id=member_id))
-            end = member.probation_end
-            if on is None and end is not None and end > tx.today:
-                raise Conflict(_("member {id}'s probation ends on {end}: the earliest full-member date is {end}, "
-                                 "after today ({today})").format(id=member_id, end=end.isoformat(),
-                                                                 today=tx.today.isoformat()))
-            when = (end or tx.today) if on is None else parse_date(on)
-            problems = check_member({"join_date": member.join_date, "full_date": when, "category": Category.FULL,
-                                     "probation_extension_months": member.probation_extension_months},
-                                    today=tx.today)
-            if problems:
-                raise RejectedInput(problems, source=_("member {id}").format(id=member_id))
-            old_share = rollup.shares(tx.conn, [member.id])
-            tx.conn.execute(update(member_tables.members).where(member_tables.members.c.id == member_id)
-                            .values(category=Category.FULL.value, full_date=when))
-            rollup.change(tx.conn, plus=rollup.shares(tx.conn, [member.id]), minus=old_share)
-            after = attrs.evolve(member, category=Category.FULL, full_date=when)
-            tx.record("member.confirm", "member", member_id, before=member, after=after)
-            return after
+            return self._confirm(tx, member_id, on)
+
+    def _confirm(self, tx: Tx, member_id: int, on: DateLike | None) -> Member:
+        """转正 in ``tx`` (also how recruitment's confirmation approval confirms a member)."""
+        locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
+        member = self._get(tx.conn, member_id)
+        self._authorize(tx.conn, "member.confirm", member.unit_id)
+        self._check_on_roll(member)
+        if member.category is not Category.PROBATIONARY:
+            raise Conflict(_("member {id} is already a full member (正式党员)").format(id=member_id))
+        end = member.probation_end
+        if on is None and end is not None and end > tx.today:
+            raise Conflict(_("member {id}'s probation ends on {end}: the earliest full-member date is {end}, "
+                             "after today ({today})").format(id=member_id, end=end.isoformat(),
+                                                             today=tx.today.isoformat()))
+        when = (end or tx.today) if on is None else parse_date(on)
+        problems = check_member({"join_date": member.join_date, "full_date": when, "category": Category.FULL,
+                                 "probation_extension_months": member.probation_extension_months},
+                                today=tx.today)
+        if problems:
+            raise RejectedInput(problems, source=_("member {id}").format(id=member_id))
+        old_share = rollup.shares(tx.conn, [member.id])
+        tx.conn.execute(update(member_tables.members).where(member_tables.members.c.id == member_id)
+                        .values(category=Category.FULL.value, full_date=when))
+        rollup.change(tx.conn, plus=rollup.shares(tx.conn, [member.id]), minus=old_share)
+        after = attrs.evolve(member, category=Category.FULL, full_date=when)
+        tx.record("member.confirm", "member", member_id, before=member, after=after)
+        return after
 
     # Files -----------------------------------------------------------------------------------------
 

@@ -1,0 +1,63 @@
+"""Party dues (党费, 中组发〔2008〕3号): bases, amounts, payments, arrears; declared with their settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from communitycore.capabilities import Capability
+from communitycore.domain.dues import DEFAULT_LAPSE_MONTHS, DEFAULT_ROUNDING, RETIREE_BASES, ROUNDINGS
+from communitycore.domain.settings import SettingSpec
+from communitycore.errors import InvalidValue
+from communitycore.i18n import N_, _, listing
+
+
+def _one_of(choices: tuple[str, ...]) -> Any:
+    def parse(value: Any) -> str:
+        text = str(value).strip()
+        if text not in choices:
+            raise InvalidValue(_("expected one of {choices}, got {value!r}").format(choices=listing(choices),
+                                                                                   value=value))
+        return text
+    parse.__doc__ = f"One of {', '.join(choices)}."
+    return parse
+
+
+def _parse_months(value: Any) -> int:
+    """A whole number of months, 1 to 24."""
+    try:
+        months = int(value)
+    except (TypeError, ValueError):
+        raise InvalidValue(_("{value!r} is not a whole number of months").format(value=value)) from None
+    if not 1 <= months <= 24:
+        raise InvalidValue(_("must be between 1 and 24 months"))
+    return months
+
+
+CAPABILITY = Capability(
+    name="dues",
+    label="党费",
+    label_en="Party dues",
+    api="communitycore.sdk.dues:DuesAPI",
+    tables="communitycore.store.tables.dues",
+    commands=("communitycore.cli.dues:dues",),
+    labels={
+        "category": ("类别", "Category"),
+        "base": ("基数", "Base"),
+        "rate": ("比例", "Rate"),
+        "amount": ("金额", "Amount"),
+        "unpaid_months": ("欠交月份", "Unpaid months"),
+        "longest_run": ("最长连续欠交", "Longest run"),
+        "lapse_flag": ("连续六个月未交", "Lapse flag"),
+    },
+    settings=(
+        SettingSpec("dues-rounding", _one_of(tuple(ROUNDINGS)),
+                    N_("how amounts are rounded to the fen (not stated by the sources; half-up)"),
+                    default=DEFAULT_ROUNDING),
+        SettingSpec("dues-retiree-base", _one_of(RETIREE_BASES),
+                    N_("what the retirees' base is: total-pension (2008) or basic-pension (2017 notice)"),
+                    default="total-pension"),
+        SettingSpec("dues-lapse-months", _parse_months,
+                    N_("consecutive unpaid months that flag a member (党章 §9: 6)"), default=DEFAULT_LAPSE_MONTHS),
+    ),
+    actions=("dues.read", "dues.record", "dues.update", "dues.import", "dues.export"),
+)

@@ -1,0 +1,64 @@
+"""Recruitment (发展党员): candidates through the 5 stages and 25 steps, declared with their settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from communitycore.capabilities import Capability
+from communitycore.domain.recruitment import DEFAULT_MIN_AGE, DEFAULT_PASS_RULE, DEFAULT_QUORUM
+from communitycore.domain.settings import SettingSpec
+from communitycore.errors import InvalidValue
+from communitycore.i18n import N_, _
+from communitycore.records import Threshold
+
+
+def _parse_age(value: Any) -> int:
+    """A whole number of years, 14 to 30."""
+    try:
+        age = int(value)
+    except (TypeError, ValueError):
+        raise InvalidValue(_("{value!r} is not a whole number of years").format(value=value)) from None
+    if not 14 <= age <= 30:
+        raise InvalidValue(_("must be between 14 and 30 years"))
+    return age
+
+
+def _parse_threshold(value: Any) -> str:
+    """A rule such as ``more-than-half`` or ``2/3``."""
+    try:
+        Threshold.parse(value)
+    except ValueError as exc:
+        raise InvalidValue(str(exc)) from None
+    return str(value).strip()
+
+
+CAPABILITY = Capability(
+    name="recruitment",
+    label="发展党员",
+    label_en="Recruitment",
+    api="communitycore.sdk.recruitment:RecruitmentAPI",
+    tables="communitycore.store.tables.recruitment",
+    unit_links="communitycore.store.tables.recruitment:UNIT_LINKS",
+    commands=("communitycore.cli.recruit:recruit",),
+    labels={
+        "stage": ("阶段", "Stage"),
+        "last_step": ("最近步骤", "Last step"),
+        "last_on": ("最近日期", "Last date"),
+        "applied_on": ("申请日期", "Applied on"),
+        "responsible": ("负责人", "Responsible"),
+        "step": ("步骤", "Step"),
+        "done_on": ("日期", "Date"),
+    },
+    settings=(
+        SettingSpec("recruitment-min-age", _parse_age, N_("the youngest age at the application (党章 §1: 18)"),
+                    default=DEFAULT_MIN_AGE),
+        SettingSpec("recruitment-quorum", _parse_threshold,
+                    N_("voting members present a branch vote needs, over those due (细则 §20: more-than-half)"),
+                    default=DEFAULT_QUORUM),
+        SettingSpec("recruitment-pass-rule", _parse_threshold,
+                    N_("votes for a branch vote needs, over the voting members due (细则 §21: more-than-half)"),
+                    default=DEFAULT_PASS_RULE),
+    ),
+    actions=("recruitment.read", "recruitment.add", "recruitment.record", "recruitment.update",
+             "recruitment.reveal"),
+)

@@ -1,0 +1,141 @@
+"""``community recruit``: the recruitment pipeline (发展党员), from the application to the confirmation.
+
+JSON shapes (see docs/json.md): ``apply``, ``step``, ``vote`` and ``list`` print candidates
+(``{"id", "name", "kind": "candidate", "unit_id", "unit", "id_number", "birth_date", "gender",
+"stage", "stage_label", "last_step", "last_on", "applied_on", "member_id", "revealed"}``, personal
+data masked); ``show`` adds ``history`` (the steps recorded); ``due`` prints the steps falling due.
+"""
+
+from __future__ import annotations
+
+import click
+
+from communitycore.cli.render import emit, output_options, shown, state
+from communitycore.i18n import N_, _
+
+LIST_COLUMNS = ("id", "name", "unit", "stage_label", "last_step", "last_on", "member_id")
+HISTORY_COLUMNS = ("step", "label", "done_on", "responsible", "note")
+DUE_COLUMNS = ("candidate_id", "name", "step", "label", "earliest", "latest", "overdue")
+
+
+@click.group("recruit")
+def recruit() -> None:
+    """Recruitment (发展党员): apply, step, vote, list, show, due, steps.
+
+    \b
+    CANDIDATE is a candidate id (`recruit list`); CODE a step code (`recruit steps`); UNIT a unit
+    id or its full path joined with "/".
+    """
+
+
+@recruit.command("steps")
+@output_options
+def steps() -> None:
+    """The steps of the pipeline, in order, with their time rules."""
+    app = state()
+    rows = [{"code": s.code, "label": s.label, "label_en": s.label_en, "stage": s.stage, "order": s.order,
+             "required": s.required, "action": s.action, "min_after": s.min_after, "min_months": s.min_months,
+             "min_days": s.min_days, "max_after": s.max_after, "max_months": s.max_months, "rule": s.rule}
+            for s in app.community.recruitment.steps()]
+    emit(rows, columns=("stage", "code", "label", "rule"))
+
+
+@recruit.command("apply")
+@click.option("--name", required=True, help=N_("The applicant's name."))
+@click.option("--id-number", help=N_("The applicant's 公民身份号码."))
+@click.option("--unit", metavar="UNIT", required=True, help=N_("The unit applied to."))
+@click.option("--date", "on", metavar="YYYY-MM-DD", required=True, help=N_("The day of the application."))
+@click.option("--by", help=N_("Who received it."))
+@click.option("--note", help=N_("A note."))
+@output_options
+def apply(name: str, id_number: str | None, unit: str, on: str, by: str | None, note: str | None) -> None:
+    """Record an application (递交入党申请书): a new candidate."""
+    done = state().community.recruitment.apply(name, unit, on=on, id_number=id_number, by=by, note=note)
+    emit(shown(done), columns=LIST_COLUMNS)
+
+
+def _ids(text: str | None) -> list[int]:
+    out = []
+    for part in (text or "").replace("，", ",").split(","):
+        if part.strip():
+            try:
+                out.append(int(part.strip()))
+            except ValueError:
+                raise click.BadParameter(_("{value!r} is not a member id").format(value=part.strip()),
+                                         param_hint="--introducers") from None
+    return out
+
+
+@recruit.command("step")
+@click.argument("candidate_id", metavar="CANDIDATE", type=int)
+@click.option("--step", "code", metavar="CODE", required=True, help=N_("The step code."))
+@click.option("--date", "on", metavar="YYYY-MM-DD", required=True, help=N_("The day of the step."))
+@click.option("--by", help=N_("Who was responsible."))
+@click.option("--note", help=N_("A note."))
+@click.option("--introducers", metavar="MEMBER,MEMBER", help=N_("The two introducers (正式党员), by member id."))
+@click.option("--meeting", "meeting_id", type=int, help=N_("The meeting the step was taken at."))
+@output_options
+def step(candidate_id: int, code: str, on: str, by: str | None, note: str | None, introducers: str | None,
+         meeting_id: int | None) -> None:
+    """Record a step for a candidate, in order and within its time rules."""
+    done = state().community.recruitment.record(candidate_id, code, on=on, by=by, note=note,
+                                                introducers=_ids(introducers), meeting_id=meeting_id)
+    emit(shown(done), columns=LIST_COLUMNS)
+
+
+@recruit.command("vote")
+@click.argument("candidate_id", metavar="CANDIDATE", type=int)
+@click.option("--date", "on", metavar="YYYY-MM-DD", required=True, help=N_("The day of the 支部党员大会."))
+@click.option("--due", type=int, required=True, help=N_("Voting members due to attend."))
+@click.option("--present", type=int, required=True, help=N_("Voting members present."))
+@click.option("--for", "votes_for", type=int, required=True, help=N_("Votes for."))
+@click.option("--against", type=int, default=0, help=N_("Votes against."))
+@click.option("--abstain", type=int, default=0, help=N_("Abstentions."))
+@click.option("--written-for", type=int, default=0, help=N_("Written opinions for, from absent voting members."))
+@click.option("--written-against", type=int, default=0,
+              help=N_("Written opinions against, from absent voting members."))
+@click.option("--meeting", "meeting_id", type=int, help=N_("The 支部党员大会 record the vote was taken at."))
+@click.option("--by", help=N_("Who chaired it."))
+@click.option("--note", help=N_("A note."))
+@output_options
+def vote(candidate_id: int, on: str, due: int, present: int, votes_for: int, against: int, abstain: int,
+         written_for: int, written_against: int, meeting_id: int | None, by: str | None, note: str | None) -> None:
+    """The branch vote on one candidate (or the confirmation vote once admitted), 细则 §20–§21."""
+    done = state().community.recruitment.vote(
+        candidate_id, on=on, due=due, present=present, votes_for=votes_for, against=against, abstain=abstain,
+        written_for=written_for, written_against=written_against, meeting_id=meeting_id, by=by, note=note)
+    emit(shown(done), columns=LIST_COLUMNS)
+
+
+@recruit.command("list")
+@click.option("--stage", help=N_("Only candidates of this stage (applicant, activist, development, probationary …)."))
+@click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree."))
+@output_options
+def list_(stage: str | None, unit: str | None) -> None:
+    """Candidates, by id."""
+    emit(shown(state().community.recruitment.list(unit=unit, stage=stage)), columns=LIST_COLUMNS)
+
+
+@recruit.command("show")
+@click.argument("candidate_id", metavar="CANDIDATE", type=int)
+@output_options
+def show(candidate_id: int) -> None:
+    """One candidate with the steps recorded."""
+    api = state().community.recruitment
+    data = dict(shown(api.get(candidate_id)))
+    history = shown(api.history(candidate_id))
+    if state().as_json:
+        emit({**data, "history": history})
+        return
+    emit(data)
+    emit(history, columns=HISTORY_COLUMNS)
+
+
+@recruit.command("due")
+@click.option("--days", type=click.IntRange(min=0), default=30, show_default=True,
+              help=N_("Steps falling due within this many days (overdue ones always)."))
+@click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree."))
+@output_options
+def due(days: int, unit: str | None) -> None:
+    """Steps overdue or falling due."""
+    emit(shown(state().community.recruitment.due(days=days, unit=unit)), columns=DUE_COLUMNS)

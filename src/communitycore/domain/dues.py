@@ -1,0 +1,213 @@
+"""Party dues (党费, 中组发〔2008〕3号) as pure rules: the amount of a month, months, arrears runs.
+
+Amounts are ``Decimal`` 元, rounded to the fen (0.01) by the rounding the setting
+``dues-rounding`` names (``half-up`` by default: the sources give no rule). Stored amounts are
+whole fen. A month is one number, ``year * 12 + month - 1``, as in the meetings' tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+
+import attrs
+
+from communitycore.errors import InvalidValue
+from communitycore.i18n import _, listing
+from communitycore.records import DuesCategory
+
+FEN = Decimal("0.01")
+#: The roundings a setting may name, and decimal's constant for each.
+ROUNDINGS = {"half-up": decimal.ROUND_HALF_UP, "half-even": decimal.ROUND_HALF_EVEN, "down": decimal.ROUND_DOWN,
+             "up": decimal.ROUND_UP}
+DEFAULT_ROUNDING = "half-up"
+#: 党章 §9: six consecutive months without paying dues, without good reason (a setting).
+DEFAULT_LAPSE_MONTHS = 6
+#: A single voluntary payment from which it goes wholly to the Central Committee (元).
+CENTRAL_FROM = Decimal("1000")
+#: The largest base or payment accepted, in 元 (a typo guard, not a rule).
+MAX_AMOUNT = Decimal("100000000")
+#: The retirees' base: total pension (2008) or basic pension (组电明字〔2017〕5号).
+RETIREE_BASES = ("total-pension", "basic-pension")
+
+_MONTH = re.compile(r"^\s*(\d{4})\s*(?:-|年|/|\.)\s*(\d{1,2})\s*月?\s*$")
+
+
+def month_number(year: int, month: int) -> int:
+    """``year * 12 + month - 1``."""
+    return year * 12 + month - 1
+
+
+def month_of(day: dt.date) -> int:
+    """The month number of a date."""
+    return month_number(day.year, day.month)
+
+
+def month_text(number: int) -> str:
+    """``YYYY-MM`` of a month number."""
+    year, month = divmod(number, 12)
+    return f"{year:04d}-{month + 1:02d}"
+
+
+def month_end(number: int) -> dt.date:
+    """The last day of a month."""
+    year, month = divmod(number + 1, 12)
+    return dt.date(year, month + 1, 1) - dt.timedelta(days=1)
+
+
+def parse_month(value: object, field: str = "month") -> int:
+    """``2025-03``, ``2025年3月``, ``2025/3`` or a date: the month number; else :class:`InvalidValue`."""
+    if isinstance(value, dt.date):
+        return month_of(value)
+    match = _MONTH.match(str(value)) if value is not None else None
+    if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
+        raise InvalidValue(_("{field}: expected a month such as 2025-03, got {value!r}").format(
+            field=field, value=value), entity="dues", key=field)
+    return month_number(int(match.group(1)), int(match.group(2)))
+
+
+def parse_amount(value: object, field: str = "amount", *, zero: bool = True) -> Decimal:
+    """An amount in 元 with at most two decimals, at least 0 (more than 0 unless ``zero``)."""
+    try:
+        amount = Decimal(str(value).strip().replace(",", "").removesuffix("元"))
+    except (decimal.InvalidOperation, ValueError):
+        raise InvalidValue(_("{field}: expected an amount in yuan such as 3500.00, got {value!r}").format(
+            field=field, value=value), entity="dues", key=field) from None
+    if not amount.is_finite() or amount != amount.quantize(FEN, rounding=decimal.ROUND_DOWN) or amount < 0 \
+            or (not zero and amount == 0) or amount > MAX_AMOUNT:
+        raise InvalidValue(_("{field}: expected an amount of at least {low} yuan with at most two decimals, "
+                             "got {value!r}").format(field=field, low="0" if zero else "0.01", value=value),
+                           entity="dues", key=field)
+    return amount
+
+
+def to_fen(amount: Decimal) -> int:
+    """Whole fen of an amount already at two decimals."""
+    return int(amount * 100)
+
+
+def from_fen(fen: int) -> Decimal:
+    """The amount in 元 of whole fen."""
+    return (Decimal(int(fen)) / 100).quantize(FEN)
+
+
+def find_category(categories: Mapping[str, DuesCategory], value: str) -> DuesCategory:
+    """A category by code, Chinese label, English label or alias; else :class:`InvalidValue` listing them."""
+    text = str(value).strip()
+    for category in categories.values():
+        if text in (category.code, category.label, category.label_en, *category.aliases):
+            return category
+    raise InvalidValue(_("category: unknown dues category {value!r}; known: {known}").format(
+        value=value, known=listing(categories)), entity="dues", key="category")
+
+
+@attrs.frozen(kw_only=True)
+class DuesAmount:
+    """What a member owes for a month, with the rule that gave it."""
+
+    category: str
+    base: Decimal | None
+    rate: Decimal | None
+    """The rate in percent, or None for a fixed amount."""
+    amount: Decimal
+    rule: str
+
+
+def amount_for(category: DuesCategory, base: Decimal | None, *, rounding: str = DEFAULT_ROUNDING) -> DuesAmount:
+    """The monthly amount of ``category`` on ``base``: the band whose inclusive upper bound first holds it."""
+    if category.fixed is not None:
+        return DuesAmount(category=category.code, base=base, rate=None, amount=Decimal(category.fixed).quantize(FEN),
+                          rule=category.source)
+    if base is None:
+        raise InvalidValue(_("base: the category {category} pays a share of a base, and none is set").format(
+            category=category.code), entity="dues", key="base")
+    for upper, rate in category.bands:
+        if upper == "" or base <= Decimal(upper):
+            share = Decimal(rate)
+            amount = (base * share / 100).quantize(FEN, rounding=ROUNDINGS[rounding])
+            return DuesAmount(category=category.code, base=base, rate=share, amount=amount, rule=category.source)
+    raise InvalidValue(_("base: {base} is above every band of the category {category}").format(
+        base=base, category=category.code), entity="dues", key="base")
+
+
+def check_bands(category: DuesCategory) -> None:
+    """Bands ascend, end unbounded, and rates are percentages; or the category is fixed."""
+    if category.fixed is not None:
+        return
+    uppers = [Decimal(u) for u, _r in category.bands if u != ""]
+    if not category.bands or category.bands[-1][0] != "" or uppers != sorted(set(uppers)):
+        raise InvalidValue(_("dues category {code}: bands must ascend and the last must have no bound").format(
+            code=category.code))
+
+
+def runs(months: Iterable[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of month numbers, as (first, length), in order."""
+    found: list[tuple[int, int]] = []
+    for month in sorted(set(months)):
+        if found and found[-1][0] + found[-1][1] == month:
+            found[-1] = (found[-1][0], found[-1][1] + 1)
+        else:
+            found.append((month, 1))
+    return found
+
+
+def longest_run(months: Sequence[int]) -> int:
+    """The longest run of consecutive months."""
+    return max((length for _first, length in runs(months)), default=0)
+
+
+@attrs.frozen(kw_only=True)
+class DuesBase:
+    """A member's dues category and base from a month on, or an approved hardship reduction."""
+
+    member_id: int
+    from_month: str
+    """``YYYY-MM``: the month the new pay was received."""
+    category: str
+    base: Decimal | None
+    reduced: Decimal | None = None
+    """The monthly amount a hardship approval set instead (困难减免), or None."""
+    approval: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class MonthDue:
+    """What a member owes for a month, with the rule applied (``dues amount``)."""
+
+    member_id: int
+    month: str
+    category: str
+    base: Decimal | None
+    rate: Decimal | None
+    amount: Decimal
+    rule: str
+    paid: Decimal = Decimal("0.00")
+
+
+@attrs.frozen(kw_only=True)
+class Payment:
+    """One payment recorded."""
+
+    id: int
+    member_id: int
+    month: str
+    amount: Decimal
+    paid_on: dt.date
+    extra: bool
+    central: bool
+    """A voluntary payment of 1000 元 or more: it goes wholly to the Central Committee."""
+
+
+@attrs.frozen(kw_only=True)
+class Arrears:
+    """A member's unpaid months (``dues arrears``); ``lapse_flag``: a run of the lapse months or more (党章 §9)."""
+
+    member_id: int
+    name: str
+    unit_id: int
+    unpaid_months: tuple[str, ...]
+    longest_run: int
+    lapse_flag: bool

@@ -1,0 +1,201 @@
+"""Party dues (党费): the rate table to the fen, bases by month, payments that sum, arrears and the lapse flag."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from communitycore import Community
+from communitycore.builtin.national_dues import communitycore_register_dues_categories
+from communitycore.domain.dues import amount_for, longest_run, month_number, parse_amount, parse_month
+from communitycore.errors import InvalidValue, RejectedInput
+
+NATIONAL = {c.code: c for c in communitycore_register_dues_categories()}
+
+
+def tree(c: Community) -> dict[str, Any]:
+    street = c.org.add("城南街道党工委", "street-committee")
+    committee = c.org.add("幸福社区党委", "community-committee", street.id)
+    branch = c.org.add("第一党支部", "branch", committee.id)
+    members = [c.members.add(f"党员{i}", branch.id, join_date="2000-07-01", full_date="2001-07-01", category="full")
+               for i in range(3)]
+    return {"branch": branch, "members": members}
+
+
+@pytest.mark.parametrize(("category", "base", "dues"), [
+    ("employed", "3000", "15.00"), ("在职", "3000.01", "30.00"), ("employed", "5000", "50.00"),
+    ("employed", "10000", "150.00"), ("employed", "10000.01", "200.00"), ("retired", "5000", "25.00"),
+    ("离退休", "5000.01", "50.00"), ("student", None, "0.20"), ("低保", None, "0.20"),
+])
+def test_the_amounts_of_the_issue_exact_to_the_fen(community: Community, category: str, base: str | None,
+                                                     dues: str) -> None:
+    t = tree(community)
+    member = t["members"][0]
+    community.dues.set_base(member.id, category=category, base=base, from_month="2026-01")
+    due = community.dues.amount(member.id, month="2026-03")
+    assert str(due.amount) == dues
+    assert due.month == "2026-03"
+
+
+def test_the_base_changes_from_the_month_the_new_pay_is_received(community: Community) -> None:
+    member = tree(community)["members"][0]
+    community.dues.set_base(member.id, category="employed", base="4000", from_month="2026-01")
+    community.dues.set_base(member.id, category="employed", base="6000", from_month="2026-05")
+    assert community.dues.amount(member.id, month="2026-04").amount == Decimal("40.00")
+    assert community.dues.amount(member.id, month="2026-05").amount == Decimal("90.00")
+    with pytest.raises(InvalidValue, match="approval"):
+        community.dues.set_base(member.id, category="employed", base="6000", from_month="2026-07", reduced="1.00")
+    community.dues.set_base(member.id, category="employed", base="6000", from_month="2026-07", reduced="1.00",
+                            approval="街道党工委 2026-06-30 批复")
+    assert community.dues.amount(member.id, month="2026-08").amount == Decimal("1.00")
+
+
+def test_six_unpaid_months_are_flagged_and_one_paid_in_the_fourth_is_not(community: Community) -> None:
+    t = tree(community)
+    a, b, c = t["members"]
+    for m in (a, b, c):
+        community.dues.set_base(m.id, category="employed", base="3000", from_month="2026-05")
+    community.dues.pay(b.id, month="2026-08", amount="15.00", on="2026-08-20")
+    community.dues.pay(c.id, month="2026-05", months=6, amount="90.00", on="2026-06-01")
+    found = {x.member_id: x for x in community.dues.arrears(through="2026-10")}
+    assert found[a.id].unpaid_months == ("2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10")
+    assert found[a.id].longest_run == 6 and found[a.id].lapse_flag
+    assert found[b.id].longest_run == 3 and not found[b.id].lapse_flag
+    assert c.id not in found
+    assert [x.member_id for x in community.dues.arrears(through="2026-10", flagged_only=True)] == [a.id]
+    since = {x.member_id: x.unpaid_months for x in community.dues.arrears(through="2026-10", since="2026-09")}
+    assert since == {a.id: ("2026-09", "2026-10"), b.id: ("2026-09", "2026-10")}
+    amounts = community.dues.amounts(month="2026-06")
+    assert [(d.member_id, str(d.amount)) for d in amounts] == [(a.id, "15.00"), (b.id, "15.00"), (c.id, "15.00")]
+    assert community.dues.amounts(month="2026-04") == []
+
+
+def test_the_lapse_months_are_a_setting(community: Community) -> None:
+    t = tree(community)
+    a = t["members"][0]
+    community.dues.set_base(a.id, category="student", from_month="2026-07")
+    community.org.set_setting(t["branch"].id, "dues-lapse-months", 3)
+    found = community.dues.arrears(unit=t["branch"].id, through="2026-09")
+    assert found[0].longest_run == 3 and found[0].lapse_flag
+
+
+def test_voluntary_payments_of_1000_go_to_the_central_committee_and_do_not_pay_a_month(community: Community) -> None:
+    member = tree(community)["members"][0]
+    community.dues.set_base(member.id, category="employed", base="3000", from_month="2026-10")
+    (big,) = community.dues.pay(member.id, month="2026-10", amount="1000", extra=True, on="2026-10-10")
+    (small,) = community.dues.pay(member.id, month="2026-10", amount="999.99", extra=True, on="2026-10-10")
+    assert big.central and not small.central
+    assert community.dues.arrears(through="2026-10")[0].unpaid_months == ("2026-10",)
+
+
+def test_a_probationary_member_owes_from_the_month_of_the_branch_vote(community: Community) -> None:
+    t = tree(community)
+    prob = community.members.add("预备党员", t["branch"].id, join_date="2026-03-15", category="probationary")
+    community.dues.set_base(prob.id, category="student", from_month="2026-01")
+    assert community.dues.amount(prob.id, month="2026-02").amount == Decimal("0.00")
+    assert community.dues.arrears(through="2026-04")[0].unpaid_months == ("2026-03", "2026-04")
+
+
+def test_payments_import_all_or_nothing_naming_rows(community: Community, tmp_path: Path) -> None:
+    t = tree(community)
+    a, b, _c = t["members"]
+    for m in (a, b):
+        community.dues.set_base(m.id, category="employed", base="3000", from_month="2026-09")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"党员编号,月份,金额,交纳日期\n{a.id},2026-09,15,2026-09-10\n{b.id},2026-13,15,2026-09-10\n"
+                   f"{b.id},2026-10,abc,2026-10-10\n", encoding="utf-8")
+    with pytest.raises(RejectedInput) as rejected:
+        community.dues.import_payments(bad)
+    assert sorted((p.row, p.field) for p in rejected.value.problems) == [(3, "月份"), (4, "金额")]
+    assert len(community.dues.arrears(through="2026-10")) == 2  # nothing was written
+    good = tmp_path / "good.csv"
+    good.write_text(f"党员编号,月份,金额,交纳日期\n{a.id},2026-09,15,2026-09-10\n{a.id},2026年10月,15.00,2026-10-01\n",
+                    encoding="utf-8")
+    assert community.dues.import_payments(good) == 2
+    assert [x.member_id for x in community.dues.arrears(through="2026-10")] == [b.id]
+
+
+def test_the_ledger_export_lists_each_month(community: Community, tmp_path: Path) -> None:
+    t = tree(community)
+    a = t["members"][0]
+    community.dues.set_base(a.id, category="employed", base="3000", from_month="2026-01")
+    community.dues.pay(a.id, month="2026-02", amount="15", on="2026-02-01")
+    out = community.dues.ledger(t["branch"].id, "2026", tmp_path / "ledger.csv")
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("党员编号,姓名,2026-01,2026-02") and lines[0].endswith("合计")
+    assert lines[1].split(",")[2:4] == ["0.00", "15.00"] and lines[1].endswith(",15.00")
+
+
+def test_bad_input_is_named() -> None:
+    with pytest.raises(InvalidValue, match="month"):
+        parse_month("2026-13")
+    with pytest.raises(InvalidValue, match="two decimals"):
+        parse_amount("3000.001")
+    with pytest.raises(InvalidValue, match="two decimals"):
+        parse_amount("-1")
+
+
+# Properties ------------------------------------------------------------------------------------
+
+_fen = st.integers(1, 5_000_000).map(lambda f: Decimal(f) / 100)
+
+
+@given(_fen)
+def test_the_employed_bands_with_inclusive_upper_bounds(base: Decimal) -> None:
+    due = amount_for(NATIONAL["employed"], base)
+    rate = Decimal("0.5") if base <= 3000 else Decimal("1") if base <= 5000 else Decimal("1.5") \
+        if base <= 10000 else Decimal("2")
+    assert due.rate == rate
+    assert due.amount == (base * rate / 100).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+    assert due.amount.as_tuple().exponent == -2
+
+
+@given(_fen, _fen)
+def test_more_pay_never_means_less_dues(low: Decimal, high: Decimal) -> None:
+    low, high = min(low, high), max(low, high)
+    for code in ("employed", "retired"):
+        assert amount_for(NATIONAL[code], low).amount <= amount_for(NATIONAL[code], high).amount
+
+
+@given(st.sets(st.integers(0, 40)))
+def test_the_longest_run_is_the_longest_stretch_of_consecutive_months(months: set[int]) -> None:
+    best = 0
+    for m in months:
+        n = 0
+        while m + n in months:
+            n += 1
+        best = max(best, n)
+    assert longest_run(sorted(months)) == best
+
+
+def test_months_are_numbers() -> None:
+    assert parse_month("2026年3月") == parse_month("2026-03") == month_number(2026, 3)
+    assert parse_month(dt.date(2026, 3, 9)) == month_number(2026, 3)
+
+
+def test_hook_communitycore_register_dues_categories(tmp_path: Path, clock: Any) -> None:
+    import communitycore
+    from communitycore import DuesCategory, hookimpl
+
+    class Province:
+        name = "province"
+
+        @hookimpl
+        def communitycore_register_dues_categories(self) -> list[DuesCategory]:
+            return [DuesCategory(code="farmer-zj", label="农民", replaces="farmer", fixed="0.50")]
+
+    c = communitycore.open(f"sqlite:///{tmp_path / 'h.db'}", actor="t", clock=clock, autoload=False, create=True,
+                           plugins=[Province()])
+    street = c.org.add("城南街道党工委", "street-committee")
+    branch = c.org.add("第一党支部", "branch", street.id)
+    member = c.members.add("农民党员", branch.id, join_date="2000-07-01", full_date="2001-07-01")
+    c.dues.set_base(member.id, category="农民", from_month="2026-01")
+    assert str(c.dues.amount(member.id, month="2026-02").amount) == "0.50"
+    assert "farmer" not in c.registry.dues_categories
+    c.close()
