@@ -35,6 +35,7 @@ BUILTINS: dict[str, str] = {
     "national-meetings": "communitycore.builtin.national_meetings",
     "national-services": "communitycore.builtin.national_services",
     "national-assessments": "communitycore.builtin.national_assessments",
+    "national-rosters": "communitycore.builtin.national_rosters",
     "roles": "communitycore.builtin.roles",
 }
 #: Builtins the library cannot work without; blocking one is refused.

@@ -1,0 +1,179 @@
+"""Rosters (红色管家 and other vetted corps): the membership workflow and the pure rules around it.
+
+An entry on a roster moves through the ``roster-membership`` workflow: it is ``applied``, may be
+taken ``under-review``, is ``qualified`` (or ``refused``) by the qualification review, goes
+``on-notice`` for the public notice (公示), is ``objected`` while an objection is open, is
+``admitted`` once the notice has ended with no open or upheld objection ("无异议方可进入"),
+becomes ``active`` when trained, may be ``warned``, and leaves as ``exited`` (eliminated,
+resigned, moved away, term ended). Packs may add states and transitions like any workflow's.
+
+Tiers are not states: an active entry holds one of the programme's tiers, ordered from the top,
+and a review's outcomes (promote, keep, warn, demote, remove) move it, as :func:`apply_outcome`
+says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import attrs
+
+from ..errors import InvalidValue
+from ..i18n import _
+from ..records import Outcome, RosterProgram, WorkflowState, WorkflowTransition
+
+#: The workflow of roster memberships.
+MEMBERSHIP_WORKFLOW = "roster-membership"
+
+APPLIED = "applied"
+UNDER_REVIEW = "under-review"
+QUALIFIED = "qualified"
+ON_NOTICE = "on-notice"
+OBJECTED = "objected"
+ADMITTED = "admitted"
+ACTIVE = "active"
+WARNED = "warned"
+EXITED = "exited"
+REFUSED = "refused"
+
+#: States in which an entry is on the roster (serves, is trained and reviewed).
+SERVING = (ADMITTED, ACTIVE, WARNED)
+#: States of a pending application.
+PENDING = (APPLIED, UNDER_REVIEW, QUALIFIED, ON_NOTICE, OBJECTED)
+
+#: Longest note, reason or objector's name kept.
+NOTE_LENGTH = 400
+NAME_LENGTH = 200
+
+
+def _state(code: str, zh: str, en: str, *, initial: bool = False, terminal: bool = False) -> WorkflowState:
+    return WorkflowState(MEMBERSHIP_WORKFLOW, code, zh, en, initial=initial, terminal=terminal)
+
+
+MEMBERSHIP_STATES: tuple[WorkflowState, ...] = (
+    _state(APPLIED, "已申请", "Applied", initial=True),
+    _state(UNDER_REVIEW, "资格审查中", "Under review"),
+    _state(QUALIFIED, "审查通过", "Qualified"),
+    _state(ON_NOTICE, "公示中", "On public notice"),
+    _state(OBJECTED, "异议处理中", "Objection pending"),
+    _state(ADMITTED, "已入选", "Admitted"),
+    _state(ACTIVE, "在岗", "Active"),
+    _state(WARNED, "警示", "Warned"),
+    _state(EXITED, "已退出", "Exited", terminal=True),
+    _state(REFUSED, "未入选", "Refused", terminal=True),
+)
+
+
+def _move(source: str, target: str, action: str, label: str) -> WorkflowTransition:
+    return WorkflowTransition(MEMBERSHIP_WORKFLOW, source, target, action, label=label)
+
+
+MEMBERSHIP_TRANSITIONS: tuple[WorkflowTransition, ...] = (
+    _move(APPLIED, UNDER_REVIEW, "review", "审查"),
+    _move(APPLIED, QUALIFIED, "qualify", "审查通过"),
+    _move(APPLIED, REFUSED, "refuse", "不予通过"),
+    _move(UNDER_REVIEW, QUALIFIED, "qualify", "审查通过"),
+    _move(UNDER_REVIEW, REFUSED, "refuse", "不予通过"),
+    _move(QUALIFIED, ON_NOTICE, "notice", "公示"),
+    _move(QUALIFIED, REFUSED, "refuse", "不予通过"),
+    _move(ON_NOTICE, OBJECTED, "object", "提出异议"),
+    _move(ON_NOTICE, ADMITTED, "admit", "入选"),
+    _move(ON_NOTICE, REFUSED, "refuse", "不予通过"),
+    _move(OBJECTED, ON_NOTICE, "dismiss", "异议不成立"),
+    _move(OBJECTED, REFUSED, "uphold", "异议成立"),
+    _move(ADMITTED, ACTIVE, "activate", "上岗"),
+    _move(ADMITTED, WARNED, "warn", "警示"),
+    _move(ADMITTED, EXITED, "exit", "退出"),
+    _move(ACTIVE, WARNED, "warn", "警示"),
+    _move(ACTIVE, EXITED, "exit", "退出"),
+    _move(WARNED, ACTIVE, "clear", "解除警示"),
+    _move(WARNED, EXITED, "exit", "退出"),
+)
+
+
+class ExitReason(str, enum.Enum):
+    """Why an entry left its roster."""
+
+    ELIMINATED = "eliminated"
+    """Removed for its results (劣者汰); re-admission waits ``readmit_after_days``."""
+    RESIGNED = "resigned"
+    MOVED_AWAY = "moved-away"
+    TERM_ENDED = "term-ended"
+
+
+def parse_exit_reason(value: str) -> ExitReason:
+    """An :class:`ExitReason` from its code; :class:`InvalidValue` naming the known ones otherwise."""
+    try:
+        return ExitReason(value)
+    except ValueError:
+        raise InvalidValue(_("unknown exit reason {value!r}; known: {known}").format(
+            value=value, known=", ".join(r.value for r in ExitReason))) from None
+
+
+def notice_end(start: dt.date, days: int) -> dt.date:
+    """The last day of a notice of ``days`` days from ``start``, both counted (7 days from 1 March: 7 March)."""
+    if days < 1:
+        raise InvalidValue(_("a notice lasts at least one day, got {days}").format(days=days))
+    return start + dt.timedelta(days=days - 1)
+
+
+def readmission_from(program: RosterProgram, eliminated_on: dt.date) -> dt.date | None:
+    """The first day an eliminated person may apply again to ``program``; None: never."""
+    if program.readmit_after_days is None:
+        return None
+    return eliminated_on + dt.timedelta(days=program.readmit_after_days)
+
+
+def term_end(program: RosterProgram, admitted_on: dt.date) -> dt.date | None:
+    """The last day of a term that began on ``admitted_on``; None when the programme sets no maximum term."""
+    if program.max_term_years is None:
+        return None
+    years = program.max_term_years
+    try:
+        anniversary = admitted_on.replace(year=admitted_on.year + years)
+    except ValueError:  # 29 February
+        anniversary = admitted_on.replace(year=admitted_on.year + years, day=28)
+    return anniversary - dt.timedelta(days=1)
+
+
+@attrs.frozen
+class Move:
+    """What one outcome does to one entry: its tier and state before and after."""
+
+    tier_from: str
+    tier_to: str
+    state_from: str
+    state_to: str
+    exits: bool
+
+
+def apply_outcome(tiers: tuple[str, ...], tier: str, state: str, outcome: Outcome) -> Move:
+    """What ``outcome`` does to an entry in ``tier`` and ``state`` (one of :data:`SERVING`).
+
+    ``promote`` moves one tier up (the top stays at the top) and clears a warning; ``keep`` keeps
+    the tier and clears a warning; ``warn`` keeps the tier and warns; ``demote`` moves one tier
+    down, and at the bottom warns instead; ``remove`` exits (eliminated), whatever the tier.
+    An admitted entry that is not warned or removed becomes ``active``.
+    """
+    position = tiers.index(tier) if tier in tiers else len(tiers) - 1
+    current = tiers[position]
+    if outcome is Outcome.REMOVE:
+        return Move(current, current, state, EXITED, True)
+    if outcome is Outcome.PROMOTE:
+        return Move(current, tiers[max(position - 1, 0)], state, ACTIVE, False)
+    if outcome is Outcome.KEEP:
+        return Move(current, current, state, ACTIVE, False)
+    if outcome is Outcome.WARN:
+        return Move(current, current, state, WARNED, False)
+    if position + 1 < len(tiers):  # demote
+        return Move(current, tiers[position + 1], state, ACTIVE if state != WARNED else WARNED, False)
+    return Move(current, current, state, WARNED, False)
+
+
+__all__ = [
+    "ACTIVE", "ADMITTED", "APPLIED", "EXITED", "MEMBERSHIP_STATES", "MEMBERSHIP_TRANSITIONS", "MEMBERSHIP_WORKFLOW",
+    "NAME_LENGTH", "NOTE_LENGTH", "OBJECTED", "ON_NOTICE", "PENDING", "QUALIFIED", "REFUSED", "SERVING",
+    "UNDER_REVIEW", "WARNED", "ExitReason", "Move", "apply_outcome", "notice_end", "parse_exit_reason",
+    "readmission_from", "term_end",
+]
