@@ -11,8 +11,15 @@ from __future__ import annotations
 
 from communitycore.domain.rosters import MEMBERSHIP_STATES, MEMBERSHIP_TRANSITIONS
 from communitycore.plugins.markers import hookimpl
-from communitycore.records import Fact, GradeBand, RosterProgram, ScoreItem, ScoringScheme, WorkflowState, \
-    WorkflowTransition
+from communitycore.records import (
+    Fact,
+    GradeBand,
+    RosterProgram,
+    ScoreItem,
+    ScoringScheme,
+    WorkflowState,
+    WorkflowTransition,
+)
 
 #: The builtin programme and its scheme.
 RED_STEWARD = "red-steward"
@@ -66,7 +73,7 @@ def communitycore_register_scoring_schemes() -> list[ScoringScheme]:
 
 @hookimpl(trylast=True)
 def communitycore_register_roster_programs() -> list[RosterProgram]:
-    """红色管家: 7-day notice, 8 training hours a year, gold/silver/regular, a 3-year term, 1 year before re-admission."""
+    """红色管家: a 7-day notice, 8 training hours a year, gold/silver/regular, a 3-year term, a year's wait."""
     return [RosterProgram(
         code=RED_STEWARD, label="红色管家", label_en="red stewards", notice_days=7, review_cadence="quarterly",
         scoring_scheme=RED_STEWARD, candidate_kinds=("member", "resident", "partner-staff", "partner"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from decimal import Decimal
 
 import attrs
 
@@ -171,9 +172,127 @@ def apply_outcome(tiers: tuple[str, ...], tier: str, state: str, outcome: Outcom
     return Move(current, current, state, WARNED, False)
 
 
+# Stored shapes -----------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class RosterEntry:
+    """One person's membership of one roster programme, as stored.
+
+    ``candidate_kind`` is ``member``, ``resident``, ``partner-staff`` or ``partner`` and
+    ``candidate_id`` the member, resident or partner id; the entry's own ``id`` is what the
+    ledger calls the steward (``steward:ID``).
+    """
+
+    id: int
+    program: str
+    unit_id: int
+    candidate_kind: str
+    candidate_id: int
+    name: str
+    state: str
+    tier: str | None
+    applied_on: dt.date
+    qualified: bool | None
+    review_note: str | None
+    notice_start: dt.date | None
+    notice_end: dt.date | None
+    admitted_on: dt.date | None
+    term_end: dt.date | None
+    exited_on: dt.date | None
+    exit_reason: str | None
+    created_at: dt.datetime
+    created_by: str
+
+
+@attrs.frozen(kw_only=True)
+class Objection:
+    """An objection raised against an entry during its public notice: ``open``, ``dismissed`` or ``upheld``."""
+
+    id: int
+    entry_id: int
+    raised_by: str
+    reason: str
+    raised_on: dt.date
+    state: str
+    resolution_note: str | None
+    resolved_by: str | None
+    resolved_at: dt.datetime | None
+    recorded_by: str
+
+
+#: An objection's states.
+OPEN = "open"
+DISMISSED = "dismissed"
+UPHELD = "upheld"
+
+
+@attrs.frozen(kw_only=True)
+class Proposal:
+    """What a review proposes for one entry: the result it comes from and the move its outcome makes."""
+
+    entry_id: int
+    name: str
+    grade: str | None
+    total: Decimal
+    tier_from: str
+    tier_to: str
+    state_from: str
+    state_to: str
+    outcome: str
+    reason: str
+    run_id: int
+    result_id: int
+
+
+@attrs.frozen(kw_only=True)
+class Training:
+    """An entry's training over a period against its programme's requirement."""
+
+    entry_id: int
+    period: str
+    hours: Decimal
+    sessions: int
+    required_hours: Decimal | None
+    required_sessions: int | None
+
+    @property
+    def short(self) -> bool:
+        """Whether the entry is short of the requirement."""
+        return ((self.required_hours is not None and self.hours < self.required_hours)
+                or (self.required_sessions is not None and self.sessions < self.required_sessions))
+
+
 __all__ = [
-    "ACTIVE", "ADMITTED", "APPLIED", "EXITED", "MEMBERSHIP_STATES", "MEMBERSHIP_TRANSITIONS", "MEMBERSHIP_WORKFLOW",
-    "NAME_LENGTH", "NOTE_LENGTH", "OBJECTED", "ON_NOTICE", "PENDING", "QUALIFIED", "REFUSED", "SERVING",
-    "UNDER_REVIEW", "WARNED", "ExitReason", "Move", "apply_outcome", "notice_end", "parse_exit_reason",
-    "readmission_from", "term_end",
+    "ACTIVE",
+    "ADMITTED",
+    "APPLIED",
+    "DISMISSED",
+    "EXITED",
+    "MEMBERSHIP_STATES",
+    "MEMBERSHIP_TRANSITIONS",
+    "MEMBERSHIP_WORKFLOW",
+    "NAME_LENGTH",
+    "NOTE_LENGTH",
+    "OBJECTED",
+    "ON_NOTICE",
+    "OPEN",
+    "PENDING",
+    "QUALIFIED",
+    "REFUSED",
+    "SERVING",
+    "UNDER_REVIEW",
+    "UPHELD",
+    "WARNED",
+    "ExitReason",
+    "Move",
+    "Objection",
+    "Proposal",
+    "RosterEntry",
+    "Training",
+    "apply_outcome",
+    "notice_end",
+    "parse_exit_reason",
+    "readmission_from",
+    "term_end",
 ]

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from communitycore.sdk.members import MembersAPI
     from communitycore.sdk.org import OrgAPI
     from communitycore.sdk.residents import ResidentsAPI
+    from communitycore.sdk.rosters import RostersAPI
     from communitycore.sdk.services import ServicesAPI
     from communitycore.sdk.workflows import WorkflowsAPI
 from communitycore.sdk import access
@@ -168,6 +169,7 @@ class Community:
         services: ServicesAPI
         meetings: MeetingsAPI
         grants: GrantsAPI
+        rosters: RostersAPI
 
     def __init__(
         self,
