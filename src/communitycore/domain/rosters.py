@@ -150,7 +150,7 @@ class Move:
 
 
 def apply_outcome(tiers: tuple[str, ...], tier: str, state: str, outcome: Outcome) -> Move:
-    """What ``outcome`` does to an entry in ``tier`` and ``state`` (one of :data:`SERVING`).
+    """What ``outcome`` does to an entry in ``tier`` and ``state`` (admitted, active or warned).
 
     ``promote`` moves one tier up (the top stays at the top) and clears a warning; ``keep`` keeps
     the tier and clears a warning; ``warn`` keeps the tier and warns; ``demote`` moves one tier
