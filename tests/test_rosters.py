@@ -422,3 +422,17 @@ def test_random_moves_never_reach_an_illegal_state_and_the_history_replays(
         assert later.source == earlier.target
         flow.transition(later.source, later.target)  # every recorded move is a move of the workflow
     assert history[-1].target == c.rosters.get(entry_id).state
+
+
+def test_only_serving_stewards_take_requests(rc: Community, branch: int) -> None:
+    entry_id = _admitted(rc, _member(rc, branch, "张三"))
+    request = rc.services.add_request(branch, category="maintenance", text="楼道灯不亮", channel="walk-in")
+    rc.services.accept(request.id)
+    assert rc.services.assign(request.id, to=f"steward:{entry_id}").assignee == f"steward:{entry_id}"
+    rc.rosters.exit(entry_id, reason="moved-away")
+    other = rc.services.add_request(branch, category="maintenance", text="水管漏水", channel="walk-in")
+    rc.services.accept(other.id)
+    with pytest.raises(Conflict, match="not serving"):
+        rc.services.assign(other.id, to=f"steward:{entry_id}")
+    with pytest.raises(CommunityCoreError, match="no roster entry with id 999"):
+        rc.services.assign(other.id, to="steward:999")
