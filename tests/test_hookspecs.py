@@ -56,7 +56,7 @@ def test_the_public_hooks_are_all_there() -> None:
         "communitycore_register_facts", "communitycore_register_workflow_states",
         "communitycore_register_workflow_transitions", "communitycore_register_commands", "communitycore_check_units",
         "communitycore_score", "communitycore_resolve_request_assignee", "communitycore_on_event",
-        "communitycore_check_service_eligibility",
+        "communitycore_check_service_eligibility", "communitycore_check_roster_candidate",
         "communitycore_register_roles", "communitycore_authorize",
         "communitycore_register_recruitment_steps", "communitycore_register_dues_categories",
     ])

@@ -127,7 +127,8 @@ def test_hook_communitycore_register_workflow_states() -> None:
     assert flow.codes == ("open", "accepted", "cancelled", "done")
     assert registry.workflows[TICKET] == flow
     # The builtins' own workflows sit beside it.
-    assert set(registry.workflows) == {TICKET, "assessment-appeal", "resident-request", "service-project"}
+    assert set(registry.workflows) == {TICKET, "assessment-appeal", "resident-request", "roster-membership",
+                                      "service-project"}
 
 
 def test_hook_communitycore_register_workflow_transitions() -> None:
@@ -145,7 +146,8 @@ def test_a_pack_adds_a_state_and_transitions(tmp_path: Path, clock: Clock) -> No
         assert "revisit" in flow and flow.state("revisit").label == "回访中"
         assert [t.target for t in flow.allowed("accepted")] == ["cancelled", "done", "revisit"]
         assert flow.transition("revisit", "done").action == "finish"
-        assert c.workflows.codes() == sorted([TICKET, "assessment-appeal", "resident-request", "service-project"])
+        assert c.workflows.codes() == sorted([TICKET, "assessment-appeal", "resident-request", "roster-membership",
+                                             "service-project"])
         # An entity goes through the pack's state like through any other.
         metadata.create_all(c.engine)
         ticket = _new_ticket(c)
@@ -196,7 +198,7 @@ def test_an_invalid_workflow_is_left_out_and_says_why(tmp_path: Path) -> None:
 def test_an_unknown_workflow_lists_the_known_ones(tmp_path: Path) -> None:
     with communitycore.open(tmp_path / "c.db", autoload=False, plugins=[Tickets()], create=True) as c, \
             pytest.raises(NotFound, match=r"no workflow 'appeal' is registered; known: assessment-appeal, "
-                                          r"resident-request, service-project, ticket"):
+                                          r"resident-request, roster-membership, service-project, ticket"):
         c.workflows.definition("appeal")
 
 

@@ -472,14 +472,86 @@ class ScoringScheme(Record):
             raise ValueError(_("two bands have the same min_score; each grade needs its own threshold"))
 
 
+#: Who may apply to a roster programme.
+CANDIDATE_KINDS = ("member", "resident", "partner-staff", "partner")
+
+
+def _whole_from(least: int) -> Any:
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValueError(_("{field} must be a whole number from {least}, got {value!r}").format(
+                field=attribute.name, least=least, value=value))
+    return check
+
+
+def _optional_whole_from(least: int) -> Any:
+    inner = _whole_from(least)
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            inner(instance, attribute, value)
+    return check
+
+
+def _optional_positive(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(_("{field} must be a positive number, got {value!r}").format(field=attribute.name,
+                                                                                   value=value))
+
+
+def _candidate_kinds(_instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+    unknown = [v for v in value if v not in CANDIDATE_KINDS]
+    if unknown or not value or len(set(value)) != len(value):
+        raise ValueError(_("{field} must name each of {known} at most once, got {value!r}").format(
+            field=attribute.name, known=", ".join(CANDIDATE_KINDS), value=list(value)))
+
+
+def _tiers(instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+    _slugs(instance, attribute, value)
+    if not value or len(set(value)) != len(value):
+        raise ValueError(_("{field} must list at least one tier, each once, got {value!r}").format(
+            field=attribute.name, value=list(value)))
+
+
 @attrs.frozen(kw_only=True)
 class RosterProgram(Record):
-    """A vetted service corps (红色管家 ...) and its lifecycle settings."""
+    """A vetted service corps (红色管家 ...) and its lifecycle settings.
 
-    notice_days: int = 7
-    """Length of the public-notice window (公示) before admission."""
+    Candidates of ``candidate_kinds`` apply; the declared qualification checks
+    (``member_categories``, ``veto_facts`` within ``veto_days``, and a plugin's
+    ``candidate_check`` answered by ``communitycore_check_roster_candidate``) are applied at
+    the qualification review; a public notice of ``notice_days`` days follows; admitted members
+    start in the last of ``tiers`` (ordered from the top) and are trained and reviewed each
+    ``review_cadence`` period under ``scoring_scheme``, whose bands' outcomes move them.
+    """
+
+    notice_days: int = attrs.field(default=7, validator=_whole_from(1))
+    """Length of the public-notice window (公示) before admission, both ends counted."""
     review_cadence: Cadence = attrs.field(default=Cadence.QUARTERLY, converter=Cadence)
     scoring_scheme: str | None = attrs.field(default=None, validator=_optional_slug)
+    candidate_kinds: tuple[str, ...] = attrs.field(default=("member", "resident"), converter=_tuple,
+                                                   validator=_candidate_kinds)
+    """Who may apply: ``member``, ``resident``, ``partner-staff`` and ``partner``."""
+    member_categories: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_slugs)
+    """Member categories admitted (``full``: 正式党员 only); empty: any."""
+    veto_facts: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_slugs)
+    """Ledger facts that disqualify a candidate when recorded within ``veto_days`` before the review."""
+    veto_days: int = attrs.field(default=365, validator=_whole_from(1))
+    candidate_check: str | None = attrs.field(default=None, validator=_optional_slug)
+    """The code a plugin's ``communitycore_check_roster_candidate`` answers for."""
+    training_hours: float | None = attrs.field(default=None, validator=_optional_positive)
+    """Training hours required per ``training_period``; None: no hours requirement."""
+    training_sessions: int | None = attrs.field(default=None, validator=_optional_whole_from(1))
+    """Training sessions required per ``training_period``; None: no sessions requirement."""
+    training_period: Cadence = attrs.field(default=Cadence.YEARLY, converter=Cadence)
+    tiers: tuple[str, ...] = attrs.field(default=("regular",), converter=_tuple, validator=_tiers)
+    """Tier codes ordered from the top (``gold``, ``silver``, ``regular``); members start in the last."""
+    max_term_years: int | None = attrs.field(default=None, validator=_optional_whole_from(1))
+    """Years a member serves before the term ends (换届); None: no limit."""
+    readmit_after_days: int | None = attrs.field(default=365, validator=_optional_whole_from(0))
+    """Days after an elimination before the same person may apply again; None: never again."""
 
 
 class Aggregate(str, enum.Enum):

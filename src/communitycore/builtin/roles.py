@@ -11,10 +11,10 @@ from communitycore.records import Role
 #: The reads of everything a person may look at, without the audit trail, events and grants.
 _READS = ("org.read", "member.read", "resident.read", "activity.read", "workflow.read", "meeting.read",
           "service.read", "assessment.read",
-          "recruitment.read", "dues.read")
+          "recruitment.read", "dues.read", "roster.read")
 #: What a branch's committee manages: its units, members, meetings and assessments.
 _BRANCH_WORK = ("org.*", "member.*", "meeting.*", "assessment.*", "activity.*", "workflow.read", "grant.read",
-               "recruitment.*", "dues.*")
+               "recruitment.*", "dues.*", "roster.*")
 
 
 @hookimpl(trylast=True)
@@ -32,7 +32,8 @@ def communitycore_register_roles() -> list[Role]:
                       "resident.read", "workflow.read"),
              description="requests, projects and volunteer hours"),
         Role(code="steward", label="红色管家/志愿者", label_en="steward",
-             actions=("service.read", "service.record", "service.transition", "org.read", "workflow.read"),
+             actions=("service.read", "service.record", "service.transition", "org.read", "workflow.read",
+                      "roster.read"),
              description="their own assignments"),
         Role(code="auditor", label="审计员", label_en="auditor", actions=("*.read",),
              description="reads everything and the audit trail; never reveals personal data"),

@@ -102,6 +102,7 @@ MODULES: tuple[str, ...] = (
     "meetings",
     "services",
     "assessments",
+    "rosters",
     "events",
     "grants",
     "recruitment",

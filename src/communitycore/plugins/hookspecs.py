@@ -482,6 +482,35 @@ def communitycore_check_service_eligibility(  # type: ignore[empty-body]
 
 
 @hookspec
+def communitycore_check_roster_candidate(  # type: ignore[empty-body]
+    check: str, program: RosterProgram, kind: str, candidate_ids: Sequence[int]
+) -> list[int]:
+    """Say which candidates a roster programme's own qualification check refuses.
+
+    Called at the qualification review (``community roster qualify``) of an applicant to a
+    programme whose ``candidate_check`` is set, once per batch of candidates of one kind, after
+    the declared checks (member categories, veto facts). Every implementation is called; a
+    candidate any of them refuses fails the review. Answer only for the checks you implement.
+
+    :param check: the programme's ``candidate_check`` code.
+    :param program: the :class:`~communitycore.RosterProgram`.
+    :param kind: what the ids are: ``member``, ``resident``, ``partner-staff`` or ``partner``.
+    :param candidate_ids: the candidates to check (member, resident or partner ids).
+    :returns: the ids of the candidates that are **not** qualified (an empty list: all are).
+
+    Example::
+
+        from communitycore import hookimpl
+
+        @hookimpl
+        def communitycore_check_roster_candidate(check, program, kind, candidate_ids):
+            if check != "jj.no-arrears" or kind != "resident":
+                return []
+            return [r for r in candidate_ids if r in PROPERTY_FEE_ARREARS]
+    """
+
+
+@hookspec
 def communitycore_on_event(event: Event) -> None:
     """Be told of a change after its transaction has committed (never for a rolled-back one).
 

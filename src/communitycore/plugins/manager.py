@@ -37,6 +37,7 @@ BUILTINS: dict[str, str] = {
     "national-assessments": "communitycore.builtin.national_assessments",
     "national-recruitment": "communitycore.builtin.national_recruitment",
     "national-dues": "communitycore.builtin.national_dues",
+    "national-rosters": "communitycore.builtin.national_rosters",
     "roles": "communitycore.builtin.roles",
 }
 #: Builtins the library cannot work without; blocking one is refused.

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from communitycore.sdk.org import OrgAPI
     from communitycore.sdk.recruitment import RecruitmentAPI
     from communitycore.sdk.residents import ResidentsAPI
+    from communitycore.sdk.rosters import RostersAPI
     from communitycore.sdk.services import ServicesAPI
     from communitycore.sdk.workflows import WorkflowsAPI
 from communitycore.sdk import access
@@ -172,6 +173,7 @@ class Community:
         grants: GrantsAPI
         recruitment: RecruitmentAPI
         dues: DuesAPI
+        rosters: RostersAPI
 
     def __init__(
         self,

@@ -25,6 +25,7 @@ from communitycore.domain.activity import ActivityEntry, NewEntry, parse_quantit
 from communitycore.domain.identity import mask_id_number
 from communitycore.domain.members import parse_date
 from communitycore.domain.periods import Period
+from communitycore.domain.rosters import SERVING
 from communitycore.domain.services import (
     CANCELLED,
     DEFAULT_RESPONSE_MINUTES,
@@ -56,7 +57,7 @@ from communitycore.domain.services import (
 from communitycore.domain.settings import DEFAULT_DEADLINE_HOURS, DEFAULT_STAR_HOURS, defaults_of
 from communitycore.domain.settings import resolve as resolve_settings
 from communitycore.domain.workflows import TransitionRecord
-from communitycore.errors import InvalidValue, NotFound, Problem, RejectedInput
+from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, listing
 from communitycore.io import service_reports
 from communitycore.plugins.decisions import resolve_request_assignee
@@ -71,6 +72,7 @@ from communitycore.store.tables import activity as activity_tables
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
 from communitycore.store.tables import residents as resident_tables
+from communitycore.store.tables import rosters as roster_tables
 from communitycore.store.tables import services as tables
 from communitycore.store.units import UnitRef, chain, get_unit, resolve, subtree_ids, subtree_query
 
@@ -1029,6 +1031,16 @@ class ServicesAPI(SubAPI):
         if table is not None and conn.scalar(select(table.c.id).where(table.c.id == assignee.id)) is None:
             raise NotFound(_("there is no {kind} with id {id} to assign the request to").format(
                 kind=assignee.kind.value, id=assignee.id))
+        if assignee.kind is AssigneeKind.STEWARD:
+            # A steward is a roster entry: only one serving on its roster takes requests.
+            e = roster_tables.roster_entries
+            found = conn.scalar(select(e.c.state).where(e.c.id == assignee.id))
+            if found is None:
+                raise NotFound(_("there is no roster entry with id {id} to assign the request to").format(
+                    id=assignee.id))
+            if found not in SERVING:
+                raise Conflict(_("roster entry {id} is {state}, not serving; only serving stewards take requests")
+                               .format(id=assignee.id, state=found))
 
     def _check_resident(self, conn: Connection, resident: int, program: ServiceProgram | None,
                         problems: builtins.list[Problem]) -> None:

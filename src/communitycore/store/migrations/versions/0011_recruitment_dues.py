@@ -4,7 +4,7 @@ Each step first looks at what exists, so a migration killed halfway on MariaDB (
 transactional) can simply be run again.
 
 Revision ID: 0011_recruitment_dues
-Revises: 0009_assessments
+Revises: 0010_rosters
 Create Date: 2026-12-02 03:40:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_recruitment_dues"
-down_revision = "0009_assessments"
+down_revision = "0010_rosters"
 branch_labels = None
 depends_on = None
 

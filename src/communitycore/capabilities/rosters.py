@@ -1,0 +1,28 @@
+"""Rosters: vetted service corps (红色管家) with admission, public notice, training, tiers and exit."""
+
+from __future__ import annotations
+
+from communitycore.capabilities import Capability
+
+CAPABILITY = Capability(
+    name="rosters",
+    label="队伍",
+    label_en="Rosters",
+    api="communitycore.sdk.rosters:RostersAPI",
+    tables="communitycore.store.tables.rosters",
+    unit_links="communitycore.store.tables.rosters:UNIT_LINKS",
+    commands=("communitycore.cli.roster:roster",),
+    labels={
+        "program": ("队伍", "Programme"),
+        "candidate_kind": ("人员类型", "Candidate kind"),
+        "candidate_id": ("人员编号", "Candidate"),
+        "tier": ("星级档次", "Tier"),
+        "notice_start": ("公示开始", "Notice starts"),
+        "notice_end": ("公示截止", "Notice ends"),
+        "admitted_on": ("入选日期", "Admitted on"),
+        "term_end": ("任期届满", "Term ends"),
+        "exited_on": ("退出日期", "Exited on"),
+        "exit_reason": ("退出原因", "Exit reason"),
+    },
+    actions=("roster.read", "roster.add", "roster.update", "roster.transition", "roster.record"),
+)
