@@ -511,8 +511,8 @@ _ACTION_PATTERN = re.compile(r"^(?:\*|(?:\*|[a-z][a-z0-9-]*)\.(?:\*|[a-z][a-z0-9
 def _action_patterns(_instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
     for item in value:
         if not isinstance(item, str) or not _ACTION_PATTERN.match(item):
-            raise ValueError(f"{attribute.name} must hold actions such as 'member.read', 'member.*', '*.read' or "
-                             f"'*', got {item!r}")
+            raise ValueError(_("{field} must hold actions such as 'member.read', 'member.*', '*.read' or '*', "
+                               "got {value!r}").format(field=attribute.name, value=item))
 
 
 @attrs.frozen(kw_only=True)

@@ -34,7 +34,7 @@ from communitycore.domain.activity import (
 )
 from communitycore.domain.members import parse_date, parse_id_number
 from communitycore.errors import InvalidValue, NotFound, Problem, RejectedInput
-from communitycore.i18n import _
+from communitycore.i18n import _, listing
 from communitycore.io.files import staged_file
 from communitycore.io.sheets import SheetReader
 from communitycore.records import _SLUG
@@ -148,10 +148,10 @@ class _Importer:
                 continue
             field = field_for_header(header)
             if field is None:
-                known = "、".join(h[0] for h in ACTIVITY_HEADERS.values())
+                known = listing(h[0] for h in ACTIVITY_HEADERS.values())
                 problems.append(Problem(self.header_number, header, _(
                     "unknown column; use one of {known} (or the English names {fields})").format(
-                        known=known, fields=", ".join(ACTIVITY_HEADERS))))
+                        known=known, fields=listing(ACTIVITY_HEADERS))))
             elif field in self.columns:
                 problems.append(Problem(self.header_number, header, _("names the same field as column {other!r}")
                                         .format(other=self.headers[field])))
