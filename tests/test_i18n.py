@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import click
 import pytest
 from click.testing import CliRunner, Result
@@ -49,6 +50,7 @@ from communitycore.io.activity_import import ACTIVITY_HEADERS
 from communitycore.io.member_import import MEMBER_HEADERS
 from communitycore.io.org_import import ORG_HEADERS
 from communitycore.plugins.manager import make_plugin_manager
+from communitycore.serialize import explain, structure
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -498,7 +500,8 @@ def _refused_files(tmp_path: Path, units: list[str]) -> dict[str, tuple[tuple[st
         ["王五", "女", "110101198503121220", "靖城街道党工委/没有这个支部", "2010-07-01", "2011-07-01", "正式",
          "13812345670"],  # a unit that does not exist
     ])
-    no_unit = _write_csv(tmp_path / "缺列.csv", [["姓名", "性别", "公民身份号码"], ["赵六", "女", good + check_character(good)]])
+    no_unit = _write_csv(tmp_path / "缺列.csv", [["姓名", "性别", "公民身份号码"],  # no 所在党组织
+                                                ["赵六", "女", good + check_character(good)]])
     units_file = _write_csv(tmp_path / "组织.csv", [
         ["路径", "类别", "组织代码", "批准日期", "覆盖单位数"],
         ["孤立支部", "党支部", "", "", ""],  # a branch at the top
@@ -569,10 +572,48 @@ def test_the_demo_speaks_one_language_word_by_word(demo: tuple[AppState, set[str
         if expected:  # each refusal lists its problems, then says that nothing was imported
             assert "未导入任何数据" in zh.output and "nothing was imported" in en.output, what
             assert zh.output.count("\n") == en.output.count("\n"), what
+        if what == "exchange":  # records named in the language; the units under a missing parent are no cycle
+            assert "没有编号为 999999 的党组织" in zh.output and "there is no unit with id 999999" in en.output
+            assert "缺少必填字段" in zh.output and "cycle" not in en.output
     # The checks above find what they look for.
     assert english_words_left("第 2 行，类别：党支部 needs a parent", codes) != []
     assert english_words_left("党支部 (branch)、'grid-branch'、$.units[0].kind、党员.csv", codes) == []
     assert chinese_outside("row 2, column 公民身份号码: 应为 18 位", labels | {"公民身份号码"}) != []
+
+
+def test_where_a_setting_comes_from_is_worded_in_the_language(demo: tuple[AppState, set[str]]) -> None:
+    state, _names = demo
+    unit = "靖城街道党工委/幸福社区党委"
+    zh = CliRunner().invoke(make_cli(state), ["org", "settings", unit], obj=state, catch_exceptions=False)
+    en = CliRunner().invoke(make_cli(state), ["--lang", "en", "org", "settings", unit], obj=state,
+                            catch_exceptions=False)
+    assert re.search(r"^meeting-absence-months\s+6\s+默认$", zh.output, re.M)
+    assert re.search(r"^meeting-cadence.theme-day\s+monthly\s+默认（national-meetings）$", zh.output, re.M)
+    assert re.search(r"^meeting-absence-months\s+6\s+default$", en.output, re.M)
+    assert "default" not in zh.output and "weekly" in zh.output  # a value stays the code it is set with
+    # JSON keeps the source as the code.
+    data = json.loads(CliRunner().invoke(make_cli(state), ["--json", "org", "settings", unit], obj=state).stdout)
+    sources = {row["key"]: row["source"] for row in data}
+    assert sources["meeting-absence-months"] == "default"
+    assert sources["meeting-cadence.theme-day"] == "default (national-meetings)"
+    assert not any("source_label" in row for row in data)
+
+
+def test_structuring_problems_are_worded_in_the_language() -> None:
+    @attrs.frozen
+    class Point:
+        x: int
+        y: int
+
+    with language("zh"):
+        with pytest.raises(Exception) as missing:
+            structure({"x": 1}, Point)
+        assert explain(missing.value) == ["缺少必填字段 @ $.y"]
+        with pytest.raises(Exception) as wrong:
+            structure({"x": "a", "y": 1}, Point)
+        assert explain(wrong.value) == ["值的类型不对，应为 int @ $.x"]
+    with language("en"):
+        assert explain(missing.value) == ["required field missing @ $.y"]
 
 
 # The help formatter ----------------------------------------------------------------------------------------
