@@ -201,9 +201,9 @@ def test_commands_import_and_template(book: Community, tree: dict[str, int], tmp
     bad = write_csv(tmp_path / "bad.csv", [HEADER, ["党员", 999, "volunteer-hours", "2026-03-01", "1", "", ""]])
     result = run(book, "activity", "import", str(bad))
     assert result.exit_code == 1
-    assert "第 2 行，对象编号：没有编号为 999 的 member" in result.output
+    assert "第 2 行，对象编号：没有编号为 999 的党员" in result.output  # the subject kind by its label
     assert "未导入任何数据" in result.output
     refused = run(book, "--json", "activity", "import", str(bad))
     assert refused.exit_code == 1
     assert json.loads(refused.stdout)["problems"] == [{"row": 2, "column": "对象编号",
-                                                      "message": "没有编号为 999 的 member"}]
+                                                      "message": "没有编号为 999 的党员"}]

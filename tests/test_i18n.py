@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import fnmatch
+import json
 import re
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import click
 import pytest
 from click.testing import CliRunner, Result
@@ -31,6 +33,7 @@ from communitycore.cli.helptext import fill, short_help, wrap_text
 from communitycore.cli.render import display_width
 from communitycore.cli.state import AppState, CommunityGroup, resolve_language
 from communitycore.demo import build_demo
+from communitycore.domain.codes import Coded
 from communitycore.domain.identity import check_character, parse_id_number
 from communitycore.errors import InvalidValue, Problem, RejectedInput
 from communitycore.i18n import (
@@ -43,16 +46,18 @@ from communitycore.i18n import (
     translate_help,
 )
 from communitycore.i18n_extract import help_texts
+from communitycore.io.activity_import import ACTIVITY_HEADERS
+from communitycore.io.member_import import MEMBER_HEADERS
+from communitycore.io.org_import import ORG_HEADERS
 from communitycore.plugins.manager import make_plugin_manager
+from communitycore.serialize import explain, structure
 
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Modules whose messages are wrapped in phase 2 of the translation (after the branches that edit
 #: them have merged). Remove a module from here once `python -m communitycore.i18n_tools unwrapped
 #: PATH` reports nothing for it; the test below fails when an entry is no longer needed.
-PENDING = frozenset({
-    "cli/org.py", "cli/problems.py",
-})
+PENDING: frozenset[str] = frozenset()
 
 
 # The catalogs ----------------------------------------------------------------------------------------
@@ -430,6 +435,185 @@ def test_a_refused_import_speaks_one_language(demo: tuple[AppState, set[str]], t
     assert english_sentences(zh.output, COMMAND_WORDS) == []
     assert "row 2, column 公民身份号码: check character is" in en.output
     assert chinese_outside(en.output, names | set(header.split(",")) | {file.name}) == []
+
+
+# What a person reads on the demo, word by word ---------------------------------------------------------
+
+_ASCII_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def _coded_labels() -> set[str]:
+    """The Chinese labels and aliases of every coded value (正常, 党员 …): labels of data."""
+    found: set[str] = set()
+    pending: list[type[Coded]] = [Coded]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        for member in cls:  # type: ignore[attr-defined]
+            found |= {label for label in (member.zh, *member.aliases) if _CJK.search(label)}
+    return found
+
+
+#: The headers the import templates name (a column the file lacks is named by its template header).
+TEMPLATE_HEADERS = frozenset(header for table in (MEMBER_HEADERS, ORG_HEADERS, ACTIVITY_HEADERS)
+                             for headers in table.values() for header in headers if _CJK.search(header))
+
+
+def _coded_codes() -> set[str]:
+    codes: set[str] = set()
+    pending: list[type[Coded]] = [Coded]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        codes |= {member.value for member in cls}  # type: ignore[attr-defined]
+    return codes
+
+
+def english_words_left(text: str, codes: set[str]) -> list[str]:
+    """Lines of Chinese output with an ASCII word of three letters or more once codes, command words,
+    quoted values, key paths, file names and dates are taken out."""
+    found = []
+    for line in text.splitlines():
+        plain = re.sub(r"'[^']*'|\$\.\S+|\S+\.(?:csv|json|xlsx)\b|\d{4}-\d{2}-\d{2}", " ", line)
+        for code in sorted(codes, key=len, reverse=True):
+            plain = re.sub(rf"(?<![A-Za-z0-9-]){re.escape(code)}(?![A-Za-z0-9-])", " ", plain)
+        if _ASCII_WORD.search(plain):
+            found.append(line)
+    return found
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> Path:
+    path.write_text("\n".join(",".join(row) for row in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _refused_files(tmp_path: Path, units: list[str]) -> dict[str, tuple[tuple[str, ...], Path]]:
+    """Files the demo refuses, each with the command that reads it."""
+    branch = "靖城街道党工委/虹兴社区党委/老党员支部"
+    good = "11010519491231002"
+    wrong = good + ("0" if check_character(good) != "0" else "1")
+    member_header = ["姓名", "性别", "公民身份号码", "所在党组织", "入党日期", "转正日期", "党员类别", "联系电话"]
+    members = _write_csv(tmp_path / "党员.csv", [
+        member_header,
+        ["张三", "男", wrong, branch, "1970-07-01", "1971-07-01", "正式", "13812345678"],  # a bad ID number
+        ["李四", "男", "110101198503121239", branch, "2999-07-01", "", "预备", "13812345679"],  # a future date
+        ["王五", "女", "110101198503121220", "靖城街道党工委/没有这个支部", "2010-07-01", "2011-07-01", "正式",
+         "13812345670"],  # a unit that does not exist
+    ])
+    no_unit = _write_csv(tmp_path / "缺列.csv", [["姓名", "性别", "公民身份号码"],  # no 所在党组织
+                                                ["赵六", "女", good + check_character(good)]])
+    units_file = _write_csv(tmp_path / "组织.csv", [
+        ["路径", "类别", "组织代码", "批准日期", "覆盖单位数"],
+        ["孤立支部", "党支部", "", "", ""],  # a branch at the top
+        ["靖城街道党工委/新党委", "不知道", "", "", ""],  # an unknown kind
+        [f"{units[0]}/新支部", "branch", "", "2020-13-01", "-3"],  # no such date, a negative count
+    ])
+    activity = _write_csv(tmp_path / "台账.csv", [
+        ["对象类型", "对象编号", "事实", "日期", "数量", "来源", "备注", "所属党组织"],
+        ["外星人", "1", "volunteer-hours", "2026-03-15", "1.5", "manual", "义诊", ""],
+        ["党员", "1", "volunteer-hours", "2026-03-15", "很多", "manual", "", ""],
+        ["党员", "1", "volunteer-hours", "2026-03-15", "1", "manual", "", "没有这个党组织"],
+    ])
+    return {"members": (("member", "import"), members), "missing column": (("member", "import"), no_unit),
+            "units": (("org", "import"), units_file), "activity": (("activity", "import"), activity)}
+
+
+def _spoiled_export(state: AppState, tmp_path: Path) -> Path:
+    file = tmp_path / "导出.json"
+    result = CliRunner().invoke(make_cli(state), ["export", str(file)], obj=state, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = json.loads(file.read_text(encoding="utf-8"))
+    data["units"][0]["kind"] = "nope"  # an unknown kind
+    data["units"][1]["parent_id"] = 999_999  # a parent that is not in the file
+    good = "11010519491231002"
+    data["members"][0]["id_number"] = good + ("0" if check_character(good) != "0" else "1")
+    data["members"][1]["join_date"] = "2999-01-01"
+    data["members"][2]["unit_id"] = 777_777
+    del data["members"][3]["name"]  # a required field
+    data["residents"][0]["household_id"] = 999_999
+    file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return file
+
+
+def test_the_demo_speaks_one_language_word_by_word(demo: tuple[AppState, set[str]], sqlite_community: Community,
+                                                   tmp_path: Path) -> None:
+    """``org check`` and every refused import: no English word in Chinese, no Chinese in English.
+
+    In the Chinese output, only codes (rule, kind and value codes), command words, quoted input,
+    key paths, file names and dates may be written in ASCII letters. In the English output, only
+    the data may be Chinese: unit names and paths, the file's headers and cells, the labels of
+    unit kinds and of coded values.
+    """
+    state, names = demo
+    community = state.community
+    registry = community.registry
+    findings = community.org.check()
+    assert findings  # the demo has findings to print
+    codes = ({"community", *COMMAND_WORDS} | set(registry.unit_kinds) | {f.rule for f in findings}
+             | _coded_codes() | set(registry.facts))
+    # 2023年7月1日: a spelling of dates the import accepts, which the hint of a bad date shows.
+    labels = (names | {k.label for k in registry.unit_kinds.values()} | _coded_labels() | TEMPLATE_HEADERS
+              | {"2023年7月1日"})
+    units = [line.path for line in community.org.tree()]
+    runs: dict[str, tuple[AppState, tuple[str, ...], set[str]]] = {"org check": (state, ("org", "check"), set())}
+    for what, (command, file) in _refused_files(tmp_path, units).items():
+        cells = {cell for line in file.read_text(encoding="utf-8").splitlines() for cell in line.split(",") if cell}
+        runs[what] = (state, (*command, str(file)), cells | {file.name})
+    export = _spoiled_export(state, tmp_path)
+    empty = AppState(community=sqlite_community, pm=sqlite_community.pm)
+    runs["exchange"] = (empty, ("import", str(export)), {export.name})
+    for what, (app, args, data) in runs.items():
+        zh = CliRunner().invoke(make_cli(app), ["--lang", "zh", *args], obj=app, catch_exceptions=False)
+        en = CliRunner().invoke(make_cli(app), ["--lang", "en", *args], obj=app, catch_exceptions=False)
+        expected = 0 if what == "org check" else 1
+        assert zh.exit_code == en.exit_code == expected, (what, zh.output, en.output)
+        assert english_words_left(zh.output, codes) == [], (what, zh.output)
+        assert chinese_outside(en.output, labels | data) == [], (what, en.output)
+        if expected:  # each refusal lists its problems, then says that nothing was imported
+            assert "未导入任何数据" in zh.output and "nothing was imported" in en.output, what
+            assert zh.output.count("\n") == en.output.count("\n"), what
+        if what == "exchange":  # records named in the language; the units under a missing parent are no cycle
+            assert "没有编号为 999999 的党组织" in zh.output and "there is no unit with id 999999" in en.output
+            assert "缺少必填字段" in zh.output and "cycle" not in en.output
+    # The checks above find what they look for.
+    assert english_words_left("第 2 行，类别：党支部 needs a parent", codes) != []
+    assert english_words_left("党支部 (branch)、'grid-branch'、$.units[0].kind、党员.csv", codes) == []
+    assert chinese_outside("row 2, column 公民身份号码: 应为 18 位", labels | {"公民身份号码"}) != []
+
+
+def test_where_a_setting_comes_from_is_worded_in_the_language(demo: tuple[AppState, set[str]]) -> None:
+    state, _names = demo
+    unit = "靖城街道党工委/幸福社区党委"
+    zh = CliRunner().invoke(make_cli(state), ["org", "settings", unit], obj=state, catch_exceptions=False)
+    en = CliRunner().invoke(make_cli(state), ["--lang", "en", "org", "settings", unit], obj=state,
+                            catch_exceptions=False)
+    assert re.search(r"^meeting-absence-months\s+6\s+默认$", zh.output, re.M)
+    assert re.search(r"^meeting-cadence.theme-day\s+monthly\s+默认（national-meetings）$", zh.output, re.M)
+    assert re.search(r"^meeting-absence-months\s+6\s+default$", en.output, re.M)
+    assert "default" not in zh.output and "weekly" in zh.output  # a value stays the code it is set with
+    # JSON keeps the source as the code.
+    data = json.loads(CliRunner().invoke(make_cli(state), ["--json", "org", "settings", unit], obj=state).stdout)
+    sources = {row["key"]: row["source"] for row in data}
+    assert sources["meeting-absence-months"] == "default"
+    assert sources["meeting-cadence.theme-day"] == "default (national-meetings)"
+    assert not any("source_label" in row for row in data)
+
+
+def test_structuring_problems_are_worded_in_the_language() -> None:
+    @attrs.frozen
+    class Point:
+        x: int
+        y: int
+
+    with language("zh"):
+        with pytest.raises(Exception) as missing:
+            structure({"x": 1}, Point)
+        assert explain(missing.value) == ["缺少必填字段 @ $.y"]
+        with pytest.raises(Exception) as wrong:
+            structure({"x": "a", "y": 1}, Point)
+        assert explain(wrong.value) == ["值的类型不对，应为 int @ $.x"]
+    with language("en"):
+        assert explain(missing.value) == ["required field missing @ $.y"]
 
 
 # The help formatter ----------------------------------------------------------------------------------------

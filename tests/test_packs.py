@@ -196,7 +196,7 @@ def test_a_bad_pack_option_fails_cleanly(bad_pack: Path, tmp_path: Path) -> None
     code, out = cli(["--db", str(tmp_path / "c.db"), "--create", "--no-plugins", "--pack", str(bad_pack), "plugins"])
     assert code == 1
     assert "Traceback" not in out
-    assert f"{bad_pack}: required field missing @ $.meeting_types[1].code" in out
+    assert f"{bad_pack}: 缺少必填字段 @ $.meeting_types[1].code" in out  # Chinese by default
 
 
 def test_config_packs_are_relative_to_the_config_file(good_pack: Path, tmp_path: Path) -> None:

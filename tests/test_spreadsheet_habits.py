@@ -94,7 +94,7 @@ def test_two_title_rows_and_a_wrong_header_row(community: Community, tree: dict[
 
 def test_the_sheet_by_name(community: Community, tree: dict[str, int], tmp_path: Path) -> None:
     path = office_workbook(tmp_path / "花名册.xlsx", sheet="在册党员", extra_sheet=True)
-    with pytest.raises(InvalidValue, match=r"no sheet named '党员'.*说明、在册党员"):
+    with pytest.raises(InvalidValue, match=r"no sheet named '党员'.*说明, 在册党员"):
         community.members.import_file(path, sheet="党员")
     with pytest.raises(RejectedInput):  # the first sheet is the notes
         community.members.import_file(path)

@@ -181,7 +181,16 @@ def _format_error(exc: BaseException, type_: type | None) -> str:
     # An attrs validator fails in the record's __init__, where cattrs only says "invalid value";
     # its own message names the field and what is wrong, so keep it.
     if type_ is None and isinstance(exc, ValueError) and str(exc):
-        return f"invalid value: {exc}"
+        return _("invalid value: {message}").format(message=exc)
+    # cattrs' own wording of the common cases, translated.
+    if isinstance(exc, KeyError):
+        return _("required field missing")
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        return _("extra fields found ({fields})").format(fields=", ".join(sorted(exc.extra_fields)))
+    if isinstance(exc, (ValueError, TypeError)) and type_ is not None:
+        return _("invalid value for type, expected {type}").format(type=getattr(type_, "__name__", repr(type_)))
+    if isinstance(exc, TypeError) and str(exc).endswith("object is not iterable"):
+        return _("invalid value for type, expected an iterable")
     return cattrs.v.format_exception(exc, type_)
 
 

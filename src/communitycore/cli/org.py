@@ -7,6 +7,7 @@ Every ``UNIT`` argument takes a unit id or its full path from the root, joined w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from communitycore.cli.problems import print_rejected
 from communitycore.cli.render import ROLLUP_COLUMNS, UNIT_COLUMNS, emit, heading, output_options, shown, state
 from communitycore.cli.terminal import terminal_text
 from communitycore.errors import RejectedInput
-from communitycore.i18n import N_, _
+from communitycore.i18n import N_, _, listing, ngettext
 from communitycore.labels import label, word
 
 if TYPE_CHECKING:
@@ -145,7 +146,7 @@ def move(unit: str, new_parent: str | None, to_root: bool) -> None:
     A move under the unit itself or one of its descendants is refused, and nothing changes.
     """
     if (new_parent is None) == (not to_root):
-        raise click.UsageError("give NEW_PARENT, or --to-root (not both)")
+        raise click.UsageError(_("give NEW_PARENT, or --to-root (not both)"))
     community = state().community
     moved = community.org.move(unit, None if to_root else new_parent)
     emit(_unit_out(community, moved), columns=UNIT_COLUMNS)
@@ -196,7 +197,7 @@ def show(unit: str) -> None:
                      stats=shown(rollup, paths={}, name=found.name, path=path))
     emit(data, columns=(*UNIT_COLUMNS, "children"))
     if not app.as_json:
-        heading("统计" if app.lang == "zh" else "Statistics")
+        heading(_("Statistics"))
         emit(data["stats"], columns=ROLLUP_COLUMNS[1:])
 
 
@@ -242,12 +243,11 @@ def tree(unit: str | None, depth: int | None) -> None:
         emit(rows)
         return
     if not rows:
-        click.echo("（还没有党组织：community org add 或 community demo）" if app.lang == "zh"
-                   else "(no units yet: community org add, or community demo)")
+        click.echo(_("(no units yet: community org add, or community demo)"))
         return
     for prefix, row in zip(_tree_prefixes([r["depth"] for r in rows]), rows, strict=True):
         n = row["members"]
-        count = f"{n}名党员" if app.lang == "zh" else f"{n} member{'' if n == 1 else 's'}"
+        count = ngettext("{count} member", "{count} members", n).format(count=n)
         click.echo(f"{prefix}{terminal_text(row['name'], one_line=True)}  "
                    + click.style(f"[{terminal_text(row['kind_label'], one_line=True)}]", dim=True) + f"  {count}")
 
@@ -315,12 +315,14 @@ def _print_findings(findings: Sequence[dict[str, Any]], lang: str) -> None:
         click.echo(f"{tag} {terminal_text(f['unit'], one_line=True)}  ({f['rule']})")  # the tag's colours stay
         click.echo(terminal_text(f"  {f['message']}"))
         if f["suggestion"]:
-            click.echo(terminal_text(f"  {label('suggestion', lang)}{'：' if lang == 'zh' else ': '}{f['suggestion']}"))
+            click.echo(terminal_text("  " + _("{field}: {message}").format(field=label("suggestion", lang),
+                                                                            message=f["suggestion"])))
     counts = {s: sum(1 for f in findings if f["severity"].value == s) for s in _SEVERITY_ORDER}
-    detail = ("，" if lang == "zh" else ", ").join(f"{word(s, lang)} {n}" for s, n in counts.items())
+    detail = listing(f"{word(s, lang)} {n}" for s, n in counts.items())
     if findings:
         click.echo()
-    click.echo(f"共 {len(findings)} 项发现（{detail}）" if lang == "zh" else f"{len(findings)} finding(s) ({detail})")
+    click.echo(ngettext("{count} finding ({detail})", "{count} findings ({detail})", len(findings)).format(
+        count=len(findings), detail=detail))
 
 
 @org.command("kinds")
@@ -358,6 +360,25 @@ def settings() -> None:
     """
 
 
+_DEFAULT_FROM = re.compile(r"^default \((?P<provider>.+)\)$")
+
+
+def _source_labels(rows: Any) -> Any:
+    """Rows (or one row) of settings with ``source_label``, the source as text shows it: a unit's
+    path, or "default" (with the plugin that supplied it) in the current language. JSON keeps
+    ``source`` as the code (``default``, ``default (national-meetings)``)."""
+    if state().as_json:
+        return rows
+    for row in rows if isinstance(rows, list) else [rows]:
+        source = row.get("source")
+        by_plugin = _DEFAULT_FROM.match(source or "")
+        if source == "default":
+            row["source_label"] = _("default")
+        elif by_plugin is not None:
+            row["source_label"] = _("default ({provider})").format(provider=by_plugin["provider"])
+    return rows
+
+
 @settings.command("show")
 @click.argument("unit")
 @output_options
@@ -365,7 +386,7 @@ def settings_show(unit: str) -> None:
     """Every effective setting at UNIT, with the unit (or default) it came from."""
     community = state().community
     rows = shown(list(community.org.settings(unit).values()), paths={})
-    emit(rows, columns=("key", "value", "source"))
+    emit(_source_labels(rows), columns=("key", "value", "source"))
 
 
 @settings.command("set")
@@ -376,7 +397,8 @@ def settings_show(unit: str) -> None:
 def settings_set(unit: str, key: str, value: str) -> None:
     """Set KEY to VALUE on UNIT (lists are comma-separated); its subtree inherits it."""
     community = state().community
-    emit(shown(community.org.set_setting(unit, key, value), paths={}), columns=("key", "value", "source"))
+    emit(_source_labels(shown(community.org.set_setting(unit, key, value), paths={})),
+         columns=("key", "value", "source"))
 
 
 @settings.command("unset")
@@ -391,7 +413,7 @@ def settings_unset(unit: str, key: str) -> None:
     data = {"id": key, "name": key, "kind": "setting", "key": key, "removed": removed,
             "value": None if effective is None else effective.value,
             "source": None if effective is None else effective.source}
-    emit(data, columns=("key", "value", "source"))
+    emit(_source_labels(data), columns=("key", "value", "source"))
 
 
 # Compounds and partners ----------------------------------------------------------------------------

@@ -8,17 +8,18 @@ from typing import NoReturn
 import click
 
 from communitycore.cli.render import emit, state
+from communitycore.cli.state import CommunityCoreClickError
 from communitycore.cli.terminal import terminal_text
 from communitycore.errors import Problem, RejectedInput
+from communitycore.i18n import _, ngettext
 
 
-def problem_line(problem: Problem, lang: str) -> str:
+def problem_line(problem: Problem) -> str:
     """One problem as a line: ``第 6 行，公民身份号码：…`` (row and column as the file names them)."""
     if problem.row is None:
-        return f"{problem.field}: {problem.message}"
-    if lang == "zh":
-        return f"第 {problem.row} 行，{problem.field}：{problem.message}"
-    return f"row {problem.row}, column {problem.field}: {problem.message}"
+        return _("{field}: {message}").format(field=problem.field, message=problem.message)
+    return _("row {row}, column {field}: {message}").format(row=problem.row, field=problem.field,
+                                                           message=problem.message)
 
 
 def print_rejected(file: Path, exc: RejectedInput) -> NoReturn:
@@ -32,13 +33,11 @@ def print_rejected(file: Path, exc: RejectedInput) -> NoReturn:
               "problems": [{"row": p.row, "column": p.field, "message": p.message} for p in exc.problems]})
     else:
         for problem in exc.problems:
-            click.echo(terminal_text(problem_line(problem, app.lang)), err=True)
-    summary = (f"{file.name}：{len(exc.problems)} 个问题，未导入任何数据" if app.lang == "zh"
-               else f"{file.name}: {len(exc.problems)} problem(s), nothing was imported")
-    if app.as_json:
-        click.echo(f"Error: {summary}", err=True)
-        raise click.exceptions.Exit(1) from exc
-    raise click.ClickException(summary) from exc
+            click.echo(terminal_text(problem_line(problem)), err=True)
+    count = len(exc.problems)
+    summary = ngettext("{file}: {count} problem, nothing was imported",
+                       "{file}: {count} problems, nothing was imported", count).format(file=file.name, count=count)
+    raise CommunityCoreClickError(terminal_text(summary)) from exc
 
 
 __all__ = ["print_rejected", "problem_line"]

@@ -11,7 +11,7 @@ from communitycore.domain.codes import Coded
 from communitycore.domain.fields import MAX_ID, clean_text, nfkc
 from communitycore.domain.members import parse_date
 from communitycore.errors import Conflict, InvalidValue
-from communitycore.i18n import _
+from communitycore.i18n import _, listing
 from communitycore.records import UnitKind
 
 
@@ -173,7 +173,7 @@ def placement_problem(kinds: Mapping[str, UnitKind], kind: str, parent_kind: str
     """
     unit_kind = kinds.get(kind)
     if unit_kind is None:
-        return _("unknown unit kind {kind!r}; known: {known}").format(kind=kind, known=", ".join(kinds))
+        return _("unknown unit kind {kind!r}; known: {known}").format(kind=kind, known=listing(kinds))
 
     def labelled(code: str) -> str:
         found = kinds.get(code)
@@ -182,14 +182,15 @@ def placement_problem(kinds: Mapping[str, UnitKind], kind: str, parent_kind: str
     if parent_kind is None:
         if not unit_kind.parents:
             return None
-        roots = "、".join(labelled(code) for code in root_kinds(kinds)) or _("none")
-        allowed = "、".join(labelled(code) for code in unit_kind.parents)
+        roots = listing(labelled(code) for code in root_kinds(kinds)) or _("none")
+        allowed = listing(labelled(code) for code in unit_kind.parents)
         return _("a {kind} needs a parent: it may sit under {allowed}. Only a unit of a root kind stands at the top "
                  "of the tree; the root kinds are: {roots}").format(kind=labelled(kind), allowed=allowed, roots=roots)
     if parent_kind in unit_kind.parents:
         return None
-    allowed = "、".join(labelled(code) for code in unit_kind.parents)
-    where = labelled(parent_kind) if parent_name is None else f"{parent_name}, {labelled(parent_kind)}"
+    allowed = listing(labelled(code) for code in unit_kind.parents)
+    where = (labelled(parent_kind) if parent_name is None
+             else _("{name}, {kind}").format(name=parent_name, kind=labelled(parent_kind)))
     return _("a {kind} cannot sit under {where}; {hint}").format(
         kind=labelled(kind), where=where,
         hint=(_("it may sit under: {allowed}").format(allowed=allowed) if allowed

@@ -34,7 +34,7 @@ from communitycore.domain.activity import (
 )
 from communitycore.domain.members import parse_date, parse_id_number
 from communitycore.errors import InvalidValue, NotFound, Problem, RejectedInput
-from communitycore.i18n import _
+from communitycore.i18n import _, get_language, listing
 from communitycore.io.files import staged_file
 from communitycore.io.sheets import SheetReader
 from communitycore.records import _SLUG
@@ -148,10 +148,10 @@ class _Importer:
                 continue
             field = field_for_header(header)
             if field is None:
-                known = "、".join(h[0] for h in ACTIVITY_HEADERS.values())
+                known = listing(h[0] for h in ACTIVITY_HEADERS.values())
                 problems.append(Problem(self.header_number, header, _(
                     "unknown column; use one of {known} (or the English names {fields})").format(
-                        known=known, fields=", ".join(ACTIVITY_HEADERS))))
+                        known=known, fields=listing(ACTIVITY_HEADERS))))
             elif field in self.columns:
                 problems.append(Problem(self.header_number, header, _("names the same field as column {other!r}")
                                         .format(other=self.headers[field])))
@@ -326,7 +326,8 @@ class _Importer:
             elif subject in known:
                 unit_id = known[subject]
             else:
-                self._problem(number, "subject_id", _("there is no {kind} with id {id}").format(kind=kind, id=subject))
+                self._problem(number, "subject_id", _("there is no {kind} with id {id}").format(
+                    kind=SubjectKind(kind).label(get_language()), id=subject))
                 continue
             source_kind, source_id = row.get("source", ("import", self.source_id))
             out.append((kind, subject, row["fact"], row["date"], ledger.hundredths(row.get("quantity", _ONE)),

@@ -69,7 +69,7 @@ from communitycore.domain.org import (
 )
 from communitycore.domain.settings import parse_setting
 from communitycore.errors import Conflict, InvalidValue, Problem, RejectedInput
-from communitycore.i18n import _
+from communitycore.i18n import N_, _, get_language
 from communitycore.io.files import staged_file
 from communitycore.io.limits import check_json_depth
 from communitycore.serialize import converter, explain
@@ -86,6 +86,28 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "Loader", "Section", "UnitSetting", "expo
 FORMAT = "communitycore-export"
 #: Version of the file layout; an import refuses files newer than it knows.
 FORMAT_VERSION = 1
+
+#: What one record of a section is called in a problem ("there is no unit with id 7"); a section
+#: missing here (one a plugin adds) is named by its key.
+RECORD_NAMES = {
+    "units": N_("unit"),
+    "compounds": N_("compound"),
+    "partners": N_("partner"),
+    "members": N_("member"),
+    "households": N_("household"),
+    "residents": N_("resident"),
+    "activity": N_("ledger entry"),
+    "meetings": N_("meeting"),
+    "service_requests": N_("service request"),
+    "assessment_runs": N_("assessment run"),
+}
+
+
+def record_name(section: str) -> str:
+    """One record of ``section`` in the current language, for a problem that names it."""
+    name = RECORD_NAMES.get(section)
+    return section if name is None else _(name)  # i18n: skip (the names above are marked)
+
 
 #: Records written per batch (and per executemany on import).
 BATCH = 5_000
@@ -452,7 +474,7 @@ class Loader:
                         held=self.counts[section.key], declared=self.declared.get(section.key, 0)))
         if self.problems:
             if self.unlisted:
-                self.problems.append(Problem(None, "(more)", _("{count} more problem(s) not listed").format(
+                self.problems.append(Problem(None, _("(more)"), _("{count} more problem(s) not listed").format(
                     count=self.unlisted)))
             raise RejectedInput(self.problems, source=self.name)
         return self.counts
@@ -514,7 +536,7 @@ class Loader:
                     ref = getattr(record, field)
                     if ref is not None and ref not in self.ids[target]:
                         self.problem(f"{path}.{field}", _("there is no {record} with id {id}").format(
-                            record=target[:-1].replace("_", " "), id=ref))
+                            record=record_name(target), id=ref))
                         ok = False
                 if not ok:
                     continue
@@ -692,7 +714,7 @@ class Loader:
                  SubjectKind.RESIDENT: "residents"}.get(kind)
         if table is not None and entry.subject_id not in self.ids.get(table, ()):
             self.problem(f"{path}.subject_id", _("there is no {record} with id {id}").format(
-                record=kind.value, id=entry.subject_id))
+                record=kind.label(get_language()), id=entry.subject_id))
             ok = False
         if entry.reverses is not None:
             if entry.reverses in self.reversals:
@@ -711,10 +733,13 @@ class Loader:
 
         by_id = {unit.id: (path, unit) for path, unit in units}
         parent_of: dict[int, int | None] = {}
+        orphans: set[int] = set()
         for path, unit in units:
             if unit.parent_id is not None and unit.parent_id not in by_id:
                 self.problem(f"{path}.parent_id", _("there is no {record} with id {id}").format(
-                    record="unit", id=unit.parent_id))
+                    record=record_name("units"), id=unit.parent_id))
+                orphans.add(unit.id)
+                parent_of[unit.id] = None  # ordered as a root, so the units under it are not called a cycle
             else:
                 parent_of[unit.id] = unit.parent_id
         order = parents_first(parent_of)
@@ -727,8 +752,8 @@ class Loader:
         kinds = self.community.registry.unit_kinds
         for unit_id in order:
             path, unit = by_id[unit_id]
-            parent = None if unit.parent_id is None else by_id[unit.parent_id][1]
-            if unit.kind in kinds and (parent is None or parent.kind in kinds):
+            parent = None if unit.parent_id is None or unit_id in orphans else by_id[unit.parent_id][1]
+            if unit_id not in orphans and unit.kind in kinds and (parent is None or parent.kind in kinds):
                 # Root kinds and parent kinds: the rule org.add and org.move apply.
                 problem = placement_problem(kinds, unit.kind, None if parent is None else parent.kind,
                                             None if parent is None else parent.name)

@@ -44,7 +44,7 @@ from communitycore.domain.members import (
     parse_date,
 )
 from communitycore.errors import InvalidValue, Problem, RejectedInput
-from communitycore.i18n import _
+from communitycore.i18n import _, listing
 from communitycore.io.sheets import SheetReader, cell_value, header_key
 
 if TYPE_CHECKING:
@@ -535,10 +535,10 @@ class _Importer:
                 continue  # 序号, 备注: read past, whatever they hold
             field = field_for_header(header)
             if field is None:
-                known = "、".join(h[0] for h in MEMBER_HEADERS.values())
+                known = listing(h[0] for h in MEMBER_HEADERS.values())
                 problems.append(Problem(number, header, _(
                     "unknown column; use one of {known} (or the English field names {fields}); see the list of "
-                    "accepted headers in the members guide").format(known=known, fields=", ".join(MEMBER_FIELDS))))
+                    "accepted headers in the members guide").format(known=known, fields=listing(MEMBER_FIELDS))))
                 continue
             if field in taken:
                 problems.append(Problem(number, header, _("names the same field as column {other!r}").format(

@@ -33,7 +33,7 @@ from communitycore.domain.org import (
     placement_problem,
 )
 from communitycore.errors import InvalidValue, Problem, RejectedInput
-from communitycore.i18n import _
+from communitycore.i18n import _, listing
 from communitycore.io.sheets import Columns, SheetReader, is_header_of
 from communitycore.records import UnitKind
 from communitycore.serialize import unstructure
@@ -92,7 +92,7 @@ def _kind_code(kinds: Mapping[str, UnitKind], text: Any) -> str:
         if lowered in (kind.label.lower(), (kind.label_en or "").lower()):
             return code
     raise InvalidValue(_("unknown unit kind {kind!r}; known: {known}").format(
-        kind=wanted, known="、".join(f"{k.label} ({code})" for code, k in kinds.items())))
+        kind=wanted, known=listing(f"{k.label} ({code})" for code, k in kinds.items())))
 
 
 def import_units(community: Community, path: str | os.PathLike[str], *, sheet: str | None = None,

@@ -25,7 +25,7 @@ from typing import Any
 
 from communitycore.domain.fields import nfkc
 from communitycore.errors import InvalidValue, Problem
-from communitycore.i18n import _
+from communitycore.i18n import _, listing
 from communitycore.io.limits import (
     DEFAULT_LIMITS,
     Limits,
@@ -205,7 +205,7 @@ class SheetReader:
 
     def _missing_sheet(self, names: Sequence[str]) -> InvalidValue:
         return InvalidValue(_("{file} has no sheet named {sheet!r}; its sheets are: {names}").format(
-            file=self.path.name, sheet=self.sheet, names="、".join(names)))
+            file=self.path.name, sheet=self.sheet, names=listing(names)))
 
     def _unreadable(self, exc: BaseException) -> InvalidValue:
         return InvalidValue(_("{file} is not a readable .xlsx workbook: {error}").format(
@@ -311,7 +311,7 @@ class Columns:
                 continue
             field = lookup.get(key) or (extra(header) if extra is not None else None)
             if field is None:
-                known = "、".join(headers[0] for headers in aliases.values() if headers)
+                known = listing(headers[0] for headers in aliases.values() if headers)
                 self.problems.append(Problem(number, header, _("unknown column; use one of {known}").format(
                     known=known)))
             elif field in self.index:

@@ -31,7 +31,7 @@ from communitycore.domain.activity import (
 )
 from communitycore.domain.periods import Period
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
-from communitycore.i18n import _
+from communitycore.i18n import _, get_language
 from communitycore.records import Fact
 from communitycore.sdk.base import SubAPI
 from communitycore.store import activity as ledger
@@ -280,7 +280,7 @@ class ActivityAPI(SubAPI):
             found = units.get(entry.subject_kind)
             if found is not None and entry.subject_id not in found:
                 problems.append(Problem(position, "subject_id", _("there is no {kind} with id {id}").format(
-                    kind=entry.subject_kind, id=entry.subject_id)))
+                    kind=SubjectKind(entry.subject_kind).label(get_language()), id=entry.subject_id)))
                 continue
             unit_id = entry.unit_id if entry.unit_id is not None else (found or {}).get(entry.subject_id)
             rows.append((entry.subject_kind, entry.subject_id, entry.fact, entry.on, ledger.hundredths(entry.quantity),

@@ -58,7 +58,7 @@ from communitycore.domain.settings import DEFAULT_DEADLINE_HOURS, DEFAULT_STAR_H
 from communitycore.domain.settings import resolve as resolve_settings
 from communitycore.domain.workflows import TransitionRecord
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
-from communitycore.i18n import _, listing
+from communitycore.i18n import _, get_language, listing
 from communitycore.io import service_reports
 from communitycore.plugins.decisions import resolve_request_assignee
 from communitycore.records import ServiceCategory, ServiceProgram, UnitSnapshot
@@ -1030,7 +1030,7 @@ class ServicesAPI(SubAPI):
                  AssigneeKind.UNIT: org_tables.units}.get(assignee.kind)
         if table is not None and conn.scalar(select(table.c.id).where(table.c.id == assignee.id)) is None:
             raise NotFound(_("there is no {kind} with id {id} to assign the request to").format(
-                kind=assignee.kind.value, id=assignee.id))
+                kind=assignee.kind.label(get_language()), id=assignee.id))
         if assignee.kind is AssigneeKind.STEWARD:
             # A steward is a roster entry: only one serving on its roster takes requests.
             e = roster_tables.roster_entries
