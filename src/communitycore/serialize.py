@@ -37,6 +37,7 @@ from communitycore.domain.identity import mask_birth_date, mask_contact, mask_id
 from communitycore.domain.meetings import Compliance, ComplianceRow, DueMeeting, Meeting, Presence, Resolution
 from communitycore.domain.members import CommunityRegistration, Education, Gender, Household, Member, Resident, Transfer
 from communitycore.domain.org import Compound, OrgUnit, Partner
+from communitycore.domain.rosters import Objection, Proposal, RosterEntry, Training
 from communitycore.domain.scoring import scheme_rules
 from communitycore.domain.services import Demand, Metrics, Milestone, Project, Resource, ServiceRequest, VolunteerStars
 from communitycore.domain.settings import Effective
@@ -49,6 +50,7 @@ from communitycore.records import (
     FrozenDict,
     MeetingType,
     OutboxEvent,
+    RosterProgram,
     ScoringScheme,
     ServiceCategory,
     ServiceProgram,
@@ -585,6 +587,33 @@ def _service_request(request: ServiceRequest, _view: View) -> dict[str, Any]:
     # ``history`` (its TransitionRecords) is added by ``service request show``: ``history=``.
     return {**_stored(request, id=request.id, name=request.text[:40], kind="service-request"),
             "assignee": request.assignee}
+
+
+@shape_of(RosterProgram)
+def _roster_program(program: RosterProgram, _view: View) -> dict[str, Any]:
+    data = _fields(program)  # defaults too: a script reads every field
+    return {**converter.unstructure(data), "id": program.code, "name": program.label, "kind": "roster-program"}
+
+
+@shape_of(RosterEntry)
+def _roster_entry(entry: RosterEntry, _view: View) -> dict[str, Any]:
+    # ``roster show`` adds ``history`` (its TransitionRecords) and ``objections``.
+    return _stored(entry, id=entry.id, name=entry.name, kind="roster-entry")
+
+
+@shape_of(Objection)
+def _roster_objection(objection: Objection, _view: View) -> dict[str, Any]:
+    return _stored(objection, id=objection.id, name=objection.raised_by, kind="roster-objection")
+
+
+@shape_of(Proposal)
+def _roster_proposal(proposal: Proposal, _view: View) -> dict[str, Any]:
+    return dict(converter.unstructure(proposal))
+
+
+@shape_of(Training)
+def _roster_training(training: Training, _view: View) -> dict[str, Any]:
+    return {**converter.unstructure(training), "short": training.short}
 
 
 @shape_of(TransitionRecord)

@@ -9,65 +9,16 @@ JSON shapes are in docs/json.md (Rosters): an entry is ``{"id", "name", "kind": 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-import attrs
 import click
 
 from communitycore.cli.params import PLAIN_ID
-from communitycore.cli.render import emit, output_options, state
+from communitycore.cli.render import emit, output_options, shown, state
 from communitycore.i18n import N_, _
-from communitycore.serialize import unstructure
-
-if TYPE_CHECKING:
-    from communitycore.domain.rosters import Objection, Proposal, RosterEntry, Training
-    from communitycore.records import RosterProgram
 
 ENTRY_COLUMNS = ("id", "program", "name", "candidate_kind", "candidate_id", "unit_id", "state", "tier", "notice_end",
                  "admitted_on")
 OBJECTION_COLUMNS = ("id", "entry_id", "raised_by", "raised_on", "reason", "state", "resolution_note")
 PROPOSAL_COLUMNS = ("entry_id", "name", "grade", "total", "tier_from", "tier_to", "outcome", "reason")
-
-
-def program_json(program: RosterProgram) -> dict[str, Any]:
-    """A programme: its fields, ``kind`` ``roster-program``."""
-    data: dict[str, Any] = unstructure(program)
-    for field in attrs.fields(type(program)):  # defaults too: a script reads every field
-        data.setdefault(field.name, unstructure(getattr(program, field.name)))
-    data.update(id=program.code, name=program.label, kind="roster-program")
-    return data
-
-
-def entry_json(entry: RosterEntry, *, history: Any = None, objections: Any = None) -> dict[str, Any]:
-    """An entry: every stored field; ``history`` and ``objections`` when given."""
-    data: dict[str, Any] = {"id": entry.id, "name": entry.name, "kind": "roster-entry"}
-    data.update(unstructure(entry))
-    if history is not None:
-        data["history"] = [{"from": h.source, "to": h.target, "actor": h.actor, "at": unstructure(h.at),
-                            "note": h.note} for h in history]
-    if objections is not None:
-        data["objections"] = [objection_json(o) for o in objections]
-    return data
-
-
-def objection_json(objection: Objection) -> dict[str, Any]:
-    """An objection: every stored field, ``kind`` ``roster-objection``."""
-    data: dict[str, Any] = {"id": objection.id, "name": objection.raised_by, "kind": "roster-objection"}
-    data.update(unstructure(objection))
-    return data
-
-
-def proposal_json(proposal: Proposal) -> dict[str, Any]:
-    """A review's proposal for one entry."""
-    data: dict[str, Any] = unstructure(proposal)
-    return data
-
-
-def training_json(training: Training) -> dict[str, Any]:
-    """An entry's training over a period, with ``short`` when it falls short of the requirement."""
-    data: dict[str, Any] = unstructure(training)
-    data["short"] = training.short
-    return data
 
 
 @click.group("roster")
@@ -85,7 +36,7 @@ def roster() -> None:
 @output_options
 def programs() -> None:
     """The roster programmes (红色管家 …) with their notice, tiers, scheme and training."""
-    emit([program_json(p) for p in state().community.rosters.programs()],
+    emit(shown(state().community.rosters.programs()),
          columns=("id", "name", "notice_days", "tiers", "scoring_scheme", "training_hours", "training_sessions"))
 
 
@@ -104,7 +55,7 @@ def apply(program: str, member: int | None, resident: int | None, partner: int |
     """Record an application (报名); prints the new entry and its id."""
     done = state().community.rosters.apply(program, member=member, resident=resident, partner=partner,
                                            staff_name=staff_name, unit=unit, on=on, note=note)
-    emit(entry_json(done), columns=ENTRY_COLUMNS)
+    emit(shown(done), columns=ENTRY_COLUMNS)
 
 
 @roster.command("review-start")
@@ -113,7 +64,7 @@ def apply(program: str, member: int | None, resident: int | None, partner: int |
 @output_options
 def review_start(entry_id: int, note: str | None) -> None:
     """Take application ENTRY under qualification review (资格审查)."""
-    emit(entry_json(state().community.rosters.start_review(entry_id, note=note)), columns=ENTRY_COLUMNS)
+    emit(shown(state().community.rosters.start_review(entry_id, note=note)), columns=ENTRY_COLUMNS)
 
 
 @roster.command("qualify")
@@ -123,7 +74,7 @@ def review_start(entry_id: int, note: str | None) -> None:
 @output_options
 def qualify(entry_id: int, passed: bool, note: str) -> None:
     """Record the qualification review of ENTRY; a pass is checked against the programme's rules."""
-    emit(entry_json(state().community.rosters.qualify(entry_id, passed=passed, note=note)), columns=ENTRY_COLUMNS)
+    emit(shown(state().community.rosters.qualify(entry_id, passed=passed, note=note)), columns=ENTRY_COLUMNS)
 
 
 @roster.command("notice")
@@ -134,7 +85,7 @@ def qualify(entry_id: int, passed: bool, note: str) -> None:
 @output_options
 def notice(entry_id: int, start: str | None, days: int | None, note: str | None) -> None:
     """Put qualified ENTRY on public notice (公示); prints the day it ends."""
-    emit(entry_json(state().community.rosters.notice(entry_id, start=start, days=days, note=note)),
+    emit(shown(state().community.rosters.notice(entry_id, start=start, days=days, note=note)),
          columns=ENTRY_COLUMNS)
 
 
@@ -146,7 +97,7 @@ def notice(entry_id: int, start: str | None, days: int | None, note: str | None)
 @output_options
 def object_(entry_id: int, by: str, reason: str, on: str | None) -> None:
     """Record an objection to ENTRY during its notice; prints the objection and its id."""
-    emit(objection_json(state().community.rosters.object(entry_id, by=by, reason=reason, on=on)),
+    emit(shown(state().community.rosters.object(entry_id, by=by, reason=reason, on=on)),
          columns=OBJECTION_COLUMNS)
 
 
@@ -159,7 +110,7 @@ def object_(entry_id: int, by: str, reason: str, on: str | None) -> None:
 def resolve_objection(objection_id: int, dismiss: bool, note: str) -> None:
     """Resolve objection OBJECTION."""
     done = state().community.rosters.resolve_objection(objection_id, uphold=not dismiss, note=note)
-    emit(objection_json(done), columns=OBJECTION_COLUMNS)
+    emit(shown(done), columns=OBJECTION_COLUMNS)
 
 
 @roster.command("admit")
@@ -169,7 +120,7 @@ def resolve_objection(objection_id: int, dismiss: bool, note: str) -> None:
 @output_options
 def admit(entry_id: int, on: str | None, note: str | None) -> None:
     """Admit ENTRY once its notice has ended with no open or upheld objection (无异议方可进入)."""
-    emit(entry_json(state().community.rosters.admit(entry_id, on=on, note=note)), columns=ENTRY_COLUMNS)
+    emit(shown(state().community.rosters.admit(entry_id, on=on, note=note)), columns=ENTRY_COLUMNS)
 
 
 @roster.command("activate")
@@ -178,7 +129,7 @@ def admit(entry_id: int, on: str | None, note: str | None) -> None:
 @output_options
 def activate(entry_id: int, note: str | None) -> None:
     """Put admitted ENTRY on duty (上岗), or clear its warning."""
-    emit(entry_json(state().community.rosters.activate(entry_id, note=note)), columns=ENTRY_COLUMNS)
+    emit(shown(state().community.rosters.activate(entry_id, note=note)), columns=ENTRY_COLUMNS)
 
 
 @roster.command("warn")
@@ -187,7 +138,7 @@ def activate(entry_id: int, note: str | None) -> None:
 @output_options
 def warn(entry_id: int, note: str) -> None:
     """Warn serving ENTRY (警示)."""
-    emit(entry_json(state().community.rosters.warn(entry_id, note=note)), columns=ENTRY_COLUMNS)
+    emit(shown(state().community.rosters.warn(entry_id, note=note)), columns=ENTRY_COLUMNS)
 
 
 @roster.command("exit")
@@ -199,7 +150,7 @@ def warn(entry_id: int, note: str) -> None:
 @output_options
 def exit_(entry_id: int, reason: str, on: str | None, note: str | None) -> None:
     """Take ENTRY off the roster."""
-    emit(entry_json(state().community.rosters.exit(entry_id, reason=reason, on=on, note=note)),
+    emit(shown(state().community.rosters.exit(entry_id, reason=reason, on=on, note=note)),
          columns=ENTRY_COLUMNS)
 
 
@@ -211,7 +162,7 @@ def exit_(entry_id: int, reason: str, on: str | None, note: str | None) -> None:
 def list_(program: str | None, state_: str | None, unit: str | None) -> None:
     """Roster entries by id."""
     found = state().community.rosters.list(program=program, state=state_, unit=unit, limit=None)
-    emit([entry_json(e) for e in found], columns=ENTRY_COLUMNS)
+    emit(shown(found), columns=ENTRY_COLUMNS)
 
 
 @roster.command("show")
@@ -220,7 +171,7 @@ def list_(program: str | None, state_: str | None, unit: str | None) -> None:
 def show(entry_id: int) -> None:
     """ENTRY with its history and objections."""
     api = state().community.rosters
-    data = entry_json(api.get(entry_id), history=api.history(entry_id), objections=api.objections(entry_id))
+    data = shown(api.get(entry_id), history=shown(api.history(entry_id)), objections=shown(api.objections(entry_id)))
     if state().as_json:
         emit(data)
         return
@@ -254,7 +205,7 @@ def training_add(entry_id: int, on: str, hours: str, topic: str) -> None:
 def training_status(program: str, period: str) -> None:
     """Each serving entry's training over PERIOD against the programme's requirement."""
     found = state().community.rosters.training(program, period)
-    emit([training_json(t) for t in found],
+    emit(shown(found),
          columns=("entry_id", "hours", "sessions", "required_hours", "required_sessions", "short"))
 
 
@@ -268,7 +219,7 @@ def training_status(program: str, period: str) -> None:
 def review(program: str, period: str, run_id: int | None, apply_: bool) -> None:
     """Propose (and with --apply make) the tier changes and exits the programme's scheme gives for PERIOD."""
     found = state().community.rosters.review(program, period, apply=apply_, run_id=run_id)
-    rows = [proposal_json(p) for p in found]
+    rows = shown(found)
     if state().as_json:
         emit({"run_id": found[0].run_id if found else None, "applied": apply_, "proposals": rows})
         return
