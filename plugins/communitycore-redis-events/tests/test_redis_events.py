@@ -20,7 +20,9 @@ def test_each_change_is_published_with_its_event_id(community, stream):
     entries = client.xrange(name)
     fields = [{k.decode(): v.decode() for k, v in entry.items()} for _id, entry in entries]
     assert [f["action"] for f in fields] == ["unit.add", "unit.rename"]
-    outbox = {ev.id: ev for ev in community.events.list()}
+    # The outbox also holds the grant that made the creator administrator, announced when the
+    # database was created, before this test's stream was named.
+    outbox = {ev.id: ev for ev in community.events.list() if ev.action.startswith("unit.")}
     assert {f["event_id"] for f in fields} == set(outbox)
     assert all(ev.status == "delivered" for ev in outbox.values())
     assert json.loads(fields[0]["data"]) == {}
