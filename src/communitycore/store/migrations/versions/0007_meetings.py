@@ -10,22 +10,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from communitycore.store.migrations.steps import foreign_key as _fk
+from communitycore.store.migrations.steps import indexes as _indexes
+from communitycore.store.migrations.steps import tables as _tables
+
 revision = "0007_meetings"
 down_revision = "0006_grants"
 branch_labels = None
 depends_on = None
-
-
-def _tables() -> set[str]:
-    return set(sa.inspect(op.get_bind()).get_table_names())
-
-
-def _indexes(table: str) -> set[str]:
-    return {str(i["name"]) for i in sa.inspect(op.get_bind()).get_indexes(table)}
-
-
-def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}"))
 
 
 def upgrade() -> None:

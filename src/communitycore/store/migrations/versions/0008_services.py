@@ -15,16 +15,14 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from alembic import op
 
+from communitycore.store.migrations.steps import foreign_key as _fk
+
 revision = "0008_services"
 down_revision = "0007_meetings"
 branch_labels = None
 depends_on = None
 
 _TZ = sa.DateTime(timezone=True)
-
-
-def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}"))
 
 
 def _requests() -> None:

@@ -13,18 +13,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from communitycore.store.migrations.steps import indexes as _indexes
+from communitycore.store.migrations.steps import tables as _tables
+
 revision = "0010_rosters"
 down_revision = "0009_assessments"
 branch_labels = None
 depends_on = None
-
-
-def _tables() -> set[str]:
-    return set(sa.inspect(op.get_bind()).get_table_names())
-
-
-def _indexes(table: str) -> set[str]:
-    return {str(i["name"]) for i in sa.inspect(op.get_bind()).get_indexes(table)}
 
 
 def _index(table: str, columns: list[str], *, name: str | None = None) -> None:
