@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import attrs
-from sqlalchemy import ColumnElement, Connection, select, true
+from sqlalchemy import ColumnElement, Connection, true
 
-from communitycore.store.tables import org as org_tables
-
-_u = org_tables.units
+from communitycore.store.units import subtree_ids
 
 
 @attrs.frozen
@@ -41,11 +39,10 @@ EVERYTHING = Scope(everything=True)
 
 
 def scope_of(conn: Connection, roots: Iterable[int]) -> Scope:
-    """The scope of the subtrees under ``roots`` (one query per level of the tree)."""
+    """The scope of the subtrees under ``roots`` (one range of the path index per root)."""
     roots = frozenset(roots)
-    seen = set(roots)
-    frontier = sorted(roots)
-    while frontier:
-        frontier = [i for i in conn.scalars(select(_u.c.id).where(_u.c.parent_id.in_(frontier))) if i not in seen]
-        seen.update(frontier)
-    return Scope(roots=roots, units=frozenset(seen))
+    units: set[int] = set()
+    for root in sorted(roots):
+        if root not in units:  # a root inside another's subtree adds nothing
+            units.update(subtree_ids(conn, root))
+    return Scope(roots=roots, units=frozenset(units))
