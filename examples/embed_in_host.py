@@ -3,7 +3,8 @@
 The host owns the database and its SQLAlchemy engine; communitycore's tables (all ``cc_``) sit beside
 the host's own. The host
 
-1. opens communitycore on its engine, acting as one of its users (for the audit trail);
+1. opens communitycore on its engine, acting as one of its users (for the audit trail), and
+   grants its other users the roles they hold (see docs/security.md);
 2. listens to communitycore's events with a plugin (here: it queues a notification);
 3. runs communitycore calls inside its own transaction: each call is a savepoint, a failing call
    rolls back alone, and the events are announced only when the host commits.
@@ -56,6 +57,8 @@ def main() -> None:
         community = communitycore.open(engine, actor="platform:admin", plugins=[notifier], autoload=False)
         street = community.org.add("城南街道党工委", "street-committee")
         committee = community.org.add("幸福社区党委", "community-committee", street.id)
+        # The host's grid worker acts as themselves, with a grant on the committee they serve.
+        community.grants.add("platform:grid-worker-7", "secretary", committee.id)
 
         # 2. Inside the host's own transaction: calls run in savepoints; events wait for the commit.
         print("\nIn the host's transaction:")
