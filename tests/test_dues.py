@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import BigInteger, cast, literal, null, select, union_all
 
+import communitycore
 from communitycore import Community
 from communitycore.builtin.national_dues import communitycore_register_dues_categories
-from communitycore.domain.dues import amount_for, longest_run, month_number, parse_amount, parse_month
+from communitycore.clock import Clock
+from communitycore.domain.dues import ROUNDINGS as ROUNDING_MODES
+from communitycore.domain.dues import (
+    amount_for,
+    due_fen,
+    longest_run,
+    month_number,
+    parse_amount,
+    parse_month,
+    round_ratio,
+)
 from communitycore.errors import InvalidValue, RejectedInput
+from communitycore.store.dues import due_expr
 
 NATIONAL = {c.code: c for c in communitycore_register_dues_categories()}
 
@@ -74,6 +88,13 @@ def test_six_unpaid_months_are_flagged_and_one_paid_in_the_fourth_is_not(communi
     amounts = community.dues.amounts(month="2026-06")
     assert [(d.member_id, str(d.amount)) for d in amounts] == [(a.id, "15.00"), (b.id, "15.00"), (c.id, "15.00")]
     assert community.dues.amounts(month="2026-04") == []
+    community.dues.set_base(b.id, category="retired", base="5000.01", from_month="2026-06")
+    amounts = community.dues.amounts(month="2026-06")
+    assert len(amounts) == 3 and amounts.total == Decimal("80.00")
+    assert amounts[-1].member_id == c.id and amounts[1].amount == Decimal("50.00") and amounts[1].category == "retired"
+    assert [d.member_id for d in amounts[1:]] == [b.id, c.id]
+    with pytest.raises(IndexError):
+        amounts[3]
 
 
 def test_the_lapse_months_are_a_setting(community: Community) -> None:
@@ -199,3 +220,78 @@ def test_hook_communitycore_register_dues_categories(tmp_path: Path, clock: Any)
     assert str(c.dues.amount(member.id, month="2026-02").amount) == "0.50"
     assert "farmer" not in c.registry.dues_categories
     c.close()
+
+
+ROUNDINGS = ("half-up", "half-even", "down", "up")
+
+
+@given(st.integers(min_value=0, max_value=10**10), st.sampled_from(sorted(NATIONAL)), st.sampled_from(ROUNDINGS))
+def test_the_whole_fen_rule_is_the_decimal_rule(base_fen: int, code: str, rounding: str) -> None:
+    category = NATIONAL[code]
+    expected = amount_for(category, Decimal(base_fen) / 100, rounding=rounding).amount
+    assert due_fen(category, base_fen, rounding) == int(expected * 100)
+
+
+@given(st.integers(min_value=0, max_value=10**6), st.integers(min_value=1, max_value=10**4),
+       st.sampled_from(ROUNDINGS))
+def test_integer_rounding_is_decimal_quantize(numerator: int, denominator: int, rounding: str) -> None:
+    exact = (Decimal(numerator) / Decimal(denominator)).quantize(Decimal(1), rounding=ROUNDING_MODES[rounding])
+    assert round_ratio(numerator, denominator, rounding) == int(exact)
+
+
+@pytest.mark.parametrize("rounding", ROUNDINGS)
+def test_the_sql_amount_is_the_python_amount_on_every_engine(community: Community, rounding: str) -> None:
+    # Bases on both sides of every band edge and at odd fen, where each rounding differs.
+    bases = sorted({edge + delta for edge in (0, 300000, 500000, 1000000) for delta in (-7, -1, 0, 1, 3, 5, 15)
+                    if edge + delta >= 0} | {123457, 99999999})
+    values = [(code, b) for code in sorted(NATIONAL) for b in bases]
+    rows = union_all(*(select(literal(code).label("category"), literal(b, BigInteger).label("base_fen"),
+                              cast(null(), BigInteger).label("reduced_fen")) for code, b in values)).subquery()
+    due = due_expr(NATIONAL, rounding, rows.c.category, rows.c.base_fen, rows.c.reduced_fen)
+    with community.reading() as conn:
+        got = {(str(c), int(b)): int(d) for c, b, d in conn.execute(select(rows.c.category, rows.c.base_fen, due))}
+    assert got == {(code, b): due_fen(NATIONAL[code], b, rounding) for code, b in values}
+
+
+month_counts = st.integers(min_value=0, max_value=11)
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_arrears_match_a_month_by_month_reference(data: st.DataObject) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        c = communitycore.open(f"sqlite:///{folder}/c.db", actor="tester", autoload=False, create=True,
+                               clock=Clock("Asia/Shanghai", fixed=dt.datetime(2026, 2, 1, 10)))
+        try:
+            _arrears_against_reference(c, tree(c), data)
+        finally:
+            c.close()
+
+
+def _arrears_against_reference(c: Community, t: dict[str, Any], data: st.DataObject) -> None:
+    year = 2025
+    reference: dict[int, list[str]] = {}
+    for member in t["members"]:
+        changes = data.draw(st.lists(st.tuples(month_counts, st.sampled_from(["employed", "retired", "student"]),
+                                               st.integers(min_value=100000, max_value=1200000)),
+                                     max_size=3))
+        for month, code, base in changes:
+            c.dues.set_base(member.id, category=code, from_month=f"{year}-{month + 1:02d}",
+                            base=None if code == "student" else str(Decimal(base) / 100))
+        paid = data.draw(st.dictionaries(month_counts, st.integers(min_value=1, max_value=30000), max_size=12))
+        for month, fen in paid.items():
+            c.dues.pay(member.id, month=f"{year}-{month + 1:02d}", amount=str(Decimal(fen) / 100), on="2026-01-05")
+        unpaid = []
+        for month in range(12):
+            # The latest base not after the month holds; of two from one month, the later recorded.
+            held = sorted((m, i) for i, (m, _code, _base) in enumerate(changes) if m <= month)
+            if not held:
+                continue
+            _m, code, base = changes[held[-1][1]]
+            owed = amount_for(NATIONAL[code], None if code == "student" else Decimal(base) / 100).amount
+            if Decimal(paid.get(month, 0)) / 100 < owed:
+                unpaid.append(f"{year}-{month + 1:02d}")
+        if unpaid:
+            reference[member.id] = unpaid
+    found = c.dues.arrears(since=f"{year}-01", through=f"{year}-12")
+    assert {a.member_id: list(a.unpaid_months) for a in found} == reference

@@ -57,6 +57,11 @@ def build(c: Community) -> dict[str, int]:
     c.residents.add_household(None, address="散居")
     c.residents.add("王奶奶", household_id=home.id, phone="13900001111", flags=["独居老人", "残疾"])
     c.residents.add("小明")
+    applicant = c.recruitment.apply("赵申请", first.id, on="2026-10-08", id_number=make_id("20000101", 33))
+    c.recruitment.record(applicant.id, "talk", on="2026-10-20", by="张书记", note="首次谈话")
+    c.dues.set_base(secretary.id, category="employed", base="4500.50", from_month="2026-01")
+    c.dues.set_base(newcomer.id, category="student", from_month="2026-06", reduced="0.10", approval="街道批复")
+    c.dues.pay(secretary.id, month="2026-01", months=2, amount="90.01", on="2026-02-03")
     return {"street": street.id, "first": first.id, "secretary": secretary.id}
 
 
@@ -78,11 +83,12 @@ def test_round_trip_is_exact(community: Community, tmp_path: Path, clock: Clock)
     assert before["format"] == FORMAT and before["counts"]["members"] == 3
     assert before["counts"] == {"units": 7, "compounds": 2, "partners": 2, "unit_settings": 2, "members": 3,
                                 "transfers": 1, "registrations": 1, "households": 2, "residents": 2,
-                                "activity": 0, "workflow_history": 0, "assessment_runs": 0,
+                                "activity": 2, "workflow_history": 0, "assessment_runs": 0,
                                 "assessment_revisions": 0, "assessment_results": 0, "assessment_appeals": 0,
                                 "service_requests": 0, "service_evaluations": 0, "service_resources": 0,
                                 "meetings": 0, "meeting_attendance": 0, "meeting_partners": 0,
-                                "meeting_resolutions": 0}
+                                "meeting_resolutions": 0, "candidates": 1, "candidate_steps": 2, "dues_bases": 2,
+                                "dues_payments": 2}
     with fresh(tmp_path, "copy.db", clock) as copy:
         assert import_community(copy, tmp_path / "a.json") == before["counts"]
         assert exported(copy, tmp_path / "b.json") == before

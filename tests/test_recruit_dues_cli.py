@@ -69,6 +69,30 @@ def test_recruit_apply_list_show_and_a_refused_step(sqlite_community: Community,
     assert as_json(c, "recruit", "due", "--days", "400") == []  # the next step (activist) has no time rule
     text = run(c, "recruit", "list")
     assert text.exit_code == 0 and "李明" in text.output and ID not in text.output
+    revealed = as_json(c, "recruit", "show", cid, "--reveal", "--reason", "政审")
+    assert revealed["id_number"] == ID and revealed["revealed"]
+    entry = c.audit.list(action="recruitment.reveal")[0]
+    assert entry.entity_id == cid and entry.note == "政审"
+    assert run(c, "recruit", "show", cid, "--reveal").exit_code != 0  # a reason is required
+    c.grants.add("李审计", "auditor", branch["unit"].id)
+    auditor = c.as_actor("李审计")
+    assert as_json(auditor, "recruit", "show", cid)["id_number"] != ID
+    denied = run(auditor, "recruit", "show", cid, "--reveal", "--reason", "查看")
+    assert denied.exit_code != 0 and "recruitment.reveal" in denied.output
+
+
+def test_org_stats_count_the_pipeline_by_stage(sqlite_community: Community, branch: dict[str, Any]) -> None:
+    c = sqlite_community
+    first = c.recruitment.apply("李明", branch["unit"].id, on="2026-11-01", id_number=ID)
+    c.recruitment.apply("王芳", branch["unit"].id, on="2026-11-02")
+    c.recruitment.record(first.id, "talk", on="2026-11-10")
+    c.recruitment.record(first.id, "activist", on="2026-11-20")
+    stats = as_json(c, "org", "stats", str(branch["unit"].id))
+    assert stats["pipeline"]["applicant"] == 1 and stats["pipeline"]["activist"] == 1
+    assert sum(stats["pipeline"].values()) == 2
+    roots = as_json(c, "org", "stats")
+    assert roots[0]["pipeline"]["applicant"] == 1
+    assert "activist" in run(c, "org", "stats", str(branch["unit"].id)).output
 
 
 def test_recruit_vote_refused_without_a_majority(sqlite_community: Community, branch: dict[str, Any]) -> None:

@@ -38,6 +38,7 @@ CAPABILITY = Capability(
     label_en="Recruitment",
     api="communitycore.sdk.recruitment:RecruitmentAPI",
     tables="communitycore.store.tables.recruitment",
+    sections="communitycore.io.member_work_sections:RECRUITMENT_SECTIONS",
     unit_links="communitycore.store.tables.recruitment:UNIT_LINKS",
     commands=("communitycore.cli.recruit:recruit",),
     labels={

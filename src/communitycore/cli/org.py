@@ -17,7 +17,7 @@ import click
 from communitycore.cli.problems import print_rejected
 from communitycore.cli.render import ROLLUP_COLUMNS, UNIT_COLUMNS, emit, heading, output_options, shown, state
 from communitycore.cli.terminal import terminal_text
-from communitycore.errors import RejectedInput
+from communitycore.errors import PermissionDenied, RejectedInput
 from communitycore.i18n import N_, _, listing, ngettext
 from communitycore.labels import label, word
 
@@ -258,8 +258,9 @@ def tree(unit: str | None, depth: int | None) -> None:
 def stats(unit: str | None) -> None:
     """Roll-up statistics of UNIT's subtree (of each root without UNIT).
 
-    Members, 正式/预备, by gender, by education, average age, and cadres (委员) and secretaries
-    (书记) with the share holding 大专 or above and the cadres' average age.
+    Members, 正式/预备, by gender, by education, average age, cadres (委员) and secretaries
+    (书记) with the share holding 大专 or above, the cadres' average age, and the candidates of
+    the recruitment pipeline by stage.
     """
     app = state()
     community = app.community
@@ -267,21 +268,36 @@ def stats(unit: str | None) -> None:
         found = community.org.get(unit)
         path = community.org.path_of(found.id)
         rollup = community.org.stats(found.id)[0]
-        emit(shown(rollup, paths={}, name=found.name, path=path), columns=ROLLUP_COLUMNS, title=path)
+        item = _with_pipeline(community, shown(rollup, paths={}, name=found.name, path=path), found.id)
+        emit(item, columns=_STATS_COLUMNS, title=path)
         return
     roots = community.org.children(None)
     results = community.org.stats()
     by_id = {r.unit_id: r for r in results}
-    data = [shown(by_id[u.id], paths={}, name=u.name, path=u.name) for u in roots if u.id in by_id]
+    data = [_with_pipeline(community, shown(by_id[u.id], paths={}, name=u.name, path=u.name), u.id)
+            for u in roots if u.id in by_id]
     if app.as_json:
         emit(data)
         return
     for i, item in enumerate(data):
         if i:
             click.echo()
-        emit(item, columns=ROLLUP_COLUMNS[1:], title=item["path"])
+        emit(item, columns=_STATS_COLUMNS[1:], title=item["path"])
     if not data:
         emit([])
+
+
+#: The roll-up's figures, then the recruitment pipeline by stage (发展党员).
+_STATS_COLUMNS = (*ROLLUP_COLUMNS, "pipeline")
+
+
+def _with_pipeline(community: Community, item: dict[str, Any], unit_id: int) -> dict[str, Any]:
+    # An actor who may read the units but not the candidates sees the figures without the pipeline.
+    try:
+        item["pipeline"] = community.recruitment.counts(unit=unit_id)
+    except PermissionDenied:
+        item["pipeline"] = None
+    return item
 
 
 @org.command("check")

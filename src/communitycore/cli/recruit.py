@@ -118,11 +118,15 @@ def list_(stage: str | None, unit: str | None) -> None:
 
 @recruit.command("show")
 @click.argument("candidate_id", metavar="CANDIDATE", type=int)
+@click.option("--reveal", is_flag=True,
+              help=N_("Show 公民身份号码 and the birth date unmasked (recorded in the audit trail)."))
+@click.option("--reason", help=N_("Why the personal data is shown (kept in the audit entry; required with --reveal)."))
 @output_options
-def show(candidate_id: int) -> None:
-    """One candidate with the steps recorded."""
+def show(candidate_id: int, reveal: bool, reason: str | None) -> None:
+    """One candidate with the steps recorded; personal data masked unless --reveal."""
     api = state().community.recruitment
-    data = dict(shown(api.get(candidate_id)))
+    found = api.reveal(candidate_id, reason) if reveal else api.get(candidate_id)
+    data = dict(shown(found, reveal=reveal))
     history = shown(api.history(candidate_id))
     if state().as_json:
         emit({**data, "history": history})

@@ -100,6 +100,7 @@ RECORD_NAMES = {
     "meetings": N_("meeting"),
     "service_requests": N_("service request"),
     "assessment_runs": N_("assessment run"),
+    "candidates": N_("candidate"),
 }
 
 

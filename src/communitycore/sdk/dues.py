@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Select, extract, func, insert, select
 
 from communitycore.domain.dues import (
     CENTRAL_FROM,
@@ -28,6 +28,7 @@ from communitycore.domain.dues import (
     Arrears,
     DuesBase,
     MonthDue,
+    MonthDues,
     Payment,
     amount_for,
     find_category,
@@ -49,6 +50,7 @@ from communitycore.sdk.community import Tx
 from communitycore.sdk.recruitment import setting_at
 from communitycore.serialize import View, shape_of
 from communitycore.store import activity as ledger
+from communitycore.store.dues import due_expr, in_force, short_members
 from communitycore.store.locks import lock_row
 from communitycore.store.tables import dues as tables
 from communitycore.store.tables import members as member_tables
@@ -129,31 +131,33 @@ class DuesAPI(SubAPI):
         return MonthDue(member_id=int(member_id), month=month_text(wanted), category=due.category, base=due.base,
                         rate=due.rate, amount=due.amount, rule=due.rule, paid=from_fen(int(paid or 0)))
 
-    def amounts(self, *, month: str | dt.date | None = None, unit: UnitRef | None = None) -> builtins.list[MonthDue]:
+    def amounts(self, *, month: str | dt.date | None = None, unit: UnitRef | None = None) -> MonthDues:
         """What every member with a base owes for ``month`` (default: this month), in a subtree or everywhere:
-        two queries (members, bases) and one pass, each distinct (category, base) worked out once.
+        one query gives each member's base in force, each distinct (category, base) is worked out once, and
+        the records are made as they are read (:class:`~communitycore.domain.dues.MonthDues`).
 
         :raises InvalidValue: a bad month. :raises NotFound: no such unit.
         :raises PermissionDenied: the actor may not do this (dues) on the unit concerned.
         """
         wanted = parse_month(month) if month is not None else month_of(self.community.clock.today())
         with self.community.reading() as conn:
-            members, bases, _lapse, rounding = self._population(conn, unit)
-        out: builtins.list[MonthDue] = []
-        cache: dict[Any, MonthDue] = {}
-        for member_id, _name, _unit, join in members:
-            row = _base_for(bases.get(member_id, ()), wanted)
-            if row is None:
-                continue
-            if join is not None and wanted < month_of(join):
-                continue
-            key = row[1:]
-            due = cache.get(key)
-            if due is None:
-                due = cache[key] = self._due(row, rounding)
-            out.append(MonthDue(member_id=member_id, month=month_text(wanted), category=due.category, base=due.base,
-                                rate=due.rate, amount=due.amount, rule=due.rule))
-        return out
+            members, _lapse, rounding = self._scoped(conn, unit)
+            joined = members.where((_m.c.join_date.is_(None)) | (_join_month() <= wanted))
+            rows = conn.execute(in_force(wanted, select(joined.subquery().c.id))
+                                .order_by(_b.c.member_id)).all()
+        kinds: dict[Any, int] = {}
+        table: builtins.list[MonthDue] = []
+        ids: builtins.list[int] = []
+        picked: builtins.list[int] = []
+        for member_id, code, base_fen, reduced_fen in rows:
+            key = (code, base_fen, reduced_fen)
+            kind = kinds.get(key)
+            if kind is None:
+                kind = kinds[key] = len(table)
+                table.append(self._due((0, *key), rounding))
+            ids.append(member_id)
+            picked.append(kind)
+        return MonthDues(month_text(wanted), ids, picked, table)
 
     def pay(self, member_id: int, *, month: str | dt.date, amount: str | Decimal, months: int = 1,
             on: str | dt.date | None = None, extra: bool = False) -> builtins.list[Payment]:
@@ -222,21 +226,25 @@ class DuesAPI(SubAPI):
         last = parse_month(through) if through is not None else month_of(self.community.clock.today()) - 1
         first = parse_month(since, "since") if since is not None else 0
         with self.community.reading() as conn:
-            members, bases, lapse, rounding = self._population(conn, unit)
+            members, lapse, rounding = self._scoped(conn, unit)
+            scoped = members.add_columns(func.coalesce(_join_month(), 0).label("join_month"))
+            # SQL finds the few members short of what they owe; only theirs are read month by month.
+            short = short_members(conn, scoped, first, last, self._due_sql(conn, rounding))
+            people = {int(i): (str(n), int(u), j) for chunk in _chunks(short) for i, n, u, j in conn.execute(
+                select(_m.c.id, _m.c.name, _m.c.unit_id, _m.c.join_date).where(_m.c.id.in_(chunk)))}
+            bases = self._bases(conn, short)
             paid: dict[tuple[int, int], int] = {}
-            query = (select(_p.c.member_id, _p.c.month, func.sum(_p.c.amount_fen))
-                     .where(_p.c.extra.is_(False), _p.c.month.between(first, last))
-                     .group_by(_p.c.member_id, _p.c.month))
-            wanted = {m[0] for m in members}
-            for member, month, fen in conn.execute(query):
-                if int(member) in wanted:
+            for chunk in _chunks(short):
+                for member, month, fen in conn.execute(
+                        select(_p.c.member_id, _p.c.month, func.sum(_p.c.amount_fen))
+                        .where(_p.c.member_id.in_(chunk), _p.c.extra.is_(False), _p.c.month.between(first, last))
+                        .group_by(_p.c.member_id, _p.c.month)):
                     paid[(int(member), int(month))] = int(fen)
         out: builtins.list[Arrears] = []
         due_cache: dict[Any, int] = {}
-        for member_id, name, unit_id, join in members:
+        for member_id in short:
+            name, unit_id, join = people[member_id]
             rows = bases.get(member_id, [])
-            if not rows:
-                continue
             start = max(rows[0][0], first)
             if join is not None:
                 start = max(start, month_of(join))
@@ -325,29 +333,30 @@ class DuesAPI(SubAPI):
         ledger.insert_entries(tx.conn, entries)
         return out
 
-    def _population(self, conn: Connection, unit: UnitRef | None) -> tuple[
-            builtins.list[tuple[int, str, int, dt.date | None]], dict[int, builtins.list[tuple[int, str, int | None,
-                                                                                          int | None]]], int, str]:
-        """The active members of a subtree (or all) the actor may read, their bases, and the lapse and rounding
+    def _scoped(self, conn: Connection, unit: UnitRef | None) -> tuple[Select[Any], int, str]:
+        """The active members of a subtree (or all) the actor may read, as a query, and the lapse and rounding
         settings in force at the subtree's root (the defaults for the whole tree)."""
-        query = select(_m.c.id, _m.c.name, _m.c.unit_id, _m.c.join_date).where(_m.c.status == "active")
-        bases_query = select(_b.c.member_id, _b.c.from_month, _b.c.category, _b.c.base_fen, _b.c.reduced_fen)
+        query = select(_m.c.id).where(_m.c.status == "active")
         lapse, rounding = DEFAULT_LAPSE_MONTHS, DEFAULT_ROUNDING
         if unit is not None:
             root_id = resolve(conn, unit).id
             self._authorize(conn, "dues.read", root_id)
             query = query.where(_m.c.unit_id.in_(subtree_query(conn, root_id)))
-            bases_query = bases_query.where(_b.c.member_id.in_(
-                select(_m.c.id).where(_m.c.unit_id.in_(subtree_query(conn, root_id)))))
             lapse = int(setting_at(conn, root_id, "dues-lapse-months", DEFAULT_LAPSE_MONTHS))
             rounding = str(setting_at(conn, root_id, "dues-rounding", DEFAULT_ROUNDING))
-        query = query.where(self._scope(conn, "dues.read").clause(_m.c.unit_id)).order_by(_m.c.id)
-        members = [(int(i), str(n), int(u), j) for i, n, u, j in conn.execute(query)]
-        bases: dict[int, builtins.list[tuple[int, str, int | None, int | None]]] = {}
-        for member_id, month, code, base_fen, reduced_fen in conn.execute(
-                bases_query.order_by(_b.c.member_id, _b.c.from_month, _b.c.id)):
-            bases.setdefault(int(member_id), []).append((int(month), str(code), base_fen, reduced_fen))
-        return members, bases, lapse, rounding
+        return query.where(self._scope(conn, "dues.read").clause(_m.c.unit_id)), lapse, rounding
+
+    def _due_sql(self, conn: Connection, rounding: str) -> Any:
+        """The fen owed by a base row, as SQL over the stored codes in use; an unknown code is refused as
+        :meth:`_due` refuses it."""
+        categories = self.community.registry.dues_categories
+        known: dict[str, Any] = {}
+        for code in conn.scalars(select(_b.c.category).distinct()):
+            found = categories.get(code) or next((c for c in categories.values() if c.replaces == code), None)
+            if found is None:
+                raise InvalidValue(_("category: no dues category {code!r} is registered").format(code=code))
+            known[str(code)] = found
+        return due_expr(known, rounding, _b.c.category, _b.c.base_fen, _b.c.reduced_fen)
 
     def _member_unit(self, conn: Connection, member_id: int, *, lock: bool = False) -> int:
         if lock:
@@ -368,6 +377,10 @@ class DuesAPI(SubAPI):
                 found.setdefault(int(r.member_id), []).append(
                     (int(r.from_month), str(r.category), r.base_fen, r.reduced_fen))
         return found
+
+
+def _join_month() -> Any:
+    return extract("year", _m.c.join_date) * 12 + extract("month", _m.c.join_date) - 1
 
 
 def _base_for(rows: Sequence[tuple[int, str, int | None, int | None]], month: int

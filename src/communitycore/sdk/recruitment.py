@@ -173,6 +173,21 @@ class RecruitmentAPI(SubAPI):
             self._authorize(conn, "recruitment.read", candidate.unit_id)
             return candidate
 
+    def reveal(self, candidate_id: int, reason: str | None = None) -> Candidate:
+        """One candidate, recording in the audit trail that their personal data was shown and why
+        (``recruitment.reveal``, which an auditor never has), as ``members.reveal`` does for members.
+
+        :raises InvalidValue: no reason was given while the config requires one.
+        :raises NotFound: there is no such candidate.
+        :raises PermissionDenied: the actor may not see candidates' personal data on the candidate's unit.
+        """
+        why = self.community.members.reveal_reason(reason)
+        with self.community.transaction() as tx:
+            candidate = self._get(tx.conn, candidate_id)
+            self._authorize(tx.conn, "recruitment.reveal", candidate.unit_id)
+            tx.record("recruitment.reveal", "candidate", candidate.id, note=why, data={"unit_id": candidate.unit_id})
+            return candidate
+
     def history(self, candidate_id: int) -> builtins.list[StepRecord]:
         """The steps recorded for a candidate, in order.
 
