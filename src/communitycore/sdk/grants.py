@@ -37,6 +37,7 @@ class GrantsAPI(SubAPI):
         who = self._actor(actor)
         self._role(role)
         with self.community.transaction() as tx:
+            grant_store.serialize_changes(tx.conn)  # before the checks read the grants
             unit_id = None if unit is None else resolve(tx.conn, unit).id
             self._authorize(tx.conn, "grant.add", unit_id)
             if grant_store.find(tx.conn, who, role, unit_id) is not None:
@@ -57,6 +58,7 @@ class GrantsAPI(SubAPI):
         """
         who = self._actor(actor)
         with self.community.transaction() as tx:
+            grant_store.serialize_changes(tx.conn)  # before the checks read the grants
             unit_id = None if unit is None else resolve(tx.conn, unit).id
             self._authorize(tx.conn, "grant.remove", unit_id)
             grant = grant_store.find(tx.conn, who, role, unit_id)

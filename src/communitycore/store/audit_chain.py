@@ -45,7 +45,8 @@ def entry_hash(entry_id: int, prev_hash: str, entry: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _lock_head(conn: Connection) -> tuple[int, str]:
+def lock_head(conn: Connection) -> tuple[int, str]:
+    """Take the chain's head row until the commit; its id and hash."""
     h = audit_tables.audit_head
     query = select(h.c.last_id, h.c.last_hash).where(h.c.id == 1)
     if conn.dialect.name == "sqlite":
@@ -71,7 +72,7 @@ def append(conn: Connection, entries: Sequence[dict[str, Any]]) -> list[int]:
     """
     if not entries:
         return []
-    last_id, last_hash = _lock_head(conn)
+    last_id, last_hash = lock_head(conn)
     table = audit_tables.audit
     names = [c.name for c in table.columns]
     assert names == [*_ROW_ORDER], names  # the tuples below are built in this order
@@ -135,7 +136,7 @@ def append_alike(conn: Connection, *, at: dt.datetime, actor: str, action: str, 
     rendered once, so each entry costs one string join, one SHA-256 and one tuple. The text hashed
     is the one :func:`entry_hash` builds, so :func:`verify` reads these entries like any other.
     """
-    last_id, last_hash = _lock_head(conn)
+    last_id, last_hash = lock_head(conn)
     first_id = last_id
     table = audit_tables.audit
     names = [c.name for c in table.columns]

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, or_, select
 
 from communitycore.domain.access import Grant
+from communitycore.store import audit_chain
 from communitycore.store.tables import audit as audit_tables
 from communitycore.store.tables import grants as grant_tables
 
@@ -20,6 +21,16 @@ def _grant(row: Any) -> Grant:
     at = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at  # SQLite and MySQL hand back naive UTC
     return Grant(id=row["id"], actor=row["actor"], role=row["role"], unit_id=row["unit_id"], granted_at=at,
                  granted_by=row["granted_by"])
+
+
+def serialize_changes(conn: Connection) -> None:
+    """Wait for every other grant change to commit, and hold them off until this one does.
+
+    It takes the audit chain's head, which each audited write takes before it commits anyway, so
+    the checks a change makes next (the actor's own grants, a duplicate, the last administrator)
+    read what the others committed.
+    """
+    audit_chain.lock_head(conn)
 
 
 def of_actor(conn: Connection, actor: str) -> list[Grant]:
