@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -13,11 +14,14 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given
+from hypothesis import strategies as st
 
 import communitycore
 from communitycore import Community
@@ -38,6 +42,8 @@ from communitycore.reports import (
     write_workbook,
 )
 from communitycore.reports.board import BOARD_SECTIONS
+from communitycore.reports.markdown import table as md_table
+from communitycore.reports.svg import bar_chart, line_chart
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 4, 10, 12, 0, tzinfo=TZ)
@@ -496,3 +502,49 @@ def test_the_dashboard_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert "\ufffd" not in dom.stdout
     assert "城南街道党工委" in dom.stdout and "主题党日" in dom.stdout
     print(f"screenshot: {shot}", file=sys.stderr)
+
+
+# The drawing helpers ----------------------------------------------------------------------------------------
+
+labels = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cn")), max_size=30)
+values = st.floats(min_value=0, max_value=1e9, allow_nan=False)
+
+
+@given(st.lists(st.tuples(labels, values), min_size=1, max_size=12), st.booleans())
+def test_a_bar_chart_is_well_formed_whatever_its_labels_and_values(bars: list[tuple[str, float]],
+                                                                  percent: bool) -> None:
+    if percent:
+        bars = [(label, value / 1e9) for label, value in bars]
+    svg = ElementTree.fromstring(bar_chart(bars, title="<t>"))
+    rects = svg.findall("rect")
+    assert len(rects) == len(bars)
+    widths = [float(r.get("width", "-1")) for r in rects]
+    assert all(0 <= w <= 340 for w in widths)
+    top = max(v for _label, v in bars)
+    if top > 0 and not percent:
+        assert max(widths) == pytest.approx(340, abs=0.1)  # the largest bar fills the width
+    assert [t.text or "" for t in svg.findall("text")][::2] == [label for label, _v in bars]
+
+
+@given(st.lists(st.one_of(st.none(), st.floats(min_value=0, max_value=1, allow_nan=False)), min_size=1,
+                max_size=24))
+def test_a_line_chart_breaks_at_missing_values(points: list[float | None]) -> None:
+    svg = ElementTree.fromstring(line_chart([str(i) for i in range(len(points))], [("r", points)], title="t"))
+    assert len(svg.findall("circle")) == sum(p is not None for p in points)
+    runs, current = 0, 0
+    for p in [*points, None]:
+        if p is None:
+            runs += current > 1
+            current = 0
+        else:
+            current += 1
+    assert len(svg.findall("polyline")) == runs
+
+
+@given(st.lists(st.lists(labels, min_size=3, max_size=3), max_size=5))
+def test_a_markdown_table_keeps_its_shape_whatever_the_cells_hold(rows: list[list[str]]) -> None:
+    text = md_table(["a", "b", "c"], rows)
+    lines = text.split("\n")
+    assert len(lines) == 2 + len(rows)
+    for line in lines[2:]:
+        assert len(re.findall(r"(?<!\\)\|", line)) == 4  # three cells: no cell's pipe escapes
