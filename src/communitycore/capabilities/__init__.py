@@ -107,6 +107,7 @@ MODULES: tuple[str, ...] = (
     "grants",
     "recruitment",
     "dues",
+    "reports",
 )
 
 

@@ -9,6 +9,8 @@ JSON shapes are in docs/json.md (Rosters): an entry is ``{"id", "name", "kind": 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from communitycore.cli.params import PLAIN_ID
@@ -224,3 +226,17 @@ def review(program: str, period: str, run_id: int | None, apply_: bool) -> None:
         emit({"run_id": found[0].run_id if found else None, "applied": apply_, "proposals": rows})
         return
     emit(rows, columns=PROPOSAL_COLUMNS, title=_("Applied") if apply_ else _("Proposed (nothing changed)"))
+
+
+@roster.command("board")
+@click.option("--program", metavar="CODE", required=True, help=N_("The roster programme code."))
+@click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree (default: every unit you may read)."))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help=N_("The file to write: .html (printable on A4) or .md."))
+@output_options
+def board(program: str, unit: str | None, out: Path) -> None:
+    """Write the bulletin board (宣传栏公示): applicants on notice, the roster by tier, masked phones."""
+    from communitycore.reports import write_board
+
+    written = write_board(state().community, program, unit, out)
+    emit({"file": str(written)}, columns=("file",))
