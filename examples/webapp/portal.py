@@ -26,12 +26,14 @@ from typing import Annotated, Any
 import attrs
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
 import communitycore
 from communitycore import Community, CommunityCoreError, to_dict
 from communitycore.clock import Clock
+from communitycore.i18n import language as speaking
+from communitycore.reports import dashboard_figures, render_dashboard
 
 host_metadata = sa.MetaData()
 users = sa.Table(
@@ -221,6 +223,13 @@ def service_metrics(unit_id: int, period: str, community: Reader, lang: Lang,
     """The 接诉即办 metrics of the requests created in ``period``, optionally ``by`` category, programme or unit."""
     data: list[dict[str, Any]] = shaped(community, community.services.metrics(period, unit=unit_id, by=by), lang)
     return data
+
+
+@router.get("/units/{unit_id}/dashboard", response_class=HTMLResponse)
+def dashboard(unit_id: int, period: str, community: Reader, lang: Lang) -> str:
+    """The subtree's dashboard (``community report dashboard``): one self-contained HTML page."""
+    with speaking(lang):
+        return render_dashboard(dashboard_figures(community, unit_id, period))
 
 
 # The application -----------------------------------------------------------------------------------

@@ -255,3 +255,12 @@ def test_a_failing_host_step_rolls_back_the_library_change(app: Any, ids: dict[s
     monkeypatch.undo()
     assert post_member(client, "zhang", ids["grid1"], name="刘洋", id_number=NEW_ID).status_code == 201
     assert delivered == ["member.add"]
+
+
+def test_dashboard(client: TestClient, ids: dict[str, Any]) -> None:
+    page = get(client, "li", f"/units/{ids['committee']}/dashboard", period=ids["period"])
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert all(f'id="{section}"' in page.text for section in ("structure", "meetings", "assessments", "services",
+                                                               "rosters"))
+    assert "<script" not in page.text and "第一网格党支部" in page.text
+    assert get(client, "zhang", f"/units/{ids['committee']}/dashboard", period=ids["period"]).status_code == 403
