@@ -3,8 +3,9 @@
 Declarative first: every record (专业市场党支部, the weekly Party class of the 红色管家 joint
 branches, the 三创一建 service brands 红飘带, 爱心超市, 小餐桌 ..., 党员义工队, 五星级党员经营户)
 lives in ``jingjiang.toml``, a communitycore pack shipped inside this package and read through the
-host's own pack loader. The Python below only holds what records cannot say: a structure rule, a
-scoring bonus, request routing and a command.
+host's own pack loader. The Python below only holds what records cannot say: two structure
+rules, a scoring bonus, request routing, and the commands (:mod:`communitycore_jingjiang.cli`)
+with the cadre statistics (:mod:`communitycore_jingjiang.cadres`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from communitycore import (
     UnitKind,
     hookimpl,
 )
+from communitycore.i18n import localized
 
 __version__ = "0.1.0"
 
@@ -37,6 +39,12 @@ RED_RIBBON_STAR_RESPONSES = 12
 RED_RIBBON_STAR_POINTS = 5.0
 #: Units that run a community's services: employment requests go to them (心连心职业介绍所).
 COMMUNITY_KINDS = ("community-committee", "general-branch")
+#: Functional branches that serve a community's 党员义工队.
+VOLUNTEER_BRANCH_KINDS = ("volunteer-branch", "functional-branch")
+#: 将党员人数超过50人的社区党组织升格为党总支部: more than this many members makes a 党总支.
+GENERAL_BRANCH_ABOVE = 50
+#: The kind a community's Party organization sits under.
+STREET_KIND = "street-committee"
 
 
 @functools.cache
@@ -54,7 +62,7 @@ def _of(record_type: type[Record]) -> list[Record]:
 
 @hookimpl
 def communitycore_register_unit_kinds() -> list[Record]:
-    """专业市场党支部."""
+    """专业市场党支部 and the two functional branches (党员义工队, 民间组织)."""
     return _of(UnitKind)
 
 
@@ -84,7 +92,7 @@ def communitycore_register_facts() -> list[Record]:
 
 @hookimpl
 def communitycore_register_scoring_schemes() -> list[Record]:
-    """靖江社区党员积分 and 五星级党员经营户."""
+    """靖江社区党员积分, 五星级党员经营户 and the communities' 三创一建."""
     return _of(ScoringScheme)
 
 
@@ -96,6 +104,11 @@ def communitycore_register_roster_programs() -> list[Record]:
 
 @hookimpl
 def communitycore_check_units(units):
+    """The city's two structure rules: 党员义工队 branches and the 党总支 from 50 members."""
+    return [*_volunteer_branch_findings(units), *_general_branch_findings(units)]
+
+
+def _volunteer_branch_findings(units):
     """每个社区都建有一支党员义工队伍: a community unit should run a functional branch for it.
 
     Only communities whose children are in the batch are judged, so checking a single branch
@@ -111,12 +124,44 @@ def communitycore_check_units(units):
             continue
         if unit.children and unit.id not in children:
             continue  # its children were not checked with it
-        if "functional-branch" not in children.get(unit.id, []):
+        if not set(VOLUNTEER_BRANCH_KINDS) & set(children.get(unit.id, [])):
             findings.append(Finding(
                 unit_id=unit.id, unit=unit.path, rule="jj.volunteer-branch", severity=Severity.INFO,
-                message=f"{unit.name} has no 功能型党支部 for its 党员义工队",
-                suggestion="set up a functional branch (功能型党支部) in the Party volunteer corps",
+                message=localized(f"{unit.name}没有党员义工队功能型党支部",
+                                  f"{unit.name} has no 功能型党支部 for its 党员义工队"),
+                suggestion=localized("在党员义工队中建立功能型党支部（volunteer-branch）",
+                                     "set up a functional branch (功能型党支部, volunteer-branch) in the Party "
+                                     "volunteer corps"),
             ))
+    return findings
+
+
+def _general_branch_findings(units):
+    """今年又将24个党员人数超过50人的社区党组织升格为党总支部.
+
+    A community's Party organization is a unit directly under a street committee. Nationally a
+    branch of more than 50 members *may* become a 党总支 (the ``max-members`` finding); 靖江 raises
+    every such community organization, whatever its kind, unless it is a 党总支 or 社区党委 already.
+    A unit is judged only when its parent is in the batch (check the street, or the whole tree),
+    since a snapshot does not name its parent's kind.
+    """
+    kinds = {unit.id: unit.kind for unit in units}
+    findings = []
+    for unit in units:
+        if unit.kind in COMMUNITY_KINDS or unit.members <= GENERAL_BRANCH_ABOVE:
+            continue
+        if unit.parent_id is None or kinds.get(unit.parent_id) != STREET_KIND:
+            continue
+        findings.append(Finding(
+            unit_id=unit.id, unit=unit.path, rule="jj.general-branch", severity=Severity.WARNING,
+            message=localized(
+                f"社区党组织{unit.name}有党员{unit.members}名，超过{GENERAL_BRANCH_ABOVE}名，应升格为党总支",
+                f"the community organization {unit.name} has {unit.members} members, more than "
+                f"{GENERAL_BRANCH_ABOVE}: 靖江 raises it to a 党总支 (general branch)"),
+            suggestion=localized("报街道党工委批准升格为党总支，并按期选举总支委员会",
+                                 "ask the street working committee to approve it as a 党总支 (general-branch) "
+                                 "and elect the general branch committee"),
+        ))
     return findings
 
 
@@ -143,21 +188,7 @@ def communitycore_resolve_request_assignee(request, units):
 
 @hookimpl
 def communitycore_register_commands(cli):
-    """``community jingjiang programmes``: the city's service brands."""
-    import click
+    """``community jingjiang programmes`` and ``community jingjiang cadres``."""
+    from communitycore_jingjiang.cli import register
 
-    @cli.group("jingjiang")
-    def jingjiang():
-        """靖江: the city's service brands and practices."""
-
-    @jingjiang.command("programmes")
-    def programmes():
-        """List the 靖江 service brands with their categories."""
-        from communitycore.cli.state import AppState
-
-        registry = click.get_current_context().find_object(AppState).community.registry
-        categories = registry.service_categories
-        for code, program in registry.service_programs.items():
-            if program in _of(ServiceProgram):
-                category = categories[program.category].label
-                click.echo(f"{code}\t{program.label}\t{category}")
+    register(cli)
