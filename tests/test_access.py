@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import communitycore
-from communitycore import Community, Conflict, InvalidValue, PermissionDenied, Role, UnitKind, hookimpl
+from communitycore import Community, Conflict, InvalidValue, PermissionDenied, RejectedInput, Role, UnitKind, hookimpl
 from communitycore.capabilities import declared
 from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
@@ -242,6 +242,22 @@ def test_every_listing_and_statistic_of_residents_and_activity_is_scoped(communi
     assert [v.subject_id for v in wang.activity.values("members", "2026")] == [town["a"].id]
     with pytest.raises(PermissionDenied):
         wang.activity.record("unit", town["b"].id, "members")
+
+
+def test_paths_and_attendance_lists_reveal_nothing_outside_the_grants(community: Community,
+                                                                   town: dict[str, Any], tmp_path: Path) -> None:
+    community.grants.add("王书记", "secretary", town["east"].id)
+    wang = community.as_actor("王书记")
+    assert wang.org.paths_of([town["a"].id, town["b"].id]) == {town["a"].id: "城南街道党工委/东社区党委/东一支部"}
+    assert set(community.org.paths_of([town["a"].id, town["b"].id])) == {town["a"].id, town["b"].id}
+    community.members.update(town["mb"].id, id_number="110105198001010016")
+    sheet = tmp_path / "attendance.csv"
+    sheet.write_text("姓名,公民身份号码,出席情况\n张三,11010519491231002X,出席\n李四,110105198001010016,出席\n",
+                     encoding="utf-8")
+    assert community.meetings.attendance_file(sheet)[0] == [town["ma"].id, town["mb"].id]
+    with pytest.raises(RejectedInput) as refused:  # the member of the other community is not known to them
+        wang.meetings.attendance_file(sheet)
+    assert [(p.row, p.field) for p in refused.value.problems] == [(3, "公民身份号码")]
 
 
 # Plugins' rules and roles ----------------------------------------------------------------------------

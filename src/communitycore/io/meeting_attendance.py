@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,12 @@ ALIASES = {
 }
 
 
-def read_attendance(conn: Connection, path: str | os.PathLike[str], *, today: dt.date
+def read_attendance(conn: Connection, path: str | os.PathLike[str], *, today: dt.date,
+                    readable: Callable[[int], bool] | None = None
                     ) -> tuple[list[int], dict[int, str | None], list[int]]:
     """``(present, absent with reasons, on leave)`` member ids listed in the file (``today``: the
-    community's day, for the ID numbers' checks)."""
+    community's day, for the ID numbers' checks). A member whose unit is not ``readable`` (by the
+    actor's grants) is reported as unknown, so the file cannot probe who is on record elsewhere."""
     source = Path(path)
     reader = SheetReader(source, is_header=is_header_of(ALIASES), what=_("attendance lists"))
     problems: list[Problem] = []
@@ -56,6 +59,8 @@ def read_attendance(conn: Connection, path: str | os.PathLike[str], *, today: dt
         if not id_number:
             continue
         member = found.get(id_number)
+        if member is not None and readable is not None and not readable(member[1]):
+            member = None
         if member is None:
             problems.append(Problem(number, "公民身份号码", _("no member on record has this 公民身份号码")))
             continue

@@ -490,11 +490,13 @@ class MeetingsAPI(SubAPI):
         :raises RejectedInput: rows or headers are bad (an unknown 公民身份号码, an unknown 出席情况, a column missing);
             ``problems`` names each.
         :raises UnsafeInput: the file is too large or built to exhaust the reader (see :doc:`limits`).
+        :raises PermissionDenied: the actor may not read members on any unit (members elsewhere are unknown).
         """
         from communitycore.io.meeting_attendance import read_attendance  # keeps the sheet readers off the import
 
         with self.community.reading() as conn:
-            return read_attendance(conn, path, today=self.community.clock.today())
+            scope = self._scope(conn, "member.read")
+            return read_attendance(conn, path, today=self.community.clock.today(), readable=scope.covers)
 
     # Helpers -----------------------------------------------------------------------------------
 

@@ -115,9 +115,14 @@ class OrgAPI(SubAPI):
             return path_of(conn, unit)
 
     def paths_of(self, unit_ids: Iterable[int]) -> dict[int, str]:
-        """The full paths of some units by id (two queries, not a read of the tree); unknown ids are left out."""
+        """The full paths of some units by id (two queries, not a read of the tree); unknown ids, and those
+        of units the actor may not read, are left out.
+
+        :raises PermissionDenied: the actor may not read units on any unit.
+        """
         with self.community.reading() as conn:
-            return name_paths(conn, unit_ids)
+            scope = self._scope(conn, "org.read")
+            return {i: path for i, path in name_paths(conn, unit_ids).items() if scope.covers(i)}
 
     def children(self, ref: UnitRef | None = None) -> list[OrgUnit]:
         """Direct children of a unit, by name; for ``None``, the roots (for an actor whose grants are on
