@@ -71,6 +71,15 @@ GUIDES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+def _extension(name: str) -> Any:
+    """A module of the site's local Sphinx extensions (docs/_ext), as the build imports it."""
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+
+
 def _commands(command: click.Command, path: tuple[str, ...]) -> list[str]:
     if isinstance(command, click.Group):
         return [name for sub, child in command.commands.items() for name in _commands(child, (*path, sub))]
@@ -86,11 +95,7 @@ def _sub_api(attribute: str) -> type[Any]:
 
 @pytest.mark.parametrize("guide", sorted(GUIDES))
 def test_each_capability_guide_names_its_commands_and_calls(guide: str) -> None:
-    sys.path.insert(0, str(DOCS / "_ext"))
-    try:
-        from cli_doc import cli  # the builtin command group, as the CLI reference shows it
-    finally:
-        sys.path.remove(str(DOCS / "_ext"))
+    cli = _extension("cli_doc").cli  # the builtin command group, as the CLI reference shows it
     groups, apis = GUIDES[guide]
     page = (DOCS / f"{guide}.md").read_text(encoding="utf-8")
     missing = [f"command: community {name}" for group in groups
@@ -102,16 +107,37 @@ def test_each_capability_guide_names_its_commands_and_calls(guide: str) -> None:
     assert not missing, f"docs/{guide}.md does not name:\n" + "\n".join(missing)
 
 
+def test_the_capabilities_page_lists_every_capability_with_its_guide() -> None:
+    from communitycore.capabilities import declared
+
+    rows = [line for line in (DOCS / "capabilities.md").read_text(encoding="utf-8").splitlines()
+            if line.startswith("|")]
+    for capability in declared():
+        row = next((line for line in rows if f"`{capability.name}`" in line), None)
+        assert row is not None, f"docs/capabilities.md does not list the capability {capability.name}"
+        assert capability.label in row and re.search(r"\]\([\w/-]+\.md\)", row), row
+
+
 def test_the_glossary_pairs_every_code_with_its_chinese_term() -> None:
-    sys.path.insert(0, str(DOCS / "_ext"))
-    try:
-        import glossary_check
-    finally:
-        sys.path.remove(str(DOCS / "_ext"))
+    glossary_check = _extension("glossary_check")
     entries = list(glossary_check.glossary_entries())
     assert {code for _what, code, _zh, _en in entries} >= {"grid-branch", "red-steward", "branch-vote", "in-progress"}
     text = (DOCS / "glossary.md").read_text(encoding="utf-8")
     assert glossary_check.glossary_problems(text, entries) == []
+
+
+# Pages whose Python blocks are whole scripts (other pages continue an example from the page above).
+RUNNABLE = ("overview.md", "quickstart.md", "zh/quickstart.md", "org.md", "sdk-guide.md")
+
+
+@pytest.mark.parametrize("page", RUNNABLE)
+def test_the_python_examples_of_the_guides_run(page: str, tmp_path: Path) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", (DOCS / page).read_text(encoding="utf-8"), re.DOTALL)
+    assert blocks, f"docs/{page} has no Python example"
+    for block in blocks:
+        run = subprocess.run([sys.executable, "-c", block], cwd=tmp_path, capture_output=True, text=True,
+                             check=False)
+        assert run.returncode == 0, f"docs/{page}:\n{block}\n{run.stderr}"
 
 
 @pytest.fixture(scope="module")
