@@ -167,6 +167,15 @@ def test_cli_reference_writes_options_with_two_hyphens(site: Path) -> None:
 
 
 @pytest.mark.slow
+def test_no_page_turns_an_option_s_hyphens_into_a_dash(site: Path) -> None:
+    pages = [p for p in site.rglob("*.html") if "_modules" not in p.parts]
+    assert len(pages) > 30
+    mangled = {str(p.relative_to(site)): found for p in pages
+               if (found := sorted(set(_MANGLED_OPTION.findall(_text(p.read_text(encoding="utf-8"))))))}
+    assert not mangled, f"options with a dash that is not '--': {mangled}"
+
+
+@pytest.mark.slow
 def test_every_record_field_has_a_type_and_a_description_in_the_reference(site: Path) -> None:
     pages = "\n".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
     missing: list[str] = []
