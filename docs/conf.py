@@ -40,15 +40,20 @@ root_doc = "index"
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", ".gitignore"]
 templates_path: list[str] = []
 
+# Smart quotes stay, but "--" is never turned into an en dash: the CLI reference and the guides
+# quote options such as --json and --reveal, which must read (and copy) as typed.
+smartquotes_action = "qe"
+
 # MyST: ::: fences for directives, heading anchors for links such as [x](concepts.md#settings).
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 
-# autodoc: source order reads like the code; type hints stay out of the rendered signatures
-# because, without intersphinx, every `str`, `date` and SQLAlchemy type would be an unresolved
-# reference in nitpicky mode. Field types are given in the prose tables (plugins/packs.md).
+# autodoc: source order reads like the code. Type hints are rendered where a reader needs them
+# (each record field and attribute shows its type; each documented parameter too) and stay out
+# of the signatures, which would otherwise be a line of types per call.
 autodoc_member_order = "bysource"
-autodoc_typehints = "none"
+autodoc_typehints = "description"
+autodoc_typehints_description_target = "documented"
 autoclass_content = "class"
 
 nitpicky = True
@@ -56,6 +61,12 @@ nitpicky = True
 # intersphinx. Keep this list short.
 nitpick_ignore = [
     ("py:class", "pluggy._manager.PluginManager"),  # base class of CommunityPluginManager
+]
+# Types from the standard library and third-party packages, as the field types name them: they
+# render as plain text (there is no intersphinx to link them to). `dt` is the modules' own name
+# for `datetime`. Types of communitycore itself are never listed here: they must resolve.
+nitpick_ignore_regex = [
+    ("py:class", r"(collections\.abc|datetime|dt|decimal|fractions|os|zoneinfo|sqlalchemy|click)\..+"),
 ]
 
 html_theme = "furo"

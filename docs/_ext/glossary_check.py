@@ -4,11 +4,12 @@
 moves on. At every build this extension imports the code and emits a Sphinx warning (an error
 under ``-W``) for:
 
-* **glossary.md**: every code of the builtin records (unit kinds, meeting types, service
-  categories, facts), of every :class:`~communitycore.domain.codes.Coded` enum in
+* **glossary.md**: every code of the records the builtin plugins register (every family, and
+  the states of their workflows), of every :class:`~communitycore.domain.codes.Coded` enum in
   ``communitycore.domain`` and of the plain enums in :mod:`communitycore.records` (cadences,
-  subjects, severities) must appear in a table row as ```code```; where the code has a Chinese
-  label, the same row must carry it, so the pairing itself is checked, not just the code.
+  subjects, severities, urgencies, channels, outcomes, aggregates) must appear in a table row as
+  ```code```; where the code has a Chinese label, the same row must carry it, so the pairing
+  itself is checked, not just the code.
 * **plugins/packs.md**: every field of every record family (and of the nested score items and
   grade bands) must be named as ```field``` in a table row of that family's section.
 """
@@ -37,18 +38,20 @@ def glossary_entries() -> Iterator[tuple[str, str, str | None, str | None]]:
     The labels are ``None`` where the code has none (the plain enums of the records).
     """
     from communitycore import records
-    from communitycore.builtin import core, national_meetings, national_org, national_services
     from communitycore.domain.codes import Coded
+    from communitycore.plugins.manager import make_plugin_manager
+    from communitycore.plugins.registry import Registry
 
-    builtin_hooks = (
-        ("unit kind", national_org.communitycore_register_unit_kinds),
-        ("meeting type", national_meetings.communitycore_register_meeting_types),
-        ("service category", national_services.communitycore_register_service_categories),
-        ("fact", core.communitycore_register_facts),
-    )
-    for what, hook in builtin_hooks:
-        for record in hook():
-            yield what, record.code, record.label, record.label_en
+    # Every record the builtin plugins register, of every family, and every state of their
+    # workflows: what a user of a fresh install sees named on screen.
+    registry = Registry(make_plugin_manager(autoload=False))
+    for family in records.FAMILIES:
+        what = family.removesuffix("s").replace("_", " ")
+        for code, record in registry.family(family).items():
+            yield what, code, record.label, record.label_en
+    for workflow in registry.workflows.values():
+        for state in workflow.states:
+            yield f"state of the workflow {workflow.code}", state.code, state.label, state.label_en
 
     import communitycore.domain as domain
 
@@ -62,9 +65,10 @@ def glossary_entries() -> Iterator[tuple[str, str, str | None, str | None]]:
                 for member in value:
                     yield value.__name__, member.value, member.zh, member.en
 
-    for plain in (records.Cadence, records.Subject, records.Severity):
-        for member in plain:
-            yield plain.__name__, member.value, None, None
+    for plain in (records.Cadence, records.Subject, records.Severity, records.Urgency, records.Channel,
+                  records.Outcome, records.Aggregate):
+        for code in plain:
+            yield plain.__name__, code.value, None, None
 
 
 def _table_rows(text: str) -> list[tuple[int, str]]:
@@ -104,8 +108,8 @@ def pack_fields() -> Iterator[tuple[str, str]]:
     for family, (_hook, record_type) in FAMILIES.items():
         for field in attrs.fields(record_type):
             yield family, field.name
-    for nested, record_type in (("items", ScoreItem), ("bands", GradeBand)):
-        for field in attrs.fields(record_type):
+    for nested, nested_type in (("items", ScoreItem), ("bands", GradeBand)):
+        for field in attrs.fields(nested_type):
             yield f"scoring_schemes.{nested}", field.name
 
 

@@ -143,8 +143,11 @@ class Problem:
     """One bad field of one input row (``row`` is 1-based as a spreadsheet user counts, header = 1)."""
 
     row: int | None
+    """The row, counted as a spreadsheet counts (header = 1); ``None`` for a problem of no one row."""
     field: str
+    """The field or column at fault."""
     message: str
+    """What is wrong with it."""
 
     def __str__(self) -> str:
         if self.row is None:

@@ -121,10 +121,15 @@ class Record:
     """Fields every contributed record shares."""
 
     code: str = attrs.field(validator=_slug)
+    """The record's identity: a lower-case slug (``grid-branch``, ``jj.weekly``), unique in its family."""
     label: str = attrs.field(validator=_nonempty)
+    """The Chinese name users see (网格党支部)."""
     label_en: str | None = None
+    """The English name, shown with ``--lang en``; ``None``: the Chinese label is shown instead."""
     replaces: str | None = attrs.field(default=None, validator=_optional_slug)
+    """The code of a record this one deliberately takes the place of (a plugin's own 党支部, say)."""
     description: str = ""
+    """A longer explanation, for listings and the plugin's documentation."""
 
 
 @attrs.frozen(kw_only=True)
@@ -137,6 +142,7 @@ class UnitKind(Record):
     """
 
     parents: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_slugs)
+    """Codes of the kinds a unit of this kind may sit under; empty: a root kind."""
     min_full_members: int | None = None
     """Fewest 正式党员 the unit must have (a 党支部: 3)."""
     max_members: int | None = None
@@ -150,6 +156,7 @@ class UnitKind(Record):
     term_years: int | None = None
     """Length of the elected committee's term; ``None`` for bodies that are not elected."""
     elected: bool = True
+    """Whether the unit elects its committee (a 街道党工委 is appointed; 党小组 and 党员中心户 elect none)."""
 
 
 #: Who a meeting type invites (see :attr:`MeetingType.attendees`).
@@ -239,7 +246,9 @@ class MeetingType(Record):
     """A meeting the rules require (三会一课 and the rest), with its cadence."""
 
     cadence: Cadence = attrs.field(converter=Cadence)
+    """How often the meeting is due: the period its compliance is counted over."""
     applies_to: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_slugs)
+    """The unit kinds that must hold it; empty: every kind."""
     times_per_period: int = attrs.field(default=1, validator=_positive)
     """Meetings due in each period of the cadence (主题党日: once a month)."""
     attendees: str = attrs.field(default="members", validator=attrs.validators.in_(ATTENDEES))
@@ -325,6 +334,7 @@ class ServiceProgram(Record):
     """
 
     category: str = attrs.field(validator=_slug)
+    """The code of the service category it belongs to (``care``, ``maintenance`` …)."""
     eligible_flags: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_slugs)
     """Resident flags of which one qualifies (``living-alone``, ``disabled`` …); empty: everyone."""
     eligibility_check: str | None = attrs.field(default=None, validator=_optional_slug)
@@ -390,11 +400,17 @@ class ScoreItem:
     """
 
     fact: str = attrs.field(validator=_slug)
+    """The code of the fact whose value the item counts."""
     points: float = attrs.field(validator=_number)
+    """Points per unit of the fact (negative for a deduction: 缺席 −5 a time)."""
     cap: float | None = attrs.field(default=None, validator=_optional_number)
+    """The most the item may add in one period (封顶); ``None``: no cap."""
     label: str | None = None
+    """What a breakdown calls the line; ``None``: the fact's label."""
     floor: float | None = attrs.field(default=None, validator=_optional_number)
+    """The most a deduction may take away in one period, as a negative number; ``None``: no floor."""
     code: str | None = attrs.field(default=None, validator=_optional_slug)
+    """The item's own code, where two items count the same fact; ``None``: the fact's code."""
 
     def __attrs_post_init__(self) -> None:
         if self.cap is not None and self.floor is not None and self.floor > self.cap:
@@ -416,11 +432,17 @@ class GradeBand:
     """
 
     grade: str = attrs.field(validator=_slug)
+    """The grade's code (``excellent``, ``qualified`` …)."""
     min_score: float = attrs.field(validator=_number)
+    """The lowest total that earns the grade."""
     quota: float | str | None = attrs.field(default=None, validator=_quota)
+    """The largest share of the cohort that may hold the grade (``0.3333`` or ``"1/3"``); ``None``: no quota."""
     label: str | None = None
+    """The grade's Chinese name (优秀); optional."""
     label_en: str | None = None
+    """The grade's English name; ``None``: the Chinese name is shown."""
     outcome: Outcome | None = attrs.field(default=None, converter=attrs.converters.optional(Outcome))
+    """What the grade means for the subject's place on a roster; ``None``: nothing."""
 
     @property
     def share(self) -> Fraction | None:
@@ -445,16 +467,23 @@ class ScoringScheme(Record):
     """
 
     subject: Subject = attrs.field(converter=Subject)
+    """Who is scored: members, units, stewards, volunteers …"""
     period: Cadence = attrs.field(converter=Cadence)
+    """The period one run covers (a quarterly scheme runs once a quarter)."""
     base: float = attrs.field(default=0.0, validator=_number)
+    """Points every subject starts the period with (基础分)."""
     items: tuple[ScoreItem, ...] = attrs.field(default=(), converter=_tuple)
+    """The lines that add or take away points, in the order a breakdown shows them."""
     vetoes: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_slugs)
     """Facts any non-zero value of which zeroes the total (一票否决)."""
     bands: tuple[GradeBand, ...] = attrs.field(default=(), converter=_tuple)
+    """The grades, each from its ``min_score``; a subject earns the highest band it reaches within its quota."""
     exempt: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_slugs)
     """Groups of subjects scored without a grade (member categories: ``probationary``)."""
     shares: bool = attrs.field(default=False, validator=_bool)
+    """Whether items count the subject's share of all the items' facts (民主评议 tallies) instead of the values."""
     version: int = 1
+    """The scheme's version, from 1, recorded with every run so a result names the rules it used."""
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 1:
@@ -530,7 +559,9 @@ class RosterProgram(Record):
     notice_days: int = attrs.field(default=7, validator=_whole_from(1))
     """Length of the public-notice window (公示) before admission, both ends counted."""
     review_cadence: Cadence = attrs.field(default=Cadence.QUARTERLY, converter=Cadence)
+    """How often members are reviewed (考评): the period of each review."""
     scoring_scheme: str | None = attrs.field(default=None, validator=_optional_slug)
+    """The code of the scoring scheme a review runs; its bands' outcomes move members between tiers."""
     candidate_kinds: tuple[str, ...] = attrs.field(default=("member", "resident"), converter=_tuple,
                                                    validator=_candidate_kinds)
     """Who may apply: ``member``, ``resident``, ``partner-staff`` and ``partner``."""
@@ -539,6 +570,7 @@ class RosterProgram(Record):
     veto_facts: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_slugs)
     """Ledger facts that disqualify a candidate when recorded within ``veto_days`` before the review."""
     veto_days: int = attrs.field(default=365, validator=_whole_from(1))
+    """Days before the qualification review within which a ``veto_facts`` entry disqualifies."""
     candidate_check: str | None = attrs.field(default=None, validator=_optional_slug)
     """The code a plugin's ``communitycore_check_roster_candidate`` answers for."""
     training_hours: float | None = attrs.field(default=None, validator=_optional_positive)
@@ -546,6 +578,7 @@ class RosterProgram(Record):
     training_sessions: int | None = attrs.field(default=None, validator=_optional_whole_from(1))
     """Training sessions required per ``training_period``; None: no sessions requirement."""
     training_period: Cadence = attrs.field(default=Cadence.YEARLY, converter=Cadence)
+    """The period the training requirement is counted over."""
     tiers: tuple[str, ...] = attrs.field(default=("regular",), converter=_tuple, validator=_tiers)
     """Tier codes ordered from the top (``gold``, ``silver``, ``regular``); members start in the last."""
     max_term_years: int | None = attrs.field(default=None, validator=_optional_whole_from(1))
@@ -572,7 +605,9 @@ class Fact(Record):
     """A named, countable fact about a subject that scoring schemes and rules can use."""
 
     subject: Subject = attrs.field(converter=Subject)
+    """What the fact is about (a member, a unit, a partner …)."""
     unit: str = "count"
+    """What its quantity counts: ``count``, ``hours``, ``points``, ``votes`` …"""
     aggregate: Aggregate = attrs.field(default=Aggregate.SUM, converter=Aggregate)
     """How the ledger's entries of this fact over a period make one value (see :class:`Aggregate`)."""
 
@@ -596,6 +631,7 @@ class Role(Record):
     """
 
     actions: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_action_patterns)
+    """The actions the role allows, or patterns of them (``member.*``, ``*.read``, ``*``)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -603,20 +639,31 @@ class UnitSnapshot:
     """What the structure rules see of one unit: its place in the tree and its head counts."""
 
     id: int
+    """The unit's id."""
     name: str
+    """The unit's name."""
     kind: str
+    """The code of the unit's approved kind."""
     parent_id: int | None
+    """The id of the unit above; ``None`` for a root."""
     path: str
+    """The unit's full path, names joined with ``/``."""
     members: int = 0
     """Members organised anywhere under the unit (its subtree), as the size thresholds count them."""
     full_members: int = 0
+    """正式党员 in the subtree."""
     probationary_members: int = 0
+    """预备党员 in the subtree."""
     own_members: int = 0
     """Members attached to the unit itself."""
     children: int = 0
+    """Direct sub-units."""
     covered_units: int | None = None
+    """Units a joint organization covers (联合党支部); ``None``: not a joint organization."""
     has_committee: bool = False
+    """Whether at least three of the unit's own members hold committee posts."""
     term_end: dt.date | None = None
+    """When the committee's term ends; ``None``: no term on record."""
 
 
 @attrs.frozen(kw_only=True)
@@ -624,11 +671,17 @@ class Finding:
     """One result of a structure rule: which unit, which rule, how serious, what to do."""
 
     unit_id: int
+    """The id of the unit the finding is about."""
     unit: str
+    """That unit's full path."""
     rule: str
+    """The code of the rule that found it (``min-full-members``, a plugin's own …)."""
     severity: Severity = attrs.field(converter=Severity)
+    """How serious it is: ``info``, ``warning`` or ``error``."""
     message: str
+    """What is wrong, in the interface's language."""
     suggestion: str = ""
+    """What to do about it; empty when the message says it all."""
 
 
 @attrs.frozen(kw_only=True)
@@ -636,9 +689,13 @@ class ScoreLine:
     """One explained line of a score, as returned by :func:`communitycore_score`."""
 
     subject_id: int
+    """The id of the subject the line scores."""
     item: str
+    """The code of the line, as a breakdown and an appeal name it."""
     points: float
+    """The points it adds (negative: takes away)."""
     note: str = ""
+    """Why, in a few words, shown in the breakdown."""
 
 
 @attrs.frozen(kw_only=True)
@@ -649,11 +706,17 @@ class Event:
     """
 
     id: str = ""
+    """A UUID string, the same on every delivery; empty only on an event not yet stored."""
     action: str
+    """What happened: ``<entity>.<verb>`` as in the audit trail (``member.transfer``)."""
     entity: str
+    """The kind of entity changed (``unit``, ``member`` …)."""
     entity_id: str | None
+    """The changed entity's id, as text; ``None`` for changes of no one entity (an import)."""
     actor: str
+    """Who acted, as written in the audit trail."""
     at: dt.datetime
+    """When the change was made, in UTC."""
     data: FrozenDict = attrs.field(factory=FrozenDict, converter=_frozen_dict, hash=False)
     """What the change carried (ids, counts, the fields changed); read-only, nested values too."""
 
@@ -724,13 +787,21 @@ class WorkflowState:
     """
 
     workflow: str = attrs.field(validator=_code)
+    """The code of the workflow the state belongs to (``resident-request``)."""
     code: str = attrs.field(validator=_code)
+    """The state's code, unique within its workflow; what storage keeps."""
     label: str = attrs.field(validator=_nonempty)
+    """The Chinese name users see (办理中)."""
     label_en: str | None = attrs.field(default=None, validator=_optional_nonempty)
+    """The English name; ``None``: the Chinese label is shown."""
     terminal: bool = attrs.field(default=False, validator=_bool)
+    """Whether the state is an end: no transition may leave it."""
     initial: bool = attrs.field(default=False, validator=_bool)
+    """Whether entities start in it; exactly one state of a workflow is initial."""
     replaces: str | None = attrs.field(default=None, validator=_optional_code)
+    """The code of a state of the same workflow this one takes the place of."""
     description: str = ""
+    """A longer explanation of the state."""
 
     def __attrs_post_init__(self) -> None:
         if self.initial and self.terminal:
@@ -748,13 +819,19 @@ class WorkflowTransition:
     """
 
     workflow: str = attrs.field(validator=_code)
+    """The code of the workflow the move belongs to."""
     source: str = attrs.field(validator=_code)
+    """The code of the state the move leaves."""
     target: str = attrs.field(validator=_code)
+    """The code of the state the move enters."""
     # The default only tells attrs and cattrs that the field may be left out; __init__ puts the
     # target code in its place, so an action is always a slug.
     action: str = attrs.field(default="", validator=_code)
+    """The verb callers use for the move (``assign``); left out, the target's code."""
     label: str | None = attrs.field(default=None, validator=_optional_nonempty)
+    """The Chinese text of the button or command that makes the move (派单); optional."""
     label_en: str | None = attrs.field(default=None, validator=_optional_nonempty)
+    """The English text of that button or command; optional."""
 
     def __init__(
         self,
@@ -798,10 +875,13 @@ class RecruitmentStep(Record):
     min_after: str | None = attrs.field(default=None, validator=_optional_slug)
     """The step this one may come at the earliest ``min_months``/``min_days`` after."""
     min_months: int = 0
+    """Months that must pass after ``min_after`` (with ``min_days``)."""
     min_days: int = 0
+    """Days that must pass after ``min_after``, beyond ``min_months``."""
     max_after: str | None = attrs.field(default=None, validator=_optional_slug)
     """The step this one must come within ``max_months`` of."""
     max_months: int | None = attrs.field(default=None, converter=_optional_months)
+    """Months after ``max_after`` within which the step must come; ``None``: no limit."""
     rule: str = ""
     """The rule's source, named in a refusal (e.g. ``细则 §9``)."""
 
@@ -819,6 +899,7 @@ class DuesCategory(Record):
     """
 
     bands: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_bands)
+    """The rate table: ``(upper bound in 元, or "" for none; rate in percent)`` pairs, each bound inclusive."""
     fixed: str | None = None
     """A fixed monthly amount in 元 (``"0.20"``), for categories paying no share of a base."""
     aliases: tuple[str, ...] = attrs.field(default=(), converter=_tuple)

@@ -97,17 +97,15 @@ class Period:
     then by end date (so a year sorts just after its first quarter, which starts the same day).
     ``date in period`` tests whether a date (or a datetime, by its date) lies in the period, and
     ``other in period`` whether another period lies wholly inside it.
-
-    Attributes:
-        kind: ``"year"``, ``"half"``, ``"quarter"``, ``"month"`` or ``"week"``.
-        year_number: the calendar year; for a week, its ISO year (``2025W01`` starts 2024-12-30).
-        index: the period's 1-based number within the year: 1 for a year, 1-2 for a half, 1-4 for
-            a quarter, 1-12 for a month, 1-52 or 1-53 for a week.
     """
 
     kind: PeriodKind
+    """``"year"``, ``"half"``, ``"quarter"``, ``"month"`` or ``"week"``."""
     year_number: int
+    """The calendar year; for a week, its ISO year (``2025W01`` starts 2024-12-30)."""
     index: int
+    """The period's 1-based number within the year: 1 for a year, 1-2 for a half, 1-4 for a quarter,
+    1-12 for a month, 1-52 or 1-53 for a week."""
 
     def __attrs_post_init__(self) -> None:
         """Refuse a period that does not exist, so that every Period has real start and end dates."""
