@@ -181,7 +181,8 @@ def test_the_property_tiers_command(cli_runner, compounds):
     rows = cli_runner.json("red-steward", "property-tiers", "--unit", str(committee.id), "--period", "2026")
     by_id = {row["id"]: row for row in rows}
     old = by_id[made["old"].id]
-    assert (old["kind"], old["tier"], old["goal"], old["goal_label"]) == ("compound", "old", "targeted", "定向提升")
+    assert (old["kind"], old["tier"], old["goal"], old["goal_label"], old["goal_label_en"]) == (
+        "compound", "old", "targeted", "定向提升", "targeted upgrade")
     assert (old["received"], old["resolution_rate"], old["period"]) == (2, 0.5, "2026")
     text = cli_runner.invoke("--lang", "en", "red-steward", "property-tiers", "--unit", str(committee.id),
                              "--period", "2026")

@@ -45,7 +45,8 @@ def property_tiers(unit: str, period: str | None) -> None:
     app = state()
     community = app.community
     span = str(Period.parse(period) if period else Period.containing(community.clock.now().date(), "yearly"))
-    rows = [shown(r.compound, goal=r.goal.code, goal_label=r.goal.label_en if app.lang == "en" else r.goal.label,
+    # The JSON shape is the same in every language: both labels, as records carry label and label_en.
+    rows = [shown(r.compound, goal=r.goal.code, goal_label=r.goal.label, goal_label_en=r.goal.label_en,
                   period=span, received=r.received, evaluated=r.evaluated, resolution_rate=r.resolution_rate,
                   satisfaction_rate=r.satisfaction_rate)
             for r in report(community, unit, span)]
@@ -58,8 +59,16 @@ def property_tiers(unit: str, period: str | None) -> None:
 def _table(rows: list[dict[str, Any]], lang: str) -> str:
     """The rows as an aligned table, rates as percentages."""
     header = [pair[1] if lang == "en" else pair[0] for pair in COLUMNS.values()]
-    body = [[_rate(row[c]) if c.endswith("_rate") else cell(row, c, lang) for c in COLUMNS] for row in rows]
+    body = [[_text(row, c, lang) for c in COLUMNS] for row in rows]
     widths = [max(display_width(text) for text in column) for column in zip(header, *body, strict=True)]
     lines = ["  ".join(pad(t, w) for t, w in zip(texts, widths, strict=True)).rstrip() for texts in (header, *body)]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def _text(row: dict[str, Any], column: str, lang: str) -> str:
+    if column.endswith("_rate"):
+        return _rate(row[column])
+    if column == "goal":
+        return str(row["goal_label_en"] if lang == "en" else row["goal_label"])
+    return cell(row, column, lang)
