@@ -315,6 +315,29 @@ def test_metrics_equal_a_naive_computation(svc: Community, tree: dict[str, int])
     assert (empty.received, empty.response_rate, empty.composite) == (0, None, None)
 
 
+def test_metrics_by_compound_follow_the_residents_households(svc: Community, tree: dict[str, int]) -> None:
+    east = svc.org.add_compound("东苑小区", "old", tree["community"])
+    west = svc.org.add_compound("西苑小区", "new", tree["community"])
+    at_east = svc.residents.add("王大爷", compound_id=east.id, building="1栋", room="101")
+    at_west = svc.residents.add("李阿姨", compound_id=west.id, building="2栋", room="202")
+    nowhere = svc.residents.add("赵先生")
+    verdicts = [(at_east.id, True, "满意"), (at_east.id, False, "不满意"), (at_west.id, True, "基本满意"),
+                (nowhere.id, True, "满意"), (None, True, "满意")]
+    for resident, solved, satisfaction in verdicts:
+        r = svc.services.add_request(tree["community"], category="maintenance", channel="hotline", text="路灯不亮",
+                                     resident=resident, at="2025-01-10T09:00")
+        _chain(svc, r.id)
+        svc.services.evaluate(r.id, solved=solved, satisfaction=satisfaction)
+    groups = {m.group: m for m in svc.services.metrics("2025", unit=tree["street"], by="compound")}
+    assert set(groups) == {str(east.id), str(west.id), None}
+    assert (groups[str(east.id)].received, groups[str(east.id)].resolution_rate) == (2, 0.5)
+    assert groups[str(east.id)].satisfaction_rate == 0.5
+    assert (groups[str(west.id)].received, groups[str(west.id)].satisfaction_rate) == (1, 0.9)
+    assert groups[None].received == 2  # no household, and no resident at all
+    [whole] = svc.services.metrics("2025", unit=tree["street"])
+    assert whole.received == sum(m.received for m in groups.values())
+
+
 # The three lists, hours, stars --------------------------------------------------------------------
 
 def test_a_partner_claims_a_project_raised_from_a_request_and_the_trace_runs_both_ways(

@@ -157,7 +157,8 @@ def overdue(unit: str | None) -> None:
 @service.command("metrics")
 @click.option("--period", metavar="PERIOD", required=True, help=N_("The period, e.g. 2025Q1 or 2025年第一季度."))
 @click.option("--unit", metavar="UNIT", help=N_("Only requests of this unit's subtree."))
-@click.option("--by", type=click.Choice(["category", "program", "unit"]), help=N_("One set of metrics per group."))
+@click.option("--by", type=click.Choice(["category", "program", "unit", "compound"]),
+              help=N_("One set of metrics per group."))
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
               help=N_("Also write the metrics to FILE (.csv or .xlsx)."))
 @output_options

@@ -463,14 +463,18 @@ class ServicesAPI(SubAPI):
         """The 接诉即办 metrics of the requests created in ``period`` at ``unit``'s subtree (all units: None).
 
         One ``GROUP BY`` counts, one query reads the durations for the medians. Without ``by``, one
-        :class:`~communitycore.domain.services.Metrics`; with ``by`` (``category``, ``program`` or
-        ``unit``), one per group, by group.
-        :raises InvalidValue: ``period`` is not a period, or ``by`` is none of ``category``, ``program`` and ``unit``.
+        :class:`~communitycore.domain.services.Metrics`; with ``by`` (``category``, ``program``,
+        ``unit`` or ``compound``: the compound of the resident's household), one per group, by
+        group; requests of no compound form the group ``None``.
+        :raises InvalidValue: ``period`` is not a period, or ``by`` is none of ``category``, ``program``, ``unit``
+            and ``compound``.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read services on ``unit`` (on the whole database when it is None).
         """
         span = period if isinstance(period, Period) else Period.parse(str(period))
-        groups = {"category": _r.c.category, "program": _r.c.program, "unit": _r.c.unit_id}
+        households = resident_tables.households
+        groups = {"category": _r.c.category, "program": _r.c.program, "unit": _r.c.unit_id,
+                  "compound": households.c.compound_id}
         if by is not None and by not in groups:
             raise InvalidValue(_("by must be one of {choices}, got {value!r}").format(
                 choices=listing(groups), value=by))
@@ -501,12 +505,19 @@ class ServicesAPI(SubAPI):
                 func.coalesce(func.sum(_r.c.resolved_late), 0)
                 + func.sum(case((and_(_r.c.resolution_seconds.is_(None), _r.c.resolution_due < now), 1), else_=0)),
             ]
-            query = select(*([key] if key is not None else []), *counts).where(*where)
+            source: Any = _r
+            if by == "compound":
+                # A request's compound is its resident's household's: two outer joins, so requests of
+                # no resident, or of a resident with no household, still count (group None).
+                residents = resident_tables.residents
+                source = _r.outerjoin(residents, _r.c.resident_id == residents.c.id).outerjoin(
+                    households, residents.c.household_id == households.c.id)
+            query = select(*([key] if key is not None else []), *counts).select_from(source).where(*where)
             if key is not None:
                 query = query.group_by(key).order_by(key)
             rows = conn.execute(query).all()
             durations = conn.execute(select(*([key] if key is not None else []), _r.c.response_seconds,
-                                            _r.c.resolution_seconds).where(
+                                            _r.c.resolution_seconds).select_from(source).where(
                 *where, or_(_r.c.response_seconds.is_not(None), _r.c.resolution_seconds.is_not(None))))
             with ledger.no_cycle_collection():
                 # The driver's own tuples of plain ints: no Row object per request.
