@@ -134,7 +134,7 @@ class DuesAPI(SubAPI):
     def amounts(self, *, month: str | dt.date | None = None, unit: UnitRef | None = None) -> MonthDues:
         """What every member with a base owes for ``month`` (default: this month), in a subtree or everywhere:
         one query gives each member's base in force, each distinct (category, base) is worked out once, and
-        the records are made as they are read (:class:`~communitycore.domain.dues.MonthDues`).
+        the records are made as they are read (a ``MonthDues`` sequence, with its ``total``).
 
         :raises InvalidValue: a bad month. :raises NotFound: no such unit.
         :raises PermissionDenied: the actor may not do this (dues) on the unit concerned.
