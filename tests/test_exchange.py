@@ -62,6 +62,18 @@ def build(c: Community) -> dict[str, int]:
     c.dues.set_base(secretary.id, category="employed", base="4500.50", from_month="2026-01")
     c.dues.set_base(newcomer.id, category="student", from_month="2026-06", reduced="0.10", approval="街道批复")
     c.dues.pay(secretary.id, month="2026-01", months=2, amount="90.01", on="2026-02-03")
+    entry = c.rosters.apply("red-steward", member=secretary.id, on="2026-10-01")
+    c.rosters.start_review(entry.id)
+    c.rosters.qualify(entry.id, passed=True, note="资格审查通过")
+    c.rosters.notice(entry.id, start="2026-10-10")
+    c.rosters.object(entry.id, by="居民甲", reason="曾有投诉", on="2026-10-12")
+    request = c.services.add_request(happy.id, category="care", text="独居老人需要陪护", channel="hotline",
+                                     at="2026-10-02T09:00:00+08:00")
+    demand = c.services.add_demand(happy.id, name="老人陪护", category="care", from_requests=[request.id])
+    project = c.services.add_project(happy.id, name="陪护计划", demand=demand.id)
+    partner = c.org.partners()[0]
+    c.services.claim_project(project.id, partner=partner.id)
+    c.services.add_milestone(project.id, on="2026-10-20", note="首次上门")
     return {"street": street.id, "first": first.id, "secretary": secretary.id}
 
 
@@ -83,12 +95,14 @@ def test_round_trip_is_exact(community: Community, tmp_path: Path, clock: Clock)
     assert before["format"] == FORMAT and before["counts"]["members"] == 3
     assert before["counts"] == {"units": 7, "compounds": 2, "partners": 2, "unit_settings": 2, "members": 3,
                                 "transfers": 1, "registrations": 1, "households": 2, "residents": 2,
-                                "activity": 2, "workflow_history": 0, "assessment_runs": 0,
+                                "activity": 2, "workflow_history": 8, "assessment_runs": 0,
                                 "assessment_revisions": 0, "assessment_results": 0, "assessment_appeals": 0,
-                                "service_requests": 0, "service_evaluations": 0, "service_resources": 0,
+                                "service_requests": 1, "service_evaluations": 0, "service_resources": 0,
                                 "meetings": 0, "meeting_attendance": 0, "meeting_partners": 0,
                                 "meeting_resolutions": 0, "candidates": 1, "candidate_steps": 2, "dues_bases": 2,
-                                "dues_payments": 2}
+                                "dues_payments": 2, "roster_entries": 1, "roster_objections": 1,
+                                "roster_tier_changes": 0, "service_demands": 1, "service_demand_requests": 1,
+                                "service_projects": 1, "service_milestones": 1}
     with fresh(tmp_path, "copy.db", clock) as copy:
         assert import_community(copy, tmp_path / "a.json") == before["counts"]
         assert exported(copy, tmp_path / "b.json") == before

@@ -39,7 +39,7 @@ CAPABILITY = Capability(
     label_en="Party dues",
     api="communitycore.sdk.dues:DuesAPI",
     tables="communitycore.store.tables.dues",
-    sections="communitycore.io.member_work_sections:DUES_SECTIONS",
+    sections="communitycore.io.table_sections:DUES_SECTIONS",
     commands=("communitycore.cli.dues:dues",),
     labels={
         "category": ("类别", "Category"),

@@ -10,6 +10,7 @@ CAPABILITY = Capability(
     label_en="Rosters",
     api="communitycore.sdk.rosters:RostersAPI",
     tables="communitycore.store.tables.rosters",
+    sections="communitycore.io.table_sections:ROSTER_SECTIONS",
     unit_links="communitycore.store.tables.rosters:UNIT_LINKS",
     commands=("communitycore.cli.roster:roster",),
     labels={

@@ -293,32 +293,3 @@ class MonthDues(Sequence[MonthDue]):
         for kind in self._kinds:
             counts[kind] = counts.get(kind, 0) + 1
         return sum((self._table[k].amount * n for k, n in counts.items()), Decimal("0.00"))
-
-
-@attrs.frozen(kw_only=True)
-class BaseRow:
-    """A stored dues base row (months as numbers, amounts in fen), as an export holds it."""
-
-    id: int
-    member_id: int
-    from_month: int
-    category: str
-    base_fen: int | None = None
-    reduced_fen: int | None = None
-    approval: str | None = None
-    recorded_at: dt.datetime
-
-
-@attrs.frozen(kw_only=True)
-class PaymentRow:
-    """A stored payment row (the month as a number, the amount in fen), as an export holds it."""
-
-    id: int
-    member_id: int
-    month: int
-    amount_fen: int
-    paid_on: dt.date
-    extra: bool = False
-    central: bool = False
-    recorded_by: str
-    recorded_at: dt.datetime

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import attrs
 
@@ -282,38 +281,3 @@ class DueStep:
     earliest: dt.date | None
     latest: dt.date | None
     overdue: bool
-
-
-@attrs.frozen(kw_only=True)
-class CandidateRow:
-    """A candidate's stored row, as an export holds it (personal data unmasked, as for members)."""
-
-    id: int
-    unit_id: int
-    name: str
-    id_number: str | None = None
-    birth_date: dt.date | None = None
-    gender: str | None = None
-    stage: str = attrs.field(validator=attrs.validators.in_([s.value for s in Stage]))
-    last_step: str
-    last_on: dt.date
-    applied_on: dt.date
-    member_id: int | None = None
-    created_at: dt.datetime
-
-
-@attrs.frozen(kw_only=True)
-class CandidateStepRow:
-    """One step recorded for a candidate, as an export holds it."""
-
-    id: int
-    candidate_id: int
-    step: str
-    done_on: dt.date
-    responsible: str | None = None
-    note: str | None = None
-    meeting_id: int | None = None
-    data: Any = None
-    """A vote's counts and the introducers, as recorded."""
-    recorded_by: str
-    recorded_at: dt.datetime
