@@ -113,7 +113,7 @@ def summary(community: Community, root: OrgUnit, *, auditor: str) -> dict[str, A
                      "demands": len(reader.services.demands(unit=root.id)),
                      "resources": len(reader.services.resources(unit=root.id)),
                      "projects": len(projects), "claimed": sum(1 for p in projects if p.partner_id is not None),
-                     "volunteer_hours": format(hours.normalize(), "f")},
+                     "volunteer_hours": hours},
         "rosters": {"program": "red-steward",
                     "serving": sum(1 for e in entries if e.state in ("admitted", "active", "warned")),
                     "on_notice": sum(1 for e in entries if e.state == "on-notice"),

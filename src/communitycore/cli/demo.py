@@ -94,7 +94,7 @@ def summary_lines(rollup: dict[str, Any], year: dict[str, Any], states: dict[str
         _("Lists: needs {demands}, resources {resources}, projects {projects} (claimed {claimed}); "
           "volunteer hours: {hours}").format(
             demands=services["demands"], resources=services["resources"], projects=services["projects"],
-            claimed=services["claimed"], hours=services["volunteer_hours"]),
+            claimed=services["claimed"], hours=format(services["volunteer_hours"].normalize(), "f")),
         _("Red stewards: serving {serving}, on public notice {notice}; reviews {reviews}").format(
             serving=roster["serving"], notice=roster["on_notice"], reviews=roster["reviews"]),
         _("Recruitment: candidates {candidates}; dues {month}: paid {paid} of {due}").format(
