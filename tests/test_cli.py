@@ -496,13 +496,15 @@ def test_audit_list(community: Community, town: dict[str, Any]) -> None:
 def test_demo_builds_once_and_has_findings(community: Community) -> None:
     first = ok(community, "demo").output
     assert "靖城街道党工委" in first and "红色管家联合党支部" in first and "党员中心户" in first
-    assert "书记大专及以上占比" in first
-    assert "Statistics" in ok(community, "--lang", "en", "demo").output  # shown again, not built again
+    assert "已评价 1" in first and "已关闭 10" in first  # the workflow's own labels, in the summary of requests
+    english = ok(community, "--lang", "en", "demo").output  # shown again, not built again
+    assert "The sample's year 2025" in english and "Evaluated 1" in english and "on public notice 1" in english
     units, members = community.org.count(), community.members.count()
     assert 150 <= members <= 300
     again = as_json(community, "demo")
     assert again["created"] is False and again["name"] == "靖城街道党工委"
     assert again["stats"]["members"] == members
+    assert again["summary"]["period"] == "2025" and again["summary"]["rosters"]["on_notice"] == 1
     assert community.org.count() == units and community.members.count() == members
 
     findings = json.loads(ok(community, "org", "check", "--json").stdout)

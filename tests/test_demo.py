@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import communitycore
 from communitycore import Community, Conflict
 from communitycore.clock import Clock
-from communitycore.demo import DEMO_ROOT, REGION_CODE, build_demo, find_demo
+from communitycore.demo import DEMO_AUDITOR, DEMO_ROOT, DEMO_SECRETARY, REGION_CODE, build_demo, find_demo
+from communitycore.demo_year import dashboard_period, dues_month, summary
 from communitycore.domain.identity import parse_id_number
 from communitycore.domain.members import Category, Post
 from communitycore.domain.org import PartnerKind, PropertyTier
@@ -90,15 +92,97 @@ def test_the_sample_community(community: Community) -> None:
     assert stats.secretaries >= 12 and 0 < stats.secretaries_associate_or_above_share <= 1
     assert stats.cadre_average_age is not None and 30 < stats.cadre_average_age < 70
 
+    _check_year(community, root, paths)
+
     # Never twice.
     with pytest.raises(Conflict, match="already has the sample community"):
         build_demo(community)
     assert community.members.count() == len(members)
 
 
-def _snapshot(community: Community) -> list[tuple[str, str | None, str | None, dt.date | None]]:
-    build_demo(community)
-    return [(m.name, m.id_number, m.phone, m.join_date) for m in community.members.list(limit=None)]
+def _thursdays(year: int) -> int:
+    return sum(1 for day in range(366) if (dt.date(year, 1, 1) + dt.timedelta(days=day)).year == year
+               and (dt.date(year, 1, 1) + dt.timedelta(days=day)).weekday() == 3)
+
+
+def _check_year(community: Community, root: Any, paths: dict[str, Any]) -> None:
+    """The year of work the sample adds: every capability holds what the demo says it does."""
+    today = community.clock.today()
+    year = today.year - 1
+    assert dashboard_period(community) == str(year)
+    branch = paths["靖城街道党工委/虹兴社区党委/社区支部"]
+
+    # 三会一课 by cadence: 11 branches (the three of 幸福社区党委 with a weekly Party class) and 3
+    # party groups, less the five months and two weeks left out; 张书记 recorded 社区支部's.
+    held = community.meetings.list(unit=root.id, period=str(year), status="held", limit=None)
+    weekly = 3 * _thursdays(year) - 2
+    assert len(held) == 11 * (4 + 12) - 3 + 8 * 4 - 1 + weekly + 3 * 12 - 1
+    assert Counter(m.type for m in held)["party-lecture"] == 8 * 4 - 1 + weekly
+    by_secretary = community.audit.list(action="meeting.add", actor=DEMO_SECRETARY, limit=None)
+    assert len(by_secretary) == sum(1 for m in held if m.unit_id == branch.id) == 4 + 12 + 4
+    assert sum(1 for m in held for a in m.attendance if a.presence.value != "present") > 100
+    ledger = community.meetings.compliance(root.id, str(year))
+    missed = {(r.unit.rsplit("/", 1)[-1], r.type): r.required - r.held for r in ledger.rows if r.held < r.required}
+    assert missed[("怡馨苑小区支部", "branch-committee-meeting")] == 2
+    assert missed[("城中村改造支部", "branch-general-meeting")] == 1
+    assert missed[("3号楼党小组", "party-group-meeting")] == 1
+    assert missed[("第二网格党支部", "party-lecture")] >= 1
+    assert len(ledger.absences) == 2  # the two of 3号楼党小组 absent from June on
+
+    # 民主评议 of 社区支部 with one appeal, lodged and decided by the branch.
+    runs = community.assessments.runs(scheme="democratic-appraisal", period=str(year), limit=None)
+    assert len(runs) == 1 and runs[0].revision == 2  # the upheld appeal re-scored the run
+    appeals = community.assessments.appeals(run_id=runs[0].id)
+    assert [(a.state, a.filed_by, a.item) for a in appeals] == [("upheld", DEMO_SECRETARY, "appraisal-unqualified")]
+    assert {r.grade for r in community.assessments.results(runs[0].id)} >= {"excellent", "qualified"}
+
+    # Requests in every state of the workflow; the evaluated and closed ones carry the resident's evaluation.
+    requests = community.services.list(unit=root.id, limit=None)
+    states = Counter(r.state for r in requests)
+    assert set(states) == {s.code for s in community.workflows.definition("resident-request").states}
+    assert all(n >= 1 for n in states.values())
+    for request in requests:
+        if request.state in ("evaluated", "closed"):
+            assert community.services.evaluations(request.id), request
+    assert [e.satisfaction for r in requests if r.state == "evaluated"
+            for e in community.services.evaluations(r.id)] == ["dissatisfied"]
+    # The three lists, a project claimed by a partner unit, volunteer hours.
+    hospital = next(p for p in community.org.partners() if p.name == "靖江市人民医院")
+    projects = community.services.projects(unit=root.id)
+    assert [(p.state, p.partner_id) for p in projects if p.state != "open"] == [("claimed", hospital.id)]
+    assert len(community.services.demands(unit=root.id)) == 2 and len(community.services.resources(unit=root.id)) == 3
+    hours = community.activity.values("volunteer-hours", str(year), unit=root.id)
+    assert len(hours) == 8 and all(v.value >= 24 for v in hours)  # 8 volunteers, 2-4 hours a month
+
+    # The 红色管家 roster: six serving after their notice, one on notice now, the last quarter reviewed.
+    entries = community.rosters.list(program="red-steward", unit=root.id)
+    on_notice = [e for e in entries if e.state == "on-notice"]
+    assert len(on_notice) == 1 and on_notice[0].notice_end is not None and on_notice[0].notice_end >= today
+    assert Counter(e.state for e in entries if e.state != "on-notice") == {"active": 5, "warned": 1}
+    assert Counter(e.tier for e in entries if e.state != "on-notice") == {"silver": 2, "regular": 4}  # 优者上
+    assert len(community.assessments.runs(scheme="red-steward", period=f"{year}Q4", limit=None)) == 1
+
+    # Candidates at four steps, and a month of dues with two members unpaid.
+    counts = community.recruitment.counts(unit=branch.id)
+    assert sum(counts.values()) == 4 and len([n for n in counts.values() if n]) >= 2
+    month = dues_month(today)
+    due = community.dues.amounts(month=month, unit=branch.id)
+    unpaid = [a for a in community.dues.arrears(unit=branch.id, through=month, since=month)
+              if month in a.unpaid_months]
+    assert len(due) >= 20 and len(unpaid) == 2
+
+    # The summary counts the same, read by the auditor.
+    figures = summary(community, root, auditor=DEMO_AUDITOR)
+    assert figures["meetings"]["held"] == len(held) and figures["meetings"]["absent_for_months"] == 2
+    assert figures["services"]["requests"] == dict(states)
+    assert figures["rosters"] == {"program": "red-steward", "serving": 6, "on_notice": 1, "reviews": 1}
+    assert figures["dues"] == {"month": month, "due": len(due), "paid": len(due) - 2}
+
+
+def _snapshot(community: Community) -> tuple[list[tuple[str, str | None, str | None, dt.date | None]], Any]:
+    root = build_demo(community)
+    return ([(m.name, m.id_number, m.phone, m.join_date) for m in community.members.list(limit=None)],
+            summary(community, root, auditor=DEMO_AUDITOR))
 
 
 def test_the_same_seed_and_day_give_the_same_community(sqlite_community: Community, tmp_path: Path,
