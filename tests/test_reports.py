@@ -175,7 +175,7 @@ def test_the_figures_of_a_subtree_come_from_each_capability(rc: Community) -> No
     assert [(c.code, c.value) for c in roster.tiers] == [("gold", 0), ("silver", 0), ("regular", 2)]
 
 
-def test_a_sub_unit_sees_its_own_share_and_a_unit_above_the_run_sees_none(rc: Community) -> None:
+def test_a_sub_unit_sees_its_own_share_and_a_unit_above_the_run_sees_the_run(rc: Community) -> None:
     t = build(rc)
     second = dashboard_figures(rc, t["second"], "2025Q1")
     (grades,) = second.assessments
@@ -183,8 +183,10 @@ def test_a_sub_unit_sees_its_own_share_and_a_unit_above_the_run_sees_none(rc: Co
                                                                                   ("poor", 3)]
     assert second.services.received == 0 and second.rosters == ()
     assert second.meetings.absences == ()
-    # The run scored the committee's subtree only: the street's dashboard does not pass it off as its own.
-    assert dashboard_figures(rc, t["street"], "2025Q1").assessments == ()
+    # The run scored the committee's subtree: the street's dashboard shows it, with its subjects only.
+    (street,) = dashboard_figures(rc, t["street"], "2025Q1").assessments
+    (committee,) = dashboard_figures(rc, t["committee"], "2025Q1").assessments
+    assert street == committee and street.subjects > grades.subjects
     # Another quarter: no run, no requests, every month of the trend empty.
     later = dashboard_figures(rc, t["committee"], "2025Q2")
     assert later.assessments == () and later.services.received == 0
@@ -502,6 +504,33 @@ def test_the_dashboard_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert "\ufffd" not in dom.stdout
     assert "城南街道党工委" in dom.stdout and "主题党日" in dom.stdout
     print(f"screenshot: {shot}", file=sys.stderr)
+
+
+def test_the_demo_writes_a_dashboard_that_renders_in_chinese(tmp_path: Path) -> None:
+    browser = _browser()
+    assert browser is not None
+    # The screenshot's text is legible only with a font holding Chinese glyphs (fonts-noto-cjk).
+    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False)
+    assert fonts.stdout.strip(), "no font with Chinese glyphs is installed (apt-get install fonts-noto-cjk)"
+    env = {**os.environ, "COMMUNITYCORE_LANG": "zh_CN"}
+    done = subprocess.run([sys.executable, "-m", "communitycore", "--db", str(tmp_path / "demo.db"), "demo"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    page = tmp_path / "demo-dashboard.html"
+    assert page.exists() and "demo-dashboard.html" in done.stdout
+    shot = tmp_path / "demo-dashboard.png"
+    taken = _chromium(browser, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1280,3000",
+                      page.resolve().as_uri())
+    assert taken.returncode == 0 and shot.exists() and len(shot.read_bytes()) > 50_000, taken.stderr[-2000:]
+    artifacts = os.environ.get("COMMUNITYCORE_ARTIFACTS")
+    if artifacts:
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, Path(artifacts) / "demo-dashboard.png")
+    dom = _chromium(browser, tmp_path / "profile", "--dump-dom", page.resolve().as_uri())
+    with language("zh"):
+        headings = section_headings()
+    assert parse(dom.stdout).sections == headings and len(headings) == 5
+    assert "\ufffd" not in dom.stdout and "靖城街道党工委" in dom.stdout and "民主评议" in dom.stdout
 
 
 # The drawing helpers ----------------------------------------------------------------------------------------

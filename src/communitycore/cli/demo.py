@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from communitycore.cli.render import emit, heading, output_options, shown, state
-from communitycore.errors import Conflict
+from communitycore.errors import CommunityCoreError, Conflict
 from communitycore.i18n import _, ngettext
+
+if TYPE_CHECKING:
+    from communitycore.sdk.community import Community
 
 
 @click.command("demo")
@@ -54,11 +57,12 @@ def demo(seed: int | None, force: bool) -> None:
     stats = community.org.stats_all()
     rollup = shown(stats[root.id], paths={}, name=root.name, path=root.name)
     year = summary(community, root, auditor=DEMO_AUDITOR)
+    dashboard = _write_dashboard(community, root.id)
     if app.as_json:
         tree = [shown(line.unit, paths={}, path=line.path, depth=line.depth, members=stats[line.unit.id].members)
                 for line in lines]
         emit({"id": root.id, "name": root.name, "kind": root.kind, "created": created, "tree": tree,
-              "stats": rollup, "summary": year})
+              "stats": rollup, "summary": year, "dashboard": dashboard})
         return
     ctx = click.get_current_context()
     from communitycore.cli.org import tree as tree_command
@@ -69,9 +73,30 @@ def demo(seed: int | None, force: bool) -> None:
               for s in community.workflows.definition("resident-request").states}
     for line in summary_lines(rollup, year, states, app.lang):
         click.echo(line)
+    if dashboard is not None:
+        click.echo(_("dashboard of the year: {file} (open it in a browser)").format(file=dashboard))
     click.echo()
     click.echo(_("try next: community org check, community member due-confirmation, community org settings "
                  "{unit}").format(unit=f"{root.name}/幸福社区党委"))
+
+
+#: Where the demo writes the sample's dashboard: the working directory.
+DASHBOARD_FILE = "demo-dashboard.html"
+
+
+def _write_dashboard(community: Community, root_id: int) -> str | None:
+    """The sample's dashboard of its year, written to the working directory; None when the folder
+    refuses it (the sample is built all the same, and the refusal is said on stderr)."""
+    from communitycore.demo_year import dashboard_period
+    from communitycore.reports import write_dashboard
+
+    try:
+        return str(write_dashboard(community, root_id, dashboard_period(community), DASHBOARD_FILE))
+    except CommunityCoreError as exc:
+        if exc.code != "cannot-write":
+            raise
+        click.echo(_("the dashboard was not written: {reason}").format(reason=exc), err=True)
+        return None
 
 
 def summary_lines(rollup: dict[str, Any], year: dict[str, Any], states: dict[str, str], lang: str) -> list[str]:

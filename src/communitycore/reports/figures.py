@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -224,28 +224,30 @@ def _meetings(community: Community, root: int, span: Period, names: Mapping[int,
 
 
 def _assessments(community: Community, root: int, span: Period) -> tuple[GradeDistribution, ...]:
-    # Runs that scored the whole subtree: of the unit itself, of a unit above it, or of everything.
+    # Runs of the period that scored the subtree or part of it: of everything, of a unit above it, or of
+    # units inside it (each branch's own 民主评议). Per scheme, each subject counts once, by its newest run.
     above = {u.id for u in community.org.path(root)}
-    latest: dict[str, int] = {}
-    runs = {}
+    inside = {u.id for u in community.org.subtree(root)}
+    by_scheme: dict[str, list[Any]] = {}
     for run in community.assessments.runs(limit=None):
-        if run.unit_id is not None and run.unit_id not in above:
+        if run.unit_id is not None and run.unit_id not in above | inside:
             continue
-        if Period.parse(run.period) not in span:
-            continue
-        if run.id > latest.get(run.scheme, 0):
-            latest[run.scheme] = run.id
-            runs[run.id] = run
+        if Period.parse(run.period) in span:
+            by_scheme.setdefault(run.scheme, []).append(run)
     schemes = community.registry.scoring_schemes
     out = []
-    for code in sorted(latest):
-        run = runs[latest[code]]
-        results = community.assessments.results(run.id, unit=root)
+    for code in sorted(by_scheme):
+        runs = sorted(by_scheme[code], key=lambda r: -r.id)
+        seen: dict[int, str | None] = {}  # one scheme scores one kind of subject
+        for run in runs:
+            for result in community.assessments.results(run.id, unit=root):
+                seen.setdefault(result.subject_id, result.grade)
         scheme = schemes.get(code)
         label = localized(scheme.label, scheme.label_en) if scheme is not None else code
-        out.append(GradeDistribution(scheme=code, label=label, run_id=run.id, period=run.period,
-                                     revision=run.revision, subjects=len(results),
-                                     grades=_grades(scheme, (r.grade for r in results))))
+        newest = runs[0]
+        out.append(GradeDistribution(scheme=code, label=label, run_id=newest.id, period=newest.period,
+                                     revision=newest.revision, subjects=len(seen),
+                                     grades=_grades(scheme, seen.values())))
     return tuple(out)
 
 

@@ -6,6 +6,7 @@ see :func:`communitycore.reports.html.no_data`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
@@ -58,9 +59,13 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float
         parts.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{width - right}" y2="{y(tick):.1f}" '
                      f'stroke="#ddd"></line><text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" '
                      f'class="tick">{tick:.0%}</text>')
+    # Labels that would overlap are thinned to every k-th (a CJK character is about 12 px wide).
+    widest = max((sum(2 if ord(ch) > 0x2E80 else 1 for ch in label) for label in labels), default=0) * 6.5
+    every = max(1, math.ceil(widest / step)) if len(labels) > 1 else 1
     for i, label in enumerate(labels):
-        parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
-                     f'class="tick">{escape(label)}</text>')
+        if i % every == 0 or i == len(labels) - 1:
+            parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
+                         f'class="tick">{escape(label)}</text>')
     for n, (name, values) in enumerate(series):
         colour = COLOURS[n % len(COLOURS)]
         run: list[str] = []
