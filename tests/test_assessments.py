@@ -583,5 +583,5 @@ def test_residents_are_scored_in_the_unit_that_keeps_their_compound(db_url: str,
 def test_a_scheme_of_volunteers_is_refused_naming_the_subjects_a_run_lists(c: Community) -> None:
     scheme = communitycore.ScoringScheme(code="acc-volunteers", label="志愿者", subject="volunteer",
                                          period="quarterly", base=1)
-    with pytest.raises(InvalidValue, match="volunteer, which a run cannot list.*resident.*steward"):
+    with pytest.raises(InvalidValue, match=r"volunteer, which a run cannot list.*resident.*steward"):
         c.assessments.run(scheme, "2026Q1")

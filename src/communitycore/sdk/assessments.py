@@ -113,7 +113,7 @@ class AssessmentsAPI(SubAPI):
         """Score every subject of ``unit``'s subtree (everything: None) under ``scheme`` for ``period``.
 
         The period must be of the scheme's cadence (a quarter for a quarterly scheme). The cohort
-        is the subjects that belong to the subtree (see :mod:`communitycore.store.assessments`):
+        is the subjects that belong to the subtree (see ``communitycore.store.assessments``):
         members where they were organised on the period's last day, units, partners, residents by
         their compound, stewards by the roster entries that served in the period. Each is scored
         on all its entries of the period, whichever unit an entry names. Members in the groups
