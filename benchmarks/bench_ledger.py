@@ -91,6 +91,11 @@ def build(db: Path, rows: int, subjects: int, seed: int = 11) -> None:
     units += [(2 + i, "community-committee", f"第{i + 1}社区党委", 1) for i in range(100)]
     units += [(102 + i, "branch", f"第{i + 1}党支部", 2 + i % 100) for i in range(1900)]
     conn.executemany("INSERT INTO cc_units (id, kind, name, parent_id) VALUES (?, ?, ?, ?)", units)
+    # Subtrees are ranges of the path index (decision 0013): each path the ids from the root, ten digits each.
+    paths: dict[int, str] = {}
+    for unit_id, _kind, _name, parent in units:  # parents come first
+        paths[unit_id] = ("" if parent is None else paths[parent]) + f"{unit_id:010d}"
+    conn.executemany("INSERT INTO cc_unit_paths (unit_id, path) VALUES (?, ?)", paths.items())
     rng = random.Random(seed)
     unit_of = [0] + [102 + rng.randrange(1900) for _ in range(subjects)]
     per_day = rows // 365

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -371,3 +372,216 @@ def test_the_star_branch_pack_rates_branches_above_100(db_url: str, clock: Clock
         assert got[good.id].held == ("five-star",)
         assert (got[weak.id].total, got[weak.id].grade) == (Decimal(82), "one-star")  # 100 - 18
         assert got[street.id].exempt and got[street.id].grade is None
+
+
+# Where members are assessed, computed facts, the scores fact -----------------------------------
+
+
+def test_a_transferred_members_entries_follow_them_to_the_unit_they_belong_to_at_the_period_end(
+        c: Community, tree: dict[str, int]) -> None:
+    mover, stayer = members(c, tree["grid1"], 2)
+    entries(c, [(mover, "acc-lesson", 1), (mover, "acc-hours", 3), (stayer, "acc-lesson", 1)], on="2026-01-15")
+    c.members.transfer(mover, tree["grid2"], on="2026-03-01")
+    entries(c, [(mover, "acc-lesson", 1)], on="2026-03-10")  # recorded for grid2 now
+    old, new = (c.assessments.run("acc-points", "2026Q1", tree[g]) for g in ("grid1", "grid2"))
+    assert [r.subject_id for r in c.assessments.results(old.id)] == [stayer]
+    (moved,) = c.assessments.results(new.id)
+    # Both lessons and the hours of the quarter, whichever unit each entry was recorded for: 60 + 6 + 6.
+    assert (moved.subject_id, moved.unit_id, moved.total) == (mover, tree["grid2"], Decimal(72))
+    assert moved.facts == {"acc-lesson": 2, "acc-hours": 3}
+
+
+def test_a_transfer_after_the_period_leaves_the_period_where_it_was(c: Community, tree: dict[str, int]) -> None:
+    (mover,) = members(c, tree["grid1"], 1)
+    entries(c, [(mover, "acc-hours", 5)])
+    c.members.transfer(mover, tree["grid2"], on="2026-05-01")
+    c.members.transfer(mover, tree["committee"], on="2026-06-01")
+    q1_old, q1_new = (c.assessments.run("acc-points", "2026Q1", tree[g]) for g in ("grid1", "grid2"))
+    (kept,) = c.assessments.results(q1_old.id)
+    assert (kept.subject_id, kept.unit_id, kept.total) == (mover, tree["grid1"], Decimal(70))
+    assert c.assessments.results(q1_new.id) == []
+    # The second quarter ends after both moves: the member is the committee's, in no grid.
+    assert [r.unit_id for r in c.assessments.results(c.assessments.run("acc-points", "2026Q2").id)] == [
+        tree["committee"]]
+    assert c.assessments.results(c.assessments.run("acc-points", "2026Q2", tree["grid2"]).id) == []
+
+
+def test_a_run_over_many_subjects_agrees_with_one_over_a_few(c: Community, tree: dict[str, int],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = members(c, tree["grid1"], 4) + members(c, tree["grid2"], 2, "成员")
+    entries(c, [(s, "acc-hours", n + 1) for n, s in enumerate(ids)])
+    few = c.assessments.run("acc-points", "2026Q1", tree["committee"])
+    from communitycore.sdk import assessments as sdk_assessments
+    monkeypatch.setattr(sdk_assessments, "FEW", 0)  # read over the whole period, narrowed by the unit paths
+    many = c.assessments.run("acc-points", "2026Q1", tree["committee"])
+
+    def totals(run_id: int) -> list[tuple[int, Decimal]]:
+        return [(r.subject_id, r.total) for r in c.assessments.results(run_id)]
+
+    assert totals(few.id) == totals(many.id)
+    assert len(totals(few.id)) == 6
+
+
+class Survey:
+    """Computes ``acc-survey`` for every subject of a run in one call, and counts the calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, list[int]]] = []
+
+    @hookimpl
+    def communitycore_register_facts(self) -> list[communitycore.Fact]:
+        return [communitycore.Fact(code="acc-survey", label="满意度测评", subject="member", unit="percent")]
+
+    @hookimpl
+    def communitycore_register_scoring_schemes(self) -> list[communitycore.ScoringScheme]:
+        return [communitycore.ScoringScheme(
+            code="acc-survey-points", label="测评积分", subject="member", period="quarterly", base=50,
+            items=(communitycore.ScoreItem(fact="acc-survey", points=0.5, cap=40),
+                   communitycore.ScoreItem(fact="acc-hours", points=1)))]
+
+    @hookimpl
+    def communitycore_compute_facts(self, facts: list[communitycore.Fact], subject_kind: str, period: str,
+                                    subjects: list[int]) -> dict[str, dict[int, float]] | None:
+        if "acc-survey" not in {f.code for f in facts}:
+            return None
+        self.calls.append((subject_kind, period, list(subjects)))
+        return {"acc-survey": {s: 90.5 for s in subjects[::2]}}
+
+
+def test_hook_communitycore_compute_facts(
+        db_url: str, clock: Clock, pack: Path) -> None:
+    """Called once per run with every subject; its values are kept, explained and appealed like the ledger's."""
+    from communitycore.testing import make_plugin_manager
+
+    survey = Survey()
+    with communitycore.open(db_url, actor="x", clock=clock, autoload=False, packs=[pack],
+                            pm=make_plugin_manager(survey)) as c:
+        unit = c.org.add("城南街道党工委", "street-committee")
+        ids = members(c, unit.id, 5)
+        entries(c, [(ids[1], "acc-hours", 2)])
+        run = c.assessments.run("acc-survey-points", "2026Q1")
+        assert survey.calls == [("member", "2026Q1", ids)]
+        got = {r.subject_id: r for r in c.assessments.results(run.id)}
+        # 90.5 × 0.5 = 45.25, capped at 40, for every other subject; the ledger's hours beside it.
+        assert [got[s].total for s in ids] == [Decimal(90), Decimal(52), Decimal(90), Decimal(50), Decimal(90)]
+        line = next(x for x in c.assessments.explain(run.id, ids[0]).lines if x["item"] == "acc-survey")
+        assert (line["quantity"], line["points"], line["capped"]) == (90.5, 40, True)
+        # A scheme that does not name the fact is not the plugin's: it answers None and is asked, once.
+        c.assessments.run("acc-points", "2026Q1")
+        assert len(survey.calls) == 1
+        # A revision re-scores from the kept values, without asking again.
+        appeal = c.assessments.appeal(run.id, ids[1], "acc-survey", reason="漏填")
+        c.assessments.decide(appeal.id, accept=True, quantity=60, reason="补录")
+        assert c.assessments.explain(run.id, ids[1]).total == Decimal(82)
+        assert len(survey.calls) == 1
+
+
+class Stray:
+    """Answers for a fact nobody asked for, a subject outside the run and a value that is not a number."""
+
+    @hookimpl
+    def communitycore_compute_facts(self, subjects: list[int]) -> dict[str, Any]:
+        return {"nope": {subjects[0]: 1}, "acc-hours": {999999: 3, subjects[0]: "many", subjects[-1]: 4}}
+
+
+def test_computed_facts_outside_the_run_are_dropped_with_a_warning(db_url: str, clock: Clock, pack: Path) -> None:
+    from communitycore.plugins.manager import PluginCallWarning
+
+    with communitycore.open(db_url, actor="x", clock=clock, autoload=False, packs=[pack], plugins=[Stray()]) as c:
+        unit = c.org.add("城南街道党工委", "street-committee")
+        first, last = members(c, unit.id, 2)
+        with pytest.warns(PluginCallWarning) as caught:
+            run = c.assessments.run("acc-points", "2026Q1")
+        text = " ".join(str(w.message) for w in caught)
+        assert "'nope'" in text and "999999" in text and "'many'" in text
+        got = {r.subject_id: r.total for r in c.assessments.results(run.id)}
+        assert got == {first: Decimal(60), last: Decimal(68)}
+
+
+YEARLY = """
+[pack]
+name = "acc-year"
+
+[[scoring_schemes]]
+code = "acc-year"
+label = "年度评定"
+subject = "member"
+period = "yearly"
+
+[[scoring_schemes.items]]
+fact = "scores"
+points = 1
+"""
+
+
+def test_the_scores_fact_is_the_latest_earlier_result_of_the_period(db_url: str, clock: Clock, pack: Path,
+                                                                     tmp_path: Path) -> None:
+    yearly = tmp_path / "yearly.toml"
+    yearly.write_text(YEARLY, encoding="utf-8")
+    with communitycore.open(db_url, actor="x", clock=clock, autoload=False, packs=[pack, yearly]) as c:
+        unit = c.org.add("城南街道党工委", "street-committee")
+        a, b = members(c, unit.id, 2)
+        entries(c, [(a, "acc-hours", 3)])
+        c.assessments.run("acc-points", "2026Q1")  # a: 66
+        entries(c, [(a, "acc-hours", 2)], on="2026-05-05")
+        latest = c.assessments.run("acc-points", "2026Q2")  # the latest: a 64, b 60
+        c.assessments.run("acc-points", "2025Q4")  # outside the year: never counted
+        appeal = c.assessments.appeal(latest.id, b, "acc-hours", reason="漏登")
+        c.assessments.decide(appeal.id, accept=True, quantity=1, reason="补录")  # revision 2: b 62
+        year = c.assessments.run("acc-year", "2026")
+        assert {r.subject_id: r.total for r in c.assessments.results(year.id)} == {a: Decimal(64), b: Decimal(62)}
+        assert c.assessments.explain(year.id, a).facts == {"scores": 64}
+        # The scheme's own earlier runs are not its input.
+        again = c.assessments.run("acc-year", "2026")
+        assert {r.subject_id: r.total for r in c.assessments.results(again.id)} == {a: Decimal(64), b: Decimal(62)}
+
+
+RESIDENTS = """
+[pack]
+name = "acc-residents"
+
+[[facts]]
+code = "acc-volunteering"
+label = "居民志愿服务"
+subject = "resident"
+unit = "hours"
+
+[[scoring_schemes]]
+code = "acc-residents"
+label = "文明家庭积分"
+subject = "resident"
+period = "quarterly"
+base = 10
+
+[[scoring_schemes.items]]
+fact = "acc-volunteering"
+points = 2
+"""
+
+
+def test_residents_are_scored_in_the_unit_that_keeps_their_compound(db_url: str, clock: Clock,
+                                                                     tmp_path: Path) -> None:
+    pack = tmp_path / "residents.toml"
+    pack.write_text(RESIDENTS, encoding="utf-8")
+    with communitycore.open(db_url, actor="x", clock=clock, autoload=False, packs=[pack]) as c:
+        street = c.org.add("城南街道党工委", "street-committee")
+        east, west = (c.org.add(name, "community-committee", parent=street) for name in ("东社区党委", "西社区党委"))
+        here, there = (c.residents.add_household(c.org.add_compound(n, "新建", u.id).id, building="1栋", room="101")
+                       for n, u in (("东苑", east), ("西苑", west)))
+        mine = c.residents.add("张阿姨", household_id=here.id).id
+        other = c.residents.add("李大爷", household_id=there.id).id
+        c.activity.record("resident", mine, "acc-volunteering", on="2026-02-01", quantity=3)
+        c.activity.record("resident", other, "acc-volunteering", on="2026-02-01", quantity=5)
+        run = c.assessments.run("acc-residents", "2026Q1", east.id)
+        assert [(r.subject_id, r.unit_id, r.total) for r in c.assessments.results(run.id)] == [
+            (mine, east.id, Decimal(16))]
+        everyone = c.assessments.run("acc-residents", "2026Q1")
+        assert {r.subject_id: r.total for r in c.assessments.results(everyone.id)} == {mine: Decimal(16),
+                                                                                     other: Decimal(20)}
+
+
+def test_a_scheme_of_volunteers_is_refused_naming_the_subjects_a_run_lists(c: Community) -> None:
+    scheme = communitycore.ScoringScheme(code="acc-volunteers", label="志愿者", subject="volunteer",
+                                         period="quarterly", base=1)
+    with pytest.raises(InvalidValue, match=r"volunteer, which a run cannot list.*resident.*steward"):
+        c.assessments.run(scheme, "2026Q1")

@@ -7,9 +7,11 @@ looks for, anywhere under ``tests/``.
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import inspect
 import textwrap
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -35,7 +37,7 @@ from communitycore import (
 )
 from communitycore.clock import Clock
 from communitycore.plugins import hookspecs
-from communitycore.plugins.decisions import resolve_request_assignee, score_lines
+from communitycore.plugins.decisions import computed_facts, resolve_request_assignee, score_lines
 from communitycore.plugins.manager import PluginCallWarning, make_plugin_manager
 from communitycore.plugins.markers import PROJECT
 from communitycore.plugins.registry import Registry
@@ -55,7 +57,8 @@ def test_the_public_hooks_are_all_there() -> None:
         "communitycore_register_scoring_schemes", "communitycore_register_roster_programs",
         "communitycore_register_facts", "communitycore_register_workflow_states",
         "communitycore_register_workflow_transitions", "communitycore_register_commands", "communitycore_check_units",
-        "communitycore_score", "communitycore_resolve_request_assignee", "communitycore_on_event",
+        "communitycore_score", "communitycore_compute_facts", "communitycore_resolve_request_assignee",
+        "communitycore_on_event",
         "communitycore_check_service_eligibility", "communitycore_check_roster_candidate",
         "communitycore_register_roles", "communitycore_authorize",
         "communitycore_register_recruitment_steps", "communitycore_register_dues_categories",
@@ -118,6 +121,10 @@ def test_the_examples_answer_as_documented(tmp_path: Path) -> None:
     [line] = score_lines(make_plugin_manager(example_plugin("communitycore_score")), scheme, "2026", [5, 6],
                          {5: {"flood-duty": 1}, 6: {}})
     assert (line.line.subject_id, line.line.points) == (5, 2)
+    computed = computed_facts(make_plugin_manager(example_plugin("communitycore_compute_facts")),
+                              [Fact(code="jj.satisfaction", label="群众满意度", subject="member")], "member",
+                              "2026Q3", dt.date(2026, 7, 1), dt.date(2026, 9, 30), [12, 13])
+    assert computed == {"jj.satisfaction": {12: Decimal("96.50")}}
     checker = example_plugin("communitycore_check_units")
     with open_test_community(tmp_path, checker) as c:
         street = c.org.add("靖城街道党工委", "street-committee")

@@ -436,3 +436,37 @@ def test_only_serving_stewards_take_requests(rc: Community, branch: int) -> None
         rc.services.assign(other.id, to=f"steward:{entry_id}")
     with pytest.raises(CommunityCoreError, match="no roster entry with id 999"):
         rc.services.assign(other.id, to="steward:999")
+
+
+def test_a_review_scores_entries_without_ledger_rows_and_rows_without_a_unit(rc: Community, branch: int) -> None:
+    _at(rc, dt.datetime(2025, 1, 10, 9, 0, tzinfo=TZ))
+    idle, busy = (_admitted(rc, _member(rc, branch, name)) for name in ("无记录", "无单位"))
+    for day in range(10):  # recorded without a unit: the entry's unit is where they count
+        rc.activity.record("steward", busy, "steward-participation", on=dt.date(2025, 2, 1 + day))
+    rc.activity.record("steward", busy, "steward-effect", on="2025-02-20", quantity=30)
+    rc.activity.record("steward", busy, "steward-satisfaction", on="2025-03-01", quantity=100)
+    _at(rc, dt.datetime(2025, 4, 2, 9, 0, tzinfo=TZ))
+    # A run over the branch's subtree lists both, each in its entry's unit.
+    local = rc.assessments.run("red-steward", "2025Q1", branch)
+    got = {r.subject_id: r for r in rc.assessments.results(local.id)}
+    assert {s: (r.unit_id, r.total) for s, r in got.items()} == {idle: (branch, Decimal(0)),
+                                                               busy: (branch, Decimal(100))}
+    assert got[idle].facts == {}
+    proposals = {p.entry_id: p for p in rc.rosters.review("red-steward", "2025Q1")}
+    # No rows: zero facts, the base of 0, the band 较差 and its outcome; 100 points: 优秀, promoted.
+    assert (proposals[idle].grade, proposals[idle].total, proposals[idle].outcome) == ("poor", Decimal(0), "remove")
+    assert (proposals[busy].grade, proposals[busy].outcome) == ("excellent", "promote")
+
+
+def test_a_steward_run_scores_only_the_entries_that_served_in_the_period(rc: Community, branch: int) -> None:
+    _at(rc, dt.datetime(2025, 1, 10, 9, 0, tzinfo=TZ))
+    served = _admitted(rc, _member(rc, branch, "在岗"))
+    pending = rc.rosters.apply("red-steward", member=_member(rc, branch, "待审")).id
+    _at(rc, dt.datetime(2025, 4, 20, 9, 0, tzinfo=TZ))
+    later = _admitted(rc, _member(rc, branch, "四月入选"))  # admitted after the first quarter
+    run = rc.assessments.run("red-steward", "2025Q1")
+    assert [r.subject_id for r in rc.assessments.results(run.id)] == [served]
+    assert pending not in {r.subject_id for r in rc.assessments.results(run.id)}
+    rc.rosters.exit(served, reason="resigned")  # leaves in April: still served in the second quarter
+    second = rc.assessments.run("red-steward", "2025Q2")
+    assert [r.subject_id for r in rc.assessments.results(second.id)] == [served, later]

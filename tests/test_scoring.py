@@ -12,12 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from communitycore.domain.scoring import (
+    ScoredLine,
     grade_all,
     quota_limit,
     scheme_from_rules,
     scheme_rules,
     score,
     score_all,
+    score_rows,
 )
 from communitycore.errors import PluginError
 from communitycore.plugins.packs import load_pack
@@ -208,6 +210,37 @@ def test_quotas_hold_and_the_tie_break_ignores_input_order(scheme: ScoringScheme
         passed = [r.total for r in graded if band.grade in r.quota_held]
         if holders and passed:
             assert min(holders) >= max(passed)
+
+
+hundredths_st = st.dictionaries(st.sampled_from(["f-a", "f-b", "f-c", "f-d", "v-a", "v-b"]),
+                                st.integers(-2000, 2000).map(lambda n: Decimal(n).scaleb(-2)), max_size=6)
+
+
+@settings(max_examples=150)
+@given(schemes(), st.dictionaries(st.integers(1, 60), hundredths_st, max_size=30),
+       st.lists(st.tuples(st.integers(1, 60), st.integers(-500, 500)), max_size=8), st.sets(st.integers(1, 60)))
+def test_rows_without_lines_agree_with_each_subjects_explained_score(
+        scheme: ScoringScheme, values: dict[int, dict[str, Decimal]], plugin: list[tuple[int, int]],
+        exempt: set[int]) -> None:
+    subjects = sorted({*values, *(s for s, _p in plugin), 61})
+    extra = [ScoredLine(subject_id=s, item=f"p{n}", points=Decimal(points).scaleb(-2), source="plugin")
+             for n, (s, points) in enumerate(plugin)]
+    rows = score_rows(scheme, values, subjects, extra=extra, exempt=exempt)
+    assert [r.subject_id for r in rows] == subjects
+    for r in rows:
+        mine = [x for x in extra if x.subject_id == r.subject_id]
+        explained = score(scheme, r.subject_id, values.get(r.subject_id, {}), extra=mine)
+        assert (r.total, r.vetoed, r.rated) == (explained.total, explained.vetoed, explained.rated)
+        assert r.total == (Decimal(0) if explained.vetoed else sum((x.points for x in explained.lines), Decimal(0)))
+    # Competition ranks, counted by hand: one more than the graded totals above.
+    graded = [r.total for r in rows if r.subject_id not in exempt]
+    for r in rows:
+        expected = None if r.subject_id in exempt else 1 + sum(1 for t in graded if t > r.total)
+        assert r.rank == expected
+    # score_all gives the same, with the lines.
+    assert [(r.subject_id, r.total, r.grade, r.rank, r.quota_held) for r in rows] == [
+        (r.subject_id, r.total, r.grade, r.rank, r.quota_held)
+        for r in score_all(scheme, values, subjects, extra=extra, exempt=exempt)]
 
 
 def test_ten_members_five_excellent_a_third_is_three_by_total_then_id() -> None:

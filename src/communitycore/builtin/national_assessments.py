@@ -25,9 +25,12 @@ _VOTES = (
 
 @hookimpl
 def communitycore_register_facts() -> list[Fact]:
-    """The 民主测评 tally: votes received for each grade."""
-    return [Fact(code=code, label=label, label_en=label_en, subject="member", unit="votes")
-            for code, label, label_en, _points in _VOTES]
+    """The 民主测评 tally: votes received for each grade; ``scores``, a subject's latest assessment total."""
+    return [*(Fact(code=code, label=label, label_en=label_en, subject="member", unit="votes")
+              for code, label, label_en, _points in _VOTES),
+            # Not kept in the ledger: a run reads it from the results of earlier runs (rosters score by it).
+            Fact(code="scores", label="考核得分", label_en="assessment score", subject="steward", unit="points",
+                 aggregate="max")]
 
 
 @hookimpl

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, NamedTuple
@@ -33,6 +34,7 @@ __all__ = [
     "BASE",
     "Line",
     "Result",
+    "Scored",
     "ScoredLine",
     "band_order",
     "compact",
@@ -43,6 +45,7 @@ __all__ = [
     "scheme_rules",
     "score",
     "score_all",
+    "score_rows",
 ]
 
 _CENT = Decimal("0.01")
@@ -129,6 +132,21 @@ class _Prepared:
         self.vetoes = scheme.vetoes
         self.shares = scheme.shares
         self.bands = [(b.grade, _amount(b.min_score), b) for b in band_order(scheme)]
+        # What each item adds for a subject without the fact, summed once: a total then only
+        # needs the items of the facts a subject has (most subjects lack most facts).
+        self.at_zero = [_clamp(_ZERO, cap, floor) for _item, _fact, _per, cap, floor, _label in self.items]
+        self.start = self.base.points + sum(self.at_zero, _ZERO)
+        self.totals = [(fact, per_unit, cap, floor, zero)
+                       for (_item, fact, per_unit, cap, floor, _label), zero in zip(self.items, self.at_zero,
+                                                                                    strict=True)]
+
+
+def _clamp(points: Decimal, cap: Decimal | None, floor: Decimal | None) -> Decimal:
+    if cap is not None and points > cap:
+        return cap
+    if floor is not None and points < floor:
+        return floor
+    return points
 
 
 @functools.lru_cache(maxsize=32)
@@ -181,6 +199,38 @@ def _score(p: _Prepared, values: Mapping[str, Any],
     return total, tuple(lines), vetoed, rated
 
 
+def _total(p: _Prepared, values: Mapping[str, Any], extra: Iterable[ScoredLine]) -> tuple[Decimal, bool, bool]:
+    """(total, vetoed, rated) of one subject, as :func:`_score` gives them, without building its lines.
+
+    A run keeps each subject's fact values, not its lines: the lines follow from the values and
+    the run's rules whenever a breakdown is read (:func:`explain`), so a run of 100,000 subjects
+    does only this arithmetic per subject.
+    """
+    if p.shares:
+        total, _lines, vetoed, rated = _score(p, values, extra)
+        return total, vetoed, rated
+    get = values.get
+    for fact in p.vetoes:
+        found = get(fact)
+        if found is not None and _decimal(found) != 0:
+            return _ZERO, True, True
+    total = p.start
+    quantize, cent, even = Decimal.quantize, _CENT, ROUND_HALF_EVEN
+    for fact, per_unit, cap, floor, zero in p.totals:
+        found = get(fact)
+        if found is None:
+            continue
+        raw = quantize((found if type(found) is Decimal else _decimal(found)) * per_unit, cent, even)
+        if cap is not None and raw > cap:
+            raw = cap
+        elif floor is not None and raw < floor:
+            raw = floor
+        total += raw - zero
+    for line in extra:
+        total += line.points
+    return quantize(total, cent, even), False, True
+
+
 def score(scheme: ScoringScheme, subject_id: int, values: Mapping[str, Decimal], *,
           extra: Iterable[ScoredLine] = (), exempt: bool = False) -> Result:
     """One subject's total and lines (no grade or rank: those need the whole cohort, see :func:`score_all`).
@@ -202,13 +252,13 @@ def quota_limit(band: GradeBand, cohort: int) -> int | None:
     return None if share is None else math.floor(cohort * share)
 
 
-Decision = tuple[str | None, str | None, tuple[str, ...], str | None]
-"""(grade, the highest band reached, bands whose quota was full, the reason of an override)."""
+Decision = tuple[str | None, str | None, tuple[str, ...], str | None, int | None]
+"""(grade, the highest band reached, bands whose quota was full, the reason of an override, the rank)."""
 
 
 def _decide(scheme: ScoringScheme, graded: Sequence[tuple[int, Decimal]],
             overrides: Mapping[int, tuple[str, str]]) -> dict[int, Decision]:
-    """Grades of the graded subjects ``(subject id, total)``: bands highest first, quotas, the tie-break."""
+    """Grades and ranks of the graded subjects ``(subject id, total)``: bands highest first, quotas, the tie-break."""
     p = _prepare(scheme)
     held = {grade: 0 for grade, _min, _band in p.bands}
     for chosen, _why in overrides.values():
@@ -216,13 +266,25 @@ def _decide(scheme: ScoringScheme, graded: Sequence[tuple[int, Decimal]],
             held[chosen] += 1
     limits = {grade: quota_limit(band, len(graded)) for grade, _min, band in p.bands}
     decided: dict[int, Decision] = {}
-    # Highest total first, then the lowest subject id: the one tie-break, whatever the input order.
-    for subject, total in sorted(graded, key=lambda pair: (-pair[1], pair[0])):
-        reached = [grade for grade, least, _band in p.bands if total >= least]
+    # The bands a total reaches are a tail of the bands (highest first), and the totals come
+    # highest first: one pointer walks down the bands instead of testing each band per subject.
+    tails = [tuple(grade for grade, _least, _band in p.bands[i:]) for i in range(len(p.bands) + 1)]
+    thresholds = [least for _grade, least, _band in p.bands]
+    at = 0
+    rank, previous = 0, None
+    # Highest total first, then the lowest subject id: the one tie-break, whatever the input order
+    # (by id first, then a stable sort by total, highest first).
+    ordered = sorted(sorted(graded, key=_first), key=_second, reverse=True)
+    for position, (subject, total) in enumerate(ordered, start=1):
+        if total != previous:  # competition ranks: 1, 2, 2, 4
+            rank, previous = position, total
+        while at < len(thresholds) and total < thresholds[at]:
+            at += 1
+        reached = tails[at]
         top = reached[0] if reached else None
         if subject in overrides:
             forced, reason = overrides[subject]
-            decided[subject] = (forced, top, (), reason)
+            decided[subject] = (forced, top, (), reason, rank)
             continue
         full: list[str] = []
         grade: str | None = None
@@ -234,8 +296,11 @@ def _decide(scheme: ScoringScheme, graded: Sequence[tuple[int, Decimal]],
             grade = name
             held[name] += 1
             break
-        decided[subject] = (grade, top, tuple(full), None)
+        decided[subject] = (grade, top, tuple(full), None, rank)
     return decided
+
+
+_first, _second = operator.itemgetter(0), operator.itemgetter(1)
 
 
 def _ranks(totals: Iterable[Decimal]) -> dict[Decimal, int]:
@@ -257,7 +322,7 @@ def grade_all(scheme: ScoringScheme, results: Sequence[Result],
     out = []
     for r in results:
         if r.subject_id in decided:
-            grade, top, full, why = decided[r.subject_id]
+            grade, top, full, why, _rank = decided[r.subject_id]
             r = attrs.evolve(r, grade=grade, reached=top, quota_held=full, override=why)
         out.append(r)
     return out
@@ -278,27 +343,63 @@ def score_all(scheme: ScoringScheme, values: Mapping[int, Mapping[str, Any]], su
     :param subjects: the cohort: every subject of the run, with or without entries.
     :param extra: the plugins' lines, for subjects of the cohort.
     :param exempt: subjects scored without a grade (预备党员 in 民主评议).
+    :param overrides: subject id -> (grade, reason), as for :func:`grade_all`.
+    """
+    p = _prepare(scheme)
+    by_subject = _by_subject(extra)
+    empty: Mapping[str, Any] = {}
+    lines = {s: _score(p, values.get(s, empty), by_subject.get(s, ()))[1] for s in set(subjects)}
+    return [Result(subject_id=r.subject_id, total=r.total, lines=lines[r.subject_id], vetoed=r.vetoed,
+                   exempt=r.exempt, rated=r.rated, grade=r.grade, reached=r.reached, quota_held=r.quota_held,
+                   override=r.override, rank=r.rank)
+            for r in score_rows(scheme, values, subjects, extra=extra, exempt=exempt, overrides=overrides)]
+
+
+class Scored(NamedTuple):
+    """One subject's result without its lines (:func:`score_rows`): the fields of :class:`Result` but ``lines``."""
+
+    subject_id: int
+    total: Decimal
+    vetoed: bool
+    exempt: bool
+    rated: bool
+    grade: str | None
+    reached: str | None
+    quota_held: tuple[str, ...]
+    override: str | None
+    rank: int | None
+
+
+def score_rows(scheme: ScoringScheme, values: Mapping[int, Mapping[str, Any]], subjects: Iterable[int], *,
+               extra: Iterable[ScoredLine] = (), exempt: Iterable[int] = (),
+               overrides: Mapping[int, tuple[str, str]] | None = None) -> list[Scored]:
+    """What :func:`score_all` gives, by subject id, without the lines: what a run of many subjects stores.
+
+    The same totals, grades, quotas and ranks; each subject's lines follow from the same values
+    whenever its breakdown is read (:func:`score`). Plain tuples, so 100,000 subjects cost
+    arithmetic and little else.
     """
     p = _prepare(scheme)
     cohort = sorted(set(subjects))
     excused = set(exempt)
+    by_subject = _by_subject(extra)
+    empty: Mapping[str, Any] = {}
+    none: tuple[ScoredLine, ...] = ()
+    get = values.get
+    scored = [(s, *_total(p, get(s, empty), by_subject.get(s, none))) for s in cohort]
+    graded = [(s, total) for s, total, _vetoed, rated in scored if rated and s not in excused]
+    decided = _decide(scheme, graded, overrides or {})
+    undecided: Decision = (None, None, (), None, None)
+    make = tuple.__new__
+    return [make(Scored, (s, total, vetoed, s in excused, rated, *decided.get(s, undecided)))
+            for s, total, vetoed, rated in scored]
+
+
+def _by_subject(extra: Iterable[ScoredLine]) -> dict[int, list[ScoredLine]]:
     by_subject: dict[int, list[ScoredLine]] = {}
     for line in extra:
         by_subject.setdefault(line.subject_id, []).append(line)
-    empty: Mapping[str, Any] = {}
-    scored = [(s, *_score(p, values.get(s, empty), by_subject.get(s, ()))) for s in cohort]
-    graded = [(s, total) for s, total, _lines, _vetoed, rated in scored if rated and s not in excused]
-    decided = _decide(scheme, graded, overrides or {})
-    first = _ranks(total for _s, total in graded)
-    none: Decision = (None, None, (), None)
-    out = []
-    for s, total, lines, vetoed, rated in scored:
-        grade, top, full, why = decided.get(s, none)
-        counted = s in decided
-        out.append(Result(subject_id=s, total=total, lines=lines, vetoed=vetoed, exempt=s in excused, rated=rated,
-                          grade=grade, reached=top, quota_held=full, override=why,
-                          rank=first[total] if counted else None))
-    return out
+    return by_subject
 
 
 def _text(value: Decimal | None) -> str | None:

@@ -10,13 +10,14 @@ than losing the whole batch.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from communitycore.i18n import _
 from communitycore.plugins.manager import CommunityPluginManager
-from communitycore.records import Finding, ScoreLine, ScoringScheme, UnitKind, UnitSnapshot
+from communitycore.records import Fact, Finding, ScoreLine, ScoringScheme, UnitKind, UnitSnapshot
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -75,6 +76,64 @@ def score_lines(
                 else:
                     out.append(ProvidedScoreLine(answer.plugin, line))
     return sorted(out, key=lambda p: (p.line.subject_id, p.line.item, p.provider))
+
+
+def computed_facts(
+    source: Any,
+    facts: Sequence[Fact],
+    subject_kind: str,
+    period: str,
+    start: dt.date,
+    end: dt.date,
+    subjects: Sequence[int],
+) -> dict[str, dict[int, Decimal]]:
+    """Every plugin's computed fact values for a run (``communitycore_compute_facts``), once per run.
+
+    ``source`` is a Community or a plugin manager. Returns ``{fact: {subject: value}}``, values as
+    Decimals to two places. A value for a subject outside ``subjects``, for a fact not among
+    ``facts``, or that is not a number is refused with a warning naming the plugin, and so is a
+    fact a plugin asked earlier (in pluggy's order) already answered for.
+    """
+    pm = _manager(source)
+    hook = "communitycore_compute_facts"
+    out: dict[str, dict[int, Decimal]] = {}
+    if not getattr(pm.hook, hook).get_hookimpls():
+        return out
+    wanted, asked = set(subjects), {f.code for f in facts}
+    for answer in pm.call_each(hook, facts=list(facts), subject_kind=subject_kind, period=period, start=start,
+                               end=end, subjects=list(subjects)):
+        for given in answer.results:
+            if not isinstance(given, Mapping):
+                pm.refuse(answer.plugin, _("{hook} must return a mapping of fact codes to values by subject, "
+                                           "not {kind}").format(hook=hook, kind=type(given).__name__))
+                continue
+            for fact, values in given.items():
+                if fact not in asked or fact in out or not isinstance(values, Mapping):
+                    pm.refuse(answer.plugin, _("{hook} gave values of {fact!r}, which the run did not ask for, "
+                                               "another plugin gave, or which are not by subject; they are "
+                                               "dropped").format(hook=hook, fact=fact))
+                    continue
+                kept: dict[int, Decimal] = {}
+                for subject, value in values.items():
+                    number = _number(value)
+                    if subject not in wanted or number is None:
+                        pm.refuse(answer.plugin, _("{hook} gave {fact!r} = {value!r} for subject {subject}, which "
+                                                   "is not in the run or not a number; it is dropped").format(
+                            hook=hook, fact=fact, value=value, subject=subject))
+                        continue
+                    kept[int(subject)] = number
+                out[str(fact)] = kept
+    return out
+
+
+def _number(value: Any) -> Decimal | None:
+    """A plugin's number as a Decimal to two places (floats by their shortest text), or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    number = value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
+    if not number.is_finite():
+        return None
+    return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
 
 
 def unit_findings(
@@ -137,4 +196,5 @@ def _list_of(pm: CommunityPluginManager, plugin: str, hook: str, value: Any, rec
     return good
 
 
-__all__ = ["Assignment", "ProvidedScoreLine", "resolve_request_assignee", "score_lines", "unit_findings"]
+__all__ = ["Assignment", "ProvidedScoreLine", "computed_facts", "resolve_request_assignee", "score_lines",
+           "unit_findings"]

@@ -427,6 +427,48 @@ def communitycore_score(  # type: ignore[empty-body]
     """
 
 
+@hookspec
+def communitycore_compute_facts(
+    facts: Sequence[Fact], subject_kind: str, period: str, start: dt.date, end: dt.date, subjects: Sequence[int]
+) -> Mapping[str, Mapping[int, Any]] | None:
+    """Compute facts the ledger does not hold, for every subject of an assessment run at once.
+
+    Called **once per run**, with all the subjects of the run, never once per subject, before
+    anything is scored. A plugin answers for the facts it computes itself (it registers them
+    with :func:`communitycore_register_facts` like any fact) and leaves the others out. A value
+    takes the place of the ledger's value of that fact for that subject, is kept with the run
+    (an appeal can correct it) and shows in the breakdown like a ledger fact. Values are numbers,
+    rounded to two places; a subject the plugin leaves out has none (0). A value for a subject
+    outside the run, for a fact the run did not ask for, or one that is not a number is dropped
+    with a warning naming the plugin; so is a fact another plugin already answered for.
+
+    :param facts: the :class:`~communitycore.Fact` records the run's scheme names (items and vetoes).
+    :param subject_kind: what the run scores: ``member``, ``unit``, ``partner``, ``resident`` or ``steward``.
+    :param period: the period being scored (``"2026Q3"``).
+    :param start: its first day.
+    :param end: its last day.
+    :param subjects: the ids of every subject of the run, ascending.
+    :returns: ``{fact code: {subject id: value}}`` for the facts the plugin computes, or ``None``.
+
+    Example::
+
+        from communitycore import Fact, hookimpl
+
+        SURVEY = {"2026Q3": {12: 96.5, 17: 88}}  # 群众满意度测评, by period, then member id
+
+        @hookimpl
+        def communitycore_register_facts():
+            return [Fact(code="jj.satisfaction", label="群众满意度", subject="member", unit="percent")]
+
+        @hookimpl
+        def communitycore_compute_facts(facts, period, subjects):
+            if "jj.satisfaction" not in {f.code for f in facts}:
+                return None
+            found = SURVEY.get(period, {})           # one look-up for the whole run
+            return {"jj.satisfaction": {s: found[s] for s in subjects if s in found}}
+    """
+
+
 @hookspec(firstresult=True)
 def communitycore_resolve_request_assignee(request: Mapping[str, Any], units: Sequence[UnitSnapshot]) -> int | None:
     """Decide which unit takes a resident request (首接负责).

@@ -1,10 +1,13 @@
 """``community.assessments``: runs of points schemes over the ledger, explained results, appeals, final decisions.
 
 :meth:`AssessmentsAPI.run` scores every subject of a unit's subtree under a registered scheme for
-one period: the fact values come from the activity ledger in **one** set-based query for the
-subtree, plugins' lines from ``communitycore_score`` once per batch of subjects, and the scoring
-is :mod:`communitycore.domain.scoring`. The run keeps the scheme's exact rules, who ran it and
-when, and every subject's result with its lines; it is never changed. An accepted appeal
+one period: the cohort is one query over the unit paths, the fact values come from the activity
+ledger in **one** set-based query grouped by subject and fact, facts plugins compute from
+``communitycore_compute_facts`` once per run, plugins' lines from ``communitycore_score`` once
+per batch of subjects, and the scoring is :mod:`communitycore.domain.scoring` (totals only; the
+lines follow from the kept values when a breakdown is read). Results are written with one
+``executemany`` of tuples per batch. The run keeps the scheme's exact rules, who ran it and when,
+and every subject's result with the fact values it was scored on; it is never changed. An accepted appeal
 (:meth:`~AssessmentsAPI.decide`) or a final decision on a grade (:meth:`~AssessmentsAPI.override`)
 adds a **revision**: the whole cohort re-scored by the run's own rules from the stored inputs, so
 quotas and ranks follow the correction, and every earlier revision stays as it was.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import functools
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,29 +34,29 @@ from communitycore.domain.periods import Period
 from communitycore.domain.scoring import (
     BASE,
     SCHEME,
-    Result,
+    Scored,
     ScoredLine,
     compact,
     expand,
     scheme_from_rules,
     scheme_rules,
-    score_all,
+    score,
+    score_rows,
 )
 from communitycore.errors import Conflict, InvalidValue, NotFound
 from communitycore.i18n import N_, _, listing
 from communitycore.io.results import write_table
-from communitycore.plugins.decisions import score_lines
+from communitycore.plugins.decisions import computed_facts, score_lines
 from communitycore.records import ScoringScheme
 from communitycore.sdk.base import SubAPI
 from communitycore.sdk.workflows import enter, transition
 from communitycore.store import activity as ledger
+from communitycore.store import assessments as store
 from communitycore.store.assessments import appeal_from_row, result_from_row, revision_from_row, run_from_row
 from communitycore.store.engine import placeholders
 from communitycore.store.locks import lock_row
 from communitycore.store.tables import assessments as tables
-from communitycore.store.tables import members as member_tables
-from communitycore.store.tables import org as org_tables
-from communitycore.store.units import UnitRef, resolve, subtree_ids
+from communitycore.store.units import UnitRef, path_key, resolve, subtree_ids
 
 _runs, _revisions = tables.assessment_runs, tables.assessment_revisions
 _results, _appeals = tables.assessment_results, tables.assessment_appeals
@@ -60,12 +64,18 @@ _results, _appeals = tables.assessment_results, tables.assessment_appeals
 APPEAL_WORKFLOW = "assessment-appeal"
 #: Subjects per call of ``communitycore_score`` and per ``executemany`` of results.
 BATCH = 5000
+#: Subjects up to which a run reads the ledger subject by subject rather than over the whole period.
+FEW = 1000
 #: Longest reason kept with an appeal, a decision or an override.
 REASON_LENGTH = 400
 #: Result columns in the order runs write them (everything but ``id``).
 RESULT_COLUMNS = tuple(c.name for c in _results.columns if c.name != "id")
-#: The subjects a run can score: those with a table of their own, and stewards by their ledger entries.
-RUN_SUBJECTS = ("member", "unit", "partner", "steward")
+#: The subjects a run can score: those kept in a table a subtree can list (stewards by their roster entries).
+RUN_SUBJECTS = store.COHORT_KINDS
+#: Subjects whose table requires a unit: a run over the whole tree lists them without the unit paths.
+ALWAYS_IN_A_UNIT = ("member", "unit", "steward")
+#: The fact every run offers: a subject's total in the latest earlier assessment of the period (rosters use it).
+SCORES = "scores"
 
 
 class AssessmentsAPI(SubAPI):
@@ -102,9 +112,11 @@ class AssessmentsAPI(SubAPI):
     def run(self, scheme: str | ScoringScheme, period: Period | str, unit: UnitRef | None = None) -> AssessmentRun:
         """Score every subject of ``unit``'s subtree (everything: None) under ``scheme`` for ``period``.
 
-        The period must be of the scheme's cadence (a quarter for a quarterly scheme). Members
-        are the active members organised in the subtree; units the units of the subtree; partners
-        those attached to them; stewards those with entries counted there. Members in the groups
+        The period must be of the scheme's cadence (a quarter for a quarterly scheme). The cohort
+        is the subjects that belong to the subtree (see ``communitycore.store.assessments``):
+        members where they were organised on the period's last day, units, partners, residents by
+        their compound, stewards by the roster entries that served in the period. Each is scored
+        on all its entries of the period, whichever unit an entry names. Members in the groups
         the scheme exempts (``probationary``) are scored without a grade.
 
         :raises NotFound: no scheme of that code is registered, or there is no such unit.
@@ -128,23 +140,28 @@ class AssessmentsAPI(SubAPI):
         with self.community.transaction() as tx:
             root = None if unit is None else resolve(tx.conn, unit).id
             self._authorize(tx.conn, "assessment.run", root)
-            ids = None if root is None else subtree_ids(tx.conn, root)
             kind = chosen.subject.value
-            # The one set-based query for the subtree: every fact the scheme names, every subject.
-            aggregates = {f: facts[f].aggregate for f in named}
-            values: dict[int, dict[str, Decimal]] = {}
-            for v in ledger.fact_values(tx.conn, aggregates, span.start, span.end, unit_ids=ids, subject_kind=kind):
-                values.setdefault(v.subject_id, {})[v.fact] = v.value
-            cohort = _cohort(tx.conn, kind, ids, set(values))
-            exempt = {s for s, (_name, _unit, groups) in cohort.items() if groups & set(chosen.exempt)}
-            subjects = sorted(cohort)
-            extra = self._plugin_lines(chosen, str(span), subjects, values)
-            results = score_all(chosen, values, subjects, extra=extra, exempt=exempt)
-            run_id = int(tx.conn.execute(insert(_runs).values(
-                scheme=chosen.code, scheme_version=chosen.version, rules=scheme_rules(chosen), period=str(span),
-                subject_kind=kind, unit_id=root, subjects=len(subjects), ran_by=tx.actor,
-                ran_at=tx.now.astimezone(dt.UTC))).inserted_primary_key[0])  # type: ignore[index]
-            self._store_revision(tx, run_id, 1, results, values, cohort, appeal_id=None, reason=None)
+            key = None if root is None else path_key(tx.conn, root)
+            programs = self._programs(chosen) if kind == "steward" else None
+            # A whole tree needs no path range for subjects that always have a unit.
+            whole = key is None or (kind in ALWAYS_IN_A_UNIT and store.whole_tree(tx.conn, key))
+            # Hundreds of thousands of tuples and dicts that form no cycles: no collector passes meanwhile.
+            with ledger.no_cycle_collection():
+                cohort, moved = store.cohort(tx.conn, kind, None if whole else key, span.start, span.end,
+                                             programs=programs)
+                subjects = sorted(cohort)
+                values = self._values(tx.conn, chosen, span, kind, None if whole else key, programs, cohort, moved,
+                                      subjects)
+                groups = set(chosen.exempt)
+                exempt = {s for s, (_name, _unit, held) in cohort.items() if groups & held} if groups else set()
+                extra = self._plugin_lines(chosen, str(span), subjects, values)
+                # Totals, grades and ranks only: the lines follow from the kept values when a breakdown is read.
+                results = score_rows(chosen, values, subjects, extra=extra, exempt=exempt)
+                run_id = int(tx.conn.execute(insert(_runs).values(
+                    scheme=chosen.code, scheme_version=chosen.version, rules=scheme_rules(chosen), period=str(span),
+                    subject_kind=kind, unit_id=root, subjects=len(subjects), ran_by=tx.actor,
+                    ran_at=tx.now.astimezone(dt.UTC))).inserted_primary_key[0])  # type: ignore[index]
+                self._store_revision(tx, run_id, 1, results, values, cohort, extra, appeal_id=None, reason=None)
             run = self._run(tx.conn, run_id)
             tx.record("assessment.run", "assessment", run_id, after={
                 "scheme": run.scheme, "scheme_version": run.scheme_version, "period": run.period,
@@ -390,6 +407,39 @@ class AssessmentsAPI(SubAPI):
 
     # Helpers ---------------------------------------------------------------------------------
 
+    def _values(self, conn: Connection, scheme: ScoringScheme, span: Period, kind: str, key: str | None,
+                programs: Iterable[str] | None, cohort: store.Cohort, moved: Iterable[int],
+                subjects: Sequence[int]) -> dict[int, dict[str, Decimal]]:
+        """Every subject's fact values: one ledger query, the ``scores`` fact, then the plugins' computed facts."""
+        facts = self.community.registry.facts
+        named = list(dict.fromkeys([i.fact for i in scheme.items] + list(scheme.vetoes)))
+        from_ledger = {f: facts[f].aggregate for f in named if f != SCORES}
+        values: dict[int, dict[str, Decimal]] = {}
+        if from_ledger:
+            # The one set-based query: every fact the scheme names, every subject of the subtree (as the
+            # tables list them now, plus those a transfer after the period moved away), whatever unit
+            # an entry names: a subject's entries follow it.
+            whole = key is None or store.whole_tree(conn, key)
+            narrow = None if whole else store.subjects_query(kind, str(key), span.start, span.end, programs=programs)
+            values = ledger.subject_facts(conn, from_ledger, span.start, span.end, kind, subjects=narrow,
+                                          also=sorted(moved), by_subject=not whole and len(cohort) <= FEW,
+                                          keep=cohort)
+        if SCORES in named:
+            for subject, total in store.latest_totals(conn, kind, span.start, span.end, scheme.code).items():
+                if subject in cohort:
+                    values.setdefault(subject, {})[SCORES] = total
+        computed = computed_facts(self.community, [facts[f] for f in named], kind, str(span), span.start, span.end,
+                                  subjects)
+        for fact, by_subject in computed.items():
+            for subject, value in by_subject.items():
+                values.setdefault(subject, {})[fact] = value
+        return values
+
+    def _programs(self, scheme: ScoringScheme) -> builtins.list[str] | None:
+        """The roster programmes a steward scheme scores: those reviewed by it (None, when none is: every one)."""
+        mine = [p.code for p in self.community.registry.roster_programs.values() if p.scoring_scheme == scheme.code]
+        return mine or None
+
     def _plugin_lines(self, scheme: ScoringScheme, period: str, subjects: Sequence[int],
                       values: Mapping[int, Mapping[str, Decimal]]) -> builtins.list[ScoredLine]:
         """``communitycore_score`` once per batch of subjects, never once per subject."""
@@ -405,18 +455,39 @@ class AssessmentsAPI(SubAPI):
                                       source=provided.provider, note=line.note))
         return out
 
-    def _store_revision(self, tx: Any, run_id: int, number: int, results: Sequence[Result],
-                        values: Mapping[int, Mapping[str, Decimal]], cohort: Mapping[int, tuple[str, Any, Any]], *,
-                        appeal_id: int | None, reason: str | None) -> None:
+    def _store_revision(self, tx: Any, run_id: int, number: int, results: Sequence[Scored],
+                        values: Mapping[int, Mapping[str, Decimal]], cohort: Mapping[int, tuple[str, Any, Any]],
+                        extra: Sequence[ScoredLine], *, appeal_id: int | None, reason: str | None) -> None:
+        """Write one revision: each result with the fact values it was scored on and the plugins' lines.
+
+        The scheme's own lines are not kept per subject: they follow from the values and the run's
+        rules (:meth:`_expanded`), so a row is its numbers and two short JSON texts.
+        """
         tx.conn.execute(insert(_revisions).values(run_id=run_id, revision=number, appeal_id=appeal_id, reason=reason,
                                                   made_by=tx.actor, made_at=tx.now.astimezone(dt.UTC)))
         dumps = json.dumps
-        empty: dict[str, Decimal] = {}
-        rows = [(run_id, number, r.subject_id, cohort[r.subject_id][0], cohort[r.subject_id][1],
-                 ledger.hundredths(r.total), r.grade, r.reached, r.rank, r.vetoed, r.exempt, r.rated, r.override,
-                 dumps({f: str(v) for f, v in values.get(r.subject_id, empty).items()}, ensure_ascii=False),
-                 dumps([compact(line) for line in r.lines], ensure_ascii=False), dumps(list(r.quota_held)))
-                for r in results]
+        keys = _Keys()  # each fact code quoted once per revision
+        plugin_lines: dict[int, builtins.list[Any]] = {}
+        for line in sorted(extra, key=lambda x: (x.subject_id, x.item, x.source)):
+            plugin_lines.setdefault(line.subject_id, []).append(
+                [line.item, None, str(line.points), False, line.source, line.note])
+        held: dict[tuple[str, ...], str] = {(): "[]"}
+        empty: Mapping[str, Decimal] = {}
+        get_values, get_lines, get_held = values.get, plugin_lines.get, held.get
+        rows: builtins.list[tuple[Any, ...]] = []
+        append = rows.append
+        with ledger.no_cycle_collection():
+            for r in results:
+                subject = r.subject_id
+                name, unit, _groups = cohort[subject]
+                facts = get_values(subject, empty)
+                # The values as a JSON object of texts ({"fact": "1.50"}), joined rather than dumped.
+                text = "{" + '", '.join([keys[f] + str(v) for f, v in facts.items()]) + '"}' if facts else "{}"
+                lines = get_lines(subject)
+                quota = get_held(r.quota_held) or held.setdefault(r.quota_held, dumps(list(r.quota_held)))
+                append((run_id, number, subject, name, unit, int(r.total.scaleb(2)), r.grade, r.reached, r.rank,
+                        r.vetoed, r.exempt, r.rated, r.override, text,
+                        "[]" if lines is None else dumps(lines, ensure_ascii=False), quota))
         # One driver-level executemany of tuples per batch: JSON as text, the total in hundredths.
         quote = tx.conn.dialect.identifier_preparer.quote
         sql = (f"INSERT INTO {_results.name} ({', '.join(map(quote, RESULT_COLUMNS))}) "
@@ -449,9 +520,9 @@ class AssessmentsAPI(SubAPI):
         for subject, changed in (facts or {}).items():
             values.setdefault(subject, {}).update(changed)
         overrides.update(grades or {})
-        results = score_all(scheme, values, sorted(cohort), extra=extra, exempt=exempt, overrides=overrides)
+        results = score_rows(scheme, values, sorted(cohort), extra=extra, exempt=exempt, overrides=overrides)
         number = run.revision + 1
-        self._store_revision(tx, run.id, number, results, values, cohort, appeal_id=appeal_id, reason=reason)
+        self._store_revision(tx, run.id, number, results, values, cohort, extra, appeal_id=appeal_id, reason=reason)
         return number
 
     def _item_fact(self, run: AssessmentRun, item: str) -> str:
@@ -490,9 +561,21 @@ class AssessmentsAPI(SubAPI):
 
     @staticmethod
     def _expanded(run: AssessmentRun, row: Any) -> AssessmentResult:
-        """A stored result with its lines in full and its fact values as numbers."""
+        """A stored result with its lines in full and its fact values as numbers.
+
+        A row keeps the plugins' lines only; the scheme's lines are worked out again from the
+        fact values it kept and the run's own rules, exactly as the run scored them. (Runs
+        stored before keep every line; those are read as they are.)
+        """
         result = result_from_row(row)
-        return attrs.evolve(result, lines=[expand(run.rules, kept) for kept in result.lines],
+        kept = [list(line) for line in result.lines]
+        if not any(line[4] == SCHEME for line in kept):
+            facts = {f: Decimal(v) for f, v in result.facts.items()}
+            plugins = [ScoredLine(subject_id=result.subject_id, item=item, points=Decimal(points), source=source,
+                                  note=note) for item, _quantity, points, _capped, source, note in kept]
+            scored = score(_scheme_of(run), result.subject_id, facts, extra=plugins)
+            kept = [compact(line) for line in scored.lines]
+        return attrs.evolve(result, lines=[expand(run.rules, line) for line in kept],
                             facts={f: _number(Decimal(v)) for f, v in result.facts.items()})
 
     def _appeal(self, conn: Connection, appeal_id: Any) -> Appeal:
@@ -518,35 +601,22 @@ def _export_row(r: AssessmentResult) -> dict[str, Any]:
             "vetoed": flag(r.vetoed), "exempt": flag(r.exempt), "override": r.override}
 
 
-def _cohort(conn: Connection, kind: str, unit_ids: Sequence[int] | None,
-            with_entries: Iterable[int]) -> dict[int, tuple[str, int | None, set[str]]]:
-    """``{subject id: (name, unit id, groups)}`` of every subject a run scores; groups are what ``exempt`` names."""
-    out: dict[int, tuple[str, int | None, set[str]]] = {}
-    if kind == "member":
-        m = member_tables.members
-        query = select(m.c.id, m.c.name, m.c.unit_id, m.c.category, m.c.standing).where(m.c.status == "active")
-        rows = _in_units(conn, query, m.c.unit_id, unit_ids)
-        out = {int(i): (name, int(u), {str(cat), str(standing)}) for i, name, u, cat, standing in rows}
-    elif kind == "unit":
-        u = org_tables.units
-        rows = _in_units(conn, select(u.c.id, u.c.name, u.c.id, u.c.kind), u.c.id, unit_ids)
-        out = {int(i): (name, int(unit), {str(k)}) for i, name, unit, k in rows}
-    elif kind == "partner":
-        p = org_tables.partners
-        rows = _in_units(conn, select(p.c.id, p.c.name, p.c.unit_id, p.c.kind), p.c.unit_id, unit_ids)
-        out = {int(i): (name, None if unit is None else int(unit), {str(k)}) for i, name, unit, k in rows}
-    else:  # stewards are kept by their roster: those with entries counted in the subtree
-        out = {int(s): (f"{kind} {s}", None, set()) for s in with_entries}
-    return out
+class _Keys(dict[str, str]):
+    """Fact code -> its JSON key and the opening quote of its value (``"acc-hours": "``), made once."""
+
+    def __missing__(self, fact: str) -> str:
+        found = self[fact] = json.dumps(fact, ensure_ascii=False) + ': "'
+        return found
 
 
-def _in_units(conn: Connection, query: Any, column: Any, unit_ids: Sequence[int] | None) -> builtins.list[Any]:
-    if unit_ids is None:
-        return list(conn.execute(query).all())
-    rows: list[Any] = []
-    for start in range(0, len(unit_ids), ledger.LOOKUP_CHUNK):
-        rows.extend(conn.execute(query.where(column.in_(list(unit_ids[start:start + ledger.LOOKUP_CHUNK])))).all())
-    return rows
+@functools.lru_cache(maxsize=64)
+def _rules_scheme(rules: str) -> ScoringScheme:
+    return scheme_from_rules(json.loads(rules))
+
+
+def _scheme_of(run: AssessmentRun) -> ScoringScheme:
+    """The scheme a run kept, rebuilt once per run's rules (a listing expands every result)."""
+    return _rules_scheme(json.dumps(run.rules, sort_keys=True))
 
 
 def _rerank(results: Sequence[AssessmentResult]) -> builtins.list[AssessmentResult]:

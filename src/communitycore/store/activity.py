@@ -13,11 +13,11 @@ import contextlib
 import datetime as dt
 import functools
 import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, and_, case, func, insert, select, type_coerce
+from sqlalchemy import BigInteger, Connection, Select, and_, case, func, insert, or_, select, type_coerce
 
 from communitycore.domain.activity import ActivityEntry, FactValue, SubjectKind, fact_value
 from communitycore.records import Aggregate
@@ -169,32 +169,11 @@ def fact_values(conn: Connection, aggregates: Mapping[str, Aggregate], start: dt
     """
     if not aggregates:
         return []
-    # Sums of hundredths as plain integers: the conversion to Decimal happens once per distinct value below.
-    quantity = type_coerce(_a.c.quantity, BigInteger)
-    wanted = set(aggregates.values())
-    columns: list[Any] = [_a.c.subject_kind, _a.c.subject_id, _a.c.fact, func.sum(quantity)]
-    counted = bool(wanted & {Aggregate.COUNT, Aggregate.MEAN})
-    if counted:
-        columns.append(func.sum(case((_a.c.reverses.is_(None), 1), else_=-1)))
-    maxima = sorted(f for f, agg in aggregates.items() if agg is Aggregate.MAX)
-    if maxima:
-        # The entries reversed in the period, found once (a reversal keeps its entry's fact and date)
-        # and probed per row in memory, rather than one index lookup per row for a later reversal.
-        later = _a.alias("reversal")  # Core, not the ORM: importing sqlalchemy.orm costs ~0.2 s a command
-        reversed_ids = select(later.c.reverses).where(later.c.reverses.is_not(None), later.c.fact.in_(maxima),
-                                                      later.c.occurred_on >= start, later.c.occurred_on <= end)
-        stands = and_(_a.c.reverses.is_(None), _a.c.fact.in_(maxima), _a.c.id.not_in(reversed_ids))
-        columns.append(func.max(case((stands, quantity))))
-    query = select(*columns).where(_a.c.fact.in_(sorted(aggregates)), _a.c.occurred_on >= start,
-                                   _a.c.occurred_on <= end)
-    if subject_kind is not None:
-        query = query.where(_a.c.subject_kind == SubjectKind.parse(subject_kind).value)
+    query, counted, maxima = _grouped(aggregates, start, end, [_a.c.subject_kind], subject_kind=subject_kind)
     if unit_ids is not None:
         units = _a.c.unit_id if len(unit_ids) <= SMALL_SUBTREE else unindexed(_a.c.unit_id)
         query = query.where(units.in_(list(unit_ids)))
-    query = (query.group_by(_a.c.subject_kind, _a.c.subject_id, _a.c.fact)
-             .order_by(_a.c.subject_kind, _a.c.subject_id, _a.c.fact))
-    result = conn.execute(query)
+    result = conn.execute(query.order_by(_a.c.subject_kind, _a.c.subject_id, _a.c.fact))
     decimals = _Decimals()
     with no_cycle_collection():
         # Every column is a plain int or str: the driver's own tuples, without a Row object per group.
@@ -221,6 +200,83 @@ def fact_values(conn: Connection, aggregates: Mapping[str, Aggregate], start: dt
         return out
 
 
+def subject_facts(conn: Connection, aggregates: Mapping[str, Aggregate], start: dt.date, end: dt.date,
+                  subject_kind: str, *, subjects: Select[Any] | None = None, also: Sequence[int] = (),
+                  by_subject: bool = False, keep: Container[int] | None = None) -> dict[int, dict[str, Decimal]]:
+    """``{subject id: {fact: value}}`` of one kind of subject over ``start``..``end``, whatever unit the entries name.
+
+    The query of :func:`fact_values`, grouped by subject and fact, its rows folded straight into
+    one mapping per subject (what a run scores from) without a record per value.
+
+    :param subjects: only the subjects this ``SELECT id`` lists (and those in ``also``); ``None``: all.
+    :param by_subject: start from the subjects' own entries (``ix_cc_activity_subject``), for a
+        few subjects; otherwise the subject terms stay filters on the period index, which SQLite
+        would otherwise give up for the subject index at a table lookup per entry of the year.
+    :param keep: only these subjects in the answer (the rows of others are skipped as they come).
+    """
+    out: dict[int, dict[str, Decimal]] = {}
+    if not aggregates:
+        return out
+    query, counted, maxima = _grouped(aggregates, start, end, [], subject_kind=subject_kind, by_subject=by_subject)
+    if subjects is not None:
+        subject = _a.c.subject_id if by_subject else unindexed(_a.c.subject_id)
+        listed = subject.in_(subjects)
+        query = query.where(or_(listed, subject.in_(list(also))) if also else listed)
+    result = conn.execute(query)
+    decimals = _Decimals()
+    summed = {fact for fact, agg in aggregates.items() if agg is Aggregate.SUM}
+    with no_cycle_collection():
+        rows = result.cursor.fetchall()
+        result.close()
+        get = out.get
+        for row in rows:
+            subject, fact, total = row[0], row[1], row[2]
+            if keep is not None and subject not in keep:
+                continue
+            if fact in summed:
+                value = decimals[total]
+            else:
+                top = row[-1] if maxima else None
+                computed = fact_value(aggregates[fact], decimals[total], int(row[3]) if counted else 0,
+                                      None if top is None else decimals[top])
+                if computed is None:
+                    continue
+                value = computed
+            found = get(subject)
+            if found is None:
+                found = out[subject] = {}
+            found[fact] = value
+    return out
+
+
+def _grouped(aggregates: Mapping[str, Aggregate], start: dt.date, end: dt.date, leading: list[Any], *,
+             subject_kind: str | None, by_subject: bool = False) -> tuple[Select[Any], bool, bool]:
+    """The one ``GROUP BY (leading…, subject_id, fact)`` over the period, and whether it counts and takes maxima."""
+    # Sums of hundredths as plain integers: the conversion to Decimal happens once per distinct value.
+    quantity = type_coerce(_a.c.quantity, BigInteger)
+    wanted = set(aggregates.values())
+    columns: list[Any] = [*leading, _a.c.subject_id, _a.c.fact, func.sum(quantity)]
+    counted = bool(wanted & {Aggregate.COUNT, Aggregate.MEAN})
+    if counted:
+        columns.append(func.sum(case((_a.c.reverses.is_(None), 1), else_=-1)))
+    maxima = sorted(f for f, agg in aggregates.items() if agg is Aggregate.MAX)
+    if maxima:
+        # The entries reversed in the period, found once (a reversal keeps its entry's fact and date)
+        # and probed per row in memory, rather than one index lookup per row for a later reversal.
+        later = _a.alias("reversal")  # Core, not the ORM: importing sqlalchemy.orm costs ~0.2 s a command
+        reversed_ids = select(later.c.reverses).where(later.c.reverses.is_not(None), later.c.fact.in_(maxima),
+                                                      later.c.occurred_on >= start, later.c.occurred_on <= end)
+        stands = and_(_a.c.reverses.is_(None), _a.c.fact.in_(maxima), _a.c.id.not_in(reversed_ids))
+        columns.append(func.max(case((stands, quantity))))
+    query = select(*columns).where(_a.c.fact.in_(sorted(aggregates)), _a.c.occurred_on >= start,
+                                   _a.c.occurred_on <= end)
+    if subject_kind is not None:
+        # Left a filter on the period index: with the kind alone SQLite would take the subject index.
+        kind = _a.c.subject_kind if by_subject else unindexed(_a.c.subject_kind)
+        query = query.where(kind == SubjectKind.parse(subject_kind).value)
+    return query.group_by(*leading, _a.c.subject_id, _a.c.fact), counted, bool(maxima)
+
+
 @contextlib.contextmanager
 def no_cycle_collection() -> Iterator[None]:
     """Pause Python's cycle collector while a large result is turned into tuples.
@@ -240,4 +296,5 @@ def no_cycle_collection() -> Iterator[None]:
 
 
 __all__ = ["ENTRY_COLUMNS", "entry_from_row", "fact_values", "from_hundredths", "hundredths", "insert_entries",
-           "insert_entry", "members_by_id_number", "no_cycle_collection", "reversal_of", "subject_units"]
+           "insert_entry", "members_by_id_number", "no_cycle_collection", "reversal_of", "subject_facts",
+           "subject_units"]
