@@ -401,6 +401,9 @@ def test_the_commands_write_their_files(rc: Community, tmp_path: Path) -> None:
     board = tmp_path / "board.md"
     done = cli(rc, "roster", "board", "--program", "red-steward", "--unit", str(t["committee"]), "--out", str(board))
     assert done.exit_code == 0 and "正式党员1" in board.read_text(encoding="utf-8")
+    implied = tmp_path / "implied.md"  # the form: the unit's one programme is implied
+    done = cli(rc, "roster", "board", "--unit", str(t["committee"]), "--out", str(implied))
+    assert done.exit_code == 0 and implied.read_text(encoding="utf-8") == board.read_text(encoding="utf-8")
     bad = cli(rc, "report", "dashboard", "--unit", str(t["committee"]), "--period", "2025Q9", "--out", str(out))
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: ")
     wrong = cli(rc, "report", "workbook", "--unit", str(t["committee"]), "--period", "2025Q1", "--out",

@@ -15,6 +15,7 @@ import click
 
 from communitycore.cli.params import PLAIN_ID
 from communitycore.cli.render import emit, output_options, shown, state
+from communitycore.errors import InvalidValue
 from communitycore.i18n import N_, _
 
 ENTRY_COLUMNS = ("id", "program", "name", "candidate_kind", "candidate_id", "unit_id", "state", "tier", "notice_end",
@@ -229,14 +230,23 @@ def review(program: str, period: str, run_id: int | None, apply_: bool) -> None:
 
 
 @roster.command("board")
-@click.option("--program", metavar="CODE", required=True, help=N_("The roster programme code."))
+@click.option("--program", metavar="CODE",
+              help=N_("The roster programme code (default: the one programme the unit's entries are on)."))
 @click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree (default: every unit you may read)."))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help=N_("The file to write: .html (printable on A4) or .md."))
 @output_options
-def board(program: str, unit: str | None, out: Path) -> None:
+def board(program: str | None, unit: str | None, out: Path) -> None:
     """Write the bulletin board (宣传栏公示): applicants on notice, the roster by tier, masked phones."""
     from communitycore.reports import write_board
 
-    written = write_board(state().community, program, unit, out)
+    community = state().community
+    if program is None:
+        used = sorted({e.program for e in community.rosters.list(unit=unit, limit=None)})
+        known = used or [p.code for p in community.rosters.programs()]
+        if len(known) != 1:
+            raise InvalidValue(_("--program: choose the programme of the board, one of {known}").format(
+                known=", ".join(known)), entity="roster", key="program")
+        program = known[0]
+    written = write_board(community, program, unit, out)
     emit({"file": str(written)}, columns=("file",))
