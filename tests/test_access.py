@@ -260,6 +260,24 @@ def test_paths_and_attendance_lists_reveal_nothing_outside_the_grants(community:
     assert [(p.row, p.field) for p in refused.value.problems] == [(3, "公民身份号码")]
 
 
+def test_a_secretary_imports_ledger_entries_for_their_subtree_only(community: Community, town: dict[str, Any],
+                                                                  tmp_path: Path) -> None:
+    community.grants.add("王书记", "secretary", town["east"].id)
+    wang = community.as_actor("王书记")
+    header = "对象类型,对象编号,事实,日期,数量\n"
+    mine = tmp_path / "mine.csv"
+    mine.write_text(header + f"党员,{town['ma'].id},volunteer-hours,2026-10-01,2\n", encoding="utf-8")
+    assert wang.activity.import_file(mine) == 1
+    both = tmp_path / "both.csv"
+    both.write_text(header + f"党员,{town['ma'].id},volunteer-hours,2026-10-02,1\n"
+                    f"党员,{town['mb'].id},volunteer-hours,2026-10-02,1\n", encoding="utf-8")
+    before = len(community.activity.list())
+    with pytest.raises(PermissionDenied) as refused:
+        wang.activity.import_file(both)
+    assert refused.value.action == "activity.import" and len(community.activity.list()) == before
+    assert denials(community)[-1].actor == "王书记"
+
+
 # Plugins' rules and roles ----------------------------------------------------------------------------
 
 

@@ -114,8 +114,10 @@ def _subject_id(value: Any, today: dt.date) -> int | str:
 
 class _Importer:
     def __init__(self, community: Community, conn: Connection, reader: SheetReader,
-                 rows: Iterator[Sequence[Any]]) -> None:
+                 rows: Iterator[Sequence[Any]],
+                 authorize: Callable[[Connection, set[int | None]], None] | None = None) -> None:
         self.community = community
+        self.authorize = authorize
         self.conn = conn
         self.reader = reader
         self.rows = rows
@@ -259,6 +261,8 @@ class _Importer:
                 parsed.append((number, row))
         rows = self._resolve(parsed)
         if rows and not self.problems:  # after the first problem, keep checking but stop writing
+            if self.authorize is not None:
+                self.authorize(self.conn, {r[5] for r in rows})
             ledger.insert_entries(self.conn, rows)
         return count
 
@@ -346,19 +350,21 @@ _ONE = Decimal(1)
 
 
 def import_activity(community: Community, path: str | os.PathLike[str], *,
-                    progress: Callable[[int], None] | None = None) -> int:
+                    progress: Callable[[int], None] | None = None,
+                    authorize: Callable[[Connection, set[int | None]], None] | None = None) -> int:
     """Record the entries of a ``.csv`` or ``.xlsx`` file: every row, or none. Returns the rows recorded.
 
     Headers: :data:`ACTIVITY_HEADERS` (对象类型, 对象编号, 事实, 日期 required; 数量 defaults to 1;
     来源 is ``KIND`` or ``KIND:ID``, blank for ``import`` with the file's name; 所属党组织 sets the
     unit, which is otherwise the subject's own). If any row is bad, nothing is stored and
     :class:`~communitycore.errors.RejectedInput` lists every problem. ``progress`` is called with
-    the rows read so far, once per batch.
+    the rows read so far, once per batch; ``authorize`` with the units each batch records for (None:
+    an entry of no unit), before it is written, and may refuse the whole import.
     """
     source = Path(path)
     reader = SheetReader(source)
     with community.transaction() as tx, reader.rows() as rows:
-        importer = _Importer(community, tx.conn, reader, rows)
+        importer = _Importer(community, tx.conn, reader, rows, authorize)
         count = importer.run(progress)
         summary = {"file": source.name, "rows": count}
         tx.record("activity.import", "activity", None, after=summary, data=summary)

@@ -236,13 +236,19 @@ class ActivityAPI(SubAPI):
 
         :raises RejectedInput: one or more rows are bad; ``problems`` names each (row, column, reason).
         :raises UnsafeInput: the file is too large or built to exhaust the reader (see :doc:`limits`).
-        :raises PermissionDenied: the actor may not import ledger entries on the whole database.
+        :raises PermissionDenied: the actor may not import ledger entries on a unit a row records for
+            (on the whole database for an entry of no unit); nothing is then imported.
         """
         from communitycore.io.activity_import import import_activity
 
-        with self.community.reading() as conn:  # a file may record for every unit
-            self._authorize(conn, "activity.import", None)
-        return import_activity(self.community, path, progress=progress)
+        def authorize(conn: Connection, units: set[int | None]) -> None:
+            # Each batch's units, before it is written: a refusal rolls the whole file back.
+            for unit_id in sorted(units, key=lambda u: (u is None, u or 0)):
+                self._authorize(conn, "activity.import", unit_id)
+
+        with self.community.reading() as conn:  # refused at once if the actor may import nowhere
+            self._scope(conn, "activity.import")
+        return import_activity(self.community, path, progress=progress, authorize=authorize)
 
     @staticmethod
     def write_template(path: str | os.PathLike[str], *, lang: str = "zh") -> Path:
