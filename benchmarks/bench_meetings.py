@@ -59,7 +59,7 @@ def build(db: Path, attendance: int, seed: int = 7) -> None:
     db.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    communitycore.open(f"sqlite:///{db}", actor="bench", autoload=False).close()
+    communitycore.open(f"sqlite:///{db}", actor="bench", autoload=False, create=True).close()
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
@@ -70,6 +70,11 @@ def build(db: Path, attendance: int, seed: int = 7) -> None:
     groups = list(range(10101, 10101 + 9900))
     units += [(g, "party-group", f"第{g}党小组", branches[(g - 10101) % 9000]) for g in groups]
     conn.executemany("INSERT INTO cc_units (id, kind, name, parent_id) VALUES (?, ?, ?, ?)", units)
+    # The unit path index the library keeps beside the tree (decision 0013), parents listed first.
+    paths: dict[int, str] = {}
+    for unit_id, _kind, _name, parent in units:
+        paths[unit_id] = ("" if parent is None else paths[parent]) + f"{unit_id:010d}"
+    conn.executemany("INSERT INTO cc_unit_paths (unit_id, path) VALUES (?, ?)", paths.items())
     conn.executemany("INSERT INTO cc_members (id, name, category, standing, unit_id, in_service, status) "
                      "VALUES (?, ?, 'full', 'normal', ?, 0, 'active')",
                      [(u * 10 + k, f"党员{u * 10 + k}", u) for u in (*branches, *groups) for k in range(attendance)])
