@@ -531,7 +531,7 @@ def reference_ledger(c: Community, root: int, period: str) -> tuple[set[tuple[An
             missed = any(a.presence == Presence.ABSENT and a.reason is None and m.unit_id in {u.id for u in units}
                          for m, a in here)
             took_part = any(not (a.presence == Presence.ABSENT and a.reason is None) for _m, a in here)
-            run = run + [month] if missed and not took_part else []
+            run = [*run, month] if missed and not took_part else []
             if run and len(run) >= len(best):
                 best = list(run)
         if len(best) >= minimum and best[-1] >= span.start.year * 12 + span.start.month - 1:
