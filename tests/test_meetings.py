@@ -492,6 +492,109 @@ def test_compliance_agrees_with_a_naive_count_unit_by_unit(tmp_path_factory: pyt
                 assert len(row.missing) == sum(1 for h, w in zip(held_per, windows, strict=True) if h < w.required)
 
 
+def reference_ledger(c: Community, root: int, period: str) -> tuple[set[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The 台账 of ``root``'s subtree worked out meeting by meeting, as the guide defines it: the rows
+    as a set of ``(unit, type, cadence, required, held, windows)`` and the absences in member order."""
+    span = Period.parse(period)
+    types = c.registry.meeting_types
+    units = c.org.subtree(root)
+    meetings = [m for m in c.meetings.list(unit=root, status="held", limit=None)]
+    rows = set()
+    for unit in units:
+        required = c.org.setting(unit.id, "required-meeting-types")
+        if required is None:
+            codes = [code for code, t in types.items() if unit.kind in t.applies_to]
+        else:
+            codes = [code for code in required
+                     if code in types and (not types[code].applies_to or unit.kind in types[code].applies_to)]
+        for code in codes:
+            cadence = c.org.setting(unit.id, f"meeting-cadence.{code}", types[code].cadence.value)
+            windows = due_windows(span, str(cadence), types[code].times_per_period)
+            if not windows:
+                continue
+            days = [m.held_on for m in meetings if m.unit_id == unit.id and m.type == code]
+            held = [(w.start, w.end, w.required, sum(1 for d in days if w.start <= d <= w.end)) for w in windows]
+            rows.add((unit.id, code, cadence, sum(w.required for w in windows),
+                      sum(min(n, r) for _s, _e, r, n in held), tuple(held)))
+    minimum = int(c.org.setting(root, "meeting-absence-months", 6))
+    last = span.end.year * 12 + span.end.month - 1
+    months = range(span.start.year * 12 + span.start.month - 1 - (minimum - 1), last + 1)
+    everyone = c.meetings.list(status="held", limit=None)  # taking part anywhere counts
+    invited = sorted({a.member_id for m in meetings for a in m.attendance})
+    absences = []
+    for member in invited:
+        best: list[int] = []
+        run: list[int] = []
+        for month in months:
+            here = [(m, a) for m in everyone for a in m.attendance
+                    if a.member_id == member and m.held_on.year * 12 + m.held_on.month - 1 == month]
+            missed = any(a.presence == Presence.ABSENT and a.reason is None and m.unit_id in {u.id for u in units}
+                         for m, a in here)
+            took_part = any(not (a.presence == Presence.ABSENT and a.reason is None) for _m, a in here)
+            run = [*run, month] if missed and not took_part else []
+            if run and len(run) >= len(best):
+                best = list(run)
+        if len(best) >= minimum and best[-1] >= span.start.year * 12 + span.start.month - 1:
+            absences.append((member, tuple(f"{n // 12:04d}-{n % 12 + 1:02d}" for n in best)))
+    return rows, absences
+
+
+# Few months and many absences, so that windows hold two meetings and absences run for months.
+MEETING_DAYS = st.dates(min_value=dt.date(2024, 12, 1), max_value=dt.date(2025, 5, 31))
+PRESENCE = st.sampled_from(["present", "absent", "absent", "absent", "reason", "leave"])
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                HealthCheck.too_slow])
+@given(held=st.lists(st.tuples(st.sampled_from([0, 0, 1, 1, 2]), st.sampled_from(TYPES), MEETING_DAYS,
+                               st.lists(PRESENCE, min_size=3, max_size=3), st.booleans()), min_size=8,
+                     max_size=30),
+       cadence=st.sampled_from([None, "monthly", "quarterly", "weekly"]),
+       only=st.sampled_from([None, ["theme-day"], ["party-lecture", "theme-day", "party-group-meeting"]]),
+       minimum=st.sampled_from([None, 2, 3]),
+       period=st.sampled_from(["2025Q1", "2025-02", "2025H1"]))
+def test_compliance_and_absences_agree_with_a_meeting_by_meeting_reference(
+        community: Community, held: list[tuple[int, str, dt.date, list[str], bool]], cadence: str | None,
+        only: list[str] | None, minimum: int | None, period: str) -> None:
+    """On every engine, each example in a street of its own (so the subtree filter is tried too):
+    random meetings with random attendance and corrections, settings along the tree."""
+    c = community
+    street = c.org.add(f"街道{c.org.count()}", "street-committee")
+    committee = c.org.add("社区党委", "community-committee", street.id)
+    branch = c.org.add("第一党支部", "branch", committee.id)
+    other = c.org.add("第二党支部", "branch", committee.id)
+    group = c.org.add("党小组", "party-group", other.id)
+    people = {u.id: [c.members.add(f"党员{u.id}-{i}", u.id, education="本科", join_date="2000-07-01",
+                                   full_date="2001-07-01", post="书记" if i == 0 else None).id for i in range(3)]
+              for u in (branch, other, group)}
+    if cadence is not None:
+        c.org.set_setting(committee.id, "meeting-cadence.theme-day", cadence)
+    if only is not None:
+        c.org.set_setting(other.id, "required-meeting-types", ",".join(only))
+    if minimum is not None:
+        c.org.set_setting(street.id, "meeting-absence-months", minimum)
+    units = [branch, other, group]
+    for index, code, day, presences, cancel in held:
+        unit = units[index]
+        if unit.kind not in c.registry.meeting_types[code].applies_to:
+            continue
+        due = [m for m in people[unit.id] if code != "branch-committee-meeting" or m == people[unit.id][0]]
+        marks = dict(zip(people[unit.id], presences, strict=True))
+        meeting = c.meetings.record(unit.id, code, on=day, topic="t", host="h", recorder="r", minutes="m",
+                                    present=[m for m in due if marks[m] == "present"],
+                                    absent={m: ("出差" if marks[m] == "reason" else None) for m in due
+                                            if marks[m] in ("absent", "reason")},
+                                    leave=[m for m in due if marks[m] == "leave"])
+        if cancel and day.day % 3 == 0:
+            c.meetings.cancel(meeting.id)
+    found = c.meetings.compliance(street.id, period)
+    rows, absences = reference_ledger(c, street.id, period)
+    assert {(r.unit_id, r.type, r.cadence, r.required, r.held, tuple(tuple(w) for w in r.windows))
+            for r in found.rows} == rows
+    assert len(found.rows) == len(rows)
+    assert [(a.member_id, a.months) for a in found.absences] == absences
+
+
 @given(months=st.lists(st.sampled_from(["absent", "reason", "present", "none"]), min_size=1, max_size=14),
        minimum=st.integers(min_value=1, max_value=8))
 def test_absence_runs_match_the_longest_streak(months: list[str], minimum: int) -> None:

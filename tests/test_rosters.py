@@ -429,11 +429,19 @@ def test_only_serving_stewards_take_requests(rc: Community, branch: int) -> None
     request = rc.services.add_request(branch, category="maintenance", text="楼道灯不亮", channel="walk-in")
     rc.services.accept(request.id)
     assert rc.services.assign(request.id, to=f"steward:{entry_id}").assignee == f"steward:{entry_id}"
+    rc.services.start(request.id)
+    rc.services.resolve(request.id)
+    rc.services.evaluate(request.id, solved=True, satisfaction="基本满意")
+    handled = {v.fact: v.value for v in rc.activity.values(["steward-requests-handled", "steward-request-satisfaction"],
+                                                            "2025", subject_kind="steward") if v.subject_id == entry_id}
+    assert handled == {"steward-requests-handled": 1, "steward-request-satisfaction": 90}
     rc.rosters.exit(entry_id, reason="moved-away")
     other = rc.services.add_request(branch, category="maintenance", text="水管漏水", channel="walk-in")
     rc.services.accept(other.id)
-    with pytest.raises(Conflict, match="not serving"):
+    with pytest.raises(Conflict, match="not serving") as caught:
         rc.services.assign(other.id, to=f"steward:{entry_id}")
+    now = rc.registry.workflow(MEMBERSHIP_WORKFLOW).state(rc.rosters.get(entry_id).state)
+    assert f"'{now.label_en}' ({now.code})" in str(caught.value)  # the state's label, not its bare code
     with pytest.raises(CommunityCoreError, match="no roster entry with id 999"):
         rc.services.assign(other.id, to="steward:999")
 

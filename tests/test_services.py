@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -22,9 +23,9 @@ from hypothesis import strategies as st
 import communitycore
 from communitycore import Community, ServiceProgram, hookimpl
 from communitycore.clock import Clock
-from communitycore.domain.services import REQUEST_WORKFLOW, star_level
+from communitycore.domain.services import HANDLED_FACTS, REQUEST_WORKFLOW, median_seconds, star_level
 from communitycore.domain.workflows import IllegalTransition
-from communitycore.errors import Conflict, PermissionDenied, PluginError, RejectedInput
+from communitycore.errors import Conflict, InvalidValue, PermissionDenied, PluginError, RejectedInput
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 4, 10, 12, 0, tzinfo=TZ)
@@ -41,6 +42,19 @@ eligible_flags = ["living-alone-elderly", "disabled"]
 default_urgency = "utility"
 channels = ["signal", "hotline"]
 owner_kinds = ["community-committee"]
+
+[[scoring_schemes]]
+code = "service-points"
+label = "服务积分"
+subject = "member"
+period = "quarterly"
+base = 0
+
+[[scoring_schemes.items]]
+fact = "volunteer-hours"
+label = "志愿服务"
+points = 2
+cap = 20
 """
 
 
@@ -362,6 +376,64 @@ def test_a_partner_claims_a_project_raised_from_a_request_and_the_trace_runs_bot
     assert svc.services.evaluate_project(project.id, satisfaction="满意").satisfaction == "satisfied"
     values = svc.activity.values("projects-delivered", "2025", subject_kind="partner")
     assert [(v.subject_id, v.value) for v in values] == [(partner.id, Decimal("1"))]
+
+
+def test_the_trace_follows_the_hours_to_the_points_they_earned(svc: Community, tree: dict[str, int]) -> None:
+    r = svc.services.add_request(tree["community"], category="maintenance", channel="grid", text="楼道灯坏了")
+    demand = svc.services.add_demand(tree["community"], name="楼道照明", from_requests=[r.id])
+    project = svc.services.add_project(tree["community"], name="楼道亮灯", demand=demand.id)
+    member = svc.members.add("赵六", unit=tree["community"], category="full")
+    other = svc.members.add("钱七", unit=tree["community"], category="full")
+    svc.services.record_hours(member=member.id, on="2025-02-06", hours="3", activity="换灯", project=project.id)
+    svc.services.record_hours(member=other.id, on="2025-02-07", hours="4", activity="巡逻")  # not on the project
+    assert svc.services.trace("request", r.id)["points"] == []  # no run yet
+    run = svc.assessments.run("service-points", "2025Q1", unit=tree["street"])
+    svc.assessments.run("service-points", "2025Q2", unit=tree["street"])  # its period holds no traced hours
+    found = svc.services.trace("request", r.id)["points"]
+    assert [(p["run_id"], p["subject_id"], p["fact"], p["points"]) for p in found] == [
+        (run.id, member.id, "volunteer-hours", 6)]
+    assert svc.services.trace("project", project.id)["points"] == found
+
+
+@pytest.mark.parametrize("kind", ["partner", "unit"])
+def test_an_evaluation_goes_to_the_ledger_of_whoever_handled_the_request(
+        svc: Community, tree: dict[str, int], kind: str) -> None:
+    handler = (svc.org.add_partner("co-building-unit", "物业公司", tree["community"]).id if kind == "partner"
+               else tree["other"])
+    handled, satisfaction = HANDLED_FACTS[kind]
+    for verdict, solved in (("不满意", True), ("满意", True)):
+        r = svc.services.add_request(tree["community"], category="care", channel="grid", text=f"诉求{verdict}")
+        svc.services.accept(r.id)
+        svc.services.assign(r.id, to=f"{kind}:{handler}")
+        svc.services.start(r.id)
+        svc.services.resolve(r.id)
+        svc.services.evaluate(r.id, solved=solved, satisfaction=verdict)
+    found = {(v.subject_id, v.fact): v.value for v in svc.activity.values([handled, satisfaction], "2025",
+                                                                          subject_kind=kind)}
+    # The mean of 0 and 100; one request closed (the reopened one is still open).
+    assert found == {(handler, satisfaction): Decimal("50"), (handler, handled): Decimal("1")}
+    assert svc.activity.values(["satisfaction", "requests-handled"], "2025") == []
+
+
+def test_messages_name_workflow_states_by_their_labels(svc: Community, tree: dict[str, int]) -> None:
+    project = svc.services.add_project(tree["community"], name="亮化工程")
+    with pytest.raises(InvalidValue) as caught:
+        svc.services.add_milestone(project.id, on="2025-04-05", note="换灯")
+    label = svc.registry.workflow("service-project").state("claimed")
+    assert f"({label.code})" in str(caught.value) and label.label_en is not None
+    assert label.label_en in str(caught.value) or label.label in str(caught.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=10**7), max_size=40), st.integers(min_value=0, max_value=6000),
+       st.integers(min_value=0, max_value=3))
+def test_the_median_of_durations_is_statistics_median(small: list[int], extra: int, spread: int) -> None:
+    """Short lists are sorted whole; long ones (past MEDIAN_SAMPLE) take the bracketing path,
+    with few distinct values (``spread`` 0: all equal) as well as many."""
+    rng = random.Random(extra)
+    values = small + [rng.randrange(10 ** spread * 7 + 1) for _ in range(extra)]
+    assert median_seconds(values) == (statistics.median(values) if values else None)
+    assert median_seconds(iter(values)) == median_seconds(values)
 
 
 def test_hours_bad_input_names_the_fields(svc: Community, tree: dict[str, int]) -> None:

@@ -349,18 +349,22 @@ def project_evaluate(project_id: int, satisfaction: str) -> None:
 @click.argument("entity_id", metavar="ID", type=PLAIN_ID)
 @output_options
 def trace(kind: str, entity_id: int) -> None:
-    """Follow a request → demand → project → volunteer hours, and back."""
+    """Follow a request → demand → project → volunteer hours → points, and back."""
     found = state().community.services.trace(kind, entity_id)
     hours_rows = shown(found["entries"], paths={})
+    points_rows = shown(found["points"])
     data = {"id": f"{kind}:{entity_id}", "name": f"{kind}:{entity_id}", "kind": "service-trace",
             "requests": found["requests"], "demands": found["demands"], "projects": found["projects"],
-            "hours": hours_rows}
+            "hours": hours_rows, "points": points_rows}
     if state().as_json:
         emit(data)
         return
     emit(data, columns=("requests", "demands", "projects"))
     emit(hours_rows, columns=("id", "subject_kind", "subject_id", "occurred_on", "quantity", "source_kind",
                               "source_id"), title=_("Volunteer hours"))
+    if points_rows:
+        emit(points_rows, columns=("run_id", "scheme", "period", "subject_kind", "subject_id", "item", "quantity",
+                                   "points"), title=_("Points in assessment runs"))
 
 
 @service.command("certificate")

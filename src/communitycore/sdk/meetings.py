@@ -17,9 +17,9 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Select, insert, select, update
 
 from communitycore.domain.fields import MAX_ID, UNCHANGED, Keep, clean_text
 from communitycore.domain.meetings import (
@@ -54,7 +54,7 @@ from communitycore.domain.meetings import (
     quorum_check,
 )
 from communitycore.domain.members import Category, parse_date
-from communitycore.domain.org import children_map, parents_first, subtree
+from communitycore.domain.org import parents_first
 from communitycore.domain.periods import Period
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, listing
@@ -67,7 +67,7 @@ from communitycore.store.tables import audit as audit_tables
 from communitycore.store.tables import meetings as meeting_tables
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
-from communitycore.store.units import Tree, UnitRef, resolve, subtree_ids
+from communitycore.store.units import Tree, UnitRef, chain, resolve, subtree_ids, subtree_query
 
 _m = meeting_tables.meetings
 _att = meeting_tables.attendance
@@ -384,9 +384,10 @@ class MeetingsAPI(SubAPI):
         :raises PermissionDenied: the actor may not read meetings on ``unit`` (on the whole database when it is None).
         """
         span = _period(period)
-        with self.community.reading() as conn:
+        # A city's ledger is tens of thousands of records and tuples, none in a cycle: no collector passes.
+        with self.community.reading() as conn, ledger.no_cycle_collection():
             tree, root_id, ids, effective = self._subtree(conn, unit)
-            scope = None if len(ids) == len(tree) else ids
+            scope = self._scope_of(conn, root_id, ids)
             rows = self._rows(conn, tree, ids, effective, scope,
                               lambda _t, cadence, times: due_windows(span, cadence, times))
             top = effective.get(root_id, {}) if root_id is not None else {}
@@ -419,8 +420,8 @@ class MeetingsAPI(SubAPI):
             raise InvalidValue(_("days: expected a whole number of at least 0, got {value!r}").format(value=days))
         today = self.community.clock.today() if on is None else parse_date(on)
         with self.community.reading() as conn:
-            tree, _root, ids, effective = self._subtree(conn, unit)
-            scope = None if len(ids) == len(tree) else ids
+            tree, root_id, ids, effective = self._subtree(conn, unit)
+            scope = self._scope_of(conn, root_id, ids)
 
             def windows(_t: MeetingType, cadence: str, times: int) -> tuple[DueWindow, ...]:
                 current = Period.containing(today, cadence)
@@ -502,21 +503,27 @@ class MeetingsAPI(SubAPI):
 
     def _subtree(self, conn: Connection, unit: UnitRef | None
                  ) -> tuple[Tree, int | None, builtins.list[int], dict[int, dict[str, Any]]]:
-        """The tree, the root's id (None: every unit), the subtree's ids parents first, and their settings."""
-        tree = Tree(conn)
+        """The tree (or the subtree, read through the path index), the root's id (None: every
+        unit), the subtree's ids parents first, and their settings."""
         if unit is None:
             self._authorize(conn, "meeting.read", None)
-            root_id = None
-            ids = parents_first(tree.parent_of)
-        else:
-            root = resolve(conn, unit)
-            self._authorize(conn, "meeting.read", root.id)
-            root_id = root.id
-            ids = subtree(children_map(tree.parent_of), root.id)
-        return tree, root_id, ids, self._effective(conn, tree, root_id, ids)
+            tree = Tree(conn)
+            return tree, None, parents_first(tree.parent_of), self._effective(conn, tree, None, [])
+        root = resolve(conn, unit)
+        self._authorize(conn, "meeting.read", root.id)
+        tree = Tree(conn, root.id)
+        ids = parents_first(tree.parent_of)  # the order of the whole tree's listing
+        above = [u.id for u in chain(conn, root)[:-1]]
+        return tree, root.id, ids, self._effective(conn, tree, root.id, above)
+
+    @staticmethod
+    def _scope_of(conn: Connection, root_id: int | None, ids: Sequence[int]) -> _Scope | None:
+        """What the counting queries filter on: nothing for the whole tree, else the subtree's
+        ids and its range of the path index."""
+        return None if root_id is None else _Scope(ids, subtree_query(conn, root_id))
 
     def _rows(self, conn: Connection, tree: Tree, ids: Sequence[int], effective: Mapping[int, Mapping[str, Any]],
-              scope: Sequence[int] | None,
+              scope: _Scope | None,
               windows_of: Callable[[MeetingType, str, int], tuple[DueWindow, ...]]) -> builtins.list[ComplianceRow]:
         """One row per unit and owed type with the windows ``windows_of`` gives, counted by one query.
 
@@ -524,104 +531,118 @@ class MeetingsAPI(SubAPI):
         along the tree, else the types whose ``applies_to`` names the unit's kind; a type with
         ``applies_to`` is only ever owed by units of those kinds. The cadence of each type is the
         effective ``meeting-cadence.<type>``.
+
+        The query gives each unit and type the months its meetings were held in; the windows of a
+        row follow from those and the row's windows alone, so they are worked out once per
+        distinct pair and shared by every row with the same months (most units of a city hold
+        the same months).
         """
         types = self.community.registry.meeting_types
-        plans: builtins.list[tuple[int, MeetingType, str, tuple[DueWindow, ...]]] = []
-        # The windows depend on the type and its cadence only: worked out once, not once per unit.
+        # What a unit owes depends on its kind and its effective settings only, and most units
+        # share the settings object of their parent: worked out once per pair, not once per unit.
+        # The windows depend on the type and its cadence: worked out once each.
         known: dict[tuple[str, str], tuple[DueWindow, ...]] = {}
-        owed_by: dict[tuple[str, Any], builtins.list[str]] = {}
+        owed_as: dict[tuple[int, str], builtins.list[tuple[MeetingType, str, tuple[DueWindow, ...]]]] = {}
+        plans: builtins.list[tuple[int, builtins.list[tuple[MeetingType, str, tuple[DueWindow, ...]]]]] = []
         for unit_id in ids:
             settings = effective[unit_id]
-            required = settings.get("required-meeting-types")
             kind = tree.kind(unit_id)
-            marker = (kind, None if required is None else tuple(required))
-            codes = owed_by.get(marker)
-            if codes is None:
-                codes = owed_by[marker] = _owed(types, kind, required)
-            for code in codes:
-                cadence = str(settings.get(f"meeting-cadence.{code}", types[code].cadence.value))
-                windows = known.get((code, cadence))
-                if windows is None:
-                    windows = known[(code, cadence)] = windows_of(types[code], cadence, types[code].times_per_period)
-                if windows:
-                    plans.append((unit_id, types[code], cadence, windows))
-        if not plans:
+            owed = owed_as.get((id(settings), kind))
+            if owed is None:
+                owed = owed_as[(id(settings), kind)] = []
+                for code in _owed(types, kind, settings.get("required-meeting-types")):
+                    cadence = str(settings.get(f"meeting-cadence.{code}", types[code].cadence.value))
+                    windows = known.get((code, cadence))
+                    if windows is None:
+                        windows = known[(code, cadence)] = windows_of(types[code], cadence,
+                                                                      types[code].times_per_period)
+                    if windows:
+                        owed.append((types[code], cadence, windows))
+            if owed:
+                plans.append((unit_id, owed))
+        used = [entry for owed in owed_as.values() for entry in owed]
+        if not used:
             return []
-        first = min(w.start for *_rest, ws in plans for w in ws)
-        last = max(w.end for *_rest, ws in plans for w in ws)
-        weekly = {t.code for _u, t, cadence, _w in plans if cadence == "weekly"}
-        monthly = {t.code for _u, t, cadence, _w in plans if cadence != "weekly"}
-        by_month: dict[tuple[int, str], dict[int, int]] = {}
-        for unit_id, code, month, number in store.held_by_month(conn, month_number(first), month_number(last), scope,
-                                                                monthly):
-            by_month.setdefault((unit_id, code), {})[month] = number
-        spans_of: dict[int, builtins.list[range]] = {}
-
-        def month_spans(windows: tuple[DueWindow, ...]) -> builtins.list[range]:
-            found = spans_of.get(id(windows))  # the tuples live in ``known``: their ids stay theirs
-            if found is None:
-                found = spans_of[id(windows)] = [range(month_number(w.start), month_number(w.end) + 1)
-                                                 for w in windows]
-            return found
-
+        first = min(w.start for *_rest, ws in used for w in ws)
+        last = max(w.end for *_rest, ws in used for w in ws)
+        weekly = {t.code for t, cadence, _w in used if cadence == "weekly"}
+        monthly = {t.code for t, cadence, _w in used if cadence != "weekly"}
+        ids_in, subtree = (None, None) if scope is None else (scope.ids, scope.paths)
+        base = month_number(first)
+        held_in = {(unit_id, code): months for unit_id, code, months
+                   in store.held_months(conn, base, month_number(last), ids_in, monthly, subtree)}
         by_day: dict[tuple[int, str], builtins.list[tuple[dt.date, int]]] = {}
-        for unit_id, code, day, number in store.held_by_day(conn, first, last, scope, weekly):
+        for unit_id, code, day, number in store.held_by_day(conn, first, last, ids_in, weekly, subtree):
             by_day.setdefault((unit_id, code), []).append((day, number))
+        # Per tuple of windows (they live in ``known``, so their ids stay theirs): the window of
+        # each month offset from ``base``; per windows and months held, the counts.
+        slots: dict[int, dict[int, int]] = {}
+        counted_as: dict[tuple[int, str | None], _Counted] = {}
         rows = []
-        for unit_id, meeting_type, cadence, windows in plans:
-            key = (unit_id, meeting_type.code)
-            if cadence == "weekly":
-                days = by_day.get(key, [])
-                counted = [sum(n for d, n in days if w.start <= d <= w.end) for w in windows]
-            else:
-                months = by_month.get(key)
-                counted = ([0] * len(windows) if months is None
-                           else [sum(months.get(m, 0) for m in span) for span in month_spans(windows)])
-            held = tuple(WindowHeld(w.start, w.end, w.required, n) for w, n in zip(windows, counted, strict=True))
-            rows.append(ComplianceRow(unit_id=unit_id, unit=tree.name(unit_id), type=meeting_type.code,
-                                      cadence=cadence, required=sum(w.required for w in windows),
-                                      held=sum(min(n, w.required) for w, n in zip(windows, counted, strict=True)),
-                                      windows=held))
+        for unit_id, owed in plans:
+            name = tree.name(unit_id)
+            for meeting_type, cadence, windows in owed:
+                key = (unit_id, meeting_type.code)
+                if cadence == "weekly":
+                    days = by_day.get(key, [])
+                    found = _counted(windows, [sum(n for d, n in days if w.start <= d <= w.end) for w in windows])
+                else:
+                    months = held_in.get(key)
+                    memo = (id(windows), months)
+                    cached = counted_as.get(memo)
+                    if cached is not None:
+                        found = cached
+                    else:
+                        slot = slots.get(id(windows))
+                        if slot is None:
+                            slot = slots[id(windows)] = {
+                                number - base: index for index, w in enumerate(windows)
+                                for number in range(month_number(w.start), month_number(w.end) + 1)}
+                        numbers = [0] * len(windows)
+                        for offset in (months.split(",") if months else ()):
+                            index = slot.get(int(offset))
+                            if index is not None:
+                                numbers[index] += 1
+                        found = counted_as[memo] = _counted(windows, numbers)
+                rows.append(ComplianceRow(unit_id=unit_id, unit=name, type=meeting_type.code, cadence=cadence,
+                                          required=found[0], held=found[1], windows=found[2]))
         return rows
 
     def _effective(self, conn: Connection, tree: Tree, root: int | None,
-                   ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """The meeting settings in force at each unit of the subtree, from one query and a walk down the tree."""
+                   above_root: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The meeting settings in force at each unit of the (sub)tree, from one query and a walk
+        down the tree; ``above_root``: the root's ancestors, top first, whose settings it inherits."""
         s = org_tables.unit_settings
         own: dict[int, dict[str, Any]] = {}
-        rows = conn.execute(select(s.c.unit_id, s.c.key, s.c.value).where(
-            s.c.key.in_(("required-meeting-types", "meeting-absence-months")) | s.c.key.like("meeting-cadence.%")))
-        for unit_id, key, value in rows:
+        query = select(s.c.unit_id, s.c.key, s.c.value).where(
+            s.c.key.in_(("required-meeting-types", "meeting-absence-months")) | s.c.key.like("meeting-cadence.%"))
+        for unit_id, key, value in conn.execute(query):
             own.setdefault(int(unit_id), {})[str(key)] = value
-        chain = []
-        current: int | None = None if root is None else tree.parent_of[root]
-        while current is not None:
-            chain.append(current)
-            current = tree.parent_of[current]
         above: dict[str, Any] = {}
-        for unit_id in reversed(chain):
+        for unit_id in above_root:
             above.update(own.get(unit_id, {}))
         effective: dict[int, dict[str, Any]] = {}
-        for unit_id in ids:  # parents before children
+        for unit_id in parents_first(tree.parent_of):
             parent = tree.parent_of[unit_id]
             base = above if unit_id == root or parent is None else effective[parent]
             mine = own.get(unit_id)
             effective[unit_id] = {**base, **mine} if mine else base
         return effective
 
-    def _absences(self, conn: Connection, span: Period, scope: Sequence[int] | None,
+    def _absences(self, conn: Connection, span: Period, scope: _Scope | None,
                   minimum: int) -> tuple[Absence, ...]:
         """Members absent without a reason from every meeting of ``minimum`` consecutive months ending in
-        the period: the absences first (few), then whether those members took part anywhere."""
+        the period: the members with a long enough run of missed months first (one query, few),
+        then their missed months and whether they took part anywhere."""
         first, last = month_number(span.start) - (minimum - 1), month_number(span.end)
-        missed = store.missed_months(conn, first, last, scope)
-        # Only a member with enough consecutive missed months can have a run; check just those.
-        candidates = {m for m, months in missed.items() if _longest(months) >= minimum}
+        ids_in, subtree = (None, None) if scope is None else (scope.ids, scope.paths)
+        candidates = store.absence_candidates(conn, first, last, ids_in, minimum, subtree)
         if not candidates:
             return ()
+        missed = store.missed_months(conn, first, last, ids_in, candidates, subtree)
         took_part = store.months_taking_part(conn, candidates, first, last)
         months = [month_text(n) for n in range(first, last + 1)]
-        runs = absence_runs(months, {m: {month_text(n) for n in missed[m]} for m in candidates},
+        runs = absence_runs(months, {m: {month_text(n) for n in missed[m]} for m in candidates if m in missed},
                             {m: {month_text(n) for n in took} for m, took in took_part.items()}, minimum,
                             ending_from=month_key(span.start))
         if not runs:
@@ -737,24 +758,29 @@ class MeetingsAPI(SubAPI):
         return out
 
 
+class _Scope(NamedTuple):
+    """A subtree the counting queries keep to: its ids and its range of the unit path index."""
+
+    ids: Sequence[int]
+    paths: Select[Any]
+
+
+#: A row's counts: required, held (at most required per window), and its windows with what was held.
+_Counted = tuple[int, int, tuple[WindowHeld, ...]]
+
+
+def _counted(windows: tuple[DueWindow, ...], numbers: Sequence[int]) -> _Counted:
+    held = tuple(WindowHeld(w.start, w.end, w.required, n) for w, n in zip(windows, numbers, strict=True))
+    return (sum(w.required for w in windows), sum(min(n, w.required) for w, n in zip(windows, numbers, strict=True)),
+            held)
+
+
 def _owed(types: Mapping[str, MeetingType], kind: str, required: Any) -> builtins.list[str]:
     """The codes a unit of ``kind`` owes, given its effective ``required-meeting-types`` (or None)."""
     if required is None:
         return [code for code, t in types.items() if kind in t.applies_to]
     return [code for code in required
             if code in types and (not types[code].applies_to or kind in types[code].applies_to)]
-
-
-def _longest(months: set[int]) -> int:
-    """The longest run of consecutive month numbers."""
-    best = 0
-    for month in months:
-        if month - 1 not in months:
-            length = 1
-            while month + length in months:
-                length += 1
-            best = max(best, length)
-    return best
 
 
 def _refuse_cancelled(meeting: Meeting) -> None:

@@ -19,17 +19,33 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, and_, case, func, insert, null, or_, select, type_coerce, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    insert,
+    literal_column,
+    null,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 
 from communitycore.domain.activity import ActivityEntry, NewEntry, parse_quantity
 from communitycore.domain.identity import mask_id_number
 from communitycore.domain.members import parse_date
 from communitycore.domain.periods import Period
-from communitycore.domain.rosters import SERVING
+from communitycore.domain.rosters import MEMBERSHIP_WORKFLOW, SERVING
 from communitycore.domain.services import (
     CANCELLED,
     DEFAULT_RESPONSE_MINUTES,
     DEFAULT_WEIGHTS,
+    HANDLED_FACTS,
     NAME_LENGTH,
     NOTE_LENGTH,
     PROJECT_WORKFLOW,
@@ -47,7 +63,8 @@ from communitycore.domain.services import (
     Satisfaction,
     ServiceRequest,
     VolunteerStars,
-    metrics_of,
+    median_seconds,
+    metrics_from,
     parse_at,
     parse_channel,
     parse_text,
@@ -58,7 +75,7 @@ from communitycore.domain.settings import DEFAULT_DEADLINE_HOURS, DEFAULT_STAR_H
 from communitycore.domain.settings import resolve as resolve_settings
 from communitycore.domain.workflows import TransitionRecord
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
-from communitycore.i18n import _, get_language, listing
+from communitycore.i18n import _, get_language, listing, localized
 from communitycore.io import service_reports
 from communitycore.plugins.decisions import resolve_request_assignee
 from communitycore.records import ServiceCategory, ServiceProgram, UnitSnapshot
@@ -107,6 +124,27 @@ def _local(moment: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
 
 def _bad(field: str, message: str) -> RejectedInput:
     return RejectedInput([Problem(None, field, message)], source="service")
+
+
+def _medians_in_aggregate(engine: str) -> list[Any]:
+    """The columns that give the two medians in the counting query itself, where the engine can.
+
+    PostgreSQL: ``percentile_cont(0.5)``, the mean of the two middle values as
+    :func:`~communitycore.domain.services.median_seconds` takes it. SQLite has no percentile: the
+    durations come back in the same pass as one string each (the driver's tuples of a million
+    rows cost more than the scan), sorted here. MariaDB: none (see :meth:`ServicesAPI.metrics`).
+    """
+    columns = (_r.c.response_seconds, _r.c.resolution_seconds)
+    if engine == "postgresql":
+        return [func.percentile_cont(literal_column("0.5")).within_group(column) for column in columns]
+    if engine == "sqlite":
+        return [func.aggregate_strings(cast(column, String), ",") for column in columns]
+    return []
+
+
+def _median_of(joined: str | None) -> float | None:
+    """The median of durations joined with commas (SQLite's ``group_concat``, which leaves NULLs out)."""
+    return None if not joined else median_seconds(map(int, joined.split(",")))
 
 
 class ServicesAPI(SubAPI):
@@ -334,9 +372,7 @@ class ServicesAPI(SubAPI):
             raise _bad("comment", str(exc)) from None
         when = self._at(at)
         with self.community.transaction() as tx:
-            request = self._locked(tx.conn, request_id)
-            self._authorize(tx.conn, "service.transition", request.unit_id)
-            moment = self._moment(tx.now, when, request)
+            request, moment = self._step(tx, request_id, when)
             transition(tx, REQUEST_WORKFLOW, _r, request.id, "evaluated", entity_kind=REQUEST, note=text, at=when)
             tx.conn.execute(insert(_e).values(request_id=request.id, evaluated_at=_utc(moment), solved=solved,
                                               satisfaction=verdict.value, comment=text, actor=tx.actor))
@@ -346,15 +382,18 @@ class ServicesAPI(SubAPI):
             transition(tx, REQUEST_WORKFLOW, _r, request.id, "closed" if positive else "accepted",
                        entity_kind=REQUEST, note=text, at=when)
             entries = []
-            if request.assignee_kind == AssigneeKind.MEMBER and request.assignee_id is not None:
+            facts = HANDLED_FACTS.get(str(request.assignee_kind))
+            if facts is not None and request.assignee_id is not None:
+                # Whoever handled it, member, steward, partner or unit, has the evaluation in the ledger.
+                handled, satisfaction = facts
                 on = moment.date()
-                entries.append(NewEntry(subject_kind="member", subject_id=request.assignee_id, fact="satisfaction",
+                kind = str(request.assignee_kind)
+                entries.append(NewEntry(subject_kind=kind, subject_id=request.assignee_id, fact=satisfaction,
                                         on=on, quantity=verdict.score, source_kind="request",
                                         source_id=str(request.id)))
                 if positive:
-                    entries.append(NewEntry(subject_kind="member", subject_id=request.assignee_id,
-                                            fact="requests-handled", on=on, quantity=1, source_kind="request",
-                                            source_id=str(request.id)))
+                    entries.append(NewEntry(subject_kind=kind, subject_id=request.assignee_id, fact=handled, on=on,
+                                            quantity=1, source_kind="request", source_id=str(request.id)))
             self._ledger(tx, entries)
             stored = self._get(tx.conn, request.id)
             tx.record("service-request.evaluate", REQUEST, request.id, after={
@@ -462,7 +501,8 @@ class ServicesAPI(SubAPI):
                 by: str | None = None) -> builtins.list[Metrics]:
         """The 接诉即办 metrics of the requests created in ``period`` at ``unit``'s subtree (all units: None).
 
-        One ``GROUP BY`` counts, one query reads the durations for the medians. Without ``by``, one
+        One ``GROUP BY`` counts and, where the engine can, takes the medians in the same pass (see
+        :func:`_medians_in_aggregate`; MariaDB in a second query). Without ``by``, one
         :class:`~communitycore.domain.services.Metrics`; with ``by`` (``category``, ``program``,
         ``unit`` or ``compound``: the compound of the resident's household), one per group, by
         group; requests of no compound form the group ``None``.
@@ -512,39 +552,43 @@ class ServicesAPI(SubAPI):
                 residents = resident_tables.residents
                 source = _r.outerjoin(residents, _r.c.resident_id == residents.c.id).outerjoin(
                     households, residents.c.household_id == households.c.id)
-            query = select(*([key] if key is not None else []), *counts).select_from(source).where(*where)
+            engine = conn.dialect.name
+            keys = [key] if key is not None else []
+            query = select(*keys, *counts, *_medians_in_aggregate(engine)).select_from(source).where(*where)
             if key is not None:
                 query = query.group_by(key).order_by(key)
-            rows = conn.execute(query).all()
-            durations = conn.execute(select(*([key] if key is not None else []), _r.c.response_seconds,
-                                            _r.c.resolution_seconds).select_from(source).where(
-                *where, or_(_r.c.response_seconds.is_not(None), _r.c.resolution_seconds.is_not(None))))
             with ledger.no_cycle_collection():
-                # The driver's own tuples of plain ints: no Row object per request.
-                raw = durations.cursor.fetchall()
-                durations.close()
+                result = conn.execute(query)
+                # The driver's own tuples: no Row object per group.
+                rows = list(result.cursor.fetchall())
+                result.close()
+            medians: dict[Any, tuple[float | None, float | None]] = {}
+            if engine == "postgresql":
+                medians = {row[0] if key is not None else None: (row[-2], row[-1]) for row in rows}
+            elif engine == "sqlite":
+                medians = {row[0] if key is not None else None: (_median_of(row[-2]), _median_of(row[-1]))
+                           for row in rows}
+            else:
+                # MariaDB has the percentile as a window function only: one more query, the same filter.
+                found = conn.execute(select(*keys, *(
+                    func.percentile_cont(literal_column("0.5")).within_group(column).over(partition_by=key)
+                    for column in (_r.c.response_seconds, _r.c.resolution_seconds))).select_from(source)
+                    .where(*where).distinct())
+                medians = {row[0] if key is not None else None: (row[-2], row[-1]) for row in found}
             weights = self._settings(conn, root).get("service-metric-weights", DEFAULT_WEIGHTS) if root else \
                 DEFAULT_WEIGHTS
         offset = 1 if key is not None else 0
-        response: dict[Any, list[int]] = {}
-        resolution: dict[Any, list[int]] = {}
-        if key is None:
-            response[None] = [r for r, _s in raw if r is not None]
-            resolution[None] = [s for _r, s in raw if s is not None]
-        else:
-            for group, r, s in raw:
-                if r is not None:
-                    response.setdefault(group, []).append(r)
-                if s is not None:
-                    resolution.setdefault(group, []).append(s)
+        width = len(counts)
         out = []
         for row in rows:
             group = row[0] if key is not None else None
-            numbers = [int(v or 0) for v in row[offset:]]
-            found = Counts(received=numbers[0], responded=numbers[1], evaluated=numbers[2], solved=numbers[3],
-                           satisfied=numbers[4], basic=numbers[5], overdue=numbers[6])
-            out.append(metrics_of(found, response.get(group, ()), resolution.get(group, ()), weights=weights,
-                                  group=None if group is None else str(group)))
+            numbers = [int(v or 0) for v in row[offset:offset + width]]
+            found_counts = Counts(received=numbers[0], responded=numbers[1], evaluated=numbers[2], solved=numbers[3],
+                                  satisfied=numbers[4], basic=numbers[5], overdue=numbers[6])
+            response, resolution = medians.get(group, (None, None))
+            out.append(metrics_from(found_counts, None if response is None else float(response),
+                                    None if resolution is None else float(resolution), weights=weights,
+                                    group=None if group is None else str(group)))
         return out
 
     # Volunteer hours ---------------------------------------------------------------------------
@@ -879,8 +923,9 @@ class ServicesAPI(SubAPI):
             found = self._project(tx.conn, project_id)
             self._authorize(tx.conn, "service.update", found.unit_id)
             if found.state != "claimed":
-                raise InvalidValue(_("project {id} is {state}; milestones are recorded while it is claimed").format(
-                    id=found.id, state=found.state))
+                raise InvalidValue(_("project {id} is {state}; milestones are recorded while it is {claimed}").format(
+                    id=found.id, state=self._state_name(PROJECT_WORKFLOW, found.state),
+                    claimed=self._state_name(PROJECT_WORKFLOW, "claimed")))
             new_id = int(tx.conn.execute(insert(_m).values(project_id=found.id, reached_on=day, note=text,
                                                            actor=tx.actor)).inserted_primary_key[0])  # type: ignore[index]
             tx.record("service-project.milestone", PROJECT, found.id, after={"reached_on": day, "note": text})
@@ -939,10 +984,14 @@ class ServicesAPI(SubAPI):
             return self._project(tx.conn, found.id)
 
     def trace(self, kind: str, entity_id: int) -> dict[str, Any]:
-        """Follow a request, demand or project along request → demand → project → volunteer hours, and back.
+        """Follow a request, demand or project along request → demand → project → volunteer hours →
+        points, and back.
 
-        Returns ``{"requests", "demands", "projects", "hours"}``: the ids of the linked requests,
-        demands and projects, and the ledger entries of hours given to them.
+        Returns ``{"requests", "demands", "projects", "entries", "points"}``: the ids of the linked
+        requests, demands and projects, the ledger entries given to them (volunteer hours, and the
+        evaluations of whoever handled a request), and the points those entries earned in
+        assessment runs: for each run of a subject's kind whose period holds an entry's day, the
+        lines of the subject's latest result that score the entry's fact.
 
         :raises InvalidValue: ``kind`` is none of ``request``, ``demand`` and ``project``.
         :raises NotFound: there is no such request, demand or project.
@@ -974,7 +1023,34 @@ class ServicesAPI(SubAPI):
             tz = self.community.clock.tz
             entries = [ledger.entry_from_row(row, tz) for row in conn.execute(query).mappings()]
         return {"requests": sorted(requests), "demands": sorted(demands), "projects": sorted(projects),
-                "entries": entries}
+                "entries": entries, "points": self._points(entries)}
+
+    def _points(self, entries: Sequence[ActivityEntry]) -> builtins.list[dict[str, Any]]:
+        """The lines of assessment results that score the facts of ``entries`` for their subjects over
+        a period holding one of their days (latest revisions), one per run, subject and item."""
+        if not entries:
+            return []
+        runs = self.community.assessments.runs(limit=None)
+        out: builtins.list[dict[str, Any]] = []
+        seen: set[tuple[int, int, str]] = set()
+        for run in sorted(runs, key=lambda r: r.id):
+            span = Period.parse(run.period)
+            mine = [e for e in entries
+                    if e.subject_kind == run.subject_kind and span.start <= e.occurred_on <= span.end]
+            for subject_id in sorted({e.subject_id for e in mine}):
+                facts = {e.fact for e in mine if e.subject_id == subject_id}
+                try:
+                    result = self.community.assessments.explain(run.id, subject_id)
+                except NotFound:  # the subject was not in that run's subtree or cohort
+                    continue
+                for line in result.lines:
+                    if line.get("fact") in facts and (run.id, subject_id, line["item"]) not in seen:
+                        seen.add((run.id, subject_id, line["item"]))
+                        out.append({"run_id": run.id, "scheme": run.scheme, "period": run.period,
+                                    "revision": result.revision, "subject_kind": run.subject_kind,
+                                    "subject_id": subject_id, "item": line["item"], "fact": line["fact"],
+                                    "quantity": line["quantity"], "points": line["points"]})
+        return out
 
     # Helpers -----------------------------------------------------------------------------------
 
@@ -986,10 +1062,7 @@ class ServicesAPI(SubAPI):
             raise _bad("note", str(exc)) from None
         when = self._at(at)
         with self.community.transaction() as tx:
-            # The row is locked before anything about the request is read.
-            request = self._locked(tx.conn, request_id)
-            self._authorize(tx.conn, "service.transition", request.unit_id)
-            moment = self._moment(tx.now, when, request)
+            request, moment = self._step(tx, request_id, when)
             if target == "assigned":
                 if route:
                     assignee = self._route(tx.conn, request)
@@ -1051,7 +1124,7 @@ class ServicesAPI(SubAPI):
                     id=assignee.id))
             if found not in SERVING:
                 raise Conflict(_("roster entry {id} is {state}, not serving; only serving stewards take requests")
-                               .format(id=assignee.id, state=found))
+                               .format(id=assignee.id, state=self._state_name(MEMBERSHIP_WORKFLOW, str(found))))
 
     def _check_resident(self, conn: Connection, resident: int, program: ServiceProgram | None,
                         problems: builtins.list[Problem]) -> None:
@@ -1123,6 +1196,21 @@ class ServicesAPI(SubAPI):
             raise _bad("at", _("{value} is before the request was created ({created})").format(
                 value=when.isoformat(), created=request.created_at.isoformat()))
         return when
+
+    def _state_name(self, workflow: str, code: str) -> str:
+        """A state as messages name it: its label in the reader's language, with its code."""
+        try:
+            found = self.community.registry.workflow(workflow).state(code)
+        except (NotFound, InvalidValue):  # a state no provider defines any more: its code alone
+            return repr(code)
+        return _("'{label}' ({code})").format(label=localized(found.label, found.label_en), code=found.code)
+
+    def _step(self, tx: Any, request_id: int, at: dt.datetime | None) -> tuple[ServiceRequest, dt.datetime]:
+        """The first moves of every request step: lock the row before anything about the request is
+        read, check the actor may move it, and the moment the step stands for (``at``, checked, or now)."""
+        request = self._locked(tx.conn, request_id)
+        self._authorize(tx.conn, "service.transition", request.unit_id)
+        return request, self._moment(tx.now, at, request)
 
     def _locked(self, conn: Connection, request_id: int) -> ServiceRequest:
         number = self._id(request_id, "request")
