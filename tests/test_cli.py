@@ -493,8 +493,11 @@ def test_audit_list(community: Community, town: dict[str, Any]) -> None:
 # Demo, init, import ---------------------------------------------------------------------------------
 
 
-def test_demo_builds_once_and_has_findings(community: Community) -> None:
+def test_demo_builds_once_and_has_findings(community: Community, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the demo writes its dashboard in the working directory
     first = ok(community, "demo").output
+    assert (tmp_path / "demo-dashboard.html").exists() and "demo-dashboard.html" in first
     assert "靖城街道党工委" in first and "红色管家联合党支部" in first and "党员中心户" in first
     assert "已评价 1" in first and "已关闭 10" in first  # the workflow's own labels, in the summary of requests
     english = ok(community, "--lang", "en", "demo").output  # shown again, not built again

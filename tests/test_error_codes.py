@@ -110,7 +110,8 @@ def test_the_sdk_refuses_a_missing_file_with_the_same_advice(tmp_path: Path) -> 
         assert memory.org.count() == 0
 
 
-def test_create_init_and_demo_make_the_database(tmp_path: Path) -> None:
+def test_create_init_and_demo_make_the_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the demo writes its dashboard in the working directory
     made = tmp_path / "made.db"
     assert cli("--no-plugins", "--db", str(made), "--create", "org", "tree").exit_code == 0
     assert made.exists()
@@ -127,7 +128,8 @@ def test_create_init_and_demo_make_the_database(tmp_path: Path) -> None:
 # The demo keeps out of real data ---------------------------------------------------------------------
 
 
-def test_the_demo_refuses_a_database_that_holds_units(tmp_path: Path) -> None:
+def test_the_demo_refuses_a_database_that_holds_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the demo writes its dashboard in the working directory
     db = tmp_path / "real.db"
     with communitycore.open(db, autoload=False, create=True) as community:
         community.org.add("城南街道党工委", "street-committee")
@@ -145,7 +147,8 @@ def test_the_demo_refuses_a_database_that_holds_units(tmp_path: Path) -> None:
     assert again.exit_code == 0 and json.loads(again.stdout)["created"] is False
 
 
-def test_init_suggests_the_demo_only_on_an_empty_database(tmp_path: Path) -> None:
+def test_init_suggests_the_demo_only_on_an_empty_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the demo writes its dashboard in the working directory
     db = tmp_path / "real.db"
     with communitycore.open(db, autoload=False, create=True) as community:
         community.org.add("城南街道党工委", "street-committee")
