@@ -51,11 +51,7 @@ def communitycore_register_facts() -> list[Fact]:
              aggregate="mean"),
         Fact(code="projects-delivered", label="交付项目数", label_en="projects delivered", subject="partner",
              aggregate="count"),
-        # The same two facts for requests handled by stewards, partners and units.
-        Fact(code="steward-requests-handled", label="红色管家办理诉求数", label_en="requests handled by a steward",
-             subject="steward", aggregate="count"),
-        Fact(code="steward-request-satisfaction", label="红色管家诉求满意度",
-             label_en="satisfaction with a steward's requests", subject="steward", unit="points", aggregate="mean"),
+        # The same two facts for requests handled by partners and units (a steward's are the roster's own).
         Fact(code="partner-requests-handled", label="共建单位办理诉求数", label_en="requests handled by a partner",
              subject="partner", aggregate="count"),
         Fact(code="partner-satisfaction", label="共建单位群众满意度", label_en="satisfaction with a partner",

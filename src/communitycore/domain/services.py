@@ -140,7 +140,9 @@ class AssigneeKind(Coded):
 #: pair; the members' keep their first names.
 HANDLED_FACTS: dict[str, tuple[str, str]] = {
     "member": ("requests-handled", "satisfaction"),
-    "steward": ("steward-requests-handled", "steward-request-satisfaction"),
+    # A steward's handled request is an activity joined, and the resident's evaluation their satisfaction:
+    # the facts the 红色管家 review scores (participation, satisfaction).
+    "steward": ("steward-participation", "steward-satisfaction"),
     "partner": ("partner-requests-handled", "partner-satisfaction"),
     "unit": ("unit-requests-handled", "unit-satisfaction"),
 }
