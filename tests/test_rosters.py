@@ -26,7 +26,7 @@ from communitycore.domain.rosters import (
     apply_outcome,
     notice_end,
 )
-from communitycore.errors import CommunityCoreError, Conflict, RejectedInput
+from communitycore.errors import CommunityCoreError, Conflict, InvalidValue, NotFound, PermissionDenied, RejectedInput
 from communitycore.plugins.packs import load_pack
 from communitycore.records import Outcome
 
@@ -479,3 +479,33 @@ def test_a_steward_run_scores_only_the_entries_that_served_in_the_period(rc: Com
     rc.rosters.exit(served, reason="resigned")  # leaves in April: still served in the second quarter
     second = rc.assessments.run("red-steward", "2025Q2")
     assert [r.subject_id for r in rc.assessments.results(second.id)] == [served, later]
+
+
+def test_a_steward_sees_and_moves_only_their_own_requests(rc: Community, branch: int) -> None:
+    mine = _admitted(rc, _member(rc, branch, "张三"))
+    other = _admitted(rc, _member(rc, branch, "李四"))
+    rc.grants.add("张管家", "steward", branch, subject=f"steward:{mine}")
+    with pytest.raises(NotFound):
+        rc.grants.add("无名", "steward", branch, subject="steward:99999")
+    with pytest.raises(InvalidValue):
+        rc.grants.add("无名", "steward", branch, subject="partner:1")
+    requests = []
+    for to in (mine, other):
+        request = rc.services.add_request(branch, category="maintenance", text="楼道灯不亮", channel="walk-in")
+        rc.services.accept(request.id)
+        requests.append(rc.services.assign(request.id, to=f"steward:{to}"))
+    unassigned = rc.services.add_request(branch, category="care", text="需要陪护", channel="hotline")
+    steward = rc.as_actor("张管家")
+    assert [r.id for r in steward.services.list()] == [requests[0].id]
+    assert steward.services.get(requests[0].id).assignee == f"steward:{mine}"
+    assert steward.services.start(requests[0].id).state == "in-progress"
+    for refused in (lambda: steward.services.get(requests[1].id), lambda: steward.services.start(requests[1].id),
+                    lambda: steward.services.history(unassigned.id)):
+        with pytest.raises(PermissionDenied) as denied:
+            refused()
+        assert "not assigned to them" in str(denied.value)
+    assert rc.audit.list(action="access.deny", limit=None)[-1].actor == "张管家"
+    assert rc.grants.list(actor="张管家")[0].subject == f"steward:{mine}"
+    # A role reaching the whole subtree lifts the limit.
+    rc.grants.add("张管家", "service-coordinator", branch)
+    assert [r.id for r in steward.services.list()] == [requests[0].id, requests[1].id, unassigned.id]

@@ -632,6 +632,9 @@ class Role(Record):
 
     actions: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_action_patterns)
     """The actions the role allows, or patterns of them (``member.*``, ``*.read``, ``*``)."""
+    own: bool = False
+    """The actions reach only what is assigned to the actor: the requests whose assignee is the grant's
+    ``subject`` (a steward's own assignments), not everything in the subtree."""
 
 
 @attrs.frozen(kw_only=True)

@@ -497,7 +497,7 @@ def _appeal(appeal: Appeal, _view: View) -> dict[str, Any]:
 def _grant(grant: Grant, _view: View) -> dict[str, Any]:
     return {"id": grant.id, "actor": grant.actor, "role": grant.role, "unit_id": grant.unit_id,
             "unit": grant.unit if grant.unit_id is not None else _("(whole database)"),
-            "granted_at": grant.granted_at, "granted_by": grant.granted_by}
+            "granted_at": grant.granted_at, "granted_by": grant.granted_by, "subject": grant.subject}
 
 
 # Meetings ----------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def communitycore_register_roles() -> list[Role]:
         Role(code="steward", label="红色管家/志愿者", label_en="steward",
              actions=("service.read", "service.record", "service.transition", "org.read", "workflow.read",
                       "roster.read"),
-             description="their own assignments"),
+             description="their own assignments", own=True),
         Role(code="auditor", label="审计员", label_en="auditor", actions=("*.read",),
              description="reads everything and the audit trail; never reveals personal data"),
         Role(code="viewer", label="查看者", label_en="viewer", actions=_READS, description="reads only"),

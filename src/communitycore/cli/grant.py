@@ -7,7 +7,7 @@ import click
 from communitycore.cli.render import emit, output_options, shown, state
 from communitycore.i18n import _
 
-GRANT_COLUMNS = ["id", "actor", "role", "unit", "granted_at", "granted_by"]
+GRANT_COLUMNS = ["id", "actor", "role", "unit", "subject", "granted_at", "granted_by"]
 
 
 @click.group("grant")
@@ -25,10 +25,12 @@ def grant() -> None:
 @click.argument("actor")
 @click.argument("role")
 @click.option("--unit", help="The unit (id or full path) whose subtree the grant covers (default: the whole database).")
+@click.option("--as", "subject", metavar="KIND:ID",
+              help="Who ACTOR is: steward:ENTRY or member:ID; a steward's role then reaches their own requests.")
 @output_options
-def add(actor: str, role: str, unit: str | None) -> None:
+def add(actor: str, role: str, unit: str | None, subject: str | None) -> None:
     """Give ACTOR the ROLE on a unit's subtree; audited."""
-    emit(shown(state().community.grants.add(actor, role, unit)), columns=GRANT_COLUMNS)
+    emit(shown(state().community.grants.add(actor, role, unit, subject=subject)), columns=GRANT_COLUMNS)
 
 
 @grant.command("remove")

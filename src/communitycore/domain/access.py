@@ -30,6 +30,9 @@ class Grant:
     granted_by: str
     unit: str | None = None
     """The unit's path, when the listing filled it in."""
+    subject: str | None = None
+    """Who the actor is on this grant (``steward:ENTRY``, ``member:ID``), for a role whose actions reach only
+    what is assigned to them (:attr:`communitycore.records.Role.own`)."""
 
 
 def allows(patterns: Iterable[str], action: str) -> bool:

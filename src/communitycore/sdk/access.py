@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
-from communitycore.domain.access import ADMIN, covering, roles_allowing
+from communitycore.domain.access import ADMIN, allows, covering, roles_allowing
 from communitycore.errors import CommunityCoreError, NotFound, PermissionDenied
 from communitycore.i18n import _
 from communitycore.store import grants as grant_store
@@ -85,6 +85,23 @@ def authorize(community: Community, conn: Connection, action: str, unit_id: int 
     reason = _plugin_refusal(community, action, unit, {g.role for g in found}, path=path, listing=False)
     if reason is not None:
         raise PermissionDenied(community.actor, action, shown, unit_id=unit_id, reason=reason)
+
+
+def own_subjects(community: Community, conn: Connection, action: str) -> set[str] | None:
+    """What the actor's grants that allow ``action`` limit it to: None when one of them is of a role that
+    reaches everything in its subtree, else the ``subject`` of each (a steward's own assignments; an empty
+    set when no grant names one)."""
+    roles = community.registry.roles
+    subjects: set[str] = set()
+    for grant in grant_store.of_actor(conn, community.actor):
+        role = roles.get(grant.role)
+        if role is None or not allows(role.actions, action):
+            continue
+        if not role.own:
+            return None
+        if grant.subject is not None:
+            subjects.add(grant.subject)
+    return subjects
 
 
 def scope(community: Community, conn: Connection, action: str) -> Scope:

@@ -13,10 +13,13 @@ from communitycore.errors import Conflict, InvalidValue, NotFound
 from communitycore.i18n import _, listing
 from communitycore.sdk.base import SubAPI
 from communitycore.store import grants as grant_store
+from communitycore.store.grants import check_subject
 from communitycore.store.units import UnitRef, path_of, resolve, subtree_ids
 
 #: Longest actor name (the audit trail's column).
 ACTOR_LIMIT = 200
+#: Who an actor may be on a grant: a roster entry (a steward) or a member.
+SUBJECT_KINDS = ("steward", "member")
 
 
 class GrantsAPI(SubAPI):
@@ -26,24 +29,33 @@ class GrantsAPI(SubAPI):
     database-wide grant needs them on the whole database (an administrator's).
     """
 
-    def add(self, actor: str, role: str, unit: UnitRef | None = None) -> Grant:
+    def add(self, actor: str, role: str, unit: UnitRef | None = None, *, subject: str | None = None) -> Grant:
         """Give ``actor`` the ``role`` on ``unit``'s subtree (None: the whole database); audited.
 
-        :raises InvalidValue: an unknown role (the message lists the known ones) or an empty actor.
+        ``subject`` says who the actor is on this grant (``steward:ENTRY``, a roster entry, or
+        ``member:ID``): a role limited to its own (``Role.own``, the builtin ``steward``) reaches only
+        the requests assigned to that subject.
+
+        :raises InvalidValue: an unknown role (the message lists the known ones), an empty actor, or a
+            subject that is not ``steward:ID`` or ``member:ID``.
         :raises Conflict: the actor holds that role on that unit already.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not grant roles on ``unit`` (on the whole database when it is None).
         """
         who = self._actor(actor)
         self._role(role)
+        person = None if subject is None else self._subject(subject)
         with self.community.transaction() as tx:
             grant_store.serialize_changes(tx.conn)  # before the checks read the grants
             unit_id = None if unit is None else resolve(tx.conn, unit).id
             self._authorize(tx.conn, "grant.add", unit_id)
+            if person is not None:
+                check_subject(tx.conn, person)
             if grant_store.find(tx.conn, who, role, unit_id) is not None:
                 raise Conflict(_("{actor} already holds {role} on {unit}").format(
                     actor=who, role=role, unit=self._where(tx.conn, unit_id)))
-            grant = grant_store.add(tx.conn, actor=who, role=role, unit_id=unit_id, at=tx.now, by=tx.actor)
+            grant = grant_store.add(tx.conn, actor=who, role=role, unit_id=unit_id, at=tx.now, by=tx.actor,
+                                    subject=person)
             tx.record("grant.add", "grant", grant.id, after=grant)
             return self._shown(tx.conn, grant)
 
@@ -106,6 +118,14 @@ class GrantsAPI(SubAPI):
         who = clean_text(actor, ACTOR_LIMIT, required=True)
         assert who is not None
         return who
+
+    @staticmethod
+    def _subject(subject: str) -> str:
+        kind, _sep, number = str(subject).strip().partition(":")
+        if kind not in SUBJECT_KINDS or not number.isdigit():
+            raise InvalidValue(_("subject: expected steward:ID or member:ID, got {value!r}").format(value=subject),
+                               entity="grant", key="subject")
+        return f"{kind}:{int(number)}"
 
     def _role(self, role: str) -> None:
         roles = self.community.registry.roles

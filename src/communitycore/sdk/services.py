@@ -26,6 +26,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    false,
     func,
     insert,
     literal_column,
@@ -74,11 +75,12 @@ from communitycore.domain.services import (
 from communitycore.domain.settings import DEFAULT_DEADLINE_HOURS, DEFAULT_STAR_HOURS, defaults_of
 from communitycore.domain.settings import resolve as resolve_settings
 from communitycore.domain.workflows import TransitionRecord
-from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
+from communitycore.errors import Conflict, InvalidValue, NotFound, PermissionDenied, Problem, RejectedInput
 from communitycore.i18n import _, get_language, listing, localized
 from communitycore.io import service_reports
 from communitycore.plugins.decisions import resolve_request_assignee
 from communitycore.records import ServiceCategory, ServiceProgram, UnitSnapshot
+from communitycore.sdk import access
 from communitycore.sdk.base import SubAPI
 from communitycore.sdk.workflows import enter, transition
 from communitycore.store import activity as ledger
@@ -411,6 +413,7 @@ class ServicesAPI(SubAPI):
         with self.community.reading() as conn:
             request = self._get(conn, request_id)
             self._authorize(conn, "service.read", request.unit_id)
+            self._own_only(conn, "service.read", request)
             return request
 
     def history(self, request_id: int) -> list[TransitionRecord]:
@@ -422,6 +425,7 @@ class ServicesAPI(SubAPI):
         with self.community.reading() as conn:
             request = self._get(conn, request_id)
             self._authorize(conn, "service.read", request.unit_id)
+            self._own_only(conn, "service.read", request)
             return workflow_store.history(conn, REQUEST, request.id, self.community.clock.tz)
 
     def evaluations(self, request_id: int) -> list[Evaluation]:
@@ -434,6 +438,7 @@ class ServicesAPI(SubAPI):
         with self.community.reading() as conn:
             request = self._get(conn, request_id)
             self._authorize(conn, "service.read", request.unit_id)
+            self._own_only(conn, "service.read", request)
             rows = conn.execute(select(_e).where(_e.c.request_id == request.id).order_by(_e.c.id)).mappings()
             return [Evaluation(**{**row, "evaluated_at": _local(row["evaluated_at"], tz)}) for row in rows]
 
@@ -451,7 +456,7 @@ class ServicesAPI(SubAPI):
         if limit is not None:
             query = query.limit(limit)
         with self.community.reading() as conn:
-            query = query.where(self._scope(conn, "service.read").clause(_r.c.unit_id))
+            query = self._assigned(conn, query.where(self._scope(conn, "service.read").clause(_r.c.unit_id)))
             if unit is not None:
                 query = query.where(_r.c.unit_id.in_(subtree_query(conn, self._readable(conn, unit))))
             return [self._request(row) for row in conn.execute(query).mappings()]
@@ -466,9 +471,9 @@ class ServicesAPI(SubAPI):
         done = ("resolved", "evaluated", "closed", CANCELLED)
         with self.community.reading() as conn:
             now = _utc(self.community.clock.now())
-            query = (select(_r).where(_r.c.state.not_in(done), _r.c.resolution_due < now,
-                                      self._scope(conn, "service.read").clause(_r.c.unit_id))
-                     .order_by(_r.c.resolution_due, _r.c.id))
+            query = self._assigned(conn, select(_r).where(
+                _r.c.state.not_in(done), _r.c.resolution_due < now,
+                self._scope(conn, "service.read").clause(_r.c.unit_id)).order_by(_r.c.resolution_due, _r.c.id))
             if unit is not None:
                 query = query.where(_r.c.unit_id.in_(subtree_query(conn, self._readable(conn, unit))))
             return [self._request(row) for row in conn.execute(query).mappings()]
@@ -1210,7 +1215,25 @@ class ServicesAPI(SubAPI):
         read, check the actor may move it, and the moment the step stands for (``at``, checked, or now)."""
         request = self._locked(tx.conn, request_id)
         self._authorize(tx.conn, "service.transition", request.unit_id)
+        self._own_only(tx.conn, "service.transition", request)
         return request, self._moment(tx.now, at, request)
+
+    def _own_only(self, conn: Connection, action: str, request: ServiceRequest) -> None:
+        """Refuse a request not assigned to the actor when their role reaches only their own (a steward)."""
+        own = access.own_subjects(self.community, conn, action)
+        if own is not None and str(request.assignee) not in own:
+            raise PermissionDenied(self.community.actor, action, request.unit_id, unit_id=request.unit_id,
+                                   reason=_("request {id} is not assigned to them").format(id=request.id))
+
+    def _assigned(self, conn: Connection, query: Any) -> Any:
+        """A listing of requests kept to those assigned to the actor when their role reaches only their own."""
+        own = access.own_subjects(self.community, conn, "service.read")
+        if own is None:
+            return query
+        pairs = [(kind, int(number)) for kind, _sep, number in (s.partition(":") for s in sorted(own))]
+        if not pairs:
+            return query.where(false())
+        return query.where(or_(*(and_(_r.c.assignee_kind == k, _r.c.assignee_id == i) for k, i in pairs)))
 
     def _locked(self, conn: Connection, request_id: int) -> ServiceRequest:
         number = self._id(request_id, "request")

@@ -20,7 +20,7 @@ def _grant(row: Any) -> Grant:
     at = row["granted_at"]
     at = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at  # SQLite and MySQL hand back naive UTC
     return Grant(id=row["id"], actor=row["actor"], role=row["role"], unit_id=row["unit_id"], granted_at=at,
-                 granted_by=row["granted_by"])
+                 granted_by=row["granted_by"], subject=row["subject"])
 
 
 def serialize_changes(conn: Connection) -> None:
@@ -58,12 +58,14 @@ def find(conn: Connection, actor: str, role: str, unit_id: int | None) -> Grant 
     return None if row is None else _grant(row)
 
 
-def add(conn: Connection, *, actor: str, role: str, unit_id: int | None, at: dt.datetime, by: str) -> Grant:
+def add(conn: Connection, *, actor: str, role: str, unit_id: int | None, at: dt.datetime, by: str,
+        subject: str | None = None) -> Grant:
     """Store a grant; returns it."""
     at = at.astimezone(dt.UTC)  # stored in UTC, as every engine compares it
-    grant_id = conn.execute(insert(_g).values(actor=actor, role=role, unit_id=unit_id, granted_at=at,
-                                              granted_by=by)).inserted_primary_key[0]  # type: ignore[index]
-    return Grant(id=int(grant_id), actor=actor, role=role, unit_id=unit_id, granted_at=at, granted_by=by)
+    grant_id = conn.execute(insert(_g).values(actor=actor, role=role, unit_id=unit_id, granted_at=at, granted_by=by,
+                                              subject=subject)).inserted_primary_key[0]  # type: ignore[index]
+    return Grant(id=int(grant_id), actor=actor, role=role, unit_id=unit_id, granted_at=at, granted_by=by,
+                 subject=subject)
 
 
 def delete_grant(conn: Connection, grant_id: int) -> None:
@@ -93,3 +95,18 @@ def never_granted(conn: Connection) -> bool:
         return False
     a = audit_tables.audit
     return conn.scalar(select(a.c.id).where(a.c.action.in_(("grant.add", "grant.remove"))).limit(1)) is None
+
+
+def check_subject(conn: Connection, subject: str) -> None:
+    """Refuse (:class:`~communitycore.errors.NotFound`) a subject naming no roster entry or member."""
+    from communitycore.errors import NotFound
+    from communitycore.i18n import _
+    from communitycore.store.tables import members as member_tables
+    from communitycore.store.tables import rosters as roster_tables
+
+    kind, _sep, number = subject.partition(":")
+    table = roster_tables.roster_entries if kind == "steward" else member_tables.members
+    if conn.scalar(select(table.c.id).where(table.c.id == int(number))) is None:
+        raise NotFound(_("subject: there is no {subject} on record").format(subject=subject), entity="grant",
+                       key=subject)
+

@@ -20,3 +20,8 @@ def indexes(table: str) -> set[str]:
 def foreign_key(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
     """``table.column`` referring to ``target.id``, named by the project's convention."""
     return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}"))
+
+
+def columns(table: str) -> set[str]:
+    """The names of ``table``'s columns now."""
+    return {str(c["name"]) for c in sa.inspect(op.get_bind()).get_columns(table)}

@@ -15,6 +15,8 @@ grants = Table(
     Column("unit_id", Integer, ForeignKey(f"{PREFIX}units.id"), nullable=True, index=True),
     Column("granted_at", DateTime(timezone=True), nullable=False),
     Column("granted_by", String(200), nullable=False),
+    # Who the actor is, for a role limited to its own (a steward's ``steward:ENTRY``).
+    Column("subject", String(64)),
     # Every check reads one actor's grants.
     Index(None, "actor", "role"),
     sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
