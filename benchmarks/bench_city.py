@@ -230,10 +230,15 @@ def child_raw(db: Path, source: Path, cache_kb: int = 0) -> dict[str, Any]:
     return _result(rows_in, seconds, cpu_start)
 
 
-def run_child(mode: str, db: Path, source: Path, cache_kb: int = 0) -> dict[str, Any]:
-    """Run one measurement in a fresh interpreter and return what it printed."""
+def _env(src: Path | None) -> dict[str, str] | None:
+    """The environment of a child that imports the library from ``src`` (None: this process's)."""
+    return None if src is None else {**os.environ, "PYTHONPATH": str(src)}
+
+
+def run_child(mode: str, db: Path, source: Path, cache_kb: int = 0, src: Path | None = None) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter (importing the library from ``src`` if given)."""
     out = subprocess.run([sys.executable, __file__, "--child", mode, "--db", str(db), "--csv", str(source),
-                          "--cache-kb", str(cache_kb)], check=True, capture_output=True, text=True)
+                          "--cache-kb", str(cache_kb)], check=True, capture_output=True, text=True, env=_env(src))
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -303,13 +308,13 @@ def _timed(fn: Any, repeats: int) -> tuple[float, float, Any]:
     return statistics.median(walls), statistics.median(cpus), result
 
 
-def _process(argv: list[str], repeats: int) -> tuple[float, float]:
+def _process(argv: list[str], repeats: int, src: Path | None = None) -> tuple[float, float]:
     """Median wall and CPU seconds of a whole process (start included), run ``repeats`` times after one warm-up."""
     walls, cpus = [], []
     for attempt in range(repeats + 1):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=_env(src))
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if attempt:
@@ -318,8 +323,8 @@ def _process(argv: list[str], repeats: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
-def single_unit_figures(db: Path, repeats: int = 21) -> list[tuple[str, tuple[float, float], tuple[float, float],
-                                                                    str]]:
+def single_unit_figures(db: Path, repeats: int = 21, before_src: Path | None = None,
+                        ) -> list[tuple[str, tuple[float, float], tuple[float, float], str]]:
     """Rows (figure, library wall/CPU, hand-written wall/CPU, target) for the single-unit reads."""
     import communitycore
 
@@ -365,15 +370,29 @@ def single_unit_figures(db: Path, repeats: int = 21) -> list[tuple[str, tuple[fl
                  audit[:2], hand[:2], "<= 20 ms"))
     community.close()
 
-    cli = _process([sys.executable, "-m", "communitycore", "--db", f"sqlite:///{db}", "--no-plugins",
-                    "--actor", "bench", "member", "list", "--unit", str(branch), "--limit", "20"], max(5, repeats // 3))
+    command = [sys.executable, "-m", "communitycore", "--db", f"sqlite:///{db}", "--no-plugins",
+               "--actor", "bench", "member", "list", "--unit", str(branch), "--limit", "20"]
     query = (_SUBTREE + "SELECT m.id, m.name, m.gender, m.category, m.unit_id FROM cc_members m "
              "WHERE m.status = 'active' AND m.unit_id IN sub ORDER BY m.id LIMIT 20")
     script = (f"import sqlite3; con = sqlite3.connect({str(db)!r}); "
               f"[print(*row, sep=chr(9)) for row in con.execute({query!r}, ({branch},))]")
-    hand_cli = _process([sys.executable, "-c", script], max(5, repeats // 3))
+    processes = max(5, repeats // 3)
+    # Interleaved with the hand-written query (and the earlier code), one process of each in turn.
+    runs: dict[str, list[tuple[float, float]]] = {"cli": [], "hand": [], "before": []}
+    for _ in range(processes):
+        runs["cli"].append(_process(command, 1))
+        runs["hand"].append(_process([sys.executable, "-c", script], 1))
+        if before_src is not None:
+            runs["before"].append(_process(command, 1, before_src))
+
+    def median(pairs: list[tuple[float, float]]) -> tuple[float, float]:
+        return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+
     rows.append((f"(h) `community member list --unit {branch} --limit 20`, the whole process, vs `python -c` "
-                 "with sqlite3 and the same query", cli, hand_cli, "<= 0.5 s"))
+                 "with sqlite3 and the same query", median(runs["cli"]), median(runs["hand"]), "<= 0.5 s"))
+    if before_src is not None:
+        rows.append(("(h) the same, the code of --before-src", median(runs["before"]), median(runs["hand"]),
+                     "<= 0.5 s"))
     con.close()
     return rows
 
@@ -406,6 +425,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="time import_members (default) or the `community member import` command")
     parser.add_argument("--single-unit-only", action="store_true",
                         help="with --workdir: only the single-unit rows (e)-(h), on DIR/import.db of a --keep run")
+    parser.add_argument("--before-src", type=Path,
+                        help="another checkout's src/ directory (say, the main branch's): its import and listing "
+                             "are measured too, interleaved in the same run, and printed as 'before'")
     parser.add_argument("--child", choices=["import", "import-cli", "raw"], help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
@@ -425,7 +447,7 @@ def main(argv: list[str] | None = None) -> None:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="cc-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     if args.single_unit_only:
-        print("\n".join(single_unit_lines(single_unit_figures(work / "import.db"))))
+        print("\n".join(single_unit_lines(single_unit_figures(work / "import.db", before_src=args.before_src))))
         return
     try:
         base = work / "base.db"
@@ -451,7 +473,7 @@ def main(argv: list[str] | None = None) -> None:
 
         from communitycore.io.member_import import IMPORT_CACHE_KB
 
-        runs: dict[str, list[dict[str, Any]]] = {"raw": [], "tuned": [], "mine": []}
+        runs: dict[str, list[dict[str, Any]]] = {"raw": [], "tuned": [], "mine": [], "before": []}
         imported_db = work / "import.db"
         for attempt in range(args.repeat):
             # Interleaved, so that a slow spell of a shared machine hits all three alike.
@@ -459,14 +481,21 @@ def main(argv: list[str] | None = None) -> None:
             runs["tuned"].append(run_child("raw", fresh("raw-cache.db"), source, IMPORT_CACHE_KB))
             runs["mine"].append(run_child("import-cli" if args.via == "cli" else "import", fresh("import.db"),
                                           source))
+            if args.before_src is not None:
+                runs["before"].append(run_child("import-cli" if args.via == "cli" else "import",
+                                                fresh("before.db"), source, src=args.before_src))
             print(f"run {attempt + 1}: raw sqlite3 {runs['raw'][-1]['seconds']:.1f} s, with the import's cache "
-                  f"{runs['tuned'][-1]['seconds']:.1f} s, communitycore {runs['mine'][-1]['seconds']:.1f} s",
-                  file=sys.stderr)
+                  f"{runs['tuned'][-1]['seconds']:.1f} s ({runs['tuned'][-1]['cpu']:.2f} s CPU), communitycore "
+                  f"{runs['mine'][-1]['seconds']:.1f} s ({runs['mine'][-1]['cpu']:.2f} s CPU)"
+                  + (f", before {runs['before'][-1]['seconds']:.1f} s ({runs['before'][-1]['cpu']:.2f} s CPU)"
+                     if runs["before"] else ""), file=sys.stderr)
         raw, tuned, mine = (median_run(runs[k]) for k in ("raw", "tuned", "mine"))
         assert mine["rows"] == raw["rows"] == tuned["rows"] == args.members, (mine, raw, tuned)
         library_s, hand_s, rolled = rollup_figures(imported_db)
         assert rolled == args.members, rolled
-        single = single_unit_figures(imported_db)
+        single = single_unit_figures(imported_db, before_src=args.before_src)
+
+        before = median_run(runs["before"]) if runs["before"] else None
 
         def rate(run: dict[str, Any]) -> float:
             return float(run["rows"] / run["seconds"])
@@ -485,6 +514,9 @@ def main(argv: list[str] | None = None) -> None:
             f"{cache_mb} MB SQLite page cache | {rate(mine):,.0f} ({mine['seconds']:.1f} s) "
             f"| {rate(tuned):,.0f} ({tuned['seconds']:.1f} s) | {rate(mine) / rate(tuned):.2f}x "
             f"(CPU time: {tuned['cpu'] / mine['cpu']:.2f}x) | >= 0.6x |",
+            *([f"| (a) the same, the code of --before-src | {rate(before):,.0f} ({before['seconds']:.1f} s) "
+               f"| {rate(tuned):,.0f} | {rate(before) / rate(tuned):.2f}x "
+               f"(CPU time: {tuned['cpu'] / before['cpu']:.2f}x) | >= 0.6x |"] if before is not None else []),
             f"| (a') the same, raw sqlite3 with its default 2 MB cache | {rate(mine):,.0f} | {rate(raw):,.0f} "
             f"({raw['seconds']:.1f} s) | {rate(mine) / rate(raw):.2f}x | - |",
             f"| (b) peak memory of the import (ru_maxrss of its process) | {mine['maxrss_kb'] / 1024:.0f} MB "

@@ -13,7 +13,6 @@ import attrs
 
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _
-from communitycore.io.limits import load_toml_limited
 from communitycore.serialize import explain, structure
 
 DEFAULT_DB = "sqlite:///community.db"
@@ -86,6 +85,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
             raise InvalidValue(_("config file {file} does not exist").format(file=file))
         return Config()
     # A regular file, UTF-8, within the size and depth limits; else UnsafeInput, or InvalidSyntax with the line.
+    # Imported here: without a config file (most commands) the io layer's readers stay unloaded.
+    from communitycore.io.limits import load_toml_limited
+
     data = load_toml_limited(file)
     data.pop("source", None)
     try:

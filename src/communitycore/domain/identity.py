@@ -19,7 +19,10 @@ Two implementations of the ID rules live side by side on purpose:
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
+from collections.abc import Sequence
 from datetime import date
 
 import attrs
@@ -30,6 +33,7 @@ from communitycore.i18n import _
 __all__ = [
     "WEIGHTS",
     "IdNumber",
+    "all_valid_id_numbers",
     "check_character",
     "fast_check",
     "is_valid_id_number",
@@ -169,6 +173,42 @@ def fast_check(value: str, *, today: date) -> str | None:
     except InvalidValue as error:
         return str(error)
     return None
+
+
+_FIRST17 = operator.itemgetter(slice(0, 17))
+_BIRTH_DIGITS = operator.itemgetter(slice(6, 14))
+_CHECK_GIVEN = operator.itemgetter(17)
+_BASE13 = itertools.repeat(13)
+_ELEVEN = itertools.repeat(11)
+
+
+def all_valid_id_numbers(numbers: Sequence[str], *, today: date) -> bool:
+    """Whether every one of ``numbers`` is a valid ID number as written, judged column-wise at C speed.
+
+    For a bulk import's column: ``numbers`` are stripped and upper-cased text. True means that
+    :func:`fast_check` accepts each of them unchanged; False means that at least one needs the
+    checks one by one (it may still be valid: a lowercase ``x``, full-width digits), and the
+    caller takes that path for the column. A birth date seen for the first time is checked here
+    and remembered, as the slow path of :func:`fast_check` would.
+    """
+    if not numbers:
+        return True
+    if set(map(len, numbers)) != {_LENGTH}:
+        return False
+    heads = "".join(map(_FIRST17, numbers))
+    # isdigit() is only safe as a digit test after isascii(): it accepts "²" and "٣" too.
+    if not (heads.isascii() and heads.isdigit()):
+        return False
+    residues = map(operator.mod, map(int, map(_FIRST17, numbers), _BASE13), _ELEVEN)
+    if "".join(map(_CHECK_BY_BASE13_RESIDUE.__getitem__, residues)) != "".join(map(_CHECK_GIVEN, numbers)):
+        return False
+    keys = list(map(_BIRTH_DIGITS, numbers))
+    seen: list[date | None] = list(map(_BIRTH_DATES.get, keys))
+    if None in seen:
+        seen = [born if born is not None else _birth_date(key) for born, key in zip(seen, keys, strict=True)]
+        if None in seen:
+            return False
+    return max(born for born in seen if born is not None) <= today
 
 
 def _mask_all_but_last(text: str, keep: int) -> str:

@@ -24,7 +24,6 @@ import attrs
 
 from communitycore.errors import PluginError
 from communitycore.i18n import _
-from communitycore.io.limits import InvalidSyntax, UnsafeInput, load_toml_limited
 from communitycore.records import FAMILIES, WORKFLOW_FAMILIES, Record, WorkflowState, WorkflowTransition
 from communitycore.serialize import explain, structure
 
@@ -53,6 +52,9 @@ def load_pack(path: str | PathLike[str]) -> tuple[str, list[PackRecord]]:
     :class:`~communitycore.errors.PluginError`; so is a file the input limits refuse (missing,
     not a regular file, not UTF-8, too large or nested too deep) or that is not valid TOML.
     """
+    # Imported here: a command whose plugins hold no pack never loads the io layer's readers.
+    from communitycore.io.limits import InvalidSyntax, UnsafeInput, load_toml_limited
+
     file = Path(path)
     try:
         # A regular file, UTF-8, within the size and depth limits (a GBK pack is told as such).

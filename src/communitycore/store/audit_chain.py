@@ -151,12 +151,14 @@ def append_alike(conn: Connection, *, at: dt.datetime, actor: str, action: str, 
     end = f',"note":{_dumps(note)}}}]'
     sha256 = hashlib.sha256
     rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    as_is = stored_after is _same  # SQLite: the JSON text goes in as it is, without a call per entry
     for key, after_json in items:
         last_id += 1
         key_json = f'"{key}"' if key.isdigit() else encode_basestring(key)
         digest = sha256(f'[{last_id},"{last_hash}",{head}{after_json}{tail}{key_json}{end}'.encode()).hexdigest()
-        rows.append((last_id, at_stored, actor, action, entity, key, None, stored_after(after_json), note,
-                     last_hash, digest))
+        append((last_id, at_stored, actor, action, entity, key, None,
+                after_json if as_is else stored_after(after_json), note, last_hash, digest))
         last_hash = digest
     if not rows:
         return 0

@@ -66,6 +66,15 @@ def shares(conn: Connection, member_ids: Collection[int]) -> dict[int, list[int]
     return {row[0]: [int(v) for v in row[1:]] for row in rows}
 
 
+def shares_after(conn: Connection, member_id: int) -> dict[int, list[int]]:
+    """What the members past ``member_id`` contribute to their units' counters, per unit: one
+    ``GROUP BY`` over that range of the primary key (a bulk path's own rows, where it knows them)."""
+    m = member_tables.members
+    rows = conn.execute(select(m.c.unit_id, *_aggregates()).where(m.c.id > member_id, m.c.status == ACTIVE)
+                        .group_by(m.c.unit_id)).all()
+    return {row[0]: [int(v) for v in row[1:]] for row in rows}
+
+
 def change(conn: Connection, plus: dict[int, list[int]] | None = None,
            minus: dict[int, list[int]] | None = None) -> None:
     """Add ``plus`` to the counters and take ``minus`` away, unit by unit, by delta.
