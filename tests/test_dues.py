@@ -95,6 +95,7 @@ def test_six_unpaid_months_are_flagged_and_one_paid_in_the_fourth_is_not(communi
     assert [d.member_id for d in amounts[1:]] == [b.id, c.id]
     with pytest.raises(IndexError):
         amounts[3]
+    assert [d["amount"] for d in communitycore.to_dict(amounts)] == ["15.00", "50.00", "15.00"]
 
 
 def test_the_lapse_months_are_a_setting(community: Community) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar, get_args, get_origin
 
@@ -267,8 +267,8 @@ def shape(record: Any, view: View | None = None, **extra: Any) -> Any:
     A record without a registered shape is shown with its fields as they are.
     """
     view = view or View()
-    if isinstance(record, (list, tuple)) and not hasattr(record, "_fields"):
-        return [shape(item, view, **extra) for item in record]
+    if isinstance(record, Sequence) and not isinstance(record, (str, bytes)) and not hasattr(record, "_fields"):
+        return [shape(item, view, **extra) for item in record]  # a list, or a lazy one such as MonthDues
     for cls in type(record).__mro__:
         fn = _SHAPES.get(cls)
         if fn is not None:
