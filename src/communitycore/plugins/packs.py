@@ -16,9 +16,11 @@ Workflow states and transitions come in ``[[workflow_states]]`` and ``[[workflow
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from os import PathLike
 from pathlib import Path
+from typing import TypeVar
 
 import attrs
 
@@ -87,6 +89,21 @@ def load_pack(path: str | PathLike[str]) -> tuple[str, list[PackRecord]]:
         lines = "\n".join(f"  {file}: {p}" for p in problems)
         raise PluginError(_("bad pack {file}:").format(file=file) + "\n" + lines, entity="pack", key=str(file))
     return f"pack:{info.name or file.stem}", records
+
+
+_R = TypeVar("_R", bound=PackRecord)
+
+
+@functools.cache
+def _pack_file(path: Path) -> tuple[PackRecord, ...]:
+    return tuple(load_pack(path)[1])
+
+
+def pack_records(path: str | PathLike[str], record_type: type[_R]) -> list[_R]:
+    """The records of one family in the pack a plugin ships (read once per process: records are
+    frozen, so every registry may share them), for its registration hooks to return."""
+    # Exactly the type: a subclass record belongs to its own family.
+    return [r for r in _pack_file(Path(path).resolve()) if isinstance(r, record_type) and type(r) is record_type]
 
 
 def load_packs(paths: Iterable[str | PathLike[str]]) -> list[tuple[str, PackRecord]]:

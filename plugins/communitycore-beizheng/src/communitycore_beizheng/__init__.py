@@ -10,10 +10,10 @@ quarterly feedback to the employers (:mod:`communitycore_beizheng.feedback`) and
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 from communitycore import Fact, MeetingType, Record, ScoringScheme, hookimpl
+from communitycore.plugins.packs import pack_records
 
 __version__ = "0.1.0"
 
@@ -24,17 +24,8 @@ FIVE_GOOD_LEADERSHIP = "bz-five-good-leadership"
 FIVE_STAR_BUSINESS = "bz-five-star-member-business"
 
 
-@functools.cache
-def _records() -> tuple[Record, ...]:
-    # Read once per process: the records are frozen, so every registry may share them.
-    from communitycore.plugins.packs import load_pack
-
-    _provider, records = load_pack(PACK)
-    return tuple(records)
-
-
 def _of(record_type: type[Record]) -> list[Record]:
-    return [r for r in _records() if type(r) is record_type]
+    return pack_records(PACK, record_type)
 
 
 @hookimpl

@@ -10,7 +10,6 @@ with the cadre statistics (:mod:`communitycore_jingjiang.cadres`).
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 from communitycore import (
@@ -28,6 +27,7 @@ from communitycore import (
     hookimpl,
 )
 from communitycore.i18n import localized
+from communitycore.plugins.packs import pack_records
 
 __version__ = "0.1.0"
 
@@ -47,17 +47,8 @@ GENERAL_BRANCH_ABOVE = 50
 STREET_KIND = "street-committee"
 
 
-@functools.cache
-def _records() -> tuple[Record, ...]:
-    # Read once per process: the records are frozen, so every registry may share them.
-    from communitycore.plugins.packs import load_pack
-
-    _provider, records = load_pack(PACK)
-    return tuple(records)
-
-
 def _of(record_type: type[Record]) -> list[Record]:
-    return [r for r in _records() if type(r) is record_type]
+    return pack_records(PACK, record_type)
 
 
 @hookimpl

@@ -10,11 +10,11 @@ what records cannot say: the goal tier of each compound (:mod:`.property_tiers`)
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from communitycore import Fact, MeetingType, Record, RosterProgram, ScoringScheme, ServiceProgram, hookimpl
+from communitycore.plugins.packs import pack_records
 
 if TYPE_CHECKING:
     import click
@@ -28,17 +28,8 @@ PROGRAM = "rs-red-steward"
 SCHEME = "rs-quarterly-review"
 
 
-@functools.cache
-def records() -> tuple[Record, ...]:
-    """The pack's records, read once per process: they are frozen, so every registry may share them."""
-    from communitycore.plugins.packs import load_pack
-
-    _provider, loaded = load_pack(PACK)
-    return tuple(r for r in loaded if isinstance(r, Record))
-
-
 def _of(record_type: type[Record]) -> list[Record]:
-    return [r for r in records() if type(r) is record_type]
+    return pack_records(PACK, record_type)
 
 
 @hookimpl

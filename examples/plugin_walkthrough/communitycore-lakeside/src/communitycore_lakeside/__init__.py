@@ -8,11 +8,11 @@ members should have party groups (党小组) under it.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from pathlib import Path
 
 from communitycore import Fact, Finding, MeetingType, Record, ScoringScheme, ServiceProgram, UnitSnapshot, hookimpl
+from communitycore.plugins.packs import pack_records
 
 #: The pack shipped inside this package (``package-data`` in pyproject.toml).
 PACK = Path(__file__).with_name("lakeside.toml")
@@ -21,17 +21,8 @@ GROUP_THRESHOLD = 10
 RULE = "lakeside.grid-needs-groups"
 
 
-@functools.cache
-def _records() -> tuple[object, ...]:
-    # Read once per process; records are frozen, so every community may share them.
-    from communitycore.plugins.packs import load_pack
-
-    _name, records = load_pack(PACK)
-    return tuple(records)
-
-
 def _of(record_type: type[Record]) -> list[Record]:
-    return [record for record in _records() if isinstance(record, record_type)]
+    return pack_records(PACK, record_type)
 
 
 @hookimpl
