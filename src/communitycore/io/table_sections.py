@@ -16,7 +16,7 @@ import attrs
 from sqlalchemy import JSON, DateTime, Table
 
 from communitycore.io.exchange import Section
-from communitycore.store.assessments import aware
+from communitycore.store.sql import aware
 from communitycore.store.tables import PREFIX
 from communitycore.store.tables import dues as dues_tables
 from communitycore.store.tables import recruitment as recruitment_tables

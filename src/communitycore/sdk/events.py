@@ -10,10 +10,9 @@ once: consumers deduplicate by ``Event.id``.
 
 from __future__ import annotations
 
-import datetime as dt
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -23,6 +22,7 @@ from communitycore.plugins.manager import PluginLoadWarning, format_exception
 from communitycore.records import Event, OutboxEvent
 from communitycore.sdk.base import SubAPI
 from communitycore.store import outbox
+from communitycore.store.sql import aware
 
 if TYPE_CHECKING:
     from communitycore.sdk.community import Community
@@ -35,11 +35,6 @@ class Dispatch:
     delivered: int
     failed: int
 
-
-def _aware(value: dt.datetime | None, tz: Any) -> dt.datetime | None:
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(tz)
 
 
 def _notify(community: Community, ev: Event) -> str | None:
@@ -91,10 +86,10 @@ class EventsAPI(SubAPI):
             self._authorize(conn, "events.read", None)
             rows = outbox.listing(conn, status=status, limit=limit)
         return [OutboxEvent(
-            id=r["id"], seq=r["seq"], at=_aware(r["at"], tz), actor=r["actor"], action=r["action"],  # type: ignore[arg-type]
+            id=r["id"], seq=r["seq"], at=aware(r["at"], tz), actor=r["actor"], action=r["action"],  # type: ignore[arg-type]
             entity=r["entity"], entity_id=r["entity_id"], status=r["status"], attempts=r["attempts"],
-            next_attempt_at=_aware(r["next_attempt_at"], tz), delivered_at=_aware(r["delivered_at"], tz),
-            failures=tuple((_aware(f["at"], tz), f["error"]) for f in r["failures"]),  # type: ignore[misc]
+            next_attempt_at=aware(r["next_attempt_at"], tz), delivered_at=aware(r["delivered_at"], tz),
+            failures=tuple((aware(f["at"], tz), f["error"]) for f in r["failures"]),  # type: ignore[misc]
         ) for r in rows]
 
     def dispatch(self, *, now: bool = False, limit: int = 1_000) -> Dispatch:
@@ -107,7 +102,7 @@ class EventsAPI(SubAPI):
             rows = outbox.due(conn, self.community.clock.now(), ignore_backoff=now, limit=limit)
         tz = self.community.clock.tz
         events = [Event(id=r["id"], action=r["action"], entity=r["entity"], entity_id=r["entity_id"],
-                        actor=r["actor"], at=_aware(r["at"], tz), data=r["data"] or {})  # type: ignore[arg-type]
+                        actor=r["actor"], at=aware(r["at"], tz), data=r["data"] or {})  # type: ignore[arg-type]
                   for r in rows]
         return deliver(self.community, events)
 

@@ -62,6 +62,7 @@ from communitycore.sdk.workflows import enter, transition
 from communitycore.store import activity as ledger
 from communitycore.store import workflows as workflow_store
 from communitycore.store.locks import lock_row, lock_rows
+from communitycore.store.sql import aware
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
 from communitycore.store.tables import residents as resident_tables
@@ -79,12 +80,6 @@ OBJECTION = "roster-objection"
 TRAINING_HOURS = "steward-training-hours"
 TRAINING_ATTENDED = "training-attended"
 
-
-def _local(moment: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
-    # SQLite and MySQL hand back naive timestamps; they were stored in UTC.
-    if moment is None:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(tz)
 
 
 def _bad(field: str, message: str) -> RejectedInput:
@@ -423,7 +418,7 @@ class RostersAPI(SubAPI):
             self._authorize(conn, "roster.read", entry.unit_id)
             rows = conn.execute(select(_t).where(_t.c.entry_id == entry.id).order_by(_t.c.id)).mappings()
             tz = self.community.clock.tz
-            return [{**dict(row), "applied_at": _local(row["applied_at"], tz)} for row in rows]
+            return [{**dict(row), "applied_at": aware(row["applied_at"], tz)} for row in rows]
 
     # Training --------------------------------------------------------------------------------
 
@@ -701,7 +696,7 @@ class RostersAPI(SubAPI):
 
     def _entry(self, row: Any) -> RosterEntry:
         data = dict(row)
-        data["created_at"] = _local(data["created_at"], self.community.clock.tz)
+        data["created_at"] = aware(data["created_at"], self.community.clock.tz)
         if data["qualified"] is not None:
             data["qualified"] = bool(data["qualified"])
         return RosterEntry(**data)
@@ -716,7 +711,7 @@ class RostersAPI(SubAPI):
 
     def _objection_of(self, row: Any) -> Objection:
         data = dict(row)
-        data["resolved_at"] = _local(data["resolved_at"], self.community.clock.tz)
+        data["resolved_at"] = aware(data["resolved_at"], self.community.clock.tz)
         return Objection(**data)
 
     def _objection(self, conn: Connection, objection_id: Any) -> Objection:

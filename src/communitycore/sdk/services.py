@@ -86,7 +86,7 @@ from communitycore.sdk.workflows import enter, transition
 from communitycore.store import activity as ledger
 from communitycore.store import workflows as workflow_store
 from communitycore.store.locks import lock_row
-from communitycore.store.sql import unindexed
+from communitycore.store.sql import aware, unindexed
 from communitycore.store.tables import activity as activity_tables
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
@@ -116,12 +116,6 @@ SMALL_SUBTREE = 50
 def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
-
-def _local(moment: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
-    # SQLite and MySQL hand back naive timestamps; they were stored in UTC.
-    if moment is None:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(tz)
 
 
 def _bad(field: str, message: str) -> RejectedInput:
@@ -440,7 +434,7 @@ class ServicesAPI(SubAPI):
             self._authorize(conn, "service.read", request.unit_id)
             self._own_only(conn, "service.read", request)
             rows = conn.execute(select(_e).where(_e.c.request_id == request.id).order_by(_e.c.id)).mappings()
-            return [Evaluation(**{**row, "evaluated_at": _local(row["evaluated_at"], tz)}) for row in rows]
+            return [Evaluation(**{**row, "evaluated_at": aware(row["evaluated_at"], tz)}) for row in rows]
 
     def list(self, *, state: str | None = None, unit: UnitRef | None = None, limit: int | None = 100,
              offset: int = 0) -> builtins.list[ServiceRequest]:
@@ -1258,7 +1252,7 @@ class ServicesAPI(SubAPI):
         data = dict(row)
         for name in ("created_at", "response_due", "resolution_due", "accepted_at", "resolved_at",
                      "overdue_flagged_at"):
-            data[name] = _local(data[name], tz)
+            data[name] = aware(data[name], tz)
         if data["solved"] is not None:
             data["solved"] = bool(data["solved"])
         return ServiceRequest(**data)
@@ -1275,7 +1269,7 @@ class ServicesAPI(SubAPI):
         data = dict(row)
         for name in ("created_at", "claimed_at", "delivered_at"):
             if name in data:
-                data[name] = _local(data[name], tz)
+                data[name] = aware(data[name], tz)
         return data
 
     def _one(self, conn: Connection, table: Any, value: Any, what: str) -> dict[str, Any]:

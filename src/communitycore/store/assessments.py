@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Select, func, or_, select
 
 from communitycore.domain.assessments import Appeal, AssessmentResult, AssessmentRevision, AssessmentRun
 from communitycore.domain.periods import Period
+from communitycore.store.sql import aware
 from communitycore.store.tables import assessments as assessment_tables
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
@@ -39,13 +40,6 @@ COHORT_KINDS = ("member", "unit", "partner", "resident", "steward")
 Cohort = dict[int, tuple[str, int | None, frozenset[str]]]
 
 _CENT = Decimal("0.01")
-
-
-def aware(at: dt.datetime | None, tz: dt.tzinfo = dt.UTC) -> dt.datetime | None:
-    """A stored time in ``tz``; SQLite and MySQL hand back naive timestamps, stored in UTC."""
-    if at is None:
-        return None
-    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(tz)
 
 
 def run_from_row(row: Any, tz: dt.tzinfo = dt.UTC, revision: int = 1) -> AssessmentRun:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Float, Table, insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+
+def aware(at: dt.datetime | None, tz: dt.tzinfo = dt.UTC) -> dt.datetime | None:
+    """A stored time in ``tz``; SQLite and MySQL hand back naive timestamps, stored in UTC."""
+    if at is None:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(tz)
 
 
 class day_number(FunctionElement[float]):  # noqa: N801 - reads like the SQL function it is
