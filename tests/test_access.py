@@ -204,6 +204,14 @@ def test_grant_and_whoami_commands(community: Community, town: dict[str, Any]) -
     assert json.loads(run(community, "--json", "grant", "list", "--actor", "王书记").output) == []
     refused = run(community.as_actor("路人"), "grant", "add", "路人", "admin")
     assert refused.exit_code == 1 and "grant.add" in refused.output
+    before = len(community.grants.list())
+    for subject, expected in (("partner:1", "steward:ID or member:ID"), ("member:99999", "no member:99999")):
+        bad = run(community, "grant", "add", "管家", "steward", "--unit", str(town["a"].id), "--as", subject)
+        assert bad.exit_code == 1 and expected in bad.output, bad.output
+    assert len(community.grants.list()) == before  # nothing written
+    steward = json.loads(run(community, "--json", "grant", "add", "管家", "steward", "--unit", str(town["a"].id),
+                             "--as", f"member:{town['ma'].id}").output)
+    assert steward["subject"] == f"member:{town['ma'].id}"
 
 
 def test_an_export_of_personal_data_is_audited_with_its_scope_and_rows(community: Community,
