@@ -201,6 +201,9 @@ def test_list_and_count_filters(community: Community, units: dict[str, int]) -> 
     assert [m.id for m in community.members.list(units["committee"], recursive=False)] == [c.id]
     assert [m.id for m in community.members.list(category="预备党员")] == [b.id]
     assert [m.id for m in community.members.list(limit=2, offset=1)] == [b.id, c.id]
+    assert [m.id for m in community.members.list(ids=[d.id, a.id, 99999])] == [a.id, d.id]
+    assert [m.id for m in community.members.list(units["committee"], ids=[d.id, c.id])] == [c.id]
+    assert community.members.list(ids=[]) == []
     assert community.members.count() == 4
     assert community.members.count("城南街道党工委/幸福社区党委") == 3
     assert community.members.count(units["committee"], recursive=False) == 1

@@ -118,10 +118,12 @@ def _phones(community: Community, entries: list[RosterEntry]) -> dict[int, str |
     # Only the masked form ever leaves here: the board is posted where anyone reads it.
     partners = {p.id: p.contact for p in community.org.partners()} if any(
         e.candidate_kind in ("partner", "partner-staff") for e in entries) else {}
+    wanted = [e.candidate_id for e in entries if e.candidate_kind == "member"]
+    members = {m.id: m.phone for m in community.members.list(ids=wanted, status=None, limit=None)} if wanted else {}
     out: dict[int, str | None] = {}
     for e in entries:
         if e.candidate_kind == "member":
-            out[e.id] = mask_phone(community.members.get(e.candidate_id).phone)
+            out[e.id] = mask_phone(members.get(e.candidate_id))
         elif e.candidate_kind == "resident":
             out[e.id] = mask_phone(community.residents.get(e.candidate_id).phone)
         else:
