@@ -1,8 +1,9 @@
 """Two payments recorded for one member and month at once both count: what was paid is their sum.
 
-Each payment is its own row (no read-check-write), so neither overwrites the other on any engine;
-the arrears then see the month paid. SQLite is raced across processes (its lock is per file),
-PostgreSQL and MariaDB across threads.
+Each payment is its own row (no read-check-write), so neither overwrites the other on any engine.
+The member's stored standing, worked out again by each payment after locking the member, must
+see both: the arrears read it, and find every month paid. SQLite is raced across processes (its
+lock is per file), PostgreSQL and MariaDB across threads.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import queue
 import threading
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 import communitycore
+from communitycore.store.tables import dues as dues_tables
 
 WAIT = 120.0
 ROUNDS = 10
@@ -62,5 +65,9 @@ def test_two_payments_for_one_member_month_at_once_sum(db_url: str) -> None:
         for number in range(ROUNDS):
             due = c.dues.amount(member.id, month=f"2026-{number + 1:02d}")
             assert str(due.paid) == "15.00" and str(due.amount) == "15.00"
+        with c.reading() as conn:
+            stored = conn.execute(select(dues_tables.dues_standing).where(
+                dues_tables.dues_standing.c.member_id == member.id)).one()
+        assert (stored.short_runs, stored.frontier) == ("", 2026 * 12 + ROUNDS - 1)
         assert c.dues.arrears(through="2026-10") == []
         assert c.dues.arrears(through="2026-11")[0].unpaid_months == ("2026-11",)

@@ -46,6 +46,8 @@ CAPABILITY = Capability(
         "base": ("基数", "Base"),
         "rate": ("比例", "Rate"),
         "amount": ("金额", "Amount"),
+        "base_kind": ("基数口径", "Base kind"),
+        "refreshed": ("已重算人数", "Members worked out"),
         "unpaid_months": ("欠交月份", "Unpaid months"),
         "longest_run": ("最长连续欠交", "Longest run"),
         "lapse_flag": ("连续六个月未交", "Lapse flag"),

@@ -8,14 +8,16 @@ one object per member ``{"member_id", "name", "unit_id", "unit", "unpaid_months"
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from communitycore.cli.render import emit, output_options, shown, state
 from communitycore.i18n import N_, _
 
-AMOUNT_COLUMNS = ("member_id", "month", "category", "base", "rate", "amount", "paid")
+AMOUNT_COLUMNS = ("member_id", "month", "category", "base", "rate", "amount", "paid", "base_kind")
 ARREARS_COLUMNS = ("member_id", "name", "unit", "longest_run", "lapse_flag", "unpaid_months")
 PAYMENT_COLUMNS = ("id", "member_id", "month", "amount", "paid_on", "extra", "central")
 
@@ -101,6 +103,36 @@ def arrears(unit: str | None, through: str | None, flagged: bool) -> None:
     """Unpaid months per member, and who has gone the lapse months without paying (党章 §9)."""
     found = state().community.dues.arrears(unit=unit, through=through, flagged_only=flagged)
     emit(shown(found), columns=ARREARS_COLUMNS)
+
+
+@dues.command("refresh")
+@click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree."))
+@output_options
+def refresh(unit: str | None) -> None:
+    """Work out every member's dues standing again from their payments.
+
+    \b
+    Payments and bases keep it up to date as they are recorded; run this once after an
+    upgrade, a restore, or a pack that changes the dues table, so arrears read it instead of
+    every payment.
+    """
+    app = state()
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if app.as_json:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label=_("members worked out"), file=sys.stderr, show_pos=True)
+        bar.update(done - bar.pos)
+
+    try:
+        count = app.community.dues.refresh(unit=unit, progress=progress)
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    emit({"refreshed": count})
 
 
 @dues.command("ledger")

@@ -206,6 +206,9 @@ class DuesBase:
     reduced: Decimal | None = None
     """The monthly amount a hardship approval set instead (困难减免), or None."""
     approval: str | None = None
+    base_kind: str | None = None
+    """For a retiree, what the base is (``total-pension`` or ``basic-pension``): the setting
+    ``dues-retiree-base`` in force at the member's unit when the base was set; else None."""
 
 
 @attrs.frozen(kw_only=True)
@@ -220,6 +223,8 @@ class MonthDue:
     amount: Decimal
     rule: str
     paid: Decimal = Decimal("0.00")
+    base_kind: str | None = None
+    """For a retiree, what the base is (``total-pension`` or ``basic-pension``), as recorded with it."""
 
 
 @attrs.frozen(kw_only=True)
@@ -293,3 +298,74 @@ class MonthDues(Sequence[MonthDue]):
         for kind in self._kinds:
             counts[kind] = counts.get(kind, 0) + 1
         return sum((self._table[k].amount * n for k, n in counts.items()), Decimal("0.00"))
+
+
+@attrs.frozen(kw_only=True)
+class Standing:
+    """A member's dues standing: the months short (paid less than owed) from their start up to
+    ``frontier``, the last month with a base change or a payment, and whether the months after it
+    owe. Past the frontier nothing is paid and the last base holds, so every month there is short
+    when that base owes (``tail_due``): the standing answers for any span without the payments."""
+
+    join_month: int
+    """Where owing starts at the latest (the join month; 0 without a join date)."""
+    frontier: int
+    tail_due: bool
+    short: tuple[tuple[int, int], ...]
+    """Runs of short months up to the frontier, as (first, length), in order."""
+    join_date: dt.date | None = None
+    """The join date it was worked out with."""
+
+    def unpaid(self, first: int, last: int) -> list[int]:
+        """The short months from ``first`` to ``last``."""
+        return [m for start, end in self.unpaid_runs(first, last) for m in range(start, end + 1)]
+
+    def unpaid_runs(self, first: int, last: int) -> list[tuple[int, int]]:
+        """The runs of short months from ``first`` to ``last``, as (first, last) month, in order."""
+        return unpaid_runs(self.join_month, self.frontier, self.tail_due, self.runs_text(), first, last)
+
+    def runs_text(self) -> str:
+        """The runs as stored: ``first:length`` joined by commas."""
+        return ",".join(f"{start}:{length}" for start, length in self.short)
+
+
+def work_out_standing(bases: Sequence[tuple[int, int]], paid: Mapping[int, int],
+                      join_date: dt.date | None) -> Standing:
+    """The standing of a member from their bases, as ``(from_month, fen owed a month)`` ascending by
+    month and then by recording (the later of one month holds), and the fen paid per month.
+
+    Months before the first base or the join month owe nothing; a month owing 0 is never short."""
+    join_month = 0 if join_date is None else month_of(join_date)
+    start = max(bases[0][0], join_month)
+    frontier = max(bases[-1][0], max(paid, default=bases[-1][0]))
+    short: list[int] = []
+    due = bases[0][1]
+    i = 0
+    for month in range(start, frontier + 1):
+        while i < len(bases) and bases[i][0] <= month:
+            due = bases[i][1]
+            i += 1
+        if due > 0 and paid.get(month, 0) < due:
+            short.append(month)
+    return Standing(join_month=join_month, frontier=frontier, tail_due=bases[-1][1] > 0, short=tuple(runs(short)),
+                    join_date=join_date)
+
+
+def unpaid_runs(join_month: int, frontier: int, tail_due: bool, runs_text: str, first: int,
+                last: int) -> list[tuple[int, int]]:
+    """:meth:`Standing.unpaid_runs` of a standing as stored, without making it (arrears read a
+    city's standings)."""
+    out: list[tuple[int, int]] = []
+    for run in runs_text.split(",") if runs_text else ():
+        start, _sep, length = run.partition(":")
+        low, high = max(int(start), first), min(int(start) + int(length) - 1, last)
+        if low <= high:
+            out.append((low, high))
+    if tail_due:
+        low = max(frontier + 1, join_month, first)
+        if low <= last:
+            if out and out[-1][1] + 1 == low:
+                out[-1] = (out[-1][0], last)
+            else:
+                out.append((low, last))
+    return out

@@ -13,33 +13,39 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Select, extract, func, insert, select
+import attrs
+from sqlalchemy import Connection, Select, func, insert, select
 
 from communitycore.domain.dues import (
     CENTRAL_FROM,
     DEFAULT_LAPSE_MONTHS,
     DEFAULT_ROUNDING,
+    RETIREE_BASES,
     Arrears,
     DuesBase,
     MonthDue,
     MonthDues,
     Payment,
+    Standing,
     amount_for,
     find_category,
     from_fen,
-    longest_run,
     month_end,
     month_of,
     month_text,
     parse_amount,
     parse_month,
     to_fen,
+    unpaid_runs,
+    work_out_standing,
 )
 from communitycore.domain.members import parse_date
 from communitycore.domain.periods import Period
@@ -50,16 +56,21 @@ from communitycore.sdk.community import Tx
 from communitycore.sdk.recruitment import setting_at
 from communitycore.serialize import View, shape_of
 from communitycore.store import activity as ledger
-from communitycore.store.dues import due_expr, in_force, short_members
-from communitycore.store.locks import lock_row
+from communitycore.store.dues import latest_base, standing_query, write_standings
+from communitycore.store.locks import lock_row, lock_rows
+from communitycore.store.sql import driver_rows
 from communitycore.store.tables import dues as tables
 from communitycore.store.tables import members as member_tables
+from communitycore.store.tables import org as org_tables
 from communitycore.store.units import UnitRef, resolve, subtree_query
 
 _b = tables.dues_bases
 _p = tables.dues_payments
+_s = tables.dues_standing
 _m = member_tables.members
 SOURCE = "dues"
+#: The category whose base ``dues-retiree-base`` describes.
+RETIRED = "retired"
 
 
 class DuesAPI(SubAPI):
@@ -94,12 +105,15 @@ class DuesAPI(SubAPI):
         with self.community.transaction() as tx:
             unit_id = self._member_unit(tx.conn, member_id, lock=True)
             self._authorize(tx.conn, "dues.update", unit_id)
+            kind = str(setting_at(tx.conn, unit_id, "dues-retiree-base", RETIREE_BASES[0])) \
+                if found.code == RETIRED and amount is not None else None
             tx.conn.execute(insert(_b).values(
                 member_id=int(member_id), from_month=month, category=found.code,
                 base_fen=None if amount is None else to_fen(amount), reduced_fen=None if cut is None else to_fen(cut),
-                approval=why, recorded_at=tx.now.astimezone(dt.UTC)))
+                approval=why, base_kind=kind, recorded_at=tx.now.astimezone(dt.UTC)))
+            self._restand(tx.conn, [int(member_id)])
             record = DuesBase(member_id=int(member_id), from_month=month_text(month), category=found.code,
-                              base=amount, reduced=cut, approval=why)
+                              base=amount, reduced=cut, approval=why, base_kind=kind)
             tx.record("dues.update", "member", member_id, after={"from": record.from_month, "category": found.code,
                                                                  "reduced": cut is not None},
                       data={"unit_id": unit_id})
@@ -116,48 +130,51 @@ class DuesAPI(SubAPI):
             unit_id = self._member_unit(conn, member_id)
             self._authorize(conn, "dues.read", unit_id)
             rounding = str(setting_at(conn, unit_id, "dues-rounding", DEFAULT_ROUNDING))
-            bases = self._bases(conn, [int(member_id)]).get(int(member_id), [])
+            row = conn.execute(select(_b.c.from_month, _b.c.category, _b.c.base_fen, _b.c.reduced_fen, _b.c.base_kind)
+                               .where(_b.c.id == latest_base(wanted, int(member_id)))).first()
             join = conn.execute(select(_m.c.join_date).where(_m.c.id == int(member_id))).scalar()
             paid = conn.execute(select(func.coalesce(func.sum(_p.c.amount_fen), 0)).where(
                 _p.c.member_id == int(member_id), _p.c.month == wanted, _p.c.extra.is_(False))).scalar()
-        row = _base_for(bases, wanted)
         if row is None:
             raise NotFound(_("member {id} has no dues base for {month}: set one with 'dues set-base'").format(
                 id=member_id, month=month_text(wanted)), entity="dues", key=member_id)
-        due = self._due(row, rounding)
+        due = self._due(tuple(row[:4]), rounding, base_kind=row.base_kind)
         if join is not None and wanted < month_of(join):
-            due = MonthDue(member_id=0, month="", category=due.category, base=due.base, rate=due.rate,
-                           amount=Decimal("0.00"), rule=_("not a member yet in this month"))
-        return MonthDue(member_id=int(member_id), month=month_text(wanted), category=due.category, base=due.base,
-                        rate=due.rate, amount=due.amount, rule=due.rule, paid=from_fen(int(paid or 0)))
+            due = attrs.evolve(due, amount=Decimal("0.00"), rule=_("not a member yet in this month"))
+        return attrs.evolve(due, member_id=int(member_id), month=month_text(wanted), paid=from_fen(int(paid or 0)))
 
     def amounts(self, *, month: str | dt.date | None = None, unit: UnitRef | None = None) -> MonthDues:
         """What every member with a base owes for ``month`` (default: this month), in a subtree or everywhere:
-        one query gives each member's base in force, each distinct (category, base) is worked out once, and
-        the records are made as they are read (a ``MonthDues`` sequence, with its ``total``).
+        one query gives each member's base in force, each distinct (category, base, rounding) is worked out
+        once, and the records are made as they are read (a ``MonthDues`` sequence, with its ``total``).
 
         :raises InvalidValue: a bad month. :raises NotFound: no such unit.
         :raises PermissionDenied: the actor may not do this (dues) on the unit concerned.
         """
         wanted = parse_month(month) if month is not None else month_of(self.community.clock.today())
         with self.community.reading() as conn:
-            members, _lapse, rounding = self._scoped(conn, unit)
-            joined = members.where((_m.c.join_date.is_(None)) | (_join_month() <= wanted))
-            rows = conn.execute(in_force(wanted, select(joined.subquery().c.id))
-                                .order_by(_b.c.member_id)).all()
-        kinds: dict[Any, int] = {}
-        table: builtins.list[MonthDue] = []
-        ids: builtins.list[int] = []
-        picked: builtins.list[int] = []
-        for member_id, code, base_fen, reduced_fen in rows:
-            key = (code, base_fen, reduced_fen)
-            kind = kinds.get(key)
-            if kind is None:
-                kind = kinds[key] = len(table)
-                table.append(self._due((0, *key), rounding))
-            ids.append(member_id)
-            picked.append(kind)
-        return MonthDues(month_text(wanted), ids, picked, table)
+            members, _lapse = self._scoped(conn, unit)
+            rounding_of = self._roundings(conn)
+            joined = members.where((_m.c.join_date.is_(None)) | (_m.c.join_date <= month_end(wanted)))
+            per_unit = () if rounding_of is None else (_m.c.unit_id,)
+            # Every base up to the month, in order: the last of each member's holds. A plain join
+            # along the bases' index costs less than a correlated lookup of the latest per member.
+            rows = driver_rows(conn, joined.add_columns(_b.c.category, _b.c.base_fen, _b.c.reduced_fen, _b.c.base_kind,
+                                                        *per_unit)
+                               .join_from(_m, _b, (_b.c.member_id == _m.c.id) & (_b.c.from_month <= wanted))
+                               .order_by(_m.c.id, _b.c.from_month, _b.c.id))
+        held = dict(zip(map(itemgetter(0), rows), rows, strict=True))
+        # Each member becomes two integers: its id and the index of its kind in a table of the few
+        # distinct ones (C-level passes; a city has a million members and a few hundred kinds).
+        if rounding_of is None:
+            keys: builtins.list[Any] = builtins.list(map(itemgetter(1, 2, 3, 4), held.values()))
+        else:
+            keys = [(*row[1:5], rounding_of(int(row[5]))) for row in held.values()]
+        index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+        table = [self._due((0, *key[:3]), key[4] if len(key) > 4 else DEFAULT_ROUNDING, base_kind=key[3])
+                 for key in index]
+        return MonthDues(month_text(wanted), builtins.list(held),
+                         builtins.list(map(index.__getitem__, keys)), table)
 
     def pay(self, member_id: int, *, month: str | dt.date, amount: str | Decimal, months: int = 1,
             on: str | dt.date | None = None, extra: bool = False) -> builtins.list[Payment]:
@@ -178,10 +195,12 @@ class DuesAPI(SubAPI):
             day = parse_date(on) if on is not None else tx.today
             if day > tx.today:
                 raise InvalidValue(_("on: the date {date} is in the future").format(date=day), entity="dues", key="on")
-            unit_id = self._member_unit(tx.conn, member_id)
+            unit_id = self._member_unit(tx.conn, member_id, lock=True)
             self._authorize(tx.conn, "dues.record", unit_id)
             payments = self._insert(tx, [(int(member_id), unit_id, first + i, fen, day, extra)
                                          for i, fen in enumerate(_split(to_fen(total), months))])
+            if not extra:
+                self._restand(tx.conn, [int(member_id)])
             tx.record("dues.record", "member", member_id,
                       after={"from": month_text(first), "months": months, "amount": str(total), "extra": extra},
                       data={"unit_id": unit_id})
@@ -208,6 +227,10 @@ class DuesAPI(SubAPI):
                 self._authorize(tx.conn, "dues.import", int(unit_id))
             self._insert(tx, [(r.member_id, int(units[r.member_id]), r.month, to_fen(r.amount), r.paid_on, False)
                               for r in rows])
+            ids = sorted(units)
+            rules = self._rules(tx.conn)
+            for chunk in _chunks(ids):
+                self._restand(tx.conn, chunk, rules)
             tx.record("dues.import", "dues", None, after={"rows": len(rows), "file": Path(path).name})
             return len(rows)
 
@@ -218,7 +241,9 @@ class DuesAPI(SubAPI):
 
         A month is unpaid when less than its amount was paid for it (voluntary payments aside);
         ``longest_run`` is the longest run of consecutive unpaid months, flagged from
-        ``dues-lapse-months`` (6, 党章 §9). Members with nothing unpaid are left out.
+        ``dues-lapse-months`` (6, 党章 §9). Members with nothing unpaid are left out. Each member's
+        standing is read as stored; one missing or worked out under other rules is worked out
+        from their payments here (:meth:`refresh` stores it).
 
         :raises InvalidValue: a bad month. :raises NotFound: no such unit.
         :raises PermissionDenied: the actor may not do this (dues) on the unit concerned.
@@ -226,48 +251,55 @@ class DuesAPI(SubAPI):
         last = parse_month(through) if through is not None else month_of(self.community.clock.today()) - 1
         first = parse_month(since, "since") if since is not None else 0
         with self.community.reading() as conn:
-            members, lapse, rounding = self._scoped(conn, unit)
-            scoped = members.add_columns(func.coalesce(_join_month(), 0).label("join_month"))
-            # SQL finds the few members short of what they owe; only theirs are read month by month.
-            short = short_members(conn, scoped, first, last, self._due_sql(conn, rounding))
-            people = {int(i): (str(n), int(u), j) for chunk in _chunks(short) for i, n, u, j in conn.execute(
-                select(_m.c.id, _m.c.name, _m.c.unit_id, _m.c.join_date).where(_m.c.id.in_(chunk)))}
-            bases = self._bases(conn, short)
-            paid: dict[tuple[int, int], int] = {}
-            for chunk in _chunks(short):
-                for member, month, fen in conn.execute(
-                        select(_p.c.member_id, _p.c.month, func.sum(_p.c.amount_fen))
-                        .where(_p.c.member_id.in_(chunk), _p.c.extra.is_(False), _p.c.month.between(first, last))
-                        .group_by(_p.c.member_id, _p.c.month)):
-                    paid[(int(member), int(month))] = int(fen)
+            members, lapse = self._scoped(conn, unit)
+            rules, rounding_of = self._rules(conn)
+            rows = driver_rows(conn, standing_query(members.add_columns(_m.c.name, _m.c.unit_id), _m.c.join_date,
+                                                    rules, first, last))
+            again = self._work_out(conn, [int(r[0]) for r in rows if not r[3]], rounding_of)
+        texts: dict[int, str] = {}
         out: builtins.list[Arrears] = []
-        due_cache: dict[Any, int] = {}
-        for member_id in short:
-            name, unit_id, join = people[member_id]
-            rows = bases.get(member_id, [])
-            start = max(rows[0][0], first)
-            if join is not None:
-                start = max(start, month_of(join))
-            unpaid: builtins.list[int] = []
-            for month in range(start, last + 1):
-                row = _base_for(rows, month)
-                if row is None:
-                    continue
-                key = row[1:]
-                if key not in due_cache:
-                    due_cache[key] = to_fen(self._due(row, rounding).amount)
-                due = due_cache[key]
-                if due > 0 and paid.get((member_id, month), 0) < due:
-                    unpaid.append(month)
-            if not unpaid:
+        for member_id, name, unit_id, fresh, join_month, frontier, tail_due, short_runs in rows:
+            if fresh:
+                spans = unpaid_runs(int(join_month), int(frontier), bool(tail_due), short_runs, first, last)
+            else:
+                standing = again.get(int(member_id))
+                spans = standing.unpaid_runs(first, last) if standing is not None else []
+            if not spans:
                 continue
-            run = longest_run(unpaid)
+            run = max(high - low + 1 for low, high in spans)
             if flagged_only and run < lapse:
                 continue
-            out.append(Arrears(member_id=member_id, name=name, unit_id=unit_id,
-                               unpaid_months=tuple(month_text(m) for m in unpaid), longest_run=run,
-                               lapse_flag=run >= lapse))
+            unpaid = tuple(texts.get(m) or texts.setdefault(m, month_text(m))
+                           for low, high in spans for m in range(low, high + 1))
+            out.append(Arrears(member_id=int(member_id), name=str(name), unit_id=int(unit_id), unpaid_months=unpaid,
+                               longest_run=run, lapse_flag=run >= lapse))
         return out
+
+    def refresh(self, *, unit: UnitRef | None = None,
+                progress: Callable[[int, int], None] | None = None) -> int:
+        """Work out again and store the standing of every member with a base, in a subtree or everywhere:
+        once after an upgrade, a restore or a change of the dues table in a pack, after which arrears
+        read one row a member. ``progress`` is told (members done, members in all) per batch.
+
+        :raises NotFound: no such unit.
+        :raises PermissionDenied: the actor may not do this (dues) on the unit concerned.
+        """
+        with self.community.transaction() as tx:
+            query = select(_m.c.id)
+            if unit is not None:
+                root_id = resolve(tx.conn, unit).id
+                self._authorize(tx.conn, "dues.update", root_id)
+                query = query.where(_m.c.unit_id.in_(subtree_query(tx.conn, root_id)))
+            query = query.where(self._scope(tx.conn, "dues.update").clause(_m.c.unit_id))
+            ids = [int(i) for i in tx.conn.scalars(select(_b.c.member_id).distinct().where(
+                _b.c.member_id.in_(query)).order_by(_b.c.member_id))]
+            rules = self._rules(tx.conn)
+            for done, chunk in enumerate(_chunks(ids), start=1):
+                self._restand(tx.conn, chunk, rules)
+                if progress is not None:
+                    progress(min(done * _CHUNK, len(ids)), len(ids))
+            tx.record("dues.update", "dues", None, after={"refreshed": len(ids)})
+            return len(ids)
 
     def ledger(self, unit: UnitRef, period: str, path: str | os.PathLike[str]) -> Path:
         """The 党费收缴台账 of a unit's subtree over a period (a year, say), as ``.xlsx`` or ``.csv``:
@@ -301,19 +333,24 @@ class DuesAPI(SubAPI):
 
     # Internals ---------------------------------------------------------------------------------
 
-    def _due(self, row: tuple[int, str, int | None, int | None], rounding: str) -> MonthDue:
-        _month, code, base_fen, reduced_fen = row
+    def _category(self, code: str) -> Any:
         categories = self.community.registry.dues_categories
-        category = categories.get(code) or next((c for c in categories.values() if c.replaces == code), None)
-        if category is None:
+        found = categories.get(code) or next((c for c in categories.values() if c.replaces == code), None)
+        if found is None:
             raise InvalidValue(_("category: no dues category {code!r} is registered").format(code=code))
+        return found
+
+    def _due(self, row: tuple[int, str, int | None, int | None], rounding: str, *,
+             base_kind: str | None = None) -> MonthDue:
+        _month, code, base_fen, reduced_fen = row
+        category = self._category(code)
         base = None if base_fen is None else from_fen(base_fen)
         found = amount_for(category, base, rounding=rounding)
         if reduced_fen is not None:
             return MonthDue(member_id=0, month="", category=code, base=base, rate=None, amount=from_fen(reduced_fen),
-                            rule=_("hardship reduction (approved)"))
+                            rule=_("hardship reduction (approved)"), base_kind=base_kind)
         return MonthDue(member_id=0, month="", category=category.code, base=base, rate=found.rate,
-                        amount=found.amount, rule=found.rule)
+                        amount=found.amount, rule=found.rule, base_kind=base_kind)
 
     def _insert(self, tx: Tx, rows: Sequence[tuple[int, int, int, int, dt.date, bool]]) -> builtins.list[Payment]:
         stamp = tx.now.astimezone(dt.UTC)
@@ -333,30 +370,93 @@ class DuesAPI(SubAPI):
         ledger.insert_entries(tx.conn, entries)
         return out
 
-    def _scoped(self, conn: Connection, unit: UnitRef | None) -> tuple[Select[Any], int, str]:
-        """The active members of a subtree (or all) the actor may read, as a query, and the lapse and rounding
-        settings in force at the subtree's root (the defaults for the whole tree)."""
+    def _scoped(self, conn: Connection, unit: UnitRef | None) -> tuple[Select[Any], int]:
+        """The active members of a subtree (or all) the actor may read, as a query, and the lapse setting
+        in force at the subtree's root (the default for the whole tree)."""
         query = select(_m.c.id).where(_m.c.status == "active")
-        lapse, rounding = DEFAULT_LAPSE_MONTHS, DEFAULT_ROUNDING
+        lapse = DEFAULT_LAPSE_MONTHS
         if unit is not None:
             root_id = resolve(conn, unit).id
             self._authorize(conn, "dues.read", root_id)
             query = query.where(_m.c.unit_id.in_(subtree_query(conn, root_id)))
             lapse = int(setting_at(conn, root_id, "dues-lapse-months", DEFAULT_LAPSE_MONTHS))
-            rounding = str(setting_at(conn, root_id, "dues-rounding", DEFAULT_ROUNDING))
-        return query.where(self._scope(conn, "dues.read").clause(_m.c.unit_id)), lapse, rounding
+        return query.where(self._scope(conn, "dues.read").clause(_m.c.unit_id)), lapse
 
-    def _due_sql(self, conn: Connection, rounding: str) -> Any:
-        """The fen owed by a base row, as SQL over the stored codes in use; an unknown code is refused as
-        :meth:`_due` refuses it."""
-        categories = self.community.registry.dues_categories
-        known: dict[str, Any] = {}
-        for code in conn.scalars(select(_b.c.category).distinct()):
-            found = categories.get(code) or next((c for c in categories.values() if c.replaces == code), None)
-            if found is None:
-                raise InvalidValue(_("category: no dues category {code!r} is registered").format(code=code))
-            known[str(code)] = found
-        return due_expr(known, rounding, _b.c.category, _b.c.base_fen, _b.c.reduced_fen)
+    def _roundings(self, conn: Connection) -> Callable[[int], str] | None:
+        """The ``dues-rounding`` in force at a unit, from the few units that set one and the tree's
+        parents; None when no unit sets one (the default holds everywhere)."""
+        s = org_tables.unit_settings
+        own = {int(u): str(v) for u, v in conn.execute(
+            select(s.c.unit_id, s.c.value).where(s.c.key == "dues-rounding"))}
+        if not own:
+            return None
+        u = org_tables.units
+        parents = {int(i): p for i, p in conn.execute(select(u.c.id, u.c.parent_id))}
+        found: dict[int, str] = {}
+
+        def at(unit_id: int) -> str:
+            chain: builtins.list[int] = []
+            current: int | None = unit_id
+            while current is not None and current not in found and current not in own and len(chain) <= len(parents):
+                chain.append(current)
+                current = parents.get(current)
+            value = found.get(current, own.get(current, DEFAULT_ROUNDING)) if current is not None else DEFAULT_ROUNDING
+            for link in chain:
+                found[link] = value
+            return value
+
+        return at
+
+    def _rules(self, conn: Connection) -> tuple[str, Callable[[int], str]]:
+        """A name for the dues table and the roundings set (a stored standing holds only under the rules
+        it was worked out with), and the rounding in force at a unit."""
+        s = org_tables.unit_settings
+        text = repr((sorted((c.code, c.fixed, tuple(c.bands), c.replaces)
+                            for c in self.community.registry.dues_categories.values()),
+                     sorted(conn.execute(select(s.c.unit_id, s.c.value).where(s.c.key == "dues-rounding")).all()),
+                     DEFAULT_ROUNDING))
+        rounding_of = self._roundings(conn)
+        return hashlib.sha256(text.encode()).hexdigest()[:32], rounding_of or (lambda _unit: DEFAULT_ROUNDING)
+
+    def _work_out(self, conn: Connection, ids: Sequence[int], rounding_of: Callable[[int], str]
+                  ) -> dict[int, Standing]:
+        """The standing of each member of ``ids`` with a base, from their bases and payments."""
+        out: dict[int, Standing] = {}
+        owed: dict[tuple[str, int | None, int | None, str], int] = {}
+        for chunk in _chunks(ids):
+            people = {int(i): (int(u), j) for i, u, j in conn.execute(select(
+                _m.c.id, _m.c.unit_id, _m.c.join_date).where(_m.c.id.in_(chunk)))}
+            bases: dict[int, builtins.list[tuple[int, str, int | None, int | None]]] = {}
+            for member_id, month, code, base_fen, reduced_fen in driver_rows(conn, select(
+                    _b.c.member_id, _b.c.from_month, _b.c.category, _b.c.base_fen, _b.c.reduced_fen)
+                    .where(_b.c.member_id.in_(chunk)).order_by(_b.c.member_id, _b.c.from_month, _b.c.id)):
+                bases.setdefault(int(member_id), []).append((int(month), str(code), base_fen, reduced_fen))
+            paid: dict[int, dict[int, int]] = {}
+            for member_id, month, fen in driver_rows(conn, select(_p.c.member_id, _p.c.month, func.sum(_p.c.amount_fen))
+                                                     .where(_p.c.member_id.in_(chunk), _p.c.extra.is_(False))
+                                                     .group_by(_p.c.member_id, _p.c.month)):
+                paid.setdefault(int(member_id), {})[int(month)] = int(fen)
+            for member_id, rows in bases.items():
+                if member_id not in people:
+                    continue
+                unit_id, join_date = people[member_id]
+                rounding = rounding_of(unit_id)
+                months = []
+                for month, code, base_fen, reduced_fen in rows:
+                    key = (code, base_fen, reduced_fen, rounding)
+                    if key not in owed:
+                        owed[key] = to_fen(self._due((month, code, base_fen, reduced_fen), rounding).amount)
+                    months.append((month, owed[key]))
+                out[member_id] = work_out_standing(months, paid.get(member_id, {}), join_date)
+        return out
+
+    def _restand(self, conn: Connection, ids: Sequence[int],
+                 rules: tuple[str, Callable[[int], str]] | None = None) -> None:
+        """Lock the members of ``ids``, work out their standing from what is stored now and store it
+        (a writer of their bases or payments calls this in its transaction, after writing)."""
+        lock_rows(conn, _m, ids)
+        name, rounding_of = rules or self._rules(conn)
+        write_standings(conn, name, self._work_out(conn, ids, rounding_of).items())
 
     def _member_unit(self, conn: Connection, member_id: int, *, lock: bool = False) -> int:
         if lock:
@@ -367,39 +467,16 @@ class DuesAPI(SubAPI):
             raise NotFound(_("no member {id}").format(id=member_id), entity="member", key=member_id)
         return int(unit_id)
 
-    def _bases(self, conn: Connection, ids: Sequence[int]) -> dict[int, builtins.list[tuple[int, str, int | None,
-                                                                                             int | None]]]:
-        found: dict[int, builtins.list[tuple[int, str, int | None, int | None]]] = {}
-        for chunk in _chunks(ids):
-            for r in conn.execute(select(_b.c.member_id, _b.c.from_month, _b.c.category, _b.c.base_fen,
-                                         _b.c.reduced_fen).where(_b.c.member_id.in_(chunk))
-                                  .order_by(_b.c.member_id, _b.c.from_month, _b.c.id)):
-                found.setdefault(int(r.member_id), []).append(
-                    (int(r.from_month), str(r.category), r.base_fen, r.reduced_fen))
-        return found
-
-
-def _join_month() -> Any:
-    return extract("year", _m.c.join_date) * 12 + extract("month", _m.c.join_date) - 1
-
-
-def _base_for(rows: Sequence[tuple[int, str, int | None, int | None]], month: int
-              ) -> tuple[int, str, int | None, int | None] | None:
-    # Rows ascend by month (then by recording): the last one not after ``month`` holds.
-    found = None
-    for row in rows:
-        if row[0] > month:
-            break
-        found = row
-    return found
-
 
 def _split(fen: int, months: int) -> builtins.list[int]:
     share, odd = divmod(fen, months)
     return [share + (odd if i == 0 else 0) for i in range(months)]
 
 
-def _chunks(ids: Sequence[int], size: int = 5000) -> builtins.list[Sequence[int]]:
+_CHUNK = 5000
+
+
+def _chunks(ids: Sequence[int], size: int = _CHUNK) -> builtins.list[Sequence[int]]:
     return [ids[i:i + size] for i in range(0, len(ids), size)] or []
 
 
@@ -407,7 +484,7 @@ def _chunks(ids: Sequence[int], size: int = 5000) -> builtins.list[Sequence[int]
 def _due_shape(due: MonthDue, view: View) -> dict[str, Any]:
     return {"member_id": due.member_id, "month": due.month, "category": due.category,
             "base": None if due.base is None else str(due.base), "rate": None if due.rate is None else str(due.rate),
-            "amount": str(due.amount), "rule": due.rule, "paid": str(due.paid)}
+            "amount": str(due.amount), "rule": due.rule, "paid": str(due.paid), "base_kind": due.base_kind}
 
 
 @shape_of(Arrears)
@@ -426,4 +503,5 @@ def _payment_shape(item: Payment, view: View) -> dict[str, Any]:
 def _base_shape(item: DuesBase, view: View) -> dict[str, Any]:
     return {"member_id": item.member_id, "from": item.from_month, "category": item.category,
             "base": None if item.base is None else str(item.base),
-            "reduced": None if item.reduced is None else str(item.reduced), "approval": item.approval}
+            "reduced": None if item.reduced is None else str(item.reduced), "approval": item.approval,
+            "base_kind": item.base_kind}

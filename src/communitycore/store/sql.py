@@ -92,3 +92,15 @@ def insert_ids(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
         return [int(row[0]) for row in result]
     return [int(conn.execute(insert(table).values(**row)).inserted_primary_key[0])  # type: ignore[index]
             for row in rows]
+
+
+def driver_rows(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` as the driver's own tuples, past SQLAlchemy's row objects and result
+    processing: for reads of a city's worth of integer and text columns, where making a row object
+    each costs as much as the query. Values come as the driver gives them (no date or boolean
+    conversion), so only integer and text columns belong here."""
+    result = conn.execute(query)
+    try:
+        return list(result.cursor.fetchall())  # type: ignore[attr-defined]
+    finally:
+        result.close()

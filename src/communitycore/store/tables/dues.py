@@ -6,7 +6,7 @@ A month is ``year * 12 + month - 1``.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integer, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integer, String, Table, Text
 
 from communitycore.store.tables import PREFIX, metadata
 
@@ -23,6 +23,8 @@ dues_bases = Table(
     # A hardship reduction: the monthly amount approved instead, and who approved it.
     Column("reduced_fen", BigInteger),
     Column("approval", String(200)),
+    # What the base is for a retiree, as ``dues-retiree-base`` said when it was set (else NULL).
+    Column("base_kind", String(32)),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_cc_dues_bases_member_month", "member_id", "from_month"),
     sqlite_autoincrement=True,
@@ -46,6 +48,27 @@ dues_payments = Table(
     Index("ix_cc_dues_payments_member_month", "member_id", "month", "amount_fen"),
     Index("ix_cc_dues_payments_month", "month", "member_id"),
     sqlite_autoincrement=True,
+)
+
+#: Each member's standing, worked out from their bases and payments whenever either changes, so
+#: that arrears read one row a member instead of every payment: the months short up to
+#: ``frontier`` (the last month with a base change or a payment), as runs ``first:length`` with
+#: the first and last short month for SQL to filter on, and whether the months after it owe
+#: (``tail_due``: the last base owes more than 0, and nothing is paid there). ``rules`` names the
+#: dues table and roundings it was worked out with, ``join_date`` the member's join date then (its
+#: month, ``join_month``, is where owing starts): a row whose either differs from today's is not used.
+dues_standing = Table(
+    f"{PREFIX}dues_standing",
+    metadata,
+    Column("member_id", Integer, primary_key=True, autoincrement=False),
+    Column("rules", String(32), nullable=False),
+    Column("join_date", Date),
+    Column("join_month", Integer, nullable=False),
+    Column("frontier", Integer, nullable=False),
+    Column("tail_due", Boolean, nullable=False),
+    Column("first_short", Integer),
+    Column("last_short", Integer),
+    Column("short_runs", Text, nullable=False),
 )
 
 # ``member_id`` has no foreign key, as the ledger's subject ids have none: the dues paid stay on
