@@ -286,6 +286,24 @@ def test_a_secretary_imports_ledger_entries_for_their_subtree_only(community: Co
     assert denials(community)[-1].actor == "王书记"
 
 
+def test_a_secretary_imports_members_into_their_subtree_only(community: Community, town: dict[str, Any],
+                                                            tmp_path: Path) -> None:
+    community.grants.add("王书记", "secretary", town["east"].id)
+    wang = community.as_actor("王书记")
+    mine = tmp_path / "mine.csv"
+    mine.write_text("姓名,所在党组织\n王五,城南街道党工委/东社区党委/东一支部\n", encoding="utf-8")
+    assert wang.members.import_file(mine) == 1
+    both = tmp_path / "both.csv"
+    both.write_text("姓名,所在党组织\n赵六,城南街道党工委/东社区党委/东一支部\n"
+                    "钱七,城南街道党工委/西社区党委/西一支部\n", encoding="utf-8")
+    before = community.members.count()
+    with pytest.raises(PermissionDenied) as refused:  # one row outside the grant: no row is kept
+        wang.members.import_file(both)
+    assert refused.value.action == "member.import" and refused.value.unit_id == town["b"].id
+    assert community.members.count() == before
+    assert community.members.import_file(both) == 2  # a database-wide grant takes both
+
+
 # Plugins' rules and roles ----------------------------------------------------------------------------
 
 

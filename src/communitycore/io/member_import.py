@@ -487,7 +487,7 @@ class _Checked(Exception):
 def import_members(community: Community, path: str | os.PathLike[str], *,
                    progress: Callable[[int], None] | None = None, sheet: str | None = None,
                    header_row: int | None = None, check: bool = False,
-                   authorize: Callable[[Connection, int], None] | None = None) -> int:
+                   authorize: Callable[[Connection, Sequence[int]], None] | None = None) -> int:
     """Import members from a ``.csv`` or ``.xlsx`` file: every row, or none. Returns the rows imported.
 
     Headers: see :data:`MEMBER_HEADERS` (the English field names work too; columns headed
@@ -521,8 +521,7 @@ def import_members(community: Community, path: str | os.PathLike[str], *,
             importer = _Importer(tx.conn, reader, rows, today=tx.today, members_before=marks[1], audit=audit)
             count = importer.run(progress)
             if authorize is not None:  # every unit the file puts members in, before anything is kept
-                for unit_id in _new_units(tx.conn, marks):
-                    authorize(tx.conn, unit_id)
+                authorize(tx.conn, _new_units(tx.conn, marks))
             if check:
                 raise _Checked(count)
             if audit is None:

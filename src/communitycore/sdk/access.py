@@ -11,11 +11,12 @@ trail after the call's transaction has rolled back (``Community._unit_of_work``)
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
-from communitycore.domain.access import ADMIN, allows, covering, roles_allowing
+from communitycore.domain.access import ADMIN, Grant, allows, covering, roles_allowing
 from communitycore.errors import CommunityCoreError, NotFound, PermissionDenied
 from communitycore.i18n import _
 from communitycore.store import grants as grant_store
@@ -63,10 +64,12 @@ def _plugin_refusal(community: Community, action: str, unit: OrgUnit | None, rol
     return None
 
 
-def authorize(community: Community, conn: Connection, action: str, unit_id: int | None) -> None:
-    """Refuse (:class:`PermissionDenied`) unless the actor may do ``action`` on ``unit_id`` (None: the database)."""
+def authorize(community: Community, conn: Connection, action: str, unit_id: int | None, *,
+              held: list[Grant] | None = None) -> None:
+    """Refuse (:class:`PermissionDenied`) unless the actor may do ``action`` on ``unit_id`` (None: the database);
+    ``held``: the actor's grants, when the caller has read them already."""
     roles = _roles(community, action)
-    held = grant_store.of_actor(conn, community.actor)
+    held = grant_store.of_actor(conn, community.actor) if held is None else held
     if not _has_rules(community) and covering(held, roles, [None]):
         return  # a database-wide grant, and no plugin's rule to ask: one query
     unit = units = None
@@ -85,6 +88,15 @@ def authorize(community: Community, conn: Connection, action: str, unit_id: int 
     reason = _plugin_refusal(community, action, unit, {g.role for g in found}, path=path, listing=False)
     if reason is not None:
         raise PermissionDenied(community.actor, action, shown, unit_id=unit_id, reason=reason)
+
+
+def authorize_each(community: Community, conn: Connection, action: str, unit_ids: Iterable[int]) -> None:
+    """:func:`authorize` for each unit of ``unit_ids`` (an import's), reading the actor's grants once."""
+    held = grant_store.of_actor(conn, community.actor)
+    if not _has_rules(community) and covering(held, _roles(community, action), [None]):
+        return
+    for unit_id in unit_ids:
+        authorize(community, conn, action, unit_id, held=held)
 
 
 def own_subjects(community: Community, conn: Connection, action: str) -> set[str] | None:

@@ -13,7 +13,7 @@ import builtins
 import contextlib
 import datetime as dt
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,7 @@ from communitycore.domain.members import (
 )
 from communitycore.errors import Conflict, InvalidValue, NotFound, RejectedInput
 from communitycore.i18n import _
+from communitycore.sdk import access
 from communitycore.sdk.base import SubAPI
 from communitycore.store import locks, rollup
 from communitycore.store.members import member_from_row, member_row
@@ -721,8 +722,8 @@ class MembersAPI(SubAPI):
 
     # Helpers ---------------------------------------------------------------------------------
 
-    def _may_import(self, conn: Connection, unit_id: int) -> None:
-        self._authorize(conn, "member.import", unit_id)
+    def _may_import(self, conn: Connection, unit_ids: Sequence[int]) -> None:
+        access.authorize_each(self.community, conn, "member.import", unit_ids)
 
     def _export_scope(self, conn: Connection, root: int | None, reveal: bool) -> Scope:
         """Where a roster may come from: ``member.export`` there, and ``member.reveal`` too when it reveals."""

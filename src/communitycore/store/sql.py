@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Float, Table, insert
 from sqlalchemy.ext.compiler import compiles
@@ -101,6 +101,6 @@ def driver_rows(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
     conversion), so only integer and text columns belong here."""
     result = conn.execute(query)
     try:
-        return list(result.cursor.fetchall())  # type: ignore[attr-defined]
+        return list(cast(Any, result).cursor.fetchall())
     finally:
         result.close()
