@@ -20,10 +20,9 @@ from typing import Any
 import attrs
 import click
 import pytest
+from sphinx import pycode
 
 import communitycore
-
-pycode = pytest.importorskip("sphinx.pycode", reason="the docs extra (sphinx) is not installed")
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
