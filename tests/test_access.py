@@ -286,6 +286,31 @@ def test_a_secretary_imports_ledger_entries_for_their_subtree_only(community: Co
     assert denials(community)[-1].actor == "王书记"
 
 
+def test_a_secretary_imports_units_into_their_subtree_only(community: Community, town: dict[str, Any],
+                                                          tmp_path: Path) -> None:
+    community.grants.add("王书记", "secretary", town["east"].id)
+    wang = community.as_actor("王书记")
+    sheet = tmp_path / "units.csv"
+    east = "城南街道党工委/东社区党委"
+    sheet.write_text(f"路径,类别\n{east}/东二支部,branch\n{east}/东二支部/第一党小组,party-group\n", encoding="utf-8")
+    assert wang.org.import_file(sheet) == {"added": 2, "updated": 0}  # a new unit under a new one of the file
+    before = community.org.count()
+    for rows, action, unit_id in (
+            (f"{east}/东三支部,branch\n城南街道党工委/西社区党委/西二支部,branch\n", "org.add", town["west"].id),
+            ("城南街道党工委/西社区党委,community-committee\n", None, None),  # nothing to do: nothing asked
+            ("城南街道党工委/西社区党委/西一支部,branch,XY-01\n", "org.update", town["b"].id),
+            ("城北街道党工委,street-committee\n", "org.add", None)):  # a new top of the tree
+        sheet.write_text("路径,类别,组织代码\n" + rows, encoding="utf-8")
+        if action is None:
+            assert wang.org.import_file(sheet) == {"added": 0, "updated": 0}
+            continue
+        with pytest.raises(PermissionDenied) as refused:
+            wang.org.import_file(sheet)
+        assert (refused.value.action, refused.value.unit_id) == (action, unit_id)
+        assert community.org.count() == before
+    assert community.org.import_file(sheet) == {"added": 1, "updated": 0}
+
+
 def test_a_secretary_imports_members_into_their_subtree_only(community: Community, town: dict[str, Any],
                                                             tmp_path: Path) -> None:
     community.grants.add("王书记", "secretary", town["east"].id)
@@ -387,6 +412,31 @@ def test_hook_communitycore_register_roles(db_url: str, clock: Clock) -> None:
         worker.residents.add("陈爷爷")
     with pytest.raises(PermissionDenied):
         worker.members.list()
+    community.close()
+
+
+def test_a_grid_worker_imports_residents_into_their_own_compounds_only(db_url: str, clock: Clock,
+                                                                      tmp_path: Path) -> None:
+    community = communitycore.open(db_url, actor="tester", clock=clock, plugins=[_GridWorker()], autoload=False)
+    street = community.org.add("街道", "street-committee")
+    east = community.org.add("东社区党委", "community-committee", street.id)
+    west = community.org.add("西社区党委", "community-committee", street.id)
+    community.org.add_compound("东苑", "新建", east.id)
+    community.org.add_compound("西苑", "新建", west.id)
+    community.grants.add("小王", "grid-worker", east.id)
+    worker = community.as_actor("小王")
+    sheet = tmp_path / "residents.csv"
+    sheet.write_text("姓名,小区,楼栋,房号\n刘奶奶,东苑,1栋,101\n", encoding="utf-8")
+    assert worker.residents.import_file(sheet) == 1
+    for rows, unit_id in (("赵大爷,东苑,1栋,102\n陈爷爷,西苑,2栋,202\n", west.id),  # one row in another community
+                          ("孙阿姨,,,\n", None)):  # a resident with no compound belongs to the whole database
+        sheet.write_text("姓名,小区,楼栋,房号\n" + rows, encoding="utf-8")
+        with pytest.raises(PermissionDenied) as refused:
+            worker.residents.import_file(sheet)
+        assert refused.value.action == "resident.add" and refused.value.unit_id == unit_id
+        assert community.residents.count() == 1  # nothing of the refused file is kept
+        assert denials(community)[-1].actor == "小王"
+    assert community.residents.import_file(sheet) == 1  # the administrator's grant covers it
     community.close()
 
 

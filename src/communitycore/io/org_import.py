@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from sqlalchemy import update
+from sqlalchemy import Connection, update
 
 from communitycore.domain.members import add_years
 from communitycore.domain.org import (
@@ -95,9 +95,17 @@ def _kind_code(kinds: Mapping[str, UnitKind], text: Any) -> str:
         kind=wanted, known=listing(f"{k.label} ({code})" for code, k in kinds.items())))
 
 
+#: Asked before anything is written, with an action and the units it touches (None: the top of the tree).
+Authorize = Callable[[Connection, str, Sequence[int | None]], None]
+
+
 def import_units(community: Community, path: str | os.PathLike[str], *, sheet: str | None = None,
-                 header_row: int | None = None, check: bool = False) -> dict[str, int]:
+                 header_row: int | None = None, check: bool = False,
+                 authorize: Authorize | None = None) -> dict[str, int]:
     """Build or extend the tree from ``path`` (``.csv``/``.xlsx``); returns ``{"added": n, "updated": m}``.
+    ``authorize`` is asked for ``org.add`` under the nearest unit on record above each new unit
+    (None for a new top of the tree) and ``org.update`` on each unit corrected, before anything is
+    written; it refuses by raising.
 
     With ``check``, every rule runs and nothing is kept. One audit entry per unit added
     (``unit.add``) or corrected (``unit.update``), and one for the file (``unit.import``).
@@ -127,7 +135,7 @@ def import_units(community: Community, path: str | os.PathLike[str], *, sheet: s
                 row = _parse(columns, cells, number, kinds, problems)
                 if row is not None:
                     parsed.append(row)
-            counts = _Plan(community, tx, parsed, kinds, columns.headers, problems).apply(source.name)
+            counts = _Plan(community, tx, parsed, kinds, columns.headers, problems).apply(source.name, authorize)
             if problems:
                 raise RejectedInput(sorted(problems, key=lambda p: p.row or 0), source=source.name)
             if check:
@@ -177,6 +185,15 @@ def _parse(columns: Columns, cells: Any, number: int, kinds: Mapping[str, UnitKi
     return None if bad else _Row(number, names, kind, fields)
 
 
+def _on_record_above(names: tuple[str, ...], existing: Mapping[str, int]) -> int | None:
+    """The nearest unit on record above a new unit (whose parent may itself be new in the file)."""
+    for depth in range(len(names) - 1, 0, -1):
+        found = existing.get(PATH_SEPARATOR.join(names[:depth]))
+        if found is not None:
+            return found
+    return None
+
+
 class _Plan:
     """The rows checked against the tree and each other, then written level by level."""
 
@@ -193,7 +210,7 @@ class _Plan:
     def _problem(self, row: _Row, field: str, message: str) -> None:
         self.problems.append(Problem(row.number, self.headers.get(field, field), message))
 
-    def apply(self, file: str) -> dict[str, int]:
+    def apply(self, file: str, authorize: Authorize | None = None) -> dict[str, int]:
         by_path: dict[str, _Row] = {}
         for row in self.rows:
             first = by_path.setdefault(row.path, row)
@@ -248,6 +265,10 @@ class _Plan:
             new.append(row)
         if self.problems:
             return {"added": 0, "updated": 0}
+        if authorize is not None:
+            above = dict.fromkeys(_on_record_above(row.names, existing) for row in new)
+            authorize(self.tx.conn, "org.add", list(above))
+            authorize(self.tx.conn, "org.update", [unit.id for unit, _changes, _row in updates])
         note = _("imported from {file}").format(file=file)
         entries = [self._entry("unit.add", unit.id, None, unit, note) for unit in self._insert(new, existing)]
         for unit, changes, _row in updates:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,8 +75,11 @@ class _Checked(Exception):
 
 
 def import_residents(community: Community, path: str | os.PathLike[str], *, sheet: str | None = None,
-                     header_row: int | None = None, check: bool = False) -> int:
+                     header_row: int | None = None, check: bool = False,
+                     authorize: Callable[[Connection, Sequence[int | None]], None] | None = None) -> int:
     """Import residents from ``path`` (``.csv``/``.xlsx``); returns the number of residents.
+    ``authorize`` is given the units whose compounds the rows name (None for a row with no compound,
+    or a compound no unit looks after) before anything is written, and refuses by raising.
 
     :raises RejectedInput: a row is bad; every problem is listed with its row and column.
     :raises InvalidValue: the file cannot be read as a spreadsheet.
@@ -106,6 +110,8 @@ def import_residents(community: Community, path: str | os.PathLike[str], *, shee
                     people.append(found)
             if problems:
                 raise RejectedInput(problems, source=source.name)
+            if authorize is not None:
+                authorize(tx.conn, list(dict.fromkeys(compounds.unit_of.get(place[0]) for _person, place in people)))
             count = _write(tx, people, source.name)
             if check:
                 raise _Checked(count)
@@ -121,17 +127,17 @@ class _Compounds:
 
     def __init__(self, conn: Connection) -> None:
         c = org_tables.compounds
-        self.ids: set[int] = set()
+        self.unit_of: dict[int | None, int | None] = {}  # compound id -> the unit that looks after it
         self.by_name: dict[str, list[int]] = {}
-        for cid, name in conn.execute(select(c.c.id, c.c.name)):
-            self.ids.add(cid)
+        for cid, name, unit_id in conn.execute(select(c.c.id, c.c.name, c.c.unit_id)):
+            self.unit_of[cid] = unit_id
             self.by_name.setdefault(name, []).append(cid)
 
     def find(self, value: Any) -> int:
         text = str(value).strip()
         plain = nfkc(text)
         if is_plain_id(plain):
-            if int(plain) in self.ids:
+            if int(plain) in self.unit_of:
                 return int(plain)
             raise InvalidValue(_("there is no compound with id {id}").format(id=plain))
         found = self.by_name.get(text, [])

@@ -90,8 +90,9 @@ def authorize(community: Community, conn: Connection, action: str, unit_id: int 
         raise PermissionDenied(community.actor, action, shown, unit_id=unit_id, reason=reason)
 
 
-def authorize_each(community: Community, conn: Connection, action: str, unit_ids: Iterable[int]) -> None:
-    """:func:`authorize` for each unit of ``unit_ids`` (an import's), reading the actor's grants once."""
+def authorize_each(community: Community, conn: Connection, action: str, unit_ids: Iterable[int | None]) -> None:
+    """:func:`authorize` for each unit of ``unit_ids`` (an import's; None: the database), reading the
+    actor's grants once."""
     held = grant_store.of_actor(conn, community.actor)
     if not _has_rules(community) and covering(held, _roles(community, action), [None]):
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import accumulate
 from typing import Any
 
@@ -35,6 +35,7 @@ from communitycore.errors import Conflict, InvalidValue, NotFound
 from communitycore.i18n import _, listing
 from communitycore.plugins.decisions import unit_findings
 from communitycore.records import Finding, UnitSnapshot
+from communitycore.sdk import access
 from communitycore.sdk.base import SubAPI
 from communitycore.store import locks, rollup
 from communitycore.store.removal import blockers, remove_units
@@ -306,13 +307,16 @@ class OrgAPI(SubAPI):
 
         :raises RejectedInput: a row is bad; every problem is listed with its row and column.
         :raises InvalidValue: the file cannot be read as a spreadsheet.
-        :raises PermissionDenied: the actor may not add units on the whole database.
+        :raises PermissionDenied: the actor may not add units under the nearest unit on record above a
+            new unit of the file (on the whole database, for a new top of the tree), or may not update a
+            unit the file corrects; nothing is kept.
         """
         from communitycore.io.org_import import import_units
 
-        with self.community.reading() as conn:  # a file may build anywhere in the tree
-            self._authorize(conn, "org.add", None)
-        return import_units(self.community, path, sheet=sheet, header_row=header_row, check=check)
+        def may(conn: Connection, action: str, unit_ids: Sequence[int | None]) -> None:
+            access.authorize_each(self.community, conn, action, unit_ids)
+
+        return import_units(self.community, path, sheet=sheet, header_row=header_row, check=check, authorize=may)
 
     def move(self, ref: UnitRef, new_parent: UnitRef | None) -> OrgUnit:
         """Move a unit (with its subtree) under another unit; a cycle is refused and nothing changes.

@@ -28,6 +28,7 @@ from communitycore.domain.members import (
 )
 from communitycore.errors import InvalidValue, NotFound
 from communitycore.i18n import _
+from communitycore.sdk import access
 from communitycore.sdk.base import SubAPI
 from communitycore.store.residents import flags_of
 from communitycore.store.scope import Scope
@@ -274,13 +275,16 @@ class ResidentsAPI(SubAPI):
         See :mod:`communitycore.io.resident_import` for the columns.
 
         :raises RejectedInput: one or more rows are bad; every problem is listed.
-        :raises PermissionDenied: the actor may not add residents on the whole database.
+        :raises PermissionDenied: the actor may not add residents in the unit that looks after a
+            compound the file names (on the whole database, for a row with no compound); nothing is kept.
         """
         from communitycore.io.resident_import import import_residents
 
-        with self.community.reading() as conn:  # a file may place residents in every compound
-            self._authorize(conn, "resident.add", None)
-        return import_residents(self.community, path, sheet=sheet, header_row=header_row, check=check)
+        def may_add(conn: Connection, unit_ids: Sequence[int | None]) -> None:
+            access.authorize_each(self.community, conn, "resident.add", unit_ids)
+
+        return import_residents(self.community, path, sheet=sheet, header_row=header_row, check=check,
+                                authorize=may_add)
 
     # Helpers -----------------------------------------------------------------------------------
 
