@@ -413,6 +413,42 @@ def test_the_commands_write_their_files(rc: Community, tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "--unit" in missing.stderr
 
 
+SECOND_PROGRAMME = """
+[pack]
+name = "heads"
+
+[[roster_programs]]
+code = "building-heads"
+label = "楼门长"
+candidate_kinds = ["member"]
+notice_days = 5
+tiers = ["regular"]
+"""
+
+
+def test_the_board_without_a_programme_asks_for_one_when_the_unit_has_two(db_url: str, tmp_path: Path) -> None:
+    (tmp_path / "rep.toml").write_text(PACK, encoding="utf-8")
+    (tmp_path / "heads.toml").write_text(SECOND_PROGRAMME, encoding="utf-8")
+    c = communitycore.open(db_url, actor="书记", clock=Clock("Asia/Shanghai", fixed=NOW), autoload=False,
+                           packs=[tmp_path / "rep.toml", tmp_path / "heads.toml"])
+    try:
+        t = build(c)
+        out = tmp_path / "board.md"
+        one = cli(c, "roster", "board", "--unit", str(t["committee"]), "--out", str(out))
+        assert one.exit_code == 0, one.output  # only red-steward entries there: that one is implied
+        c.rosters.apply("building-heads", member=c.members.list(unit=t["committee"], limit=1)[0].id)
+        for unit in (t["committee"], t["second"]):  # two on the unit's entries; none there, two declared
+            out.unlink(missing_ok=True)
+            refused = cli(c, "roster", "board", "--unit", str(unit), "--out", str(out))
+            assert refused.exit_code == 1 and not out.exists()
+            assert "--program" in refused.stderr and "building-heads, red-steward" in refused.stderr
+        chosen = cli(c, "roster", "board", "--program", "building-heads", "--unit", str(t["committee"]),
+                     "--out", str(out))
+        assert chosen.exit_code == 0 and out.exists()
+    finally:
+        c.close()
+
+
 @pytest.fixture
 def read_only(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "read-only"
