@@ -294,12 +294,12 @@ class AppState:
 def _collection_paused() -> Iterator[None]:
     """No garbage collection while the community opens.
 
-    Opening imports the SDK, SQLAlchemy and the tables (on first use, here): some 40,000 objects that live as long as
-    the process. Collecting while they are made frees next to nothing (a few dozen objects) and
-    took ~28 ms of a one-page listing's ~360 ms of CPU (a full collection and a dozen of the
-    middle generation). Collection resumes as it was once the community is open; the console
-    command then freezes those objects (:attr:`AppState.owns_process`), or the first collections
-    after the pause would walk them all the same.
+    Opening imports the SDK, SQLAlchemy and the tables (on first use, here): some 28,000 objects
+    that live as long as the process. Collecting while they are made frees next to nothing (a few
+    dozen objects) and took ~28 ms of a one-page listing's CPU (a full collection and a dozen of
+    the middle generation). Collection resumes as it was once the community is open; the console
+    command then freezes what its start made (:attr:`AppState.owns_process`), or the first
+    collections after the pause, and those of the interpreter's exit, would walk it all the same.
     """
     enabled = gc.isenabled()
     gc.disable()
