@@ -8,6 +8,7 @@ demo, import and template, and that ``community --help`` never imports SQLAlchem
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -167,20 +168,32 @@ def test_each_builtin_command_is_named_as_its_path_says() -> None:
     assert [command_name(p) for p in paths] == [load(p).name for p in paths]
 
 
+#: What a member listing must not import: other capabilities' commands, sub-APIs and domain modules
+#: (the converter's shapes and the capability declarations name them by import path), Alembic,
+#: openpyxl, the ORM and the io layer's file readers.
+NOT_FOR_A_LISTING = (
+    "alembic", "openpyxl", "sqlalchemy.orm", "hypothesis", "communitycore.io.limits",
+    *(f"communitycore.{layer}.{name}" for layer, names in (
+        ("cli", ("meeting", "service", "assess", "roster", "dues", "recruit")),
+        ("sdk", ("meetings", "services", "assessments", "rosters", "dues", "recruitment")),
+        ("domain", ("meetings", "services", "assessments", "rosters", "dues", "recruitment", "scoring", "activity")),
+    ) for name in names),
+)
+
+
 def test_a_member_listing_imports_only_what_it_uses(tmp_path: Path) -> None:
-    """``community member list`` does not import other capabilities' commands and sub-APIs, nor Alembic,
-    openpyxl, the ORM or the io layer's file readers; ``--help`` still lists every command."""
+    """``community member list`` imports none of :data:`NOT_FOR_A_LISTING`, leaves the garbage collector
+    on (paused only while the community opens); ``--help`` still lists every command."""
     db = tmp_path / "c.db"
     created = _python("-m", "communitycore", "--db", str(db), "--create", "--lang", "en", "member", "list")
     assert created.returncode == 0, created.stderr
     code = (
-        "import sys\n"
+        "import gc, sys\n"
         "from communitycore.cli import main\n"
         f"try:\n    main(['--db', {str(db)!r}, '--lang', 'en', 'member', 'list', '--limit', '20'])\n"
         "except SystemExit as done:\n    assert not done.code, done.code\n"
-        "heavy = ('alembic', 'openpyxl', 'sqlalchemy.orm', 'hypothesis', 'communitycore.cli.meeting', "
-        "'communitycore.cli.service', 'communitycore.cli.assess', 'communitycore.sdk.meetings', "
-        "'communitycore.sdk.services', 'communitycore.sdk.assessments', 'communitycore.io.limits')\n"
+        "assert gc.isenabled() and gc.get_freeze_count() > 0, 'the start is frozen, collection resumed'\n"
+        f"heavy = {NOT_FOR_A_LISTING!r}\n"
         "print(','.join(m for m in heavy if m in sys.modules) or 'clean', file=sys.stderr)\n"
     )
     result = _python("-c", code)
@@ -188,6 +201,25 @@ def test_a_member_listing_imports_only_what_it_uses(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines()[-1] == "clean"
     listed = _python("-m", "communitycore", "--lang", "en", "--help")
     assert all(name in listed.stdout for name in ("meeting", "service", "assess", "whoami", "export"))
+
+
+
+def test_the_command_line_run_in_process_leaves_the_collector_as_it_was(tmp_path: Path) -> None:
+    """A host (or a test) that runs the command line in-process, opening its community from ``--db``:
+    collection is paused only while the community opens, and nothing of the host's is frozen."""
+    frozen = gc.get_freeze_count()
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            state = AppState()
+            result = CliRunner().invoke(make_cli(state), ["--db", str(tmp_path / "c.db"), "--create", "--lang", "en",
+                                                          "member", "list"], obj=state, catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+            assert state._community is not None  # opened here, by the property that pauses collection
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+    assert gc.get_freeze_count() == frozen
 
 
 # Organization tree -----------------------------------------------------------------------------------

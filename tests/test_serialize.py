@@ -11,13 +11,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
 import communitycore
-from communitycore import Community
+from communitycore import Community, serialize
+from communitycore.capabilities import load
 from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
 from communitycore.clock import Clock
@@ -107,6 +109,32 @@ def test_every_shape_is_plain_json_data(record: Any) -> None:
         assert "id" in data
     for value in data.values():  # codes are plain strings, not enum members that only look like them
         assert type(value) in (str, int, float, bool, list, dict, type(None))
+
+
+
+def test_every_shape_named_by_import_path_names_a_record_and_is_found() -> None:
+    """The converter registers the shapes of the domain's records by import path (``module:QualName``),
+    without importing their modules: each names an attrs class, whose records (and its subclasses')
+    get that shape, and a shape registered later is found too."""
+    named = {key: fn for key, fn in serialize._SHAPES.items() if isinstance(key, str)}
+    assert len(named) >= 30
+    for path, fn in named.items():
+        cls = load(path)
+        assert isinstance(cls, type) and attrs.has(cls), path
+        assert serialize._shape_fn(cls) is fn, path
+
+    @attrs.frozen
+    class Later(OrgUnit):
+        pass
+
+    unit = Later(id=7, name="第一支部", kind="branch")
+    assert shape(unit)["kind_label"] == "branch"  # OrgUnit's shape, found through the MRO
+    serialize.shape_of(f"{Later.__module__}:{Later.__qualname__}")(lambda record, view: {"id": record.id})
+    try:
+        assert shape(unit) == {"id": 7}
+    finally:
+        del serialize._SHAPES[f"{Later.__module__}:{Later.__qualname__}"]
+        serialize._RESOLVED.clear()
 
 
 def test_frozen_records_hold_no_mutable_mappings() -> None:

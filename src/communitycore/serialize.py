@@ -22,7 +22,7 @@ import enum
 import json
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar, get_args, get_origin
+from typing import TYPE_CHECKING, Any, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
@@ -30,19 +30,7 @@ from cattrs.cols import homogenous_tuple_structure_factory, is_namedtuple, named
 from cattrs.gen import make_dict_unstructure_fn
 from cattrs.preconf.json import make_converter
 
-from communitycore.domain.access import Grant
-from communitycore.domain.activity import ActivityEntry
-from communitycore.domain.assessments import Appeal, AssessmentResult, AssessmentRun
 from communitycore.domain.identity import mask_birth_date, mask_contact, mask_id_number, mask_phone
-from communitycore.domain.meetings import Compliance, ComplianceRow, DueMeeting, Meeting, Presence, Resolution
-from communitycore.domain.members import CommunityRegistration, Education, Gender, Household, Member, Resident, Transfer
-from communitycore.domain.org import Compound, OrgUnit, Partner
-from communitycore.domain.rosters import Objection, Proposal, RosterEntry, Training
-from communitycore.domain.scoring import scheme_rules
-from communitycore.domain.services import Demand, Metrics, Milestone, Project, Resource, ServiceRequest, VolunteerStars
-from communitycore.domain.settings import Effective
-from communitycore.domain.stats import RollUp
-from communitycore.domain.workflows import TransitionRecord
 from communitycore.i18n import _, get_language
 from communitycore.records import (
     AuditEntry,
@@ -57,6 +45,29 @@ from communitycore.records import (
     UnitKind,
     freeze,
 )
+
+if TYPE_CHECKING:
+    # The records of the domain modules are only annotations here: their shapes are registered by
+    # import path (see shape_of), so converting one record does not import every capability's module.
+    from communitycore.domain.access import Grant
+    from communitycore.domain.activity import ActivityEntry
+    from communitycore.domain.assessments import Appeal, AssessmentResult, AssessmentRun
+    from communitycore.domain.meetings import Compliance, ComplianceRow, DueMeeting, Meeting, Resolution
+    from communitycore.domain.members import CommunityRegistration, Household, Member, Resident, Transfer
+    from communitycore.domain.org import Compound, OrgUnit, Partner
+    from communitycore.domain.rosters import Objection, Proposal, RosterEntry, Training
+    from communitycore.domain.services import (
+        Demand,
+        Metrics,
+        Milestone,
+        Project,
+        Resource,
+        ServiceRequest,
+        VolunteerStars,
+    )
+    from communitycore.domain.settings import Effective
+    from communitycore.domain.stats import RollUp
+    from communitycore.domain.workflows import TransitionRecord
 
 T = TypeVar("T")
 _ISO: dict[type, Any] = {}
@@ -241,17 +252,44 @@ class View:
         return (kind.label_en or kind.label) if self.language == "en" else kind.label
 
 
-_SHAPES: dict[type, Callable[[Any, View], dict[str, Any]]] = {}
+#: A shape function: ``(record, view) -> dict`` of Python values.
+ShapeFn = TypeVar("ShapeFn", bound=Callable[..., dict[str, Any]])
+
+#: The registered shapes, by class or by the class's import path (``module:QualName``).
+_SHAPES: dict[type | str, Callable[[Any, View], dict[str, Any]]] = {}
+#: The shape each class of record met so far gets (``None``: none), through its MRO; emptied on registration.
+_RESOLVED: dict[type, Callable[[Any, View], dict[str, Any]] | None] = {}
 
 
-def shape_of(cls: type[T]) -> Callable[[Callable[[T, View], dict[str, Any]]], Callable[[T, View], dict[str, Any]]]:
-    """Register the JSON shape of ``cls`` (a function ``(record, view) -> dict`` of Python values)."""
+def shape_of(cls: type | str) -> Callable[[ShapeFn], ShapeFn]:
+    """Register the JSON shape of ``cls`` (a function ``(record, view) -> dict`` of Python values).
 
-    def register(fn: Callable[[T, View], dict[str, Any]]) -> Callable[[T, View], dict[str, Any]]:
+    ``cls`` is the class, or its import path ``module:QualName``: a shape registered by path costs
+    no import of the record's module, and is found when a record of that class is first shaped
+    (a record of the class exists only once its module is imported).
+    """
+
+    def register(fn: ShapeFn) -> ShapeFn:
         _SHAPES[cls] = fn
+        _RESOLVED.clear()
         return fn
 
     return register
+
+
+def _shape_fn(cls: type) -> Callable[[Any, View], dict[str, Any]] | None:
+    """The shape of a record of ``cls``: the first class of its MRO with one, by class or by import path."""
+    try:
+        return _RESOLVED[cls]
+    except KeyError:
+        pass
+    found = None
+    for klass in cls.__mro__:
+        found = _SHAPES.get(klass) or _SHAPES.get(f"{klass.__module__}:{klass.__qualname__}")
+        if found is not None:
+            break
+    _RESOLVED[cls] = found
+    return found
 
 
 def _fields(record: Any) -> dict[str, Any]:
@@ -269,11 +307,9 @@ def shape(record: Any, view: View | None = None, **extra: Any) -> Any:
     view = view or View()
     if isinstance(record, Sequence) and not isinstance(record, (str, bytes)) and not hasattr(record, "_fields"):
         return [shape(item, view, **extra) for item in record]  # a list, or a lazy one such as MonthDues
-    for cls in type(record).__mro__:
-        fn = _SHAPES.get(cls)
-        if fn is not None:
-            data = fn(record, view)
-            break
+    fn = _shape_fn(type(record))
+    if fn is not None:
+        data = fn(record, view)
     else:
         data = record._asdict() if hasattr(record, "_asdict") else _fields(record) if attrs.has(type(record)) \
             else record
@@ -311,7 +347,7 @@ def _masked(view: View, value: Any, mask: Callable[[Any], Any]) -> Any:
     return value if view.reveal else mask(value)
 
 
-@shape_of(OrgUnit)
+@shape_of("communitycore.domain.org:OrgUnit")
 def _unit(unit: OrgUnit, view: View) -> dict[str, Any]:
     return {"id": unit.id, "name": unit.name, "kind": unit.kind, "kind_label": view.kind_label(unit.kind),
             "parent_id": unit.parent_id, "path": view.path(unit.id), "code": unit.code,
@@ -326,7 +362,7 @@ def _unit_kind(kind: UnitKind, view: View) -> dict[str, Any]:
             "parents": list(kind.parents), "term_years": kind.term_years, "provider": None}
 
 
-@shape_of(Member)
+@shape_of("communitycore.domain.members:Member")
 def _member(member: Member, view: View) -> dict[str, Any]:
     return {
         "id": member.id, "name": member.name, "kind": "member", "unit_id": member.unit_id,
@@ -343,13 +379,13 @@ def _member(member: Member, view: View) -> dict[str, Any]:
     }
 
 
-@shape_of(Compound)
+@shape_of("communitycore.domain.org:Compound")
 def _compound(compound: Compound, view: View) -> dict[str, Any]:
     return {"id": compound.id, "name": compound.name, "kind": "compound", "tier": compound.tier,
             "unit_id": compound.unit_id, "unit": view.path(compound.unit_id), "address": compound.address}
 
 
-@shape_of(Partner)
+@shape_of("communitycore.domain.org:Partner")
 def _partner(partner: Partner, view: View) -> dict[str, Any]:
     return {"id": partner.id, "name": partner.name, "kind": partner.kind,
             "kind_label": partner.kind.label(view.language), "unit_id": partner.unit_id,
@@ -357,7 +393,7 @@ def _partner(partner: Partner, view: View) -> dict[str, Any]:
             "revealed": view.reveal}
 
 
-@shape_of(Transfer)
+@shape_of("communitycore.domain.members:Transfer")
 def _transfer(transfer: Transfer, view: View) -> dict[str, Any]:
     return {"id": transfer.id, "name": f"transfer {transfer.id}", "kind": "transfer",
             "member_id": transfer.member_id, "from_unit_id": transfer.from_unit_id,
@@ -366,21 +402,21 @@ def _transfer(transfer: Transfer, view: View) -> dict[str, Any]:
             "reason": transfer.reason}
 
 
-@shape_of(CommunityRegistration)
+@shape_of("communitycore.domain.members:CommunityRegistration")
 def _registration(reg: CommunityRegistration, view: View) -> dict[str, Any]:
     return {"id": reg.id, "name": f"registration {reg.id}", "kind": "registration", "member_id": reg.member_id,
             "community_unit_id": reg.community_unit_id, "community": view.path(reg.community_unit_id),
             "reported_on": reg.reported_on, "channel": reg.channel}
 
 
-@shape_of(Household)
+@shape_of("communitycore.domain.members:Household")
 def _household(household: Household, _view: View) -> dict[str, Any]:
     name = " ".join(p for p in (household.building, household.room, household.address) if p) or str(household.id)
     return {"id": household.id, "name": name, "kind": "household", "compound_id": household.compound_id,
             "building": household.building, "room": household.room, "address": household.address}
 
 
-@shape_of(Resident)
+@shape_of("communitycore.domain.members:Resident")
 def _resident(resident: Resident, view: View) -> dict[str, Any]:
     return {"id": resident.id, "name": resident.name, "kind": "resident", "household_id": resident.household_id,
             "phone": _masked(view, resident.phone, mask_phone), "flags": list(resident.flags),
@@ -398,8 +434,10 @@ def _share(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-@shape_of(RollUp)
+@shape_of("communitycore.domain.stats:RollUp")
 def _rollup(rollup: RollUp, view: View) -> dict[str, Any]:
+    from communitycore.domain.members import Education, Gender
+
     path = view.path(rollup.unit_id)
     return {
         "id": rollup.unit_id,
@@ -425,7 +463,7 @@ def _rollup(rollup: RollUp, view: View) -> dict[str, Any]:
     }
 
 
-@shape_of(Effective)
+@shape_of("communitycore.domain.settings:Effective")
 def _setting(effective: Effective, _view: View) -> dict[str, Any]:
     return {"id": effective.key, "name": effective.key, "kind": "setting", "key": effective.key,
             "value": effective.value, "source": effective.source, "source_unit_id": effective.unit_id}
@@ -447,7 +485,7 @@ def _outbox_event(ev: OutboxEvent, _view: View) -> dict[str, Any]:
             "last_error": (ev.failures[-1][1].splitlines() or [""])[0] if ev.failures else None}
 
 
-@shape_of(ActivityEntry)
+@shape_of("communitycore.domain.activity:ActivityEntry")
 def _activity(entry: ActivityEntry, _view: View) -> dict[str, Any]:
     return {"id": entry.id, "name": entry.fact, "kind": "activity", **_fields(entry)}
 
@@ -457,11 +495,13 @@ def _activity(entry: ActivityEntry, _view: View) -> dict[str, Any]:
 
 @shape_of(ScoringScheme)
 def _scheme(scheme: ScoringScheme, view: View) -> dict[str, Any]:
+    from communitycore.domain.scoring import scheme_rules
+
     name = scheme.label_en if view.language == "en" and scheme.label_en else scheme.label
     return {"id": scheme.code, "name": name, "kind": "scoring-scheme", **scheme_rules(scheme)}
 
 
-@shape_of(AssessmentRun)
+@shape_of("communitycore.domain.assessments:AssessmentRun")
 def _assessment_run(run: AssessmentRun, _view: View) -> dict[str, Any]:
     # A run's results are not part of the record: commands add them (``results=``).
     return {"id": run.id, "name": f"{run.scheme} {run.period}", "kind": "assessment-run", "run_id": run.id,
@@ -470,7 +510,7 @@ def _assessment_run(run: AssessmentRun, _view: View) -> dict[str, Any]:
             "subjects": run.subjects, "ran_by": run.ran_by, "ran_at": run.ran_at}
 
 
-@shape_of(AssessmentResult)
+@shape_of("communitycore.domain.assessments:AssessmentResult")
 def _assessment_result(result: AssessmentResult, _view: View) -> dict[str, Any]:
     # The breakdown (``lines``, ``facts``) is added where it is explained: ``assess explain``.
     return {"id": result.subject_id, "name": result.name, "kind": "assessment-result", "run_id": result.run_id,
@@ -480,7 +520,7 @@ def _assessment_result(result: AssessmentResult, _view: View) -> dict[str, Any]:
             "override": result.override}
 
 
-@shape_of(Appeal)
+@shape_of("communitycore.domain.assessments:Appeal")
 def _appeal(appeal: Appeal, _view: View) -> dict[str, Any]:
     return {"id": appeal.id, "name": appeal.item, "kind": "assessment-appeal", "run_id": appeal.run_id,
             "revision": appeal.revision, "subject_id": appeal.subject_id, "unit_id": appeal.unit_id,
@@ -493,7 +533,7 @@ def _appeal(appeal: Appeal, _view: View) -> dict[str, Any]:
 # Access ------------------------------------------------------------------------------------------
 
 
-@shape_of(Grant)
+@shape_of("communitycore.domain.access:Grant")
 def _grant(grant: Grant, _view: View) -> dict[str, Any]:
     return {"id": grant.id, "actor": grant.actor, "role": grant.role, "unit_id": grant.unit_id,
             "unit": grant.unit if grant.unit_id is not None else _("(whole database)"),
@@ -517,15 +557,17 @@ def _meeting_type(meeting_type: MeetingType, _view: View) -> dict[str, Any]:
             "counts_as_training": meeting_type.counts_as_training, "provider": None}
 
 
-@shape_of(Resolution)
+@shape_of("communitycore.domain.meetings:Resolution")
 def _resolution(resolution: Resolution, _view: View) -> dict[str, Any]:
     return {"id": resolution.id, "meeting_id": resolution.meeting_id, "title": resolution.title,
             "for": resolution.votes_for, "against": resolution.votes_against, "abstain": resolution.votes_abstain,
             "due": resolution.due, "passed": resolution.passed}
 
 
-@shape_of(Meeting)
+@shape_of("communitycore.domain.meetings:Meeting")
 def _meeting(meeting: Meeting, view: View) -> dict[str, Any]:
+    from communitycore.domain.meetings import Presence
+
     # ``quorum_met`` needs the unit's voting members: commands add it (``quorum_met=``); null: no rule.
     return {"id": meeting.id, "unit_id": meeting.unit_id, "type": meeting.type, "date": meeting.held_on,
             "present": meeting.count(Presence.PRESENT), "absent": meeting.count(Presence.ABSENT),
@@ -539,7 +581,7 @@ def _meeting(meeting: Meeting, view: View) -> dict[str, Any]:
                             for r in meeting.resolutions]}
 
 
-@shape_of(ComplianceRow)
+@shape_of("communitycore.domain.meetings:ComplianceRow")
 def _compliance_row(row: ComplianceRow, _view: View) -> dict[str, Any]:
     # One shape for the 台账 and the plan: the windows owed, and those missed.
     return {"unit_id": row.unit_id, "unit": row.unit, "type": row.type, "cadence": row.cadence,
@@ -548,7 +590,7 @@ def _compliance_row(row: ComplianceRow, _view: View) -> dict[str, Any]:
             "windows": [{"from": w.start, "to": w.end, "required": w.required, "held": w.held} for w in row.windows]}
 
 
-@shape_of(Compliance)
+@shape_of("communitycore.domain.meetings:Compliance")
 def _compliance(found: Compliance, view: View) -> dict[str, Any]:
     return {"unit_id": found.unit_id, "period": found.period, "absence_months": found.absence_months,
             "rows": [_compliance_row(r, view) for r in found.rows],
@@ -556,7 +598,7 @@ def _compliance(found: Compliance, view: View) -> dict[str, Any]:
                          for a in found.absences]}
 
 
-@shape_of(DueMeeting)
+@shape_of("communitycore.domain.meetings:DueMeeting")
 def _due_meeting(due: DueMeeting, _view: View) -> dict[str, Any]:
     return {"unit_id": due.unit_id, "unit": due.unit, "type": due.type, "from": due.start, "to": due.end,
             "required": due.required, "held": due.held, "status": due.status}
@@ -582,7 +624,7 @@ def _service_program(program: ServiceProgram, _view: View) -> dict[str, Any]:
     return {**converter.unstructure(program), "id": program.code, "name": program.label, "kind": "service-program"}
 
 
-@shape_of(ServiceRequest)
+@shape_of("communitycore.domain.services:ServiceRequest")
 def _service_request(request: ServiceRequest, _view: View) -> dict[str, Any]:
     # ``history`` (its TransitionRecords) is added by ``service request show``: ``history=``.
     return {**_stored(request, id=request.id, name=request.text[:40], kind="service-request"),
@@ -595,59 +637,59 @@ def _roster_program(program: RosterProgram, _view: View) -> dict[str, Any]:
     return {**converter.unstructure(data), "id": program.code, "name": program.label, "kind": "roster-program"}
 
 
-@shape_of(RosterEntry)
+@shape_of("communitycore.domain.rosters:RosterEntry")
 def _roster_entry(entry: RosterEntry, _view: View) -> dict[str, Any]:
     # ``roster show`` adds ``history`` (its TransitionRecords) and ``objections``.
     return _stored(entry, id=entry.id, name=entry.name, kind="roster-entry")
 
 
-@shape_of(Objection)
+@shape_of("communitycore.domain.rosters:Objection")
 def _roster_objection(objection: Objection, _view: View) -> dict[str, Any]:
     return _stored(objection, id=objection.id, name=objection.raised_by, kind="roster-objection")
 
 
-@shape_of(Proposal)
+@shape_of("communitycore.domain.rosters:Proposal")
 def _roster_proposal(proposal: Proposal, _view: View) -> dict[str, Any]:
     return dict(converter.unstructure(proposal))
 
 
-@shape_of(Training)
+@shape_of("communitycore.domain.rosters:Training")
 def _roster_training(training: Training, _view: View) -> dict[str, Any]:
     return {**converter.unstructure(training), "short": training.short}
 
 
-@shape_of(TransitionRecord)
+@shape_of("communitycore.domain.workflows:TransitionRecord")
 def _transition(step: TransitionRecord, _view: View) -> dict[str, Any]:
     return {"from": step.source, "to": step.target, "actor": step.actor, "at": step.at, "note": step.note}
 
 
-@shape_of(Metrics)
+@shape_of("communitycore.domain.services:Metrics")
 def _service_metrics(metrics: Metrics, _view: View) -> dict[str, Any]:
     group = metrics.group or "all"
     return _stored(metrics, id=group, name=group, kind="service-metrics")
 
 
-@shape_of(Resource)
+@shape_of("communitycore.domain.services:Resource")
 def _service_resource(resource: Resource, _view: View) -> dict[str, Any]:
     return _stored(resource, id=resource.id, name=resource.name, kind="service-resource")
 
 
-@shape_of(Demand)
+@shape_of("communitycore.domain.services:Demand")
 def _service_demand(demand: Demand, _view: View) -> dict[str, Any]:
     return _stored(demand, id=demand.id, name=demand.name, kind="service-demand")
 
 
-@shape_of(Project)
+@shape_of("communitycore.domain.services:Project")
 def _service_project(project: Project, _view: View) -> dict[str, Any]:
     return _stored(project, id=project.id, name=project.name, kind="service-project")
 
 
-@shape_of(Milestone)
+@shape_of("communitycore.domain.services:Milestone")
 def _service_milestone(milestone: Milestone, _view: View) -> dict[str, Any]:
     return _stored(milestone, id=milestone.id, name=milestone.note, kind="service-milestone")
 
 
-@shape_of(VolunteerStars)
+@shape_of("communitycore.domain.services:VolunteerStars")
 def _volunteer_stars(stars: VolunteerStars, _view: View) -> dict[str, Any]:
     who = f"{stars.subject_kind}:{stars.subject_id}"
     return _stored(stars, id=who, name=who, kind="volunteer-stars")

@@ -9,7 +9,7 @@ may replace the programme or the scheme (``replaces = "red-steward"``).
 
 from __future__ import annotations
 
-from communitycore.domain.rosters import MEMBERSHIP_STATES, MEMBERSHIP_TRANSITIONS
+from communitycore.domain.roster_workflow import MEMBERSHIP_STATES, MEMBERSHIP_TRANSITIONS
 from communitycore.plugins.markers import hookimpl
 from communitycore.records import (
     Fact,

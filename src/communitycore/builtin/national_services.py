@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from communitycore.domain.services import PROJECT_STATES, PROJECT_TRANSITIONS, REQUEST_STATES, REQUEST_TRANSITIONS
+from communitycore.domain.service_workflows import (
+    PROJECT_STATES,
+    PROJECT_TRANSITIONS,
+    REQUEST_STATES,
+    REQUEST_TRANSITIONS,
+)
 from communitycore.plugins.markers import hookimpl
 from communitycore.records import Fact, ServiceCategory, WorkflowState, WorkflowTransition
 

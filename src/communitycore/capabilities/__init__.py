@@ -10,13 +10,16 @@ adds their command groups.
 A declaration is plain data. What it names in a heavier layer (the sub-API class, the table
 module, export sections, unit links, command groups) it names by import path (``module:attribute``),
 resolved on first use, so that reading the declarations costs no SQLAlchemy import and
-``community --help`` stays instant.
+``community --help`` stays instant. Its settings' parsers and defaults that live in its domain
+module are named the same way (:func:`lazy`, :func:`lazy_default`), so that
+a command of one capability does not import the domain modules of all the others.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -86,6 +89,28 @@ def load(path: str) -> Any:
     return getattr(module, attribute) if attribute else module
 
 
+def lazy(path: str) -> Callable[..., Any]:
+    """The function an import path ``module:attribute`` names, imported on its first call.
+
+    A declaration names its domain module's setting parsers this way (``SettingSpec(key,
+    lazy("communitycore.domain.services:parse_minutes"), ...)``), so that reading the declarations
+    imports none of the capabilities' domain modules.
+    """
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return load(path)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = path.rpartition(":")[2]
+    call.__doc__ = f"``{path}``"
+    return call
+
+
+def lazy_default(key: str, path: str) -> Callable[[Any], dict[str, tuple[Any, str]]]:
+    """The ``defaults`` of a :class:`~communitycore.domain.settings.SettingSpec` whose default is
+    the value an import path ``module:ATTRIBUTE`` names (a copy of it), read when the defaults are."""
+    return lambda _registry: {key: (copy.copy(load(path)), "default")}
+
+
 @cache
 def _declared(modules: tuple[str, ...]) -> tuple[Capability, ...]:
     return tuple(load(f"{__name__}.{m}:CAPABILITY") if ":" not in m else load(m) for m in modules)
@@ -141,5 +166,5 @@ def field_labels(capabilities: Sequence[Capability]) -> dict[str, tuple[str, str
     return {field: pair for cap in capabilities for field, pair in cap.labels}
 
 
-__all__ = ["ACTION_VERBS", "MODULES", "Capability", "declared", "field_labels", "load", "sections", "setting_specs",
-           "unit_links"]
+__all__ = ["ACTION_VERBS", "MODULES", "Capability", "declared", "field_labels", "lazy", "lazy_default", "load",
+           "sections", "setting_specs", "unit_links"]

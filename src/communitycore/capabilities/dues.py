@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from communitycore.capabilities import Capability
-from communitycore.domain.dues import DEFAULT_LAPSE_MONTHS, DEFAULT_ROUNDING, RETIREE_BASES, ROUNDINGS
+from communitycore.capabilities import Capability, lazy_default, load
 from communitycore.domain.settings import SettingSpec
 from communitycore.errors import InvalidValue
 from communitycore.i18n import N_, _, listing
 
+_DUES = "communitycore.domain.dues"
 
-def _one_of(choices: tuple[str, ...]) -> Any:
+
+def _one_of(choices: str) -> Any:
+    """A parser of one of the codes ``choices`` (the import path of a collection of them) names."""
+
     def parse(value: Any) -> str:
+        codes = tuple(load(choices))
         text = str(value).strip()
-        if text not in choices:
-            raise InvalidValue(_("expected one of {choices}, got {value!r}").format(choices=listing(choices),
+        if text not in codes:
+            raise InvalidValue(_("expected one of {choices}, got {value!r}").format(choices=listing(codes),
                                                                                    value=value))
         return text
-    parse.__doc__ = f"One of {', '.join(choices)}."
+    parse.__doc__ = f"One of ``{choices}``."
     return parse
 
 
@@ -53,14 +57,15 @@ CAPABILITY = Capability(
         "lapse_flag": ("连续六个月未交", "Lapse flag"),
     },
     settings=(
-        SettingSpec("dues-rounding", _one_of(tuple(ROUNDINGS)),
+        SettingSpec("dues-rounding", _one_of(f"{_DUES}:ROUNDINGS"),
                     N_("how amounts are rounded to the fen (not stated by the sources; half-up)"),
-                    default=DEFAULT_ROUNDING),
-        SettingSpec("dues-retiree-base", _one_of(RETIREE_BASES),
+                    defaults=lazy_default("dues-rounding", f"{_DUES}:DEFAULT_ROUNDING")),
+        SettingSpec("dues-retiree-base", _one_of(f"{_DUES}:RETIREE_BASES"),
                     N_("what the retirees' base is: total-pension (2008) or basic-pension (2017 notice)"),
-                    default="total-pension"),
+                    defaults=lazy_default("dues-retiree-base", f"{_DUES}:DEFAULT_RETIREE_BASE")),
         SettingSpec("dues-lapse-months", _parse_months,
-                    N_("consecutive unpaid months that flag a member (党章 §9: 6)"), default=DEFAULT_LAPSE_MONTHS),
+                    N_("consecutive unpaid months that flag a member (党章 §9: 6)"),
+                    defaults=lazy_default("dues-lapse-months", f"{_DUES}:DEFAULT_LAPSE_MONTHS")),
     ),
     actions=("dues.read", "dues.record", "dues.update", "dues.import", "dues.export"),
 )

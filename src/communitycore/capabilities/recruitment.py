@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from communitycore.capabilities import Capability
-from communitycore.domain.recruitment import DEFAULT_MIN_AGE, DEFAULT_PASS_RULE, DEFAULT_QUORUM
+from communitycore.capabilities import Capability, lazy_default
 from communitycore.domain.settings import SettingSpec
 from communitycore.errors import InvalidValue
 from communitycore.i18n import N_, _
 from communitycore.records import Threshold
+
+_RECRUITMENT = "communitycore.domain.recruitment"
 
 
 def _parse_age(value: Any) -> int:
@@ -52,13 +53,13 @@ CAPABILITY = Capability(
     },
     settings=(
         SettingSpec("recruitment-min-age", _parse_age, N_("the youngest age at the application (党章 §1: 18)"),
-                    default=DEFAULT_MIN_AGE),
+                    defaults=lazy_default("recruitment-min-age", f"{_RECRUITMENT}:DEFAULT_MIN_AGE")),
         SettingSpec("recruitment-quorum", _parse_threshold,
                     N_("voting members present a branch vote needs, over those due (细则 §20: more-than-half)"),
-                    default=DEFAULT_QUORUM),
+                    defaults=lazy_default("recruitment-quorum", f"{_RECRUITMENT}:DEFAULT_QUORUM")),
         SettingSpec("recruitment-pass-rule", _parse_threshold,
                     N_("votes for a branch vote needs, over the voting members due (细则 §21: more-than-half)"),
-                    default=DEFAULT_PASS_RULE),
+                    defaults=lazy_default("recruitment-pass-rule", f"{_RECRUITMENT}:DEFAULT_PASS_RULE")),
     ),
     actions=("recruitment.read", "recruitment.add", "recruitment.record", "recruitment.update",
              "recruitment.reveal"),

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from communitycore.capabilities import Capability
-from communitycore.domain.services import DEFAULT_RESPONSE_MINUTES, DEFAULT_WEIGHTS, parse_minutes, parse_weights
+from communitycore.capabilities import Capability, lazy, lazy_default
 from communitycore.domain.settings import (
     DEFAULT_DEADLINE_HOURS,
     DEFAULT_STAR_HOURS,
@@ -22,6 +21,8 @@ def _deadline_defaults(_registry: Any) -> dict[str, tuple[Any, str]]:
 
 
 def _response_defaults(_registry: Any) -> dict[str, tuple[Any, str]]:
+    from communitycore.domain.services import DEFAULT_RESPONSE_MINUTES
+
     return {f"request-response-minutes.{urgency}": (minutes, "default")
             for urgency, minutes in DEFAULT_RESPONSE_MINUTES.items()}
 
@@ -39,12 +40,12 @@ CAPABILITY = Capability(
         SettingSpec("request-deadline-hours", parse_hours,
                     N_("hours to resolve a request of one urgency, e.g. request-deadline-hours.general"), dotted=True,
                     defaults=_deadline_defaults),
-        SettingSpec("request-response-minutes", parse_minutes,
+        SettingSpec("request-response-minutes", lazy("communitycore.domain.services:parse_minutes"),
                     N_("minutes to accept a request of one urgency, e.g. request-response-minutes.emergency"),
                     dotted=True, defaults=_response_defaults),
-        SettingSpec("service-metric-weights", parse_weights,
+        SettingSpec("service-metric-weights", lazy("communitycore.domain.services:parse_weights"),
                     N_("weights of the composite service score: response=0.1,resolution=0.5,satisfaction=0.4"),
-                    default=dict(DEFAULT_WEIGHTS)),
+                    defaults=lazy_default("service-metric-weights", "communitycore.domain.services:DEFAULT_WEIGHTS")),
         SettingSpec("volunteer-star-hours", parse_star_hours, N_("service hours for one to five volunteer stars"),
                     default=list(DEFAULT_STAR_HOURS)),
     ),

@@ -130,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> Any:
     """Console-script entry point."""
     args = list(sys.argv[1:] if argv is None else argv)
     state = AppState.from_argv(args)
+    state.owns_process = True
     with language(resolve_language(args, report=False)):  # plugins load in it too; the group warns once
         cli = make_cli(state, lazy=True)
         return cli.main(args=args, prog_name="community", obj=state)

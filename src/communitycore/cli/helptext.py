@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable
+from functools import cache
 from typing import Any, TypeVar
 
 import click
@@ -41,7 +42,6 @@ CLICK_TEXTS = (
     N_("Show the version and exit."),
 )
 
-_WIDE = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 _WIDE_CLASS = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 #: Opening punctuation stays with what follows it, so a line never ends with one; closing punctuation
 #: stays with what precedes it, so a line never starts with one.
@@ -49,8 +49,20 @@ _OPENERS = "（《「『【〔“‘"
 _CLOSERS = "，。、；：？！）》」』】〕…”’"
 #: A token to wrap: a run of spaces, or one wide character or a run of anything else (a word), with
 #: the punctuation that must not be parted from it.
-_TOKEN = re.compile(rf"\s+|[{_OPENERS}]*(?:[{_WIDE_CLASS}]|[^\s{_WIDE_CLASS}{_CLOSERS}]+)[{_CLOSERS}]*"
-                    rf"|[{_CLOSERS}]+")
+_TOKEN = (rf"\s+|[{_OPENERS}]*(?:[{_WIDE_CLASS}]|[^\s{_WIDE_CLASS}{_CLOSERS}]+)[{_CLOSERS}]*"
+          rf"|[{_CLOSERS}]+")
+
+
+# The patterns are compiled when a help page is first drawn, not when the module is imported:
+# a command that prints none does not pay for them (~3 ms, the token pattern's classes are large).
+@cache
+def _wide() -> re.Pattern[str]:
+    return re.compile(f"[{_WIDE_CLASS}]")
+
+
+@cache
+def _token() -> re.Pattern[str]:
+    return re.compile(_TOKEN)
 
 C = TypeVar("C", bound=click.Command)
 
@@ -61,7 +73,7 @@ def _join_lines(lines: Iterable[str]) -> str:
     for line in (line.strip() for line in lines):
         if not line:
             continue
-        if out and not (_WIDE.match(out[-1]) and _WIDE.match(line[0])):
+        if out and not (_wide().match(out[-1]) and _wide().match(line[0])):
             out += " "
         out += line
     return out
@@ -72,7 +84,7 @@ def fill(text: str, width: int, initial_indent: str = "", subsequent_indent: str
     lines: list[str] = []
     line, used, space = initial_indent, display_width(initial_indent), False
     has_text = False
-    for token in _TOKEN.findall(text):
+    for token in _token().findall(text):
         if token.isspace():
             space = has_text
             continue
@@ -93,7 +105,7 @@ def fill(text: str, width: int, initial_indent: str = "", subsequent_indent: str
 def wrap_text(text: str, width: int = 78, initial_indent: str = "", subsequent_indent: str = "",
               preserve_paragraphs: bool = False) -> str:
     """:func:`click.formatting.wrap_text`, by display width for text with wide (CJK) characters."""
-    if not _WIDE.search(text):
+    if not _wide().search(text):
         return click_wrap_text(text, width, initial_indent, subsequent_indent, preserve_paragraphs)
     if not preserve_paragraphs:
         return fill(_join_lines(text.splitlines()), width, initial_indent, subsequent_indent)
@@ -224,7 +236,7 @@ class TranslatedHelp(click.Command):
     def get_short_help_str(self, limit: int = 45) -> str:
         """The line a group's help shows for this command, in the current language."""
         text = translate_help(self.short_help) or translate_help(self.help) or ""
-        if not _WIDE.search(re.split(r"\n\s*\n", text.strip())[0]):
+        if not _wide().search(re.split(r"\n\s*\n", text.strip())[0]):
             view = copy.copy(self)
             view.help, view.short_help = translate_help(self.help), translate_help(self.short_help)
             return super(TranslatedHelp, view).get_short_help_str(limit)

@@ -32,6 +32,8 @@ CENTRAL_FROM = Decimal("1000")
 MAX_AMOUNT = Decimal("100000000")
 #: The retirees' base: total pension (2008) or basic pension (组电明字〔2017〕5号).
 RETIREE_BASES = ("total-pension", "basic-pension")
+#: The retirees' base where no unit sets one (the 2008 rule).
+DEFAULT_RETIREE_BASE = RETIREE_BASES[0]
 
 _MONTH = re.compile(r"^\s*(\d{4})\s*(?:-|年|/|\.)\s*(\d{1,2})\s*月?\s*$")
 
