@@ -7,7 +7,9 @@ error, a non-zero exit code and nothing written. (Every command's ``--help`` is 
 from __future__ import annotations
 
 import csv
+import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from click.testing import CliRunner, Result
 
 from communitycore import Community
 from communitycore.cli import make_cli
+from communitycore.cli.render import progress_bar
 from communitycore.cli.state import AppState
 from communitycore.domain.identity import check_character, mask_id_number
 
@@ -226,6 +229,26 @@ def test_member_import_check_and_a_bad_file(community: Community, town: dict[str
     assert "row 2" in output and "future" in output
     assert "no sheets" in refused(community, "member", "import", str(path), "--sheet", "x")
     assert community.members.count() == before
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_import_shows_progress_on_a_terminal_only(community: Community, town: dict[str, Any], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "m.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["姓名", "所在党组织"], *(["甲", str(town["grid"].id)] for _ in range(3))])
+    piped = ok(community, "member", "import", str(path))
+    assert "rows read" not in piped.output and "3" in piped.stdout  # a log or a pipe gets the result alone
+    assert progress_bar(3, "rows read") is None  # the test's stderr is no terminal either
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with progress_bar(3, "rows read") as bar:
+        bar.update(3)
+    assert "rows read" in terminal.getvalue() and "3/3" in terminal.getvalue()
 
 
 def test_org_import(community: Community, tmp_path: Path) -> None:

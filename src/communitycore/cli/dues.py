@@ -8,13 +8,12 @@ one object per member ``{"member_id", "name", "unit_id", "unit", "unpaid_months"
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from communitycore.cli.render import emit, output_options, shown, state
+from communitycore.cli.render import emit, output_options, progress_bar, shown, state
 from communitycore.i18n import N_, _
 
 AMOUNT_COLUMNS = ("member_id", "month", "category", "base", "rate", "amount", "paid", "base_kind")
@@ -118,14 +117,16 @@ def refresh(unit: str | None) -> None:
     """
     app = state()
     bar: Any = None
+    started = False
 
     def progress(done: int, total: int) -> None:
-        nonlocal bar
+        nonlocal bar, started
         if app.as_json:
             return
-        if bar is None:
-            bar = click.progressbar(length=total, label=_("members worked out"), file=sys.stderr, show_pos=True)
-        bar.update(done - bar.pos)
+        if not started:
+            bar, started = progress_bar(total, _("members worked out")), True
+        if bar is not None:
+            bar.update(done - bar.pos)
 
     try:
         count = app.community.dues.refresh(unit=unit, progress=progress)

@@ -9,7 +9,6 @@ recorded in the audit trail (``member.reveal``) through ``community.members.reve
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +17,7 @@ import click
 from communitycore.cli.org import unit_paths
 from communitycore.cli.params import PLAIN_ID
 from communitycore.cli.problems import print_rejected
-from communitycore.cli.render import MEMBER_COLUMNS, emit, heading, output_options, shown, state
+from communitycore.cli.render import MEMBER_COLUMNS, emit, heading, output_options, progress_bar, shown, state
 from communitycore.errors import RejectedInput
 from communitycore.i18n import N_, _
 from communitycore.labels import label, word
@@ -228,8 +227,7 @@ def import_(file: Path, sheet: str | None, header_row: int | None, check: bool) 
     total = None if app.as_json else _estimate_rows(file)
     bar: Any = None
     if total:
-        bar = click.progressbar(length=total, label=word("rows_read", app.lang), file=sys.stderr,
-                                show_pos=True, update_min_steps=max(1, total // 200))
+        bar = progress_bar(total, word("rows_read", app.lang), update_min_steps=max(1, total // 200))
 
     def progress(done: int) -> None:
         if bar is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -193,6 +194,14 @@ def heading(text: str) -> None:
         click.echo(click.style(terminal_text(text), bold=True))
 
 
+def progress_bar(length: int, label: str, **options: Any) -> Any:
+    """A progress bar on stderr for long work, or None when stderr is not a terminal: a script's log
+    or a pipe gets no bare label line (click prints the label alone there), only the command's output."""
+    if not sys.stderr.isatty():
+        return None
+    return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True, **options)
+
+
 # ------------------------------------------------------------------------------------------------
 # Columns text output shows (JSON always has every field)
 # ------------------------------------------------------------------------------------------------
@@ -225,3 +234,4 @@ __all__ = [
     "state",
     "table",
 ]
+
