@@ -4,12 +4,19 @@ A plugin registers its catalog with :func:`communitycore.i18n.add_catalog` when 
 ``_()``, ``ngettext``, ``pgettext`` and ``translate_help`` then look a message up there after
 communitycore's own catalog. :func:`communitycore.testing.translation_problems` fails a plugin
 whose catalog misses a message or a translation, is not compiled, is not registered, or whose
-help pages do not show the translations.
+help pages do not show the translations. The locality plugins under ``plugins/`` each ship one.
 """
 
 from __future__ import annotations
 
+import ast
+import fnmatch
+import shutil
+import subprocess
+import sys
 import textwrap
+import tomllib
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +28,9 @@ from babel.messages.pofile import read_po, write_po
 from communitycore import i18n, i18n_tools
 from communitycore.i18n import _, add_catalog, catalogs, language, ngettext, pgettext, translate_help
 from communitycore.testing import PluginCheckError, check_translations, load_plugin, translation_problems
+
+ROOT = Path(__file__).resolve().parent.parent
+PLUGINS = sorted(path for path in (ROOT / "plugins").iterdir() if (path / "pyproject.toml").is_file())
 
 
 @pytest.fixture(autouse=True)
@@ -196,3 +206,54 @@ def test_the_tools_refuse_a_folder_that_is_no_package(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as refused:
         i18n_tools.main(["--package", str(tmp_path), "check"])
     assert refused.value.code == 2
+
+
+# The locality plugins ----------------------------------------------------------------------------------------
+
+
+def _module_dir(plugin: Path) -> Path:
+    (package,) = [p for p in (plugin / "src").iterdir() if (p / "__init__.py").is_file()]
+    return package
+
+
+@pytest.mark.parametrize("plugin", PLUGINS, ids=[p.name for p in PLUGINS])
+def test_each_locality_plugin_ships_and_registers_its_catalog(plugin: Path) -> None:
+    package = _module_dir(plugin)
+    domain = i18n_tools.plugin_domain(package)
+    assert domain.name == package.name
+    config = tomllib.loads((plugin / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"][package.name]
+    for locale in i18n_tools.LOCALES:
+        for path in (domain.catalog_path(locale), domain.compiled_path(locale)):
+            assert path.is_file(), path
+            shipped = path.relative_to(package).as_posix()
+            assert any(fnmatch.fnmatch(shipped, pattern) for pattern in patterns), (shipped, patterns)
+    assert any(requirement.startswith("babel") for requirement in config["project"]["optional-dependencies"]["test"])
+    # The package registers the catalog under its own name as it is imported: a call at module level.
+    tree = ast.parse((package / "__init__.py").read_text(encoding="utf-8"))
+    calls = [node.value for node in tree.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)]
+    registered = [ast.literal_eval(call.args[0]) for call in calls
+                  if isinstance(call.func, ast.Name) and call.func.id == "add_catalog"]
+    assert registered == [package.name]
+    # Complete and compiled: what the plugin's own test (check_translations) also checks.
+    template = i18n_tools.extract(domain)
+    assert len(template) > 0
+    assert [p for locale in i18n_tools.LOCALES for p in i18n_tools.catalog_problems(template, locale,
+                                                                                    domain=domain)] == []
+    assert i18n_tools.unwrapped([package]) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("plugin", PLUGINS, ids=[p.name for p in PLUGINS])
+def test_a_built_plugin_wheel_holds_its_catalog(plugin: Path, tmp_path: Path) -> None:
+    # Built from a copy: setuptools leaves a build/ folder beside the sources.
+    source = shutil.copytree(plugin, tmp_path / plugin.name,
+                             ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            "-w", str(tmp_path / "dist"), str(source)], capture_output=True, text=True, cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    package = _module_dir(plugin).name
+    for suffix in ("po", "mo"):
+        assert f"{package}/locale/zh_CN/LC_MESSAGES/{package}.{suffix}" in names
