@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from communitycore import Conflict, InvalidValue
+from communitycore import Conflict, InvalidValue, i18n, i18n_tools
 from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
 from communitycore.records import FAMILIES
 from communitycore.scaffold import FILES, new_plugin, plugin_name
-from communitycore.testing import load_plugin, plugin_problems
+from communitycore.testing import load_plugin, plugin_problems, translation_problems
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -52,6 +52,35 @@ def test_the_module_has_a_hook_of_every_family_and_passes_the_check(tmp_path: Pa
     assert "def test_unit_of_the_plugin_kind(community)" in test_source
     assert 'pytest_plugins = ["communitycore.testing.pytest_plugin"]' in (root / "tests" / "conftest.py").read_text(
         encoding="utf-8")
+
+
+def test_the_scaffold_is_ready_for_its_translations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's steps give the scaffold a catalog that check_translations accepts."""
+    from babel.messages.pofile import read_po, write_po
+
+    monkeypatch.setattr(i18n, "_catalogs", dict(i18n._catalogs))  # the catalog the module adds goes afterwards
+    root = new_plugin("demo-town", tmp_path)
+    package = root / "src" / "communitycore_demo_town"
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["tool"]["setuptools"]["package-data"]["communitycore_demo_town"] == [
+        "locale/*/LC_MESSAGES/*.po", "locale/*/LC_MESSAGES/*.mo"]
+    assert i18n_tools.main(["--package", str(package), "update"]) == 0
+    _name, module = load_plugin(str(package))
+    assert i18n.catalogs()["communitycore_demo_town"] == package / "locale"
+    problems = translation_problems(module)  # type: ignore[arg-type]
+    assert "untranslated: '{unit} has no members yet'" in "\n".join(problems)
+    po = package / "locale" / "zh_CN" / "LC_MESSAGES" / "communitycore_demo_town.po"
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale="zh_CN")
+    for message in catalog:
+        if message.id:
+            message.string = f"译文：{message.id}"
+    with po.open("wb") as fh:
+        write_po(fh, catalog)
+    assert i18n_tools.main(["--package", str(package), "compile"]) == 0
+    i18n._translations.cache_clear()  # a catalog compiled while the process runs: the next lookup reads it
+    assert translation_problems(module) == []  # type: ignore[arg-type]
+    i18n._translations.cache_clear()
 
 
 @pytest.mark.parametrize(("typed", "name"), [("jingjiang", "jingjiang"), ("communitycore-demo", "demo"),

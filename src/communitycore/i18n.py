@@ -3,8 +3,9 @@
 Every message is written in English in the code and marked for translation: ``_("…")`` translates
 at once, :func:`N_` only marks a text that is translated later (a click help text, a constant).
 The catalogs live in ``communitycore/locale/<lang>/LC_MESSAGES/communitycore.mo`` and ship in the
-wheel; English needs no catalog. The language is a context variable, so a host serving several
-users may switch it per call with :func:`language`.
+wheel; English needs no catalog. A plugin ships its own and registers it with :func:`add_catalog`;
+a message communitycore's catalog lacks is looked up there. The language is a context variable, so
+a host serving several users may switch it per call with :func:`language`.
 
 Messages are translated when they are made (an error's text is fixed when it is raised), so
 switch the language before the call whose messages you want in it. How to add or change a
@@ -17,6 +18,7 @@ import contextlib
 import contextvars
 import gettext
 import inspect
+import os
 from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
@@ -28,13 +30,41 @@ LANGUAGES = ("zh", "en")
 _CATALOG_NAMES = {"zh": "zh_CN", "en": "en"}
 
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("communitycore_lang", default=LANGUAGES[0])
+#: The plugins' catalogs (gettext domain -> locale folder), in the order they were added.
+_catalogs: dict[str, Path] = {}
 
 
 @cache
 def _translations(lang: str) -> gettext.NullTranslations:
     if lang == "en":
         return gettext.NullTranslations()
-    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[_CATALOG_NAMES[lang]], fallback=True)
+    names = [_CATALOG_NAMES[lang]]
+    chain = gettext.translation(DOMAIN, LOCALE_DIR, languages=names, fallback=True)
+    for domain, locale_dir in _catalogs.items():  # gettext keeps each parsed .mo: a rebuild reads no file again
+        chain.add_fallback(gettext.translation(domain, locale_dir, languages=names, fallback=True))
+    return chain
+
+
+def add_catalog(domain: str, locale_dir: str | os.PathLike[str]) -> None:
+    """Look messages up in ``domain``'s catalogs too, after communitycore's own: a plugin's translations.
+
+    ``locale_dir`` holds ``<lang>/LC_MESSAGES/<domain>.mo`` (``zh_CN`` for Chinese). A plugin calls
+    this at the top of its module, so its catalog is there as soon as any of its code is, for its
+    commands' help and its messages alike; ``_()``, :func:`ngettext`, :func:`pgettext` and
+    :func:`translate_help` then find its messages. communitycore's catalog comes first, then the
+    plugins' in the order they were added; a language without a catalog keeps the English.
+    Adding a domain again from the same folder changes nothing; from another folder, it replaces the first.
+    """
+    path = Path(locale_dir)
+    if _catalogs.get(domain) == path:
+        return
+    _catalogs[domain] = path
+    _translations.cache_clear()
+
+
+def catalogs() -> dict[str, Path]:
+    """The catalogs added with :func:`add_catalog`: gettext domain -> locale folder."""
+    return dict(_catalogs)
 
 
 def normalize(lang: str | None) -> str:
@@ -126,6 +156,8 @@ __all__ = [
     "LANGUAGES",
     "N_",
     "_",
+    "add_catalog",
+    "catalogs",
     "get_language",
     "help_msgid",
     "language",

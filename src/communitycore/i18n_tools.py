@@ -14,6 +14,10 @@ is in ``docs/translating.md``:
   missing from a catalog or no longer in the source, placeholders a translation changes, and a
   ``.mo`` older than its ``.po``;
 * ``unwrapped [PATH ...]`` lists messages a person reads that are not yet marked for translation.
+
+``--package DIR`` (before the command) works on a plugin's catalogs instead: the messages of the
+package in ``DIR``, in its own gettext domain (the package's name), under ``DIR/locale``; see
+:func:`plugin_domain` and "A plugin's translations" in ``docs/translating.md``.
 """
 
 from __future__ import annotations
@@ -21,11 +25,14 @@ from __future__ import annotations
 import argparse
 import ast
 import io
+import os
 import re
 import string
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import attrs
 from babel.messages.catalog import Catalog, Message
@@ -36,6 +43,7 @@ from babel.messages.pofile import read_po, write_po
 
 from communitycore import __version__
 from communitycore.i18n import DOMAIN, LOCALE_DIR
+from communitycore.i18n_extract import extract as extract_messages
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT = PACKAGE_DIR.parent.parent
@@ -48,35 +56,112 @@ KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)
 #: Comments in the source that start with this reach the translators (``# TRANSLATORS: ...``).
 COMMENT_TAGS = ("TRANSLATORS:",)
 _WIDTH = 100
-_HEADER = {"project": "communitycore", "version": __version__, "domain": DOMAIN, "charset": "utf-8",
-           "copyright_holder": "communitycore developers", "msgid_bugs_address": ""}
-_HEADER_COMMENT = ("# Messages of communitycore. Edit the translations here, then run\n"
-                   "# python -m communitycore.i18n_tools compile (see docs/translating.md).")
+_COMMAND = "python -m communitycore.i18n_tools"
 
 
-def catalog_path(locale: str) -> Path:
+@attrs.frozen
+class Domain:
+    """The catalogs of one gettext domain: communitycore's own (:data:`CORE`) or a plugin's (:func:`plugin_domain`).
+
+    ``package_dir`` is the package whose modules hold the messages; its ``locale`` folder holds
+    the template ``<name>.pot`` and, per language, ``<lang>/LC_MESSAGES/<name>.po`` and the
+    compiled ``.mo``. ``mapping`` is a Babel mapping (``babel.cfg``) saying which files are
+    extracted, relative to its own folder; without one, every module of the package is.
+    """
+
+    name: str
+    package_dir: Path
+    version: str
+    holder: str
+    mapping: Path | None = None
+    #: How the tools are run for this domain, for the hints written in the catalogs.
+    command: str = _COMMAND
+
+    @property
+    def locale_dir(self) -> Path:
+        """The folder of the catalogs."""
+        return self.package_dir / "locale"
+
+    @property
+    def template(self) -> Path:
+        """The ``.pot`` file, the messages the source marks."""
+        return self.locale_dir / f"{self.name}.pot"
+
+    def catalog_path(self, locale: str) -> Path:
+        """The ``.po`` file of ``locale``."""
+        return self.locale_dir / locale / "LC_MESSAGES" / f"{self.name}.po"
+
+    def compiled_path(self, locale: str) -> Path:
+        """The ``.mo`` file of ``locale``."""
+        return self.catalog_path(locale).with_suffix(".mo")
+
+    def header(self) -> dict[str, Any]:
+        """The header fields of this domain's catalogs."""
+        return {"project": self.name, "version": self.version, "domain": self.name, "charset": "utf-8",
+                "copyright_holder": self.holder, "msgid_bugs_address": ""}
+
+
+#: communitycore's own catalogs, extracted as ``babel.cfg`` maps.
+CORE = Domain(DOMAIN, PACKAGE_DIR, __version__, "communitycore developers", MAPPING_FILE)
+
+_VERSION = re.compile(r"""^__version__\s*=\s*["']([^"']+)["']""", re.M)
+
+
+def plugin_domain(package: ModuleType | str | os.PathLike[str]) -> Domain:
+    """The catalogs of a plugin's package (the module, or its folder): the domain is the package's name.
+
+    A plugin ``communitycore_mytown`` keeps them in ``communitycore_mytown/locale`` and registers
+    them with ``communitycore.i18n.add_catalog("communitycore_mytown", ...)``. The catalogs'
+    version is the package's ``__version__``.
+    """
+    if isinstance(package, ModuleType):
+        if not getattr(package, "__path__", None) or package.__file__ is None:
+            raise ValueError(f"{package.__name__} is not a package: a plugin's catalogs live in its package folder")
+        directory = Path(package.__file__).resolve().parent
+    else:
+        directory = Path(package).resolve()
+    init = directory / "__init__.py"
+    if not init.is_file():
+        raise ValueError(f"{directory} is not a package folder (it has no __init__.py)")
+    found = _VERSION.search(init.read_text(encoding="utf-8"))
+    shown = f"src/{directory.name}" if directory.parent.name == "src" else str(directory)
+    return Domain(directory.name, directory, found.group(1) if found else "0", f"{directory.name} developers",
+                  command=f"{_COMMAND} --package {shown}")
+
+
+def catalog_path(locale: str, domain: Domain = CORE) -> Path:
     """The ``.po`` file of ``locale``."""
-    return LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return domain.catalog_path(locale)
 
 
-def compiled_path(locale: str) -> Path:
+def compiled_path(locale: str, domain: Domain = CORE) -> Path:
     """The ``.mo`` file of ``locale``."""
-    return catalog_path(locale).with_suffix(".mo")
+    return domain.compiled_path(locale)
+
+
+def _header_comment(domain: Domain) -> str:
+    return (f"# Messages of {domain.name}. Edit the translations here, then run\n"
+            f"# {domain.command} compile (see docs/translating.md).")
 
 
 # Extraction ----------------------------------------------------------------------------------------
 
 
-def extract() -> Catalog:
-    """A template catalog of every message the source marks, read from the files ``babel.cfg`` maps."""
-    if not MAPPING_FILE.exists():
-        raise SystemExit(f"{MAPPING_FILE} not found: run the i18n tools from a source checkout")
-    with MAPPING_FILE.open(encoding="utf-8") as fh:
-        method_map, options_map = parse_mapping_cfg(fh, str(MAPPING_FILE))
-    template = Catalog(**_HEADER, fuzzy=False)
-    for filename, lineno, message, comments, context in extract_from_dir(
-        ROOT, method_map, options_map, keywords=KEYWORDS, comment_tags=COMMENT_TAGS, strip_comment_tags=True
-    ):
+def extract(domain: Domain = CORE) -> Catalog:
+    """A template catalog of every message the source marks: the files the mapping names, else the package's."""
+    if domain.mapping is not None:
+        if not domain.mapping.exists():
+            raise SystemExit(f"{domain.mapping} not found: run the i18n tools from a source checkout")
+        with domain.mapping.open(encoding="utf-8") as fh:
+            method_map, options_map = parse_mapping_cfg(fh, str(domain.mapping))
+        found = extract_from_dir(domain.mapping.parent, method_map, options_map, keywords=KEYWORDS,
+                                 comment_tags=COMMENT_TAGS, strip_comment_tags=True)
+    else:  # a plugin: every module of its package, by communitycore's method (click help texts included)
+        method: Any = extract_messages
+        found = extract_from_dir(domain.package_dir.parent, [(f"{domain.package_dir.name}/**.py", method)],
+                                 keywords=KEYWORDS, comment_tags=COMMENT_TAGS, strip_comment_tags=True)
+    template = Catalog(**domain.header(), fuzzy=False)
+    for filename, lineno, message, comments, context in found:
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
 
@@ -91,37 +176,44 @@ def _message_keys(catalog: Catalog) -> list[tuple[object, str | None]]:
     return [(m.id, m.context) for m in catalog if m.id]
 
 
-def write_template(template: Catalog) -> bool:
+def _files(message: Message | None) -> list[str] | None:
+    return None if message is None else sorted({filename for filename, _line in message.locations})
+
+
+def write_template(template: Catalog, domain: Domain = CORE) -> bool:
     """Write the ``.pot`` unless it already holds these messages; True if it was written."""
-    if TEMPLATE.exists():
-        with TEMPLATE.open("rb") as fh:
+    path = domain.template
+    if path.exists():
+        with path.open("rb") as fh:
             old = read_po(fh)
+        # The file keeps no line numbers (include_lineno=False): compare the files only.
         if _message_keys(old) == _message_keys(template) and all(
-            old[m.id, m.context].locations == m.locations for m in template if m.id  # type: ignore[index]
+            _files(old.get(m.id, context=m.context)) == _files(m) for m in template if m.id
         ):
             return False  # unchanged: keep the file (and its creation date) as it is
-    TEMPLATE.parent.mkdir(parents=True, exist_ok=True)
-    template.header_comment = ("# The messages of communitycore, extracted from the source by\n"
-                               "# python -m communitycore.i18n_tools extract (see docs/translating.md).")
-    TEMPLATE.write_bytes(_po_bytes(template))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    template.header_comment = (f"# The messages of {domain.name}, extracted from the source by\n"
+                               f"# {domain.command} extract (see docs/translating.md).")
+    path.write_bytes(_po_bytes(template))
     return True
 
 
-def update(template: Catalog | None = None) -> list[Path]:
+def update(template: Catalog | None = None, domain: Domain = CORE) -> list[Path]:
     """Merge the template into every catalog (creating missing ones); the catalogs written."""
-    template = template if template is not None else extract()
+    template = template if template is not None else extract(domain)
+    header = domain.header()
     written = []
     for locale in LOCALES:
-        path = catalog_path(locale)
+        path = domain.catalog_path(locale)
         if path.exists():
             with path.open("rb") as fh:
                 catalog = read_po(fh, locale=locale)
         else:
-            catalog = Catalog(locale=locale, **_HEADER, fuzzy=False)
+            catalog = Catalog(locale=locale, **header, fuzzy=False)
         catalog.update(template, update_header_comment=False, update_creation_date=False)
-        catalog.header_comment = _HEADER_COMMENT
-        catalog.last_translator = catalog.language_team = _HEADER["copyright_holder"]
-        catalog.project, catalog.version = _HEADER["project"], _HEADER["version"]
+        catalog.header_comment = _header_comment(domain)
+        catalog.last_translator = catalog.language_team = header["copyright_holder"]
+        catalog.project, catalog.version = header["project"], header["version"]
         catalog.fuzzy = False  # the header is not a translation; fuzzy entries are flagged one by one
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(_po_bytes(catalog))
@@ -129,9 +221,9 @@ def update(template: Catalog | None = None) -> list[Path]:
     return written
 
 
-def read_catalog(locale: str, path: Path | None = None) -> Catalog:
-    """The ``.po`` catalog of ``locale`` (from ``path`` instead of the package's own, if given)."""
-    with (path or catalog_path(locale)).open("rb") as fh:
+def read_catalog(locale: str, path: Path | None = None, domain: Domain = CORE) -> Catalog:
+    """The ``.po`` catalog of ``locale`` (from ``path`` instead of the domain's own, if given)."""
+    with (path or domain.catalog_path(locale)).open("rb") as fh:
         return read_po(fh, locale=locale)
 
 
@@ -142,12 +234,12 @@ def mo_bytes(catalog: Catalog) -> bytes:
     return buffer.getvalue()
 
 
-def compile_catalogs() -> list[Path]:
+def compile_catalogs(domain: Domain = CORE) -> list[Path]:
     """Write every ``.mo`` from its ``.po``; the files written."""
     written = []
     for locale in LOCALES:
-        path = compiled_path(locale)
-        path.write_bytes(mo_bytes(read_catalog(locale)))
+        path = domain.compiled_path(locale)
+        path.write_bytes(mo_bytes(read_catalog(locale, domain=domain)))
         written.append(path)
     return written
 
@@ -169,16 +261,19 @@ def _texts(message: Message) -> tuple[list[str], list[str]]:
     return ids, strings
 
 
-def catalog_problems(template: Catalog, locale: str, po: Path | None = None, mo: Path | None = None) -> list[str]:
+def catalog_problems(template: Catalog, locale: str, po: Path | None = None, mo: Path | None = None,
+                     domain: Domain = CORE) -> list[str]:
     """Everything wrong with ``locale``'s catalog against the source's ``template``, one line each.
 
-    ``po`` and ``mo`` name other files than the package's own (the tests check broken copies).
+    ``po`` and ``mo`` name other files than the domain's own (the tests check broken copies).
     """
     problems: list[str] = []
-    po = po or catalog_path(locale)
-    mo = mo or compiled_path(locale)
-    catalog = read_catalog(locale, po)
+    po = po or domain.catalog_path(locale)
+    mo = mo or domain.compiled_path(locale)
     name = po.relative_to(ROOT) if po.is_relative_to(ROOT) else po
+    if not po.exists():
+        return [f"{name}: the catalog is missing (run {domain.command} update)"]
+    catalog = read_catalog(locale, po)
     wanted = {(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in template if m.id}
     have = {(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in catalog if m.id}
     for msgid, _context in sorted(wanted - have, key=str):
@@ -390,39 +485,46 @@ def unwrapped(paths: Iterable[Path] = ()) -> list[Unwrapped]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m communitycore.i18n_tools extract|update|compile|check|unwrapped``."""
-    parser = argparse.ArgumentParser(prog="python -m communitycore.i18n_tools", description=__doc__.split("\n")[0])
+    """``python -m communitycore.i18n_tools [--package DIR] extract|update|compile|check|unwrapped``."""
+    parser = argparse.ArgumentParser(prog=_COMMAND, description=__doc__.split("\n")[0])
+    parser.add_argument("--package", type=Path, metavar="DIR",
+                        help="a plugin's package folder (src/communitycore_mytown): its catalogs, not communitycore's")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("extract", help="write locale/communitycore.pot from the source")
+    commands.add_parser("extract", help="write locale/DOMAIN.pot from the source")
     commands.add_parser("update", help="extract, then merge the template into each .po")
     commands.add_parser("compile", help="write each .mo from its .po")
     commands.add_parser("check", help="list untranslated, fuzzy, missing and stale entries")
     scan = commands.add_parser("unwrapped", help="list messages not yet marked for translation")
     scan.add_argument("paths", nargs="*", type=Path)
     args = parser.parse_args(argv)
+    try:
+        domain = CORE if args.package is None else plugin_domain(args.package)
+    except ValueError as exc:
+        parser.error(str(exc))
 
     if args.command == "extract":
-        template = extract()
-        print(f"{TEMPLATE}: {len(template)} messages" + ("" if write_template(template) else " (unchanged)"))
+        template = extract(domain)
+        written = write_template(template, domain)
+        print(f"{domain.template}: {len(template)} messages" + ("" if written else " (unchanged)"))
     elif args.command == "update":
-        template = extract()
-        write_template(template)
-        for path in update(template):
-            catalog = read_catalog(path.parent.parent.name)
+        template = extract(domain)
+        write_template(template, domain)
+        for path in update(template, domain):
+            catalog = read_catalog(path.parent.parent.name, domain=domain)
             todo = sum(1 for m in catalog if m.id and (m.fuzzy or not all(_texts(m)[1])))
             print(f"{path}: {len(catalog)} messages, {todo} to translate or check")
     elif args.command == "compile":
-        for path in compile_catalogs():
+        for path in compile_catalogs(domain):
             print(f"{path}: written")
     elif args.command == "check":
-        template = extract()
-        problems = [p for locale in LOCALES for p in catalog_problems(template, locale)]
+        template = extract(domain)
+        problems = [p for locale in LOCALES for p in catalog_problems(template, locale, domain=domain)]
         for problem in problems:
             print(problem)
         print(f"{len(problems)} problem(s)")
         return 1 if problems else 0
     elif args.command == "unwrapped":
-        found = unwrapped(args.paths)
+        found = unwrapped(args.paths or ([] if args.package is None else [domain.package_dir]))
         for item in found:
             print(item)
         print(f"{len(found)} unwrapped message(s)")

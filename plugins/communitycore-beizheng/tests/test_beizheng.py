@@ -2,18 +2,49 @@
 
 import csv
 import importlib.metadata
+import subprocess
+import sys
 
 import communitycore_beizheng as beizheng
 import pytest
 from communitycore_beizheng.feedback import employer_feedback, mask_name, quarter_of
 
 from communitycore import InvalidValue
+from communitycore.i18n import language
 from communitycore.plugins.packs import load_pack
-from communitycore.testing import check_plugin
+from communitycore.testing import check_plugin, check_translations
 
 
 def test_conformance():
     check_plugin(beizheng)
+
+
+def test_translations():
+    """Every message and help text in the catalog and translated; every help page shows it so."""
+    check_translations(beizheng)
+
+
+def test_help_is_chinese_by_default_and_english_on_request(cli_runner, monkeypatch):
+    monkeypatch.delenv("COMMUNITYCORE_LANG", raising=False)  # the default language, whatever the environment's
+    zh = cli_runner.invoke("beizheng", "feedback", "--help")
+    en = cli_runner.invoke("--lang", "en", "beizheng", "feedback", "--help")
+    assert zh.exit_code == en.exit_code == 0
+    assert "双向反馈：按工作单位列出每名在职党员" in zh.output
+    assert "季度，例如 2026Q3。" in zh.output and "显示党员完整姓名（记入审计日志）。" in zh.output
+    assert "per employer" not in zh.output and "The quarter" not in zh.output
+    assert "双向反馈: per employer, each in-service member's two-way steps over QUARTER." in en.output
+    assert "The quarter, e.g. 2026Q3." in en.output and "双向认识" not in en.output
+    group = cli_runner.invoke("beizheng", "--help")
+    assert "北正：社区党建联席会议与在职党员双向机制。" in group.output
+    assert "feedback  双向反馈" in group.output
+
+
+def test_the_catalog_is_there_as_soon_as_any_of_the_plugin_is():
+    """A message of the plugin's library, used before any command or plugin manager, is translated."""
+    code = ("from communitycore_beizheng.feedback import quarter_of\n"
+            "try:\n    quarter_of('2026')\nexcept Exception as error:\n    print(error)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "反馈按季度进行：'2026'不是一个季度（例如2026Q3）"
 
 
 def test_installed_under_the_communitycore_entry_point():
@@ -150,6 +181,23 @@ def test_feedback_needs_a_quarter(beizheng_community, cli_runner):
     result = cli_runner.invoke("--lang", "en", "beizheng", "feedback", "--unit", str(bz.id), "--quarter", "2026")
     assert result.exit_code != 0
     assert "not a quarter" in result.output
+    result = cli_runner.invoke("--lang", "zh", "beizheng", "feedback", "--unit", str(bz.id), "--quarter", "2026")
+    assert result.exit_code == 1 and "错误：反馈按季度进行：'2026'不是一个季度" in result.output
+    with language("en"), pytest.raises(InvalidValue, match="is not a quarter"):
+        quarter_of("2026")
+
+
+def test_the_feedback_as_text_in_both_languages(beizheng_community, cli_runner):
+    community, bz, _compound, _partners, (zhang, li, wang, _zhao) = beizheng_community
+    _steps(community, bz, zhang, li, wang)
+    zh = cli_runner.invoke("--lang", "zh", "beizheng", "feedback", "--unit", str(bz.id), "--quarter", "2026Q3").output
+    en = cli_runner.invoke("--lang", "en", "beizheng", "feedback", "--unit", str(bz.id), "--quarter", "2026Q3").output
+    assert zh.splitlines()[0] == "城区街道党工委/北正社区党总支 2026Q3：在职党员4名"
+    assert "市供电公司（共建单位" in zh and "本季已反馈0次）" in zh and "某民营企业（非共建单位）" in zh
+    assert f"  {zhang.id} 张**：亮相1 联系2 岗位1 服务2.5小时 社区服务0" in zh
+    assert en.splitlines()[0] == "城区街道党工委/北正社区党总支 2026Q3: 4 in-service members"
+    assert "某民营企业 (not a partner)" in en
+    assert f"  {zhang.id} 张**: appearances 1, contacts 2, posts 1, 2.5 h, services received 0" in en
 
 
 @pytest.mark.parametrize(("name", "masked"), [("张建国", "张**"), ("李红", "李*"), ("欧阳", "欧*"), ("王", "*")])

@@ -5,13 +5,33 @@ import importlib.metadata
 import communitycore_jingjiang as jingjiang
 import pytest
 
+from communitycore.i18n import language
 from communitycore.plugins.decisions import resolve_request_assignee, score_lines
 from communitycore.plugins.packs import load_pack
-from communitycore.testing import check_plugin
+from communitycore.testing import check_plugin, check_translations
 
 
 def test_conformance():
     check_plugin(jingjiang)
+
+
+def test_translations():
+    """Every message and help text in the catalog and translated; every help page shows it so."""
+    check_translations(jingjiang)
+
+
+def test_help_is_chinese_by_default_and_english_on_request(cli_runner, monkeypatch):
+    monkeypatch.delenv("COMMUNITYCORE_LANG", raising=False)  # the default language, whatever the environment's
+    zh = cli_runner.invoke("jingjiang", "cadres", "--help")
+    en = cli_runner.invoke("--lang", "en", "jingjiang", "cadres", "--help")
+    assert zh.exit_code == en.exit_code == 0
+    assert "干部统计：社区党组织书记中大专以上文化的人数、社区干部的平均年龄。" in zh.output
+    assert "街道党工委（或某一社区党组织）：统计其所辖的社区党组织。" in zh.output
+    assert "Cadre statistics" not in zh.output and "is counted" not in zh.output
+    assert "Cadre statistics: secretaries with 大专 or above, community cadres'" in en.output
+    group = cli_runner.invoke("jingjiang", "--help").output
+    assert "靖江：全市的服务品牌与特色做法。" in group
+    assert "cadres      干部统计" in group and "programmes  列出靖江的服务品牌及其服务类别" in group
 
 
 def test_installed_under_the_communitycore_entry_point():
@@ -59,7 +79,11 @@ def test_volunteer_branch_rule(city):
     community, hongxing, _market = city
     findings = [f for f in community.org.check(hongxing) if f.rule == "jj.volunteer-branch"]
     assert [f.unit_id for f in findings] == [hongxing.id]
-    assert findings[0].suggestion
+    assert findings[0].message == "虹兴社区党委没有党员义工队功能型党支部"
+    assert findings[0].suggestion == "在党员义工队中建立功能型党支部（volunteer-branch）"
+    with language("en"):
+        [english] = [f for f in community.org.check(hongxing) if f.rule == "jj.volunteer-branch"]
+    assert english.message == "虹兴社区党委 has no 功能型党支部 for its 党员义工队"
     community.org.add("党员义工队功能型党支部", "functional-branch", parent=hongxing)
     assert not [f for f in community.org.check(hongxing) if f.rule == "jj.volunteer-branch"]
 
@@ -70,6 +94,7 @@ def test_red_ribbon_star_bonus(community):
     lines = score_lines(community, scheme, "2026", [1, 2], facts)
     assert [(p.line.subject_id, p.line.item, p.line.points) for p in lines] == [(1, "red-ribbon-star", 5.0)]
     assert lines[0].provider == "communitycore_jingjiang"
+    assert lines[0].line.note == "红飘带之星：响应12次"
     other = community.registry.scoring_schemes["jj-five-star-business"]
     assert score_lines(community, other, "2026", [1], facts) == []
 
@@ -204,4 +229,5 @@ def test_cadre_statistics_of_one_community_as_text(cadre_city, cli_runner):
     assert "社区党组织书记1名，大专以上文化的1人，占100.0%" in result.output
     assert "社区干部2名，大专以上学历的1人，平均年龄40.5岁" in result.output
     english = cli_runner.invoke("--lang", "en", "jingjiang", "cadres", "--unit", str(hongxing.id))
-    assert "1 secretaries, 1 with 大专 or above: 100.0%" in english.output
+    assert "1 secretary, 1 with 大专 or above: 100.0%" in english.output
+    assert "2 community cadres, 1 with 大专 or above, average age 40.5" in english.output

@@ -15,7 +15,7 @@ from communitycore_red_steward.property_tiers import GOALS, report
 from communitycore.clock import Clock
 from communitycore.errors import Conflict
 from communitycore.plugins.packs import load_pack
-from communitycore.testing import check_plugin
+from communitycore.testing import check_plugin, check_translations
 
 TZ = ZoneInfo("Asia/Shanghai")
 MEETINGS = {"rs-weekly-party-class", "rs-monthly-lecture", "rs-quarterly-contest", "rs-joint-meeting",
@@ -26,6 +26,24 @@ PROGRAMS = {"rs-maintenance": "maintenance", "rs-care": "care", "rs-consulting":
 
 def test_conformance():
     check_plugin(red_steward)
+
+
+def test_translations():
+    """Every help text in the catalog and translated; every help page shows it so."""
+    check_translations(red_steward)
+
+
+def test_help_is_chinese_by_default_and_english_on_request(cli_runner, monkeypatch):
+    monkeypatch.delenv("COMMUNITYCORE_LANG", raising=False)  # the default language, whatever the environment's
+    zh = cli_runner.invoke("red-steward", "property-tiers", "--help")
+    en = cli_runner.invoke("--lang", "en", "red-steward", "property-tiers", "--help")
+    assert zh.exit_code == en.exit_code == 0
+    assert "列出 UNIT 所辖的每个小区及其提升目标，以及居民诉求数、解决率和满意率。" in zh.output
+    assert "统计诉求的期间，例如 2026 或 2026Q3（默认：本年度）。" in zh.output
+    assert "compound" not in zh.output and "default: this year" not in zh.output
+    assert "The unit whose compounds are listed (id or path)." in en.output
+    group = cli_runner.invoke("red-steward", "--help").output
+    assert "红色管家：各小区按类型确定的物业提升目标（定向、规范、精准、智慧提升）。" in group
 
 
 def test_pack_loads_on_its_own():

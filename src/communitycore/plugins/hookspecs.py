@@ -348,7 +348,10 @@ def communitycore_register_commands(cli: click.Group) -> None:
     another plugin's, is refused with a warning naming the plugin, and the existing one stays.
     Commands reach the open :class:`~communitycore.Community` as
     ``click.get_current_context().find_object(AppState).community`` (``AppState`` from
-    :mod:`communitycore.cli.state`), opened on first use.
+    :mod:`communitycore.cli.state`), opened on first use. Help texts (a command's docstring, the
+    ``help=`` of its options) are written in English and shown in the run's language, from
+    communitycore's catalog and then the plugin's own, which it registers with
+    :func:`communitycore.i18n.add_catalog` (``docs/translating.md``).
 
     :param cli: the top-level ``community`` group.
     :returns: nothing; the plugin adds to ``cli``.

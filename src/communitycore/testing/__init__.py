@@ -1,4 +1,4 @@
-"""The plugin-author kit: build a plugin manager, check a plugin, open a throwaway community.
+"""The plugin-author kit: build a plugin manager, check a plugin and its translations, open a throwaway community.
 
 Everything here is public and stable. A plugin's whole conformance test is one line::
 
@@ -10,7 +10,9 @@ Everything here is public and stable. A plugin's whole conformance test is one l
 
 :func:`check_plugin` raises :class:`PluginCheckError` (an :class:`AssertionError`, so pytest shows
 it as a plain failure) listing every problem at once; :func:`plugin_problems` returns the same
-list without raising, for tools such as ``community plugins check``.
+list without raising, for tools such as ``community plugins check``. A plugin that ships its own
+translations checks them the same way, with :func:`check_translations` (and
+:func:`translation_problems`).
 
 For fixtures (``community`` on a temporary SQLite database, ``cli_runner`` bound to it), opt in
 from your ``conftest.py``::
@@ -27,7 +29,9 @@ import importlib
 import importlib.metadata as md
 import importlib.util
 import os
+import re
 import sys
+import tempfile
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -372,12 +376,120 @@ def _smoke_computation_hooks(alone: _plugins.CommunityPluginManager, own_hooks: 
     return out
 
 
+# Checking a plugin's translations -------------------------------------------------------------
+
+#: A character of Chinese text (CJK ideographs and punctuation, full-width forms).
+_CJK = re.compile("[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+#: What a help page may change in a text: the wrapping, and click's ``\b`` marks.
+_LAYOUT = re.compile(r"[\s\x08\f]+")
+
+
+def translation_problems(plugin: ModuleType) -> list[str]:
+    """Everything wrong with the translations ``plugin`` ships, one line each; empty when there is none.
+
+    ``plugin`` is the plugin's package (``import communitycore_mytown``); its gettext domain is the
+    package's name. Run it from a source checkout, or an install that holds the ``.po`` files, with
+    Babel installed (communitycore's ``test`` extra). It checks, as the host's own tests check
+    communitycore's catalog:
+
+    * that the package registers its catalog, ``add_catalog("<package>", <package>/locale)``
+      (:func:`communitycore.i18n.add_catalog`);
+    * each catalog (``locale/zh_CN/LC_MESSAGES/<package>.po``) against the messages the source
+      marks: none missing or no longer in the source, none untranslated or fuzzy, placeholders
+      kept, the ``.mo`` compiled from the ``.po`` as it is now;
+    * that no message a person reads is left unmarked in the package;
+    * the help page of every command the plugin adds, as the host shows it: in the default
+      language each help text (a command's, an option's) is translated, that is it differs from
+      the English and holds Chinese, and is shown so; with ``--lang en`` it is shown as written.
+    """
+    from communitycore import i18n, i18n_tools
+
+    domain = i18n_tools.plugin_domain(sys.modules[plugin.__name__.partition(".")[0]])
+    problems: list[str] = []
+    registered = i18n.catalogs().get(domain.name)
+    if registered is None or Path(registered).resolve() != domain.locale_dir:
+        problems.append(f"the catalog is not registered: call communitycore.i18n.add_catalog({domain.name!r}, "
+                        f"Path(__file__).with_name('locale')) in the package's __init__.py")
+    template = i18n_tools.extract(domain)
+    for locale in i18n_tools.LOCALES:
+        problems.extend(i18n_tools.catalog_problems(template, locale, domain=domain))
+    problems.extend(f"{item.path.name}:{item.line}: {item.kind}: {item.text}"
+                    for item in i18n_tools.unwrapped([domain.package_dir]))
+    problems.extend(_help_problems(plugin))
+    return problems
+
+
+def check_translations(plugin: ModuleType) -> None:
+    """Assert that the translations ``plugin`` ships are complete; see :func:`translation_problems`.
+
+    Raises :class:`PluginCheckError` (an ``AssertionError``) listing every problem at once.
+    """
+    problems = translation_problems(plugin)
+    if problems:
+        raise PluginCheckError(_plugins._plugin_name(plugin), problems)
+
+
+def _help_problems(plugin: object) -> list[str]:
+    """The help texts of the commands ``plugin`` adds that are not translated, or not shown as they should be."""
+    import click
+    from click.testing import CliRunner
+
+    from communitycore.cli import make_cli
+    from communitycore.cli.state import AppState
+    from communitycore.i18n import LANGUAGES, language, translate_help
+
+    def tree(group: click.Group, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], click.Command]:
+        found: dict[tuple[str, ...], click.Command] = {}
+        for name, command in group.commands.items():
+            found[(*prefix, name)] = command
+            if isinstance(command, click.Group):
+                found.update(tree(command, (*prefix, name)))
+        return found
+
+    host = tree(make_cli(AppState(pm=make_plugin_manager())))
+    state = AppState(pm=make_plugin_manager(plugin))
+    cli = make_cli(state)
+    own = {path: command for path, command in tree(cli).items() if path not in host}
+    problems: list[str] = []
+    # The default language: no --lang, no COMMUNITYCORE_LANG, a config file that sets nothing.
+    runner = CliRunner(env={"COMMUNITYCORE_LANG": None, "COMMUNITYCORE_CONFIG": None})
+    with tempfile.TemporaryDirectory() as folder:
+        config = str(Path(folder) / "community.toml")
+        Path(config).write_text("", encoding="utf-8")
+        for path, command in sorted(own.items()):
+            shown = " ".join(path)
+            default = runner.invoke(cli, ["--config", config, *path, "--help"], obj=state)
+            english = runner.invoke(cli, ["--config", config, "--lang", "en", *path, "--help"], obj=state)
+            if default.exit_code or english.exit_code:
+                problems.append(f"community {shown} --help fails: {default.output or english.output}")
+                continue
+            texts = [("the help", command.help, True), ("the short help", command.short_help, False),
+                     ("the epilog", command.epilog, True)]
+            texts += [(f"the help of {param.opts[0]}", getattr(param, "help", None), True) for param in command.params]
+            for what, text, on_page in texts:
+                if not text:
+                    continue
+                with language("en"):
+                    written = translate_help(text) or ""
+                with language(LANGUAGES[0]):
+                    translated = translate_help(text) or ""
+                if _LAYOUT.sub("", translated) == _LAYOUT.sub("", written) or not _CJK.search(translated):
+                    problems.append(f"community {shown}: {what} is not translated: {written!r}")
+                elif on_page and _LAYOUT.sub("", translated) not in _LAYOUT.sub("", default.output):
+                    problems.append(f"community {shown} --help does not show {what} translated: {translated!r}")
+                if on_page and _LAYOUT.sub("", written) not in _LAYOUT.sub("", english.output):
+                    problems.append(f"community --lang en {shown} --help does not show {what}: {written!r}")
+    return problems
+
+
 __all__ = [
     "FIXED_NOW",
     "PluginCheckError",
     "check_plugin",
+    "check_translations",
     "load_plugin",
     "make_plugin_manager",
     "open_test_community",
     "plugin_problems",
+    "translation_problems",
 ]

@@ -13,9 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from communitycore import Fact, MeetingType, Record, ScoringScheme, hookimpl
+from communitycore.i18n import add_catalog
 from communitycore.plugins.packs import pack_records
 
 __version__ = "0.1.0"
+#: The plugin's messages and help texts in Chinese: ``locale/zh_CN/LC_MESSAGES/communitycore_beizheng.mo``,
+#: registered as the package is imported, before any of its commands or messages is used.
+add_catalog("communitycore_beizheng", Path(__file__).with_name("locale"))
 
 #: The pack with this plugin's records; also loadable on its own with ``community --pack``.
 PACK = Path(__file__).with_name("beizheng.toml")

@@ -8,27 +8,28 @@ from typing import Any
 import click
 
 from communitycore.cli.render import dumps, output_options, state
-from communitycore.i18n import localized
+from communitycore.i18n import _, ngettext
 
 
 def _text(feedback: dict[str, Any]) -> list[str]:
     """One heading per employer, one line per member, in the command's language."""
-    lines = [localized(f"{feedback['unit']} {feedback['quarter']}：在职党员{feedback['members']}名",
-                       f"{feedback['unit']} {feedback['quarter']}: {feedback['members']} in-service members")]
+    lines = [ngettext("{unit} {quarter}: {count} in-service member", "{unit} {quarter}: {count} in-service members",
+                      feedback["members"]).format(unit=feedback["unit"], quarter=feedback["quarter"],
+                                                  count=feedback["members"])]
     for group in feedback["employers"]:
-        employer = group["employer"] or localized("（未登记工作单位）", "(no employer on record)")
+        employer = group["employer"] or _("(no employer on record)")
         if group["partner_id"] is None:
-            employer += localized("（非共建单位）", " (not a partner)")
+            employer = _("{employer} (not a partner)").format(employer=employer)
         else:
-            employer += localized(f"（共建单位{group['partner_id']}，本季已反馈{group['feedback_sent']}次）",
-                                  f" (partner {group['partner_id']}, feedback sent {group['feedback_sent']})")
+            employer = _("{employer} (partner {partner}, feedback sent {sent})").format(
+                employer=employer, partner=group["partner_id"], sent=group["feedback_sent"])
         lines.append(employer)
         for m in group["members"]:
-            lines.append("  " + localized(
-                f"{m['member_id']} {m['name']}：亮相{m['appearances']} 联系{m['contacts']} 岗位{m['posts_claimed']} "
-                f"服务{m['volunteer_hours']}小时 社区服务{m['services_received']}",
-                f"{m['member_id']} {m['name']}: appearances {m['appearances']}, contacts {m['contacts']}, "
-                f"posts {m['posts_claimed']}, {m['volunteer_hours']} h, services received {m['services_received']}"))
+            lines.append("  " + _(
+                "{id} {name}: appearances {appearances}, contacts {contacts}, posts {posts}, {hours} h, "
+                "services received {services}").format(
+                id=m["member_id"], name=m["name"], appearances=m["appearances"], contacts=m["contacts"],
+                posts=m["posts_claimed"], hours=m["volunteer_hours"], services=m["services_received"]))
     return lines
 
 

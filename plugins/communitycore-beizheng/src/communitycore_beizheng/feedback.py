@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from communitycore import InvalidValue, Period
-from communitycore.i18n import localized
+from communitycore.i18n import _, localized
 
 #: Member facts of the feedback: the column each fills.
 MEMBER_FACTS = {
@@ -43,8 +43,7 @@ def quarter_of(text: str | Period) -> Period:
     """The quarter ``text`` names (``2026Q3``, ``2026年第三季度``); anything else is refused."""
     period = text if isinstance(text, Period) else Period.parse(str(text))
     if period.kind != "quarter":
-        raise InvalidValue(localized(f"反馈按季度进行：{text!r}不是一个季度（例如2026Q3）",
-                                     f"feedback is quarterly: {text!r} is not a quarter (e.g. 2026Q3)"))
+        raise InvalidValue(_("feedback is quarterly: {text!r} is not a quarter (e.g. 2026Q3)").format(text=text))
     return period
 
 
@@ -123,8 +122,8 @@ def record_feedback(community: Any, feedback: dict[str, Any], *, on: dt.date | N
         if group["partner_id"] is None:
             continue
         community.activity.record("partner", group["partner_id"], FEEDBACK_SENT, on=day,
-                                  note=localized(f"{feedback['quarter']}在职党员情况反馈",
-                                                 f"{feedback['quarter']} in-service members' feedback"))
+                                  note=_("{quarter} in-service members' feedback").format(
+                                      quarter=feedback["quarter"]))
         group["feedback_sent"] += 1
         sent.append(group["partner_id"])
     return sent

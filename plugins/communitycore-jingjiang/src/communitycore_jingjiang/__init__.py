@@ -26,10 +26,13 @@ from communitycore import (
     UnitKind,
     hookimpl,
 )
-from communitycore.i18n import localized
+from communitycore.i18n import _, add_catalog
 from communitycore.plugins.packs import pack_records
 
 __version__ = "0.1.0"
+#: The plugin's messages and help texts in Chinese: ``locale/zh_CN/LC_MESSAGES/communitycore_jingjiang.mo``,
+#: registered as the package is imported, before any of its commands or messages is used.
+add_catalog("communitycore_jingjiang", Path(__file__).with_name("locale"))
 
 #: The pack with this plugin's records; also loadable on its own with ``community --pack``.
 PACK = Path(__file__).with_name("jingjiang.toml")
@@ -118,11 +121,9 @@ def _volunteer_branch_findings(units):
         if not set(VOLUNTEER_BRANCH_KINDS) & set(children.get(unit.id, [])):
             findings.append(Finding(
                 unit_id=unit.id, unit=unit.path, rule="jj.volunteer-branch", severity=Severity.INFO,
-                message=localized(f"{unit.name}没有党员义工队功能型党支部",
-                                  f"{unit.name} has no 功能型党支部 for its 党员义工队"),
-                suggestion=localized("在党员义工队中建立功能型党支部（volunteer-branch）",
-                                     "set up a functional branch (功能型党支部, volunteer-branch) in the Party "
-                                     "volunteer corps"),
+                message=_("{unit} has no 功能型党支部 for its 党员义工队").format(unit=unit.name),
+                suggestion=_("set up a functional branch (功能型党支部, volunteer-branch) in the Party volunteer "
+                             "corps"),
             ))
     return findings
 
@@ -145,13 +146,11 @@ def _general_branch_findings(units):
             continue
         findings.append(Finding(
             unit_id=unit.id, unit=unit.path, rule="jj.general-branch", severity=Severity.WARNING,
-            message=localized(
-                f"社区党组织{unit.name}有党员{unit.members}名，超过{GENERAL_BRANCH_ABOVE}名，应升格为党总支",
-                f"the community organization {unit.name} has {unit.members} members, more than "
-                f"{GENERAL_BRANCH_ABOVE}: 靖江 raises it to a 党总支 (general branch)"),
-            suggestion=localized("报街道党工委批准升格为党总支，并按期选举总支委员会",
-                                 "ask the street working committee to approve it as a 党总支 (general-branch) "
-                                 "and elect the general branch committee"),
+            message=_("the community organization {unit} has {members} members, more than {limit}: 靖江 raises "
+                      "it to a 党总支 (general branch)").format(unit=unit.name, members=unit.members,
+                                                            limit=GENERAL_BRANCH_ABOVE),
+            suggestion=_("ask the street working committee to approve it as a 党总支 (general-branch) and elect the "
+                         "general branch committee"),
         ))
     return findings
 
@@ -163,7 +162,7 @@ def communitycore_score(scheme, subjects, facts):
         return []
     return [
         ScoreLine(subject_id=subject, item="red-ribbon-star", points=RED_RIBBON_STAR_POINTS,
-                  note=f"红飘带之星: {int(facts[subject]['red-ribbon-responses'])} responses")
+                  note=_("红飘带之星: {count} responses").format(count=int(facts[subject]["red-ribbon-responses"])))
         for subject in subjects
         if facts.get(subject, {}).get("red-ribbon-responses", 0) >= RED_RIBBON_STAR_RESPONSES
     ]

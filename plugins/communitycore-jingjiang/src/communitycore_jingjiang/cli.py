@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from communitycore.cli.render import dumps, output_options, state
-from communitycore.i18n import localized
+from communitycore.i18n import _, ngettext
 from communitycore.records import ServiceProgram
 
 
@@ -20,24 +20,24 @@ def _cadre_lines(stats: dict[str, Any]) -> list[str]:
     sec, cad = stats["secretaries"], stats["cadres"]
     age = "-" if cad["average_age"] is None else f"{cad['average_age']:.1f}"
     lines = [
-        localized(f"{stats['unit']}（{stats['on'].isoformat()}）：社区党组织{stats['communities']}个",
-                  f"{stats['unit']} ({stats['on'].isoformat()}): {stats['communities']} community organizations"),
-        localized(f"社区党组织书记{sec['count']}名，大专以上文化的{sec['college']}人，占{_percent(sec['college_share'])}",
-                  f"{sec['count']} secretaries, {sec['college']} with 大专 or above: {_percent(sec['college_share'])}"),
-        localized(f"社区干部{cad['count']}名，大专以上学历的{cad['college']}人，平均年龄{age}岁",
-                  f"{cad['count']} community cadres, {cad['college']} with 大专 or above, average age {age}"),
+        ngettext("{unit} ({on}): {count} community organization", "{unit} ({on}): {count} community organizations",
+                 stats["communities"]).format(unit=stats["unit"], on=stats["on"].isoformat(),
+                                              count=stats["communities"]),
+        ngettext("{count} secretary, {college} with 大专 or above: {share}",
+                 "{count} secretaries, {college} with 大专 or above: {share}", sec["count"]).format(
+            count=sec["count"], college=sec["college"], share=_percent(sec["college_share"])),
+        ngettext("{count} community cadre, {college} with 大专 or above, average age {age}",
+                 "{count} community cadres, {college} with 大专 or above, average age {age}", cad["count"]).format(
+            count=cad["count"], college=cad["college"], age=age),
     ]
     unknown = sec["education_unknown"] + cad["education_unknown"] + cad["age_unknown"]
     if unknown:
-        lines.append(localized(
-            f"未登记：书记学历{sec['education_unknown']}名，干部学历{cad['education_unknown']}名，"
-            f"干部出生日期{cad['age_unknown']}名",
-            f"not recorded: education of {sec['education_unknown']} secretaries and {cad['education_unknown']} "
-            f"cadres, birth date of {cad['age_unknown']} cadres"))
+        lines.append(_("not recorded: education of {secretaries} secretaries and {cadres} cadres, birth date of "
+                       "{births} cadres").format(secretaries=sec["education_unknown"],
+                                                 cadres=cad["education_unknown"], births=cad["age_unknown"]))
     if stats["communities_without_secretary"]:
-        lines.append(localized(f"没有书记记录的社区党组织：{stats['communities_without_secretary']}个",
-                               f"community organizations without a secretary on record: "
-                               f"{stats['communities_without_secretary']}"))
+        lines.append(_("community organizations without a secretary on record: {count}").format(
+            count=stats["communities_without_secretary"]))
     return lines
 
 

@@ -14,12 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from communitycore import Fact, MeetingType, Record, RosterProgram, ScoringScheme, ServiceProgram, hookimpl
+from communitycore.i18n import add_catalog
 from communitycore.plugins.packs import pack_records
 
 if TYPE_CHECKING:
     import click
 
 __version__ = "0.1.0"
+#: The plugin's help texts in Chinese: ``locale/zh_CN/LC_MESSAGES/communitycore_red_steward.mo``,
+#: registered as the package is imported, before any of its commands is used.
+add_catalog("communitycore_red_steward", Path(__file__).with_name("locale"))
 
 #: The pack with this plugin's records; also loadable on its own with ``community --pack``.
 PACK = Path(__file__).with_name("red_steward.toml")

@@ -70,5 +70,5 @@ def _text(row: dict[str, Any], column: str, lang: str) -> str:
     if column.endswith("_rate"):
         return _rate(row[column])
     if column == "goal":
-        return str(row["goal_label_en"] if lang == "en" else row["goal_label"])
+        return str(row["goal_label_en"] if lang == "en" else row["goal_label"])  # i18n: skip (a record's labels)
     return cell(row, column, lang)

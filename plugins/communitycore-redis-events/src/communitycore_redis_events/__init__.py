@@ -9,11 +9,16 @@ from __future__ import annotations
 import json
 import os
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from communitycore import hookimpl
 from communitycore.config import load_config
+from communitycore.i18n import _, add_catalog
 from communitycore.records import Event
+
+#: The plugin's messages in Chinese: ``locale/zh_CN/LC_MESSAGES/communitycore_redis_events.mo``.
+add_catalog("communitycore_redis_events", Path(__file__).with_name("locale"))
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_STREAM = "communitycore:events"
@@ -51,7 +56,20 @@ def fields_of(event: Event) -> dict[str, str]:
     }
 
 
+class PublishError(Exception):
+    """An event could not be published: it stays pending in the outbox, for a later dispatch."""
+
+
 @hookimpl
 def communitycore_on_event(event: Event) -> None:
-    """Publish one committed event to the stream."""
-    _client(redis_url()).xadd(stream_name(), fields_of(event), maxlen=MAX_LENGTH, approximate=True)
+    """Publish one committed event to the stream; a failure raises :class:`PublishError`, naming the event."""
+    import redis
+
+    stream = stream_name()
+    try:
+        _client(redis_url()).xadd(stream, fields_of(event), maxlen=MAX_LENGTH, approximate=True)
+    except redis.RedisError as exc:
+        raise PublishError(_(
+            "the event {action} ({event}) was not published to the Redis stream {stream}; it stays pending "
+            "and `community events dispatch` publishes it later: {error}"
+        ).format(action=event.action, event=event.id, stream=stream, error=exc)) from exc
