@@ -24,19 +24,17 @@ def test_translations():
     check_translations(beizheng)
 
 
-def test_help_is_chinese_by_default_and_english_on_request(cli_runner, monkeypatch):
-    monkeypatch.delenv("COMMUNITYCORE_LANG", raising=False)  # the default language, whatever the environment's
-    zh = cli_runner.invoke("beizheng", "feedback", "--help")
-    en = cli_runner.invoke("--lang", "en", "beizheng", "feedback", "--help")
-    assert zh.exit_code == en.exit_code == 0
-    assert "双向反馈：按工作单位列出每名在职党员" in zh.output
-    assert "季度，例如 2026Q3。" in zh.output and "显示党员完整姓名（记入审计日志）。" in zh.output
-    assert "per employer" not in zh.output and "The quarter" not in zh.output
-    assert "双向反馈: per employer, each in-service member's two-way steps over QUARTER." in en.output
-    assert "The quarter, e.g. 2026Q3." in en.output and "双向认识" not in en.output
-    group = cli_runner.invoke("beizheng", "--help")
-    assert "北正：社区党建联席会议与在职党员双向机制。" in group.output
-    assert "feedback  双向反馈" in group.output
+def test_help_is_chinese_by_default_and_english_on_request(cli_runner):
+    zh = cli_runner.help("beizheng", "feedback")
+    en = cli_runner.help("beizheng", "feedback", lang="en")
+    assert "双向反馈：按工作单位列出每名在职党员" in zh
+    assert "季度，例如 2026Q3。" in zh and "显示党员完整姓名（记入审计日志）。" in zh
+    assert "per employer" not in zh and "The quarter" not in zh
+    assert "双向反馈: per employer, each in-service member's two-way steps over QUARTER." in en
+    assert "The quarter, e.g. 2026Q3." in en and "双向认识" not in en
+    group = cli_runner.help("beizheng")
+    assert "北正：社区党建联席会议与在职党员双向机制。" in group
+    assert "feedback  双向反馈" in group
 
 
 def test_the_catalog_is_there_as_soon_as_any_of_the_plugin_is():

@@ -20,16 +20,14 @@ def test_translations():
     check_translations(jingjiang)
 
 
-def test_help_is_chinese_by_default_and_english_on_request(cli_runner, monkeypatch):
-    monkeypatch.delenv("COMMUNITYCORE_LANG", raising=False)  # the default language, whatever the environment's
-    zh = cli_runner.invoke("jingjiang", "cadres", "--help")
-    en = cli_runner.invoke("--lang", "en", "jingjiang", "cadres", "--help")
-    assert zh.exit_code == en.exit_code == 0
-    assert "干部统计：社区党组织书记中大专以上文化的人数、社区干部的平均年龄。" in zh.output
-    assert "街道党工委（或某一社区党组织）：统计其所辖的社区党组织。" in zh.output
-    assert "Cadre statistics" not in zh.output and "is counted" not in zh.output
-    assert "Cadre statistics: secretaries with 大专 or above, community cadres'" in en.output
-    group = cli_runner.invoke("jingjiang", "--help").output
+def test_help_is_chinese_by_default_and_english_on_request(cli_runner):
+    zh = cli_runner.help("jingjiang", "cadres")
+    en = cli_runner.help("jingjiang", "cadres", lang="en")
+    assert "干部统计：社区党组织书记中大专以上文化的人数、社区干部的平均年龄。" in zh
+    assert "街道党工委（或某一社区党组织）：统计其所辖的社区党组织。" in zh
+    assert "Cadre statistics" not in zh and "is counted" not in zh
+    assert "Cadre statistics: secretaries with 大专 or above, community cadres'" in en
+    group = cli_runner.help("jingjiang")
     assert "靖江：全市的服务品牌与特色做法。" in group
     assert "cadres      干部统计" in group and "programmes  列出靖江的服务品牌及其服务类别" in group
 

@@ -33,16 +33,14 @@ def test_translations():
     check_translations(red_steward)
 
 
-def test_help_is_chinese_by_default_and_english_on_request(cli_runner, monkeypatch):
-    monkeypatch.delenv("COMMUNITYCORE_LANG", raising=False)  # the default language, whatever the environment's
-    zh = cli_runner.invoke("red-steward", "property-tiers", "--help")
-    en = cli_runner.invoke("--lang", "en", "red-steward", "property-tiers", "--help")
-    assert zh.exit_code == en.exit_code == 0
-    assert "列出 UNIT 所辖的每个小区及其提升目标，以及居民诉求数、解决率和满意率。" in zh.output
-    assert "统计诉求的期间，例如 2026 或 2026Q3（默认：本年度）。" in zh.output
-    assert "compound" not in zh.output and "default: this year" not in zh.output
-    assert "The unit whose compounds are listed (id or path)." in en.output
-    group = cli_runner.invoke("red-steward", "--help").output
+def test_help_is_chinese_by_default_and_english_on_request(cli_runner):
+    zh = cli_runner.help("red-steward", "property-tiers")
+    en = cli_runner.help("red-steward", "property-tiers", lang="en")
+    assert "列出 UNIT 所辖的每个小区及其提升目标，以及居民诉求数、解决率和满意率。" in zh
+    assert "统计诉求的期间，例如 2026 或 2026Q3（默认：本年度）。" in zh
+    assert "compound" not in zh and "default: this year" not in zh
+    assert "The unit whose compounds are listed (id or path)." in en
+    group = cli_runner.help("red-steward")
     assert "红色管家：各小区按类型确定的物业提升目标（定向、规范、精准、智慧提升）。" in group
 
 

@@ -252,14 +252,14 @@ class AppState:
         except CommunityCoreError as exc:
             click.echo(terminal_text(f"error: {exc}"), err=True)
             return
-        owners: dict[tuple[str, ...], str | None] = dict.fromkeys(_command_tree(cli))  # None: builtin
+        owners: dict[tuple[str, ...], str | None] = dict.fromkeys(command_tree(cli))  # None: builtin
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                before = _command_tree(cli)
+                before = command_tree(cli)
                 for answer in pm.call_each("communitycore_register_commands", cli=cli):
                     _keep_commands(pm, cli, before, owners, answer.plugin)
-                    before = _command_tree(cli)
+                    before = command_tree(cli)
                     owners.update((path, answer.plugin) for path in before if path not in owners)
             except CommunityCoreError as exc:  # strict mode: a plugin's failure is an error
                 click.echo(terminal_text(f"error: {exc}"), err=True)
@@ -310,13 +310,13 @@ def _collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _command_tree(group: click.Group, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], click.Command]:
+def command_tree(group: click.Group, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], click.Command]:
     """Every command under ``group`` by its path (``("member", "add")``), groups included."""
     tree: dict[tuple[str, ...], click.Command] = {}
     for name, command in group.commands.items():
         tree[(*prefix, name)] = command
         if isinstance(command, click.Group):
-            tree.update(_command_tree(command, (*prefix, name)))
+            tree.update(command_tree(command, (*prefix, name)))
     return tree
 
 

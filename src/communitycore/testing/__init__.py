@@ -431,25 +431,16 @@ def check_translations(plugin: ModuleType) -> None:
 
 def _help_problems(plugin: object) -> list[str]:
     """The help texts of the commands ``plugin`` adds that are not translated, or not shown as they should be."""
-    import click
     from click.testing import CliRunner
 
     from communitycore.cli import make_cli
-    from communitycore.cli.state import AppState
+    from communitycore.cli.state import AppState, command_tree
     from communitycore.i18n import LANGUAGES, language, translate_help
 
-    def tree(group: click.Group, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], click.Command]:
-        found: dict[tuple[str, ...], click.Command] = {}
-        for name, command in group.commands.items():
-            found[(*prefix, name)] = command
-            if isinstance(command, click.Group):
-                found.update(tree(command, (*prefix, name)))
-        return found
-
-    host = tree(make_cli(AppState(pm=make_plugin_manager())))
+    host = command_tree(make_cli(AppState(pm=make_plugin_manager())))
     state = AppState(pm=make_plugin_manager(plugin))
     cli = make_cli(state)
-    own = {path: command for path, command in tree(cli).items() if path not in host}
+    own = {path: command for path, command in command_tree(cli).items() if path not in host}
     problems: list[str] = []
     # The default language: no --lang, no COMMUNITYCORE_LANG, a config file that sets nothing.
     runner = CliRunner(env={"COMMUNITYCORE_LANG": None, "COMMUNITYCORE_CONFIG": None})

@@ -29,7 +29,8 @@ Fixtures:
 * ``communitycore_clock``: the clock, fixed at :data:`communitycore.testing.FIXED_NOW`;
 * ``community``: a :class:`~communitycore.Community` on a fresh SQLite file, builtins plus
   ``communitycore_plugins``, installed plugins not loaded, strict about plugin problems;
-* ``cli_runner``: a :class:`CliRunner` bound to that community.
+* ``cli_runner``: a :class:`CliRunner` bound to that community (``invoke``, ``json``, and ``help``
+  for a command's help page in the default language or in ``lang``).
 """
 
 from __future__ import annotations
@@ -70,6 +71,21 @@ class CliRunner:
         state = AppState(community=self.community, pm=self.community.pm)
         cli = make_cli(state)
         return ClickRunner().invoke(cli, list(args), obj=state, input=input, catch_exceptions=catch_exceptions)
+
+    def help(self, *command: str, lang: str | None = None) -> str:
+        """The help page of ``community COMMAND... --help``, checked to succeed: in ``lang``, or in the
+        default language (Chinese) whatever ``COMMUNITYCORE_LANG`` the environment sets."""
+        from click.testing import CliRunner as ClickRunner
+
+        from communitycore.cli import make_cli
+        from communitycore.cli.state import AppState
+
+        state = AppState(community=self.community, pm=self.community.pm)
+        chosen = ("--lang", lang) if lang else ()
+        result = ClickRunner(env={"COMMUNITYCORE_LANG": None}).invoke(
+            make_cli(state), [*chosen, *command, "--help"], obj=state, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
 
     def json(self, *args: str) -> Any:
         """Run ``community --json ARGS...``, check it succeeded and return the parsed output."""
