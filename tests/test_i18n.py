@@ -581,6 +581,44 @@ def test_the_demo_speaks_one_language_word_by_word(demo: tuple[AppState, set[str
     assert chinese_outside("row 2, column 公民身份号码: 应为 18 位", labels | {"公民身份号码"}) != []
 
 
+def test_every_column_a_command_prints_has_its_label() -> None:
+    """The header of each column a command's table shows is labelled in both languages, never its field name."""
+    import importlib
+    import pkgutil
+
+    import communitycore.cli as cli_package
+    from communitycore import capabilities
+    from communitycore.labels import FIELD_LABELS
+
+    labelled = set(FIELD_LABELS) | set(capabilities.field_labels(capabilities.declared()))
+    unlabelled = []
+    for info in pkgutil.iter_modules(cli_package.__path__):
+        module = importlib.import_module(f"communitycore.cli.{info.name}")
+        for name, columns in vars(module).items():
+            if name.endswith("COLUMNS") and isinstance(columns, tuple):
+                unlabelled += [f"{info.name}.{name}: {c}" for c in columns if isinstance(c, str) and c not in labelled]
+    assert unlabelled == []
+
+
+def test_the_dues_commands_head_their_tables_in_the_language(sqlite_community: Community) -> None:
+    """A base set and a payment recorded, in Chinese: every header is Chinese (the columns come from the records)."""
+    c = sqlite_community
+    street = c.org.add("城南街道党工委", "street-committee")
+    member = c.members.add("张三", c.org.add("第一党支部", "branch", c.org.add("幸福社区党委", "community-committee",
+                                                                          street.id).id).id)
+    app = AppState(community=c, pm=c.pm)
+    month = c.clock.today().strftime("%Y-%m")
+    for args in (("dues", "set-base", str(member.id), "--category", "在职", "--base", "3000", "--from", month),
+                 ("dues", "pay", str(member.id), "--month", month, "--amount", "15"),
+                 ("dues", "amount", str(member.id), "--month", month)):
+        done = CliRunner().invoke(make_cli(app), ["--lang", "zh", *args], obj=app, catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+        lines = done.output.splitlines()
+        table = len(lines) > 1 and set(lines[1]) <= {"-", " "}  # a table's header row, or a block's first words
+        headers = lines[0].split() if table else [line.split()[0] for line in lines]
+        assert [h for h in headers if re.search("[A-Za-z]", h)] == [], (args, done.output)
+
+
 def test_where_a_setting_comes_from_is_worded_in_the_language(demo: tuple[AppState, set[str]]) -> None:
     state, _names = demo
     unit = "靖城街道党工委/幸福社区党委"

@@ -23,6 +23,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "address": ("地址", "Address"),
     "contact": ("联系方式", "Contact"),
     "provider": ("来源插件", "Provided by"),
+    "label": ("名称", "Label"),
     # Organization units
     "parent_id": ("上级编号", "Parent ID"),
     "parent": ("上级党组织", "Parent"),

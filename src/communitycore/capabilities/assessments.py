@@ -34,6 +34,8 @@ CAPABILITY = Capability(
                     check=_check_scheme),
     ),
     labels={
+        "run_id": ("考核批次编号", "Run ID"),
+        "result_revision": ("结果版本", "Result revision"),
         "scheme": ("考核方案", "Scheme"),
         "scheme_version": ("方案版本", "Scheme version"),
         "period": ("考核周期", "Period"),

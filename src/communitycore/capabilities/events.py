@@ -9,5 +9,6 @@ CAPABILITY = Capability(
     api="communitycore.sdk.events:EventsAPI",
     tables="communitycore.store.tables.outbox",
     commands=("communitycore.cli.events:events",),
+    labels={"attempts": ("投递次数", "Attempts"), "last_error": ("最近一次错误", "Last error")},
     actions=("events.read", "events.dispatch"),
 )

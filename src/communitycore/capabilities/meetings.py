@@ -54,6 +54,7 @@ CAPABILITY = Capability(
     unit_links="communitycore.store.tables.meetings:UNIT_LINKS",
     commands=("communitycore.cli.meeting:meeting",),
     labels={
+        "date": ("日期", "Date"),
         "type": ("会议类型", "Meeting type"),
         "held_on": ("日期", "Date"),
         "topic": ("主题", "Topic"),

@@ -11,5 +11,6 @@ CAPABILITY = Capability(
     sections="communitycore.io.sections:ORG_SECTIONS",
     unit_links="communitycore.store.tables.org:UNIT_LINKS",
     commands=("communitycore.cli.org:org",),
+    labels={"pipeline": ("发展党员", "Recruitment pipeline")},
     actions=("org.read", "org.add", "org.update", "org.move", "org.remove", "org.settings"),
 )

@@ -43,6 +43,9 @@ CAPABILITY = Capability(
     unit_links="communitycore.store.tables.recruitment:UNIT_LINKS",
     commands=("communitycore.cli.recruit:recruit",),
     labels={
+        "stage_label": ("阶段名称", "Stage"),
+        "earliest": ("最早日期", "Earliest"),
+        "latest": ("最迟日期", "Latest"),
         "stage": ("阶段", "Stage"),
         "last_step": ("最近步骤", "Last step"),
         "last_on": ("最近日期", "Last date"),

@@ -14,6 +14,13 @@ CAPABILITY = Capability(
     unit_links="communitycore.store.tables.rosters:UNIT_LINKS",
     commands=("communitycore.cli.roster:roster",),
     labels={
+        "entry_id": ("名册记录编号", "Entry ID"),
+        "outcome": ("处理结果", "Outcome"),
+        "tier_from": ("原等级", "From tier"),
+        "tier_to": ("新等级", "To tier"),
+        "raised_by": ("提出人", "Raised by"),
+        "raised_on": ("提出日期", "Raised on"),
+        "resolution_note": ("处理说明", "Resolution note"),
         "program": ("队伍", "Programme"),
         "candidate_kind": ("人员类型", "Candidate kind"),
         "candidate_id": ("人员编号", "Candidate"),

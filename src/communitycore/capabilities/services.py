@@ -50,6 +50,7 @@ CAPABILITY = Capability(
                     default=list(DEFAULT_STAR_HOURS)),
     ),
     labels={
+        "group": ("分组", "Group"),
         "category": ("服务类别", "Category"),
         "program": ("服务项目", "Programme"),
         "urgency": ("紧急程度", "Urgency"),
