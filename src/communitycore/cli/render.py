@@ -75,13 +75,14 @@ def dumps(data: Any) -> str:
 def shown(record: Any, *, reveal: bool = False, paths: Mapping[int, str] | None = None, **extra: Any) -> Any:
     """The documented shape of ``record`` (or of a list of them) for this command's output.
 
-    Labels are in the command's language and unit kinds the community's; unit paths come from
-    ``paths`` (one read of the tree for a listing) or else are looked up one by one.
+    Labels are in the command's language, unit kinds and dues categories the community's; unit paths
+    come from ``paths`` (one read of the tree for a listing) or else are looked up one by one.
     """
     app = state()
     community = app.community
     view = serialize.View(reveal=reveal, lang=app.lang, paths=community.org.path_of if paths is None else paths,
-                          unit_kinds=community.registry.unit_kinds)
+                          unit_kinds=community.registry.unit_kinds,
+                          dues_categories=community.registry.dues_categories)
     return serialize.shape(record, view, **extra)
 
 
