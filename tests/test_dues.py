@@ -145,6 +145,24 @@ def test_a_retirees_base_is_recorded_as_the_setting_describes_it(community: Comm
         a.id: "total-pension", b.id: "basic-pension"}
 
 
+def test_the_shapes_of_dues_carry_the_labels_beside_the_codes(community: Community) -> None:
+    t = tree(community)
+    a, b, _c = t["members"]
+    community.dues.set_base(a.id, category="retired", base="4800", from_month="2026-01")
+    done = community.dues.set_base(b.id, category="annual-salary", base="4800", from_month="2026-01")
+    categories = community.registry.dues_categories
+    due = community.dues.amount(a.id, month="2026-02")
+    zh = communitycore.to_dict(due, dues_categories=categories, lang="zh")
+    en = communitycore.to_dict(due, dues_categories=categories, lang="en")
+    assert (zh["category"], zh["category_label"], zh["base_kind"], zh["base_kind_label"]) == (
+        "retired", "离退休", "total-pension", "养老金总额")
+    assert (en["category"], en["category_label"], en["base_kind_label"]) == ("retired", "retired", "total pension")
+    assert communitycore.to_dict(done, dues_categories=categories, lang="en")["category_label"] == "annual salary"
+    assert communitycore.to_dict(done, dues_categories=categories, lang="zh")["base_kind_label"] is None
+    # Without the registry's categories the label is the code, as a unit's kind_label is.
+    assert communitycore.to_dict(done, lang="zh")["category_label"] == "annual-salary"
+
+
 def test_payments_import_all_or_nothing_naming_rows(community: Community, tmp_path: Path) -> None:
     t = tree(community)
     a, b, _c = t["members"]

@@ -619,6 +619,67 @@ def test_the_dues_commands_head_their_tables_in_the_language(sqlite_community: C
         assert [h for h in headers if re.search("[A-Za-z]", h)] == [], (args, done.output)
 
 
+def test_the_dues_commands_show_categories_and_base_kinds_by_their_labels(community: Community) -> None:
+    """Text output names a dues category and a retiree's base kind by its label in the language; JSON
+    keeps the codes and adds the labels beside them."""
+    from communitycore.capabilities.dues import CAPABILITY
+    from communitycore.labels import label
+
+    dues_labels = dict(CAPABILITY.labels)
+    c = community
+    street = c.org.add("城南街道党工委", "street-committee")
+    branch = c.org.add("第一党支部", "branch", c.org.add("幸福社区党委", "community-committee", street.id).id)
+    salaried, retired = (str(c.members.add(name, branch.id, join_date="2000-07-01").id) for name in ("张三", "李四"))
+    c.org.set_setting(branch.id, "dues-retiree-base", "basic-pension")
+    app = AppState(community=c, pm=c.pm)
+
+    def run(*args: str) -> str:
+        done = CliRunner().invoke(make_cli(app), list(args), obj=app, catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+        return done.output
+
+    expected = {"zh": ("年薪制", "离退休", "基本养老金"), "en": ("annual salary", "retired", "basic pension")}
+    for lang, (salary, retiree, basic) in expected.items():
+        cases = ((salaried, "annual-salary", "3000", salary, "-"), (retired, "retired", "4800", retiree, basic))
+        for member, code, base, category, kind in cases:
+            for args in (("dues", "set-base", member, "--category", code, "--base", base, "--from", "2026-05"),
+                         ("dues", "amount", member, "--month", "2026-06")):
+                text = run("--lang", lang, *args)
+                fields = dict(re.split(r"\s{2,}", line.strip(), maxsplit=1) for line in text.splitlines())
+                assert fields[label("category", lang, dues_labels)] == category, (lang, args, text)
+                assert fields[label("base_kind", lang)] == kind, (lang, args, text)
+                # The codes typed in come back as labels, not as themselves.
+                assert "annual-salary" not in text and "basic-pension" not in text, (lang, args, text)
+                assert lang == "en" or "retired" not in text, text
+        # JSON: the stable codes, and the labels in the language beside them.
+        due = json.loads(run("--json", "--lang", lang, "dues", "amount", retired, "--month", "2026-06"))
+        assert (due["category"], due["category_label"], due["base_kind"], due["base_kind_label"]) == (
+            "retired", retiree, "basic-pension", basic)
+        done = json.loads(run("--json", "--lang", lang, "dues", "set-base", salaried, "--category", "annual-salary",
+                              "--base", "3000", "--from", "2026-05"))
+        assert (done["category"], done["category_label"], done["base_kind"], done["base_kind_label"]) == (
+            "annual-salary", salary, None, None)
+
+
+def test_a_capabilitys_own_labels_head_its_commands_columns(demo: tuple[AppState, set[str]]) -> None:
+    """Where a capability's field shares its name with a shared field, its commands say what it means
+    there: a request's category is 服务类别 and its channel 渠道, a roster entry's tier 星级档次,
+    and a member's category stays 党员类别 in the member commands."""
+    state, _names = demo
+
+    def headers(*args: str) -> list[str]:
+        done = CliRunner().invoke(make_cli(state), ["--lang", "zh", *args], obj=state, catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+        return done.output.splitlines()[0].split()
+
+    requests = headers("service", "request", "list")
+    assert "服务类别" in requests and "渠道" in requests, requests
+    assert "党员类别" not in requests and "报到方式" not in requests, requests
+    entries = headers("roster", "list")
+    assert "星级档次" in entries and "小区类型" not in entries, entries
+    assert "党员类别" in headers("member", "list", "--limit", "3")
+
+
 def test_where_a_setting_comes_from_is_worded_in_the_language(demo: tuple[AppState, set[str]]) -> None:
     state, _names = demo
     unit = "靖城街道党工委/幸福社区党委"

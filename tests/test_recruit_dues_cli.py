@@ -119,8 +119,9 @@ def test_dues_amount_pay_arrears_json(sqlite_community: Community, branch: dict[
     as_json(c, "dues", "set-base", a, "--category", "在职", "--base", "3000", "--from", "2026-05")
     as_json(c, "dues", "set-base", b, "--category", "retired", "--base", "5000.01", "--from", "2026-05")
     assert as_json(c, "dues", "amount", a, "--month", "2026-06") == {
-        "member_id": int(a), "month": "2026-06", "category": "employed", "base": "3000.00", "rate": "0.5",
-        "amount": "15.00", "rule": "中组发〔2008〕3号 §1–2", "paid": "0.00", "base_kind": None}
+        "member_id": int(a), "month": "2026-06", "category": "employed", "category_label": "employed",
+        "base": "3000.00", "rate": "0.5", "amount": "15.00", "rule": "中组发〔2008〕3号 §1–2", "paid": "0.00",
+        "base_kind": None, "base_kind_label": None}
     assert as_json(c, "dues", "amount", b, "--month", "2026-06")["amount"] == "50.00"
     paid = as_json(c, "dues", "pay", b, "--month", "2026-05", "--months", "6", "--amount", "300", "--on", "2026-05-20")
     assert [p["amount"] for p in paid] == ["50.00"] * 6

@@ -7,6 +7,8 @@ A capability labels its own fields in its declaration (``Capability.labels``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from communitycore import capabilities
 
 #: Field name -> (中文, English).
@@ -147,12 +149,15 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def label(field: str, lang: str = "zh") -> str:
+def label(field: str, lang: str = "zh", own: Mapping[str, tuple[str, str]] | None = None) -> str:
     """The header label of ``field`` in ``lang`` (``zh`` or ``en``); unknown fields show their name.
 
-    Shared fields are labelled here; a capability labels its own fields in its declaration.
+    Shared fields are labelled here; a capability labels its own fields in its declaration. ``own``,
+    the labels of the capability whose output this is, wins: a field's name can mean another thing
+    there (a service's ``category`` is 服务类别, a member's 党员类别).
     """
-    pair = FIELD_LABELS.get(field) or capabilities.field_labels(capabilities.declared()).get(field)
+    pair = ((own or {}).get(field) or FIELD_LABELS.get(field)
+            or capabilities.field_labels(capabilities.declared()).get(field))
     if pair is None:
         return field
     return pair[1] if lang == "en" else pair[0]

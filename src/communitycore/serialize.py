@@ -34,10 +34,12 @@ from communitycore.domain.identity import mask_birth_date, mask_contact, mask_id
 from communitycore.i18n import _, get_language
 from communitycore.records import (
     AuditEntry,
+    DuesCategory,
     Finding,
     FrozenDict,
     MeetingType,
     OutboxEvent,
+    Record,
     RosterProgram,
     ScoringScheme,
     ServiceCategory,
@@ -217,10 +219,12 @@ PathSource = Mapping[int, str] | Callable[[int], "str | None"]
 
 @attrs.frozen(kw_only=True)
 class View:
-    """How records are shown: revealed or masked, in which language, with which unit paths and kinds.
+    """How records are shown: revealed or masked, in which language, with which unit paths, kinds and
+    dues categories.
 
     Without ``paths`` a shape's unit paths are ``null``; without ``unit_kinds`` (the registry's
-    ``unit_kinds``) a unit's ``kind_label`` is its code.
+    ``unit_kinds``) a unit's ``kind_label`` is its code, and without ``dues_categories`` (the
+    registry's ``dues_categories``) a dues record's ``category_label`` is its code.
     """
 
     reveal: bool = False
@@ -230,6 +234,7 @@ class View:
     """``zh`` or ``en`` for the ``*_label`` fields; ``None``: the language in force."""
     paths: PathSource | None = None
     unit_kinds: Mapping[str, UnitKind] | None = None
+    dues_categories: Mapping[str, DuesCategory] | None = None
 
     @property
     def language(self) -> str:
@@ -246,10 +251,17 @@ class View:
 
     def kind_label(self, code: str) -> str:
         """The label of a unit kind (its code when no plugin registers it any more)."""
-        kind = None if self.unit_kinds is None else self.unit_kinds.get(code)
-        if kind is None:
+        return self._record_label(self.unit_kinds, code)
+
+    def dues_category_label(self, code: str) -> str:
+        """The label of a dues category (its code when no plugin registers it any more)."""
+        return self._record_label(self.dues_categories, code)
+
+    def _record_label(self, records: Mapping[str, Record] | None, code: str) -> str:
+        record = None if records is None else records.get(code)
+        if record is None:
             return code
-        return (kind.label_en or kind.label) if self.language == "en" else kind.label
+        return (record.label_en or record.label) if self.language == "en" else record.label
 
 
 #: A shape function: ``(record, view) -> dict`` of Python values.
@@ -319,7 +331,8 @@ def shape(record: Any, view: View | None = None, **extra: Any) -> Any:
 
 
 def to_dict(record: Any, *, reveal: bool = False, lang: str | None = None, paths: PathSource | None = None,
-            unit_kinds: Mapping[str, UnitKind] | None = None, **extra: Any) -> Any:
+            unit_kinds: Mapping[str, UnitKind] | None = None,
+            dues_categories: Mapping[str, DuesCategory] | None = None, **extra: Any) -> Any:
     """The documented JSON shape of ``record`` as plain data (``docs/json.md``), masked unless ``reveal``.
 
     :param reveal: show 公民身份号码, phone numbers, birth dates and the mobiles in a partner's
@@ -327,9 +340,11 @@ def to_dict(record: Any, *, reveal: bool = False, lang: str | None = None, paths
     :param lang: the language of ``*_label`` fields (default: the language in force).
     :param paths: unit paths by id, or a function such as ``community.org.path_of``.
     :param unit_kinds: the registry's unit kinds (``community.registry.unit_kinds``), for ``kind_label``.
+    :param dues_categories: the registry's dues categories (``community.registry.dues_categories``), for
+        the ``category_label`` of dues records.
     :param extra: fields to add to the shape.
     """
-    view = View(reveal=reveal, lang=lang, paths=paths, unit_kinds=unit_kinds)
+    view = View(reveal=reveal, lang=lang, paths=paths, unit_kinds=unit_kinds, dues_categories=dues_categories)
     return converter.unstructure(shape(record, view, **extra))
 
 

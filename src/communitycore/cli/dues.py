@@ -1,9 +1,11 @@
 """``community dues``: Party dues (党费): bases, amounts, payments, arrears and the 台账.
 
-JSON shapes (see docs/json.md): ``amount`` prints ``{"member_id", "month", "category", "base",
-"rate", "amount", "rule", "paid"}`` (amounts as strings with two decimals, ``"15.00"``); ``arrears``
-one object per member ``{"member_id", "name", "unit_id", "unit", "unpaid_months", "longest_run",
-"lapse_flag"}``; ``pay`` the payments recorded; ``set-base`` the base.
+JSON shapes (see docs/json.md): ``amount`` prints ``{"member_id", "month", "category",
+"category_label", "base", "rate", "amount", "rule", "paid", "base_kind", "base_kind_label"}``
+(amounts as strings with two decimals, ``"15.00"``); ``arrears`` one object per member
+``{"member_id", "name", "unit_id", "unit", "unpaid_months", "longest_run", "lapse_flag"}``; ``pay``
+the payments recorded; ``set-base`` the base. Text output shows the category and the base kind by
+their labels in the language.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import click
 
-from communitycore import serialize
+from communitycore import capabilities, serialize
 from communitycore.cli.state import AppState
 from communitycore.cli.terminal import terminal_text
 from communitycore.domain.codes import Coded
@@ -75,13 +75,14 @@ def dumps(data: Any) -> str:
 def shown(record: Any, *, reveal: bool = False, paths: Mapping[int, str] | None = None, **extra: Any) -> Any:
     """The documented shape of ``record`` (or of a list of them) for this command's output.
 
-    Labels are in the command's language and unit kinds the community's; unit paths come from
-    ``paths`` (one read of the tree for a listing) or else are looked up one by one.
+    Labels are in the command's language, unit kinds and dues categories the community's; unit paths
+    come from ``paths`` (one read of the tree for a listing) or else are looked up one by one.
     """
     app = state()
     community = app.community
     view = serialize.View(reveal=reveal, lang=app.lang, paths=community.org.path_of if paths is None else paths,
-                          unit_kinds=community.registry.unit_kinds)
+                          unit_kinds=community.registry.unit_kinds,
+                          dues_categories=community.registry.dues_categories)
     return serialize.shape(record, view, **extra)
 
 
@@ -136,9 +137,10 @@ def cell(row: Mapping[str, Any], column: str, lang: str = "zh") -> str:
     return terminal_text(format_value(row.get(column), lang, column), one_line=True)
 
 
-def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], lang: str = "zh") -> str:
-    """An aligned table with a header row of field labels."""
-    header = [label(c, lang) for c in columns]
+def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], lang: str = "zh",
+          own: Mapping[str, tuple[str, str]] | None = None) -> str:
+    """An aligned table with a header row of field labels (``own``: see :func:`~communitycore.labels.label`)."""
+    header = [label(c, lang, own) for c in columns]
     body = [[cell(row, c, lang) for c in columns] for row in rows]
     widths = [max(display_width(text) for text in column) for column in zip(header, *body, strict=True)]
 
@@ -150,9 +152,10 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], lang: str =
     return "\n".join([line(header), rule, *(line(r) for r in body)])
 
 
-def block(obj: Mapping[str, Any], columns: Sequence[str], lang: str = "zh") -> str:
-    """Aligned ``label  value`` lines, one per field."""
-    labels = [label(c, lang) for c in columns]
+def block(obj: Mapping[str, Any], columns: Sequence[str], lang: str = "zh",
+          own: Mapping[str, tuple[str, str]] | None = None) -> str:
+    """Aligned ``label  value`` lines, one per field (``own``: see :func:`~communitycore.labels.label`)."""
+    labels = [label(c, lang, own) for c in columns]
     width = max((display_width(t) for t in labels), default=0)
     return "\n".join(f"{pad(t, width)}  {cell(obj, c, lang)}" for t, c in zip(labels, columns, strict=True))
 
@@ -179,12 +182,29 @@ def emit(data: Any, *, columns: Sequence[str] | None = None, title: str | None =
         return
     if title:
         click.echo(click.style(terminal_text(title), bold=True))
+    own = command_labels()
     if isinstance(data, Mapping):
-        click.echo(block(data, list(columns or _default_columns([data])), app.lang))
+        click.echo(block(data, list(columns or _default_columns([data])), app.lang, own))
     elif not data:
         click.echo(word("none_found", app.lang))
     else:
-        click.echo(table(data, list(columns or _default_columns(data)), app.lang))
+        click.echo(table(data, list(columns or _default_columns(data)), app.lang, own))
+
+
+def command_labels() -> dict[str, tuple[str, str]]:
+    """The field labels of the capability whose command is running (``community services …``: the
+    services' own), which win over the shared ones in its output; none outside a capability's command."""
+    from communitycore.cli import command_name
+
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None and ctx.parent is not None and ctx.parent.parent is not None:
+        ctx = ctx.parent  # up to the command under the root: the capability's group
+    if ctx is None or ctx.parent is None:
+        return {}
+    for cap in capabilities.declared():
+        if any(command_name(path) == ctx.info_name for path in cap.commands):
+            return dict(cap.labels)
+    return {}
 
 
 def heading(text: str) -> None:

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import attrs
 
+from communitycore.domain.codes import Coded
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _, listing
 from communitycore.records import DuesCategory
@@ -30,8 +31,17 @@ DEFAULT_LAPSE_MONTHS = 6
 CENTRAL_FROM = Decimal("1000")
 #: The largest base or payment accepted, in 元 (a typo guard, not a rule).
 MAX_AMOUNT = Decimal("100000000")
-#: The retirees' base: total pension (2008) or basic pension (组电明字〔2017〕5号).
-RETIREE_BASES = ("total-pension", "basic-pension")
+
+
+class RetireeBase(Coded):
+    """What a retiree's base is: the total pension (2008) or the basic pension (组电明字〔2017〕5号)."""
+
+    TOTAL_PENSION = ("total-pension", "养老金总额", "total pension")
+    BASIC_PENSION = ("basic-pension", "基本养老金", "basic pension")
+
+
+#: The codes of the retirees' bases, the choices of the setting ``dues-retiree-base``.
+RETIREE_BASES = tuple(kind.value for kind in RetireeBase)
 #: The retirees' base where no unit sets one (the 2008 rule).
 DEFAULT_RETIREE_BASE = RETIREE_BASES[0]
 

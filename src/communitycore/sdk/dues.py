@@ -34,6 +34,7 @@ from communitycore.domain.dues import (
     MonthDue,
     MonthDues,
     Payment,
+    RetireeBase,
     Standing,
     amount_for,
     find_category,
@@ -480,11 +481,23 @@ def _chunks(ids: Sequence[int], size: int = _CHUNK) -> builtins.list[Sequence[in
     return [ids[i:i + size] for i in range(0, len(ids), size)] or []
 
 
+def _base_kind_label(code: str | None, view: View) -> str | None:
+    """The label of a retiree's base kind (the code if it is none of them), or None without one."""
+    if code is None:
+        return None
+    try:
+        return RetireeBase(code).label(view.language)
+    except ValueError:
+        return code
+
+
 @shape_of(MonthDue)
 def _due_shape(due: MonthDue, view: View) -> dict[str, Any]:
     return {"member_id": due.member_id, "month": due.month, "category": due.category,
+            "category_label": view.dues_category_label(due.category),
             "base": None if due.base is None else str(due.base), "rate": None if due.rate is None else str(due.rate),
-            "amount": str(due.amount), "rule": due.rule, "paid": str(due.paid), "base_kind": due.base_kind}
+            "amount": str(due.amount), "rule": due.rule, "paid": str(due.paid), "base_kind": due.base_kind,
+            "base_kind_label": _base_kind_label(due.base_kind, view)}
 
 
 @shape_of(Arrears)
@@ -502,6 +515,7 @@ def _payment_shape(item: Payment, view: View) -> dict[str, Any]:
 @shape_of(DuesBase)
 def _base_shape(item: DuesBase, view: View) -> dict[str, Any]:
     return {"member_id": item.member_id, "from": item.from_month, "category": item.category,
+            "category_label": view.dues_category_label(item.category),
             "base": None if item.base is None else str(item.base),
             "reduced": None if item.reduced is None else str(item.reduced), "approval": item.approval,
-            "base_kind": item.base_kind}
+            "base_kind": item.base_kind, "base_kind_label": _base_kind_label(item.base_kind, view)}
