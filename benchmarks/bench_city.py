@@ -314,8 +314,11 @@ def _process(argv: list[str], repeats: int, src: Path | None = None) -> tuple[fl
     for attempt in range(repeats + 1):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=_env(src))
+        # The command's hints (the next page) go to stderr: kept out of the report, shown if it fails.
+        done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_env(src))
         wall = time.perf_counter() - start
+        if done.returncode:
+            sys.exit(f"{' '.join(argv)} failed:\n{done.stderr}")
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if attempt:
             walls.append(wall)

@@ -222,6 +222,24 @@ def test_every_bad_row_is_reported(community: Community, tree: dict[str, int], t
     assert community.members.count() == 0
 
 
+def test_every_member_imported_has_its_entry_in_the_chain(community: Community, tree: dict[str, int],
+                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One member.add entry per member, batch after batch, each naming its member, name and unit, and
+    the trail still verifies (on SQLite the entries go in by INSERT … SELECT, elsewhere read back)."""
+    monkeypatch.setattr(importing_module, "BATCH_ROWS", 3)
+    rows = [row(i, BRANCH_PATH if i % 2 else str(tree["second"])) for i in range(1, 9)]
+    rows[4] = row(5, 姓名='王"五\\')  # quotes and a backslash in the JSON the entry holds
+    assert import_members(community, write_csv(tmp_path / "m.csv", rows)) == 8
+    added = sorted(community.audit.list(action="member.add", limit=None), key=lambda e: e.id)
+    members = community.members.list(limit=None)
+    assert len(members) == 8 and [e.entity_id for e in added] == [str(m.id) for m in members]
+    assert [e.after for e in added] == [{"name": m.name, "unit_id": m.unit_id} for m in members]
+    assert members[4].name == '王"五\\'
+    assert len({e.note for e in added}) == 1 and "m.csv" in str(added[0].note)
+    assert [e.id for e in added] == list(range(added[0].id, added[0].id + 8))
+    assert community.audit.verify().ok
+
+
 def test_problems_in_a_later_batch_undo_earlier_batches(community: Community, tree: dict[str, int],
                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importing_module, "BATCH_ROWS", 3)

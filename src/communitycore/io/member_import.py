@@ -516,7 +516,7 @@ def import_members(community: Community, path: str | os.PathLike[str], *,
             marks = _audit_marks(tx.conn)
             # On SQLite the transaction holds the write lock from its first statement, so the ids
             # of each batch are known as it goes in, and so are its entries (see _audit_each).
-            audit = (partial(_append_entries, tx, _("imported from {file}").format(file=source.name))
+            audit = (partial(_append_selected, tx, _("imported from {file}").format(file=source.name))
                      if is_sqlite(tx.conn) and not check else None)
             importer = _Importer(tx.conn, reader, rows, today=tx.today, members_before=marks[1], audit=audit)
             count = importer.run(progress)
@@ -571,9 +571,10 @@ def _audit_each(tx: Any, marks: tuple[int, int], file: str) -> None:
     anti-join finds; the audit side is read from the audit mark on (read before the member mark),
     so the anti-join looks at a handful of rows, not at the whole trail. (On SQLite the import's
     transaction holds the write lock from its first statement, so the ids of each batch are known
-    as it goes in, and its entries are appended right after it, with nothing read back.) The
-    entry holds the name and unit, not personal data; its JSON is put together in canonical form
-    and the entries go in through :func:`~communitycore.store.audit_chain.append_alike`.
+    as it goes in, and its entries are appended right after it by one ``INSERT … SELECT`` of that
+    id range, :func:`_append_selected`, so they never come into Python.) The
+    entry holds the name and unit, not personal data; here its JSON is put together in canonical
+    form and the entries go in through :func:`~communitycore.store.audit_chain.append_alike`.
     """
     from sqlalchemy import String, and_, cast, exists, select
 
@@ -600,6 +601,19 @@ def _audit_each(tx: Any, marks: tuple[int, int], file: str) -> None:
         ids, names, units = zip(*rows, strict=True)
         _append_entries(tx, note, ids, names, units)
         last = rows[-1][0]
+
+
+def _append_selected(tx: Any, note: str, first: int, last: int) -> None:
+    """SQLite: the ``member.add`` entries of the members with ids ``first`` to ``last``, in one
+    ``INSERT … SELECT`` (their ``after`` as :data:`_AFTER_JSON` writes it, by ``json_object``)."""
+    from communitycore.store import audit_chain
+    from communitycore.store.tables import members as member_tables
+
+    audit_chain.append_selected(
+        tx.conn, at=tx.now, actor=tx.actor, action="member.add", entity="member", note=note,
+        rows=f"SELECT CAST(id AS TEXT), json_object('name', name, 'unit_id', unit_id) "
+             f"FROM {member_tables.members.name} WHERE id BETWEEN ? AND ? ORDER BY id",
+        params=(first, last))
 
 
 def _append_entries(tx: Any, note: str, ids: Iterable[int], names: Iterable[str], units: Iterable[int]) -> None:
@@ -635,7 +649,7 @@ class _Importer:
 
     def __init__(self, conn: Connection, reader: SheetReader, rows: Iterator[Sequence[Any]], *,
                  today: dt.date, members_before: int,
-                 audit: Callable[[Iterable[int], Iterable[str], Iterable[int]], None] | None = None) -> None:
+                 audit: Callable[[int, int], None] | None = None) -> None:
         from sqlalchemy import select
 
         from communitycore.store.engine import is_sqlite
@@ -647,7 +661,7 @@ class _Importer:
         self.rows = rows
         self.members_before = members_before
         self.audit = audit
-        """Appends the entries of a batch as it is written (SQLite), given its ids, names and units."""
+        """Appends the entries of a batch as it is written (SQLite), given its first and last id."""
         self.check_member = partial(check_member, today=today)
         self.bulk_parsers: dict[str, Callable[[list[str]], list[Any] | None]] = {
             "id_number": partial(_id_numbers, today=today), "phone": _mobiles,
@@ -914,7 +928,7 @@ class _Importer:
         if self.audit is not None:
             # Ids come one after another under the write lock: the batch ends at the highest.
             last = int(self.conn.exec_driver_sql(self.writer.last_id).scalar_one())
-            self.audit(range(last - n + 1, last + 1), stored["name"], stored["unit"])
+            self.audit(last - n + 1, last)
 
     def _derive_from_id(self, parsed: dict[str, list[Any]], stored: dict[str, list[Any]]) -> None:
         """Fill blank birth dates and genders from the 公民身份号码, as ``parse_member`` does."""

@@ -170,6 +170,67 @@ def append_alike(conn: Connection, *, at: dt.datetime, actor: str, action: str, 
     return last_id - first_id
 
 
+def append_selected(conn: Connection, *, at: dt.datetime, actor: str, action: str, entity: str,
+                    note: str | None, rows: str, params: Sequence[Any] = ()) -> int:
+    """SQLite: append one entry per row of a query, in one ``INSERT … SELECT``; returns how many.
+
+    ``rows`` is a ``SELECT`` of two text columns, the entity id and ``after`` in canonical JSON
+    (SQLite's ``json_object`` writes it so for keys given in sorted order). The rows never come
+    into Python: a function registered on the connection for the statement renders each entry's
+    canonical text from what SQLite hands it, as :func:`append_alike` does, and chains the hashes.
+    The query is materialized first, so the function runs exactly once per entry; each entry's id
+    and predecessor's hash come back from the function itself, so they agree with what it hashed
+    whatever order SQLite calls it in.
+    """
+    if conn.dialect.name != "sqlite":
+        raise ValueError("append_selected is SQLite's bulk path; other engines use append_alike")
+    last_id, last_hash = lock_head(conn)
+    table = audit_tables.audit
+    at_process = table.c.at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    moment = utc_seconds(at)
+    at_stored = moment if at_process is None else at_process(moment)
+    # The canonical text that is hashed, not a message.
+    head = f'{{"action":{_dumps(action)},"actor":{_dumps(actor)},"after":'  # i18n: skip
+    tail = f',"at":"{moment.isoformat()}","before":null,"entity":{_dumps(entity)},"entity_id":'  # i18n: skip
+    end = f',"note":{_dumps(note)}}}]'
+    sha256 = hashlib.sha256
+    newest_id, newest_hash = last_id, last_hash
+
+    def link(key: str, after_json: str) -> str:
+        """The entry's predecessor's hash, its own hash and its id, in one text (64 + 64 + the id)."""
+        nonlocal newest_id, newest_hash
+        entry_id, prev = newest_id + 1, newest_hash
+        key_json = f'"{key}"' if key.isdigit() else encode_basestring(key)
+        digest = sha256(f'[{entry_id},"{prev}",{head}{after_json}{tail}{key_json}{end}'.encode()).hexdigest()
+        newest_id, newest_hash = entry_id, digest
+        return f"{prev}{digest}{entry_id}"
+
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    function = "cc_audit_link"
+    driver.create_function(function, 2, link)
+    try:
+        conn.exec_driver_sql(
+            f"WITH source (entity_id, after_json) AS ({rows}), "
+            f"picked AS MATERIALIZED (SELECT entity_id, after_json, {function}(entity_id, after_json) AS link "
+            f"FROM source) "
+            f"INSERT INTO {table.name} (id, at, actor, action, entity, entity_id, before, after, note, prev_hash, "
+            f"hash) SELECT CAST(substr(link, 129) AS INTEGER), ?, ?, ?, ?, entity_id, NULL, after_json, ?, "
+            f"substr(link, 1, 64), substr(link, 65, 64) FROM picked",
+            (*params, at_stored, actor, action, entity, note))
+        # The driver's rowcount is -1 for a statement that starts with WITH; SQLite's own count is not.
+        inserted = int(conn.exec_driver_sql("SELECT changes()").scalar_one())
+    finally:
+        driver.create_function(function, 2, None)
+    count = newest_id - last_id
+    if inserted != count:  # the function ran more or fewer times than entries went in
+        raise RuntimeError(f"append_selected: {inserted} entries written, {count} hashed")
+    if count:
+        h = audit_tables.audit_head
+        conn.execute(update(h).where(h.c.id == 1).values(last_id=newest_id, last_hash=newest_hash))
+    return count
+
+
 def canonical_json(value: Any) -> str:
     """The canonical JSON of one value, as the hash covers it (sorted keys, no spaces, UTF-8 kept)."""
     return _dumps(value)
