@@ -73,7 +73,7 @@ class Capability:
     """``module:attribute`` of each click command or group it adds to ``community``."""
     labels: tuple[tuple[str, tuple[str, str]], ...] = attrs.field(default=(), converter=_frozen_labels)
     """Display labels of its own fields: ``field -> (中文, English)``. In its own commands' output they
-    win over the shared labels of :mod:`communitycore.labels` (a service's ``category`` is 服务类别
+    win over the shared labels of ``communitycore.labels`` (a service's ``category`` is 服务类别
     there, a member's 党员类别 elsewhere)."""
     actions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     """The actions its calls perform, ``<capability>.<verb>`` (checked by the permission layer)."""
