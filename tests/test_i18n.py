@@ -654,9 +654,21 @@ def test_every_column_a_command_prints_has_its_label() -> None:
     for info in pkgutil.iter_modules(cli_package.__path__):
         module = importlib.import_module(f"communitycore.cli.{info.name}")
         for name, columns in vars(module).items():
-            if name.endswith("COLUMNS") and isinstance(columns, tuple):
+            if name.endswith("COLUMNS") and isinstance(columns, (tuple, list)):  # GRANT_COLUMNS is a list
                 unlabelled += [f"{info.name}.{name}: {c}" for c in columns if isinstance(c, str) and c not in labelled]
     assert unlabelled == []
+
+
+def test_the_grants_and_events_tables_are_headed_in_chinese(sqlite_community: Community) -> None:
+    sqlite_community.org.add("城南街道党工委", "street-committee")
+    state = AppState(community=sqlite_community, pm=sqlite_community.pm)
+    grants = CliRunner().invoke(make_cli(state), ["grant", "list"], obj=state, catch_exceptions=False)
+    events = CliRunner().invoke(make_cli(state), ["events", "list"], obj=state, catch_exceptions=False)
+    assert grants.output.splitlines()[0].split() == ["编号", "操作人", "角色", "所在党组织", "身份", "授予时间",
+                                                     "授予人"]
+    # An event's status is whether it was delivered, not a member's standing on the rolls (在册状态).
+    assert events.output.splitlines()[0].split() == ["编号", "时间", "操作", "对象类型", "对象编号", "状态", "投递次数",
+                                                     "最近一次错误"]
 
 
 def test_the_dues_commands_head_their_tables_in_the_language(sqlite_community: Community) -> None:
