@@ -622,3 +622,16 @@ def test_import_and_template(community: Community, town: dict[str, Any], tmp_pat
     english = tmp_path / "template-en.xlsx"
     ok(community, "--lang", "en", "member", "template", str(english))
     assert english.stat().st_size > 0
+
+
+@pytest.mark.parametrize("command", ["member", "resident", "org", "activity"])
+def test_an_empty_file_is_refused_at_its_header_row(community: Community, tmp_path: Path, command: str) -> None:
+    empty = tmp_path / "空.csv"
+    empty.write_bytes(b"")
+    result = run(community, command, "import", str(empty))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("第 1 行（表头）：文件是空的") and "(header)" not in result.stderr
+    english = run(community, "--lang", "en", command, "import", str(empty))
+    assert english.stderr.startswith("row 1 (the header): the file is empty")
+    problems = json.loads(run(community, "--json", command, "import", str(empty)).stdout)["problems"]
+    assert [p["column"] for p in problems] == ["(header)"]  # the JSON keeps the field as it is
