@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from communitycore.i18n import N_, _
 
 #: Click's messages a user of the command line can meet, in click's words (click 8.2 and later).
-#: A message with a plural form is listed in both forms (see :func:`_click_ngettext`).
+#: A message with a plural form is listed in both forms, each looked up as a message of its own.
 CLICK_MESSAGES = (
     N_("Error: {message}"),
     N_("Try '{command} {option}' for help."),
