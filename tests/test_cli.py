@@ -622,3 +622,43 @@ def test_import_and_template(community: Community, town: dict[str, Any], tmp_pat
     english = tmp_path / "template-en.xlsx"
     ok(community, "--lang", "en", "member", "template", str(english))
     assert english.stat().st_size > 0
+
+
+@pytest.mark.parametrize("command", ["member", "resident", "org", "activity"])
+def test_an_empty_file_is_refused_at_its_header_row(community: Community, tmp_path: Path, command: str) -> None:
+    empty = tmp_path / "空.csv"
+    empty.write_bytes(b"")
+    result = run(community, command, "import", str(empty))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("第 1 行（表头）：文件是空的") and "(header)" not in result.stderr
+    english = run(community, "--lang", "en", command, "import", str(empty))
+    assert english.stderr.startswith("row 1 (the header): the file is empty")
+    problems = json.loads(run(community, "--json", command, "import", str(empty)).stdout)["problems"]
+    assert [p["column"] for p in problems] == ["(header)"]  # the JSON keeps the field as it is
+
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize("args", [
+    ("member", "list", "--limit", HUGE), ("member", "list", "--offset", HUGE), ("resident", "list", "--limit", HUGE),
+    ("audit", "list", "--limit", HUGE), ("events", "list", "--limit", HUGE), ("activity", "list", "--offset", HUGE),
+    ("meeting", "list", "--limit", HUGE), ("recruit", "due", "--days", "99999999999"), ("org", "tree", "--depth", HUGE),
+], ids=" ".join)
+def test_a_huge_number_is_a_usage_error_not_a_traceback(community: Community, args: tuple[str, ...]) -> None:
+    community.org.add("城南街道党工委", "street-committee")
+    result = run(community, *args)  # a driver's OverflowError would raise here (catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "的值无效" in result.stderr and "不在范围" in result.stderr
+
+
+def test_a_header_row_beyond_the_file_is_refused_at_once(community: Community, tmp_path: Path) -> None:
+    import time
+
+    short = tmp_path / "短.csv"
+    short.write_text("姓名\n张三\n", encoding="utf-8")
+    started = time.process_time()
+    result = run(community, "member", "import", "--header-row", "2147483647", str(short))
+    assert time.process_time() - started < 5  # the rows past the end are not stepped over one by one
+    assert result.exit_code == 1 and result.stderr.startswith("第 2147483647 行（表头）：")
+    assert run(community, "member", "import", "--header-row", HUGE, str(short)).exit_code == 2

@@ -29,6 +29,7 @@ from click.testing import CliRunner, Result
 
 from communitycore import Community, i18n_tools
 from communitycore.cli import make_cli
+from communitycore.cli.clickmessages import CLICK_MESSAGES, CLICK_MODULES
 from communitycore.cli.helptext import fill, short_help, wrap_text
 from communitycore.cli.render import display_width
 from communitycore.cli.state import AppState, CommunityGroup, resolve_language
@@ -396,6 +397,65 @@ def test_help_pages_speak_one_language(path: tuple[str, ...]) -> None:
     assert max(display_width(line) for line in zh.output.splitlines()) <= 80
 
 
+#: Mistakes click itself refuses before any command runs: a bad value, a missing argument or
+#: option, an unknown option or command, one argument too many, a file that is not there.
+USAGE_MISTAKES = (
+    ("member", "show", "abc"),
+    ("member", "show"),
+    ("member", "list", "--limit", "-1"),
+    ("member", "list", "--limit"),
+    ("member", "import", "no-such-file.csv"),
+    ("meeting", "list", "--status", "x"),
+    ("meeting", "add", "--type", "branch-meeting"),
+    ("member", "list", "--limt", "3"),
+    ("member", "lst"),
+    ("member", "show", "1", "2"),
+)
+
+
+@pytest.mark.parametrize("args", USAGE_MISTAKES, ids=" ".join)
+def test_clicks_own_errors_speak_the_run_language(args: tuple[str, ...]) -> None:
+    zh = _run(*args)
+    en = _run("--lang", "en", *args)
+    assert zh.exit_code == en.exit_code == 2
+    assert zh.output.startswith("用法：" if en.output.startswith("Usage:") else "错误：")
+    assert "错误：" in zh.output and ("查看帮助。" in zh.output) == ("for help." in en.output)
+    assert english_sentences(zh.output, COMMAND_WORDS) == [], zh.output
+    assert "Error: " in en.output
+    assert chinese_sentences(en.output) == [], en.output
+
+
+def test_clicks_own_errors_name_the_value_in_chinese() -> None:
+    refused = _run("member", "list", "--limit", "-1").output
+    assert "错误：'--limit' 的值无效：-1 不在范围 0<=x<=2147483647 之内。" in refused
+    assert "错误：'FILE' 的值无效：文件 'no-such.csv' 不存在。" in _run("member", "import", "no-such.csv").output
+    assert "是否要用 'list'？" in _run("member", "lst").output
+    assert "[默认：50;" in _run("events", "list", "--help").output
+    assert "[必填]" in _run("meeting", "add", "--help").output
+
+
+def test_other_click_programs_keep_clicks_english() -> None:
+    @click.command()
+    @click.option("--n", type=click.IntRange(min=0))
+    def other(n: int) -> None:
+        """Another program in the same process."""
+
+    assert _run("member", "list", "--limit", "-1").exit_code == 2  # a community run first: lookups installed
+    with language("zh"):
+        result = CliRunner().invoke(other, ["--n", "-1"])
+    assert result.exit_code == 2
+    assert "Error: Invalid value for '--n': -1 is not in the range x>=0." in result.output
+    assert "Show this message and exit." in CliRunner().invoke(other, ["--help"]).output
+
+
+def test_clicks_messages_are_clicks_words() -> None:
+    # A message click no longer makes would never be looked up: each is in click's source as written.
+    source = "".join(Path(click.__file__).with_name(f"{name.split('.')[1]}.py").read_text(encoding="utf-8")
+                     for name in CLICK_MODULES)
+    missing = [m for m in CLICK_MESSAGES if repr(m)[1:-1] not in source and f'"{m}"' not in source]
+    assert missing == []
+
+
 @pytest.fixture
 def demo(community: Community) -> tuple[AppState, set[str]]:
     build_demo(community)
@@ -595,9 +655,21 @@ def test_every_column_a_command_prints_has_its_label() -> None:
     for info in pkgutil.iter_modules(cli_package.__path__):
         module = importlib.import_module(f"communitycore.cli.{info.name}")
         for name, columns in vars(module).items():
-            if name.endswith("COLUMNS") and isinstance(columns, tuple):
+            if name.endswith("COLUMNS") and isinstance(columns, (tuple, list)):  # GRANT_COLUMNS is a list
                 unlabelled += [f"{info.name}.{name}: {c}" for c in columns if isinstance(c, str) and c not in labelled]
     assert unlabelled == []
+
+
+def test_the_grants_and_events_tables_are_headed_in_chinese(sqlite_community: Community) -> None:
+    sqlite_community.org.add("城南街道党工委", "street-committee")
+    state = AppState(community=sqlite_community, pm=sqlite_community.pm)
+    grants = CliRunner().invoke(make_cli(state), ["grant", "list"], obj=state, catch_exceptions=False)
+    events = CliRunner().invoke(make_cli(state), ["events", "list"], obj=state, catch_exceptions=False)
+    assert grants.output.splitlines()[0].split() == ["编号", "操作人", "角色", "所在党组织", "身份", "授予时间",
+                                                     "授予人"]
+    # An event's status is whether it was delivered, not a member's standing on the rolls (在册状态).
+    assert events.output.splitlines()[0].split() == ["编号", "时间", "操作", "对象类型", "对象编号", "状态", "投递次数",
+                                                     "最近一次错误"]
 
 
 def test_the_dues_commands_head_their_tables_in_the_language(sqlite_community: Community) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -66,6 +67,26 @@ def test_a_listener_failing_twice_gets_the_event_once(community: Community) -> N
     result = CliRunner().invoke(make_cli(state), ["--json", "events", "list"], obj=state, catch_exceptions=False)
     listed = json.loads(result.output)
     assert listed[0]["id"] == ev.id and len(listed[0]["failures"]) == 2
+
+
+def test_an_events_times_are_those_of_its_change(community: Community, clock: Clock) -> None:
+    # The times are stored in UTC, as the audit trail's: on SQLite and MySQL a local time would
+    # come back as many hours off as the community is from UTC (8 in Asia/Shanghai).
+    def second(at: dt.datetime | None) -> dt.datetime | None:
+        return None if at is None else at.replace(microsecond=0)  # MariaDB keeps whole seconds
+
+    now = second(clock.now())
+    community.org.add("城南街道党工委", "street-committee")
+    [done, _first_admin] = community.events.list()
+    [entry] = community.audit.list(limit=1)
+    assert second(done.at) == second(entry.at) == second(done.delivered_at) == now
+    community.pm.register(Flaky(failures=1), name="flaky")
+    with pytest.warns(PluginCallWarning):
+        community.org.add("和平社区党委", "community-committee", 1)
+    [failed, *_] = community.events.list()
+    assert second(failed.at) == second(failed.failures[0][0]) == now
+    assert second(failed.next_attempt_at) == now + dt.timedelta(seconds=10)
+    assert community.events.dispatch().delivered == 0  # 10 s of backoff from now, not 8 h before
 
 
 def test_retry_sends_a_delivered_event_again(community: Community) -> None:

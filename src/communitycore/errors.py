@@ -138,6 +138,10 @@ class SchemaOutdated(CommunityCoreError):
     code = "schema-outdated"
 
 
+#: The field of a problem with the header row as a whole (an empty file), not with one column of it.
+HEADER_FIELD = "(header)"
+
+
 @attrs.frozen
 class Problem:
     """One bad field of one input row (``row`` is 1-based as a spreadsheet user counts, header = 1)."""
@@ -152,6 +156,8 @@ class Problem:
     def __str__(self) -> str:
         if self.row is None:
             return _("{field}: {message}").format(field=self.field, message=self.message)
+        if self.field == HEADER_FIELD:
+            return _("row {row} (the header): {message}").format(row=self.row, message=self.message)
         return _("row {row}, {field}: {message}").format(row=self.row, field=self.field, message=self.message)
 
 

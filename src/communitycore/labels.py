@@ -59,8 +59,8 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "probation_ended": ("预备期满日期", "Probation ended"),
     "member_id": ("党员编号", "Member ID"),
     "member": ("党员", "Member"),
-    # The member lifecycle
-    "status": ("在册状态", "Status"),
+    # The member lifecycle; a meeting's, an event's status too, so not 在册状态
+    "status": ("状态", "Status"),
     "removed_on": ("减少日期", "Removed on"),
     "removal_reason": ("减少原因", "Removal reason"),
     "removed_to": ("转往党组织", "Transferred to"),

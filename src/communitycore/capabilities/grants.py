@@ -10,5 +10,7 @@ CAPABILITY = Capability(
     tables="communitycore.store.tables.grants",
     unit_links="communitycore.store.tables.grants:UNIT_LINKS",
     commands=("communitycore.cli.grant:grant", "communitycore.cli.grant:whoami"),
+    labels={"role": ("角色", "Role"), "subject": ("身份", "Acting as"), "granted_at": ("授予时间", "Granted at"),
+            "granted_by": ("授予人", "Granted by")},
     actions=("grant.read", "grant.add", "grant.remove"),
 )

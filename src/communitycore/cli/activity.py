@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from communitycore.cli.params import COUNT
 from communitycore.cli.problems import print_rejected
 from communitycore.cli.render import emit, output_options, shown, state
 from communitycore.i18n import N_, _
@@ -122,8 +123,8 @@ def reverse(entry_id: int, note: str | None) -> None:
 @click.option("--fact", help=N_("Only this fact."))
 @click.option("--period", metavar="PERIOD", help=N_("Only entries dated in this period."))
 @click.option("--unit", metavar="UNIT", help=N_("Only entries counted for this unit's subtree."))
-@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True, help=N_("At most N (0: all)."))
-@click.option("--offset", type=click.IntRange(min=0), default=0, help=N_("Skip the first N."))
+@click.option("--limit", type=COUNT, default=100, show_default=True, help=N_("At most N (0: all)."))
+@click.option("--offset", type=COUNT, default=0, help=N_("Skip the first N."))
 @output_options
 def list_(subject_kind: str | None, subject_id: int | None, fact: str | None, period: str | None,
           unit: str | None, limit: int, offset: int) -> None:

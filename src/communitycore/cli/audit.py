@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from communitycore.cli.params import COUNT
 from communitycore.cli.render import AUDIT_COLUMNS, emit, output_options, shown, state
 from communitycore.i18n import N_, _
 
@@ -18,7 +19,7 @@ def audit() -> None:
 @click.option("--entity-id", help="Only this entity (with --entity).")
 @click.option("--action", help="Only this action, e.g. member.reveal, unit.move.")
 @click.option("--actor", help="Only this actor.")
-@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="At most N (0: all).")
+@click.option("--limit", type=COUNT, default=50, show_default=True, help="At most N (0: all).")
 @output_options
 def list_(entity: str | None, entity_id: str | None, action: str | None, actor: str | None, limit: int) -> None:
     """Audit entries, newest first (personal data in them is masked)."""

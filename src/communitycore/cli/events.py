@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from communitycore.cli.params import COUNT
 from communitycore.cli.render import emit, output_options, shown, state
 from communitycore.i18n import _
 
@@ -17,7 +18,7 @@ def events() -> None:
 
 @events.command("list")
 @click.option("--status", type=click.Choice(["pending", "delivered"]), help="Only events in this state.")
-@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="At most N (0: all).")
+@click.option("--limit", type=COUNT, default=50, show_default=True, help="At most N (0: all).")
 @output_options
 def list_(status: str | None, limit: int) -> None:
     """Events newest first, with their state and every failed attempt."""

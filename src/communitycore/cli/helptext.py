@@ -11,7 +11,7 @@ message and exit.") come from click's gettext domain. Installing a translation t
 change every click program in the process, so they are translated here instead, in the help
 formatter of our commands' contexts (:class:`TranslatingHelpFormatter`), from our own catalog.
 Click's parsing errors ("No such option", "Missing argument") are made inside click with its own
-gettext and stay in English.
+gettext; :mod:`communitycore.cli.clickmessages` translates them during a run.
 
 Chinese text has no spaces to wrap at, so the formatter wraps it by display width (a CJK
 character takes two columns) wherever a line may break; English text is wrapped by click as usual.

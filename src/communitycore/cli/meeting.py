@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from communitycore.cli.params import COUNT, DAYS
 from communitycore.cli.render import emit, output_options, shown, state
 from communitycore.domain.fields import UNCHANGED
 from communitycore.i18n import N_, _
@@ -193,7 +194,7 @@ def resolution(meeting_id: int, title: str, votes_for: int, against: int, abstai
 @click.option("--type", "type_", metavar="TYPE", help=N_("Only meetings of this type."))
 @click.option("--period", metavar="PERIOD", help=N_("Only meetings held in this period."))
 @click.option("--status", type=click.Choice(["held", "cancelled"]), help=N_("Only held or cancelled meetings."))
-@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True, help=N_("At most N (0: all)."))
+@click.option("--limit", type=COUNT, default=100, show_default=True, help=N_("At most N (0: all)."))
 @output_options
 def list_(unit: str | None, type_: str | None, period: str | None, status: str | None, limit: int) -> None:
     """Meetings by date, with their attendance counts."""
@@ -255,7 +256,7 @@ def plan(unit: str | None, period: str) -> None:
 
 @meeting.command("due")
 @click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree."))
-@click.option("--days", type=click.IntRange(min=0), default=14, show_default=True,
+@click.option("--days", type=DAYS, default=14, show_default=True,
               help=N_("Meetings due within this many days."))
 @click.option("--announce", is_flag=True,
               help=N_("Also raise a meeting.overdue event for each overdue window not announced before."))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from communitycore.cli.org import unit_paths
-from communitycore.cli.params import PLAIN_ID
+from communitycore.cli.params import COUNT, PLAIN_ID, POSITIVE
 from communitycore.cli.problems import print_rejected
 from communitycore.cli.render import MEMBER_COLUMNS, emit, heading, output_options, progress_bar, shown, state
 from communitycore.errors import RejectedInput
@@ -68,7 +68,7 @@ def _sheet_options(command: Any) -> Any:
     """``--sheet``, ``--header-row`` and ``--check``: the spreadsheet habits every import takes."""
     for option in reversed((
         click.option("--sheet", metavar="NAME", help=N_("The workbook's sheet to read (default: the first).")),
-        click.option("--header-row", type=click.IntRange(min=1), metavar="N",
+        click.option("--header-row", type=POSITIVE, metavar="N",
                      help=N_("The row holding the headers (default: found, skipping title rows above it).")),
         click.option("--check", is_flag=True, help=N_("Check every row and report problems; import nothing.")),
     )):
@@ -266,10 +266,10 @@ def template(file: Path) -> None:
 @click.option("--category", help="full / probationary (正式/预备).")
 @click.option("--status", type=_STATUS_CHOICE, default="active", show_default=True,
               help=N_("active: on the roll; removed: those who left (党员减少); all."))
-@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True, help="At most N (0: all).")
+@click.option("--limit", type=COUNT, default=100, show_default=True, help="At most N (0: all).")
 @click.option("--after", type=PLAIN_ID, metavar="ID",
               help="Only members with an id above ID: the next page starts after the last id shown.")
-@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N.")
+@click.option("--offset", type=COUNT, default=0, help="Skip the first N.")
 @_with_reveal
 @output_options
 def list_(unit: str | None, direct: bool, category: str | None, status: str, limit: int, after: int | None,
@@ -373,7 +373,7 @@ def register(member_id: int, community_unit: str, on: str | None, channel: str |
 @click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree."))
 @click.option("--status", type=_STATUS_CHOICE, default="active", show_default=True,
               help=N_("active, removed or all."))
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help=N_("At most N."))
+@click.option("--limit", type=POSITIVE, default=50, show_default=True, help=N_("At most N."))
 @output_options
 def search(text: str, unit: str | None, status: str, limit: int) -> None:
     """Members whose name contains TEXT, or whose ID number or phone is TEXT (or ends with its 4 characters).

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from communitycore.cli.params import COUNT, POSITIVE
 from communitycore.cli.problems import print_rejected
 from communitycore.cli.render import ROLLUP_COLUMNS, UNIT_COLUMNS, emit, heading, output_options, shown, state
 from communitycore.cli.terminal import terminal_text
@@ -78,7 +79,7 @@ def _unit_field_options(command: Any) -> Any:
         click.option("--term-start", metavar="DATE", help="Start of the elected committee's term."),
         click.option("--term-end", metavar="DATE",
                      help="End of the term (default: start plus the kind's term length)."),
-        click.option("--covered-units", type=click.IntRange(min=0),
+        click.option("--covered-units", type=COUNT,
                      help="Units a joint branch covers (联合党支部)."),
     ]
     for option in reversed(options):
@@ -102,7 +103,7 @@ def add(name: str, kind: str, parent: str | None, **fields: Any) -> None:
 @org.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--sheet", metavar="NAME", help=N_("The workbook's sheet to read (default: the first)."))
-@click.option("--header-row", type=click.IntRange(min=1), metavar="N",
+@click.option("--header-row", type=POSITIVE, metavar="N",
               help=N_("The row holding the headers (default: found, skipping title rows above it)."))
 @click.option("--check", is_flag=True, help=N_("Check every row and report problems; change nothing."))
 @output_options
@@ -226,7 +227,7 @@ def _tree_prefixes(depths: Sequence[int]) -> list[str]:
 
 @org.command("tree")
 @click.argument("unit", required=False)
-@click.option("--depth", type=click.IntRange(min=0), help="Show only this many levels below the top.")
+@click.option("--depth", type=COUNT, help="Show only this many levels below the top.")
 @output_options
 def tree(unit: str | None, depth: int | None) -> None:
     """The tree (or UNIT's subtree) with kind labels and member counts of each subtree."""

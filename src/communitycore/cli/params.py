@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from communitycore.domain.fields import parse_plain_id
+from communitycore.domain.fields import MAX_ID, parse_plain_id
 from communitycore.errors import InvalidValue
 
 
@@ -31,4 +31,12 @@ class PlainId(click.ParamType):  # type: ignore[type-arg]  # generic in click 8.
 #: A record id: ``community member show 7``.
 PLAIN_ID = PlainId()
 
-__all__ = ["PLAIN_ID", "PlainId"]
+#: A count (``--limit``, ``--offset``, ``--depth``) from 0, at most what every engine's integer
+#: holds: a mistyped huge number is refused here, not by the database driver with a traceback.
+COUNT = click.IntRange(min=0, max=MAX_ID)
+#: A count or row number from 1 (``--header-row``, a search's ``--limit``), with the same bound.
+POSITIVE = click.IntRange(min=1, max=MAX_ID)
+#: Days ahead (``--days``): up to a hundred years, so the date they reach is one a calendar has.
+DAYS = click.IntRange(min=0, max=36_600)
+
+__all__ = ["COUNT", "DAYS", "PLAIN_ID", "POSITIVE", "PlainId"]

@@ -10,7 +10,7 @@ import click
 from communitycore.cli.render import emit, state
 from communitycore.cli.state import CommunityCoreClickError
 from communitycore.cli.terminal import terminal_text
-from communitycore.errors import Problem, RejectedInput
+from communitycore.errors import HEADER_FIELD, Problem, RejectedInput
 from communitycore.i18n import _, ngettext
 
 
@@ -18,6 +18,8 @@ def problem_line(problem: Problem) -> str:
     """One problem as a line: ``第 6 行，公民身份号码：…`` (row and column as the file names them)."""
     if problem.row is None:
         return _("{field}: {message}").format(field=problem.field, message=problem.message)
+    if problem.field == HEADER_FIELD:
+        return _("row {row} (the header): {message}").format(row=problem.row, message=problem.message)
     return _("row {row}, column {field}: {message}").format(row=problem.row, field=problem.field,
                                                            message=problem.message)
 

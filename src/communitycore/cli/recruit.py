@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import click
 
+from communitycore.cli.params import DAYS
 from communitycore.cli.render import emit, output_options, shown, state
 from communitycore.i18n import N_, _
 
@@ -136,7 +137,7 @@ def show(candidate_id: int, reveal: bool, reason: str | None) -> None:
 
 
 @recruit.command("due")
-@click.option("--days", type=click.IntRange(min=0), default=30, show_default=True,
+@click.option("--days", type=DAYS, default=30, show_default=True,
               help=N_("Steps falling due within this many days (overdue ones always)."))
 @click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree."))
 @output_options

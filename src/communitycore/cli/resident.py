@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from communitycore.cli.params import PLAIN_ID
+from communitycore.cli.params import COUNT, PLAIN_ID, POSITIVE
 from communitycore.cli.problems import print_rejected
 from communitycore.cli.render import emit, output_options, shown, state
 from communitycore.errors import RejectedInput
@@ -67,7 +67,7 @@ def add(name: str, phone: str | None, flags: tuple[str, ...], household: int | N
 @resident.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--sheet", metavar="NAME", help=N_("The workbook's sheet to read (default: the first)."))
-@click.option("--header-row", type=click.IntRange(min=1), metavar="N",
+@click.option("--header-row", type=POSITIVE, metavar="N",
               help=N_("The row holding the headers (default: found, skipping title rows above it)."))
 @click.option("--check", is_flag=True, help=N_("Check every row and report problems; import nothing."))
 @output_options
@@ -92,8 +92,8 @@ def import_(file: Path, sheet: str | None, header_row: int | None, check: bool) 
 @click.option("--flag", "flags", multiple=True, help=N_("Only residents with this flag (repeatable: all of them)."))
 @click.option("--compound", type=PLAIN_ID, help=N_("Only residents of this compound (小区) id."))
 @click.option("--household", type=PLAIN_ID, help=N_("Only residents of this household id."))
-@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True, help=N_("At most N (0: all)."))
-@click.option("--offset", type=click.IntRange(min=0), default=0, help=N_("Skip the first N."))
+@click.option("--limit", type=COUNT, default=100, show_default=True, help=N_("At most N (0: all)."))
+@click.option("--offset", type=COUNT, default=0, help=N_("Skip the first N."))
 @output_options
 def list_(flags: tuple[str, ...], compound: int | None, household: int | None, limit: int, offset: int) -> None:
     """Residents by id, phones masked; filtered by flag, compound or household."""

@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
+from communitycore.cli import clickmessages
 from communitycore.cli.terminal import terminal_text
 from communitycore.config import load_config
 from communitycore.errors import CommunityCoreError
@@ -124,11 +125,12 @@ def click_error(exc: CommunityCoreError) -> CommunityCoreClickError:
 class CommunityGroup(click.Group):
     """The ``community`` group: one language per run, and every :class:`CommunityCoreError` as a clean error.
 
-    The language (``resolve_language``) holds for the whole run, help pages included, and the
-    caller's language is back when the run ends, so tests and hosts that run the command line
-    in-process keep their own. An error becomes one paragraph and exit code 1. A plugin's warning
-    during a command (an answer refused, a plugin disabled after it raised) is printed as one
-    ``warning: ...`` line on stderr, like the warnings given while loading.
+    The language (``resolve_language``) holds for the whole run, help pages and click's own
+    messages included (:mod:`communitycore.cli.clickmessages`), and the caller's language is back
+    when the run ends, so tests and hosts that run the command line in-process keep their own. An
+    error becomes one paragraph and exit code 1. A plugin's warning during a command (an answer
+    refused, a plugin disabled after it raised) is printed as one ``warning: ...`` line on stderr,
+    like the warnings given while loading.
     """
 
     def main(self, args: Sequence[str] | None = None, *rest: Any, **options: Any) -> Any:
@@ -142,7 +144,7 @@ class CommunityGroup(click.Group):
             else:
                 shown(message, category, *more, **extra)
 
-        with language(resolve_language(argv)), warnings.catch_warnings():
+        with language(resolve_language(argv)), clickmessages.translating(), warnings.catch_warnings():
             warnings.simplefilter("always", PluginWarning)
             warnings.showwarning = show
             return super().main(args, *rest, **options)

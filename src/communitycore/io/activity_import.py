@@ -33,7 +33,7 @@ from communitycore.domain.activity import (
     parse_text,
 )
 from communitycore.domain.members import parse_date, parse_id_number
-from communitycore.errors import InvalidValue, NotFound, Problem, RejectedInput
+from communitycore.errors import HEADER_FIELD, InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, get_language, listing
 from communitycore.io.files import staged_file
 from communitycore.io.sheets import SheetReader
@@ -136,7 +136,7 @@ class _Importer:
         header_row = next(self.rows, None)
         name = self.reader.path.name
         if header_row is None:
-            raise RejectedInput([Problem(1, "(header)", _("the file is empty; the first row must name the columns"))],
+            raise RejectedInput([Problem(1, HEADER_FIELD, _("the file is empty; the first row must name the columns"))],
                                 source=name)
         self.header_number = self.reader.first_number
         problems: list[Problem] = []

@@ -32,7 +32,7 @@ from communitycore.domain.org import (
     parse_unit_fields,
     placement_problem,
 )
-from communitycore.errors import InvalidValue, Problem, RejectedInput
+from communitycore.errors import HEADER_FIELD, InvalidValue, Problem, RejectedInput
 from communitycore.i18n import _, listing
 from communitycore.io.sheets import Columns, SheetReader, is_header_of
 from communitycore.records import UnitKind
@@ -121,7 +121,7 @@ def import_units(community: Community, path: str | os.PathLike[str], *, sheet: s
         with community.transaction() as tx, reader.rows() as rows:
             header = next(rows, None)
             if header is None:
-                raise RejectedInput([Problem(reader.first_number, "(header)", _("the file is empty"))],
+                raise RejectedInput([Problem(reader.first_number, HEADER_FIELD, _("the file is empty"))],
                                     source=source.name)
             columns = Columns(header, reader.first_number, ORG_HEADERS, required=("path",), ignored=_IGNORED)
             if columns.problems:

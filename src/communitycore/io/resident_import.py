@@ -33,7 +33,7 @@ from communitycore.domain.members import (
     parse_phone,
     parse_resident_name,
 )
-from communitycore.errors import InvalidValue, Problem, RejectedInput
+from communitycore.errors import HEADER_FIELD, InvalidValue, Problem, RejectedInput
 from communitycore.i18n import _
 from communitycore.io.sheets import Columns, SheetReader, is_header_of
 from communitycore.store import audit_chain
@@ -92,7 +92,7 @@ def import_residents(community: Community, path: str | os.PathLike[str], *, shee
         with community.transaction() as tx, reader.rows() as rows:
             header = next(rows, None)
             if header is None:
-                raise RejectedInput([Problem(reader.first_number, "(header)", _("the file is empty"))],
+                raise RejectedInput([Problem(reader.first_number, HEADER_FIELD, _("the file is empty"))],
                                     source=source.name)
             columns = Columns(header, reader.first_number, RESIDENT_HEADERS, required=("name",), ignored=_IGNORED,
                               extra=_flag_column)

@@ -83,6 +83,12 @@ def estimate_rows(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS)
     return None
 
 
+
+def _skip(rows: Iterator[Sequence[Any]], count: int) -> None:
+    """Pass over ``count`` rows, stopping where the file ends: a header row given far beyond a
+    short file (``--header-row 2147483647``) costs nothing, not two billion steps."""
+    next(itertools.islice(rows, count, count), None)
+
 class SheetReader:
     """The rows of a file's sheet as sequences of cells, header first, streamed, within the limits.
 
@@ -141,8 +147,7 @@ class SheetReader:
                 header = self._header_number(csv.reader(fh, delimiter=delimiter))
                 fh.seek(0)
                 reader = capped_rows(csv.reader(fh, delimiter=delimiter), self.limits, path=self.path)
-                for _skipped in range(header - 1):
-                    next(reader, None)
+                _skip(reader, header - 1)
                 self.first_number = header
                 yield reader
         else:
@@ -154,8 +159,7 @@ class SheetReader:
                     rows = itertools.chain(top, rows)
                 else:
                     header = self._found_header
-                for _skipped in range(header - 1):
-                    next(rows, None)
+                _skip(rows, header - 1)
                 self.first_number = header
                 yield rows
 

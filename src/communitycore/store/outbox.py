@@ -21,10 +21,21 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF))
 
 
+#: The outbox's times, stored in UTC.
+_TIMES = ("at", "next_attempt_at", "delivered_at")
+
+
+def _utc(at: dt.datetime) -> dt.datetime:
+    # Stored in UTC, as every other time: SQLite and MySQL keep no offset, and a reader takes a
+    # naive time for UTC (``store.sql.aware``), so a local time would come back hours off.
+    return at.astimezone(dt.UTC)
+
+
 def enqueue(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Write events (dicts of the outbox columns) in the caller's transaction."""
     if rows:
-        conn.execute(insert(outbox_tables.outbox), list(rows))
+        stored = [{**row, **{k: _utc(row[k]) for k in _TIMES if row.get(k) is not None}} for row in rows]
+        conn.execute(insert(outbox_tables.outbox), stored)
 
 
 def due(conn: Connection, now: dt.datetime, *, ignore_backoff: bool = False, limit: int = 1_000) -> list[Any]:
@@ -32,7 +43,7 @@ def due(conn: Connection, now: dt.datetime, *, ignore_backoff: bool = False, lim
     o = outbox_tables.outbox
     query = select(o).where(o.c.status == PENDING)
     if not ignore_backoff:
-        query = query.where(or_(o.c.next_attempt_at.is_(None), o.c.next_attempt_at <= now))
+        query = query.where(or_(o.c.next_attempt_at.is_(None), o.c.next_attempt_at <= _utc(now)))
     return list(conn.execute(query.order_by(o.c.seq).limit(limit)).mappings())
 
 
@@ -41,12 +52,13 @@ def mark_delivered(conn: Connection, event_ids: Sequence[str], now: dt.datetime)
     o = outbox_tables.outbox
     if event_ids:
         conn.execute(update(o).where(and_(o.c.id.in_(list(event_ids)), o.c.status == PENDING))
-                     .values(status=DELIVERED, delivered_at=now, attempts=o.c.attempts + 1))
+                     .values(status=DELIVERED, delivered_at=_utc(now), attempts=o.c.attempts + 1))
 
 
 def mark_failed(conn: Connection, event_id: str, now: dt.datetime, error: str) -> None:
     """A failed delivery: kept with its time and error; the event waits for its backoff."""
     o, a = outbox_tables.outbox, outbox_tables.outbox_attempts
+    now = _utc(now)
     attempts = int(conn.scalar(select(o.c.attempts).where(o.c.id == event_id)) or 0) + 1
     conn.execute(update(o).where(o.c.id == event_id)
                  .values(attempts=attempts, next_attempt_at=now + backoff(attempts)))
