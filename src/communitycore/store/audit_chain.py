@@ -183,7 +183,7 @@ def append_selected(conn: Connection, *, at: dt.datetime, actor: str, action: st
     whatever order SQLite calls it in.
     """
     if conn.dialect.name != "sqlite":
-        raise ValueError("append_selected is SQLite's bulk path; other engines use append_alike")
+        raise ValueError("append_selected is for SQLite; elsewhere use append_alike")  # i18n: skip - a bug
     last_id, last_hash = lock_head(conn)
     table = audit_tables.audit
     at_process = table.c.at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
