@@ -83,11 +83,11 @@ def estimate_rows(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS)
     return None
 
 
-
 def _skip(rows: Iterator[Sequence[Any]], count: int) -> None:
     """Pass over ``count`` rows, stopping where the file ends: a header row given far beyond a
     short file (``--header-row 2147483647``) costs nothing, not two billion steps."""
     next(itertools.islice(rows, count, count), None)
+
 
 class SheetReader:
     """The rows of a file's sheet as sequences of cells, header first, streamed, within the limits.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -126,6 +126,29 @@ def append(conn: Connection, entries: Sequence[dict[str, Any]]) -> list[int]:
     return list(range(last_id + 1, last_id + len(rows) + 1))
 
 
+def _alike(conn: Connection, *, at: dt.datetime, actor: str, action: str, entity: str,
+           note: str | None) -> tuple[Any, Callable[[int, str, str, str], str]]:
+    """For entries that differ only in their key and ``after``: the time as the column stores it,
+    and the hash of one entry from its id, its predecessor's hash, its key and its ``after`` JSON.
+
+    Everything but those four is rendered once; the text hashed is the one :func:`entry_hash`
+    builds, so :func:`verify` reads these entries like any other.
+    """
+    at_process = audit_tables.audit.c.at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    moment = utc_seconds(at)
+    # The canonical text that is hashed, not a message.
+    head = f'{{"action":{_dumps(action)},"actor":{_dumps(actor)},"after":'  # i18n: skip
+    tail = f',"at":"{moment.isoformat()}","before":null,"entity":{_dumps(entity)},"entity_id":'  # i18n: skip
+    end = f',"note":{_dumps(note)}}}]'
+    sha256 = hashlib.sha256
+
+    def digest_of(entry_id: int, prev: str, key: str, after_json: str) -> str:
+        key_json = f'"{key}"' if key.isdigit() else encode_basestring(key)
+        return sha256(f'[{entry_id},"{prev}",{head}{after_json}{tail}{key_json}{end}'.encode()).hexdigest()
+
+    return (moment if at_process is None else at_process(moment)), digest_of
+
+
 def append_alike(conn: Connection, *, at: dt.datetime, actor: str, action: str, entity: str, note: str | None,
                  items: Iterable[tuple[str, str]]) -> int:
     """Append entries that differ only in their key and ``after``; returns how many were appended.
@@ -141,22 +164,14 @@ def append_alike(conn: Connection, *, at: dt.datetime, actor: str, action: str, 
     table = audit_tables.audit
     names = [c.name for c in table.columns]
     assert names == [*_ROW_ORDER], names  # the tuples below are built in this order
-    at_process = table.c.at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-    moment = utc_seconds(at)
-    at_stored = moment if at_process is None else at_process(moment)
+    at_stored, digest_of = _alike(conn, at=at, actor=actor, action=action, entity=entity, note=note)
     stored_after = _stored_json(conn)
-    # The canonical text that is hashed, not a message.
-    head = f'{{"action":{_dumps(action)},"actor":{_dumps(actor)},"after":'  # i18n: skip
-    tail = (f',"at":"{moment.isoformat()}","before":null,"entity":{_dumps(entity)},"entity_id":')  # i18n: skip
-    end = f',"note":{_dumps(note)}}}]'
-    sha256 = hashlib.sha256
     rows: list[tuple[Any, ...]] = []
     append = rows.append
     as_is = stored_after is _same  # SQLite: the JSON text goes in as it is, without a call per entry
     for key, after_json in items:
         last_id += 1
-        key_json = f'"{key}"' if key.isdigit() else encode_basestring(key)
-        digest = sha256(f'[{last_id},"{last_hash}",{head}{after_json}{tail}{key_json}{end}'.encode()).hexdigest()
+        digest = digest_of(last_id, last_hash, key, after_json)
         append((last_id, at_stored, actor, action, entity, key, None,
                 after_json if as_is else stored_after(after_json), note, last_hash, digest))
         last_hash = digest
@@ -186,22 +201,14 @@ def append_selected(conn: Connection, *, at: dt.datetime, actor: str, action: st
         raise ValueError("append_selected is for SQLite; elsewhere use append_alike")  # i18n: skip - a bug
     last_id, last_hash = lock_head(conn)
     table = audit_tables.audit
-    at_process = table.c.at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-    moment = utc_seconds(at)
-    at_stored = moment if at_process is None else at_process(moment)
-    # The canonical text that is hashed, not a message.
-    head = f'{{"action":{_dumps(action)},"actor":{_dumps(actor)},"after":'  # i18n: skip
-    tail = f',"at":"{moment.isoformat()}","before":null,"entity":{_dumps(entity)},"entity_id":'  # i18n: skip
-    end = f',"note":{_dumps(note)}}}]'
-    sha256 = hashlib.sha256
+    at_stored, digest_of = _alike(conn, at=at, actor=actor, action=action, entity=entity, note=note)
     newest_id, newest_hash = last_id, last_hash
 
     def link(key: str, after_json: str) -> str:
         """The entry's predecessor's hash, its own hash and its id, in one text (64 + 64 + the id)."""
         nonlocal newest_id, newest_hash
         entry_id, prev = newest_id + 1, newest_hash
-        key_json = f'"{key}"' if key.isdigit() else encode_basestring(key)
-        digest = sha256(f'[{entry_id},"{prev}",{head}{after_json}{tail}{key_json}{end}'.encode()).hexdigest()
+        digest = digest_of(entry_id, prev, key, after_json)
         newest_id, newest_hash = entry_id, digest
         return f"{prev}{digest}{entry_id}"
 
