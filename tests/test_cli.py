@@ -427,7 +427,7 @@ def test_member_add_json_is_masked(community: Community, town: dict[str, Any]) -
     assert added["education"] == "bachelor" and added["post"] == "committee-member"
     assert added["category"] == "full" and added["standing"] == "normal" and added["in_service"] is True
     bad = run(community, "member", "add", "错号", "--unit", str(town["small"].id), "--id-number", bad_check(number))
-    assert bad.exit_code == 1 and "id_number" in bad.output
+    assert bad.exit_code == 1 and "公民身份号码：" in bad.output and "id_number" not in bad.output
 
 
 def test_masked_by_default_and_reveal_is_audited(community: Community, town: dict[str, Any]) -> None:

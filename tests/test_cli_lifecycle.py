@@ -115,6 +115,22 @@ def test_confirm_before_the_end_of_probation_names_the_earliest_date(community: 
     assert (shown["category"], shown["probation_end"]) == ("probationary", "2027-03-01")
 
 
+def test_a_refused_change_names_its_fields_by_label_and_says_nothing_was_saved(community: Community,
+                                                                             town: dict[str, Any]) -> None:
+    """One command's refused input is no import: its fields read as its options' labels (转正日期, not
+    full_date) and the message says nothing was saved; JSON keeps the field codes."""
+    member = town["probationary"]
+    args = ("member", "confirm", str(member.id), "--on", "2026-11-01")
+    state = AppState(community=community, pm=community.pm)
+    zh = CliRunner().invoke(make_cli(state), ["--lang", "zh", *args], obj=state)
+    assert zh.exit_code == 1, zh.output
+    assert "转正日期：" in zh.output and "full_date" not in zh.output, zh.output
+    assert "未保存任何内容" in zh.output and "导入" not in zh.output and "党员 " in zh.output, zh.output
+    assert "Full-member date: " in refused(community, *args) and "nothing was saved" in refused(community, *args)
+    data = json.loads(CliRunner().invoke(make_cli(state), ["--json", *args], obj=state).output)
+    assert [p["field"] for p in data["error"]["problems"]] == ["full_date"], data
+
+
 def test_member_add_with_a_join_date_before_the_birth_date_is_refused(community: Community,
                                                                       town: dict[str, Any]) -> None:
     before = community.members.count()

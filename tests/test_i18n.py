@@ -255,12 +255,12 @@ def test_messages_follow_the_language_of_the_context() -> None:
     assert str(en.value).startswith("check character is ")
     with language("zh"):
         line = str(Problem(6, "公民身份号码", str(zh.value)))
-        rejected = str(RejectedInput([Problem(6, "公民身份号码", str(zh.value))], source="members.csv"))
+        rejected = str(RejectedInput([Problem(6, "公民身份号码", str(zh.value))], source="members.csv", imported=True))
         assert listing(["a", "b"]) == "a、b" and localized("党支部", "branch") == "党支部"
     assert line == f"第 6 行，公民身份号码：{zh.value}"
     assert rejected.startswith("members.csv：发现 1 个问题，未导入任何数据：\n")
     with language("en"):
-        assert str(RejectedInput([Problem(None, "x", "y")] * 2)).startswith("input: 2 problems, nothing was imported")
+        assert str(RejectedInput([Problem(None, "x", "y")] * 2)).startswith("input: 2 problems, nothing was saved")
         assert listing(["a", "b"]) == "a, b" and localized("党支部", "branch") == "branch"
     assert get_language() == "en"  # the tests' default (conftest); each block above gave its own back
 
@@ -750,6 +750,11 @@ def test_a_capabilitys_own_labels_head_its_commands_columns(demo: tuple[AppState
     entries = headers("roster", "list")
     assert "星级档次" in entries and "小区类型" not in entries, entries
     assert "党员类别" in headers("member", "list", "--limit", "3")
+    # A refused request names its field as the services say it, too.
+    refused = CliRunner().invoke(make_cli(state), ["--lang", "zh", "service", "request", "add", "--unit", "1",
+                                                   "--category", "care", "--channel", "fax", "--text", "x"],
+                                 obj=state)
+    assert refused.exit_code == 1 and "渠道：" in refused.output and "报到方式" not in refused.output, refused.output
 
 
 def test_where_a_setting_comes_from_is_worded_in_the_language(demo: tuple[AppState, set[str]]) -> None:

@@ -85,7 +85,7 @@ def test_too_many_votes_and_bad_input_exit_1_naming_the_field(community: Communi
     unit = str(branch["unit"].id)
     bad_date = run(community, "meeting", "record", "--unit", unit, "--type", "theme-day", "--date", "2025-02-30",
                    "--topic", "x")
-    assert bad_date.exit_code == 1 and "date:" in bad_date.output and "Traceback" not in bad_date.output
+    assert bad_date.exit_code == 1 and "Date: " in bad_date.output and "Traceback" not in bad_date.output
     unknown = run(community, "meeting", "record", "--unit", unit, "--type", "no-such", "--date", "2025-02-01")
     assert unknown.exit_code == 1 and "unknown meeting type 'no-such'" in unknown.output
     bad_id = run(community, "meeting", "record", "--unit", unit, "--type", "theme-day", "--date", "2025-02-01",

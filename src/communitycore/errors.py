@@ -7,7 +7,7 @@ and, where it helps, what to do instead.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -154,38 +154,60 @@ class Problem:
     """What is wrong with it."""
 
     def __str__(self) -> str:
+        return self.worded(self.field)
+
+    def worded(self, field: str) -> str:
+        """The problem as a line, naming its field as ``field`` (a label in place of the code, say)."""
         if self.row is None:
-            return _("{field}: {message}").format(field=self.field, message=self.message)
+            return _("{field}: {message}").format(field=field, message=self.message)
         if self.field == HEADER_FIELD:
             return _("row {row} (the header): {message}").format(row=self.row, message=self.message)
-        return _("row {row}, {field}: {message}").format(row=self.row, field=self.field, message=self.message)
+        return _("row {row}, {field}: {message}").format(row=self.row, field=field, message=self.message)
 
 
 class RejectedInput(CommunityCoreError):
-    """Input with one or more bad rows or fields; nothing of it was stored."""
+    """Input with one or more bad rows or fields; nothing of it was stored.
+
+    ``imported``: the input is a file an import read (its message says nothing was imported);
+    otherwise it is what one call was given (``members.add``: nothing was saved).
+    """
 
     code = "rejected-input"
 
-    def __init__(self, problems: Sequence[Problem], *, source: str = "input", limit: int = 50):
+    def __init__(self, problems: Sequence[Problem], *, source: str = "input", limit: int = 50,
+                 imported: bool = False):
         self.source = source
+        self.imported = imported
+        self.limit = limit
         problems = list(problems)
-        shown = "\n".join(f"  {p}" for p in problems[:limit])
+        super().__init__(self.message_naming(str, problems), problems=problems)
+
+    def message_naming(self, field_name: Callable[[str], str], problems: Sequence[Problem] | None = None) -> str:
+        """The message, each problem's field named by ``field_name`` (the command line: its label)."""
+        problems = list(self.problems if problems is None else problems)
+        limit = self.limit
+        shown = "\n".join(f"  {p.worded(field_name(p.field))}" for p in problems[:limit])
         more = len(problems) - limit
         tail = "\n  " + ngettext("... and {count} more problem", "... and {count} more problems", more).format(
             count=more) if more > 0 else ""
         count = len(problems)
-        head = ngettext("{source}: {count} problem, nothing was imported:",
-                        "{source}: {count} problems, nothing was imported:", count).format(
-            source=_("input") if source == "input" else source, count=count)
-        super().__init__(f"{head}\n{shown}{tail}", problems=problems)
-        self.limit = limit
+        source = _("input") if self.source == "input" else self.source
+        if self.imported:
+            head = ngettext("{source}: {count} problem, nothing was imported:",
+                            "{source}: {count} problems, nothing was imported:", count)
+        else:
+            head = ngettext("{source}: {count} problem, nothing was saved:",
+                            "{source}: {count} problems, nothing was saved:", count)
+        return f"{head.format(source=source, count=count)}\n{shown}{tail}"
 
     def __reduce__(self) -> Any:  # picklable: the message is made from the problems again
-        return (_rebuild_rejected, (type(self), list(self.problems), self.source, self.limit), self.__dict__)
+        return (_rebuild_rejected, (type(self), list(self.problems), self.source, self.limit, self.imported),
+                self.__dict__)
 
 
-def _rebuild_rejected(cls: type[RejectedInput], problems: list[Problem], source: str, limit: int) -> RejectedInput:
-    return cls(problems, source=source, limit=limit)
+def _rebuild_rejected(cls: type[RejectedInput], problems: list[Problem], source: str, limit: int,
+                      imported: bool) -> RejectedInput:
+    return cls(problems, source=source, limit=limit, imported=imported)
 
 
 #: The stable codes of the library's errors (``CommunityCoreError.code``), with what each means.

@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 
 import click
 
-from communitycore import capabilities, serialize
-from communitycore.cli.state import AppState
+from communitycore import serialize
+from communitycore.cli.state import AppState, command_labels
 from communitycore.cli.terminal import terminal_text
 from communitycore.domain.codes import Coded
 from communitycore.labels import label, word
@@ -189,22 +189,6 @@ def emit(data: Any, *, columns: Sequence[str] | None = None, title: str | None =
         click.echo(word("none_found", app.lang))
     else:
         click.echo(table(data, list(columns or _default_columns(data)), app.lang, own))
-
-
-def command_labels() -> dict[str, tuple[str, str]]:
-    """The field labels of the capability whose command is running (``community services …``: the
-    services' own), which win over the shared ones in its output; none outside a capability's command."""
-    from communitycore.cli import command_name
-
-    ctx = click.get_current_context(silent=True)
-    while ctx is not None and ctx.parent is not None and ctx.parent.parent is not None:
-        ctx = ctx.parent  # up to the command under the root: the capability's group
-    if ctx is None or ctx.parent is None:
-        return {}
-    for cap in capabilities.declared():
-        if any(command_name(path) == ctx.info_name for path in cap.commands):
-            return dict(cap.labels)
-    return {}
 
 
 def heading(text: str) -> None:

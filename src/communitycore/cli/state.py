@@ -14,10 +14,11 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
+from communitycore import capabilities
 from communitycore.cli import clickmessages
 from communitycore.cli.terminal import terminal_text
 from communitycore.config import load_config
-from communitycore.errors import CommunityCoreError
+from communitycore.errors import CommunityCoreError, RejectedInput
 from communitycore.i18n import LANGUAGES, _, get_language, language, listing, normalize, set_language
 from communitycore.plugins.manager import PluginWarning
 
@@ -103,11 +104,35 @@ ENVIRONMENT_CODES = frozenset({"database-unavailable", "missing-database", "cann
                                "schema-outdated"})
 
 
+def command_labels() -> dict[str, tuple[str, str]]:
+    """The field labels of the capability whose command is running (``community services …``: the
+    services' own), which win over the shared ones in its output; none outside a capability's command."""
+    from communitycore.cli import command_name
+
+    ctx = click.get_current_context(silent=True)
+    # The command under the root (the capability's group), also while the root turns an error into
+    # its message, when the command's own context has ended.
+    name = None if ctx is None else ctx.find_root().invoked_subcommand
+    if name is None:
+        return {}
+    for cap in capabilities.declared():
+        if any(command_name(path) == name for path in cap.commands):
+            return dict(cap.labels)
+    return {}
+
+
 def error_message(exc: CommunityCoreError) -> str:
     """What the command line prints for ``exc``: its message, with command-line advice where the SDK's differs."""
     if exc.code == "missing-database":
         return _("there is no database at {path}\nrun `community init` to create it, or pass --create").format(
             path=exc.key)
+    if isinstance(exc, RejectedInput) and not exc.imported:
+        # What one command was given: its fields by their labels (转正日期), the command's own first.
+        from communitycore.labels import label
+
+        lang = get_language()
+        own = command_labels()
+        return exc.message_naming(lambda field: label(field, lang, own))
     return str(exc)
 
 

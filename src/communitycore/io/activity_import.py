@@ -137,7 +137,7 @@ class _Importer:
         name = self.reader.path.name
         if header_row is None:
             raise RejectedInput([Problem(1, HEADER_FIELD, _("the file is empty; the first row must name the columns"))],
-                                source=name)
+                                imported=True, source=name)
         self.header_number = self.reader.first_number
         problems: list[Problem] = []
         self.columns: dict[str, int] = {}
@@ -165,7 +165,7 @@ class _Importer:
                 problems.append(Problem(self.header_number, ACTIVITY_HEADERS[field][0], _(
                     "the column is missing (field {field!r}); it is required").format(field=field)))
         if problems:
-            raise RejectedInput(problems, source=name)
+            raise RejectedInput(problems, imported=True, source=name)
         self.width = len(header_row)
 
     # Rows ------------------------------------------------------------------------------------
@@ -224,7 +224,7 @@ class _Importer:
             if self.unlisted:
                 problems.append(Problem(None, "(more)", _("{count} more problem(s) not listed; fix these first and "
                                                           "import again").format(count=self.unlisted)))
-            raise RejectedInput(problems, source=self.reader.path.name)
+            raise RejectedInput(problems, imported=True, source=self.reader.path.name)
         return total
 
     def _batch(self, batch: list[Sequence[Any]], first: int) -> int:

@@ -103,5 +103,5 @@ def read_payments(conn: Connection, path: str | os.PathLike[str], *, today: dt.d
             member_id = member[0]
         out.append(PaymentRow(number, member_id, month, amount, paid_on))
     if problems:
-        raise RejectedInput(problems, source=source.name)
+        raise RejectedInput(problems, imported=True, source=source.name)
     return out

@@ -477,7 +477,7 @@ class Loader:
             if self.unlisted:
                 self.problems.append(Problem(None, _("(more)"), _("{count} more problem(s) not listed").format(
                     count=self.unlisted)))
-            raise RejectedInput(self.problems, source=self.name)
+            raise RejectedInput(self.problems, imported=True, source=self.name)
         return self.counts
 
     def _header(self, key: str, value: Any) -> None:

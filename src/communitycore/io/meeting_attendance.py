@@ -72,7 +72,7 @@ def read_attendance(conn: Connection, path: str | os.PathLike[str], *, today: dt
         else:
             absent[member_id] = reason
     if problems:
-        raise RejectedInput(problems, source=source.name)
+        raise RejectedInput(problems, imported=True, source=source.name)
     return present, absent, leave
 
 

@@ -51,7 +51,7 @@ from communitycore.domain.members import (
     id_gender,
     parse_date,
 )
-from communitycore.errors import InvalidValue, Problem, RejectedInput
+from communitycore.errors import HEADER_FIELD, InvalidValue, Problem, RejectedInput
 from communitycore.i18n import _, listing
 from communitycore.io.sheets import SheetReader, cell_value, header_key
 
@@ -692,9 +692,9 @@ class _Importer:
     def _plan_header(self, tree: Tree) -> list[_Column]:
         header_row = next(self.rows, None)
         if header_row is None:
-            raise RejectedInput([Problem(self.reader.first_number, "(header)",
+            raise RejectedInput([Problem(self.reader.first_number, HEADER_FIELD,
                                          _("the file is empty; the header row must name the columns"))],
-                                source=self.reader.path.name)
+                                imported=True, source=self.reader.path.name)
         number, cells = self.reader.first_number, header_row
         self.header_row = number
         self.width = len(cells)
@@ -729,7 +729,7 @@ class _Importer:
                 problems.append(Problem(number, MEMBER_HEADERS[field][0], _(
                     "the column is missing (field {field!r}); it is required").format(field=field)))
         if problems:
-            raise RejectedInput(problems, source=self.reader.path.name)
+            raise RejectedInput(problems, imported=True, source=self.reader.path.name)
         return columns
 
     # Batches ---------------------------------------------------------------------------------
@@ -763,7 +763,7 @@ class _Importer:
         if self.duplicates:
             self._name_first_occurrences()
         if self.report:
-            raise RejectedInput(self.report.final(), source=self.reader.path.name)
+            raise RejectedInput(self.report.final(), imported=True, source=self.reader.path.name)
         from communitycore.store import rollup
 
         if self.sqlite:

@@ -122,10 +122,10 @@ def import_units(community: Community, path: str | os.PathLike[str], *, sheet: s
             header = next(rows, None)
             if header is None:
                 raise RejectedInput([Problem(reader.first_number, HEADER_FIELD, _("the file is empty"))],
-                                    source=source.name)
+                                    imported=True, source=source.name)
             columns = Columns(header, reader.first_number, ORG_HEADERS, required=("path",), ignored=_IGNORED)
             if columns.problems:
-                raise RejectedInput(columns.problems, source=source.name)
+                raise RejectedInput(columns.problems, imported=True, source=source.name)
             problems: list[Problem] = []
             parsed: list[_Row] = []
             for number, cells in enumerate(rows, start=reader.first_number + 1):
@@ -137,7 +137,7 @@ def import_units(community: Community, path: str | os.PathLike[str], *, sheet: s
                     parsed.append(row)
             counts = _Plan(community, tx, parsed, kinds, columns.headers, problems).apply(source.name, authorize)
             if problems:
-                raise RejectedInput(sorted(problems, key=lambda p: p.row or 0), source=source.name)
+                raise RejectedInput(sorted(problems, key=lambda p: p.row or 0), imported=True, source=source.name)
             if check:
                 raise _Checked(counts)
             tx.record("unit.import", "unit", None, after={"file": source.name, **counts},

@@ -93,11 +93,11 @@ def import_residents(community: Community, path: str | os.PathLike[str], *, shee
             header = next(rows, None)
             if header is None:
                 raise RejectedInput([Problem(reader.first_number, HEADER_FIELD, _("the file is empty"))],
-                                    source=source.name)
+                                    imported=True, source=source.name)
             columns = Columns(header, reader.first_number, RESIDENT_HEADERS, required=("name",), ignored=_IGNORED,
                               extra=_flag_column)
             if columns.problems:
-                raise RejectedInput(columns.problems, source=source.name)
+                raise RejectedInput(columns.problems, imported=True, source=source.name)
             compounds = _Compounds(tx.conn)
             problems: list[Problem] = []
             people: list[tuple[dict[str, Any], tuple[int | None, str | None, str | None, str | None]]] = []
@@ -109,7 +109,7 @@ def import_residents(community: Community, path: str | os.PathLike[str], *, shee
                 if found is not None:
                     people.append(found)
             if problems:
-                raise RejectedInput(problems, source=source.name)
+                raise RejectedInput(problems, imported=True, source=source.name)
             if authorize is not None:
                 authorize(tx.conn, list(dict.fromkeys(compounds.unit_of.get(place[0]) for _person, place in people)))
             count = _write(tx, people, source.name)

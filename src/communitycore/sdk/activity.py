@@ -69,7 +69,7 @@ class ActivityAPI(SubAPI):
                                  source_kind=source_kind, source_id=None if source_id is None else str(source_id),
                                  note=note)
             except (InvalidValue, ValueError, TypeError) as exc:
-                raise RejectedInput([Problem(None, "entry", str(exc))], source="activity") from None
+                raise RejectedInput([Problem(None, "entry", str(exc))], source=_("activity")) from None
             rows = self._rows(tx.conn, [entry], tx.actor, tx.now)
             values = dict(zip(ledger.ENTRY_COLUMNS, rows[0], strict=True))
             self._authorize(tx.conn, "activity.record", values["unit_id"])
@@ -273,7 +273,7 @@ class ActivityAPI(SubAPI):
         try:
             return parse_text(note, NOTE_LENGTH)
         except InvalidValue as exc:
-            raise RejectedInput([Problem(None, "note", str(exc))], source="activity") from None
+            raise RejectedInput([Problem(None, "note", str(exc))], source=_("activity")) from None
 
     def _rows(self, conn: Connection, entries: Sequence[NewEntry], actor: str,
               now: dt.datetime) -> builtins.list[tuple[Any, ...]]:
@@ -293,7 +293,7 @@ class ActivityAPI(SubAPI):
                          unit_id, entry.source_kind, entry.source_id, actor, entry.note, None, stamp))
         if problems:
             problems.sort(key=lambda p: p.row or 0)
-            raise RejectedInput(problems, source="activity")
+            raise RejectedInput(problems, source=_("activity"))
         return rows
 
 

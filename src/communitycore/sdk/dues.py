@@ -223,7 +223,7 @@ class DuesAPI(SubAPI):
             missing = sorted({r.member_id for r in rows} - set(units))
             if missing:
                 raise RejectedInput([Problem(r.row, "党员编号", _("no member {id}").format(id=r.member_id))
-                                     for r in rows if r.member_id in missing], source=Path(path).name)
+                                     for r in rows if r.member_id in missing], imported=True, source=Path(path).name)
             for unit_id in sorted(set(units.values())):
                 self._authorize(tx.conn, "dues.import", int(unit_id))
             self._insert(tx, [(r.member_id, int(units[r.member_id]), r.month, to_fen(r.amount), r.paid_on, False)

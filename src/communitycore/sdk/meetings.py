@@ -120,7 +120,7 @@ class MeetingsAPI(SubAPI):
         missing = missing_minutes(meeting_type, {**fields, "content": fields.get("minutes")})
         if missing:
             raise RejectedInput([Problem(None, f, _("the minutes of a {type} must give it").format(
-                type=meeting_type.label)) for f in missing], source="meeting")
+                type=meeting_type.label)) for f in missing], source=_("meeting"))
         listed = _listed(present, absent, leave)
         guests = _partners(partners)
         with self.community.transaction() as tx:
@@ -227,7 +227,7 @@ class MeetingsAPI(SubAPI):
             missing = missing_minutes(meeting_type, {**merged, "content": merged.get("minutes")})
             if missing:
                 raise RejectedInput([Problem(None, f, _("the minutes of a {type} must give it").format(
-                    type=meeting_type.label)) for f in missing], source="meeting")
+                    type=meeting_type.label)) for f in missing], source=_("meeting"))
             if "held_on" in fields:
                 fields["held_month"] = month_number(fields["held_on"])
             tx.conn.execute(update(_m).where(_m.c.id == meeting_id).values(**fields))
@@ -679,7 +679,7 @@ class MeetingsAPI(SubAPI):
                         "member {id} is not due at a {type} of this unit (attendees: {attendees})").format(
                         id=member_id, type=meeting_type.label, attendees=meeting_type.attendees)))
         if problems:
-            raise RejectedInput(problems, source="meeting")
+            raise RejectedInput(problems, source=_("meeting"))
         rows = dict(listed)
         if fill:
             for member_id in due:
@@ -710,7 +710,7 @@ class MeetingsAPI(SubAPI):
             except (InvalidValue, ValueError, TypeError) as exc:
                 problems.append(Problem(None, "date" if field == "on" else field, str(exc)))
         if problems:
-            raise RejectedInput(problems, source="meeting")
+            raise RejectedInput(problems, source=_("meeting"))
         return out
 
     def _lock(self, conn: Connection, meeting_id: int) -> Any:
@@ -799,7 +799,7 @@ def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str 
     try:
         return clean_text(value, limit, required=required)
     except InvalidValue as exc:
-        raise RejectedInput([Problem(None, field, str(exc))], source="meeting") from None
+        raise RejectedInput([Problem(None, field, str(exc))], source=_("meeting")) from None
 
 
 def _member_id(value: Any, field: str) -> int:
@@ -809,7 +809,7 @@ def _member_id(value: Any, field: str) -> int:
         number = 0
     if isinstance(value, bool) or not 1 <= number <= MAX_ID:
         raise RejectedInput([Problem(None, field, _("{value!r} is not a member id").format(value=value))],
-                            source="meeting")
+                            source=_("meeting"))
     return number
 
 
@@ -836,7 +836,7 @@ def _listed(present: Iterable[int], absent: Presences, leave: Iterable[int]) -> 
     for member in leave:
         add("leave", member, Presence.LEAVE)
     if problems:
-        raise RejectedInput(problems, source="meeting")
+        raise RejectedInput(problems, source=_("meeting"))
     return {i: a for i, (_f, a) in found.items()}
 
 
@@ -848,7 +848,7 @@ def _partners(partners: Iterable[int | tuple[int, str | None]]) -> builtins.list
             number = int(ident)
         except (TypeError, ValueError):
             raise RejectedInput([Problem(None, "partners", _("{value!r} is not a partner id").format(value=ident))],
-                                source="meeting") from None
+                                source=_("meeting")) from None
         out.append(PartnerAttendance(partner_id=number, representative=_text(who, "partners", NAME_LIMIT)))
     return out
 

@@ -145,7 +145,7 @@ class MembersAPI(SubAPI):
         values, problems = parse_member({k: v for k, v in raw.items() if v is not None},
                                         today=self.community.clock.today())
         if problems:
-            raise RejectedInput(problems, source="member")
+            raise RejectedInput(problems, source=_("member"))
         with self.community.transaction() as tx:
             return self._add(tx, values)
 

@@ -331,7 +331,7 @@ class RecruitmentAPI(SubAPI):
         parsed, problems = parse_member({**values, **{k: v for k, v in optional.items() if v is not None}},
                                         today=tx.today)
         if problems:
-            raise RejectedInput(problems, source="candidate")
+            raise RejectedInput(problems, source=_("candidate"))
         return self.community.members._add(tx, parsed).id
 
     def _insert_step(self, tx: Tx, candidate_id: int, code: str, day: dt.date, by: str | None, note: str | None,

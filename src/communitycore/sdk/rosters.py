@@ -83,7 +83,7 @@ TRAINING_ATTENDED = "training-attended"
 
 
 def _bad(field: str, message: str) -> RejectedInput:
-    return RejectedInput([Problem(None, field, message)], source="roster")
+    return RejectedInput([Problem(None, field, message)], source=_("roster"))
 
 
 def _text(value: Any, limit: int, field: str, *, required: bool = False) -> str | None:

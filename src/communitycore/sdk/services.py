@@ -119,7 +119,7 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 
 def _bad(field: str, message: str) -> RejectedInput:
-    return RejectedInput([Problem(None, field, message)], source="service")
+    return RejectedInput([Problem(None, field, message)], source=_("service"))
 
 
 def _medians_in_aggregate(engine: str) -> list[Any]:
@@ -223,7 +223,7 @@ class ServicesAPI(SubAPI):
                 problems.append(Problem(None, "unit", _("programme {code!r} is run by {kinds}, not by a {kind}").format(
                     code=prog.code, kinds=listing(prog.owner_kinds), kind=target.kind)))
             if problems:
-                raise RejectedInput(problems, source="service request")
+                raise RejectedInput(problems, source=_("service request"))
             assert level is not None and chan is not None and body is not None
             settings = self._settings(tx.conn, target.id)
             hours = settings.get(f"request-deadline-hours.{level.value}", DEFAULT_DEADLINE_HOURS[level.value])
@@ -628,7 +628,7 @@ class ServicesAPI(SubAPI):
         except InvalidValue as exc:
             problems.append(Problem(None, "activity", str(exc)))
         if problems:
-            raise RejectedInput(problems, source="volunteer hours")
+            raise RejectedInput(problems, source=_("volunteer hours"))
         kind = "member" if member is not None else "resident"
         subject = int(member if member is not None else resident)  # type: ignore[arg-type]
         with self.community.transaction() as tx:
@@ -1323,7 +1323,7 @@ class ServicesAPI(SubAPI):
             problems.append(Problem(None, "category", _("unknown service category {code!r}; known: {known}").format(
                 code=category, known=listing(self.community.registry.service_categories))))
         if problems:
-            raise RejectedInput(problems, source="service list")
+            raise RejectedInput(problems, source=_("service list"))
         out["category"] = category
         return out
 
