@@ -10,6 +10,8 @@ valid 公民身份号码, then prints one table:
   the same schema, in one transaction, without any validation. Each runs in its own subprocess on
   a fresh copy of the same database file. The import gives its connection a 64 MB page cache;
   raw sqlite3 runs with that cache (the target's comparison) and with SQLite's default 2 MB.
+  (a'') adds to that raw run what the import must write besides the members, also by hand: one
+  ``member.add`` audit entry per member, SHA-256-chained, and the batch's entry.
 * (b) peak memory of the import: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of that subprocess
   (the whole process: interpreter, SQLAlchemy, the plugins and the import).
 * (c) whole-tree roll-up: ``community.org.stats_all()`` against a hand-written ``GROUP BY`` over
@@ -186,11 +188,13 @@ def child_import_cli(db: Path, source: Path) -> dict[str, Any]:
     return {"rows": rows, "seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss}
 
 
-def child_raw(db: Path, source: Path, cache_kb: int = 0) -> dict[str, Any]:
+def child_raw(db: Path, source: Path, cache_kb: int = 0, audit: bool = False) -> dict[str, Any]:
     """Raw sqlite3: csv.reader → tuples → executemany in one transaction, no validation at all.
 
     ``cache_kb`` sets SQLite's page cache as the import sets it for its connection (0: SQLite's
-    default of 2 MB).
+    default of 2 MB). With ``audit``, the same transaction also writes what the import must write
+    besides the members: one ``member.add`` entry per member, chained by SHA-256 (see
+    :func:`_raw_audit`), and the batch's own entry.
     """
     con = sqlite3.connect(db, isolation_level=None)
     con.execute("PRAGMA journal_mode=WAL")
@@ -223,11 +227,50 @@ def child_raw(db: Path, source: Path, cache_kb: int = 0) -> dict[str, Any]:
         con.execute("BEGIN")
         con.executemany(f"INSERT INTO cc_members ({', '.join(MEMBER_COLUMNS)}) "
                         f"VALUES ({', '.join('?' * len(MEMBER_COLUMNS))})", rows())
+        if audit:
+            _raw_audit(con, source.name)
         con.execute("COMMIT")
     seconds = time.perf_counter() - start
     rows_in = con.execute("SELECT count(*) FROM cc_members").fetchone()[0]
     con.close()
     return _result(rows_in, seconds, cpu_start)
+
+
+def _raw_audit(con: sqlite3.Connection, file: str) -> None:
+    """By hand, the audit entries an import writes: one per member, then one for the batch.
+
+    Each entry's hash is the SHA-256 of a text holding its id, its predecessor's hash and its
+    fields, laid out as the library's chain lays it out (the cost is the point here; nothing reads
+    this chain back); one ``INSERT … SELECT`` over the members, with a function that chains the
+    hashes (its result holds the previous hash, the hash and the id).
+    """
+    import hashlib
+
+    last_id, last_hash = con.execute("SELECT last_id, last_hash FROM cc_audit_head WHERE id = 1").fetchone()
+    at = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    state = [last_id, last_hash]
+
+    def link(key: str, after: str) -> str:
+        entry_id, prev = state[0] + 1, state[1]
+        text = (f'[{entry_id},"{prev}",{{"action":"member.add","actor":"bench","after":{after},'
+                f'"at":"{at.isoformat()}","before":null,"entity":"member","entity_id":"{key}","note":"{file}"}}]')
+        state[0], state[1] = entry_id, hashlib.sha256(text.encode()).hexdigest()
+        return f"{prev}{state[1]}{entry_id}"
+
+    con.create_function("raw_link", 2, link)
+    con.execute("WITH source (k, a) AS (SELECT CAST(id AS TEXT), json_object('name', name, 'unit_id', unit_id) "
+                "FROM cc_members WHERE id > ? ORDER BY id), "
+                "picked AS MATERIALIZED (SELECT k, a, raw_link(k, a) AS l FROM source) "
+                "INSERT INTO cc_audit (id, at, actor, action, entity, entity_id, before, after, note, prev_hash, hash) "
+                "SELECT CAST(substr(l, 129) AS INTEGER), ?, 'bench', 'member.add', 'member', k, NULL, a, ?, "
+                "substr(l, 1, 64), substr(l, 65, 64) FROM picked", (0, str(at), file))
+    entry_id, prev = state[0] + 1, state[1]
+    after = json.dumps({"file": file, "rows": entry_id - last_id - 1}, separators=(",", ":"))
+    digest = hashlib.sha256(f"[{entry_id},\"{prev}\",{after}]".encode()).hexdigest()
+    con.execute("INSERT INTO cc_audit (id, at, actor, action, entity, entity_id, before, after, note, prev_hash, "
+                "hash) VALUES (?, ?, 'bench', 'member.import', 'member', NULL, NULL, ?, NULL, ?, ?)",
+                (entry_id, str(at), after, prev, digest))
+    con.execute("UPDATE cc_audit_head SET last_id = ?, last_hash = ? WHERE id = 1", (entry_id, digest))
 
 
 def _env(src: Path | None) -> dict[str, str] | None:
@@ -431,15 +474,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--before-src", type=Path,
                         help="another checkout's src/ directory (say, the main branch's): its import and listing "
                              "are measured too, interleaved in the same run, and printed as 'before'")
-    parser.add_argument("--child", choices=["import", "import-cli", "raw"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["import", "import-cli", "raw", "raw-audit"], help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--cache-kb", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.child:
-        if args.child == "raw":
-            print(json.dumps(child_raw(args.db, args.csv, args.cache_kb)))
+        if args.child in ("raw", "raw-audit"):
+            print(json.dumps(child_raw(args.db, args.csv, args.cache_kb, audit=args.child == "raw-audit")))
         else:
             fn = {"import": child_import, "import-cli": child_import_cli}[args.child]
             print(json.dumps(fn(args.db, args.csv)))
@@ -476,12 +519,13 @@ def main(argv: list[str] | None = None) -> None:
 
         from communitycore.io.member_import import IMPORT_CACHE_KB
 
-        runs: dict[str, list[dict[str, Any]]] = {"raw": [], "tuned": [], "mine": [], "before": []}
+        runs: dict[str, list[dict[str, Any]]] = {"raw": [], "tuned": [], "audited": [], "mine": [], "before": []}
         imported_db = work / "import.db"
         for attempt in range(args.repeat):
             # Interleaved, so that a slow spell of a shared machine hits all three alike.
             runs["raw"].append(run_child("raw", fresh("raw.db"), source))
             runs["tuned"].append(run_child("raw", fresh("raw-cache.db"), source, IMPORT_CACHE_KB))
+            runs["audited"].append(run_child("raw-audit", fresh("raw-audit.db"), source, IMPORT_CACHE_KB))
             runs["mine"].append(run_child("import-cli" if args.via == "cli" else "import", fresh("import.db"),
                                           source))
             if args.before_src is not None:
@@ -492,8 +536,8 @@ def main(argv: list[str] | None = None) -> None:
                   f"{runs['mine'][-1]['seconds']:.1f} s ({runs['mine'][-1]['cpu']:.2f} s CPU)"
                   + (f", before {runs['before'][-1]['seconds']:.1f} s ({runs['before'][-1]['cpu']:.2f} s CPU)"
                      if runs["before"] else ""), file=sys.stderr)
-        raw, tuned, mine = (median_run(runs[k]) for k in ("raw", "tuned", "mine"))
-        assert mine["rows"] == raw["rows"] == tuned["rows"] == args.members, (mine, raw, tuned)
+        raw, tuned, audited, mine = (median_run(runs[k]) for k in ("raw", "tuned", "audited", "mine"))
+        assert mine["rows"] == raw["rows"] == tuned["rows"] == audited["rows"] == args.members, (mine, raw, tuned)
         library_s, hand_s, rolled = rollup_figures(imported_db)
         assert rolled == args.members, rolled
         single = single_unit_figures(imported_db, before_src=args.before_src)
@@ -520,6 +564,10 @@ def main(argv: list[str] | None = None) -> None:
             *([f"| (a) the same, the code of --before-src | {rate(before):,.0f} ({before['seconds']:.1f} s) "
                f"| {rate(tuned):,.0f} | {rate(before) / rate(tuned):.2f}x "
                f"(CPU time: {tuned['cpu'] / before['cpu']:.2f}x) | >= 0.6x |"] if before is not None else []),
+            f"| (a'') the same, raw sqlite3 also writing one chained audit entry per member (INSERT … SELECT "
+            f"with a hashing function), still without validation | {rate(mine):,.0f} | {rate(audited):,.0f} "
+            f"({audited['seconds']:.1f} s) | {rate(mine) / rate(audited):.2f}x "
+            f"(CPU time: {audited['cpu'] / mine['cpu']:.2f}x) | - |",
             f"| (a') the same, raw sqlite3 with its default 2 MB cache | {rate(mine):,.0f} | {rate(raw):,.0f} "
             f"({raw['seconds']:.1f} s) | {rate(mine) / rate(raw):.2f}x | - |",
             f"| (b) peak memory of the import (ru_maxrss of its process) | {mine['maxrss_kb'] / 1024:.0f} MB "

@@ -683,9 +683,14 @@ class _Importer:
         by_field = {c.field: c for c in self.columns}
         self.by_field = by_field
         self.headers = {c.field: c.header for c in self.columns}
-        # Fields are laid out in the table's column order; a missing column stores its default.
-        self.writer = _Writer(conn, member_tables.members.name, member_tables.MEMBER_COLUMNS)
-        self.table_fields = ["unit" if c == _UNIT_COLUMN else c for c in member_tables.MEMBER_COLUMNS]
+        # Fields are laid out in the table's column order; a missing column stores its default. One
+        # the file cannot fill (by a column, or from the 公民身份号码) whose default is NULL is left
+        # out of the statement: binding a NULL per row for it costs time and says nothing.
+        filled = set(by_field) | ({"birth_date", "gender"} if "id_number" in by_field else set())
+        self.table_fields = [f for f in ("unit" if c == _UNIT_COLUMN else c for c in member_tables.MEMBER_COLUMNS)
+                             if f in filled or _default_stored(f) is not None]
+        self.writer = _Writer(conn, member_tables.members.name,
+                              [_UNIT_COLUMN if f == "unit" else f for f in self.table_fields])
 
     # Header ----------------------------------------------------------------------------------
 
