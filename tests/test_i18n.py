@@ -665,8 +665,17 @@ def test_the_grants_and_events_tables_are_headed_in_chinese(sqlite_community: Co
     state = AppState(community=sqlite_community, pm=sqlite_community.pm)
     grants = CliRunner().invoke(make_cli(state), ["grant", "list"], obj=state, catch_exceptions=False)
     events = CliRunner().invoke(make_cli(state), ["events", "list"], obj=state, catch_exceptions=False)
-    assert grants.output.splitlines()[0].split() == ["编号", "操作人", "角色", "所在党组织", "身份", "授予时间",
+    # A grant's actor is who holds it (用户); in the audit trail an actor is who did something (操作人).
+    assert grants.output.splitlines()[0].split() == ["编号", "用户", "角色", "所在党组织", "身份", "授予时间",
                                                      "授予人"]
+    whoami = CliRunner().invoke(make_cli(state), ["whoami"], obj=state, catch_exceptions=False)
+    assert whoami.output.splitlines()[1].split() == ["用户", "角色", "所在党组织", "身份", "授予时间", "授予人"]
+    audit = CliRunner().invoke(make_cli(state), ["audit", "list"], obj=state, catch_exceptions=False)
+    assert audit.output.splitlines()[0].split()[:3] == ["编号", "时间", "操作人"]
+    english = CliRunner().invoke(make_cli(state), ["--lang", "en", "grant", "list"], obj=state, catch_exceptions=False)
+    assert english.output.splitlines()[0].split()[:2] == ["ID", "Actor"]
+    as_json = CliRunner().invoke(make_cli(state), ["--json", "grant", "list"], obj=state, catch_exceptions=False)
+    assert list(json.loads(as_json.stdout)[0])[:2] == ["id", "actor"]
     # An event's status is whether it was delivered, not a member's standing on the rolls (在册状态).
     assert events.output.splitlines()[0].split() == ["编号", "时间", "操作", "对象类型", "对象编号", "状态", "投递次数",
                                                      "最近一次错误"]
