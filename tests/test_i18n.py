@@ -11,6 +11,7 @@ the other language.
 from __future__ import annotations
 
 import ast
+import csv
 import datetime as dt
 import fnmatch
 import json
@@ -454,6 +455,29 @@ def test_clicks_messages_are_clicks_words() -> None:
                      for name in CLICK_MODULES)
     missing = [m for m in CLICK_MESSAGES if repr(m)[1:-1] not in source and f'"{m}"' not in source]
     assert missing == []
+
+
+def test_a_problem_of_the_file_or_of_no_row_reads_in_words(tmp_path: Path) -> None:
+    """``(file)``, ``(header)`` and ``(more)`` are codes of the JSON; a line names them in the language."""
+    from communitycore.cli.problems import problem_line
+    from communitycore.errors import FILE_FIELD, HEADER_FIELD, MORE_FIELD
+    from communitycore.io.sheets import SheetReader
+
+    reader = SheetReader(tmp_path / "m.csv")
+    reader.encoding = "utf-8"
+    with language("zh"):
+        stopped = reader.failure(9, UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"))
+        problems = [stopped, Problem(1, HEADER_FIELD, "文件为空"),
+                    Problem(None, MORE_FIELD, "另有 3 个问题未列出")]
+        lines = [problem_line(p) for p in problems]
+        worded = str(RejectedInput(problems, source="m.csv", imported=True)).splitlines()[1:]
+    assert stopped.field == FILE_FIELD
+    assert lines == ["第 9 行（文件）：从此处起不是有效的 utf-8 文本；请将文件另存为 UTF-8（CSV UTF-8）后重新导入",
+                     "第 1 行（表头）：文件为空", "另有 3 个问题未列出"]
+    assert worded == [f"  {line}" for line in lines]
+    with language("en"):
+        assert problem_line(reader.failure(9, csv.Error("line contains NUL"))) == (
+            "row 9 (the file): cannot be read from here on: line contains NUL")
 
 
 @pytest.fixture
