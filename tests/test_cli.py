@@ -8,6 +8,7 @@ demo, import and template, and that ``community --help`` never imports SQLAlchem
 
 from __future__ import annotations
 
+import csv
 import gc
 import json
 import os
@@ -607,6 +608,24 @@ def test_import_with_a_bad_row_names_it_and_imports_nothing(community: Community
     assert [(p["row"], p["column"]) for p in report["problems"]] == [(7, "公民身份号码")]
     english = run(community, "--lang", "en", "member", "import", str(file))
     assert "row 7, column 公民身份号码" in english.output
+
+
+def test_an_import_that_stops_reading_names_the_file_in_words(community: Community, town: dict[str, Any],
+                                                               tmp_path: Path) -> None:
+    """A cell beyond what the csv module reads stops the file at its row: the file, not a column, is at fault."""
+    file = tmp_path / "members.csv"
+    long_cell = "x" * (csv.field_size_limit() + 1)
+    file.write_text(_csv_rows(str(town["other"].id)) + f"党员9,男,{long_cell},{town['other'].id}\n", encoding="utf-8")
+    before = community.members.count()
+    zh = run(community, "member", "import", str(file))
+    assert zh.exit_code == 1 and community.members.count() == before
+    assert f"第 8 行（文件）：从此处起无法读取：有单元格超过 {csv.field_size_limit()} 个字符" in zh.output
+    assert "(file)" not in zh.output and "field limit" not in zh.output
+    en = run(community, "--lang", "en", "member", "import", str(file))
+    limit = csv.field_size_limit()
+    assert f"row 8 (the file): cannot be read from here on: a cell holds more than {limit}" in en.output
+    report = json.loads(run(community, "--json", "member", "import", str(file)).stdout)
+    assert report["imported"] == 0 and [(p["row"], p["column"]) for p in report["problems"]] == [(8, "(file)")]
 
 
 def test_import_and_template(community: Community, town: dict[str, Any], tmp_path: Path) -> None:

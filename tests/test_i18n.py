@@ -11,10 +11,13 @@ the other language.
 from __future__ import annotations
 
 import ast
+import csv
 import datetime as dt
 import fnmatch
+import importlib
 import json
 import re
+import string
 import subprocess
 import sys
 import tomllib
@@ -29,7 +32,7 @@ from click.testing import CliRunner, Result
 
 from communitycore import Community, i18n_tools
 from communitycore.cli import make_cli
-from communitycore.cli.clickmessages import CLICK_MESSAGES, CLICK_MODULES
+from communitycore.cli.clickmessages import CLICK_MESSAGES, CLICK_MODULES, CLICK_TYPE_NAMES, COMPOSED
 from communitycore.cli.helptext import fill, short_help, wrap_text
 from communitycore.cli.render import display_width
 from communitycore.cli.state import AppState, CommunityGroup, resolve_language
@@ -430,8 +433,79 @@ def test_clicks_own_errors_name_the_value_in_chinese() -> None:
     assert "错误：'--limit' 的值无效：-1 不在范围 0<=x<=2147483647 之内。" in refused
     assert "错误：'FILE' 的值无效：文件 'no-such.csv' 不存在。" in _run("member", "import", "no-such.csv").output
     assert "是否要用 'list'？" in _run("member", "lst").output
-    assert "[默认：50;" in _run("events", "list", "--help").output
+    assert "[默认：50；" in _run("events", "list", "--help").output
     assert "[必填]" in _run("meeting", "add", "--help").output
+
+
+#: Click's messages that name a type, end a sentence click's code punctuates or list choices, in Chinese.
+CLICK_IN_CHINESE = {
+    ("member", "show"): "错误：缺少参数 'ID'。\n",
+    ("member", "list", "--limit", "abc"): "错误：'--limit' 的值无效：'abc' 不是有效的整数。\n",  # an IntRange
+    ("assess", "explain", "1", "--run", "abc"): "错误：'--run' 的值无效：'abc' 不是有效的整数。\n",  # click.INT
+    ("member", "list", "--status", "x"):
+        "错误：'--status' 的值无效：'x' 不是可选值 'active'、'removed'、'all' 之一。\n",
+    ("member", "list", "--limt", "3"): "错误：没有选项 '--limt'。是否要用其中之一：'--limit'、'--unit'？\n",
+    ("member", "lst"): "错误：没有命令 'lst'。是否要用 'list'？\n",
+    ("service", "request", "evaluate", "1"): "错误：缺少选项 '--solved'。可选：\n\tyes\n\tno\n",
+    ("service", "trace"): "错误：缺少参数 '{request|demand|project}'。可选：\n\trequest\n\tdemand\n\tproject\n",
+}
+
+
+@pytest.mark.parametrize("args", CLICK_IN_CHINESE, ids=" ".join)
+def test_clicks_messages_read_as_chinese_sentences(args: tuple[str, ...]) -> None:
+    zh = _run(*args)
+    assert zh.exit_code == 2
+    assert zh.output.endswith(CLICK_IN_CHINESE[args]), zh.output
+    assert not re.search(r"integer|[。？] |[\u4e00-\u9fff）][.,;?]", zh.output), zh.output
+    if "不是有效的整数" in CLICK_IN_CHINESE[args]:  # in English, click's name of the type
+        assert re.search(r"is not a valid integer( range)?\.\n", _run("--lang", "en", *args).output)
+
+
+def _words_of(command: click.Command, args: list[str]) -> str:
+    return CliRunner().invoke(command, args).output
+
+
+def test_clicks_messages_in_english_are_clicks_own() -> None:
+    """What click puts together is ours during a run; in English, word for word what click writes."""
+    from communitycore.cli import clickmessages
+
+    @click.group()
+    def other() -> None:
+        """A program of its own."""
+
+    @other.command()
+    @click.argument("thing")
+    @click.argument("kind", type=click.Choice(["one", "two"]))
+    @click.option("--only", type=click.Choice(["single"]))
+    @click.option("--count", type=click.IntRange(0, 9), default=3, show_default=True, required=True, help="How many.")
+    @click.option("--ratio", type=float, help="A share.")
+    @click.option("--size", type=int, envvar="SIZE", show_envvar=True, default=1, show_default=True)
+    @click.option("--pick", type=click.Choice(["a", "b"]), required=True)
+    def sub(**kwargs: object) -> None:
+        """A command."""
+
+    mistakes = [["sub"], ["sub", "x"], ["sub", "x", "one"], ["sub", "x", "three"], ["sub", "x", "one", "--only", "y"],
+                ["sub", "x", "one", "--pick", "a", "--count", "z"], ["sub", "x", "one", "--pick", "a", "--ratio", "z"],
+                ["sub", "x", "one", "--pick", "a", "--size", "z"], ["sub", "x", "one", "--pik", "a"],
+                ["sub", "x", "one", "--xyz"], ["sb"], ["su"], ["sub", "--help"]]
+    clicks = [_words_of(other, args) for args in mistakes]
+    with language("en"), clickmessages.translating():
+        ours = [_words_of(other, args) for args in mistakes]
+    assert ours == clicks
+    with language("zh"), clickmessages.translating():
+        chinese = [_words_of(other, args) for args in mistakes]
+    assert "错误：缺少参数 'THING'。" in chinese[0] and "'z' 不是有效的数值。" in chinese[6]
+    assert "[默认：3；0<=x<=9；必填]" in chinese[-1] and "[环境变量：SIZE；默认：1]" in chinese[-1]
+    assert "'y' 不是 'single'。" in chinese[4]
+    # A message made with a message of its own still says it, then what the type adds.
+    ctx = click.Context(sub)
+    pick = next(p for p in sub.params if p.name == "pick")
+    made = click.MissingParameter("give one", ctx=ctx, param=pick)
+    clicks_words = made.format_message()
+    with language("en"), clickmessages.translating():
+        assert made.format_message() == clicks_words == "Missing option '--pick'. give one. Choose from:\n\ta,\n\tb"
+    with language("zh"), clickmessages.translating():
+        assert made.format_message() == "缺少选项 '--pick'。give one。可选：\n\ta\n\tb"
 
 
 def test_other_click_programs_keep_clicks_english() -> None:
@@ -452,8 +526,74 @@ def test_clicks_messages_are_clicks_words() -> None:
     # A message click no longer makes would never be looked up: each is in click's source as written.
     source = "".join(Path(click.__file__).with_name(f"{name.split('.')[1]}.py").read_text(encoding="utf-8")
                      for name in CLICK_MODULES)
-    missing = [m for m in CLICK_MESSAGES if repr(m)[1:-1] not in source and f'"{m}"' not in source]
+    missing = [m for m in (*CLICK_MESSAGES, *CLICK_TYPE_NAMES)
+               if repr(m)[1:-1] not in source and f'"{m}"' not in source]
     assert missing == []
+    # Each method ours stand in for during a run is click's (a click without it keeps its own).
+    for module, name, method, _ours, uses in COMPOSED:
+        cls = getattr(importlib.import_module(module), name)
+        assert method in cls.__dict__ and all(hasattr(cls, use) for use in uses)
+
+
+#: The ends a translation may have, by the last character of its English.
+SENTENCE_ENDS = {".": ("。", "……"), "?": ("？",), "!": ("。", "！"), ":": ("：",)}
+
+
+def test_chinese_is_punctuated_and_quoted_as_the_catalog_does() -> None:
+    """Full-width punctuation where the English ends a sentence; a value quoted as Python writes it; no 「」."""
+    catalog = i18n_tools.read_catalog("zh_CN")
+    wrong = []
+    for message in catalog:
+        if not message.id or not message.string:
+            continue
+        plural = isinstance(message.id, tuple)
+        ids, strings = (message.id, message.string) if plural else ((message.id,), (message.string,))
+        for english, chinese in zip(ids, strings, strict=False):
+            end, text = english.rstrip()[-1:], chinese.rstrip()
+            if not _wide_text(text):
+                continue  # separators and codes ("{first}{second}", "；", "{choice}") end no sentence
+            if end in SENTENCE_ENDS and not text.endswith(SENTENCE_ENDS[end]):
+                wrong.append(f"ends unlike the English: {english!r} -> {chinese!r}")
+            if re.search(r"[.,;:?!]$", text):
+                wrong.append(f"ends with ASCII punctuation: {chinese!r}")
+            if re.search("[「」『』]", chinese):
+                wrong.append(f"quotes with corner brackets: {chinese!r}")
+            if _conversions(english) != _conversions(chinese):
+                wrong.append(f"quotes a value otherwise than the English: {english!r} -> {chinese!r}")
+    assert wrong == []
+
+
+def _wide_text(text: str) -> bool:
+    return re.search(r"[\u4e00-\u9fff]", text) is not None
+
+
+def _conversions(text: str) -> list[str]:
+    """The placeholders of ``text`` that convert their value (``{value!r}``), with the conversion."""
+    return sorted(f"{name}!{conversion}" for _text, name, _spec, conversion in string.Formatter().parse(text)
+                  if name is not None and conversion)
+
+
+def test_a_problem_of_the_file_or_of_no_row_reads_in_words(tmp_path: Path) -> None:
+    """``(file)``, ``(header)`` and ``(more)`` are codes of the JSON; a line names them in the language."""
+    from communitycore.cli.problems import problem_line
+    from communitycore.errors import FILE_FIELD, HEADER_FIELD, MORE_FIELD
+    from communitycore.io.sheets import SheetReader
+
+    reader = SheetReader(tmp_path / "m.csv")
+    reader.encoding = "utf-8"
+    with language("zh"):
+        stopped = reader.failure(9, UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"))
+        problems = [stopped, Problem(1, HEADER_FIELD, "文件为空"),
+                    Problem(None, MORE_FIELD, "另有 3 个问题未列出")]
+        lines = [problem_line(p) for p in problems]
+        worded = str(RejectedInput(problems, source="m.csv", imported=True)).splitlines()[1:]
+    assert stopped.field == FILE_FIELD
+    assert lines == ["第 9 行（文件）：从此处起不是有效的 utf-8 文本；请将文件另存为 UTF-8（CSV UTF-8）后重新导入",
+                     "第 1 行（表头）：文件为空", "另有 3 个问题未列出"]
+    assert worded == [f"  {line}" for line in lines]
+    with language("en"):
+        assert problem_line(reader.failure(9, csv.Error("line contains NUL"))) == (
+            "row 9 (the file): cannot be read from here on: line contains NUL")
 
 
 @pytest.fixture
@@ -665,8 +805,17 @@ def test_the_grants_and_events_tables_are_headed_in_chinese(sqlite_community: Co
     state = AppState(community=sqlite_community, pm=sqlite_community.pm)
     grants = CliRunner().invoke(make_cli(state), ["grant", "list"], obj=state, catch_exceptions=False)
     events = CliRunner().invoke(make_cli(state), ["events", "list"], obj=state, catch_exceptions=False)
-    assert grants.output.splitlines()[0].split() == ["编号", "操作人", "角色", "所在党组织", "身份", "授予时间",
+    # A grant's actor is who holds it (用户); in the audit trail an actor is who did something (操作人).
+    assert grants.output.splitlines()[0].split() == ["编号", "用户", "角色", "所在党组织", "身份", "授予时间",
                                                      "授予人"]
+    whoami = CliRunner().invoke(make_cli(state), ["whoami"], obj=state, catch_exceptions=False)
+    assert whoami.output.splitlines()[1].split() == ["用户", "角色", "所在党组织", "身份", "授予时间", "授予人"]
+    audit = CliRunner().invoke(make_cli(state), ["audit", "list"], obj=state, catch_exceptions=False)
+    assert audit.output.splitlines()[0].split()[:3] == ["编号", "时间", "操作人"]
+    english = CliRunner().invoke(make_cli(state), ["--lang", "en", "grant", "list"], obj=state, catch_exceptions=False)
+    assert english.output.splitlines()[0].split()[:2] == ["ID", "Actor"]
+    as_json = CliRunner().invoke(make_cli(state), ["--json", "grant", "list"], obj=state, catch_exceptions=False)
+    assert list(json.loads(as_json.stdout)[0])[:2] == ["id", "actor"]
     # An event's status is whether it was delivered, not a member's standing on the rolls (在册状态).
     assert events.output.splitlines()[0].split() == ["编号", "时间", "操作", "对象类型", "对象编号", "状态", "投递次数",
                                                      "最近一次错误"]

@@ -140,6 +140,10 @@ class SchemaOutdated(CommunityCoreError):
 
 #: The field of a problem with the header row as a whole (an empty file), not with one column of it.
 HEADER_FIELD = "(header)"
+#: The field of a problem with the file itself from a row on (it stops decoding, its sheet is damaged).
+FILE_FIELD = "(file)"
+#: The field of the last problem of a long list, which counts the problems not listed (of no one row).
+MORE_FIELD = "(more)"
 
 
 @attrs.frozen
@@ -158,10 +162,14 @@ class Problem:
 
     def worded(self, field: str) -> str:
         """The problem as a line, naming its field as ``field`` (a label in place of the code, say)."""
+        if self.field == MORE_FIELD:
+            return self.message
         if self.row is None:
             return _("{field}: {message}").format(field=field, message=self.message)
         if self.field == HEADER_FIELD:
             return _("row {row} (the header): {message}").format(row=self.row, message=self.message)
+        if self.field == FILE_FIELD:
+            return _("row {row} (the file): {message}").format(row=self.row, message=self.message)
         return _("row {row}, {field}: {message}").format(row=self.row, field=field, message=self.message)
 
 

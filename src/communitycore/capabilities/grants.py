@@ -10,7 +10,8 @@ CAPABILITY = Capability(
     tables="communitycore.store.tables.grants",
     unit_links="communitycore.store.tables.grants:UNIT_LINKS",
     commands=("communitycore.cli.grant:grant", "communitycore.cli.grant:whoami"),
-    labels={"role": ("角色", "Role"), "subject": ("身份", "Acting as"), "granted_at": ("授予时间", "Granted at"),
-            "granted_by": ("授予人", "Granted by")},
+    # A grant's actor is who holds it (用户), not who did something, as in the audit trail (操作人).
+    labels={"actor": ("用户", "Actor"), "role": ("角色", "Role"), "subject": ("身份", "Acting as"),
+            "granted_at": ("授予时间", "Granted at"), "granted_by": ("授予人", "Granted by")},
     actions=("grant.read", "grant.add", "grant.remove"),
 )

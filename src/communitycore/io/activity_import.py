@@ -33,7 +33,7 @@ from communitycore.domain.activity import (
     parse_text,
 )
 from communitycore.domain.members import parse_date, parse_id_number
-from communitycore.errors import HEADER_FIELD, InvalidValue, NotFound, Problem, RejectedInput
+from communitycore.errors import HEADER_FIELD, MORE_FIELD, InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, get_language, listing
 from communitycore.io.files import staged_file
 from communitycore.io.sheets import SheetReader
@@ -222,8 +222,8 @@ class _Importer:
         if self.problems:
             problems = sorted(self.problems, key=lambda p: (p.row is None, p.row or 0))
             if self.unlisted:
-                problems.append(Problem(None, "(more)", _("{count} more problem(s) not listed; fix these first and "
-                                                          "import again").format(count=self.unlisted)))
+                problems.append(Problem(None, MORE_FIELD, _("{count} more problem(s) not listed; fix these first and "
+                                                            "import again").format(count=self.unlisted)))
             raise RejectedInput(problems, imported=True, source=self.reader.path.name)
         return total
 

@@ -68,7 +68,7 @@ from communitycore.domain.org import (
     placement_problem,
 )
 from communitycore.domain.settings import parse_setting
-from communitycore.errors import Conflict, InvalidValue, Problem, RejectedInput
+from communitycore.errors import MORE_FIELD, Conflict, InvalidValue, Problem, RejectedInput
 from communitycore.i18n import N_, _, get_language
 from communitycore.io.files import staged_file
 from communitycore.io.limits import check_json_depth
@@ -475,7 +475,7 @@ class Loader:
                         held=self.counts[section.key], declared=self.declared.get(section.key, 0)))
         if self.problems:
             if self.unlisted:
-                self.problems.append(Problem(None, _("(more)"), _("{count} more problem(s) not listed").format(
+                self.problems.append(Problem(None, MORE_FIELD, _("{count} more problem(s) not listed").format(
                     count=self.unlisted)))
             raise RejectedInput(self.problems, imported=True, source=self.name)
         return self.counts

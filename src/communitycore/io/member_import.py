@@ -51,7 +51,7 @@ from communitycore.domain.members import (
     id_gender,
     parse_date,
 )
-from communitycore.errors import HEADER_FIELD, InvalidValue, Problem, RejectedInput
+from communitycore.errors import HEADER_FIELD, MORE_FIELD, InvalidValue, Problem, RejectedInput
 from communitycore.i18n import _, listing
 from communitycore.io.sheets import SheetReader, cell_value, header_key
 
@@ -471,8 +471,8 @@ class _Report:
         """Every problem in row order (file-level ones, without a row, last)."""
         problems = sorted(self.problems, key=lambda p: (p.row is None, p.row or 0))  # stable: columns stay in order
         if self.unlisted:
-            problems.append(Problem(None, "(more)", _("{n} more problem(s) not listed; fix these first and import "
-                                                      "again").format(n=self.unlisted)))
+            problems.append(Problem(None, MORE_FIELD, _("{n} more problem(s) not listed; fix these first and import "
+                                                        "again").format(n=self.unlisted)))
         return problems
 
 

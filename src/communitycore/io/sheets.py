@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from communitycore.domain.fields import nfkc
-from communitycore.errors import InvalidValue, Problem
+from communitycore.errors import FILE_FIELD, InvalidValue, Problem
 from communitycore.i18n import _, listing
 from communitycore.io.limits import (
     DEFAULT_LIMITS,
@@ -189,9 +189,13 @@ class SheetReader:
     def failure(self, number: int, exc: BaseException) -> Problem:
         """The problem to report when reading stopped at row ``number``."""
         if isinstance(exc, UnicodeDecodeError):
-            return Problem(number, "(file)", _("is not valid {encoding} text from here on; save the file as UTF-8 "
-                                               "(CSV UTF-8) and import it again").format(encoding=self.encoding))
-        return Problem(number, "(file)", _("cannot be read from here on: {error}").format(error=exc))
+            return Problem(number, FILE_FIELD, _("is not valid {encoding} text from here on; save the file as UTF-8 "
+                                                 "(CSV UTF-8) and import it again").format(encoding=self.encoding))
+        if isinstance(exc, csv.Error) and str(exc).startswith("field larger than field limit"):
+            # What stops csv in a file that decoded: a cell beyond the csv module's limit.
+            return Problem(number, FILE_FIELD, _("cannot be read from here on: a cell holds more than {limit} "
+                                                 "characters").format(limit=csv.field_size_limit()))
+        return Problem(number, FILE_FIELD, _("cannot be read from here on: {error}").format(error=exc))
 
     def scan(self) -> SheetScan:
         """The workbook checked and its sheet counted, once, before a reader opens it.
