@@ -186,9 +186,11 @@ def test_commands_record_reverse_list_and_values(book: Community, tree: dict[str
     assert [e["id"] for e in listed] == [1, 2, 3]
     found = json.loads(run(book, "--json", "activity", "values", "--fact", "volunteer-hours,meetings-attended",
                            "--period", "2026年第一季度", "--unit", str(tree["street"])).output)
-    assert found == [{"subject_kind": "member", "subject_id": tree["zhang"], "fact": "volunteer-hours", "value": 1}]
+    assert found == [{"subject_kind": "member", "subject_kind_label": "党员", "subject_id": tree["zhang"],
+                      "fact": "volunteer-hours", "fact_label": "志愿服务时长", "value": 1}]
     text = run(book, "--lang", "en", "activity", "values", "--fact", "volunteer-hours", "--period", "2026Q1").output
-    assert "Subject kind" in text and "volunteer-hours" in text
+    # The fact by its label: this one has no English label, so the Chinese one is shown.
+    assert "Subject kind" in text and "志愿服务时长" in text and "volunteer-hours" not in text
     again = run(book, "activity", "reverse", str(first["id"]))
     assert again.exit_code == 1 and "第 1 条已被第 3 条冲销" in again.output
 

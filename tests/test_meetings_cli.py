@@ -64,8 +64,9 @@ def test_record_resolution_and_show(community: Community, branch: dict[str, Any]
                        "branch-general-meeting", "--date", "2025-02-10", "--topic", "讨论", "--host", "张",
                        "--recorder", "王", "--minutes", "记录", "--present", ids(m[:4]),
                        "--absent", f"{m[4]}:出差,{m[5]}", "--leave", str(m[6]))
-    assert recorded == {"id": 1, "unit_id": branch["unit"].id, "type": "branch-general-meeting", "date": "2025-02-10",
-                        "present": 4, "absent": 5, "leave": 1, "quorum_met": False}
+    assert recorded == {"id": 1, "unit_id": branch["unit"].id, "type": "branch-general-meeting",
+                        "type_label": "branch general meeting", "date": "2025-02-10", "present": 4, "absent": 5,
+                        "leave": 1, "quorum_met": False}
     refused = run(community, "meeting", "resolution", "1", "--title", "接收预备党员", "--for", "4")
     assert refused.exit_code == 1
     assert "4 present of 10 voting members; at-least-half requires 5" in refused.output

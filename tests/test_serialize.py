@@ -114,13 +114,13 @@ def test_every_shape_is_plain_json_data(record: Any) -> None:
 
 def test_every_shape_named_by_import_path_names_a_record_and_is_found() -> None:
     """The converter registers the shapes of the domain's records by import path (``module:QualName``),
-    without importing their modules: each names an attrs class, whose records (and its subclasses')
-    get that shape, and a shape registered later is found too."""
+    without importing their modules: each names an attrs class (or a named tuple, a ledger's fact
+    values), whose records (and its subclasses') get that shape, and a shape registered later is found too."""
     named = {key: fn for key, fn in serialize._SHAPES.items() if isinstance(key, str)}
     assert len(named) >= 30
     for path, fn in named.items():
         cls = load(path)
-        assert isinstance(cls, type) and attrs.has(cls), path
+        assert isinstance(cls, type) and (attrs.has(cls) or (issubclass(cls, tuple) and hasattr(cls, "_fields"))), path
         assert serialize._shape_fn(cls) is fn, path
 
     @attrs.frozen
@@ -236,8 +236,9 @@ def test_the_capabilities_records_have_the_same_shapes_in_the_sdk_and_the_cli(as
         assert result.exit_code == 0, result.output
         return json.loads(result.stdout)
 
-    def sdk(record: Any, **extra: Any) -> Any:
-        return communitycore.to_dict(record, lang="en", **{"paths": c.org.path_of, **extra})
+    def sdk(record: Any, paths: Any = None, **extra: Any) -> Any:
+        # The view the command line shows with: unit paths, and every label the registry gives.
+        return communitycore.to_dict(record, view=communitycore.view_of(c, lang="en", paths=paths), **extra)
 
     street = c.org.add("城南街道党工委", "street-committee")
     community_unit = c.org.add("虹兴社区党委", "community-committee", street.id)

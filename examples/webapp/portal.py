@@ -30,7 +30,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
 import communitycore
-from communitycore import Community, CommunityCoreError, to_dict
+from communitycore import Community, CommunityCoreError, to_dict, view_of
 from communitycore.clock import Clock
 from communitycore.i18n import language as speaking
 from communitycore.reports import dashboard_figures, render_dashboard
@@ -140,10 +140,10 @@ Reader = Annotated[Community, Depends(reader)]
 Lang = Annotated[str, Depends(language)]
 
 
-def shaped(community: Community, record: Any, lang: str, **options: Any) -> Any:
-    """A record in its documented JSON shape, masked unless ``reveal=True``, with unit paths and kind labels."""
-    return to_dict(record, lang=lang, paths=community.org.path_of, unit_kinds=community.registry.unit_kinds,
-                   **options)
+def shaped(community: Community, record: Any, lang: str, *, reveal: bool = False, **extra: Any) -> Any:
+    """A record in its documented JSON shape, masked unless ``reveal=True``, with unit paths and the labels
+    of its codes (a unit's ``kind_label``, a ledger row's ``type_label`` …) from the community's registry."""
+    return to_dict(record, view=view_of(community, reveal=reveal, lang=lang), **extra)
 
 
 # Routes ---------------------------------------------------------------------------------------------

@@ -181,6 +181,12 @@ def test_meeting_compliance(client: TestClient, ids: dict[str, Any]) -> None:
     assert rows[("第一网格党支部", "branch-general-meeting")] == (1, 1)
     assert rows[("第二网格党支部", "branch-committee-meeting")] == (0, 3)
     assert found["period"] == ids["period"]
+    # The code stays; its label comes from the registry, in the browser's language.
+    labels = {row["type"]: (row["type_label"], row["cadence_label"]) for row in found["rows"]}
+    assert labels["branch-committee-meeting"] == ("支委会", "每月")
+    english = client.get(url, params={"period": ids["period"]}, headers={"X-User": "li", "Accept-Language": "en"})
+    assert {row["type"]: row["type_label"] for row in ok(english)["rows"]}["branch-committee-meeting"] == (
+        "branch committee meeting")
     mine = ok(get(client, "zhang", f"/units/{ids['grid1']}/meetings/compliance", period=ids["period"]))
     assert {row["unit_id"] for row in mine["rows"]} == {ids["grid1"]}
     assert get(client, "zhang", url, period=ids["period"]).status_code == 403

@@ -46,7 +46,7 @@ from communitycore.records import (
     WorkflowState,
     WorkflowTransition,
 )
-from communitycore.serialize import to_dict, to_json
+from communitycore.serialize import to_dict, to_json, view_of
 
 if TYPE_CHECKING:
     import os
@@ -149,4 +149,5 @@ __all__ = [
     "open",
     "to_dict",
     "to_json",
+    "view_of",
 ]

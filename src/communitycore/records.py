@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from communitycore.i18n import _
+from communitycore.i18n import N_, _
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
 
@@ -97,6 +97,11 @@ class Cadence(str, enum.Enum):
     YEARLY = "yearly"
 
 
+#: The words of the cadences, for labels (translated where shown).
+CADENCE_WORDS = {"weekly": N_("Weekly"), "monthly": N_("Monthly"), "quarterly": N_("Quarterly"),
+                 "half-yearly": N_("Half-yearly"), "yearly": N_("Yearly")}
+
+
 class Subject(str, enum.Enum):
     """What a fact or a scoring scheme is about."""
 
@@ -161,6 +166,9 @@ class UnitKind(Record):
 
 #: Who a meeting type invites (see :attr:`MeetingType.attendees`).
 ATTENDEES = ("members", "full-members", "committee", "group", "partners", "custom")
+#: Their words, for labels.
+ATTENDEE_WORDS = {"members": N_("All members"), "full-members": N_("Full members"), "committee": N_("Committee"),
+                  "group": N_("Party group"), "partners": N_("Partner organizations"), "custom": N_("Those listed")}
 #: What a meeting's minutes may be required to hold (see :attr:`MeetingType.minutes_required`).
 MINUTES_FIELDS = ("topic", "host", "recorder", "content", "resolutions")
 _THRESHOLD = re.compile(r"^\s*(>=|>|≥)?\s*(\d+)\s*/\s*(\d+)\s*$")
@@ -357,6 +365,11 @@ class Outcome(str, enum.Enum):
     REMOVE = "remove"
 
 
+#: The words of the outcomes (优者上、庸者下、劣者汰), for labels.
+OUTCOME_WORDS = {"promote": N_("Promote"), "keep": N_("Keep"), "warn": N_("Warn"), "demote": N_("Demote"),
+                 "remove": N_("Remove")}
+
+
 def _number(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
         raise ValueError(_("{field} must be a number, got {value!r}").format(field=attribute.name, value=value))
@@ -503,6 +516,9 @@ class ScoringScheme(Record):
 
 #: Who may apply to a roster programme.
 CANDIDATE_KINDS = ("member", "resident", "partner-staff", "partner")
+#: Their words, for labels.
+CANDIDATE_KIND_WORDS = {"member": N_("Party member"), "resident": N_("Resident"),
+                        "partner-staff": N_("Partner staff"), "partner": N_("Partner organization")}
 
 
 def _whole_from(least: int) -> Any:
@@ -740,6 +756,10 @@ class OutboxEvent:
     next_attempt_at: dt.datetime | None = None
     delivered_at: dt.datetime | None = None
     failures: tuple[tuple[dt.datetime, str], ...] = ()
+
+
+#: The words of an outbox event's ``status``, for labels.
+EVENT_STATUS_WORDS = {"pending": N_("Awaiting delivery"), "delivered": N_("Delivered")}
 
 
 @attrs.frozen(kw_only=True)

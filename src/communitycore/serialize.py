@@ -30,9 +30,15 @@ from cattrs.cols import homogenous_tuple_structure_factory, is_namedtuple, named
 from cattrs.gen import make_dict_unstructure_fn
 from cattrs.preconf.json import make_converter
 
+from communitycore.domain.codes import Coded
 from communitycore.domain.identity import mask_birth_date, mask_contact, mask_id_number, mask_phone
-from communitycore.i18n import _, get_language
+from communitycore.i18n import _, get_language, language
 from communitycore.records import (
+    ATTENDEE_WORDS,
+    CADENCE_WORDS,
+    CANDIDATE_KIND_WORDS,
+    EVENT_STATUS_WORDS,
+    OUTCOME_WORDS,
     AuditEntry,
     DuesCategory,
     Finding,
@@ -45,6 +51,7 @@ from communitycore.records import (
     ServiceCategory,
     ServiceProgram,
     UnitKind,
+    WorkflowState,
     freeze,
 )
 
@@ -52,7 +59,7 @@ if TYPE_CHECKING:
     # The records of the domain modules are only annotations here: their shapes are registered by
     # import path (see shape_of), so converting one record does not import every capability's module.
     from communitycore.domain.access import Grant
-    from communitycore.domain.activity import ActivityEntry
+    from communitycore.domain.activity import ActivityEntry, FactValue
     from communitycore.domain.assessments import Appeal, AssessmentResult, AssessmentRun
     from communitycore.domain.meetings import Compliance, ComplianceRow, DueMeeting, Meeting, Resolution
     from communitycore.domain.members import CommunityRegistration, Household, Member, Resident, Transfer
@@ -70,6 +77,7 @@ if TYPE_CHECKING:
     from communitycore.domain.settings import Effective
     from communitycore.domain.stats import RollUp
     from communitycore.domain.workflows import TransitionRecord
+    from communitycore.sdk.community import Community
 
 T = TypeVar("T")
 _ISO: dict[type, Any] = {}
@@ -217,14 +225,23 @@ def _format_error(exc: BaseException, type_: type | None) -> str:
 PathSource = Mapping[int, str] | Callable[[int], "str | None"]
 
 
+#: A record that names a code: a registered record or a workflow state (``label``, ``label_en``).
+Labelled = Record | WorkflowState
+#: Where :meth:`View.label_of` finds a code's label: the name of what the registry declares (a record
+#: family such as ``meeting_types``, or a workflow's code such as ``resident-request`` for its
+#: states), a closed set's :class:`~communitycore.domain.codes.Coded` enum, or a table of words
+#: marked for translation (code -> English text, translated through the catalogs).
+LabelKind = str | type[Coded] | Mapping[str, str]
+
+
 @attrs.frozen(kw_only=True)
 class View:
-    """How records are shown: revealed or masked, in which language, with which unit paths, kinds and
-    dues categories.
+    """How records are shown: revealed or masked, in which language, with which unit paths and labels.
 
-    Without ``paths`` a shape's unit paths are ``null``; without ``unit_kinds`` (the registry's
-    ``unit_kinds``) a unit's ``kind_label`` is its code, and without ``dues_categories`` (the
-    registry's ``dues_categories``) a dues record's ``category_label`` is its code.
+    Without ``paths`` a shape's unit paths are ``null``. Without ``labels`` (what
+    :meth:`Registry.labels <communitycore.plugins.registry.Registry.labels>` gives; :func:`view_of`
+    builds a view with them) the ``*_label`` of a registered code (a unit's kind, a meeting's type, a
+    request's state …) is the code itself, as it is for a code no plugin registers any more.
     """
 
     reveal: bool = False
@@ -233,8 +250,15 @@ class View:
     lang: str | None = None
     """``zh`` or ``en`` for the ``*_label`` fields; ``None``: the language in force."""
     paths: PathSource | None = None
+    """Unit paths by id, or a function such as ``community.org.path_of``."""
+    labels: Mapping[str, Mapping[str, Labelled]] | None = None
+    """The registry's records by what they name, then by code (``Registry.labels()``)."""
     unit_kinds: Mapping[str, UnitKind] | None = None
+    """The registry's unit kinds, for a view without ``labels`` (given, they are used instead of
+    those in ``labels``)."""
     dues_categories: Mapping[str, DuesCategory] | None = None
+    """The registry's dues categories, for a view without ``labels`` (given, they are used instead
+    of those in ``labels``)."""
 
     @property
     def language(self) -> str:
@@ -249,19 +273,63 @@ class View:
             return self.paths(unit_id)
         return self.paths.get(unit_id)
 
+    def label_of(self, kind: LabelKind, code: str | None) -> str | None:
+        """The label of ``code`` in the view's language: ``None`` for no code, the code itself for one
+        ``kind`` does not name (a plugin's code whose plugin is gone, say).
+
+        :param kind: what names the code: a registry name (``"meeting_types"``, ``"resident-request"``),
+            a :class:`~communitycore.domain.codes.Coded` enum, or a table of words marked with ``N_``.
+        """
+        if code is None:
+            return None
+        code = _plain_str(code)  # a str enum hashes by its name, not by its code
+        if isinstance(kind, str):
+            records = self._registered(kind)
+            record = None if records is None else records.get(code)
+            if record is None:
+                return code
+            return (record.label_en or record.label) if self.language == "en" else record.label
+        if isinstance(kind, type):
+            try:
+                return kind(code).label(self.language)
+            except ValueError:
+                return code
+        word = kind.get(code)
+        if word is None:
+            return code
+        with language(self.language):
+            return _(word)
+
     def kind_label(self, code: str) -> str:
         """The label of a unit kind (its code when no plugin registers it any more)."""
-        return self._record_label(self.unit_kinds, code)
+        return self.label_of("unit_kinds", code) or code
 
     def dues_category_label(self, code: str) -> str:
         """The label of a dues category (its code when no plugin registers it any more)."""
-        return self._record_label(self.dues_categories, code)
+        return self.label_of("dues_categories", code) or code
 
-    def _record_label(self, records: Mapping[str, Record] | None, code: str) -> str:
-        record = None if records is None else records.get(code)
-        if record is None:
-            return code
-        return (record.label_en or record.label) if self.language == "en" else record.label
+    def _registered(self, kind: str) -> Mapping[str, Labelled] | None:
+        own = self.unit_kinds if kind == "unit_kinds" else self.dues_categories if kind == "dues_categories" else None
+        if own is not None:
+            return own
+        return None if self.labels is None else self.labels.get(kind)
+
+
+def view_of(community: Community, *, reveal: bool = False, lang: str | None = None,
+            paths: PathSource | None = None) -> View:
+    """A view of ``community``'s records: its unit paths and the labels of everything its registry declares.
+
+    What the command line shows with, and what a host hands :func:`to_dict` (``view=``) to label
+    unit kinds, meeting types, service categories, roster programmes, workflow states and the rest
+    as the command line does.
+
+    :param reveal: see :attr:`View.reveal`.
+    :param lang: the language of the ``*_label`` fields (default: the language in force).
+    :param paths: unit paths by id (one read of the tree for a listing); default
+        ``community.org.path_of``, one lookup per unit.
+    """
+    return View(reveal=reveal, lang=lang, paths=community.org.path_of if paths is None else paths,
+                labels=community.registry.labels())
 
 
 #: A shape function: ``(record, view) -> dict`` of Python values.
@@ -330,21 +398,31 @@ def shape(record: Any, view: View | None = None, **extra: Any) -> Any:
     return data
 
 
-def to_dict(record: Any, *, reveal: bool = False, lang: str | None = None, paths: PathSource | None = None,
+def to_dict(record: Any, *, view: View | None = None, reveal: bool = False, lang: str | None = None,
+            paths: PathSource | None = None, labels: Mapping[str, Mapping[str, Labelled]] | None = None,
             unit_kinds: Mapping[str, UnitKind] | None = None,
             dues_categories: Mapping[str, DuesCategory] | None = None, **extra: Any) -> Any:
     """The documented JSON shape of ``record`` as plain data (``docs/json.md``), masked unless ``reveal``.
 
+    :param view: the :class:`View` to shape with, such as :func:`view_of(community) <view_of>`
+        gives (paths and every label of the registry); it says ``reveal``, ``lang``, ``paths`` and
+        the labels, so those keywords are then left out.
     :param reveal: show 公民身份号码, phone numbers, birth dates and the mobiles in a partner's
         contact in full. Reveal only what ``members.reveal`` (audited) handed you.
     :param lang: the language of ``*_label`` fields (default: the language in force).
     :param paths: unit paths by id, or a function such as ``community.org.path_of``.
+    :param labels: the registry's labels (``community.registry.labels()``), for every ``*_label``
+        field of a registered code; without them such a label is the code.
     :param unit_kinds: the registry's unit kinds (``community.registry.unit_kinds``), for ``kind_label``.
     :param dues_categories: the registry's dues categories (``community.registry.dues_categories``), for
         the ``category_label`` of dues records.
     :param extra: fields to add to the shape.
     """
-    view = View(reveal=reveal, lang=lang, paths=paths, unit_kinds=unit_kinds, dues_categories=dues_categories)
+    if view is None:
+        view = View(reveal=reveal, lang=lang, paths=paths, labels=labels, unit_kinds=unit_kinds,
+                    dues_categories=dues_categories)
+    elif reveal or any(option is not None for option in (lang, paths, labels, unit_kinds, dues_categories)):
+        raise TypeError("to_dict() takes either view= or the view's options (reveal, lang, paths, labels ...)")
     return converter.unstructure(shape(record, view, **extra))
 
 
@@ -493,16 +571,31 @@ def _audit(entry: AuditEntry, _view: View) -> dict[str, Any]:
 
 
 @shape_of(OutboxEvent)
-def _outbox_event(ev: OutboxEvent, _view: View) -> dict[str, Any]:
+def _outbox_event(ev: OutboxEvent, view: View) -> dict[str, Any]:
     return {"id": ev.id, "seq": ev.seq, "at": ev.at, "actor": ev.actor, "action": ev.action, "entity": ev.entity,
-            "entity_id": ev.entity_id, "status": ev.status, "attempts": ev.attempts, "delivered_at": ev.delivered_at,
+            "entity_id": ev.entity_id, "status": ev.status,
+            "status_label": view.label_of(EVENT_STATUS_WORDS, ev.status), "attempts": ev.attempts,
+            "delivered_at": ev.delivered_at,
             "failures": [{"at": at, "error": error} for at, error in ev.failures],
             "last_error": (ev.failures[-1][1].splitlines() or [""])[0] if ev.failures else None}
 
 
 @shape_of("communitycore.domain.activity:ActivityEntry")
-def _activity(entry: ActivityEntry, _view: View) -> dict[str, Any]:
-    return {"id": entry.id, "name": entry.fact, "kind": "activity", **_fields(entry)}
+def _activity(entry: ActivityEntry, view: View) -> dict[str, Any]:
+    from communitycore.domain.activity import SubjectKind
+
+    return {"id": entry.id, "name": entry.fact, "kind": "activity", **_fields(entry),
+            "subject_kind_label": view.label_of(SubjectKind, entry.subject_kind),
+            "fact_label": view.label_of("facts", entry.fact)}
+
+
+@shape_of("communitycore.domain.activity:FactValue")
+def _fact_value(value: FactValue, view: View) -> dict[str, Any]:
+    from communitycore.domain.activity import SubjectKind
+
+    return {"subject_kind": value.subject_kind, "subject_kind_label": view.label_of(SubjectKind, value.subject_kind),
+            "subject_id": value.subject_id, "fact": value.fact, "fact_label": view.label_of("facts", value.fact),
+            "value": value.value}
 
 
 # Assessments (考核评议) ------------------------------------------------------------------------
@@ -562,12 +655,15 @@ MEETING_SUMMARY = ("id", "unit_id", "type", "date", "present", "absent", "leave"
 
 
 @shape_of(MeetingType)
-def _meeting_type(meeting_type: MeetingType, _view: View) -> dict[str, Any]:
+def _meeting_type(meeting_type: MeetingType, view: View) -> dict[str, Any]:
     # ``provider`` (the plugin or pack that registered it) comes from the registry: ``provider=``.
     return {"id": meeting_type.code, "name": meeting_type.label, "kind": "meeting-type", "code": meeting_type.code,
             "label": meeting_type.label, "label_en": meeting_type.label_en, "cadence": meeting_type.cadence.value,
+            "cadence_label": view.label_of(CADENCE_WORDS, meeting_type.cadence),
             "times_per_period": meeting_type.times_per_period, "applies_to": list(meeting_type.applies_to),
-            "attendees": meeting_type.attendees, "quorum": meeting_type.quorum, "pass_rule": meeting_type.pass_rule,
+            "attendees": meeting_type.attendees,
+            "attendees_label": view.label_of(ATTENDEE_WORDS, meeting_type.attendees), "quorum": meeting_type.quorum,
+            "pass_rule": meeting_type.pass_rule,
             "votes": meeting_type.votes, "minutes_required": list(meeting_type.minutes_required),
             "counts_as_training": meeting_type.counts_as_training, "provider": None}
 
@@ -581,14 +677,15 @@ def _resolution(resolution: Resolution, _view: View) -> dict[str, Any]:
 
 @shape_of("communitycore.domain.meetings:Meeting")
 def _meeting(meeting: Meeting, view: View) -> dict[str, Any]:
-    from communitycore.domain.meetings import Presence
+    from communitycore.domain.meetings import MeetingStatus, Presence
 
     # ``quorum_met`` needs the unit's voting members: commands add it (``quorum_met=``); null: no rule.
-    return {"id": meeting.id, "unit_id": meeting.unit_id, "type": meeting.type, "date": meeting.held_on,
+    return {"id": meeting.id, "unit_id": meeting.unit_id, "type": meeting.type,
+            "type_label": view.label_of("meeting_types", meeting.type), "date": meeting.held_on,
             "present": meeting.count(Presence.PRESENT), "absent": meeting.count(Presence.ABSENT),
             "leave": meeting.count(Presence.LEAVE), "quorum_met": None,
             "topic": meeting.topic, "host": meeting.host, "recorder": meeting.recorder, "minutes": meeting.minutes,
-            "status": meeting.status.value,
+            "status": meeting.status.value, "status_label": view.label_of(MeetingStatus, meeting.status),
             "attendance": [{"member_id": a.member_id, "presence": a.presence.value, "reason": a.reason}
                            for a in meeting.attendance],
             "partners": [{"partner_id": p.partner_id, "representative": p.representative} for p in meeting.partners],
@@ -597,9 +694,11 @@ def _meeting(meeting: Meeting, view: View) -> dict[str, Any]:
 
 
 @shape_of("communitycore.domain.meetings:ComplianceRow")
-def _compliance_row(row: ComplianceRow, _view: View) -> dict[str, Any]:
+def _compliance_row(row: ComplianceRow, view: View) -> dict[str, Any]:
     # One shape for the 台账 and the plan: the windows owed, and those missed.
-    return {"unit_id": row.unit_id, "unit": row.unit, "type": row.type, "cadence": row.cadence,
+    return {"unit_id": row.unit_id, "unit": row.unit, "type": row.type,
+            "type_label": view.label_of("meeting_types", row.type), "cadence": row.cadence,
+            "cadence_label": view.label_of(CADENCE_WORDS, row.cadence),
             "required": row.required, "held": row.held, "rate": row.rate,
             "missing": [{"from": w.start, "to": w.end} for w in row.missing],
             "windows": [{"from": w.start, "to": w.end, "required": w.required, "held": w.held} for w in row.windows]}
@@ -614,9 +713,13 @@ def _compliance(found: Compliance, view: View) -> dict[str, Any]:
 
 
 @shape_of("communitycore.domain.meetings:DueMeeting")
-def _due_meeting(due: DueMeeting, _view: View) -> dict[str, Any]:
-    return {"unit_id": due.unit_id, "unit": due.unit, "type": due.type, "from": due.start, "to": due.end,
-            "required": due.required, "held": due.held, "status": due.status}
+def _due_meeting(due: DueMeeting, view: View) -> dict[str, Any]:
+    from communitycore.domain.meetings import DUE_STATUS_WORDS
+
+    return {"unit_id": due.unit_id, "unit": due.unit, "type": due.type,
+            "type_label": view.label_of("meeting_types", due.type), "from": due.start, "to": due.end,
+            "required": due.required, "held": due.held, "status": due.status,
+            "status_label": view.label_of(DUE_STATUS_WORDS, due.status)}
 
 
 # Services ----------------------------------------------------------------------------------------
@@ -635,37 +738,76 @@ def _service_category(category: ServiceCategory, _view: View) -> dict[str, Any]:
 
 
 @shape_of(ServiceProgram)
-def _service_program(program: ServiceProgram, _view: View) -> dict[str, Any]:
-    return {**converter.unstructure(program), "id": program.code, "name": program.label, "kind": "service-program"}
+def _service_program(program: ServiceProgram, view: View) -> dict[str, Any]:
+    from communitycore.domain.members import ResidentFlag
+    from communitycore.domain.services import Channels, Urgencies
+
+    return {**converter.unstructure(program), "id": program.code, "name": program.label, "kind": "service-program",
+            "category_label": view.label_of("service_categories", program.category),
+            "eligible_flags_label": [view.label_of(ResidentFlag, f) for f in program.eligible_flags],
+            "default_urgency_label": view.label_of(Urgencies, program.default_urgency),
+            "channels_label": [view.label_of(Channels, c) for c in program.channels],
+            "owner_kinds_label": [view.label_of("unit_kinds", k) for k in program.owner_kinds]}
 
 
 @shape_of("communitycore.domain.services:ServiceRequest")
-def _service_request(request: ServiceRequest, _view: View) -> dict[str, Any]:
+def _service_request(request: ServiceRequest, view: View) -> dict[str, Any]:
+    from communitycore.domain.service_workflows import REQUEST_WORKFLOW
+    from communitycore.domain.services import AssigneeKind, Channels, Satisfaction, Urgencies
+
     # ``history`` (its TransitionRecords) is added by ``service request show``: ``history=``.
     return {**_stored(request, id=request.id, name=request.text[:40], kind="service-request"),
-            "assignee": request.assignee}
+            "assignee": request.assignee, "state_label": view.label_of(REQUEST_WORKFLOW, request.state),
+            "urgency_label": view.label_of(Urgencies, request.urgency),
+            "channel_label": view.label_of(Channels, request.channel),
+            "category_label": view.label_of("service_categories", request.category),
+            "program_label": view.label_of("service_programs", request.program),
+            "assignee_kind_label": view.label_of(AssigneeKind, request.assignee_kind),
+            "satisfaction_label": view.label_of(Satisfaction, request.satisfaction)}
 
 
 @shape_of(RosterProgram)
-def _roster_program(program: RosterProgram, _view: View) -> dict[str, Any]:
+def _roster_program(program: RosterProgram, view: View) -> dict[str, Any]:
+    from communitycore.domain.rosters import TIER_WORDS
+
     data = _fields(program)  # defaults too: a script reads every field
-    return {**converter.unstructure(data), "id": program.code, "name": program.label, "kind": "roster-program"}
+    return {**converter.unstructure(data), "id": program.code, "name": program.label, "kind": "roster-program",
+            "tiers_label": [view.label_of(TIER_WORDS, t) for t in program.tiers],
+            "scoring_scheme_label": view.label_of("scoring_schemes", program.scoring_scheme),
+            "candidate_kinds_label": [view.label_of(CANDIDATE_KIND_WORDS, k) for k in program.candidate_kinds]}
 
 
 @shape_of("communitycore.domain.rosters:RosterEntry")
-def _roster_entry(entry: RosterEntry, _view: View) -> dict[str, Any]:
+def _roster_entry(entry: RosterEntry, view: View) -> dict[str, Any]:
+    from communitycore.domain.rosters import EXIT_REASON_WORDS, MEMBERSHIP_WORKFLOW, TIER_WORDS
+
     # ``roster show`` adds ``history`` (its TransitionRecords) and ``objections``.
-    return _stored(entry, id=entry.id, name=entry.name, kind="roster-entry")
+    return {**_stored(entry, id=entry.id, name=entry.name, kind="roster-entry"),
+            "program_label": view.label_of("roster_programs", entry.program),
+            "candidate_kind_label": view.label_of(CANDIDATE_KIND_WORDS, entry.candidate_kind),
+            "state_label": view.label_of(MEMBERSHIP_WORKFLOW, entry.state),
+            "tier_label": view.label_of(TIER_WORDS, entry.tier),
+            "exit_reason_label": view.label_of(EXIT_REASON_WORDS, entry.exit_reason)}
 
 
 @shape_of("communitycore.domain.rosters:Objection")
-def _roster_objection(objection: Objection, _view: View) -> dict[str, Any]:
-    return _stored(objection, id=objection.id, name=objection.raised_by, kind="roster-objection")
+def _roster_objection(objection: Objection, view: View) -> dict[str, Any]:
+    from communitycore.domain.rosters import OBJECTION_STATE_WORDS
+
+    return {**_stored(objection, id=objection.id, name=objection.raised_by, kind="roster-objection"),
+            "state_label": view.label_of(OBJECTION_STATE_WORDS, objection.state)}
 
 
 @shape_of("communitycore.domain.rosters:Proposal")
-def _roster_proposal(proposal: Proposal, _view: View) -> dict[str, Any]:
-    return dict(converter.unstructure(proposal))
+def _roster_proposal(proposal: Proposal, view: View) -> dict[str, Any]:
+    from communitycore.domain.rosters import MEMBERSHIP_WORKFLOW, TIER_WORDS
+
+    return {**converter.unstructure(proposal),
+            "tier_from_label": view.label_of(TIER_WORDS, proposal.tier_from),
+            "tier_to_label": view.label_of(TIER_WORDS, proposal.tier_to),
+            "state_from_label": view.label_of(MEMBERSHIP_WORKFLOW, proposal.state_from),
+            "state_to_label": view.label_of(MEMBERSHIP_WORKFLOW, proposal.state_to),
+            "outcome_label": view.label_of(OUTCOME_WORDS, proposal.outcome)}
 
 
 @shape_of("communitycore.domain.rosters:Training")
@@ -674,8 +816,10 @@ def _roster_training(training: Training, _view: View) -> dict[str, Any]:
 
 
 @shape_of("communitycore.domain.workflows:TransitionRecord")
-def _transition(step: TransitionRecord, _view: View) -> dict[str, Any]:
-    return {"from": step.source, "to": step.target, "actor": step.actor, "at": step.at, "note": step.note}
+def _transition(step: TransitionRecord, view: View) -> dict[str, Any]:
+    return {"from": step.source, "from_label": view.label_of(step.workflow, step.source), "to": step.target,
+            "to_label": view.label_of(step.workflow, step.target), "actor": step.actor, "at": step.at,
+            "note": step.note}
 
 
 @shape_of("communitycore.domain.services:Metrics")
@@ -685,18 +829,26 @@ def _service_metrics(metrics: Metrics, _view: View) -> dict[str, Any]:
 
 
 @shape_of("communitycore.domain.services:Resource")
-def _service_resource(resource: Resource, _view: View) -> dict[str, Any]:
-    return _stored(resource, id=resource.id, name=resource.name, kind="service-resource")
+def _service_resource(resource: Resource, view: View) -> dict[str, Any]:
+    return {**_stored(resource, id=resource.id, name=resource.name, kind="service-resource"),
+            "category_label": view.label_of("service_categories", resource.category)}
 
 
 @shape_of("communitycore.domain.services:Demand")
-def _service_demand(demand: Demand, _view: View) -> dict[str, Any]:
-    return _stored(demand, id=demand.id, name=demand.name, kind="service-demand")
+def _service_demand(demand: Demand, view: View) -> dict[str, Any]:
+    return {**_stored(demand, id=demand.id, name=demand.name, kind="service-demand"),
+            "category_label": view.label_of("service_categories", demand.category)}
 
 
 @shape_of("communitycore.domain.services:Project")
-def _service_project(project: Project, _view: View) -> dict[str, Any]:
-    return _stored(project, id=project.id, name=project.name, kind="service-project")
+def _service_project(project: Project, view: View) -> dict[str, Any]:
+    from communitycore.domain.service_workflows import PROJECT_WORKFLOW
+    from communitycore.domain.services import Satisfaction
+
+    return {**_stored(project, id=project.id, name=project.name, kind="service-project"),
+            "category_label": view.label_of("service_categories", project.category),
+            "state_label": view.label_of(PROJECT_WORKFLOW, project.state),
+            "satisfaction_label": view.label_of(Satisfaction, project.satisfaction)}
 
 
 @shape_of("communitycore.domain.services:Milestone")
@@ -705,6 +857,9 @@ def _service_milestone(milestone: Milestone, _view: View) -> dict[str, Any]:
 
 
 @shape_of("communitycore.domain.services:VolunteerStars")
-def _volunteer_stars(stars: VolunteerStars, _view: View) -> dict[str, Any]:
+def _volunteer_stars(stars: VolunteerStars, view: View) -> dict[str, Any]:
+    from communitycore.domain.activity import SubjectKind
+
     who = f"{stars.subject_kind}:{stars.subject_id}"
-    return _stored(stars, id=who, name=who, kind="volunteer-stars")
+    return {**_stored(stars, id=who, name=who, kind="volunteer-stars"),
+            "subject_kind_label": view.label_of(SubjectKind, stars.subject_kind)}

@@ -69,6 +69,17 @@ CAPABILITY = Capability(
         "held": ("实开次数", "Held"),
         "rate": ("完成率", "Rate"),
         "missing": ("缺开时段", "Missing"),
+        "windows": ("应开时段", "Windows"),
+        # A meeting type (``meeting types``)
+        "code": ("代码", "Code"),
+        "cadence": ("周期", "Cadence"),
+        "times_per_period": ("每期次数", "Times per period"),
+        "attendees": ("参会人员", "Attendees"),
+        "quorum": ("法定人数", "Quorum"),
+        "votes": ("可表决", "Votes"),
+        # A window owed (``meeting due``)
+        "from": ("起始日期", "From"),
+        "to": ("截止日期", "To"),
     },
     settings=(
         SettingSpec("required-meeting-types", parse_codes, N_("meeting types whose cadence is checked here"),

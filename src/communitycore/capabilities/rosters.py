@@ -31,6 +31,15 @@ CAPABILITY = Capability(
         "term_end": ("任期届满", "Term ends"),
         "exited_on": ("退出日期", "Exited on"),
         "exit_reason": ("退出原因", "Exit reason"),
+        # A history step (``roster show``)
+        "from": ("原状态", "From state"),
+        "to": ("新状态", "To state"),
+        # A programme (``roster programs``)
+        "notice_days": ("公示天数", "Notice days"),
+        "tiers": ("星级档次", "Tiers"),
+        "scoring_scheme": ("考核方案", "Scoring scheme"),
+        "training_hours": ("培训时长要求", "Training hours"),
+        "training_sessions": ("培训次数要求", "Training sessions"),
     },
     actions=("roster.read", "roster.add", "roster.update", "roster.transition", "roster.record"),
 )

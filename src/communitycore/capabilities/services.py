@@ -73,6 +73,10 @@ CAPABILITY = Capability(
         "hours": ("服务时长", "Hours"),
         "partner_id": ("共建单位", "Partner"),
         "demand_id": ("需求", "Demand"),
+        "request_ids": ("关联诉求", "Requests"),
+        # A history step (``service request show``)
+        "from": ("原状态", "From state"),
+        "to": ("新状态", "To state"),
     },
     actions=("service.read", "service.add", "service.update", "service.transition", "service.record"),
 )

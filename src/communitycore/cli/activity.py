@@ -1,8 +1,9 @@
 """``community activity``: the activity ledger (活动台账): import, template, values, record, add, reverse, list.
 
-JSON shapes: a fact value is ``{"subject_kind", "subject_id", "fact", "value"}``; an entry is
-``{"id", "name" (the fact), "kind": "activity", "subject_kind", "subject_id", "fact", "occurred_on", "quantity",
-"unit_id", "source_kind", "source_id", "recorder", "note", "reverses", "recorded_at"}``.
+JSON shapes: a fact value is ``{"subject_kind", "subject_kind_label", "subject_id", "fact", "fact_label",
+"value"}``; an entry is ``{"id", "name" (the fact), "kind": "activity", "subject_kind", "subject_id", "fact",
+"occurred_on", "quantity", "unit_id", "source_kind", "source_id", "recorder", "note", "reverses", "recorded_at",
+"subject_kind_label", "fact_label"}``.
 Quantities and values are JSON numbers (``1.5``, ``3``).
 """
 

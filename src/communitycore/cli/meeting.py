@@ -1,8 +1,8 @@
 """``community meeting``: meeting types, records with attendance, resolutions, corrections, the 台账.
 
-JSON shapes (see docs/json.md): ``record`` prints ``{"id", "unit_id", "type", "date", "present",
-"absent", "leave", "quorum_met"}`` (counts); ``show`` adds ``topic``, ``host``, ``recorder``,
-``minutes``, ``status``, ``attendance`` (``{"member_id", "presence", "reason"}``), ``partners``
+JSON shapes (see docs/json.md): ``record`` prints ``{"id", "unit_id", "type", "type_label", "date",
+"present", "absent", "leave", "quorum_met"}`` (counts); ``show`` adds ``topic``, ``host``, ``recorder``,
+``minutes``, ``status``, ``status_label``, ``attendance`` (``{"member_id", "presence", "reason"}``), ``partners``
 and ``resolutions``; ``compliance`` prints ``{"unit_id", "period", "rows", "absences"}``.
 """
 
@@ -27,9 +27,11 @@ ROW_COLUMNS = ("unit_id", "unit", "type", "required", "held", "rate", "missing")
 
 
 def _summary(meeting: Meeting, quorum_met: bool | None, *more: str) -> dict[str, Any]:
-    """The meeting's shape cut to its counts and quorum (``null``: no quorum rule), and the ``more`` fields."""
+    """The meeting's shape cut to its counts and quorum (``null``: no quorum rule), and the ``more`` fields,
+    with their labels (``type_label``)."""
     data = shown(meeting, quorum_met=quorum_met)
-    return {key: data[key] for key in (*MEETING_SUMMARY, *more)}
+    kept = (*MEETING_SUMMARY, *more)
+    return {key: value for key, value in data.items() if key in kept or key.removesuffix("_label") in kept}
 
 
 def _quorum_met(meeting: Meeting) -> bool | None:

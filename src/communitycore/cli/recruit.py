@@ -2,8 +2,9 @@
 
 JSON shapes (see docs/json.md): ``apply``, ``step``, ``vote`` and ``list`` print candidates
 (``{"id", "name", "kind": "candidate", "unit_id", "unit", "id_number", "birth_date", "gender",
-"stage", "stage_label", "last_step", "last_on", "applied_on", "member_id", "revealed"}``, personal
-data masked); ``show`` adds ``history`` (the steps recorded); ``due`` prints the steps falling due.
+"gender_label", "stage", "stage_label", "last_step", "last_step_label", "last_on", "applied_on",
+"member_id", "revealed"}``, personal data masked); ``show`` adds ``history`` (the steps recorded);
+``due`` prints the steps falling due.
 """
 
 from __future__ import annotations

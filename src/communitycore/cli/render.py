@@ -1,8 +1,8 @@
 """Output shared by every command: JSON with ``--json``, else aligned tables and key/value blocks.
 
 Commands ask the one converter (:mod:`communitycore.serialize`) for the documented shape of what
-they print (:func:`shown`: ``serialize.shape`` with the command's language, unit paths and unit
-kinds) and hand it to :func:`emit`. A shape holds enums and dates: JSON output is the converter's
+they print (:func:`shown`: ``serialize.shape`` with the command's language, unit paths and the
+registry's labels) and hand it to :func:`emit`. A shape holds enums and dates: JSON output is the converter's
 (codes and ISO dates, ``docs/json.md``), text output shows labels in the chosen language. So one
 shape serves both, and the JSON shape is the same whatever the language. Text output escapes
 control characters (``communitycore.cli.terminal.terminal_text``), so stored data cannot drive
@@ -75,14 +75,12 @@ def dumps(data: Any) -> str:
 def shown(record: Any, *, reveal: bool = False, paths: Mapping[int, str] | None = None, **extra: Any) -> Any:
     """The documented shape of ``record`` (or of a list of them) for this command's output.
 
-    Labels are in the command's language, unit kinds and dues categories the community's; unit paths
-    come from ``paths`` (one read of the tree for a listing) or else are looked up one by one.
+    Labels are in the command's language and come from the community's registry
+    (:func:`~communitycore.serialize.view_of`); unit paths come from ``paths`` (one read of the
+    tree for a listing) or else are looked up one by one.
     """
     app = state()
-    community = app.community
-    view = serialize.View(reveal=reveal, lang=app.lang, paths=community.org.path_of if paths is None else paths,
-                          unit_kinds=community.registry.unit_kinds,
-                          dues_categories=community.registry.dues_categories)
+    view = serialize.view_of(app.community, reveal=reveal, lang=app.lang, paths=paths)
     return serialize.shape(record, view, **extra)
 
 
@@ -133,7 +131,7 @@ def cell(row: Mapping[str, Any], column: str, lang: str = "zh") -> str:
     """The text of one field, controls escaped; a ``<field>_label`` next to it (``kind_label``) is shown instead."""
     labelled = row.get(f"{column}_label")
     if labelled is not None:
-        return terminal_text(str(labelled), one_line=True)
+        return terminal_text(format_value(labelled, lang, column), one_line=True)
     return terminal_text(format_value(row.get(column), lang, column), one_line=True)
 
 

@@ -1,7 +1,8 @@
 """``community roster``: roster programmes (红色管家 …): apply, qualify, notice, object, admit, train, review, exit.
 
 JSON shapes are in docs/json.md (Rosters): an entry is ``{"id", "name", "kind": "roster-entry", "program",
-"state", "tier", …}`` (``roster show`` adds ``history`` and ``objections``); an objection is
+"state", "tier", …, "program_label", "state_label", "tier_label", …}`` (``roster show`` adds ``history``
+and ``objections``); an objection is
 ``{"id", "name", "kind": "roster-objection", "entry_id", "state", …}``; ``roster review`` prints
 ``{"run_id", "applied", "proposals": [{"entry_id", "name", "grade", "total", "tier_from", "tier_to",
 "outcome", "reason", …}]}``.

@@ -1,7 +1,8 @@
 """``community service``: programmes, resident requests (接诉即办), metrics, the three lists, volunteer hours.
 
 JSON shapes are in docs/json.md (Services): a request is ``{"id", "name", "kind": "service-request", …,
-"history": [{"from", "to", "actor", "at", "note"}]}`` in ``request show``; a metrics object has
+"state_label", …, "history": [{"from", "from_label", "to", "to_label", "actor", "at", "note"}]}`` in
+``request show``; a metrics object has
 ``received``, ``response_rate``, ``resolution_rate``, ``satisfaction_rate``, ``composite``,
 ``median_response_hours``, ``median_resolution_hours`` and ``overdue``.
 """

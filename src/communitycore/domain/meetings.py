@@ -16,7 +16,7 @@ import attrs
 from communitycore.domain.codes import Coded
 from communitycore.domain.periods import KINDS, Period
 from communitycore.errors import Conflict, InvalidValue
-from communitycore.i18n import _
+from communitycore.i18n import N_, _
 from communitycore.records import MeetingType, Threshold
 
 TOPIC_LIMIT = 200
@@ -290,6 +290,10 @@ class Compliance:
     absence_months: int
 
 
+#: The words of a due meeting's ``status``, for labels.
+DUE_STATUS_WORDS = {"due": N_("Due soon"), "overdue": N_("Overdue")}
+
+
 @attrs.frozen(kw_only=True)
 class DueMeeting:
     """A meeting a unit owes: due soon (``due``) or its window passed without it (``overdue``)."""
@@ -350,6 +354,7 @@ class MeetingPartnerRow:
 
 __all__ = [
     "DEFAULT_ABSENCE_MONTHS",
+    "DUE_STATUS_WORDS",
     "Absence",
     "Attendance",
     "AttendanceRow",

@@ -9,11 +9,11 @@ for a time rule, the earliest (or latest) date allowed.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Mapping, Sequence
 
 import attrs
 
+from communitycore.domain.codes import Coded
 from communitycore.domain.members import add_months, completed_years
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _, listing
@@ -32,19 +32,18 @@ DEFAULT_QUORUM = "more-than-half"
 DEFAULT_PASS_RULE = "more-than-half"
 
 
-class Stage(str, enum.Enum):
+class Stage(Coded):
     """Where a candidate stands: the people before they are members, then the member on probation."""
 
-    APPLICANT = "applicant"  # 入党申请人
-    ACTIVIST = "activist"  # 入党积极分子
-    DEVELOPMENT = "development"  # 发展对象
-    PROBATIONARY = "probationary"  # 预备党员
-    FULL = "full"  # 正式党员 (confirmed)
-    ARCHIVED = "archived"  # 材料归档
+    APPLICANT = ("applicant", "入党申请人", "applicant")
+    ACTIVIST = ("activist", "入党积极分子", "activist")
+    DEVELOPMENT = ("development", "发展对象", "development candidate")
+    PROBATIONARY = ("probationary", "预备党员", "probationary member")
+    FULL = ("full", "正式党员", "full member")  # confirmed
+    ARCHIVED = ("archived", "已归档", "archived")  # 材料归档
 
 
-STAGE_LABELS = {Stage.APPLICANT: "入党申请人", Stage.ACTIVIST: "入党积极分子", Stage.DEVELOPMENT: "发展对象",
-                Stage.PROBATIONARY: "预备党员", Stage.FULL: "正式党员", Stage.ARCHIVED: "已归档"}
+STAGE_LABELS = {stage: stage.zh for stage in Stage}
 
 
 class StepRefused(InvalidValue):

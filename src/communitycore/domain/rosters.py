@@ -21,7 +21,7 @@ from decimal import Decimal
 import attrs
 
 from ..errors import InvalidValue
-from ..i18n import _
+from ..i18n import N_, _
 from ..records import Outcome, RosterProgram
 from .roster_workflow import (
     ACTIVE,
@@ -54,6 +54,13 @@ class ExitReason(str, enum.Enum):
     RESIGNED = "resigned"
     MOVED_AWAY = "moved-away"
     TERM_ENDED = "term-ended"
+
+
+#: The words of the exit reasons, for labels.
+EXIT_REASON_WORDS = {"eliminated": N_("Eliminated"), "resigned": N_("Resigned"), "moved-away": N_("Moved away"),
+                     "term-ended": N_("Term ended")}
+#: Tier codes the builtin programmes use, with their words (a programme's other tiers are shown as their codes).
+TIER_WORDS = {"gold": N_("Gold"), "silver": N_("Silver"), "regular": N_("Regular"), "senior": N_("Senior")}
 
 
 def parse_exit_reason(value: str) -> ExitReason:
@@ -178,6 +185,8 @@ class Objection:
 OPEN = "open"
 DISMISSED = "dismissed"
 UPHELD = "upheld"
+#: Their words, for labels.
+OBJECTION_STATE_WORDS = {OPEN: N_("Open"), DISMISSED: N_("Dismissed"), UPHELD: N_("Upheld")}
 
 
 @attrs.frozen(kw_only=True)
@@ -222,18 +231,21 @@ __all__ = [
     "APPLIED",
     "DISMISSED",
     "EXITED",
+    "EXIT_REASON_WORDS",
     "MEMBERSHIP_STATES",
     "MEMBERSHIP_TRANSITIONS",
     "MEMBERSHIP_WORKFLOW",
     "NAME_LENGTH",
     "NOTE_LENGTH",
     "OBJECTED",
+    "OBJECTION_STATE_WORDS",
     "ON_NOTICE",
     "OPEN",
     "PENDING",
     "QUALIFIED",
     "REFUSED",
     "SERVING",
+    "TIER_WORDS",
     "UNDER_REVIEW",
     "UPHELD",
     "WARNED",

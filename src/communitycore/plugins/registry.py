@@ -96,6 +96,7 @@ class Registry:
         self._workflows: dict[str, Workflow] = {}
         self._broken_workflows: dict[str, str] = {}
         self._build_workflows(flows)
+        self._labels: Mapping[str, Mapping[str, Record | WorkflowState]] | None = None
         if self.problems and pm.strict:
             raise PluginError("; ".join(p.message for p in self.problems))
         for problem in self.problems:
@@ -315,6 +316,21 @@ class Registry:
     def workflows(self) -> Mapping[str, Workflow]:
         """Every valid workflow, by code."""
         return dict(self._workflows)
+
+    def labels(self) -> Mapping[str, Mapping[str, Record | WorkflowState]]:
+        """Every record that names a code, by what it names: each family (``meeting_types`` …) and
+        each workflow's states (under the workflow's code, ``resident-request``), then by code.
+
+        What :class:`~communitycore.serialize.View` takes as ``labels`` for the ``*_label`` fields
+        (:func:`~communitycore.serialize.view_of` hands it over).
+        """
+        if self._labels is None:
+            found: dict[str, Mapping[str, Record | WorkflowState]] = {family: self._records(family)
+                                                                       for family in FAMILIES}
+            found.update({code: {state.code: state for state in flow.states}
+                          for code, flow in self._workflows.items()})
+            self._labels = found
+        return self._labels
 
     def workflow(self, code: str) -> Workflow:
         """One workflow, built from every provider's states and transitions.

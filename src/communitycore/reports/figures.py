@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from communitycore.domain.periods import Period
-from communitycore.domain.rosters import OBJECTED, ON_NOTICE, PENDING, SERVING
-from communitycore.i18n import N_, _, get_language, localized
+from communitycore.domain.rosters import OBJECTED, ON_NOTICE, PENDING, SERVING, TIER_WORDS
+from communitycore.i18n import _, get_language, localized
 from communitycore.records import Finding, ScoringScheme
 
 if TYPE_CHECKING:
@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 
 #: A unit as the command line takes it: its id, or its full path.
 UnitRef = int | str
-#: Tier codes the builtin programmes use, with their words (other codes are shown as they are).
-TIER_WORDS = {"gold": N_("Gold"), "silver": N_("Silver"), "regular": N_("Regular"), "senior": N_("Senior")}
 #: The key of results without a grade (exempt, or below every band).
 UNGRADED = "-"
 

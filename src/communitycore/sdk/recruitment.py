@@ -21,6 +21,7 @@ from communitycore.domain.fields import clean_text
 from communitycore.domain.identity import mask_birth_date, mask_id_number
 from communitycore.domain.members import (
     Category,
+    Gender,
     id_birth_date,
     id_gender,
     parse_date,
@@ -231,7 +232,7 @@ class RecruitmentAPI(SubAPI):
                 query = query.where(_c.c.unit_id.in_(subtree_query(conn, root.id)))
             query = query.where(self._scope(conn, "recruitment.read").clause(_c.c.unit_id))
             found = {str(s): int(n) for s, n in conn.execute(query)}
-            return {s.value: found.get(s.value, 0) for s in Stage}
+            return {str(s): found.get(str(s), 0) for s in Stage}
 
     def due(self, *, days: int = 30, unit: UnitRef | None = None) -> builtins.list[DueStep]:
         """Next steps with a time rule that are overdue or fall due within ``days`` (from today).
@@ -424,7 +425,7 @@ def _stage(value: str | Stage) -> Stage:
         if text in (stage.value, STAGE_LABELS[stage]):
             return stage
     raise InvalidValue(_("stage: unknown stage {value!r}; known: {known}").format(
-        value=value, known=listing(s.value for s in Stage)), entity="candidate", key="stage")
+        value=value, known=listing(str(s) for s in Stage)), entity="candidate", key="stage")
 
 
 def _candidate(row: Any) -> Candidate:
@@ -447,9 +448,11 @@ def _candidate_shape(candidate: Candidate, view: View) -> dict[str, Any]:
             "unit": view.path(candidate.unit_id),
             "id_number": candidate.id_number if view.reveal else mask_id_number(candidate.id_number),
             "birth_date": candidate.birth_date if view.reveal else mask_birth_date(candidate.birth_date),
-            "gender": candidate.gender, "stage": candidate.stage.value,
-            "stage_label": STAGE_LABELS[candidate.stage] if view.language != "en" else candidate.stage.value,
-            "last_step": candidate.last_step, "last_on": candidate.last_on, "applied_on": candidate.applied_on,
+            "gender": candidate.gender, "gender_label": view.label_of(Gender, candidate.gender),
+            "stage": candidate.stage.value, "stage_label": view.label_of(Stage, candidate.stage),
+            "last_step": candidate.last_step,
+            "last_step_label": view.label_of("recruitment_steps", candidate.last_step), "last_on": candidate.last_on,
+            "applied_on": candidate.applied_on,
             "member_id": candidate.member_id, "revealed": view.reveal}
 
 

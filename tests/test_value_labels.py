@@ -1,0 +1,319 @@
+"""Coded values in listings and shows: JSON keeps the code and carries its label beside it (``*_label``),
+the text output shows the label, in Chinese by default and in English with ``--lang en``. The label of
+a registered code is its declaration's, and the code itself once the declaration is gone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import communitycore
+from communitycore import Community
+from communitycore.cli import make_cli
+from communitycore.cli.state import AppState
+from communitycore.domain.recruitment import Candidate, Stage
+from communitycore.serialize import View, view_of
+
+
+@pytest.fixture(autouse=True)
+def _no_language_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The command line's own default (Chinese) is what these tests read without --lang.
+    monkeypatch.delenv("COMMUNITYCORE_LANG", raising=False)
+
+
+def text(c: Community, *args: str, lang: str | None = None) -> str:
+    state = AppState(community=c, pm=c.pm)
+    argv = [*(("--lang", lang) if lang else ()), *args]
+    result = CliRunner().invoke(make_cli(state), argv, obj=state, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def as_json(c: Community, *args: str, lang: str | None = None) -> Any:
+    return json.loads(text(c, "--json", *args, lang=lang))
+
+
+@pytest.fixture
+def t(community: Community) -> dict[str, int]:
+    c = community
+    street = c.org.add("城南街道党工委", "street-committee")
+    committee = c.org.add("虹兴社区党委", "community-committee", street.id)
+    branch = c.org.add("第一党支部", "branch", committee.id)
+    members = [c.members.add(f"党员{i}", branch.id, join_date="2000-07-01", full_date="2001-07-01").id
+               for i in range(3)]
+    return {"committee": committee.id, "branch": branch.id, "member": members[0], "other": members[1]}
+
+
+# Meetings ------------------------------------------------------------------------------------------
+
+
+def test_meeting_type_and_status_show_their_labels(community: Community, t: dict[str, int]) -> None:
+    c = community
+    held = c.meetings.record(t["branch"], "party-lecture", on="2026-03-05", topic="党章学习", host="张书记",
+                             present=[t["member"]])
+    zh = text(c, "meeting", "list")
+    assert "党课" in zh and "已召开" in zh
+    assert "party-lecture" not in zh and "held" not in zh
+    assert "party lecture" in text(c, "meeting", "list", lang="en")
+    shown = text(c, "meeting", "show", str(held.id))
+    assert "党课" in shown and "party-lecture" not in shown
+    c.meetings.cancel(held.id, note="录入错误")
+    [cancelled] = as_json(c, "meeting", "list")
+    assert (cancelled["type"], cancelled["type_label"], cancelled["status"], cancelled["status_label"]) == (
+        "party-lecture", "党课", "cancelled", "已取消")
+    [english] = as_json(c, "meeting", "list", lang="en")
+    assert (english["type"], english["type_label"], english["status_label"]) == (
+        "party-lecture", "party lecture", "cancelled")
+    assert "已取消" in text(c, "meeting", "list") and "cancelled" not in text(c, "meeting", "list")
+
+
+def test_the_ledger_the_plan_what_is_due_and_the_types_show_labels(community: Community, t: dict[str, int]) -> None:
+    c = community
+    plan = text(c, "meeting", "plan", "--unit", str(t["branch"]), "--period", "2026Q4")
+    assert "支委会" in plan and "每月" in plan and "branch-committee-meeting" not in plan and "monthly" not in plan
+    [row] = [r for r in as_json(c, "meeting", "compliance", "--unit", str(t["branch"]), "--period", "2026Q4")["rows"]
+             if r["type"] == "branch-committee-meeting"]
+    assert (row["type_label"], row["cadence"], row["cadence_label"]) == ("支委会", "monthly", "每月")
+    due = as_json(c, "meeting", "due", "--unit", str(t["branch"]), lang="en")
+    overdue = next(d for d in due if d["status"] == "overdue")
+    assert overdue["status_label"] == "Overdue" and overdue["type_label"] != overdue["type"]
+    assert "超期" in text(c, "meeting", "due", "--unit", str(t["branch"]))
+    types = text(c, "meeting", "types")
+    assert "全体党员" in types and "每季度" in types and "quarterly" not in types
+    assert "Quarterly" in text(c, "meeting", "types", lang="en")
+
+
+# Services ------------------------------------------------------------------------------------------
+
+
+def test_a_request_s_state_urgency_channel_and_category_show_their_labels(community: Community,
+                                                                          t: dict[str, int]) -> None:
+    c = community
+    request = c.services.add_request(t["committee"], category="care", text="楼道灯坏了", channel="hotline",
+                                     urgency="emergency")
+    c.services.accept(request.id)
+    listing = text(c, "service", "request", "list")
+    for label in ("已受理", "紧急", "热线", "爱心帮扶"):
+        assert label in listing
+    for code in ("accepted", "emergency", "hotline", "care"):
+        assert code not in listing
+    shown = text(c, "service", "request", "show", str(request.id))
+    assert "已收集" in shown and "原状态" in shown and "collected" not in shown
+    english = text(c, "service", "request", "list", lang="en")
+    assert "Accepted" in english and "accepted" not in english
+    data = as_json(c, "service", "request", "show", str(request.id))
+    assert (data["state"], data["state_label"], data["urgency"], data["urgency_label"], data["channel"],
+            data["channel_label"], data["category"], data["category_label"]) == (
+        "accepted", "已受理", "emergency", "紧急", "hotline", "热线", "care", "爱心帮扶")
+    assert [(h["to"], h["to_label"]) for h in data["history"]] == [("collected", "已收集"), ("accepted", "已受理")]
+    assert as_json(c, "service", "request", "show", str(request.id), lang="en")["history"][1]["from_label"] == (
+        "Collected")
+
+
+def test_projects_and_demands_show_their_state_and_category_labels(community: Community, t: dict[str, int]) -> None:
+    c = community
+    c.services.add_demand(t["committee"], name="修灯", category="maintenance")
+    c.services.add_project(t["committee"], name="换灯", category="maintenance")
+    demands = text(c, "service", "demand", "list")
+    assert "维修维护" in demands and "maintenance" not in demands
+    projects = text(c, "service", "project", "list")
+    assert "待认领" in projects and "open" not in projects
+    [project] = as_json(c, "service", "project", "list", lang="en")
+    assert (project["state"], project["state_label"], project["category_label"]) == ("open", "Open", "maintenance")
+
+
+# Rosters -------------------------------------------------------------------------------------------
+
+
+def _steward(c: Community, member: int) -> int:
+    entry = c.rosters.apply("red-steward", member=member)
+    c.rosters.qualify(entry.id, passed=True, note="正式党员")
+    notice_start = (c.clock.today() - dt.timedelta(days=30)).isoformat()
+    c.rosters.notice(entry.id, start=notice_start)
+    c.rosters.admit(entry.id, on=(c.clock.today() - dt.timedelta(days=20)).isoformat())
+    c.rosters.activate(entry.id)
+    return entry.id
+
+
+def test_roster_entries_show_programme_kind_state_and_tier_labels(community: Community, t: dict[str, int]) -> None:
+    c = community
+    entry = _steward(c, t["member"])
+    listing = text(c, "roster", "list")
+    for label in ("红色管家", "党员", "在岗", "普通"):
+        assert label in listing
+    for code in ("red-steward", "member", "active", "regular"):
+        assert code not in listing
+    english = text(c, "roster", "list", lang="en")
+    for label in ("red stewards", "Party member", "Active", "Regular"):
+        assert label in english
+    [data] = as_json(c, "roster", "list")
+    assert (data["program"], data["program_label"], data["candidate_kind"], data["candidate_kind_label"],
+            data["state"], data["state_label"], data["tier"], data["tier_label"], data["exit_reason_label"]) == (
+        "red-steward", "红色管家", "member", "党员", "active", "在岗", "regular", "普通", None)
+    c.rosters.exit(entry, reason="moved-away")
+    # The entry itself (its history's notes are text as recorded).
+    shown = text(c, "roster", "show", str(entry)).partition("\n历史\n")[0]
+    assert "迁离" in shown and "已退出" in shown and "moved-away" not in shown and "exited" not in shown
+    exited = as_json(c, "roster", "show", str(entry), lang="en")
+    assert (exited["exit_reason"], exited["exit_reason_label"], exited["history"][-1]["to_label"]) == (
+        "moved-away", "Moved away", "Exited")
+    programs = text(c, "roster", "programs")
+    assert "金牌、银牌、普通" in programs and "gold" not in programs
+
+
+def test_an_objection_s_state_shows_its_label(community: Community, t: dict[str, int]) -> None:
+    c = community
+    entry = c.rosters.apply("red-steward", member=t["other"])
+    c.rosters.qualify(entry.id, passed=True, note="正式党员")
+    c.rosters.notice(entry.id, start=c.clock.today().isoformat())
+    objection = c.rosters.object(entry.id, by="居民李四", reason="不实")
+    shown = text(c, "roster", "show", str(entry.id))
+    assert "待处理" in shown and "异议处理中" in shown
+    [data] = as_json(c, "roster", "show", str(entry.id), lang="en")["objections"]
+    assert (data["id"], data["state"], data["state_label"]) == (objection.id, "open", "Open")
+
+
+# Events, recruitment, the activity ledger -------------------------------------------------------------
+
+
+def test_an_event_s_status_shows_its_label(community: Community, t: dict[str, int]) -> None:
+    c = community
+    listing = text(c, "events", "list", "--limit", "3")
+    assert "已投递" in listing and "delivered" not in listing
+    assert "Delivered" in text(c, "events", "list", "--limit", "3", lang="en")
+    newest = as_json(c, "events", "list", "--limit", "1")[0]
+    assert (newest["status"], newest["status_label"]) == ("delivered", "已投递")
+
+
+def test_a_candidate_s_stage_and_last_step_show_their_labels(community: Community, t: dict[str, int]) -> None:
+    c = community
+    c.recruitment.apply("李明", t["branch"], on="2026-11-01", birth_date="1998-05-01", gender="male")
+    listing = text(c, "recruit", "list")
+    assert "入党申请人" in listing and "递交入党申请书" in listing and "application" not in listing
+    [data] = as_json(c, "recruit", "list", lang="en")
+    assert (data["stage"], data["stage_label"], data["last_step"], data["last_step_label"], data["gender_label"]) == (
+        "applicant", "applicant", "application", "application", "male")
+    assert as_json(c, "recruit", "list")[0]["gender_label"] == "男"
+    # A stage's English label is a word, not its code.
+    later = Candidate(id=1, name="李明", unit_id=1, id_number=None, birth_date=None, gender=None,
+                      stage=Stage.DEVELOPMENT, last_step="development-candidate", last_on=dt.date(2026, 11, 1),
+                      applied_on=dt.date(2025, 11, 1))
+    english = communitycore.to_dict(later, view=view_of(c, lang="en"))
+    assert (english["stage_label"], english["last_step_label"]) == ("development candidate", "development candidate")
+    assert communitycore.to_dict(later, lang="zh")["stage_label"] == "发展对象"
+
+
+def test_ledger_entries_and_values_show_subject_kind_and_fact_labels(community: Community, t: dict[str, int]) -> None:
+    c = community
+    c.activity.record("member", t["member"], "meeting-attended", on="2026-03-05")
+    listing = text(c, "activity", "list")
+    assert "党员" in listing and "参加会议" in listing and "meeting-attended" not in listing
+    assert "meeting attended" in text(c, "activity", "list", lang="en")
+    [entry] = as_json(c, "activity", "list")
+    assert (entry["fact"], entry["fact_label"], entry["subject_kind"], entry["subject_kind_label"]) == (
+        "meeting-attended", "参加会议", "member", "党员")
+    values = text(c, "activity", "values", "--fact", "meeting-attended", "--period", "2026Q1")
+    assert "参加会议" in values and "meeting-attended" not in values
+    [value] = as_json(c, "activity", "values", "--fact", "meeting-attended", "--period", "2026Q1", lang="en")
+    assert (value["fact"], value["fact_label"], value["subject_kind_label"], value["value"]) == (
+        "meeting-attended", "meeting attended", "member", 1)
+
+
+# A declaration that is gone ---------------------------------------------------------------------------
+
+PACK = """
+[pack]
+name = "garden"
+
+[[meeting_types]]
+code = "weekly-lecture"
+label = "每周党课"
+label_en = "weekly lecture"
+cadence = "weekly"
+
+[[service_categories]]
+code = "garden"
+label = "园艺"
+label_en = "gardening"
+
+[[facts]]
+code = "patrol"
+label = "巡逻"
+label_en = "patrols"
+subject = "member"
+
+[[workflow_states]]
+workflow = "roster-membership"
+code = "suspended"
+label = "暂停"
+label_en = "Suspended"
+terminal = true
+
+[[workflow_transitions]]
+workflow = "roster-membership"
+source = "active"
+target = "suspended"
+action = "suspend"
+"""
+
+
+def test_a_label_is_the_code_once_its_declaration_is_gone(community: Community, t: dict[str, int],
+                                                           tmp_path: Path) -> None:
+    pack = tmp_path / "garden.toml"
+    pack.write_text(PACK, encoding="utf-8")
+    with communitycore.open(community.engine, actor=community.actor, clock=community.clock, autoload=False,
+                            packs=[pack]) as c:
+        c.meetings.record(t["branch"], "weekly-lecture", on="2026-03-05", topic="学习", present=[t["member"]])
+        c.services.add_request(t["committee"], category="garden", text="修剪绿化带", channel="walk-in")
+        c.activity.record("member", t["member"], "patrol", on="2026-03-05")
+        c.rosters.move(_steward(c, t["member"]), "suspended")
+        # While the pack is there, its labels are shown.
+        assert "每周党课" in text(c, "meeting", "list")
+        assert "园艺" in text(c, "service", "request", "list")
+        assert "巡逻" in text(c, "activity", "list")
+        assert "暂停" in text(c, "roster", "list")
+        assert as_json(c, "roster", "list", lang="en")[0]["state_label"] == "Suspended"
+    # Without it the codes stay where they were stored, and each is its own label.
+    c = community
+    assert "weekly-lecture" in text(c, "meeting", "list")
+    [meeting] = as_json(c, "meeting", "list")
+    assert meeting["type"] == meeting["type_label"] == "weekly-lecture"
+    [request] = as_json(c, "service", "request", "list")
+    assert request["category"] == request["category_label"] == "garden" and request["state_label"] == "已收集"
+    [entry] = [e for e in as_json(c, "activity", "list") if e["fact"] == "patrol"]
+    assert entry["fact_label"] == "patrol" and entry["subject_kind_label"] == "党员"
+    [steward] = as_json(c, "roster", "list")
+    assert steward["state"] == steward["state_label"] == "suspended" and steward["program_label"] == "红色管家"
+    assert "suspended" in text(c, "roster", "list", lang="en")
+    history = as_json(c, "roster", "show", str(steward["id"]))["history"]
+    assert (history[-1]["from_label"], history[-1]["to_label"]) == ("在岗", "suspended")
+
+
+def test_a_view_labels_from_what_it_is_given() -> None:
+    """``View.label_of``: a registry name, a closed set's enum or a table of words; the code for anything else."""
+    from communitycore.domain.services import Urgencies
+    from communitycore.records import CADENCE_WORDS, MeetingType
+
+    lecture = MeetingType(code="party-lecture", label="党课", label_en="party lecture", cadence="quarterly")
+    view = View(lang="en", labels={"meeting_types": {"party-lecture": lecture}})
+    assert view.label_of("meeting_types", "party-lecture") == "party lecture"
+    assert View(lang="zh", labels=view.labels).label_of("meeting_types", "party-lecture") == "党课"
+    assert view.label_of("meeting_types", "theme-day") == "theme-day"
+    assert view.label_of("service_categories", "care") == "care"
+    assert View(lang="zh").label_of(Urgencies, "emergency") == "紧急"
+    assert View(lang="zh").label_of(Urgencies, "someday") == "someday"
+    assert View(lang="zh").label_of(CADENCE_WORDS, "monthly") == "每月"
+    assert View(lang="en").label_of(CADENCE_WORDS, "monthly") == "Monthly"
+    assert view.label_of(CADENCE_WORDS, None) is None
+
+
+def test_to_dict_takes_a_view_or_its_options_not_both(community: Community) -> None:
+    unit = community.org.add("城南街道党工委", "street-committee")
+    assert communitycore.to_dict(unit, view=view_of(community, lang="en"))["kind_label"] == "street working committee"
+    with pytest.raises(TypeError):
+        communitycore.to_dict(unit, view=view_of(community), lang="en")
