@@ -64,6 +64,11 @@ def test_format_value() -> None:
     assert format_value(Severity.ERROR) == "错误" and format_value(Severity.ERROR, "en") == "error"
     assert format_value({Education.BACHELOR: 3, Education.ASSOCIATE: 1}) == "本科 3，大专 1"
     assert format_value(["a", "b"], "en") == "a, b"
+    # A stored moment reads as the clock's wall time; text that only looks alike stays as it is.
+    assert format_value("2025-08-09T09:16:00+08:00") == "2025-08-09 09:16:00"
+    assert format_value("2025-08-09T09:16:00.250000Z", "en") == "2025-08-09 09:16:00"
+    assert format_value("2025-08-09T09:16") == "2025-08-09T09:16"
+    assert format_value("见 2025-08-09T09:16:00+08:00") == "见 2025-08-09T09:16:00+08:00"
 
 
 def test_json_conversion() -> None:

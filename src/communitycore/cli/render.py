@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -100,10 +101,17 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - display_width(text))
 
 
+#: A moment as a shape holds it once stored records went through the converter: ISO text with its offset.
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2}|Z)?")
+
+
 def format_value(value: Any, lang: str = "zh", field: str = "") -> str:
-    """One value as text: labels for codes, ISO dates, 是/否, percentages for ``*_share`` fields."""
+    """One value as text: labels for codes, ISO dates, moments as the community's clock reads them
+    (``2025-08-09 09:16:00``, the offset left to the JSON), 是/否, percentages for ``*_share`` fields."""
     if value is None or value == "":
         return "-"
+    if value.__class__ is str and _ISO_MOMENT.fullmatch(value):
+        return f"{value[:10]} {value[11:19]}"
     if isinstance(value, bool):
         return word("yes" if value else "no", lang)
     if isinstance(value, Coded):
