@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from communitycore.cli.params import COUNT
+from communitycore.cli.params import page_options
 from communitycore.cli.problems import print_rejected
-from communitycore.cli.render import emit, output_options, shown, state
+from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -124,15 +124,18 @@ def reverse(entry_id: int, note: str | None) -> None:
 @click.option("--fact", help=N_("Only this fact."))
 @click.option("--period", metavar="PERIOD", help=N_("Only entries dated in this period."))
 @click.option("--unit", metavar="UNIT", help=N_("Only entries counted for this unit's subtree."))
-@click.option("--limit", type=COUNT, default=100, show_default=True, help=N_("At most N (0: all)."))
-@click.option("--offset", type=COUNT, default=0, help=N_("Skip the first N."))
+@page_options(offset=True)
 @output_options
 def list_(subject_kind: str | None, subject_id: int | None, fact: str | None, period: str | None,
-          unit: str | None, limit: int, offset: int) -> None:
+          unit: str | None, limit: int, after: int | None, offset: int) -> None:
     """Ledger entries by id, reversals included."""
-    entries = state().community.activity.list(subject_kind=subject_kind, subject_id=subject_id, fact=fact,
-                                              period=period, unit=unit, limit=limit or None, offset=offset)
+    api = state().community.activity
+    entries, more = fetch_page(lambda n: api.list(subject_kind=subject_kind, subject_id=subject_id, fact=fact,
+                                                  period=period, unit=unit, limit=n, after=after, offset=offset),
+                               limit)
     emit(shown(entries, paths={}), columns=ENTRY_COLUMNS)
+    more_follow(more, N_("(more ledger entries follow: the next page is --after {id}; --limit 0 shows all)"),
+                id=entries[-1].id if entries else None)
 
 
 @activity.command("add")

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
-from communitycore.cli.render import emit, heading, output_options, shown, state
+from communitycore.cli.params import page_options
+from communitycore.cli.render import emit, fetch_page, heading, more_follow, output_options, shown, state
 from communitycore.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -132,13 +133,17 @@ def _print_run(done: AssessmentRun, results: list[AssessmentResult]) -> None:
 @assess.command("list")
 @click.option("--scheme", metavar="CODE", help=N_("Only runs of this scheme."))
 @click.option("--period", metavar="PERIOD", help=N_("Only runs of this period."))
+@page_options(cursor="before")
 @output_options
-def list_(scheme: str | None, period: str | None) -> None:
+def list_(scheme: str | None, period: str | None, limit: int, before: int | None) -> None:
     """Runs, newest first."""
     app = state()
-    found = app.community.assessments.runs(scheme=scheme, period=period)
+    api = app.community.assessments
+    found, more = fetch_page(lambda n: api.runs(scheme=scheme, period=period, limit=n, before=before), limit)
     rows = shown(found) if app.as_json else [shown(r, run_revision=r.revision) for r in found]
     emit(rows, columns=RUN_COLUMNS)
+    more_follow(more, N_("(more assessment runs follow: the next page is --before {id}; --limit 0 shows all)"),
+                id=found[-1].id if found else None)
 
 
 @assess.command("show")
@@ -244,11 +249,15 @@ def decide(appeal_id: int, accept: bool, quantity: str | None, reason: str) -> N
 @assess.command("appeals")
 @click.option("--run", "run_id", type=int, help=N_("Only appeals of this run."))
 @click.option("--state", "state_", help=N_("Only appeals in this state (filed, under-review, upheld, rejected)."))
+@page_options()
 @output_options
-def appeals(run_id: int | None, state_: str | None) -> None:
+def appeals(run_id: int | None, state_: str | None, limit: int, after: int | None) -> None:
     """Appeals, oldest first."""
-    emit(shown(state().community.assessments.appeals(run_id=run_id, state=state_)),
-         columns=APPEAL_COLUMNS)
+    api = state().community.assessments
+    found, more = fetch_page(lambda n: api.appeals(run_id=run_id, state=state_, limit=n, after=after), limit)
+    emit(shown(found), columns=APPEAL_COLUMNS)
+    more_follow(more, N_("(more appeals follow: the next page is --after {id}; --limit 0 shows all)"),
+                id=found[-1].id if found else None)
 
 
 @assess.command("override")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from communitycore.cli.params import COUNT
-from communitycore.cli.render import AUDIT_COLUMNS, emit, output_options, shown, state
+from communitycore.cli.params import page_options
+from communitycore.cli.render import AUDIT_COLUMNS, emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.i18n import N_, _
 
 
@@ -19,13 +19,17 @@ def audit() -> None:
 @click.option("--entity-id", help="Only this entity (with --entity).")
 @click.option("--action", help="Only this action, e.g. member.reveal, unit.move.")
 @click.option("--actor", help="Only this actor.")
-@click.option("--limit", type=COUNT, default=50, show_default=True, help="At most N (0: all).")
+@page_options(limit=50, cursor="before")
 @output_options
-def list_(entity: str | None, entity_id: str | None, action: str | None, actor: str | None, limit: int) -> None:
+def list_(entity: str | None, entity_id: str | None, action: str | None, actor: str | None, limit: int,
+          before: int | None) -> None:
     """Audit entries, newest first (personal data in them is masked)."""
-    entries = state().community.audit.list(entity=entity, entity_id=entity_id, action=action, actor=actor,
-                                           limit=limit or None)
+    api = state().community.audit
+    entries, more = fetch_page(lambda n: api.list(entity=entity, entity_id=entity_id, action=action, actor=actor,
+                                                  limit=n, before=before), limit)
     emit(shown(entries, paths={}), columns=AUDIT_COLUMNS)
+    more_follow(more, N_("(more audit entries follow: the next page is --before {id}; --limit 0 shows all)"),
+                id=entries[-1].id if entries else None)
 
 
 #: What ``audit verify`` says of each kind of break in the chain.

@@ -15,7 +15,8 @@ from typing import Any
 
 import click
 
-from communitycore.cli.render import emit, output_options, progress_bar, shown, state
+from communitycore.cli.params import page_options
+from communitycore.cli.render import emit, fetch_page, more_follow, output_options, progress_bar, shown, state
 from communitycore.i18n import N_, _
 
 AMOUNT_COLUMNS = ("member_id", "month", "category", "base", "rate", "amount", "paid", "base_kind")
@@ -99,11 +100,16 @@ def import_(path: Path) -> None:
 @click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree."))
 @click.option("--through", metavar="YYYY-MM", help=N_("The last month counted (default: last month)."))
 @click.option("--flagged", is_flag=True, help=N_("Only members flagged by the lapse rule (党章 §9)."))
+@page_options()
 @output_options
-def arrears(unit: str | None, through: str | None, flagged: bool) -> None:
-    """Unpaid months per member, and who has gone the lapse months without paying (党章 §9)."""
-    found = state().community.dues.arrears(unit=unit, through=through, flagged_only=flagged)
+def arrears(unit: str | None, through: str | None, flagged: bool, limit: int, after: int | None) -> None:
+    """Unpaid months per member, by member id, and who has gone the lapse months without paying (党章 §9)."""
+    api = state().community.dues
+    found, more = fetch_page(lambda n: api.arrears(unit=unit, through=through, flagged_only=flagged, limit=n,
+                                                   after=after), limit)
     emit(shown(found), columns=ARREARS_COLUMNS)
+    more_follow(more, N_("(more members are in arrears: the next page is --after {id}; --limit 0 shows all)"),
+                id=found[-1].member_id if found else None)
 
 
 @dues.command("refresh")

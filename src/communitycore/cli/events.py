@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from communitycore.cli.params import COUNT
-from communitycore.cli.render import emit, output_options, shown, state
-from communitycore.i18n import _
+from communitycore.cli.params import PLAIN_ID, page_options
+from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
+from communitycore.i18n import N_, _
 
 EVENT_COLUMNS = ("id", "at", "action", "entity", "entity_id", "status", "attempts", "last_error")
 
@@ -18,12 +18,18 @@ def events() -> None:
 
 @events.command("list")
 @click.option("--status", type=click.Choice(["pending", "delivered"]), help="Only events in this state.")
-@click.option("--limit", type=COUNT, default=50, show_default=True, help="At most N (0: all).")
+@page_options(limit=50, cursor=None)
+@click.option("--before", type=PLAIN_ID, metavar="SEQ",
+              help="Only events raised before event number SEQ: the next (older) page starts before the last one "
+                   "shown.")
 @output_options
-def list_(status: str | None, limit: int) -> None:
+def list_(status: str | None, limit: int, before: int | None) -> None:
     """Events newest first, with their state and every failed attempt."""
-    found = state().community.events.list(status=status, limit=limit or None)
+    api = state().community.events
+    found, more = fetch_page(lambda n: api.list(status=status, limit=n, before=before), limit)
     emit(shown(found, paths={}), columns=EVENT_COLUMNS)
+    more_follow(more, N_("(more events follow: the next page is --before {seq}; --limit 0 shows all)"),
+                seq=found[-1].seq if found else None)
 
 
 @events.command("dispatch")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from communitycore.cli.render import emit, output_options, shown, state
-from communitycore.i18n import _
+from communitycore.cli.params import page_options
+from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
+from communitycore.i18n import N_, _
 
 GRANT_COLUMNS = ["id", "actor", "role", "unit", "subject", "granted_at", "granted_by"]
 
@@ -46,10 +47,15 @@ def remove(actor: str, role: str, unit: str | None) -> None:
 @grant.command("list")
 @click.option("--actor", help="Only this actor's grants.")
 @click.option("--unit", help="Only the grants on this unit's subtree (id or full path).")
+@page_options()
 @output_options
-def list_(actor: str | None, unit: str | None) -> None:
+def list_(actor: str | None, unit: str | None, limit: int, after: int | None) -> None:
     """Grants, oldest first."""
-    emit(shown(state().community.grants.list(actor=actor, unit=unit)), columns=GRANT_COLUMNS)
+    api = state().community.grants
+    found, more = fetch_page(lambda n: api.list(actor=actor, unit=unit, limit=n, after=after), limit)
+    emit(shown(found), columns=GRANT_COLUMNS)
+    more_follow(more, N_("(more grants follow: the next page is --after {id}; --limit 0 shows all)"),
+                id=found[-1].id if found else None)
 
 
 @click.command("whoami")

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from communitycore.cli.params import COUNT, DAYS
-from communitycore.cli.render import emit, output_options, shown, state
+from communitycore.cli.params import DAYS, page_options
+from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.domain.fields import UNCHANGED
 from communitycore.i18n import N_, _
 from communitycore.serialize import MEETING_SUMMARY
@@ -196,14 +196,18 @@ def resolution(meeting_id: int, title: str, votes_for: int, against: int, abstai
 @click.option("--type", "type_", metavar="TYPE", help=N_("Only meetings of this type."))
 @click.option("--period", metavar="PERIOD", help=N_("Only meetings held in this period."))
 @click.option("--status", type=click.Choice(["held", "cancelled"]), help=N_("Only held or cancelled meetings."))
-@click.option("--limit", type=COUNT, default=100, show_default=True, help=N_("At most N (0: all)."))
+@page_options(cursor=None, offset=True)
 @output_options
-def list_(unit: str | None, type_: str | None, period: str | None, status: str | None, limit: int) -> None:
+def list_(unit: str | None, type_: str | None, period: str | None, status: str | None, limit: int,
+          offset: int) -> None:
     """Meetings by date, with their attendance counts."""
-    found = state().community.meetings.list(unit=unit, type=type_, period=period, status=status,
-                                            limit=limit or None)
+    api = state().community.meetings
+    found, more = fetch_page(lambda n: api.list(unit=unit, type=type_, period=period, status=status, limit=n,
+                                                offset=offset), limit)
     emit([_summary(m, None, "topic", "status") for m in found],
          columns=("id", "date", "unit_id", "type", "topic", "present", "absent", "leave", "status"))
+    more_follow(more, N_("(more meetings follow: the next page is --offset {offset}; --limit 0 shows all)"),
+                offset=offset + limit)
 
 
 @meeting.command("show")
@@ -262,15 +266,22 @@ def plan(unit: str | None, period: str) -> None:
               help=N_("Meetings due within this many days."))
 @click.option("--announce", is_flag=True,
               help=N_("Also raise a meeting.overdue event for each overdue window not announced before."))
+@page_options(cursor=None, offset=True)
 @output_options
-def due(unit: str | None, days: int, announce: bool) -> None:
-    """Meetings due within DAYS and not yet held, and those overdue."""
+def due(unit: str | None, days: int, announce: bool, limit: int, offset: int) -> None:
+    """Meetings due within DAYS and not yet held, and those overdue, by the end of their window.
+
+    \b
+    --announce raises the events of every overdue window, not only of those shown.
+    """
     meetings = state().community.meetings
-    found = meetings.due(unit, days=days)
+    found, more = fetch_page(lambda n: meetings.due(unit, days=days, limit=n, offset=offset), limit)
     if announce:
         meetings.announce_overdue(unit)
     emit(shown(found),
          columns=("unit_id", "unit", "type", "from", "to", "required", "held", "status"))
+    more_follow(more, N_("(more meetings are due: the next page is --offset {offset}; --limit 0 shows all)"),
+                offset=offset + limit)
 
 
 meeting.add_command(record, "add")

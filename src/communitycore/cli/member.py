@@ -15,9 +15,19 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from communitycore.cli.org import unit_paths
-from communitycore.cli.params import COUNT, PLAIN_ID, POSITIVE
+from communitycore.cli.params import PLAIN_ID, POSITIVE, page_options
 from communitycore.cli.problems import print_rejected
-from communitycore.cli.render import MEMBER_COLUMNS, emit, heading, output_options, progress_bar, shown, state
+from communitycore.cli.render import (
+    MEMBER_COLUMNS,
+    emit,
+    fetch_page,
+    heading,
+    more_follow,
+    output_options,
+    progress_bar,
+    shown,
+    state,
+)
 from communitycore.errors import RejectedInput
 from communitycore.i18n import N_, _
 from communitycore.labels import label, word
@@ -266,25 +276,20 @@ def template(file: Path) -> None:
 @click.option("--category", help="full / probationary (正式/预备).")
 @click.option("--status", type=_STATUS_CHOICE, default="active", show_default=True,
               help=N_("active: on the roll; removed: those who left (党员减少); all."))
-@click.option("--limit", type=COUNT, default=100, show_default=True, help="At most N (0: all).")
-@click.option("--after", type=PLAIN_ID, metavar="ID",
-              help="Only members with an id above ID: the next page starts after the last id shown.")
-@click.option("--offset", type=COUNT, default=0, help="Skip the first N.")
+@page_options(offset=True)
 @_with_reveal
 @output_options
 def list_(unit: str | None, direct: bool, category: str | None, status: str, limit: int, after: int | None,
           offset: int, reveal: bool, reason: str | None) -> None:
     """Members on the roll by id (--status for the removed), personal data masked unless --reveal."""
-    app = state()
-    community = app.community
+    community = state().community
     members = community.members.list(unit, recursive=not direct, category=category, status=_status(status),
                                      limit=limit or None, after=after, offset=offset)
     paths = unit_paths(community, {m.unit_id for m in members})
     rows = shown(_shown(community, members, reveal, reason), reveal=reveal, paths=paths)
     emit(rows, columns=MEMBER_COLUMNS)
-    if not app.as_json and members.next_after is not None:
-        click.echo(_("(more members follow: the next page is --after {id}; --limit 0 shows all)")
-                   .format(id=members.next_after), err=True)
+    more_follow(members.next_after is not None,
+                N_("(more members follow: the next page is --after {id}; --limit 0 shows all)"), id=members.next_after)
 
 
 @member.command("show")
@@ -325,14 +330,17 @@ def transfer(member_id: int, to_unit: str, on: str | None, reason: str | None) -
 
 @member.command("due-confirmation")
 @click.option("--unit", metavar="UNIT", help="Only this unit's subtree.")
+@page_options(cursor=None, offset=True)
 @output_options
-def due_confirmation(unit: str | None) -> None:
-    """Probationary members (预备党员) whose one-year probation has ended: 转正 is due."""
+def due_confirmation(unit: str | None, limit: int, offset: int) -> None:
+    """Probationary members (预备党员) whose one-year probation has ended: 转正 is due. By join date."""
     community = state().community
-    paths = unit_paths(community)
-    rows = [shown(d.member, paths=paths, probation_ended=d.probation_ended)
-            for d in community.members.due_confirmation(unit)]
+    found, more = fetch_page(lambda n: community.members.due_confirmation(unit, limit=n, offset=offset), limit)
+    paths = unit_paths(community, {d.member.unit_id for d in found})
+    rows = [shown(d.member, paths=paths, probation_ended=d.probation_ended) for d in found]
     emit(rows, columns=("id", "name", "unit", "join_date", "probation_ended"))
+    more_follow(more, N_("(more members are due for 转正: the next page is --offset {offset}; --limit 0 shows all)"),
+                offset=offset + limit)
 
 
 @member.command("confirm")
@@ -373,18 +381,21 @@ def register(member_id: int, community_unit: str, on: str | None, channel: str |
 @click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree."))
 @click.option("--status", type=_STATUS_CHOICE, default="active", show_default=True,
               help=N_("active, removed or all."))
-@click.option("--limit", type=POSITIVE, default=50, show_default=True, help=N_("At most N."))
+@page_options(limit=50)
 @output_options
-def search(text: str, unit: str | None, status: str, limit: int) -> None:
-    """Members whose name contains TEXT, or whose ID number or phone is TEXT (or ends with its 4 characters).
+def search(text: str, unit: str | None, status: str, limit: int, after: int | None) -> None:
+    """Members whose name contains TEXT, or whose ID number or phone is TEXT (or ends with its 4 characters), by id.
 
     \b
     The output is masked, as every listing.
     """
     community = state().community
-    found = community.members.search(text, unit=unit, status=_status(status), limit=limit)
-    paths = unit_paths(community)
+    found, more = fetch_page(lambda n: community.members.search(text, unit=unit, status=_status(status), limit=n,
+                                                                after=after), limit)
+    paths = unit_paths(community, {m.unit_id for m in found})
     emit(shown(found, paths=paths), columns=MEMBER_COLUMNS)
+    more_follow(more, N_("(more members match: the next page is --after {id}; --limit 0 shows all)"),
+                id=found[-1].id if found else None)
 
 
 @member.command("export")

@@ -14,9 +14,19 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from communitycore.cli.params import COUNT, POSITIVE
+from communitycore.cli.params import COUNT, POSITIVE, page_options
 from communitycore.cli.problems import print_rejected
-from communitycore.cli.render import ROLLUP_COLUMNS, UNIT_COLUMNS, emit, heading, output_options, shown, state
+from communitycore.cli.render import (
+    ROLLUP_COLUMNS,
+    UNIT_COLUMNS,
+    emit,
+    fetch_page,
+    heading,
+    more_follow,
+    output_options,
+    shown,
+    state,
+)
 from communitycore.cli.terminal import terminal_text
 from communitycore.errors import PermissionDenied, RejectedInput
 from communitycore.i18n import N_, _, listing, ngettext
@@ -456,13 +466,17 @@ def compound_add(name: str, tier: str, unit: str | None, address: str | None) ->
 
 @compound.command("list")
 @click.option("--unit", metavar="UNIT", help="Only compounds of this unit's subtree.")
+@page_options()
 @output_options
-def compound_list(unit: str | None) -> None:
-    """Compounds, with tier and unit."""
+def compound_list(unit: str | None, limit: int, after: int | None) -> None:
+    """Compounds by id, with tier and unit."""
     community = state().community
-    paths = unit_paths(community)
-    rows = shown(community.org.compounds(unit), paths=paths)
+    found, more = fetch_page(lambda n: community.org.compounds(unit, limit=n, after=after), limit)
+    paths = unit_paths(community, {c.unit_id for c in found if c.unit_id is not None})
+    rows = shown(found, paths=paths)
     emit(rows, columns=("id", "name", "tier", "unit", "address"))
+    more_follow(more, N_("(more compounds follow: the next page is --after {id}; --limit 0 shows all)"),
+                id=found[-1].id if found else None)
 
 
 @org.group("partner")
@@ -487,11 +501,14 @@ def partner_add(name: str, kind: str, unit: str | None, contact: str | None) -> 
 
 @partner.command("list")
 @click.option("--unit", metavar="UNIT", help="Only partners linked within this unit's subtree.")
+@page_options()
 @output_options
-def partner_list(unit: str | None) -> None:
-    """Partner bodies, with kind and unit."""
-    app = state()
-    community = app.community
-    paths = unit_paths(community)
-    rows = shown(community.org.partners(unit), paths=paths)
+def partner_list(unit: str | None, limit: int, after: int | None) -> None:
+    """Partner bodies by id, with kind and unit."""
+    community = state().community
+    found, more = fetch_page(lambda n: community.org.partners(unit, limit=n, after=after), limit)
+    paths = unit_paths(community, {p.unit_id for p in found if p.unit_id is not None})
+    rows = shown(found, paths=paths)
     emit(rows, columns=("id", "name", "kind", "unit", "contact"))
+    more_follow(more, N_("(more partners follow: the next page is --after {id}; --limit 0 shows all)"),
+                id=found[-1].id if found else None)

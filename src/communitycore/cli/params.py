@@ -1,8 +1,9 @@
-"""Click parameter types the commands share."""
+"""Click parameter types and options the commands share."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 import click
 
@@ -39,4 +40,36 @@ POSITIVE = click.IntRange(min=1, max=MAX_ID)
 #: Days ahead (``--days``): up to a hundred years, so the date they reach is one a calendar has.
 DAYS = click.IntRange(min=0, max=36_600)
 
-__all__ = ["COUNT", "DAYS", "PLAIN_ID", "POSITIVE", "PlainId"]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def page_options(*, limit: int = 100, cursor: Literal["after", "before"] | None = "after",
+                 offset: bool = False) -> Callable[[F], F]:
+    """The options of a listing shown a page at a time: ``--limit N`` (``limit`` by default, 0: all)
+    and the way to the next page: ``--after ID`` for a listing by id, ``--before ID`` for one
+    newest first, ``--offset N`` (with ``offset``) for one in another order. The command gets them
+    as ``limit``, ``after``/``before`` and ``offset`` and says when more follow with
+    :func:`communitycore.cli.render.more_follow`.
+    """
+    options = [click.option("--limit", type=COUNT, default=limit, show_default=True, metavar="N",
+                            help="At most N (0: all).")]
+    if cursor == "after":
+        options.append(click.option("--after", type=PLAIN_ID, metavar="ID",
+                                    help="Only those with an id above ID: the next page starts after the last id "
+                                         "shown."))
+    elif cursor == "before":
+        options.append(click.option("--before", type=PLAIN_ID, metavar="ID",
+                                    help="Only those with an id below ID: the next (older) page starts before the "
+                                         "last id shown."))
+    if offset:
+        options.append(click.option("--offset", type=COUNT, default=0, metavar="N", help="Skip the first N."))
+
+    def decorate(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+__all__ = ["COUNT", "DAYS", "PLAIN_ID", "POSITIVE", "PlainId", "page_options"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import click
 
-from communitycore.cli.params import DAYS
-from communitycore.cli.render import emit, output_options, shown, state
+from communitycore.cli.params import DAYS, page_options
+from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.i18n import N_, _
 
 LIST_COLUMNS = ("id", "name", "unit", "stage_label", "last_step", "last_on", "member_id")
@@ -112,10 +112,15 @@ def vote(candidate_id: int, on: str, due: int, present: int, votes_for: int, aga
 @recruit.command("list")
 @click.option("--stage", help=N_("Only candidates of this stage (applicant, activist, development, probationary …)."))
 @click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree."))
+@page_options()
 @output_options
-def list_(stage: str | None, unit: str | None) -> None:
+def list_(stage: str | None, unit: str | None, limit: int, after: int | None) -> None:
     """Candidates, by id."""
-    emit(shown(state().community.recruitment.list(unit=unit, stage=stage)), columns=LIST_COLUMNS)
+    api = state().community.recruitment
+    found, more = fetch_page(lambda n: api.list(unit=unit, stage=stage, limit=n, after=after), limit)
+    emit(shown(found), columns=LIST_COLUMNS)
+    more_follow(more, N_("(more candidates follow: the next page is --after {id}; --limit 0 shows all)"),
+                id=found[-1].id if found else None)
 
 
 @recruit.command("show")
@@ -141,7 +146,12 @@ def show(candidate_id: int, reveal: bool, reason: str | None) -> None:
 @click.option("--days", type=DAYS, default=30, show_default=True,
               help=N_("Steps falling due within this many days (overdue ones always)."))
 @click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree."))
+@page_options(cursor=None, offset=True)
 @output_options
-def due(days: int, unit: str | None) -> None:
-    """Steps overdue or falling due."""
-    emit(shown(state().community.recruitment.due(days=days, unit=unit)), columns=DUE_COLUMNS)
+def due(days: int, unit: str | None, limit: int, offset: int) -> None:
+    """Steps overdue or falling due, by candidate."""
+    api = state().community.recruitment
+    found, more = fetch_page(lambda n: api.due(days=days, unit=unit, limit=n, offset=offset), limit)
+    emit(shown(found), columns=DUE_COLUMNS)
+    more_follow(more, N_("(more steps are due: the next page is --offset {offset}; --limit 0 shows all)"),
+                offset=offset + limit)

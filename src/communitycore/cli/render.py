@@ -28,9 +28,11 @@ from communitycore import serialize
 from communitycore.cli.state import AppState, command_labels
 from communitycore.cli.terminal import terminal_text
 from communitycore.domain.codes import Coded
+from communitycore.i18n import _
 from communitycore.labels import label, word
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 # ------------------------------------------------------------------------------------------------
 # State and the per-command output options
@@ -213,6 +215,27 @@ def progress_bar(length: int, label: str, **options: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------------------------
+# Pages of a listing (the options are communitycore.cli.params.page_options)
+# ------------------------------------------------------------------------------------------------
+
+
+def fetch_page(fetch: Callable[[int | None], Sequence[T]], limit: int) -> tuple[list[T], bool]:
+    """One page of a listing and whether more rows follow it: ``fetch`` is asked for one row more
+    than ``limit`` (``--limit``; 0: all, so ``None``), and the page is the first ``limit`` rows."""
+    rows = list(fetch(limit + 1 if limit else None))
+    more = bool(limit) and len(rows) > limit
+    return (rows[:limit] if more else rows), more
+
+
+def more_follow(more: bool, message: str, **values: Any) -> None:
+    """Say on standard error that a listing's page is full and more rows follow: ``message`` (marked
+    with ``N_``) names the option that shows the next page, filled with ``values``. Only text output
+    says it: JSON keeps its shape, and a script knows a full page by its length."""
+    if more and not state().as_json:
+        click.echo(_(message).format(**values), err=True)
+
+
+# ------------------------------------------------------------------------------------------------
 # Columns text output shows (JSON always has every field)
 # ------------------------------------------------------------------------------------------------
 
@@ -236,8 +259,10 @@ __all__ = [
     "display_width",
     "dumps",
     "emit",
+    "fetch_page",
     "format_value",
     "heading",
+    "more_follow",
     "output_options",
     "pad",
     "shown",

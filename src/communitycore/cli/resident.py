@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from communitycore.cli.params import COUNT, PLAIN_ID, POSITIVE
+from communitycore.cli.params import PLAIN_ID, POSITIVE, page_options
 from communitycore.cli.problems import print_rejected
-from communitycore.cli.render import emit, output_options, shown, state
+from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.errors import RejectedInput
 from communitycore.i18n import N_, _
 
@@ -92,15 +92,17 @@ def import_(file: Path, sheet: str | None, header_row: int | None, check: bool) 
 @click.option("--flag", "flags", multiple=True, help=N_("Only residents with this flag (repeatable: all of them)."))
 @click.option("--compound", type=PLAIN_ID, help=N_("Only residents of this compound (小区) id."))
 @click.option("--household", type=PLAIN_ID, help=N_("Only residents of this household id."))
-@click.option("--limit", type=COUNT, default=100, show_default=True, help=N_("At most N (0: all)."))
-@click.option("--offset", type=COUNT, default=0, help=N_("Skip the first N."))
+@page_options(offset=True)
 @output_options
-def list_(flags: tuple[str, ...], compound: int | None, household: int | None, limit: int, offset: int) -> None:
+def list_(flags: tuple[str, ...], compound: int | None, household: int | None, limit: int, after: int | None,
+          offset: int) -> None:
     """Residents by id, phones masked; filtered by flag, compound or household."""
-    community = state().community
-    found = community.residents.list(flags=flags, compound_id=compound, household_id=household,
-                                     limit=limit or None, offset=offset)
+    api = state().community.residents
+    found, more = fetch_page(lambda n: api.list(flags=flags, compound_id=compound, household_id=household, limit=n,
+                                                after=after, offset=offset), limit)
     emit(shown(found, paths={}), columns=RESIDENT_COLUMNS)
+    more_follow(more, N_("(more residents follow: the next page is --after {id}; --limit 0 shows all)"),
+                id=found[-1].id if found else None)
 
 
 @resident.command("show")
@@ -173,8 +175,12 @@ def remove(resident_id: int, note: str | None, yes: bool) -> None:
 
 @resident.command("households")
 @click.option("--compound", type=PLAIN_ID, help=N_("Only households of this compound (小区) id."))
+@page_options()
 @output_options
-def households(compound: int | None) -> None:
+def households(compound: int | None, limit: int, after: int | None) -> None:
     """Households (住户), by id."""
-    community = state().community
-    emit(shown(community.residents.households(compound), paths={}), columns=HOUSEHOLD_COLUMNS)
+    api = state().community.residents
+    found, more = fetch_page(lambda n: api.households(compound, limit=n, after=after), limit)
+    emit(shown(found, paths={}), columns=HOUSEHOLD_COLUMNS)
+    more_follow(more, N_("(more households follow: the next page is --after {id}; --limit 0 shows all)"),
+                id=found[-1].id if found else None)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import click
 
-from communitycore.cli.params import PLAIN_ID
-from communitycore.cli.render import emit, output_options, shown, state
+from communitycore.cli.params import PLAIN_ID, page_options
+from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.errors import InvalidValue
 from communitycore.i18n import N_, _
 
@@ -162,11 +162,16 @@ def exit_(entry_id: int, reason: str, on: str | None, note: str | None) -> None:
 @click.option("--program", metavar="CODE", help=N_("Only entries of this programme."))
 @click.option("--state", "state_", metavar="S", help=N_("Only entries in this state."))
 @click.option("--unit", metavar="UNIT", help=N_("Only entries of this unit's subtree."))
+@page_options()
 @output_options
-def list_(program: str | None, state_: str | None, unit: str | None) -> None:
+def list_(program: str | None, state_: str | None, unit: str | None, limit: int, after: int | None) -> None:
     """Roster entries by id."""
-    found = state().community.rosters.list(program=program, state=state_, unit=unit, limit=None)
+    api = state().community.rosters
+    found, more = fetch_page(lambda n: api.list(program=program, state=state_, unit=unit, limit=n, after=after),
+                             limit)
     emit(shown(found), columns=ENTRY_COLUMNS)
+    more_follow(more, N_("(more roster entries follow: the next page is --after {id}; --limit 0 shows all)"),
+                id=found[-1].id if found else None)
 
 
 @roster.command("show")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from communitycore.cli.params import PLAIN_ID
-from communitycore.cli.render import emit, output_options, shown, state
+from communitycore.cli.params import PLAIN_ID, page_options
+from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.i18n import N_, _
 
 REQUEST_COLUMNS = ("id", "state", "urgency", "channel", "category", "unit_id", "assignee", "created_at",
@@ -140,19 +140,28 @@ def request_show(request_id: int) -> None:
 @request.command("list")
 @click.option("--state", "state_", metavar="S", help=N_("Only requests in this state."))
 @click.option("--unit", metavar="UNIT", help=N_("Only requests of this unit's subtree."))
+@page_options()
 @output_options
-def request_list(state_: str | None, unit: str | None) -> None:
+def request_list(state_: str | None, unit: str | None, limit: int, after: int | None) -> None:
     """Requests by id."""
-    found = state().community.services.list(state=state_, unit=unit, limit=None)
+    api = state().community.services
+    found, more = fetch_page(lambda n: api.list(state=state_, unit=unit, limit=n, after=after), limit)
     emit(shown(found), columns=REQUEST_COLUMNS)
+    more_follow(more, N_("(more requests follow: the next page is --after {id}; --limit 0 shows all)"),
+                id=found[-1].id if found else None)
 
 
 @service.command("overdue")
 @click.option("--unit", metavar="UNIT", help=N_("Only requests of this unit's subtree."))
+@page_options(cursor=None, offset=True)
 @output_options
-def overdue(unit: str | None) -> None:
+def overdue(unit: str | None, limit: int, offset: int) -> None:
     """Open requests past their resolution deadline, oldest deadline first."""
-    emit(shown(state().community.services.overdue(unit=unit)), columns=REQUEST_COLUMNS)
+    api = state().community.services
+    found, more = fetch_page(lambda n: api.overdue(unit=unit, limit=n, offset=offset), limit)
+    emit(shown(found), columns=REQUEST_COLUMNS)
+    more_follow(more, N_("(more overdue requests follow: the next page is --offset {offset}; --limit 0 shows all)"),
+                offset=offset + limit)
 
 
 @service.command("metrics")
@@ -205,12 +214,16 @@ def hours_add(member: int | None, resident: int | None, on: str, amount: str, ac
 
 @service.command("stars")
 @click.option("--unit", metavar="UNIT", help=N_("Only hours counted for this unit's subtree; its star thresholds."))
+@page_options(cursor=None, offset=True)
 @output_options
-def stars(unit: str | None) -> None:
+def stars(unit: str | None, limit: int, offset: int) -> None:
     """Volunteers' cumulative hours and star levels (星级志愿者), most hours first."""
-    found = state().community.services.stars(unit=unit)
+    api = state().community.services
+    found, more = fetch_page(lambda n: api.stars(unit=unit, limit=n, offset=offset), limit)
     emit(shown(found),
          columns=("subject_kind", "subject_id", "hours", "stars"))
+    more_follow(more, N_("(more volunteers follow: the next page is --offset {offset}; --limit 0 shows all)"),
+                offset=offset + limit)
 
 
 # The three lists ------------------------------------------------------------------------------
@@ -236,11 +249,15 @@ def resource_add(unit: str, name: str, partner: int | None, category: str | None
 
 @resource.command("list")
 @click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree."))
+@page_options()
 @output_options
-def resource_list(unit: str | None) -> None:
-    """The resource list."""
-    emit(shown(state().community.services.resources(unit=unit)),
-         columns=("id", "name", "unit_id", "partner_id", "category"))
+def resource_list(unit: str | None, limit: int, after: int | None) -> None:
+    """The resource list, by id."""
+    api = state().community.services
+    found, more = fetch_page(lambda n: api.resources(unit=unit, limit=n, after=after), limit)
+    emit(shown(found), columns=("id", "name", "unit_id", "partner_id", "category"))
+    more_follow(more, N_("(more resources follow: the next page is --after {id}; --limit 0 shows all)"),
+                id=found[-1].id if found else None)
 
 
 @service.group("demand")
@@ -266,11 +283,15 @@ def demand_add(unit: str, name: str, category: str | None, description: str | No
 
 @demand.command("list")
 @click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree."))
+@page_options()
 @output_options
-def demand_list(unit: str | None) -> None:
-    """The demand list."""
-    emit(shown(state().community.services.demands(unit=unit)),
-         columns=("id", "name", "unit_id", "category", "request_ids"))
+def demand_list(unit: str | None, limit: int, after: int | None) -> None:
+    """The demand list, by id."""
+    api = state().community.services
+    found, more = fetch_page(lambda n: api.demands(unit=unit, limit=n, after=after), limit)
+    emit(shown(found), columns=("id", "name", "unit_id", "category", "request_ids"))
+    more_follow(more, N_("(more demands follow: the next page is --after {id}; --limit 0 shows all)"),
+                id=found[-1].id if found else None)
 
 
 @service.group("project")
@@ -297,11 +318,15 @@ def project_add(unit: str, name: str, demand: int | None, category: str | None, 
 
 @project.command("list")
 @click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree."))
+@page_options()
 @output_options
-def project_list(unit: str | None) -> None:
-    """The project list."""
-    emit(shown(state().community.services.projects(unit=unit)),
-         columns=_PROJECT_COLUMNS)
+def project_list(unit: str | None, limit: int, after: int | None) -> None:
+    """The project list, by id."""
+    api = state().community.services
+    found, more = fetch_page(lambda n: api.projects(unit=unit, limit=n, after=after), limit)
+    emit(shown(found), columns=_PROJECT_COLUMNS)
+    more_follow(more, N_("(more projects follow: the next page is --after {id}; --limit 0 shows all)"),
+                id=found[-1].id if found else None)
 
 
 @project.command("claim")

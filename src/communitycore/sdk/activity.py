@@ -33,7 +33,7 @@ from communitycore.domain.periods import Period
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, get_language
 from communitycore.records import Fact
-from communitycore.sdk.base import SubAPI
+from communitycore.sdk.base import SubAPI, paged
 from communitycore.store import activity as ledger
 from communitycore.store.locks import lock_row
 from communitycore.store.tables import activity as activity_tables
@@ -159,15 +159,19 @@ class ActivityAPI(SubAPI):
 
     def list(self, *, subject_kind: str | None = None, subject_id: int | None = None, fact: str | None = None,
              period: Period | str | None = None, unit: UnitRef | None = None, limit: int | None = 100,
-             offset: int = 0) -> builtins.list[ActivityEntry]:
+             offset: int = 0, after: int | None = None) -> builtins.list[ActivityEntry]:
         """Entries by id, optionally of one subject, fact, period or unit subtree; reversals included.
 
+        At most ``limit`` entries (100; ``None``: all), past the first ``offset``. ``after`` is a
+        keyset cursor: only entries with a greater id, so the next page is ``after=`` the last id
+        of this one, and costs the same however deep it is (an offset reads past every row it skips).
+
         :raises InvalidValue: an unknown subject kind, a period that cannot be read, or ``unit`` is neither a unit id
-            nor a path.
+            nor a path; a limit or offset that is not a whole number of at least 0, or an ``after`` that is not an id.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read the ledger on that unit, or on any unit.
         """
-        query = select(_a).order_by(_a.c.id).offset(offset)
+        query = paged(select(_a).order_by(_a.c.id), _a.c.id, limit=limit, after=after, offset=offset)
         if subject_kind is not None:
             query = query.where(_a.c.subject_kind == SubjectKind.parse(subject_kind).value)
         if subject_id is not None:
@@ -179,8 +183,6 @@ class ActivityAPI(SubAPI):
         if period is not None:
             span = _period(period)
             query = query.where(_a.c.occurred_on >= span.start, _a.c.occurred_on <= span.end)
-        if limit is not None:
-            query = query.limit(limit)
         with self.community.reading() as conn:
             query = query.where(self._scope(conn, "activity.read").clause(_a.c.unit_id))
             if unit is not None:

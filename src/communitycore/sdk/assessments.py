@@ -48,7 +48,7 @@ from communitycore.i18n import N_, _, listing
 from communitycore.io.results import write_table
 from communitycore.plugins.decisions import computed_facts, score_lines
 from communitycore.records import ScoringScheme
-from communitycore.sdk.base import SubAPI
+from communitycore.sdk.base import SubAPI, paged
 from communitycore.sdk.workflows import enter, transition
 from communitycore.store import activity as ledger
 from communitycore.store import assessments as store
@@ -169,19 +169,23 @@ class AssessmentsAPI(SubAPI):
             return run
 
     def runs(self, *, scheme: str | None = None, period: str | None = None, limit: int | None = 100,
-             offset: int = 0) -> builtins.list[AssessmentRun]:
+             offset: int = 0, before: int | None = None) -> builtins.list[AssessmentRun]:
         """Runs, newest first, optionally of one scheme or period (only those of units in the actor's scope).
 
-        :raises InvalidValue: ``period`` is not a period.
+        At most ``limit`` runs (100; ``None``: all), past the first ``offset``. ``before`` is a
+        keyset cursor: only runs with a smaller id, so the next (older) page is ``before=`` the
+        last id of this one.
+
+        :raises InvalidValue: ``period`` is not a period; a limit or offset that is not a whole number
+            of at least 0, or a ``before`` that is not an id.
         :raises PermissionDenied: the actor may read assessments nowhere (a listing keeps to the actor's subtrees).
         """
-        query = select(_runs.c.id).order_by(_runs.c.id.desc()).offset(offset)
+        query = paged(select(_runs.c.id).order_by(_runs.c.id.desc()), _runs.c.id, limit=limit, before=before,
+                      offset=offset)
         if scheme is not None:
             query = query.where(_runs.c.scheme == scheme)
         if period is not None:
             query = query.where(_runs.c.period == str(Period.parse(str(period))))
-        if limit is not None:
-            query = query.limit(limit)
         with self.community.reading() as conn:
             query = query.where(self._scope(conn, "assessment.read").clause(_runs.c.unit_id))
             return [self._run(conn, int(i)) for i in conn.scalars(query)]
@@ -380,12 +384,17 @@ class AssessmentsAPI(SubAPI):
                                                              "revision": made}, note=text)
             return self._run(tx.conn, run.id)
 
-    def appeals(self, *, run_id: int | None = None, state: str | None = None) -> builtins.list[Appeal]:
+    def appeals(self, *, run_id: int | None = None, state: str | None = None, limit: int | None = None,
+                after: int | None = None) -> builtins.list[Appeal]:
         """Appeals by id, optionally of one run or in one state.
 
+        At most ``limit`` appeals (default ``None``: all). ``after`` is a keyset cursor: only
+        appeals with a greater id, so the next page is ``after=`` the last id of this one.
+
+        :raises InvalidValue: a limit that is not a whole number of at least 0, or an ``after`` that is not an id.
         :raises PermissionDenied: the actor may read assessments nowhere (a listing keeps to the actor's subtrees).
         """
-        query = select(_appeals.c.id).order_by(_appeals.c.id)
+        query = paged(select(_appeals.c.id).order_by(_appeals.c.id), _appeals.c.id, limit=limit, after=after)
         if run_id is not None:
             query = query.where(_appeals.c.run_id == int(run_id))
         if state is not None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from communitycore.records import AuditEntry
-from communitycore.sdk.base import SubAPI
+from communitycore.sdk.base import SubAPI, paged
 from communitycore.store import audit_chain
 from communitycore.store.audit_chain import Anchor, Verification
 from communitycore.store.tables import audit as audit_tables
@@ -20,13 +20,18 @@ class AuditAPI(SubAPI):
     """Reading the audit trail (it is written by every other sub-API)."""
 
     def list(self, *, entity: str | None = None, entity_id: Any = None, action: str | None = None,
-             actor: str | None = None, since: dt.datetime | None = None, limit: int | None = 50) -> list[AuditEntry]:
+             actor: str | None = None, since: dt.datetime | None = None, limit: int | None = 50,
+             before: int | None = None) -> list[AuditEntry]:
         """Newest entries first, optionally filtered.
 
+        At most ``limit`` entries (50; ``None``: all). ``before`` is a keyset cursor: only entries
+        with a smaller id, so the next (older) page is ``before=`` the last id of this one.
+
+        :raises InvalidValue: a limit that is not a whole number of at least 0, or a ``before`` that is not an id.
         :raises PermissionDenied: the actor may not read the audit trail on the whole database.
         """
         a = audit_tables.audit
-        query = select(a).order_by(a.c.id.desc())
+        query = paged(select(a).order_by(a.c.id.desc()), a.c.id, limit=limit, before=before)
         if entity is not None:
             query = query.where(a.c.entity == entity)
         if entity_id is not None:
@@ -39,8 +44,6 @@ class AuditAPI(SubAPI):
             # Stored in UTC; SQLite and MySQL compare without time zones, so compare in UTC too.
             aware = since if since.tzinfo else since.replace(tzinfo=self.community.clock.tz)
             query = query.where(a.c.at >= aware.astimezone(dt.UTC))
-        if limit is not None:
-            query = query.limit(limit)
         tz = self.community.clock.tz
         with self.community.reading() as conn:
             self._authorize(conn, "audit.read", None)  # the trail is the database's, not a unit's

@@ -1,18 +1,25 @@
-"""What every sub-API shares: its community, and running again when the database was busy."""
+"""What every sub-API shares: its community, running again when the database was busy, and pages of a listing."""
 
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from communitycore.domain.fields import MAX_ID
+from communitycore.errors import InvalidValue
+from communitycore.i18n import _
 from communitycore.sdk import access
 from communitycore.sdk.retry import retrying
 from communitycore.store.scope import Scope
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    from sqlalchemy import ColumnElement, Connection, Select
 
     from communitycore.sdk.community import Community
+
+T = TypeVar("T")
+S = TypeVar("S", bound="Select[Any]")
 
 
 class SubAPI:
@@ -44,3 +51,57 @@ class SubAPI:
     def _scope(self, conn: Connection, action: str) -> Scope:
         """The units where the actor may do ``action``; a listing keeps rows with ``scope.clause(column)``."""
         return access.scope(self.community, conn, action)
+
+
+# Pages of a listing ----------------------------------------------------------------------------------
+# A listing that can grow large at city scale takes ``limit`` (None: all); one ordered by id takes a
+# keyset cursor as well (``after`` an id, or ``before`` one when the newest come first), so the next
+# page costs the same however deep it is; one in another order takes ``offset``.
+
+
+def check_page(limit: int | None, offset: int = 0, **cursors: int | None) -> None:
+    """Refuse a page that cannot be asked of every engine: a limit or an offset that is not a whole
+    number of at least 0, a cursor (``after=``, ``before=``) that is not an id from 0 to ``MAX_ID``.
+
+    :raises InvalidValue: naming the parameter and the value given.
+    """
+    for name, value in (("limit", limit), ("offset", offset), *cursors.items()):
+        if value is None:
+            continue
+        cursor = name not in ("limit", "offset")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (cursor and value > MAX_ID):
+            if cursor:
+                raise InvalidValue(_("{field}: expected an id from 0 to {top}, got {value!r}").format(
+                    field=name, top=MAX_ID, value=value))
+            raise InvalidValue(_("{field}: expected a whole number of at least 0, got {value!r}").format(
+                field=name, value=value))
+
+
+def paged(query: S, key: ColumnElement[Any], *, limit: int | None, after: int | None = None,
+          before: int | None = None, offset: int = 0) -> S:
+    """``query`` cut to one page: the rows whose ``key`` is above ``after`` and below ``before``
+    (keyset cursors), then past the first ``offset``, at most ``limit`` (None: all). Which rows a
+    page holds is the query's own ``ORDER BY``; a cursor belongs to a listing ordered by ``key``.
+
+    :raises InvalidValue: see :func:`check_page`.
+    """
+    check_page(limit, offset, after=after, before=before)
+    if after is not None:
+        query = query.where(key > after)
+    if before is not None:
+        query = query.where(key < before)
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return query
+
+
+def sliced(rows: Sequence[T], limit: int | None, offset: int = 0) -> list[T]:
+    """One page of rows a listing worked out in Python (sorted or filtered there): past the first
+    ``offset``, at most ``limit`` (None: all).
+
+    :raises InvalidValue: see :func:`check_page`.
+    """
+    check_page(limit, offset)
+    return list(rows[offset:] if limit is None else rows[offset:offset + limit])

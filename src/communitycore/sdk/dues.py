@@ -52,7 +52,7 @@ from communitycore.domain.members import parse_date
 from communitycore.domain.periods import Period
 from communitycore.errors import InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _
-from communitycore.sdk.base import SubAPI
+from communitycore.sdk.base import SubAPI, check_page
 from communitycore.sdk.community import Tx
 from communitycore.sdk.recruitment import setting_at
 from communitycore.serialize import View, shape_of
@@ -236,7 +236,8 @@ class DuesAPI(SubAPI):
             return len(rows)
 
     def arrears(self, *, unit: UnitRef | None = None, through: str | dt.date | None = None,
-                since: str | dt.date | None = None, flagged_only: bool = False) -> builtins.list[Arrears]:
+                since: str | dt.date | None = None, flagged_only: bool = False, limit: int | None = None,
+                after: int | None = None) -> builtins.list[Arrears]:
         """Unpaid months per member with a base, from ``since`` (default: their first base) up to ``through``
         (default: last month), and the lapse flag.
 
@@ -246,13 +247,24 @@ class DuesAPI(SubAPI):
         standing is read as stored; one missing or worked out under other rules is worked out
         from their payments here (:meth:`refresh` stores it).
 
-        :raises InvalidValue: a bad month. :raises NotFound: no such unit.
+        By member id: at most ``limit`` members (default ``None``: all), those with an id above
+        ``after``, so the next page is ``after=`` the last ``member_id`` of this one. The standings
+        of the members past the cursor are read for any page, then cut.
+
+        :raises InvalidValue: a bad month; a limit that is not a whole number of at least 0, or an
+            ``after`` that is not an id.
+        :raises NotFound: no such unit.
         :raises PermissionDenied: the actor may not do this (dues) on the unit concerned.
         """
+        check_page(limit, after=after)
         last = parse_month(through) if through is not None else month_of(self.community.clock.today()) - 1
         first = parse_month(since, "since") if since is not None else 0
         with self.community.reading() as conn:
             members, lapse = self._scoped(conn, unit)
+            # By id: SQLite reads the members in that order anyway (no sort), and a page's cursor needs it.
+            members = members.order_by(_m.c.id)
+            if after is not None:
+                members = members.where(_m.c.id > after)
             rules, rounding_of = self._rules(conn)
             rows = driver_rows(conn, standing_query(members.add_columns(_m.c.name, _m.c.unit_id), _m.c.join_date,
                                                     rules, first, last))
@@ -274,7 +286,9 @@ class DuesAPI(SubAPI):
                            for low, high in spans for m in range(low, high + 1))
             out.append(Arrears(member_id=int(member_id), name=str(name), unit_id=int(unit_id), unpaid_months=unpaid,
                                longest_run=run, lapse_flag=run >= lapse))
-        return out
+            if limit is not None and len(out) >= limit:
+                break
+        return out[:limit]
 
     def refresh(self, *, unit: UnitRef | None = None,
                 progress: Callable[[int, int], None] | None = None) -> int:

@@ -20,7 +20,7 @@ from communitycore.errors import NotFound
 from communitycore.i18n import _
 from communitycore.plugins.manager import PluginLoadWarning, format_exception
 from communitycore.records import Event, OutboxEvent
-from communitycore.sdk.base import SubAPI
+from communitycore.sdk.base import SubAPI, check_page
 from communitycore.store import outbox
 from communitycore.store.sql import aware
 
@@ -76,15 +76,22 @@ def deliver(community: Community, events: Sequence[Event]) -> Dispatch:
 class EventsAPI(SubAPI):
     """The outbox: list events, dispatch the pending ones, retry one."""
 
-    def list(self, *, status: str | None = None, limit: int | None = 50) -> list[OutboxEvent]:
+    def list(self, *, status: str | None = None, limit: int | None = 50,
+             before: int | None = None) -> list[OutboxEvent]:
         """Events newest first (``status``: ``pending`` or ``delivered``), each with its failed attempts.
 
+        At most ``limit`` events (50; ``None``: all). ``before`` is a keyset cursor on the events'
+        ``seq``: only events raised before that one, so the next (older) page is ``before=`` the
+        ``seq`` of this page's last event.
+
+        :raises InvalidValue: a limit that is not a whole number of at least 0, or a ``before`` that is not a ``seq``.
         :raises PermissionDenied: the actor may not read the outbox on the whole database.
         """
+        check_page(limit, before=before)
         tz = self.community.clock.tz
         with self.community.reading() as conn:
             self._authorize(conn, "events.read", None)
-            rows = outbox.listing(conn, status=status, limit=limit)
+            rows = outbox.listing(conn, status=status, limit=limit, before=before)
         return [OutboxEvent(
             id=r["id"], seq=r["seq"], at=aware(r["at"], tz), actor=r["actor"], action=r["action"],  # type: ignore[arg-type]
             entity=r["entity"], entity_id=r["entity_id"], status=r["status"], attempts=r["attempts"],

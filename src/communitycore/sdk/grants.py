@@ -11,7 +11,7 @@ from communitycore.domain.access import ADMIN, Grant
 from communitycore.domain.fields import clean_text
 from communitycore.errors import Conflict, InvalidValue, NotFound
 from communitycore.i18n import _, listing
-from communitycore.sdk.base import SubAPI
+from communitycore.sdk.base import SubAPI, check_page
 from communitycore.store import grants as grant_store
 from communitycore.store.grants import check_subject
 from communitycore.store.units import UnitRef, path_of, resolve, subtree_ids
@@ -84,27 +84,26 @@ class GrantsAPI(SubAPI):
             tx.record("grant.remove", "grant", grant.id, before=grant)
             return self._shown(tx.conn, grant)
 
-    def list(self, actor: str | None = None, unit: UnitRef | None = None) -> builtins.list[Grant]:
+    def list(self, actor: str | None = None, unit: UnitRef | None = None, *, limit: int | None = None,
+             after: int | None = None) -> builtins.list[Grant]:
         """Grants by id, optionally of one actor, optionally only those on ``unit``'s subtree.
 
         The actor's own grants are always shown to them; others' only where the actor may
-        ``grant.read``.
+        ``grant.read``. At most ``limit`` grants (default ``None``: all); ``after`` is a keyset
+        cursor: only grants with a greater id, so the next page is ``after=`` the last id of this one.
 
+        :raises InvalidValue: a limit that is not a whole number of at least 0, or an ``after`` that is not an id.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read grants on any unit (the actor's own grants are always shown).
         """
+        check_page(limit, after=after)
         with self.community.reading() as conn:
             own = actor is not None and actor == self.community.actor
-            if own:
-                found = grant_store.listed(conn, actor=actor)
-            else:
-                scope = self._scope(conn, "grant.read")
-                ids = None if unit is None else subtree_ids(conn, resolve(conn, unit).id)
-                found = [g for g in grant_store.listed(conn, actor=actor, unit_ids=ids)
-                         if (scope.everything or g.unit_id is not None) and scope.covers(g.unit_id)]
-            if own and unit is not None:
-                inside = set(subtree_ids(conn, resolve(conn, unit).id))
-                found = [g for g in found if g.unit_id in inside]
+            # Someone else's grants only where the actor may read grants.
+            within = None if own else self._scope(conn, "grant.read")
+            # Only the subtree's units: a database-wide grant is on none of them.
+            ids = None if unit is None else subtree_ids(conn, resolve(conn, unit).id)
+            found = grant_store.listed(conn, actor=actor, unit_ids=ids, within=within, limit=limit, after=after)
             return [self._shown(conn, g) for g in found]
 
     def mine(self) -> builtins.list[Grant]:

@@ -59,7 +59,7 @@ from communitycore.domain.periods import Period
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, listing
 from communitycore.records import MeetingType
-from communitycore.sdk.base import SubAPI
+from communitycore.sdk.base import SubAPI, check_page, paged, sliced
 from communitycore.store import activity as ledger
 from communitycore.store import meetings as store
 from communitycore.store.locks import lock_row
@@ -345,11 +345,15 @@ class MeetingsAPI(SubAPI):
         """Meetings by date then id, optionally of a unit's subtree, a type, a period or a status
         (``held``, ``cancelled``); with their attendance.
 
-        :raises InvalidValue: an unknown type or status, or ``period`` is not a period.
+        At most ``limit`` meetings (100; ``None``: all), past the first ``offset``: the next page
+        is ``offset=`` this one's offset plus ``limit``.
+
+        :raises InvalidValue: an unknown type or status, or ``period`` is not a period; a limit or
+            offset that is not a whole number of at least 0.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read meetings on ``unit``, or on any unit.
         """
-        query = select(_m.c.id).order_by(_m.c.held_on, _m.c.id).offset(offset)
+        query = paged(select(_m.c.id).order_by(_m.c.held_on, _m.c.id), _m.c.id, limit=limit, offset=offset)
         if type is not None:
             query = query.where(_m.c.type == self.type(type).code)
         if period is not None:
@@ -357,8 +361,6 @@ class MeetingsAPI(SubAPI):
             query = query.where(_m.c.held_on >= span.start, _m.c.held_on <= span.end)
         if status is not None:
             query = query.where(_m.c.status == MeetingStatus.parse(status).value)
-        if limit is not None:
-            query = query.limit(limit)
         with self.community.reading() as conn:
             if unit is not None:
                 root = resolve(conn, unit)
@@ -406,18 +408,23 @@ class MeetingsAPI(SubAPI):
         """
         return list(self.compliance(unit, period).rows)
 
-    def due(self, unit: UnitRef | None = None, *, days: int = 14,
-            on: dt.date | str | None = None) -> builtins.list[DueMeeting]:
+    def due(self, unit: UnitRef | None = None, *, days: int = 14, on: dt.date | str | None = None,
+            limit: int | None = None, offset: int = 0) -> builtins.list[DueMeeting]:
         """Meetings due within ``days`` of ``on`` (default today) and not yet held, and those overdue:
         per unit and type, the current window if it ends within ``days`` and the previous window if it
         was missed. Ordered by window end, unit and type.
 
-        :raises InvalidValue: ``days`` is not a whole number of at least 0, or ``on`` is not a date.
+        At most ``limit`` of them (default ``None``: all), past the first ``offset``. The whole
+        subtree's windows are worked out for any page, then cut.
+
+        :raises InvalidValue: ``days`` is not a whole number of at least 0, or ``on`` is not a date;
+            a limit or offset that is not a whole number of at least 0.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read meetings on ``unit`` (on the whole database when it is None).
         """
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
             raise InvalidValue(_("days: expected a whole number of at least 0, got {value!r}").format(value=days))
+        check_page(limit, offset)
         today = self.community.clock.today() if on is None else parse_date(on)
         with self.community.reading() as conn:
             tree, root_id, ids, effective = self._subtree(conn, unit)
@@ -438,7 +445,7 @@ class MeetingsAPI(SubAPI):
                         continue
                     out.append(DueMeeting(unit_id=row.unit_id, unit=row.unit, type=row.type, start=window.start,
                                           end=window.end, required=window.required, held=window.held, status=status))
-            return sorted(out, key=lambda d: (d.end, d.unit_id, d.type))
+            return sliced(sorted(out, key=lambda d: (d.end, d.unit_id, d.type)), limit, offset)
 
     def announce_overdue(self, unit: UnitRef | None = None, *, on: dt.date | str | None = None) -> int:
         """Raise one ``meeting.overdue`` event (through the outbox, so notification plugins send SMS or

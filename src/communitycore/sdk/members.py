@@ -48,7 +48,7 @@ from communitycore.domain.members import (
 from communitycore.errors import Conflict, InvalidValue, NotFound, RejectedInput
 from communitycore.i18n import _
 from communitycore.sdk import access
-from communitycore.sdk.base import SubAPI
+from communitycore.sdk.base import SubAPI, check_page, paged
 from communitycore.store import locks, rollup
 from communitycore.store.members import member_from_row, member_row
 from communitycore.store.scope import Scope
@@ -431,27 +431,25 @@ class MembersAPI(SubAPI):
         (None on the last page); unlike an offset, a page costs the same however deep it is.
         A subtree is read through the units' path index.
 
-        :raises InvalidValue: an unknown category or status, a negative limit or offset.
+        :raises InvalidValue: an unknown category or status; a limit or offset that is not a whole
+            number of at least 0, or an ``after`` that is not an id.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read members on ``unit``, or on any unit.
         """
-        if (limit is not None and limit < 0) or offset < 0:
-            raise InvalidValue(_("limit and offset may not be negative"))
+        check_page(limit, offset, after=after)
         m = member_tables.members
         with self.community.reading() as conn:
             scope = self._scope(conn, "member.read")
-            query = select(m).where(scope.clause(m.c.unit_id)).order_by(m.c.id).offset(offset)
+            query = select(m).where(scope.clause(m.c.unit_id)).order_by(m.c.id)
             if unit is not None:
                 query = self._in_unit(conn, query, unit, recursive)
             if category is not None:
                 query = query.where(m.c.category == Category.parse(category).value)
-            if after is not None:
-                query = query.where(m.c.id > int(after))
             if ids is not None:
                 query = query.where(m.c.id.in_(sorted({int(i) for i in ids})))
             query = _with_status(query, status)
-            if limit is not None:
-                query = query.limit(limit + 1)  # one more: is there a next page?
+            # One more than the page: is there a next one?
+            query = paged(query, m.c.id, limit=None if limit is None else limit + 1, after=after, offset=offset)
             page = MemberPage(member_from_row(row) for row in conn.execute(query).mappings())
             if limit is not None and len(page) > limit:
                 del page[limit:]
@@ -475,16 +473,22 @@ class MembersAPI(SubAPI):
             return int(conn.scalar(query) or 0)
 
     def search(self, text: str, *, unit: UnitRef | None = None, status: StatusFilter = MemberStatus.ACTIVE,
-               limit: int | None = 50) -> builtins.list[Member]:
-        """Members whose name contains ``text``, or whose 公民身份号码 or phone is ``text``.
+               limit: int | None = 50, after: int | None = None) -> builtins.list[Member]:
+        """Members whose name contains ``text``, or whose 公民身份号码 or phone is ``text``, by id.
 
         An ID number or a phone number matches whole (spaces, dashes and full-width digits
         allowed), or by its last four characters, which the masked display shows anyway: a search
         never tells more about a number than the listing does.
 
-        :raises InvalidValue: the text is empty or holds characters no name holds.
+        At most ``limit`` members (50; ``None``: all); ``after`` is a keyset cursor: only members
+        with a greater id, so the next page is ``after=`` the last id of this one.
+
+        :raises InvalidValue: the text is empty or holds characters no name holds; an unknown
+            status; a limit that is not a whole number of at least 0, or an ``after`` that is not an id.
+        :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read members on that unit, or on any unit.
         """
+        check_page(limit, after=after)
         wanted = clean_text(text, NAME_LIMIT, required=True)
         assert wanted is not None
         m = member_tables.members
@@ -503,8 +507,7 @@ class MembersAPI(SubAPI):
                                  .order_by(m.c.id), status)
             if unit is not None:
                 query = self._in_unit(conn, query, unit, True)
-            if limit is not None:
-                query = query.limit(limit)
+            query = paged(query, m.c.id, limit=limit, after=after)
             return [member_from_row(row) for row in conn.execute(query).mappings()]
 
     # Transfers and 双报到 ---------------------------------------------------------------------------
@@ -610,15 +613,21 @@ class MembersAPI(SubAPI):
     # 转正 -------------------------------------------------------------------------------------------
 
     def due_confirmation(
-        self, unit: UnitRef | None = None, *, on: dt.date | None = None
+        self, unit: UnitRef | None = None, *, on: dt.date | None = None, limit: int | None = None,
+        offset: int = 0,
     ) -> builtins.list[DueConfirmation]:
         """Probationary members on the roll whose probation (plus any extension) has ended by ``on``
-        (today): 转正 is due.
+        (today): 转正 is due. By join date, then id.
 
-        :raises InvalidValue: ``unit`` is neither a unit id nor a path.
+        At most ``limit`` of them (default ``None``: all), past the first ``offset``; the reading
+        stops once the page is full.
+
+        :raises InvalidValue: ``unit`` is neither a unit id nor a path; a limit or offset that is not
+            a whole number of at least 0.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read members on ``unit``, or on any unit.
         """
+        check_page(limit, offset)
         today = on or self.community.clock.today()
         m = member_tables.members
         # Anyone who joined on or before this day a year ago may be due; the exact date (extensions,
@@ -630,12 +639,19 @@ class MembersAPI(SubAPI):
                      .where(self._scope(conn, "member.read").clause(m.c.unit_id)).order_by(m.c.join_date, m.c.id))
             if unit is not None:
                 query = self._in_unit(conn, query, unit, True)
-            out = []
+            out: builtins.list[DueConfirmation] = []
+            skip = offset
             for row in conn.execute(query).mappings():
+                if limit is not None and len(out) >= limit:
+                    break
                 member = member_from_row(row)
                 end = probation_end(member.join_date, member.probation_extension_months or 0)  # type: ignore[arg-type]
-                if end <= today:
-                    out.append(DueConfirmation(member, end))
+                if end > today:
+                    continue
+                if skip:
+                    skip -= 1
+                    continue
+                out.append(DueConfirmation(member, end))
             return out
 
     def confirm(self, member_id: int, *, on: DateLike | None = None) -> Member:

@@ -36,7 +36,7 @@ from communitycore.i18n import _, listing
 from communitycore.plugins.decisions import unit_findings
 from communitycore.records import Finding, UnitSnapshot
 from communitycore.sdk import access
-from communitycore.sdk.base import SubAPI
+from communitycore.sdk.base import SubAPI, paged
 from communitycore.store import locks, rollup
 from communitycore.store.removal import blockers, remove_units
 from communitycore.store.scope import Scope
@@ -422,14 +422,19 @@ class OrgAPI(SubAPI):
             tx.record("compound.add", "compound", cid, after=compound)
             return compound
 
-    def compounds(self, unit: UnitRef | None = None) -> list[Compound]:
-        """Compounds, optionally only those of one unit's subtree.
+    def compounds(self, unit: UnitRef | None = None, *, limit: int | None = None,
+                  after: int | None = None) -> list[Compound]:
+        """Compounds by id, optionally only those of one unit's subtree.
 
-        :raises InvalidValue: ``unit`` (when given) is neither a unit id nor a path.
+        At most ``limit`` compounds (default ``None``: all). ``after`` is a keyset cursor: only
+        compounds with a greater id, so the next page is ``after=`` the last id of this one.
+
+        :raises InvalidValue: ``unit`` (when given) is neither a unit id nor a path; a limit that is not
+            a whole number of at least 0, or an ``after`` that is not an id.
         :raises NotFound: ``unit`` (when given) names no unit.
         :raises PermissionDenied: the actor may not read units on ``unit``, or on any unit.
         """
-        return [Compound(**row) for row in self._linked(org_tables.compounds, unit)]
+        return [Compound(**row) for row in self._linked(org_tables.compounds, unit, limit, after)]
 
     def add_partner(self, kind: str | PartnerKind, name: str, unit: UnitRef | None = None,
                     contact: str | None = None) -> Partner:
@@ -452,19 +457,26 @@ class OrgAPI(SubAPI):
             tx.record("partner.add", "partner", pid, after=partner)
             return partner
 
-    def partners(self, unit: UnitRef | None = None) -> list[Partner]:
-        """Partner bodies, optionally only those linked within one unit's subtree.
+    def partners(self, unit: UnitRef | None = None, *, limit: int | None = None,
+                 after: int | None = None) -> list[Partner]:
+        """Partner bodies by id, optionally only those linked within one unit's subtree.
 
-        :raises InvalidValue: ``unit`` (when given) is neither a unit id nor a path.
+        At most ``limit`` partners (default ``None``: all). ``after`` is a keyset cursor: only
+        partners with a greater id, so the next page is ``after=`` the last id of this one.
+
+        :raises InvalidValue: ``unit`` (when given) is neither a unit id nor a path; a limit that is not
+            a whole number of at least 0, or an ``after`` that is not an id.
         :raises NotFound: ``unit`` (when given) names no unit.
         :raises PermissionDenied: the actor may not read units on ``unit``, or on any unit.
         """
-        return [Partner(**row) for row in self._linked(org_tables.partners, unit)]
+        return [Partner(**row) for row in self._linked(org_tables.partners, unit, limit, after)]
 
-    def _linked(self, table: Table, unit: UnitRef | None) -> list[Any]:
-        """The rows of ``table`` by id, optionally only those linked to ``unit``'s subtree."""
+    def _linked(self, table: Table, unit: UnitRef | None, limit: int | None = None,
+                after: int | None = None) -> list[Any]:
+        """The rows of ``table`` by id, optionally only those linked to ``unit``'s subtree; one page of them."""
+        query = paged(select(table).order_by(table.c.id), table.c.id, limit=limit, after=after)
         with self.community.reading() as conn:
-            query = select(table).where(self._scope(conn, "org.read").clause(table.c.unit_id)).order_by(table.c.id)
+            query = query.where(self._scope(conn, "org.read").clause(table.c.unit_id))
             if unit is not None:
                 query = query.where(table.c.unit_id.in_(subtree_query(conn, self._readable(conn, unit).id)))
             return list(conn.execute(query).mappings())

@@ -53,7 +53,7 @@ from communitycore.domain.recruitment import (
 from communitycore.errors import Conflict, InvalidValue, NotFound, RejectedInput
 from communitycore.i18n import _, listing
 from communitycore.records import RecruitmentStep
-from communitycore.sdk.base import SubAPI
+from communitycore.sdk.base import SubAPI, check_page, paged, sliced
 from communitycore.sdk.community import Tx
 from communitycore.serialize import View, shape_of
 from communitycore.store.locks import lock_row
@@ -200,15 +200,21 @@ class RecruitmentAPI(SubAPI):
             self._authorize(conn, "recruitment.read", candidate.unit_id)
             return self._history(conn, candidate_id)
 
-    def list(self, *, unit: UnitRef | None = None, stage: str | Stage | None = None) -> builtins.list[Candidate]:
-        """Candidates of a subtree (default: every unit the actor may read), optionally of one stage.
+    def list(self, *, unit: UnitRef | None = None, stage: str | Stage | None = None, limit: int | None = None,
+             after: int | None = None) -> builtins.list[Candidate]:
+        """Candidates by id, of a subtree (default: every unit the actor may read), optionally of one stage.
 
-        :raises InvalidValue: an unknown stage. :raises NotFound: no such unit.
+        At most ``limit`` candidates (default ``None``: all). ``after`` is a keyset cursor: only
+        candidates with a greater id, so the next page is ``after=`` the last id of this one.
+
+        :raises InvalidValue: an unknown stage; a limit that is not a whole number of at least 0, or
+            an ``after`` that is not an id.
+        :raises NotFound: no such unit.
         :raises PermissionDenied: the actor may not do this (recruitment) on the unit concerned.
         """
         wanted = _stage(stage) if stage is not None else None
+        query = paged(select(_c).order_by(_c.c.id), _c.c.id, limit=limit, after=after)
         with self.community.reading() as conn:
-            query = select(_c).order_by(_c.c.id)
             if unit is not None:
                 root = resolve(conn, unit)
                 self._authorize(conn, "recruitment.read", root.id)
@@ -234,14 +240,21 @@ class RecruitmentAPI(SubAPI):
             found = {str(s): int(n) for s, n in conn.execute(query)}
             return {str(s): found.get(str(s), 0) for s in Stage}
 
-    def due(self, *, days: int = 30, unit: UnitRef | None = None) -> builtins.list[DueStep]:
-        """Next steps with a time rule that are overdue or fall due within ``days`` (from today).
+    def due(self, *, days: int = 30, unit: UnitRef | None = None, limit: int | None = None,
+            offset: int = 0) -> builtins.list[DueStep]:
+        """Next steps with a time rule that are overdue or fall due within ``days`` (from today), by candidate id.
 
-        :raises InvalidValue: ``days`` is not a whole number of at least 0. :raises NotFound: no such unit.
+        At most ``limit`` steps (default ``None``: all), past the first ``offset``; the subtree's
+        candidates are read whole for any page, then cut.
+
+        :raises InvalidValue: ``days`` is not a whole number of at least 0; a limit or offset that is
+            not a whole number of at least 0.
+        :raises NotFound: no such unit.
         :raises PermissionDenied: the actor may not do this (recruitment) on the unit concerned.
         """
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
             raise InvalidValue(_("days: expected a whole number of at least 0, got {value!r}").format(value=days))
+        check_page(limit, offset)
         today = self.community.clock.today()
         horizon = today + dt.timedelta(days=days)
         steps = self.community.registry.recruitment_steps
@@ -267,7 +280,7 @@ class RecruitmentAPI(SubAPI):
                     out.append(DueStep(candidate_id=candidate.id, name=candidate.name, unit_id=candidate.unit_id,
                                        step=step.code, label=step.label, earliest=earliest, latest=latest,
                                        overdue=latest is not None and latest < today))
-        return out
+        return sliced(out, limit, offset)
 
     # Internals ---------------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ from communitycore.domain.members import (
 from communitycore.errors import InvalidValue, NotFound
 from communitycore.i18n import _
 from communitycore.sdk import access
-from communitycore.sdk.base import SubAPI
+from communitycore.sdk.base import SubAPI, paged
 from communitycore.store.residents import flags_of
 from communitycore.store.scope import Scope
 from communitycore.store.tables import org as org_tables
@@ -72,14 +72,20 @@ class ResidentsAPI(SubAPI):
             found = self._find_household(tx.conn, compound_id, **values)
             return found if found is not None else self._add_household(tx, compound_id, **values)
 
-    def households(self, compound_id: int | None = None) -> builtins.list[Household]:
-        """Households, optionally of one compound.
+    def households(self, compound_id: int | None = None, *, limit: int | None = None,
+                   after: int | None = None) -> builtins.list[Household]:
+        """Households by id, optionally of one compound.
 
+        At most ``limit`` households (default ``None``: all). ``after`` is a keyset cursor: only
+        households with a greater id, so the next page is ``after=`` the last id of this one.
+
+        :raises InvalidValue: a limit that is not a whole number of at least 0, or an ``after`` that is not an id.
         :raises PermissionDenied: the actor may not read residents on any unit.
         """
         h = resident_tables.households
+        query = paged(select(h).order_by(h.c.id), h.c.id, limit=limit, after=after)
         with self.community.reading() as conn:
-            query = _in_scope(select(h).order_by(h.c.id), h.c.id, self._scope(conn, "resident.read"))
+            query = _in_scope(query, h.c.id, self._scope(conn, "resident.read"))
             if compound_id is not None:
                 query = query.where(h.c.compound_id == compound_id)
             return [Household(**row) for row in conn.execute(query).mappings()]
@@ -230,25 +236,28 @@ class ResidentsAPI(SubAPI):
         household_id: int | None = None,
         limit: int | None = None,
         offset: int = 0,
+        after: int | None = None,
     ) -> list[Resident]:
         """Residents by id: those holding every flag asked for (``flag`` and ``flags``), of one compound or household.
 
         The flags are filtered in SQL (``EXISTS`` on ``cc_resident_flags``, by its flag index).
+        At most ``limit`` residents (default ``None``: all), past the first ``offset``. ``after`` is
+        a keyset cursor: only residents with a greater id, so the next page is ``after=`` the last
+        id of this one, and costs the same however deep it is.
 
-        :raises InvalidValue: an unknown flag.
+        :raises InvalidValue: an unknown flag; a limit or offset that is not a whole number of at least 0,
+            or an ``after`` that is not an id.
         :raises PermissionDenied: the actor may not read residents on any unit.
         """
         wanted = parse_flags([*([] if flag is None else [flag]), *flags])
         r, h, f = resident_tables.residents, resident_tables.households, resident_tables.resident_flags
-        query = select(r).order_by(r.c.id).offset(offset)
+        query = paged(select(r).order_by(r.c.id), r.c.id, limit=limit, after=after, offset=offset)
         if compound_id is not None:
             query = query.join(h, h.c.id == r.c.household_id).where(h.c.compound_id == compound_id)
         if household_id is not None:
             query = query.where(r.c.household_id == household_id)
         for code in wanted:
             query = query.where(exists().where(and_(f.c.resident_id == r.c.id, f.c.flag == code.value)))
-        if limit is not None:
-            query = query.limit(limit)
         with self.community.reading() as conn:
             rows = list(conn.execute(_in_scope(query, r.c.household_id, self._scope(conn, "resident.read"))).mappings())
             flags_by_id = flags_of(conn, [row["id"] for row in rows])

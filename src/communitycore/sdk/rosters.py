@@ -57,7 +57,7 @@ from communitycore.domain.workflows import TransitionRecord
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, listing
 from communitycore.records import Aggregate, Outcome, RosterProgram
-from communitycore.sdk.base import SubAPI
+from communitycore.sdk.base import SubAPI, paged
 from communitycore.sdk.workflows import enter, transition
 from communitycore.store import activity as ledger
 from communitycore.store import workflows as workflow_store
@@ -369,22 +369,26 @@ class RostersAPI(SubAPI):
             return entry
 
     def list(self, *, program: str | None = None, state: str | None = None, unit: UnitRef | None = None,
-             limit: int | None = 1000) -> builtins.list[RosterEntry]:
+             limit: int | None = 1000, after: int | None = None) -> builtins.list[RosterEntry]:
         """The entries the actor may read, by id; ``program``, ``state`` and ``unit`` (its subtree) filter.
 
+        At most ``limit`` entries (1,000; ``None``: all). ``after`` is a keyset cursor: only entries
+        with a greater id, so the next page is ``after=`` the last id of this one.
+
+        :raises InvalidValue: a limit that is not a whole number of at least 0, or an ``after`` that is not an id.
+        :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may read rosters nowhere (a listing keeps to the actor's subtrees).
         """
+        query = paged(select(_e).order_by(_e.c.id), _e.c.id, limit=limit, after=after)
         with self.community.reading() as conn:
             self._authorize(conn, "roster.read", None)
-            query = select(_e).where(self._scope(conn, "roster.read").clause(_e.c.unit_id)).order_by(_e.c.id)
+            query = query.where(self._scope(conn, "roster.read").clause(_e.c.unit_id))
             if program is not None:
                 query = query.where(_e.c.program == program)
             if state is not None:
                 query = query.where(_e.c.state == state)
             if unit is not None:
                 query = query.where(_e.c.unit_id.in_(subtree_ids(conn, resolve(conn, unit).id)))
-            if limit is not None:
-                query = query.limit(limit)
             return [self._entry(row) for row in conn.execute(query).mappings()]
 
     def objections(self, entry_id: int) -> builtins.list[Objection]:

@@ -81,7 +81,7 @@ from communitycore.io import service_reports
 from communitycore.plugins.decisions import resolve_request_assignee
 from communitycore.records import ServiceCategory, ServiceProgram, UnitSnapshot
 from communitycore.sdk import access
-from communitycore.sdk.base import SubAPI
+from communitycore.sdk.base import SubAPI, check_page, paged
 from communitycore.sdk.workflows import enter, transition
 from communitycore.store import activity as ledger
 from communitycore.store import workflows as workflow_store
@@ -437,37 +437,47 @@ class ServicesAPI(SubAPI):
             return [Evaluation(**{**row, "evaluated_at": aware(row["evaluated_at"], tz)}) for row in rows]
 
     def list(self, *, state: str | None = None, unit: UnitRef | None = None, limit: int | None = 100,
-             offset: int = 0) -> builtins.list[ServiceRequest]:
+             offset: int = 0, after: int | None = None) -> builtins.list[ServiceRequest]:
         """Requests by id, optionally in one state and one unit's subtree.
 
+        At most ``limit`` requests (100; ``None``: all), past the first ``offset``. ``after`` is a
+        keyset cursor: only requests with a greater id, so the next page is ``after=`` the last id
+        of this one, and costs the same however deep it is.
+
+        :raises InvalidValue: a limit or offset that is not a whole number of at least 0, or an ``after``
+            that is not an id.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may read services nowhere, or not on ``unit`` (a listing keeps
             to the actor's subtrees).
         """
-        query = select(_r).order_by(_r.c.id).offset(offset)
+        query = paged(select(_r).order_by(_r.c.id), _r.c.id, limit=limit, after=after, offset=offset)
         if state is not None:
             query = query.where(_r.c.state == state)
-        if limit is not None:
-            query = query.limit(limit)
         with self.community.reading() as conn:
             query = self._assigned(conn, query.where(self._scope(conn, "service.read").clause(_r.c.unit_id)))
             if unit is not None:
                 query = query.where(_r.c.unit_id.in_(subtree_query(conn, self._readable(conn, unit))))
             return [self._request(row) for row in conn.execute(query).mappings()]
 
-    def overdue(self, *, unit: UnitRef | None = None) -> builtins.list[ServiceRequest]:
+    def overdue(self, *, unit: UnitRef | None = None, limit: int | None = None,
+                offset: int = 0) -> builtins.list[ServiceRequest]:
         """Open requests past their resolution deadline (not resolved, closed or cancelled), oldest deadline first.
 
+        At most ``limit`` requests (default ``None``: all), past the first ``offset``: the next page
+        is ``offset=`` this one's offset plus ``limit``.
+
+        :raises InvalidValue: a limit or offset that is not a whole number of at least 0.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may read services nowhere, or not on ``unit`` (a listing keeps
             to the actor's subtrees).
         """
         done = ("resolved", "evaluated", "closed", CANCELLED)
+        ordered = paged(select(_r).order_by(_r.c.resolution_due, _r.c.id), _r.c.id, limit=limit, offset=offset)
         with self.community.reading() as conn:
             now = _utc(self.community.clock.now())
-            query = self._assigned(conn, select(_r).where(
+            query = self._assigned(conn, ordered.where(
                 _r.c.state.not_in(done), _r.c.resolution_due < now,
-                self._scope(conn, "service.read").clause(_r.c.unit_id)).order_by(_r.c.resolution_due, _r.c.id))
+                self._scope(conn, "service.read").clause(_r.c.unit_id)))
             if unit is not None:
                 query = query.where(_r.c.unit_id.in_(subtree_query(conn, self._readable(conn, unit))))
             return [self._request(row) for row in conn.execute(query).mappings()]
@@ -651,20 +661,31 @@ class ServicesAPI(SubAPI):
                             "source_kind": source_kind, "source_id": source_id})
             return stored
 
-    def stars(self, *, unit: UnitRef | None = None) -> builtins.list[VolunteerStars]:
-        """Every volunteer's cumulative hours and stars, most hours first: one ``GROUP BY`` over the ledger.
+    def stars(self, *, unit: UnitRef | None = None, limit: int | None = None,
+              offset: int = 0) -> builtins.list[VolunteerStars]:
+        """Every volunteer's cumulative hours and stars, most hours first (then by subject kind and id):
+        one ``GROUP BY`` over the ledger.
 
         The thresholds are the setting ``volunteer-star-hours`` at ``unit`` (default 100/300/600/1000/1500).
+        At most ``limit`` volunteers (default ``None``: all), past the first ``offset``: the next
+        page is ``offset=`` this one's offset plus ``limit``.
 
+        :raises InvalidValue: a limit or offset that is not a whole number of at least 0.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read services on ``unit`` (on the whole database when it is None).
         """
+        check_page(limit, offset)
         with self.community.reading() as conn:
             root = None if unit is None else resolve(conn, unit).id
             self._authorize(conn, "service.read", root)
-            query = (select(_a.c.subject_kind, _a.c.subject_id, func.sum(type_coerce(_a.c.quantity, BigInteger)))
+            summed = func.sum(type_coerce(_a.c.quantity, BigInteger))
+            query = (select(_a.c.subject_kind, _a.c.subject_id, summed)
                      .where(_a.c.fact.in_(sorted(HOURS_FACTS.values())))
                      .group_by(_a.c.subject_kind, _a.c.subject_id))
+            if limit is not None or offset:
+                # The page is cut in SQL, in the order the list is sorted in below.
+                query = paged(query.order_by(summed.desc(), _a.c.subject_kind, _a.c.subject_id), _a.c.subject_id,
+                              limit=limit, offset=offset)
             thresholds: Sequence[int] = DEFAULT_STAR_HOURS
             if root is not None:
                 query = query.where(_a.c.unit_id.in_(subtree_ids(conn, root)))
@@ -799,13 +820,18 @@ class ServicesAPI(SubAPI):
             tx.record("service-resource.add", "service-resource", new_id, after=stored)
             return stored
 
-    def resources(self, *, unit: UnitRef | None = None) -> builtins.list[Resource]:
+    def resources(self, *, unit: UnitRef | None = None, limit: int | None = None,
+                  after: int | None = None) -> builtins.list[Resource]:
         """The resource list, by id.
 
+        At most ``limit`` resources (default ``None``: all). ``after`` is a keyset cursor: only
+        resources with a greater id, so the next page is ``after=`` the last id of this one.
+
+        :raises InvalidValue: a limit that is not a whole number of at least 0, or an ``after`` that is not an id.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may read services nowhere, or not on ``unit``.
         """
-        return [Resource(**self._row(row)) for row in self._listing(_res, unit)]
+        return [Resource(**self._row(row)) for row in self._listing(_res, unit, limit, after)]
 
     def add_demand(self, unit: UnitRef, *, name: str, category: str | None = None, description: str | None = None,
                    from_requests: Sequence[int] = ()) -> Demand:
@@ -831,18 +857,26 @@ class ServicesAPI(SubAPI):
             tx.record("service-demand.add", "service-demand", new_id, after=stored)
             return stored
 
-    def demands(self, *, unit: UnitRef | None = None) -> builtins.list[Demand]:
+    def demands(self, *, unit: UnitRef | None = None, limit: int | None = None,
+                after: int | None = None) -> builtins.list[Demand]:
         """The demand list, by id, each with the requests it was raised from.
 
+        At most ``limit`` demands (default ``None``: all). ``after`` is a keyset cursor: only
+        demands with a greater id, so the next page is ``after=`` the last id of this one.
+
+        :raises InvalidValue: a limit that is not a whole number of at least 0, or an ``after`` that is not an id.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may read services nowhere, or not on ``unit``.
         """
-        rows = self._listing(_d, unit)
-        with self.community.reading() as conn:
-            links: dict[int, list[int]] = {}
-            for demand_id, request_id in conn.execute(select(_dr.c.demand_id, _dr.c.request_id)
-                                                      .order_by(_dr.c.request_id)):
-                links.setdefault(int(demand_id), []).append(int(request_id))
+        rows = self._listing(_d, unit, limit, after)
+        links: dict[int, list[int]] = {}
+        if rows:
+            with self.community.reading() as conn:
+                query = select(_dr.c.demand_id, _dr.c.request_id).order_by(_dr.c.request_id)
+                if limit is not None or after is not None:  # the page's links only
+                    query = query.where(_dr.c.demand_id.in_([row["id"] for row in rows]))
+                for demand_id, request_id in conn.execute(query):
+                    links.setdefault(int(demand_id), []).append(int(request_id))
         return [Demand(**self._row(row), request_ids=tuple(links.get(row["id"], ()))) for row in rows]
 
     def add_project(self, unit: UnitRef, *, name: str, demand: int | None = None, category: str | None = None,
@@ -867,13 +901,18 @@ class ServicesAPI(SubAPI):
             tx.record("service-project.add", PROJECT, new_id, after=stored)
             return stored
 
-    def projects(self, *, unit: UnitRef | None = None) -> builtins.list[Project]:
+    def projects(self, *, unit: UnitRef | None = None, limit: int | None = None,
+                 after: int | None = None) -> builtins.list[Project]:
         """The project list, by id.
 
+        At most ``limit`` projects (default ``None``: all). ``after`` is a keyset cursor: only
+        projects with a greater id, so the next page is ``after=`` the last id of this one.
+
+        :raises InvalidValue: a limit that is not a whole number of at least 0, or an ``after`` that is not an id.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may read services nowhere, or not on ``unit``.
         """
-        return [Project(**self._row(row)) for row in self._listing(_p, unit)]
+        return [Project(**self._row(row)) for row in self._listing(_p, unit, limit, after)]
 
     def project(self, project_id: int) -> Project:
         """One project.
@@ -1303,9 +1342,12 @@ class ServicesAPI(SubAPI):
         self._authorize(conn, "service.read", unit_id)
         return unit_id
 
-    def _listing(self, table: Any, unit: UnitRef | None) -> builtins.list[Any]:
+    def _listing(self, table: Any, unit: UnitRef | None, limit: int | None = None,
+                 after: int | None = None) -> builtins.list[Any]:
+        """One page of the rows of one of the three lists, by id, in the actor's scope and ``unit``'s subtree."""
+        query = paged(select(table).order_by(table.c.id), table.c.id, limit=limit, after=after)
         with self.community.reading() as conn:
-            query = select(table).where(self._scope(conn, "service.read").clause(table.c.unit_id)).order_by(table.c.id)
+            query = query.where(self._scope(conn, "service.read").clause(table.c.unit_id))
             if unit is not None:
                 query = query.where(table.c.unit_id.in_(subtree_query(conn, self._readable(conn, unit))))
             return list(conn.execute(query).mappings())

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, delete, func, insert, or_, select
 
 from communitycore.domain.access import Grant
 from communitycore.store import audit_chain
+from communitycore.store.scope import Scope
 from communitycore.store.tables import audit as audit_tables
 from communitycore.store.tables import grants as grant_tables
 
@@ -38,9 +39,18 @@ def of_actor(conn: Connection, actor: str) -> list[Grant]:
     return [_grant(row) for row in conn.execute(select(_g).where(_g.c.actor == actor).order_by(_g.c.id)).mappings()]
 
 
-def listed(conn: Connection, *, actor: str | None = None, unit_ids: Iterable[int | None] | None = None) -> list[Grant]:
-    """Grants by id, optionally of one actor, optionally only those on ``unit_ids`` (None in it: database-wide)."""
+def listed(conn: Connection, *, actor: str | None = None, unit_ids: Iterable[int | None] | None = None,
+           within: Scope | None = None, limit: int | None = None, after: int | None = None) -> list[Grant]:
+    """Grants by id, optionally of one actor, optionally only those on ``unit_ids`` (None in it: database-wide),
+    optionally only those on a unit ``within`` a scope (a database-wide grant only when the scope is everything);
+    at most ``limit`` of them, with an id above ``after``."""
     query = select(_g).order_by(_g.c.id)
+    if within is not None:
+        query = query.where(within.clause(_g.c.unit_id))
+    if after is not None:
+        query = query.where(_g.c.id > after)
+    if limit is not None:
+        query = query.limit(limit)
     if actor is not None:
         query = query.where(_g.c.actor == actor)
     if unit_ids is not None:

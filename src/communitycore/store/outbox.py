@@ -72,12 +72,15 @@ def retry(conn: Connection, event_id: str) -> bool:
     return bool(result.rowcount)
 
 
-def listing(conn: Connection, *, status: str | None = None, limit: int | None = 50) -> list[dict[str, Any]]:
-    """Events newest first, each with its failed attempts."""
+def listing(conn: Connection, *, status: str | None = None, limit: int | None = 50,
+            before: int | None = None) -> list[dict[str, Any]]:
+    """Events newest first (only those whose ``seq`` is below ``before``, when given), each with its failed attempts."""
     o, a = outbox_tables.outbox, outbox_tables.outbox_attempts
     query = select(o).order_by(o.c.seq.desc())
     if status is not None:
         query = query.where(o.c.status == status)
+    if before is not None:
+        query = query.where(o.c.seq < before)
     if limit is not None:
         query = query.limit(limit)
     rows = [dict(r) for r in conn.execute(query).mappings()]
