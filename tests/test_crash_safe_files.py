@@ -77,6 +77,11 @@ _EXPORT = textwrap.dedent("""
 """)
 
 
+def _default_signals() -> None:
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 @POSIX
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_killed_export_leaves_nothing(demo_db: Path, tmp_path: Path, signum: signal.Signals) -> None:
@@ -85,8 +90,11 @@ def test_a_killed_export_leaves_nothing(demo_db: Path, tmp_path: Path, signum: s
     out.mkdir()
     target = out / "community.json"
     env = {**os.environ, "PYTHONPATH": str(Path(communitycore.__file__).parents[1])}
+    # A shell starts a background job with SIGINT ignored, and Python then keeps it ignored: the
+    # child gets the dispositions of a program started in a terminal, which SIGINT would stop.
     child = subprocess.Popen([sys.executable, "-c", _EXPORT, f"sqlite:///{demo_db}", str(target)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                             preexec_fn=_default_signals)
     try:
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "members written"
