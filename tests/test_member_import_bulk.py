@@ -10,6 +10,7 @@ batch with a problem still reports it with the reference's words.
 from __future__ import annotations
 
 import datetime as dt
+from itertools import compress
 from typing import Any
 
 from hypothesis import given, settings
@@ -149,3 +150,42 @@ def test_a_clean_batch_is_found_clean_and_a_rule_broken_in_one_row_is_not() -> N
     early = [*rows, {**rows[0], "full_date": dt.date(2006, 6, 30)}]
     assert check_member(early[-1], today=TODAY)
     assert not clean(early)
+
+
+BULK = {"id_number": lambda cells: mi._id_numbers(cells, today=TODAY), "phone": mi._mobiles,
+        "birth_date": mi._iso_dates, "name": mi._texts(mi._TEXT_LIMITS["name"])}
+blanks = st.sampled_from(["", None, "  "])
+cells_of = {
+    "id_number": st.one_of(id_texts, blanks),
+    "phone": st.one_of(st.from_regex(r"\A1[3-9][0-9]{9}\Z"), st.sampled_from(["138 1234 5678", "12345"]), blanks),
+    "birth_date": st.one_of(st.builds(lambda d: d.isoformat(), births),
+                            st.sampled_from(["2023-02-30", "2023年7月1日", "２０２３-０７-０１"]), blanks),
+    "name": st.one_of(st.text(min_size=1, max_size=6), blanks),
+}
+
+
+def _judged(value: Any) -> Any:
+    return ("bad", value.message) if value.__class__ is mi._Bad else value
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data(), st.sampled_from(sorted(BULK)), st.booleans())
+def test_a_column_parses_a_batch_as_it_parses_each_cell(data: Any, field: str, sqlite: bool) -> None:
+    """With its memo or without (its bulk parser over the batch, blanks set aside), a column gives
+    for each cell what parse_cell and db_value give for it alone (a bad cell's row is never
+    written, so what it would store does not matter)."""
+    cells = data.draw(st.lists(cells_of[field], min_size=1, max_size=8))
+
+    def column() -> mi._Column:
+        return mi._Column(0, "header", field, parser=PARSERS[field], sqlite=sqlite, tree=None, bulk=BULK[field])
+
+    one = column()
+    expected = [one.parse_cell(cell) for cell in cells]
+    good = [v.__class__ is not mi._Bad for v in expected]
+    for memoize in (True, False):
+        col = column()
+        col.memoize = memoize
+        parsed, stored, any_bad = col.run(tuple(cells))
+        assert [_judged(v) for v in parsed] == [_judged(v) for v in expected], memoize
+        assert list(compress(stored, good)) == [one.db_value(v) for v in compress(expected, good)], memoize
+        assert any_bad is not all(good)

@@ -97,7 +97,7 @@ MAX_PROBLEMS = 10_000
 #: columns whose values rarely repeat (names, ID numbers, phones).
 _MEMO_LIMIT = 50_000
 #: Rows a column is read with its memo before deciding whether its values repeat enough to keep it.
-_MEMO_TRIAL_ROWS = 50_000
+_MEMO_TRIAL_ROWS = 10_000
 #: SQLite page cache (KiB) for the connection during an import (see ``_index_cache``).
 IMPORT_CACHE_KB = 64 * 1024
 #: Values per ``IN (...)`` when looking up existing ID numbers (below every engine's bind limit).
@@ -247,6 +247,22 @@ def _iso_dates(cells: list[str]) -> list[dt.date] | None:
         return None
 
 
+def _bulk_with_blanks(bulk: Callable[[list[str]], list[Any] | None], cells: Sequence[Any]) -> list[Any] | None:
+    """``bulk`` over the filled cells of a batch of text, None in place of each blank ("" or None);
+    None when any cell is not text or the bulk parser refuses the batch (a "  " cell included,
+    which the field's parser judges)."""
+    if not {str, type(None)}.issuperset(map(type, cells)):
+        return None  # workbook dates and numbers take parse_cell
+    filled = list(filter(None, cells))
+    if len(filled) == len(cells):
+        return bulk(filled)
+    values = bulk(filled) if filled else []
+    if values is None:
+        return None
+    taken = iter(values)
+    return [next(taken) if cell else None for cell in cells]
+
+
 class _DayNumbers(dict[Any, Any]):
     """Dates as the integers YYYYMMDD (None stays None), remembered: the rules compare them at C speed.
 
@@ -264,9 +280,10 @@ class _Column:
     """One column of the file: where it is, its header as written, and how its cells are parsed.
 
     Parsed values and database values are memoized per distinct cell value, so a column of a
-    million rows with a few thousand distinct values (gender, education, unit, dates) costs a few
-    thousand parser calls and a dictionary lookup per cell. Columns whose values hardly repeat (ID
-    numbers, phones) drop the memo after a trial and call the parser for every cell.
+    million rows with a few thousand distinct values (gender, education, unit, employer) costs a
+    few thousand parser calls and a dictionary lookup per cell. Columns whose values repeat too
+    little for that to pay (ID numbers, names, phones, dates) drop the memo after a trial: their
+    bulk parser takes each whole batch, and cells it cannot judge go to the parser one by one.
     """
 
     def __init__(self, index: int, header: str, field: str, *, parser: Callable[[Any], Any], sqlite: bool,
@@ -281,6 +298,8 @@ class _Column:
         self.db_memo: dict[Any, Any] = {}
         self.bad: set[Any] = set()
         self.bulk = bulk
+        # On SQLite a date the bulk parser took is stored as written: that is its ISO text.
+        self.stored_as_written = sqlite and field in DATE_FIELDS
         # What the database stores for a value of the bulk parser (never blank nor bad): SQLite dates
         # as ISO text, in C.
         self.bulk_stored = dt.date.isoformat if sqlite and field in DATE_FIELDS else self.db_value
@@ -342,20 +361,7 @@ class _Column:
     def run(self, cells: Sequence[Any]) -> tuple[list[Any], list[Any], bool]:
         """Parsed values, database values, and whether any cell of this batch is bad."""
         if not self.memoize:
-            parsed = None
-            if set(map(type, cells)) == {str}:
-                # The column's bulk parser, then the parser straight over a batch of text (workbook
-                # numbers and dates need parse_cell); any blank or bad cell makes it raise, and then
-                # parse_cell takes the batch cell by cell.
-                if self.bulk is not None:
-                    parsed = self.bulk(list(cells))
-                if parsed is None and self.rejects_blank:
-                    with contextlib.suppress(InvalidValue):
-                        parsed = list(map(self.parser, cells))
-            if parsed is None:
-                parsed = list(map(self.parse_cell, cells))
-            stored = list(map(self.db_value, parsed)) if self.converts else parsed
-            return parsed, stored, _Bad in set(map(type, parsed))
+            return self._run_each(cells)
         memo, db_memo = self.memo, self.db_memo
         if len(memo) > _MEMO_LIMIT:
             memo.clear()
@@ -387,13 +393,35 @@ class _Column:
         any_bad = bool(self.bad) and not self.bad.isdisjoint(cells)
         self.seen += len(cells)
         self.distinct += new
-        if self.seen >= _MEMO_TRIAL_ROWS and self.distinct * 10 >= self.seen * 9:
-            # Nine values in ten were new over the first rows (ID numbers, phones): remembering them
-            # costs more than it saves. Dates, units and codes repeat, and keep their memo.
+        # With a bulk parser, a memo pays only while most values repeat (units, codes, employers);
+        # without one, as long as one value in ten does. Names, phones and dates drop it.
+        if self.seen >= _MEMO_TRIAL_ROWS and self.distinct * (2 if self.bulk else 10) >= self.seen * (
+                1 if self.bulk else 9):
             self.memoize = False
             memo.clear()
             db_memo.clear()
         return parsed, stored, any_bad
+
+    def _run_each(self, cells: Sequence[Any]) -> tuple[list[Any], list[Any], bool]:
+        """:meth:`run` without the memo: the bulk parser over the batch, else each cell parsed."""
+        parsed = _bulk_with_blanks(self.bulk, cells) if self.bulk is not None else None
+        if parsed is not None:
+            if not self.converts:
+                stored = parsed
+            elif self.stored_as_written:
+                stored = [cell or None for cell in cells]
+            else:
+                stored = list(map(self.db_value, parsed))
+            return parsed, stored, False
+        if self.rejects_blank and set(map(type, cells)) == {str}:
+            # The parser straight over a batch of text: a blank or bad cell makes it raise, and then
+            # parse_cell takes the batch cell by cell (workbook numbers and dates always do).
+            with contextlib.suppress(InvalidValue):
+                parsed = list(map(self.parser, cells))
+        if parsed is None:
+            parsed = list(map(self.parse_cell, cells))
+        stored = list(map(self.db_value, parsed)) if self.converts else parsed
+        return parsed, stored, _Bad in set(map(type, parsed))
 
 
 def _no_rule_broken(parsed: dict[str, list[Any]], *, today: int, days: _DayNumbers) -> bool:
