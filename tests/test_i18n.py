@@ -30,6 +30,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
+import communitycore
 from communitycore import Community, i18n_tools
 from communitycore.cli import make_cli
 from communitycore.cli.clickmessages import CLICK_MESSAGES, CLICK_MODULES, CLICK_TYPE_NAMES, COMPOSED
@@ -301,6 +302,14 @@ def test_chinese_is_the_default_and_english_on_request(tmp_path: Path, monkeypat
     other = tmp_path / "other.toml"
     other.write_text('lang = "zh"\n', encoding="utf-8")
     assert "用法：" in _run("--config", str(other), "db", "--help").output
+
+
+def test_the_version_line_speaks_the_run_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COMMUNITYCORE_LANG", raising=False)
+    monkeypatch.delenv("COMMUNITYCORE_CONFIG", raising=False)
+    assert _run("--version").output == f"community，版本 {communitycore.__version__}\n"
+    assert _run("--lang", "en", "--version").output == f"community, version {communitycore.__version__}\n"
 
 
 def test_resolve_language() -> None:

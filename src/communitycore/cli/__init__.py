@@ -15,7 +15,7 @@ import click
 from communitycore import capabilities
 from communitycore.cli.helptext import translate_commands
 from communitycore.cli.state import AppState, CommunityGroup, resolve_language
-from communitycore.i18n import language
+from communitycore.i18n import _, language
 
 #: Commands of the platform itself (``module:attribute``); each capability adds its own groups
 #: (``Capability.commands``, see :mod:`communitycore.capabilities`).
@@ -74,6 +74,15 @@ class _LazyGroup(CommunityGroup):
             self.add_command(command, name)
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    # Click's own --version words its line when the module is imported, before the run's language is known.
+    if value and not ctx.resilient_parsing:
+        from communitycore import __version__
+
+        click.echo(_("{program}, version {version}").format(program="community", version=__version__))
+        ctx.exit()
+
+
 def make_cli(state: AppState | None = None, *, lazy: bool = False) -> click.Group:
     """A fresh top-level group with the builtin commands and every plugin's commands.
 
@@ -98,7 +107,8 @@ def make_cli(state: AppState | None = None, *, lazy: bool = False) -> click.Grou
     @click.option("--pack", "packs", multiple=True, type=click.Path(dir_okay=False),
                   help="Load a TOML pack (repeatable).")
     @click.option("--actor", help="Who is acting, for the audit trail (default: COMMUNITYCORE_ACTOR or the OS user).")
-    @click.version_option(package_name="communitycore", prog_name="community")
+    @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+                  help="Show the version and exit.")
     @click.pass_context
     def cli(ctx: click.Context, db: str | None, create: bool, config_path: str | None, as_json: bool,
             lang: str | None, no_plugins: bool, disabled: tuple[str, ...], packs: tuple[str, ...],

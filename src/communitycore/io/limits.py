@@ -64,6 +64,7 @@ __all__ = [
     "capped_rows",
     "check_json_depth",
     "check_xlsx",
+    "csv_problem",
     "csv_rows",
     "describe",
     "detect_delimiter",
@@ -1233,6 +1234,14 @@ def open_text(path: StrPath, limits: Limits = DEFAULT_LIMITS) -> BoundedTextIO:
         raise
 
 
+def csv_problem(exc: csv.Error) -> str:
+    """What a ``csv.Error`` says, in the run's language. The one a file that decoded raises (a cell
+    past the csv module's size limit) is worded here; any other keeps the csv module's words."""
+    if str(exc).startswith("field larger than field limit"):
+        return _("a cell holds more than {limit} characters").format(limit=csv.field_size_limit())
+    return str(exc)
+
+
 def csv_rows(fh: Iterable[str], limits: Limits = DEFAULT_LIMITS, *, delimiter: str | None = None,
              path: StrPath | None = None) -> Iterator[list[str]]:
     """The rows of a CSV/TXT stream (from :func:`open_text`), header first, within the limits.
@@ -1256,7 +1265,7 @@ def csv_rows(fh: Iterable[str], limits: Limits = DEFAULT_LIMITS, *, delimiter: s
         try:
             yield from reader
         except csv.Error as exc:
-            raise _unsafe("bad-csv", path, line=reader.line_num, detail=str(exc)) from None
+            raise _unsafe("bad-csv", path, line=reader.line_num, detail=csv_problem(exc)) from None
         except UnicodeDecodeError:  # the file changed in place after it was checked
             raise _unsafe("encoding-changed", path, line=reader.line_num + 1) from None
 

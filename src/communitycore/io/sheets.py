@@ -34,6 +34,7 @@ from communitycore.io.limits import (
     bounded_rows,
     capped_rows,
     check_xlsx,
+    csv_problem,
     detect_delimiter,
     open_regular_file,
     open_text,
@@ -191,11 +192,8 @@ class SheetReader:
         if isinstance(exc, UnicodeDecodeError):
             return Problem(number, FILE_FIELD, _("is not valid {encoding} text from here on; save the file as UTF-8 "
                                                  "(CSV UTF-8) and import it again").format(encoding=self.encoding))
-        if isinstance(exc, csv.Error) and str(exc).startswith("field larger than field limit"):
-            # What stops csv in a file that decoded: a cell beyond the csv module's limit.
-            return Problem(number, FILE_FIELD, _("cannot be read from here on: a cell holds more than {limit} "
-                                                 "characters").format(limit=csv.field_size_limit()))
-        return Problem(number, FILE_FIELD, _("cannot be read from here on: {error}").format(error=exc))
+        error = csv_problem(exc) if isinstance(exc, csv.Error) else exc
+        return Problem(number, FILE_FIELD, _("cannot be read from here on: {error}").format(error=error))
 
     def scan(self) -> SheetScan:
         """The workbook checked and its sheet counted, once, before a reader opens it.
