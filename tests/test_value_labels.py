@@ -115,6 +115,27 @@ def test_a_request_s_state_urgency_channel_and_category_show_their_labels(commun
         "Collected")
 
 
+def test_metrics_groups_read_as_words_and_rates_as_percentages(community: Community, t: dict[str, int]) -> None:
+    c = community
+    compound = c.org.add_compound("虹兴小区", "old", t["committee"])
+    resident = c.residents.add("王大爷", compound_id=compound.id, building="1栋", room="101")
+    for unit, category, who in ((t["committee"], "care", resident.id), (t["branch"], "maintenance", None)):
+        request = c.services.add_request(unit, category=category, text="楼道灯坏了", channel="hotline",
+                                         resident=who, at="2025-01-10T09:00")
+        c.services.accept(request.id, at="2025-01-10T10:00")
+    by_category = text(c, "service", "metrics", "--period", "2025", "--by", "category")
+    assert "爱心帮扶" in by_category and "维修维护" in by_category and "care" not in by_category
+    care = next(line for line in by_category.splitlines() if line.startswith("爱心帮扶"))
+    assert care.split()[1:3] == ["1", "100.0%"]  # received, response rate
+    by_unit = text(c, "service", "metrics", "--period", "2025", "--by", "unit")
+    assert "城南街道党工委/虹兴社区党委/第一党支部" in by_unit
+    groups = as_json(c, "service", "metrics", "--period", "2025", "--by", "compound")["groups"]
+    assert [(g["group"], g["group_label"], g["received"]) for g in groups] == [
+        (str(compound.id), "虹兴小区", 1), (None, None, 1)]
+    [unlabelled] = as_json(c, "service", "metrics", "--period", "2025", "--by", "program")["groups"]
+    assert (unlabelled["group"], unlabelled["group_label"], unlabelled["response_rate"]) == (None, None, 1.0)
+
+
 def test_projects_and_demands_show_their_state_and_category_labels(community: Community, t: dict[str, int]) -> None:
     c = community
     c.services.add_demand(t["committee"], name="修灯", category="maintenance")

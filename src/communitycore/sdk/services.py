@@ -514,7 +514,7 @@ class ServicesAPI(SubAPI):
         :func:`_medians_in_aggregate`; MariaDB in a second query). Without ``by``, one
         :class:`~communitycore.domain.services.Metrics`; with ``by`` (``category``, ``program``,
         ``unit`` or ``compound``: the compound of the resident's household), one per group, by
-        group; requests of no compound form the group ``None``.
+        group; requests of no compound (or programme) form the group ``None``, which comes last.
         :raises InvalidValue: ``period`` is not a period, or ``by`` is none of ``category``, ``program``, ``unit``
             and ``compound``.
         :raises NotFound: there is no such unit.
@@ -598,6 +598,7 @@ class ServicesAPI(SubAPI):
             out.append(metrics_from(found_counts, None if response is None else float(response),
                                     None if resolution is None else float(resolution), weights=weights,
                                     group=None if group is None else str(group)))
+        out.sort(key=lambda m: m.group is None)  # engines sort NULL first or last: last everywhere
         return out
 
     # Volunteer hours ---------------------------------------------------------------------------
