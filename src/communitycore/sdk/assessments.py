@@ -126,7 +126,7 @@ class AssessmentsAPI(SubAPI):
             or (a scheme given by its code) read assessments on the whole database.
         """
         chosen = scheme if isinstance(scheme, ScoringScheme) else self.scheme(scheme)
-        span = _period(period, chosen)
+        span = _period(period, chosen, self.community.clock.today())
         if chosen.subject.value not in RUN_SUBJECTS:
             raise InvalidValue(_("scheme {code!r} scores {subject}, which a run cannot list; schemes may score "
                                  "{known}").format(code=chosen.code, subject=chosen.subject.value,
@@ -659,11 +659,12 @@ def _reason(text: str | None) -> str:
     return cleaned
 
 
-def _period(period: Period | str, scheme: ScoringScheme) -> Period:
+def _period(period: Period | str, scheme: ScoringScheme, today: dt.date) -> Period:
     span = period if isinstance(period, Period) else Period.parse(str(period))
     if span.cadence != scheme.period.value:
-        raise InvalidValue(_("scheme {code!r} is scored {cadence}; {period} is not such a period").format(
-            code=scheme.code, cadence=scheme.period.value, period=span))
+        # The current period of the scheme's cadence shows what is meant, in any language.
+        raise InvalidValue(_("scheme {code!r} is scored for periods such as {example}; {period} is not one").format(
+            code=scheme.code, example=Period.containing(today, scheme.period.value), period=span))
     return span
 
 
