@@ -11,11 +11,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import communitycore
 from communitycore import Community, RosterProgram, hookimpl
+from communitycore.cli import make_cli
+from communitycore.cli.state import AppState
 from communitycore.clock import Clock
 from communitycore.domain.rosters import (
     ACTIVE,
@@ -27,6 +30,7 @@ from communitycore.domain.rosters import (
     notice_end,
 )
 from communitycore.errors import CommunityCoreError, Conflict, InvalidValue, NotFound, PermissionDenied, RejectedInput
+from communitycore.i18n import language
 from communitycore.plugins.packs import load_pack
 from communitycore.records import Outcome
 
@@ -333,7 +337,15 @@ def test_a_quarterly_review_proposes_the_bands_outcomes_and_applies_them(rc: Com
     assert [outcomes[i] for i in ids] == ["promote", "keep", "keep", "warn", "keep", "remove"]
     top = next(p for p in proposals if p.entry_id == ids[0])
     assert (top.grade, top.total, top.tier_from, top.tier_to) == ("excellent", Decimal(100), "regular", "silver")
-    assert "excellent" in top.reason and "promote" in top.reason
+    assert "excellent" in top.reason and "Promote" in top.reason  # the outcome in words, not its code
+    with language("zh"):
+        (zh,) = [p for p in rc.rosters.review("red-steward", "2025Q1") if p.entry_id == ids[0]]
+    assert "优秀" in zh.reason and "excellent" not in zh.reason and "promote" not in zh.reason.lower()
+    state = AppState(community=rc, pm=rc.pm)
+    shown = CliRunner().invoke(make_cli(state), ["--lang", "zh", "roster", "review", "--program", "red-steward",
+                                                 "--period", "2025Q1"], obj=state, catch_exceptions=False).stdout
+    top_line = next(line for line in shown.splitlines() if line.split()[:1] == [str(ids[0])])
+    assert top_line.split()[2] == "优秀" and "excellent" not in shown  # the grade as the scheme's band names it
 
     applied = rc.rosters.review("red-steward", "2025Q1", apply=True)
     assert applied == proposals  # the same run, the same proposals

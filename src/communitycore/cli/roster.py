@@ -17,7 +17,7 @@ import click
 from communitycore.cli.params import PLAIN_ID, page_options
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.errors import InvalidValue
-from communitycore.i18n import N_, _
+from communitycore.i18n import N_, _, localized
 
 ENTRY_COLUMNS = ("id", "program", "name", "candidate_kind", "candidate_id", "unit_id", "state", "tier", "notice_end",
                  "admitted_on")
@@ -227,8 +227,14 @@ def training_status(program: str, period: str) -> None:
 @output_options
 def review(program: str, period: str, run_id: int | None, apply_: bool) -> None:
     """Propose (and with --apply make) the tier changes and exits the programme's scheme gives for PERIOD."""
-    found = state().community.rosters.review(program, period, apply=apply_, run_id=run_id)
+    community = state().community
+    found = community.rosters.review(program, period, apply=apply_, run_id=run_id)
     rows = shown(found)
+    scheme = community.rosters.program(program).scoring_scheme
+    grades = ({band.grade: localized(band.label or band.grade, band.label_en)
+               for band in community.assessments.scheme(scheme).bands} if scheme else {})
+    for row in rows:  # the grade in words, as the scheme's bands name it
+        row["grade_label"] = grades.get(row.get("grade"), row.get("grade"))
     if state().as_json:
         emit({"run_id": found[0].run_id if found else None, "applied": apply_, "proposals": rows})
         return

@@ -55,8 +55,8 @@ from communitycore.domain.rosters import (
 )
 from communitycore.domain.workflows import TransitionRecord
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
-from communitycore.i18n import _, listing
-from communitycore.records import Aggregate, Outcome, RosterProgram
+from communitycore.i18n import _, listing, localized
+from communitycore.records import OUTCOME_WORDS, Aggregate, Outcome, RosterProgram
 from communitycore.sdk.base import SubAPI, paged
 from communitycore.sdk.workflows import enter, transition
 from communitycore.store import activity as ledger
@@ -540,6 +540,7 @@ class RostersAPI(SubAPI):
     def _proposals(self, conn: Connection, prog: RosterProgram, bands: Sequence[Any], run_id: int,
                    results: dict[int, Any], *, lock: bool = False) -> builtins.list[Proposal]:
         outcomes = {band.grade: band.outcome for band in bands}
+        grades = {band.grade: localized(band.label or band.grade, band.label_en) for band in bands}
         query = select(_e.c.id).where(_e.c.program == prog.code, _e.c.state.in_(SERVING),
                                       self._scope(conn, "roster.read").clause(_e.c.unit_id))
         ids = sorted(int(i) for i in conn.scalars(query))
@@ -557,7 +558,8 @@ class RostersAPI(SubAPI):
             outcome = outcomes.get(result.grade) or Outcome.KEEP
             moved = apply_outcome(prog.tiers, entry.tier or prog.tiers[-1], entry.state, outcome)
             reason = _("grade {grade} with {total} points: the band's outcome is {outcome}").format(
-                grade=result.grade, total=result.total, outcome=outcome.value)
+                grade=grades.get(result.grade, result.grade), total=result.total,
+                outcome=_(OUTCOME_WORDS[outcome.value]))
             proposals.append(Proposal(
                 entry_id=entry.id, name=entry.name, grade=result.grade, total=result.total,
                 tier_from=moved.tier_from, tier_to=moved.tier_to, state_from=moved.state_from,
