@@ -136,6 +136,28 @@ def test_metrics_groups_read_as_words_and_rates_as_percentages(community: Commun
     assert (unlabelled["group"], unlabelled["group_label"], unlabelled["response_rate"]) == (None, None, 1.0)
 
 
+def test_rules_schemes_and_grants_read_as_words(community: Community) -> None:
+    c = community
+    types = text(c, "meeting", "types")
+    assert "正式党员的半数以上" in types and "应到会人员的半数以上" in types and "at-least-half" not in types
+    committee = next(t for t in as_json(c, "meeting", "types") if t["code"] == "branch-committee-meeting")
+    assert (committee["quorum"], committee["quorum_label"]) == ("at-least-half of all", "应到会人员的半数以上")
+    assert committee["pass_rule_label"] == "超过正式党员的半数"
+    english = next(t for t in as_json(c, "meeting", "types", lang="en") if t["code"] == "branch-committee-meeting")
+    assert english["quorum_label"] == "at least half of all due to attend"
+    with communitycore.i18n.language("zh"):
+        assert communitycore.records.Threshold.parse(">2/3 of all").describe() == "超过应到会人员的2/3"
+        assert communitycore.records.Threshold.parse("2/3").describe() == "正式党员的2/3以上"
+    schemes = text(c, "assess", "schemes")
+    assert "版本" in schemes and "version" not in schemes and "每季度" in schemes and "quarterly" not in schemes
+    steward = next(s for s in as_json(c, "assess", "schemes") if s["id"] == "red-steward")
+    assert (steward["subject"], steward["subject_label"], steward["period"], steward["period_label"]) == (
+        "steward", "红色管家", "quarterly", "每季度")
+    grants = text(c, "grant", "list")
+    assert "管理员" in grants and "admin" not in grants.split("\n", 2)[2]
+    assert [g["role_label"] for g in as_json(c, "grant", "list", lang="en")][:1] == ["administrator"]
+
+
 def test_projects_and_demands_show_their_state_and_category_labels(community: Community, t: dict[str, int]) -> None:
     c = community
     c.services.add_demand(t["committee"], name="修灯", category="maintenance")

@@ -113,6 +113,11 @@ class Subject(str, enum.Enum):
     PARTNER = "partner"
 
 
+#: The words of the subjects, for labels.
+SUBJECT_WORDS = {"member": N_("member"), "unit": N_("unit"), "steward": N_("steward"), "volunteer": N_("volunteer"),
+                 "resident": N_("resident"), "partner": N_("partner")}
+
+
 class Severity(str, enum.Enum):
     """How serious a structure finding is."""
 
@@ -173,6 +178,7 @@ ATTENDEE_WORDS = {"members": N_("All members"), "full-members": N_("Full members
 MINUTES_FIELDS = ("topic", "host", "recorder", "content", "resolutions")
 _THRESHOLD = re.compile(r"^\s*(>=|>|≥)?\s*(\d+)\s*/\s*(\d+)\s*$")
 _NAMED_THRESHOLDS = {"at-least-half": (">=", 1, 2), "more-than-half": (">", 1, 2)}
+_THRESHOLD_BASE_WORDS = {"voting": N_("the full members"), "all": N_("all due to attend")}
 
 
 @attrs.frozen
@@ -221,6 +227,14 @@ class Threshold:
         if self.comparison == ">=":
             return floor if exact else floor + 1
         return floor + 1
+
+    def describe(self) -> str:
+        """The rule in words, in the language in force: 正式党员的半数以上, 超过应到会人员的半数, 正式党员的2/3以上."""
+        share = _("half") if (self.numerator, self.denominator) == (1, 2) else f"{self.numerator}/{self.denominator}"
+        base = _(_THRESHOLD_BASE_WORDS[self.base])
+        if self.comparison == ">=":
+            return _("at least {share} of {base}").format(share=share, base=base)
+        return _("more than {share} of {base}").format(share=share, base=base)
 
     def __str__(self) -> str:
         for name, (comparison, numerator, denominator) in _NAMED_THRESHOLDS.items():

@@ -39,6 +39,7 @@ from communitycore.records import (
     CANDIDATE_KIND_WORDS,
     EVENT_STATUS_WORDS,
     OUTCOME_WORDS,
+    SUBJECT_WORDS,
     AuditEntry,
     DuesCategory,
     Finding,
@@ -50,6 +51,7 @@ from communitycore.records import (
     ScoringScheme,
     ServiceCategory,
     ServiceProgram,
+    Threshold,
     UnitKind,
     WorkflowState,
     freeze,
@@ -606,7 +608,9 @@ def _scheme(scheme: ScoringScheme, view: View) -> dict[str, Any]:
     from communitycore.domain.scoring import scheme_rules
 
     name = scheme.label_en if view.language == "en" and scheme.label_en else scheme.label
-    return {"id": scheme.code, "name": name, "kind": "scoring-scheme", **scheme_rules(scheme)}
+    return {"id": scheme.code, "name": name, "kind": "scoring-scheme", **scheme_rules(scheme),
+            "subject_label": view.label_of(SUBJECT_WORDS, scheme.subject.value),
+            "period_label": view.label_of(CADENCE_WORDS, scheme.period.value)}
 
 
 @shape_of("communitycore.domain.assessments:AssessmentRun")
@@ -642,8 +646,9 @@ def _appeal(appeal: Appeal, _view: View) -> dict[str, Any]:
 
 
 @shape_of("communitycore.domain.access:Grant")
-def _grant(grant: Grant, _view: View) -> dict[str, Any]:
-    return {"id": grant.id, "actor": grant.actor, "role": grant.role, "unit_id": grant.unit_id,
+def _grant(grant: Grant, view: View) -> dict[str, Any]:
+    return {"id": grant.id, "actor": grant.actor, "role": grant.role, "role_label": view.label_of("roles", grant.role),
+            "unit_id": grant.unit_id,
             "unit": grant.unit if grant.unit_id is not None else _("(whole database)"),
             "granted_at": grant.granted_at, "granted_by": grant.granted_by, "subject": grant.subject}
 
@@ -652,6 +657,13 @@ def _grant(grant: Grant, _view: View) -> dict[str, Any]:
 
 #: The fields of a meeting that ``meeting record``, ``correct`` and ``list`` print (its counts).
 MEETING_SUMMARY = ("id", "unit_id", "type", "date", "present", "absent", "leave", "quorum_met")
+
+
+def _rule_words(rule: Threshold | None, view: View) -> str | None:
+    if rule is None:
+        return None
+    with language(view.language):
+        return rule.describe()
 
 
 @shape_of(MeetingType)
@@ -663,7 +675,8 @@ def _meeting_type(meeting_type: MeetingType, view: View) -> dict[str, Any]:
             "times_per_period": meeting_type.times_per_period, "applies_to": list(meeting_type.applies_to),
             "attendees": meeting_type.attendees,
             "attendees_label": view.label_of(ATTENDEE_WORDS, meeting_type.attendees), "quorum": meeting_type.quorum,
-            "pass_rule": meeting_type.pass_rule,
+            "quorum_label": _rule_words(meeting_type.quorum_rule, view), "pass_rule": meeting_type.pass_rule,
+            "pass_rule_label": _rule_words(meeting_type.pass_threshold, view),
             "votes": meeting_type.votes, "minutes_required": list(meeting_type.minutes_required),
             "counts_as_training": meeting_type.counts_as_training, "provider": None}
 

@@ -38,6 +38,7 @@ CAPABILITY = Capability(
         "result_revision": ("结果版本", "Result revision"),
         "scheme": ("考核方案", "Scheme"),
         "scheme_version": ("方案版本", "Scheme version"),
+        "version": ("版本", "Version"),
         "period": ("考核周期", "Period"),
         "subjects": ("考核对象数", "Subjects"),
         "ran_by": ("考核人", "Run by"),
