@@ -117,7 +117,8 @@ def test_schemes_results_and_files(c: Community, tmp_path: Path) -> None:
 
 def test_bad_input_is_one_line_and_exit_1(c: Community) -> None:
     result = run(c, "assess", "run", "--scheme", "acc-points", "--period", "2026")
-    assert result.exit_code == 1 and "quarterly" in result.output and "Traceback" not in result.output
+    quarter = communitycore.Period.containing(c.clock.today(), "quarterly")  # named as an example of the cadence
+    assert result.exit_code == 1 and f"such as {quarter}" in result.output and "Traceback" not in result.output
     result = run(c, "assess", "run", "--scheme", "nope", "--period", "2026Q1")
     assert result.exit_code == 1 and "no scoring scheme 'nope'" in result.output
     result = run(c, "assess", "show", "42")
