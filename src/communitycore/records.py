@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
 import attrs
 
-from communitycore.i18n import N_, _
+from communitycore.i18n import N_, _, localized
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
 
@@ -475,6 +476,12 @@ class GradeBand:
     def share(self) -> Fraction | None:
         """The quota as an exact fraction (None: no quota)."""
         return None if self.quota is None else quota_share(self.quota)
+
+
+
+def grade_labels(bands: Iterable[GradeBand]) -> dict[str, str]:
+    """Each band's grade in words, in the language in force (the code where a band has no label)."""
+    return {band.grade: localized(band.label or band.grade, band.label_en) for band in bands}
 
 
 def _bool(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

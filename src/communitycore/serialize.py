@@ -838,7 +838,8 @@ def _transition(step: TransitionRecord, view: View) -> dict[str, Any]:
 @shape_of("communitycore.domain.services:Metrics")
 def _service_metrics(metrics: Metrics, _view: View) -> dict[str, Any]:
     group = metrics.group or "all"
-    return _stored(metrics, id=group, name=group, kind="service-metrics")
+    # ``group`` stays in as null (requests of no compound or programme), which the converter would omit.
+    return {**_stored(metrics, id=group, name=group, kind="service-metrics"), "group": metrics.group}
 
 
 @shape_of("communitycore.domain.services:Resource")

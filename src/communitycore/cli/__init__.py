@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from communitycore import capabilities
+from communitycore import __version__, capabilities
 from communitycore.cli.helptext import translate_commands
 from communitycore.cli.state import AppState, CommunityGroup, resolve_language
 from communitycore.i18n import _, language
@@ -77,8 +77,6 @@ class _LazyGroup(CommunityGroup):
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     # Click's own --version words its line when the module is imported, before the run's language is known.
     if value and not ctx.resilient_parsing:
-        from communitycore import __version__
-
         click.echo(_("{program}, version {version}").format(program="community", version=__version__))
         ctx.exit()
 

@@ -17,7 +17,8 @@ import click
 from communitycore.cli.params import PLAIN_ID, page_options
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.errors import InvalidValue
-from communitycore.i18n import N_, _, localized
+from communitycore.i18n import N_, _
+from communitycore.records import grade_labels
 
 ENTRY_COLUMNS = ("id", "program", "name", "candidate_kind", "candidate_id", "unit_id", "state", "tier", "notice_end",
                  "admitted_on")
@@ -231,8 +232,7 @@ def review(program: str, period: str, run_id: int | None, apply_: bool) -> None:
     found = community.rosters.review(program, period, apply=apply_, run_id=run_id)
     rows = shown(found)
     scheme = community.rosters.program(program).scoring_scheme
-    grades = ({band.grade: localized(band.label or band.grade, band.label_en)
-               for band in community.assessments.scheme(scheme).bands} if scheme else {})
+    grades = grade_labels(community.assessments.scheme(scheme).bands) if scheme else {}
     for row in rows:  # the grade in words, as the scheme's bands name it
         row["grade_label"] = grades.get(row.get("grade"), row.get("grade"))
     if state().as_json:

@@ -184,8 +184,6 @@ def metrics(period: str, unit: str | None, by: str | None, out: Path | None) -> 
     if by is None:
         emit(found[0], columns=METRIC_COLUMNS[1:])
         return
-    for group in found:
-        group.setdefault("group", None)  # requests of no compound (or programme): null, as documented
     labels = _group_labels(by, [group["group"] for group in found])
     for group in found:
         group["group_label"] = labels.get(group["group"], group["group"])
@@ -204,11 +202,11 @@ def _group_labels(by: str, groups: list[str | None]) -> dict[str | None, str | N
         view = serialize.view_of(community, lang=app.lang)
         family = "service_categories" if by == "category" else "service_programs"
         return {code: view.label_of(family, code) for code in groups}
-    ids = [int(group) for group in groups if group is not None]
+    ids = {int(group) for group in groups if group is not None}
     if by == "unit":
         named = unit_paths(community, ids)
     else:
-        named = {compound.id: compound.name for compound in community.org.compounds() if compound.id in set(ids)}
+        named = {compound.id: compound.name for compound in community.org.compounds() if compound.id in ids}
     return {str(key): name for key, name in named.items()}
 
 

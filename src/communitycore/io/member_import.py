@@ -302,7 +302,7 @@ class _Column:
         self.stored_as_written = sqlite and field in DATE_FIELDS
         # What the database stores for a value of the bulk parser (never blank nor bad): SQLite dates
         # as ISO text, in C.
-        self.bulk_stored = dt.date.isoformat if sqlite and field in DATE_FIELDS else self.db_value
+        self.bulk_stored = dt.date.isoformat if self.stored_as_written else self.db_value
         # ID numbers must not repeat: remembering them would only cost.
         self.memoize = field != "id_number"
         self.seen = 0

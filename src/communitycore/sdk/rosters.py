@@ -55,8 +55,8 @@ from communitycore.domain.rosters import (
 )
 from communitycore.domain.workflows import TransitionRecord
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
-from communitycore.i18n import _, listing, localized
-from communitycore.records import OUTCOME_WORDS, Aggregate, Outcome, RosterProgram
+from communitycore.i18n import _, listing
+from communitycore.records import OUTCOME_WORDS, Aggregate, Outcome, RosterProgram, grade_labels
 from communitycore.sdk.base import SubAPI, paged
 from communitycore.sdk.workflows import enter, transition
 from communitycore.store import activity as ledger
@@ -540,7 +540,7 @@ class RostersAPI(SubAPI):
     def _proposals(self, conn: Connection, prog: RosterProgram, bands: Sequence[Any], run_id: int,
                    results: dict[int, Any], *, lock: bool = False) -> builtins.list[Proposal]:
         outcomes = {band.grade: band.outcome for band in bands}
-        grades = {band.grade: localized(band.label or band.grade, band.label_en) for band in bands}
+        grades = grade_labels(bands)
         query = select(_e.c.id).where(_e.c.program == prog.code, _e.c.state.in_(SERVING),
                                       self._scope(conn, "roster.read").clause(_e.c.unit_id))
         ids = sorted(int(i) for i in conn.scalars(query))
