@@ -263,8 +263,10 @@ def test_results_export_to_csv_and_xlsx(c: Community, tree: dict[str, int], tmp_
     assert text[1] == f"1,{a},'=HYPERLINK0,63,qualified,no,no,"
     xlsx = c.assessments.export(run.id, tmp_path / "r.xlsx")
     sheet = openpyxl.load_workbook(xlsx).active
-    assert [cell.value for cell in sheet[2]][:4] == [1, a, "'=HYPERLINK0", 63]
-    with pytest.raises(InvalidValue, match=r"\.xlsx or \.csv"):
+    # The name as it is, in a text cell Excel does not run (its quote prefix), not a formula.
+    assert [cell.value for cell in sheet[2]][:4] == [1, a, "=HYPERLINK0", 63]
+    assert (sheet[2][2].data_type, sheet[2][2].quotePrefix) == ("s", True)
+    with pytest.raises(InvalidValue, match=r"\.csv or \.xlsx"):
         c.assessments.export(run.id, tmp_path / "r.txt")
 
 

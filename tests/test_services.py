@@ -555,7 +555,7 @@ def test_a_certificate_lists_the_hours_of_its_year_only(svc: Community, tree: di
     svc.services.record_hours(member=member.id, on="2024-12-30", hours=3, activity="旧年服务")
     svc.services.record_hours(member=member.id, on="2025-03-03", hours="1.5", activity="代买药品")
     svc.services.record_hours(member=member.id, on="2025-03-05", hours=2, activity="<b>陪诊</b>")
-    from communitycore.io.service_reports import write_certificate
+    from communitycore.io.certificate import write_certificate
 
     data = svc.services.certificate(f"member:{member.id}", 2025)
     assert data["total"] == Decimal("3.5") and [e[1] for e in data["entries"]] == ["代买药品", "<b>陪诊</b>"]
@@ -574,7 +574,7 @@ def test_employer_feedback_gives_each_in_service_members_quarter(svc: Community,
     [row] = svc.services.employer_feedback("2025Q1")
     assert (row["employer"], row["member_id"], row["hours"], row["projects"]) == ("市供电公司", member.id,
                                                                                   Decimal("4.00"), 0)
-    from communitycore.io.service_reports import write_table
+    from communitycore.io.table_files import write_table
 
     out = write_table(tmp_path / "fb.csv", ["employer", "hours"], [["=cmd()", 4]])
     assert out.read_text(encoding="utf-8-sig").splitlines()[1].startswith("'=cmd()")
@@ -598,7 +598,7 @@ def test_the_cli_writes_the_metrics_a_certificate_and_the_feedback(tmp_path: Pat
     assert (tmp_path / "f.xlsx").stat().st_size > 0
     out = _cli(db, "service", "metrics", "--period", "2025", "--out", str(tmp_path / "m.csv"))
     assert out.returncode == 0, out.stderr
-    assert (tmp_path / "m.csv").read_text("utf-8-sig").startswith("group,received")
+    assert (tmp_path / "m.csv").read_text("utf-8-sig").startswith("Received,Evaluated,Response rate")
     stars = json.loads(_cli(db, "service", "stars", "--json").stdout)
     assert [(s["subject_id"], s["stars"]) for s in stars] == [(1, 0)]
 

@@ -136,6 +136,36 @@ def test_metrics_groups_read_as_words_and_rates_as_percentages(community: Commun
     assert (unlabelled["group"], unlabelled["group_label"], unlabelled["response_rate"]) == (None, None, 1.0)
 
 
+def test_metrics_and_feedback_files_are_headed_in_words(community: Community, t: dict[str, int],
+                                                       tmp_path: Path) -> None:
+    import openpyxl
+
+    c = community
+    compound = c.org.add_compound("虹兴小区", "old", t["committee"])
+    resident = c.residents.add("王大爷", compound_id=compound.id, building="1栋", room="101")
+    request = c.services.add_request(t["committee"], category="care", text="代买药品", channel="hotline",
+                                     resident=resident.id, at="2025-01-10T09:00")
+    c.services.accept(request.id, at="2025-01-10T10:00")
+    text(c, "service", "metrics", "--period", "2025", "--by", "compound", "--out", str(tmp_path / "m.xlsx"))
+    rows = list(openpyxl.load_workbook(tmp_path / "m.xlsx").active.values)
+    assert rows[0][:4] == ("分组", "分组名称", "受理量", "评价量")
+    assert rows[1][:4] == (str(compound.id), "虹兴小区", 1, 0)
+    text(c, "service", "metrics", "--period", "2025", "--by", "category", "--out", str(tmp_path / "m.csv"),
+         lang="en")
+    lines = (tmp_path / "m.csv").read_text("utf-8-sig").splitlines()
+    assert lines[0].startswith("Group,Group name,Received,Evaluated,Response rate")
+    assert lines[1].startswith("care,care,1,0,1.0")  # the English label of 爱心帮扶 is its code
+    text(c, "service", "metrics", "--period", "2025", "--out", str(tmp_path / "all.csv"))
+    assert (tmp_path / "all.csv").read_text("utf-8-sig").startswith("受理量,评价量,响应率")
+    text(c, "service", "employer-feedback", "--period", "2025Q1", "--out", str(tmp_path / "f.csv"))
+    headers = "工作单位,党员编号,姓名,服务时长,办理诉求数,服务项目数"
+    assert (tmp_path / "f.csv").read_text("utf-8-sig").startswith(headers)
+    with pytest.raises(communitycore.InvalidValue, match="by"):
+        c.services.group_labels("street", ["1"])
+    trace = text(c, "service", "trace", "request", str(request.id))
+    assert [line.split()[0] for line in trace.splitlines()[:3]] == ["诉求", "需求", "项目"]
+
+
 def test_rules_schemes_and_grants_read_as_words(community: Community) -> None:
     c = community
     types = text(c, "meeting", "types")

@@ -51,6 +51,7 @@ CAPABILITY = Capability(
     ),
     labels={
         "group": ("分组", "Group"),
+        "group_label": ("分组名称", "Group name"),
         "category": ("服务类别", "Category"),
         "program": ("服务项目", "Programme"),
         "urgency": ("紧急程度", "Urgency"),
@@ -62,6 +63,8 @@ CAPABILITY = Capability(
         "response_due": ("响应时限", "Response due"),
         "resolution_due": ("办结时限", "Resolution due"),
         "received": ("受理量", "Received"),
+        "evaluated": ("评价量", "Evaluated"),
+        "requests_handled": ("办理诉求数", "Requests handled"),
         "response_rate": ("响应率", "Response rate"),
         "resolution_rate": ("解决率", "Resolution rate"),
         "satisfaction_rate": ("满意率", "Satisfaction rate"),
@@ -74,6 +77,10 @@ CAPABILITY = Capability(
         "partner_id": ("共建单位", "Partner"),
         "demand_id": ("需求", "Demand"),
         "request_ids": ("关联诉求", "Requests"),
+        # What a trace links (``service trace``)
+        "requests": ("诉求", "Requests"),
+        "demands": ("需求", "Demands"),
+        "projects": ("项目", "Projects"),
         # A history step (``service request show``)
         "from": ("原状态", "From state"),
         "to": ("新状态", "To state"),

@@ -13,8 +13,6 @@ from pathlib import Path
 
 import click
 
-from communitycore import serialize
-from communitycore.cli.org import unit_paths
 from communitycore.cli.params import PLAIN_ID, page_options
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.i18n import N_, _
@@ -179,35 +177,18 @@ def metrics(period: str, unit: str | None, by: str | None, out: Path | None) -> 
     api = state().community.services
     results = api.metrics(period, unit=unit, by=by)
     if out is not None:
-        api.write_metrics(results, out)
+        api.write_metrics(results, out, by=by)
     found = shown(results)
     if by is None:
         emit(found[0], columns=METRIC_COLUMNS[1:])
         return
-    labels = _group_labels(by, [group["group"] for group in found])
+    labels = api.group_labels(by, [group["group"] for group in found])
     for group in found:
         group["group_label"] = labels.get(group["group"], group["group"])
     if state().as_json:
         emit({"id": "all", "name": "all", "kind": "service-metrics", "by": by, "groups": found})
     else:
         emit(found, columns=METRIC_COLUMNS)
-
-
-def _group_labels(by: str, groups: list[str | None]) -> dict[str | None, str | None]:
-    """What each metrics group is, in words: a category's or programme's label, a unit's path, a
-    compound's name (a code or id no longer known stays as it is)."""
-    app = state()
-    community = app.community
-    if by in ("category", "program"):
-        view = serialize.view_of(community, lang=app.lang)
-        family = "service_categories" if by == "category" else "service_programs"
-        return {code: view.label_of(family, code) for code in groups}
-    ids = {int(group) for group in groups if group is not None}
-    if by == "unit":
-        named = unit_paths(community, ids)
-    else:
-        named = {compound.id: compound.name for compound in community.org.compounds() if compound.id in ids}
-    return {str(key): name for key, name in named.items()}
 
 
 # Volunteer hours ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from communitycore.domain.members import Member, MemberStatus
 from communitycore.domain.org import children_map, subtree
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _
+from communitycore.io.cells import csv_row
 from communitycore.io.files import staged_file
 from communitycore.io.member_import import MEMBER_HEADERS
 from communitycore.store.members import member_from_row
@@ -44,8 +45,6 @@ __all__ = ["ROSTER_FIELDS", "roster_headers", "write_roster"]
 ROSTER_FIELDS = tuple(MEMBER_HEADERS)
 #: Rows read from the database per batch.
 _BATCH = 2_000
-#: Characters a spreadsheet takes as the start of a formula: such a cell of a CSV gets a leading "'".
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def roster_headers() -> list[str]:
@@ -132,7 +131,7 @@ def _write_csv(path: Path, rows: Iterator[list[Any]]) -> int:
         writer = csv.writer(fh)
         writer.writerow(roster_headers())
         for cells in rows:
-            writer.writerow([f"'{c}" if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in cells])
+            writer.writerow(csv_row(cells))
             count += 1
     return count
 

@@ -45,7 +45,7 @@ from communitycore.domain.scoring import (
 )
 from communitycore.errors import Conflict, InvalidValue, NotFound
 from communitycore.i18n import N_, _, listing
-from communitycore.io.results import write_table
+from communitycore.io.table_files import write_table
 from communitycore.plugins.decisions import computed_facts, score_lines
 from communitycore.records import ScoringScheme
 from communitycore.sdk.base import SubAPI, paged

@@ -323,7 +323,7 @@ class DuesAPI(SubAPI):
         :raises InvalidValue: a bad period or file type. :raises NotFound: no such unit.
         :raises PermissionDenied: the actor may not do this (dues) on the unit concerned.
         """
-        from communitycore.io.results import write_table  # openpyxl loads only for an export
+        from communitycore.io.table_files import write_table  # openpyxl loads only for an export
 
         span = Period.parse(period)
         first, last = month_of(span.start), month_of(span.end)

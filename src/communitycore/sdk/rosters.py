@@ -557,7 +557,7 @@ class RostersAPI(SubAPI):
                 continue
             outcome = outcomes.get(result.grade) or Outcome.KEEP
             moved = apply_outcome(prog.tiers, entry.tier or prog.tiers[-1], entry.state, outcome)
-            reason = _("grade {grade} with {total} points: the band's outcome is {outcome}").format(
+            reason = _("grade {grade} with {total} points; the band's outcome: {outcome}").format(
                 grade=grades.get(result.grade, result.grade), total=result.total,
                 outcome=_(OUTCOME_WORDS[outcome.value]))
             proposals.append(Proposal(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -37,6 +37,7 @@ from sqlalchemy import (
     update,
 )
 
+from communitycore import capabilities, serialize
 from communitycore.domain.activity import ActivityEntry, NewEntry, parse_quantity
 from communitycore.domain.identity import mask_id_number
 from communitycore.domain.members import parse_date
@@ -77,7 +78,9 @@ from communitycore.domain.settings import resolve as resolve_settings
 from communitycore.domain.workflows import TransitionRecord
 from communitycore.errors import Conflict, InvalidValue, NotFound, PermissionDenied, Problem, RejectedInput
 from communitycore.i18n import _, get_language, listing, localized
-from communitycore.io import service_reports
+from communitycore.io.certificate import write_certificate
+from communitycore.io.table_files import write_table
+from communitycore.labels import label
 from communitycore.plugins.decisions import resolve_request_assignee
 from communitycore.records import ServiceCategory, ServiceProgram, UnitSnapshot
 from communitycore.sdk import access
@@ -94,6 +97,17 @@ from communitycore.store.tables import residents as resident_tables
 from communitycore.store.tables import rosters as roster_tables
 from communitycore.store.tables import services as tables
 from communitycore.store.units import UnitRef, chain, get_unit, resolve, subtree_ids, subtree_query
+
+#: What :meth:`Services.metrics` groups requests by (``by=``).
+_GROUPINGS = ("category", "program", "unit", "compound")
+
+
+def _headers(columns: Sequence[str], **own: tuple[str, str]) -> list[str]:
+    """The header row of a services file in the run's language: the services' own field labels
+    (a ``category`` is 服务类别 here), then ``own``'s, then the shared ones."""
+    labels = {**dict(capabilities.load("communitycore.capabilities.services:CAPABILITY").labels), **own}
+    return [label(c, get_language(), labels) for c in columns]
+
 
 _r = tables.service_requests
 _e = tables.service_evaluations
@@ -702,7 +716,7 @@ class ServicesAPI(SubAPI):
 
         Identity (the ID number masked), the hours of ``year`` only with their content, the issuer
         (the person's unit) and handler, and a certificate number. Returns a mapping ready for
-        :func:`~communitycore.io.service_reports.write_certificate`.
+        :func:`~communitycore.io.certificate.write_certificate`.
         :raises InvalidValue: ``person`` is neither ``member:ID`` nor ``resident:ID``.
         :raises NotFound: there is no such member or resident.
         :raises PermissionDenied: the actor may not read services on the person's unit.
@@ -772,7 +786,7 @@ class ServicesAPI(SubAPI):
         :raises PermissionDenied: the actor may not read services on the person's unit.
         """
         data = self.certificate(person, year)
-        service_reports.write_certificate(path, data)
+        write_certificate(path, data)
         return data
 
     def write_employer_feedback(self, period: Period | str, path: str | os.PathLike[str]) -> builtins.list[
@@ -784,19 +798,49 @@ class ServicesAPI(SubAPI):
         """
         rows = self.employer_feedback(period)
         columns = ("employer", "member_id", "name", "hours", "requests_handled", "projects")
-        service_reports.write_table(path, columns, [[float(r[c]) if c == "hours" else r[c] for c in columns]
-                                                    for r in rows])
+        write_table(path, _headers(columns, name=("姓名", "Name"), projects=("服务项目数", "Projects served")),
+                    [[float(r[c]) if c == "hours" else r[c] for c in columns] for r in rows],
+                    sheet=_("Employer feedback"))
         return rows
 
-    @staticmethod
-    def write_metrics(found: Sequence[Metrics], path: str | os.PathLike[str]) -> None:
-        """Write metrics (one row per group) to a ``.csv`` or ``.xlsx`` file.
+    def write_metrics(self, found: Sequence[Metrics], path: str | os.PathLike[str], *, by: str | None = None) -> None:
+        """Write metrics (one row per group) to a ``.csv`` or ``.xlsx`` file, headed in the run's language.
 
-        :raises InvalidValue: the file is neither ``.csv`` nor ``.xlsx``.
+        With ``by`` (the grouping ``found`` was made with), each group's code or id is followed by
+        what it is in words (:meth:`group_labels`).
+
+        :raises InvalidValue: the file is neither ``.csv`` nor ``.xlsx``, or ``by`` is no grouping.
         """
-        columns = ("group", "received", "evaluated", "response_rate", "resolution_rate", "satisfaction_rate",
-                   "composite", "median_response_hours", "median_resolution_hours", "overdue")
-        service_reports.write_table(path, columns, [[getattr(m, c) for c in columns] for m in found])
+        columns: tuple[str, ...] = ("received", "evaluated", "response_rate", "resolution_rate", "satisfaction_rate",
+                                    "composite", "median_response_hours", "median_resolution_hours", "overdue")
+        rows = [[getattr(m, c) for c in columns] for m in found]
+        if by is not None:
+            named = self.group_labels(by, [m.group for m in found])
+            columns = ("group", "group_label", *columns)
+            rows = [[m.group, named.get(m.group), *row] for m, row in zip(found, rows, strict=True)]
+        write_table(path, _headers(columns), rows, sheet=_("Service metrics"))
+
+    def group_labels(self, by: str, groups: Iterable[str | None]) -> dict[str | None, str | None]:
+        """What each group of :meth:`metrics` ``by=`` is, in words, in the run's language: a
+        category's or programme's label, a unit's full path, a compound's name. A code or id no
+        longer known stays as it is; the group ``None`` stays ``None``.
+
+        :raises InvalidValue: ``by`` is none of ``category``, ``program``, ``unit`` and ``compound``.
+        """
+        wanted = [g for g in dict.fromkeys(groups) if g is not None]
+        if by in ("category", "program"):
+            view = serialize.view_of(self.community, lang=get_language())
+            family = "service_categories" if by == "category" else "service_programs"
+            return {code: view.label_of(family, code) for code in wanted}
+        if by not in ("unit", "compound"):
+            raise InvalidValue(_("by must be one of {choices}, got {value!r}").format(
+                choices=listing(_GROUPINGS), value=by))
+        ids = {int(g) for g in wanted}
+        if by == "unit":
+            named = self.community.org.paths_of(ids)
+        else:
+            named = {c.id: c.name for c in self.community.org.compounds() if c.id in ids}
+        return {g: named.get(int(g), g) for g in wanted}
 
     # The three lists ---------------------------------------------------------------------------
 

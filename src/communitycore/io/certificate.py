@@ -1,51 +1,20 @@
-"""Service files: tables (metrics, 双报到 feedback) as CSV or XLSX, and the printable volunteer certificate.
+"""The printable volunteer certificate, one HTML file.
 
-Every file is written whole or not at all (:func:`~communitycore.io.files.staged_file`); cells a
-spreadsheet would run as formulas are neutralised (:mod:`communitycore.io.cells`); the certificate
-escapes every text it shows and carries the ID number masked.
+Written whole or not at all (:func:`~communitycore.io.files.staged_file`); it escapes every text
+it shows and carries the ID number masked. The services' tables (metrics, 双报到 feedback) are
+written by :func:`communitycore.io.table_files.write_table`.
 """
 
 from __future__ import annotations
 
-import csv
 import html
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _
-from communitycore.io.cells import csv_row, protect_xlsx_cells
 from communitycore.io.files import staged_file
-
-
-def write_table(path: str | os.PathLike[str], headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> Path:
-    """Write ``rows`` under ``headers`` to a ``.csv`` (UTF-8 with BOM, as Excel and WPS open it) or ``.xlsx``."""
-    target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise InvalidValue(_("the file must be .csv or .xlsx, not {name!r}").format(name=target.name))
-    with staged_file(target) as temp:
-        if suffix == ".csv":
-            with open(temp, "w", encoding="utf-8-sig", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(csv_row(headers))
-                for row in rows:
-                    writer.writerow(csv_row(row))
-        else:
-            import openpyxl  # heavy: only when an XLSX is written
-
-            workbook = openpyxl.Workbook()
-            sheet = workbook.active
-            assert sheet is not None
-            sheet.append(list(headers))
-            for row in rows:
-                sheet.append(list(row))
-            protect_xlsx_cells(cell for line in sheet.iter_rows() for cell in line)
-            workbook.save(temp)
-    return target
-
 
 _PAGE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
@@ -100,4 +69,4 @@ def write_certificate(path: str | os.PathLike[str], data: dict[str, Any]) -> Pat
     return target
 
 
-__all__ = ["write_certificate", "write_table"]
+__all__ = ["write_certificate"]
