@@ -147,7 +147,7 @@ def rows(feedback: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 
 def write(feedback: dict[str, Any], path: Any) -> Any:
     """Write the feedback to a ``.csv`` (UTF-8 with BOM) or ``.xlsx``, whole or not at all."""
-    from communitycore.io.service_reports import write_table
+    from communitycore.io.table_files import write_table
 
     headers, table = rows(feedback)
     return write_table(path, headers, table)
