@@ -53,14 +53,15 @@ def _write_xlsx(path: Path, headers: Sequence[str], rows: Iterable[Sequence[Any]
 
     def cells(values: Sequence[Any]) -> list[Any]:
         # Only a formula-like text needs a cell object of its own; the rest go in as plain values.
-        if not any(is_formula_like(v) for v in values):
-            return list(values)
-        protected = [WriteOnlyCell(page, value=v) for v in values if is_formula_like(v)]
-        protect_xlsx_cells(protected)
-        made = iter(protected)
-        return [next(made) if is_formula_like(v) else v for v in values]
+        return [_text_cell(page, WriteOnlyCell, v) if is_formula_like(v) else v for v in values]
 
     page.append(cells(headers))
     for row in rows:
         page.append(cells(row))
     book.save(path)
+
+
+def _text_cell(page: Any, make: Any, value: str) -> Any:
+    cell = make(page, value=value)
+    protect_xlsx_cells([cell])
+    return cell

@@ -102,6 +102,12 @@ from communitycore.store.units import UnitRef, chain, get_unit, resolve, subtree
 _GROUPINGS = ("category", "program", "unit", "compound")
 
 
+def _check_grouping(by: str) -> None:
+    if by not in _GROUPINGS:
+        raise InvalidValue(_("by must be one of {choices}, got {value!r}").format(
+            choices=listing(_GROUPINGS), value=by))
+
+
 def _headers(columns: Sequence[str], **own: tuple[str, str]) -> list[str]:
     """The header row of a services file in the run's language: the services' own field labels
     (a ``category`` is 服务类别 here), then ``own``'s, then the shared ones."""
@@ -538,9 +544,8 @@ class ServicesAPI(SubAPI):
         households = resident_tables.households
         groups = {"category": _r.c.category, "program": _r.c.program, "unit": _r.c.unit_id,
                   "compound": households.c.compound_id}
-        if by is not None and by not in groups:
-            raise InvalidValue(_("by must be one of {choices}, got {value!r}").format(
-                choices=listing(groups), value=by))
+        if by is not None:
+            _check_grouping(by)
         tz = self.community.clock.tz
         start = dt.datetime.combine(span.start, dt.time(), tz).astimezone(dt.UTC)
         end = dt.datetime.combine(span.end + dt.timedelta(days=1), dt.time(), tz).astimezone(dt.UTC)
@@ -823,18 +828,16 @@ class ServicesAPI(SubAPI):
     def group_labels(self, by: str, groups: Iterable[str | None]) -> dict[str | None, str | None]:
         """What each group of :meth:`metrics` ``by=`` is, in words, in the run's language: a
         category's or programme's label, a unit's full path, a compound's name. A code or id no
-        longer known stays as it is; the group ``None`` stays ``None``.
+        longer known stays as it is; the group ``None`` has no entry.
 
         :raises InvalidValue: ``by`` is none of ``category``, ``program``, ``unit`` and ``compound``.
         """
+        _check_grouping(by)
         wanted = [g for g in dict.fromkeys(groups) if g is not None]
         if by in ("category", "program"):
             view = serialize.view_of(self.community, lang=get_language())
             family = "service_categories" if by == "category" else "service_programs"
             return {code: view.label_of(family, code) for code in wanted}
-        if by not in ("unit", "compound"):
-            raise InvalidValue(_("by must be one of {choices}, got {value!r}").format(
-                choices=listing(_GROUPINGS), value=by))
         ids = {int(g) for g in wanted}
         if by == "unit":
             named = self.community.org.paths_of(ids)
