@@ -242,6 +242,9 @@ def test_every_listing_and_statistic_of_residents_and_activity_is_scoped(communi
     assert [r.id for r in wang.residents.list()] == [mine.id]
     assert wang.residents.count() == 1
     assert [c.id for c in wang.org.compounds()] == [east_compound.id]
+    asked = [east_compound.id, west_compound.id, west_compound.id + 100]
+    assert wang.org.compound_names(asked) == {east_compound.id: "东苑"}
+    assert community.org.compound_names(asked) == {east_compound.id: "东苑", west_compound.id: "西苑"}
     with pytest.raises(PermissionDenied):
         wang.residents.get(other.id)
     community.activity.record("unit", town["a"].id, "members", quantity=1)

@@ -350,6 +350,9 @@ def test_metrics_by_compound_follow_the_residents_households(svc: Community, tre
     assert groups[None].received == 2  # no household, and no resident at all
     [whole] = svc.services.metrics("2025", unit=tree["street"])
     assert whole.received == sum(m.received for m in groups.values())
+    gone = str(west.id + 100)  # a compound no longer known keeps its id
+    assert svc.services.group_labels("compound", [*groups, gone]) == {
+        str(east.id): "东苑小区", str(west.id): "西苑小区", gone: gone}
 
 
 # The three lists, hours, stars --------------------------------------------------------------------

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from communitycore.domain.activity import parse_quantity, parse_text
 from communitycore.domain.assessments import Appeal, AssessmentResult, AssessmentRevision, AssessmentRun
@@ -180,7 +180,7 @@ class AssessmentsAPI(SubAPI):
             of at least 0, or a ``before`` that is not an id.
         :raises PermissionDenied: the actor may read assessments nowhere (a listing keeps to the actor's subtrees).
         """
-        query = paged(select(_runs.c.id).order_by(_runs.c.id.desc()), _runs.c.id, limit=limit, before=before,
+        query = paged(store.runs_query().order_by(_runs.c.id.desc()), _runs.c.id, limit=limit, before=before,
                       offset=offset)
         if scheme is not None:
             query = query.where(_runs.c.scheme == scheme)
@@ -188,7 +188,7 @@ class AssessmentsAPI(SubAPI):
             query = query.where(_runs.c.period == str(Period.parse(str(period))))
         with self.community.reading() as conn:
             query = query.where(self._scope(conn, "assessment.read").clause(_runs.c.unit_id))
-            return [self._run(conn, int(i)) for i in conn.scalars(query)]
+            return [run_from_row(row, self.community.clock.tz) for row in conn.execute(query).mappings()]
 
     def get(self, run_id: int) -> AssessmentRun:
         """One run, with its latest revision number.
@@ -545,11 +545,10 @@ class AssessmentsAPI(SubAPI):
 
     def _run(self, conn: Connection, run_id: Any) -> AssessmentRun:
         number = _id(run_id, _("there is no assessment run with id {id}"))
-        row = conn.execute(select(_runs).where(_runs.c.id == number)).mappings().first()
+        row = conn.execute(store.runs_query().where(_runs.c.id == number)).mappings().first()
         if row is None:
             raise NotFound(_("there is no assessment run with id {id}").format(id=run_id))
-        latest = conn.scalar(select(func.max(_revisions.c.revision)).where(_revisions.c.run_id == number)) or 1
-        return run_from_row(row, self.community.clock.tz, int(latest))
+        return run_from_row(row, self.community.clock.tz)
 
     @staticmethod
     def _revision_number(run: AssessmentRun, revision: int | None) -> int:

@@ -436,6 +436,21 @@ class OrgAPI(SubAPI):
         """
         return [Compound(**row) for row in self._linked(org_tables.compounds, unit, limit, after)]
 
+    def compound_names(self, compound_ids: Iterable[int]) -> dict[int, str]:
+        """The names of some compounds by id (one query, not a read of every compound); unknown ids,
+        and those of compounds the actor may not read, are left out.
+
+        :raises PermissionDenied: the actor may not read units on any unit.
+        """
+        wanted = sorted(set(compound_ids))
+        if not wanted:
+            return {}
+        c = org_tables.compounds
+        with self.community.reading() as conn:
+            readable = self._scope(conn, "org.read").clause(c.c.unit_id)
+            rows = conn.execute(select(c.c.id, c.c.name).where(c.c.id.in_(wanted) & readable))
+            return {int(row[0]): str(row[1]) for row in rows}
+
     def add_partner(self, kind: str | PartnerKind, name: str, unit: UnitRef | None = None,
                     contact: str | None = None) -> Partner:
         """Link a partner body (物业服务企业, 业委会, 共建单位, 驻区单位) to a unit.

@@ -839,10 +839,8 @@ class ServicesAPI(SubAPI):
             family = "service_categories" if by == "category" else "service_programs"
             return {code: view.label_of(family, code) for code in wanted}
         ids = {int(g) for g in wanted}
-        if by == "unit":
-            named = self.community.org.paths_of(ids)
-        else:
-            named = {c.id: c.name for c in self.community.org.compounds() if c.id in ids}
+        org = self.community.org
+        named = org.paths_of(ids) if by == "unit" else org.compound_names(ids)
         return {g: named.get(int(g), g) for g in wanted}
 
     # The three lists ---------------------------------------------------------------------------

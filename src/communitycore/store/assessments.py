@@ -43,10 +43,19 @@ _CENT = Decimal("0.01")
 
 
 def run_from_row(row: Any, tz: dt.tzinfo = dt.UTC, revision: int = 1) -> AssessmentRun:
-    """A run row (its latest revision given apart: it is not a column)."""
+    """A run row; its latest revision is not a column: the row of :func:`runs_query` carries it,
+    otherwise it is given apart."""
     data = dict(row)
     data["ran_at"] = aware(data["ran_at"], tz)
-    return AssessmentRun(**data, revision=revision)
+    data.setdefault("revision", revision)
+    return AssessmentRun(**data)
+
+
+def runs_query() -> Select[Any]:
+    """The run rows, each with its latest revision as ``revision`` (1 until a re-run or an accepted appeal)."""
+    runs, revisions = assessment_tables.assessment_runs, assessment_tables.assessment_revisions
+    latest = select(func.max(revisions.c.revision)).where(revisions.c.run_id == runs.c.id).scalar_subquery()
+    return select(runs, func.coalesce(latest, 1).label("revision"))
 
 
 def revision_from_row(row: Any, tz: dt.tzinfo = dt.UTC) -> AssessmentRevision:
@@ -199,4 +208,4 @@ def latest_totals(conn: Connection, kind: str, start: dt.date, end: dt.date, sch
 
 
 __all__ = ["COHORT_KINDS", "Cohort", "appeal_from_row", "aware", "cohort", "latest_totals", "result_from_row",
-           "revision_from_row", "run_from_row", "subjects_query", "whole_tree"]
+           "revision_from_row", "run_from_row", "runs_query", "subjects_query", "whole_tree"]
