@@ -349,6 +349,23 @@ def test_errors_are_headed_in_the_language(community: Community) -> None:
     assert en.output.startswith("Error: unknown setting 'colour'; known settings: ")
 
 
+@pytest.mark.parametrize(("command", "what_zh", "what_en"), [
+    (["member", "import"], "党员", "members"),
+    (["activity", "import"], "台账记录", "ledger entries"),
+    (["resident", "import"], "居民", "residents"),
+])
+def test_a_file_of_another_type_is_refused_naming_what_it_should_hold(
+        community: Community, tmp_path: Path, command: list[str], what_zh: str, what_en: str) -> None:
+    state = AppState(community=community, pm=community.pm)
+    for name, zh_end, en_end in [("list.json", "不能是 .json", "not .json"),
+                                 ("list", "该文件名没有这样的扩展名", "and this name has no such ending")]:
+        (tmp_path / name).write_text("{}", encoding="utf-8")
+        zh = CliRunner().invoke(make_cli(state), [*command, str(tmp_path / name)], obj=state)
+        en = CliRunner().invoke(make_cli(state), ["--lang", "en", *command, str(tmp_path / name)], obj=state)
+        assert zh.output.strip() == f"错误：{name}：{what_zh}只能从 .csv、.txt 或 .xlsx 文件导入，{zh_end}"
+        assert en.output.strip() == f"Error: {name}: {what_en} are imported from .csv, .txt or .xlsx files, {en_end}"
+
+
 # What a person reads: no sentence in the other language ------------------------------------------------
 
 #: CJK punctuation that ends or joins clauses; a label or a name never holds one.
@@ -588,7 +605,7 @@ def test_a_problem_of_the_file_or_of_no_row_reads_in_words(tmp_path: Path) -> No
     from communitycore.errors import FILE_FIELD, HEADER_FIELD, MORE_FIELD
     from communitycore.io.sheets import SheetReader
 
-    reader = SheetReader(tmp_path / "m.csv")
+    reader = SheetReader(tmp_path / "m.csv", what="members")
     reader.encoding = "utf-8"
     with language("zh"):
         stopped = reader.failure(9, UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"))

@@ -362,7 +362,7 @@ def import_activity(community: Community, path: str | os.PathLike[str], *,
     an entry of no unit), before it is written, and may refuse the whole import.
     """
     source = Path(path)
-    reader = SheetReader(source)
+    reader = SheetReader(source, what=_("ledger entries"))
     with community.transaction() as tx, reader.rows() as rows:
         importer = _Importer(community, tx.conn, reader, rows, authorize)
         count = importer.run(progress)

@@ -538,7 +538,7 @@ def import_members(community: Community, path: str | os.PathLike[str], *,
     from communitycore.store.engine import is_sqlite
 
     source = Path(path)
-    reader = SheetReader(source, sheet=sheet, header_row=header_row, is_header=is_member_header)
+    reader = SheetReader(source, sheet=sheet, header_row=header_row, is_header=is_member_header, what=_("members"))
     try:
         with community.transaction() as tx, reader.rows() as rows, _index_cache(tx.conn):
             marks = _audit_marks(tx.conn)

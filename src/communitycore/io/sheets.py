@@ -102,16 +102,21 @@ class SheetReader:
         ignored. Default: the first row that ``is_header`` accepts among the first
         :data:`HEADER_SEARCH_ROWS` rows with anything in them, else the first such row.
     :param is_header: recognises a header row (the member import: two cells naming known fields).
+    :param what: what the file holds, in words of the run's language, for the refusal of a file
+        of another type ("members" → 党员).
     """
 
     def __init__(self, path: Path, *, sheet: str | None = None, header_row: int | None = None,
-                 is_header: Callable[[Sequence[Any]], bool] | None = None, what: str = "members",
+                 is_header: Callable[[Sequence[Any]], bool] | None = None, what: str,
                  limits: Limits = DEFAULT_LIMITS) -> None:
         self.path = path
         suffix = path.suffix.lower()
+        if not suffix:
+            raise InvalidValue(_("{file}: {what} are imported from .csv, .txt or .xlsx files, and this name has no "
+                                 "such ending").format(file=path.name, what=what))
         if suffix not in (*TEXT_SUFFIXES, ".xlsx"):
             raise InvalidValue(_("{file}: {what} are imported from .csv, .txt or .xlsx files, not {suffix}").format(
-                file=path.name, what=what, suffix=suffix or _("this")))
+                file=path.name, what=what, suffix=suffix))
         self.kind = "csv" if suffix in TEXT_SUFFIXES else "xlsx"
         if sheet is not None and self.kind == "csv":
             raise InvalidValue(_("{file} is a CSV file, which has no sheets; --sheet is for .xlsx workbooks")
