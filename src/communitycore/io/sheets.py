@@ -103,13 +103,14 @@ class SheetReader:
         :data:`HEADER_SEARCH_ROWS` rows with anything in them, else the first such row.
     :param is_header: recognises a header row (the member import: two cells naming known fields).
     :param what: what the file holds, in words of the run's language, for the refusal of a file
-        of another type ("members" → 党员).
+        of another type (the member import's ``_("members")`` reads 党员; default: rows, 数据行).
     """
 
     def __init__(self, path: Path, *, sheet: str | None = None, header_row: int | None = None,
-                 is_header: Callable[[Sequence[Any]], bool] | None = None, what: str,
+                 is_header: Callable[[Sequence[Any]], bool] | None = None, what: str | None = None,
                  limits: Limits = DEFAULT_LIMITS) -> None:
         self.path = path
+        what = _("rows") if what is None else what
         suffix = path.suffix.lower()
         if not suffix:
             raise InvalidValue(_("{file}: {what} are imported from .csv, .txt or .xlsx files, and this name has no "
