@@ -242,23 +242,23 @@ def counters(**values: float) -> list[float]:
 
 
 def test_roll_up_adds_children_into_parents() -> None:
-    epoch_days_40y = (TODAY - dt.date(1970, 1, 1)).days - 40 * 365.2425
     per_unit = {
-        3: counters(members=2, full=1, male=1, female=1, birth_days=2 * epoch_days_40y, with_birth=2),
+        3: counters(members=2, full=1, male=1, female=1),
         4: counters(members=1, full=1, female=1, cadres=1, secretaries=1, secretaries_associate_plus=1),
         5: counters(members=3, full=3, male=3),
     }
     per_unit[4][COUNTERS.index("edu:bachelor")] = 1
-    result = roll_up(per_unit, PARENTS, TODAY)
+    ages = {3: [81, 2, 0, 0], 4: [0, 0, 0, 0]}  # two members of 40 and 41 周岁; unit 4's has no birth date
+    result = roll_up(per_unit, PARENTS, ages)
     assert result[1].members == 6 and result[1].units == 5
     assert result[2].members == 3 and result[2].full == 2 and result[2].probationary == 1
     assert result[2].by_gender == {"male": 1, "female": 2}
     assert result[1].by_education["bachelor"] == 1
-    assert result[3].average_age == 40.0
-    assert result[1].average_age == 40.0  # members without a birth date do not count
+    assert result[3].average_age == 40.5
+    assert result[1].average_age == 40.5  # members without a birth date do not count
     assert result[4].secretaries_associate_or_above_share == 1.0
     assert result[6].members == 0 and result[6].average_age is None
-    only = roll_up(per_unit, PARENTS, TODAY, wanted=[2])
+    only = roll_up(per_unit, PARENTS, lambda: ages, wanted=[2])  # ages asked for when a record is built
     assert list(only) == [2]
     assert only[2] == result[2]
 

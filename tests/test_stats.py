@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import insert, select
 
-from communitycore import Community
+from communitycore import Community, InvalidValue
+from communitycore.cli import make_cli
+from communitycore.cli.state import AppState
 from communitycore.domain.identity import check_character
-from communitycore.domain.members import ASSOCIATE_OR_ABOVE, COMMITTEE_POSTS, Education, Member, Post
+from communitycore.domain.members import (
+    ASSOCIATE_OR_ABOVE,
+    COMMITTEE_POSTS,
+    Education,
+    Member,
+    Post,
+    completed_years,
+)
 from communitycore.domain.stats import RollUp
 from communitycore.store import rollup
 from communitycore.store.tables import members as member_tables
@@ -25,17 +36,15 @@ def make_id(birth: dt.date, seq: int) -> str:
     return first17 + check_character(first17)
 
 
-def brute_force(community: Community, unit_id: int) -> dict[str, Any]:
-    """The figures of ``unit_id``'s subtree, counted member by member."""
+def brute_force(community: Community, unit_id: int, on: dt.date | None = None) -> dict[str, Any]:
+    """The figures of ``unit_id``'s subtree, counted member by member, ages in 周岁 on ``on`` (today)."""
     units = community.org.subtree(unit_id)
-    members = community.members.list(unit_id)
-    today = community.clock.today()
+    members = community.members.list(unit_id, limit=None)
+    day = community.clock.today() if on is None else on
 
     def average_age(group: list[Member]) -> float | None:
-        born = [m.birth_date for m in group if m.birth_date is not None]
-        if not born:
-            return None
-        return round(sum((today - b).days for b in born) / len(born) / 365.2425, 1)
+        ages = [completed_years(m.birth_date, day) for m in group if m.birth_date is not None and m.birth_date <= day]
+        return round(sum(ages) / len(ages), 1) if ages else None
 
     cadres = [m for m in members if m.post is not None and m.post.value in COMMITTEE_POSTS]
     secretaries = [m for m in members if m.post is Post.SECRETARY]
@@ -63,12 +72,7 @@ def brute_force(community: Community, unit_id: int) -> dict[str, Any]:
 
 def assert_matches(stats: RollUp, expected: dict[str, Any]) -> None:
     for field, value in expected.items():
-        got = getattr(stats, field)
-        if field.endswith("average_age") and value is not None:
-            # Same formula; allow the last digit to round the other way.
-            assert got == pytest.approx(value, abs=0.051), field
-        else:
-            assert got == value, field
+        assert getattr(stats, field) == value, field
 
 
 def build_random_town(community: Community, seed: int, units: int = 14, members: int = 70) -> list[int]:
@@ -186,16 +190,33 @@ def test_jingjiang_style_cadre_figures(community: Community) -> None:
     assert none.cadres_associate_or_above_share is None
 
 
-def test_average_age_exact(community: Community) -> None:
+def test_average_age_is_the_mean_of_the_ages_in_zhousui(community: Community) -> None:
     street = community.org.add("街道党工委", "street-committee")
-    today = community.clock.today()
-    community.members.add("甲", street.id, birth_date=today.replace(year=today.year - 40))
-    community.members.add("乙", street.id, birth_date=today.replace(year=today.year - 60))
+    today = community.clock.today()  # 2026-11-28
+    community.members.add("甲", street.id, birth_date="1986-11-29", post="书记")  # 40 tomorrow: 39 周岁 today
+    community.members.add("乙", street.id, birth_date="1966-11-28")  # 60 today
+    community.members.add("丙", street.id, birth_date="2000-02-29")
     community.members.add("无生日", street.id)
     [stats] = community.org.stats(street.id)
-    assert stats.average_age == pytest.approx(50.0, abs=0.051)
-    assert stats.by_gender == {"male": 0, "female": 0}
-    assert sum(stats.by_education.values()) == 0
+    # (39 + 60 + 26) / 3; the mean birth date, as a fractional age, would read 42.2
+    assert stats.average_age == round(125 / 3, 1) == 41.7
+    assert stats.cadre_average_age == 39.0
+    assert community.org.stats(street.id, on=today + dt.timedelta(days=1))[0].average_age == round(126 / 3, 1)
+    # 丙 turns 27 on 1 March in a year without 29 February, as the Python count has it
+    assert [community.org.stats(street.id, on=day)[0].average_age
+            for day in ("2027-02-28", "2027-03-01")] == [round((40 + 60 + 26) / 3, 1), round((40 + 60 + 27) / 3, 1)]
+    assert community.org.stats(street.id, on="2026年12月31日") == [community.org.stats_all(on="2026-12-31")[street.id]]
+    # a reporting date before a member was born leaves that member out of the mean
+    assert community.org.stats(street.id, on="1990-01-01")[0].average_age == round((3 + 23) / 2, 1)
+    with pytest.raises(InvalidValue):
+        community.org.stats(street.id, on="2026-13-01")
+
+    state = AppState(community=community, pm=community.pm)
+    shown = json.loads(CliRunner().invoke(make_cli(state), ["--json", "org", "stats", str(street.id), "--on",
+                                                            "2027.3.1"], obj=state).stdout)
+    assert shown["average_age"] == round((40 + 60 + 27) / 3, 1)
+    refused = CliRunner().invoke(make_cli(state), ["org", "stats", "--on", "明天"], obj=state)
+    assert refused.exit_code == 1 and "不是日期" in refused.output
 
 
 def test_refresh_stats_after_writes_behind_the_librarys_back(community: Community) -> None:

@@ -59,7 +59,7 @@ def demo(seed: int | None, force: bool) -> None:
     year = summary(community, root, auditor=DEMO_AUDITOR)
     dashboard = _write_dashboard(community, root.id)
     if app.as_json:
-        tree = [shown(line.unit, paths={}, path=line.path, depth=line.depth, members=stats[line.unit.id].members)
+        tree = [shown(line.unit, paths={}, path=line.path, depth=line.depth, members=stats.members(line.unit.id))
                 for line in lines]
         emit({"id": root.id, "name": root.name, "kind": root.kind, "created": created, "tree": tree,
               "stats": rollup, "summary": year, "dashboard": dashboard})

@@ -247,9 +247,9 @@ def tree(unit: str | None, depth: int | None) -> None:
     stats = community.org.stats_all()
     rows = []
     for line in lines:
-        r = stats.get(line.unit.id)
-        rows.append(shown(line.unit, paths={}, path=line.path, depth=line.depth, members=r.members if r else 0,
-                          full=r.full if r else 0, probationary=r.probationary if r else 0))
+        members, full = (stats.members(line.unit.id), stats.full(line.unit.id)) if line.unit.id in stats else (0, 0)
+        rows.append(shown(line.unit, paths={}, path=line.path, depth=line.depth, members=members, full=full,
+                          probationary=members - full))
     if app.as_json:
         emit(rows)
         return
@@ -265,25 +265,28 @@ def tree(unit: str | None, depth: int | None) -> None:
 
 @org.command("stats")
 @click.argument("unit", required=False)
+@click.option("--on", "on", metavar="DATE",
+              help="The reporting date the ages are counted at, in 周岁 (default today); the head counts are "
+                   "the roll as it stands.")
 @output_options
-def stats(unit: str | None) -> None:
+def stats(unit: str | None, on: str | None) -> None:
     """Roll-up statistics of UNIT's subtree (of each root without UNIT).
 
-    Members, 正式/预备, by gender, by education, average age, cadres (委员) and secretaries
-    (书记) with the share holding 大专 or above, the cadres' average age, and the candidates of
-    the recruitment pipeline by stage.
+    Members, 正式/预备, by gender, by education, average age in 周岁, cadres (委员) and
+    secretaries (书记) with the share holding 大专 or above, the cadres' average age, and the
+    candidates of the recruitment pipeline by stage.
     """
     app = state()
     community = app.community
     if unit is not None:
         found = community.org.get(unit)
         path = community.org.path_of(found.id)
-        rollup = community.org.stats(found.id)[0]
+        rollup = community.org.stats(found.id, on=on)[0]
         item = _with_pipeline(community, shown(rollup, paths={}, name=found.name, path=path), found.id)
         emit(item, columns=_STATS_COLUMNS, title=path)
         return
     roots = community.org.children(None)
-    results = community.org.stats()
+    results = community.org.stats(on=on)
     by_id = {r.unit_id: r for r in results}
     data = [_with_pipeline(community, shown(by_id[u.id], paths={}, name=u.name, path=u.name), u.id)
             for u in roots if u.id in by_id]

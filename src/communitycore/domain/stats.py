@@ -7,8 +7,7 @@ the parent map instead of one query per unit.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import add
 
 import attrs
@@ -21,12 +20,11 @@ EDUCATIONS = tuple(e.value for e in Education)
 #: Counter names, in the order the store's query returns them after ``unit_id``.
 COUNTERS = (
     "members", "full", "male", "female", *(f"edu:{e}" for e in EDUCATIONS),
-    "birth_days", "with_birth",
-    "cadres", "cadres_associate_plus", "cadre_birth_days", "cadres_with_birth",
-    "secretaries", "secretaries_associate_plus",
+    "cadres", "cadres_associate_plus", "secretaries", "secretaries_associate_plus",
 )
-_DAYS_PER_YEAR = 365.2425
-_EPOCH = dt.date(1970, 1, 1)
+#: Per-unit sums for the average ages on a reporting date, in the order the store returns them:
+#: the ages in 周岁 summed and how many were counted, of all members and of the cadres.
+AGE_SUMS = ("ages", "with_birth", "cadre_ages", "cadres_with_birth")
 
 
 @attrs.frozen(kw_only=True)
@@ -42,10 +40,13 @@ class RollUp:
     by_education: FrozenDict = attrs.field(converter=freeze, hash=False)
     """Members by education code; members with no education on record are not counted here."""
     average_age: float | None
+    """The mean of the members' ages in 周岁 (completed years) on the reporting date, as official
+    statistics count them; members without a birth date on record are left out."""
     cadres: int
     """Members holding a committee post (书记, 副书记, 委员 ...)."""
     cadres_associate_or_above: int
     cadre_average_age: float | None
+    """The same mean of the cadres' ages."""
     secretaries: int
     secretaries_associate_or_above: int
 
@@ -60,19 +61,31 @@ class RollUp:
         return self.cadres_associate_or_above / self.cadres if self.cadres else None
 
 
-def _age(birth_days: float, count: float, today_days: int) -> float | None:
-    if not count:
-        return None
-    return round((today_days - birth_days / count) / _DAYS_PER_YEAR, 1)
+def _mean(total: float, count: float) -> float | None:
+    return round(total / count, 1) if count else None
+
+
+def subtree_sums(per_unit: Mapping[int, Sequence[float]], parent_of: Mapping[int, int | None],
+                 width: int) -> dict[int, list[float]]:
+    """Each unit's row of ``width`` sums over its whole subtree, from per-unit rows: one pass,
+    children before parents."""
+    zero = [0] * width
+    totals: dict[int, list[float]] = {u: list(per_unit.get(u, zero)) for u in parent_of}
+    for node in reversed(parents_first(parent_of)):
+        parent = parent_of[node]
+        if parent is not None:
+            totals[parent] = list(map(add, totals[parent], totals[node]))
+    return totals
 
 
 def roll_up(
     per_unit: Mapping[int, Sequence[float]],
     parent_of: Mapping[int, int | None],
-    today: dt.date,
+    ages: Mapping[int, Sequence[float]] | Callable[[], Mapping[int, Sequence[float]]],
     wanted: Iterable[int] | None = None,
 ) -> RollUps:
-    """Subtree totals for every unit (or the ``wanted`` ones) from per-unit counters."""
+    """Subtree totals for every unit (or the ``wanted`` ones) from per-unit counters and per-unit
+    :data:`AGE_SUMS`; ``ages`` may be a function giving them, called when the first record is built."""
     zero = [0] * len(COUNTERS)
     totals: dict[int, list[float]] = {u: list(per_unit.get(u, zero)) for u in parent_of}
     unit_counts = dict.fromkeys(parent_of, 1)
@@ -82,23 +95,28 @@ def roll_up(
             totals[parent] = list(map(add, totals[parent], totals[node]))
             unit_counts[parent] += unit_counts[node]
     keys = list(parent_of) if wanted is None else list(wanted)
-    return RollUps(keys, totals, unit_counts, (today - _EPOCH).days)
+    return RollUps(keys, totals, unit_counts, ages, parent_of)
 
 
 class RollUps(Mapping[int, RollUp]):
     """Unit id to its subtree's :class:`RollUp`.
 
     The totals are all computed; each record is built when first read, since a listing of a
-    city's 20,000 units usually reads a few of their figures, not 20,000 records.
+    city's 20,000 units usually reads a few of their figures, not 20,000 records. The ages are
+    summed over the subtrees only then too: :meth:`members` and :meth:`full` read a listing's
+    figures without them.
     """
 
     def __init__(self, keys: list[int], totals: Mapping[int, Sequence[float]], units: Mapping[int, int],
-                 today_days: int) -> None:
+                 ages: Mapping[int, Sequence[float]] | Callable[[], Mapping[int, Sequence[float]]],
+                 parent_of: Mapping[int, int | None]) -> None:
         self._keys = keys
         self._wanted = set(keys)
         self._totals = totals
         self._units = units
-        self._today_days = today_days
+        self._ages = ages
+        self._parent_of = parent_of
+        self._age_totals: dict[int, list[float]] | None = None
         self._built: dict[int, RollUp] = {}
 
     def __getitem__(self, unit_id: int) -> RollUp:
@@ -106,7 +124,10 @@ class RollUps(Mapping[int, RollUp]):
         if built is None:
             if unit_id not in self._wanted:
                 raise KeyError(unit_id)
-            built = _make(unit_id, self._units[unit_id], self._totals[unit_id], self._today_days)
+            if self._age_totals is None:
+                per_unit = self._ages() if callable(self._ages) else self._ages
+                self._age_totals = subtree_sums(per_unit, self._parent_of, len(AGE_SUMS))
+            built = _make(unit_id, self._units[unit_id], self._totals[unit_id], self._age_totals[unit_id])
             self._built[unit_id] = built
         return built
 
@@ -120,12 +141,16 @@ class RollUps(Mapping[int, RollUp]):
         """The subtree's head count, without building its record."""
         return int(self._totals[unit_id][0])
 
+    def full(self, unit_id: int) -> int:
+        """The subtree's full members (正式党员), without building its record."""
+        return int(self._totals[unit_id][1])
 
-def _make(unit_id: int, units: int, t: Sequence[float], today_days: int) -> RollUp:
+
+def _make(unit_id: int, units: int, t: Sequence[float], a: Sequence[float]) -> RollUp:
     (members, full, male, female, *rest) = t
     education = rest[: len(EDUCATIONS)]
-    (birth_days, with_birth, cadres, cadres_plus, cadre_birth_days, cadres_with_birth, secretaries,
-     secretaries_plus) = rest[len(EDUCATIONS):]
+    (cadres, cadres_plus, secretaries, secretaries_plus) = rest[len(EDUCATIONS):]
+    (ages, with_birth, cadre_ages, cadres_with_birth) = a
     return RollUp(
         unit_id=unit_id,
         units=units,
@@ -134,10 +159,10 @@ def _make(unit_id: int, units: int, t: Sequence[float], today_days: int) -> Roll
         probationary=int(members - full),
         by_gender={"male": int(male), "female": int(female)},
         by_education=dict(zip(EDUCATIONS, map(int, education), strict=True)),
-        average_age=_age(birth_days, with_birth, today_days),
+        average_age=_mean(ages, with_birth),
         cadres=int(cadres),
         cadres_associate_or_above=int(cadres_plus),
-        cadre_average_age=_age(cadre_birth_days, cadres_with_birth, today_days),
+        cadre_average_age=_mean(cadre_ages, cadres_with_birth),
         secretaries=int(secretaries),
         secretaries_associate_or_above=int(secretaries_plus),
     )

@@ -12,7 +12,7 @@ import attrs
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
 from communitycore.domain.fields import UNCHANGED, Keep, clean_text
-from communitycore.domain.members import add_years
+from communitycore.domain.members import add_years, parse_date
 from communitycore.domain.org import (
     ADDRESS_LIMIT,
     CONTACT_LIMIT,
@@ -498,37 +498,53 @@ class OrgAPI(SubAPI):
 
     # Statistics and checks ---------------------------------------------------------------------
 
-    def stats(self, ref: UnitRef | None = None) -> list[RollUp]:
+    def stats(self, ref: UnitRef | None = None, *, on: DateLike | None = None) -> list[RollUp]:
         """Roll-up statistics of ``ref``'s subtree (of every root for ``None``).
 
-        :raises InvalidValue: ``ref`` (when given) is neither a unit id nor a path.
+        The average ages are the means of the ages in 周岁 on ``on``, the reporting date (default:
+        today); the head counts are those of the roll as it stands.
+
+        :raises InvalidValue: ``ref`` (when given) is neither a unit id nor a path; ``on`` is not a date.
         :raises NotFound: ``ref`` (when given) names no unit.
         :raises PermissionDenied: the actor may not read units on ``ref``, or on any unit.
         """
+        reported = self._reporting_date(on)
         with self.community.reading() as conn:
             if ref is None:
                 tree = Tree(conn)
                 parent_of = tree.parent_of
                 wanted = _top(self._scope(conn, "org.read"), tree, [u for u, p in parent_of.items() if p is None])
-                per_unit = rollup.counters(conn)
+                root = None
             else:
                 root = self._readable(conn, ref).id
                 parent_of = subtree_parents(conn, root)
                 wanted = [root]
-                per_unit = rollup.counters(conn, root)
-            result = roll_up(per_unit, parent_of, self.community.clock.today(), wanted)
+            result = roll_up(rollup.counters(conn, root), parent_of, rollup.age_sums(conn, reported, root), wanted)
             return [result[u] for u in wanted]
 
-    def stats_all(self) -> RollUps:
-        """Roll-up statistics of every unit's subtree, in one query and one pass.
+    def stats_all(self, *, on: DateLike | None = None) -> RollUps:
+        """Roll-up statistics of every unit's subtree, in one query and one pass; the ages (in 周岁 on
+        ``on``, default today) are counted when the first record is read.
 
+        :raises InvalidValue: ``on`` is not a date.
         :raises PermissionDenied: the actor may not read units on any unit.
         """
+        reported = self._reporting_date(on)
+
+        def ages() -> dict[int, list[int]]:
+            with self.community.reading() as conn:
+                return rollup.age_sums(conn, reported)
+
         with self.community.reading() as conn:
             tree = Tree(conn)
             scope = self._scope(conn, "org.read")
             wanted = None if scope.everything else sorted(scope.units & set(tree.parent_of))
-            return roll_up(rollup.counters(conn), tree.parent_of, self.community.clock.today(), wanted)
+            return roll_up(rollup.counters(conn), tree.parent_of, ages, wanted)
+
+    def _reporting_date(self, on: DateLike | None) -> dt.date:
+        if on is None:
+            return self.community.clock.today()
+        return parse_date(on)
 
     def refresh_stats(self) -> None:
         """Recompute what is derived from the tree and the members: every unit's member counters
@@ -564,17 +580,17 @@ class OrgAPI(SubAPI):
         per_unit = rollup.counters(conn, root)
         # Thresholds count everyone organised under a unit (a branch's party groups included);
         # the committee is the unit's own post holders.
-        totals = roll_up(per_unit, tree.parent_of, self.community.clock.today(), ids)
+        totals = roll_up(per_unit, tree.parent_of, {}, ids)  # head counts only: no record is built
         zero = [0] * len(COUNTERS)
         kids = children_map(tree.parent_of)
         out = []
         for unit_id in ids:
             unit = tree.unit(unit_id)
             own = per_unit.get(unit_id, zero)
-            total = totals[unit_id]
+            members, full = totals.members(unit_id), totals.full(unit_id)
             out.append(UnitSnapshot(
                 id=unit_id, name=unit.name, kind=unit.kind, parent_id=unit.parent_id, path=tree.path(unit_id),
-                members=total.members, full_members=total.full, probationary_members=total.probationary,
+                members=members, full_members=full, probationary_members=members - full,
                 own_members=int(own[_MEMBERS]), children=len(kids.get(unit_id, [])),
                 covered_units=unit.covered_units, has_committee=int(own[_CADRES]) >= COMMITTEE_MIN_POSTS,
                 term_end=unit.term_end,

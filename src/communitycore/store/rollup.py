@@ -8,6 +8,7 @@ per unit (20,000 at city scale) instead of aggregating a million members on ever
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import Connection, case, func, select
 from communitycore.domain.members import ASSOCIATE_OR_ABOVE, COMMITTEE_POSTS, Education, MemberStatus, Post
 from communitycore.domain.stats import COUNTERS
 from communitycore.store.engine import placeholders
-from communitycore.store.sql import count_if, day_number
+from communitycore.store.sql import completed_years, count_if
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
 from communitycore.store.units import path_key, within
@@ -34,19 +35,14 @@ def _aggregates() -> list[Any]:
     cadre = m.c.post.in_(sorted(COMMITTEE_POSTS))
     educated = m.c.education.in_(sorted(ASSOCIATE_OR_ABOVE))
     secretary = m.c.post == Post.SECRETARY.value
-    born = day_number(m.c.birth_date)
     return [
         func.count(),
         count_if(m.c.category == "full"),
         count_if(m.c.gender == "male"),
         count_if(m.c.gender == "female"),
         *(count_if(m.c.education == e.value) for e in Education),
-        func.coalesce(func.sum(born), 0),
-        func.count(m.c.birth_date),
         count_if(cadre),
         count_if(cadre & educated),
-        func.coalesce(func.sum(case((cadre, born))), 0),
-        func.count(case((cadre, m.c.birth_date))),
         count_if(secretary),
         count_if(secretary & educated),
     ]
@@ -145,3 +141,25 @@ def counters(conn: Connection, root: int | None = None) -> dict[int, list[int]]:
         query = query.join(p, p.c.unit_id == s.c.unit_id).where(within(p.c.path, path_key(conn, root)))
     return {row[0]: list(row[1:]) for row in conn.execute(query).all()}
 
+
+
+def age_sums(conn: Connection, on: dt.date, root: int | None = None) -> dict[int, list[int]]:
+    """Every unit's members' ages in 周岁 on ``on``, summed, and how many members have a birth date
+    on or before it; the same of the cadres (the order of
+    :data:`~communitycore.domain.stats.AGE_SUMS`). Over ``root``'s subtree, through the path index,
+    or every unit.
+
+    Ages depend on the reporting date, so unlike the counters they are counted from the members
+    table when asked for: one ``GROUP BY`` over the subtree's members.
+    """
+    m = member_tables.members
+    age = completed_years(m.c.birth_date, on)
+    cadre = m.c.post.in_(sorted(COMMITTEE_POSTS))
+    query = (select(m.c.unit_id, func.coalesce(func.sum(age), 0), func.count(),
+                    func.coalesce(func.sum(case((cadre, age))), 0), count_if(cadre))
+             .where(m.c.status == ACTIVE, m.c.birth_date.is_not(None), m.c.birth_date <= on)
+             .group_by(m.c.unit_id))
+    if root is not None:
+        p = org_tables.unit_paths
+        query = query.join(p, p.c.unit_id == m.c.unit_id).where(within(p.c.path, path_key(conn, root)))
+    return {row[0]: [int(v) for v in row[1:]] for row in conn.execute(query)}

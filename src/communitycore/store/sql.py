@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Float, Table, insert
+from sqlalchemy import Connection, Integer, Table, insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -18,32 +18,71 @@ def aware(at: dt.datetime | None, tz: dt.tzinfo = dt.UTC) -> dt.datetime | None:
     return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(tz)
 
 
-class day_number(FunctionElement[float]):  # noqa: N801 - reads like the SQL function it is
-    """Days since 1970-01-01 of a DATE column, on every engine (for sums and averages of dates)."""
+class year_of(FunctionElement[int]):  # noqa: N801 - reads like the SQL function it is
+    """The year of a DATE column, as an integer, on every engine."""
 
-    type = Float()
+    type = Integer()
     inherit_cache = True
-    name = "day_number"
+    name = "year_of"
 
 
-@compiles(day_number, "sqlite")
-def _sqlite(element: day_number, compiler: Any, **kw: Any) -> str:
-    return f"(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5)"
+class month_day(FunctionElement[int]):  # noqa: N801 - reads like the SQL function it is
+    """The month and day of a DATE column as one integer, ``month * 100 + day`` (0229 for 29 February):
+    a birthday compared with another date's by ``>``, whatever the years."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "month_day"
 
 
-@compiles(day_number, "postgresql")
-def _postgresql(element: day_number, compiler: Any, **kw: Any) -> str:
-    return f"({compiler.process(element.clauses, **kw)} - DATE '1970-01-01')"
+# SQLite keeps a DATE as ISO text (YYYY-MM-DD), as SQLAlchemy's Date type and the import write it.
+@compiles(year_of, "sqlite")
+def _year_sqlite(element: year_of, compiler: Any, **kw: Any) -> str:
+    return f"CAST(substr({compiler.process(element.clauses, **kw)}, 1, 4) AS INTEGER)"
 
 
-@compiles(day_number, "mysql")
-def _mysql(element: day_number, compiler: Any, **kw: Any) -> str:
-    return f"(TO_DAYS({compiler.process(element.clauses, **kw)}) - 719528)"
+@compiles(month_day, "sqlite")
+def _month_day_sqlite(element: month_day, compiler: Any, **kw: Any) -> str:
+    date = compiler.process(element.clauses, **kw)
+    return f"(CAST(substr({date}, 6, 2) AS INTEGER) * 100 + CAST(substr({date}, 9, 2) AS INTEGER))"
 
 
-@compiles(day_number)
-def _default(element: day_number, compiler: Any, **kw: Any) -> str:  # pragma: no cover - other engines
-    raise NotImplementedError(f"day_number is not defined for {compiler.dialect.name}")
+@compiles(year_of, "postgresql")
+def _year_postgresql(element: year_of, compiler: Any, **kw: Any) -> str:
+    return f"CAST(EXTRACT(YEAR FROM {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(month_day, "postgresql")
+def _month_day_postgresql(element: month_day, compiler: Any, **kw: Any) -> str:
+    date = compiler.process(element.clauses, **kw)
+    return f"CAST(EXTRACT(MONTH FROM {date}) * 100 + EXTRACT(DAY FROM {date}) AS INTEGER)"
+
+
+@compiles(year_of, "mysql")
+def _year_mysql(element: year_of, compiler: Any, **kw: Any) -> str:
+    return f"YEAR({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(month_day, "mysql")
+def _month_day_mysql(element: month_day, compiler: Any, **kw: Any) -> str:
+    date = compiler.process(element.clauses, **kw)
+    return f"(MONTH({date}) * 100 + DAYOFMONTH({date}))"
+
+
+@compiles(year_of)
+@compiles(month_day)
+def _date_part_default(element: FunctionElement[int], compiler: Any, **kw: Any) -> str:  # pragma: no cover
+    raise NotImplementedError(f"{element.name} is not defined for {compiler.dialect.name}")
+
+
+def completed_years(born: ColumnElement[Any], on: dt.date) -> ColumnElement[int]:
+    """Age in 周岁 on ``on`` of a birth DATE column: the years completed, as
+    :func:`communitycore.domain.members.completed_years` counts them (a birthday of 29 February
+    comes on 1 March in other years)."""
+    from sqlalchemy import case
+
+    later_in_the_year = month_day(born) > on.month * 100 + on.day
+    return on.year - year_of(born) - case((later_in_the_year, 1), else_=0)
 
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:

@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from communitycore.domain.members import COMMITTEE_POSTS, Education, Member, Post
+from communitycore.domain.members import COMMITTEE_POSTS, Education, Member, Post, completed_years
 
 #: 大专以上: 大专 (associate) and every level above it.
 COLLEGE = Education.ASSOCIATE
@@ -32,11 +32,6 @@ def is_college(member: Member) -> bool:
     return member.education is not None and member.education.rank >= COLLEGE.rank
 
 
-def age_on(birth: dt.date, today: dt.date) -> int:
-    """Age in whole years (周岁) on ``today``."""
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
 def _share(part: int, whole: int) -> float | None:
     return None if whole == 0 else round(part / whole, 4)
 
@@ -44,7 +39,7 @@ def _share(part: int, whole: int) -> float | None:
 def _group(members: Sequence[Member], today: dt.date) -> dict[str, Any]:
     """Count, 大专以上 and its share, average age, and how many lack the data."""
     college = sum(1 for m in members if is_college(m))
-    ages = [age_on(m.birth_date, today) for m in members if m.birth_date is not None]
+    ages = [completed_years(m.birth_date, today) for m in members if m.birth_date is not None]
     return {
         "count": len(members),
         "college": college,

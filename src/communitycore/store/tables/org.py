@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Column,
     Date,
     ForeignKey,
@@ -83,12 +82,8 @@ unit_stats = Table(
     Column("edu_associate", Integer, nullable=False),
     Column("edu_bachelor", Integer, nullable=False),
     Column("edu_postgraduate", Integer, nullable=False),
-    Column("birth_days", BigInteger, nullable=False),
-    Column("with_birth", Integer, nullable=False),
     Column("cadres", Integer, nullable=False),
     Column("cadres_associate_plus", Integer, nullable=False),
-    Column("cadre_birth_days", BigInteger, nullable=False),
-    Column("cadres_with_birth", Integer, nullable=False),
     Column("secretaries", Integer, nullable=False),
     Column("secretaries_associate_plus", Integer, nullable=False),
 )
