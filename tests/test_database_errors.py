@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.engine import make_url
 
 import communitycore
 from communitycore.cli import make_cli
 from communitycore.errors import DatabaseUnavailable
+from communitycore.store.engine import with_driver
 
 
 def _targets(tmp_path: Path) -> list[str]:
@@ -51,3 +53,22 @@ def test_a_missing_driver_names_the_extra_to_install(tmp_path: Path, monkeypatch
     monkeypatch.setattr(builtins, "__import__", no_psycopg)
     with pytest.raises(DatabaseUnavailable, match=r'pip install "communitycore\[postgresql\]"'):
         communitycore.open("postgresql+psycopg://nobody@127.0.0.1:1/none", autoload=False)
+
+
+def test_a_server_url_naming_no_driver_gets_the_one_the_extra_installs() -> None:
+    assert [with_driver(url).drivername for url in (
+        "mysql://root@h/db", "mariadb://root@h/db", "postgresql://u@h/db", "mysql+mysqldb://root@h/db",
+        "sqlite:///c.db")] == ["mysql+pymysql", "mysql+pymysql", "postgresql+psycopg", "mysql+mysqldb", "sqlite"]
+    assert with_driver("mysql://root:secret@h:3307/db?charset=utf8mb4").render_as_string(hide_password=False) == (
+        "mysql+pymysql://root:secret@h:3307/db?charset=utf8mb4")
+
+
+def test_the_url_without_its_driver_opens_the_same_database(db_url: str) -> None:
+    """``mysql://`` and ``postgresql://`` as a user writes them, on each engine's own database."""
+    parsed = make_url(db_url)
+    plain = parsed.set(drivername=parsed.get_backend_name()).render_as_string(hide_password=False)
+    with communitycore.open(db_url, actor="tester", autoload=False) as first:
+        first.org.add("城南街道党工委", "street-committee")
+    with communitycore.open(plain, actor="tester", autoload=False) as second:
+        assert [u.name for u in second.org.children(None)] == ["城南街道党工委"]
+        assert second.engine.url.drivername == with_driver(db_url).drivername

@@ -99,7 +99,7 @@ def unavailable(url: Any) -> Iterator[None]:
                                     "{fix}").format(url=shown, module=module, fix=fix)) from None
     except (NoSuchModuleError, ArgumentError) as exc:
         raise DatabaseUnavailable(_("{url} is not a database URL this library can use ({error}). Write "
-                                    "sqlite:///FILE, postgresql://USER@HOST/DB or mysql+pymysql://USER@HOST/DB, or "
+                                    "sqlite:///FILE, postgresql://USER@HOST/DB or mysql://USER@HOST/DB, or "
                                     "give the path of a SQLite file.").format(url=shown, error=exc)) from None
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__

@@ -8,15 +8,28 @@ from typing import Any
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+#: What a server URL that names no driver stands for: the driver its optional dependency installs
+#: (``communitycore[mysql]`` brings PyMySQL, not SQLAlchemy's default MySQLdb); MariaDB is spoken
+#: to through the MySQL dialect, as every MySQL-protocol engine here is.
+DEFAULT_DRIVERS = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql", "mariadb": "mysql+pymysql"}
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and ``synchronous=NORMAL``.
+
+def with_driver(url: str | URL) -> URL:
+    """``url`` parsed, with the driver of :data:`DEFAULT_DRIVERS` where it names none
+    (``mysql://`` reads as ``mysql+pymysql://``)."""
+    parsed = make_url(url)
+    return parsed.set(drivername=DEFAULT_DRIVERS.get(parsed.drivername, parsed.drivername))
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and ``synchronous=NORMAL``; a server URL
+    without a driver gets the one the optional dependency installs (:func:`with_driver`).
 
     SQL parameters are left out of error messages and logs (``hide_parameters``): they may hold
     ID numbers and phone numbers.
     """
     kwargs.setdefault("hide_parameters", True)
-    parsed = make_url(url)
+    parsed = with_driver(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, **kwargs)
         _tune_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
