@@ -65,7 +65,7 @@ def _mean(total: float, count: float) -> float | None:
     return round(total / count, 1) if count else None
 
 
-def subtree_sums(per_unit: Mapping[int, Sequence[float]], parent_of: Mapping[int, int | None],
+def _subtree_sums(per_unit: Mapping[int, Sequence[float]], parent_of: Mapping[int, int | None],
                  width: int) -> dict[int, list[float]]:
     """Each unit's row of ``width`` sums over its whole subtree, from per-unit rows: one pass,
     children before parents."""
@@ -87,15 +87,10 @@ def roll_up(
     """Subtree totals for every unit (or the ``wanted`` ones) from per-unit counters and per-unit
     :data:`AGE_SUMS`; ``ages`` may be a function giving them, called when the first record is built."""
     zero = [0] * len(COUNTERS)
-    totals: dict[int, list[float]] = {u: list(per_unit.get(u, zero)) for u in parent_of}
-    unit_counts = dict.fromkeys(parent_of, 1)
-    for node in reversed(parents_first(parent_of)):  # children before parents
-        parent = parent_of[node]
-        if parent is not None:
-            totals[parent] = list(map(add, totals[parent], totals[node]))
-            unit_counts[parent] += unit_counts[node]
+    # Each row gets a last column of 1, so one pass sums the counters and counts the units.
+    rows = {u: [*per_unit.get(u, zero), 1] for u in parent_of}
     keys = list(parent_of) if wanted is None else list(wanted)
-    return RollUps(keys, totals, unit_counts, ages, parent_of)
+    return RollUps(keys, _subtree_sums(rows, parent_of, len(COUNTERS) + 1), ages, parent_of)
 
 
 class RollUps(Mapping[int, RollUp]):
@@ -107,13 +102,12 @@ class RollUps(Mapping[int, RollUp]):
     figures without them.
     """
 
-    def __init__(self, keys: list[int], totals: Mapping[int, Sequence[float]], units: Mapping[int, int],
+    def __init__(self, keys: list[int], totals: Mapping[int, Sequence[float]],
                  ages: Mapping[int, Sequence[float]] | Callable[[], Mapping[int, Sequence[float]]],
                  parent_of: Mapping[int, int | None]) -> None:
         self._keys = keys
         self._wanted = set(keys)
-        self._totals = totals
-        self._units = units
+        self._totals = totals  # the COUNTERS, then the number of units
         self._ages = ages
         self._parent_of = parent_of
         self._age_totals: dict[int, list[float]] | None = None
@@ -126,8 +120,8 @@ class RollUps(Mapping[int, RollUp]):
                 raise KeyError(unit_id)
             if self._age_totals is None:
                 per_unit = self._ages() if callable(self._ages) else self._ages
-                self._age_totals = subtree_sums(per_unit, self._parent_of, len(AGE_SUMS))
-            built = _make(unit_id, self._units[unit_id], self._totals[unit_id], self._age_totals[unit_id])
+                self._age_totals = _subtree_sums(per_unit, self._parent_of, len(AGE_SUMS))
+            built = _make(unit_id, self._totals[unit_id], self._age_totals[unit_id])
             self._built[unit_id] = built
         return built
 
@@ -146,14 +140,14 @@ class RollUps(Mapping[int, RollUp]):
         return int(self._totals[unit_id][1])
 
 
-def _make(unit_id: int, units: int, t: Sequence[float], a: Sequence[float]) -> RollUp:
+def _make(unit_id: int, t: Sequence[float], a: Sequence[float]) -> RollUp:
     (members, full, male, female, *rest) = t
     education = rest[: len(EDUCATIONS)]
-    (cadres, cadres_plus, secretaries, secretaries_plus) = rest[len(EDUCATIONS):]
+    (cadres, cadres_plus, secretaries, secretaries_plus, units) = rest[len(EDUCATIONS):]
     (ages, with_birth, cadre_ages, cadres_with_birth) = a
     return RollUp(
         unit_id=unit_id,
-        units=units,
+        units=int(units),
         members=int(members),
         full=int(full),
         probationary=int(members - full),
