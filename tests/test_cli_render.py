@@ -69,6 +69,10 @@ def test_format_value() -> None:
     assert format_value("2025-08-09T09:16:00.250000Z", "en") == "2025-08-09 09:16:00"
     assert format_value("2025-08-09T09:16") == "2025-08-09T09:16"
     assert format_value("见 2025-08-09T09:16:00+08:00") == "见 2025-08-09T09:16:00+08:00"
+    # Average ages keep their one decimal, as the statistics print them; other numbers stay short.
+    fields = ("average_age", "cadre_average_age", "hours")
+    assert [format_value(48.0, field=f) for f in fields] == ["48.0", "48.0", "48"]
+    assert format_value(0.5, field="college_share") == "50.0%"
 
 
 def test_json_conversion() -> None:

@@ -110,7 +110,7 @@ _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\
 def format_value(value: Any, lang: str = "zh", field: str = "") -> str:
     """One value as text: labels for codes, ISO dates, moments as the community's clock reads them
     (``2025-08-09 09:16:00``, the offset left to the JSON), 是/否, percentages for ``*_share`` and ``*_rate``
-    fields."""
+    fields, average ages with their one decimal."""
     if value is None or value == "":
         return "-"
     if value.__class__ is str and _ISO_MOMENT.fullmatch(value):
@@ -128,7 +128,9 @@ def format_value(value: Any, lang: str = "zh", field: str = "") -> str:
     if isinstance(value, Decimal):  # quantities: 1.5, not 1.50
         value = float(value)
     if isinstance(value, float):
-        return f"{value:.1%}" if field.endswith(("_share", "_rate")) else f"{value:g}"
+        if field.endswith(("_share", "_rate")):
+            return f"{value:.1%}"
+        return f"{value:.1f}" if field.endswith("average_age") else f"{value:g}"  # ages as published: 48.0
     if isinstance(value, Mapping):
         sep = "，" if lang == "zh" else ", "
         return sep.join(f"{format_value(k, lang)} {format_value(v, lang)}" for k, v in value.items()) or "-"
