@@ -231,3 +231,17 @@ def test_refresh_stats_after_writes_behind_the_librarys_back(community: Communit
     [stats] = community.org.stats(street.id)
     assert (stats.members, stats.by_education["bachelor"], stats.by_gender["female"]) == (2, 2, 1)
     assert_matches(stats, brute_force(community, street.id))
+
+
+def test_the_ages_are_read_from_the_members_unit_index_alone(sqlite_community: Community) -> None:
+    """A city's birth dates come from the covering index in unit order, not row by row from the table
+    (SQLite's plan; 0.4 s against 1.7 s at a million members, benchmarks/README.md)."""
+    street = sqlite_community.org.add("街道党工委", "street-committee")
+    sqlite_community.members.add("甲", street.id, birth_date="1980-01-01", post="书记")
+    with sqlite_community.engine.connect() as conn:
+        query = rollup.age_query(conn, dt.date(2026, 11, 28))
+        compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+        for root in (None, street.id):
+            assert rollup.age_sums(conn, dt.date(2026, 11, 28), root) == {street.id: [46, 1, 46, 1]}
+    assert "USING COVERING INDEX ix_cc_members_unit_id_category_status_post_birth_date" in plan, plan

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, Select, case, func, select
 
 from communitycore.domain.members import ASSOCIATE_OR_ABOVE, COMMITTEE_POSTS, Education, MemberStatus, Post
 from communitycore.domain.stats import COUNTERS
@@ -20,7 +20,7 @@ from communitycore.store.engine import placeholders
 from communitycore.store.sql import completed_years, count_if
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
-from communitycore.store.units import path_key, within
+from communitycore.store.units import path_key, subtree_query, within
 
 #: Only members on the roll are counted; removed members keep their records but leave the figures.
 ACTIVE = MemberStatus.ACTIVE.value
@@ -150,8 +150,14 @@ def age_sums(conn: Connection, on: dt.date, root: int | None = None) -> dict[int
     or every unit.
 
     Ages depend on the reporting date, so unlike the counters they are counted from the members
-    table when asked for: one ``GROUP BY`` over the subtree's members.
+    table when asked for: one ``GROUP BY`` over the subtree's members, read from the members' unit
+    index alone (it holds the status, the post and the birth date for this).
     """
+    return {row[0]: [int(v) for v in row[1:]] for row in conn.execute(age_query(conn, on, root))}
+
+
+def age_query(conn: Connection, on: dt.date, root: int | None = None) -> Select[Any]:
+    """The query behind :func:`age_sums`."""
     m = member_tables.members
     age = completed_years(m.c.birth_date, on)
     cadre = m.c.post.in_(sorted(COMMITTEE_POSTS))
@@ -160,6 +166,5 @@ def age_sums(conn: Connection, on: dt.date, root: int | None = None) -> dict[int
              .where(m.c.status == ACTIVE, m.c.birth_date.is_not(None), m.c.birth_date <= on)
              .group_by(m.c.unit_id))
     if root is not None:
-        p = org_tables.unit_paths
-        query = query.join(p, p.c.unit_id == m.c.unit_id).where(within(p.c.path, path_key(conn, root)))
-    return {row[0]: [int(v) for v in row[1:]] for row in conn.execute(query)}
+        query = query.where(m.c.unit_id.in_(subtree_query(conn, root)))
+    return query

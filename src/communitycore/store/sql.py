@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Integer, Table, insert
+from sqlalchemy import Boolean, Connection, Integer, Table, insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -26,25 +26,26 @@ class year_of(FunctionElement[int]):  # noqa: N801 - reads like the SQL function
     name = "year_of"
 
 
-class month_day(FunctionElement[int]):  # noqa: N801 - reads like the SQL function it is
-    """The month and day of a DATE column as one integer, ``month * 100 + day`` (0229 for 29 February):
-    a birthday compared with another date's by ``>``, whatever the years."""
+class birthday_after(FunctionElement[bool]):  # noqa: N801 - reads like the SQL function it is
+    """Whether the month and day of the DATE ``born`` come after those of the DATE ``on``, whatever
+    the years: ``birthday_after(column, literal(date, Date()))``."""
 
-    type = Integer()
+    type = Boolean()
     inherit_cache = True
-    name = "month_day"
+    name = "birthday_after"
 
 
-# SQLite keeps a DATE as ISO text (YYYY-MM-DD), as SQLAlchemy's Date type and the import write it.
+# SQLite keeps a DATE as ISO text (YYYY-MM-DD), as SQLAlchemy's Date type and the import write it:
+# CAST reads the year off the front, and the month and day compare as the text after it.
 @compiles(year_of, "sqlite")
 def _year_sqlite(element: year_of, compiler: Any, **kw: Any) -> str:
-    return f"CAST(substr({compiler.process(element.clauses, **kw)}, 1, 4) AS INTEGER)"
+    return f"CAST({compiler.process(element.clauses, **kw)} AS INTEGER)"
 
 
-@compiles(month_day, "sqlite")
-def _month_day_sqlite(element: month_day, compiler: Any, **kw: Any) -> str:
-    date = compiler.process(element.clauses, **kw)
-    return f"(CAST(substr({date}, 6, 2) AS INTEGER) * 100 + CAST(substr({date}, 9, 2) AS INTEGER))"
+@compiles(birthday_after, "sqlite")
+def _after_sqlite(element: birthday_after, compiler: Any, **kw: Any) -> str:
+    born, on = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(substr({born}, 6) > substr({on}, 6))"
 
 
 @compiles(year_of, "postgresql")
@@ -52,10 +53,10 @@ def _year_postgresql(element: year_of, compiler: Any, **kw: Any) -> str:
     return f"CAST(EXTRACT(YEAR FROM {compiler.process(element.clauses, **kw)}) AS INTEGER)"
 
 
-@compiles(month_day, "postgresql")
-def _month_day_postgresql(element: month_day, compiler: Any, **kw: Any) -> str:
-    date = compiler.process(element.clauses, **kw)
-    return f"CAST(EXTRACT(MONTH FROM {date}) * 100 + EXTRACT(DAY FROM {date}) AS INTEGER)"
+@compiles(birthday_after, "postgresql")
+def _after_postgresql(element: birthday_after, compiler: Any, **kw: Any) -> str:
+    born, on = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(to_char({born}, 'MM-DD') > to_char(CAST({on} AS DATE), 'MM-DD'))"
 
 
 @compiles(year_of, "mysql")
@@ -63,15 +64,16 @@ def _year_mysql(element: year_of, compiler: Any, **kw: Any) -> str:
     return f"YEAR({compiler.process(element.clauses, **kw)})"
 
 
-@compiles(month_day, "mysql")
-def _month_day_mysql(element: month_day, compiler: Any, **kw: Any) -> str:
-    date = compiler.process(element.clauses, **kw)
-    return f"(MONTH({date}) * 100 + DAYOFMONTH({date}))"
+@compiles(birthday_after, "mysql")
+def _after_mysql(element: birthday_after, compiler: Any, **kw: Any) -> str:
+    born, on = (compiler.process(clause, **kw) for clause in element.clauses)
+    return (f"(MONTH({born}) * 100 + DAYOFMONTH({born}) > "
+            f"MONTH(CAST({on} AS DATE)) * 100 + DAYOFMONTH(CAST({on} AS DATE)))")
 
 
 @compiles(year_of)
-@compiles(month_day)
-def _date_part_default(element: FunctionElement[int], compiler: Any, **kw: Any) -> str:  # pragma: no cover
+@compiles(birthday_after)
+def _date_part_default(element: FunctionElement[Any], compiler: Any, **kw: Any) -> str:  # pragma: no cover
     raise NotImplementedError(f"{element.name} is not defined for {compiler.dialect.name}")
 
 
@@ -79,10 +81,9 @@ def completed_years(born: ColumnElement[Any], on: dt.date) -> ColumnElement[int]
     """Age in 周岁 on ``on`` of a birth DATE column: the years completed, as
     :func:`communitycore.domain.members.completed_years` counts them (a birthday of 29 February
     comes on 1 March in other years)."""
-    from sqlalchemy import case
+    from sqlalchemy import Date, case, literal
 
-    later_in_the_year = month_day(born) > on.month * 100 + on.day
-    return on.year - year_of(born) - case((later_in_the_year, 1), else_=0)
+    return on.year - year_of(born) - case((birthday_after(born, literal(on, Date())), 1), else_=0)
 
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:

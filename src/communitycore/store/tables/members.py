@@ -42,7 +42,9 @@ members = Table(
     Column("removal_reason", String(32)),
     Column("removed_to", String(200)),
     Column("probation_extension_months", Integer),
-    Index(None, "unit_id", "category"),
+    # Covers the roll-ups' read of the ages (store/rollup.py: age_sums), so a city's birth dates
+    # are read from the index in unit order, not row by row from the table (migration 0014).
+    Index(None, "unit_id", "category", "status", "post", "birth_date"),
     sqlite_autoincrement=True,  # ids are never reused: an audit entry names one entity
 )
 
