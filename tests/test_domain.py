@@ -258,9 +258,13 @@ def test_roll_up_adds_children_into_parents() -> None:
     assert result[1].average_age == 40.5  # members without a birth date do not count
     assert result[4].secretaries_associate_or_above_share == 1.0
     assert result[6].members == 0 and result[6].average_age is None
-    only = roll_up(per_unit, PARENTS, lambda: ages, wanted=[2])  # ages asked for when a record is built
-    assert list(only) == [2]
-    assert only[2] == result[2]
+    asked = []
+    only = roll_up(per_unit, PARENTS, lambda: asked.append(1) or ages, wanted=[2])
+    assert list(only) == [2] and 2 in only and 3 not in only
+    assert (only.members(2), only.full(2)) == (3, 2)
+    assert asked == []  # a listing's head counts never count the ages
+    assert only[2] == result[2] and only[2] is only[2]
+    assert asked == [1]  # the first record counts them, once
 
 
 # National structure rules (the builtin plugin, called directly) ----------------------------------------------

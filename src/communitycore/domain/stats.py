@@ -125,6 +125,9 @@ class RollUps(Mapping[int, RollUp]):
             self._built[unit_id] = built
         return built
 
+    def __contains__(self, unit_id: object) -> bool:  # Mapping's own would build the record
+        return unit_id in self._wanted
+
     def __iter__(self) -> Iterator[int]:
         return iter(self._keys)
 
