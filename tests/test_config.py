@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -196,3 +198,16 @@ def test_a_bad_config_stops_open(tmp_path: Path) -> None:
         communitycore.open(tmp_path / "c.db", config=write(tmp_path / "c.toml",
                            "[plugins]\nautoload = 'no'\n"), create=True)
     assert not (tmp_path / "c.db").exists()
+
+
+@pytest.mark.parametrize(("lang", "heading"), [("zh", "错误：配置文件 community.toml 有误："),
+                                               ("en", "Error: bad config file community.toml:")])
+def test_the_command_line_reports_a_bad_config_once_in_its_language(clean_environment: Path, lang: str,
+                                                                    heading: str) -> None:
+    write(clean_environment / "community.toml", '[cli]\nlang = "en"\n')
+    done = subprocess.run([sys.executable, "-m", "communitycore", "--lang", lang, "org", "check"],
+                          capture_output=True, text=True, encoding="utf-8", check=False)
+    assert done.returncode != 0 and done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert lines[0] == heading and len(lines) == 2, done.stderr  # the heading and the one bad field
+    assert "cli" in lines[1] and "error:" not in done.stderr

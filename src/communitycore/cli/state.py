@@ -276,8 +276,7 @@ class AppState:
         """
         try:
             pm = self.plugin_manager()
-        except CommunityCoreError as exc:
-            click.echo(terminal_text(f"error: {exc}"), err=True)
+        except CommunityCoreError:  # a bad config: the command reports it, once, when it reads it
             return
         owners: dict[tuple[str, ...], str | None] = dict.fromkeys(command_tree(cli))  # None: builtin
         with warnings.catch_warnings(record=True) as caught:
@@ -289,7 +288,7 @@ class AppState:
                     before = command_tree(cli)
                     owners.update((path, answer.plugin) for path in before if path not in owners)
             except CommunityCoreError as exc:  # strict mode: a plugin's failure is an error
-                click.echo(terminal_text(f"error: {exc}"), err=True)
+                click.echo(terminal_text(_("Error: {message}").format(message=exc)), err=True)
         for w in caught:
             click.echo(terminal_text(_("warning: {message}").format(message=w.message)), err=True)
 
