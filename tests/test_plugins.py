@@ -270,8 +270,12 @@ def test_plugins_listing_as_text(site: Install, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "national-org  [builtin]  communitycore" in result.stdout
     assert "good  communitycore-good 1.2.3" in result.stdout
-    assert "unit_kinds: market-branch" in result.stdout
+    assert "unit kinds: market-branch" in result.stdout
     assert "hooks:   register_unit_kinds" in result.stdout
+    zh = run_cli(["--db", str(tmp_path / "c.db"), "--disable-plugin", "national-meetings", "plugins", "--all"])
+    assert "national-org  [内置]  communitycore" in zh.stdout
+    assert "national-meetings  [内置、已停用]" in zh.stdout
+    assert "  党组织类别：market-branch" in zh.stdout and "unit_kinds:" not in zh.stdout
 
 
 def test_plugins_listing_names_registry_problems(tmp_path: Path) -> None:

@@ -146,6 +146,25 @@ WORDS: dict[str, tuple[str, str]] = {
     "default": ("默认值", "default"),
     "none_found": ("（无）", "(none)"),
     "rows_read": ("已读取行数", "rows read"),
+    # What a plugin is and how it stands (`community plugins`)
+    "builtin": ("内置", "builtin"),
+    "pack": ("配置包", "pack"),
+    "blocked": ("已停用", "blocked"),
+    "not-loaded": ("未加载", "not loaded"),
+    "failed": ("加载失败", "failed"),
+    # The record families a plugin contributes
+    "unit_kinds": ("党组织类别", "unit kinds"),
+    "meeting_types": ("会议类型", "meeting types"),
+    "service_categories": ("服务类别", "service categories"),
+    "service_programs": ("服务项目", "service programmes"),
+    "scoring_schemes": ("考核方案", "scoring schemes"),
+    "roster_programs": ("队伍", "rosters"),
+    "facts": ("台账事实", "facts"),
+    "roles": ("角色", "roles"),
+    "recruitment_steps": ("发展党员步骤", "recruitment steps"),
+    "dues_categories": ("党费类别", "dues categories"),
+    "workflow_states": ("流程状态", "workflow states"),
+    "workflow_transitions": ("流程转换", "workflow transitions"),
 }
 
 

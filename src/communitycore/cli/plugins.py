@@ -20,7 +20,8 @@ import click
 
 from communitycore.cli.state import AppState
 from communitycore.errors import CommunityCoreError
-from communitycore.i18n import _, ngettext
+from communitycore.i18n import _, get_language, listing, ngettext
+from communitycore.labels import word
 
 if TYPE_CHECKING:
     from communitycore.sdk.community import Community
@@ -156,11 +157,12 @@ def _version_of(distribution: str | None) -> str | None:
 
 
 def _render(entry: dict[str, Any]) -> None:
+    lang = get_language()
     origin = " ".join(p for p in (entry["distribution"], entry["version"]) if p)
-    marks = [] if entry["kind"] in ("installed", "local") else [entry["kind"]]
+    marks = [] if entry["kind"] in ("installed", "local") else [word(entry["kind"], lang)]
     if entry["status"] != "loaded":
-        marks.append(entry["status"].upper())
-    head = entry["name"] + (f"  [{', '.join(marks)}]" if marks else "") + (f"  {origin}" if origin else "")
+        marks.append(word(entry["status"], lang))
+    head = entry["name"] + (f"  [{listing(marks)}]" if marks else "") + (f"  {origin}" if origin else "")
     click.echo(click.style(head, bold=True) if entry["status"] == "loaded" else head)
     if entry["hooks"]:
         click.echo("  " + _("hooks:   {hooks}").format(
@@ -169,7 +171,7 @@ def _render(entry: dict[str, Any]) -> None:
     for record in entry["records"]:
         by_family.setdefault(record["family"], []).append(record["code"])
     for family, codes in by_family.items():
-        click.echo(f"  {family}: {', '.join(codes)}")
+        click.echo("  " + _("{family}: {codes}").format(family=word(family, lang), codes=", ".join(codes)))
     for error in entry["errors"]:
         click.echo("  " + _("error:   {error}").format(error=error))
 
