@@ -390,3 +390,15 @@ def test_to_dict_takes_a_view_or_its_options_not_both(community: Community) -> N
     assert communitycore.to_dict(unit, view=view_of(community, lang="en"))["kind_label"] == "street working committee"
     with pytest.raises(TypeError):
         communitycore.to_dict(unit, view=view_of(community), lang="en")
+
+
+def test_a_ledger_entry_names_where_it_came_from(sqlite_community: Community) -> None:
+    c = sqlite_community
+    street = c.org.add("城南街道党工委", "street-committee")
+    c.activity.record("unit", street.id, "members", quantity=1)
+    c.activity.record("unit", street.id, "members", quantity=1, source_kind="town-app", source_id="A-7")
+    shown = as_json(c, "activity", "list")
+    assert [(e["source_kind"], e["source_kind_label"]) for e in shown] == [
+        ("manual", "手工录入"), ("town-app", "town-app")]  # a plugin's own source shows its code
+    assert as_json(c, "activity", "list", lang="en")[0]["source_kind_label"] == "entered by hand"
+    assert "手工录入" in text(c, "activity", "list") and "manual" not in text(c, "activity", "list")

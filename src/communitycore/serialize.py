@@ -584,11 +584,12 @@ def _outbox_event(ev: OutboxEvent, view: View) -> dict[str, Any]:
 
 @shape_of("communitycore.domain.activity:ActivityEntry")
 def _activity(entry: ActivityEntry, view: View) -> dict[str, Any]:
-    from communitycore.domain.activity import SubjectKind
+    from communitycore.domain.activity import SOURCE_WORDS, SubjectKind
 
     return {"id": entry.id, "name": entry.fact, "kind": "activity", **_fields(entry),
             "subject_kind_label": view.label_of(SubjectKind, entry.subject_kind),
-            "fact_label": view.label_of("facts", entry.fact)}
+            "fact_label": view.label_of("facts", entry.fact),
+            "source_kind_label": view.label_of(SOURCE_WORDS, entry.source_kind)}
 
 
 @shape_of("communitycore.domain.activity:FactValue")

@@ -31,7 +31,7 @@ import attrs
 from communitycore.domain.codes import Coded
 from communitycore.domain.members import parse_date
 from communitycore.errors import InvalidValue
-from communitycore.i18n import _
+from communitycore.i18n import N_, _
 from communitycore.records import _SLUG, Aggregate
 
 __all__ = [
@@ -57,6 +57,9 @@ NOTE_LENGTH = 400
 SOURCE_ID_LENGTH = 64
 #: The source of entries recorded by hand, when none is given.
 MANUAL = "manual"
+#: The words of the sources the library records entries from; a plugin's own source kind shows its code.
+SOURCE_WORDS = {MANUAL: N_("entered by hand"), "meeting": N_("meeting"), "request": N_("resident request"),
+                "project": N_("service project"), "import": N_("file import")}
 
 
 class SubjectKind(Coded):
