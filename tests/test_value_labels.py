@@ -402,3 +402,17 @@ def test_a_ledger_entry_names_where_it_came_from(sqlite_community: Community) ->
         ("manual", "手工录入"), ("town-app", "town-app")]  # a plugin's own source shows its code
     assert as_json(c, "activity", "list", lang="en")[0]["source_kind_label"] == "entered by hand"
     assert "手工录入" in text(c, "activity", "list") and "manual" not in text(c, "activity", "list")
+
+
+def test_a_request_names_its_assignee_in_words(sqlite_community: Community) -> None:
+    c = sqlite_community
+    street = c.org.add("城南街道党工委", "street-committee")
+    member = c.members.add("张三", street.id)
+    request = c.services.add_request(street.id, category="care", channel="hotline", text="代买药品")
+    c.services.accept(request.id)
+    c.services.assign(request.id, to=f"member:{member.id}")
+    [shown] = as_json(c, "service", "request", "list")
+    assert (shown["assignee"], shown["assignee_label"]) == (f"member:{member.id}", f"党员 {member.id}")
+    assert as_json(c, "service", "request", "list", lang="en")[0]["assignee_label"] == f"member {member.id}"
+    assert f"党员 {member.id}" in text(c, "service", "request", "list") and "member:" not in text(
+        c, "service", "request", "list")

@@ -777,6 +777,8 @@ def _service_request(request: ServiceRequest, view: View) -> dict[str, Any]:
             "category_label": view.label_of("service_categories", request.category),
             "program_label": view.label_of("service_programs", request.program),
             "assignee_kind_label": view.label_of(AssigneeKind, request.assignee_kind),
+            "assignee_label": None if request.assignee_kind is None else
+            f"{view.label_of(AssigneeKind, request.assignee_kind)} {request.assignee_id}",
             "satisfaction_label": view.label_of(Satisfaction, request.satisfaction)}
 
 
