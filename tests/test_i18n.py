@@ -939,9 +939,10 @@ def test_where_a_setting_comes_from_is_worded_in_the_language(demo: tuple[AppSta
     en = CliRunner().invoke(make_cli(state), ["--lang", "en", "org", "settings", unit], obj=state,
                             catch_exceptions=False)
     assert re.search(r"^meeting-absence-months\s+6\s+默认$", zh.output, re.M)
-    assert re.search(r"^meeting-cadence.theme-day\s+monthly\s+默认（national-meetings）$", zh.output, re.M)
+    assert re.search(r"^meeting-cadence.theme-day\s+每月\s+默认（national-meetings）$", zh.output, re.M)
     assert re.search(r"^meeting-absence-months\s+6\s+default$", en.output, re.M)
-    assert "default" not in zh.output and "weekly" in zh.output  # a value stays the code it is set with
+    assert re.search(r"^meeting-cadence.theme-day\s+Monthly\s+default \(national-meetings\)$", en.output, re.M)
+    assert "default" not in zh.output and "monthly" not in zh.output  # a coded value reads in words
     # JSON keeps the source as the code.
     data = json.loads(CliRunner().invoke(make_cli(state), ["--json", "org", "settings", unit], obj=state).stdout)
     sources = {row["key"]: row["source"] for row in data}

@@ -416,3 +416,27 @@ def test_a_request_names_its_assignee_in_words(sqlite_community: Community) -> N
     assert as_json(c, "service", "request", "list", lang="en")[0]["assignee_label"] == f"member {member.id}"
     assert f"党员 {member.id}" in text(c, "service", "request", "list") and "member:" not in text(
         c, "service", "request", "list")
+
+
+def test_a_setting_shows_a_coded_value_in_words(sqlite_community: Community) -> None:
+    c = sqlite_community
+    street = c.org.add("城南街道党工委", "street-committee")
+    c.org.set_setting(street.id, "dues-rounding", "half-even")
+    shown = {s["key"]: s for s in as_json(c, "org", "settings", "show", str(street.id))}
+    assert [shown[k]["value_label"] for k in ("meeting-cadence.party-lecture", "dues-rounding",
+                                              "dues-retiree-base", "recruitment-quorum")] == [
+        "每季度", "四舍六入五成双", "养老金总额", "超过正式党员的半数"]
+    assert shown["dues-rounding"]["value"] == "half-even"  # the code stays what scripts read
+    assert shown["dues-lapse-months"]["value_label"] is None  # a number reads as it is
+    english = {s["key"]: s["value_label"] for s in as_json(c, "org", "settings", "show", str(street.id), lang="en")}
+    assert english["dues-rounding"] == "round half to even" and english["dues-retiree-base"] == "total pension"
+    listing = text(c, "org", "settings", "show", str(street.id))
+    assert "四舍六入五成双" in listing and "half-even" not in listing
+    # What a listing shows may be typed back, in either language; the code is what is kept.
+    typed = {"meeting-cadence.party-lecture": ("每月", "monthly"), "dues-rounding": ("Round down", "down"),
+             "dues-retiree-base": ("基本养老金", "basic-pension"),
+             "recruitment-pass-rule": ("超过应到会人员的半数", "more-than-half of all")}
+    for key, (words, code) in typed.items():
+        assert c.org.set_setting(street.id, key, words).value == code, key
+    with pytest.raises(communitycore.InvalidValue):
+        c.org.set_setting(street.id, "dues-rounding", "差不多")

@@ -559,9 +559,18 @@ def _rollup(rollup: RollUp, view: View) -> dict[str, Any]:
 
 
 @shape_of("communitycore.domain.settings:Effective")
-def _setting(effective: Effective, _view: View) -> dict[str, Any]:
+def _setting(effective: Effective, view: View) -> dict[str, Any]:
+    from communitycore import capabilities
+    from communitycore.domain.settings import spec_of
+
+    spec = spec_of(effective.key, capabilities.setting_specs(capabilities.declared()))
+    described = None
+    if spec is not None and spec.describe is not None and effective.value is not None:
+        with language(view.language):
+            described = spec.describe(effective.value)
     return {"id": effective.key, "name": effective.key, "kind": "setting", "key": effective.key,
-            "value": effective.value, "source": effective.source, "source_unit_id": effective.unit_id}
+            "value": effective.value, "source": effective.source, "source_unit_id": effective.unit_id,
+            "value_label": described}
 
 
 @shape_of(AuditEntry)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from communitycore.capabilities import Capability
-from communitycore.domain.settings import SettingSpec, parse_cadence, parse_codes
+from communitycore.domain.settings import SettingSpec, describe_cadence, parse_cadence, parse_codes
 from communitycore.errors import InvalidValue
 from communitycore.i18n import N_, _, listing
 
@@ -86,7 +86,7 @@ CAPABILITY = Capability(
                     check=_check_meeting_types),
         SettingSpec("meeting-cadence", parse_cadence,
                     N_("cadence of one meeting type, e.g. meeting-cadence.party-lecture"), dotted=True,
-                    defaults=_cadence_defaults, check=_check_cadence_key),
+                    defaults=_cadence_defaults, check=_check_cadence_key, describe=describe_cadence),
         SettingSpec("meeting-absence-months", _parse_months,
                     N_("consecutive months of absence from organizational life that are reported (党章 §9)"),
                     default=6),

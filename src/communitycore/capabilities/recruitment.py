@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from communitycore.capabilities import Capability, lazy_default
-from communitycore.domain.settings import SettingSpec
+from communitycore.domain.settings import SettingSpec, from_words
 from communitycore.errors import InvalidValue
 from communitycore.i18n import N_, _
 from communitycore.records import Threshold
@@ -24,8 +24,20 @@ def _parse_age(value: Any) -> int:
     return age
 
 
+def _describe_threshold(value: Any) -> str:
+    """A rule in words: 超过正式党员的半数 for ``more-than-half``."""
+    return Threshold.parse(value).describe()
+
+
+#: The rules a vote's setting names most, as typed: their words are accepted on input too.
+_NAMED_RULES = tuple(f"{name}{suffix}" for name in ("more-than-half", "at-least-half") for suffix in ("", " of all"))
+
+
 def _parse_threshold(value: Any) -> str:
-    """A rule such as ``more-than-half`` or ``2/3``."""
+    """A rule such as ``more-than-half`` or ``2/3``, or the words of a named one (超过正式党员的半数)."""
+    named = from_words(value, _NAMED_RULES, _describe_threshold)
+    if named is not None:
+        return named
     try:
         Threshold.parse(value)
     except ValueError as exc:
@@ -59,10 +71,12 @@ CAPABILITY = Capability(
                     defaults=lazy_default("recruitment-min-age", f"{_RECRUITMENT}:DEFAULT_MIN_AGE")),
         SettingSpec("recruitment-quorum", _parse_threshold,
                     N_("voting members present a branch vote needs, over those due (细则 §20: more-than-half)"),
-                    defaults=lazy_default("recruitment-quorum", f"{_RECRUITMENT}:DEFAULT_QUORUM")),
+                    defaults=lazy_default("recruitment-quorum", f"{_RECRUITMENT}:DEFAULT_QUORUM"),
+                    describe=_describe_threshold),
         SettingSpec("recruitment-pass-rule", _parse_threshold,
                     N_("votes for a branch vote needs, over the voting members due (细则 §21: more-than-half)"),
-                    defaults=lazy_default("recruitment-pass-rule", f"{_RECRUITMENT}:DEFAULT_PASS_RULE")),
+                    defaults=lazy_default("recruitment-pass-rule", f"{_RECRUITMENT}:DEFAULT_PASS_RULE"),
+                    describe=_describe_threshold),
     ),
     actions=("recruitment.read", "recruitment.add", "recruitment.record", "recruitment.update",
              "recruitment.reveal"),

@@ -17,7 +17,7 @@ import attrs
 
 from communitycore.domain.codes import Coded
 from communitycore.errors import InvalidValue
-from communitycore.i18n import _, listing
+from communitycore.i18n import N_, _, get_language, listing
 from communitycore.records import DuesCategory
 
 FEN = Decimal("0.01")
@@ -25,6 +25,9 @@ FEN = Decimal("0.01")
 ROUNDINGS = {"half-up": decimal.ROUND_HALF_UP, "half-even": decimal.ROUND_HALF_EVEN, "down": decimal.ROUND_DOWN,
              "up": decimal.ROUND_UP}
 DEFAULT_ROUNDING = "half-up"
+#: The roundings in words.
+ROUNDING_WORDS = {"half-up": N_("round half up"), "half-even": N_("round half to even"),
+                  "down": N_("round down"), "up": N_("round up")}
 #: 党章 §9: six consecutive months without paying dues, without good reason (a setting).
 DEFAULT_LAPSE_MONTHS = 6
 #: A single voluntary payment from which it goes wholly to the Central Committee (元).
@@ -44,6 +47,20 @@ class RetireeBase(Coded):
 RETIREE_BASES = tuple(kind.value for kind in RetireeBase)
 #: The retirees' base where no unit sets one (the 2008 rule).
 DEFAULT_RETIREE_BASE = RETIREE_BASES[0]
+
+
+def describe_rounding(value: str) -> str:
+    """A rounding code in words: 四舍五入 for ``half-up``."""
+    word = ROUNDING_WORDS.get(value)
+    return value if word is None else _(word)
+
+
+def describe_retiree_base(value: str) -> str:
+    """A retirees' base code in words: 养老金总额 for ``total-pension``."""
+    try:
+        return RetireeBase(value).label(get_language())
+    except ValueError:
+        return value
 
 _MONTH = re.compile(r"^\s*(\d{4})\s*(?:-|年|/|\.)\s*(\d{1,2})\s*月?\s*$")
 

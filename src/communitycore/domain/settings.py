@@ -7,14 +7,14 @@ which unit it came from.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from communitycore.errors import InvalidValue
-from communitycore.i18n import _, listing
-from communitycore.records import _SLUG, Cadence
+from communitycore.i18n import _, language, listing
+from communitycore.records import _SLUG, CADENCE_WORDS, Cadence
 
 #: Request deadlines by urgency, in hours (Beijing 12345 draft standard; domain-rules §7).
 DEFAULT_DEADLINE_HOURS = {"emergency": 2, "utility": 24, "general": 168, "complex": 360}
@@ -36,13 +36,36 @@ def parse_codes(value: Any) -> list[str]:
     return [parse_code(v.strip()) for v in value]
 
 
+def from_words(text: Any, codes: Iterable[str], describe: Callable[[str], str]) -> str | None:
+    """The code among ``codes`` whose words, in Chinese or in English, ``text`` is: a value typed as a
+    listing shows it (每季度 for ``quarterly``). ``None`` when it is none of them."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    wanted = text.strip().casefold()
+    for lang in ("zh", "en"):
+        with language(lang):
+            for code in codes:
+                if describe(code).casefold() == wanted:
+                    return code
+    return None
+
+
 def parse_cadence(value: Any) -> str:
-    """A cadence code (weekly, monthly, quarterly, half-yearly, yearly)."""
-    try:
-        return Cadence(str(value).strip()).value
-    except ValueError:
-        raise InvalidValue(_("{value!r} is not one of {choices}").format(
-            value=value, choices=listing(c.value for c in Cadence))) from None
+    """A cadence: its code (weekly, monthly, quarterly, half-yearly, yearly) or its words (每月, Monthly)."""
+    codes = [c.value for c in Cadence]
+    text = str(value).strip()
+    if text in codes:
+        return text
+    code = from_words(text, codes, describe_cadence)
+    if code is None:
+        raise InvalidValue(_("{value!r} is not one of {choices}").format(value=value, choices=listing(codes)))
+    return code
+
+
+def describe_cadence(value: Any) -> str:
+    """A cadence code in words: 每月 for ``monthly``."""
+    word = CADENCE_WORDS.get(str(value))
+    return str(value) if word is None else _(word)
 
 
 def parse_hours(value: Any) -> int:
@@ -88,6 +111,9 @@ class SettingSpec:
     """Defaults computed from the registry (one per registered code of a dotted family)."""
     check: RegistryCheck | None = None
     """A check against the registry, e.g. that a scoring scheme of that code is registered."""
+    describe: Callable[[Any], str] | None = None
+    """A value in words, in the language in force (a code's label), for listings; ``None``: a value
+    that reads as it is (a number, hours)."""
 
 
 def parse_setting(key: str, value: Any, specs: Sequence[SettingSpec]) -> tuple[str, Any]:
