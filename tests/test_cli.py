@@ -374,7 +374,7 @@ def test_org_settings_show_values_and_sources(community: Community, town: dict[s
     set_ = as_json(community, "org", "settings", "set", committee_path, "meeting-cadence.party-lecture", "weekly")
     assert set_ == {"id": "meeting-cadence.party-lecture", "name": "meeting-cadence.party-lecture",
                     "kind": "setting", "key": "meeting-cadence.party-lecture", "value": "weekly",
-                    "source": committee_path, "source_unit_id": town["committee"].id}
+                    "source": committee_path, "source_unit_id": town["committee"].id, "value_label": "每周"}
     grid_path = f"{committee_path}/第一网格党支部"
     settings = {s["key"]: s for s in as_json(community, "org", "settings", grid_path)}
     assert settings["meeting-cadence.party-lecture"]["value"] == "weekly"
@@ -384,7 +384,7 @@ def test_org_settings_show_values_and_sources(community: Community, town: dict[s
     # The explicit `show` form and the text output.
     assert as_json(community, "org", "settings", "show", grid_path) == list(settings.values())
     text = ok(community, "org", "settings", grid_path).output
-    assert "来源" in text and committee_path in text and "weekly" in text
+    assert "来源" in text and committee_path in text and "每周" in text and "weekly" not in text
     # A nearer unit overrides; unset inherits again.
     ok(community, "org", "settings", "set", grid_path, "meeting-cadence.party-lecture", "monthly")
     nearer = {s["key"]: s for s in as_json(community, "org", "settings", grid_path)}
