@@ -142,7 +142,6 @@ def counters(conn: Connection, root: int | None = None) -> dict[int, list[int]]:
     return {row[0]: list(row[1:]) for row in conn.execute(query).all()}
 
 
-
 def age_sums(conn: Connection, on: dt.date, root: int | None = None) -> dict[int, list[int]]:
     """Every unit's members' ages in 周岁 on ``on``, summed, and how many members have a birth date
     on or before it; the same of the cadres (the order of

@@ -35,46 +35,31 @@ class birthday_after(FunctionElement[bool]):  # noqa: N801 - reads like the SQL 
     name = "birthday_after"
 
 
-# SQLite keeps a DATE as ISO text (YYYY-MM-DD), as SQLAlchemy's Date type and the import write it:
-# CAST reads the year off the front, and the month and day compare as the text after it.
-@compiles(year_of, "sqlite")
-def _year_sqlite(element: year_of, compiler: Any, **kw: Any) -> str:
-    return f"CAST({compiler.process(element.clauses, **kw)} AS INTEGER)"
-
-
-@compiles(birthday_after, "sqlite")
-def _after_sqlite(element: birthday_after, compiler: Any, **kw: Any) -> str:
-    born, on = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"(substr({born}, 6) > substr({on}, 6))"
-
-
-@compiles(year_of, "postgresql")
-def _year_postgresql(element: year_of, compiler: Any, **kw: Any) -> str:
-    return f"CAST(EXTRACT(YEAR FROM {compiler.process(element.clauses, **kw)}) AS INTEGER)"
-
-
-@compiles(birthday_after, "postgresql")
-def _after_postgresql(element: birthday_after, compiler: Any, **kw: Any) -> str:
-    born, on = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"(to_char({born}, 'MM-DD') > to_char(CAST({on} AS DATE), 'MM-DD'))"
-
-
-@compiles(year_of, "mysql")
-def _year_mysql(element: year_of, compiler: Any, **kw: Any) -> str:
-    return f"YEAR({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(birthday_after, "mysql")
-def _after_mysql(element: birthday_after, compiler: Any, **kw: Any) -> str:
-    born, on = (compiler.process(clause, **kw) for clause in element.clauses)
-    return (f"(MONTH({born}) * 100 + DAYOFMONTH({born}) > "
-            f"MONTH(CAST({on} AS DATE)) * 100 + DAYOFMONTH(CAST({on} AS DATE)))")
+#: Each construct's SQL by dialect, ``{0}`` (and ``{1}``) standing for its arguments. SQLite keeps a
+#: DATE as ISO text (YYYY-MM-DD), as SQLAlchemy's Date type and the import write it: CAST reads the
+#: year off the front, and the month and day compare as the text after it.
+_DIALECT_SQL: dict[str, dict[str, str]] = {
+    "year_of": {
+        "sqlite": "CAST({0} AS INTEGER)",
+        "postgresql": "CAST(EXTRACT(YEAR FROM {0}) AS INTEGER)",
+        "mysql": "YEAR({0})",
+    },
+    "birthday_after": {
+        "sqlite": "(substr({0}, 6) > substr({1}, 6))",
+        "postgresql": "(to_char({0}, 'MM-DD') > to_char(CAST({1} AS DATE), 'MM-DD'))",
+        "mysql": ("(MONTH({0}) * 100 + DAYOFMONTH({0}) > "
+                  "MONTH(CAST({1} AS DATE)) * 100 + DAYOFMONTH(CAST({1} AS DATE)))"),
+    },
+}
 
 
 @compiles(year_of)
 @compiles(birthday_after)
-def _date_part_default(element: FunctionElement[Any], compiler: Any, **kw: Any) -> str:  # pragma: no cover
-    raise NotImplementedError(f"{element.name} is not defined for {compiler.dialect.name}")
+def _dialect_sql(element: FunctionElement[Any], compiler: Any, **kw: Any) -> str:
+    template = _DIALECT_SQL[element.name].get(compiler.dialect.name)
+    if template is None:  # pragma: no cover - other engines
+        raise NotImplementedError(f"{element.name} is not defined for {compiler.dialect.name}")
+    return template.format(*(compiler.process(clause, **kw) for clause in element.clauses))
 
 
 def completed_years(born: ColumnElement[Any], on: dt.date) -> ColumnElement[int]:
