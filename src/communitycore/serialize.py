@@ -76,7 +76,7 @@ if TYPE_CHECKING:
         ServiceRequest,
         VolunteerStars,
     )
-    from communitycore.domain.settings import Effective
+    from communitycore.domain.settings import Effective, SettingSpec
     from communitycore.domain.stats import RollUp
     from communitycore.domain.workflows import TransitionRecord
     from communitycore.sdk.community import Community
@@ -261,6 +261,9 @@ class View:
     dues_categories: Mapping[str, DuesCategory] | None = None
     """The registry's dues categories, for a view without ``labels`` (given, they are used instead
     of those in ``labels``)."""
+    settings: Sequence[SettingSpec] | None = None
+    """The settings a unit may carry (``community.setting_specs``), for the words of a setting's
+    value; ``None``: those of the declared capabilities."""
 
     @property
     def language(self) -> str:
@@ -331,7 +334,7 @@ def view_of(community: Community, *, reveal: bool = False, lang: str | None = No
         ``community.org.path_of``, one lookup per unit.
     """
     return View(reveal=reveal, lang=lang, paths=community.org.path_of if paths is None else paths,
-                labels=community.registry.labels())
+                labels=community.registry.labels(), settings=community.setting_specs)
 
 
 #: A shape function: ``(record, view) -> dict`` of Python values.
@@ -563,7 +566,8 @@ def _setting(effective: Effective, view: View) -> dict[str, Any]:
     from communitycore import capabilities
     from communitycore.domain.settings import spec_of
 
-    spec = spec_of(effective.key, capabilities.setting_specs(capabilities.declared()))
+    specs = view.settings if view.settings is not None else capabilities.setting_specs(capabilities.declared())
+    spec = spec_of(effective.key, specs)
     described = None
     if spec is not None and spec.describe is not None and effective.value is not None:
         with language(view.language):

@@ -4,30 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from communitycore.capabilities import Capability, lazy, lazy_default, load
-from communitycore.domain.settings import SettingSpec, from_words
+from communitycore.capabilities import Capability, lazy, lazy_default
+from communitycore.domain.settings import SettingSpec
 from communitycore.errors import InvalidValue
-from communitycore.i18n import N_, _, listing
+from communitycore.i18n import N_, _
 
 _DUES = "communitycore.domain.dues"
-
-
-def _one_of(choices: str, describe: str) -> Any:
-    """A parser of one of the codes ``choices`` (the import path of a collection of them) names, or of
-    their words as ``describe`` (the import path of the function) gives them."""
-
-    def parse(value: Any) -> str:
-        codes = tuple(load(choices))
-        text = str(value).strip()
-        if text in codes:
-            return text
-        code = from_words(text, codes, load(describe))
-        if code is None:
-            raise InvalidValue(_("expected one of {choices}, got {value!r}").format(choices=listing(codes),
-                                                                                   value=value))
-        return code
-    parse.__doc__ = f"One of ``{choices}``, or its words."
-    return parse
 
 
 def _parse_months(value: Any) -> int:
@@ -69,11 +51,11 @@ CAPABILITY = Capability(
         "lapse_flag": ("连续六个月未交", "Lapse flag"),
     },
     settings=(
-        SettingSpec("dues-rounding", _one_of(f"{_DUES}:ROUNDINGS", f"{_DUES}:describe_rounding"),
+        SettingSpec("dues-rounding", lazy(f"{_DUES}:parse_rounding"),
                     N_("how amounts are rounded to the fen (not stated by the sources; half-up)"),
                     defaults=lazy_default("dues-rounding", f"{_DUES}:DEFAULT_ROUNDING"),
                     describe=lazy(f"{_DUES}:describe_rounding")),
-        SettingSpec("dues-retiree-base", _one_of(f"{_DUES}:RETIREE_BASES", f"{_DUES}:describe_retiree_base"),
+        SettingSpec("dues-retiree-base", lazy(f"{_DUES}:parse_retiree_base"),
                     N_("what the retirees' base is: total-pension (2008) or basic-pension (2017 notice)"),
                     defaults=lazy_default("dues-retiree-base", f"{_DUES}:DEFAULT_RETIREE_BASE"),
                     describe=lazy(f"{_DUES}:describe_retiree_base")),

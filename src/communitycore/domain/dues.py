@@ -12,10 +12,12 @@ import decimal
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
 from communitycore.domain.codes import Coded
+from communitycore.domain.settings import in_words, parse_worded
 from communitycore.errors import InvalidValue
 from communitycore.i18n import N_, _, get_language, listing
 from communitycore.records import DuesCategory
@@ -49,18 +51,24 @@ RETIREE_BASES = tuple(kind.value for kind in RetireeBase)
 DEFAULT_RETIREE_BASE = RETIREE_BASES[0]
 
 
+def parse_rounding(value: Any) -> str:
+    """The setting ``dues-rounding``: a rounding's code or its words (四舍五入 for ``half-up``)."""
+    return parse_worded(value, ROUNDING_WORDS)
+
+
 def describe_rounding(value: str) -> str:
     """A rounding code in words: 四舍五入 for ``half-up``."""
-    word = ROUNDING_WORDS.get(value)
-    return value if word is None else _(word)
+    return in_words(value, ROUNDING_WORDS)
+
+
+def parse_retiree_base(value: Any) -> str:
+    """The setting ``dues-retiree-base``: a base's code, label or alias (养老金总额 for ``total-pension``)."""
+    return str(RetireeBase.parse(value).value)
 
 
 def describe_retiree_base(value: str) -> str:
     """A retirees' base code in words: 养老金总额 for ``total-pension``."""
-    try:
-        return RetireeBase(value).label(get_language())
-    except ValueError:
-        return value
+    return RetireeBase.parse(value).label(get_language())
 
 _MONTH = re.compile(r"^\s*(\d{4})\s*(?:-|年|/|\.)\s*(\d{1,2})\s*月?\s*$")
 

@@ -7,14 +7,14 @@ which unit it came from.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _, language, listing
-from communitycore.records import _SLUG, CADENCE_WORDS, Cadence
+from communitycore.records import _SLUG, CADENCE_WORDS
 
 #: Request deadlines by urgency, in hours (Beijing 12345 draft standard; domain-rules §7).
 DEFAULT_DEADLINE_HOURS = {"emergency": 2, "utility": 24, "general": 168, "complex": 360}
@@ -36,7 +36,7 @@ def parse_codes(value: Any) -> list[str]:
     return [parse_code(v.strip()) for v in value]
 
 
-def from_words(text: Any, codes: Iterable[str], describe: Callable[[str], str]) -> str | None:
+def from_words(text: Any, codes: Sequence[str], describe: Callable[[str], str]) -> str | None:
     """The code among ``codes`` whose words, in Chinese or in English, ``text`` is: a value typed as a
     listing shows it (每季度 for ``quarterly``). ``None`` when it is none of them."""
     if not isinstance(text, str) or not text.strip():
@@ -50,22 +50,31 @@ def from_words(text: Any, codes: Iterable[str], describe: Callable[[str], str]) 
     return None
 
 
+def in_words(code: Any, words: Mapping[str, str]) -> str:
+    """A code of a table of words marked with ``N_`` in the language in force; an unknown code as it is."""
+    word = words.get(str(code))
+    return str(code) if word is None else _(word)
+
+
+def parse_worded(value: Any, words: Mapping[str, str]) -> str:
+    """One of the codes of a table of words, given as the code or as its words in Chinese or English."""
+    text = str(value).strip()
+    if text in words:
+        return text
+    code = from_words(text, tuple(words), lambda c: in_words(c, words))
+    if code is None:
+        raise InvalidValue(_("{value!r} is not one of {choices}").format(value=value, choices=listing(words)))
+    return code
+
+
 def parse_cadence(value: Any) -> str:
     """A cadence: its code (weekly, monthly, quarterly, half-yearly, yearly) or its words (每月, Monthly)."""
-    codes = [c.value for c in Cadence]
-    text = str(value).strip()
-    if text in codes:
-        return text
-    code = from_words(text, codes, describe_cadence)
-    if code is None:
-        raise InvalidValue(_("{value!r} is not one of {choices}").format(value=value, choices=listing(codes)))
-    return code
+    return parse_worded(value, CADENCE_WORDS)
 
 
 def describe_cadence(value: Any) -> str:
     """A cadence code in words: 每月 for ``monthly``."""
-    word = CADENCE_WORDS.get(str(value))
-    return str(value) if word is None else _(word)
+    return in_words(value, CADENCE_WORDS)
 
 
 def parse_hours(value: Any) -> int:
