@@ -245,6 +245,9 @@ def test_every_listing_and_statistic_of_residents_and_activity_is_scoped(communi
     asked = [east_compound.id, west_compound.id, west_compound.id + 100]
     assert wang.org.compound_names(asked) == {east_compound.id: "东苑"}
     assert community.org.compound_names(asked) == {east_compound.id: "东苑", west_compound.id: "西苑"}
+    for lookup in (community.org.compound_names, community.org.paths_of):  # a clear error, not the engine's
+        with pytest.raises(InvalidValue, match="0-9"):
+            lookup([east_compound.id, "x"])
     with pytest.raises(PermissionDenied):
         wang.residents.get(other.id)
     community.activity.record("unit", town["a"].id, "members", quantity=1)

@@ -144,7 +144,6 @@ def test_a_built_wheel_says_it_is_typed(tmp_path: Path) -> None:
 
 #: Public SDK calls that raise no error of their own (a busy database aside, see docs/reliability.md).
 RAISE_NOTHING_OF_THEIR_OWN = {
-    "OrgAPI.paths_of",
     "MembersAPI.estimate_rows",
     "WorkflowsAPI.codes",
     "GrantsAPI.mine",

@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
-from communitycore.domain.fields import UNCHANGED, Keep, clean_text
+from communitycore.domain.fields import UNCHANGED, Keep, clean_text, parse_plain_id
 from communitycore.domain.members import add_years, parse_date
 from communitycore.domain.org import (
     ADDRESS_LIMIT,
@@ -119,11 +119,13 @@ class OrgAPI(SubAPI):
         """The full paths of some units by id (two queries, not a read of the tree); unknown ids, and those
         of units the actor may not read, are left out.
 
+        :raises InvalidValue: an id is not a whole number.
         :raises PermissionDenied: the actor may not read units on any unit.
         """
+        wanted = {parse_plain_id(i, _("unit id")) for i in unit_ids}
         with self.community.reading() as conn:
             scope = self._scope(conn, "org.read")
-            return {i: path for i, path in name_paths(conn, unit_ids).items() if scope.covers(i)}
+            return {i: path for i, path in name_paths(conn, wanted).items() if scope.covers(i)}
 
     def children(self, ref: UnitRef | None = None) -> list[OrgUnit]:
         """Direct children of a unit, by name; for ``None``, the roots (for an actor whose grants are on
@@ -440,9 +442,10 @@ class OrgAPI(SubAPI):
         """The names of some compounds by id (one query, not a read of every compound); unknown ids,
         and those of compounds the actor may not read, are left out.
 
+        :raises InvalidValue: an id is not a whole number.
         :raises PermissionDenied: the actor may not read units on any unit.
         """
-        wanted = sorted(set(compound_ids))
+        wanted = sorted({parse_plain_id(i, _("compound id")) for i in compound_ids})
         if not wanted:
             return {}
         c = org_tables.compounds
