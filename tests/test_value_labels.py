@@ -440,3 +440,48 @@ def test_a_setting_shows_a_coded_value_in_words(sqlite_community: Community) -> 
         assert c.org.set_setting(street.id, key, words).value == code, key
     with pytest.raises(communitycore.InvalidValue):
         c.org.set_setting(street.id, "dues-rounding", "差不多")
+
+
+def test_a_setting_of_registered_codes_shows_their_labels(sqlite_community: Community) -> None:
+    c = sqlite_community
+    street = c.org.add("城南街道党工委", "street-committee")
+    c.org.set_setting(street.id, "required-meeting-types", "party-lecture,branch-general-meeting")
+    shown = {s["key"]: s for s in as_json(c, "org", "settings", "show", str(street.id))}
+    types = shown["required-meeting-types"]
+    assert types["value"] == ["party-lecture", "branch-general-meeting"]  # codes, in the order given
+    assert types["value_label"] == "党课、支部党员大会"
+    english = {s["key"]: s["value_label"] for s in as_json(c, "org", "settings", "show", str(street.id), lang="en")}
+    assert english["required-meeting-types"] == "party lecture, branch general meeting"
+    listing = text(c, "org", "settings", "show", str(street.id))
+    [line] = [line for line in listing.splitlines() if line.startswith("required-meeting-types")]
+    assert "党课、支部党员大会" in line and "party-lecture" not in line
+
+
+def test_service_weights_read_and_are_typed_in_words(sqlite_community: Community) -> None:
+    c = sqlite_community
+    street = c.org.add("城南街道党工委", "street-committee")
+    shown = {s["key"]: s for s in as_json(c, "org", "settings", "show", str(street.id))}
+    assert shown["service-metric-weights"]["value_label"] == "响应率 0.1，解决率 0.5，满意率 0.4"
+    english = {s["key"]: s["value_label"] for s in as_json(c, "org", "settings", "show", str(street.id), lang="en")}
+    assert english["service-metric-weights"] == "response rate 0.1, resolution rate 0.5, satisfaction rate 0.4"
+    # Typed as the listing writes them (or as codes), the codes are what is kept.
+    kept = c.org.set_setting(street.id, "service-metric-weights", "响应率=0.2，Resolution rate=0.4，satisfaction=0.4")
+    assert kept.value == {"response": 0.2, "resolution": 0.4, "satisfaction": 0.4}
+    with pytest.raises(communitycore.InvalidValue):
+        c.org.set_setting(street.id, "service-metric-weights", "响应率=0.2,办结率=0.4,满意率=0.4")
+
+
+def test_a_mistyped_id_is_refused_in_the_run_s_language(sqlite_community: Community) -> None:
+    c = sqlite_community
+    street = c.org.add("城南街道党工委", "street-committee")
+    request = c.services.add_request(street.id, category="care", channel="hotline", text="代买药品")
+    c.services.accept(request.id)
+    with communitycore.i18n.language("zh"):
+        with pytest.raises(communitycore.RejectedInput, match="to：承办方编号 应为用数字 0-9 书写的整数"):
+            c.services.assign(request.id, to="member:x7")
+        with pytest.raises(communitycore.InvalidValue, match=r"^编号 0 超出范围"):
+            communitycore.domain.fields.parse_plain_id(0)
+    state = AppState(community=c, pm=c.pm)
+    refused = CliRunner().invoke(make_cli(state), ["member", "show", "٣"], obj=state)
+    assert refused.exit_code == 2
+    assert refused.output.splitlines()[-1] == "错误：'ID' 的值无效：编号 '٣' 不是用数字 0-9 书写的"

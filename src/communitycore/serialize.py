@@ -32,7 +32,7 @@ from cattrs.preconf.json import make_converter
 
 from communitycore.domain.codes import Coded
 from communitycore.domain.identity import mask_birth_date, mask_contact, mask_id_number, mask_phone
-from communitycore.i18n import _, get_language, language
+from communitycore.i18n import _, get_language, language, listing
 from communitycore.records import (
     ATTENDEE_WORDS,
     CADENCE_WORDS,
@@ -572,6 +572,9 @@ def _setting(effective: Effective, view: View) -> dict[str, Any]:
     if spec is not None and spec.describe is not None and effective.value is not None:
         with language(view.language):
             described = spec.describe(effective.value)
+    elif spec is not None and spec.names is not None and isinstance(effective.value, list):
+        with language(view.language):
+            described = listing(view.label_of(spec.names, code) or code for code in effective.value)
     return {"id": effective.key, "name": effective.key, "kind": "setting", "key": effective.key,
             "value": effective.value, "source": effective.source, "source_unit_id": effective.unit_id,
             "value_label": described}

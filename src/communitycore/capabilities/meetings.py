@@ -83,7 +83,7 @@ CAPABILITY = Capability(
     },
     settings=(
         SettingSpec("required-meeting-types", parse_codes, N_("meeting types whose cadence is checked here"),
-                    check=_check_meeting_types),
+                    check=_check_meeting_types, names="meeting_types"),
         SettingSpec("meeting-cadence", parse_cadence,
                     N_("cadence of one meeting type, e.g. meeting-cadence.party-lecture"), dotted=True,
                     defaults=_cadence_defaults, check=_check_cadence_key, describe=describe_cadence),

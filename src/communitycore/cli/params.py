@@ -9,6 +9,7 @@ import click
 
 from communitycore.domain.fields import MAX_ID, parse_plain_id
 from communitycore.errors import InvalidValue
+from communitycore.i18n import _
 
 
 class PlainId(click.ParamType):  # type: ignore[type-arg]  # generic in click 8.2 and later
@@ -24,7 +25,7 @@ class PlainId(click.ParamType):  # type: ignore[type-arg]  # generic in click 8.
         if isinstance(value, int):
             return value
         try:
-            return parse_plain_id(value, what="ID")
+            return parse_plain_id(value, what=_("id"))
         except InvalidValue as exc:
             self.fail(str(exc), param, ctx)
 

@@ -101,12 +101,16 @@ def text_parser(limit: int) -> Any:
     return parse
 
 
-def parse_plain_id(value: Any, what: str = "id") -> int:
+def parse_plain_id(value: Any, what: str | None = None) -> int:
     """An id written with the ASCII digits 0-9 (or an int), within what every engine stores.
+
+    ``what`` names the id in the refusal, in the run's language (by default 编号, "id").
 
     ``"٣"`` and ``"０３"`` are refused: Python's ``int()`` reads them as 3, but they are not how an
     id is written, and accepting them would make a lookup find a record nobody named.
     """
+    if what is None:
+        what = _("id")
     if isinstance(value, bool):
         raise InvalidValue(_("{what} must be a whole number, got {value!r}").format(what=what, value=value))
     if isinstance(value, int):

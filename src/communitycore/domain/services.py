@@ -33,8 +33,9 @@ from communitycore.domain.service_workflows import (
     REQUEST_TRANSITIONS,
     REQUEST_WORKFLOW,
 )
+from communitycore.domain.settings import from_words, in_words
 from communitycore.errors import InvalidValue
-from communitycore.i18n import _, listing
+from communitycore.i18n import N_, _, listing, pgettext
 from communitycore.records import Channel, Urgency
 
 #: Text limits.
@@ -48,6 +49,9 @@ DEFAULT_RESPONSE_MINUTES: dict[str, int] = {"emergency": 30, "utility": 1440, "g
 #: Weights of the composite score: 0.1 response + 0.5 resolution + 0.4 satisfaction. Not official:
 #: taken from a public 接诉即办 analytics codebase (see docs/services.md); a setting changes them.
 DEFAULT_WEIGHTS: dict[str, float] = {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
+#: The weights' parts in words, as the metrics' columns name them.
+WEIGHT_WORDS: dict[str, str] = {"response": N_("response rate"), "resolution": N_("resolution rate"),
+                                "satisfaction": N_("satisfaction rate")}
 #: Weight of 基本满意 in the satisfaction rate (满意 counts 1).
 BASIC_WEIGHT = 0.9
 
@@ -153,7 +157,7 @@ class Assignee:
         if not sep:
             raise InvalidValue(_("assignee must be KIND:ID with KIND one of {kinds}, got {value!r}").format(
                 kinds=listing([k._value_ for k in AssigneeKind]), value=text))
-        return cls(kind, parse_plain_id(ident, "assignee id"))
+        return cls(kind, parse_plain_id(ident, _("assignee id")))
 
     def __str__(self) -> str:
         return f"{self.kind.value}:{self.id}"
@@ -190,12 +194,17 @@ def parse_minutes(value: Any) -> int:
 
 
 def parse_weights(value: Any) -> dict[str, float]:
-    """Composite weights ``response=0.1,resolution=0.5,satisfaction=0.4`` (or a mapping); they sum to 1."""
+    """Composite weights ``response=0.1,resolution=0.5,satisfaction=0.4`` (or a mapping); they sum to 1.
+
+    A part may be named in words too, as :func:`describe_weights` writes it (``响应率=0.1``)."""
     if isinstance(value, str):
         pairs = [part.split("=", 1) for part in value.replace("，", ",").split(",") if part.strip()]
         if any(len(p) != 2 for p in pairs):
             raise InvalidValue(_("weights must be written response=0.1,resolution=0.5,satisfaction=0.4"))
         value = {k.strip(): v for k, v in pairs}
+    if isinstance(value, Mapping):
+        value = {from_words(k, tuple(WEIGHT_WORDS), lambda c: in_words(c, WEIGHT_WORDS)) or k: v
+                 for k, v in value.items()}
     if not isinstance(value, Mapping) or set(value) != set(DEFAULT_WEIGHTS):
         raise InvalidValue(_("weights must name exactly {keys}").format(keys=listing(DEFAULT_WEIGHTS)))
     try:
@@ -205,6 +214,11 @@ def parse_weights(value: Any) -> dict[str, float]:
     if any(w < 0 for w in weights.values()) or abs(sum(weights.values()) - 1) > 1e-9:
         raise InvalidValue(_("weights must be 0 or more and sum to 1"))
     return weights
+
+
+def describe_weights(value: Mapping[str, float]) -> str:
+    """Weights in words: 响应率 0.1，解决率 0.5，满意率 0.4."""
+    return pgettext("pair separator", ", ").join(f"{in_words(k, WEIGHT_WORDS)} {w:g}" for k, w in value.items())
 
 
 # Metrics ------------------------------------------------------------------------------------------

@@ -123,6 +123,9 @@ class SettingSpec:
     describe: Callable[[Any], str] | None = None
     """A value in words, in the language in force (a code's label), for listings; ``None``: a value
     that reads as it is (a number, hours)."""
+    names: str | None = None
+    """For a list of registered codes: the registry's family that names them (``"meeting_types"``),
+    so a listing shows their labels (支部党员大会、党课)."""
 
 
 def parse_setting(key: str, value: Any, specs: Sequence[SettingSpec]) -> tuple[str, Any]:
