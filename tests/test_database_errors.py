@@ -72,3 +72,39 @@ def test_the_url_without_its_driver_opens_the_same_database(db_url: str) -> None
     with communitycore.open(plain, actor="tester", autoload=False) as second:
         assert [u.name for u in second.org.children(None)] == ["城南街道党工委"]
         assert second.engine.url.drivername == with_driver(db_url).drivername
+
+
+def _refusal(target: str, lang: str = "zh") -> str:
+    result = CliRunner().invoke(make_cli(), ["--lang", lang, "--db", target, "org", "tree"])
+    assert result.exit_code == 2, (target, result.output)
+    return result.output.strip()
+
+
+
+def test_a_refusal_is_told_in_words_with_the_url_as_written(db_url: str, tmp_path: Path) -> None:
+    """On a server: a refused port, a database or user it does not know, each named with its fix, the
+    URL shown as the user wrote it (no driver added, password hidden). On SQLite: a folder, a
+    folder that does not exist."""
+    parsed = make_url(db_url)
+    if parsed.get_backend_name() == "sqlite":
+        folder = tmp_path / "a-folder"
+        folder.mkdir()
+        assert _refusal(str(folder)) == f"错误：无法打开数据库 {folder}：这是文件夹，不是数据库文件。请给出文件的路径。"
+        missing = tmp_path / "no-such-folder" / "c.db"
+        result = CliRunner().invoke(make_cli(), ["--db", str(missing), "--create", "init"])
+        assert result.exit_code == 2
+        assert result.output.strip() == (
+            f"错误：无法打开数据库 {missing}：没有文件夹 {missing.parent}。请先创建它，或改正路径。")
+        assert not missing.parent.exists()
+        return
+    plain = parsed.set(drivername=parsed.get_backend_name())
+    line = _refusal(plain.set(port=1, password="secret").render_as_string(hide_password=False))
+    assert line.startswith(f"错误：无法打开数据库 {plain.get_backend_name()}://"), line
+    assert "secret" not in line and ":***@" in line and "+" not in line.split("：")[1]
+    assert f"服务器 {parsed.host}:1 拒绝连接。请启动数据库服务器" in line
+    no_database = plain.set(database="cc_no_such_database").render_as_string(hide_password=False)
+    assert "服务器上没有数据库 cc_no_such_database。请先在服务器上创建它（CREATE DATABASE cc_no_such_database）" in (
+        _refusal(no_database))
+    nobody = plain.set(username="cc_nobody", password="pw").render_as_string(hide_password=False)
+    assert "服务器拒绝了用户 cc_nobody。请检查地址中的用户名和密码" in _refusal(nobody)
+    assert "the server refused the user cc_nobody. Check the user and the password" in _refusal(nobody, "en")

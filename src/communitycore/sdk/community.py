@@ -455,9 +455,10 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
     owns = False
     if isinstance(url_or_engine, (Engine, Connection)):
         bind: Engine | Connection = url_or_engine
+        url: Any = bind.engine.url
     else:
         explicit = os.fspath(url_or_engine) if url_or_engine is not None else None
-        url = database_url(explicit, cfg)
+        url = database_url(explicit, cfg)  # named as the user wrote it, not as a driver was added to it
         if not create:
             refuse_missing_file(url)
         with unavailable(url):
@@ -476,7 +477,7 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
             )
         extra = load_packs([*cfg.pack_paths(), *(Path(p) for p in packs)])
         registry = Registry(pm, extra)
-        with unavailable(bind.engine.url if isinstance(bind, Connection) else bind.url):
+        with unavailable(url):
             ensure_schema(bind, create=create is not False)
     except BaseException:
         if owns and isinstance(bind, Engine):

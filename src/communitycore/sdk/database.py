@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, inspect, select
+from sqlalchemy import URL, Connection, Engine, func, inspect, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from communitycore.config import database_url, load_config
@@ -43,7 +45,7 @@ def engine_for(url: str | None = None, config_path: str | os.PathLike[str] | Pat
     with unavailable(target):
         engine = make_engine(target)
     try:
-        with unavailable(engine.url):
+        with unavailable(target):
             engine.connect().close()
         yield engine
     finally:
@@ -84,11 +86,64 @@ def bind_of(bind: Engine | Connection) -> Engine:
 _DRIVER_EXTRAS = {"psycopg": "postgresql", "psycopg2": "postgresql", "pymysql": "mysql", "MySQLdb": "mysql"}
 
 
+#: Why a connection failed, as the drivers word it (PyMySQL, psycopg, sqlite3), in the order tried.
+_CAUSES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("refused", re.compile(r"Connection refused")),
+    ("unknown-host", re.compile(r"Name or service not known|failed to resolve host|nodename nor servname|getaddrinfo")),
+    ("no-database", re.compile(r"Unknown database|database \".*\" does not exist")),
+    ("access-denied", re.compile(r"Access denied|password authentication failed|role \".*\" does not exist|"
+                                 r"no password supplied")),
+    ("no-file", re.compile(r"unable to open database file")),
+)
+
+
+def _in_words(cause: str, url: URL) -> str:
+    """A cause of :data:`_CAUSES` in the language in force, with what to do about it."""
+    if cause == "refused":
+        return _("the server at {host}:{port} refused the connection. Start the database server, or correct the "
+                 "host and port in the URL.").format(host=url.host, port=url.port or _DEFAULT_PORTS.get(
+                     url.get_backend_name(), "?"))
+    if cause == "unknown-host":
+        return _("there is no host {host}. Correct the host in the URL.").format(host=url.host)
+    if cause == "no-database":
+        return _("the server has no database {name}. Create it on the server (CREATE DATABASE {name}), or correct "
+                 "the database's name in the URL.").format(name=url.database)
+    if cause == "access-denied":
+        return _("the server refused the user {user}. Check the user and the password in the URL, and that the "
+                 "user may use this database.").format(user=url.username)
+    path = sqlite_file(url)
+    if path is not None and path.is_dir():
+        return _("it is a folder, not a database file. Give the path of a file.")
+    if path is not None and not path.parent.is_dir():
+        return _("there is no folder {folder}. Create it first, or correct the path.").format(folder=path.parent)
+    return _("the file cannot be opened. Check that its folder exists and may be written.")
+
+
+#: The port a server URL without one reaches.
+_DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
+
+
+def _as_typed(url: Any) -> tuple[URL | None, str]:
+    """The URL as the user wrote it (not as a driver was added to it), and how it is shown: a SQLite
+    file by its path, a server's URL with its password hidden."""
+    try:
+        parsed = url if isinstance(url, URL) else make_url(url)
+    except Exception:  # not a URL at all: shown as it is, reported as such below
+        return None, str(url)
+    path = sqlite_file(parsed)
+    return parsed, str(path) if path is not None else parsed.render_as_string(hide_password=True)
+
+
 @contextlib.contextmanager
 def unavailable(url: Any) -> Iterator[None]:
     """Turn a database that cannot be opened (bad URL, missing driver, refused connection, a file that
-    cannot be opened) into one :class:`DatabaseUnavailable` paragraph with the cause and the fix."""
-    shown = url.render_as_string(hide_password=True) if hasattr(url, "render_as_string") else str(url)
+    cannot be opened) into one :class:`DatabaseUnavailable` paragraph with the cause and the fix.
+
+    The causes the drivers report most (a server that refuses the connection, an unknown host, no
+    such database, a user refused, a file that cannot be opened) are told in words; any other in
+    the driver's own.
+    """
+    parsed, shown = _as_typed(url)
     try:
         yield
     except ImportError as exc:  # create_engine imports the driver
@@ -102,7 +157,12 @@ def unavailable(url: Any) -> Iterator[None]:
                                     "sqlite:///FILE, postgresql://USER@HOST/DB or mysql://USER@HOST/DB, or "
                                     "give the path of a SQLite file.").format(url=shown, error=exc)) from None
     except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        reason = str(exc.orig).strip() if exc.orig is not None else type(exc).__name__
+        cause = next((name for name, pattern in _CAUSES if pattern.search(reason)), None)
+        if parsed is not None and cause is not None:
+            raise DatabaseUnavailable(_("cannot open the database {url}: {cause}").format(
+                url=shown, cause=_in_words(cause, parsed))) from None
         raise DatabaseUnavailable(_("cannot open the database {url}: {reason}. Check that the file or folder "
                                     "exists and may be written, or that the server is running and the host, "
-                                    "port and user in the URL are right.").format(url=shown, reason=reason)) from None
+                                    "port and user in the URL are right.").format(
+                                        url=shown, reason=reason.splitlines()[0])) from None
