@@ -520,7 +520,7 @@ def test_audit_list(community: Community, town: dict[str, Any]) -> None:
     assert all("*" in e["after"]["id_number"] for e in added)
     assert as_json(community, "audit", "list", "--actor", "nobody") == []
     text = ok(community, "audit", "list").output
-    assert "操作人" in text and "unit.add" in text
+    assert "操作人" in text and "新增党组织" in text and "unit.add" not in text  # the action in words
 
 
 # Demo, init, import ---------------------------------------------------------------------------------

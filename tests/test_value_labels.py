@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import communitycore
 from communitycore import Community
 from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
+from communitycore.demo import build_demo
 from communitycore.domain.recruitment import Candidate, Stage
 from communitycore.serialize import View, view_of
 
@@ -485,3 +487,48 @@ def test_a_mistyped_id_is_refused_in_the_run_s_language(sqlite_community: Commun
     refused = CliRunner().invoke(make_cli(state), ["member", "show", "٣"], obj=state)
     assert refused.exit_code == 2
     assert refused.output.splitlines()[-1] == "错误：'ID' 的值无效：编号 '٣' 不是用数字 0-9 书写的"
+
+
+# Every action the library writes into the audit trail: the first two arguments of each ``.record(``
+# in its source, and the entries of the workflows (``<kind>.enter``, ``<kind>.transition``).
+_RECORDED = re.compile(r'\.record\(\s*"([a-z-]+\.[a-z-]+)",\s*(?:"([a-z-]+)"|([A-Z_]+))')
+_WORKFLOW_KINDS = ("service-request", "service-project", "assessment-appeal", "roster-entry")
+
+
+def _audited_in_source() -> set[str]:
+    source = Path(communitycore.__file__).parent
+    found: set[str] = set()
+    for module in source.rglob("*.py"):
+        for action, entity, _constant in _RECORDED.findall(module.read_text(encoding="utf-8")):
+            found.add(action)
+            if entity:
+                found.add(entity)
+    return found | {f"{kind}.{verb}" for kind in _WORKFLOW_KINDS for verb in ("enter", "transition")} | set(
+        _WORKFLOW_KINDS)
+
+
+def test_every_audited_action_and_entity_has_words() -> None:
+    words = communitycore.capabilities.audit_words(communitycore.capabilities.declared())
+    found = _audited_in_source()
+    assert len(found) > 80  # the scan found the library's calls
+    assert sorted(found - set(words)) == []
+    for code, (zh, en) in words.items():
+        assert zh and en and zh != en and not zh.isascii(), code
+
+
+def test_the_audit_and_event_listings_name_actions_in_words(sqlite_community: Community) -> None:
+    c = sqlite_community
+    build_demo(c)
+    actions = {e["action"]: e for e in as_json(c, "audit", "list", "--limit", "0")}
+    assert set(actions) >= {"member.add", "unit.add", "meeting.add", "service-request.transition"}
+    assert all(e["action_label"] != e["action"] for e in actions.values()), [
+        e["action"] for e in actions.values() if e["action_label"] == e["action"]]
+    assert (actions["member.add"]["action_label"], actions["member.add"]["entity_label"]) == ("新增党员", "党员")
+    english = as_json(c, "audit", "list", "--limit", "1", lang="en")[0]
+    assert english["action_label"] == communitycore.capabilities.audit_words(c.capabilities)[english["action"]][1]
+    listing = text(c, "audit", "list", "--limit", "20")
+    assert "member.add" not in listing and "service-request" not in listing
+    [event] = as_json(c, "events", "list", "--limit", "1")
+    assert event["action_label"] == view_of(c, lang="zh").audit_label(event["action"]) != event["action"]
+    # A plugin's own action, which no capability declares, shows its code.
+    assert View().audit_label("town-app.sync") == "town-app.sync"

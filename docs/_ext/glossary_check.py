@@ -7,7 +7,8 @@ under ``-W``) for:
 * **glossary.md**: every code of the records the builtin plugins register (every family, and
   the states of their workflows), of every :class:`~communitycore.domain.codes.Coded` enum in
   ``communitycore.domain`` and of the plain enums in :mod:`communitycore.records` (cadences,
-  subjects, severities, urgencies, channels, outcomes, aggregates) must appear in a table row as
+  subjects, severities, urgencies, channels, outcomes, aggregates) and of the audited actions and
+  entities the capabilities declare must appear in a table row as
   ```code```; where the code has a Chinese label, the same row must carry it, so the pairing
   itself is checked, not just the code.
 * **plugins/packs.md**: every field of every record family (and of the nested score items and
@@ -64,6 +65,11 @@ def glossary_entries() -> Iterator[tuple[str, str, str | None, str | None]]:
                 seen.add(value)
                 for member in value:
                     yield value.__name__, member.value, member.zh, member.en
+
+    from communitycore import capabilities
+
+    for code, (zh, en) in capabilities.audit_words(capabilities.declared()).items():
+        yield "audited action or entity", code, zh, en
 
     for plain in (records.Cadence, records.Subject, records.Severity, records.Urgency, records.Channel,
                   records.Outcome, records.Aggregate):

@@ -264,6 +264,9 @@ class View:
     settings: Sequence[SettingSpec] | None = None
     """The settings a unit may carry (``community.setting_specs``), for the words of a setting's
     value; ``None``: those of the declared capabilities."""
+    audited: Mapping[str, tuple[str, str]] | None = None
+    """The words of audited actions and entity kinds (``capabilities.audit_words`` of the
+    community's capabilities); ``None``: those of the declared capabilities."""
 
     @property
     def language(self) -> str:
@@ -305,6 +308,21 @@ class View:
         with language(self.language):
             return _(word)
 
+    def audit_label(self, code: str | None) -> str | None:
+        """An audited action (``member.add``: 新增党员) or entity kind (``member``: 党员) in words; a code
+        no capability declares (a plugin's own) as it is."""
+        if code is None:
+            return None
+        words = self.audited
+        if words is None:
+            from communitycore import capabilities
+
+            words = capabilities.audit_words(capabilities.declared())
+        pair = words.get(code)
+        if pair is None:
+            return code
+        return pair[1] if self.language == "en" else pair[0]
+
     def kind_label(self, code: str) -> str:
         """The label of a unit kind (its code when no plugin registers it any more)."""
         return self.label_of("unit_kinds", code) or code
@@ -333,8 +351,11 @@ def view_of(community: Community, *, reveal: bool = False, lang: str | None = No
     :param paths: unit paths by id (one read of the tree for a listing); default
         ``community.org.path_of``, one lookup per unit.
     """
+    from communitycore.capabilities import audit_words
+
     return View(reveal=reveal, lang=lang, paths=community.org.path_of if paths is None else paths,
-                labels=community.registry.labels(), settings=community.setting_specs)
+                labels=community.registry.labels(), settings=community.setting_specs,
+                audited=audit_words(community.capabilities))
 
 
 #: A shape function: ``(record, view) -> dict`` of Python values.
@@ -581,17 +602,19 @@ def _setting(effective: Effective, view: View) -> dict[str, Any]:
 
 
 @shape_of(AuditEntry)
-def _audit(entry: AuditEntry, _view: View) -> dict[str, Any]:
+def _audit(entry: AuditEntry, view: View) -> dict[str, Any]:
     # before and after as stored: personal data was masked before it was written.
     return {"id": entry.id, "name": entry.action, "kind": "audit", "at": entry.at, "actor": entry.actor,
-            "action": entry.action, "entity": entry.entity, "entity_id": entry.entity_id,
+            "action": entry.action, "action_label": view.audit_label(entry.action), "entity": entry.entity,
+            "entity_label": view.audit_label(entry.entity), "entity_id": entry.entity_id,
             "before": entry.before, "after": entry.after, "note": entry.note}
 
 
 @shape_of(OutboxEvent)
 def _outbox_event(ev: OutboxEvent, view: View) -> dict[str, Any]:
-    return {"id": ev.id, "seq": ev.seq, "at": ev.at, "actor": ev.actor, "action": ev.action, "entity": ev.entity,
-            "entity_id": ev.entity_id, "status": ev.status,
+    return {"id": ev.id, "seq": ev.seq, "at": ev.at, "actor": ev.actor, "action": ev.action,
+            "action_label": view.audit_label(ev.action), "entity": ev.entity,
+            "entity_label": view.audit_label(ev.entity), "entity_id": ev.entity_id, "status": ev.status,
             "status_label": view.label_of(EVENT_STATUS_WORDS, ev.status), "attempts": ev.attempts,
             "delivered_at": ev.delivered_at,
             "failures": [{"at": at, "error": error} for at, error in ev.failures],

@@ -77,6 +77,10 @@ class Capability:
     there, a member's 党员类别 elsewhere)."""
     actions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     """The actions its calls perform, ``<capability>.<verb>`` (checked by the permission layer)."""
+    audited: tuple[tuple[str, tuple[str, str]], ...] = attrs.field(default=(), converter=_frozen_labels)
+    """The audit entries its calls write, in words: ``action -> (中文, English)`` (``member.add``:
+    新增党员), and the kinds of entity they are about (``member``: 党员). The audit and event
+    listings show them beside the codes."""
 
     @property
     def api_attribute(self) -> str:
@@ -168,5 +172,10 @@ def field_labels(capabilities: Sequence[Capability]) -> dict[str, tuple[str, str
     return {field: pair for cap in capabilities for field, pair in cap.labels}
 
 
-__all__ = ["ACTION_VERBS", "MODULES", "Capability", "declared", "field_labels", "lazy", "lazy_default", "load",
-           "sections", "setting_specs", "unit_links"]
+def audit_words(capabilities: Sequence[Capability]) -> dict[str, tuple[str, str]]:
+    """The words of the audited actions and entity kinds the capabilities declare (:attr:`Capability.audited`)."""
+    return {code: pair for cap in capabilities for code, pair in cap.audited}
+
+
+__all__ = ["ACTION_VERBS", "MODULES", "Capability", "audit_words", "declared", "field_labels", "lazy",
+           "lazy_default", "load", "sections", "setting_specs", "unit_links"]

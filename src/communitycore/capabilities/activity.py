@@ -24,4 +24,10 @@ CAPABILITY = Capability(
         "recorded_at": ("记录时间", "Recorded at"),
     },
     actions=("activity.read", "activity.record", "activity.import"),
+    audited={
+        "activity": ("台账记录", "ledger entry"),
+        "activity.record": ("记入台账", "ledger entry recorded"),
+        "activity.reverse": ("冲销台账记录", "ledger entry reversed"),
+        "activity.import": ("导入台账", "ledger imported"),
+    },
 )

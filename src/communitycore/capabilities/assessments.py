@@ -58,4 +58,15 @@ CAPABILITY = Capability(
     },
     actions=("assessment.read", "assessment.run", "assessment.record", "assessment.appeal", "assessment.decide",
              "assessment.export"),
+    audited={
+        "assessment": ("考核", "assessment"),
+        "assessment.run": ("开展考核", "assessment run"),
+        "assessment.override": ("调整考核结果", "assessment result overridden"),
+        "assessment.export": ("导出考核结果", "assessment exported"),
+        "assessment-appeal": ("考核申诉", "appeal"),
+        "assessment.appeal": ("提出申诉", "appeal lodged"),
+        "assessment.decide": ("申诉裁决", "appeal decided"),
+        "assessment-appeal.enter": ("申诉进入流程", "appeal entered its workflow"),
+        "assessment-appeal.transition": ("申诉状态流转", "appeal moved on"),
+    },
 )

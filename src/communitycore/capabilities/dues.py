@@ -64,4 +64,10 @@ CAPABILITY = Capability(
                     defaults=lazy_default("dues-lapse-months", f"{_DUES}:DEFAULT_LAPSE_MONTHS")),
     ),
     actions=("dues.read", "dues.record", "dues.update", "dues.import", "dues.export"),
+    audited={
+        "dues": ("党费", "dues"),
+        "dues.record": ("登记党费交纳", "dues payment recorded"),
+        "dues.update": ("修改党费记录", "dues updated"),
+        "dues.import": ("导入党费台账", "dues imported"),
+    },
 )

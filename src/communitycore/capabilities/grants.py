@@ -14,4 +14,10 @@ CAPABILITY = Capability(
     labels={"actor": ("用户", "Actor"), "role": ("角色", "Role"), "subject": ("身份", "Acting as"),
             "granted_at": ("授予时间", "Granted at"), "granted_by": ("授予人", "Granted by")},
     actions=("grant.read", "grant.add", "grant.remove"),
+    audited={
+        "grant": ("授权", "grant"),
+        "grant.add": ("授予角色", "role granted"),
+        "grant.remove": ("撤销授权", "grant removed"),
+        "access.deny": ("越权操作被拒绝", "access denied"),
+    },
 )

@@ -92,4 +92,13 @@ CAPABILITY = Capability(
                     default=6),
     ),
     actions=("meeting.read", "meeting.add", "meeting.update", "meeting.remove"),
+    audited={
+        "meeting": ("会议", "meeting"),
+        "meeting.add": ("登记会议", "meeting recorded"),
+        "meeting.update": ("修改会议记录", "meeting updated"),
+        "meeting.cancel": ("取消会议", "meeting cancelled"),
+        "meeting.resolution": ("会议表决", "meeting resolution"),
+        "meeting-window": ("应开会议", "meeting owed"),
+        "meeting.overdue": ("会议逾期未开", "meeting overdue"),
+    },
 )

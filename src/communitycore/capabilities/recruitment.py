@@ -80,4 +80,10 @@ CAPABILITY = Capability(
     ),
     actions=("recruitment.read", "recruitment.add", "recruitment.record", "recruitment.update",
              "recruitment.reveal"),
+    audited={
+        "candidate": ("发展对象", "candidate"),
+        "recruitment.add": ("登记入党申请人", "applicant recorded"),
+        "recruitment.record": ("记录发展步骤", "recruitment step recorded"),
+        "recruitment.reveal": ("查看发展对象个人信息", "candidate's personal data revealed"),
+    },
 )

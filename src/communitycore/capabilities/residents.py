@@ -11,4 +11,14 @@ CAPABILITY = Capability(
     sections="communitycore.io.sections:RESIDENT_SECTIONS",
     commands=("communitycore.cli.resident:resident",),
     actions=("resident.read", "resident.add", "resident.update", "resident.remove", "resident.reveal"),
+    audited={
+        "resident": ("居民", "resident"),
+        "resident.add": ("新增居民", "resident added"),
+        "resident.update": ("修改居民信息", "resident updated"),
+        "resident.remove": ("移除居民", "resident removed"),
+        "resident.import": ("导入居民", "residents imported"),
+        "resident.reveal": ("查看居民个人信息", "resident's personal data revealed"),
+        "household": ("住户", "household"),
+        "household.add": ("新增住户", "household added"),
+    },
 )

@@ -42,4 +42,15 @@ CAPABILITY = Capability(
         "training_sessions": ("培训次数要求", "Training sessions"),
     },
     actions=("roster.read", "roster.add", "roster.update", "roster.transition", "roster.record"),
+    audited={
+        "roster-entry": ("队伍成员", "roster entry"),
+        "roster-entry.add": ("申请加入队伍", "roster entry added"),
+        "roster-entry.enter": ("进入准入流程", "roster entry entered its workflow"),
+        "roster-entry.transition": ("队伍成员状态流转", "roster entry moved on"),
+        "roster-entry.review": ("准入审核", "roster entry reviewed"),
+        "roster-entry.training": ("登记培训", "training recorded"),
+        "roster-objection": ("公示异议", "objection"),
+        "roster-objection.add": ("提出异议", "objection raised"),
+        "roster-objection.resolve": ("处理异议", "objection resolved"),
+    },
 )
