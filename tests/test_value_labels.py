@@ -532,3 +532,14 @@ def test_the_audit_and_event_listings_name_actions_in_words(sqlite_community: Co
     assert event["action_label"] == view_of(c, lang="zh").audit_label(event["action"]) != event["action"]
     # A plugin's own action, which no capability declares, shows its code.
     assert View().audit_label("town-app.sync") == "town-app.sync"
+
+
+def test_the_audit_listing_is_filtered_by_the_words_it_shows(sqlite_community: Community) -> None:
+    c = sqlite_community
+    build_demo(c)
+    by_code = as_json(c, "audit", "list", "--action", "member.add", "--limit", "0")
+    assert by_code and as_json(c, "audit", "list", "--action", "新增党员", "--limit", "0") == by_code
+    assert as_json(c, "audit", "list", "--action", "Member added", "--limit", "0") == by_code
+    households = as_json(c, "audit", "list", "--entity", "住户", "--limit", "0")
+    assert households and {e["entity"] for e in households} == {"household"}
+    assert as_json(c, "audit", "list", "--action", "没有这种操作") == []  # not a code nor words: nothing matches

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from communitycore.capabilities import audit_words
 from communitycore.cli.params import page_options
 from communitycore.cli.render import AUDIT_COLUMNS, emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.i18n import N_, _
@@ -15,21 +16,33 @@ def audit() -> None:
 
 
 @audit.command("list")
-@click.option("--entity", help="Only this kind of entity: unit, member, compound, partner, household, resident ...")
+@click.option("--entity", help="Only this kind of entity: unit, member, compound, partner, household, resident ... "
+                               "(or its words: 党员).")
 @click.option("--entity-id", help="Only this entity (with --entity).")
-@click.option("--action", help="Only this action, e.g. member.reveal, unit.move.")
+@click.option("--action", help="Only this action, e.g. member.reveal, unit.move (or its words: 查看个人信息).")
 @click.option("--actor", help="Only this actor.")
 @page_options(limit=50, cursor="before")
 @output_options
 def list_(entity: str | None, entity_id: str | None, action: str | None, actor: str | None, limit: int,
           before: int | None) -> None:
     """Audit entries, newest first (personal data in them is masked)."""
-    api = state().community.audit
+    community = state().community
+    api = community.audit
+    words = audit_words(community.capabilities)
+    entity, action = _code_of(entity, words), _code_of(action, words)
     entries, more = fetch_page(lambda n: api.list(entity=entity, entity_id=entity_id, action=action, actor=actor,
                                                   limit=n, before=before), limit)
     emit(shown(entries, paths={}), columns=AUDIT_COLUMNS)
     more_follow(more, N_("(more audit entries follow: the next page is --before {id}; --limit 0 shows all)"),
                 id=entries[-1].id if entries else None)
+
+
+def _code_of(text: str | None, words: dict[str, tuple[str, str]]) -> str | None:
+    """The code of an action or entity kind given as a listing shows it (新增党员, member added)."""
+    if text is None or text.strip() in words:
+        return text
+    wanted = text.strip().casefold()
+    return next((code for code, pair in words.items() if wanted in (pair[0].casefold(), pair[1].casefold())), text)
 
 
 #: What ``audit verify`` says of each kind of break in the chain.
