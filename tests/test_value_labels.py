@@ -543,3 +543,14 @@ def test_the_audit_listing_is_filtered_by_the_words_it_shows(sqlite_community: C
     households = as_json(c, "audit", "list", "--entity", "住户", "--limit", "0")
     assert households and {e["entity"] for e in households} == {"household"}
     assert as_json(c, "audit", "list", "--action", "没有这种操作") == []  # not a code nor words: nothing matches
+
+
+def test_a_person_s_name_is_headed_姓名_a_unit_s_名称(sqlite_community: Community) -> None:
+    c = sqlite_community
+    street = c.org.add("城南街道党工委", "street-committee")
+    c.members.add("张三", street.id)
+    c.residents.add("李四")
+    assert text(c, "member", "list").split()[1] == "姓名"
+    assert text(c, "resident", "list").split()[1] == "姓名"
+    assert text(c, "org", "show", str(street.id)).splitlines()[1].startswith("名称")
+    assert text(c, "member", "list", lang="en").split()[1] == "Name"

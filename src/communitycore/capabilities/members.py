@@ -10,6 +10,8 @@ CAPABILITY = Capability(
     tables="communitycore.store.tables.members",
     sections="communitycore.io.sections:MEMBER_SECTIONS",
     unit_links="communitycore.store.tables.members:UNIT_LINKS",
+    # A person has a 姓名; the shared label of name is 名称, for units and programmes.
+    labels={"name": ("姓名", "Name")},
     commands=("communitycore.cli.member:member",),
     actions=("member.read", "member.add", "member.update", "member.transfer", "member.confirm", "member.remove",
              "member.reveal", "member.import", "member.export"),

@@ -55,6 +55,7 @@ CAPABILITY = Capability(
     unit_links="communitycore.store.tables.recruitment:UNIT_LINKS",
     commands=("communitycore.cli.recruit:recruit",),
     labels={
+        "name": ("姓名", "Name"),
         "stage_label": ("阶段名称", "Stage"),
         "earliest": ("最早日期", "Earliest"),
         "latest": ("最迟日期", "Latest"),

@@ -9,6 +9,8 @@ CAPABILITY = Capability(
     api="communitycore.sdk.residents:ResidentsAPI",
     tables="communitycore.store.tables.residents",
     sections="communitycore.io.sections:RESIDENT_SECTIONS",
+    # A person has a 姓名; the shared label of name is 名称, for units and programmes.
+    labels={"name": ("姓名", "Name")},
     commands=("communitycore.cli.resident:resident",),
     actions=("resident.read", "resident.add", "resident.update", "resident.remove", "resident.reveal"),
     audited={
