@@ -196,7 +196,7 @@ class _Importer:
         if self.tree is None:  # loaded only for files that name units
             self.tree = Tree(self.conn)
         try:
-            return self.tree.resolve(raw if not isinstance(raw, int) else int(raw)).id
+            return self.tree.resolve_id(raw if not isinstance(raw, int) else int(raw))
         except NotFound as exc:
             raise InvalidValue(str(exc)) from None
 

@@ -346,7 +346,7 @@ class _Column:
             plain = nfkc(ref)
             ref = plain if is_plain_id(plain) else ref.replace("\uff0f", "/")
         try:
-            return self.tree.resolve(ref).id
+            return self.tree.resolve_id(ref)
         except (NotFound, InvalidValue) as exc:
             return _Bad(str(exc))
 

@@ -90,7 +90,7 @@ def write_roster(community: Community, path: str | os.PathLike[str], *, unit: Un
     with staged_file(target) as partial:
         with community.reading() as conn:
             tree = Tree(conn)
-            root = None if unit is None else tree.resolve(unit).id
+            root = None if unit is None else tree.resolve_id(unit)
             root_path = None if root is None else tree.path(root)
             allowed = EVERYTHING if scope is None else scope(conn, root, reveal)
             rows = _rows(conn, tree, root, status, reveal, allowed)

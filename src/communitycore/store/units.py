@@ -326,15 +326,22 @@ class Tree:
 
     def resolve(self, ref: UnitRef) -> OrgUnit:
         """The unit an id, a path or a unit record refers to, looked up in memory."""
+        return self.unit(self.resolve_id(ref))
+
+    def resolve_id(self, ref: UnitRef) -> int:
+        """The id of the unit ``ref`` refers to (as :meth:`resolve`), building no record: what a
+        bulk path asks for each distinct unit of its rows."""
         if isinstance(ref, OrgUnit):
             ref = ref.id
         unit_id = ref_id(ref)
         if unit_id is not None:
-            return self.unit(unit_id)
+            if unit_id not in self._rows:
+                raise NotFound(_("there is no unit with id {id}").format(id=unit_id), entity="unit", key=unit_id)
+            return unit_id
         path = PATH_SEPARATOR.join(split_path(str(ref)))
         found = self.by_path().get(path)
         if found is None:
             raise NotFound(_("there is no unit at path {path!r}; give an id or the full path from the root, "
                              "joined with {separator!r}").format(path=path, separator=PATH_SEPARATOR),
                            entity="unit", key=path)
-        return self.unit(found)
+        return found
