@@ -50,3 +50,21 @@ def test_another_suffix_is_refused_and_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(InvalidValue, match=r"t\.ods"):
         write_table(tmp_path / "t.ods", ["a"], [[1]])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_sheet_is_headed_in_bold_and_keeps_text_as_text(tmp_path: Path) -> None:
+    from communitycore.io.table_files import write_xlsx
+
+    path = tmp_path / "book.xlsx"
+    counts = write_xlsx(path, [("党员", ["姓名", "公民身份号码", "人数"], iter([["张三", "321281197506290233", 3]])),
+                               ("汇总", ["单位"], [["=1+1"], ["甲"]])])
+    assert counts == [1, 2]
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["党员", "汇总"]
+    people, summary = book["党员"], book["汇总"]
+    assert all(cell.font.b for cell in people[1]) and people.freeze_panes == "A2"
+    name, id_number, count = people[2]
+    assert (id_number.value, id_number.data_type, id_number.number_format) == ("321281197506290233", "s", "@")
+    assert (count.value, count.data_type) == (3, "n")  # numbers stay numbers
+    assert (summary["A2"].value, summary["A2"].data_type, summary["A2"].quotePrefix) == ("=1+1", "s", True)
+    assert not summary["A3"].quotePrefix and name.value == "张三"

@@ -545,7 +545,7 @@ def test_the_audit_listing_is_filtered_by_the_words_it_shows(sqlite_community: C
     assert as_json(c, "audit", "list", "--action", "没有这种操作") == []  # not a code nor words: nothing matches
 
 
-def test_a_person_s_name_is_headed_姓名_a_unit_s_名称(sqlite_community: Community) -> None:
+def test_a_person_s_name_is_headed_as_a_name_a_unit_s_as_a_title(sqlite_community: Community) -> None:
     c = sqlite_community
     street = c.org.add("城南街道党工委", "street-committee")
     c.members.add("张三", street.id)

@@ -9,7 +9,6 @@ the meetings sheet alone. Text cells are never formulas; the file appears whole 
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,8 +17,8 @@ from typing import Any
 from communitycore.domain.meetings import Compliance, Meeting, Presence
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _, language, localized
-from communitycore.io.cells import csv_row, protect_xlsx_cells
 from communitycore.io.files import staged_file
+from communitycore.io.table_files import write_csv, write_xlsx
 from communitycore.records import MeetingType
 
 #: Headers as (中文, English) pairs: the file speaks the language it is written in.
@@ -67,40 +66,17 @@ def write_ledger(path: str | os.PathLike[str], compliance: Compliance, meetings:
     with language(lang), staged_file(target) as temp:
         rows = meeting_rows(compliance, meetings, types)
         if suffix == ".csv":
-            # UTF-8 with a BOM: Excel on Chinese Windows opens it correctly.
-            with temp.open("w", encoding="utf-8-sig", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(_texts(MEETING_HEADERS))
-                for cells in rows:
-                    writer.writerow(csv_row(c.isoformat() if hasattr(c, "isoformat") else c for c in cells))
+            write_csv(temp, _texts(MEETING_HEADERS),
+                      ([c.isoformat() if hasattr(c, "isoformat") else c for c in cells] for cells in rows))
         else:
-            _write_xlsx(temp, _texts(SHEETS), [
-                (_texts(MEETING_HEADERS), rows),
-                (_texts(SUMMARY_HEADERS), summary_rows(compliance, types)),
-                (_texts(ABSENCE_HEADERS), [[a.member_id, a.name, ", ".join(a.months)] for a in compliance.absences]),
+            meetings_title, summary_title, absences_title = _texts(SHEETS)
+            write_xlsx(temp, [
+                (meetings_title, _texts(MEETING_HEADERS), rows),
+                (summary_title, _texts(SUMMARY_HEADERS), summary_rows(compliance, types)),
+                (absences_title, _texts(ABSENCE_HEADERS),
+                 [[a.member_id, a.name, ", ".join(a.months)] for a in compliance.absences]),
             ])
     return target
-
-
-def _write_xlsx(path: Path, titles: Sequence[str], sheets: Sequence[tuple[Sequence[str], list[list[Any]]]]) -> None:
-    # openpyxl takes a while to import; only exports to .xlsx pay for it.
-    import openpyxl
-    from openpyxl.styles import Font
-
-    workbook = openpyxl.Workbook()
-    bold = Font(bold=True)
-    for index, (title, (headers, rows)) in enumerate(zip(titles, sheets, strict=True)):
-        sheet = workbook.active if index == 0 else workbook.create_sheet()
-        assert sheet is not None
-        sheet.title = title
-        sheet.append(list(headers))
-        for cell in sheet[1]:
-            cell.font = bold
-        for cells in rows:
-            sheet.append(cells)
-        for line in sheet.iter_rows(min_row=2):
-            protect_xlsx_cells(line)
-    workbook.save(path)
 
 
 __all__ = ["MEETING_HEADERS", "SUMMARY_HEADERS", "meeting_rows", "summary_rows", "write_ledger"]

@@ -12,7 +12,6 @@ owner only, and renamed after the export's audit entry is committed.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator
@@ -27,9 +26,9 @@ from communitycore.domain.members import Member, MemberStatus
 from communitycore.domain.org import children_map, subtree
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _
-from communitycore.io.cells import csv_row
 from communitycore.io.files import staged_file
 from communitycore.io.member_import import MEMBER_HEADERS
+from communitycore.io.table_files import write_csv, write_xlsx
 from communitycore.store.members import member_from_row
 from communitycore.store.scope import EVERYTHING, Scope
 from communitycore.store.tables import members as member_tables
@@ -94,7 +93,10 @@ def write_roster(community: Community, path: str | os.PathLike[str], *, unit: Un
             root_path = None if root is None else tree.path(root)
             allowed = EVERYTHING if scope is None else scope(conn, root, reveal)
             rows = _rows(conn, tree, root, status, reveal, allowed)
-            written = (_write_xlsx if suffix == ".xlsx" else _write_csv)(partial, rows)
+            if suffix == ".xlsx":
+                [written] = write_xlsx(partial, [("党员花名册", roster_headers(), rows)])
+            else:
+                written = write_csv(partial, roster_headers(), rows)
         with community.transaction() as tx:
             tx.record("member.export", "member", None, note=reason,
                       after={"file": target.name, "rows": written, "unit": root_path, "revealed": reveal,
@@ -122,45 +124,3 @@ def _rows(conn: Connection, tree: Tree, root: int | None, status: MemberStatus |
             member = member_from_row(row)
             path = tree.path(member.unit_id)
             yield [_cell(member, field, path, reveal) for field in ROSTER_FIELDS]
-
-
-def _write_csv(path: Path, rows: Iterator[list[Any]]) -> int:
-    count = 0
-    # UTF-8 with a BOM, as the template: Excel on Chinese Windows opens it correctly.
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(roster_headers())
-        for cells in rows:
-            writer.writerow(csv_row(cells))
-            count += 1
-    return count
-
-
-def _write_xlsx(path: Path, rows: Iterator[list[Any]]) -> int:
-    # openpyxl takes a while to import; only exports to .xlsx pay for it.
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet("党员花名册")
-    bold = Font(bold=True)
-    header = []
-    for text in roster_headers():
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for cells in rows:
-        out = []
-        for value in cells:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text, never a formula, and ID numbers keep every digit
-                cell.number_format = "@"
-            out.append(cell)
-        sheet.append(out)
-        count += 1
-    workbook.save(path)
-    return count

@@ -16,10 +16,13 @@ from typing import Any
 
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _
-from communitycore.io.cells import csv_row, is_formula_like, protect_xlsx_cells
+from communitycore.io.cells import csv_row, protect_xlsx_cells
 from communitycore.io.files import staged_file
 
-__all__ = ["write_table"]
+__all__ = ["write_csv", "write_table", "write_xlsx"]
+
+#: One sheet of a workbook: its title (None: openpyxl's own), its header row and its rows.
+Sheet = tuple[str | None, Sequence[str], Iterable[Sequence[Any]]]
 
 
 def write_table(path: str | os.PathLike[str], headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
@@ -34,34 +37,61 @@ def write_table(path: str | os.PathLike[str], headers: Sequence[str], rows: Iter
         raise InvalidValue(_("the file must be .csv or .xlsx, not {name!r}").format(name=target.name))
     with staged_file(target) as partial:
         if suffix == ".csv":
-            with open(partial, "w", encoding="utf-8-sig", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(csv_row(headers))
-                writer.writerows(csv_row(row) for row in rows)
+            write_csv(partial, headers, rows)
         else:
-            _write_xlsx(partial, headers, rows, sheet)
+            write_xlsx(partial, [(sheet, headers, rows)])
     return target
 
 
-def _write_xlsx(path: Path, headers: Sequence[str], rows: Iterable[Sequence[Any]], sheet: str | None) -> None:
+def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """A CSV file at ``path`` (a staged file: see :func:`~communitycore.io.files.staged_file`),
+    UTF-8 with a BOM as Excel and WPS on Chinese Windows open it; returns the rows written."""
+    count = 0
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(csv_row(headers))
+        for row in rows:
+            writer.writerow(csv_row(row))
+            count += 1
+    return count
+
+
+def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> list[int]:
+    """A workbook at ``path`` (a staged file), one sheet each, written as it streams; returns the
+    rows written to each sheet.
+
+    Headers are bold and stay in view; text is a text cell in Excel's text format, so ID numbers
+    keep every digit and nothing is taken for a formula, even when the cell is edited.
+    """
     # openpyxl takes a while to import; only exports to .xlsx pay for it.
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
 
     book = openpyxl.Workbook(write_only=True)
-    page = book.create_sheet(sheet)
+    bold = Font(bold=True)
+    counts = []
+    for title, headers, rows in sheets:
+        page = book.create_sheet(title)
+        page.freeze_panes = "A2"
 
-    def cells(values: Sequence[Any]) -> list[Any]:
-        # Only a formula-like text needs a cell object of its own; the rest go in as plain values.
-        return [_text_cell(page, WriteOnlyCell, v) if is_formula_like(v) else v for v in values]
+        def heading(text: str) -> Any:
+            cell = WriteOnlyCell(page, value=text)  # noqa: B023 - used at once, in this sheet's turn
+            cell.font = bold
+            return cell
 
-    page.append(cells(headers))
-    for row in rows:
-        page.append(cells(row))
+        def text(value: str) -> Any:
+            cell = WriteOnlyCell(page, value=value)  # noqa: B023 - used at once, in this sheet's turn
+            cell.data_type = "s"
+            cell.number_format = "@"
+            protect_xlsx_cells([cell])
+            return cell
+
+        page.append([heading(h) for h in headers])
+        count = 0
+        for row in rows:
+            page.append([text(v) if isinstance(v, str) else v for v in row])
+            count += 1
+        counts.append(count)
     book.save(path)
-
-
-def _text_cell(page: Any, make: Any, value: str) -> Any:
-    cell = make(page, value=value)
-    protect_xlsx_cells([cell])
-    return cell
+    return counts

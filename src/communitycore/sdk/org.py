@@ -394,7 +394,8 @@ class OrgAPI(SubAPI):
                 parts += [_(link.label).format(count=count) if link.label else f"{count} {link.key}"
                           for link, count in held.items() if count]
                 raise Conflict(_("{unit} still has {things}: move or remove them first, or remove with cascade "
-                                 "(cascade=True; --cascade on the command line) to delete them all").format(unit=path_of(tx.conn, unit), things=listing(parts)),
+                                 "(cascade=True; --cascade on the command line) to delete them all").format(
+                                     unit=path_of(tx.conn, unit), things=listing(parts)),
                                entity="unit", key=unit.id)
             remove_units(tx.conn, self.community.unit_links, ids)
             tx.record("unit.remove", "unit", unit.id, before=unit,
