@@ -209,3 +209,18 @@ def test_commands_import_and_template(book: Community, tree: dict[str, int], tmp
     assert refused.exit_code == 1
     assert json.loads(refused.stdout)["problems"] == [{"row": 2, "column": "对象编号",
                                                       "message": "没有编号为 999 的党员"}]
+
+
+def test_a_row_dated_after_today_is_refused_and_nothing_imported(book: Community, tree: dict[str, int],
+                                                                  tmp_path: Path) -> None:
+    tomorrow = (book.clock.today() + dt.timedelta(days=1)).isoformat()
+    path = write_csv(tmp_path / "a.csv", [
+        HEADER,
+        ["党员", tree["zhang"], "volunteer-hours", book.clock.today().isoformat(), "1", "", "今天的"],
+        ["党员", tree["li"], "volunteer-hours", tomorrow, "1", "", "明天的"],
+    ])
+    with pytest.raises(RejectedInput) as refused:
+        book.activity.import_file(path)
+    [problem] = refused.value.problems
+    assert (problem.row, problem.field) == (3, "日期") and tomorrow in problem.message  # the column as headed
+    assert book.activity.list() == []

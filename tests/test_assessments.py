@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -176,7 +178,7 @@ def test_democratic_appraisal_leaves_probationary_members_ungraded(c: Community,
     votes = {full[0]: (8, 2, 0, 0), full[1]: (1, 8, 1, 0), full[2]: (0, 2, 3, 5), probationary: (9, 1, 0, 0)}
     codes = ("appraisal-excellent", "appraisal-qualified", "appraisal-basically-qualified", "appraisal-unqualified")
     entries(c, [(s, code, n) for s, tally in votes.items() for code, n in zip(codes, tally, strict=True) if n],
-            on="2026-12-01")
+            on="2026-11-20")
     run = c.assessments.run("democratic-appraisal", "2026", tree["committee"])
     got = {r.subject_id: r for r in c.assessments.results(run.id)}
     assert got[probationary].exempt and got[probationary].grade is None and got[probationary].rank is None
@@ -355,9 +357,10 @@ def test_the_export_round_trips_runs_and_appeals(c: Community, tree: dict[str, i
 EXAMPLES = Path(__file__).parent.parent / "examples" / "packs"
 
 
-def test_the_star_branch_pack_rates_branches_above_100(db_url: str, clock: Clock) -> None:
+def test_the_star_branch_pack_rates_branches_above_100(db_url: str) -> None:
     packs = [EXAMPLES / "star-branches.toml", EXAMPLES / "five-star-merchants.toml"]
-    with communitycore.open(db_url, actor="x", clock=clock, autoload=False, packs=packs) as c:
+    after_the_year = Clock("Asia/Shanghai", fixed=dt.datetime(2027, 1, 15, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    with communitycore.open(db_url, actor="x", clock=after_the_year, autoload=False, packs=packs) as c:
         assert {"star-branches", "five-star-merchants"} <= {s.code for s in c.assessments.schemes()}
         street = c.org.add("城南街道党工委", "street-committee")
         good = c.org.add("第一党支部", "branch", parent=street)

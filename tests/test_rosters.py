@@ -285,6 +285,7 @@ def test_training_counts_sessions_and_meetings_that_count_as_training(rc: Commun
     _at(rc, dt.datetime(2025, 1, 10, 9, 0, tzinfo=TZ))
     first = _admitted(rc, member, "building-heads")
     second = _admitted(rc, other, "building-heads")
+    _at(rc, dt.datetime(2025, 3, 1, 9, 0, tzinfo=TZ))  # the training and the lecture have taken place
     rc.rosters.add_training(first, on="2025-02-01", hours="1.5", topic="消防安全")
     rc.meetings.record(branch, "party-lecture", on="2025-02-10", topic="党课", host="书记", present=[member])
     found = {t.entry_id: t for t in rc.rosters.training("building-heads", "2025Q1")}
@@ -303,6 +304,7 @@ SCORES = [(10, 30, 100), (8, 20, 90), (7, 20, 90), (6, 15, 80), (8, 20, 90), (1,
 def _stewards(c: Community, branch: int) -> list[int]:
     _at(c, dt.datetime(2025, 1, 10, 9, 0, tzinfo=TZ))
     ids = [_admitted(c, _member(c, branch, f"管家{i}")) for i in range(len(SCORES))]
+    _at(c, dt.datetime(2025, 3, 5, 9, 0, tzinfo=TZ))  # the quarter's work is done, then recorded
     for entry_id, (activities, effect, satisfaction) in zip(ids, SCORES, strict=True):
         for day in range(activities):
             c.activity.record("steward", entry_id, "steward-participation", on=dt.date(2025, 2, 1 + day),
@@ -462,6 +464,7 @@ def test_only_serving_stewards_take_requests(rc: Community, branch: int) -> None
 def test_a_review_scores_entries_without_ledger_rows_and_rows_without_a_unit(rc: Community, branch: int) -> None:
     _at(rc, dt.datetime(2025, 1, 10, 9, 0, tzinfo=TZ))
     idle, busy = (_admitted(rc, _member(rc, branch, name)) for name in ("无记录", "无单位"))
+    _at(rc, dt.datetime(2025, 3, 5, 9, 0, tzinfo=TZ))
     for day in range(10):  # recorded without a unit: the entry's unit is where they count
         rc.activity.record("steward", busy, "steward-participation", on=dt.date(2025, 2, 1 + day))
     rc.activity.record("steward", busy, "steward-effect", on="2025-02-20", quantity=30)

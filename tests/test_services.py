@@ -573,7 +573,7 @@ def test_employer_feedback_gives_each_in_service_members_quarter(svc: Community,
     member = svc.members.add("赵六", unit=tree["community"], category="full", employer="市供电公司",
                              in_service=True)
     svc.services.record_hours(member=member.id, on="2025-02-01", hours=4, activity="巡逻")
-    svc.services.record_hours(member=member.id, on="2025-05-01", hours=9, activity="下季度")
+    svc.services.record_hours(member=member.id, on="2025-04-05", hours=9, activity="下季度")
     [row] = svc.services.employer_feedback("2025Q1")
     assert (row["employer"], row["member_id"], row["hours"], row["projects"]) == ("市供电公司", member.id,
                                                                                   Decimal("4.00"), 0)

@@ -205,7 +205,7 @@ def test_mask_name(name, masked):
 
 def _rate(community, subject_kind, subject, facts):
     for fact, value in facts.items():
-        community.activity.record(subject_kind, subject.id, fact, on="2026-12-01", quantity=value)
+        community.activity.record(subject_kind, subject.id, fact, on="2026-11-20", quantity=value)
 
 
 def test_five_good_leadership(beizheng_community):
@@ -227,7 +227,7 @@ def test_five_star_member_business_counts_standards_met(beizheng_community):
     standards = ["bz-civil-trading", "bz-lawful-trading", "bz-tax-paid", "bz-obligations-met", "bz-quality-service"]
     _rate(community, "member", five, dict.fromkeys(standards, 1))
     _rate(community, "member", three, dict.fromkeys(standards[:3], 1))
-    community.activity.record("member", three.id, "bz-civil-trading", on="2026-12-02")  # met twice: still one star
+    community.activity.record("member", three.id, "bz-civil-trading", on="2026-11-21")  # met twice: still one star
     _rate(community, "member", none, {**dict.fromkeys(standards, 1), "bz-business-violation": 1})
     run = community.assessments.run("bz-five-star-member-business", "2026", unit=compound)
     grades = {r.subject_id: r.grade for r in community.assessments.results(run.id)}

@@ -303,6 +303,16 @@ def parse_date(value: Any) -> dt.date:
     return result
 
 
+def parse_past_date(value: Any, today: dt.date) -> dt.date:
+    """A date (as :func:`parse_date` reads it) not after ``today``: the day something happened, as
+    a meeting held, a transfer or a ledger entry is dated."""
+    day = parse_date(value)
+    if day > today:
+        raise InvalidValue(_("{date} is in the future (today is {today})").format(date=day.isoformat(),
+                                                                                  today=today.isoformat()))
+    return day
+
+
 # Field parsers ---------------------------------------------------------------------------------
 
 def parse_id_number(value: Any, *, today: dt.date) -> str:

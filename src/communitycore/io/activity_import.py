@@ -32,7 +32,7 @@ from communitycore.domain.activity import (
     parse_source,
     parse_text,
 )
-from communitycore.domain.members import parse_date, parse_id_number
+from communitycore.domain.members import parse_id_number, parse_past_date
 from communitycore.errors import HEADER_FIELD, MORE_FIELD, InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, get_language, listing
 from communitycore.io.files import staged_file
@@ -274,7 +274,7 @@ class _Importer:
         if field == "fact":
             return self._parse(field, _fact_code, raw)
         if field == "date":
-            return self._parse(field, parse_date, raw)
+            return self._parse(field, lambda v: parse_past_date(v, self.today), raw)
         if field == "quantity":
             return self._parse(field, parse_quantity, raw)
         if field == "source":

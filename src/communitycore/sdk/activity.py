@@ -56,7 +56,7 @@ class ActivityAPI(SubAPI):
         ``unit`` defaults to the subject's own unit (a steward's entry has none unless given).
 
         :raises RejectedInput: a field is bad (an unknown fact, a fact about another kind of
-            subject, a bad date, quantity or source); ``problems`` names each.
+            subject, a bad date or one in the future, a bad quantity or source); ``problems`` names each.
         :raises NotFound: there is no such subject or unit.
         :raises PermissionDenied: the actor may not record ledger entries on the entry's unit (the subject's own by
             default).
@@ -282,9 +282,13 @@ class ActivityAPI(SubAPI):
         """The stored tuples of checked entries; every bad entry reported at once (by 1-based position)."""
         problems = check_entries(self.community.registry.facts, entries)
         units = _subject_units(conn, entries)
-        stamp = now.astimezone(dt.UTC)
+        stamp, today = now.astimezone(dt.UTC), now.date()
         rows = []
         for position, entry in enumerate(entries, start=1):
+            if entry.on > today:  # the ledger records what happened
+                problems.append(Problem(position, "on", _("{date} is in the future (today is {today})").format(
+                    date=entry.on.isoformat(), today=today.isoformat())))
+                continue
             found = units.get(entry.subject_kind)
             if found is not None and entry.subject_id not in found:
                 problems.append(Problem(position, "subject_id", _("there is no {kind} with id {id}").format(

@@ -53,7 +53,7 @@ from communitycore.domain.meetings import (
     passes,
     quorum_check,
 )
-from communitycore.domain.members import Category, parse_date
+from communitycore.domain.members import Category, parse_date, parse_past_date
 from communitycore.domain.org import parents_first
 from communitycore.domain.periods import Period
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
@@ -110,13 +110,15 @@ class MeetingsAPI(SubAPI):
         ``absent`` maps member ids to reasons (or lists ids, or ``(id, reason)`` pairs); ``partners``
         lists partner organizations at a joint meeting, as ids or ``(id, representative)``.
 
-        :raises RejectedInput: bad fields (each named), or minutes the type requires left empty.
+        :raises RejectedInput: bad fields (each named: a date in the future among them), or minutes the type
+            requires left empty.
         :raises NotFound: no such unit, member or partner.
         :raises InvalidValue: ``type`` is not a registered meeting type.
         :raises PermissionDenied: the actor may not record meetings on that unit.
         """
         meeting_type = self.type(type)
-        fields = self._fields(on=on, topic=topic, host=host, recorder=recorder, minutes=minutes)
+        fields = self._fields(self.community.clock.today(), on=on, topic=topic, host=host, recorder=recorder,
+                              minutes=minutes)
         missing = missing_minutes(meeting_type, {**fields, "content": fields.get("minutes")})
         if missing:
             raise RejectedInput([Problem(None, f, _("the minutes of a {type} must give it").format(
@@ -214,7 +216,7 @@ class MeetingsAPI(SubAPI):
                                    "minutes": minutes}.items() if v is not UNCHANGED}
         if not given:
             raise InvalidValue(_("nothing to change: give at least one field"))
-        fields = self._fields(**given)
+        fields = self._fields(self.community.clock.today(), **given)
         remark = _text(note, "note", REASON_LIMIT)
         with self.community.transaction() as tx:
             row = self._lock(tx.conn, meeting_id)
@@ -703,15 +705,16 @@ class MeetingsAPI(SubAPI):
                 raise NotFound(_("partners: there is no partner organization with id {id}").format(id=guest.partner_id))
 
     @staticmethod
-    def _fields(**given: Any) -> dict[str, Any]:
-        """The meeting's own fields, parsed; every bad one reported at once."""
+    def _fields(today: dt.date, **given: Any) -> dict[str, Any]:
+        """The meeting's own fields, parsed; every bad one reported at once (a meeting on record was
+        held: its date is not after ``today``)."""
         limits = {"topic": TOPIC_LIMIT, "host": NAME_LIMIT, "recorder": NAME_LIMIT, "minutes": MINUTES_LIMIT}
         out: dict[str, Any] = {}
         problems = []
         for field, value in given.items():
             try:
                 if field == "on":
-                    out["held_on"] = parse_date(value)
+                    out["held_on"] = parse_past_date(value, today)
                 else:
                     out[field] = clean_text(value, limits[field])
             except (InvalidValue, ValueError, TypeError) as exc:

@@ -43,6 +43,7 @@ from communitycore.domain.members import (
     check_removal,
     parse_date,
     parse_member,
+    parse_past_date,
     probation_end,
 )
 from communitycore.errors import Conflict, InvalidValue, NotFound, RejectedInput
@@ -518,6 +519,7 @@ class MembersAPI(SubAPI):
 
         To an organization outside this database, :meth:`remove` with ``transferred-out``.
 
+        :raises InvalidValue: ``on`` is not a date, or is in the future.
         :raises Conflict: the member is already in that unit, or has been removed.
         :raises NotFound: there is no such member or unit.
         :raises PermissionDenied: the actor may not transfer members on the member's unit or on the receiving unit.
@@ -535,7 +537,7 @@ class MembersAPI(SubAPI):
                                entity="unit", key=target.id)
             if target.id == member.unit_id:
                 raise Conflict(_("member {id} already belongs to unit {unit}").format(id=member_id, unit=target.id))
-            when = tx.today if on is None else parse_date(on)
+            when = tx.today if on is None else parse_past_date(on, tx.today)
             t = member_tables.transfers
             tid = tx.conn.execute(insert(t).values(
                 member_id=member_id, from_unit_id=member.unit_id, to_unit_id=target.id,
@@ -567,6 +569,7 @@ class MembersAPI(SubAPI):
                            channel: str | None = None) -> CommunityRegistration:
         """双报到: an in-service member reports to the community where they live.
 
+        :raises InvalidValue: ``on`` is not a date, or is in the future.
         :raises Conflict: the member is not in service, or has been removed.
         :raises NotFound: there is no such member or unit.
         :raises PermissionDenied: the actor may not change members on the member's unit.
@@ -580,7 +583,7 @@ class MembersAPI(SubAPI):
                 raise Conflict(_("member {id} is not an in-service member (在职党员); only they register with their "
                                  "residential community").format(id=member_id))
             unit = resolve(tx.conn, community)
-            when = tx.today if on is None else parse_date(on)
+            when = tx.today if on is None else parse_past_date(on, tx.today)
             r = member_tables.registrations
             rid = tx.conn.execute(insert(r).values(member_id=member_id, community_unit_id=unit.id,
                                                    reported_on=when, channel=how)).inserted_primary_key[0]  # type: ignore[index]
