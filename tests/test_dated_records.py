@@ -71,3 +71,12 @@ def test_a_transfer_and_a_registration_are_dated_today_at_the_latest(community: 
     assert done.transferred_on == today
     with language("zh"), pytest.raises(InvalidValue, match=f"{tomorrow.isoformat()} 晚于今天"):
         community.members.register_community(town["member"], town["committee"], on=tomorrow)
+
+
+def test_service_hours_are_recorded_once_served(community: Community, town: dict[str, int]) -> None:
+    today, tomorrow = _days(community)
+    with pytest.raises(RejectedInput) as refused:
+        community.services.record_hours(member=town["member"], on=tomorrow, hours=2, activity="巡逻")
+    assert [p.field for p in refused.value.problems] == ["date"]
+    community.services.record_hours(member=town["member"], on=today, hours=2, activity="巡逻")
+    assert [e.occurred_on for e in community.activity.list()] == [today]

@@ -293,6 +293,8 @@ def test_training_counts_sessions_and_meetings_that_count_as_training(rc: Commun
     assert (found[second].sessions, found[second].short) == (0, True)
     with pytest.raises(RejectedInput, match="hours"):
         rc.rosters.add_training(first, on="2025-02-01", hours="0", topic="x")
+    with pytest.raises(RejectedInput, match=r"on: 2025-03-02 is in the future \(today is 2025-03-01\)"):
+        rc.rosters.add_training(first, on="2025-03-02", hours="1", topic="还没上的课")
 
 
 # Reviews -----------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from communitycore.domain.activity import NewEntry, parse_quantity
 from communitycore.domain.fields import clean_text
-from communitycore.domain.members import parse_date
+from communitycore.domain.members import parse_date, parse_past_date
 from communitycore.domain.periods import Period
 from communitycore.domain.rosters import (
     ACTIVE,
@@ -93,11 +93,12 @@ def _text(value: Any, limit: int, field: str, *, required: bool = False) -> str 
         raise _bad(field, str(exc)) from None
 
 
-def _day(value: dt.date | str | None, field: str, default: dt.date) -> dt.date:
+def _day(value: dt.date | str | None, field: str, default: dt.date, *, past: bool = False) -> dt.date:
+    """A date parameter (``default`` when not given); with ``past``, one not after ``default``, today."""
     if value is None:
         return default
     try:
-        return parse_date(value)
+        return parse_past_date(value, default) if past else parse_date(value)
     except (InvalidValue, ValueError) as exc:
         raise _bad(field, str(exc)) from None
 
@@ -447,7 +448,7 @@ class RostersAPI(SubAPI):
             if entry.state not in SERVING:
                 raise Conflict(_("entry {id} is not serving (state {state!r}); training is recorded for admitted "
                                  "members").format(id=entry.id, state=entry.state), entity=ENTRY, key=entry.id)
-            day = _day(on, "on", tx.now.date())
+            day = _day(on, "on", tx.now.date(), past=True)
             rows = self.community.activity._rows(tx.conn, [NewEntry(
                 subject_kind="steward", subject_id=entry.id, fact=TRAINING_HOURS, on=day, quantity=quantity,
                 unit_id=entry.unit_id, source_kind="manual", note=text)], tx.actor, tx.now)

@@ -40,7 +40,7 @@ from sqlalchemy import (
 from communitycore import capabilities, serialize
 from communitycore.domain.activity import ActivityEntry, NewEntry, parse_quantity
 from communitycore.domain.identity import mask_id_number
-from communitycore.domain.members import parse_date
+from communitycore.domain.members import parse_date, parse_past_date
 from communitycore.domain.periods import Period
 from communitycore.domain.rosters import MEMBERSHIP_WORKFLOW, SERVING
 from communitycore.domain.services import (
@@ -644,7 +644,7 @@ class ServicesAPI(SubAPI):
             problems.append(Problem(None, "project", _("name at most one of project and request")))
         day = hours_value = text = None
         try:
-            day = parse_date(on)
+            day = parse_past_date(on, self.community.clock.today())
         except (InvalidValue, ValueError) as exc:
             problems.append(Problem(None, "date", str(exc)))
         try:
