@@ -169,6 +169,9 @@ def test_member_update(community: Community, town: dict[str, Any]) -> None:
     assert "future" in refused(community, "member", "update", str(member.id), "--join-date", "2030-01-01")
     assert "Usage" in run(community, "member", "update", str(member.id)).output
     assert "digits 0-9" in refused(community, "member", "update", "٣", "--name", "某", code=2)
+    moved = refused(community, "member", "update", str(member.id), "--unit", "3", code=2)
+    assert f"community member transfer {member.id} --to 3" in moved  # the way a unit changes, not an unknown option
+    assert community.members.get(member.id).unit_id == member.unit_id
     assert audit_size(community) == before
 
 

@@ -134,14 +134,19 @@ def add(name: str, unit: str, **fields: Any) -> None:
 @click.option("--name", help=N_("The corrected name."))
 @_field_options
 @click.option("--in-service/--not-in-service", default=None, help=N_("Whether an in-service member (在职党员)."))
+# Not a field of update: taken only to say where a change of unit is made.
+@click.option("--unit", "new_unit", hidden=True)
 @output_options
-def update(member_id: int, **fields: Any) -> None:
+def update(member_id: int, new_unit: str | None, **fields: Any) -> None:
     """Correct member ID's record: each option given replaces that field ("" clears it).
 
     \b
     The same checks as `member add`. The unit changes with `member transfer`,
     the category with `member confirm` (转正).
     """
+    if new_unit is not None:
+        raise click.UsageError(_("a member changes unit by a transfer (组织关系转接), which keeps the history: "
+                                 "community member transfer {id} --to {unit}").format(id=member_id, unit=new_unit))
     community = state().community
     changes: dict[str, Any] = {k: (None if v == "" else v) for k, v in fields.items() if v is not None}
     if not changes:
