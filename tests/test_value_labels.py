@@ -554,3 +554,29 @@ def test_a_person_s_name_is_headed_as_a_name_a_unit_s_as_a_title(sqlite_communit
     assert text(c, "resident", "list").split()[1] == "姓名"
     assert text(c, "org", "show", str(street.id)).splitlines()[1].startswith("名称")
     assert text(c, "member", "list", lang="en").split()[1] == "Name"
+
+
+def test_a_registered_code_may_be_typed_as_its_name(sqlite_community: Community) -> None:
+    c = sqlite_community
+    registry = c.registry
+    assert registry.code_of("meeting_types", "party-lecture") == "party-lecture"
+    assert registry.code_of("meeting_types", "党课") == "party-lecture"
+    assert registry.code_of("meeting_types", " Party Lecture ") == "party-lecture"  # English, any case
+    assert registry.code_of("meeting_types", "茶话会") == "茶话会"  # none: left for the caller to refuse
+    filings = [code for code, step in registry.recruitment_steps.items() if step.label == "报上级党委备案"]
+    assert len(filings) == 2 and registry.code_of("recruitment_steps", "报上级党委备案") == "报上级党委备案"
+    street = c.org.add("城南街道党工委", "street-committee")
+    branch = c.org.add("第一党支部", "branch", street.id)
+    held = as_json(c, "meeting", "add", "--unit", str(branch.id), "--type", "党课", "--date", "2026-11-01",
+                   "--topic", "学习党章", "--host", "书记")
+    assert held["type"] == "party-lecture"
+    assert [m["id"] for m in as_json(c, "meeting", "list", "--type", "党课")] == [held["id"]]
+    asked = as_json(c, "service", "request", "add", "--unit", str(street.id), "--category", "爱心帮扶",
+                    "--channel", "热线", "--text", "代买药品")
+    assert asked["category"] == "care"
+    granted = as_json(c, "grant", "add", "王委员", "组织委员", "--unit", str(street.id))
+    assert granted["role"] == "organizer"
+    state = AppState(community=c, pm=c.pm)
+    refused = CliRunner().invoke(make_cli(state), ["meeting", "add", "--unit", str(branch.id), "--type", "茶话会",
+                                                   "--date", "2026-11-01"], obj=state)
+    assert refused.exit_code == 1 and "茶话会" in refused.output and "party-lecture" in refused.output

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from communitycore.cli.params import page_options
+from communitycore.cli.params import FACT, page_options
 from communitycore.cli.problems import print_rejected
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.i18n import N_, _
@@ -121,7 +121,7 @@ def reverse(entry_id: int, note: str | None) -> None:
 @activity.command("list")
 @click.option("--subject-kind", help=N_("Only subjects of this kind."))
 @click.option("--subject-id", type=int, help=N_("Only this subject (with --subject-kind)."))
-@click.option("--fact", help=N_("Only this fact."))
+@click.option("--fact", type=FACT, help=N_("Only this fact (its code or its name)."))
 @click.option("--period", metavar="PERIOD", help=N_("Only entries dated in this period."))
 @click.option("--unit", metavar="UNIT", help=N_("Only entries counted for this unit's subtree."))
 @page_options(offset=True)
@@ -142,8 +142,8 @@ def list_(subject_kind: str | None, subject_id: int | None, fact: str | None, pe
 @click.option("--member", "member_id", type=int, metavar="ID",
               help=N_("The member (short for --subject member:ID)."))
 @click.option("--subject", metavar="KIND:ID", help=N_("The subject, e.g. member:12, unit:3, steward:7."))
-@click.option("--fact", required=True, metavar="CODE",
-              help=N_("The fact: a commendation, a violation, a vote tally …"))
+@click.option("--fact", required=True, metavar="CODE", type=FACT,
+              help=N_("The fact, by its code or its name: a commendation, a violation, a vote tally …"))
 @click.option("--quantity", default="1", show_default=True, help=N_("How much: at most two decimal places."))
 @click.option("--date", "on", metavar="YYYY-MM-DD", help=N_("The day it happened (default today)."))
 @click.option("--note", help=N_("A note kept with the entry."))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
-from communitycore.cli.params import page_options
+from communitycore.cli.params import SCORING_SCHEME, page_options
 from communitycore.cli.render import emit, fetch_page, heading, more_follow, output_options, shown, state
 from communitycore.i18n import N_, _
 
@@ -106,7 +106,8 @@ def schemes() -> None:
 
 
 @assess.command("run")
-@click.option("--scheme", required=True, metavar="CODE", help=N_("The scoring scheme's code."))
+@click.option("--scheme", required=True, metavar="CODE", type=SCORING_SCHEME,
+              help=N_("The scoring scheme: its code or its name."))
 @click.option("--period", required=True, metavar="PERIOD", help=N_("The period, of the scheme's cadence."))
 @click.option("--unit", metavar="UNIT", help=N_("Score the subjects of this unit's subtree (default: all)."))
 @output_options
@@ -131,7 +132,8 @@ def _print_run(done: AssessmentRun, results: list[AssessmentResult]) -> None:
 
 
 @assess.command("list")
-@click.option("--scheme", metavar="CODE", help=N_("Only runs of this scheme."))
+@click.option("--scheme", metavar="CODE", type=SCORING_SCHEME,
+              help=N_("Only runs of this scheme (its code or its name)."))
 @click.option("--period", metavar="PERIOD", help=N_("Only runs of this period."))
 @page_options(cursor="before")
 @output_options

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from communitycore.cli.params import page_options
+from communitycore.cli.params import ROLE, page_options
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.i18n import N_, _
 
@@ -24,7 +24,7 @@ def grant() -> None:
 
 @grant.command("add")
 @click.argument("actor")
-@click.argument("role")
+@click.argument("role", type=ROLE)
 @click.option("--unit", help="The unit (id or full path) whose subtree the grant covers (default: the whole database).")
 @click.option("--as", "subject", metavar="KIND:ID",
               help="Who ACTOR is: steward:ENTRY or member:ID; a steward's role then reaches their own requests.")
@@ -36,7 +36,7 @@ def add(actor: str, role: str, unit: str | None, subject: str | None) -> None:
 
 @grant.command("remove")
 @click.argument("actor")
-@click.argument("role")
+@click.argument("role", type=ROLE)
 @click.option("--unit", help="The unit (id or full path) of the grant (default: the whole database).")
 @output_options
 def remove(actor: str, role: str, unit: str | None) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from communitycore.cli.params import DAYS, page_options
+from communitycore.cli.params import DAYS, MEETING_TYPE, page_options
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.domain.fields import UNCHANGED
 from communitycore.i18n import N_, _
@@ -111,7 +111,8 @@ def types() -> None:
 
 @meeting.command("record")
 @click.option("--unit", metavar="UNIT", required=True, help=N_("The unit that held the meeting."))
-@click.option("--type", "type_", metavar="TYPE", required=True, help=N_("The meeting type code."))
+@click.option("--type", "type_", metavar="TYPE", required=True, type=MEETING_TYPE,
+              help=N_("The meeting type: its code or its name (party-lecture or 党课)."))
 @click.option("--date", "on", metavar="YYYY-MM-DD", required=True, help=N_("The day it was held."))
 @click.option("--topic", help=N_("The topic."))
 @click.option("--host", help=N_("Who chaired it (主持人)."))
@@ -193,7 +194,8 @@ def resolution(meeting_id: int, title: str, votes_for: int, against: int, abstai
 
 @meeting.command("list")
 @click.option("--unit", metavar="UNIT", help=N_("Only meetings of this unit's subtree."))
-@click.option("--type", "type_", metavar="TYPE", help=N_("Only meetings of this type."))
+@click.option("--type", "type_", metavar="TYPE", type=MEETING_TYPE,
+              help=N_("Only meetings of this type (its code or its name)."))
 @click.option("--period", metavar="PERIOD", help=N_("Only meetings held in this period."))
 @click.option("--status", type=click.Choice(["held", "cancelled"]), help=N_("Only held or cancelled meetings."))
 @page_options(cursor=None, offset=True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from communitycore.cli.params import COUNT, POSITIVE, page_options
+from communitycore.cli.params import COUNT, POSITIVE, UNIT_KIND, page_options
 from communitycore.cli.problems import print_rejected
 from communitycore.cli.render import (
     ROLLUP_COLUMNS,
@@ -45,18 +45,6 @@ def unit_paths(community: Community, unit_ids: Iterable[int] | None = None) -> d
     if unit_ids is not None:
         return community.org.paths_of(unit_ids)
     return {line.unit.id: line.path for line in community.org.tree()}
-
-
-def _kind_code(community: Community, text: str) -> str:
-    """A unit-kind code from its code or either label, so ``--kind 党支部`` works too."""
-    kinds = community.registry.unit_kinds
-    if text in kinds:
-        return text
-    wanted = text.strip().lower()
-    for code, kind in kinds.items():
-        if wanted in (kind.label.lower(), (kind.label_en or "").lower()):
-            return code
-    return text  # unknown: the facade refuses it with the list of known kinds
 
 
 def _unit_out(community: Community, unit: OrgUnit, **extra: Any) -> dict[str, Any]:
@@ -99,14 +87,15 @@ def _unit_field_options(command: Any) -> Any:
 
 @org.command("add")
 @click.argument("name")
-@click.option("--kind", "kind", required=True, help="Unit kind: a code (branch) or label (党支部); see `org kinds`.")
+@click.option("--kind", "kind", required=True, type=UNIT_KIND,
+              help="Unit kind: a code (branch) or label (党支部); see `org kinds`.")
 @click.option("--parent", metavar="UNIT", help="The unit to add it under (default: a new root).")
 @_unit_field_options
 @output_options
 def add(name: str, kind: str, parent: str | None, **fields: Any) -> None:
     """Add a unit NAME of kind KIND under --parent."""
     community = state().community
-    unit = community.org.add(name, _kind_code(community, kind), parent, **_unit_fields(**fields))
+    unit = community.org.add(name, kind, parent, **_unit_fields(**fields))
     emit(_unit_out(community, unit), columns=UNIT_COLUMNS)
 
 

@@ -7,6 +7,7 @@ from typing import Any, Literal, TypeVar
 
 import click
 
+from communitycore.cli.state import AppState
 from communitycore.domain.fields import MAX_ID, parse_plain_id
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _
@@ -32,6 +33,32 @@ class PlainId(click.ParamType):  # type: ignore[type-arg]  # generic in click 8.
 
 #: A record id: ``community member show 7``.
 PLAIN_ID = PlainId()
+
+
+class Registered(click.ParamType):  # type: ignore[type-arg]  # generic in click 8.2 and later
+    """The code of a registered record (a meeting type, a service category …), typed as its code or
+    as its label in Chinese or English (``--type 党课``); the command gets the code. A text that is
+    neither reaches the command as it is, which refuses it naming the known codes."""
+
+    name = "CODE"
+
+    def __init__(self, family: str) -> None:
+        self.family = family
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        app = click.get_current_context().ensure_object(AppState)
+        return str(app.community.registry.code_of(self.family, str(value)))
+
+
+MEETING_TYPE = Registered("meeting_types")
+SERVICE_CATEGORY = Registered("service_categories")
+SERVICE_PROGRAM = Registered("service_programs")
+ROSTER_PROGRAM = Registered("roster_programs")
+SCORING_SCHEME = Registered("scoring_schemes")
+RECRUITMENT_STEP = Registered("recruitment_steps")
+ROLE = Registered("roles")
+FACT = Registered("facts")
+UNIT_KIND = Registered("unit_kinds")
 
 #: A count (``--limit``, ``--offset``, ``--depth``) from 0, at most what every engine's integer
 #: holds: a mistyped huge number is refused here, not by the database driver with a traceback.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from communitycore.cli.params import DAYS, page_options
+from communitycore.cli.params import DAYS, RECRUITMENT_STEP, page_options
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.i18n import N_, _
 
@@ -70,7 +70,8 @@ def _ids(text: str | None) -> list[int]:
 
 @recruit.command("step")
 @click.argument("candidate_id", metavar="CANDIDATE", type=int)
-@click.option("--step", "code", metavar="CODE", required=True, help=N_("The step code."))
+@click.option("--step", "code", metavar="CODE", required=True, type=RECRUITMENT_STEP,
+              help=N_("The step: its code or its name (development-candidate or 确定发展对象)."))
 @click.option("--date", "on", metavar="YYYY-MM-DD", required=True, help=N_("The day of the step."))
 @click.option("--by", help=N_("Who was responsible."))
 @click.option("--note", help=N_("A note."))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from communitycore.cli.params import PLAIN_ID, page_options
+from communitycore.cli.params import PLAIN_ID, ROSTER_PROGRAM, page_options
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.errors import InvalidValue
 from communitycore.i18n import N_, _
@@ -46,7 +46,8 @@ def programs() -> None:
 
 
 @roster.command("apply")
-@click.option("--program", metavar="CODE", required=True, help=N_("The roster programme code (red-steward …)."))
+@click.option("--program", metavar="CODE", required=True, type=ROSTER_PROGRAM,
+              help=N_("The roster programme: its code or its name (red-steward or 红色管家 …)."))
 @click.option("--member", type=PLAIN_ID, help=N_("The candidate, a Party member's id."))
 @click.option("--resident", type=PLAIN_ID, help=N_("The candidate, a resident's id."))
 @click.option("--partner", type=PLAIN_ID, help=N_("The candidate, a partner body's id."))
@@ -160,7 +161,8 @@ def exit_(entry_id: int, reason: str, on: str | None, note: str | None) -> None:
 
 
 @roster.command("list")
-@click.option("--program", metavar="CODE", help=N_("Only entries of this programme."))
+@click.option("--program", metavar="CODE", type=ROSTER_PROGRAM,
+              help=N_("Only entries of this programme (its code or its name)."))
 @click.option("--state", "state_", metavar="S", help=N_("Only entries in this state."))
 @click.option("--unit", metavar="UNIT", help=N_("Only entries of this unit's subtree."))
 @page_options()
@@ -209,7 +211,8 @@ def training_add(entry_id: int, on: str, hours: str, topic: str) -> None:
 
 
 @training.command("status")
-@click.option("--program", metavar="CODE", required=True, help=N_("The roster programme code."))
+@click.option("--program", metavar="CODE", required=True, type=ROSTER_PROGRAM,
+              help=N_("The roster programme: its code or its name."))
 @click.option("--period", metavar="PERIOD", required=True, help=N_("The period, e.g. 2025 or 2025Q1."))
 @output_options
 def training_status(program: str, period: str) -> None:
@@ -220,7 +223,8 @@ def training_status(program: str, period: str) -> None:
 
 
 @roster.command("review")
-@click.option("--program", metavar="CODE", required=True, help=N_("The roster programme code."))
+@click.option("--program", metavar="CODE", required=True, type=ROSTER_PROGRAM,
+              help=N_("The roster programme: its code or its name."))
 @click.option("--period", metavar="PERIOD", required=True, help=N_("The period, e.g. 2025Q1."))
 @click.option("--run", "run_id", type=PLAIN_ID, help=N_("The assessment run to use (default: the latest of the "
                                                         "scheme for the period, else a new one)."))
@@ -242,8 +246,9 @@ def review(program: str, period: str, run_id: int | None, apply_: bool) -> None:
 
 
 @roster.command("board")
-@click.option("--program", metavar="CODE",
-              help=N_("The roster programme code (default: the one programme the unit's entries are on)."))
+@click.option("--program", metavar="CODE", type=ROSTER_PROGRAM,
+              help=N_("The roster programme: its code or its name (default: the one programme the unit's entries "
+                      "are on)."))
 @click.option("--unit", metavar="UNIT", help=N_("Only this unit's subtree (default: every unit you may read)."))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help=N_("The file to write: .html (printable on A4) or .md."))

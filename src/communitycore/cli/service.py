@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from communitycore.cli.params import PLAIN_ID, page_options
+from communitycore.cli.params import PLAIN_ID, SERVICE_CATEGORY, SERVICE_PROGRAM, page_options
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.i18n import N_, _
 
@@ -60,8 +60,10 @@ def request() -> None:
 
 @request.command("add")
 @click.option("--unit", metavar="UNIT", required=True, help=N_("The unit that collects it."))
-@click.option("--category", metavar="CODE", required=True, help=N_("The service category code."))
-@click.option("--program", metavar="CODE", help=N_("The service programme code (红飘带 …)."))
+@click.option("--category", metavar="CODE", required=True, type=SERVICE_CATEGORY,
+              help=N_("The service category: its code or its name (care or 爱心帮扶)."))
+@click.option("--program", metavar="CODE", type=SERVICE_PROGRAM,
+              help=N_("The service programme: its code or its name (红飘带 …)."))
 @click.option("--resident", type=PLAIN_ID, help=N_("The resident's id."))
 @click.option("--urgency", metavar="U", help=N_("emergency, utility, general or complex (default: the programme's, "
                                                 "else general)."))
@@ -241,7 +243,8 @@ def resource() -> None:
 @click.option("--unit", metavar="UNIT", required=True, help=N_("The unit whose list it is on."))
 @click.option("--name", required=True, help=N_("What is offered."))
 @click.option("--partner", type=PLAIN_ID, help=N_("The partner that offers it."))
-@click.option("--category", metavar="CODE", help=N_("The service category code."))
+@click.option("--category", metavar="CODE", type=SERVICE_CATEGORY,
+              help=N_("The service category: its code or its name."))
 @click.option("--description", help=N_("More about it."))
 @output_options
 def resource_add(unit: str, name: str, partner: int | None, category: str | None, description: str | None) -> None:
@@ -272,7 +275,8 @@ def demand() -> None:
 @demand.command("add")
 @click.option("--unit", metavar="UNIT", required=True, help=N_("The unit whose list it is on."))
 @click.option("--name", required=True, help=N_("The need."))
-@click.option("--category", metavar="CODE", help=N_("The service category code."))
+@click.option("--category", metavar="CODE", type=SERVICE_CATEGORY,
+              help=N_("The service category: its code or its name."))
 @click.option("--description", help=N_("More about it."))
 @click.option("--from-request", "from_requests", type=PLAIN_ID, multiple=True,
               help=N_("A request it is raised from (repeatable)."))
@@ -310,7 +314,8 @@ _PROJECT_COLUMNS = ("id", "name", "state", "unit_id", "demand_id", "partner_id")
 @click.option("--unit", metavar="UNIT", required=True, help=N_("The unit whose list it is on."))
 @click.option("--name", required=True, help=N_("The work item."))
 @click.option("--demand", type=PLAIN_ID, help=N_("The demand it answers."))
-@click.option("--category", metavar="CODE", help=N_("The service category code."))
+@click.option("--category", metavar="CODE", type=SERVICE_CATEGORY,
+              help=N_("The service category: its code or its name."))
 @click.option("--description", help=N_("More about it."))
 @output_options
 def project_add(unit: str, name: str, demand: int | None, category: str | None, description: str | None) -> None:

@@ -353,6 +353,19 @@ class Registry:
             raise KeyError(f"unknown record family {family!r}; known: {', '.join(FAMILIES)}")
         return self._records(family)
 
+    def code_of(self, family: str, text: str) -> str:
+        """The code of the ``family`` record that ``text`` names: its code, or its label in Chinese or
+        English (any case), as a person types it (``党课`` for ``party-lecture``); ``text`` itself when
+        none does, or when the label is more than one record's (two steps are 报上级党委备案), for the
+        caller to refuse with the codes it knows."""
+        records = self.family(family)
+        if text in records:
+            return text
+        wanted = text.strip().casefold()
+        named = [code for code, record in records.items()
+                 if wanted in (record.label.casefold(), (record.label_en or "").casefold())]
+        return named[0] if len(named) == 1 else text
+
     def provider(self, family: str, code: str) -> str:
         """The plugin or pack that gave the record in force for ``code``."""
         return self._by_family[family][code].provider
