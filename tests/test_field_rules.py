@@ -192,6 +192,39 @@ def test_ids_no_engine_holds_are_simply_not_found(community: Community, street: 
             parse_plain_id(bad)
 
 
+def test_every_lookup_by_id_finds_nothing_for_an_id_no_engine_holds(community: Community, street: int) -> None:
+    """Each sub-API, reading or writing, says "not found" in words for an id beyond any column, as
+    for one that is merely missing: never the driver's overflow or a table's name."""
+    member = community.members.add("张三", street)
+    calls = {
+        "dues amount": lambda h: community.dues.amount(h),
+        "dues pay": lambda h: community.dues.pay(h, month="2026-10", amount="1"),
+        "recruitment get": lambda h: community.recruitment.get(h),
+        "recruitment step": lambda h: community.recruitment.record(h, "talk", on="2026-11-01"),
+        "assessment override": lambda h: community.assessments.override(h, member.id, grade="excellent",
+                                                                        reason="复核"),
+        "assessment results": lambda h: community.assessments.results(h),
+        "meeting": lambda h: community.meetings.get(h),
+        "ledger reversal": lambda h: community.activity.reverse(h),
+        "roster entry": lambda h: community.rosters.get(h),
+        "service request": lambda h: community.services.accept(h),
+        "service project": lambda h: community.services.claim_project(h, partner=1),
+        "member transfers": lambda h: community.members.transfers(h),
+    }
+    for name, call in calls.items():
+        for absent in (MAX_ID, MAX_ID + 1, 2**63, 10**30):
+            with pytest.raises(NotFound) as caught:
+                call(absent)
+            text = str(caught.value)
+            assert str(absent) in text and "cc_" not in text and " row " not in text, (name, text)
+    for absent in (MAX_ID, MAX_ID + 1, 10**30):  # a person the hours are for is a bad field, as the ledger has it
+        with pytest.raises(RejectedInput) as refused:
+            community.services.record_hours(resident=absent, on="2026-11-01", hours=1, activity="巡逻")
+        assert [str(absent) in p.message for p in refused.value.problems] == [True]
+    with communitycore.i18n.language("zh"), pytest.raises(NotFound, match=r"^没有编号为 7 的服务项目$"):
+        community.services.claim_project(7, partner=1)
+
+
 # Dates -----------------------------------------------------------------------------------------------------
 
 

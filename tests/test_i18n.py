@@ -467,7 +467,9 @@ def test_clicks_own_errors_name_the_value_in_chinese() -> None:
 CLICK_IN_CHINESE = {
     ("member", "show"): "错误：缺少参数 'ID'。\n",
     ("member", "list", "--limit", "abc"): "错误：'--limit' 的值无效：'abc' 不是有效的整数。\n",  # an IntRange
-    ("assess", "explain", "1", "--run", "abc"): "错误：'--run' 的值无效：'abc' 不是有效的整数。\n",  # click.INT
+    ("demo", "--seed", "abc"): "错误：'--seed' 的值无效：'abc' 不是有效的整数。\n",  # click.INT
+    ("assess", "explain", "1", "--run", "abc"):
+        "错误：'--run' 的值无效：编号 应为用数字 0-9 书写的整数，实际为 'abc'\n",  # a record id
     ("member", "list", "--status", "x"):
         "错误：'--status' 的值无效：'x' 不是可选值 'active'、'removed'、'all' 之一。\n",
     ("member", "list", "--limt", "3"): "错误：没有选项 '--limt'。是否要用其中之一：'--limit'、'--unit'？\n",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from communitycore.cli.params import FACT, page_options
+from communitycore.cli.params import FACT, PLAIN_ID, page_options
 from communitycore.cli.problems import print_rejected
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.i18n import N_, _
@@ -89,7 +89,7 @@ def values(facts: tuple[str, ...], period: str, unit: str | None, subject_kind: 
 
 @activity.command("record")
 @click.argument("subject_kind")
-@click.argument("subject_id", type=int)
+@click.argument("subject_id", type=PLAIN_ID)
 @click.argument("fact")
 @click.option("--on", "on", metavar="DATE", help=N_("The day it happened (default today)."))
 @click.option("--quantity", default="1", show_default=True, help=N_("How much: at most two decimal places."))
@@ -109,7 +109,7 @@ def record(subject_kind: str, subject_id: int, fact: str, on: str | None, quanti
 
 
 @activity.command("reverse")
-@click.argument("entry_id", metavar="ID", type=int)
+@click.argument("entry_id", metavar="ID", type=PLAIN_ID)
 @click.option("--note", help=N_("Why the entry is corrected (kept with the reversal)."))
 @output_options
 def reverse(entry_id: int, note: str | None) -> None:
@@ -120,7 +120,7 @@ def reverse(entry_id: int, note: str | None) -> None:
 
 @activity.command("list")
 @click.option("--subject-kind", help=N_("Only subjects of this kind."))
-@click.option("--subject-id", type=int, help=N_("Only this subject (with --subject-kind)."))
+@click.option("--subject-id", type=PLAIN_ID, help=N_("Only this subject (with --subject-kind)."))
 @click.option("--fact", type=FACT, help=N_("Only this fact (its code or its name)."))
 @click.option("--period", metavar="PERIOD", help=N_("Only entries dated in this period."))
 @click.option("--unit", metavar="UNIT", help=N_("Only entries counted for this unit's subtree."))
@@ -139,7 +139,7 @@ def list_(subject_kind: str | None, subject_id: int | None, fact: str | None, pe
 
 
 @activity.command("add")
-@click.option("--member", "member_id", type=int, metavar="ID",
+@click.option("--member", "member_id", type=PLAIN_ID, metavar="ID",
               help=N_("The member (short for --subject member:ID)."))
 @click.option("--subject", metavar="KIND:ID", help=N_("The subject, e.g. member:12, unit:3, steward:7."))
 @click.option("--fact", required=True, metavar="CODE", type=FACT,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
-from communitycore.cli.params import SCORING_SCHEME, page_options
+from communitycore.cli.params import PLAIN_ID, POSITIVE, SCORING_SCHEME, page_options
 from communitycore.cli.render import emit, fetch_page, heading, more_follow, output_options, shown, state
 from communitycore.i18n import N_, _
 
@@ -149,8 +149,8 @@ def list_(scheme: str | None, period: str | None, limit: int, before: int | None
 
 
 @assess.command("show")
-@click.argument("run_id", metavar="RUN", type=int)
-@click.option("--revision", type=int, help=N_("Show this earlier revision (default: the latest)."))
+@click.argument("run_id", metavar="RUN", type=PLAIN_ID)
+@click.option("--revision", type=POSITIVE, help=N_("Show this earlier revision (default: the latest)."))
 @click.option("--explain", "explained", is_flag=True, help=N_("Explain every subject's score as well."))
 @output_options
 def show(run_id: int, revision: int | None, explained: bool) -> None:
@@ -176,8 +176,8 @@ def show(run_id: int, revision: int | None, explained: bool) -> None:
 
 
 @assess.command("results")
-@click.argument("run_id", metavar="RUN", type=int)
-@click.option("--revision", type=int, help=N_("This revision (default: the latest)."))
+@click.argument("run_id", metavar="RUN", type=PLAIN_ID)
+@click.option("--revision", type=POSITIVE, help=N_("This revision (default: the latest)."))
 @click.option("--unit", metavar="UNIT", help=N_("Only subjects of this unit's subtree, ranked among themselves."))
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
               help=N_("Also write the results to this .csv or .xlsx file."))
@@ -196,9 +196,9 @@ def results_(run_id: int, revision: int | None, unit: str | None, out: Path | No
 
 
 @assess.command("explain")
-@click.argument("subject_id", metavar="SUBJECT", type=int)
-@click.option("--run", "run_id", required=True, type=int, help=N_("The run."))
-@click.option("--revision", type=int, help=N_("This revision (default: the latest)."))
+@click.argument("subject_id", metavar="SUBJECT", type=PLAIN_ID)
+@click.option("--run", "run_id", required=True, type=PLAIN_ID, help=N_("The run."))
+@click.option("--revision", type=POSITIVE, help=N_("This revision (default: the latest)."))
 @output_options
 def explain(subject_id: int, run_id: int, revision: int | None) -> None:
     """How SUBJECT's score came about: base, each item, caps, vetoes, band and quota."""
@@ -215,8 +215,8 @@ def explain(subject_id: int, run_id: int, revision: int | None) -> None:
 
 
 @assess.command("appeal")
-@click.argument("run_id", metavar="RUN", type=int)
-@click.argument("subject_id", metavar="SUBJECT", type=int)
+@click.argument("run_id", metavar="RUN", type=PLAIN_ID)
+@click.argument("subject_id", metavar="SUBJECT", type=PLAIN_ID)
 @click.option("--item", required=True, help=N_("The item appealed (an item of `assess explain --json`)."))
 @click.option("--reason", required=True, help=N_("Why the item is wrong."))
 @output_options
@@ -227,7 +227,7 @@ def appeal(run_id: int, subject_id: int, item: str, reason: str) -> None:
 
 
 @assess.command("review")
-@click.argument("appeal_id", metavar="APPEAL", type=int)
+@click.argument("appeal_id", metavar="APPEAL", type=PLAIN_ID)
 @click.option("--note", help=N_("A note kept with the move."))
 @output_options
 def review(appeal_id: int, note: str | None) -> None:
@@ -236,7 +236,7 @@ def review(appeal_id: int, note: str | None) -> None:
 
 
 @assess.command("decide")
-@click.argument("appeal_id", metavar="APPEAL", type=int)
+@click.argument("appeal_id", metavar="APPEAL", type=PLAIN_ID)
 @click.option("--accept/--reject", "accept", required=True, default=None,
               help=N_("Accept (with --quantity) or reject the appeal."))
 @click.option("--quantity", help=N_("The corrected quantity of the item's fact (with --accept)."))
@@ -249,7 +249,7 @@ def decide(appeal_id: int, accept: bool, quantity: str | None, reason: str) -> N
 
 
 @assess.command("appeals")
-@click.option("--run", "run_id", type=int, help=N_("Only appeals of this run."))
+@click.option("--run", "run_id", type=PLAIN_ID, help=N_("Only appeals of this run."))
 @click.option("--state", "state_", help=N_("Only appeals in this state (filed, under-review, upheld, rejected)."))
 @page_options()
 @output_options
@@ -263,8 +263,8 @@ def appeals(run_id: int | None, state_: str | None, limit: int, after: int | Non
 
 
 @assess.command("override")
-@click.argument("run_id", metavar="RUN", type=int)
-@click.argument("subject_id", metavar="SUBJECT", type=int)
+@click.argument("run_id", metavar="RUN", type=PLAIN_ID)
+@click.argument("subject_id", metavar="SUBJECT", type=PLAIN_ID)
 @click.option("--grade", required=True, help=N_("The grade the branch decided."))
 @click.option("--reason", required=True, help=N_("The reason (e.g. the branch meeting's decision)."))
 @output_options

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from communitycore.cli.params import page_options
+from communitycore.cli.params import PLAIN_ID, page_options
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, progress_bar, shown, state
 from communitycore.i18n import N_, _
 
@@ -47,7 +47,7 @@ def categories() -> None:
 
 
 @dues.command("set-base")
-@click.argument("member_id", metavar="MEMBER", type=int)
+@click.argument("member_id", metavar="MEMBER", type=PLAIN_ID)
 @click.option("--category", required=True, help=N_("The dues category (code or Chinese label)."))
 @click.option("--base", help=N_("The monthly base in 元 (after tax; for retirees see dues-retiree-base)."))
 @click.option("--from", "from_month", metavar="YYYY-MM", required=True,
@@ -64,7 +64,7 @@ def set_base(member_id: int, category: str, base: str | None, from_month: str, r
 
 
 @dues.command("amount")
-@click.argument("member_id", metavar="MEMBER", type=int)
+@click.argument("member_id", metavar="MEMBER", type=PLAIN_ID)
 @click.option("--month", metavar="YYYY-MM", help=N_("The month (default: this month)."))
 @output_options
 def amount(member_id: int, month: str | None) -> None:
@@ -73,7 +73,7 @@ def amount(member_id: int, month: str | None) -> None:
 
 
 @dues.command("pay")
-@click.argument("member_id", metavar="MEMBER", type=int)
+@click.argument("member_id", metavar="MEMBER", type=PLAIN_ID)
 @click.option("--month", metavar="YYYY-MM", required=True, help=N_("The (first) month paid for."))
 @click.option("--months", type=click.IntRange(1, 60), default=1, show_default=True,
               help=N_("Months paid for at once; the amount is split evenly."))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from communitycore.cli.params import DAYS, MEETING_TYPE, page_options
+from communitycore.cli.params import COUNT, DAYS, MEETING_TYPE, PLAIN_ID, page_options
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.domain.fields import UNCHANGED
 from communitycore.i18n import N_, _
@@ -137,7 +137,7 @@ def record(unit: str, type_: str, on: str, topic: str | None, host: str | None, 
 
 
 @meeting.command("correct")
-@click.argument("meeting_id", metavar="MEETING", type=int)
+@click.argument("meeting_id", metavar="MEETING", type=PLAIN_ID)
 @_attendance_options
 @click.option("--note", help=N_("Why the attendance is corrected."))
 @output_options
@@ -150,7 +150,7 @@ def correct(meeting_id: int, present: str | None, absent: str | None, leave: str
 
 
 @meeting.command("update")
-@click.argument("meeting_id", metavar="MEETING", type=int)
+@click.argument("meeting_id", metavar="MEETING", type=PLAIN_ID)
 @click.option("--date", "on", metavar="YYYY-MM-DD", help=N_("The day it was held."))
 @click.option("--topic", help=N_("The topic."))
 @click.option("--host", help=N_("Who chaired it (主持人)."))
@@ -169,7 +169,7 @@ def update(meeting_id: int, on: str | None, topic: str | None, host: str | None,
 
 
 @meeting.command("cancel")
-@click.argument("meeting_id", metavar="MEETING", type=int)
+@click.argument("meeting_id", metavar="MEETING", type=PLAIN_ID)
 @click.option("--note", help=N_("Why it is cancelled."))
 @output_options
 def cancel(meeting_id: int, note: str | None) -> None:
@@ -179,11 +179,11 @@ def cancel(meeting_id: int, note: str | None) -> None:
 
 
 @meeting.command("resolution")
-@click.argument("meeting_id", metavar="MEETING", type=int)
+@click.argument("meeting_id", metavar="MEETING", type=PLAIN_ID)
 @click.option("--title", required=True, help=N_("What was resolved."))
-@click.option("--for", "votes_for", type=int, required=True, help=N_("Votes for."))
-@click.option("--against", type=int, default=0, show_default=True, help=N_("Votes against."))
-@click.option("--abstain", type=int, default=0, show_default=True, help=N_("Abstentions."))
+@click.option("--for", "votes_for", type=COUNT, required=True, help=N_("Votes for."))
+@click.option("--against", type=COUNT, default=0, show_default=True, help=N_("Votes against."))
+@click.option("--abstain", type=COUNT, default=0, show_default=True, help=N_("Abstentions."))
 @output_options
 def resolution(meeting_id: int, title: str, votes_for: int, against: int, abstain: int) -> None:
     """Record a resolution; refused without quorum (the refusal names present, base, required and the rule)."""
@@ -213,7 +213,7 @@ def list_(unit: str | None, type_: str | None, period: str | None, status: str |
 
 
 @meeting.command("show")
-@click.argument("meeting_id", metavar="MEETING", type=int)
+@click.argument("meeting_id", metavar="MEETING", type=PLAIN_ID)
 @output_options
 def show(meeting_id: int) -> None:
     """One meeting with its attendance, partners and resolutions."""

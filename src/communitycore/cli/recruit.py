@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from communitycore.cli.params import DAYS, RECRUITMENT_STEP, page_options
+from communitycore.cli.params import COUNT, DAYS, PLAIN_ID, RECRUITMENT_STEP, page_options
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.i18n import N_, _
 
@@ -69,14 +69,14 @@ def _ids(text: str | None) -> list[int]:
 
 
 @recruit.command("step")
-@click.argument("candidate_id", metavar="CANDIDATE", type=int)
+@click.argument("candidate_id", metavar="CANDIDATE", type=PLAIN_ID)
 @click.option("--step", "code", metavar="CODE", required=True, type=RECRUITMENT_STEP,
               help=N_("The step: its code or its name (development-candidate or 确定发展对象)."))
 @click.option("--date", "on", metavar="YYYY-MM-DD", required=True, help=N_("The day of the step."))
 @click.option("--by", help=N_("Who was responsible."))
 @click.option("--note", help=N_("A note."))
 @click.option("--introducers", metavar="MEMBER,MEMBER", help=N_("The two introducers (正式党员), by member id."))
-@click.option("--meeting", "meeting_id", type=int, help=N_("The meeting the step was taken at."))
+@click.option("--meeting", "meeting_id", type=PLAIN_ID, help=N_("The meeting the step was taken at."))
 @output_options
 def step(candidate_id: int, code: str, on: str, by: str | None, note: str | None, introducers: str | None,
          meeting_id: int | None) -> None:
@@ -87,17 +87,17 @@ def step(candidate_id: int, code: str, on: str, by: str | None, note: str | None
 
 
 @recruit.command("vote")
-@click.argument("candidate_id", metavar="CANDIDATE", type=int)
+@click.argument("candidate_id", metavar="CANDIDATE", type=PLAIN_ID)
 @click.option("--date", "on", metavar="YYYY-MM-DD", required=True, help=N_("The day of the 支部党员大会."))
-@click.option("--due", type=int, required=True, help=N_("Voting members due to attend."))
-@click.option("--present", type=int, required=True, help=N_("Voting members present."))
-@click.option("--for", "votes_for", type=int, required=True, help=N_("Votes for."))
-@click.option("--against", type=int, default=0, help=N_("Votes against."))
-@click.option("--abstain", type=int, default=0, help=N_("Abstentions."))
-@click.option("--written-for", type=int, default=0, help=N_("Written opinions for, from absent voting members."))
-@click.option("--written-against", type=int, default=0,
+@click.option("--due", type=COUNT, required=True, help=N_("Voting members due to attend."))
+@click.option("--present", type=COUNT, required=True, help=N_("Voting members present."))
+@click.option("--for", "votes_for", type=COUNT, required=True, help=N_("Votes for."))
+@click.option("--against", type=COUNT, default=0, help=N_("Votes against."))
+@click.option("--abstain", type=COUNT, default=0, help=N_("Abstentions."))
+@click.option("--written-for", type=COUNT, default=0, help=N_("Written opinions for, from absent voting members."))
+@click.option("--written-against", type=COUNT, default=0,
               help=N_("Written opinions against, from absent voting members."))
-@click.option("--meeting", "meeting_id", type=int, help=N_("The 支部党员大会 record the vote was taken at."))
+@click.option("--meeting", "meeting_id", type=PLAIN_ID, help=N_("The 支部党员大会 record the vote was taken at."))
 @click.option("--by", help=N_("Who chaired it."))
 @click.option("--note", help=N_("A note."))
 @output_options
@@ -125,7 +125,7 @@ def list_(stage: str | None, unit: str | None, limit: int, after: int | None) ->
 
 
 @recruit.command("show")
-@click.argument("candidate_id", metavar="CANDIDATE", type=int)
+@click.argument("candidate_id", metavar="CANDIDATE", type=PLAIN_ID)
 @click.option("--reveal", is_flag=True,
               help=N_("Show 公民身份号码 and the birth date unmasked (recorded in the audit trail)."))
 @click.option("--reason", help=N_("Why the personal data is shown (kept in the audit entry; required with --reveal)."))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from communitycore.cli.params import PLAIN_ID, ROSTER_PROGRAM, page_options
+from communitycore.cli.params import DAYS, PLAIN_ID, ROSTER_PROGRAM, page_options
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
 from communitycore.errors import InvalidValue
 from communitycore.i18n import N_, _
@@ -86,7 +86,7 @@ def qualify(entry_id: int, passed: bool, note: str) -> None:
 @roster.command("notice")
 @click.argument("entry_id", metavar="ENTRY", type=PLAIN_ID)
 @click.option("--start", metavar="DATE", help=N_("The first day of the notice (default: today)."))
-@click.option("--days", type=int, help=N_("Its length in days, both ends counted (default: the programme's)."))
+@click.option("--days", type=DAYS, help=N_("Its length in days, both ends counted (default: the programme's)."))
 @click.option("--note", help=N_("A note kept with the step."))
 @output_options
 def notice(entry_id: int, start: str | None, days: int | None, note: str | None) -> None:

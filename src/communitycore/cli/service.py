@@ -404,7 +404,7 @@ def trace(kind: str, entity_id: int) -> None:
 
 @service.command("certificate")
 @click.argument("person", metavar="PERSON")
-@click.option("--year", type=int, required=True, help=N_("The year whose hours it lists."))
+@click.option("--year", type=click.IntRange(1, 9999), required=True, help=N_("The year whose hours it lists."))
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help=N_("The certificate FILE (.html), printable."))
 @output_options

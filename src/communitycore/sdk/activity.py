@@ -33,7 +33,7 @@ from communitycore.domain.periods import Period
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, get_language
 from communitycore.records import Fact
-from communitycore.sdk.base import SubAPI, paged
+from communitycore.sdk.base import SubAPI, known_id, paged
 from communitycore.store import activity as ledger
 from communitycore.store.locks import lock_row
 from communitycore.store.tables import activity as activity_tables
@@ -122,7 +122,8 @@ class ActivityAPI(SubAPI):
         entry_id = _entry_id(entry_id)
         with self.community.transaction() as tx:
             # Locked first: two corrections of one entry at once must see each other.
-            lock_row(tx.conn, _a, entry_id)
+            lock_row(tx.conn, _a, entry_id, missing=lambda: NotFound(
+                _("there is no activity entry with id {id}").format(id=entry_id)))
             original = self._get(tx.conn, entry_id)
             self._authorize(tx.conn, "activity.record", original.unit_id)
             if original.reverses is not None:
@@ -327,13 +328,7 @@ def _subject_units(conn: Connection, entries: Sequence[NewEntry]) -> dict[str, d
 
 def _entry_id(entry_id: Any) -> int:
     """An entry id as an int; one no entry can have is not found (not a database error on servers)."""
-    try:
-        number = int(entry_id)
-    except (TypeError, ValueError):
-        number = 0
-    if not 1 <= number <= MAX_ID:
-        raise NotFound(_("there is no activity entry with id {id}").format(id=entry_id))
-    return number
+    return known_id(entry_id, lambda: NotFound(_("there is no activity entry with id {id}").format(id=entry_id)))
 
 
 def _codes(facts: Sequence[str] | str) -> builtins.list[str]:

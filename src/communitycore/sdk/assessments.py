@@ -48,7 +48,7 @@ from communitycore.i18n import N_, _, listing
 from communitycore.io.table_files import write_table
 from communitycore.plugins.decisions import computed_facts, score_lines
 from communitycore.records import ScoringScheme
-from communitycore.sdk.base import SubAPI, paged
+from communitycore.sdk.base import SubAPI, known_id, paged
 from communitycore.sdk.workflows import enter, transition
 from communitycore.store import activity as ledger
 from communitycore.store import assessments as store
@@ -367,7 +367,8 @@ class AssessmentsAPI(SubAPI):
         """
         text = _reason(reason)
         with self.community.transaction() as tx:
-            lock_row(tx.conn, _runs, int(run_id))
+            lock_row(tx.conn, _runs, run_id, missing=lambda: NotFound(
+                _("there is no assessment run with id {id}").format(id=run_id)))
             run = self._run(tx.conn, run_id)
             result = self._result_of(tx.conn, run, run.revision, subject_id)
             self._authorize(tx.conn, "assessment.decide", result.unit_id)
@@ -642,13 +643,7 @@ def _number(value: Decimal | None) -> int | float | None:
 
 
 def _id(value: Any, message: str) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if not 1 <= number <= 2**31 - 1:
-        raise NotFound(message.format(id=value))
-    return number
+    return known_id(value, lambda: NotFound(message.format(id=value)))
 
 
 def _reason(text: str | None) -> str:

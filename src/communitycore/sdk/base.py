@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from communitycore.domain.fields import MAX_ID
@@ -51,6 +51,24 @@ class SubAPI:
     def _scope(self, conn: Connection, action: str) -> Scope:
         """The units where the actor may do ``action``; a listing keeps rows with ``scope.clause(column)``."""
         return access.scope(self.community, conn, action)
+
+
+# Ids -----------------------------------------------------------------------------------------------
+
+
+def known_id(value: Any, missing: Callable[[], Exception]) -> int:
+    """``value`` as a record id; one no record can have (not a whole number from 1 to ``MAX_ID``)
+    raises ``missing()``: such a lookup is not found on every engine, rather than failing in the
+    driver (SQLite cannot bind an integer beyond 64 bits; servers refuse one beyond their column)."""
+    if isinstance(value, bool):
+        raise missing()
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise missing() from None
+    if not 1 <= number <= MAX_ID:
+        raise missing()
+    return number
 
 
 # Pages of a listing ----------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ from communitycore.domain.members import parse_date
 from communitycore.domain.periods import Period
 from communitycore.errors import InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _
-from communitycore.sdk.base import SubAPI, check_page
+from communitycore.sdk.base import SubAPI, check_page, known_id
 from communitycore.sdk.community import Tx
 from communitycore.sdk.recruitment import setting_at
 from communitycore.serialize import View, shape_of
@@ -474,12 +474,15 @@ class DuesAPI(SubAPI):
         write_standings(conn, name, self._work_out(conn, ids, rounding_of).items())
 
     def _member_unit(self, conn: Connection, member_id: int, *, lock: bool = False) -> int:
+        def missing() -> NotFound:
+            return NotFound(_("no member {id}").format(id=member_id), entity="member", key=member_id)
+
+        number = known_id(member_id, missing)
         if lock:
-            row = lock_row(conn, _m, int(member_id), columns=("unit_id",))
-            return int(row.unit_id)
-        unit_id = conn.execute(select(_m.c.unit_id).where(_m.c.id == int(member_id))).scalar()
+            return int(lock_row(conn, _m, number, columns=("unit_id",), missing=missing).unit_id)
+        unit_id = conn.execute(select(_m.c.unit_id).where(_m.c.id == number)).scalar()
         if unit_id is None:
-            raise NotFound(_("no member {id}").format(id=member_id), entity="member", key=member_id)
+            raise missing()
         return int(unit_id)
 
 

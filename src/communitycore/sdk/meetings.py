@@ -59,7 +59,7 @@ from communitycore.domain.periods import Period
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, listing
 from communitycore.records import MeetingType
-from communitycore.sdk.base import SubAPI, check_page, paged, sliced
+from communitycore.sdk.base import SubAPI, check_page, known_id, paged, sliced
 from communitycore.store import activity as ledger
 from communitycore.store import meetings as store
 from communitycore.store.locks import lock_row
@@ -864,13 +864,7 @@ def _partners(partners: Iterable[int | tuple[int, str | None]]) -> builtins.list
 
 
 def _meeting_id(value: Any) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if not 1 <= number <= MAX_ID:
-        raise NotFound(_("there is no meeting with id {id}").format(id=value))
-    return number
+    return known_id(value, lambda: NotFound(_("there is no meeting with id {id}").format(id=value)))
 
 
 def _period(period: Period | str) -> Period:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
-from communitycore.domain.fields import MAX_ID, UNCHANGED, Keep, clean_text, nfkc
+from communitycore.domain.fields import UNCHANGED, Keep, clean_text, nfkc
 from communitycore.domain.identity import fast_check, normalize_phone
 from communitycore.domain.members import (
     CHANNEL_LIMIT,
@@ -49,7 +49,7 @@ from communitycore.domain.members import (
 from communitycore.errors import Conflict, InvalidValue, NotFound, RejectedInput
 from communitycore.i18n import _
 from communitycore.sdk import access
-from communitycore.sdk.base import SubAPI, check_page, paged
+from communitycore.sdk.base import SubAPI, check_page, known_id, paged
 from communitycore.store import locks, rollup
 from communitycore.store.members import member_from_row, member_row
 from communitycore.store.scope import Scope
@@ -758,11 +758,13 @@ class MembersAPI(SubAPI):
 
     def _get(self, conn: Connection, member_id: int) -> Member:
         m = member_tables.members
-        if not 0 < int(member_id) <= MAX_ID:
-            raise NotFound(_("there is no member with id {id}").format(id=member_id), entity="member", key=member_id)
-        row = conn.execute(select(m).where(m.c.id == int(member_id))).mappings().first()
+
+        def missing() -> NotFound:
+            return NotFound(_("there is no member with id {id}").format(id=member_id), entity="member", key=member_id)
+
+        row = conn.execute(select(m).where(m.c.id == known_id(member_id, missing))).mappings().first()
         if row is None:
-            raise NotFound(_("there is no member with id {id}").format(id=member_id), entity="member", key=member_id)
+            raise missing()
         return member_from_row(row)
 
     @staticmethod

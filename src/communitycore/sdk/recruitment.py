@@ -53,7 +53,7 @@ from communitycore.domain.recruitment import (
 from communitycore.errors import Conflict, InvalidValue, NotFound, RejectedInput
 from communitycore.i18n import _, listing
 from communitycore.records import RecruitmentStep
-from communitycore.sdk.base import SubAPI, check_page, paged, sliced
+from communitycore.sdk.base import SubAPI, check_page, known_id, paged, sliced
 from communitycore.sdk.community import Tx
 from communitycore.serialize import View, shape_of
 from communitycore.store.locks import lock_row
@@ -150,7 +150,7 @@ class RecruitmentAPI(SubAPI):
         """
         day = parse_date(on)
         with self.community.transaction() as tx:
-            row = lock_row(tx.conn, _c, int(candidate_id), columns=("unit_id", "stage"))
+            row = self._lock(tx.conn, candidate_id, ("unit_id", "stage"))
             stage = Stage(row.stage)
             wanted = "confirmation-vote" if stage is Stage.PROBATIONARY else "branch-vote"
             code = next((s.code for s in self.steps() if s.action == wanted), wanted)
@@ -297,7 +297,7 @@ class RecruitmentAPI(SubAPI):
     def _record(self, tx: Tx, candidate_id: int, code: str, day: dt.date, by: str | None, note: str | None,
                 introducers: tuple[int, ...], meeting_id: int | None, counted: Vote | None = None) -> Candidate:
         # The candidate's row first: two steps recorded at once see each other.
-        row = lock_row(tx.conn, _c, int(candidate_id), columns=("unit_id",))
+        row = self._lock(tx.conn, candidate_id, ("unit_id",))
         self._authorize(tx.conn, "recruitment.record", int(row.unit_id))
         before = self._get(tx.conn, candidate_id)
         steps = self.community.registry.recruitment_steps
@@ -388,10 +388,19 @@ class RecruitmentAPI(SubAPI):
             raise InvalidValue(_("meeting: meeting {id} is not a meeting of the candidate's unit held with votes "
                                  "(a 支部党员大会)").format(id=meeting_id), entity="meeting", key=meeting_id)
 
+    @staticmethod
+    def _lock(conn: Connection, candidate_id: int, columns: Sequence[str]) -> Any:
+        """The candidate's row, locked first (two steps recorded at once see each other)."""
+        return lock_row(conn, _c, candidate_id, columns=columns, missing=lambda: NotFound(
+            _("no candidate {id}").format(id=candidate_id), entity="candidate", key=candidate_id))
+
     def _get(self, conn: Connection, candidate_id: int) -> Candidate:
-        row = conn.execute(select(_c).where(_c.c.id == int(candidate_id))).first()
+        def missing() -> NotFound:
+            return NotFound(_("no candidate {id}").format(id=candidate_id), entity="candidate", key=candidate_id)
+
+        row = conn.execute(select(_c).where(_c.c.id == known_id(candidate_id, missing))).first()
         if row is None:
-            raise NotFound(_("no candidate {id}").format(id=candidate_id), entity="candidate", key=candidate_id)
+            raise missing()
         return _candidate(row)
 
     def _history(self, conn: Connection, candidate_id: int) -> builtins.list[StepRecord]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, exists, func, insert, select, update
 
-from communitycore.domain.fields import MAX_ID, UNCHANGED, Keep, clean_text
+from communitycore.domain.fields import UNCHANGED, Keep, clean_text
 from communitycore.domain.members import (
     ADDRESS_LIMIT,
     BUILDING_LIMIT,
@@ -29,7 +29,7 @@ from communitycore.domain.members import (
 from communitycore.errors import InvalidValue, NotFound
 from communitycore.i18n import _
 from communitycore.sdk import access
-from communitycore.sdk.base import SubAPI, paged
+from communitycore.sdk.base import SubAPI, known_id, paged
 from communitycore.store.residents import flags_of
 from communitycore.store.scope import Scope
 from communitycore.store.tables import org as org_tables
@@ -299,13 +299,14 @@ class ResidentsAPI(SubAPI):
 
     def _get(self, conn: Connection, resident_id: int) -> Resident:
         r = resident_tables.residents
-        if not 0 < int(resident_id) <= MAX_ID:
-            raise NotFound(_("there is no resident with id {id}").format(id=resident_id), entity="resident",
-                           key=resident_id)
-        row = conn.execute(select(r).where(r.c.id == int(resident_id))).mappings().first()
+
+        def missing() -> NotFound:
+            return NotFound(_("there is no resident with id {id}").format(id=resident_id), entity="resident",
+                            key=resident_id)
+
+        row = conn.execute(select(r).where(r.c.id == known_id(resident_id, missing))).mappings().first()
         if row is None:
-            raise NotFound(_("there is no resident with id {id}").format(id=resident_id), entity="resident",
-                           key=resident_id)
+            raise missing()
         return _resident(row, flags_of(conn, [row["id"]]).get(row["id"], ()))
 
     def _place_household(self, tx: Any, household_id: int | None, place: dict[str, Any] | None) -> int | None:

@@ -57,7 +57,7 @@ from communitycore.domain.workflows import TransitionRecord
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, listing
 from communitycore.records import OUTCOME_WORDS, Aggregate, Outcome, RosterProgram, grade_labels
-from communitycore.sdk.base import SubAPI, paged
+from communitycore.sdk.base import SubAPI, known_id, paged
 from communitycore.sdk.workflows import enter, transition
 from communitycore.store import activity as ledger
 from communitycore.store import workflows as workflow_store
@@ -692,14 +692,10 @@ class RostersAPI(SubAPI):
 
     @staticmethod
     def _id(value: Any, what: str) -> int:
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            number = 0
-        if not 1 <= number <= 2**31 - 1:
-            raise NotFound(_("there is no roster {what} with id {id}").format(what=what, id=value), entity=ENTRY,
-                           key=str(value))
-        return number
+        message = (_("there is no roster objection with id {id}") if what == "objection"
+                   else _("there is no roster entry with id {id}"))
+        return known_id(value, lambda: NotFound(message.format(id=value), entity=what if what == "objection"
+                                                else ENTRY, key=str(value)))
 
     def _entry(self, row: Any) -> RosterEntry:
         data = dict(row)

@@ -77,14 +77,14 @@ from communitycore.domain.settings import DEFAULT_DEADLINE_HOURS, DEFAULT_STAR_H
 from communitycore.domain.settings import resolve as resolve_settings
 from communitycore.domain.workflows import TransitionRecord
 from communitycore.errors import Conflict, InvalidValue, NotFound, PermissionDenied, Problem, RejectedInput
-from communitycore.i18n import _, get_language, listing, localized
+from communitycore.i18n import N_, _, get_language, listing, localized
 from communitycore.io.certificate import write_certificate
 from communitycore.io.table_files import write_table
 from communitycore.labels import label
 from communitycore.plugins.decisions import resolve_request_assignee
 from communitycore.records import ServiceCategory, ServiceProgram, UnitSnapshot
 from communitycore.sdk import access
-from communitycore.sdk.base import SubAPI, check_page, paged
+from communitycore.sdk.base import SubAPI, check_page, known_id, paged
 from communitycore.sdk.workflows import enter, transition
 from communitycore.store import activity as ledger
 from communitycore.store import workflows as workflow_store
@@ -657,10 +657,15 @@ class ServicesAPI(SubAPI):
             text = parse_text(activity, NOTE_LENGTH, "activity", required=True)
         except InvalidValue as exc:
             problems.append(Problem(None, "activity", str(exc)))
+        kind = "member" if member is not None else "resident"
+        subject = 0
+        if (member is None) != (resident is None):
+            try:
+                subject = self._id(member if member is not None else resident, kind)
+            except NotFound as exc:  # no such person, as the ledger says of one it does not find
+                problems.append(Problem(None, kind, str(exc)))
         if problems:
             raise RejectedInput(problems, source=_("volunteer hours"))
-        kind = "member" if member is not None else "resident"
-        subject = int(member if member is not None else resident)  # type: ignore[arg-type]
         with self.community.transaction() as tx:
             unit_id = None
             source_kind, source_id = "manual", None
@@ -1003,7 +1008,7 @@ class ServicesAPI(SubAPI):
         except (InvalidValue, ValueError) as exc:
             raise _bad("milestone", str(exc)) from None
         with self.community.transaction() as tx:
-            lock_row(tx.conn, _p, int(project_id))
+            lock_row(tx.conn, _p, self._id(project_id, "project"), missing=lambda: _missing("project", project_id))
             found = self._project(tx.conn, project_id)
             self._authorize(tx.conn, "service.update", found.unit_id)
             if found.state != "claimed":
@@ -1213,14 +1218,19 @@ class ServicesAPI(SubAPI):
     def _check_resident(self, conn: Connection, resident: int, program: ServiceProgram | None,
                         problems: builtins.list[Problem]) -> None:
         r = resident_tables.residents
-        if conn.scalar(select(r.c.id).where(r.c.id == int(resident))) is None:
+        try:
+            resident = self._id(resident, "resident")
+        except NotFound as exc:
+            problems.append(Problem(None, "resident", str(exc)))
+            return
+        if conn.scalar(select(r.c.id).where(r.c.id == resident)) is None:
             problems.append(Problem(None, "resident", _("there is no resident with id {id}").format(id=resident)))
             return
         if program is None:
             return
         if program.eligible_flags:
             f = resident_tables.resident_flags
-            flags = set(conn.scalars(select(f.c.flag).where(f.c.resident_id == int(resident))))
+            flags = set(conn.scalars(select(f.c.flag).where(f.c.resident_id == resident)))
             if not flags & set(program.eligible_flags):
                 problems.append(Problem(None, "resident", _(
                     "resident {id} is not eligible for programme {code!r}: it serves residents flagged {flags}").format(
@@ -1324,13 +1334,7 @@ class ServicesAPI(SubAPI):
 
     @staticmethod
     def _id(value: Any, what: str) -> int:
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            number = 0
-        if not 1 <= number <= 2**31 - 1:
-            raise NotFound(_("there is no service {what} with id {id}").format(what=what, id=value))
-        return number
+        return known_id(value, lambda: _missing(what, value))
 
     def _request(self, row: Any) -> ServiceRequest:
         tz = self.community.clock.tz
@@ -1361,7 +1365,7 @@ class ServicesAPI(SubAPI):
         number = self._id(value, what)
         row = conn.execute(select(table).where(table.c.id == number)).mappings().first()
         if row is None:
-            raise NotFound(_("there is no service {what} with id {id}").format(what=what, id=value))
+            raise _missing(what, value)
         return self._row(row)
 
     def _project(self, conn: Connection, project_id: Any) -> Project:
@@ -1414,6 +1418,22 @@ class ServicesAPI(SubAPI):
             raise RejectedInput(problems, source=_("service list"))
         out["category"] = category
         return out
+
+
+
+#: What a lookup by id names when there is no such record, by what it looks for.
+_MISSING = {
+    "request": N_("there is no service request with id {id}"),
+    "project": N_("there is no service project with id {id}"),
+    "resource": N_("there is no service resource with id {id}"),
+    "demand": N_("there is no service demand with id {id}"),
+    "member": N_("there is no member with id {id}"),
+    "resident": N_("there is no resident with id {id}"),
+}
+
+
+def _missing(what: str, value: Any) -> NotFound:
+    return NotFound(_(_MISSING[what]).format(id=value), entity=what, key=value)
 
 
 __all__ = ["HOURS_FACTS", "PROJECT", "REQUEST", "ServicesAPI"]

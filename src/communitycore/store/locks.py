@@ -19,11 +19,12 @@ the facade re-runs the whole call a bounded number of times (:data:`RETRY_ATTEMP
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, case, select, update
+from sqlalchemy import Connection, Integer, Row, Table, case, select, update
 
+from communitycore.domain.fields import MAX_ID
 from communitycore.errors import NotFound
 from communitycore.i18n import _
 from communitycore.store.tables import org as org_tables
@@ -129,6 +130,13 @@ def start(conn: Connection, *, write: bool, own: bool = True, preset: bool = Fal
         conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
 
+def _beyond_column(column: Any, value: Any) -> bool:
+    """Whether ``value`` is a whole number no integer id column holds: no row has it, and an engine
+    would refuse to bind it (SQLite beyond 64 bits) rather than find nothing."""
+    return (isinstance(value, int) and not isinstance(value, bool) and isinstance(column.type, Integer)
+            and not 0 <= value <= MAX_ID)
+
+
 def lock_rows(conn: Connection, table: Table, keys: Iterable[Any], *, column: str = "id",
               shared: bool = False) -> dict[Any, Row[Any]]:
     """Lock the rows of ``table`` whose ``column`` is in ``keys``, ascending, and return them as
@@ -139,9 +147,9 @@ def lock_rows(conn: Connection, table: Table, keys: Iterable[Any], *, column: st
     plain read. Locking in one global order (by key) keeps two writers from deadlocking on the
     same rows; a check then uses the returned rows, read after the lock was granted.
     """
-    wanted = sorted(set(keys))
-    found: dict[Any, Row[Any]] = {}
     key = table.c[column]
+    wanted = sorted(k for k in set(keys) if not _beyond_column(key, k))
+    found: dict[Any, Row[Any]] = {}
     for i in range(0, len(wanted), _LOCK_CHUNK):
         query = select(table).where(key.in_(wanted[i:i + _LOCK_CHUNK])).order_by(key)
         if conn.dialect.name != "sqlite":
@@ -226,17 +234,24 @@ def _certify_units(conn: Connection, rows: dict[int, Row[Any]]) -> None:
 
 
 def lock_row(conn: Connection, table: Table, row_id: Any, *, key: str = "id",
-             columns: Sequence[str] = ()) -> Row[Any]:
+             columns: Sequence[str] = (), missing: Callable[[], Exception] | None = None) -> Row[Any]:
     """Lock one row as :func:`lock_rows` does and return its ``columns`` (default: its key), read after the lock.
 
-    Raises :class:`~communitycore.errors.NotFound` if there is no such row.
+    Raises ``missing()`` if there is no such row (by default a
+    :class:`~communitycore.errors.NotFound` naming the table: pass the words the caller's users read).
     """
     column = table.c[key]
+
+    def absent() -> Exception:
+        return missing() if missing is not None else NotFound(_("there is no {table} row with {key} {id}").format(
+            table=table.name.removeprefix("cc_"), key=key, id=row_id))
+
+    if _beyond_column(column, row_id):
+        raise absent()
     query = select(*([table.c[name] for name in columns] or [column])).where(column == row_id)
     if conn.dialect.name != "sqlite":  # SQLite's BEGIN IMMEDIATE already excludes every other writer
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
-        raise NotFound(_("there is no {table} row with {key} {id}").format(
-            table=table.name.removeprefix("cc_"), key=key, id=row_id))
+        raise absent()
     return row
