@@ -381,3 +381,24 @@ def test_anything_else_is_refused_with_the_choices(cls: type[Coded], text: str) 
         return
     with pytest.raises(InvalidValue, match="is not one of"):
         cls.parse(text)
+
+
+_NUMBERS = st.one_of(st.text(max_size=16), st.decimals(allow_nan=True, allow_infinity=True).map(str),
+                     st.integers(-10**40, 10**40).map(lambda n: f"{n}e{n % 500}"),
+                     st.floats(allow_nan=True, allow_infinity=True))
+
+
+@PURE
+@given(value=_NUMBERS)
+def test_a_quantity_or_an_amount_is_read_or_refused_in_words(value: Any) -> None:
+    """Whatever is typed (1e400, NaN, 0.005, ١٢): a value within bounds, or InvalidValue; never
+    Decimal's own InvalidOperation."""
+    from communitycore.domain.activity import MAX_QUANTITY, parse_quantity
+    from communitycore.domain.dues import MAX_AMOUNT, parse_amount
+
+    for parse, top in ((parse_quantity, MAX_QUANTITY), (parse_amount, MAX_AMOUNT)):
+        try:
+            number = parse(value)
+        except InvalidValue:
+            continue
+        assert number.is_finite() and abs(number) <= top and number == round(number, 2)

@@ -96,11 +96,12 @@ def parse_quantity(value: Any) -> Decimal:
             raise InvalidValue(_("{value!r} is not a number").format(value=value)) from None
     if not number.is_finite():
         raise InvalidValue(_("{value!r} is not a number").format(value=value))
-    if number != number.quantize(_CENT, rounding=ROUND_HALF_EVEN):
-        raise InvalidValue(_("{value} has more than two decimal places").format(value=value))
+    # The size first: a huge number (1e30) cannot be brought to cents within Decimal's precision.
     if abs(number) > MAX_QUANTITY:
         raise InvalidValue(_("{value} is beyond the largest quantity, {limit}").format(value=value,
                                                                                     limit=MAX_QUANTITY))
+    if number != number.quantize(_CENT, rounding=ROUND_HALF_EVEN):
+        raise InvalidValue(_("{value} has more than two decimal places").format(value=value))
     return number
 
 

@@ -113,8 +113,9 @@ def parse_amount(value: object, field: str = "amount", *, zero: bool = True) -> 
     except (decimal.InvalidOperation, ValueError):
         raise InvalidValue(_("{field}: expected an amount in yuan such as 3500.00, got {value!r}").format(
             field=field, value=value), entity="dues", key=field) from None
-    if not amount.is_finite() or amount != amount.quantize(FEN, rounding=decimal.ROUND_DOWN) or amount < 0 \
-            or (not zero and amount == 0) or amount > MAX_AMOUNT:
+    # The size before the fen: a huge amount (1e400) cannot be brought to fen within Decimal's precision.
+    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT \
+            or amount != amount.quantize(FEN, rounding=decimal.ROUND_DOWN) or (not zero and amount == 0):
         raise InvalidValue(_("{field}: expected an amount of at least {low} yuan with at most two decimals, "
                              "got {value!r}").format(field=field, low="0" if zero else "0.01", value=value),
                            entity="dues", key=field)

@@ -60,9 +60,10 @@ _MONTH_BY_NAME_EN: Final[dict[str, int]] = {
 _ZH_DIGITS: Final[str] = "一二三四五六七八九"
 _ZH_ORDINALS: Final[tuple[str, ...]] = ("一", "二", "三", "四")
 
-ACCEPTED_FORMS: Final[str] = (
-    "2025, 2025H1, 2025Q1, 2025-03, 2025W10 (or 2025-W10), 2025年, 2025年上半年, 2025年第一季度, "
-    "2025年3月 or 2025年第10周"
+#: The ways of writing a period a refusal shows, as one list in the language in force.
+ACCEPTED_FORMS: Final[tuple[str, ...]] = (
+    "2025", "2025H1", "2025Q1", "2025-03", "2025W10", "2025-W10", "2025年", "2025年上半年", "2025年第一季度",
+    "2025年3月", "2025年第10周",
 )
 
 
@@ -208,7 +209,8 @@ class Period:
         An unrecognised text or a period that does not exist raises :class:`InvalidValue`.
         """
         if not isinstance(text, str):
-            raise InvalidValue(_("{value!r} is not a period; use {forms}").format(value=text, forms=ACCEPTED_FORMS))
+            raise InvalidValue(_("{value!r} is not a period; use {forms}").format(
+                value=text, forms=listing(ACCEPTED_FORMS)))
         # NFKC turns full-width "２０２５Ｑ１" into "2025Q1" and the ideographic space into a space.
         normalized = unicodedata.normalize("NFKC", text).strip().upper()
         for pattern, build in _PATTERNS:
@@ -221,7 +223,8 @@ class Period:
                 raise InvalidValue(_("{value!r} is not a period: {problem}").format(value=text, problem=exc)) from None
             if found is not None:
                 return found
-        raise InvalidValue(_("{value!r} is not a period; use {forms}").format(value=text, forms=ACCEPTED_FORMS))
+        raise InvalidValue(_("{value!r} is not a period; use {forms}").format(
+            value=text, forms=listing(ACCEPTED_FORMS)))
 
     def __str__(self) -> str:
         """The canonical form: ``2025``, ``2025H1``, ``2025Q1``, ``2025-03`` or ``2025W10``."""
