@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 
 from communitycore.domain.codes import Coded
-from communitycore.domain.fields import clean_text, parse_plain_id
+from communitycore.domain.fields import parse_plain_id
 from communitycore.domain.service_workflows import (
     CANCELLED,
     PROJECT_STATES,
@@ -123,17 +123,6 @@ def parse_urgency(value: Any) -> Urgency:
 def parse_channel(value: Any) -> Channel:
     """A channel from its code or label (``signal``, ``红飘带``)."""
     return Channel(Channels.parse(value).value)
-
-
-def parse_text(value: Any, limit: int, what: str, *, required: bool = False) -> str | None:
-    """Text of at most ``limit`` characters, no control characters; the error names ``what``."""
-    try:
-        text = clean_text(value, limit, required=required)
-    except InvalidValue as exc:
-        raise InvalidValue(f"{what}: {exc}") from None
-    if required and text is None:
-        raise InvalidValue(_("{field} is required").format(field=what))
-    return text
 
 
 def _assignee_kind(value: Any) -> AssigneeKind:
@@ -490,7 +479,6 @@ __all__ = [
     "parse_at",
     "parse_channel",
     "parse_minutes",
-    "parse_text",
     "parse_urgency",
     "parse_weights",
     "star_level",

@@ -39,6 +39,7 @@ from sqlalchemy import (
 
 from communitycore import capabilities, serialize
 from communitycore.domain.activity import ActivityEntry, NewEntry, parse_quantity
+from communitycore.domain.fields import clean_text
 from communitycore.domain.identity import mask_id_number
 from communitycore.domain.members import parse_date, parse_past_date
 from communitycore.domain.periods import Period
@@ -69,7 +70,6 @@ from communitycore.domain.services import (
     metrics_from,
     parse_at,
     parse_channel,
-    parse_text,
     parse_urgency,
     star_level,
 )
@@ -222,12 +222,12 @@ class ServicesAPI(SubAPI):
             if prog is None:
                 problems.append(Problem(None, "program", _("unknown service programme {code!r}; known: {known}")
                                         .format(code=program, known=listing(registry.service_programs))))
-        body = field("text", lambda: parse_text(text, REQUEST_TEXT_LENGTH, "text", required=True))
+        body = field("text", lambda: clean_text(text, REQUEST_TEXT_LENGTH, required=True))
         chan = field("channel", lambda: parse_channel(channel))
         default = prog.default_urgency.value if prog is not None and prog.default_urgency is not None else "general"
         level = field("urgency", lambda: parse_urgency(urgency if urgency is not None else default))
         when = None if at is None else field("at", lambda: parse_at(at, tz))
-        text_note = field("note", lambda: parse_text(note, NOTE_LENGTH, "note"))
+        text_note = field("note", lambda: clean_text(note, NOTE_LENGTH))
         if prog is not None and chan is not None and prog.channels and chan.value not in prog.channels:
             problems.append(Problem(None, "channel", _("programme {code!r} takes requests by {channels}, not {channel}")
                                     .format(code=prog.code, channels=listing(prog.channels), channel=chan.value)))
@@ -383,7 +383,7 @@ class ServicesAPI(SubAPI):
         if not isinstance(solved, bool):
             raise _bad("solved", _("solved must be yes or no"))
         try:
-            text = parse_text(comment, NOTE_LENGTH, "comment")
+            text = clean_text(comment, NOTE_LENGTH)
         except InvalidValue as exc:
             raise _bad("comment", str(exc)) from None
         when = self._at(at)
@@ -654,7 +654,7 @@ class ServicesAPI(SubAPI):
         except (InvalidValue, ValueError) as exc:
             problems.append(Problem(None, "hours", str(exc)))
         try:
-            text = parse_text(activity, NOTE_LENGTH, "activity", required=True)
+            text = clean_text(activity, NOTE_LENGTH, required=True)
         except InvalidValue as exc:
             problems.append(Problem(None, "activity", str(exc)))
         kind = "member" if member is not None else "resident"
@@ -1004,7 +1004,7 @@ class ServicesAPI(SubAPI):
         """
         try:
             day = parse_date(on)
-            text = parse_text(note, NOTE_LENGTH, "note", required=True)
+            text = clean_text(note, NOTE_LENGTH, required=True)
         except (InvalidValue, ValueError) as exc:
             raise _bad("milestone", str(exc)) from None
         with self.community.transaction() as tx:
@@ -1146,7 +1146,7 @@ class ServicesAPI(SubAPI):
     def _move(self, request_id: int, target: str, *, note: str | None, at: dt.datetime | str | None,
               assignee: Assignee | None = None, route: bool = False) -> ServiceRequest:
         try:
-            text = parse_text(note, NOTE_LENGTH, "note")
+            text = clean_text(note, NOTE_LENGTH)
         except InvalidValue as exc:
             raise _bad("note", str(exc)) from None
         when = self._at(at)
@@ -1408,7 +1408,7 @@ class ServicesAPI(SubAPI):
         for field, value, limit, required in (("name", name, NAME_LENGTH, True), ("description", description, 2000,
                                                                                   False)):
             try:
-                out[field] = parse_text(value, limit, field, required=required)
+                out[field] = clean_text(value, limit, required=required)
             except InvalidValue as exc:
                 problems.append(Problem(None, field, str(exc)))
         if category is not None and category not in self.community.registry.service_categories:
