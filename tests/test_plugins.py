@@ -257,7 +257,8 @@ def test_plugins_listing_shows_builtins_installed_and_failed(site: Install, tmp_
     assert (good["kind"], good["status"], good["distribution"], good["version"]) == (
         "installed", "loaded", "communitycore-good", "1.2.3")
     assert good["hooks"] == ["communitycore_register_unit_kinds"]
-    assert good["records"] == [{"family": "unit_kinds", "code": "market-branch", "label": "专业市场党支部"}]
+    assert good["records"] == [{"family": "unit_kinds", "code": "market-branch", "label": "专业市场党支部",
+                                "label_en": None}]
     broken = listed["broken"]
     assert broken["status"] == "failed"
     assert broken["distribution"] == "communitycore-broken"
@@ -275,7 +276,10 @@ def test_plugins_listing_as_text(site: Install, tmp_path: Path) -> None:
     zh = run_cli(["--db", str(tmp_path / "c.db"), "--disable-plugin", "national-meetings", "plugins", "--all"])
     assert "national-org  [内置]  communitycore" in zh.stdout
     assert "national-meetings  [内置、已停用]" in zh.stdout
-    assert "  党组织类别：market-branch" in zh.stdout and "unit_kinds:" not in zh.stdout
+    assert "  党组织类别：market-branch（专业市场党支部）" in zh.stdout and "unit_kinds:" not in zh.stdout
+    assert "branch（党支部）、community-committee（社区党委）" in zh.stdout  # each code with its name
+    assert "street-committee (street working committee)" in result.stdout  # a name that says more than its code
+    assert "party-group (party group)" not in result.stdout
 
 
 def test_plugins_listing_names_registry_problems(tmp_path: Path) -> None:
@@ -305,7 +309,8 @@ def test_plugins_listing_with_packs(tmp_path: Path) -> None:
     assert "pack:jj" not in plugin_names(run_cli(args))
     listed = plugin_names(run_cli([*args, "--all"]))
     assert listed["pack:jj"]["kind"] == "pack"
-    assert listed["pack:jj"]["records"] == [{"family": "service_programs", "code": "red-ribbon", "label": "红飘带"}]
+    assert listed["pack:jj"]["records"] == [{"family": "service_programs", "code": "red-ribbon", "label": "红飘带",
+                                             "label_en": None}]
 
 
 @pytest.mark.parametrize("args", [["plugins"], ["plugins", "check"], ["plugins", "new"]])

@@ -20,7 +20,7 @@ import click
 
 from communitycore.cli.state import AppState
 from communitycore.errors import CommunityCoreError
-from communitycore.i18n import _, get_language, listing, ngettext
+from communitycore.i18n import _, get_language, listing, localized, ngettext
 from communitycore.labels import word
 
 if TYPE_CHECKING:
@@ -86,9 +86,9 @@ def plugin_entries(state: AppState, community: Community, *, show_all: bool = Fa
     for error in pm.load_errors:
         problems.setdefault(error.plugin, []).append(error.error)
 
-    def records(provider: str) -> list[dict[str, str]]:
-        return [{"family": c.family, "code": c.record.code, "label": c.record.label}
-                for c in registry.contributions(provider)]
+    def records(provider: str) -> list[dict[str, str | None]]:
+        return [{"family": c.family, "code": c.record.code, "label": c.record.label,
+                 "label_en": c.record.label_en} for c in registry.contributions(provider)]
 
     entries: list[dict[str, Any]] = []
     for name, plugin in pm.list_name_plugin():
@@ -132,7 +132,7 @@ def plugin_entries(state: AppState, community: Community, *, show_all: bool = Fa
 
 
 def _entry(name: str, kind: str, status: str, distribution: str | None = None, version: str | None = None,
-           hooks: Sequence[str] = (), records: Sequence[dict[str, str]] = (),
+           hooks: Sequence[str] = (), records: Sequence[dict[str, str | None]] = (),
            errors: Sequence[str] = ()) -> dict[str, Any]:
     # "id" repeats the name: every JSON object of the command line has an id.
     return {"id": name, "name": name, "kind": kind, "status": status, "distribution": distribution,
@@ -169,9 +169,13 @@ def _render(entry: dict[str, Any]) -> None:
             hooks=", ".join(h.removeprefix("communitycore_") for h in entry["hooks"])))
     by_family: dict[str, list[str]] = {}
     for record in entry["records"]:
-        by_family.setdefault(record["family"], []).append(record["code"])
+        # The code a pack or a script names, with what a listing calls it: branch（党支部）.
+        code, named = record["code"], localized(record["label"], record.get("label_en"))
+        plain = named.casefold() in (code.casefold(), code.replace("-", " ").casefold())  # says what the code does
+        by_family.setdefault(record["family"], []).append(
+            code if plain else localized(f"{code}（{named}）", f"{code} ({named})"))
     for family, codes in by_family.items():
-        click.echo("  " + _("{family}: {codes}").format(family=word(family, lang), codes=", ".join(codes)))
+        click.echo("  " + _("{family}: {codes}").format(family=word(family, lang), codes=listing(codes)))
     for error in entry["errors"]:
         click.echo("  " + _("error:   {error}").format(error=error))
 
