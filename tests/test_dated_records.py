@@ -48,7 +48,8 @@ def test_a_ledger_entry_records_what_has_happened(community: Community, town: di
     community.activity.record("member", town["member"], "volunteer-hours", on=today, quantity=2)
     with pytest.raises(RejectedInput) as refused:
         community.activity.record("member", town["member"], "volunteer-hours", on=tomorrow, quantity=2)
-    assert [(p.field, tomorrow.isoformat() in p.message) for p in refused.value.problems] == [("on", True)]
+    assert [(p.row, p.field, tomorrow.isoformat() in p.message) for p in refused.value.problems] == [
+        (None, "on", True)]  # one entry: a problem of no row
     batch = [NewEntry(subject_kind="member", subject_id=town["member"], fact="volunteer-hours", on=day)
              for day in (today, tomorrow, today)]
     with pytest.raises(RejectedInput) as refused:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 from sqlalchemy import Connection, select
 
 from communitycore.domain.activity import (
@@ -70,7 +71,11 @@ class ActivityAPI(SubAPI):
                                  note=note)
             except (InvalidValue, ValueError, TypeError) as exc:
                 raise RejectedInput([Problem(None, "entry", str(exc))], source=_("activity")) from None
-            rows = self._rows(tx.conn, [entry], tx.actor, tx.now)
+            try:
+                rows = self._rows(tx.conn, [entry], tx.actor, tx.now)
+            except RejectedInput as exc:  # one entry: its problems are of no row
+                raise RejectedInput([attrs.evolve(p, row=None) for p in exc.problems],
+                                    source=_("activity")) from None
             values = dict(zip(ledger.ENTRY_COLUMNS, rows[0], strict=True))
             self._authorize(tx.conn, "activity.record", values["unit_id"])
             values["quantity"] = entry.quantity
