@@ -457,6 +457,11 @@ def test_a_setting_of_registered_codes_shows_their_labels(sqlite_community: Comm
     listing = text(c, "org", "settings", "show", str(street.id))
     [line] = [line for line in listing.splitlines() if line.startswith("required-meeting-types")]
     assert "党课、支部党员大会" in line and "party-lecture" not in line
+    # Typed back as the listing shows them, or in English, or as codes: the codes are what is kept.
+    kept = c.org.set_setting(street.id, "required-meeting-types", "党课，Branch committee meeting, theme-day")
+    assert kept.value == ["party-lecture", "branch-committee-meeting", "theme-day"]
+    with pytest.raises(communitycore.InvalidValue, match=r"茶话会.*party-lecture"):
+        c.org.set_setting(street.id, "required-meeting-types", "党课,茶话会")
 
 
 def test_service_weights_read_and_are_typed_in_words(sqlite_community: Community) -> None:

@@ -29,11 +29,16 @@ def parse_code(value: Any) -> str:
     return value
 
 
+def listed(value: Any) -> list[Any]:
+    """The items of a list setting: a list as given, or one text split at its commas (, or ，)."""
+    if isinstance(value, str):
+        return [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
+    return list(value)
+
+
 def parse_codes(value: Any) -> list[str]:
     """A list of codes, or one text of codes separated by commas."""
-    if isinstance(value, str):
-        value = [v for v in value.replace("，", ",").split(",") if v.strip()]
-    return [parse_code(v.strip()) for v in value]
+    return [parse_code(str(v).strip()) for v in listed(value)]
 
 
 def from_words(text: Any, codes: Sequence[str], describe: Callable[[str], str]) -> str | None:

@@ -28,7 +28,7 @@ from communitycore.domain.org import (
     placement_problem,
     subtree,
 )
-from communitycore.domain.settings import Effective, defaults_of, parse_setting, spec_of
+from communitycore.domain.settings import Effective, defaults_of, listed, parse_setting, spec_of
 from communitycore.domain.settings import resolve as resolve_settings
 from communitycore.domain.stats import COUNTERS, RollUp, RollUps, roll_up
 from communitycore.errors import Conflict, InvalidValue, NotFound
@@ -625,6 +625,11 @@ class OrgAPI(SubAPI):
         :raises PermissionDenied: the actor may not change settings on that unit.
         """
         specs = self.community.setting_specs
+        named = spec_of(key, specs)
+        if named is not None and named.names is not None:  # registered codes, typed as codes or labels (党课)
+            value = [self.community.registry.code_of(named.names, str(item)) for item in listed(value)]
+            if named.check is not None:  # one that is neither is named with the known codes
+                named.check(self.community.registry, key, value)
         key, parsed = parse_setting(key, value, specs)
         spec = spec_of(key, specs)
         if spec is not None and spec.check is not None:
