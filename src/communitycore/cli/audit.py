@@ -7,6 +7,7 @@ import click
 from communitycore.capabilities import audit_words
 from communitycore.cli.params import page_options
 from communitycore.cli.render import AUDIT_COLUMNS, emit, fetch_page, more_follow, output_options, shown, state
+from communitycore.domain.codes import code_named
 from communitycore.i18n import N_, _
 
 
@@ -29,20 +30,13 @@ def list_(entity: str | None, entity_id: str | None, action: str | None, actor: 
     community = state().community
     api = community.audit
     words = audit_words(community.capabilities)
-    entity, action = _code_of(entity, words), _code_of(action, words)
+    # Given as the listing shows them (新增党员, member added) or as codes.
+    entity, action = (None if t is None else code_named(t, words) for t in (entity, action))
     entries, more = fetch_page(lambda n: api.list(entity=entity, entity_id=entity_id, action=action, actor=actor,
                                                   limit=n, before=before), limit)
     emit(shown(entries, paths={}), columns=AUDIT_COLUMNS)
     more_follow(more, N_("(more audit entries follow: the next page is --before {id}; --limit 0 shows all)"),
                 id=entries[-1].id if entries else None)
-
-
-def _code_of(text: str | None, words: dict[str, tuple[str, str]]) -> str | None:
-    """The code of an action or entity kind given as a listing shows it (新增党员, member added)."""
-    if text is None or text.strip() in words:
-        return text
-    wanted = text.strip().casefold()
-    return next((code for code, pair in words.items() if wanted in (pair[0].casefold(), pair[1].casefold())), text)
 
 
 #: What ``audit verify`` says of each kind of break in the chain.

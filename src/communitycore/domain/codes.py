@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import unicodedata
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from communitycore.errors import InvalidValue
@@ -72,3 +73,14 @@ class Coded(str, enum.Enum):
 
     def __str__(self) -> str:
         return self._value_
+
+
+def code_named(text: str, names: Mapping[str, tuple[str, str | None]]) -> str:
+    """The code that ``text`` names among ``names`` (code -> (中文, English)): the code itself, or
+    either label in any case, as a person types it; ``text`` as it is when none does, or when the
+    label is more than one code's, for the caller to refuse with the codes it knows."""
+    if text in names:
+        return text
+    wanted = text.strip().casefold()
+    named = [code for code, (zh, en) in names.items() if wanted in (zh.casefold(), (en or "").casefold())]
+    return named[0] if len(named) == 1 else text

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar, cast
 
 import attrs
 
+from communitycore.domain.codes import code_named
 from communitycore.domain.fields import clean_text
 from communitycore.domain.members import ResidentFlag
 from communitycore.domain.workflows import InvalidWorkflow, Workflow
@@ -358,13 +359,7 @@ class Registry:
         English (any case), as a person types it (``党课`` for ``party-lecture``); ``text`` itself when
         none does, or when the label is more than one record's (two steps are 报上级党委备案), for the
         caller to refuse with the codes it knows."""
-        records = self.family(family)
-        if text in records:
-            return text
-        wanted = text.strip().casefold()
-        named = [code for code, record in records.items()
-                 if wanted in (record.label.casefold(), (record.label_en or "").casefold())]
-        return named[0] if len(named) == 1 else text
+        return code_named(text, {code: (r.label, r.label_en) for code, r in self.family(family).items()})
 
     def provider(self, family: str, code: str) -> str:
         """The plugin or pack that gave the record in force for ``code``."""

@@ -30,6 +30,7 @@ from communitycore.domain.activity import (
     SubjectKind,
     parse_text,
 )
+from communitycore.domain.members import parse_past_date
 from communitycore.domain.periods import Period
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, get_language
@@ -291,9 +292,10 @@ class ActivityAPI(SubAPI):
         stamp, today = now.astimezone(dt.UTC), now.date()
         rows = []
         for position, entry in enumerate(entries, start=1):
-            if entry.on > today:  # the ledger records what happened
-                problems.append(Problem(position, "on", _("{date} is in the future (today is {today})").format(
-                    date=entry.on.isoformat(), today=today.isoformat())))
+            try:
+                parse_past_date(entry.on, today)  # the ledger records what happened
+            except InvalidValue as exc:
+                problems.append(Problem(position, "on", str(exc)))
                 continue
             found = units.get(entry.subject_kind)
             if found is not None and entry.subject_id not in found:
