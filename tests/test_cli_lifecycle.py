@@ -96,7 +96,11 @@ def test_remove_7_transferred_out(community: Community, town: dict[str, Any]) ->
 
 def test_org_add_of_an_orphan_branch_names_the_root_kinds(community: Community) -> None:
     output = refused(community, "org", "add", "孤立支部", "--kind", "branch")
-    assert "street-committee" in output and "街道党工委" in output
+    assert "the root kinds are: street working committee (street-committee)" in output
+    in_chinese = run(community, "--lang", "zh", "org", "add", "孤立支部", "--kind", "branch")
+    assert in_chinese.exit_code == 1
+    assert "党支部（branch）须有上级党组织" in in_chinese.output
+    assert "最上级类别有：街道党工委（street-committee）" in in_chinese.output
     assert community.org.count() == 0
 
 

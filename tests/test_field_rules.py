@@ -270,7 +270,7 @@ def test_a_unit_without_a_parent_is_of_a_root_kind(community: Community, street:
     kinds = community.registry.unit_kinds
     assert root_kinds(kinds) == ["street-committee"]
     for kind in ("branch", "party-group", "community-committee"):
-        with pytest.raises(InvalidValue, match=r"the root kinds are: 街道党工委 \(street-committee\)"):
+        with pytest.raises(InvalidValue, match=r"the root kinds are: street working committee \(street-committee\)"):
             community.org.add("孤立支部", kind)
     assert community.org.count() == 1
     committee = community.org.add("幸福社区党委", "community-committee", street)

@@ -81,9 +81,9 @@ def test_add_refuses_unknown_fields(community: Community) -> None:
 @pytest.mark.parametrize(
     ("kind", "parent", "allowed"),
     [
-        ("community-committee", "grid1", "街道党工委"),
-        ("hub-household", "street", "党小组"),
-        ("grid-branch", "street", "社区党委"),
+        ("community-committee", "grid1", "street working committee (street-committee)"),
+        ("hub-household", "street", "party group (party-group)"),
+        ("grid-branch", "street", "community committee (community-committee)"),
         ("street-committee", "committee", None),
     ],
 )
@@ -240,7 +240,7 @@ def test_move_to_the_current_parent_changes_nothing(community: Community, town: 
 
 def test_move_to_the_top_level(community: Community, town: dict[str, Any]) -> None:
     # Only a unit of a root kind stands at the top: a 党总支 is refused, naming the root kinds.
-    with pytest.raises(InvalidValue, match=r"root kinds are: 街道党工委 \(street-committee\)"):
+    with pytest.raises(InvalidValue, match=r"root kinds are: street working committee \(street-committee\)"):
         community.org.move(town["general"].id, None)
     assert community.org.get(town["general"].id).parent_id == town["street"].id
     assert community.org.move(town["street"].id, None).parent_id is None  # a root kind: already there

@@ -84,7 +84,7 @@ def test_every_bad_row_is_reported_and_nothing_is_stored(community: Community, t
     with pytest.raises(RejectedInput) as info:
         community.org.import_file(write_csv(tmp_path / "bad.csv", rows))
     found = {(p.row, p.field): p.message for p in info.value.problems}
-    assert "root kinds are: 街道党工委 (street-committee)" in found[(2, "类别")]
+    assert "root kinds are: street working committee (street-committee)" in found[(2, "类别")]
     assert "already has this code" in found[(3, "组织代码")]
     assert "neither in the database nor in the file" in found[(4, "路径")]
     assert "U+001B" in found[(5, "路径")]

@@ -197,7 +197,7 @@ def test_typed_accessors() -> None:
     assert reg.roster_programs["steward"] is roster
     assert reg.unit_kind("branch").label == "党支部"
     assert isinstance(reg.meeting_types["theme-day"], MeetingType)
-    with pytest.raises(InvalidValue, match="unknown unit kind 'nope'; known kinds: branch") as unknown:
+    with pytest.raises(InvalidValue, match="unknown unit kind 'nope'; known: branch") as unknown:
         reg.unit_kind("nope")
     assert (unknown.value.code, unknown.value.entity, unknown.value.key) == ("invalid-value", "kind", "nope")
     assert not isinstance(unknown.value, NotFound)  # a kind is a value given, not a record looked up

@@ -248,7 +248,7 @@ def test_an_illegal_transition_names_the_allowed_ones_and_changes_nothing(flows:
     assert "it can go to: Accepted (accepted), Cancelled (cancelled)" in str(caught.value)
     with language("zh"), pytest.raises(IllegalTransition) as in_chinese, flows.transaction() as tx:
         transition(tx, TICKET, tickets, ticket, "done", entity_kind="ticket")
-    assert "已受理(accepted)、已取消(cancelled)" in str(in_chinese.value)
+    assert "已受理（accepted）、已取消（cancelled）" in str(in_chinese.value)
     assert isinstance(caught.value, Conflict)
     assert _state(flows, ticket) == "open"
     assert flows.workflows.history("ticket", ticket) == before

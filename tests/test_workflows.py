@@ -88,8 +88,8 @@ def test_illegal_transition_names_the_allowed_states(rr: Workflow) -> None:
     error = caught.value
     assert isinstance(error, Conflict)
     assert str(error) == (
-        "请求不能从“已解决”(resolved) 转到“已受理”(accepted)；"
-        "可以转到：已取消(cancelled)、已关闭(closed)、已评价(evaluated)"
+        "请求不能从“已解决”（resolved）转到“已受理”（accepted）；"
+        "可以转到：已取消（cancelled）、已关闭（closed）、已评价（evaluated）"
     )
     assert (error.workflow, error.current, error.target) == (RR, "resolved", "accepted")
     assert error.allowed == ("cancelled", "closed", "evaluated")
@@ -105,7 +105,7 @@ def test_illegal_transition_from_a_terminal_state_says_so(rr: Workflow) -> None:
     with language("zh"), pytest.raises(IllegalTransition) as caught:
         rr.transition("closed", "accepted")
     assert str(caught.value) == (
-        "请求不能从“已关闭”(closed) 转到“已受理”(accepted)：“已关闭”(closed)是终止状态，不能再转到其他状态"
+        "请求不能从“已关闭”（closed）转到“已受理”（accepted）：“已关闭”（closed）是终止状态，不能再转到其他状态"
     )
     assert caught.value.allowed == ()
     with language("en"), pytest.raises(IllegalTransition) as caught:
@@ -119,7 +119,7 @@ def test_unknown_states_list_the_known_ones(rr: Workflow) -> None:
     assert not isinstance(caught.value, IllegalTransition)
     message = str(caught.value)
     assert "'archived'" in message
-    assert all(f"{s.label}({s.code})" in message for s in rr.states)
+    assert all(f"{s.label}（{s.code}）" in message for s in rr.states)
     for query in (rr.state, rr.allowed, rr.is_terminal):
         with pytest.raises(InvalidValue, match="archived"):
             query("archived")
@@ -381,7 +381,7 @@ def test_attempts_either_follow_a_transition_or_say_what_is_allowed(
                 wf.transition(current, target)
             error = caught.value
             assert (error.workflow, error.current, error.target, error.allowed) == (WF, current, target, allowed)
-            assert all(f"({code})" in str(error) for code in allowed)
+            assert all(f"（{code}）" in str(error) for code in allowed)
             assert ("终止状态" in str(error)) == wf.is_terminal(current)
             assert (allowed == ()) == wf.is_terminal(current)
 

@@ -123,6 +123,14 @@ def localized(zh: str, en: str | None) -> str:
     return (en or zh) if _current.get() == "en" else zh
 
 
+def labelled(label: str, code: str) -> str:
+    """A label with its code after it, as the language brackets it: ``党支部（branch）``,
+    ``general branch (general-branch)``; the label alone where it is the code (``branch``)."""
+    if label == code:
+        return label
+    return _("{label} ({code})").format(label=label, code=code)
+
+
 # Click help texts: the catalog keys are the texts as the source writes them. A docstring is
 # cleaned (inspect.cleandoc), cut at click's form feed, and its control characters are written
 # as the escapes the source uses, so a translator sees "\b" rather than an invisible backspace.

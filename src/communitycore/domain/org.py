@@ -11,7 +11,7 @@ from communitycore.domain.codes import Coded
 from communitycore.domain.fields import MAX_ID, clean_text, nfkc
 from communitycore.domain.members import parse_date
 from communitycore.errors import Conflict, InvalidValue
-from communitycore.i18n import _, listing
+from communitycore.i18n import _, labelled, listing, localized
 from communitycore.records import UnitKind
 
 
@@ -164,6 +164,18 @@ def root_kinds(kinds: Mapping[str, UnitKind]) -> list[str]:
     return sorted(code for code, kind in kinds.items() if not kind.parents)
 
 
+def kind_named(kinds: Mapping[str, UnitKind], code: str) -> str:
+    """A kind's label with its code (``党支部（branch）``); the code alone for an unknown one."""
+    found = kinds.get(code)
+    return labelled(localized(found.label, found.label_en), code) if found is not None else code
+
+
+def unknown_kind(kinds: Mapping[str, UnitKind], kind: str) -> str:
+    """The refusal of a kind that is none of ``kinds``, naming the known ones."""
+    return _("unknown unit kind {kind!r}; known: {known}").format(
+        kind=kind, known=listing(kind_named(kinds, code) for code in kinds))
+
+
 def placement_problem(kinds: Mapping[str, UnitKind], kind: str, parent_kind: str | None,
                       parent_name: str | None = None) -> str | None:
     """Why a unit of ``kind`` may not sit under a unit of ``parent_kind`` (None: at the top), or None.
@@ -173,26 +185,25 @@ def placement_problem(kinds: Mapping[str, UnitKind], kind: str, parent_kind: str
     """
     unit_kind = kinds.get(kind)
     if unit_kind is None:
-        return _("unknown unit kind {kind!r}; known: {known}").format(kind=kind, known=listing(kinds))
+        return unknown_kind(kinds, kind)
 
-    def labelled(code: str) -> str:
-        found = kinds.get(code)
-        return f"{found.label} ({code})" if found is not None else code
+    def named(code: str) -> str:
+        return kind_named(kinds, code)
 
     if parent_kind is None:
         if not unit_kind.parents:
             return None
-        roots = listing(labelled(code) for code in root_kinds(kinds)) or _("none")
-        allowed = listing(labelled(code) for code in unit_kind.parents)
+        roots = listing(named(code) for code in root_kinds(kinds)) or _("none")
+        allowed = listing(named(code) for code in unit_kind.parents)
         return _("a {kind} needs a parent: it may sit under {allowed}. Only a unit of a root kind stands at the top "
-                 "of the tree; the root kinds are: {roots}").format(kind=labelled(kind), allowed=allowed, roots=roots)
+                 "of the tree; the root kinds are: {roots}").format(kind=named(kind), allowed=allowed, roots=roots)
     if parent_kind in unit_kind.parents:
         return None
-    allowed = listing(labelled(code) for code in unit_kind.parents)
-    where = (labelled(parent_kind) if parent_name is None
-             else _("{name}, {kind}").format(name=parent_name, kind=labelled(parent_kind)))
+    allowed = listing(named(code) for code in unit_kind.parents)
+    where = (named(parent_kind) if parent_name is None
+             else _("{name}, {kind}").format(name=parent_name, kind=named(parent_kind)))
     return _("a {kind} cannot sit under {where}; {hint}").format(
-        kind=labelled(kind), where=where,
+        kind=named(kind), where=where,
         hint=(_("it may sit under: {allowed}").format(allowed=allowed) if allowed
               else _("it can only be a root")))
 

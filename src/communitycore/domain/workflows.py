@@ -27,7 +27,7 @@ from typing import Any
 import attrs
 
 from ..errors import Conflict, InvalidValue
-from ..i18n import _, listing, localized
+from ..i18n import _, labelled, listing, localized
 from ..records import WorkflowState, WorkflowTransition
 
 __all__ = [
@@ -399,7 +399,7 @@ class Workflow:
 
 
 def _named(state: WorkflowState) -> str:
-    return _("{label} ({code})").format(label=localized(state.label, state.label_en), code=state.code)
+    return labelled(localized(state.label, state.label_en), state.code)
 
 
 def _quoted_name(state: WorkflowState) -> str:

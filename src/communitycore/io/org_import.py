@@ -29,11 +29,13 @@ from communitycore.domain.org import (
     UNIT_FIELDS,
     OrgUnit,
     check_name,
+    kind_named,
     parse_unit_fields,
     placement_problem,
+    unknown_kind,
 )
 from communitycore.errors import HEADER_FIELD, InvalidValue, Problem, RejectedInput
-from communitycore.i18n import _, listing
+from communitycore.i18n import _
 from communitycore.io.sheets import Columns, SheetReader, is_header_of
 from communitycore.records import UnitKind
 from communitycore.serialize import unstructure
@@ -91,8 +93,7 @@ def _kind_code(kinds: Mapping[str, UnitKind], text: Any) -> str:
     for code, kind in kinds.items():
         if lowered in (kind.label.lower(), (kind.label_en or "").lower()):
             return code
-    raise InvalidValue(_("unknown unit kind {kind!r}; known: {known}").format(
-        kind=wanted, known=listing(f"{k.label} ({code})" for code, k in kinds.items())))
+    raise InvalidValue(unknown_kind(kinds, wanted))
 
 
 #: Asked before anything is written, with an action and the units it touches (None: the top of the tree).
@@ -284,8 +285,7 @@ class _Plan:
                 "after": unstructure(after), "note": note}
 
     def _label(self, code: str) -> str:
-        kind = self.kinds.get(code)
-        return f"{kind.label} ({code})" if kind is not None else code
+        return kind_named(self.kinds, code)
 
     def _insert(self, new: list[_Row], existing: dict[str, int]) -> list[OrgUnit]:
         """Insert the new units a level at a time (parents get their ids before their children)."""

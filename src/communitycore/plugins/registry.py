@@ -11,6 +11,7 @@ import attrs
 from communitycore.domain.codes import code_named
 from communitycore.domain.fields import clean_text
 from communitycore.domain.members import ResidentFlag
+from communitycore.domain.org import unknown_kind
 from communitycore.domain.workflows import InvalidWorkflow, Workflow
 from communitycore.errors import InvalidValue, NotFound, PluginError
 from communitycore.i18n import _
@@ -384,8 +385,7 @@ class Registry:
         try:
             return self.unit_kinds[code]
         except KeyError:
-            raise InvalidValue(_("unknown unit kind {kind!r}; known kinds: {known}").format(
-                kind=code, known=", ".join(self.unit_kinds)), entity="kind", key=code) from None
+            raise InvalidValue(unknown_kind(self.unit_kinds, code), entity="kind", key=code) from None
 
 
 def _family_of(record: Record | WorkflowState | WorkflowTransition) -> str:
