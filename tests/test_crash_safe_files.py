@@ -8,6 +8,7 @@ failing writer, a folder that cannot be written, the file modes and the signal h
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import stat
@@ -22,10 +23,11 @@ import pytest
 from click.testing import CliRunner
 
 import communitycore
-from communitycore import Community
+from communitycore import Community, i18n
 from communitycore.cli import make_cli
 from communitycore.cli.state import AppState
 from communitycore.demo import build_demo
+from communitycore.errors import os_reason
 from communitycore.io import exchange
 from communitycore.io.files import CannotWrite, Interrupted, staged_file
 
@@ -205,3 +207,25 @@ def test_outside_the_main_thread_it_still_writes(demo: Community, tmp_path: Path
     worker.start()
     worker.join()
     assert errors == [] and (tmp_path / "t.txt").read_text(encoding="utf-8") == "from a thread"
+
+
+@pytest.mark.parametrize(("error", "words"), [
+    (errno.ENOSPC, "磁盘已满"), (errno.EACCES, "没有权限"), (errno.ENAMETOOLONG, "名称过长"),
+    (errno.EROFS, "文件系统为只读"),
+])
+def test_the_systems_refusal_is_told_in_the_interfaces_words(error: int, words: str) -> None:
+    refusal = OSError(error, os.strerror(error))
+    with i18n.language("zh"):
+        assert os_reason(refusal) == words
+        assert words in str(CannotWrite(Path("c.json"), refusal))
+    with i18n.language("en"):
+        assert os_reason(refusal).isascii() and os_reason(refusal) != os.strerror(error)
+    rare = OSError(errno.EXDEV, os.strerror(errno.EXDEV))  # too rare for words of ours: the system's own
+    assert os_reason(rare) == os.strerror(errno.EXDEV)
+
+
+def test_a_name_too_long_for_the_disk_is_refused_in_chinese(tmp_path: Path) -> None:
+    result = CliRunner().invoke(make_cli(AppState()), ["plugins", "new", "a" * 300, "--dir", str(tmp_path)])
+    assert result.exit_code == 2 and "名称过长" in result.output, result.output
+    assert "Traceback" not in result.output and "too long" not in result.output
+    assert list(tmp_path.iterdir()) == []

@@ -7,12 +7,37 @@ and, where it helps, what to do instead.
 from __future__ import annotations
 
 import enum
+import errno
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
 
 from communitycore.i18n import _, ngettext
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the operating system refused a file, in the interface's words (its own words, in
+    English, only for a refusal too rare to have ours)."""
+    reasons = {
+        errno.EACCES: _("permission denied"),
+        errno.EPERM: _("permission denied"),
+        errno.EROFS: _("the file system is read-only"),
+        errno.ENOENT: _("no such file or folder"),
+        errno.ENOTDIR: _("a part of the path is not a folder"),
+        errno.EISDIR: _("it is a folder"),
+        errno.EEXIST: _("it already exists"),
+        errno.ENOSPC: _("the disk is full"),
+        errno.EDQUOT: _("the disk quota is used up"),
+        errno.ENAMETOOLONG: _("the name is too long"),
+        errno.ELOOP: _("too many symbolic links"),
+        errno.EMFILE: _("too many files are open"),
+        errno.EIO: _("the disk could not be read or written"),
+        errno.EBUSY: _("it is in use"),
+    }
+    if exc.errno in reasons:
+        return reasons[exc.errno]
+    return exc.strerror or type(exc).__name__
 
 
 class CommunityCoreError(Exception):

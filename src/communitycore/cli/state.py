@@ -18,7 +18,7 @@ from communitycore import capabilities
 from communitycore.cli import clickmessages
 from communitycore.cli.terminal import terminal_text
 from communitycore.config import load_config
-from communitycore.errors import CommunityCoreError, RejectedInput
+from communitycore.errors import CommunityCoreError, RejectedInput, os_reason
 from communitycore.i18n import LANGUAGES, _, get_language, language, listing, normalize, set_language
 from communitycore.plugins.manager import PluginWarning
 
@@ -184,7 +184,7 @@ class CommunityGroup(click.Group):
                 raise  # a closed pipe (``| head``): click ends quietly
             # The operating system refused a file or folder (a read-only folder, a missing one, a full
             # disk) somewhere no library error names it: still a bad environment, never a traceback.
-            reason = exc.strerror or type(exc).__name__
+            reason = os_reason(exc)
             message = _("{file}: {reason}").format(file=exc.filename, reason=reason) if exc.filename else reason
             raise click_error(CommunityCoreError(message, code="os-error", entity="file",
                                                  key=None if exc.filename is None else str(exc.filename))) from exc

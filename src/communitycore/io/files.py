@@ -23,7 +23,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from communitycore.errors import CommunityCoreError
+from communitycore.errors import CommunityCoreError, os_reason
 from communitycore.i18n import _
 
 __all__ = ["PARTIAL_SUFFIX", "CannotWrite", "Interrupted", "cleanup_on_signals", "staged_file"]
@@ -50,7 +50,7 @@ class CannotWrite(CommunityCoreError):
     code = "cannot-write"
 
     def __init__(self, path: Path, exc: OSError) -> None:
-        super().__init__(_("cannot write {file}: {reason}").format(file=path, reason=exc.strerror or exc),
+        super().__init__(_("cannot write {file}: {reason}").format(file=path, reason=os_reason(exc)),
                          entity="file", key=str(path))
         self.path = path
         self.errno = exc.errno

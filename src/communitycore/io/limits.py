@@ -46,7 +46,7 @@ from xml.parsers import expat
 
 import attrs
 
-from communitycore.errors import CommunityCoreError, InvalidValue
+from communitycore.errors import CommunityCoreError, InvalidValue, os_reason
 from communitycore.i18n import N_, _
 
 __all__ = [
@@ -346,7 +346,7 @@ def _stat_error(path: StrPath, exc: OSError | ValueError) -> UnsafeInput:
         except OSError:
             return _unsafe("missing", path)
         return _unsafe("missing-target", path)  # the link exists, its target does not
-    return _unsafe("unreadable", path, detail=exc.strerror or type(exc).__name__)
+    return _unsafe("unreadable", path, detail=os_reason(exc))
 
 
 def require_regular_file(path: StrPath) -> Path:
