@@ -335,3 +335,22 @@ def test_resident_commands_with_bad_input(community: Community, town: dict[str, 
     assert audit_size(community) == before
     path.write_text("姓名,标签\n甲,独居老人\n", encoding="utf-8")
     assert as_json(community, "resident", "import", str(path))["imported"] == 1
+
+
+def test_a_bad_unit_field_is_named_by_its_label(community: Community, town: dict[str, Any]) -> None:
+    committee = str(town["committee"].id)
+    output = refused(community, "org", "add", "新支部", "--kind", "branch", "--parent", committee,
+                     "--term-start", "9999-12-01")
+    assert "Term start: 9999-12-01 lies outside the years 1900 to 2099" in output
+    in_chinese = run(community, "--lang", "zh", "org", "add", "新支部", "--kind", "branch", "--parent", committee,
+                     "--code", "x" * 100)
+    assert in_chinese.exit_code == 1 and "组织代码：" in in_chinese.output and "code:" not in in_chinese.output
+    assert [u.name for u in community.org.children(town["committee"].id)] == ["第一网格党支部"]
+
+
+def test_a_probationary_member_is_not_made_full_by_a_correction(community: Community,
+                                                                 town: dict[str, Any]) -> None:
+    member = town["probationary"]
+    output = refused(community, "member", "update", str(member.id), "--category", "full")
+    assert "is a probationary member (预备党员) until 2027-03-01" in output
+    assert community.members.get(member.id).category.value == "probationary"

@@ -242,6 +242,14 @@ def test_what_is_not_a_date(text: str) -> None:
         parse_date(text)
 
 
+@pytest.mark.parametrize("value", ["0001-01-01", "1899-12-31", "9999-12-01", "2100-01-01", dt.date(1, 1, 1),
+                                   dt.datetime(9999, 12, 31, 23, 59)])
+def test_a_date_no_record_can_hold_is_refused_naming_the_years(value: object) -> None:
+    with pytest.raises(InvalidValue, match="lies outside the years 1900 to 2099"):
+        parse_date(value)
+    assert parse_date("1900-01-01") == dt.date(1900, 1, 1) and parse_date("2099-12-31") == dt.date(2099, 12, 31)
+
+
 def test_member_dates_follow_one_set_of_rules(community: Community, street: int) -> None:
     cases = {
         "join before birth": ({"birth_date": "1990-01-01", "join_date": "1989-05-01"}, "join_date", "before the birth"),
@@ -251,6 +259,9 @@ def test_member_dates_follow_one_set_of_rules(community: Community, street: int)
         "birth in the future": ({"birth_date": "2027-01-01"}, "birth_date", "future"),
         "full before probation ends": ({"join_date": "2020-01-01", "full_date": "2020-06-01"}, "full_date",
                                        "earliest full-member date is 2021-01-01"),
+        "full, undated, while on probation": ({"join_date": "2026-01-01", "category": "full"}, "category",
+                                              "is a probationary member (预备党员) until 2027-01-01"),
+        "joined in 1800": ({"join_date": "1800-01-01"}, "join_date", "outside the years"),
     }
     for what, (fields, field, message) in cases.items():
         with pytest.raises(RejectedInput) as info:
@@ -316,6 +327,10 @@ def test_the_fast_date_rules_equal_the_plain_ones(birth: dt.date, join: dt.date,
     assert ("full_date" in problems) == (full < members_domain.probation_end(join, extension or 0))
     too_young = join < birth or members_domain.completed_years(birth, join) < members_domain.JOINING_AGE
     assert ("join_date" in problems) == too_young
+    undated = {p.field for p in members_domain.check_member(
+        {"join_date": join, "category": members_domain.Category.FULL, "probation_extension_months": extension},
+        today=TODAY)}
+    assert ("category" in undated) == (members_domain.probation_end(join, extension or 0) > TODAY)
 
 
 def test_packs_follow_the_rule_of_names(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from communitycore import Community, InvalidValue, RejectedInput
+from communitycore import Community, InvalidValue, RejectedInput, i18n
 from communitycore.domain.identity import check_character
 from communitycore.domain.members import Category, Gender, Standing
 from communitycore.io import member_import as importing_module
@@ -182,6 +182,9 @@ def test_xlsx_id_number_stored_as_a_number(community: Community, tree: dict[str,
         import_members(community, path)
     assert problems_of(exc) == [(3, "公民身份号码")]
     assert "format the column as text" in exc.value.problems[0].message
+    with i18n.language("zh"), pytest.raises(RejectedInput) as in_chinese:
+        import_members(community, path)
+    assert "设为文本格式" in in_chinese.value.problems[0].message, in_chinese.value.problems[0].message
 
 
 # Bad files: nothing is stored ------------------------------------------------------------------

@@ -178,6 +178,20 @@ def test_confirm_before_the_probation_has_ended_names_the_earliest_date(communit
     assert community.members.get(member.id).category is Category.PROBATIONARY
 
 
+def test_a_correction_of_the_category_keeps_the_rules_of_the_probation(community: Community,
+                                                                        units: dict[str, int]) -> None:
+    member = community.members.add("预备丁", units["grid"], category="预备", join_date="2026-01-01")
+    with pytest.raises(RejectedInput) as info:  # not a way round 转正 while the probation runs
+        community.members.update(member.id, category="full")
+    assert "probationary member (预备党员) until 2027-01-01" in problems_of(info)["category"]
+    with pytest.raises(RejectedInput):
+        community.members.add("新党员", units["grid"], join_date="2026-06-01")  # full by default: not yet
+    assert community.members.get(member.id) == member
+    earlier = community.members.add("预备戊", units["grid"], category="预备", join_date="2025-05-01")
+    corrected = community.members.update(earlier.id, category="full")  # the probation has ended: a correction
+    assert corrected.category is Category.FULL
+
+
 def test_a_probation_is_extended_once_by_6_to_12_months(community: Community, units: dict[str, int]) -> None:
     member = community.members.add("预备丙", units["grid"], category="预备", join_date="2025-05-31")
     full = community.members.add("正式丁", units["grid"], join_date="2000-01-01")

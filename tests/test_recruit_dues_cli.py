@@ -92,7 +92,9 @@ def test_org_stats_count_the_pipeline_by_stage(sqlite_community: Community, bran
     assert sum(stats["pipeline"].values()) == 2
     roots = as_json(c, "org", "stats")
     assert roots[0]["pipeline"]["applicant"] == 1
-    assert "activist" in run(c, "org", "stats", str(branch["unit"].id)).output
+    assert "applicant 1, activist 1, development candidate 0" in run(c, "org", "stats", str(branch["unit"].id)).output
+    in_chinese = run(c, "--lang", "zh", "org", "stats", str(branch["unit"].id)).output
+    assert "入党申请人 1，入党积极分子 1，发展对象 0" in in_chinese and "applicant" not in in_chinese
 
 
 def test_recruit_vote_refused_without_a_majority(sqlite_community: Community, branch: dict[str, Any]) -> None:

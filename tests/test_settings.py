@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 import communitycore
 from communitycore import Community, InvalidValue, MeetingType, hookimpl
 from communitycore.clock import Clock
 from communitycore.domain.settings import DEFAULT_DEADLINE_HOURS, DEFAULT_STAR_HOURS
+from communitycore.store.tables.org import unit_settings
 
 STARS = "volunteer-star-hours"
 LECTURE = "meeting-cadence.party-lecture"
@@ -89,7 +91,14 @@ def test_dotted_keys_and_references(community: Community, town: dict[str, int]) 
         ("meeting-cadence.Party Lecture", "monthly", "expected a code"),
         (LECTURE, "sometimes", "is not one of weekly, monthly"),
         ("request-deadline-hours.general", "soon", "not a whole number"),
-        ("request-deadline-hours.general", 0, "more than 0"),
+        ("request-deadline-hours.general", 0, "must be 1 to 100000 hours, got 0"),
+        ("request-deadline-hours.someday", 5, "'someday' is no urgency; the urgencies are: emergency, utility"),
+        ("request-response-minutes.someday", 5, "'someday' is no urgency"),
+        ("meeting-absence-months", 10**20, "must be 1 to 60 months, got 100000000000000000000"),
+        ("meeting-absence-months", 1.5, "is not a whole number of months"),
+        ("dues-lapse-months", True, "is not a whole number of months"),
+        ("recruitment-min-age", "12", "must be 14 to 30 years, got 12"),
+        (None, 1, "a setting's key is text"),
         (STARS, [300, 100], "strictly ascending"),
         (STARS, [100, 100], "strictly ascending"),
         ("scoring-scheme", "no-such-scheme", "no scoring scheme 'no-such-scheme'"),
@@ -104,6 +113,16 @@ def test_unknown_keys_and_bad_values_are_rejected(community: Community, town: di
     assert fragment in str(info.value)
     assert community.audit.list(action="setting.set") == []
     assert community.org.settings(town["grid1"]) == community.org.settings(town["grid2"])
+
+
+def test_unsetting_a_key_no_setting_knows(community: Community, town: dict[str, int]) -> None:
+    with pytest.raises(InvalidValue, match="unknown setting 'colour'; known settings"):
+        community.org.unset_setting(town["grid1"], "colour")
+    assert community.org.unset_setting(town["grid1"], STARS) is False  # a known key the unit does not set
+    with community.transaction() as tx:  # a key a plugin no longer installed left behind may still go
+        tx.conn.execute(sa.insert(unit_settings).values(unit_id=town["grid1"], key="old-plugin-key", value=1))
+    assert community.org.unset_setting(town["grid1"], "old-plugin-key") is True
+    assert community.audit.list(action="setting.unset")[0].before == {"old-plugin-key": 1}
 
 
 def test_unknown_unit_is_not_found(community: Community, town: dict[str, int]) -> None:

@@ -99,7 +99,7 @@ def lazy(path: str) -> Callable[..., Any]:
     """The function an import path ``module:attribute`` names, imported on its first call.
 
     A declaration names its domain module's setting parsers this way (``SettingSpec(key,
-    lazy("communitycore.domain.services:parse_minutes"), ...)``), so that reading the declarations
+    lazy("communitycore.domain.services:parse_weights"), ...)``), so that reading the declarations
     imports none of the capabilities' domain modules.
     """
 

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from communitycore.capabilities import Capability, lazy, lazy_default
-from communitycore.domain.settings import SettingSpec
-from communitycore.errors import InvalidValue
-from communitycore.i18n import N_, _
+from communitycore.domain.settings import SettingSpec, whole_number
+from communitycore.i18n import N_
 
 _DUES = "communitycore.domain.dues"
 
 
-def _parse_months(value: Any) -> int:
-    """A whole number of months, 1 to 24."""
-    try:
-        months = int(value)
-    except (TypeError, ValueError):
-        raise InvalidValue(_("{value!r} is not a whole number of months").format(value=value)) from None
-    if not 1 <= months <= 24:
-        raise InvalidValue(_("must be between 1 and 24 months"))
-    return months
 
 
 CAPABILITY = Capability(
@@ -59,7 +47,7 @@ CAPABILITY = Capability(
                     N_("what the retirees' base is: total-pension (2008) or basic-pension (2017 notice)"),
                     defaults=lazy_default("dues-retiree-base", f"{_DUES}:DEFAULT_RETIREE_BASE"),
                     describe=lazy(f"{_DUES}:describe_retiree_base")),
-        SettingSpec("dues-lapse-months", _parse_months,
+        SettingSpec("dues-lapse-months", whole_number("months", 1, 24),
                     N_("consecutive unpaid months that flag a member (党章 §9: 6)"),
                     defaults=lazy_default("dues-lapse-months", f"{_DUES}:DEFAULT_LAPSE_MONTHS")),
     ),

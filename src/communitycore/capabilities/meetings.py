@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from communitycore.capabilities import Capability
-from communitycore.domain.settings import SettingSpec, describe_cadence, parse_cadence, parse_codes
+from communitycore.domain.settings import SettingSpec, describe_cadence, parse_cadence, parse_codes, whole_number
 from communitycore.errors import InvalidValue
 from communitycore.i18n import N_, _, listing
 
@@ -33,15 +33,6 @@ def _cadence_defaults(registry: Registry) -> dict[str, tuple[Any, str]]:
     }
 
 
-def _parse_months(value: Any) -> int:
-    """A whole number of months, at least 1."""
-    try:
-        months = int(value)
-    except (TypeError, ValueError):
-        raise InvalidValue(_("{value!r} is not a whole number of months").format(value=value)) from None
-    if months < 1:
-        raise InvalidValue(_("must be at least 1 month"))
-    return months
 
 
 CAPABILITY = Capability(
@@ -87,7 +78,7 @@ CAPABILITY = Capability(
         SettingSpec("meeting-cadence", parse_cadence,
                     N_("cadence of one meeting type, e.g. meeting-cadence.party-lecture"), dotted=True,
                     defaults=_cadence_defaults, check=_check_cadence_key, describe=describe_cadence),
-        SettingSpec("meeting-absence-months", _parse_months,
+        SettingSpec("meeting-absence-months", whole_number("months", 1, 60),
                     N_("consecutive months of absence from organizational life that are reported (党章 §9)"),
                     default=6),
     ),

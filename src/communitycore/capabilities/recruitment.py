@@ -5,23 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from communitycore.capabilities import Capability, lazy_default
-from communitycore.domain.settings import SettingSpec, from_words
+from communitycore.domain.settings import SettingSpec, from_words, whole_number
 from communitycore.errors import InvalidValue
-from communitycore.i18n import N_, _
+from communitycore.i18n import N_
 from communitycore.records import Threshold
 
 _RECRUITMENT = "communitycore.domain.recruitment"
 
 
-def _parse_age(value: Any) -> int:
-    """A whole number of years, 14 to 30."""
-    try:
-        age = int(value)
-    except (TypeError, ValueError):
-        raise InvalidValue(_("{value!r} is not a whole number of years").format(value=value)) from None
-    if not 14 <= age <= 30:
-        raise InvalidValue(_("must be between 14 and 30 years"))
-    return age
 
 
 def _describe_threshold(value: Any) -> str:
@@ -68,7 +59,8 @@ CAPABILITY = Capability(
         "done_on": ("日期", "Date"),
     },
     settings=(
-        SettingSpec("recruitment-min-age", _parse_age, N_("the youngest age at the application (党章 §1: 18)"),
+        SettingSpec("recruitment-min-age", whole_number("years", 14, 30),
+                    N_("the youngest age at the application (党章 §1: 18)"),
                     defaults=lazy_default("recruitment-min-age", f"{_RECRUITMENT}:DEFAULT_MIN_AGE")),
         SettingSpec("recruitment-quorum", _parse_threshold,
                     N_("voting members present a branch vote needs, over those due (细则 §20: more-than-half)"),

@@ -11,8 +11,19 @@ from communitycore.domain.settings import (
     SettingSpec,
     parse_hours,
     parse_star_hours,
+    whole_number,
 )
-from communitycore.i18n import N_
+from communitycore.errors import InvalidValue
+from communitycore.i18n import N_, _, listing
+from communitycore.records import Urgency
+
+
+def _check_urgency_key(_registry: Any, key: str, _value: Any) -> None:
+    """The dotted part of a deadline's key is an urgency (request-deadline-hours.general)."""
+    code = key.split(".", 1)[1]
+    if code not in {u.value for u in Urgency}:
+        raise InvalidValue(_("{code!r} is no urgency; the urgencies are: {known}").format(
+            code=code, known=listing(u.value for u in Urgency)))
 
 
 def _deadline_defaults(_registry: Any) -> dict[str, tuple[Any, str]]:
@@ -39,10 +50,10 @@ CAPABILITY = Capability(
     settings=(
         SettingSpec("request-deadline-hours", parse_hours,
                     N_("hours to resolve a request of one urgency, e.g. request-deadline-hours.general"), dotted=True,
-                    defaults=_deadline_defaults),
-        SettingSpec("request-response-minutes", lazy("communitycore.domain.services:parse_minutes"),
+                    defaults=_deadline_defaults, check=_check_urgency_key),
+        SettingSpec("request-response-minutes", whole_number("minutes", 1, 43_200),
                     N_("minutes to accept a request of one urgency, e.g. request-response-minutes.emergency"),
-                    dotted=True, defaults=_response_defaults),
+                    dotted=True, defaults=_response_defaults, check=_check_urgency_key),
         SettingSpec("service-metric-weights", lazy("communitycore.domain.services:parse_weights"),
                     N_("weights of the composite service score: response=0.1,resolution=0.5,satisfaction=0.4"),
                     defaults=lazy_default("service-metric-weights", "communitycore.domain.services:DEFAULT_WEIGHTS"),

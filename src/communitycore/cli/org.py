@@ -28,6 +28,7 @@ from communitycore.cli.render import (
     state,
 )
 from communitycore.cli.terminal import terminal_text
+from communitycore.domain.recruitment import Stage
 from communitycore.errors import PermissionDenied, RejectedInput
 from communitycore.i18n import N_, _, listing, ngettext
 from communitycore.labels import label, word
@@ -297,7 +298,8 @@ _STATS_COLUMNS = (*ROLLUP_COLUMNS, "pipeline")
 def _with_pipeline(community: Community, item: dict[str, Any], unit_id: int) -> dict[str, Any]:
     # An actor who may read the units but not the candidates sees the figures without the pipeline.
     try:
-        item["pipeline"] = community.recruitment.counts(unit=unit_id)
+        # By the stages themselves, so the text shows their labels and the JSON their codes.
+        item["pipeline"] = {Stage(code): n for code, n in community.recruitment.counts(unit=unit_id).items()}
     except PermissionDenied:
         item["pipeline"] = None
     return item

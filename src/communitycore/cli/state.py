@@ -18,7 +18,7 @@ from communitycore import capabilities
 from communitycore.cli import clickmessages
 from communitycore.cli.terminal import terminal_text
 from communitycore.config import load_config
-from communitycore.errors import CommunityCoreError, RejectedInput, os_reason
+from communitycore.errors import CommunityCoreError, InvalidValue, Problem, RejectedInput, os_reason
 from communitycore.i18n import LANGUAGES, _, get_language, language, listing, normalize, set_language
 from communitycore.plugins.manager import PluginWarning
 
@@ -133,6 +133,11 @@ def error_message(exc: CommunityCoreError) -> str:
         lang = get_language()
         own = command_labels()
         return exc.message_naming(lambda field: label(field, lang, own))
+    if isinstance(exc, InvalidValue) and len(exc.problems) == 1 and exc.problems[0].row is None:
+        from communitycore.labels import label  # one bad field: named by its label (任期开始)
+
+        problem: Problem = exc.problems[0]
+        return problem.worded(label(problem.field, get_language(), command_labels()))
     return str(exc)
 
 

@@ -267,18 +267,29 @@ _SERIAL = re.compile(r"(\d{4,5})(?:\.\d+)?")
 _DATE_CACHE: dict[str, dt.date] = {}
 
 
+#: The days a date of this field can name: no one on record was born before 1900, and a year beyond
+#: 2099 is a slip of the keyboard (9999-12-31) rather than a plan.
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2099, 12, 31))
+
+
+def _outside_the_years(day: dt.date) -> str:
+    return _("{date} lies outside the years {first} to {last}; check the year").format(
+        date=day.isoformat(), first=DATE_RANGE[0].year, last=DATE_RANGE[1].year)
+
+
 def parse_date(value: Any) -> dt.date:
     """A date as offices write it.
 
     ``2023-07-01``, ``2023/07/01``, ``2023.7.1``, ``2023年7月1日``, ``20230701``, a date with a
     midnight time (``2023-07-01 00:00:00``, as Excel saves dates to CSV), an Excel serial date
     (``45108``), or a ``date``. Full-width digits and slashes (``２０２３／７／１``) are read as
-    their plain forms.
+    their plain forms. A date outside :data:`DATE_RANGE` is refused.
     """
-    if isinstance(value, dt.datetime):
-        return value.date()
     if isinstance(value, dt.date):
-        return value
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+            raise InvalidValue(_outside_the_years(day))
+        return day
     text = str(value).strip()
     cached = _DATE_CACHE.get(text)
     if cached is not None:
@@ -298,6 +309,8 @@ def parse_date(value: Any) -> dt.date:
     if result is None:
         raise InvalidValue(_("{value!r} is not a date (write it as 2023-07-01, 2023年7月1日, 2023.7.1, "
                              "2023/07/01 or 20230701)").format(value=text))
+    if not DATE_RANGE[0] <= result <= DATE_RANGE[1]:
+        raise InvalidValue(_outside_the_years(result))
     if len(_DATE_CACHE) < 100_000:  # spreadsheets repeat dates; parse each once
         _DATE_CACHE[text] = result
     return result
@@ -428,7 +441,14 @@ def check_member(values: Mapping[str, Any], row: int | None = None, *, today: dt
                     join=join.isoformat(), age=completed_years(birth, join), minimum=JOINING_AGE)))
     category = values.get("category")
     if category is Category.PROBATIONARY and full is not None:
-        problems.append(Problem(row, "full_date", _("a 预备党员 has no full-member date yet")))
+        problems.append(Problem(row, "full_date", _("a probationary member (预备党员) has no full-member date yet")))
+    elif category in (Category.FULL, None) and join and full is None and join.year >= day.year - 2:
+        # No 转正日期 to check (a full member by default), but their probation has ended by today.
+        end = probation_end(join, values.get("probation_extension_months") or 0)
+        if end > day:
+            problems.append(Problem(row, "category", _(
+                "a member who joined on {join} is a probationary member (预备党员) until {end}; the 转正 comes "
+                "after that day (member confirm)").format(join=join.isoformat(), end=end.isoformat())))
     elif join and full:
         if full < join:
             problems.append(Problem(row, "full_date", _("{full} is before the join date {join}")
@@ -531,7 +551,7 @@ def check_removal(*, status: MemberStatus, removed_on: dt.date | None, reason: R
 def check_extension(months: Any, *, category: Category, already: int | None) -> int:
     """The months of a probation extension: once, 6 to 12, for a 预备党员 only."""
     if category is not Category.PROBATIONARY:
-        raise InvalidValue(_("only a 预备党员's probation can be extended"))
+        raise InvalidValue(_("only a probationary member's (预备党员) probation can be extended"))
     if already:
         raise InvalidValue(_("the probation was already extended by {months} months; it can be extended "
                              "only once").format(months=already))

@@ -10,7 +10,7 @@ import attrs
 from communitycore.domain.codes import Coded
 from communitycore.domain.fields import MAX_ID, clean_text, nfkc
 from communitycore.domain.members import parse_date
-from communitycore.errors import Conflict, InvalidValue
+from communitycore.errors import Conflict, InvalidValue, Problem
 from communitycore.i18n import _, labelled, listing, localized
 from communitycore.records import UnitKind
 
@@ -131,7 +131,8 @@ def parse_unit_fields(fields: Mapping[str, object]) -> dict[str, object]:
             else:
                 values[key] = clean_text(value, CODE_LIMIT if key == "code" else APPROVED_BY_LIMIT)
         except InvalidValue as exc:
-            raise InvalidValue(f"{key}: {exc}") from None
+            problem = Problem(None, key, str(exc))  # for a caller who names the field by its label
+            raise InvalidValue(str(problem), entity="unit", key=key, problems=[problem]) from None
     start, end = values.get("term_start"), values.get("term_end")
     if isinstance(start, dt.date) and isinstance(end, dt.date) and end <= start:
         raise InvalidValue(_("term_end must be after term_start"))
@@ -146,9 +147,10 @@ def _count(value: object) -> int:
         number = value
     else:
         text = nfkc(str(value)).strip()
-        if not text.isascii() or not text.isdigit():
+        digits = text[1:] if text[:1] in "+-" else text
+        if not digits.isascii() or not digits.isdigit():
             raise InvalidValue(_("must be a whole number, got {value!r}").format(value=value))
-        number = int(text)
+        number = int(text)  # -3 is a whole number: refused below as out of range
     if not 0 <= number <= MAX_ID:
         raise InvalidValue(_("must be between 0 and {top}, got {value}").format(top=MAX_ID, value=number))
     return number

@@ -171,17 +171,6 @@ def deadline(created: dt.datetime, *, hours: int | None = None, minutes: int | N
     return created + dt.timedelta(hours=hours or 0, minutes=minutes or 0)
 
 
-def parse_minutes(value: Any) -> int:
-    """A whole number of minutes, more than 0 (a response deadline)."""
-    try:
-        minutes = int(value)
-    except (TypeError, ValueError):
-        raise InvalidValue(_("{value!r} is not a whole number of minutes").format(value=value)) from None
-    if minutes <= 0:
-        raise InvalidValue(_("must be more than 0 minutes"))
-    return minutes
-
-
 def parse_weights(value: Any) -> dict[str, float]:
     """Composite weights ``response=0.1,resolution=0.5,satisfaction=0.4`` (or a mapping); they sum to 1.
 
@@ -478,7 +467,6 @@ __all__ = [
     "metrics_of",
     "parse_at",
     "parse_channel",
-    "parse_minutes",
     "parse_urgency",
     "parse_weights",
     "star_level",

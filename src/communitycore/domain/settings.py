@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from communitycore.errors import InvalidValue
-from communitycore.i18n import _, language, listing
+from communitycore.i18n import N_, _, language, listing
 from communitycore.records import _SLUG, CADENCE_WORDS
 
 #: Request deadlines by urgency, in hours (Beijing 12345 draft standard; domain-rules §7).
@@ -82,15 +82,38 @@ def describe_cadence(value: Any) -> str:
     return in_words(value, CADENCE_WORDS)
 
 
-def parse_hours(value: Any) -> int:
-    """A whole number of hours, more than 0."""
-    try:
-        hours = int(value)
-    except (TypeError, ValueError):
-        raise InvalidValue(_("{value!r} is not a whole number of hours").format(value=value)) from None
-    if hours <= 0:
-        raise InvalidValue(_("must be more than 0 hours"))
-    return hours
+#: A unit of a counted setting: what is said of a value that is no whole number, and of one out of range.
+_COUNTED = {
+    "months": (N_("{value!r} is not a whole number of months"), N_("must be {low} to {high} months, got {value}")),
+    "hours": (N_("{value!r} is not a whole number of hours"), N_("must be {low} to {high} hours, got {value}")),
+    "minutes": (N_("{value!r} is not a whole number of minutes"),
+                N_("must be {low} to {high} minutes, got {value}")),
+    "years": (N_("{value!r} is not a whole number of years"), N_("must be {low} to {high} years, got {value}")),
+}
+
+
+def whole_number(unit: str, low: int, high: int) -> Callable[[Any], int]:
+    """The parser of a setting that counts ``unit`` (months, hours, minutes, years), from ``low`` to
+    ``high``: bounded, so no value set is beyond what the engines store or the calendar holds."""
+    not_a_number, out_of_range = _COUNTED[unit]
+
+    def parse(value: Any) -> int:
+        try:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError(value)  # True is no count, and 1.5 months would be cut to 1
+            number = int(value.strip() if isinstance(value, str) else value)
+        except (TypeError, ValueError, OverflowError):
+            raise InvalidValue(_(not_a_number).format(value=value)) from None
+        if not low <= number <= high:
+            raise InvalidValue(_(out_of_range).format(low=low, high=high, value=number))
+        return number
+
+    parse.__doc__ = f"A whole number of {unit}, {low} to {high}."
+    return parse
+
+
+#: Hours: a request's deadline, a volunteer star's threshold (100,000: beyond any star scheme).
+parse_hours = whole_number("hours", 1, 100_000)
 
 
 def parse_star_hours(value: Any) -> list[int]:
@@ -135,6 +158,14 @@ class SettingSpec:
 
 def parse_setting(key: str, value: Any, specs: Sequence[SettingSpec]) -> tuple[str, Any]:
     """Validate a key against ``specs`` and parse its value; returns the normalized pair."""
+    spec = parse_key(key, specs)
+    return key.strip(), spec.parse(value)
+
+
+def parse_key(key: str, specs: Sequence[SettingSpec]) -> SettingSpec:
+    """The spec of a key (a dotted one names a code after its dot); an unknown key is refused with the known ones."""
+    if not isinstance(key, str):
+        raise InvalidValue(_("a setting's key is text, such as meeting-absence-months; got {key!r}").format(key=key))
     base, _dot, sub = key.strip().partition(".")
     spec = next((s for s in specs if s.key == base), None)
     if spec is None:
@@ -146,7 +177,7 @@ def parse_setting(key: str, value: Any, specs: Sequence[SettingSpec]) -> tuple[s
         raise InvalidValue(_("setting {key!r} takes no dotted part").format(key=base))
     if sub:
         parse_code(sub)
-    return key.strip(), spec.parse(value)
+    return spec
 
 
 def spec_of(key: str, specs: Sequence[SettingSpec]) -> SettingSpec | None:

@@ -36,6 +36,7 @@ from communitycore.domain.codes import Coded
 from communitycore.domain.fields import is_plain_id, nfkc
 from communitycore.domain.identity import all_valid_id_numbers
 from communitycore.domain.members import (
+    DATE_RANGE,
     EMPLOYER_LIMIT,
     ETHNICITY_LIMIT,
     JOINING_AGE,
@@ -234,12 +235,17 @@ _FIRST_TWO = operator.itemgetter(0, 1)
 _MOBILE_STARTS = frozenset(("1", second) for second in "3456789")
 
 
+_FIRST_DAY, _LAST_DAY = (day.isoformat() for day in DATE_RANGE)
+
+
 def _iso_dates(cells: list[str]) -> list[dt.date] | None:
     """Dates written ``YYYY-MM-DD`` with ASCII digits, as :func:`parse_date` reads them."""
     if not cells or set(map(len, cells)) != {10} or set(map(_DASHES, cells)) != {("-", "-")}:
         return None
     digits = "".join(cells).replace("-", "")
     if len(digits) != 8 * len(cells) or not (digits.isascii() and digits.isdigit()):
+        return None
+    if min(cells) < _FIRST_DAY or max(cells) > _LAST_DAY:  # ISO dates sort as text; the parser names the year
         return None
     try:
         return list(map(dt.date.fromisoformat, cells))
@@ -324,8 +330,8 @@ class _Column:
         else:
             if self.field == "id_number" and isinstance(raw, (int, float)):
                 # An 18-digit number stored as a number has lost its last digits already.
-                return _Bad("is stored as a number, which keeps only 15 digits; format the column as text "
-                            "(文本) and type the numbers again")
+                return _Bad(_("is stored as a number, which keeps only 15 digits; format the column as text "
+                              "(文本) and type the numbers again"))
             raw = cell_value(raw)
             if raw == "":
                 return None
@@ -461,6 +467,8 @@ def _no_rule_broken(parsed: dict[str, list[Any]], *, today: int, days: _DayNumbe
                 else [j - b for j, b in zip(joins, births, strict=True) if j is not None])
         if ages and min(ages) < JOINING_AGE * 10_000:
             return False
+        if max(filter(None, joins), default=0) > today - 10_000:
+            return False  # joined within the year: a full member without a 转正日期 is not yet one
     if fulls and any(fulls):
         categories = parsed.get("category")
         if categories is not None and Category.PROBATIONARY in categories:

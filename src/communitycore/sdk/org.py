@@ -28,7 +28,7 @@ from communitycore.domain.org import (
     placement_problem,
     subtree,
 )
-from communitycore.domain.settings import Effective, defaults_of, listed, parse_setting, spec_of
+from communitycore.domain.settings import Effective, defaults_of, listed, parse_key, parse_setting, spec_of
 from communitycore.domain.settings import resolve as resolve_settings
 from communitycore.domain.stats import COUNTERS, RollUp, RollUps, roll_up
 from communitycore.errors import Conflict, InvalidValue, NotFound
@@ -625,8 +625,8 @@ class OrgAPI(SubAPI):
         :raises PermissionDenied: the actor may not change settings on that unit.
         """
         specs = self.community.setting_specs
-        named = spec_of(key, specs)
-        if named is not None and named.names is not None:  # registered codes, typed as codes or labels (党课)
+        named = parse_key(key, specs)
+        if named.names is not None:  # registered codes, typed as codes or labels (党课)
             value = [self.community.registry.code_of(named.names, str(item)) for item in listed(value)]
             if named.check is not None:  # one that is neither is named with the known codes
                 named.check(self.community.registry, key, value)
@@ -651,9 +651,15 @@ class OrgAPI(SubAPI):
     def unset_setting(self, ref: UnitRef, key: str) -> bool:
         """Remove a unit's own value for ``key`` (it inherits again); False if it had none.
 
+        A key no setting knows may still be removed where a unit holds it (left by a plugin no
+        longer installed); elsewhere it is refused as a mistyped key.
+
+        :raises InvalidValue: a key that is no setting, and that the unit does not hold.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not change settings on that unit.
         """
+        if not isinstance(key, str):
+            parse_key(key, self.community.setting_specs)
         with self.community.transaction() as tx:
             unit = resolve(tx.conn, ref)
             self._authorize(tx.conn, "org.settings", unit.id)
@@ -661,6 +667,7 @@ class OrgAPI(SubAPI):
             where = (s.c.unit_id == unit.id) & (s.c.key == key.strip())
             before = tx.conn.scalar(select(s.c.value).where(where))
             if before is None:
+                parse_key(key, self.community.setting_specs)  # a mistyped key is named, not "not set"
                 return False
             tx.conn.execute(delete(s).where(where))
             tx.record("setting.unset", "unit", unit.id, before={key: before})
