@@ -11,6 +11,7 @@ number of increments that committed, on every node.
 from __future__ import annotations
 
 import os
+import random
 import threading
 import time
 import uuid
@@ -27,6 +28,8 @@ if not URLS:
 import pymysql  # noqa: E402 - only once the module is known to run
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from communitycore.store import locks  # noqa: E402
+
 #: Error codes a multi-primary conflict may surface as: a certification failure or brute-force
 #: abort (1213, ER_LOCK_DEADLOCK) and, while a local lock is held, a lock wait timeout (1205).
 RETRYABLE = {1213, 1205}
@@ -34,6 +37,7 @@ WAIT = 30.0  # seconds to wait for a change made on one node to show on the othe
 RUN = 2.0  # seconds the two writers run for at least
 RUN_MAX = 15.0  # ... and at most, should no conflict have happened by RUN
 MAX_ATTEMPTS = 200  # attempts of one increment before the writer gives up
+PAUSE = 0.002  # seconds, at most, a writer waits between two increments
 
 
 def connect(url: str, database: str | None = None) -> pymysql.connections.Connection:
@@ -123,7 +127,7 @@ def test_conflicts_surface_as_deadlocks_and_retries_absorb_them(database: str) -
     def increment(index: int) -> None:
         """One increment in an explicit transaction, retried until it commits."""
         conn = writers[index]
-        for _attempt in range(MAX_ATTEMPTS):
+        for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 conn.begin()
                 with conn.cursor() as cur:
@@ -134,6 +138,9 @@ def test_conflicts_surface_as_deadlocks_and_retries_absorb_them(database: str) -
                 if codes[index][-1] not in RETRYABLE:
                     raise
                 conn.rollback()
+                # As the library retries: a jittered pause, or the writer on the other node, which
+                # never waits, can win every certification while the machine is loaded.
+                time.sleep(locks.backoff(attempt))
             else:
                 committed[index] += 1
                 return
@@ -143,6 +150,7 @@ def test_conflicts_surface_as_deadlocks_and_retries_absorb_them(database: str) -
         try:
             while keep_going():
                 increment(index)
+                time.sleep(random.uniform(0, PAUSE))  # a request does other work between its writes
         except BaseException as exc:  # reported by the main thread; no unhandled-thread warning
             failures.append(exc)
 
