@@ -308,3 +308,21 @@ def test_the_roster_is_masked_scoped_audited_and_imports_again(community: Commun
         assert attrs.evolve(again, id=first.id, unit_id=first.unit_id) == first
     finally:
         copy.close()
+
+
+def test_a_transfer_or_a_removal_comes_after_the_members_earlier_dates(community: Community,
+                                                                      units: dict[str, int]) -> None:
+    member = community.members.add("郑十一", units["grid"], birth_date="1979-04-12", join_date="1999-07-01")
+    with pytest.raises(InvalidValue, match=r"1998-01-01 is before the join date \(1999-07-01\)"):
+        community.members.transfer(member.id, units["other"], on="1998-01-01")
+    community.members.transfer(member.id, units["other"], on="2010-03-01")
+    with pytest.raises(InvalidValue, match=r"before the member's last transfer \(2010-03-01\)"):
+        community.members.transfer(member.id, units["grid"], on="2009-01-01")
+    assert [t.transferred_on for t in community.members.transfers(member.id)] == [dt.date(2010, 3, 1)]
+    undated = community.members.add("王十二", units["grid"], birth_date="1979-04-12")
+    with pytest.raises(InvalidValue, match=r"before the birth date \(1979-04-12\)"):
+        community.members.transfer(undated.id, units["other"], on="1970-01-01")
+    with pytest.raises(RejectedInput) as info:
+        community.members.remove(undated.id, reason="死亡", on="1970-01-01")
+    assert "before the birth date 1979-04-12" in problems_of(info)["removed_on"]
+    assert community.members.get(undated.id).status is MemberStatus.ACTIVE

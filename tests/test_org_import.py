@@ -10,7 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from communitycore import Community, RejectedInput
+from communitycore import Community, InvalidValue, RejectedInput
 
 STREET = "城南街道党工委"
 
@@ -101,3 +101,20 @@ def test_every_bad_row_is_reported_and_nothing_is_stored(community: Community, t
 def test_a_file_without_paths_is_refused(community: Community, tmp_path: Path) -> None:
     with pytest.raises(RejectedInput, match="the column is missing"):
         community.org.import_file(write_csv(tmp_path / "x.csv", [["名称", "类别"], ["甲", "branch"]]))
+
+
+def test_an_approval_is_dated_today_at_the_latest_and_a_term_may_be_planned(community: Community,
+                                                                           tmp_path: Path) -> None:
+    rows = [["路径", "类别", "批准日期", "任期开始"],
+            [STREET, "街道党工委", "2099-01-01", ""],
+            [f"{STREET}/幸福社区党委", "社区党委", "", "9999-01-01"]]
+    with pytest.raises(RejectedInput) as info:
+        community.org.import_file(write_csv(tmp_path / "future.csv", rows))
+    found = {(p.row, p.field): p.message for p in info.value.problems}
+    assert "2099-01-01 is in the future" in found[(2, "批准日期")]
+    assert found[(3, "任期开始")].startswith("9999-01-01 lies outside the years")
+    assert community.org.count() == 0
+    with pytest.raises(InvalidValue, match="approved_on: 2099-01-01 is in the future"):
+        community.org.add(STREET, "street-committee", approved_on="2099-01-01")
+    planned = community.org.add(STREET, "street-committee", term_start="2027-03-01")  # a 换届 to come
+    assert planned.term_start == dt.date(2027, 3, 1)

@@ -510,10 +510,10 @@ def parse_member(raw: Mapping[str, Any], row: int | None = None, *, today: dt.da
 
 def check_removal(*, status: MemberStatus, removed_on: dt.date | None, reason: RemovalReason | None,
                   removed_to: str | None, today: dt.date, join_date: dt.date | None = None,
-                  row: int | None = None) -> list[Problem]:
+                  birth_date: dt.date | None = None, row: int | None = None) -> list[Problem]:
     """The removal fields agree with each other and with the member's dates.
 
-    A removed member has a removal date (not in the future, not before joining) and a reason; an
+    A removed member has a removal date (not in the future, not before joining or birth) and a reason; an
     active one has neither; only ``transferred-out`` names a receiving organization, and it must.
     """
     problems: list[Problem] = []
@@ -531,6 +531,9 @@ def check_removal(*, status: MemberStatus, removed_on: dt.date | None, reason: R
     elif join_date is not None and removed_on < join_date:
         problems.append(Problem(row, "removed_on", _("{date} is before the join date {join}")
                                 .format(date=removed_on.isoformat(), join=join_date.isoformat())))
+    elif birth_date is not None and removed_on < birth_date:
+        problems.append(Problem(row, "removed_on", _("{date} is before the birth date {birth}")
+                                .format(date=removed_on.isoformat(), birth=birth_date.isoformat())))
     if reason is None:
         problems.append(Problem(row, "removal_reason", _("a removed member needs a reason; one of: {choices}")
                                 .format(choices=RemovalReason.choices())))

@@ -9,7 +9,7 @@ import attrs
 
 from communitycore.domain.codes import Coded
 from communitycore.domain.fields import MAX_ID, clean_text, nfkc
-from communitycore.domain.members import parse_date
+from communitycore.domain.members import parse_date, parse_past_date
 from communitycore.errors import Conflict, InvalidValue, Problem
 from communitycore.i18n import _, labelled, listing, localized
 from communitycore.records import UnitKind
@@ -110,8 +110,9 @@ UNIT_FIELDS = ("code", "approved_by", "approved_on", "term_start", "term_end", "
 _UNIT_DATE_FIELDS = frozenset({"approved_on", "term_start", "term_end"})
 
 
-def parse_unit_fields(fields: Mapping[str, object]) -> dict[str, object]:
-    """The optional unit fields of :data:`UNIT_FIELDS`, parsed; a blank value gives None.
+def parse_unit_fields(fields: Mapping[str, object], *, today: dt.date | None = None) -> dict[str, object]:
+    """The optional unit fields of :data:`UNIT_FIELDS`, parsed; a blank value gives None. The approval
+    is a record of what happened, so not after ``today`` where it is given; a term may be planned.
 
     :raises InvalidValue: an unknown field, a bad value, or a term that ends before it starts.
     """
@@ -124,6 +125,8 @@ def parse_unit_fields(fields: Mapping[str, object]) -> dict[str, object]:
         try:
             if value is None or (isinstance(value, str) and not value.strip()):
                 values[key] = None
+            elif key == "approved_on" and today is not None:
+                values[key] = parse_past_date(value, today)
             elif key in _UNIT_DATE_FIELDS:
                 values[key] = parse_date(value)
             elif key == "covered_units":

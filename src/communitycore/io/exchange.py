@@ -674,7 +674,7 @@ class Loader:
         problems.extend(check_extension_value(member.probation_extension_months))
         problems.extend(check_removal(status=member.status, removed_on=member.removed_on,
                                       reason=member.removal_reason, removed_to=member.removed_to,
-                                      join_date=member.join_date, today=today))
+                                      join_date=member.join_date, birth_date=member.birth_date, today=today))
         for field in ("name", "ethnicity", "employer"):
             if not problems and values.get(field) != getattr(member, field):
                 problems.append(Problem(None, field, _("has spaces around it")))

@@ -133,7 +133,7 @@ def import_units(community: Community, path: str | os.PathLike[str], *, sheet: s
                 if not any(c is not None and str(c).strip() for c in cells):
                     continue
                 problems.extend(columns.stray(cells, number))
-                row = _parse(columns, cells, number, kinds, problems)
+                row = _parse(columns, cells, number, kinds, problems, tx.today)
                 if row is not None:
                     parsed.append(row)
             counts = _Plan(community, tx, parsed, kinds, columns.headers, problems).apply(source.name, authorize)
@@ -149,7 +149,7 @@ def import_units(community: Community, path: str | os.PathLike[str], *, sheet: s
 
 
 def _parse(columns: Columns, cells: Any, number: int, kinds: Mapping[str, UnitKind],
-           problems: list[Problem]) -> _Row | None:
+           problems: list[Problem], today: dt.date) -> _Row | None:
     values = columns.read(cells)
     headers = columns.headers
     bad = False
@@ -176,9 +176,10 @@ def _parse(columns: Columns, cells: Any, number: int, kinds: Mapping[str, UnitKi
     for field in UNIT_FIELDS:
         if field in values:
             try:
-                fields.update({k: v for k, v in parse_unit_fields({field: values[field]}).items() if v is not None})
+                fields.update({k: v for k, v in parse_unit_fields({field: values[field]}, today=today).items()
+                               if v is not None})
             except InvalidValue as exc:
-                problems.append(Problem(number, headers[field], str(exc).removeprefix(f"{field}: ")))
+                problems.append(Problem(number, headers[field], exc.problems[0].message if exc.problems else str(exc)))
                 bad = True
     if not bad and fields.get("term_start") and fields.get("term_end") and fields["term_end"] <= fields["term_start"]:
         problems.append(Problem(number, headers["term_end"], _("must be after the term start")))

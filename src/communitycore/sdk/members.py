@@ -271,7 +271,8 @@ class MembersAPI(SubAPI):
                                  "that").format(id=member_id, on=member.removed_on, reason=_reason_label(member)))
             when = tx.today if on is None else parse_date(on)
             problems = check_removal(status=MemberStatus.REMOVED, removed_on=when, reason=parsed,
-                                     removed_to=destination, join_date=member.join_date, today=tx.today)
+                                     removed_to=destination, join_date=member.join_date,
+                                     birth_date=member.birth_date, today=tx.today)
             if problems:
                 raise RejectedInput(problems, source=_("member {id}").format(id=member_id))
             removed = attrs.evolve(member, status=MemberStatus.REMOVED, removed_on=when, removal_reason=parsed,
@@ -539,6 +540,9 @@ class MembersAPI(SubAPI):
                 raise Conflict(_("member {id} already belongs to unit {unit}").format(id=member_id, unit=target.id))
             when = tx.today if on is None else parse_past_date(on, tx.today)
             t = member_tables.transfers
+            last = tx.conn.scalar(select(func.max(t.c.transferred_on)).where(t.c.member_id == member_id))
+            _check_after(when, (member.birth_date, _("the birth date")), (member.join_date, _("the join date")),
+                         (last, _("the member's last transfer")))
             tid = tx.conn.execute(insert(t).values(
                 member_id=member_id, from_unit_id=member.unit_id, to_unit_id=target.id,
                 transferred_on=when, reason=why)).inserted_primary_key[0]  # type: ignore[index]
@@ -790,6 +794,14 @@ class MembersAPI(SubAPI):
         root = resolve(conn, unit).id
         self._authorize(conn, "member.read", root)
         return query.where(m.c.unit_id.in_(subtree_query(conn, root)) if recursive else m.c.unit_id == root)
+
+
+def _check_after(day: dt.date, *earlier: tuple[dt.date | None, str]) -> None:
+    """Refuse ``day`` for an event of a member's life before one that came first (its date, its words)."""
+    for date, what in earlier:
+        if date is not None and day < date:
+            raise InvalidValue(_("{date} is before {what} ({earlier})").format(
+                date=day.isoformat(), what=what, earlier=date.isoformat()))
 
 
 def _reason_label(member: Member) -> str:

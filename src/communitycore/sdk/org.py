@@ -706,10 +706,9 @@ class OrgAPI(SubAPI):
         self._authorize(conn, "org.read", unit.id)
         return unit
 
-    @staticmethod
-    def _fields(fields: dict[str, Any]) -> dict[str, Any]:
+    def _fields(self, fields: dict[str, Any]) -> dict[str, Any]:
         """The optional unit fields, parsed; a blank value is None (clears it)."""
-        return parse_unit_fields(fields)
+        return parse_unit_fields(fields, today=self.community.clock.today())
 
     @staticmethod
     def _check_term(start: dt.date | None, end: dt.date | None) -> None:
