@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from communitycore import Community, InvalidValue, NotFound, RejectedInput
+from communitycore import Community, Conflict, InvalidValue, NotFound, RejectedInput
 from communitycore.domain.members import ResidentFlag
 
 
@@ -126,6 +126,23 @@ def test_update_and_remove(community: Community, compounds: tuple[int, int]) -> 
     assert community.residents.list(flag="残疾") == []
     assert [e.action for e in community.audit.list(entity="resident", entity_id=elder.id)] == [
         "resident.remove", "resident.update", "resident.update", "resident.add"]
+
+
+def test_a_resident_named_by_a_record_stays(community: Community, compounds: tuple[int, int]) -> None:
+    # A request and ledger hours are records of what happened: they keep the resident they name.
+    old, _new = compounds
+    committee = community.org.get("城南街道党工委/幸福社区党委")
+    asked = community.residents.add("丁", compound_id=old, building="1栋", room="101")
+    community.services.add_request(committee.id, category="care", channel="hotline", text="x", resident=asked.id)
+    helped = community.residents.add("王", compound_id=old, building="1栋", room="102")
+    community.services.record_hours(resident=helped.id, on="2024-03-01", hours=2, activity="扫雪")
+    with pytest.raises(Conflict, match=r"丁 \(resident \d+\) is still named by 1 service request"):
+        community.residents.remove(asked.id)
+    with pytest.raises(Conflict, match="still named by 1 ledger entr"):
+        community.residents.remove(helped.id)
+    assert community.residents.get(asked.id) == asked and community.residents.get(helped.id) == helped
+    assert [entry.subject_id for entry in community.activity.list(subject_kind="resident")] == [helped.id]
+
 
 
 def test_the_resident_import(community: Community, compounds: tuple[int, int], tmp_path: Path) -> None:

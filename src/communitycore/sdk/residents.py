@@ -26,14 +26,31 @@ from communitycore.domain.members import (
     parse_phone,
     parse_resident_name,
 )
-from communitycore.errors import InvalidValue, NotFound
-from communitycore.i18n import _
+from communitycore.errors import Conflict, InvalidValue, NotFound
+from communitycore.i18n import _, listing
 from communitycore.sdk import access
 from communitycore.sdk.base import SubAPI, known_id, paged
+from communitycore.store import locks
 from communitycore.store.residents import flags_of
 from communitycore.store.scope import Scope
+from communitycore.store.tables import activity as activity_tables
 from communitycore.store.tables import org as org_tables
 from communitycore.store.tables import residents as resident_tables
+from communitycore.store.tables import rosters as roster_tables
+from communitycore.store.tables import services as service_tables
+
+
+def _records_naming(conn: Connection, resident_id: int) -> builtins.list[str]:
+    """The records that name the resident, counted by kind (``3 service request(s)``); kinds with none left out."""
+    q, a, e = service_tables.service_requests, activity_tables.activity, roster_tables.roster_entries
+    counts = (
+        (_("{count} service request(s)"), select(func.count()).select_from(q).where(q.c.resident_id == resident_id)),
+        (_("{count} ledger entry(ies)"), select(func.count()).select_from(a).where(
+            a.c.subject_kind == "resident", a.c.subject_id == resident_id)),
+        (_("{count} roster entry(ies)"), select(func.count()).select_from(e).where(
+            e.c.candidate_kind == "resident", e.c.candidate_id == resident_id)),
+    )
+    return [words.format(count=count) for words, query in counts if (count := int(conn.scalar(query) or 0))]
 
 
 def _resident(row: Any, flags: Sequence[str] = ()) -> Resident:
@@ -189,6 +206,10 @@ class ResidentsAPI(SubAPI):
     def remove(self, resident_id: int, *, note: str | None = None) -> Resident:
         """Remove a resident (moved away, died); the audit trail keeps what the record held.
 
+        A resident that a service request, a ledger entry or a roster entry names stays: those are
+        records of what happened, and they need the resident they name (decision 0031).
+
+        :raises Conflict: a record still names the resident.
         :raises NotFound: there is no such resident.
         :raises PermissionDenied: the actor may not remove residents on the resident's unit.
         """
@@ -196,6 +217,13 @@ class ResidentsAPI(SubAPI):
         with self.community.transaction() as tx:
             before = self._get(tx.conn, resident_id)
             self._authorize(tx.conn, "resident.remove", _household_unit(tx.conn, before.household_id))
+            # Locked before the records are counted: a request cannot name the resident meanwhile.
+            locks.lock_row(tx.conn, resident_tables.residents, resident_id)
+            if named := _records_naming(tx.conn, resident_id):
+                raise Conflict(_("{name} (resident {id}) is still named by {records}; those records stay, "
+                                 "so the resident stays too").format(name=before.name, id=resident_id,
+                                                                    records=listing(named)),
+                               entity="resident", key=resident_id)
             tx.conn.execute(delete(resident_tables.resident_flags).where(
                 resident_tables.resident_flags.c.resident_id == resident_id))
             tx.conn.execute(delete(resident_tables.residents).where(resident_tables.residents.c.id == resident_id))
