@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from communitycore.domain.codes import Coded
+from communitycore.domain.fields import DATE_RANGE as DATE_RANGE  # the dates a member's fields can name
 from communitycore.domain.fields import clean_text, nfkc, text_parser
 from communitycore.domain.identity import fast_check, normalize_phone
 from communitycore.errors import InvalidValue, Problem
@@ -267,11 +268,6 @@ _SERIAL = re.compile(r"(\d{4,5})(?:\.\d+)?")
 _DATE_CACHE: dict[str, dt.date] = {}
 
 
-#: The days a date of this field can name: no one on record was born before 1900, and a year beyond
-#: 2099 is a slip of the keyboard (9999-12-31) rather than a plan.
-DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2099, 12, 31))
-
-
 def _outside_the_years(day: dt.date) -> str:
     return _("{date} lies outside the years {first} to {last}; check the year").format(
         date=day.isoformat(), first=DATE_RANGE[0].year, last=DATE_RANGE[1].year)
@@ -283,7 +279,7 @@ def parse_date(value: Any) -> dt.date:
     ``2023-07-01``, ``2023/07/01``, ``2023.7.1``, ``2023年7月1日``, ``20230701``, a date with a
     midnight time (``2023-07-01 00:00:00``, as Excel saves dates to CSV), an Excel serial date
     (``45108``), or a ``date``. Full-width digits and slashes (``２０２３／７／１``) are read as
-    their plain forms. A date outside :data:`DATE_RANGE` is refused.
+    their plain forms. A date outside ``DATE_RANGE`` (1900 to 2099) is refused.
     """
     if isinstance(value, dt.date):
         day = value.date() if isinstance(value, dt.datetime) else value
