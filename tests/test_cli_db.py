@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -72,7 +73,8 @@ def test_backup(community: Community, tmp_path: Path, clock: Clock) -> None:
 
 def test_backup_of_a_database_without_the_current_schema(tmp_path: Path) -> None:
     # Copied as it is: a backup neither refuses an outdated database nor creates a missing schema.
-    (tmp_path / "old.db").touch()  # an empty SQLite database
+    # an empty SQLite database, its header and no tables (a zero-byte file is refused as no database)
+    sqlite3.connect(tmp_path / "old.db").execute("VACUUM").connection.close()
     url = f"sqlite:///{tmp_path / 'old.db'}"
     result = ok(None, "--db", url, "--no-plugins", "db", "backup", str(tmp_path / "old-backup.db"))
     assert "backup written" in result.stdout

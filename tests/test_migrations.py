@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,7 +106,8 @@ def test_open_on_a_new_sqlite_file(tmp_path: Path) -> None:
 
 def test_create_false_refuses_an_empty_database(tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
-    path.touch()  # an empty file is an empty SQLite database
+    # an empty SQLite database, its header and no tables (a zero-byte file is refused as no database)
+    sqlite3.connect(path).execute("VACUUM").connection.close()
     with pytest.raises(SchemaOutdated, match="community init"):
         communitycore.open(path, autoload=False, create=False)
     engine = sa.create_engine(f"sqlite:///{path}")

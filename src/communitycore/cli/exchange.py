@@ -37,16 +37,18 @@ def export_(file: str, force: bool, as_json: bool) -> None:
 
     The file holds personal data unmasked; the export is recorded in the audit trail.
     """
-    from pathlib import Path
-
     from communitycore.errors import Conflict
+    from communitycore.sdk.database import check_target, refusing
 
     state = _state()
     state.as_json = state.as_json or as_json
-    if Path(file).exists() and not force:
+    community = state.community  # opened first, so that its own file is known
+    # The database's own file or an empty path first: "pass --force" would be the wrong advice.
+    if check_target(file).exists() and not force:
         raise Conflict(_("{file} already exists; choose another name or pass --force").format(file=file),
                        entity="file", key=file)
-    counts = state.community.export_to(file)
+    with refusing(community.engine.url):  # the snapshot reads outside the SDK's calls: a damaged file, in words
+        counts = community.export_to(file)
     _emit(state, _("exported to {file}:").format(file=file), file, counts)
 
 

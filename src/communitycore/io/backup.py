@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from communitycore.errors import Conflict, InvalidValue
 from communitycore.i18n import _
-from communitycore.io.files import staged_file
+from communitycore.io.files import check_target, staged_file
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -45,7 +45,7 @@ def backup(community_or_engine: Community | Engine | Connection, target_path: st
     """
     from sqlalchemy import Connection, Engine
 
-    target = Path(target_path)
+    target = check_target(target_path)  # before "already exists": the database's own file, an empty path
     if target.exists() and not overwrite:
         raise Conflict(_("{target} already exists; choose another file name or allow overwriting").format(
             target=target), entity="file", key=str(target))

@@ -9,6 +9,10 @@ those signals raise :class:`Interrupted` so that the cleanup runs; then the prev
 are put back and the signal is delivered to them, so a host's own handling (or the default
 "terminate") still happens. Only ``SIGKILL`` (or a power cut) can leave a temporary file, whose
 name starts with a dot and ends in ``.partial``.
+
+No staged file may replace a database this process has open (:func:`hold`), nor its ``-wal``,
+``-shm`` or ``-journal``: the rename would destroy it under the open connections, ``--force`` or
+not. The target is checked before anything is written (:func:`check_target`).
 """
 
 from __future__ import annotations
@@ -18,15 +22,17 @@ import os
 import signal
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from communitycore.errors import CommunityCoreError, os_reason
+from communitycore.errors import CommunityCoreError, Conflict, InvalidValue, os_reason
 from communitycore.i18n import _
 
-__all__ = ["PARTIAL_SUFFIX", "CannotWrite", "Interrupted", "cleanup_on_signals", "staged_file"]
+__all__ = ["PARTIAL_SUFFIX", "CannotWrite", "DatabaseInUse", "Interrupted", "check_target", "cleanup_on_signals",
+           "hold", "release", "staged_file"]
 
 #: The suffix of a file still being written.
 PARTIAL_SUFFIX = ".partial"
@@ -54,6 +60,72 @@ class CannotWrite(CommunityCoreError):
                          entity="file", key=str(path))
         self.path = path
         self.errno = exc.errno
+
+
+class DatabaseInUse(Conflict):
+    """The target of a file to write is a database this process has open (or one of its companion files)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(_("{file} is a file of the database in use: writing over it would destroy the "
+                           "database. Choose another file name (nothing was written)").format(file=path),
+                         entity="file", key=str(path))
+        self.path = path
+
+
+#: The SQLite files open in this process, by their owner (an engine): while it lives, or until
+#: :func:`release`, no staged file may replace them.
+_HELD: weakref.WeakKeyDictionary[object, frozenset[Path]] = weakref.WeakKeyDictionary()
+_HELD_LOCK = threading.Lock()
+#: The files SQLite keeps beside a database, which belong to it as much as the file itself.
+_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: compared as it is written
+        return path.absolute()
+
+
+def hold(owner: object, database: str | os.PathLike[str]) -> None:
+    """Keep staged files off ``database`` and its ``-wal``, ``-shm`` and ``-journal`` while ``owner`` lives."""
+    file = _resolved(Path(database))
+    files = frozenset(file.with_name(file.name + suffix) for suffix in _COMPANIONS)
+    with _HELD_LOCK:
+        _HELD[owner] = _HELD.get(owner, frozenset()) | files
+
+
+def release(owner: object) -> None:
+    """Let staged files replace the databases ``owner`` held (it has closed them)."""
+    with _HELD_LOCK:
+        _HELD.pop(owner, None)
+
+
+def _held(target: Path) -> bool:
+    with _HELD_LOCK:
+        held = frozenset().union(*_HELD.values())
+    if _resolved(target) in held:
+        return True
+    # A hard link names the same file under another path.
+    with contextlib.suppress(OSError):
+        if target.exists():
+            return any(os.path.samefile(target, file) for file in held if file.exists())
+    return False
+
+
+def check_target(target: str | os.PathLike[str]) -> Path:
+    """``target`` as a path, if a file may be written there: not empty, not a file of a database in use.
+
+    :raises InvalidValue: the path is empty (``Path("")`` would be the current folder).
+    :raises DatabaseInUse: it is a database this process has open, or its ``-wal``, ``-shm`` or
+        ``-journal`` (see :func:`hold`).
+    """
+    if not os.fspath(target):
+        raise InvalidValue(_("the file name is empty; give the path of a file"), entity="file", key="")
+    final = Path(target)
+    if _held(final):
+        raise DatabaseInUse(final)
+    return final
 
 
 @contextlib.contextmanager
@@ -95,9 +167,10 @@ def staged_file(target: str | os.PathLike[str]) -> Iterator[Path]:
     Yields the temporary path for the writer to fill (by name: ``open(path, "w")``,
     ``sqlite3.connect(path)`` ...). If the block raises, or SIGTERM/SIGINT arrive, the file is
     removed and nothing appears under ``target``. A folder that does not exist, a permission or
-    a full disk raise :class:`CannotWrite` naming the target.
+    a full disk raise :class:`CannotWrite` naming the target; an empty path and a file of the
+    database in use are refused before anything is written (:func:`check_target`).
     """
-    final = Path(target)
+    final = check_target(target)
     with cleanup_on_signals():
         try:
             fd, name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=PARTIAL_SUFFIX)

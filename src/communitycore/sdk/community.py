@@ -35,7 +35,7 @@ from communitycore.plugins.manager import CommunityPluginManager, make_plugin_ma
 from communitycore.plugins.packs import load_packs
 from communitycore.plugins.registry import Registry
 from communitycore.records import Event, Finding
-from communitycore.sdk.database import refuse_missing_file, unavailable
+from communitycore.sdk.database import hold, refuse_missing_file, refused, unavailable
 from communitycore.sdk.retry import Collision, retrying
 from communitycore.serialize import unstructure
 from communitycore.store import locks
@@ -318,6 +318,9 @@ class Community:
             if locks.is_unique_violation(exc) and not host:
                 raise Collision(_("a value that must be unique was stored by someone else at the same moment; "
                                    "nothing was changed")) from None
+            refusal = refused(exc, self.engine.url)  # read-only, not a database, damaged: in words
+            if refusal is not None:
+                raise refusal from None
             raise
 
     def _defer(self, conn: Connection, events: Sequence[Event]) -> None:
@@ -354,6 +357,7 @@ class Community:
         """Refuse (:class:`~communitycore.errors.PermissionDenied`, audited) unless the actor may do
         ``action`` on ``unit`` (id or path; None: the whole database): the check every call makes.
 
+        :raises InvalidValue: ``action`` is not text, or ``unit`` is neither a unit id nor a path.
         :raises NotFound: ``unit`` names no unit.
         :raises PermissionDenied: the actor may not do ``action`` on ``unit``; the refusal is audited.
         """
@@ -479,6 +483,7 @@ def open(  # noqa: A001 - the SDK's front door is deliberately communitycore.ope
         registry = Registry(pm, extra)
         with unavailable(url):
             ensure_schema(bind, create=create is not False)
+            hold(bind)  # no export or backup may be written over the database's own files
     except BaseException:
         if owns and isinstance(bind, Engine):
             bind.dispose()

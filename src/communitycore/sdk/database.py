@@ -10,24 +10,30 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
-from sqlalchemy import URL, Connection, Engine, func, inspect, select
+from sqlalchemy import URL, Connection, Engine, event, func, inspect, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, NoSuchModuleError
 
 from communitycore.config import database_url, load_config
 from communitycore.errors import DatabaseUnavailable
 from communitycore.i18n import _
+from communitycore.io import files
 from communitycore.io.backup import backup
 from communitycore.store.engine import make_engine, sqlite_file
 from communitycore.store.migrate import SchemaStatus, status, upgrade
 from communitycore.store.tables import org as org_tables
 
-__all__ = ["SchemaStatus", "backup", "bind_of", "engine_for", "make_engine", "missing_database", "status",
-           "unavailable", "unit_count", "upgrade"]
+__all__ = ["SchemaStatus", "backup", "bind_of", "check_target", "engine_for", "hold", "make_engine",
+           "missing_database", "refused", "refusing", "status", "unavailable", "unit_count", "upgrade"]
+
+#: Where a file may be written: not an empty path, not a file of a database in use.
+check_target = files.check_target
 
 
 @contextlib.contextmanager
@@ -37,7 +43,8 @@ def engine_for(url: str | None = None, config_path: str | os.PathLike[str] | Pat
 
     A SQLite file that does not exist is refused with :func:`missing_database` unless ``create``
     (a mistyped path must not become a new, empty database). A database that cannot be reached
-    raises :class:`~communitycore.errors.DatabaseUnavailable` (see :func:`unavailable`).
+    raises :class:`~communitycore.errors.DatabaseUnavailable` (see :func:`unavailable`), and so
+    does one that refuses what the block does with it (see :func:`refused`).
     """
     target = database_url(url, load_config(config_path))
     if not create:
@@ -47,7 +54,9 @@ def engine_for(url: str | None = None, config_path: str | os.PathLike[str] | Pat
     try:
         with unavailable(target):
             engine.connect().close()
-        yield engine
+            hold(engine)
+        with refusing(target):
+            yield engine
     finally:
         engine.dispose()
 
@@ -62,10 +71,72 @@ def missing_database(path: str | os.PathLike[str]) -> DatabaseUnavailable:
 
 
 def refuse_missing_file(url: Any) -> None:
-    """Raise :func:`missing_database` if ``url`` names a SQLite file that does not exist (nothing is created)."""
+    """Raise :func:`missing_database` if ``url`` names a SQLite file that does not exist, or an empty
+    one (nothing is created)."""
     path = sqlite_file(url)
-    if path is not None and not path.exists() and not path.is_symlink():
+    if path is not None and ((not path.exists() and not path.is_symlink()) or _empty_file(path)):
         raise missing_database(path) from None
+
+
+def _empty_file(path: Path) -> bool:
+    # A zero-byte file holds no database: SQLite would write a new one into it, as into a missing
+    # file. Its -wal may still hold a database never checkpointed into it.
+    try:
+        return path.is_file() and path.stat().st_size == 0 and not _size(path.with_name(path.name + "-wal"))
+    except OSError:  # cannot look: left to the opening, which reports it
+        return False
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+#: The engines whose SQLite files are held (:func:`hold`) with a listener on their connections.
+_HOLDING: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def hold(bind: Engine | Connection) -> None:
+    """Refuse, while ``bind``'s engine is open, to write an export, backup or report over its SQLite
+    files (:func:`communitycore.io.files.hold`): the rename would destroy the database under it.
+
+    The files are those SQLite itself has open (``PRAGMA database_list``), so a ``file:`` URI, a
+    symlink or an attached database is held too. Nothing for other engines or in-memory databases.
+    """
+    engine = bind_of(bind)
+    url = engine.url
+    if engine.dialect.name != "sqlite" or url.database in (None, "", ":memory:") or url.query.get("mode") == "memory":
+        return  # a server's files are not ours to write over; an in-memory database has none
+    if engine not in _HOLDING:
+        _HOLDING.add(engine)
+
+        def on_connect(dbapi_conn: Any, _record: Any) -> None:
+            _hold_files(engine, dbapi_conn)
+
+        # Connections made later (after a dispose, too) hold their files again.
+        event.listen(engine, "connect", on_connect)
+        event.listen(engine, "engine_disposed", files.release)
+    if isinstance(bind, Connection):
+        _hold_files(engine, bind.connection.driver_connection)  # the host's own, not a second one
+        return
+    raw = engine.raw_connection()
+    try:
+        _hold_files(engine, raw.driver_connection)
+    finally:
+        raw.close()
+
+
+def _hold_files(engine: Engine, dbapi_conn: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    try:
+        rows = cursor.execute("PRAGMA database_list").fetchall()
+    finally:
+        cursor.close()
+    for _seq, _name, file in rows:
+        if file:  # "" for a temporary or in-memory database
+            files.hold(engine, file)
 
 
 def unit_count(bind: Engine | Connection) -> int:
@@ -94,7 +165,11 @@ _CAUSES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("access-denied", re.compile(r"Access denied|password authentication failed|role \".*\" does not exist|"
                                  r"no password supplied")),
     ("no-file", re.compile(r"unable to open database file")),
+    ("not-a-database", re.compile(r"file is not a database|database disk image is malformed|file is encrypted")),
+    ("read-only", re.compile(r"attempt to write a readonly database|read-only transaction|--read-only option")),
 )
+#: The causes a database may give in the middle of a call, once it was opened.
+_REFUSALS = frozenset({"not-a-database", "read-only"})
 
 
 def _in_words(cause: str, url: URL) -> str:
@@ -111,6 +186,15 @@ def _in_words(cause: str, url: URL) -> str:
     if cause == "access-denied":
         return _("the server refused the user {user}. Check the user and the password in the URL, and that the "
                  "user may use this database.").format(user=url.username)
+    if cause == "not-a-database":
+        return _("the file is not a communitycore database, or it is damaged. Check the path, or restore the "
+                 "database from a backup.")
+    if cause == "read-only":
+        if url.get_backend_name() != "sqlite":
+            return _("the server allows only reading (a read-only server or transaction). Connect to a "
+                     "server that allows writing.")
+        return _("it is open read-only. To change it, open it writable: without mode=ro, and with permission "
+                 "to write the file and its folder.")
     path = sqlite_file(url)
     if path is not None and path.is_dir():
         return _("it is a folder, not a database file. Give the path of a file.")
@@ -131,7 +215,11 @@ def _as_typed(url: Any) -> tuple[URL | None, str]:
     except Exception:  # not a URL at all: shown as it is, reported as such below
         return None, str(url)
     path = sqlite_file(parsed)
-    return parsed, str(path) if path is not None else parsed.render_as_string(hide_password=True)
+    if path is not None:
+        return parsed, str(path)
+    shown = parsed.render_as_string(hide_password=True)
+    # A file: URI as it was typed (sqlite:///file:/data/c.db?mode=ro), not with its colon escaped.
+    return parsed, unquote(shown) if parsed.get_backend_name() == "sqlite" else shown
 
 
 @contextlib.contextmanager
@@ -140,8 +228,8 @@ def unavailable(url: Any) -> Iterator[None]:
     cannot be opened) into one :class:`DatabaseUnavailable` paragraph with the cause and the fix.
 
     The causes the drivers report most (a server that refuses the connection, an unknown host, no
-    such database, a user refused, a file that cannot be opened) are told in words; any other in
-    the driver's own.
+    such database, a user refused, a file that cannot be opened, a file that is not a database or
+    is damaged, a read-only database) are told in words; any other in the driver's own.
     """
     parsed, shown = _as_typed(url)
     try:
@@ -156,13 +244,53 @@ def unavailable(url: Any) -> Iterator[None]:
         raise DatabaseUnavailable(_("{url} is not a database URL this library can use ({error}). Write "
                                     "sqlite:///FILE, postgresql://USER@HOST/DB or mysql://USER@HOST/DB, or "
                                     "give the path of a SQLite file.").format(url=shown, error=exc)) from None
-    except OperationalError as exc:
-        reason = str(exc.orig).strip() if exc.orig is not None else type(exc).__name__
-        cause = next((name for name, pattern in _CAUSES if pattern.search(reason)), None)
+    except DatabaseError as exc:  # OperationalError among them; "file is not a database" is not one
+        reason = _reason(exc)
+        cause = _cause(reason)
         if parsed is not None and cause is not None:
-            raise DatabaseUnavailable(_("cannot open the database {url}: {cause}").format(
-                url=shown, cause=_in_words(cause, parsed))) from None
+            raise _in_a_paragraph(cause, parsed, shown, opening=True) from None
         raise DatabaseUnavailable(_("cannot open the database {url}: {reason}. Check that the file or folder "
                                     "exists and may be written, or that the server is running and the host, "
                                     "port and user in the URL are right.").format(
                                         url=shown, reason=reason.splitlines()[0])) from None
+
+
+def _reason(exc: DBAPIError) -> str:
+    return str(exc.orig).strip() if exc.orig is not None else type(exc).__name__
+
+
+def _cause(reason: str) -> str | None:
+    return next((name for name, pattern in _CAUSES if pattern.search(reason)), None)
+
+
+def _in_a_paragraph(cause: str, url: URL, shown: str, *, opening: bool) -> DatabaseUnavailable:
+    if cause == "read-only":
+        message = _("cannot write to the database {url}: {cause}")
+    elif opening:
+        message = _("cannot open the database {url}: {cause}")
+    else:
+        message = _("cannot read the database {url}: {cause}")
+    return DatabaseUnavailable(message.format(url=shown, cause=_in_words(cause, url)))
+
+
+@contextlib.contextmanager
+def refusing(url: Any) -> Iterator[None]:
+    """Inside the block, a database that refuses a call (read-only, not a database, damaged) raises
+    :class:`DatabaseUnavailable` in words (see :func:`refused`); other failures pass unchanged."""
+    try:
+        yield
+    except DBAPIError as exc:
+        refusal = refused(exc, url)
+        if refusal is None:
+            raise
+        raise refusal from None
+
+
+def refused(exc: DBAPIError, url: Any) -> DatabaseUnavailable | None:
+    """What a database that was opened says when it refuses a call, in words: it is read-only, or the
+    file is not a database or is damaged. None for any other failure, which is the caller's to raise."""
+    cause = _cause(_reason(exc))
+    parsed, shown = _as_typed(url)
+    if cause not in _REFUSALS or parsed is None:
+        return None
+    return _in_a_paragraph(cause, parsed, shown, opening=False)
