@@ -92,7 +92,15 @@ def test_too_many_votes_and_bad_input_exit_1_naming_the_field(community: Communi
     bad_id = run(community, "meeting", "record", "--unit", unit, "--type", "theme-day", "--date", "2025-02-01",
                  "--topic", "x", "--present", "1,x")
     assert bad_id.exit_code == 2 and "--present" in bad_id.output
+    for absent in (":sick", " :sick", ",:sick", f"{branch['members'][0]}:sick,：away"):
+        no_one = run(community, "meeting", "record", "--unit", unit, "--type", "theme-day", "--date", "2025-02-01",
+                     "--topic", "x", "--absent", absent)
+        assert no_one.exit_code == 2 and "no member id before its reason" in no_one.output, absent
     assert as_json(community, "meeting", "list") == []
+    meeting = as_json(community, "meeting", "record", "--unit", unit, "--type", "theme-day", "--date", "2025-02-01",
+                      "--topic", "x")
+    corrected = run(community, "meeting", "correct", str(meeting["id"]), "--absent", ":sick", "--note", "n")
+    assert corrected.exit_code == 2 and "no member id before its reason" in corrected.output
 
 
 def test_attendance_from_a_file(community: Community, branch: dict[str, Any], tmp_path: Path) -> None:

@@ -187,6 +187,23 @@ def test_a_past_time_must_not_be_in_the_future_or_before_creation(svc: Community
     assert svc.services.accept(r.id, at="2025-04-02T09:30").response_seconds == 5400
 
 
+def test_a_moment_or_period_outside_the_years_is_refused(svc: Community, tree: dict[str, int]) -> None:
+    # A request is recorded soon after it was made: year 1 (no UTC to move through), 1900 (the
+    # timezone's local mean time, +08:05:43) and 9999 are slips of the keyboard.
+    for at in ("0001-01-01T00:00", "1900-01-01T00:00", "1969-12-31T23:59", "9999-12-31T23:59-12:00"):
+        with pytest.raises(RejectedInput, match="outside the years 1970 to 2099"):
+            svc.services.add_request(tree["community"], category="care", channel="grid", text="买药", at=at)
+    assert svc.services.list() == []
+    r = svc.services.add_request(tree["community"], category="care", channel="grid", text="买药",
+                                 at="1970-01-01T00:00")
+    assert r.created_at.utcoffset() == dt.timedelta(hours=8)
+    with pytest.raises(RejectedInput, match="outside the years 1970 to 2099"):
+        svc.services.accept(r.id, at="0001-01-01T00:00")
+    for period in ("0001", "9999-12", "2100Q1"):
+        with pytest.raises(InvalidValue, match="outside 1900-2099"):
+            svc.services.metrics(period, unit=tree["street"])
+
+
 ACTIONS = ("accept", "assign", "start", "resolve", "close", "cancel", "good", "bad")
 
 

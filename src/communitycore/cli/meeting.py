@@ -61,6 +61,9 @@ def _absent(text: str | None) -> dict[int, str | None]:
         if not part.strip():
             continue
         ident, _sep, reason = part.replace("：", ":").partition(":")
+        if not ident.strip():  # ":出差" or " :出差": a reason with no one it belongs to
+            raise click.BadParameter(_("{value!r} has no member id before its reason; write ID:REASON").format(
+                value=part.strip()), param_hint="--absent")
         out[_ids(ident, "--absent")[0]] = reason.strip() or None
     return out
 

@@ -13,6 +13,7 @@ exchange): a value one of them accepts, the others accept too, and every engine 
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import unicodedata
 from typing import Any, Final, Literal
@@ -22,6 +23,11 @@ from communitycore.i18n import _
 
 #: The largest id any engine stores in an ``INTEGER`` primary key (PostgreSQL's int4).
 MAX_ID = 2**31 - 1
+
+#: The days a record can name: no one on record was born before 1900, and a year beyond 2099 is a
+#: slip of the keyboard (9999-12-31) rather than a plan. Dates, months, periods and moments all
+#: keep to these years (and so stay clear of the ends of ``datetime``).
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2099, 12, 31))
 
 #: Characters refused in stored text besides the control characters (category Cc) and surrogates:
 #: the bidirectional embeddings, overrides and isolates and the implicit marks, which reorder how
@@ -150,6 +156,7 @@ def nfkc(text: str) -> str:
 
 
 __all__ = [
+    "DATE_RANGE",
     "MAX_ID",
     "UNCHANGED",
     "Keep",

@@ -25,6 +25,7 @@ import attrs
 
 from ..errors import InvalidValue
 from ..i18n import N_, _, listing
+from .fields import DATE_RANGE
 
 #: The granularities of a period, coarsest first.
 PeriodKind = Literal["year", "half", "quarter", "month", "week"]
@@ -44,8 +45,10 @@ _PLURAL: Final[dict[str, str]] = {"year": N_("years"), "half": N_("half-years"),
                                   "month": N_("months"), "week": N_("weeks")}
 
 _ONE_DAY: Final = dt.timedelta(days=1)
-_MIN_YEAR: Final = dt.MINYEAR
-_MAX_YEAR: Final = dt.MAXYEAR
+# A period keeps to the years a date can name: period 0001 or 9999 is a slip of the keyboard, and
+# its start or end would run off the ends of datetime once shifted into a timezone.
+_MIN_YEAR: Final = DATE_RANGE[0].year
+_MAX_YEAR: Final = DATE_RANGE[1].year
 
 _MONTH_NAMES_EN: Final[tuple[str, ...]] = (
     "January", "February", "March", "April", "May", "June",
@@ -130,12 +133,6 @@ class Period:
                 raise InvalidValue(_("a year period has index 1, not {index}").format(index=self.index))
             raise InvalidValue(_("a year has {parts} 1 to {last}, not {index}").format(
                 parts=_(_PLURAL[self.kind]), last=last, index=self.index))
-        if self.kind == "week":
-            try:  # the last ISO week of 9999 ends in the year 10000, which datetime cannot hold
-                dt.date.fromisocalendar(self.year_number, self.index, 1) + 6 * _ONE_DAY
-            except OverflowError:
-                raise InvalidValue(_("week {index} of {year} ends after {date}").format(
-                    index=self.index, year=self.year_number, date=dt.date.max)) from None
 
     # Constructors ---------------------------------------------------------------------------
 
@@ -307,22 +304,12 @@ class Period:
     # Neighbours and parts ---------------------------------------------------------------------
 
     def next(self) -> Period:
-        """The period of the same kind that starts the day after this one ends."""
-        try:
-            following = self.end + _ONE_DAY
-        except OverflowError:
-            raise InvalidValue(_("there is no period after {period}: it ends on {date}").format(
-                period=self, date=dt.date.max)) from None
-        return Period.containing(following, self.cadence)
+        """The period of the same kind that starts the day after this one ends (none after 2099: refused)."""
+        return Period.containing(self.end + _ONE_DAY, self.cadence)
 
     def previous(self) -> Period:
-        """The period of the same kind that ends the day before this one starts."""
-        try:
-            preceding = self.start - _ONE_DAY
-        except OverflowError:
-            raise InvalidValue(_("there is no period before {period}: it starts on {date}").format(
-                period=self, date=dt.date.min)) from None
-        return Period.containing(preceding, self.cadence)
+        """The period of the same kind that ends the day before this one starts (none before 1900: refused)."""
+        return Period.containing(self.start - _ONE_DAY, self.cadence)
 
     def subperiods(self, cadence: str) -> tuple[Period, ...]:
         """The periods of ``cadence`` inside this one, in order: the months of a quarter, the weeks of a month.

@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 
 from communitycore.domain.codes import Coded
-from communitycore.domain.fields import parse_plain_id
+from communitycore.domain.fields import DATE_RANGE, parse_plain_id
 from communitycore.domain.service_workflows import (
     CANCELLED,
     PROJECT_STATES,
@@ -152,8 +152,17 @@ class Assignee:
         return f"{self.kind.value}:{self.id}"
 
 
+#: The first year a request's moment may name: a request is recorded soon after it was made, so an
+#: older moment is a slip of the keyboard. (Before 1901 a timezone also falls back to its local mean
+#: time, which would print as +08:05:43.)
+FIRST_REQUEST_YEAR = 1970
+
+
 def parse_at(value: Any, tz: dt.tzinfo) -> dt.datetime:
-    """A past moment for paper records: ISO 8601 (``2025-03-01T08:00``), local time unless it has an offset."""
+    """A past moment for paper records: ISO 8601 (``2025-03-01T08:00``), local time unless it has an offset.
+
+    The year is :data:`FIRST_REQUEST_YEAR` to the last of :data:`~communitycore.domain.fields.DATE_RANGE`
+    (the caller refuses a moment still to come)."""
     if isinstance(value, dt.datetime):
         moment = value
     else:
@@ -163,6 +172,10 @@ def parse_at(value: Any, tz: dt.tzinfo) -> dt.datetime:
         except ValueError:
             raise InvalidValue(_("at: {value!r} is not a date and time such as 2025-03-01T08:00").format(
                 value=str(value))) from None
+    # Checked before the moment is moved into tz: 0001-01-01T00:00+08:00 has no UTC to move through.
+    if not FIRST_REQUEST_YEAR <= moment.year <= DATE_RANGE[1].year:
+        raise InvalidValue(_("{value} lies outside the years {first} to {last}; check the year").format(
+            value=moment.isoformat(timespec="minutes"), first=FIRST_REQUEST_YEAR, last=DATE_RANGE[1].year))
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
 
 
