@@ -28,7 +28,6 @@ from communitycore.cli.render import (
     state,
 )
 from communitycore.cli.terminal import terminal_text
-from communitycore.domain.recruitment import Stage
 from communitycore.errors import PermissionDenied, RejectedInput
 from communitycore.i18n import N_, _, listing, ngettext
 from communitycore.labels import label, word
@@ -296,6 +295,8 @@ _STATS_COLUMNS = (*ROLLUP_COLUMNS, "pipeline")
 
 
 def _with_pipeline(community: Community, item: dict[str, Any], unit_id: int) -> dict[str, Any]:
+    from communitycore.domain.recruitment import Stage  # only here: a listing imports no capability's domain
+
     # An actor who may read the units but not the candidates sees the figures without the pipeline.
     try:
         # By the stages themselves, so the text shows their labels and the JSON their codes.
