@@ -29,7 +29,8 @@ def make_id(birth: dt.date, seq: int, area: str = "320282") -> str:
     return first17 + check_character(first17)
 
 
-births = st.dates(min_value=dt.date(1930, 1, 1), max_value=dt.date(2026, 12, 31))
+# From before 1900 (refused, as a birth date in its own field is) to after TODAY (refused as future).
+births = st.dates(min_value=dt.date(1850, 1, 1), max_value=dt.date(2026, 12, 31))
 id_texts = st.one_of(
     st.builds(make_id, births, st.integers(0, 999)),
     st.builds(lambda b, s, c: make_id(b, s)[:-1] + c, births, st.integers(0, 999), st.sampled_from("0123456789Xx")),
@@ -65,6 +66,14 @@ def test_valid_id_numbers_pass_in_bulk_and_one_bad_one_fails_the_column() -> Non
     assert not all_valid_id_numbers([*numbers, wrong], today=TODAY)
     future = make_id(dt.date(2026, 7, 1), 5)
     assert not all_valid_id_numbers([future], today=TODAY)
+    # Born before 1900: refused by the parser, the fast check and the column check alike, even
+    # once the same birth date has been seen.
+    old = make_id(dt.date(1850, 1, 1), 123, area="110101")
+    for _ in range(2):
+        assert not all_valid_id_numbers([*numbers, old], today=TODAY)
+        assert fast_check(old, today=TODAY) == "birth date 18500101 is before 1900-01-01"
+        assert mi._id_numbers([old], today=TODAY) is None
+    assert reference("id_number", [old]) is None
 
 
 @settings(max_examples=300, deadline=None)

@@ -243,6 +243,22 @@ def _rebuild_rejected(cls: type[RejectedInput], problems: list[Problem], source:
     return cls(problems, source=source, limit=limit, imported=imported)
 
 
+def bad_field(field: str, message: str, *, entity: str | None = None) -> InvalidValue:
+    """The :class:`InvalidValue` of one bad field: ``field: message`` as its text, and the problem
+    that names the field, so the command line names it by its label (月份：…) and a program by its code."""
+    problem = Problem(None, field, message)
+    return InvalidValue(str(problem), entity=entity, key=field, problems=[problem])
+
+
+def problem_message(exc: CommunityCoreError) -> str:
+    """What is wrong, without the field an error of one field names (:func:`bad_field`): for a
+    caller that names the field itself (an import's column)."""
+    problems = [p for p in exc.problems if isinstance(p, Problem)]
+    if len(problems) == 1 and len(exc.problems) == 1 and problems[0].row is None:
+        return problems[0].message
+    return str(exc)
+
+
 #: The stable codes of the library's errors (``CommunityCoreError.code``), with what each means.
 CODES: dict[str, str] = {
     "error": "an error of the library with no more precise code",

@@ -32,7 +32,7 @@ def communitycore_register_dues_categories() -> list[DuesCategory]:
                      source=f"{_SOURCE} §6"),
         DuesCategory(code="low-income", label="低保", label_en="low income", fixed="0.20", source=f"{_SOURCE} §6"),
         DuesCategory(code="farmer", label="农民", label_en="farmer", fixed="0.20",
-                     source=f"{_SOURCE} §6 (0.2–1 元, the province sets it)"),
+                     source=f"{_SOURCE} §6 (0.2–1 元)"),
     ]
 
 

@@ -22,6 +22,9 @@ CAPABILITY = Capability(
         "recorder": ("记录人", "Recorded by"),
         "reverses": ("冲销记录", "Reverses"),
         "recorded_at": ("记录时间", "Recorded at"),
+        # What one entry is given (``activity add``)
+        "entry": ("台账记录", "Ledger entry"),
+        "on": ("日期", "Date"),
     },
     actions=("activity.read", "activity.record", "activity.import"),
     audited={

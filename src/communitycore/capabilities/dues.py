@@ -37,6 +37,14 @@ CAPABILITY = Capability(
         "unpaid_months": ("欠交月份", "Unpaid months"),
         "longest_run": ("最长连续欠交", "Longest run"),
         "lapse_flag": ("连续六个月未交", "Lapse flag"),
+        # A category (``dues categories``)
+        "code": ("类别代码", "Code"),
+        "fixed": ("固定金额", "Fixed amount"),
+        # What a payment and the arrears are given
+        "on": ("交纳日期", "Paid on"),
+        "months": ("月数", "Months"),
+        "since": ("起始月份", "Since"),
+        "through": ("截止月份", "Through"),
     },
     settings=(
         SettingSpec("dues-rounding", lazy(f"{_DUES}:parse_rounding"),

@@ -71,6 +71,13 @@ CAPABILITY = Capability(
         # A window owed (``meeting due``)
         "from": ("起始日期", "From"),
         "to": ("截止日期", "To"),
+        # What a meeting's minutes and attendance are given
+        "content": ("会议内容", "Content"),
+        "resolutions": ("会议决议", "Resolutions"),
+        "attendance": ("出席情况", "Attendance"),
+        "partners": ("共建单位", "Partners"),
+        "title": ("表决事项", "Title"),
+        "days": ("天数", "Days"),
     },
     settings=(
         SettingSpec("required-meeting-types", parse_codes, N_("meeting types whose cadence is checked here"),

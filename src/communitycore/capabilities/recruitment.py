@@ -57,6 +57,7 @@ CAPABILITY = Capability(
         "responsible": ("负责人", "Responsible"),
         "step": ("步骤", "Step"),
         "done_on": ("日期", "Date"),
+        "days": ("天数", "Days"),
     },
     settings=(
         SettingSpec("recruitment-min-age", whole_number("years", 14, 30),

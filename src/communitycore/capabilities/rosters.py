@@ -40,6 +40,20 @@ CAPABILITY = Capability(
         "scoring_scheme": ("考核方案", "Scoring scheme"),
         "training_hours": ("培训时长要求", "Training hours"),
         "training_sessions": ("培训次数要求", "Training sessions"),
+        # Training against the requirement (``roster training status``)
+        "hours": ("培训时长", "Training hours"),
+        "sessions": ("培训次数", "Sessions"),
+        "required_hours": ("要求时长", "Hours required"),
+        "required_sessions": ("要求次数", "Sessions required"),
+        "short": ("未达要求", "Short"),
+        # What an application, a notice and an objection are given
+        "candidate": ("候选人", "Candidate"),
+        "staff_name": ("人员姓名", "Staff name"),
+        "on": ("日期", "Date"),
+        "start": ("公示开始", "Notice starts"),
+        "days": ("公示天数", "Notice days"),
+        "by": ("提出人", "Raised by"),
+        "run": ("考核批次", "Assessment run"),
     },
     actions=("roster.read", "roster.add", "roster.update", "roster.transition", "roster.record"),
     audited={

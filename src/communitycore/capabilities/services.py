@@ -96,6 +96,17 @@ CAPABILITY = Capability(
         # A history step (``service request show``)
         "from": ("原状态", "From state"),
         "to": ("新状态", "To state"),
+        # What a request, an evaluation, a project and volunteer hours are given
+        "resident": ("居民", "Resident"),
+        "project": ("项目", "Project"),
+        "activity": ("服务内容", "Activity"),
+        "satisfaction": ("满意程度", "Satisfaction"),
+        "solved": ("是否解决", "Solved"),
+        "comment": ("评价意见", "Comment"),
+        "milestone": ("项目进展", "Milestone"),
+        # A volunteer-service certificate (``service certificate``)
+        "person": ("志愿者", "Volunteer"),
+        "year": ("年度", "Year"),
     },
     actions=("service.read", "service.add", "service.update", "service.transition", "service.record"),
     audited={

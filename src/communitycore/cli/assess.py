@@ -19,9 +19,13 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
+from communitycore import serialize
 from communitycore.cli.params import PLAIN_ID, POSITIVE, SCORING_SCHEME, page_options
 from communitycore.cli.render import emit, fetch_page, heading, more_follow, output_options, shown, state
+from communitycore.domain.scoring import scheme_from_rules
 from communitycore.i18n import N_, _
+from communitycore.records import grade_labels
+from communitycore.sdk.assessments import APPEAL_WORKFLOW
 
 if TYPE_CHECKING:
     from communitycore.domain.assessments import AssessmentResult, AssessmentRun
@@ -65,6 +69,7 @@ def explanation(result: AssessmentResult, rules: Mapping[str, Any]) -> list[str]
             out.append(text)
     out.append(_("Total: {total}").format(total=_num(result.total)))
     bands = {b["grade"]: b for b in rules["bands"]}
+    words = grade_labels(scheme_from_rules(rules).bands)
     if result.exempt:
         out.append(_("Takes part without a grade (exempt under this scheme)"))
     elif not result.rated:
@@ -74,15 +79,32 @@ def explanation(result: AssessmentResult, rules: Mapping[str, Any]) -> list[str]
             out.append(_("The total reaches no band"))
         else:
             out.append(_("The total reaches {grade} (at least {min})").format(
-                grade=result.reached, min=bands[result.reached]["min_score"]))
+                grade=words.get(result.reached, result.reached), min=bands[result.reached]["min_score"]))
         for grade in result.held:
             out.append(_("The quota of {grade} ({quota} of the cohort, rounded down) was already full with "
                          "higher totals (equal totals go by the lower subject id)").format(
-                grade=grade, quota=bands[grade]["quota"]))
+                grade=words.get(grade, grade), quota=bands[grade]["quota"]))
         if result.override:
-            out.append(_("Final decision: {grade} ({reason})").format(grade=result.grade, reason=result.override))
-        out.append(_("Grade: {grade}; rank {rank}").format(grade=result.grade or "-", rank=result.rank or "-"))
+            out.append(_("Final decision: {grade} ({reason})").format(grade=words.get(result.grade or "", result.grade),
+                                                                        reason=result.override))
+        out.append(_("Grade: {grade}; rank {rank}").format(
+            grade=words.get(result.grade or "", result.grade or "-"), rank=result.rank or "-"))
     return out
+
+
+def _graded(rows: list[dict[str, Any]], rules: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Text rows of results with each grade in words (优秀), as the run's bands name it."""
+    words = grade_labels(scheme_from_rules(rules).bands)
+    return [{**row, "grade_label": words.get(row["grade"], row["grade"])} for row in rows]
+
+
+def _appeals(found: Any) -> Any:
+    """An appeal's shape (or a list of them) with its state in words (已采纳), as the appeal workflow names it."""
+    if isinstance(found, list):
+        return [_appeals(appeal) for appeal in found]
+    app = state()
+    return shown(found, state_label=serialize.view_of(app.community, lang=app.lang).label_of(APPEAL_WORKFLOW,
+                                                                                          found.state))
 
 
 @click.group("assess")
@@ -128,7 +150,7 @@ def _print_run(done: AssessmentRun, results: list[AssessmentResult]) -> None:
     # ``revision`` labels the schema's revision elsewhere: the text shows the run's under its own name.
     emit({**{k: v for k, v in data.items() if k != "results"}, "run_revision": done.revision}, columns=RUN_COLUMNS)
     heading(_("Results"))
-    emit(shown(results), columns=RESULT_COLUMNS)
+    emit(_graded(shown(results), done.rules), columns=RESULT_COLUMNS)
 
 
 @assess.command("list")
@@ -192,7 +214,8 @@ def results_(run_id: int, revision: int | None, unit: str | None, out: Path | No
     for target in (out, xlsx):
         if target is not None:
             api.export(run_id, target, revision=revision, unit=unit)
-    emit(shown(api.results(run_id, revision=revision, unit=unit)), columns=RESULT_COLUMNS)
+    rows = shown(api.results(run_id, revision=revision, unit=unit))
+    emit(rows if state().as_json else _graded(rows, api.get(run_id).rules), columns=RESULT_COLUMNS)
 
 
 @assess.command("explain")
@@ -222,7 +245,7 @@ def explain(subject_id: int, run_id: int, revision: int | None) -> None:
 @output_options
 def appeal(run_id: int, subject_id: int, item: str, reason: str) -> None:
     """Open an appeal against one item of SUBJECT's result in RUN."""
-    emit(shown(state().community.assessments.appeal(run_id, subject_id, item, reason=reason)),
+    emit(_appeals(state().community.assessments.appeal(run_id, subject_id, item, reason=reason)),
          columns=APPEAL_COLUMNS)
 
 
@@ -232,7 +255,7 @@ def appeal(run_id: int, subject_id: int, item: str, reason: str) -> None:
 @output_options
 def review(appeal_id: int, note: str | None) -> None:
     """Take APPEAL under review (复核)."""
-    emit(shown(state().community.assessments.review(appeal_id, note=note)), columns=APPEAL_COLUMNS)
+    emit(_appeals(state().community.assessments.review(appeal_id, note=note)), columns=APPEAL_COLUMNS)
 
 
 @assess.command("decide")
@@ -244,7 +267,7 @@ def review(appeal_id: int, note: str | None) -> None:
 @output_options
 def decide(appeal_id: int, accept: bool, quantity: str | None, reason: str) -> None:
     """Accept APPEAL (a new revision of the run) or reject it."""
-    emit(shown(state().community.assessments.decide(appeal_id, accept=accept, quantity=quantity,
+    emit(_appeals(state().community.assessments.decide(appeal_id, accept=accept, quantity=quantity,
                                                            reason=reason)), columns=APPEAL_COLUMNS)
 
 
@@ -257,7 +280,7 @@ def appeals(run_id: int | None, state_: str | None, limit: int, after: int | Non
     """Appeals, oldest first."""
     api = state().community.assessments
     found, more = fetch_page(lambda n: api.appeals(run_id=run_id, state=state_, limit=n, after=after), limit)
-    emit(shown(found), columns=APPEAL_COLUMNS)
+    emit(_appeals(found), columns=APPEAL_COLUMNS)
     more_follow(more, N_("(more appeals follow: the next page is --after {id}; --limit 0 shows all)"),
                 id=found[-1].id if found else None)
 

@@ -18,7 +18,7 @@ import attrs
 
 from communitycore.domain.codes import Coded
 from communitycore.domain.settings import in_words, parse_worded
-from communitycore.errors import InvalidValue
+from communitycore.errors import InvalidValue, bad_field
 from communitycore.i18n import N_, _, get_language, listing
 from communitycore.records import DuesCategory
 
@@ -101,8 +101,8 @@ def parse_month(value: object, field: str = "month") -> int:
         return month_of(value)
     match = _MONTH.match(str(value)) if value is not None else None
     if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
-        raise InvalidValue(_("{field}: expected a month such as 2025-03, got {value!r}").format(
-            field=field, value=value), entity="dues", key=field)
+        raise bad_field(field, _("expected a month such as 2025-03, got {value!r}").format(value=value),
+                        entity="dues")
     return month_number(int(match.group(1)), int(match.group(2)))
 
 
@@ -111,14 +111,13 @@ def parse_amount(value: object, field: str = "amount", *, zero: bool = True) -> 
     try:
         amount = Decimal(str(value).strip().replace(",", "").removesuffix("元"))
     except (decimal.InvalidOperation, ValueError):
-        raise InvalidValue(_("{field}: expected an amount in yuan such as 3500.00, got {value!r}").format(
-            field=field, value=value), entity="dues", key=field) from None
+        raise bad_field(field, _("expected an amount in yuan such as 3500.00, got {value!r}").format(value=value),
+                        entity="dues") from None
     # The size before the fen: a huge amount (1e400) cannot be brought to fen within Decimal's precision.
     if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT \
             or amount != amount.quantize(FEN, rounding=decimal.ROUND_DOWN) or (not zero and amount == 0):
-        raise InvalidValue(_("{field}: expected an amount of at least {low} yuan with at most two decimals, "
-                             "got {value!r}").format(field=field, low="0" if zero else "0.01", value=value),
-                           entity="dues", key=field)
+        raise bad_field(field, _("expected an amount of at least {low} yuan with at most two decimals, got "
+                                 "{value!r}").format(low="0" if zero else "0.01", value=value), entity="dues")
     return amount
 
 
@@ -138,8 +137,8 @@ def find_category(categories: Mapping[str, DuesCategory], value: str) -> DuesCat
     for category in categories.values():
         if text in (category.code, category.label, category.label_en, *category.aliases):
             return category
-    raise InvalidValue(_("category: unknown dues category {value!r}; known: {known}").format(
-        value=value, known=listing(categories)), entity="dues", key="category")
+    raise bad_field("category", _("unknown dues category {value!r}; known: {known}").format(
+        value=value, known=listing(categories)), entity="dues")
 
 
 @attrs.frozen(kw_only=True)
@@ -160,15 +159,15 @@ def amount_for(category: DuesCategory, base: Decimal | None, *, rounding: str = 
         return DuesAmount(category=category.code, base=base, rate=None, amount=Decimal(category.fixed).quantize(FEN),
                           rule=category.source)
     if base is None:
-        raise InvalidValue(_("base: the category {category} pays a share of a base, and none is set").format(
-            category=category.code), entity="dues", key="base")
+        raise bad_field("base", _("the category {category} pays a share of a base, and none is set").format(
+            category=category.code), entity="dues")
     for upper, rate in category.bands:
         if upper == "" or base <= Decimal(upper):
             share = Decimal(rate)
             amount = (base * share / 100).quantize(FEN, rounding=ROUNDINGS[rounding])
             return DuesAmount(category=category.code, base=base, rate=share, amount=amount, rule=category.source)
-    raise InvalidValue(_("base: {base} is above every band of the category {category}").format(
-        base=base, category=category.code), entity="dues", key="base")
+    raise bad_field("base", _("{base} is above every band of the category {category}").format(
+        base=base, category=category.code), entity="dues")
 
 
 def round_ratio(numerator: int, denominator: int, rounding: str = DEFAULT_ROUNDING) -> int:
@@ -196,14 +195,14 @@ def due_fen(category: DuesCategory, base_fen: int | None, rounding: str = DEFAUL
     if category.fixed is not None:
         return to_fen(Decimal(category.fixed).quantize(FEN))
     if base_fen is None:
-        raise InvalidValue(_("base: the category {category} pays a share of a base, and none is set").format(
-            category=category.code), entity="dues", key="base")
+        raise bad_field("base", _("the category {category} pays a share of a base, and none is set").format(
+            category=category.code), entity="dues")
     for upper, rate in category.bands:
         if upper == "" or base_fen <= to_fen(Decimal(upper)):
             numerator, denominator = rate_ratio(rate)
             return round_ratio(base_fen * numerator, denominator, rounding)
-    raise InvalidValue(_("base: {base} is above every band of the category {category}").format(
-        base=from_fen(base_fen), category=category.code), entity="dues", key="base")
+    raise bad_field("base", _("{base} is above every band of the category {category}").format(
+        base=from_fen(base_fen), category=category.code), entity="dues")
 
 
 def check_bands(category: DuesCategory) -> None:

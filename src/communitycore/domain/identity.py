@@ -27,6 +27,7 @@ from datetime import date
 
 import attrs
 
+from communitycore.domain.fields import DATE_RANGE
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _
 
@@ -96,7 +97,8 @@ def _birth_date(yyyymmdd: str) -> date | None:
             born = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
         except ValueError:  # month 13, 30 February, year 0000 ...
             return None
-        if len(_BIRTH_DATES) < _BIRTH_DATE_CACHE_LIMIT:
+        # Only the days a birth date may name: a hit in the cache is a birth date the fast paths accept.
+        if len(_BIRTH_DATES) < _BIRTH_DATE_CACHE_LIMIT and born >= DATE_RANGE[0]:
             _BIRTH_DATES[yyyymmdd] = born
     return born
 
@@ -105,7 +107,8 @@ def parse_id_number(value: str, *, today: date) -> IdNumber:
     """Validate an 18-character ID number and return it normalized, with birth date and gender.
 
     Surrounding whitespace is ignored and a lowercase check character ``x`` becomes ``X``. The
-    birth date must be a real day, not after ``today`` (the community's clock: ``Community.clock.today()``).
+    birth date must be a real day, not after ``today`` (the community's clock: ``Community.clock.today()``)
+    and not before the first of :data:`~communitycore.domain.fields.DATE_RANGE` (1900-01-01).
     Raises :class:`~communitycore.errors.InvalidValue` saying what is wrong.
     """
     if not isinstance(value, str):
@@ -133,6 +136,9 @@ def parse_id_number(value: str, *, today: date) -> IdNumber:
         raise InvalidValue(_("birth date {date} is not a real date").format(date=yyyymmdd))
     if born > today:
         raise InvalidValue(_("birth date {date} is in the future").format(date=yyyymmdd))
+    if born < DATE_RANGE[0]:  # as a birth date typed in its own field is refused (1850 is a slip)
+        raise InvalidValue(_("birth date {date} is before {first}").format(date=yyyymmdd,
+                                                                          first=DATE_RANGE[0].isoformat()))
 
     expected = check_character(number[:-1])
     if given != expected:
@@ -208,7 +214,8 @@ def all_valid_id_numbers(numbers: Sequence[str], *, today: date) -> bool:
         seen = [born if born is not None else _birth_date(key) for born, key in zip(seen, keys, strict=True)]
         if None in seen:
             return False
-    return max(born for born in seen if born is not None) <= today
+    known = [born for born in seen if born is not None]
+    return DATE_RANGE[0] <= min(known) and max(known) <= today
 
 
 def _mask_all_but_last(text: str, keep: int) -> str:

@@ -325,8 +325,8 @@ def parse_past_date(value: Any, today: dt.date) -> dt.date:
 # Field parsers ---------------------------------------------------------------------------------
 
 def parse_id_number(value: Any, *, today: dt.date) -> str:
-    """A 公民身份号码, checksum and birth date (not after ``today``) verified; ``x`` upper-cased, full-width
-    digits read."""
+    """A 公民身份号码, checksum and birth date (from 1900, not after ``today``) verified; ``x`` upper-cased,
+    full-width digits read."""
     text = str(value).strip()
     if not text.isascii():
         text = nfkc(text)

@@ -69,7 +69,7 @@ from communitycore.domain.org import (
 )
 from communitycore.domain.settings import parse_setting
 from communitycore.errors import MORE_FIELD, Conflict, InvalidValue, Problem, RejectedInput
-from communitycore.i18n import N_, _, get_language
+from communitycore.i18n import N_, _, get_language, listing
 from communitycore.io.files import staged_file
 from communitycore.io.limits import check_json_depth
 from communitycore.serialize import converter, explain
@@ -293,12 +293,38 @@ class _JsonSyntaxError(Exception):
         self.path = path
 
 
+#: What the parser (yajl) says of a file, in the interface's words: a fragment of its message -> ours.
+_SYNTAX_WORDS = (
+    ("premature EOF", N_("the file ends before the object does")),
+    ("integer overflow", N_("a whole number too large to read")),
+    ("numeric (floating point) overflow", N_("a number too large to read")),
+    ("after the minus sign", N_("a minus sign without a digit after it")),
+    ("after the decimal point", N_("a decimal point without a digit after it")),
+    ("after the exponent", N_("an exponent without a digit")),
+    ("separated by a colon", N_("a key without a colon after it")),
+    ("inside map, I expect", N_("a missing comma or closing brace in an object")),
+    ("after array element", N_("a missing comma or closing bracket in an array")),
+    ("invalid object key", N_("a key that is not a string")),
+    ("invalid string in json text", N_("a word that is not a JSON value (true, false, null or a quoted string)")),
+    ("invalid character inside string", N_("a control character inside a string")),
+    ("occurs before a character", N_("a backslash before a character it may not escape")),
+    ("non-hex", N_("a unicode escape without four hexadecimal digits")),
+    ("trailing garbage", N_("extra data after the top-level object")),
+    ("unallowed token", N_("a character that does not belong here")),
+)
+
+
 def _syntax_detail(exc: Exception) -> str:
-    """The parser's message without the excerpt of the file it quotes (which may hold personal data)."""
+    """The parser's message without the excerpt of the file it quotes (which may hold personal data),
+    in the interface's words where it is one the parser (yajl) is known to give."""
     text = str(exc)
     if text[:2] in ("b'", 'b"'):  # yajl's lexical errors come as the repr of bytes
         text = text[2:]
-    return text.replace("\\n", "\n").split("\n", 1)[0].strip().rstrip(".")
+    text = text.replace("\\n", "\n").split("\n", 1)[0].strip().rstrip(".")
+    for fragment, words in _SYNTAX_WORDS:
+        if fragment in text:
+            return _(words)
+    return text
 
 
 class _ExportReader:
@@ -858,9 +884,13 @@ def _require_empty(conn: Connection, sections: Sequence[Section]) -> None:
         if conn.execute(select(table.c[table.primary_key.columns.keys()[0]]).limit(1)).first() is not None:
             held.append(section.key)
     if held:
-        raise Conflict(_("the database already holds {sections}: a community is imported only into an empty "
-                         "database (create one with `community --db NEW init`, then import there)").format(
-                             sections=", ".join(held)))
+        # The records by their names (党组织、党员 …), the sections without one counted as the rest.
+        named = list(dict.fromkeys(record_name(key) for key in held if key in RECORD_NAMES))
+        if len(named) < len(held):
+            named.append(_("other records"))
+        raise Conflict(_("the database already holds records ({records}): a community is imported only into an "
+                         "empty database (create one with `community --db NEW init`, then import there)").format(
+                             records=listing(named)), entity="database", key=",".join(held))
 
 
 def _reset_sequences(conn: Connection, sections: Sequence[Section]) -> None:

@@ -50,7 +50,7 @@ from communitycore.domain.dues import (
 )
 from communitycore.domain.members import parse_date
 from communitycore.domain.periods import Period
-from communitycore.errors import InvalidValue, NotFound, Problem, RejectedInput
+from communitycore.errors import NotFound, Problem, RejectedInput, bad_field
 from communitycore.i18n import _
 from communitycore.sdk.base import SubAPI, check_page, known_id
 from communitycore.sdk.community import Tx
@@ -96,13 +96,12 @@ class DuesAPI(SubAPI):
         month = parse_month(from_month, "from")
         amount = parse_amount(base, "base") if base is not None else None
         if found.fixed is None and amount is None:
-            raise InvalidValue(_("base: the category {category} pays a share of a base: give --base").format(
-                category=found.code), entity="dues", key="base")
+            raise bad_field("base", _("the category {category} pays a share of a base: give --base").format(
+                category=found.code), entity="dues")
         cut = parse_amount(reduced, "reduced") if reduced is not None else None
         why = (approval or "").strip()[:200] or None
         if cut is not None and why is None:
-            raise InvalidValue(_("approval: a hardship reduction needs the approval that granted it"),
-                               entity="dues", key="approval")
+            raise bad_field("approval", _("a hardship reduction needs the approval that granted it"), entity="dues")
         with self.community.transaction() as tx:
             unit_id = self._member_unit(tx.conn, member_id, lock=True)
             self._authorize(tx.conn, "dues.update", unit_id)
@@ -190,12 +189,12 @@ class DuesAPI(SubAPI):
         first = parse_month(month)
         total = parse_amount(amount, zero=False)
         if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 60:
-            raise InvalidValue(_("months: expected a whole number from 1 to 60, got {value!r}").format(value=months),
-                               entity="dues", key="months")
+            raise bad_field("months", _("expected a whole number from 1 to 60, got {value!r}").format(value=months),
+                            entity="dues")
         with self.community.transaction() as tx:
             day = parse_date(on) if on is not None else tx.today
             if day > tx.today:
-                raise InvalidValue(_("on: the date {date} is in the future").format(date=day), entity="dues", key="on")
+                raise bad_field("on", _("the date {date} is in the future").format(date=day), entity="dues")
             unit_id = self._member_unit(tx.conn, member_id, lock=True)
             self._authorize(tx.conn, "dues.record", unit_id)
             payments = self._insert(tx, [(int(member_id), unit_id, first + i, fen, day, extra)
@@ -352,7 +351,7 @@ class DuesAPI(SubAPI):
         categories = self.community.registry.dues_categories
         found = categories.get(code) or next((c for c in categories.values() if c.replaces == code), None)
         if found is None:
-            raise InvalidValue(_("category: no dues category {code!r} is registered").format(code=code))
+            raise bad_field("category", _("no dues category {code!r} is registered").format(code=code))
         return found
 
     def _due(self, row: tuple[int, str, int | None, int | None], rounding: str, *,

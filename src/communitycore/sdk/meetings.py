@@ -56,9 +56,9 @@ from communitycore.domain.meetings import (
 from communitycore.domain.members import Category, parse_date, parse_past_date
 from communitycore.domain.org import parents_first
 from communitycore.domain.periods import Period
-from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
-from communitycore.i18n import _, listing
-from communitycore.records import MeetingType
+from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput, bad_field
+from communitycore.i18n import N_, _, listing, localized
+from communitycore.records import ATTENDEE_WORDS, MeetingType
 from communitycore.sdk.base import SubAPI, check_page, known_id, paged, sliced
 from communitycore.store import activity as ledger
 from communitycore.store import meetings as store
@@ -95,7 +95,7 @@ class MeetingsAPI(SubAPI):
         """
         found = self.community.registry.meeting_types.get(str(code).strip())
         if found is None:
-            raise InvalidValue(_("type: unknown meeting type {code!r}; known: {known}").format(
+            raise bad_field("type", _("unknown meeting type {code!r}; known: {known}").format(
                 code=code, known=listing(self.community.registry.meeting_types)))
         return found
 
@@ -122,7 +122,7 @@ class MeetingsAPI(SubAPI):
         missing = missing_minutes(meeting_type, {**fields, "content": fields.get("minutes")})
         if missing:
             raise RejectedInput([Problem(None, f, _("the minutes of a {type} must give it").format(
-                type=meeting_type.label)) for f in missing], source=_("meeting"))
+                type=localized(meeting_type.label, meeting_type.label_en))) for f in missing], source=_("meeting"))
         listed = _listed(present, absent, leave)
         guests = _partners(partners)
         with self.community.transaction() as tx:
@@ -166,7 +166,7 @@ class MeetingsAPI(SubAPI):
         """
         listed = _listed(present, absent, leave)
         if not listed:
-            raise InvalidValue(_("attendance: name at least one member to correct"))
+            raise bad_field("attendance", _("name at least one member to correct"))
         remark = _text(note, "note", REASON_LIMIT)
         with self.community.transaction() as tx:
             # The meeting's row first: two corrections of one meeting see each other's attendance.
@@ -229,7 +229,7 @@ class MeetingsAPI(SubAPI):
             missing = missing_minutes(meeting_type, {**merged, "content": merged.get("minutes")})
             if missing:
                 raise RejectedInput([Problem(None, f, _("the minutes of a {type} must give it").format(
-                    type=meeting_type.label)) for f in missing], source=_("meeting"))
+                    type=localized(meeting_type.label, meeting_type.label_en))) for f in missing], source=_("meeting"))
             if "held_on" in fields:
                 fields["held_month"] = month_number(fields["held_on"])
             tx.conn.execute(update(_m).where(_m.c.id == meeting_id).values(**fields))
@@ -306,7 +306,7 @@ class MeetingsAPI(SubAPI):
             meeting_type = self.type(meeting.type)
             if not meeting_type.votes:
                 raise Conflict(_("a {type} takes no resolutions (its type says votes = false)").format(
-                    type=meeting_type.label))
+                    type=localized(meeting_type.label, meeting_type.label_en)))
             check = self._quorum(tx.conn, meeting)
             if check is not None and not check.met:
                 raise QuorumNotMet(check)
@@ -425,7 +425,7 @@ class MeetingsAPI(SubAPI):
         :raises PermissionDenied: the actor may not read meetings on ``unit`` (on the whole database when it is None).
         """
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
-            raise InvalidValue(_("days: expected a whole number of at least 0, got {value!r}").format(value=days))
+            raise bad_field("days", _("expected a whole number of at least 0, got {value!r}").format(value=days))
         check_page(limit, offset)
         today = self.community.clock.today() if on is None else parse_date(on)
         with self.community.reading() as conn:
@@ -682,11 +682,13 @@ class MeetingsAPI(SubAPI):
                     problems.append(Problem(None, "attendance", _("there is no member with id {id} on the roll")
                                             .format(id=member_id)))
         else:
+            invited = ATTENDEE_WORDS.get(meeting_type.attendees, meeting_type.attendees)
+            invited = _(invited)  # i18n: skip (the words are marked in records.ATTENDEE_WORDS)
             for member_id in listed:
                 if member_id not in due and member_id not in (known or set()):
                     problems.append(Problem(None, "attendance", _(
                         "member {id} is not due at a {type} of this unit (attendees: {attendees})").format(
-                        id=member_id, type=meeting_type.label, attendees=meeting_type.attendees)))
+                        id=member_id, type=localized(meeting_type.label, meeting_type.label_en), attendees=invited)))
         if problems:
             raise RejectedInput(problems, source=_("meeting"))
         rows = dict(listed)
@@ -823,6 +825,10 @@ def _member_id(value: Any, field: str) -> int:
     return number
 
 
+#: The lists of attendance a member is named in, in words.
+_LISTS = {"present": N_("present"), "absent": N_("absent"), "leave": N_("on leave")}
+
+
 def _listed(present: Iterable[int], absent: Presences, leave: Iterable[int]) -> dict[int, Attendance]:
     """The attendance listed, by member id; a member listed twice is an error naming both lists."""
     found: dict[int, tuple[str, Attendance]] = {}
@@ -831,8 +837,11 @@ def _listed(present: Iterable[int], absent: Presences, leave: Iterable[int]) -> 
     def add(field: str, member: Any, presence: Presence, reason: str | None = None) -> None:
         member_id = _member_id(member, field)
         if member_id in found:
-            problems.append(Problem(None, field, _("member {id} is listed in both {first} and {second}").format(
-                id=member_id, first=found[member_id][0], second=field)))
+            first = found[member_id][0]
+            lists = [_(_LISTS[first]), _(_LISTS[field])]  # i18n: skip (the words are marked in _LISTS)
+            problems.append(Problem(None, field, _("member {id} is listed twice").format(id=member_id)
+                                    if first == field else _("member {id} is listed in both {first} and {second}")
+                                    .format(id=member_id, first=lists[0], second=lists[1])))
             return
         found[member_id] = (field, Attendance(member_id=member_id, presence=presence,
                                               reason=_text(reason, "absent", REASON_LIMIT)))

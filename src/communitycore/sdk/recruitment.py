@@ -50,7 +50,7 @@ from communitycore.domain.recruitment import (
     stage_after,
     tally,
 )
-from communitycore.errors import Conflict, InvalidValue, NotFound, RejectedInput
+from communitycore.errors import Conflict, InvalidValue, NotFound, RejectedInput, bad_field
 from communitycore.i18n import _, listing
 from communitycore.records import RecruitmentStep
 from communitycore.sdk.base import SubAPI, check_page, known_id, paged, sliced
@@ -92,7 +92,7 @@ class RecruitmentAPI(SubAPI):
         today = self.community.clock.today()
         clean_name = clean_text(name, NAME_LIMIT)
         if not clean_name:
-            raise InvalidValue(_("name: a candidate needs a name"), entity="candidate", key="name")
+            raise bad_field("name", _("a candidate needs a name"), entity="candidate")
         number = parse_id_number(id_number, today=today) if id_number else None
         born = parse_date(birth_date) if birth_date is not None else (id_birth_date(number) if number else None)
         sex = gender if gender is not None else (id_gender(number).value if number else None)
@@ -253,7 +253,7 @@ class RecruitmentAPI(SubAPI):
         :raises PermissionDenied: the actor may not do this (recruitment) on the unit concerned.
         """
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
-            raise InvalidValue(_("days: expected a whole number of at least 0, got {value!r}").format(value=days))
+            raise bad_field("days", _("expected a whole number of at least 0, got {value!r}").format(value=days))
         check_page(limit, offset)
         today = self.community.clock.today()
         horizon = today + dt.timedelta(days=days)

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from communitycore.domain.activity import NewEntry, parse_quantity
+from communitycore.domain.activity import NewEntry, SubjectKind, parse_quantity
 from communitycore.domain.fields import clean_text
 from communitycore.domain.members import parse_date, parse_past_date
 from communitycore.domain.periods import Period
@@ -33,6 +33,7 @@ from communitycore.domain.rosters import (
     NAME_LENGTH,
     NOTE_LENGTH,
     OBJECTED,
+    OBJECTION_STATE_WORDS,
     ON_NOTICE,
     OPEN,
     PENDING,
@@ -55,7 +56,7 @@ from communitycore.domain.rosters import (
 )
 from communitycore.domain.workflows import TransitionRecord
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
-from communitycore.i18n import _, listing
+from communitycore.i18n import _, get_language, listing, localized
 from communitycore.records import OUTCOME_WORDS, Aggregate, Outcome, RosterProgram, grade_labels
 from communitycore.sdk.base import SubAPI, known_id, paged
 from communitycore.sdk.workflows import enter, transition
@@ -240,7 +241,8 @@ class RostersAPI(SubAPI):
             day = _day(on, "on", tx.now.date())
             if entry.state not in (ON_NOTICE, OBJECTED) or entry.notice_start is None or entry.notice_end is None:
                 raise Conflict(_("entry {id} is not on public notice (state {state!r}); objections are raised during "
-                                 "the notice").format(id=entry.id, state=entry.state), entity=ENTRY, key=entry.id)
+                                 "the notice").format(id=entry.id, state=self._state(entry.state)),
+                               entity=ENTRY, key=entry.id)
             if not entry.notice_start <= day <= entry.notice_end:
                 raise _bad("on", _("{day} is outside the notice, which runs from {start} to {end}").format(
                     day=day, start=entry.notice_start, end=entry.notice_end))
@@ -269,8 +271,10 @@ class RostersAPI(SubAPI):
             lock_row(tx.conn, _o, found.id)
             current = self._objection(tx.conn, found.id)
             if current.state != OPEN:
-                raise Conflict(_("objection {id} is already {state}").format(id=current.id, state=current.state),
-                               entity=OBJECTION, key=current.id)
+                words = OBJECTION_STATE_WORDS.get(current.state, current.state)
+                raise Conflict(_("objection {id} is already {state}").format(
+                    id=current.id, state=_(words)),  # i18n: skip (the words are marked in OBJECTION_STATE_WORDS)
+                    entity=OBJECTION, key=current.id)
             verdict = UPHELD if uphold else DISMISSED
             tx.conn.execute(update(_o).where(_o.c.id == current.id).values(
                 state=verdict, resolution_note=text, resolved_by=tx.actor, resolved_at=tx.now.astimezone(dt.UTC)))
@@ -447,7 +451,8 @@ class RostersAPI(SubAPI):
             self._authorize(tx.conn, "roster.record", entry.unit_id)
             if entry.state not in SERVING:
                 raise Conflict(_("entry {id} is not serving (state {state!r}); training is recorded for admitted "
-                                 "members").format(id=entry.id, state=entry.state), entity=ENTRY, key=entry.id)
+                                 "members").format(id=entry.id, state=self._state(entry.state)),
+                               entity=ENTRY, key=entry.id)
             day = _day(on, "on", tx.now.date(), past=True)
             rows = self.community.activity._rows(tx.conn, [NewEntry(
                 subject_kind="steward", subject_id=entry.id, fact=TRAINING_HOURS, on=day, quantity=quantity,
@@ -624,8 +629,8 @@ class RostersAPI(SubAPI):
             row = conn.execute(select(p.c.name, p.c.unit_id).where(p.c.id == candidate)).first()
         if row is None:
             what = "partner" if kind == "partner-staff" else kind
-            raise NotFound(_("there is no {kind} with id {id}").format(kind=what, id=candidate), entity=what,
-                           key=candidate)
+            raise NotFound(_("there is no {kind} with id {id}").format(
+                kind=SubjectKind(what).label(get_language()), id=candidate), entity=what, key=candidate)
         return str(row[0]), None if row[1] is None else int(row[1])
 
     def _check_candidate(self, conn: Connection, prog: RosterProgram, kind: str, candidate: int,
@@ -638,7 +643,7 @@ class RostersAPI(SubAPI):
         for entry in rows:
             if entry.state in PENDING or entry.state in SERVING:
                 raise Conflict(_("this person already has entry {id} on {code!r} (state {state!r})").format(
-                    id=entry.id, code=prog.code, state=entry.state), entity=ENTRY, key=entry.id)
+                    id=entry.id, code=prog.code, state=self._state(entry.state)), entity=ENTRY, key=entry.id)
             if entry.state == EXITED and entry.exit_reason == ExitReason.ELIMINATED.value and entry.exited_on:
                 again = readmission_from(prog, entry.exited_on)
                 if again is None or day < again:
@@ -680,6 +685,11 @@ class RostersAPI(SubAPI):
     def _open_objections(self, conn: Connection, entry_id: int) -> builtins.list[int]:
         return [int(i) for i in conn.scalars(select(_o.c.id).where(_o.c.entry_id == entry_id, _o.c.state == OPEN)
                                              .order_by(_o.c.id))]
+
+    def _state(self, state: str) -> str:
+        """An entry's state in words (公示中), as its workflow names it; the code where it names none."""
+        found = self.community.registry.labels().get(MEMBERSHIP_WORKFLOW, {}).get(state)
+        return state if found is None else localized(found.label, found.label_en)
 
     def _locked(self, conn: Connection, entry_id: Any) -> RosterEntry:
         number = self._id(entry_id, "entry")

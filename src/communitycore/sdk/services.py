@@ -747,7 +747,7 @@ class ServicesAPI(SubAPI):
                                                 .outerjoin(c, h.c.compound_id == c.c.id))
                                    .where(r.c.id == number)).first()
             if row is None:
-                raise NotFound(_("there is no {kind} with id {id}").format(kind=kind, id=ident))
+                raise _missing(kind, ident)
             self._authorize(conn, "service.read", row[2])
             entries = conn.execute(
                 select(_a.c.occurred_on, _a.c.note, type_coerce(_a.c.quantity, BigInteger))

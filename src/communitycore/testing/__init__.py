@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from communitycore.errors import PluginError
+from communitycore.errors import PluginError, os_reason
 from communitycore.i18n import _
 from communitycore.plugins import manager as _plugins
 from communitycore.plugins.markers import PROJECT
@@ -133,6 +133,9 @@ def load_plugin(target: str) -> tuple[str, object]:
         if not path.exists():
             raise PluginError(_("{target} does not exist").format(target=target), code="not-found",
                               entity="plugin", key=target)
+        if path.is_dir() and not (path / "__init__.py").is_file():
+            raise PluginError(_("{target} is a folder without __init__.py: name a package's folder or a .py "
+                                "file").format(target=target), code="not-found", entity="plugin", key=target)
         return path.stem if path.suffix else path.name, _import(target, lambda: _module_from_path(path))
     try:
         found = importlib.util.find_spec(target)
@@ -153,8 +156,11 @@ def _import(target: str, loader: Any) -> object:
     try:
         return loader()
     except _plugins.IMPORT_FAILURES as exc:  # sys.exit() at import is a broken plugin, not the end
+        # A file the system refuses (unreadable, gone) in words, not as a traceback's last line.
+        error = (_("{file}: {reason}").format(file=exc.filename, reason=os_reason(exc))
+                 if isinstance(exc, OSError) and exc.filename else _plugins.format_exception(exc))
         raise PluginError(_("plugin {target!r} cannot be imported: {error}").format(
-            target=target, error=_plugins.format_exception(exc)), entity="plugin", key=target) from exc
+            target=target, error=error), entity="plugin", key=target) from exc
 
 
 def _module_from_path(path: Path) -> ModuleType:
