@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import click
 import pytest
@@ -73,6 +74,11 @@ def test_format_value() -> None:
     fields = ("average_age", "cadre_average_age", "hours")
     assert [format_value(48.0, field=f) for f in fields] == ["48.0", "48.0", "48"]
     assert format_value(0.5, field="college_share") == "50.0%"
+    # Quantities as written, with every digit and no exponent.
+    for value, text in ((Decimal("9999999999.99"), "9999999999.99"), (9999999999.99, "9999999999.99"),
+                        (Decimal("1.50"), "1.5"), (Decimal("100"), "100"), (1234567.5, "1234567.5"),
+                        (1e16, "10000000000000000"), (0.0001, "0.0001"), (-7.0, "-7")):
+        assert format_value(value, field="quantity") == text, value
 
 
 def test_json_conversion() -> None:

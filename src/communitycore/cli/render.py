@@ -107,6 +107,12 @@ def pad(text: str, width: int) -> str:
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2}|Z)?")
 
 
+def _plain_number(value: Decimal | float) -> str:
+    """A quantity as it was written: 1.5, not 1.50; 9999999999.99, not 1e+10 (no exponent, every digit kept)."""
+    number = value if isinstance(value, Decimal) else Decimal(repr(value))  # repr: the float's shortest digits
+    return f"{number.normalize():f}" if number.is_finite() else str(value)
+
+
 def format_value(value: Any, lang: str = "zh", field: str = "") -> str:
     """One value as text: labels for codes, ISO dates, moments as the community's clock reads them
     (``2025-08-09 09:16:00``, the offset left to the JSON), 是/否, percentages for ``*_share`` and ``*_rate``
@@ -125,12 +131,12 @@ def format_value(value: Any, lang: str = "zh", field: str = "") -> str:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, Decimal):  # quantities: 1.5, not 1.50
-        value = float(value)
-    if isinstance(value, float):
+    if isinstance(value, (Decimal, float)):
         if field.endswith(("_share", "_rate")):
-            return f"{value:.1%}"
-        return f"{value:.1f}" if field.endswith("average_age") else f"{value:g}"  # ages as published: 48.0
+            return f"{float(value):.1%}"
+        if field.endswith("average_age"):
+            return f"{float(value):.1f}"  # ages as published: 48.0
+        return _plain_number(value)
     if isinstance(value, Mapping):
         sep = "，" if lang == "zh" else ", "
         return sep.join(f"{format_value(k, lang)} {format_value(v, lang)}" for k, v in value.items()) or "-"

@@ -209,20 +209,23 @@ class DuesAPI(SubAPI):
     def import_payments(self, path: str | os.PathLike[str]) -> int:
         """Import payments from ``.csv`` or ``.xlsx`` (:mod:`communitycore.io.dues_import`): all rows or none.
 
+        :raises InvalidValue: ``path`` is not a path.
         :raises RejectedInput: one or more rows are bad; ``problems`` names each (row, column, reason).
         :raises PermissionDenied: the actor may not do this (dues) on the unit concerned.
         """
         # openpyxl and the sheet readers load only for an import.
         from communitycore.io.dues_import import read_payments
+        from communitycore.io.limits import given_path
 
+        source = given_path(path)
         with self.community.transaction() as tx:
-            rows = read_payments(tx.conn, Path(path), today=tx.today)
+            rows = read_payments(tx.conn, source, today=tx.today)
             units = dict(tx.conn.execute(select(_m.c.id, _m.c.unit_id).where(
                 _m.c.id.in_(sorted({r.member_id for r in rows})))).all()) if rows else {}
             missing = sorted({r.member_id for r in rows} - set(units))
             if missing:
                 raise RejectedInput([Problem(r.row, "党员编号", _("no member {id}").format(id=r.member_id))
-                                     for r in rows if r.member_id in missing], imported=True, source=Path(path).name)
+                                     for r in rows if r.member_id in missing], imported=True, source=source.name)
             for unit_id in sorted(set(units.values())):
                 self._authorize(tx.conn, "dues.import", int(unit_id))
             self._insert(tx, [(r.member_id, int(units[r.member_id]), r.month, to_fen(r.amount), r.paid_on, False)
@@ -231,7 +234,7 @@ class DuesAPI(SubAPI):
             rules = self._rules(tx.conn)
             for chunk in _chunks(ids):
                 self._restand(tx.conn, chunk, rules)
-            tx.record("dues.import", "dues", None, after={"rows": len(rows), "file": Path(path).name})
+            tx.record("dues.import", "dues", None, after={"rows": len(rows), "file": source.name})
             return len(rows)
 
     def arrears(self, *, unit: UnitRef | None = None, through: str | dt.date | None = None,
@@ -250,7 +253,7 @@ class DuesAPI(SubAPI):
         ``after``, so the next page is ``after=`` the last ``member_id`` of this one. The standings
         of the members past the cursor are read for any page, then cut.
 
-        :raises InvalidValue: a bad month; a limit that is not a whole number of at least 0, or an
+        :raises InvalidValue: a bad month; a limit that is not a whole number from 0 to ``MAX_ID``, or an
             ``after`` that is not an id.
         :raises NotFound: no such unit.
         :raises PermissionDenied: the actor may not do this (dues) on the unit concerned.
