@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import operator
 import unicodedata
 from typing import Any, Final, Literal
 
@@ -142,6 +143,21 @@ def is_plain_id(text: str) -> bool:
     return bool(stripped) and stripped.isascii() and stripped.isdigit()
 
 
+def written_id(value: Any) -> int | None:
+    """The whole number ``value`` writes, if it is written as an id is: an int (or another integer
+    type, such as NumPy's), or text of the ASCII digits 0-9 (surrounding spaces ignored); None for
+    anything else (a bool, a float even when it is whole, None, other text, bytes, a list), which no
+    lookup may cut to an id: ``1.9`` is not member 1."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        return int(value.strip()) if is_plain_id(value) else None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
 def looks_like_id(text: str) -> bool:
     """Whether ``text`` is digits of any script (so it was meant as an id, plain or not)."""
     stripped = text.strip()
@@ -169,4 +185,5 @@ __all__ = [
     "nfkc",
     "parse_plain_id",
     "text_parser",
+    "written_id",
 ]

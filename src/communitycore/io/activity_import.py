@@ -31,11 +31,13 @@ from communitycore.domain.activity import (
     parse_quantity,
     parse_source,
     parse_text,
+    quantity_problem,
 )
 from communitycore.domain.members import parse_id_number, parse_past_date
 from communitycore.errors import HEADER_FIELD, MORE_FIELD, InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, get_language, listing
 from communitycore.io.files import staged_file
+from communitycore.io.limits import given_path
 from communitycore.io.sheets import SheetReader
 from communitycore.records import _SLUG
 from communitycore.store import activity as ledger
@@ -293,6 +295,9 @@ class _Importer:
             self._problem(number, "subject_kind", _("fact {code!r} is about {subject}, not {kind}").format(
                 code=row["fact"], subject=fact.subject.value, kind=row["subject_kind"]))
             return False
+        if (wrong := quantity_problem(fact, row.get("quantity", _ONE))) is not None:  # as the ledger's check_entries
+            self._problem(number, "quantity", wrong)
+            return False
         if isinstance(row["subject_id"], str) and row["subject_kind"] != SubjectKind.MEMBER.value:
             self._problem(number, "subject_id", _("a 公民身份号码 names a member; give the id of the {kind}").format(
                 kind=row["subject_kind"]))
@@ -361,7 +366,7 @@ def import_activity(community: Community, path: str | os.PathLike[str], *,
     the rows read so far, once per batch; ``authorize`` with the units each batch records for (None:
     an entry of no unit), before it is written, and may refuse the whole import.
     """
-    source = Path(path)
+    source = given_path(path)
     reader = SheetReader(source, what=_("ledger entries"))
     with community.transaction() as tx, reader.rows() as rows:
         importer = _Importer(community, tx.conn, reader, rows, authorize)
@@ -392,7 +397,7 @@ def write_template(path: str | os.PathLike[str], *, lang: str = "zh") -> Path:
     """
     if lang not in ("zh", "en"):
         raise InvalidValue(_("lang must be 'zh' or 'en', got {lang!r}").format(lang=lang))
-    target = Path(path)
+    target = given_path(path)
     suffix = target.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise InvalidValue(_("a template is a .csv or .xlsx file, not {name!r}").format(name=suffix or target.name),

@@ -15,6 +15,7 @@ from typing import Any
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _
 from communitycore.io.files import staged_file
+from communitycore.io.limits import given_path
 
 _PAGE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
@@ -52,7 +53,7 @@ def write_certificate(path: str | os.PathLike[str], data: dict[str, Any]) -> Pat
     ``data`` holds ``number``, ``issued_on``, ``name``, ``id_number`` (masked), ``volunteer`` (the
     person's code), ``total`` hours, ``issuer``, ``handler`` and ``entries`` (date, activity, hours).
     """
-    target = Path(path)
+    target = given_path(path)
     if target.suffix.lower() not in (".html", ".htm"):
         raise InvalidValue(_("the certificate is an .html file, not {name!r}").format(name=target.name))
     rows = "\n".join(f'<tr><td>{_esc(day)}</td><td>{_esc(activity)}</td><td class="number">{_esc(hours)}</td></tr>'

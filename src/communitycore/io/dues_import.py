@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from decimal import Decimal
-from pathlib import Path
 
 import attrs
 from sqlalchemy import Connection
@@ -19,6 +18,7 @@ from communitycore.domain.dues import parse_amount, parse_month
 from communitycore.domain.members import parse_date
 from communitycore.errors import InvalidValue, Problem, RejectedInput
 from communitycore.i18n import _
+from communitycore.io.limits import given_path
 from communitycore.io.sheets import Columns, SheetReader, is_header_of
 from communitycore.store import activity as ledger
 
@@ -44,7 +44,7 @@ class PaymentRow:
 
 def read_payments(conn: Connection, path: str | os.PathLike[str], *, today: dt.date) -> list[PaymentRow]:
     """The payments the file lists, each row checked; :class:`RejectedInput` naming every bad row."""
-    source = Path(path)
+    source = given_path(path)
     reader = SheetReader(source, is_header=is_header_of(ALIASES), what=_("dues payments"))
     problems: list[Problem] = []
     parsed: list[tuple[int, int | None, str | None, int, Decimal, dt.date]] = []

@@ -71,7 +71,7 @@ from communitycore.domain.settings import parse_setting
 from communitycore.errors import MORE_FIELD, Conflict, InvalidValue, Problem, RejectedInput
 from communitycore.i18n import N_, _, get_language, listing
 from communitycore.io.files import staged_file
-from communitycore.io.limits import check_json_depth
+from communitycore.io.limits import check_json_depth, given_path
 from communitycore.serialize import converter, explain
 
 if TYPE_CHECKING:
@@ -271,7 +271,7 @@ def export_community(community: Community, path: str | os.PathLike[str], *, note
     the file appears under its name; ``note`` goes into that entry. Until then it is a temporary
     file readable by its owner only, removed on any failure (SIGTERM and SIGINT included).
     """
-    target = Path(path)
+    target = given_path(path)
     # One temporary file (owner-only, removed on any failure or SIGTERM/SIGINT) until the audit is in.
     with staged_file(target) as temp:
         counts = _write_snapshot(community.bind, temp, community.sections, community.clock.now())
@@ -921,7 +921,7 @@ def import_community(community: Community, path: str | os.PathLike[str]) -> dict
     ``communitycore.io.limits.UnsafeInput`` before anything is read into the database.
     Returns the number of records per section.
     """
-    source = Path(path)
+    source = given_path(path)
     # A regular file within max_json_bytes, nested no deeper than max_json_depth: checked before any parser runs.
     check_json_depth(source)
     with community.transaction() as tx:

@@ -349,6 +349,22 @@ def _stat_error(path: StrPath, exc: OSError | ValueError) -> UnsafeInput:
     return _unsafe("unreadable", path, detail=os_reason(exc))
 
 
+def given_path(path: Any) -> Path:
+    """``path`` as a :class:`~pathlib.Path`: the path of a file to read or write, as text or an
+    ``os.PathLike``; anything else (None, bytes, a number) is refused here, in our words, before
+    the standard library fails on it.
+
+    :raises InvalidValue: ``path`` is not a path.
+    """
+    try:
+        text = os.fspath(path)
+    except TypeError:
+        text = None
+    if not isinstance(text, str):
+        raise InvalidValue(_("a file is given by its path (text or a path object), not {value!r}").format(value=path))
+    return Path(text)
+
+
 def require_regular_file(path: StrPath) -> Path:
     """``path`` as a :class:`~pathlib.Path` if it is a regular file (symlinks followed), else refuse.
 

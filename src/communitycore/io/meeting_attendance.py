@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
@@ -19,6 +18,7 @@ from communitycore.domain.identity import parse_id_number
 from communitycore.domain.meetings import Presence
 from communitycore.errors import InvalidValue, Problem, RejectedInput
 from communitycore.i18n import _
+from communitycore.io.limits import given_path
 from communitycore.io.sheets import Columns, SheetReader, is_header_of
 from communitycore.store import activity as ledger
 
@@ -36,7 +36,7 @@ def read_attendance(conn: Connection, path: str | os.PathLike[str], *, today: dt
     """``(present, absent with reasons, on leave)`` member ids listed in the file (``today``: the
     community's day, for the ID numbers' checks). A member whose unit is not ``readable`` (by the
     actor's grants) is reported as unknown, so the file cannot probe who is on record elsewhere."""
-    source = Path(path)
+    source = given_path(path)
     reader = SheetReader(source, is_header=is_header_of(ALIASES), what=_("attendance lists"))
     problems: list[Problem] = []
     listed: list[tuple[int, str, Presence, str | None, str | None]] = []

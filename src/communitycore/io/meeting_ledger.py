@@ -18,6 +18,7 @@ from communitycore.domain.meetings import Compliance, Meeting, Presence
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _, language, localized
 from communitycore.io.files import staged_file
+from communitycore.io.limits import given_path
 from communitycore.io.table_files import write_csv, write_xlsx
 from communitycore.records import MeetingType
 
@@ -59,7 +60,7 @@ def summary_rows(compliance: Compliance, types: Mapping[str, MeetingType]) -> li
 def write_ledger(path: str | os.PathLike[str], compliance: Compliance, meetings: Sequence[Meeting],
                  types: Mapping[str, MeetingType], *, lang: str = "zh") -> Path:
     """Write the 台账 to ``path`` (``.xlsx`` or ``.csv``); returns the path."""
-    target = Path(path)
+    target = given_path(path)
     suffix = target.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise InvalidValue(_("out: write the ledger to a .xlsx or .csv file, not {name!r}").format(name=target.name))

@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import compress, islice, repeat
 from json.encoder import encode_basestring
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from communitycore.domain.codes import Coded
@@ -54,6 +53,7 @@ from communitycore.domain.members import (
 )
 from communitycore.errors import HEADER_FIELD, MORE_FIELD, InvalidValue, Problem, RejectedInput
 from communitycore.i18n import _, listing
+from communitycore.io.limits import given_path
 from communitycore.io.sheets import SheetReader, cell_value, header_key
 
 if TYPE_CHECKING:
@@ -545,7 +545,7 @@ def import_members(community: Community, path: str | os.PathLike[str], *,
     """
     from communitycore.store.engine import is_sqlite
 
-    source = Path(path)
+    source = given_path(path)
     reader = SheetReader(source, sheet=sheet, header_row=header_row, is_header=is_member_header, what=_("members"))
     try:
         with community.transaction() as tx, reader.rows() as rows, _index_cache(tx.conn):

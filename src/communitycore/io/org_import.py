@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -36,6 +35,7 @@ from communitycore.domain.org import (
 )
 from communitycore.errors import HEADER_FIELD, InvalidValue, Problem, RejectedInput
 from communitycore.i18n import _
+from communitycore.io.limits import given_path
 from communitycore.io.sheets import Columns, SheetReader, is_header_of
 from communitycore.records import UnitKind
 from communitycore.serialize import unstructure
@@ -114,7 +114,7 @@ def import_units(community: Community, path: str | os.PathLike[str], *, sheet: s
     :raises RejectedInput: a row is bad; every problem is listed with its row and column.
     :raises InvalidValue: the file cannot be read as a spreadsheet.
     """
-    source = Path(path)
+    source = given_path(path)
     reader = SheetReader(source, sheet=sheet, header_row=header_row, is_header=is_header_of(ORG_HEADERS),
                          what=_("units"))
     kinds = community.registry.unit_kinds

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select
@@ -35,6 +34,7 @@ from communitycore.domain.members import (
 )
 from communitycore.errors import HEADER_FIELD, InvalidValue, Problem, RejectedInput
 from communitycore.i18n import _
+from communitycore.io.limits import given_path
 from communitycore.io.sheets import Columns, SheetReader, is_header_of
 from communitycore.store import audit_chain
 from communitycore.store.sql import insert_ids
@@ -84,7 +84,7 @@ def import_residents(community: Community, path: str | os.PathLike[str], *, shee
     :raises RejectedInput: a row is bad; every problem is listed with its row and column.
     :raises InvalidValue: the file cannot be read as a spreadsheet.
     """
-    source = Path(path)
+    source = given_path(path)
     flag_headers = {f.zh: () for f in ResidentFlag}
     reader = SheetReader(source, sheet=sheet, header_row=header_row,
                          is_header=is_header_of({**RESIDENT_HEADERS, **flag_headers}), what=_("residents"))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
@@ -27,6 +26,7 @@ from communitycore.domain.org import children_map, subtree
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _
 from communitycore.io.files import staged_file
+from communitycore.io.limits import given_path
 from communitycore.io.member_import import MEMBER_HEADERS
 from communitycore.io.table_files import write_csv, write_xlsx
 from communitycore.store.members import member_from_row
@@ -79,7 +79,7 @@ def write_roster(community: Community, path: str | os.PathLike[str], *, unit: Un
     ``reveal`` is the caller's decision, already checked (see ``MembersAPI.export``); it is
     recorded in the ``member.export`` audit entry with ``reason``.
     """
-    target = Path(path)
+    target = given_path(path)
     suffix = target.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise InvalidValue(_("a roster is written as .xlsx or .csv, not {suffix}").format(

@@ -36,6 +36,7 @@ from communitycore.io.limits import (
     check_xlsx,
     csv_problem,
     detect_delimiter,
+    given_path,
     open_regular_file,
     open_text,
     scan_xlsx_sheet,
@@ -65,7 +66,7 @@ def estimate_rows(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS)
     ``check_xlsx`` without a spreadsheet library. Anything the
     limits refuse gives None: the import itself reports it properly.
     """
-    source = Path(path)
+    source = given_path(path)
     try:
         if source.suffix.lower() in TEXT_SUFFIXES:
             lines = 0
@@ -122,7 +123,8 @@ class SheetReader:
         if sheet is not None and self.kind == "csv":
             raise InvalidValue(_("{file} is a CSV file, which has no sheets; --sheet is for .xlsx workbooks")
                                .format(file=path.name))
-        if header_row is not None and header_row < 1:
+        if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int)
+                                       or header_row < 1):
             raise InvalidValue(_("the header row is counted from 1 (the top row), got {row}").format(row=header_row))
         self.sheet = sheet
         self.header_row = header_row

@@ -18,6 +18,7 @@ from communitycore.errors import InvalidValue
 from communitycore.i18n import _
 from communitycore.io.cells import csv_row, protect_xlsx_cells
 from communitycore.io.files import staged_file
+from communitycore.io.limits import given_path
 
 __all__ = ["write_csv", "write_table", "write_xlsx"]
 
@@ -31,7 +32,7 @@ def write_table(path: str | os.PathLike[str], headers: Sequence[str], rows: Iter
 
     :raises InvalidValue: the file is neither ``.csv`` nor ``.xlsx``.
     """
-    target = Path(path)
+    target = given_path(path)
     suffix = target.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise InvalidValue(_("the file must be .csv or .xlsx, not {name!r}").format(name=target.name))

@@ -11,6 +11,7 @@ from communitycore.errors import InvalidValue
 from communitycore.i18n import _
 from communitycore.io.cells import csv_row, protect_xlsx_cells
 from communitycore.io.files import staged_file
+from communitycore.io.limits import given_path
 from communitycore.io.member_import import CODED_FIELDS, DATE_FIELDS, MEMBER_HEADERS
 
 __all__ = ["template_headers", "write_template"]
@@ -71,7 +72,7 @@ def write_template(path: str | os.PathLike[str], *, lang: str = "zh") -> Path:
     """
     if lang not in ("zh", "en"):
         raise InvalidValue(_("lang must be 'zh' or 'en', got {lang!r}").format(lang=lang), key=lang)
-    target = Path(path)
+    target = given_path(path)
     suffix = target.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise InvalidValue(_("a template is a .csv or .xlsx file, not {name!r}").format(name=suffix or target.name),

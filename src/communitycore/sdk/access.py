@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection
 
 from communitycore.domain.access import ADMIN, Grant, allows, covering, roles_allowing
-from communitycore.errors import CommunityCoreError, NotFound, PermissionDenied
+from communitycore.errors import CommunityCoreError, InvalidValue, NotFound, PermissionDenied
 from communitycore.i18n import _
 from communitycore.store import grants as grant_store
 from communitycore.store import locks
@@ -36,6 +36,13 @@ _ALLOWING: weakref.WeakKeyDictionary[Registry, dict[str, frozenset[str]]] = weak
 
 
 def _roles(community: Community, action: str) -> frozenset[str]:
+    """The roles that allow ``action``, worked out once per registry.
+
+    :raises InvalidValue: ``action`` is not text (``<capability>.<verb>``).
+    """
+    if not isinstance(action, str):
+        raise InvalidValue(_("an action is named by its code, such as member.read, not {action!r}").format(
+            action=action))
     known = _ALLOWING.setdefault(community.registry, {})
     found = known.get(action)
     if found is None:

@@ -22,20 +22,20 @@ from sqlalchemy import Connection, select
 
 from communitycore.domain.activity import (
     MANUAL,
-    MAX_ID,
     NOTE_LENGTH,
     ActivityEntry,
     FactValue,
     NewEntry,
     SubjectKind,
     parse_text,
+    quantity_problem,
 )
 from communitycore.domain.members import parse_past_date
 from communitycore.domain.periods import Period
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, get_language
 from communitycore.records import Fact
-from communitycore.sdk.base import SubAPI, known_id, paged
+from communitycore.sdk.base import SubAPI, known_id, paged, wanted_ids
 from communitycore.store import activity as ledger
 from communitycore.store.locks import lock_row
 from communitycore.store.tables import activity as activity_tables
@@ -173,8 +173,9 @@ class ActivityAPI(SubAPI):
         keyset cursor: only entries with a greater id, so the next page is ``after=`` the last id
         of this one, and costs the same however deep it is (an offset reads past every row it skips).
 
-        :raises InvalidValue: an unknown subject kind, a period that cannot be read, or ``unit`` is neither a unit id
-            nor a path; a limit or offset that is not a whole number of at least 0, or an ``after`` that is not an id.
+        :raises InvalidValue: an unknown subject kind, a ``subject_id`` that is not an id, a period that cannot be
+            read, or ``unit`` is neither a unit id nor a path; a limit or offset that is not a whole number from 0 to
+            ``MAX_ID``, or an ``after`` that is not an id.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read the ledger on that unit, or on any unit.
         """
@@ -182,9 +183,7 @@ class ActivityAPI(SubAPI):
         if subject_kind is not None:
             query = query.where(_a.c.subject_kind == SubjectKind.parse(subject_kind).value)
         if subject_id is not None:
-            if not 1 <= int(subject_id) <= MAX_ID:
-                return []
-            query = query.where(_a.c.subject_id == int(subject_id))
+            query = query.where(_a.c.subject_id.in_(wanted_ids("subject_id", [subject_id])))
         if fact is not None:
             query = query.where(_a.c.fact == fact)
         if period is not None:
@@ -312,7 +311,8 @@ class ActivityAPI(SubAPI):
 
 
 def check_entries(facts: Any, entries: Sequence[NewEntry]) -> builtins.list[Problem]:
-    """Problems of entries against the registered facts: known, and about this kind of subject."""
+    """Problems of entries against the registered facts: known, about this kind of subject, and in a
+    quantity the fact can have (its minimum and maximum)."""
     problems = []
     for position, entry in enumerate(entries, start=1):
         fact: Fact | None = facts.get(entry.fact)
@@ -322,6 +322,8 @@ def check_entries(facts: Any, entries: Sequence[NewEntry]) -> builtins.list[Prob
         elif fact.subject.value != entry.subject_kind:
             problems.append(Problem(position, "subject_kind", _("fact {code!r} is about {subject}, not {kind}").format(
                 code=entry.fact, subject=fact.subject.value, kind=entry.subject_kind)))
+        elif (wrong := quantity_problem(fact, entry.quantity)) is not None:
+            problems.append(Problem(position, "quantity", wrong))
     return problems
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from communitycore.domain.activity import parse_quantity, parse_text
 from communitycore.domain.assessments import Appeal, AssessmentResult, AssessmentRevision, AssessmentRun
+from communitycore.domain.fields import written_id
 from communitycore.domain.periods import Period
 from communitycore.domain.scoring import (
     BASE,
@@ -48,7 +49,7 @@ from communitycore.i18n import N_, _, listing
 from communitycore.io.table_files import write_table
 from communitycore.plugins.decisions import computed_facts, score_lines
 from communitycore.records import ScoringScheme
-from communitycore.sdk.base import SubAPI, known_id, paged
+from communitycore.sdk.base import SubAPI, known_id, paged, wanted_ids
 from communitycore.sdk.workflows import enter, transition
 from communitycore.store import activity as ledger
 from communitycore.store import assessments as store
@@ -177,7 +178,7 @@ class AssessmentsAPI(SubAPI):
         last id of this one.
 
         :raises InvalidValue: ``period`` is not a period; a limit or offset that is not a whole number
-            of at least 0, or a ``before`` that is not an id.
+            from 0 to ``MAX_ID``, or a ``before`` that is not an id.
         :raises PermissionDenied: the actor may read assessments nowhere (a listing keeps to the actor's subtrees).
         """
         query = paged(store.runs_query().order_by(_runs.c.id.desc()), _runs.c.id, limit=limit, before=before,
@@ -242,14 +243,16 @@ class AssessmentsAPI(SubAPI):
         :raises NotFound: there is no such run or revision, or the subject was not scored in it.
         :raises PermissionDenied: the actor may not read assessments on the run's unit.
         """
+        missing = NotFound(_("subject {subject} was not scored in run {run}").format(subject=subject_id, run=run_id))
+        subject = known_id(subject_id, lambda: missing)
         with self.community.reading() as conn:
             run = self._run(conn, run_id)
             self._authorize(conn, "assessment.read", run.unit_id)
             number = self._revision_number(run, revision)
             row = conn.execute(select(_results).where(_results.c.run_id == run.id, _results.c.revision == number,
-                                                      _results.c.subject_id == int(subject_id))).mappings().first()
+                                                      _results.c.subject_id == subject)).mappings().first()
         if row is None:
-            raise NotFound(_("subject {subject} was not scored in run {run}").format(subject=subject_id, run=run_id))
+            raise missing
         return self._expanded(run, row)
 
     def export(self, run_id: int, path: str | os.PathLike[str], *, revision: int | None = None,
@@ -392,12 +395,13 @@ class AssessmentsAPI(SubAPI):
         At most ``limit`` appeals (default ``None``: all). ``after`` is a keyset cursor: only
         appeals with a greater id, so the next page is ``after=`` the last id of this one.
 
-        :raises InvalidValue: a limit that is not a whole number of at least 0, or an ``after`` that is not an id.
+        :raises InvalidValue: ``run_id`` is not an id; a limit that is not a whole number from 0 to ``MAX_ID``, or
+            an ``after`` that is not an id.
         :raises PermissionDenied: the actor may read assessments nowhere (a listing keeps to the actor's subtrees).
         """
         query = paged(select(_appeals.c.id).order_by(_appeals.c.id), _appeals.c.id, limit=limit, after=after)
         if run_id is not None:
-            query = query.where(_appeals.c.run_id == int(run_id))
+            query = query.where(_appeals.c.run_id.in_(wanted_ids("run_id", [run_id])))
         if state is not None:
             query = query.where(_appeals.c.state == state)
         with self.community.reading() as conn:
@@ -555,10 +559,11 @@ class AssessmentsAPI(SubAPI):
     def _revision_number(run: AssessmentRun, revision: int | None) -> int:
         if revision is None:
             return run.revision
-        if not 1 <= int(revision) <= run.revision:
+        number = written_id(revision)
+        if number is None or not 1 <= number <= run.revision:
             raise NotFound(_("run {run} has revisions 1 to {latest}, not {revision}").format(
                 run=run.id, latest=run.revision, revision=revision))
-        return int(revision)
+        return number
 
     def _result_of(self, conn: Connection, run: AssessmentRun, revision: int, subject_id: Any) -> AssessmentResult:
         subject = _id(subject_id, _("subject {id} was not scored in this run"))

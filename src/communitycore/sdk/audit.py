@@ -27,7 +27,8 @@ class AuditAPI(SubAPI):
         At most ``limit`` entries (50; ``None``: all). ``before`` is a keyset cursor: only entries
         with a smaller id, so the next (older) page is ``before=`` the last id of this one.
 
-        :raises InvalidValue: a limit that is not a whole number of at least 0, or a ``before`` that is not an id.
+        :raises InvalidValue: a limit that is not a whole number from 0 to ``MAX_ID``, or
+            a ``before`` that is not an id.
         :raises PermissionDenied: the actor may not read the audit trail on the whole database.
         """
         a = audit_tables.audit

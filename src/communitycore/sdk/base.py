@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from communitycore.domain.fields import MAX_ID
+from communitycore.domain.fields import MAX_ID, written_id
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _
 from communitycore.sdk import access
@@ -57,18 +57,32 @@ class SubAPI:
 
 
 def known_id(value: Any, missing: Callable[[], Exception]) -> int:
-    """``value`` as a record id; one no record can have (not a whole number from 1 to ``MAX_ID``)
-    raises ``missing()``: such a lookup is not found on every engine, rather than failing in the
-    driver (SQLite cannot bind an integer beyond 64 bits; servers refuse one beyond their column)."""
-    if isinstance(value, bool):
-        raise missing()
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise missing() from None
-    if not 1 <= number <= MAX_ID:
+    """``value`` as a record id; one no record can have (not written as an id, see
+    :func:`~communitycore.domain.fields.written_id`, or not from 1 to ``MAX_ID``) raises
+    ``missing()``: such a lookup is not found on every engine, rather than failing in the driver
+    (SQLite cannot bind an integer beyond 64 bits; servers refuse one beyond their column) or
+    finding a record nobody named (``1.9`` is not record 1)."""
+    number = written_id(value)
+    if number is None or not 1 <= number <= MAX_ID:
         raise missing()
     return number
+
+
+def wanted_ids(field: str, values: Iterable[Any]) -> list[int]:
+    """The ids a listing is kept to (``ids=``, ``compound_id=`` …), sorted, each once; an id no
+    record can have (beyond ``MAX_ID``) is dropped, as it matches nothing.
+
+    :raises InvalidValue: a value that is not written as an id (see
+        :func:`~communitycore.domain.fields.written_id`), named with ``field``.
+    """
+    out = set()
+    for value in values:
+        number = written_id(value)
+        if number is None:
+            raise InvalidValue(_("{field}: expected an id, got {value!r}").format(field=field, value=value))
+        if 1 <= number <= MAX_ID:
+            out.add(number)
+    return sorted(out)
 
 
 # Pages of a listing ----------------------------------------------------------------------------------
@@ -78,21 +92,32 @@ def known_id(value: Any, missing: Callable[[], Exception]) -> int:
 
 
 def check_page(limit: int | None, offset: int = 0, **cursors: int | None) -> None:
-    """Refuse a page that cannot be asked of every engine: a limit or an offset that is not a whole
-    number of at least 0, a cursor (``after=``, ``before=``) that is not an id from 0 to ``MAX_ID``.
+    """Refuse a page that cannot be asked of every engine: a limit, an offset or a cursor (``after=``,
+    ``before=``) that is not a whole number from 0 to ``MAX_ID`` (a larger one fails in the driver).
 
     :raises InvalidValue: naming the parameter and the value given.
     """
-    for name, value in (("limit", limit), ("offset", offset), *cursors.items()):
-        if value is None:
-            continue
-        cursor = name not in ("limit", "offset")
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (cursor and value > MAX_ID):
-            if cursor:
-                raise InvalidValue(_("{field}: expected an id from 0 to {top}, got {value!r}").format(
-                    field=name, top=MAX_ID, value=value))
-            raise InvalidValue(_("{field}: expected a whole number of at least 0, got {value!r}").format(
-                field=name, value=value))
+    for name, value in (("limit", limit), ("offset", offset)):
+        if value is not None:
+            check_count(name, value)
+    for name, value in cursors.items():
+        if value is not None and not _whole(value):
+            raise InvalidValue(_("{field}: expected an id from 0 to {top}, got {value!r}").format(
+                field=name, top=MAX_ID, value=value))
+
+
+def check_count(field: str, value: Any) -> None:
+    """Refuse a count (a limit, an offset, a depth …) that is not a whole number from 0 to ``MAX_ID``.
+
+    :raises InvalidValue: naming ``field`` and the value given.
+    """
+    if not _whole(value):
+        raise InvalidValue(_("{field}: expected a whole number from 0 to {top}, got {value!r}").format(
+            field=field, top=MAX_ID, value=value))
+
+
+def _whole(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and 0 <= value <= MAX_ID
 
 
 def paged(query: S, key: ColumnElement[Any], *, limit: int | None, after: int | None = None,

@@ -84,7 +84,8 @@ class EventsAPI(SubAPI):
         ``seq``: only events raised before that one, so the next (older) page is ``before=`` the
         ``seq`` of this page's last event.
 
-        :raises InvalidValue: a limit that is not a whole number of at least 0, or a ``before`` that is not a ``seq``.
+        :raises InvalidValue: a limit that is not a whole number from 0 to ``MAX_ID``, or
+            a ``before`` that is not a ``seq``.
         :raises PermissionDenied: the actor may not read the outbox on the whole database.
         """
         check_page(limit, before=before)

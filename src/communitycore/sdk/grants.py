@@ -92,7 +92,8 @@ class GrantsAPI(SubAPI):
         ``grant.read``. At most ``limit`` grants (default ``None``: all); ``after`` is a keyset
         cursor: only grants with a greater id, so the next page is ``after=`` the last id of this one.
 
-        :raises InvalidValue: a limit that is not a whole number of at least 0, or an ``after`` that is not an id.
+        :raises InvalidValue: a limit that is not a whole number from 0 to ``MAX_ID``, or
+            an ``after`` that is not an id.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read grants on any unit (the actor's own grants are always shown).
         """
@@ -121,7 +122,7 @@ class GrantsAPI(SubAPI):
     @staticmethod
     def _subject(subject: str) -> str:
         kind, _sep, number = str(subject).strip().partition(":")
-        if kind not in SUBJECT_KINDS or not number.isdigit():
+        if kind not in SUBJECT_KINDS or not (number.isascii() and number.isdigit()):
             raise InvalidValue(_("subject: expected steward:ID or member:ID, got {value!r}").format(value=subject),
                                entity="grant", key="subject")
         return f"{kind}:{int(number)}"

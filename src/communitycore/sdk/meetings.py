@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Select, insert, select, update
 
-from communitycore.domain.fields import MAX_ID, UNCHANGED, Keep, clean_text
+from communitycore.domain.fields import MAX_ID, UNCHANGED, Keep, clean_text, written_id
 from communitycore.domain.meetings import (
     DEFAULT_ABSENCE_MONTHS,
     MINUTES_LIMIT,
@@ -351,7 +351,7 @@ class MeetingsAPI(SubAPI):
         is ``offset=`` this one's offset plus ``limit``.
 
         :raises InvalidValue: an unknown type or status, or ``period`` is not a period; a limit or
-            offset that is not a whole number of at least 0.
+            offset that is not a whole number from 0 to ``MAX_ID``.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read meetings on ``unit``, or on any unit.
         """
@@ -420,7 +420,7 @@ class MeetingsAPI(SubAPI):
         subtree's windows are worked out for any page, then cut.
 
         :raises InvalidValue: ``days`` is not a whole number of at least 0, or ``on`` is not a date;
-            a limit or offset that is not a whole number of at least 0.
+            a limit or offset that is not a whole number from 0 to ``MAX_ID``.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read meetings on ``unit`` (on the whole database when it is None).
         """
@@ -815,11 +815,8 @@ def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str 
 
 
 def _member_id(value: Any, field: str) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if isinstance(value, bool) or not 1 <= number <= MAX_ID:
+    number = written_id(value)
+    if number is None or not 1 <= number <= MAX_ID:
         raise RejectedInput([Problem(None, field, _("{value!r} is not a member id").format(value=value))],
                             source=_("meeting"))
     return number
@@ -863,11 +860,10 @@ def _partners(partners: Iterable[int | tuple[int, str | None]]) -> builtins.list
     out = []
     for item in partners:
         ident, who = item if isinstance(item, tuple) else (item, None)
-        try:
-            number = int(ident)
-        except (TypeError, ValueError):
+        number = written_id(ident)
+        if number is None or not 1 <= number <= MAX_ID:
             raise RejectedInput([Problem(None, "partners", _("{value!r} is not a partner id").format(value=ident))],
-                                source=_("meeting")) from None
+                                source=_("meeting"))
         out.append(PartnerAttendance(partner_id=number, representative=_text(who, "partners", NAME_LIMIT)))
     return out
 

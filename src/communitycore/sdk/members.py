@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
-from communitycore.domain.fields import UNCHANGED, Keep, clean_text, nfkc
+from communitycore.domain.fields import MAX_ID, UNCHANGED, Keep, clean_text, nfkc
 from communitycore.domain.identity import fast_check, normalize_phone
 from communitycore.domain.members import (
     CHANNEL_LIMIT,
@@ -49,7 +49,7 @@ from communitycore.domain.members import (
 from communitycore.errors import Conflict, InvalidValue, NotFound, RejectedInput
 from communitycore.i18n import _
 from communitycore.sdk import access
-from communitycore.sdk.base import SubAPI, check_page, known_id, paged
+from communitycore.sdk.base import SubAPI, check_page, known_id, paged, wanted_ids
 from communitycore.store import locks, rollup
 from communitycore.store.members import member_from_row, member_row
 from communitycore.store.scope import Scope
@@ -204,7 +204,8 @@ class MembersAPI(SubAPI):
         if not changes:
             raise InvalidValue(_("nothing to change: give at least one field"))
         with self.community.transaction() as tx:
-            locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
+            member_id = _member_id(member_id)
+            locks.lock_rows(tx.conn, member_tables.members, [member_id])
             before = self._get(tx.conn, member_id)
             self._authorize(tx.conn, "member.update", before.unit_id)
             current = {k: getattr(before, k) for k in attrs.fields_dict(Member)
@@ -260,7 +261,8 @@ class MembersAPI(SubAPI):
             raise InvalidValue(_("only a record entered by mistake (错误录入, mistaken-entry) may be deleted; a member "
                                  "who left for another reason keeps their record and history"))
         with self.community.transaction() as tx:
-            locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
+            member_id = _member_id(member_id)
+            locks.lock_rows(tx.conn, member_tables.members, [member_id])
             member = self._get(tx.conn, member_id)
             self._authorize(tx.conn, "member.remove", member.unit_id)
             if member.removed:
@@ -299,7 +301,8 @@ class MembersAPI(SubAPI):
         """
         remark = clean_text(note, REASON_LIMIT)
         with self.community.transaction() as tx:
-            locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
+            member_id = _member_id(member_id)
+            locks.lock_rows(tx.conn, member_tables.members, [member_id])
             member = self._get(tx.conn, member_id)
             self._authorize(tx.conn, "member.remove", member.unit_id)
             if not member.removed:
@@ -335,6 +338,7 @@ class MembersAPI(SubAPI):
         """
         remark = clean_text(note, REASON_LIMIT)
         with self.community.transaction() as tx:
+            member_id = _member_id(member_id)
             member = self._get(tx.conn, member_id)
             self._authorize(tx.conn, "member.update", member.unit_id)
             self._check_on_roll(member)
@@ -381,15 +385,14 @@ class MembersAPI(SubAPI):
         :raises PermissionDenied: the actor may not see members' personal data on one of the members' units.
         """
         why = self.reveal_reason(reason)
-        ids = [int(i) for i in member_ids]
+        ids = [_member_id(i) for i in member_ids]
         m = member_tables.members
         with self.community.transaction() as tx:
             found = {row["id"]: member_from_row(row)
                      for row in tx.conn.execute(select(m).where(m.c.id.in_(sorted(set(ids))))).mappings()}
             missing = [i for i in ids if i not in found]
             if missing:
-                raise NotFound(_("there is no member with id {id}").format(id=missing[0]), entity="member",
-                               key=missing[0])
+                raise _no_member(missing[0])
             for unit_id in sorted({found[i].unit_id for i in ids}):
                 self._authorize(tx.conn, "member.reveal", unit_id)
             unique = sorted(set(ids))
@@ -434,7 +437,7 @@ class MembersAPI(SubAPI):
         A subtree is read through the units' path index.
 
         :raises InvalidValue: an unknown category or status; a limit or offset that is not a whole
-            number of at least 0, or an ``after`` that is not an id.
+            number from 0 to ``MAX_ID``, or an ``after`` that is not an id.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read members on ``unit``, or on any unit.
         """
@@ -448,10 +451,11 @@ class MembersAPI(SubAPI):
             if category is not None:
                 query = query.where(m.c.category == Category.parse(category).value)
             if ids is not None:
-                query = query.where(m.c.id.in_(sorted({int(i) for i in ids})))
+                query = query.where(m.c.id.in_(wanted_ids("ids", ids)))
             query = _with_status(query, status)
             # One more than the page: is there a next one?
-            query = paged(query, m.c.id, limit=None if limit is None else limit + 1, after=after, offset=offset)
+            query = paged(query, m.c.id, limit=None if limit is None else min(limit, MAX_ID - 1) + 1, after=after,
+                          offset=offset)
             page = MemberPage(member_from_row(row) for row in conn.execute(query).mappings())
             if limit is not None and len(page) > limit:
                 del page[limit:]
@@ -486,7 +490,7 @@ class MembersAPI(SubAPI):
         with a greater id, so the next page is ``after=`` the last id of this one.
 
         :raises InvalidValue: the text is empty or holds characters no name holds; an unknown
-            status; a limit that is not a whole number of at least 0, or an ``after`` that is not an id.
+            status; a limit that is not a whole number from 0 to ``MAX_ID``, or an ``after`` that is not an id.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read members on that unit, or on any unit.
         """
@@ -527,7 +531,8 @@ class MembersAPI(SubAPI):
         """
         why = clean_text(reason, REASON_LIMIT)
         with self.community.transaction() as tx:
-            locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])  # first: then its unit is current
+            member_id = _member_id(member_id)
+            locks.lock_rows(tx.conn, member_tables.members, [member_id])  # first: then its unit is current
             member = self._get(tx.conn, member_id)
             self._check_on_roll(member)
             target = resolve(tx.conn, to_unit)
@@ -601,7 +606,7 @@ class MembersAPI(SubAPI):
     ) -> builtins.list[CommunityRegistration]:
         """双报到 records, of one member or one community.
 
-        :raises InvalidValue: ``community`` is neither a unit id nor a path.
+        :raises InvalidValue: ``member_id`` is not an id, or ``community`` is neither a unit id nor a path.
         :raises NotFound: there is no such community unit.
         :raises PermissionDenied: the actor may not read members on any unit.
         """
@@ -612,7 +617,7 @@ class MembersAPI(SubAPI):
             query = select(r).where(r.c.member_id.in_(select(m.c.id).where(scope.clause(m.c.unit_id)))).order_by(
                 r.c.reported_on, r.c.id)
             if member_id is not None:
-                query = query.where(r.c.member_id == member_id)
+                query = query.where(r.c.member_id.in_(wanted_ids("member_id", [member_id])))
             if community is not None:
                 query = query.where(r.c.community_unit_id == resolve(conn, community).id)
             return [CommunityRegistration(**row) for row in conn.execute(query).mappings()]
@@ -620,7 +625,7 @@ class MembersAPI(SubAPI):
     # 转正 -------------------------------------------------------------------------------------------
 
     def due_confirmation(
-        self, unit: UnitRef | None = None, *, on: dt.date | None = None, limit: int | None = None,
+        self, unit: UnitRef | None = None, *, on: DateLike | None = None, limit: int | None = None,
         offset: int = 0,
     ) -> builtins.list[DueConfirmation]:
         """Probationary members on the roll whose probation (plus any extension) has ended by ``on``
@@ -629,13 +634,13 @@ class MembersAPI(SubAPI):
         At most ``limit`` of them (default ``None``: all), past the first ``offset``; the reading
         stops once the page is full.
 
-        :raises InvalidValue: ``unit`` is neither a unit id nor a path; a limit or offset that is not
-            a whole number of at least 0.
+        :raises InvalidValue: ``unit`` is neither a unit id nor a path; ``on`` is not a date; a limit
+            or offset that is not a whole number from 0 to ``MAX_ID``.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read members on ``unit``, or on any unit.
         """
         check_page(limit, offset)
-        today = on or self.community.clock.today()
+        today = self.community.clock.today() if on is None else parse_date(on)
         m = member_tables.members
         # Anyone who joined on or before this day a year ago may be due; the exact date (extensions,
         # 29 February) is checked in Python, in probation_end.
@@ -678,7 +683,8 @@ class MembersAPI(SubAPI):
 
     def _confirm(self, tx: Tx, member_id: int, on: DateLike | None) -> Member:
         """转正 in ``tx`` (also how recruitment's confirmation approval confirms a member)."""
-        locks.lock_rows(tx.conn, member_tables.members, [int(member_id)])
+        member_id = _member_id(member_id)
+        locks.lock_rows(tx.conn, member_tables.members, [member_id])
         member = self._get(tx.conn, member_id)
         self._authorize(tx.conn, "member.confirm", member.unit_id)
         self._check_on_roll(member)
@@ -762,13 +768,9 @@ class MembersAPI(SubAPI):
 
     def _get(self, conn: Connection, member_id: int) -> Member:
         m = member_tables.members
-
-        def missing() -> NotFound:
-            return NotFound(_("there is no member with id {id}").format(id=member_id), entity="member", key=member_id)
-
-        row = conn.execute(select(m).where(m.c.id == known_id(member_id, missing))).mappings().first()
+        row = conn.execute(select(m).where(m.c.id == _member_id(member_id))).mappings().first()
         if row is None:
-            raise missing()
+            raise _no_member(member_id)
         return member_from_row(row)
 
     @staticmethod
@@ -794,6 +796,15 @@ class MembersAPI(SubAPI):
         root = resolve(conn, unit).id
         self._authorize(conn, "member.read", root)
         return query.where(m.c.unit_id.in_(subtree_query(conn, root)) if recursive else m.c.unit_id == root)
+
+
+def _no_member(member_id: Any) -> NotFound:
+    return NotFound(_("there is no member with id {id}").format(id=member_id), entity="member", key=member_id)
+
+
+def _member_id(value: Any) -> int:
+    """``value`` as a member id; one that is no id (``1.9``, None) or beyond any engine is not found."""
+    return known_id(value, lambda: _no_member(value))
 
 
 def _check_after(day: dt.date, *earlier: tuple[dt.date | None, str]) -> None:

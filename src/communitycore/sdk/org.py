@@ -36,7 +36,7 @@ from communitycore.i18n import _, listing
 from communitycore.plugins.decisions import unit_findings
 from communitycore.records import Finding, UnitSnapshot
 from communitycore.sdk import access
-from communitycore.sdk.base import SubAPI, paged
+from communitycore.sdk.base import SubAPI, check_count, paged
 from communitycore.store import locks, rollup
 from communitycore.store.removal import blockers, remove_units
 from communitycore.store.scope import Scope
@@ -158,10 +158,13 @@ class OrgAPI(SubAPI):
     def tree(self, ref: UnitRef | None = None, *, depth: int | None = None) -> list[TreeLine]:
         """The tree (or a subtree) in display order: parents first, siblings by name.
 
-        :raises InvalidValue: ``ref`` (when given) is neither a unit id nor a path.
+        :raises InvalidValue: ``ref`` (when given) is neither a unit id nor a path; ``depth`` is not a
+            whole number from 0 to ``MAX_ID``.
         :raises NotFound: ``ref`` (when given) names no unit.
         :raises PermissionDenied: the actor may not read units on ``ref``, or on any unit.
         """
+        if depth is not None:
+            check_count("depth", depth)
         with self.community.reading() as conn:
             tree = Tree(conn, None if ref is None else self._readable(conn, ref).id)
             kids: dict[int | None, list[int]] = {}
@@ -433,7 +436,7 @@ class OrgAPI(SubAPI):
         compounds with a greater id, so the next page is ``after=`` the last id of this one.
 
         :raises InvalidValue: ``unit`` (when given) is neither a unit id nor a path; a limit that is not
-            a whole number of at least 0, or an ``after`` that is not an id.
+            a whole number from 0 to ``MAX_ID``, or an ``after`` that is not an id.
         :raises NotFound: ``unit`` (when given) names no unit.
         :raises PermissionDenied: the actor may not read units on ``unit``, or on any unit.
         """
@@ -484,7 +487,7 @@ class OrgAPI(SubAPI):
         partners with a greater id, so the next page is ``after=`` the last id of this one.
 
         :raises InvalidValue: ``unit`` (when given) is neither a unit id nor a path; a limit that is not
-            a whole number of at least 0, or an ``after`` that is not an id.
+            a whole number from 0 to ``MAX_ID``, or an ``after`` that is not an id.
         :raises NotFound: ``unit`` (when given) names no unit.
         :raises PermissionDenied: the actor may not read units on ``unit``, or on any unit.
         """

@@ -207,7 +207,7 @@ class RecruitmentAPI(SubAPI):
         At most ``limit`` candidates (default ``None``: all). ``after`` is a keyset cursor: only
         candidates with a greater id, so the next page is ``after=`` the last id of this one.
 
-        :raises InvalidValue: an unknown stage; a limit that is not a whole number of at least 0, or
+        :raises InvalidValue: an unknown stage; a limit that is not a whole number from 0 to ``MAX_ID``, or
             an ``after`` that is not an id.
         :raises NotFound: no such unit.
         :raises PermissionDenied: the actor may not do this (recruitment) on the unit concerned.
@@ -248,7 +248,7 @@ class RecruitmentAPI(SubAPI):
         candidates are read whole for any page, then cut.
 
         :raises InvalidValue: ``days`` is not a whole number of at least 0; a limit or offset that is
-            not a whole number of at least 0.
+            not a whole number from 0 to ``MAX_ID``.
         :raises NotFound: no such unit.
         :raises PermissionDenied: the actor may not do this (recruitment) on the unit concerned.
         """

@@ -29,7 +29,7 @@ from communitycore.domain.members import (
 from communitycore.errors import Conflict, InvalidValue, NotFound
 from communitycore.i18n import _, listing
 from communitycore.sdk import access
-from communitycore.sdk.base import SubAPI, known_id, paged
+from communitycore.sdk.base import SubAPI, known_id, paged, wanted_ids
 from communitycore.store import locks
 from communitycore.store.residents import flags_of
 from communitycore.store.scope import Scope
@@ -72,6 +72,7 @@ class ResidentsAPI(SubAPI):
         :raises PermissionDenied: the actor may not add residents on the compound's unit.
         """
         values = _household_values(building, room, address)
+        compound_id = _compound_id(compound_id)
         with self.community.transaction() as tx:
             self._authorize(tx.conn, "resident.add", _compound_unit(tx.conn, compound_id))
             return self._add_household(tx, compound_id, **values)
@@ -84,6 +85,7 @@ class ResidentsAPI(SubAPI):
         :raises PermissionDenied: the actor may not add residents on the compound's unit.
         """
         values = _household_values(building, room, address)
+        compound_id = _compound_id(compound_id)
         with self.community.transaction() as tx:
             self._authorize(tx.conn, "resident.add", _compound_unit(tx.conn, compound_id))
             found = self._find_household(tx.conn, compound_id, **values)
@@ -96,7 +98,8 @@ class ResidentsAPI(SubAPI):
         At most ``limit`` households (default ``None``: all). ``after`` is a keyset cursor: only
         households with a greater id, so the next page is ``after=`` the last id of this one.
 
-        :raises InvalidValue: a limit that is not a whole number of at least 0, or an ``after`` that is not an id.
+        :raises InvalidValue: ``compound_id`` is not an id; a limit that is not a whole number from 0 to
+            ``MAX_ID``, or an ``after`` that is not an id.
         :raises PermissionDenied: the actor may not read residents on any unit.
         """
         h = resident_tables.households
@@ -104,7 +107,7 @@ class ResidentsAPI(SubAPI):
         with self.community.reading() as conn:
             query = _in_scope(query, h.c.id, self._scope(conn, "resident.read"))
             if compound_id is not None:
-                query = query.where(h.c.compound_id == compound_id)
+                query = query.where(h.c.compound_id.in_(wanted_ids("compound_id", [compound_id])))
             return [Household(**row) for row in conn.execute(query).mappings()]
 
     # Residents ---------------------------------------------------------------------------------
@@ -142,12 +145,12 @@ class ResidentsAPI(SubAPI):
         :raises PermissionDenied: the actor may not read residents on the household's unit.
         """
         h = resident_tables.households
+        number = _household_id(household_id)
         with self.community.reading() as conn:
-            row = conn.execute(select(h).where(h.c.id == household_id)).mappings().first()
+            row = conn.execute(select(h).where(h.c.id == number)).mappings().first()
             if row is None:
-                raise NotFound(_("there is no household with id {id}").format(id=household_id), entity="household",
-                           key=household_id)
-            self._authorize(conn, "resident.read", _household_unit(conn, household_id))
+                raise _no_household(household_id)
+            self._authorize(conn, "resident.read", _household_unit(conn, number))
             return Household(**row)
 
     def update(
@@ -174,6 +177,7 @@ class ResidentsAPI(SubAPI):
         place = _place(None if household_id is UNCHANGED else household_id, compound_id, building, room, address)
         if all(v is UNCHANGED for v in (name, household_id, phone, flags)) and place is None:
             raise InvalidValue(_("nothing to change: give at least one field"))
+        resident_id = _resident_id(resident_id)
         with self.community.transaction() as tx:
             before = self._get(tx.conn, resident_id)
             self._authorize(tx.conn, "resident.update", _household_unit(tx.conn, before.household_id))
@@ -183,8 +187,7 @@ class ResidentsAPI(SubAPI):
             if place is not None:
                 values["household_id"] = self._place_household(tx, None, place)
             elif household_id is not UNCHANGED:
-                self._check_household(tx.conn, household_id)
-                values["household_id"] = household_id
+                values["household_id"] = self._check_household(tx.conn, household_id)
             if "household_id" in values:
                 self._authorize(tx.conn, "resident.update", _household_unit(tx.conn, values["household_id"]))
             if phone is not UNCHANGED:
@@ -214,6 +217,7 @@ class ResidentsAPI(SubAPI):
         :raises PermissionDenied: the actor may not remove residents on the resident's unit.
         """
         remark = clean_text(note, REASON_LIMIT)
+        resident_id = _resident_id(resident_id)
         with self.community.transaction() as tx:
             before = self._get(tx.conn, resident_id)
             self._authorize(tx.conn, "resident.remove", _household_unit(tx.conn, before.household_id))
@@ -249,6 +253,7 @@ class ResidentsAPI(SubAPI):
         :raises PermissionDenied: the actor may not see residents' personal data on the resident's unit.
         """
         why = self.community.members.reveal_reason(reason)
+        resident_id = _resident_id(resident_id)
         with self.community.transaction() as tx:
             resident = self._get(tx.conn, resident_id)
             self._authorize(tx.conn, "resident.reveal", _household_unit(tx.conn, resident.household_id))
@@ -273,17 +278,18 @@ class ResidentsAPI(SubAPI):
         a keyset cursor: only residents with a greater id, so the next page is ``after=`` the last
         id of this one, and costs the same however deep it is.
 
-        :raises InvalidValue: an unknown flag; a limit or offset that is not a whole number of at least 0,
-            or an ``after`` that is not an id.
+        :raises InvalidValue: an unknown flag; ``compound_id`` or ``household_id`` is not an id; a limit or
+            offset that is not a whole number from 0 to ``MAX_ID``, or an ``after`` that is not an id.
         :raises PermissionDenied: the actor may not read residents on any unit.
         """
         wanted = parse_flags([*([] if flag is None else [flag]), *flags])
         r, h, f = resident_tables.residents, resident_tables.households, resident_tables.resident_flags
         query = paged(select(r).order_by(r.c.id), r.c.id, limit=limit, after=after, offset=offset)
         if compound_id is not None:
-            query = query.join(h, h.c.id == r.c.household_id).where(h.c.compound_id == compound_id)
+            query = query.join(h, h.c.id == r.c.household_id).where(
+                h.c.compound_id.in_(wanted_ids("compound_id", [compound_id])))
         if household_id is not None:
-            query = query.where(r.c.household_id == household_id)
+            query = query.where(r.c.household_id.in_(wanted_ids("household_id", [household_id])))
         for code in wanted:
             query = query.where(exists().where(and_(f.c.resident_id == r.c.id, f.c.flag == code.value)))
         with self.community.reading() as conn:
@@ -327,21 +333,15 @@ class ResidentsAPI(SubAPI):
 
     def _get(self, conn: Connection, resident_id: int) -> Resident:
         r = resident_tables.residents
-
-        def missing() -> NotFound:
-            return NotFound(_("there is no resident with id {id}").format(id=resident_id), entity="resident",
-                            key=resident_id)
-
-        row = conn.execute(select(r).where(r.c.id == known_id(resident_id, missing))).mappings().first()
+        row = conn.execute(select(r).where(r.c.id == _resident_id(resident_id))).mappings().first()
         if row is None:
-            raise missing()
+            raise _no_resident(resident_id)
         return _resident(row, flags_of(conn, [row["id"]]).get(row["id"], ()))
 
     def _place_household(self, tx: Any, household_id: int | None, place: dict[str, Any] | None) -> int | None:
         """The household id a resident gets: given, or found (or added) at the address ``place``."""
         if place is None:
-            self._check_household(tx.conn, household_id)
-            return household_id
+            return self._check_household(tx.conn, household_id)
         compound = place.pop("compound_id")
         found = self._find_household(tx.conn, compound, **place)
         return (found if found is not None else self._add_household(tx, compound, **place)).id
@@ -353,12 +353,15 @@ class ResidentsAPI(SubAPI):
                          [{"resident_id": resident_id, "flag": flag.value} for flag in flags])
 
     @staticmethod
-    def _check_household(conn: Connection, household_id: int | None) -> None:
+    def _check_household(conn: Connection, household_id: int | None) -> int | None:
+        """The id of the household ``household_id`` names (None: none), or :class:`NotFound`."""
+        if household_id is None:
+            return None
         households = resident_tables.households
-        if household_id is not None and conn.scalar(
-                select(households.c.id).where(households.c.id == household_id)) is None:
-            raise NotFound(_("there is no household with id {id}").format(id=household_id), entity="household",
-                           key=household_id)
+        number = _household_id(household_id)
+        if conn.scalar(select(households.c.id).where(households.c.id == number)) is None:
+            raise _no_household(household_id)
+        return number
 
     @staticmethod
     def _find_household(conn: Connection, compound_id: int | None, *, building: str | None, room: str | None,
@@ -417,7 +420,7 @@ def _place(household_id: int | None, compound_id: int | None, building: str | No
         return None
     if household_id is not None:
         raise InvalidValue(_("give a household, or an address (compound, building, room, address), not both"))
-    return {"compound_id": compound_id, **_household_values(building, room, address)}
+    return {"compound_id": _compound_id(compound_id), **_household_values(building, room, address)}
 
 
 def _household_values(building: str | None, room: str | None, address: str | None) -> dict[str, str | None]:
@@ -430,3 +433,29 @@ def _household_values(building: str | None, room: str | None, address: str | Non
         except InvalidValue as exc:
             raise InvalidValue(f"{field}: {exc}") from None
     return out
+
+
+def _no_resident(value: Any) -> NotFound:
+    return NotFound(_("there is no resident with id {id}").format(id=value), entity="resident", key=value)
+
+
+def _no_household(value: Any) -> NotFound:
+    return NotFound(_("there is no household with id {id}").format(id=value), entity="household", key=value)
+
+
+def _resident_id(value: Any) -> int:
+    """``value`` as a resident id; one that is no id (``1.9``, None) or beyond any engine is not found."""
+    return known_id(value, lambda: _no_resident(value))
+
+
+def _household_id(value: Any) -> int:
+    """``value`` as a household id, likewise."""
+    return known_id(value, lambda: _no_household(value))
+
+
+def _compound_id(value: Any) -> int | None:
+    """``value`` as a compound id (None: no compound), likewise."""
+    if value is None:
+        return None
+    return known_id(value, lambda: NotFound(_("there is no compound with id {id}").format(id=value),
+                                            entity="compound", key=value))

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from communitycore.domain.activity import NewEntry, SubjectKind, parse_quantity
+from communitycore.domain.activity import NewEntry, SubjectKind, parse_quantity, quantity_problem
 from communitycore.domain.fields import clean_text
 from communitycore.domain.members import parse_date, parse_past_date
 from communitycore.domain.periods import Period
@@ -380,7 +380,8 @@ class RostersAPI(SubAPI):
         At most ``limit`` entries (1,000; ``None``: all). ``after`` is a keyset cursor: only entries
         with a greater id, so the next page is ``after=`` the last id of this one.
 
-        :raises InvalidValue: a limit that is not a whole number of at least 0, or an ``after`` that is not an id.
+        :raises InvalidValue: a limit that is not a whole number from 0 to ``MAX_ID``, or
+            an ``after`` that is not an id.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may read rosters nowhere (a listing keeps to the actor's subtrees).
         """
@@ -446,6 +447,9 @@ class RostersAPI(SubAPI):
             raise _bad("hours", str(exc)) from None
         if quantity <= 0:
             raise _bad("hours", _("training hours must be positive, got {hours}").format(hours=hours))
+        fact = self.community.registry.facts.get(TRAINING_HOURS)
+        if fact is not None and (wrong := quantity_problem(fact, quantity)) is not None:  # one session: a day at most
+            raise _bad("hours", wrong)
         with self.community.transaction() as tx:
             entry = self._locked(tx.conn, entry_id)
             self._authorize(tx.conn, "roster.record", entry.unit_id)

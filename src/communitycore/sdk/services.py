@@ -464,7 +464,7 @@ class ServicesAPI(SubAPI):
         keyset cursor: only requests with a greater id, so the next page is ``after=`` the last id
         of this one, and costs the same however deep it is.
 
-        :raises InvalidValue: a limit or offset that is not a whole number of at least 0, or an ``after``
+        :raises InvalidValue: a limit or offset that is not a whole number from 0 to ``MAX_ID``, or an ``after``
             that is not an id.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may read services nowhere, or not on ``unit`` (a listing keeps
@@ -486,7 +486,7 @@ class ServicesAPI(SubAPI):
         At most ``limit`` requests (default ``None``: all), past the first ``offset``: the next page
         is ``offset=`` this one's offset plus ``limit``.
 
-        :raises InvalidValue: a limit or offset that is not a whole number of at least 0.
+        :raises InvalidValue: a limit or offset that is not a whole number from 0 to ``MAX_ID``.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may read services nowhere, or not on ``unit`` (a listing keeps
             to the actor's subtrees).
@@ -695,7 +695,7 @@ class ServicesAPI(SubAPI):
         At most ``limit`` volunteers (default ``None``: all), past the first ``offset``: the next
         page is ``offset=`` this one's offset plus ``limit``.
 
-        :raises InvalidValue: a limit or offset that is not a whole number of at least 0.
+        :raises InvalidValue: a limit or offset that is not a whole number from 0 to ``MAX_ID``.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read services on ``unit`` (on the whole database when it is None).
         """
@@ -878,7 +878,8 @@ class ServicesAPI(SubAPI):
         At most ``limit`` resources (default ``None``: all). ``after`` is a keyset cursor: only
         resources with a greater id, so the next page is ``after=`` the last id of this one.
 
-        :raises InvalidValue: a limit that is not a whole number of at least 0, or an ``after`` that is not an id.
+        :raises InvalidValue: a limit that is not a whole number from 0 to ``MAX_ID``, or
+            an ``after`` that is not an id.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may read services nowhere, or not on ``unit``.
         """
@@ -915,7 +916,8 @@ class ServicesAPI(SubAPI):
         At most ``limit`` demands (default ``None``: all). ``after`` is a keyset cursor: only
         demands with a greater id, so the next page is ``after=`` the last id of this one.
 
-        :raises InvalidValue: a limit that is not a whole number of at least 0, or an ``after`` that is not an id.
+        :raises InvalidValue: a limit that is not a whole number from 0 to ``MAX_ID``, or
+            an ``after`` that is not an id.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may read services nowhere, or not on ``unit``.
         """
@@ -959,7 +961,8 @@ class ServicesAPI(SubAPI):
         At most ``limit`` projects (default ``None``: all). ``after`` is a keyset cursor: only
         projects with a greater id, so the next page is ``after=`` the last id of this one.
 
-        :raises InvalidValue: a limit that is not a whole number of at least 0, or an ``after`` that is not an id.
+        :raises InvalidValue: a limit that is not a whole number from 0 to ``MAX_ID``, or
+            an ``after`` that is not an id.
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may read services nowhere, or not on ``unit``.
         """

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, delete, func, insert, literal, select, update
 
-from communitycore.domain.fields import MAX_ID, is_plain_id, looks_like_id
+from communitycore.domain.fields import MAX_ID, is_plain_id, looks_like_id, written_id
 from communitycore.domain.org import PATH_SEPARATOR, OrgUnit, parents_first
 from communitycore.errors import InvalidValue, NotFound
 from communitycore.i18n import _
@@ -49,12 +49,17 @@ def ref_id(ref: int | str) -> int | None:
     Text with a ``/`` is always a path, whatever its names look like: ``街道/2024`` is the unit
     ``2024`` under ``街道``, and ``123/`` (or ``/123``) the top-level unit named ``123``, never the
     unit with id 123. Digits of other scripts (``٣``, ``０３``) are refused rather than read as an
-    id, and an id no engine can hold is simply not found.
+    id, and an id no engine can hold is simply not found. Anything else (a bool, a float, even
+    ``2.0``, None, bytes) is refused, never cut to an id.
+
+    :raises InvalidValue: ``ref`` is neither an id nor text.
+    :raises NotFound: an id no unit can have.
     """
-    if isinstance(ref, bool):
-        raise InvalidValue(_("a unit is named by its id or its path, not {ref!r}").format(ref=ref))
-    if isinstance(ref, int):
-        number = ref
+    if not isinstance(ref, str):
+        number = written_id(ref)
+        if number is None:  # a bool, a float (2.0 too), None, bytes, a list …
+            raise InvalidValue(_("a unit is given by its id, its path or (at the top) its name, not {ref!r}")
+                               .format(ref=ref), entity="unit")
     elif PATH_SEPARATOR in ref:
         return None
     elif is_plain_id(ref):
