@@ -28,6 +28,7 @@ from communitycore import serialize
 from communitycore.cli.state import AppState, command_labels
 from communitycore.cli.terminal import terminal_text
 from communitycore.domain.codes import Coded
+from communitycore.domain.fields import MAX_ID
 from communitycore.i18n import _
 from communitycore.labels import label, word
 
@@ -230,8 +231,9 @@ def progress_bar(length: int, label: str, **options: Any) -> Any:
 
 def fetch_page(fetch: Callable[[int | None], Sequence[T]], limit: int) -> tuple[list[T], bool]:
     """One page of a listing and whether more rows follow it: ``fetch`` is asked for one row more
-    than ``limit`` (``--limit``; 0: all, so ``None``), and the page is the first ``limit`` rows."""
-    rows = list(fetch(limit + 1 if limit else None))
+    than ``limit`` (``--limit``; 0: all, so ``None``), and the page is the first ``limit`` rows. No
+    more than ``MAX_ID`` are asked for, the most a listing takes (and more rows than any table holds)."""
+    rows = list(fetch(min(limit, MAX_ID - 1) + 1 if limit else None))
     more = bool(limit) and len(rows) > limit
     return (rows[:limit] if more else rows), more
 
