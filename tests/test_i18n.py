@@ -825,6 +825,13 @@ def test_every_column_a_command_prints_has_its_label() -> None:
         for name, columns in vars(module).items():
             if name.endswith("COLUMNS") and isinstance(columns, (tuple, list)):  # GRANT_COLUMNS is a list
                 unlabelled += [f"{info.name}.{name}: {c}" for c in columns if isinstance(c, str) and c not in labelled]
+        # The columns a command names where it prints (emit(rows, columns=("code", "fixed", …))).
+        assert module.__file__ is not None
+        for node in ast.walk(ast.parse(Path(module.__file__).read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.keyword) and node.arg == "columns"
+                    and isinstance(node.value, (ast.Tuple, ast.List))):
+                unlabelled += [f"{info.name}:{node.value.lineno}: {c.value}" for c in node.value.elts
+                               if isinstance(c, ast.Constant) and isinstance(c.value, str) and c.value not in labelled]
     assert unlabelled == []
 
 

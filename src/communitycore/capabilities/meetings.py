@@ -78,6 +78,13 @@ CAPABILITY = Capability(
         "partners": ("共建单位", "Partners"),
         "title": ("表决事项", "Title"),
         "days": ("天数", "Days"),
+        # A resolution (``meeting resolution``)
+        "meeting_id": ("会议编号", "Meeting ID"),
+        "for": ("赞成票", "For"),
+        "against": ("反对票", "Against"),
+        "abstain": ("弃权票", "Abstain"),
+        "due": ("应到人数", "Due to attend"),
+        "passed": ("通过", "Passed"),
     },
     settings=(
         SettingSpec("required-meeting-types", parse_codes, N_("meeting types whose cadence is checked here"),

@@ -107,6 +107,16 @@ CAPABILITY = Capability(
         # A volunteer-service certificate (``service certificate``)
         "person": ("志愿者", "Volunteer"),
         "year": ("年度", "Year"),
+        # Categories and programmes (``service categories``, ``service programs``)
+        "label_en": ("英文名称", "English name"),
+        "description": ("说明", "Description"),
+        "eligible_flags": ("服务对象", "Serves"),
+        "default_urgency": ("默认紧急程度", "Default urgency"),
+        "channels": ("受理渠道", "Channels"),
+        "owner_kinds": ("承办党组织类别", "Run by"),
+        # A milestone (``service project milestone``)
+        "project_id": ("项目编号", "Project ID"),
+        "reached_on": ("完成日期", "Reached on"),
     },
     actions=("service.read", "service.add", "service.update", "service.transition", "service.record"),
     audited={
