@@ -182,6 +182,32 @@ def test_payments_import_all_or_nothing_naming_rows(community: Community, tmp_pa
     assert [x.member_id for x in community.dues.arrears(through="2026-10")] == [b.id]
 
 
+def test_a_payment_before_joining_or_a_month_outside_the_years_is_refused(community: Community,
+                                                                          tmp_path: Path) -> None:
+    a = tree(community)["members"][0]  # joined 2000-07-01
+    community.dues.set_base(a.id, category="employed", base="3000", from_month="2026-01")
+    with pytest.raises(InvalidValue, match=r"^month: 1900-01 is before the member joined \(2000-07-01\)"):
+        community.dues.pay(a.id, month="1900-01", amount="15")
+    with pytest.raises(InvalidValue, match=r"^on: the payment date 1900-01-01 is before the member joined"):
+        community.dues.pay(a.id, month="2026-01", amount="15", on="1900-01-01")
+    for month in ("9999-12", dt.date(9999, 12, 1), "1899-12"):  # 9999-12 has no last day datetime can hold
+        with pytest.raises(InvalidValue, match="outside the years 1900 to 2099"):
+            community.dues.pay(a.id, month=month, amount="121.5")
+    with pytest.raises(InvalidValue, match=r"^from: 9999-11 lies outside the years"):
+        community.dues.set_base(a.id, category="employed", base="3000", from_month="9999-11")
+    early = tmp_path / "early.csv"
+    early.write_text(f"党员编号,月份,金额,交纳日期\n{a.id},2000-06,15,2026-01-10\n{a.id},2026-01,15,1999-01-01\n",
+                     encoding="utf-8")
+    with pytest.raises(RejectedInput) as rejected:
+        community.dues.import_payments(early)
+    assert sorted((p.row, p.field) for p in rejected.value.problems) == [(2, "月份"), (3, "交纳日期")]
+    # Nothing was paid; arrears run to this month at the latest: months still to come are not owed yet.
+    [owed] = community.dues.arrears(through="2026-11")
+    assert owed.unpaid_months[0] == "2026-01" and owed.unpaid_months[-1] == "2026-11"
+    with pytest.raises(InvalidValue, match=r"^through: 2099-12 is after this month"):
+        community.dues.arrears(through="2099-12", limit=1)
+
+
 def test_the_ledger_export_lists_each_month(community: Community, tmp_path: Path) -> None:
     t = tree(community)
     a = t["members"][0]
@@ -286,8 +312,9 @@ month_counts = st.integers(min_value=0, max_value=17)
 @given(data=st.data())
 def test_arrears_match_a_month_by_month_reference(data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory() as folder:
+        # The clock is past the last month drawn: arrears run to this month at the latest.
         c = communitycore.open(f"sqlite:///{folder}/c.db", actor="tester", autoload=False, create=True,
-                               clock=Clock("Asia/Shanghai", fixed=dt.datetime(2026, 8, 1, 10)))
+                               clock=Clock("Asia/Shanghai", fixed=dt.datetime(2026, 10, 1, 10)))
         try:
             _arrears_against_reference(c, tree(c), data)
         finally:

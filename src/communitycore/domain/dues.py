@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from communitycore.domain.codes import Coded
+from communitycore.domain.fields import DATE_RANGE
 from communitycore.domain.settings import in_words, parse_worded
 from communitycore.errors import InvalidValue, bad_field
 from communitycore.i18n import N_, _, get_language, listing
@@ -96,14 +97,36 @@ def month_end(number: int) -> dt.date:
 
 
 def parse_month(value: object, field: str = "month") -> int:
-    """``2025-03``, ``2025年3月``, ``2025/3`` or a date: the month number; else :class:`InvalidValue`."""
+    """``2025-03``, ``2025年3月``, ``2025/3`` or a date: the month number; else :class:`InvalidValue`.
+
+    A month keeps to the years a date can name (:data:`~communitycore.domain.fields.DATE_RANGE`)."""
     if isinstance(value, dt.date):
-        return month_of(value)
-    match = _MONTH.match(str(value)) if value is not None else None
-    if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
-        raise bad_field(field, _("expected a month such as 2025-03, got {value!r}").format(value=value),
-                        entity="dues")
-    return month_number(int(match.group(1)), int(match.group(2)))
+        year, month = value.year, value.month
+    else:
+        match = _MONTH.match(str(value)) if value is not None else None
+        if match is None or not 1 <= int(match.group(2)) <= 12:
+            raise bad_field(field, _("expected a month such as 2025-03, got {value!r}").format(value=value),
+                            entity="dues")
+        year, month = int(match.group(1)), int(match.group(2))
+    if not DATE_RANGE[0].year <= year <= DATE_RANGE[1].year:
+        raise bad_field(field, _("{month} lies outside the years {first} to {last}; check the year").format(
+            month=f"{year:04d}-{month:02d}", first=DATE_RANGE[0].year, last=DATE_RANGE[1].year), entity="dues")
+    return month_number(year, month)
+
+
+def before_joining(joined: dt.date | None, month: int, paid_on: dt.date) -> tuple[str, str] | None:
+    """The field (``month`` or ``on``) and the words of a payment for a month, or made on a day, before
+    the member joined; None when neither is (or no joining date is on record). Dues are owed from
+    the month of joining, and nobody pays them before."""
+    if joined is None:
+        return None
+    if month < month_of(joined):
+        return "month", _("{month} is before the member joined ({date})").format(month=month_text(month),
+                                                                                 date=joined.isoformat())
+    if paid_on < joined:
+        return "on", _("the payment date {date} is before the member joined ({joined})").format(
+            date=paid_on.isoformat(), joined=joined.isoformat())
+    return None
 
 
 def parse_amount(value: object, field: str = "amount", *, zero: bool = True) -> Decimal:

@@ -37,6 +37,7 @@ from communitycore.domain.dues import (
     RetireeBase,
     Standing,
     amount_for,
+    before_joining,
     find_category,
     from_fen,
     month_end,
@@ -197,6 +198,9 @@ class DuesAPI(SubAPI):
                 raise bad_field("on", _("the date {date} is in the future").format(date=day), entity="dues")
             unit_id = self._member_unit(tx.conn, member_id, lock=True)
             self._authorize(tx.conn, "dues.record", unit_id)
+            joined = tx.conn.execute(select(_m.c.join_date).where(_m.c.id == int(member_id))).scalar()
+            if (early := before_joining(joined, first, day)) is not None:
+                raise bad_field(*early, entity="dues")
             payments = self._insert(tx, [(int(member_id), unit_id, first + i, fen, day, extra)
                                          for i, fen in enumerate(_split(to_fen(total), months))])
             if not extra:
@@ -220,12 +224,20 @@ class DuesAPI(SubAPI):
         source = given_path(path)
         with self.community.transaction() as tx:
             rows = read_payments(tx.conn, source, today=tx.today)
-            units = dict(tx.conn.execute(select(_m.c.id, _m.c.unit_id).where(
-                _m.c.id.in_(sorted({r.member_id for r in rows})))).all()) if rows else {}
+            found = tx.conn.execute(select(_m.c.id, _m.c.unit_id, _m.c.join_date).where(
+                _m.c.id.in_(sorted({r.member_id for r in rows})))).all() if rows else []
+            units = {member_id: unit_id for member_id, unit_id, _joined in found}
             missing = sorted({r.member_id for r in rows} - set(units))
             if missing:
                 raise RejectedInput([Problem(r.row, "党员编号", _("no member {id}").format(id=r.member_id))
                                      for r in rows if r.member_id in missing], imported=True, source=source.name)
+            joined = {member_id: day for member_id, _unit, day in found}
+            early = [(r.row, problem) for r in rows
+                     if (problem := before_joining(joined[r.member_id], r.month, r.paid_on)) is not None]
+            if early:  # the file's columns, as read_payments names them
+                column = {"month": "月份", "on": "交纳日期"}
+                raise RejectedInput([Problem(row, column[field], words) for row, (field, words) in early],
+                                    imported=True, source=source.name)
             for unit_id in sorted(set(units.values())):
                 self._authorize(tx.conn, "dues.import", int(unit_id))
             self._insert(tx, [(r.member_id, int(units[r.member_id]), r.month, to_fen(r.amount), r.paid_on, False)
@@ -259,7 +271,12 @@ class DuesAPI(SubAPI):
         :raises PermissionDenied: the actor may not do this (dues) on the unit concerned.
         """
         check_page(limit, after=after)
-        last = parse_month(through) if through is not None else month_of(self.community.clock.today()) - 1
+        current = month_of(self.community.clock.today())
+        last = parse_month(through, "through") if through is not None else current - 1
+        if last > current:  # no month after this one has fallen due, and each would be listed as unpaid
+            raise bad_field("through", _("{month} is after this month ({current}): arrears run to this month at "
+                                         "the latest").format(month=month_text(last), current=month_text(current)),
+                            entity="dues")
         first = parse_month(since, "since") if since is not None else 0
         with self.community.reading() as conn:
             members, lapse = self._scoped(conn, unit)
