@@ -19,13 +19,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
-from communitycore import serialize
 from communitycore.cli.params import PLAIN_ID, POSITIVE, SCORING_SCHEME, page_options
 from communitycore.cli.render import emit, fetch_page, heading, more_follow, output_options, shown, state
-from communitycore.domain.scoring import scheme_from_rules
 from communitycore.i18n import N_, _
-from communitycore.records import grade_labels
-from communitycore.sdk.assessments import APPEAL_WORKFLOW
 
 if TYPE_CHECKING:
     from communitycore.domain.assessments import AssessmentResult, AssessmentRun
@@ -69,7 +65,7 @@ def explanation(result: AssessmentResult, rules: Mapping[str, Any]) -> list[str]
             out.append(text)
     out.append(_("Total: {total}").format(total=_num(result.total)))
     bands = {b["grade"]: b for b in rules["bands"]}
-    words = grade_labels(scheme_from_rules(rules).bands)
+    words = _grade_words(rules)
     if result.exempt:
         out.append(_("Takes part without a grade (exempt under this scheme)"))
     elif not result.rated:
@@ -92,14 +88,25 @@ def explanation(result: AssessmentResult, rules: Mapping[str, Any]) -> list[str]
     return out
 
 
+def _grade_words(rules: Mapping[str, Any]) -> dict[str, str]:
+    """Each grade of a run's bands in words (优秀), in the language in force."""
+    from communitycore.domain.scoring import scheme_from_rules
+    from communitycore.records import grade_labels
+
+    return grade_labels(scheme_from_rules(rules).bands)
+
+
 def _graded(rows: list[dict[str, Any]], rules: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Text rows of results with each grade in words (优秀), as the run's bands name it."""
-    words = grade_labels(scheme_from_rules(rules).bands)
+    words = _grade_words(rules)
     return [{**row, "grade_label": words.get(row["grade"], row["grade"])} for row in rows]
 
 
 def _appeals(found: Any) -> Any:
     """An appeal's shape (or a list of them) with its state in words (已采纳), as the appeal workflow names it."""
+    from communitycore import serialize
+    from communitycore.sdk.assessments import APPEAL_WORKFLOW
+
     if isinstance(found, list):
         return [_appeals(appeal) for appeal in found]
     app = state()
