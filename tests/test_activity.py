@@ -432,3 +432,35 @@ def test_ids_beyond_the_columns_are_refused_cleanly(book: Community, tree: dict[
     with pytest.raises(NotFound):
         book.activity.get(-1)
     assert book.activity.list(subject_kind="member", subject_id=2**40) == []
+
+
+def test_a_quantity_the_fact_cannot_have_is_refused_every_way_in(community: Community, tmp_path: Path) -> None:
+    # volunteer-hours holds one person's hours of one day (the built-in fact's minimum and maximum).
+    street = community.org.add("城南街道党工委", "street-committee")
+    committee = community.org.add("幸福社区党委", "community-committee", parent=street)
+    zhang = community.members.add("张三", community.org.add("第一网格党支部", "grid-branch", parent=committee)).id
+    for quantity in ("-7", "0", "5000", "24.01"):
+        with pytest.raises(RejectedInput, match=r"is not a quantity of fact 'volunteer-hours': it takes 0.01 to 24"):
+            community.activity.record("member", zhang, "volunteer-hours", on="2026-03-01", quantity=quantity)
+    with pytest.raises(RejectedInput) as caught:
+        community.activity.record_many([NewEntry(subject_kind="member", subject_id=zhang, fact="volunteer-hours",
+                                                 on=dt.date(2026, 3, 1), quantity=q) for q in ("2", "-100")])
+    assert [(p.row, p.field) for p in caught.value.problems] == [(2, "quantity")]
+    path = tmp_path / "hours.csv"
+    path.write_text(f"对象类型,对象编号,事实,日期,数量\n党员,{zhang},volunteer-hours,2026-03-01,-100\n",
+                    encoding="utf-8")
+    with pytest.raises(RejectedInput) as caught:
+        community.activity.import_file(path)
+    assert [(p.row, p.field) for p in caught.value.problems] == [(2, "数量")]
+    assert community.activity.list() == []
+    entry = community.activity.record("member", zhang, "volunteer-hours", on="2026-03-01", quantity=24)
+    assert community.activity.reverse(entry.id).quantity == Decimal(-24)  # a reversal is not bounded again
+
+
+def test_a_fact_declares_its_bounds() -> None:
+    fact = Fact(code="duty-hours", label="值守时长", subject="member", unit="hours", minimum=0.5, maximum="12")
+    assert (fact.minimum, fact.maximum) == (Decimal("0.5"), Decimal(12))
+    with pytest.raises(ValueError, match="minimum 5 is above its maximum 1"):
+        Fact(code="duty-hours", label="值守时长", subject="member", minimum=5, maximum=1)
+    with pytest.raises(ValueError, match="expected a number"):
+        Fact(code="duty-hours", label="值守时长", subject="member", maximum="many")

@@ -170,6 +170,10 @@ def test_the_run_reads_only_the_subtree_and_checks_the_period(c: Community, tree
         c.assessments.run("acc-points", "2026", tree["grid1"])
     with pytest.raises(NotFound, match="no scoring scheme 'nope'"):
         c.assessments.run("nope", "2026Q1")
+    # A run scores what happened: a period still to come is refused, the running one is scored so far.
+    with pytest.raises(InvalidValue, match=r"2027Q1 has not begun \(it starts on 2027-01-01; today is 2026-11-28\)"):
+        c.assessments.run("acc-points", "2027Q1", tree["grid1"])
+    assert c.assessments.run("acc-points", "2026Q4", tree["grid1"]).period == "2026Q4"
 
 
 def test_democratic_appraisal_leaves_probationary_members_ungraded(c: Community, tree: dict[str, int]) -> None:
@@ -228,6 +232,12 @@ def test_an_accepted_appeal_makes_revision_two_and_leaves_one_unchanged(c: Commu
     with pytest.raises(InvalidValue, match="corrected quantity"):
         c.assessments.decide(second.id, accept=True, reason="x")
     assert [x.id for x in c.assessments.appeals(run_id=run.id)] == [appeal.id, second.id]
+    # The corrected value is one the fact can have over a period: a count is never below 0.
+    third = c.assessments.appeal(run.id, a, "acc-lesson", reason="再核")
+    with pytest.raises(InvalidValue, match="-3 is not a quantity of fact 'acc-lesson': it takes at least 0"):
+        c.assessments.decide(third.id, accept=True, quantity=-3, reason="r")
+    assert c.assessments.get_appeal(third.id).state == "filed"
+    assert c.assessments.get(run.id).revision == 2
 
 
 def test_an_appeal_against_a_veto_can_lift_it(c: Community, tree: dict[str, int]) -> None:

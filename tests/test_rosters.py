@@ -144,6 +144,18 @@ def test_a_pack_with_a_bad_programme_is_refused_naming_the_field(tmp_path: Path)
 def test_notice_end_counts_both_days() -> None:
     assert notice_end(dt.date(2025, 3, 1), 7) == dt.date(2025, 3, 7)
     assert notice_end(dt.date(2025, 3, 1), 1) == dt.date(2025, 3, 1)
+    with pytest.raises(InvalidValue, match="from 1 to 366 days"):
+        notice_end(dt.date(2026, 12, 25), 36600)
+
+
+def test_a_notice_of_a_hundred_years_is_refused(rc: Community, branch: int) -> None:
+    entry = rc.rosters.apply("red-steward", member=_member(rc, branch, "张三"))
+    rc.rosters.qualify(entry.id, passed=True, note="正式党员，无违纪")
+    for days in (0, 367, 36600, 10**30):
+        with pytest.raises(RejectedInput, match="days: a notice lasts a whole number of days from 1 to 366"):
+            rc.rosters.notice(entry.id, start="2026-12-25", days=days)
+    assert rc.rosters.get(entry.id).state == "qualified"
+    assert rc.rosters.notice(entry.id, start="2025-03-01", days=366).notice_end == dt.date(2026, 3, 1)
 
 
 # Admission ---------------------------------------------------------------------------------------
@@ -295,6 +307,11 @@ def test_training_counts_sessions_and_meetings_that_count_as_training(rc: Commun
         rc.rosters.add_training(first, on="2025-02-01", hours="0", topic="x")
     with pytest.raises(RejectedInput, match=r"on: 2025-03-02 is in the future \(today is 2025-03-01\)"):
         rc.rosters.add_training(first, on="2025-03-02", hours="1", topic="还没上的课")
+    # One session lasts a day at most: the training fact's maximum.
+    with pytest.raises(RejectedInput, match=r"100000 is not a quantity of fact 'steward-training-hours': it takes "
+                                            r"0\.01 to 24"):
+        rc.rosters.add_training(first, on="2025-02-01", hours="100000", topic="t")
+    assert rc.rosters.add_training(first, on="2025-02-02", hours="24", topic="通宵值守培训")
 
 
 # Reviews -----------------------------------------------------------------------------------------

@@ -462,6 +462,53 @@ def test_hours_bad_input_names_the_fields(svc: Community, tree: dict[str, int]) 
     assert {p.field for p in caught.value.problems} == {"member", "date", "hours", "activity"}
 
 
+def test_a_persons_day_holds_24_hours_in_all(svc: Community, tree: dict[str, int]) -> None:
+    member = svc.members.add("李四", unit=tree["community"], category="full")
+    svc.services.record_hours(member=member.id, on="2025-03-05", hours=20, activity="巡逻")
+    with pytest.raises(RejectedInput, match="2025-03-05 already holds 20 hours of this person's: 20 more would "
+                                            "make 40, and a day holds 24"):
+        svc.services.record_hours(member=member.id, on="2025-03-05", hours=20, activity="巡逻")
+    svc.services.record_hours(member=member.id, on="2025-03-05", hours=4, activity="值守")
+    svc.services.record_hours(member=member.id, on="2025-03-06", hours=20, activity="巡逻")  # another day
+    resident = svc.residents.add("王大爷")
+    svc.services.record_hours(resident=resident.id, on="2025-03-05", hours=24, activity="扫雪")
+    with pytest.raises(RejectedInput, match="a day holds 24"):
+        svc.services.record_hours(resident=resident.id, on="2025-03-05", hours="0.5", activity="扫雪")
+
+
+def test_two_writers_of_one_persons_day_cannot_pass_24_hours(db_url: str) -> None:
+    # Each locks the person before it reads the day: the second reads the first's hours.
+    clock = Clock("Asia/Shanghai", fixed=NOW)
+    setup = communitycore.open(db_url, actor="setup", clock=clock, autoload=False)
+    unit = setup.org.add("城南街道党工委", "street-committee")
+    member = setup.members.add("李四", unit=unit.id, category="full").id
+    setup.close()
+    writers = [communitycore.open(db_url, actor="setup", clock=clock, autoload=False) for _ in range(4)]
+    barrier = threading.Barrier(len(writers))
+    outcome: list[str] = []
+
+    def run(c: Community) -> None:
+        barrier.wait(10)
+        try:
+            c.services.record_hours(member=member, on="2025-03-05", hours=10, activity="巡逻")
+            outcome.append("kept")
+        except RejectedInput:
+            outcome.append("refused")
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in writers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    try:
+        assert sorted(outcome) == ["kept", "kept", "refused", "refused"]
+        entries = writers[0].activity.list(subject_kind="member", subject_id=member, fact="volunteer-hours")
+        assert sum(e.quantity for e in entries) == Decimal(20)
+    finally:
+        for c in writers:
+            c.close()
+
+
 def test_stars_follow_the_thresholds_setting(svc: Community, tree: dict[str, int]) -> None:
     member = svc.members.add("李四", unit=tree["community"], category="full")
     for day in range(1, 13):

@@ -11,6 +11,7 @@ import datetime as dt
 import enum
 import re
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
@@ -79,6 +80,21 @@ def freeze(value: Any) -> Any:
 
 def _frozen_dict(value: Any) -> FrozenDict:
     return freeze(dict(value)) if not isinstance(value, FrozenDict) else value
+
+
+def _optional_decimal(value: Any) -> Decimal | None:
+    """A bound written as a number (``24``, ``"0.01"``, ``0.5``: a float by its shortest text), or None."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(_("expected a number, got {value!r}").format(value=value))
+    try:
+        number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
+    except InvalidOperation:
+        raise ValueError(_("expected a number, got {value!r}").format(value=value)) from None
+    if not number.is_finite():
+        raise ValueError(_("expected a number, got {value!r}").format(value=value))
+    return number
 
 
 def _tuple(value: Any) -> tuple[Any, ...]:
@@ -647,6 +663,17 @@ class Fact(Record):
     """What its quantity counts: ``count``, ``hours``, ``points``, ``votes`` …"""
     aggregate: Aggregate = attrs.field(default=Aggregate.SUM, converter=Aggregate)
     """How the ledger's entries of this fact over a period make one value (see :class:`Aggregate`)."""
+    minimum: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    """The least quantity one entry may hold (``None``: no bound), as ``0.01`` hours: the ledger
+    refuses an entry below it, by hand, in a batch or from a file (a reversal aside)."""
+    maximum: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    """The largest quantity one entry may hold (``None``: no bound), as ``24`` hours in one day or
+    ``100`` satisfaction points."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError(_("fact {code!r}: its minimum {minimum} is above its maximum {maximum}").format(
+                code=self.code, minimum=self.minimum, maximum=self.maximum))
 
 
 _ACTION_PATTERN = re.compile(r"^(?:\*|(?:\*|[a-z][a-z0-9-]*)\.(?:\*|[a-z][a-z0-9-]*))$")

@@ -47,22 +47,25 @@ def communitycore_register_workflow_transitions() -> list[WorkflowTransition]:
 def communitycore_register_facts() -> list[Fact]:
     """What services write to the activity ledger (谁组织谁记录)."""
     return [
-        Fact(code="volunteer-hours", label="志愿服务时长", label_en="volunteer hours", subject="member", unit="hours"),
+        # An entry is one person's hours of one day: more than 0, at most the day's 24.
+        Fact(code="volunteer-hours", label="志愿服务时长", label_en="volunteer hours", subject="member", unit="hours",
+             minimum="0.01", maximum=24),
         Fact(code="resident-volunteer-hours", label="居民志愿服务时长", label_en="resident volunteer hours",
-             subject="resident", unit="hours"),
+             subject="resident", unit="hours", minimum="0.01", maximum=24),
         Fact(code="requests-handled", label="办理诉求数", label_en="requests handled", subject="member",
              aggregate="count"),
+        # An evaluation scores 0, 90 or 100 (Satisfaction.score).
         Fact(code="satisfaction", label="群众满意度", label_en="satisfaction", subject="member", unit="points",
-             aggregate="mean"),
+             aggregate="mean", minimum=0, maximum=100),
         Fact(code="projects-delivered", label="交付项目数", label_en="projects delivered", subject="partner",
              aggregate="count"),
         # The same two facts for requests handled by partners and units (a steward's are the roster's own).
         Fact(code="partner-requests-handled", label="共建单位办理诉求数", label_en="requests handled by a partner",
              subject="partner", aggregate="count"),
         Fact(code="partner-satisfaction", label="共建单位群众满意度", label_en="satisfaction with a partner",
-             subject="partner", unit="points", aggregate="mean"),
+             subject="partner", unit="points", aggregate="mean", minimum=0, maximum=100),
         Fact(code="unit-requests-handled", label="党组织办理诉求数", label_en="requests handled by a unit",
              subject="unit", aggregate="count"),
         Fact(code="unit-satisfaction", label="党组织群众满意度", label_en="satisfaction with a unit",
-             subject="unit", unit="points", aggregate="mean"),
+             subject="unit", unit="points", aggregate="mean", minimum=0, maximum=100),
     ]

@@ -32,7 +32,7 @@ from communitycore.domain.codes import Coded
 from communitycore.domain.members import parse_date
 from communitycore.errors import InvalidValue
 from communitycore.i18n import N_, _
-from communitycore.records import _SLUG, Aggregate
+from communitycore.records import _SLUG, Aggregate, Fact
 
 __all__ = [
     "MAX_QUANTITY",
@@ -44,6 +44,8 @@ __all__ = [
     "parse_quantity",
     "parse_source",
     "parse_text",
+    "quantity_problem",
+    "value_problem",
 ]
 
 #: Quantities are kept to two decimal places, up to this magnitude (a BIGINT of hundredths holds far more).
@@ -103,6 +105,37 @@ def parse_quantity(value: Any) -> Decimal:
     if number != number.quantize(_CENT, rounding=ROUND_HALF_EVEN):
         raise InvalidValue(_("{value} has more than two decimal places").format(value=value))
     return number
+
+
+def _outside(code: str, value: Decimal, low: Decimal | None, high: Decimal | None) -> str | None:
+    if (low is None or value >= low) and (high is None or value <= high):
+        return None
+    shown = {"code": code, "value": value, "low": low, "high": high}
+    if low is not None and high is not None:
+        return _("{value} is not a quantity of fact {code!r}: it takes {low} to {high}").format(**shown)
+    if low is not None:
+        return _("{value} is not a quantity of fact {code!r}: it takes at least {low}").format(**shown)
+    return _("{value} is not a quantity of fact {code!r}: it takes at most {high}").format(**shown)
+
+
+def quantity_problem(fact: Fact, quantity: Decimal) -> str | None:
+    """What is wrong with one entry's ``quantity`` of ``fact``: outside the fact's
+    :attr:`~communitycore.records.Fact.minimum` and :attr:`~communitycore.records.Fact.maximum`; None if nothing."""
+    return _outside(fact.code, quantity, fact.minimum, fact.maximum)
+
+
+def value_problem(fact: Fact, value: Decimal) -> str | None:
+    """What is wrong with ``value`` as the fact's value over a period (an appeal's corrected quantity).
+
+    A period with no entries holds 0, so a bound above 0 holds for a value only as far as 0; a
+    total (``sum``) has no upper bound, a ``count`` counts entries from 0; a ``mean`` or ``max``
+    stays within the bounds of one entry.
+    """
+    if fact.aggregate is Aggregate.COUNT:
+        return _outside(fact.code, value, Decimal(0), None)
+    low = None if fact.minimum is None else min(fact.minimum, Decimal(0))
+    high = fact.maximum if fact.aggregate in (Aggregate.MEAN, Aggregate.MAX) else None
+    return _outside(fact.code, value, low, high)
 
 
 def parse_text(value: Any, limit: int) -> str | None:

@@ -44,6 +44,8 @@ from .roster_workflow import (
 #: Longest note, reason or objector's name kept.
 NOTE_LENGTH = 400
 NAME_LENGTH = 200
+#: The longest public notice (公示), in days: a notice runs days or weeks; more is a slip of the keyboard.
+MAX_NOTICE_DAYS = 366
 
 
 class ExitReason(str, enum.Enum):
@@ -74,8 +76,9 @@ def parse_exit_reason(value: str) -> ExitReason:
 
 def notice_end(start: dt.date, days: int) -> dt.date:
     """The last day of a notice of ``days`` days from ``start``, both counted (7 days from 1 March: 7 March)."""
-    if days < 1:
-        raise InvalidValue(_("a notice lasts at least one day, got {days}").format(days=days))
+    if not 1 <= days <= MAX_NOTICE_DAYS:
+        raise InvalidValue(_("a notice lasts from 1 to {most} days, got {days}").format(most=MAX_NOTICE_DAYS,
+                                                                                       days=days))
     return start + dt.timedelta(days=days - 1)
 
 

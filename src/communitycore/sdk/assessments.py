@@ -28,7 +28,7 @@ from typing import Any
 import attrs
 from sqlalchemy import Connection, insert, select, update
 
-from communitycore.domain.activity import parse_quantity, parse_text
+from communitycore.domain.activity import parse_quantity, parse_text, value_problem
 from communitycore.domain.assessments import Appeal, AssessmentResult, AssessmentRevision, AssessmentRun
 from communitycore.domain.fields import written_id
 from communitycore.domain.periods import Period
@@ -121,13 +121,18 @@ class AssessmentsAPI(SubAPI):
         the scheme exempts (``probationary``) are scored without a grade.
 
         :raises NotFound: no scheme of that code is registered, or there is no such unit.
-        :raises InvalidValue: ``period`` is not a period of the scheme's cadence, or the scheme scores subjects a run
-            cannot list or names facts nobody registered.
+        :raises InvalidValue: ``period`` is not a period of the scheme's cadence or has not begun, or the scheme scores
+            subjects a run cannot list or names facts nobody registered.
         :raises PermissionDenied: the actor may not run assessments on ``unit`` (on the whole database when it is None),
             or (a scheme given by its code) read assessments on the whole database.
         """
         chosen = scheme if isinstance(scheme, ScoringScheme) else self.scheme(scheme)
-        span = _period(period, chosen, self.community.clock.today())
+        today = self.community.clock.today()
+        span = _period(period, chosen, today)
+        if span.start > today:  # a run scores what happened: nothing has in a period still to come
+            raise InvalidValue(_("{period} has not begun (it starts on {start}; today is {today}): a run scores what "
+                                 "happened").format(period=span, start=span.start.isoformat(),
+                                                    today=today.isoformat()))
         if chosen.subject.value not in RUN_SUBJECTS:
             raise InvalidValue(_("scheme {code!r} scores {subject}, which a run cannot list; schemes may score "
                                  "{known}").format(code=chosen.code, subject=chosen.subject.value,
@@ -323,7 +328,7 @@ class AssessmentsAPI(SubAPI):
         The run is locked first, so two decisions on one run make two revisions one after the other.
 
         :raises InvalidValue: no reason (or one too long), an accepted appeal without a quantity or a rejected one with
-            one, or a quantity that is not a number.
+            one, or a quantity that is not a number or one the fact cannot have over a period.
         :raises NotFound: there is no such appeal.
         :raises ~communitycore.domain.workflows.IllegalTransition: the appeal was decided already; the message names the
             states it may go to.
@@ -347,6 +352,9 @@ class AssessmentsAPI(SubAPI):
             if corrected is not None:
                 run = self._run(tx.conn, appeal.run_id)
                 fact = self._item_fact(run, appeal.item)
+                declared = self.community.registry.facts.get(fact)
+                if declared is not None and (wrong := value_problem(declared, corrected)) is not None:
+                    raise InvalidValue(wrong)
                 made = self._revise(tx, run, appeal_id=appeal.id, reason=text,
                                     facts={appeal.subject_id: {fact: corrected}})
             tx.conn.execute(update(_appeals).where(_appeals.c.id == appeal.id).values(

@@ -29,6 +29,7 @@ from communitycore.domain.rosters import (
     ADMITTED,
     DISMISSED,
     EXITED,
+    MAX_NOTICE_DAYS,
     MEMBERSHIP_WORKFLOW,
     NAME_LENGTH,
     NOTE_LENGTH,
@@ -221,8 +222,9 @@ class RostersAPI(SubAPI):
             prog = self.program(entry.program)
             first = _day(start, "start", tx.now.date())
             length = prog.notice_days if days is None else days
-            if isinstance(length, bool) or not isinstance(length, int) or length < 1:
-                raise _bad("days", _("a notice lasts a whole number of days from 1, got {days!r}").format(days=days))
+            if isinstance(length, bool) or not isinstance(length, int) or not 1 <= length <= MAX_NOTICE_DAYS:
+                raise _bad("days", _("a notice lasts a whole number of days from 1 to {most}, got {days!r}").format(
+                    most=MAX_NOTICE_DAYS, days=days))
             transition(tx, MEMBERSHIP_WORKFLOW, _e, entry.id, ON_NOTICE, entity_kind=ENTRY, note=text)
             tx.conn.execute(update(_e).where(_e.c.id == entry.id).values(
                 notice_start=first, notice_end=notice_end(first, length)))
