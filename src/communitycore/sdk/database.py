@@ -240,10 +240,12 @@ def unavailable(url: Any) -> Iterator[None]:
         fix = f'pip install "communitycore[{extra}]"' if extra else f"pip install {module}"
         raise DatabaseUnavailable(_("{url}: the database driver {module} is not installed. Install it with: "
                                     "{fix}").format(url=shown, module=module, fix=fix)) from None
-    except (NoSuchModuleError, ArgumentError) as exc:
-        raise DatabaseUnavailable(_("{url} is not a database URL this library can use ({error}). Write "
-                                    "sqlite:///FILE, postgresql://USER@HOST/DB or mysql://USER@HOST/DB, or "
-                                    "give the path of a SQLite file.").format(url=shown, error=exc)) from None
+    except (NoSuchModuleError, ArgumentError):  # SQLAlchemy's own words name its plugin machinery, not the fix
+        scheme = parsed.drivername if parsed is not None else None
+        what = (_("{url}: this library knows no database {scheme!r}.").format(url=shown, scheme=scheme)
+                if scheme else _("{url} is not a database URL.").format(url=shown))
+        raise DatabaseUnavailable(_("{what} Write sqlite:///FILE, postgresql://USER@HOST/DB or mysql://USER@HOST/DB, "
+                                    "or give the path of a SQLite file.").format(what=what)) from None
     except DatabaseError as exc:  # OperationalError among them; "file is not a database" is not one
         reason = _reason(exc)
         cause = _cause(reason)
