@@ -233,8 +233,10 @@ def test_an_empty_path_is_refused_as_one(tmp_path: Path) -> None:
             pytest.fail("nothing may be staged under an empty name")
 
 
-@pytest.mark.parametrize(("url", "scheme"), [("foo://bar", "'foo'"), ("mysql+nodriver://x/y", "'mysql+nodriver'")])
+@pytest.mark.parametrize(("url", "scheme"), [("foo://bar", "'foo'"),
+                                             ("mysql+nodriver://x/y", "'mysql+nodriver'")])
 def test_a_url_of_no_known_database_names_its_scheme_and_the_ones_known(url: str, scheme: str) -> None:
-    _refused(("--db", url, "org", "tree"), {"zh": f"本库不支持 {scheme} 类数据库", "en": f"knows no database {scheme}"}, 2)
+    words = {"zh": f"本库不支持 {scheme} 类数据库", "en": f"knows no database {scheme}"}
+    _refused(("--db", url, "org", "tree"), words, 2)
     for lang in ("zh", "en"):
         assert "plugin" not in _run("--db", url, "org", "tree", lang=lang).output

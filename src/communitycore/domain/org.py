@@ -10,7 +10,7 @@ import attrs
 from communitycore.domain.codes import Coded
 from communitycore.domain.fields import MAX_ID, clean_text, nfkc
 from communitycore.domain.members import parse_date, parse_past_date
-from communitycore.errors import Conflict, InvalidValue, Problem
+from communitycore.errors import Conflict, InvalidValue, bad_field
 from communitycore.i18n import _, labelled, listing, localized
 from communitycore.records import UnitKind
 
@@ -134,8 +134,7 @@ def parse_unit_fields(fields: Mapping[str, object], *, today: dt.date | None = N
             else:
                 values[key] = clean_text(value, CODE_LIMIT if key == "code" else APPROVED_BY_LIMIT)
         except InvalidValue as exc:
-            problem = Problem(None, key, str(exc))  # for a caller who names the field by its label
-            raise InvalidValue(str(problem), entity="unit", key=key, problems=[problem]) from None
+            raise bad_field(key, str(exc), entity="unit") from None
     start, end = values.get("term_start"), values.get("term_end")
     if isinstance(start, dt.date) and isinstance(end, dt.date) and end <= start:
         raise InvalidValue(_("term_end must be after term_start"))

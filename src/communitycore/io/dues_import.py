@@ -15,8 +15,8 @@ import attrs
 from sqlalchemy import Connection
 
 from communitycore.domain.dues import parse_amount, parse_month
-from communitycore.domain.members import parse_date
-from communitycore.errors import InvalidValue, Problem, RejectedInput
+from communitycore.domain.members import parse_past_date
+from communitycore.errors import InvalidValue, Problem, RejectedInput, problem_message
 from communitycore.i18n import _
 from communitycore.io.limits import given_path
 from communitycore.io.sheets import Columns, SheetReader, is_header_of
@@ -75,20 +75,18 @@ def read_payments(conn: Connection, path: str | os.PathLike[str], *, today: dt.d
             try:
                 month = parse_month(values.get("month"))
             except InvalidValue as exc:
-                problems.append(Problem(number, "月份", str(exc)))
+                problems.append(Problem(number, "月份", problem_message(exc)))
                 bad = True
             try:
                 amount = parse_amount(values.get("amount"), zero=False)
             except InvalidValue as exc:
-                problems.append(Problem(number, "金额", str(exc)))
+                problems.append(Problem(number, "金额", problem_message(exc)))
                 bad = True
             paid_on = today
             try:
-                paid_on = parse_date(values["paid_on"]) if values.get("paid_on") else today
-                if paid_on > today:
-                    raise InvalidValue(_("the date {date} is in the future").format(date=paid_on))
+                paid_on = parse_past_date(values["paid_on"], today) if values.get("paid_on") else today
             except InvalidValue as exc:
-                problems.append(Problem(number, "交纳日期", str(exc)))
+                problems.append(Problem(number, "交纳日期", problem_message(exc)))
                 bad = True
             if not bad:
                 parsed.append((number, member_id, id_number, month, amount, paid_on))

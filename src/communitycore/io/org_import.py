@@ -33,7 +33,7 @@ from communitycore.domain.org import (
     placement_problem,
     unknown_kind,
 )
-from communitycore.errors import HEADER_FIELD, InvalidValue, Problem, RejectedInput
+from communitycore.errors import HEADER_FIELD, InvalidValue, Problem, RejectedInput, problem_message
 from communitycore.i18n import _
 from communitycore.io.limits import given_path
 from communitycore.io.sheets import Columns, SheetReader, is_header_of
@@ -179,7 +179,7 @@ def _parse(columns: Columns, cells: Any, number: int, kinds: Mapping[str, UnitKi
                 fields.update({k: v for k, v in parse_unit_fields({field: values[field]}, today=today).items()
                                if v is not None})
             except InvalidValue as exc:
-                problems.append(Problem(number, headers[field], exc.problems[0].message if exc.problems else str(exc)))
+                problems.append(Problem(number, headers[field], problem_message(exc)))
                 bad = True
     if not bad and fields.get("term_start") and fields.get("term_end") and fields["term_end"] <= fields["term_start"]:
         problems.append(Problem(number, headers["term_end"], _("must be after the term start")))

@@ -26,7 +26,7 @@ from communitycore.domain.members import (
     parse_phone,
     parse_resident_name,
 )
-from communitycore.errors import Conflict, InvalidValue, NotFound
+from communitycore.errors import Conflict, InvalidValue, NotFound, bad_field
 from communitycore.i18n import _, listing
 from communitycore.sdk import access
 from communitycore.sdk.base import SubAPI, known_id, paged, wanted_ids
@@ -431,7 +431,7 @@ def _household_values(building: str | None, room: str | None, address: str | Non
         try:
             out[field] = clean_text(value, limit)
         except InvalidValue as exc:
-            raise InvalidValue(f"{field}: {exc}") from None
+            raise bad_field(field, str(exc), entity="household") from None
     return out
 
 
