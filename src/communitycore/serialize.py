@@ -673,10 +673,13 @@ def _assessment_result(result: AssessmentResult, _view: View) -> dict[str, Any]:
 
 
 @shape_of("communitycore.domain.assessments:Appeal")
-def _appeal(appeal: Appeal, _view: View) -> dict[str, Any]:
+def _appeal(appeal: Appeal, view: View) -> dict[str, Any]:
+    from communitycore.builtin.national_assessments import APPEAL_WORKFLOW
+
     return {"id": appeal.id, "name": appeal.item, "kind": "assessment-appeal", "run_id": appeal.run_id,
             "revision": appeal.revision, "subject_id": appeal.subject_id, "unit_id": appeal.unit_id,
-            "item": appeal.item, "reason": appeal.reason, "state": appeal.state, "filed_by": appeal.filed_by,
+            "item": appeal.item, "reason": appeal.reason, "state": appeal.state,
+            "state_label": view.label_of(APPEAL_WORKFLOW, appeal.state), "filed_by": appeal.filed_by,
             "filed_at": appeal.filed_at, "quantity": appeal.quantity, "decision": appeal.decision,
             "decided_by": appeal.decided_by, "decided_at": appeal.decided_at,
             "result_revision": appeal.result_revision}

@@ -102,18 +102,6 @@ def _graded(rows: list[dict[str, Any]], rules: Mapping[str, Any]) -> list[dict[s
     return [{**row, "grade_label": words.get(row["grade"], row["grade"])} for row in rows]
 
 
-def _appeals(found: Any) -> Any:
-    """An appeal's shape (or a list of them) with its state in words (已采纳), as the appeal workflow names it."""
-    from communitycore import serialize
-    from communitycore.sdk.assessments import APPEAL_WORKFLOW
-
-    if isinstance(found, list):
-        return [_appeals(appeal) for appeal in found]
-    app = state()
-    return shown(found, state_label=serialize.view_of(app.community, lang=app.lang).label_of(APPEAL_WORKFLOW,
-                                                                                          found.state))
-
-
 @click.group("assess")
 def assess() -> None:
     """Assessments (考核评议): points schemes over the activity ledger, runs, appeals.
@@ -252,7 +240,7 @@ def explain(subject_id: int, run_id: int, revision: int | None) -> None:
 @output_options
 def appeal(run_id: int, subject_id: int, item: str, reason: str) -> None:
     """Open an appeal against one item of SUBJECT's result in RUN."""
-    emit(_appeals(state().community.assessments.appeal(run_id, subject_id, item, reason=reason)),
+    emit(shown(state().community.assessments.appeal(run_id, subject_id, item, reason=reason)),
          columns=APPEAL_COLUMNS)
 
 
@@ -262,7 +250,7 @@ def appeal(run_id: int, subject_id: int, item: str, reason: str) -> None:
 @output_options
 def review(appeal_id: int, note: str | None) -> None:
     """Take APPEAL under review (复核)."""
-    emit(_appeals(state().community.assessments.review(appeal_id, note=note)), columns=APPEAL_COLUMNS)
+    emit(shown(state().community.assessments.review(appeal_id, note=note)), columns=APPEAL_COLUMNS)
 
 
 @assess.command("decide")
@@ -274,7 +262,7 @@ def review(appeal_id: int, note: str | None) -> None:
 @output_options
 def decide(appeal_id: int, accept: bool, quantity: str | None, reason: str) -> None:
     """Accept APPEAL (a new revision of the run) or reject it."""
-    emit(_appeals(state().community.assessments.decide(appeal_id, accept=accept, quantity=quantity,
+    emit(shown(state().community.assessments.decide(appeal_id, accept=accept, quantity=quantity,
                                                            reason=reason)), columns=APPEAL_COLUMNS)
 
 
@@ -287,7 +275,7 @@ def appeals(run_id: int | None, state_: str | None, limit: int, after: int | Non
     """Appeals, oldest first."""
     api = state().community.assessments
     found, more = fetch_page(lambda n: api.appeals(run_id=run_id, state=state_, limit=n, after=after), limit)
-    emit(_appeals(found), columns=APPEAL_COLUMNS)
+    emit(shown(found), columns=APPEAL_COLUMNS)
     more_follow(more, N_("(more appeals follow: the next page is --after {id}; --limit 0 shows all)"),
                 id=found[-1].id if found else None)
 

@@ -694,7 +694,9 @@ class ServicesAPI(SubAPI):
         """Refuse hours that would take the person's day past 24 (the entries of the day, reversals netted)."""
         table = member_tables.members if kind == "member" else resident_tables.residents
         # The person is locked before the day is read: of two writers, the second reads the first's hours.
-        lock_row(conn, table, subject, missing=lambda: _missing(kind, subject))
+        # One who is not there is a bad field of the hours, as the ledger says of a subject it does not find.
+        lock_row(conn, table, subject, missing=lambda: RejectedInput(
+            [Problem(None, kind, str(_missing(kind, subject)))], source=_("volunteer hours")))
         held = conn.scalar(select(func.coalesce(func.sum(type_coerce(_a.c.quantity, BigInteger)), 0)).where(
             _a.c.subject_kind == kind, _a.c.subject_id == subject, _a.c.fact == HOURS_FACTS[kind],
             _a.c.occurred_on == day))
