@@ -99,7 +99,7 @@ def month_end(number: int) -> dt.date:
 def parse_month(value: object, field: str = "month") -> int:
     """``2025-03``, ``2025年3月``, ``2025/3`` or a date: the month number; else :class:`InvalidValue`.
 
-    A month keeps to the years a date can name (:data:`~communitycore.domain.fields.DATE_RANGE`)."""
+    A month keeps to the years a date can name (``DATE_RANGE``)."""
     if isinstance(value, dt.date):
         year, month = value.year, value.month
     else:

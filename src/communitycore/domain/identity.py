@@ -108,7 +108,7 @@ def parse_id_number(value: str, *, today: date) -> IdNumber:
 
     Surrounding whitespace is ignored and a lowercase check character ``x`` becomes ``X``. The
     birth date must be a real day, not after ``today`` (the community's clock: ``Community.clock.today()``)
-    and not before the first of :data:`~communitycore.domain.fields.DATE_RANGE` (1900-01-01).
+    and not before the first of ``DATE_RANGE`` (1900-01-01).
     Raises :class:`~communitycore.errors.InvalidValue` saying what is wrong.
     """
     if not isinstance(value, str):

@@ -161,7 +161,7 @@ FIRST_REQUEST_YEAR = 1970
 def parse_at(value: Any, tz: dt.tzinfo) -> dt.datetime:
     """A past moment for paper records: ISO 8601 (``2025-03-01T08:00``), local time unless it has an offset.
 
-    The year is :data:`FIRST_REQUEST_YEAR` to the last of :data:`~communitycore.domain.fields.DATE_RANGE`
+    The year is :data:`FIRST_REQUEST_YEAR` to the last of ``DATE_RANGE``
     (the caller refuses a moment still to come)."""
     if isinstance(value, dt.datetime):
         moment = value
