@@ -179,6 +179,8 @@ class ResidentsAPI(SubAPI):
             raise InvalidValue(_("nothing to change: give at least one field"))
         resident_id = _resident_id(resident_id)
         with self.community.transaction() as tx:
+            # Locked before it is read: the audit's "before" is what this change replaced.
+            locks.lock_row(tx.conn, resident_tables.residents, resident_id, missing=lambda: _no_resident(resident_id))
             before = self._get(tx.conn, resident_id)
             self._authorize(tx.conn, "resident.update", _household_unit(tx.conn, before.household_id))
             values: dict[str, Any] = {}
@@ -219,10 +221,10 @@ class ResidentsAPI(SubAPI):
         remark = clean_text(note, REASON_LIMIT)
         resident_id = _resident_id(resident_id)
         with self.community.transaction() as tx:
+            # Locked before it is read and the records naming it are counted: a request cannot name it meanwhile.
+            locks.lock_row(tx.conn, resident_tables.residents, resident_id, missing=lambda: _no_resident(resident_id))
             before = self._get(tx.conn, resident_id)
             self._authorize(tx.conn, "resident.remove", _household_unit(tx.conn, before.household_id))
-            # Locked before the records are counted: a request cannot name the resident meanwhile.
-            locks.lock_row(tx.conn, resident_tables.residents, resident_id)
             if named := _records_naming(tx.conn, resident_id):
                 raise Conflict(_("{name} (resident {id}) is still named by {records}; those records stay, "
                                  "so the resident stays too").format(name=before.name, id=resident_id,
