@@ -509,6 +509,51 @@ def test_two_writers_of_one_persons_day_cannot_pass_24_hours(db_url: str) -> Non
             c.close()
 
 
+def test_a_request_naming_a_resident_and_the_residents_removal_never_both_pass(db_url: str) -> None:
+    # The removal locks the resident before it counts what names it; the request takes it in share mode.
+    clock = Clock("Asia/Shanghai", fixed=NOW)
+    setup = communitycore.open(db_url, actor="setup", clock=clock, autoload=False)
+    unit = setup.org.add("城南街道党工委", "street-committee").id
+    residents = [setup.residents.add(f"居民{i}").id for i in range(4)]
+    setup.close()
+    writers = [communitycore.open(db_url, actor="setup", clock=clock, autoload=False) for _ in range(2)]
+    try:
+        for resident in residents:
+            barrier = threading.Barrier(2)
+            outcome: list[str] = []
+
+            def ask(c: Community, resident: int = resident, outcome: list[str] = outcome,
+                    barrier: threading.Barrier = barrier) -> None:
+                barrier.wait(10)
+                try:
+                    c.services.add_request(unit, category="care", channel="hotline", text="买药", resident=resident)
+                    outcome.append("asked")
+                except RejectedInput:
+                    outcome.append("no resident")
+
+            def remove(c: Community, resident: int = resident, outcome: list[str] = outcome,
+                       barrier: threading.Barrier = barrier) -> None:
+                barrier.wait(10)
+                try:
+                    c.residents.remove(resident)
+                    outcome.append("removed")
+                except Conflict:
+                    outcome.append("kept")
+
+            threads = [threading.Thread(target=ask, args=(writers[0],)),
+                       threading.Thread(target=remove, args=(writers[1],))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            assert sorted(outcome) in (["asked", "kept"], ["no resident", "removed"]), outcome
+            named = [r for r in writers[0].services.list(limit=None) if r.resident_id == resident]
+            assert len(named) == (1 if "asked" in outcome else 0)
+    finally:
+        for c in writers:
+            c.close()
+
+
 def test_stars_follow_the_thresholds_setting(svc: Community, tree: dict[str, int]) -> None:
     member = svc.members.add("李四", unit=tree["community"], category="full")
     for day in range(1, 13):

@@ -88,7 +88,7 @@ from communitycore.sdk.base import SubAPI, check_page, known_id, paged
 from communitycore.sdk.workflows import enter, transition
 from communitycore.store import activity as ledger
 from communitycore.store import workflows as workflow_store
-from communitycore.store.locks import lock_row
+from communitycore.store.locks import lock_row, lock_rows
 from communitycore.store.sql import aware, unindexed
 from communitycore.store.tables import activity as activity_tables
 from communitycore.store.tables import members as member_tables
@@ -1251,7 +1251,8 @@ class ServicesAPI(SubAPI):
         except NotFound as exc:
             problems.append(Problem(None, "resident", str(exc)))
             return
-        if conn.scalar(select(r.c.id).where(r.c.id == resident)) is None:
+        # In share mode: a removal, which locks the resident before counting what names it, waits for this request.
+        if not lock_rows(conn, r, [resident], shared=True):
             problems.append(Problem(None, "resident", _("there is no resident with id {id}").format(id=resident)))
             return
         if program is None:
