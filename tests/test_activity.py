@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from communitycore.errors import InvalidValue
 from communitycore.records import Aggregate
 from communitycore.store import activity as ledger
 from communitycore.store.tables import activity as activity_tables
+from racing import at_once
 
 
 class LedgerFacts:
@@ -258,26 +259,21 @@ def test_concurrent_reversals_of_one_entry_exactly_one_wins(book: Community, tre
                                                             clock: Clock) -> None:
     entry = book.activity.record("member", tree["zhang"], "volunteer-hours", quantity=2)
     workers = 4
-    barrier = threading.Barrier(workers)
-    results: list[str] = []
     communities = [open_ledger(db_url, clock) for _ in range(workers)]
 
-    def run(c: Community) -> None:
-        barrier.wait(10)
+    def reverse(c: Community) -> str:
         try:
             c.activity.reverse(entry.id)
-            results.append("reversed")
+            return "reversed"
         except Conflict:
-            results.append("refused")
+            return "refused"
 
-    threads = [threading.Thread(target=run, args=(c,)) for c in communities]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    for c in communities:
-        c.close()
-    assert sorted(results) == ["refused"] * (workers - 1) + ["reversed"]
+    try:
+        results = at_once(*(partial(reverse, c) for c in communities))
+    finally:
+        for c in communities:
+            c.close()
+    assert results == ["refused"] * (workers - 1) + ["reversed"]
     assert [e.reverses for e in book.activity.list()] == [None, entry.id]
 
 

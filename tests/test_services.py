@@ -9,9 +9,9 @@ import random
 import statistics
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from communitycore.clock import Clock
 from communitycore.domain.services import HANDLED_FACTS, REQUEST_WORKFLOW, median_seconds, star_level
 from communitycore.domain.workflows import IllegalTransition
 from communitycore.errors import Conflict, InvalidValue, PermissionDenied, PluginError, RejectedInput
+from racing import at_once
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 4, 10, 12, 0, tzinfo=TZ)
@@ -247,24 +248,16 @@ def test_two_actors_accepting_one_request_at_once_exactly_one_wins(db_url: str) 
         setup.grants.add(f"actor-{i}", "service-coordinator", unit.id)
     setup.close()
     actors = [communitycore.open(db_url, actor=f"actor-{i}", clock=clock, autoload=False) for i in range(2)]
-    barrier = threading.Barrier(2)
-    outcome: list[str] = []
 
-    def run(c: Community) -> None:
-        barrier.wait(10)
+    def accept(c: Community) -> str:
         try:
             c.services.accept(r.id, note=c.actor)
-            outcome.append("won")
+            return "won"
         except IllegalTransition:
-            outcome.append("refused")
+            return "refused"
 
-    threads = [threading.Thread(target=run, args=(c,)) for c in actors]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
     try:
-        assert sorted(outcome) == ["refused", "won"]
+        assert at_once(*(partial(accept, c) for c in actors)) == ["refused", "won"]
         steps = actors[0].services.history(r.id)
         assert [(s.source, s.target) for s in steps] == [(None, "collected"), ("collected", "accepted")]
         assert steps[1].actor == steps[1].note
@@ -484,24 +477,16 @@ def test_two_writers_of_one_persons_day_cannot_pass_24_hours(db_url: str) -> Non
     member = setup.members.add("李四", unit=unit.id, category="full").id
     setup.close()
     writers = [communitycore.open(db_url, actor="setup", clock=clock, autoload=False) for _ in range(4)]
-    barrier = threading.Barrier(len(writers))
-    outcome: list[str] = []
 
-    def run(c: Community) -> None:
-        barrier.wait(10)
+    def record(c: Community) -> str:
         try:
             c.services.record_hours(member=member, on="2025-03-05", hours=10, activity="巡逻")
-            outcome.append("kept")
+            return "kept"
         except RejectedInput:
-            outcome.append("refused")
+            return "refused"
 
-    threads = [threading.Thread(target=run, args=(c,)) for c in writers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
     try:
-        assert sorted(outcome) == ["kept", "kept", "refused", "refused"]
+        assert at_once(*(partial(record, c) for c in writers)) == ["kept", "kept", "refused", "refused"]
         entries = writers[0].activity.list(subject_kind="member", subject_id=member, fact="volunteer-hours")
         assert sum(e.quantity for e in entries) == Decimal(20)
     finally:
@@ -519,34 +504,24 @@ def test_a_request_naming_a_resident_and_the_residents_removal_never_both_pass(d
     writers = [communitycore.open(db_url, actor="setup", clock=clock, autoload=False) for _ in range(2)]
     try:
         for resident in residents:
-            barrier = threading.Barrier(2)
-            outcome: list[str] = []
 
-            def ask(c: Community, resident: int = resident, outcome: list[str] = outcome,
-                    barrier: threading.Barrier = barrier) -> None:
-                barrier.wait(10)
+            def ask(resident: int = resident) -> str:
                 try:
-                    c.services.add_request(unit, category="care", channel="hotline", text="买药", resident=resident)
-                    outcome.append("asked")
+                    writers[0].services.add_request(unit, category="care", channel="hotline", text="买药",
+                                                    resident=resident)
+                    return "asked"
                 except RejectedInput:
-                    outcome.append("no resident")
+                    return "no resident"
 
-            def remove(c: Community, resident: int = resident, outcome: list[str] = outcome,
-                       barrier: threading.Barrier = barrier) -> None:
-                barrier.wait(10)
+            def remove(resident: int = resident) -> str:
                 try:
-                    c.residents.remove(resident)
-                    outcome.append("removed")
+                    writers[1].residents.remove(resident)
+                    return "removed"
                 except Conflict:
-                    outcome.append("kept")
+                    return "kept"
 
-            threads = [threading.Thread(target=ask, args=(writers[0],)),
-                       threading.Thread(target=remove, args=(writers[1],))]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(60)
-            assert sorted(outcome) in (["asked", "kept"], ["no resident", "removed"]), outcome
+            outcome = at_once(ask, remove)
+            assert outcome in (["asked", "kept"], ["no resident", "removed"]), outcome
             named = [r for r in writers[0].services.list(limit=None) if r.resident_id == resident]
             assert len(named) == (1 if "asked" in outcome else 0)
     finally:
