@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +34,7 @@ from communitycore.errors import CommunityCoreError, Conflict, InvalidValue, Not
 from communitycore.i18n import language
 from communitycore.plugins.packs import load_pack
 from communitycore.records import Outcome
+from racing import at_once
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = dt.datetime(2025, 1, 1, 9, 0, tzinfo=TZ)
@@ -265,6 +267,40 @@ def test_a_programme_refuses_kinds_it_does_not_take_and_a_second_open_entry(rc: 
     assert rc.rosters.apply("red-steward", resident=resident, unit=branch).candidate_kind == "resident"
     with pytest.raises(Conflict, match="already has entry"):
         rc.rosters.apply("red-steward", resident=resident, unit=branch)
+
+
+def test_an_application_of_a_resident_and_the_residents_removal_never_both_pass(rc: Community, branch: int,
+                                                                               db_url: str, tmp_path: Path) -> None:
+    # The removal locks the resident before it counts the roster entries naming it; the application
+    # takes it in share mode.
+    residents = [rc.residents.add(f"居民{i}").id for i in range(4)]
+    writers = [communitycore.open(db_url, actor="书记", clock=Clock("Asia/Shanghai", fixed=START), autoload=False,
+                                  packs=[tmp_path / "jj.toml"], plugins=[Arrears()]) for _ in range(2)]
+
+    def apply(resident: int) -> str:
+        try:
+            writers[0].rosters.apply("red-steward", resident=resident, unit=branch)
+            return "applied"
+        except NotFound:
+            return "no resident"
+
+    def remove(resident: int) -> str:
+        try:
+            writers[1].residents.remove(resident)
+            return "removed"
+        except Conflict:
+            return "kept"
+
+    try:
+        for resident in residents:
+            outcome = at_once(partial(apply, resident), partial(remove, resident))
+            assert outcome in (["applied", "kept"], ["no resident", "removed"]), outcome
+            named = [e for e in rc.rosters.list(program="red-steward") if e.candidate_kind == "resident"
+                     and e.candidate_id == resident]
+            assert len(named) == (1 if "applied" in outcome else 0)
+    finally:
+        for c in writers:
+            c.close()
 
 
 def test_an_eliminated_person_waits_for_readmission(rc: Community, branch: int) -> None:

@@ -317,7 +317,7 @@ class _Importer:
                     row["subject_id"], row["member_unit"] = found
                 continue
             ids.setdefault(row["subject_kind"], set()).add(subject)
-        units = {kind: ledger.subject_units(self.conn, kind, found) for kind, found in ids.items()}
+        units = {kind: ledger.subject_units(self.conn, kind, found, lock=True) for kind, found in ids.items()}
         stamp = self.community.clock.now().astimezone(dt.UTC)
         actor = self.community.actor
         out = []

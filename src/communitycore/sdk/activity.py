@@ -332,7 +332,7 @@ def _subject_units(conn: Connection, entries: Sequence[NewEntry]) -> dict[str, d
     by_kind: dict[str, set[int]] = {}
     for entry in entries:
         by_kind.setdefault(entry.subject_kind, set()).add(entry.subject_id)
-    return {kind: ledger.subject_units(conn, kind, ids) for kind, ids in by_kind.items()}
+    return {kind: ledger.subject_units(conn, kind, ids, lock=True) for kind, ids in by_kind.items()}
 
 
 def _entry_id(entry_id: Any) -> int:

@@ -627,9 +627,9 @@ class RostersAPI(SubAPI):
             m = member_tables.members
             row = conn.execute(select(m.c.name, m.c.unit_id).where(m.c.id == candidate)).first()
         elif kind == "resident":
-            r = resident_tables.residents
-            found = conn.execute(select(r.c.name).where(r.c.id == candidate)).first()
-            row = None if found is None else (found[0], None)
+            # In share mode: a resident's removal, which locks the resident first, waits for this entry.
+            locked = lock_rows(conn, resident_tables.residents, [candidate], shared=True)
+            row = (locked[candidate].name, None) if candidate in locked else None
         else:
             p = org_tables.partners
             row = conn.execute(select(p.c.name, p.c.unit_id).where(p.c.id == candidate)).first()

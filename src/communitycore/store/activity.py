@@ -22,6 +22,7 @@ from sqlalchemy import BigInteger, Connection, Select, and_, case, func, insert,
 from communitycore.domain.activity import ActivityEntry, FactValue, SubjectKind, fact_value
 from communitycore.records import Aggregate
 from communitycore.store.engine import placeholders
+from communitycore.store.locks import lock_rows
 from communitycore.store.sql import unindexed
 from communitycore.store.tables import activity as activity_tables
 from communitycore.store.tables import members as member_tables
@@ -103,11 +104,14 @@ def _chunks(ids: Iterable[Any]) -> Iterable[list[Any]]:
         yield items[start:start + LOOKUP_CHUNK]
 
 
-def subject_units(conn: Connection, kind: SubjectKind | str, ids: Iterable[int]) -> dict[int, int | None] | None:
+def subject_units(conn: Connection, kind: SubjectKind | str, ids: Iterable[int], *,
+                  lock: bool = False) -> dict[int, int | None] | None:
     """``{id: unit id}`` of the subjects of one kind that exist; ``None`` for stewards, who have no table here.
 
     A member's unit is its organization; a partner's and a resident's is their community's (the
-    resident's through household and compound); a unit is its own.
+    resident's through household and compound); a unit is its own. With ``lock`` (a writer about
+    to record entries), residents are first locked in share mode: a resident's removal, which
+    locks the resident before counting the entries naming it, then waits for this transaction.
     """
     kind = SubjectKind.parse(kind)
     m, u, p = member_tables.members, org_tables.units, org_tables.partners
@@ -121,6 +125,8 @@ def subject_units(conn: Connection, kind: SubjectKind | str, ids: Iterable[int])
         elif kind is SubjectKind.PARTNER:
             query = select(p.c.id, p.c.unit_id).where(p.c.id.in_(chunk))
         elif kind is SubjectKind.RESIDENT:
+            if lock:
+                lock_rows(conn, r, chunk, shared=True)
             query = (select(r.c.id, c.c.unit_id).select_from(r.outerjoin(h, r.c.household_id == h.c.id)
                                                                 .outerjoin(c, h.c.compound_id == c.c.id))
                      .where(r.c.id.in_(chunk)))
