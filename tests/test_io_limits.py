@@ -348,6 +348,22 @@ def test_large_sheet_scan_is_exact_across_chunks(tmp_path: Path) -> None:
     refused(lambda: scan_xlsx_sheet(path, 0, Limits(max_cells=3 * rows - 1)), "too-many-cells")
 
 
+def test_scan_counts_formulas_saved_without_results_across_chunks(tmp_path: Path) -> None:
+    rows = 60_000
+    formula = {0: '<f>A{r}+1</f><v>2</v>', 1: '<f>A{r}+1</f><v />', 2: '<f t="shared" si="0"/>', 3: "<v>1</v>"}
+    body = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="C{r}">{formula[r % 4].format(r=r)}</c></row>'
+                   for r in range(1, rows + 1))
+    path = bad.write_xlsx(tmp_path / "formulas.xlsx", bad.sheet_head(None) + body.encode() + bad.SHEET_TAIL)
+    assert path.stat().st_size < 1 << 20 < len(body)  # several inflate chunks, cells cut between them
+    scan = scan_xlsx_sheet(path)
+    assert scan.uncalculated == rows // 2
+    assert scan.uncalculated_cells == ("C1", "C2", "C5", "C6", "C9")
+    assert (scan.rows, scan.cells) == (rows, 2 * rows)
+    calculated = bad.write_xlsx(tmp_path / "calculated.xlsx", bad.sheet_head(None) + body.replace(
+        "<v />", "<v>3</v>").replace('si="0"/>', 'si="0"/><v>4</v>').encode() + bad.SHEET_TAIL)
+    assert scan_xlsx_sheet(calculated).uncalculated == 0
+
+
 def test_scan_without_references_or_with_prefixes(tmp_path: Path) -> None:
     """The exact (slow) path: cells placed by counting, namespace prefixes, single quotes."""
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

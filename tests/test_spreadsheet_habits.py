@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -101,6 +102,30 @@ def test_the_sheet_by_name(community: Community, tree: dict[str, int], tmp_path:
     assert community.members.import_file(path, sheet="在册党员") == 3
     with pytest.raises(InvalidValue, match="CSV file, which has no sheets"):
         community.members.import_file(tmp_path / "x.csv", sheet="在册党员")
+
+
+def test_formulas_saved_without_results_are_refused_and_with_them_read(community: Community, tree: dict[str, int],
+                                                                       tmp_path: Path) -> None:
+    # A program (openpyxl here) writes a formula without its result; every reader sees the cell empty.
+    path = office_workbook(tmp_path / "花名册.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    workbook["党员信息"]["I5"] = '="0523-"&"84812345"'
+    workbook.save(path)
+    with pytest.raises(InvalidValue, match=r"formulas saved without their results \(I5\).*Excel or WPS"):
+        community.members.import_file(path)
+    assert community.members.count() == 0
+    # Once calculated (as Excel or WPS saves it), the cell holds its result and the row reads whole.
+    with zipfile.ZipFile(path) as zf:
+        parts = {name: zf.read(name) for name in zf.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    xml = parts[sheet].replace(b'<c r="I5">', b'<c r="I5" t="str">')
+    parts[sheet] = xml.replace(b"</f><v />", b"</f><v>0523-84812345</v>")
+    assert parts[sheet] != xml
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    assert community.members.import_file(path) == 3
+    check_office_members(community)
 
 
 def test_check_validates_and_writes_nothing(community: Community, tree: dict[str, int], tmp_path: Path) -> None:

@@ -489,6 +489,10 @@ class SheetScan:
     """The largest row number (what a reader allocates for), 0 for an empty sheet."""
     max_column: int
     """The largest column number, 0 for an empty sheet."""
+    uncalculated: int = 0
+    """Formula cells saved without their result: every reader sees them empty."""
+    uncalculated_cells: tuple[str, ...] = ()
+    """The first few of them, by reference (``C5``)."""
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -509,6 +513,10 @@ _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]*)\$?([0-9]*)["']""")
 # attribute of <row> or <c> ends in "r"; a match elsewhere (firstPageNumber="1") makes that
 # chunk's counts disagree, and the chunk takes the exact path.
 _CELL_LETTERS = re.compile(rb'r="([A-Za-z]{1,7})[0-9]{1,10}"')
+# A formula cell with no result, or an empty one (openpyxl writes ``<f>…</f><v />``).
+_UNCALCULATED = re.compile(rb"<c\b([^>]*)>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+_FORMULA = re.compile(rb"<f[\s>/]")  # a regular expression finds it twice as fast as ``in``
+_UNCALCULATED_NAMED = 5
 _REF_NUMBERS = re.compile(rb'r="[A-Za-z]{0,7}([0-9]{1,10})"')
 
 
@@ -922,12 +930,38 @@ class _ScanState:
                 self.check()  # refuse as early as possible; the full check runs per chunk anyway
 
 
+class _Uncalculated:
+    """Formula cells saved without their result, as a program writes them and Excel never would:
+    calamine and openpyxl read them empty, so an import would take a blank where the sheet shows a value."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.cells: list[str] = []
+        self.tail = b""
+
+    def feed(self, piece: bytes) -> None:
+        buf = self.tail + piece
+        cut = buf.rfind(b"</c>") + 4  # cells do not nest: every one before the last end is whole
+        if cut < 4:
+            self.tail = buf[-_CHUNK:]  # no cell ends here; a formula cell is far shorter than this
+            return
+        xml, self.tail = buf[:cut], buf[cut:]
+        if not _FORMULA.search(xml):
+            return
+        for m in _UNCALCULATED.finditer(xml):
+            self.count += 1
+            if len(self.cells) < _UNCALCULATED_NAMED and (r := _R_ATTR.search(m.group(1))):
+                self.cells.append((r.group(1) + r.group(2)).decode("ascii", "replace"))
+
+
 def _scan_sheet(fh: BinaryIO, info: zipfile.ZipInfo, sheet: str, file: Path, limits: Limits) -> SheetScan:
     state = _ScanState(sheet, file, limits)
+    formulas = _Uncalculated()
     tail = b""
     chunks = _member_chunks(fh, info, file)
     try:
         for piece in chunks:
+            formulas.feed(piece)
             buf = tail + piece
             # Every tag before the last "<" is complete (attribute values cannot hold "<").
             cut = buf.rfind(b"<")
@@ -943,7 +977,8 @@ def _scan_sheet(fh: BinaryIO, info: zipfile.ZipInfo, sheet: str, file: Path, lim
     finally:
         chunks.close()
     return SheetScan(name=sheet, rows=state.rows, cells=state.cells, max_row=state.max_row,
-                     max_column=state.max_column)
+                     max_column=state.max_column, uncalculated=formulas.count,
+                     uncalculated_cells=tuple(formulas.cells))
 
 
 def bounded_rows(rows: Iterable[Sequence[T]], limits: Limits = DEFAULT_LIMITS, *,

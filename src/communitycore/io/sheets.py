@@ -221,6 +221,14 @@ class SheetReader:
         return InvalidValue(_("{file} has no sheet named {sheet!r}; its sheets are: {names}").format(
             file=self.path.name, sheet=self.sheet, names=listing(names)))
 
+    def _uncalculated(self, scan: SheetScan) -> InvalidValue:
+        cells, more = listing(scan.uncalculated_cells), scan.uncalculated - len(scan.uncalculated_cells)
+        if more:
+            cells = _("{cells} and {more} more").format(cells=cells, more=more)
+        return InvalidValue(_("{file} holds formulas saved without their results ({cells}): it was written by a "
+                              "program and never calculated, so they would read as empty. Open it in Excel or WPS, "
+                              "save it, and import it again").format(file=self.path.name, cells=cells))
+
     def _unreadable(self, exc: BaseException) -> InvalidValue:
         return InvalidValue(_("{file} is not a readable .xlsx workbook: {error}").format(
             file=self.path.name, error=exc))
@@ -229,6 +237,8 @@ class SheetReader:
     def _xlsx_rows(self) -> Iterator[Iterator[Sequence[Any]]]:
         """The sheet's rows from row 1 (blank rows included, so numbers stay the spreadsheet's)."""
         scan = self.scan()  # before calamine: one far cell would make it allocate hundreds of gigabytes
+        if scan.uncalculated:
+            raise self._uncalculated(scan)
         if self.path.stat().st_size > XLSX_IN_MEMORY_LIMIT or scan.max_row * scan.max_column > XLSX_IN_MEMORY_CELLS:
             with self._openpyxl_rows() as rows:
                 yield rows
