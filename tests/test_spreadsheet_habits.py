@@ -114,6 +114,11 @@ def test_formulas_saved_without_results_are_refused_and_with_them_read(community
     with pytest.raises(InvalidValue, match=r"formulas saved without their results \(I5\).*Excel or WPS"):
         community.members.import_file(path)
     assert community.members.count() == 0
+    many = tmp_path / "many.xlsx"
+    workbook["党员信息"].append(["=1+1"] * 8)
+    workbook.save(many)
+    with pytest.raises(InvalidValue, match=r"\(I5, A6, B6, C6, D6 and 4 more\)"):
+        community.members.import_file(many)
     # Once calculated (as Excel or WPS saves it), the cell holds its result and the row reads whole.
     with zipfile.ZipFile(path) as zf:
         parts = {name: zf.read(name) for name in zf.namelist()}
