@@ -20,6 +20,7 @@ from communitycore import Community, Conflict, Fact, NotFound, Period, RejectedI
 from communitycore.clock import Clock
 from communitycore.domain.activity import FactValue, NewEntry, parse_quantity
 from communitycore.errors import InvalidValue
+from communitycore.i18n import language
 from communitycore.records import Aggregate
 from communitycore.store import activity as ledger
 from communitycore.store.tables import activity as activity_tables
@@ -484,6 +485,69 @@ def test_a_quantity_the_fact_cannot_have_is_refused_every_way_in(community: Comm
     assert community.activity.reverse(entry.id).quantity == Decimal(-24)  # a reversal is not bounded again
 
 
+def test_a_persons_day_holds_24_hours_every_way_in(community: Community, tmp_path: Path) -> None:
+    # volunteer-hours caps the day's total (day_maximum 24): the day's entries, then the batch's in order.
+    street = community.org.add("城南街道党工委", "street-committee")
+    grid = community.org.add("第一网格党支部", "grid-branch", parent=community.org.add(
+        "幸福社区党委", "community-committee", parent=street))
+    number = "110101198503121239"
+    zhang = community.members.add("张三", grid, id_number=number).id
+    li = community.members.add("李四", grid).id
+    first = community.activity.record("member", zhang, "volunteer-hours", on="2026-03-01", quantity=20)
+    with pytest.raises(RejectedInput, match="2026-03-01 already holds 20 of volunteer hours for this member: 5 more "
+                                            "would make 25, and one day holds at most 24"):
+        community.activity.record("member", zhang, "volunteer-hours", on="2026-03-01", quantity=5)
+
+    def entry(member: int, day: int, hours: str) -> NewEntry:
+        return NewEntry(subject_kind="member", subject_id=member, fact="volunteer-hours",
+                        on=dt.date(2026, 3, day), quantity=hours)
+
+    with pytest.raises(RejectedInput) as caught:
+        community.activity.record_many([entry(zhang, 1, "4"), entry(li, 1, "20"), entry(zhang, 2, "12"),
+                                        entry(li, 1, "4.5"), entry(zhang, 2, "12"), entry(zhang, 1, "0.01")])
+    assert [(p.row, p.field) for p in caught.value.problems] == [(4, "quantity"), (6, "quantity")]
+    assert community.activity.list() == [first]
+    path = tmp_path / "hours.csv"
+    path.write_text(f"对象类型,对象编号,事实,日期,数量\n党员,{li},volunteer-hours,2026-03-03,20\n"
+                    f"党员,{number},volunteer-hours,2026-03-01,3.5\n党员,{number},volunteer-hours,2026-03-01,1\n",
+                    encoding="utf-8")
+    with pytest.raises(RejectedInput) as caught:
+        community.activity.import_file(path)
+    assert [(p.row, p.field) for p in caught.value.problems] == [(4, "数量")]
+    assert "would make 24.5" in caught.value.problems[0].message
+    assert community.activity.list() == [first]
+    community.activity.reverse(first.id)  # a reversal nets the day out, and gives the hours back
+    assert community.activity.record_many([entry(zhang, 1, "4"), entry(zhang, 1, "20")]) == 2
+    with language("zh"), pytest.raises(RejectedInput, match="该党员 2026-03-01 已记志愿服务时长 24：再记 1 将达 25"):
+        community.activity.record("member", zhang, "volunteer-hours", on="2026-03-01", quantity=1)
+
+
+def test_two_writers_of_one_persons_day_stay_within_its_maximum(db_url: str, clock: Clock) -> None:
+    # Each locks the person before the day is summed: the second sums the first's hours too.
+    setup = communitycore.open(db_url, actor="setup", clock=clock, autoload=False, create=True)
+    street = setup.org.add("城南街道党工委", "street-committee")
+    grid = setup.org.add("第一网格党支部", "grid-branch",
+                         parent=setup.org.add("幸福社区党委", "community-committee", parent=street))
+    members = [setup.members.add(f"党员{i}", grid).id for i in range(4)]
+    setup.close()
+    writers = [communitycore.open(db_url, actor="setup", clock=clock, autoload=False) for _ in range(2)]
+
+    def record(c: Community, member: int) -> str:
+        try:
+            c.activity.record("member", member, "volunteer-hours", on="2026-03-01", quantity=14)
+            return "recorded"
+        except RejectedInput:
+            return "refused"
+
+    try:
+        for member in members:
+            assert at_once(*(partial(record, c, member) for c in writers)) == ["recorded", "refused"]
+            assert [e.quantity for e in writers[0].activity.list(subject_id=member)] == [Decimal(14)]
+    finally:
+        for c in writers:
+            c.close()
+
+
 def test_a_fact_declares_its_bounds() -> None:
     fact = Fact(code="duty-hours", label="值守时长", subject="member", unit="hours", minimum=0.5, maximum="12")
     assert (fact.minimum, fact.maximum) == (Decimal("0.5"), Decimal(12))
@@ -491,3 +555,5 @@ def test_a_fact_declares_its_bounds() -> None:
         Fact(code="duty-hours", label="值守时长", subject="member", minimum=5, maximum=1)
     with pytest.raises(ValueError, match="expected a number"):
         Fact(code="duty-hours", label="值守时长", subject="member", maximum="many")
+    with pytest.raises(ValueError, match="minimum 13 is above its day's maximum 12"):
+        Fact(code="duty-hours", label="值守时长", subject="member", minimum=13, day_maximum=12)

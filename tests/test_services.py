@@ -458,14 +458,18 @@ def test_hours_bad_input_names_the_fields(svc: Community, tree: dict[str, int]) 
 def test_a_persons_day_holds_24_hours_in_all(svc: Community, tree: dict[str, int]) -> None:
     member = svc.members.add("李四", unit=tree["community"], category="full")
     svc.services.record_hours(member=member.id, on="2025-03-05", hours=20, activity="巡逻")
-    with pytest.raises(RejectedInput, match="2025-03-05 already holds 20 hours of this person's: 20 more would "
-                                            "make 40, and a day holds 24"):
+    with pytest.raises(RejectedInput, match="2025-03-05 already holds 20 of volunteer hours for this member: 20 "
+                                            "more would make 40, and one day holds at most 24") as caught:
         svc.services.record_hours(member=member.id, on="2025-03-05", hours=20, activity="巡逻")
+    assert [(p.row, p.field) for p in caught.value.problems] == [(None, "hours")]
+    # The ledger holds the day to 24 whichever way the hours come in: recorded as an entry, too.
+    with pytest.raises(RejectedInput, match="would make 25"):
+        svc.activity.record("member", member.id, "volunteer-hours", on="2025-03-05", quantity=5)
     svc.services.record_hours(member=member.id, on="2025-03-05", hours=4, activity="值守")
     svc.services.record_hours(member=member.id, on="2025-03-06", hours=20, activity="巡逻")  # another day
     resident = svc.residents.add("王大爷")
     svc.services.record_hours(resident=resident.id, on="2025-03-05", hours=24, activity="扫雪")
-    with pytest.raises(RejectedInput, match="a day holds 24"):
+    with pytest.raises(RejectedInput, match="one day holds at most 24"):
         svc.services.record_hours(resident=resident.id, on="2025-03-05", hours="0.5", activity="扫雪")
 
 

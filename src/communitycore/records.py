@@ -669,11 +669,18 @@ class Fact(Record):
     maximum: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
     """The largest quantity one entry may hold (``None``: no bound), as ``24`` hours in one day or
     ``100`` satisfaction points."""
+    day_maximum: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    """The most one subject's entries of one day may add up to (``None``: no bound), as a person's
+    ``24`` hours: the ledger adds a new entry to the day's entries (reversals netted) with the
+    subject locked, so two writers cannot pass it together."""
 
     def __attrs_post_init__(self) -> None:
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             raise ValueError(_("fact {code!r}: its minimum {minimum} is above its maximum {maximum}").format(
                 code=self.code, minimum=self.minimum, maximum=self.maximum))
+        if self.minimum is not None and self.day_maximum is not None and self.minimum > self.day_maximum:
+            raise ValueError(_("fact {code!r}: its minimum {minimum} is above its day's maximum {most}").format(
+                code=self.code, minimum=self.minimum, most=self.day_maximum))
 
 
 _ACTION_PATTERN = re.compile(r"^(?:\*|(?:\*|[a-z][a-z0-9-]*)\.(?:\*|[a-z][a-z0-9-]*))$")

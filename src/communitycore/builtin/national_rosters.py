@@ -46,9 +46,9 @@ def communitycore_register_facts() -> list[Fact]:
         Fact(code="steward-effect", label="服务效果", label_en="service effect", subject="steward", unit="points"),
         Fact(code="steward-satisfaction", label="居民满意度", label_en="resident satisfaction", subject="steward",
              unit="points", aggregate="mean", minimum=0, maximum=100),
-        # An entry is one training session: more than 0 hours, at most a day's 24.
+        # An entry is one training session: more than 0 hours; a day's sessions add up to 24 at most.
         Fact(code="steward-training-hours", label="培训时长", label_en="training hours", subject="steward",
-             unit="hours", minimum="0.01", maximum=24),
+             unit="hours", minimum="0.01", maximum=24, day_maximum=24),
     ]
 
 

@@ -47,11 +47,11 @@ def communitycore_register_workflow_transitions() -> list[WorkflowTransition]:
 def communitycore_register_facts() -> list[Fact]:
     """What services write to the activity ledger (谁组织谁记录)."""
     return [
-        # An entry is one person's hours of one day: more than 0, at most the day's 24.
+        # An entry is one person's hours of one activity: more than 0; a day's entries add up to 24 at most.
         Fact(code="volunteer-hours", label="志愿服务时长", label_en="volunteer hours", subject="member", unit="hours",
-             minimum="0.01", maximum=24),
+             minimum="0.01", maximum=24, day_maximum=24),
         Fact(code="resident-volunteer-hours", label="居民志愿服务时长", label_en="resident volunteer hours",
-             subject="resident", unit="hours", minimum="0.01", maximum=24),
+             subject="resident", unit="hours", minimum="0.01", maximum=24, day_maximum=24),
         Fact(code="requests-handled", label="办理诉求数", label_en="requests handled", subject="member",
              aggregate="count"),
         # An evaluation scores 0, 90 or 100 (Satisfaction.score).

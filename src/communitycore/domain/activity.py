@@ -31,7 +31,7 @@ import attrs
 from communitycore.domain.codes import Coded
 from communitycore.domain.members import parse_date
 from communitycore.errors import InvalidValue
-from communitycore.i18n import N_, _
+from communitycore.i18n import N_, _, get_language, localized
 from communitycore.records import _SLUG, Aggregate, Fact
 
 __all__ = [
@@ -122,6 +122,24 @@ def quantity_problem(fact: Fact, quantity: Decimal) -> str | None:
     """What is wrong with one entry's ``quantity`` of ``fact``: outside the fact's
     :attr:`~communitycore.records.Fact.minimum` and :attr:`~communitycore.records.Fact.maximum`; None if nothing."""
     return _outside(fact.code, quantity, fact.minimum, fact.maximum)
+
+
+def day_problem(fact: Fact, kind: str, day: dt.date, held: Decimal, quantity: Decimal) -> str | None:
+    """What is wrong with adding ``quantity`` of ``fact`` to a subject's ``day`` that ``held`` that
+    much already: past the fact's :attr:`~communitycore.records.Fact.day_maximum`; None if nothing."""
+    most = fact.day_maximum
+    if most is None or quantity <= 0 or held + quantity <= most:
+        return None
+    return _("{day} already holds {held} of {fact} for this {kind}: {quantity} more would make {total}, and one day "
+             "holds at most {most}").format(
+        day=day.isoformat(), held=_plain(held), fact=localized(fact.label, fact.label_en),
+        kind=SubjectKind(kind).label(get_language()), quantity=_plain(quantity), total=_plain(held + quantity),
+        most=_plain(most))
+
+
+def _plain(number: Decimal) -> str:
+    """A quantity as people write it: ``20``, ``0.5`` (not ``20.00`` or ``2E+1``)."""
+    return f"{number.normalize():f}"
 
 
 def value_problem(fact: Fact, value: Decimal) -> str | None:

@@ -308,6 +308,7 @@ class _Importer:
         """Subjects looked up set-based, then the stored tuples of the rows whose subjects exist."""
         by_number = ledger.members_by_id_number(
             self.conn, [r["subject_id"] for _n, r in parsed if isinstance(r["subject_id"], str)])
+        capped = ledger.capped_kinds(self.facts, ((r["subject_kind"], r["fact"]) for _n, r in parsed))
         ids: dict[str, set[int]] = {}
         for _n, row in parsed:
             subject = row["subject_id"]
@@ -315,12 +316,15 @@ class _Importer:
                 found = by_number.get(subject)
                 if found is not None:
                     row["subject_id"], row["member_unit"] = found
+                    if "member" in capped:  # locked with the others before the member's days are summed
+                        ids.setdefault("member", set()).add(found[0])
                 continue
             ids.setdefault(row["subject_kind"], set()).add(subject)
-        units = {kind: ledger.subject_units(self.conn, kind, found, lock=True) for kind, found in ids.items()}
+        units = {kind: ledger.subject_units(self.conn, kind, ids[kind], lock=True, exclusive=kind in capped)
+                 for kind in sorted(ids)}
         stamp = self.community.clock.now().astimezone(dt.UTC)
         actor = self.community.actor
-        out = []
+        out, numbers = [], []
         for number, row in parsed:
             subject = row["subject_id"]
             kind = row["subject_kind"]
@@ -341,6 +345,9 @@ class _Importer:
             source_kind, source_id = row.get("source", ("import", self.source_id))
             out.append((kind, subject, row["fact"], row["date"], ledger.hundredths(row.get("quantity", _ONE)),
                         row.get("unit", unit_id), source_kind, source_id, actor, row.get("note"), None, stamp))
+            numbers.append(number)
+        for index, wrong in ledger.day_overruns(self.conn, self.facts, out):
+            self._problem(numbers[index], "quantity", wrong)
         return out
 
 

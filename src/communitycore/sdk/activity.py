@@ -286,10 +286,11 @@ class ActivityAPI(SubAPI):
     def _rows(self, conn: Connection, entries: Sequence[NewEntry], actor: str,
               now: dt.datetime) -> builtins.list[tuple[Any, ...]]:
         """The stored tuples of checked entries; every bad entry reported at once (by 1-based position)."""
-        problems = check_entries(self.community.registry.facts, entries)
-        units = _subject_units(conn, entries)
+        facts = self.community.registry.facts
+        problems = check_entries(facts, entries)
+        units = _subject_units(conn, entries, ledger.capped_kinds(facts, ((e.subject_kind, e.fact) for e in entries)))
         stamp, today = now.astimezone(dt.UTC), now.date()
-        rows = []
+        rows, positions = [], []
         for position, entry in enumerate(entries, start=1):
             try:
                 parse_past_date(entry.on, today)  # the ledger records what happened
@@ -304,6 +305,10 @@ class ActivityAPI(SubAPI):
             unit_id = entry.unit_id if entry.unit_id is not None else (found or {}).get(entry.subject_id)
             rows.append((entry.subject_kind, entry.subject_id, entry.fact, entry.on, ledger.hundredths(entry.quantity),
                          unit_id, entry.source_kind, entry.source_id, actor, entry.note, None, stamp))
+            positions.append(position)
+        if not problems:  # summed only for entries that are otherwise sound
+            overruns = ledger.day_overruns(conn, facts, rows)
+            problems += [Problem(positions[i], "quantity", wrong) for i, wrong in overruns]
         if problems:
             problems.sort(key=lambda p: p.row or 0)
             raise RejectedInput(problems, source=_("activity"))
@@ -327,12 +332,15 @@ def check_entries(facts: Any, entries: Sequence[NewEntry]) -> builtins.list[Prob
     return problems
 
 
-def _subject_units(conn: Connection, entries: Sequence[NewEntry]) -> dict[str, dict[int, int | None] | None]:
-    """Per subject kind, ``{id: unit id}`` of the subjects on record (``None``: a kind with no table)."""
+def _subject_units(conn: Connection, entries: Sequence[NewEntry],
+                   capped: set[str]) -> dict[str, dict[int, int | None] | None]:
+    """Per subject kind, ``{id: unit id}`` of the subjects on record (``None``: stewards); the kinds
+    ``capped`` by a day's maximum locked for update, in one order of kinds for every writer."""
     by_kind: dict[str, set[int]] = {}
     for entry in entries:
         by_kind.setdefault(entry.subject_kind, set()).add(entry.subject_id)
-    return {kind: ledger.subject_units(conn, kind, ids, lock=True) for kind, ids in by_kind.items()}
+    return {kind: ledger.subject_units(conn, kind, by_kind[kind], lock=True, exclusive=kind in capped)
+            for kind in sorted(by_kind)}
 
 
 def _entry_id(entry_id: Any) -> int:

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+import attrs
 from sqlalchemy import (
     BigInteger,
     Connection,
@@ -130,7 +131,6 @@ PROJECT = "service-project"
 #: The ledger facts services write.
 HOURS_FACTS = {"member": "volunteer-hours", "resident": "resident-volunteer-hours"}
 #: The most hours one person's day holds, all entries of the day together.
-DAY_HOURS = Decimal(24)
 #: Units in a subtree past which the unit filter stays a filter on the time-range index.
 SMALL_SUBTREE = 50
 
@@ -679,37 +679,20 @@ class ServicesAPI(SubAPI):
                 source_kind, source_id = "request", str(request)
             self._authorize(tx.conn, "service.record", unit_id)
             assert day is not None and hours_value is not None
-            self._check_day(tx.conn, kind, subject, day, hours_value)
             entry = NewEntry(subject_kind=kind, subject_id=subject, fact=HOURS_FACTS[kind], on=day,
                              quantity=hours_value, unit_id=unit_id, source_kind=source_kind, source_id=source_id,
                              note=text)
-            entry_id = self._ledger(tx, [entry])[0]
+            try:
+                entry_id = self._ledger(tx, [entry])[0]
+            except RejectedInput as exc:  # the ledger's word (the person's day holds 24 hours), in this call's fields
+                fields = {"quantity": "hours", "subject_id": kind}
+                raise RejectedInput([attrs.evolve(p, row=None, field=fields.get(p.field, p.field))
+                                     for p in exc.problems], source=_("volunteer hours")) from None
             stored = self.community.activity._get(tx.conn, entry_id)
             tx.record("service.hours", "activity", entry_id, after=stored,
                       data={"subject_kind": kind, "subject_id": subject, "hours": str(hours_value),
                             "source_kind": source_kind, "source_id": source_id})
             return stored
-
-    def _check_day(self, conn: Connection, kind: str, subject: int, day: dt.date, hours: Decimal) -> None:
-        """Refuse hours that would take the person's day past 24 (the entries of the day, reversals netted)."""
-        table = member_tables.members if kind == "member" else resident_tables.residents
-        # The person is locked before the day is read: of two writers, the second reads the first's hours.
-        # One who is not there is a bad field of the hours, as the ledger says of a subject it does not find.
-        lock_row(conn, table, subject, missing=lambda: RejectedInput(
-            [Problem(None, kind, str(_missing(kind, subject)))], source=_("volunteer hours")))
-        held = conn.scalar(select(func.coalesce(func.sum(type_coerce(_a.c.quantity, BigInteger)), 0)).where(
-            _a.c.subject_kind == kind, _a.c.subject_id == subject, _a.c.fact == HOURS_FACTS[kind],
-            _a.c.occurred_on == day))
-        recorded = ledger.from_hundredths(int(held or 0))
-        if recorded + hours > DAY_HOURS:
-            def shown(number: Decimal) -> str:
-                return f"{number.normalize():f}"
-
-            raise RejectedInput([Problem(None, "hours", _(
-                "{day} already holds {recorded} hours of this person's: {hours} more would make {total}, and a day "
-                "holds {most}").format(day=day.isoformat(), recorded=shown(recorded), hours=shown(hours),
-                                       total=shown(recorded + hours), most=DAY_HOURS))],
-                source=_("volunteer hours"))
 
     def stars(self, *, unit: UnitRef | None = None, limit: int | None = None,
               offset: int = 0) -> builtins.list[VolunteerStars]:

@@ -17,10 +17,10 @@ from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Select, and_, case, func, insert, or_, select, type_coerce
+from sqlalchemy import BigInteger, Connection, Select, Table, and_, case, func, insert, or_, select, type_coerce
 
-from communitycore.domain.activity import ActivityEntry, FactValue, SubjectKind, fact_value
-from communitycore.records import Aggregate
+from communitycore.domain.activity import ActivityEntry, FactValue, SubjectKind, day_problem, fact_value
+from communitycore.records import Aggregate, Fact
 from communitycore.store.engine import placeholders
 from communitycore.store.locks import lock_rows
 from communitycore.store.sql import unindexed
@@ -28,6 +28,7 @@ from communitycore.store.tables import activity as activity_tables
 from communitycore.store.tables import members as member_tables
 from communitycore.store.tables import org as org_tables
 from communitycore.store.tables import residents as resident_tables
+from communitycore.store.tables import rosters as roster_tables
 
 _a = activity_tables.activity
 
@@ -104,20 +105,32 @@ def _chunks(ids: Iterable[Any]) -> Iterable[list[Any]]:
         yield items[start:start + LOOKUP_CHUNK]
 
 
+def _subject_table(kind: SubjectKind) -> Table:
+    """The table that keeps a kind of subject (a steward is an entry of a roster)."""
+    return {SubjectKind.MEMBER: member_tables.members, SubjectKind.UNIT: org_tables.units,
+            SubjectKind.PARTNER: org_tables.partners, SubjectKind.RESIDENT: resident_tables.residents,
+            SubjectKind.STEWARD: roster_tables.roster_entries}[kind]
+
+
 def subject_units(conn: Connection, kind: SubjectKind | str, ids: Iterable[int], *,
-                  lock: bool = False) -> dict[int, int | None] | None:
-    """``{id: unit id}`` of the subjects of one kind that exist; ``None`` for stewards, who have no table here.
+                  lock: bool = False, exclusive: bool = False) -> dict[int, int | None] | None:
+    """``{id: unit id}`` of the subjects of one kind that exist; ``None`` for stewards, whose unit
+    is the one an entry gives.
 
     A member's unit is its organization; a partner's and a resident's is their community's (the
     resident's through household and compound); a unit is its own. With ``lock`` (a writer about
     to record entries), residents are first locked in share mode: a resident's removal, which
     locks the resident before counting the entries naming it, then waits for this transaction.
+    With ``exclusive``, the subjects of any kind are locked for update instead, before their days
+    are summed against a fact's :attr:`~communitycore.records.Fact.day_maximum`.
     """
     kind = SubjectKind.parse(kind)
     m, u, p = member_tables.members, org_tables.units, org_tables.partners
     r, h, c = resident_tables.residents, resident_tables.households, org_tables.compounds
     found: dict[int, int | None] = {}
     for chunk in _chunks(ids):
+        if exclusive:
+            lock_rows(conn, _subject_table(kind), chunk)
         if kind is SubjectKind.MEMBER:
             query = select(m.c.id, m.c.unit_id).where(m.c.id.in_(chunk))
         elif kind is SubjectKind.UNIT:
@@ -125,7 +138,7 @@ def subject_units(conn: Connection, kind: SubjectKind | str, ids: Iterable[int],
         elif kind is SubjectKind.PARTNER:
             query = select(p.c.id, p.c.unit_id).where(p.c.id.in_(chunk))
         elif kind is SubjectKind.RESIDENT:
-            if lock:
+            if lock and not exclusive:
                 lock_rows(conn, r, chunk, shared=True)
             query = (select(r.c.id, c.c.unit_id).select_from(r.outerjoin(h, r.c.household_id == h.c.id)
                                                                 .outerjoin(c, h.c.compound_id == c.c.id))
@@ -134,6 +147,52 @@ def subject_units(conn: Connection, kind: SubjectKind | str, ids: Iterable[int],
             return None
         found.update((int(i), None if unit is None else int(unit)) for i, unit in conn.execute(query).all())
     return found
+
+
+def day_totals(conn: Connection, kind: str, fact: str, subjects: Iterable[int], start: dt.date,
+               end: dt.date) -> dict[tuple[int, dt.date], Decimal]:
+    """``{(subject id, day): total}`` of one fact's entries (reversals netted) of some subjects of one
+    kind, on the days from ``start`` to ``end``; days with no entry left out. Lock the subjects first
+    (:func:`subject_units` with ``exclusive``) when a new entry is checked against the totals."""
+    total = func.sum(type_coerce(_a.c.quantity, BigInteger))
+    found: dict[tuple[int, dt.date], Decimal] = {}
+    for chunk in _chunks(subjects):
+        query = (select(_a.c.subject_id, _a.c.occurred_on, total)
+                 .where(_a.c.fact == fact, _a.c.occurred_on.between(start, end), _a.c.subject_kind == kind,
+                        _a.c.subject_id.in_(chunk))
+                 .group_by(_a.c.subject_id, _a.c.occurred_on))
+        found.update(((int(s), on), from_hundredths(int(held or 0))) for s, on, held in conn.execute(query))
+    return found
+
+
+def capped_kinds(facts: Mapping[str, Fact], kinds_and_facts: Iterable[tuple[str, str]]) -> set[str]:
+    """The subject kinds, among ``(kind, fact)`` pairs, with a fact that caps a day's total: their
+    subjects are locked for update (:func:`subject_units` with ``exclusive``) before they are summed."""
+    return {kind for kind, code in kinds_and_facts
+            if (fact := facts.get(code)) is not None and fact.day_maximum is not None}
+
+
+def day_overruns(conn: Connection, facts: Mapping[str, Fact], rows: Sequence[Sequence[Any]]) -> list[tuple[int, str]]:
+    """``(index, problem)`` of the stored tuples (:data:`ENTRY_COLUMNS`) that would take a subject's
+    day past its fact's :attr:`~communitycore.records.Fact.day_maximum`: the day's stored entries
+    first, then the batch's own in order. One query per capped fact and kind of subject, over the
+    batch's days; the subjects must be locked already."""
+    wanted: dict[tuple[str, str], list[int]] = {}
+    for index, row in enumerate(rows):
+        fact = facts.get(row[2])
+        if fact is not None and fact.day_maximum is not None:
+            wanted.setdefault((row[0], row[2]), []).append(index)
+    problems = []
+    for (kind, code), indexes in wanted.items():
+        days = [rows[i][3] for i in indexes]
+        held = day_totals(conn, kind, code, {rows[i][1] for i in indexes}, min(days), max(days))
+        for i in indexes:
+            key, quantity = (rows[i][1], rows[i][3]), from_hundredths(rows[i][4])
+            before = held.get(key, Decimal(0))
+            if (wrong := day_problem(facts[code], kind, rows[i][3], before, quantity)) is not None:
+                problems.append((i, wrong))
+            held[key] = before + quantity
+    return sorted(problems)
 
 
 def members_by_id_number(conn: Connection, id_numbers: Iterable[str]) -> dict[str, tuple[int, int]]:
