@@ -179,6 +179,19 @@ def test_bad_records_are_reported_with_their_key_paths(community: Community, tmp
     assert community.org.count() == 0 and community.members.count() == 0
 
 
+def test_a_member_on_the_roll_with_removal_fields_is_refused(community: Community, tmp_path: Path,
+                                                             clock: Clock) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        active = next(m for m in data["members"] if m.get("removed_on") is None)
+        active["removed_on"] = "2024-01-01"
+
+    with pytest.raises(RejectedInput) as exc:
+        import_community(community, _edited(tmp_path, clock, edit))
+    assert [(p.field.rsplit(".", 1)[-1], p.message) for p in exc.value.problems] == [
+        ("removed_on", "is only for a member who left; this one is on the roll")]
+    assert community.members.count() == 0
+
+
 def test_references_and_tree_are_checked(community: Community, tmp_path: Path, clock: Clock) -> None:
     def edit(data: dict[str, Any]) -> None:
         data["units"][0]["parent_id"] = data["units"][1]["id"]  # street under its own community: a cycle

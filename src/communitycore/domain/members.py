@@ -517,7 +517,7 @@ def check_removal(*, status: MemberStatus, removed_on: dt.date | None, reason: R
     if status is MemberStatus.ACTIVE:
         for field, value in (("removed_on", removed_on), ("removal_reason", reason), ("removed_to", removed_to)):
             if value is not None:
-                problems.append(Problem(row, field, _("a member on the roll has no {field}").format(field=field)))
+                problems.append(Problem(row, field, _("is only for a member who left; this one is on the roll")))
         return problems
     if removed_on is None:
         problems.append(Problem(row, "removed_on", _("a removed member needs the date they left")))
