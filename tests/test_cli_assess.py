@@ -88,8 +88,15 @@ def test_the_must_show_flow(c: Community) -> None:
     assert {r["subject_id"]: r["total"] for r in old["results"]} == totals
     rejected = as_json(c, "assess", "appeal", run_id, str(ids[2]), "--item", "acc-hours", "--reason", "x")
     assert as_json(c, "assess", "decide", str(rejected["id"]), "--reject", "--reason", "无据")["state"] == "rejected"
-    assert [a["state"] for a in as_json(c, "assess", "appeals", "--run", run_id)] == ["upheld", "rejected"]
-    assert [r["id"] for r in as_json(c, "assess", "list")] == [done["run_id"]]
+    appeals = as_json(c, "assess", "appeals", "--run", run_id)
+    assert [(a["state"], a["item"], a["item_label"]) for a in appeals] == [
+        ("upheld", "acc-lesson", "参加党课次数"), ("rejected", "acc-hours", "志愿服务时长")]
+    runs = as_json(c, "assess", "list")
+    assert [(r["id"], r["scheme_label"], r["name"]) for r in runs] == [(done["run_id"], "党员积分", "党员积分 2026Q1")]
+    # The tables name schemes and items in words, not by their codes.
+    table = ok(c, "assess", "list").stdout + ok(c, "assess", "appeals").stdout
+    assert "党员积分" in table and "参加党课次数" in table
+    assert "acc-points" not in table and "acc-lesson" not in table
 
 
 def test_schemes_results_and_files(c: Community, tmp_path: Path) -> None:

@@ -654,10 +654,12 @@ def _scheme(scheme: ScoringScheme, view: View) -> dict[str, Any]:
 
 
 @shape_of("communitycore.domain.assessments:AssessmentRun")
-def _assessment_run(run: AssessmentRun, _view: View) -> dict[str, Any]:
+def _assessment_run(run: AssessmentRun, view: View) -> dict[str, Any]:
     # A run's results are not part of the record: commands add them (``results=``).
-    return {"id": run.id, "name": f"{run.scheme} {run.period}", "kind": "assessment-run", "run_id": run.id,
-            "revision": run.revision, "scheme": run.scheme, "scheme_version": run.scheme_version,
+    scheme = view.label_of("scoring_schemes", run.scheme)
+    return {"id": run.id, "name": f"{scheme} {run.period}", "kind": "assessment-run", "run_id": run.id,
+            "revision": run.revision, "scheme": run.scheme, "scheme_label": scheme,
+            "scheme_version": run.scheme_version,
             "period": run.period, "subject_kind": run.subject_kind, "unit_id": run.unit_id,
             "subjects": run.subjects, "ran_by": run.ran_by, "ran_at": run.ran_at}
 
@@ -676,9 +678,11 @@ def _assessment_result(result: AssessmentResult, _view: View) -> dict[str, Any]:
 def _appeal(appeal: Appeal, view: View) -> dict[str, Any]:
     from communitycore.builtin.national_assessments import APPEAL_WORKFLOW
 
-    return {"id": appeal.id, "name": appeal.item, "kind": "assessment-appeal", "run_id": appeal.run_id,
+    # An item is named by its fact's label; one with a code of its own (two items of one fact) keeps its code.
+    item = view.label_of("facts", appeal.item)
+    return {"id": appeal.id, "name": item, "kind": "assessment-appeal", "run_id": appeal.run_id,
             "revision": appeal.revision, "subject_id": appeal.subject_id, "unit_id": appeal.unit_id,
-            "item": appeal.item, "reason": appeal.reason, "state": appeal.state,
+            "item": appeal.item, "item_label": item, "reason": appeal.reason, "state": appeal.state,
             "state_label": view.label_of(APPEAL_WORKFLOW, appeal.state), "filed_by": appeal.filed_by,
             "filed_at": appeal.filed_at, "quantity": appeal.quantity, "decision": appeal.decision,
             "decided_by": appeal.decided_by, "decided_at": appeal.decided_at,
