@@ -69,6 +69,9 @@ def test_training_status_is_headed_in_the_language(demo: AppState) -> None:
     (("roster", "apply", "--program", "red-steward", "--member", "1", "--resident", "2"), "候选人：", "Candidate:"),
     (("roster", "apply", "--program", "red-steward", "--member", "1", "--on", "2999-01-01"), "日期：", "Date:"),
     (("recruit", "apply", "--unit", "3", "--name", " ", "--date", "2025-01-01"), "姓名：", "Name:"),
+    (("recruit", "step", "1", "--step", "nosuch", "--date", "2025-01-01"), "步骤：未知", "Step: unknown"),
+    (("grant", "add", "王五", "secretary", "--as", "steward:99999"), "身份：没有", "Acting as: there is no"),
+    (("grant", "add", "王五", "secretary", "--as", "x:1"), "身份：应为", "Acting as: expected"),
 ])
 def test_a_refused_field_is_named_by_its_label(demo: AppState, args: tuple[str, ...], zh: str, en: str) -> None:
     zh_text = run(demo, "zh", *args, code=1)

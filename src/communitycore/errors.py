@@ -243,11 +243,13 @@ def _rebuild_rejected(cls: type[RejectedInput], problems: list[Problem], source:
     return cls(problems, source=source, limit=limit, imported=imported)
 
 
-def bad_field(field: str, message: str, *, entity: str | None = None) -> InvalidValue:
-    """The :class:`InvalidValue` of one bad field: ``field: message`` as its text, and the problem
-    that names the field, so the command line names it by its label (月份：…) and a program by its code."""
+def bad_field(field: str, message: str, *, entity: str | None = None, key: object = None, code: str | None = None,
+              cls: type[InvalidValue] | type[NotFound] = InvalidValue) -> InvalidValue | NotFound:
+    """The error of one bad field (an :class:`InvalidValue`, or ``cls``): ``field: message`` as its
+    text, and the problem that names the field, so the command line names it by its label (月份：…)
+    and a program by its code. ``key`` defaults to the field."""
     problem = Problem(None, field, message)
-    return InvalidValue(str(problem), entity=entity, key=field, problems=[problem])
+    return cls(str(problem), code=code, entity=entity, key=field if key is None else key, problems=[problem])
 
 
 def problem_message(exc: CommunityCoreError) -> str:

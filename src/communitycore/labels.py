@@ -26,6 +26,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "contact": ("联系方式", "Contact"),
     "provider": ("来源插件", "Provided by"),
     "label": ("名称", "Label"),
+    "out": ("输出文件", "Output file"),
     # Organization units
     "parent_id": ("上级编号", "Parent ID"),
     "parent": ("上级党组织", "Parent"),

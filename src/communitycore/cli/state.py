@@ -18,7 +18,7 @@ from communitycore import capabilities
 from communitycore.cli import clickmessages
 from communitycore.cli.terminal import terminal_text
 from communitycore.config import load_config
-from communitycore.errors import CommunityCoreError, InvalidValue, Problem, RejectedInput, os_reason
+from communitycore.errors import CommunityCoreError, InvalidValue, NotFound, Problem, RejectedInput, os_reason
 from communitycore.i18n import LANGUAGES, _, get_language, language, listing, normalize, set_language
 from communitycore.plugins.manager import PluginWarning
 
@@ -133,7 +133,7 @@ def error_message(exc: CommunityCoreError) -> str:
         lang = get_language()
         own = command_labels()
         return exc.message_naming(lambda field: label(field, lang, own))
-    if isinstance(exc, InvalidValue) and len(exc.problems) == 1 and exc.problems[0].row is None:
+    if isinstance(exc, InvalidValue | NotFound) and len(exc.problems) == 1 and exc.problems[0].row is None:
         from communitycore.labels import label  # one bad field: named by its label (任期开始)
 
         problem: Problem = exc.problems[0]

@@ -15,7 +15,7 @@ import attrs
 
 from communitycore.domain.codes import Coded
 from communitycore.domain.members import add_months, completed_years
-from communitycore.errors import InvalidValue
+from communitycore.errors import InvalidValue, bad_field
 from communitycore.i18n import _, listing
 from communitycore.records import RecruitmentStep, Threshold
 
@@ -102,7 +102,7 @@ def check_step(steps: Mapping[str, RecruitmentStep], done: Mapping[str, dt.date]
     """
     step = steps.get(code)
     if step is None:
-        raise InvalidValue(_("step: unknown recruitment step {code!r}; known: {known}").format(
+        raise bad_field("step", _("unknown recruitment step {code!r}; known: {known}").format(
             code=code, known=listing(s.code for s in ordered(steps))), code="unknown-step", entity="step", key=code)
     if code in done:
         raise StepRefused(_("step {code!r} was recorded already, on {date}").format(code=code, date=done[code]),
@@ -192,10 +192,10 @@ def tally(*, due: int, present: int, votes_for: int, against: int = 0, abstain: 
             raise InvalidValue(_("{field}: expected a whole number of at least 0, got {value!r}").format(
                 field=field, value=value), entity="vote", key=field)
     if due < 1:
-        raise InvalidValue(_("due: at least one voting member must be due to attend"), entity="vote", key="due")
+        raise bad_field("due", _("at least one voting member must be due to attend"), entity="vote")
     if present > due:
-        raise InvalidValue(_("present: {present} present is more than the {due} due to attend").format(
-            present=present, due=due), entity="vote", key="present")
+        raise bad_field("present", _("{present} present is more than the {due} due to attend").format(
+            present=present, due=due), entity="vote")
     if votes_for + against + abstain > present:
         raise InvalidValue(_("votes for, against and abstaining add up to {total}, more than the {present} "
                              "present").format(total=votes_for + against + abstain, present=present),

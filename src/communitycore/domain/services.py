@@ -34,7 +34,7 @@ from communitycore.domain.service_workflows import (
     REQUEST_WORKFLOW,
 )
 from communitycore.domain.settings import from_words, in_words
-from communitycore.errors import InvalidValue
+from communitycore.errors import InvalidValue, bad_field
 from communitycore.i18n import N_, _, listing, pgettext
 from communitycore.records import Channel, Urgency
 
@@ -170,7 +170,7 @@ def parse_at(value: Any, tz: dt.tzinfo) -> dt.datetime:
         try:
             moment = dt.datetime.fromisoformat(text)
         except ValueError:
-            raise InvalidValue(_("at: {value!r} is not a date and time such as 2025-03-01T08:00").format(
+            raise bad_field("at", _("{value!r} is not a date and time such as 2025-03-01T08:00").format(
                 value=str(value))) from None
     # Checked before the moment is moved into tz: 0001-01-01T00:00+08:00 has no UTC to move through.
     if not FIRST_REQUEST_YEAR <= moment.year <= DATE_RANGE[1].year:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from communitycore.domain.meetings import Compliance, Meeting, Presence
-from communitycore.errors import InvalidValue
+from communitycore.errors import bad_field
 from communitycore.i18n import _, language, localized
 from communitycore.io.files import staged_file
 from communitycore.io.limits import given_path
@@ -63,7 +63,8 @@ def write_ledger(path: str | os.PathLike[str], compliance: Compliance, meetings:
     target = given_path(path)
     suffix = target.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
-        raise InvalidValue(_("out: write the ledger to a .xlsx or .csv file, not {name!r}").format(name=target.name))
+        raise bad_field("out", _("write the ledger to a .xlsx or .csv file, not {name!r}").format(name=target.name),
+                        entity="file", key=str(target))
     with language(lang), staged_file(target) as temp:
         rows = meeting_rows(compliance, meetings, types)
         if suffix == ".csv":

@@ -21,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from communitycore.errors import InvalidValue
+from communitycore.errors import bad_field
 from communitycore.i18n import _
 from communitycore.io.files import staged_file
 from communitycore.reports.board import Board, board_figures, write_board
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 def _target(path: str | Path, suffixes: tuple[str, ...], what: str) -> Path:
     target = Path(path)
     if target.suffix.lower() not in suffixes:
-        raise InvalidValue(_("out: write the {what} to a {suffix} file, not {name!r}").format(
+        raise bad_field("out", _("write the {what} to a {suffix} file, not {name!r}").format(
             what=what, suffix=suffixes[0], name=target.name), entity="file", key=str(target))
     return target
 

@@ -16,7 +16,7 @@ import attrs
 
 from communitycore.domain.identity import mask_contact, mask_phone
 from communitycore.domain.rosters import OBJECTED, ON_NOTICE, SERVING
-from communitycore.errors import InvalidValue
+from communitycore.errors import bad_field
 from communitycore.i18n import N_, _, get_language, localized
 from communitycore.io.files import staged_file
 from communitycore.reports import html as h
@@ -199,8 +199,8 @@ def write_board(community: Community, program: str, unit: UnitRef | None, path: 
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in (".html", ".htm", ".md"):
-        raise InvalidValue(_("out: write the board to a .html or .md file, not {name!r}").format(name=target.name),
-                           entity="file", key=str(target))
+        raise bad_field("out", _("write the board to a .html or .md file, not {name!r}").format(name=target.name),
+                        entity="file", key=str(target))
     board = board_figures(community, program, unit)
     text = render_board_markdown(board) if suffix == ".md" else render_board_html(board)
     with staged_file(target) as temp:

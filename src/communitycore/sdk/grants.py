@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 
 from communitycore.domain.access import ADMIN, Grant
 from communitycore.domain.fields import clean_text
-from communitycore.errors import Conflict, InvalidValue, NotFound
+from communitycore.errors import Conflict, InvalidValue, NotFound, bad_field
 from communitycore.i18n import _, listing
 from communitycore.sdk.base import SubAPI, check_page
 from communitycore.store import grants as grant_store
@@ -123,8 +123,8 @@ class GrantsAPI(SubAPI):
     def _subject(subject: str) -> str:
         kind, _sep, number = str(subject).strip().partition(":")
         if kind not in SUBJECT_KINDS or not (number.isascii() and number.isdigit()):
-            raise InvalidValue(_("subject: expected steward:ID or member:ID, got {value!r}").format(value=subject),
-                               entity="grant", key="subject")
+            raise bad_field("subject", _("expected steward:ID or member:ID, got {value!r}").format(value=subject),
+                            entity="grant")
         return f"{kind}:{int(number)}"
 
     def _role(self, role: str) -> None:

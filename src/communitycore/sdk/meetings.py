@@ -704,7 +704,8 @@ class MeetingsAPI(SubAPI):
         found = set(conn.scalars(select(p.c.id).where(p.c.id.in_([g.partner_id for g in guests]))))
         for guest in guests:
             if guest.partner_id not in found:
-                raise NotFound(_("partners: there is no partner organization with id {id}").format(id=guest.partner_id))
+                raise bad_field("partners", _("there is no partner organization with id {id}").format(
+                    id=guest.partner_id), entity="partner", key=guest.partner_id, cls=NotFound)
 
     @staticmethod
     def _fields(today: dt.date, **given: Any) -> dict[str, Any]:

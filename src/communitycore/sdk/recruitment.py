@@ -309,7 +309,7 @@ class RecruitmentAPI(SubAPI):
             self._check_introducers(tx.conn, chosen)
             data["introducers"] = list(chosen)
         elif introducers:
-            raise InvalidValue(_("introducers: only the {step} step names introducers").format(step="introducers"))
+            raise bad_field("introducers", _("only the {step} step names introducers").format(step="introducers"))
         if counted is not None:
             data["vote"] = {"due": counted.due, "present": counted.present, "for": counted.votes_for,
                             "against": counted.against, "abstain": counted.abstain,
@@ -370,8 +370,8 @@ class RecruitmentAPI(SubAPI):
             m.c.id.in_(list(chosen))))}
         missing = [i for i in chosen if i not in rows]
         if missing:
-            raise NotFound(_("introducers: no member {ids}").format(ids=listing(str(i) for i in missing)),
-                           entity="member", key=missing[0])
+            raise bad_field("introducers", _("no member {ids}").format(ids=listing(str(i) for i in missing)),
+                            entity="member", key=missing[0], cls=NotFound)
         not_full = [i for i in chosen if rows[i].category != Category.FULL.value or rows[i].status != "active"]
         if not_full:
             raise StepRefused(_("introducers must be 正式党员 on the roll (细则 §15): member {ids} is not").format(
@@ -385,8 +385,8 @@ class RecruitmentAPI(SubAPI):
             raise NotFound(_("no meeting {id}").format(id=meeting_id), entity="meeting", key=meeting_id)
         meeting_type = self.community.registry.meeting_types.get(str(row.type))
         if int(row.unit_id) != unit_id or row.status != "held" or meeting_type is None or not meeting_type.votes:
-            raise InvalidValue(_("meeting: meeting {id} is not a meeting of the candidate's unit held with votes "
-                                 "(a 支部党员大会)").format(id=meeting_id), entity="meeting", key=meeting_id)
+            raise bad_field("meeting", _("meeting {id} is not a meeting of the candidate's unit held with votes "
+                                         "(a 支部党员大会)").format(id=meeting_id), entity="meeting", key=meeting_id)
 
     @staticmethod
     def _lock(conn: Connection, candidate_id: int, columns: Sequence[str]) -> Any:
@@ -446,8 +446,8 @@ def _stage(value: str | Stage) -> Stage:
     for stage in Stage:
         if text in (stage.value, STAGE_LABELS[stage]):
             return stage
-    raise InvalidValue(_("stage: unknown stage {value!r}; known: {known}").format(
-        value=value, known=listing(str(s) for s in Stage)), entity="candidate", key="stage")
+    raise bad_field("stage", _("unknown stage {value!r}; known: {known}").format(
+        value=value, known=listing(str(s) for s in Stage)), entity="candidate")
 
 
 def _candidate(row: Any) -> Candidate:

@@ -109,7 +109,7 @@ def never_granted(conn: Connection) -> bool:
 
 def check_subject(conn: Connection, subject: str) -> None:
     """Refuse (:class:`~communitycore.errors.NotFound`) a subject naming no roster entry or member."""
-    from communitycore.errors import NotFound
+    from communitycore.errors import NotFound, bad_field
     from communitycore.i18n import _
     from communitycore.store.tables import members as member_tables
     from communitycore.store.tables import rosters as roster_tables
@@ -117,6 +117,6 @@ def check_subject(conn: Connection, subject: str) -> None:
     kind, _sep, number = subject.partition(":")
     table = roster_tables.roster_entries if kind == "steward" else member_tables.members
     if conn.scalar(select(table.c.id).where(table.c.id == int(number))) is None:
-        raise NotFound(_("subject: there is no {subject} on record").format(subject=subject), entity="grant",
-                       key=subject)
+        raise bad_field("subject", _("there is no {subject} on record").format(subject=subject), entity="grant",
+                        key=subject, cls=NotFound)
 
