@@ -200,3 +200,17 @@ def test_a_header_row_that_is_no_number_is_refused(c: Community, tmp_path: Path)
 def test_a_wrong_keyword_name_is_still_a_type_error(c: Community) -> None:
     with pytest.raises(TypeError):
         c.members.get(1, nonsense=True)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("call", [
+    lambda c, text: c.members.list(unit=text),
+    lambda c, text: c.org.get(f"城南街道党工委/{text}"),
+    lambda c, text: c.audit.list(actor=text),
+    lambda c, text: c.org.add(text, "street-committee"),
+], ids=["member-list", "org-get", "audit-list", "org-add"])
+def test_text_that_is_not_text_is_an_invalid_value_on_every_engine(c: Community,
+                                                                   call: Callable[[Community, str], Any]) -> None:
+    # Bytes of a command line that are not UTF-8 reach Python as lone surrogates; no driver can send them.
+    with pytest.raises(InvalidValue, match=r"not text|may not be stored|cannot be stored"):
+        call(c, "\udcff\udcfe")
+    assert c.org.count() == 3

@@ -29,7 +29,7 @@ from communitycore.capabilities import unit_links as unit_links_of
 from communitycore.clock import Clock
 from communitycore.config import Config, database_url, load_config
 from communitycore.domain.settings import SettingSpec
-from communitycore.errors import Busy, CommunityCoreError, NotFound, PermissionDenied
+from communitycore.errors import Busy, CommunityCoreError, InvalidValue, NotFound, PermissionDenied
 from communitycore.i18n import _
 from communitycore.plugins.manager import CommunityPluginManager, make_plugin_manager
 from communitycore.plugins.packs import load_packs
@@ -260,6 +260,8 @@ class Community:
         ``communitycore.sdk.retry.retrying``.
 
         :raises Busy: the database stayed busy (in a host's transaction: at once, for the host to retry).
+        :raises InvalidValue: a statement's value is text no driver can send (lone surrogates, as
+            Python keeps the bytes of a command line that are not UTF-8).
         """
         with self._unit_of_work(write=True) as (conn, host):
             tx = Tx(self, conn)
@@ -277,6 +279,8 @@ class Community:
         SQLite: an explicit deferred ``BEGIN`` (the snapshot of the first SELECT holds for the
         rest, and writers are not blocked); PostgreSQL and MariaDB: REPEATABLE READ. Inside a
         host's transaction, the host's isolation applies.
+
+        :raises InvalidValue: a query's value is text no driver can send (see :meth:`transaction`).
         """
         with self._unit_of_work(write=False) as (conn, _host):
             yield conn
@@ -311,6 +315,11 @@ class Community:
             if not exc.recorded:  # once, after the refused call's transaction has rolled back
                 access.record_denial(self, exc)
             raise
+        except UnicodeEncodeError:
+            # A driver encodes the statement's values: text holding lone surrogates (bytes of a
+            # command line that are not UTF-8, kept by Python as such) cannot be sent.
+            raise InvalidValue(_("a value given is not text that can be stored or looked up: it holds bytes that "
+                                 "are not UTF-8 (or unpaired surrogates); write it again as text")) from None
         except DBAPIError as exc:
             _hide_parameters(exc)
             if locks.is_busy(exc):
