@@ -3,14 +3,17 @@ NotFound), on every engine: never cut to another record's id, never a Python or 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from communitycore import Community, InvalidValue, NotFound
+import communitycore
+from communitycore import Community, Conflict, InvalidValue, NotFound
 from communitycore.domain.members import MemberStatus
+from communitycore.io.backup import backup
 
 HUGE = 10**30
 NAMES = ["王芳", "李强", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄敏", "周杰", "吴婷"]
@@ -214,3 +217,23 @@ def test_text_that_is_not_text_is_an_invalid_value_on_every_engine(c: Community,
     with pytest.raises(InvalidValue, match=r"not text|may not be stored|cannot be stored"):
         call(c, "\udcff\udcfe")
     assert c.org.count() == 3
+
+
+def test_a_file_name_that_is_not_utf8_is_refused_naming_it(c: Community, tmp_path: Path) -> None:
+    # 党员.csv in GBK, as a Windows archive unpacks it: the name is recorded, so it must be text.
+    path = tmp_path / os.fsdecode("党员.csv".encode("gbk"))
+    path.write_text("姓名,所在党组织\n赵六,城南街道党工委\n", encoding="utf-8")
+    with pytest.raises(InvalidValue, match=r"the name 党员.csv \(read as GBK\) in the file.s path is not UTF-8"):
+        c.members.import_file(path)
+    with pytest.raises(InvalidValue, match=r"the name o\\xff.csv in the file's path is not UTF-8"):
+        c.members.export(tmp_path / os.fsdecode(b"o\xff.csv"))
+    assert c.members.count() == len(NAMES) and not (tmp_path / os.fsdecode(b"o\xff.csv")).exists()
+
+
+def test_a_database_whose_path_is_not_utf8_opens_and_holds_its_file(tmp_path: Path) -> None:
+    db = tmp_path / os.fsdecode("党建.db".encode("gbk"))
+    with communitycore.open(f"sqlite:///{db}", actor="tester", autoload=False, create=True) as c:
+        c.org.add("城南街道党工委", "street-committee")
+        with pytest.raises(Conflict, match="database in use"):  # its files were found, by their bytes
+            backup(c, db)
+    assert db.exists()

@@ -362,7 +362,20 @@ def given_path(path: Any) -> Path:
         text = None
     if not isinstance(text, str):
         raise InvalidValue(_("a file is given by its path (text or a path object), not {value!r}").format(value=path))
+    if _NOT_UTF8.search(text):
+        # Python keeps a name's bytes that are not UTF-8 as lone surrogates; the audit and the ledger
+        # record file names as text, so such a name is refused here, before anything is read.
+        raw = os.fsencode(next(part for part in Path(text).parts if _NOT_UTF8.search(part)))
+        try:
+            shown = _("{name} (read as GBK)").format(name=raw.decode("gb18030"))
+        except UnicodeDecodeError:
+            shown = raw.decode("utf-8", "backslashreplace")
+        raise InvalidValue(_("the name {name} in the file's path is not UTF-8 text (a name from a Windows archive "
+                             "is often GBK): rename it and give the path again").format(name=shown), entity="file")
     return Path(text)
+
+
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 
 def require_regular_file(path: StrPath) -> Path:

@@ -129,14 +129,17 @@ def hold(bind: Engine | Connection) -> None:
 
 
 def _hold_files(engine: Engine, dbapi_conn: Any) -> None:
+    # The files' names as bytes: a path that is not UTF-8 (a GBK folder name) is still a path.
+    text_factory, dbapi_conn.text_factory = dbapi_conn.text_factory, bytes
     cursor = dbapi_conn.cursor()
     try:
         rows = cursor.execute("PRAGMA database_list").fetchall()
     finally:
         cursor.close()
+        dbapi_conn.text_factory = text_factory
     for _seq, _name, file in rows:
-        if file:  # "" for a temporary or in-memory database
-            files.hold(engine, file)
+        if file:  # empty for a temporary or in-memory database
+            files.hold(engine, os.fsdecode(file))
 
 
 def unit_count(bind: Engine | Connection) -> int:
