@@ -5,7 +5,7 @@ from __future__ import annotations
 import communitycore_lakeside as plugin
 import pytest
 
-from communitycore import Community
+from communitycore import Community, RejectedInput
 from communitycore.testing import check_plugin
 from communitycore.testing.pytest_plugin import CliRunner
 
@@ -64,11 +64,20 @@ def test_the_weekly_class_is_owed_by_grid_branches(community: Community) -> None
 def test_volunteer_points_are_capped(community: Community) -> None:
     grid = grid_with_members(community, 2)
     first, second = (m.id for m in community.members.list(grid))
-    community.activity.record("member", first, "lakeside-volunteer-hours", on="2026-10-10", quantity=30)
+    for day in ("2026-10-10", "2026-10-11"):  # a day holds 24 hours at most
+        community.activity.record("member", first, "lakeside-volunteer-hours", on=day, quantity=15)
     community.activity.record("member", second, "lakeside-volunteer-hours", on="2026-10-11", quantity=5)
     run = community.assessments.run("lakeside-volunteer-points", "2026Q4", grid)
     totals = {r.subject_id: r.total for r in community.assessments.results(run.id)}
     assert totals == {first: 100, second: 70}  # 60 + min(2 × 30, 40); 60 + 2 × 5
+
+
+def test_a_persons_day_holds_24_volunteer_hours(community: Community) -> None:
+    grid = grid_with_members(community, 1)
+    member = community.members.list(grid)[0].id
+    community.activity.record("member", member, "lakeside-volunteer-hours", on="2026-10-10", quantity=20)
+    with pytest.raises(RejectedInput, match="一天最多 24"):
+        community.activity.record("member", member, "lakeside-volunteer-hours", on="2026-10-10", quantity=5)
 
 
 def test_the_host_lists_the_records(cli_runner: CliRunner) -> None:
