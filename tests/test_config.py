@@ -184,7 +184,9 @@ extra = true
     ("text", "fragment"),
     [('timezone = "Mars/Olympus"', "timezone 'Mars/Olympus' is not an IANA time zone"),
      ('lang = "fr"', "lang 'fr' is not one of 'zh', 'en'"),
-     ("db = 5", "$.db")],
+     ("db = 5", "$.db"),
+     ('plugins = ["jingjiang"]', "expected a table of fields (disable, packs, autoload, strict) @ $.plugins"),
+     ("privacy = true", "expected a table of fields (reveal_requires_reason) @ $.privacy")],
 )
 def test_bad_values(tmp_path: Path, text: str, fragment: str) -> None:
     with pytest.raises(InvalidValue) as info:

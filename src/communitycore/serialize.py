@@ -212,6 +212,10 @@ def _format_error(exc: BaseException, type_: type | None) -> str:
         return _("required field missing")
     if isinstance(exc, cattrs.ForbiddenExtraKeysError):
         return _("extra fields found ({fields})").format(fields=", ".join(sorted(exc.extra_fields)))
+    if isinstance(exc, (AttributeError, TypeError)) and type_ is not None and attrs.has(type_):
+        # A list or a value where a table of fields belongs ([plugins] written as plugins = [...]).
+        return _("expected a table of fields ({fields})").format(
+            fields=", ".join(f.name for f in attrs.fields(type_) if not f.metadata.get("internal")))
     if isinstance(exc, (ValueError, TypeError)) and type_ is not None:
         return _("invalid value for type, expected {type}").format(type=getattr(type_, "__name__", repr(type_)))
     if isinstance(exc, TypeError) and str(exc).endswith("object is not iterable"):
