@@ -972,9 +972,16 @@ def test_structuring_problems_are_worded_in_the_language() -> None:
         assert explain(missing.value) == ["缺少必填字段 @ $.y"]
         with pytest.raises(Exception) as wrong:
             structure({"x": "a", "y": 1}, Point)
-        assert explain(wrong.value) == ["值的类型不对，应为 int @ $.x"]
+        # Our own hooks say what they expected and what they got.
+        assert explain(wrong.value) == ["应为 int，实际为 'a' @ $.x"]
+        with pytest.raises(Exception) as listed:
+            structure({"x": [1], "y": 1}, Point)
+        assert explain(listed.value) == ["应为 int，实际为 [1] @ $.x"]
     with language("en"):
         assert explain(missing.value) == ["required field missing @ $.y"]
+        with pytest.raises(Exception) as wrong:
+            structure({"x": "a", "y": 1}, Point)
+        assert explain(wrong.value) == ["expected int, got 'a' @ $.x"]
 
 
 # The help formatter ----------------------------------------------------------------------------------------

@@ -211,3 +211,18 @@ def test_config_packs_are_relative_to_the_config_file(good_pack: Path, tmp_path:
     code, out = cli(["--db", str(tmp_path / "c.db"), "--create", "--config", str(config), "--json", "plugins", "--all"])
     assert code == 0, out
     assert "pack:jj" in {p["name"] for p in json.loads(out)}
+
+
+def test_a_pack_entry_that_is_no_table_or_a_bound_that_is_no_number_is_named(tmp_path: Path) -> None:
+    pack = tmp_path / "bad.toml"
+    pack.write_text('facts = ["abc"]\nroles = [{code = "x", label = "甲", allows = ["member.read"]}, 5]\n'
+                    '[pack]\nname = "bad"\nversion = "1"\n', encoding="utf-8")
+    with pytest.raises(PluginError) as caught:
+        load_pack(pack)
+    text = str(caught.value)
+    assert "$.facts[0]: must be a table of fields (a [[facts]] entry), not 'abc'" in text
+    assert "$.roles[1]: must be a table of fields (a [[roles]] entry), not 5" in text
+    pack.write_text('[pack]\nname = "bad"\nversion = "1"\n[[facts]]\ncode = "a-b"\nlabel = "甲"\n'
+                    'subject = "member"\nday_maximum = "x"\n', encoding="utf-8")
+    with pytest.raises(PluginError, match=r"expected a number, got 'x' @ \$.facts\[0\].day_maximum"):
+        load_pack(pack)

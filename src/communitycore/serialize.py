@@ -85,6 +85,10 @@ T = TypeVar("T")
 _ISO: dict[type, Any] = {}
 
 
+class _ValueRefused(ValueError):
+    """A value our own structure hooks refuse, in words that say what was expected (kept as they are)."""
+
+
 def _exact(kind: type[T]) -> Any:
     """A structure hook that takes values of ``kind`` as they are and refuses anything else.
 
@@ -97,7 +101,7 @@ def _exact(kind: type[T]) -> Any:
             return cl(value)
         if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
             return value
-        raise ValueError(_("expected {type}, got {value!r}").format(type=kind.__name__, value=value))
+        raise _ValueRefused(_("expected {type}, got {value!r}").format(type=kind.__name__, value=value))
 
     return hook
 
@@ -173,12 +177,12 @@ def _decimal(value: Any, _cl: Any) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(_("expected a number, got {value!r}").format(value=value))
+        raise _ValueRefused(_("expected a number, got {value!r}").format(value=value))
     try:
         # A float by its shortest text, so 0.1 is one tenth and not its binary neighbour.
         return Decimal(repr(value) if isinstance(value, float) else value)
     except InvalidOperation:
-        raise ValueError(_("expected a number, got {value!r}").format(value=value)) from None
+        raise _ValueRefused(_("expected a number, got {value!r}").format(value=value)) from None
 
 
 #: The converter every layer uses: records to plain data and back (see the module's description).
@@ -207,6 +211,8 @@ def _format_error(exc: BaseException, type_: type | None) -> str:
     # its own message names the field and what is wrong, so keep it.
     if type_ is None and isinstance(exc, ValueError) and str(exc):
         return _("invalid value: {message}").format(message=exc)
+    if isinstance(exc, _ValueRefused):
+        return str(exc)
     # cattrs' own wording of the common cases, translated.
     if isinstance(exc, KeyError):
         return _("required field missing")

@@ -81,6 +81,10 @@ def load_pack(path: str | PathLike[str]) -> tuple[str, list[PackRecord]]:
             problems.append(_("$.{key}: must be an array of tables ([[{key}]])").format(key=key))
             continue
         for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                problems.append(_("$.{key}[{index}]: must be a table of fields (a [[{key}]] entry), not {value!r}")
+                                .format(key=key, index=index, value=item))
+                continue
             try:
                 records.append(structure(item, record_type))
             except Exception as exc:
