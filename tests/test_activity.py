@@ -44,6 +44,8 @@ class LedgerFacts:
             Fact(code="steward-visits", label="管家走访次数", subject="steward", aggregate="count"),
             Fact(code="partner-projects", label="认领项目数", subject="partner"),
             Fact(code="resident-ratings", label="居民评价", subject="resident", aggregate="mean"),
+            Fact(code="service-points", label="服务积分", subject="member", unit="points"),
+            Fact(code="unit-duty-hours", label="值守总时长", subject="unit", unit="hours"),
         ]
 
 
@@ -370,7 +372,8 @@ def test_an_import_checks_the_ledger(book: Community, tree: dict[str, int], tmp_
 
 # Property: the ledger's values equal a Python reference, for every aggregate -------------------------------
 
-AGGREGATES = {"volunteer-hours": Aggregate.SUM, "meetings-attended": Aggregate.COUNT,
+# Points, not hours: a person's hours of one day stop at 24, and these quantities run to ±50.
+AGGREGATES = {"service-points": Aggregate.SUM, "meetings-attended": Aggregate.COUNT,
               "best-rating": Aggregate.MAX, "mean-rating": Aggregate.MEAN}
 
 
@@ -520,6 +523,18 @@ def test_a_persons_day_holds_24_hours_every_way_in(community: Community, tmp_pat
     assert community.activity.record_many([entry(zhang, 1, "4"), entry(zhang, 1, "20")]) == 2
     with language("zh"), pytest.raises(RejectedInput, match="该党员 2026-03-01 已记志愿服务时长 24：再记 1 将达 25"):
         community.activity.record("member", zhang, "volunteer-hours", on="2026-03-01", quantity=1)
+
+
+def test_a_persons_hours_stop_at_24_a_day_even_when_the_fact_says_nothing(book: Community,
+                                                                          tree: dict[str, int]) -> None:
+    # This plugin's volunteer-hours (replacing the built-in one) declares no bounds; a unit's hours are many people's.
+    assert book.registry.facts["volunteer-hours"].day_maximum is None
+    book.activity.record("member", tree["zhang"], "volunteer-hours", on="2026-03-01", quantity=24)
+    with pytest.raises(RejectedInput, match="one day holds at most 24"):
+        book.activity.record("member", tree["zhang"], "volunteer-hours", on="2026-03-01", quantity="0.5")
+    book.activity.record("unit", tree["grid1"], "unit-duty-hours", on="2026-03-01", quantity=30)
+    book.activity.record("unit", tree["grid1"], "unit-duty-hours", on="2026-03-01", quantity=30)
+    assert sum(e.quantity for e in book.activity.list(fact="unit-duty-hours")) == 60
 
 
 def test_two_writers_of_one_persons_day_stay_within_its_maximum(db_url: str, clock: Clock) -> None:

@@ -124,10 +124,26 @@ def quantity_problem(fact: Fact, quantity: Decimal) -> str | None:
     return _outside(fact.code, quantity, fact.minimum, fact.maximum)
 
 
+#: A day's hours: what a person's entries of an hours fact add up to at most, whatever the fact says.
+DAY_HOURS = Decimal(24)
+#: The subjects that are people, whose hours are their own.
+PERSONS = frozenset({"member", "resident", "steward"})
+
+
+def day_limit(fact: Fact) -> Decimal | None:
+    """What one subject's entries of ``fact`` of one day may add up to: its
+    :attr:`~communitycore.records.Fact.day_maximum`, and for a fact of hours about people never more
+    than the day's 24 (a plugin's fact that leaves the bound out, or replaces a built-in one, too)."""
+    most = fact.day_maximum
+    if fact.unit == "hours" and fact.subject.value in PERSONS:
+        return DAY_HOURS if most is None else min(most, DAY_HOURS)
+    return most
+
+
 def day_problem(fact: Fact, kind: str, day: dt.date, held: Decimal, quantity: Decimal) -> str | None:
     """What is wrong with adding ``quantity`` of ``fact`` to a subject's ``day`` that ``held`` that
-    much already: past the fact's :attr:`~communitycore.records.Fact.day_maximum`; None if nothing."""
-    most = fact.day_maximum
+    much already: past the fact's :func:`day_limit`; None if nothing."""
+    most = day_limit(fact)
     if most is None or quantity <= 0 or held + quantity <= most:
         return None
     return _("{day} already holds {held} of {fact} for this {kind}: {quantity} more would make {total}, and one day "

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Connection, Select, Table, and_, case, func, insert, or_, select, type_coerce
 
-from communitycore.domain.activity import ActivityEntry, FactValue, SubjectKind, day_problem, fact_value
+from communitycore.domain.activity import ActivityEntry, FactValue, SubjectKind, day_limit, day_problem, fact_value
 from communitycore.records import Aggregate, Fact
 from communitycore.store.engine import placeholders
 from communitycore.store.locks import lock_rows
@@ -122,7 +122,7 @@ def subject_units(conn: Connection, kind: SubjectKind | str, ids: Iterable[int],
     to record entries), residents are first locked in share mode: a resident's removal, which
     locks the resident before counting the entries naming it, then waits for this transaction.
     With ``exclusive``, the subjects of any kind are locked for update instead, before their days
-    are summed against a fact's :attr:`~communitycore.records.Fact.day_maximum`.
+    are summed against a fact's day limit (:func:`~communitycore.domain.activity.day_limit`).
     """
     kind = SubjectKind.parse(kind)
     m, u, p = member_tables.members, org_tables.units, org_tables.partners
@@ -169,18 +169,18 @@ def capped_kinds(facts: Mapping[str, Fact], kinds_and_facts: Iterable[tuple[str,
     """The subject kinds, among ``(kind, fact)`` pairs, with a fact that caps a day's total: their
     subjects are locked for update (:func:`subject_units` with ``exclusive``) before they are summed."""
     return {kind for kind, code in kinds_and_facts
-            if (fact := facts.get(code)) is not None and fact.day_maximum is not None}
+            if (fact := facts.get(code)) is not None and day_limit(fact) is not None}
 
 
 def day_overruns(conn: Connection, facts: Mapping[str, Fact], rows: Sequence[Sequence[Any]]) -> list[tuple[int, str]]:
     """``(index, problem)`` of the stored tuples (:data:`ENTRY_COLUMNS`) that would take a subject's
-    day past its fact's :attr:`~communitycore.records.Fact.day_maximum`: the day's stored entries
+    day past its fact's limit (:func:`~communitycore.domain.activity.day_limit`): the day's stored entries
     first, then the batch's own in order. One query per capped fact and kind of subject, over the
     batch's days; the subjects must be locked already."""
     wanted: dict[tuple[str, str], list[int]] = {}
     for index, row in enumerate(rows):
         fact = facts.get(row[2])
-        if fact is not None and fact.day_maximum is not None:
+        if fact is not None and day_limit(fact) is not None:
             wanted.setdefault((row[0], row[2]), []).append(index)
     problems = []
     for (kind, code), indexes in wanted.items():
