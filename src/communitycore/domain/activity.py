@@ -142,7 +142,7 @@ def day_limit(fact: Fact) -> Decimal | None:
 
 def day_problem(fact: Fact, kind: str, day: dt.date, held: Decimal, quantity: Decimal) -> str | None:
     """What is wrong with adding ``quantity`` of ``fact`` to a subject's ``day`` that ``held`` that
-    much already: past the fact's :func:`day_limit`; None if nothing."""
+    much already: past the fact's ``day_limit``; None if nothing."""
     most = day_limit(fact)
     if most is None or quantity <= 0 or held + quantity <= most:
         return None

@@ -122,7 +122,7 @@ def subject_units(conn: Connection, kind: SubjectKind | str, ids: Iterable[int],
     to record entries), residents are first locked in share mode: a resident's removal, which
     locks the resident before counting the entries naming it, then waits for this transaction.
     With ``exclusive``, the subjects of any kind are locked for update instead, before their days
-    are summed against a fact's day limit (:func:`~communitycore.domain.activity.day_limit`).
+    are summed against a fact's day limit (``communitycore.domain.activity.day_limit``).
     """
     kind = SubjectKind.parse(kind)
     m, u, p = member_tables.members, org_tables.units, org_tables.partners
@@ -174,7 +174,7 @@ def capped_kinds(facts: Mapping[str, Fact], kinds_and_facts: Iterable[tuple[str,
 
 def day_overruns(conn: Connection, facts: Mapping[str, Fact], rows: Sequence[Sequence[Any]]) -> list[tuple[int, str]]:
     """``(index, problem)`` of the stored tuples (:data:`ENTRY_COLUMNS`) that would take a subject's
-    day past its fact's limit (:func:`~communitycore.domain.activity.day_limit`): the day's stored entries
+    day past its fact's limit (``communitycore.domain.activity.day_limit``): the day's stored entries
     first, then the batch's own in order. One query per capped fact and kind of subject, over the
     batch's days; the subjects must be locked already."""
     wanted: dict[tuple[str, str], list[int]] = {}
