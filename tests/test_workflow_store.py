@@ -215,7 +215,7 @@ def test_a_bad_workflow_record_in_a_pack_is_one_line(tmp_path: Path) -> None:
     lines = str(caught.value).splitlines()[1:]
     assert len(lines) == 2
     assert "code must be a lower-case slug such as 'in-progress'" in lines[0] and "$.workflow_states[0]" in lines[0]
-    assert "expected bool @ $.workflow_states[1].terminal" in lines[1]
+    assert "expected bool, got 'yes' @ $.workflow_states[1].terminal" in lines[1]
 
 
 # Transitions of stored entities, on every engine ---------------------------------------------------
