@@ -24,7 +24,7 @@ from communitycore.i18n import language
 from communitycore.records import Aggregate
 from communitycore.store import activity as ledger
 from communitycore.store.tables import activity as activity_tables
-from racing import at_once
+from racing import at_once, record_or_removal
 
 
 class LedgerFacts:
@@ -282,30 +282,13 @@ def test_concurrent_reversals_of_one_entry_exactly_one_wins(book: Community, tre
 
 def test_an_entry_naming_a_resident_and_the_residents_removal_never_both_pass(book: Community, db_url: str,
                                                                              clock: Clock) -> None:
-    # The removal locks the resident before it counts the entries naming it; the entry takes it in share mode.
     residents = [book.residents.add(f"居民{i}").id for i in range(4)]
     writers = [open_ledger(db_url, clock) for _ in range(2)]
-
-    def rate(resident: int) -> str:
-        try:
-            writers[0].activity.record("resident", resident, "resident-ratings", quantity=5)
-            return "rated"
-        except RejectedInput:
-            return "no resident"
-
-    def remove(resident: int) -> str:
-        try:
-            writers[1].residents.remove(resident)
-            return "removed"
-        except Conflict:
-            return "kept"
-
     try:
-        for resident in residents:
-            outcome = at_once(partial(rate, resident), partial(remove, resident))
-            assert outcome in (["kept", "rated"], ["no resident", "removed"]), outcome
-            named = book.activity.list(subject_kind="resident", subject_id=resident)
-            assert len(named) == (1 if "rated" in outcome else 0)
+        record_or_removal(residents, writers,
+                          lambda c, resident: c.activity.record("resident", resident, "resident-ratings", quantity=5),
+                          RejectedInput,
+                          lambda resident: len(book.activity.list(subject_kind="resident", subject_id=resident)))
     finally:
         for c in writers:
             c.close()

@@ -6,7 +6,6 @@ import datetime as dt
 import itertools
 from collections.abc import Iterator
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +33,7 @@ from communitycore.errors import CommunityCoreError, Conflict, InvalidValue, Not
 from communitycore.i18n import language
 from communitycore.plugins.packs import load_pack
 from communitycore.records import Outcome
-from racing import at_once
+from racing import record_or_removal
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = dt.datetime(2025, 1, 1, 9, 0, tzinfo=TZ)
@@ -277,27 +276,12 @@ def test_an_application_of_a_resident_and_the_residents_removal_never_both_pass(
     writers = [communitycore.open(db_url, actor="书记", clock=Clock("Asia/Shanghai", fixed=START), autoload=False,
                                   packs=[tmp_path / "jj.toml"], plugins=[Arrears()]) for _ in range(2)]
 
-    def apply(resident: int) -> str:
-        try:
-            writers[0].rosters.apply("red-steward", resident=resident, unit=branch)
-            return "applied"
-        except NotFound:
-            return "no resident"
-
-    def remove(resident: int) -> str:
-        try:
-            writers[1].residents.remove(resident)
-            return "removed"
-        except Conflict:
-            return "kept"
-
     try:
-        for resident in residents:
-            outcome = at_once(partial(apply, resident), partial(remove, resident))
-            assert outcome in (["applied", "kept"], ["no resident", "removed"]), outcome
-            named = [e for e in rc.rosters.list(program="red-steward") if e.candidate_kind == "resident"
-                     and e.candidate_id == resident]
-            assert len(named) == (1 if "applied" in outcome else 0)
+        record_or_removal(residents, writers,
+                          lambda c, resident: c.rosters.apply("red-steward", resident=resident, unit=branch),
+                          NotFound,
+                          lambda resident: sum(e.candidate_kind == "resident" and e.candidate_id == resident
+                                               for e in rc.rosters.list(program="red-steward")))
     finally:
         for c in writers:
             c.close()
