@@ -320,7 +320,7 @@ class _Importer:
                         ids.setdefault("member", set()).add(found[0])
                 continue
             ids.setdefault(row["subject_kind"], set()).add(subject)
-        units = {kind: ledger.subject_units(self.conn, kind, ids[kind], lock=True, exclusive=kind in capped)
+        units = {kind: ledger.subject_units(self.conn, kind, ids[kind], lock="update" if kind in capped else "share")
                  for kind in sorted(ids)}
         stamp = self.community.clock.now().astimezone(dt.UTC)
         actor = self.community.actor

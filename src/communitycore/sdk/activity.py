@@ -339,7 +339,7 @@ def _subject_units(conn: Connection, entries: Sequence[NewEntry],
     by_kind: dict[str, set[int]] = {}
     for entry in entries:
         by_kind.setdefault(entry.subject_kind, set()).add(entry.subject_id)
-    return {kind: ledger.subject_units(conn, kind, by_kind[kind], lock=True, exclusive=kind in capped)
+    return {kind: ledger.subject_units(conn, kind, by_kind[kind], lock="update" if kind in capped else "share")
             for kind in sorted(by_kind)}
 
 

@@ -15,7 +15,7 @@ import functools
 import gc
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import BigInteger, Connection, Select, Table, and_, case, func, insert, or_, select, type_coerce
 
@@ -113,23 +113,23 @@ def _subject_table(kind: SubjectKind) -> Table:
 
 
 def subject_units(conn: Connection, kind: SubjectKind | str, ids: Iterable[int], *,
-                  lock: bool = False, exclusive: bool = False) -> dict[int, int | None] | None:
+                  lock: Literal["share", "update"] | None = None) -> dict[int, int | None] | None:
     """``{id: unit id}`` of the subjects of one kind that exist; ``None`` for stewards, whose unit
     is the one an entry gives.
 
     A member's unit is its organization; a partner's and a resident's is their community's (the
-    resident's through household and compound); a unit is its own. With ``lock`` (a writer about
-    to record entries), residents are first locked in share mode: a resident's removal, which
-    locks the resident before counting the entries naming it, then waits for this transaction.
-    With ``exclusive``, the subjects of any kind are locked for update instead, before their days
-    are summed against a fact's day limit (``communitycore.domain.activity.day_limit``).
+    resident's through household and compound); a unit is its own. A writer about to record
+    entries locks them first: ``share`` locks residents in share mode (a resident's removal, which
+    locks the resident before counting the entries naming it, then waits for this transaction);
+    ``update`` locks the subjects of any kind for update, before their days are summed against a
+    fact's day limit (``communitycore.domain.activity.day_limit``).
     """
     kind = SubjectKind.parse(kind)
     m, u, p = member_tables.members, org_tables.units, org_tables.partners
     r, h, c = resident_tables.residents, resident_tables.households, org_tables.compounds
     found: dict[int, int | None] = {}
     for chunk in _chunks(ids):
-        if exclusive:
+        if lock == "update":
             lock_rows(conn, _subject_table(kind), chunk)
         if kind is SubjectKind.MEMBER:
             query = select(m.c.id, m.c.unit_id).where(m.c.id.in_(chunk))
@@ -138,7 +138,7 @@ def subject_units(conn: Connection, kind: SubjectKind | str, ids: Iterable[int],
         elif kind is SubjectKind.PARTNER:
             query = select(p.c.id, p.c.unit_id).where(p.c.id.in_(chunk))
         elif kind is SubjectKind.RESIDENT:
-            if lock and not exclusive:
+            if lock == "share":
                 lock_rows(conn, r, chunk, shared=True)
             query = (select(r.c.id, c.c.unit_id).select_from(r.outerjoin(h, r.c.household_id == h.c.id)
                                                                 .outerjoin(c, h.c.compound_id == c.c.id))
@@ -153,7 +153,7 @@ def day_totals(conn: Connection, kind: str, fact: str, subjects: Iterable[int], 
                end: dt.date) -> dict[tuple[int, dt.date], Decimal]:
     """``{(subject id, day): total}`` of one fact's entries (reversals netted) of some subjects of one
     kind, on the days from ``start`` to ``end``; days with no entry left out. Lock the subjects first
-    (:func:`subject_units` with ``exclusive``) when a new entry is checked against the totals."""
+    (:func:`subject_units` with ``lock="update"``) when a new entry is checked against the totals."""
     total = func.sum(type_coerce(_a.c.quantity, BigInteger))
     found: dict[tuple[int, dt.date], Decimal] = {}
     for chunk in _chunks(subjects):
@@ -167,7 +167,7 @@ def day_totals(conn: Connection, kind: str, fact: str, subjects: Iterable[int], 
 
 def capped_kinds(facts: Mapping[str, Fact], kinds_and_facts: Iterable[tuple[str, str]]) -> set[str]:
     """The subject kinds, among ``(kind, fact)`` pairs, with a fact that caps a day's total: their
-    subjects are locked for update (:func:`subject_units` with ``exclusive``) before they are summed."""
+    subjects are locked for update (:func:`subject_units` with ``lock="update"``) before they are summed."""
     return {kind for kind, code in kinds_and_facts
             if (fact := facts.get(code)) is not None and day_limit(fact) is not None}
 
