@@ -281,6 +281,47 @@ def test_concurrent_adds_to_one_branch(cells: Community, db_url: str) -> None:
     concurrent_adds(cells, [db_url, db_url], 200, processes=is_sqlite(db_url))
 
 
+# An import beside single changes -------------------------------------------------------------------
+
+
+def test_an_import_beside_adds_and_transfers_keeps_the_counters_exact(cells: Community, db_url: str,
+                                                                        tmp_path: Any) -> None:
+    """A 400-row import into a unit while another writer adds members to it and transfers some away:
+    with the other writer's deltas the counters equal a fresh count, and every member has its own
+    ``member.add`` entry."""
+    import csv
+
+    from communitycore.io.member_import import import_members
+    from racing import at_once
+
+    root = cells.org.add("根", "cell-root")
+    home, other = (cells.org.add(name, "cell", root.id) for name in ("导入单元", "别处"))
+    path = tmp_path / "import.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["姓名", "所在党组织", "学历", "党内职务", "性别"])
+        out.writerows([f"导入{i}", home.id, "本科" if i % 2 else "高中", "委员" if i % 7 == 0 else "",
+                       "男" if i % 3 else "女"] for i in range(400))
+    second = open_cells(db_url)
+    try:
+        def bulk() -> str:
+            return f"imported {import_members(cells, path)}"
+
+        def singles() -> str:
+            for i in range(40):
+                added = second.members.add(f"单个{i}", home.id, education="研究生", post="书记" if i % 5 == 0 else None)
+                if i % 4 == 0:
+                    second.members.transfer(added.id, other.id)
+            return "added 40"
+
+        assert at_once(bulk, singles) == ["added 40", "imported 400"]
+    finally:
+        second.close()
+    assert_counters_exact(cells.engine)
+    assert cells.org.stats(home.id)[0].members == 430 and cells.org.stats(other.id)[0].members == 10
+    assert audit_actions(cells.engine)["member.add"] == 440
+
+
 # A mixed random load -----------------------------------------------------------------------------------
 
 #: Outcomes a random operation may have besides success: refused by a rule, or its unit removed meanwhile.

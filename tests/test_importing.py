@@ -95,6 +95,30 @@ def test_chinese_headers_with_units_by_path_and_by_id(community: Community, tree
     assert len(entries) == 1 and entries[0].after == {"file": "m.csv", "rows": 6}
 
 
+def test_the_counters_after_an_import_equal_a_fresh_count(community: Community, tree: dict[str, int],
+                                                         tmp_path: Path) -> None:
+    """The counters an import leaves (members, categories, genders, educations, cadres) agree
+    with a count from the members table afterwards, with members already there."""
+    from sqlalchemy import select
+
+    from communitycore.store import rollup
+    from communitycore.store.tables import members as member_tables
+
+    community.members.add("先来的", BRANCH_PATH, id_number=make_id(900), post="书记", education="研究生")
+    header = [*HEADER, "党内职务"]
+    educations, posts = ["研究生", "本科", "大专", "高中", "", "初中"], ["书记", "副书记", "委员", "", "", "组织委员"]
+    rows = [[*row(i, BRANCH_PATH if i % 3 else str(tree["second"]), 学历=educations[i % 6],
+                  性别="" if i % 4 == 0 else ("男" if i % 2 else "女"),
+                  党员类别="预备党员" if i % 5 == 0 else "正式党员", 转正日期="" if i % 5 == 0 else "2006-07-01"),
+             posts[i % 6]] for i in range(1, 61)]
+    assert import_members(community, write_csv(tmp_path / "mixed.csv", rows, header)) == 60
+    with community.engine.connect() as conn:
+        stored = {k: [int(x) for x in v] for k, v in rollup.counters(conn).items() if any(v)}
+        fresh = rollup.shares(conn, conn.scalars(select(member_tables.members.c.id)).all())
+    assert stored == fresh
+    assert stored[tree["branch"]][0] == 41 and stored[tree["second"]][0] == 20
+
+
 def test_english_headers_and_defaults_from_the_id_number(community: Community, tree: dict[str, int],
                                                          tmp_path: Path) -> None:
     header = ["name", "id_number", "unit", "category", "in_service", "phone"]
