@@ -92,6 +92,14 @@ def test_too_many_votes_and_bad_input_exit_1_naming_the_field(community: Communi
     bad_id = run(community, "meeting", "record", "--unit", unit, "--type", "theme-day", "--date", "2025-02-01",
                  "--topic", "x", "--present", "1,x")
     assert bad_id.exit_code == 2 and "--present" in bad_id.output
+    # Ids are written with the digits 0-9 and within range, as PLAIN_ID reads them: "٣" is not member 3.
+    for option, value in (("--present", "٣"), ("--leave", "０３"), ("--present", "99999999999999999999"),
+                          ("--absent", "٣:sick"), ("--partner", ""), ("--partner", "\t"), ("--partner", "1,2"),
+                          ("--partner", ":某代表")):
+        refused = run(community, "meeting", "record", "--unit", unit, "--type", "theme-day", "--date", "2025-02-01",
+                      "--topic", "x", option, value)
+        assert refused.exit_code == 2 and option in refused.output, (option, value, refused.output)
+        assert ("member id" if option != "--partner" else "partner id") in refused.output, refused.output
     for absent in (":sick", " :sick", ",:sick", f"{branch['members'][0]}:sick,：away"):
         no_one = run(community, "meeting", "record", "--unit", unit, "--type", "theme-day", "--date", "2025-02-01",
                      "--topic", "x", "--absent", absent)

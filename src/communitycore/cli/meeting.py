@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from communitycore.cli.params import COUNT, DAYS, MEETING_TYPE, PLAIN_ID, page_options
+from communitycore.cli.params import COUNT, DAYS, MEETING_TYPE, PLAIN_ID, page_options, plain_ids
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
-from communitycore.domain.fields import UNCHANGED
+from communitycore.domain.fields import UNCHANGED, parse_plain_id
+from communitycore.errors import InvalidValue
 from communitycore.i18n import N_, _
 from communitycore.serialize import MEETING_SUMMARY
 
@@ -39,18 +40,12 @@ def _quorum_met(meeting: Meeting) -> bool | None:
     return None if check is None else check.met
 
 
-def _ids(text: str | None, option: str) -> list[int]:
-    if not text:
-        return []
-    out = []
-    for part in text.replace("，", ",").split(","):
-        if part.strip():
-            try:
-                out.append(int(part.strip()))
-            except ValueError:
-                raise click.BadParameter(_("{value!r} is not a member id").format(value=part.strip()),
-                                         param_hint=option) from None
-    return out
+def _one_id(text: str, option: str, what: str | None = None) -> int:
+    """One id, as :func:`plain_ids` reads each (a list of several is refused too)."""
+    try:
+        return parse_plain_id(text, what=what or _("member id"))
+    except InvalidValue as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 def _absent(text: str | None) -> dict[int, str | None]:
@@ -64,7 +59,7 @@ def _absent(text: str | None) -> dict[int, str | None]:
         if not ident.strip():  # ":出差" or " :出差": a reason with no one it belongs to
             raise click.BadParameter(_("{value!r} has no member id before its reason; write ID:REASON").format(
                 value=part.strip()), param_hint="--absent")
-        out[_ids(ident, "--absent")[0]] = reason.strip() or None
+        out[_one_id(ident, "--absent")] = reason.strip() or None
     return out
 
 
@@ -83,7 +78,7 @@ def _attendance_options(command: Any) -> Any:
 
 def _gather(present: str | None, absent: str | None, leave: str | None,
             attendance_file: Path | None) -> tuple[list[int], dict[int, str | None], list[int]]:
-    here, away, off = _ids(present, "--present"), _absent(absent), _ids(leave, "--leave")
+    here, away, off = plain_ids(present, "--present"), _absent(absent), plain_ids(leave, "--leave")
     if attendance_file is not None:
         more = state().community.meetings.attendance_file(attendance_file)
         here, off = here + more[0], off + more[2]
@@ -133,7 +128,7 @@ def record(unit: str, type_: str, on: str, topic: str | None, host: str | None, 
     guests: list[tuple[int, str | None]] = []
     for item in partners:
         ident, _sep, who = item.partition(":")
-        guests.append((_ids(ident, "--partner")[0], who.strip() or None))
+        guests.append((_one_id(ident, "--partner", _("partner id")), who.strip() or None))
     done = state().community.meetings.record(unit, type_, on=on, topic=topic, host=host, recorder=recorder,
                                              minutes=minutes, present=here, absent=away, leave=off, partners=guests)
     emit(_summary(done, _quorum_met(done)), columns=RECORD_COLUMNS)

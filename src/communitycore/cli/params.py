@@ -35,6 +35,20 @@ class PlainId(click.ParamType):  # type: ignore[type-arg]  # generic in click 8.
 PLAIN_ID = PlainId()
 
 
+def plain_ids(text: str | None, option: str, what: str | None = None) -> list[int]:
+    """The ids of an option written ``3,5,8`` (the full-width comma too), each read as
+    :class:`PlainId` reads one; a bad one is refused naming the option. ``what`` names the ids
+    (by default "member id")."""
+    out = []
+    for part in (text or "").replace("，", ",").split(","):
+        if part.strip():
+            try:
+                out.append(parse_plain_id(part, what=what or _("member id")))
+            except InvalidValue as exc:
+                raise click.BadParameter(str(exc), param_hint=option) from None
+    return out
+
+
 class Registered(click.ParamType):  # type: ignore[type-arg]  # generic in click 8.2 and later
     """The code of a registered record (a meeting type, a service category …), typed as its code or
     as its label in Chinese or English (``--type 党课``); the command gets the code. A text that is

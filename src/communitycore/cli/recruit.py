@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import click
 
-from communitycore.cli.params import COUNT, DAYS, PLAIN_ID, RECRUITMENT_STEP, page_options
+from communitycore.cli.params import COUNT, DAYS, PLAIN_ID, RECRUITMENT_STEP, page_options, plain_ids
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
-from communitycore.i18n import N_, _
+from communitycore.i18n import N_
 
 LIST_COLUMNS = ("id", "name", "unit", "stage_label", "last_step", "last_on", "member_id")
 HISTORY_COLUMNS = ("step", "label", "done_on", "responsible", "note")
@@ -56,18 +56,6 @@ def apply(name: str, id_number: str | None, unit: str, on: str, by: str | None, 
     emit(shown(done), columns=LIST_COLUMNS)
 
 
-def _ids(text: str | None) -> list[int]:
-    out = []
-    for part in (text or "").replace("，", ",").split(","):
-        if part.strip():
-            try:
-                out.append(int(part.strip()))
-            except ValueError:
-                raise click.BadParameter(_("{value!r} is not a member id").format(value=part.strip()),
-                                         param_hint="--introducers") from None
-    return out
-
-
 @recruit.command("step")
 @click.argument("candidate_id", metavar="CANDIDATE", type=PLAIN_ID)
 @click.option("--step", "code", metavar="CODE", required=True, type=RECRUITMENT_STEP,
@@ -82,7 +70,8 @@ def step(candidate_id: int, code: str, on: str, by: str | None, note: str | None
          meeting_id: int | None) -> None:
     """Record a step for a candidate, in order and within its time rules."""
     done = state().community.recruitment.record(candidate_id, code, on=on, by=by, note=note,
-                                                introducers=_ids(introducers), meeting_id=meeting_id)
+                                                introducers=plain_ids(introducers, "--introducers"),
+                                                meeting_id=meeting_id)
     emit(shown(done), columns=LIST_COLUMNS)
 
 
