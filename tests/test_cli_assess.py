@@ -132,6 +132,11 @@ def test_bad_input_is_one_line_and_exit_1(c: Community) -> None:
     assert result.exit_code == 1 and "no assessment run with id 42" in result.output
     result = run(c, "activity", "add", "--fact", "acc-lesson")
     assert result.exit_code == 2 and "--member ID or --subject KIND:ID" in result.output
+    for subject, words in (("member:", "KIND:ID, e.g. member:12"), ("member", "KIND:ID, e.g. member:12"),
+                           ("member:٣", "is not written with the digits 0-9"),
+                           ("member:99999999999999999999", "out of range"), ("member:x", "got 'x'")):
+        result = run(c, "activity", "add", "--subject", subject, "--fact", "acc-lesson")
+        assert result.exit_code == 2 and "--subject" in result.output and words in result.output, result.output
 
 
 def test_in_a_subprocess_in_english(tmp_path: Path) -> None:
