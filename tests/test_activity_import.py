@@ -78,6 +78,19 @@ def test_chinese_headers_ids_and_id_numbers(book: Community, tree: dict[str, int
     assert len(audit) == 1 and audit[0].after == {"file": "a.csv", "rows": 5}
 
 
+def test_subject_ids_in_full_width_digits_are_read_and_other_digits_refused(book: Community, tree: dict[str, int],
+                                                                             tmp_path: Path) -> None:
+    wide = str(tree["zhang"]).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    arabic = str(tree["zhang"]).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    good = write_csv(tmp_path / "wide.csv", [HEADER, ["党员", wide, "volunteer-hours", "2026-03-01", "1", "", ""]])
+    assert book.activity.import_file(good) == 1 and book.activity.list()[0].subject_id == tree["zhang"]
+    bad = write_csv(tmp_path / "arabic.csv", [HEADER, ["党员", arabic, "volunteer-hours", "2026-03-01", "1", "", ""]])
+    with pytest.raises(RejectedInput) as caught:
+        book.activity.import_file(bad)
+    assert [(p.row, p.field) for p in caught.value.problems] == [(2, "对象编号")]
+    assert len(book.activity.list()) == 1
+
+
 def test_english_headers_and_a_unit_column(book: Community, tree: dict[str, int], tmp_path: Path) -> None:
     path = write_csv(tmp_path / "en.csv", [
         ["subject_kind", "subject_id", "fact", "date", "quantity", "unit"],

@@ -33,6 +33,7 @@ from communitycore.domain.activity import (
     parse_text,
     quantity_problem,
 )
+from communitycore.domain.fields import is_plain_id, nfkc
 from communitycore.domain.members import parse_id_number, parse_past_date
 from communitycore.errors import HEADER_FIELD, MORE_FIELD, InvalidValue, NotFound, Problem, RejectedInput
 from communitycore.i18n import _, get_language, listing
@@ -104,8 +105,8 @@ def _subject_id(value: Any, today: dt.date) -> int | str:
                              "(文本) and type the numbers again"))
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
         return value
-    text = str(value).strip()
-    if text.isdigit() and len(text) < 18:
+    text = nfkc(str(value).strip())  # full-width digits as offices type them; "٣" is no id
+    if is_plain_id(text) and len(text) < 18:
         number = int(text)
         if 0 < number <= MAX_ID:
             return number
