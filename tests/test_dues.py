@@ -175,8 +175,16 @@ def test_payments_import_all_or_nothing_naming_rows(community: Community, tmp_pa
         community.dues.import_payments(bad)
     assert sorted((p.row, p.field) for p in rejected.value.problems) == [(3, "月份"), (4, "金额")]
     assert len(community.dues.arrears(through="2026-10")) == 2  # nothing was written
+    ids = tmp_path / "ids.csv"  # ids as every other id is read: digits 0-9 (full-width too), within range
+    ids.write_text("党员编号,月份,金额,交纳日期\n٣,2026-09,15,2026-09-10\n99999999999999999999,2026-09,15,2026-09-10\n"
+                   "x,2026-09,15,2026-09-10\n", encoding="utf-8")
+    with pytest.raises(RejectedInput) as rejected:
+        community.dues.import_payments(ids)
+    assert [(p.row, p.field) for p in rejected.value.problems] == [(2, "党员编号"), (3, "党员编号"), (4, "党员编号")]
+    assert "out of range" in rejected.value.problems[1].message
+    wide = str(a.id).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     good = tmp_path / "good.csv"
-    good.write_text(f"党员编号,月份,金额,交纳日期\n{a.id},2026-09,15,2026-09-10\n{a.id},2026年10月,15.00,2026-10-01\n",
+    good.write_text(f"党员编号,月份,金额,交纳日期\n{wide},2026-09,15,2026-09-10\n{a.id},2026年10月,15.00,2026-10-01\n",
                     encoding="utf-8")
     assert community.dues.import_payments(good) == 2
     assert [x.member_id for x in community.dues.arrears(through="2026-10")] == [b.id]

@@ -15,6 +15,7 @@ import attrs
 from sqlalchemy import Connection
 
 from communitycore.domain.dues import parse_amount, parse_month
+from communitycore.domain.fields import nfkc, parse_plain_id
 from communitycore.domain.members import parse_past_date
 from communitycore.errors import InvalidValue, Problem, RejectedInput, problem_message
 from communitycore.i18n import _
@@ -63,10 +64,10 @@ def read_payments(conn: Connection, path: str | os.PathLike[str], *, today: dt.d
             id_number = str(values.get("id_number") or "").strip() or None
             raw_id = str(values.get("member_id") or "").strip()
             if raw_id:
-                try:
-                    member_id = int(raw_id)
-                except ValueError:
-                    problems.append(Problem(number, "党员编号", _("{value!r} is not a member id").format(value=raw_id)))
+                try:  # full-width digits as offices type them; "٣" and ids out of range are refused
+                    member_id = parse_plain_id(nfkc(raw_id), what=_("member id"))
+                except InvalidValue as exc:
+                    problems.append(Problem(number, "党员编号", problem_message(exc)))
                     bad = True
             elif id_number is None:
                 problems.append(Problem(number, "党员编号", _("give the member id or the 公民身份号码")))
