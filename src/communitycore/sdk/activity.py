@@ -103,8 +103,8 @@ class ActivityAPI(SubAPI):
         with self.community.transaction() as tx:
             rows = self._rows(tx.conn, batch, tx.actor, tx.now)
             at = ledger.ENTRY_COLUMNS.index("unit_id")
-            for unit_id in sorted({row[at] for row in rows}, key=lambda u: (u is not None, u or 0)):
-                self._authorize(tx.conn, "activity.record", unit_id)
+            self._authorize_each(tx.conn, "activity.record",
+                                 sorted({row[at] for row in rows}, key=lambda u: (u is not None, u or 0)))
             count = ledger.insert_entries(tx.conn, rows)
             summary = {"entries": count, "facts": sorted({e.fact for e in batch})}
             if source is not None:
@@ -251,8 +251,7 @@ class ActivityAPI(SubAPI):
 
         def authorize(conn: Connection, units: set[int | None]) -> None:
             # Each batch's units, before it is written: a refusal rolls the whole file back.
-            for unit_id in sorted(units, key=lambda u: (u is None, u or 0)):
-                self._authorize(conn, "activity.import", unit_id)
+            self._authorize_each(conn, "activity.import", sorted(units, key=lambda u: (u is None, u or 0)))
 
         with self.community.reading() as conn:  # refused at once if the actor may import nowhere
             self._scope(conn, "activity.import")

@@ -48,6 +48,10 @@ class SubAPI:
         ``action`` on ``unit_id`` (None: the database as a whole)."""
         access.authorize(self.community, conn, action, unit_id)
 
+    def _authorize_each(self, conn: Connection, action: str, unit_ids: Iterable[int | None]) -> None:
+        """:meth:`_authorize` for each of ``unit_ids`` in turn (a batch's units), the actor's grants read once."""
+        access.authorize_each(self.community, conn, action, unit_ids)
+
     def _scope(self, conn: Connection, action: str) -> Scope:
         """The units where the actor may do ``action``; a listing keeps rows with ``scope.clause(column)``."""
         return access.scope(self.community, conn, action)

@@ -238,8 +238,7 @@ class DuesAPI(SubAPI):
                 column = {"month": "月份", "on": "交纳日期"}
                 raise RejectedInput([Problem(row, column[field], words) for row, (field, words) in early],
                                     imported=True, source=source.name)
-            for unit_id in sorted(set(units.values())):
-                self._authorize(tx.conn, "dues.import", int(unit_id))
+            self._authorize_each(tx.conn, "dues.import", sorted({int(u) for u in units.values()}))
             self._insert(tx, [(r.member_id, int(units[r.member_id]), r.month, to_fen(r.amount), r.paid_on, False)
                               for r in rows])
             ids = sorted(units)

@@ -393,8 +393,7 @@ class MembersAPI(SubAPI):
             missing = [i for i in ids if i not in found]
             if missing:
                 raise _no_member(missing[0])
-            for unit_id in sorted({found[i].unit_id for i in ids}):
-                self._authorize(tx.conn, "member.reveal", unit_id)
+            self._authorize_each(tx.conn, "member.reveal", sorted({found[i].unit_id for i in ids}))
             unique = sorted(set(ids))
             if len(unique) == 1:
                 tx.record("member.reveal", "member", unique[0], note=why)

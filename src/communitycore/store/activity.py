@@ -168,7 +168,7 @@ def day_totals(conn: Connection, kind: str, fact: str, subjects: Iterable[int], 
 def capped_kinds(facts: Mapping[str, Fact], kinds_and_facts: Iterable[tuple[str, str]]) -> set[str]:
     """The subject kinds, among ``(kind, fact)`` pairs, with a fact that caps a day's total: their
     subjects are locked for update (:func:`subject_units` with ``lock="update"``) before they are summed."""
-    return {kind for kind, code in kinds_and_facts
+    return {kind for kind, code in set(kinds_and_facts)  # a few distinct pairs, however many entries
             if (fact := facts.get(code)) is not None and day_limit(fact) is not None}
 
 
@@ -177,19 +177,23 @@ def day_overruns(conn: Connection, facts: Mapping[str, Fact], rows: Sequence[Seq
     day past its fact's limit (``communitycore.domain.activity.day_limit``): the day's stored entries
     first, then the batch's own in order. One query per capped fact and kind of subject, over the
     batch's days; the subjects must be locked already."""
+    limits = {code: most for code in {row[2] for row in rows}
+              if (fact := facts.get(code)) is not None and (most := day_limit(fact)) is not None}
     wanted: dict[tuple[str, str], list[int]] = {}
     for index, row in enumerate(rows):
-        fact = facts.get(row[2])
-        if fact is not None and day_limit(fact) is not None:
+        if row[2] in limits:
             wanted.setdefault((row[0], row[2]), []).append(index)
     problems = []
     for (kind, code), indexes in wanted.items():
         days = [rows[i][3] for i in indexes]
         held = day_totals(conn, kind, code, {rows[i][1] for i in indexes}, min(days), max(days))
+        most, zero = limits[code], Decimal(0)
         for i in indexes:
             key, quantity = (rows[i][1], rows[i][3]), from_hundredths(rows[i][4])
-            before = held.get(key, Decimal(0))
-            if (wrong := day_problem(facts[code], kind, rows[i][3], before, quantity)) is not None:
+            before = held.get(key, zero)
+            # day_problem words what passes the limit; the common entry within it needs no call.
+            if quantity > 0 and before + quantity > most and (
+                    wrong := day_problem(facts[code], kind, rows[i][3], before, quantity)) is not None:
                 problems.append((i, wrong))
             held[key] = before + quantity
     return sorted(problems)
