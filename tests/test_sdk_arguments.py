@@ -3,6 +3,7 @@ NotFound), on every engine: never cut to another record's id, never a Python or 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -120,6 +121,7 @@ HUGE_REFUSED = {
     "residents.households(limit)": lambda c: c.residents.households(limit=HUGE),
     "org.compounds(limit)": lambda c: c.org.compounds(limit=HUGE),
     "org.tree(depth)": lambda c: c.org.tree(depth=HUGE),
+    "events.dispatch(limit)": lambda c: c.events.dispatch(limit=HUGE),
 }
 HUGE_NOT_FOUND = {
     "members.reveal": lambda c: c.members.reveal(HUGE, reason="t"),
@@ -127,6 +129,7 @@ HUGE_NOT_FOUND = {
     "residents.household": lambda c: c.residents.household(HUGE),
     "residents.add(household_id)": lambda c: c.residents.add("王五", household_id=HUGE),
     "residents.add_household": lambda c: c.residents.add_household(HUGE),
+    "events.retry": lambda c: c.events.retry(HUGE),
 }
 HUGE_MATCHES_NOTHING = {
     "members.list(ids)": lambda c: c.members.list(ids=[HUGE]),
@@ -155,6 +158,19 @@ def test_a_huge_id_to_keep_to_matches_nothing(c: Community, call: Call) -> None:
     assert list(call(c)) == []
 
 
+def test_the_days_ahead_reach_a_hundred_years(c: Community) -> None:
+    assert c.meetings.due(days=36_600) is not None and c.recruitment.due(days=36_600) == []
+
+
+def test_a_moment_since_which_is_a_day_or_iso_text(c: Community) -> None:
+    everything = c.audit.list(limit=None)
+    start = min(e.at for e in everything)
+    assert c.audit.list(since=start.date(), limit=None) == everything
+    assert c.audit.list(since=start.date().isoformat(), limit=None) == everything
+    assert c.audit.list(since=(start.date() + dt.timedelta(days=1)).isoformat(), limit=None) == [
+        e for e in everything if e.at.date() > start.date()]
+
+
 def test_the_largest_limit_is_taken(c: Community) -> None:
     assert len(c.members.list(limit=2**31 - 1, offset=2**31 - 1)) == 0
     assert len(c.members.list(limit=2**31 - 1)) == len(NAMES)
@@ -180,6 +196,11 @@ WRONG_VALUES = {
     "dues.import_payments(None)": (lambda c: c.dues.import_payments(None), InvalidValue, "a file is given by"),
     "export_to(None)": (lambda c: c.export_to(None), InvalidValue, "a file is given by"),
     "authorize(None)": (lambda c: c.authorize(None, None), InvalidValue, "an action is named by its code"),
+    "recruitment.due(days=HUGE)": (lambda c: c.recruitment.due(days=HUGE), InvalidValue, "days: .* from 0 to 36600"),
+    "meetings.due(days=HUGE)": (lambda c: c.meetings.due(days=HUGE), InvalidValue, "days: .* from 0 to 36600"),
+    "meetings.due(days=-1)": (lambda c: c.meetings.due(days=-1), InvalidValue, "days: .* got -1"),
+    "audit.list(since='x')": (lambda c: c.audit.list(since="x"), InvalidValue, "since: expected a moment"),
+    "audit.list(since=3)": (lambda c: c.audit.list(since=3), InvalidValue, "since: .* got 3"),
 }
 
 

@@ -8,7 +8,7 @@ from typing import Any, Literal, TypeVar
 import click
 
 from communitycore.cli.state import AppState
-from communitycore.domain.fields import MAX_ID, parse_plain_id
+from communitycore.domain.fields import MAX_DAYS_AHEAD, MAX_ID, parse_plain_id
 from communitycore.errors import InvalidValue
 from communitycore.i18n import _
 
@@ -80,7 +80,7 @@ COUNT = click.IntRange(min=0, max=MAX_ID)
 #: A count or row number from 1 (``--header-row``, a search's ``--limit``), with the same bound.
 POSITIVE = click.IntRange(min=1, max=MAX_ID)
 #: Days ahead (``--days``): up to a hundred years, so the date they reach is one a calendar has.
-DAYS = click.IntRange(min=0, max=36_600)
+DAYS = click.IntRange(min=0, max=MAX_DAYS_AHEAD)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -24,6 +24,9 @@ from communitycore.i18n import _
 
 #: The largest id any engine stores in an ``INTEGER`` primary key (PostgreSQL's int4).
 MAX_ID = 2**31 - 1
+#: The most days ahead a "what falls due" question may look (``days=``, ``--days``): a hundred
+#: years, so the date they reach is one a calendar has.
+MAX_DAYS_AHEAD = 36_600
 
 #: The days a record can name: no one on record was born before 1900, and a year beyond 2099 is a
 #: slip of the keyboard (9999-12-31) rather than a plan. Dates, months, periods and moments all
@@ -173,6 +176,7 @@ def nfkc(text: str) -> str:
 
 __all__ = [
     "DATE_RANGE",
+    "MAX_DAYS_AHEAD",
     "MAX_ID",
     "UNCHANGED",
     "Keep",

@@ -6,8 +6,8 @@ import inspect
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from communitycore.domain.fields import MAX_ID, written_id
-from communitycore.errors import InvalidValue
+from communitycore.domain.fields import MAX_DAYS_AHEAD, MAX_ID, written_id
+from communitycore.errors import InvalidValue, bad_field
 from communitycore.i18n import _
 from communitycore.sdk import access
 from communitycore.sdk.retry import retrying
@@ -108,6 +108,17 @@ def check_page(limit: int | None, offset: int = 0, **cursors: int | None) -> Non
         if value is not None and not _whole(value):
             raise InvalidValue(_("{field}: expected an id from 0 to {top}, got {value!r}").format(
                 field=name, top=MAX_ID, value=value))
+
+
+def check_days(value: Any) -> None:
+    """Refuse ``days=`` (how far ahead a "what falls due" question looks) unless it is a whole number
+    from 0 to ``MAX_DAYS_AHEAD``.
+
+    :raises InvalidValue: naming ``days`` and the value given.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DAYS_AHEAD:
+        raise bad_field("days", _("expected a whole number of days from 0 to {top}, got {value!r}").format(
+            top=MAX_DAYS_AHEAD, value=value))
 
 
 def check_count(field: str, value: Any) -> None:

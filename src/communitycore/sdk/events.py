@@ -103,8 +103,10 @@ class EventsAPI(SubAPI):
     def dispatch(self, *, now: bool = False, limit: int = 1_000) -> Dispatch:
         """Deliver the pending events whose backoff has passed (every pending one with ``now``), oldest first.
 
+        :raises InvalidValue: a limit that is not a whole number from 0 to ``MAX_ID``.
         :raises PermissionDenied: the actor may not dispatch events on the whole database.
         """
+        check_page(limit)
         with self.community.reading() as conn:
             self._authorize(conn, "events.dispatch", None)
             rows = outbox.due(conn, self.community.clock.now(), ignore_backoff=now, limit=limit)
@@ -122,5 +124,5 @@ class EventsAPI(SubAPI):
         """
         with self.community.transaction() as tx:
             self._authorize(tx.conn, "events.dispatch", None)
-            if not outbox.retry(tx.conn, event_id):
+            if not outbox.retry(tx.conn, str(event_id)):  # an id of another kind names no event
                 raise NotFound(_("there is no event {id!r} in the outbox").format(id=event_id))

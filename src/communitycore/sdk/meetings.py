@@ -59,7 +59,7 @@ from communitycore.domain.periods import Period
 from communitycore.errors import Conflict, InvalidValue, NotFound, Problem, RejectedInput, bad_field
 from communitycore.i18n import N_, _, listing, localized
 from communitycore.records import ATTENDEE_WORDS, MeetingType
-from communitycore.sdk.base import SubAPI, check_page, known_id, paged, sliced
+from communitycore.sdk.base import SubAPI, check_days, check_page, known_id, paged, sliced
 from communitycore.store import activity as ledger
 from communitycore.store import meetings as store
 from communitycore.store.locks import lock_row
@@ -424,8 +424,7 @@ class MeetingsAPI(SubAPI):
         :raises NotFound: there is no such unit.
         :raises PermissionDenied: the actor may not read meetings on ``unit`` (on the whole database when it is None).
         """
-        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
-            raise bad_field("days", _("expected a whole number of at least 0, got {value!r}").format(value=days))
+        check_days(days)
         check_page(limit, offset)
         today = self.community.clock.today() if on is None else parse_date(on)
         with self.community.reading() as conn:

@@ -53,7 +53,7 @@ from communitycore.domain.recruitment import (
 from communitycore.errors import Conflict, InvalidValue, NotFound, RejectedInput, bad_field
 from communitycore.i18n import _, listing
 from communitycore.records import RecruitmentStep
-from communitycore.sdk.base import SubAPI, check_page, known_id, paged, sliced
+from communitycore.sdk.base import SubAPI, check_days, check_page, known_id, paged, sliced
 from communitycore.sdk.community import Tx
 from communitycore.serialize import View, shape_of
 from communitycore.store.locks import lock_row
@@ -252,8 +252,7 @@ class RecruitmentAPI(SubAPI):
         :raises NotFound: no such unit.
         :raises PermissionDenied: the actor may not do this (recruitment) on the unit concerned.
         """
-        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
-            raise bad_field("days", _("expected a whole number of at least 0, got {value!r}").format(value=days))
+        check_days(days)
         check_page(limit, offset)
         today = self.community.clock.today()
         horizon = today + dt.timedelta(days=days)
