@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import communitycore
-from communitycore import Community, Conflict, InvalidValue, NotFound
+from communitycore import Community, Conflict, InvalidValue, NotFound, RejectedInput
 from communitycore.domain.members import MemberStatus
 from communitycore.io.backup import backup
 
@@ -130,6 +130,16 @@ HUGE_NOT_FOUND = {
     "residents.add(household_id)": lambda c: c.residents.add("王五", household_id=HUGE),
     "residents.add_household": lambda c: c.residents.add_household(HUGE),
     "events.retry": lambda c: c.events.retry(HUGE),
+    "services.add_resource(partner)": lambda c: c.services.add_resource(3, name="场地", partner=HUGE),
+    "rosters.apply(member)": lambda c: c.rosters.apply("red-steward", member=HUGE),
+    "rosters.apply(resident)": lambda c: c.rosters.apply("red-steward", resident=HUGE),
+}
+#: Text where an id belongs is no record either: a lookup that finds nothing, never the driver's error.
+TEXT_NOT_FOUND = {
+    "services.add_resource(partner='x')": lambda c: c.services.add_resource(3, name="场地", partner="x"),
+    "services.add_resource(partner='٣')": lambda c: c.services.add_resource(3, name="场地", partner="٣"),
+    "rosters.apply(member='x')": lambda c: c.rosters.apply("red-steward", member="x"),
+    "rosters.apply(resident='٣')": lambda c: c.rosters.apply("red-steward", resident="٣"),
 }
 HUGE_MATCHES_NOTHING = {
     "members.list(ids)": lambda c: c.members.list(ids=[HUGE]),
@@ -149,6 +159,12 @@ def test_a_huge_limit_or_offset_is_refused(c: Community, call: Call) -> None:
 
 @pytest.mark.parametrize("call", _ids(HUGE_NOT_FOUND))
 def test_a_huge_id_is_not_found(c: Community, call: Call) -> None:
+    with pytest.raises(NotFound):
+        call(c)
+
+
+@pytest.mark.parametrize("call", _ids(TEXT_NOT_FOUND))
+def test_text_for_an_id_is_not_found(c: Community, call: Call) -> None:
     with pytest.raises(NotFound):
         call(c)
 
@@ -201,6 +217,8 @@ WRONG_VALUES = {
     "meetings.due(days=-1)": (lambda c: c.meetings.due(days=-1), InvalidValue, "days: .* got -1"),
     "audit.list(since='x')": (lambda c: c.audit.list(since="x"), InvalidValue, "since: expected a moment"),
     "audit.list(since=3)": (lambda c: c.audit.list(since=3), InvalidValue, "since: .* got 3"),
+    "rosters.qualify(passed='yes')": (lambda c: c.rosters.qualify(1, passed="yes", note="n"), RejectedInput,
+                                      "passed must be yes or no"),
 }
 
 

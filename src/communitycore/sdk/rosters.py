@@ -84,6 +84,11 @@ TRAINING_ATTENDED = "training-attended"
 
 
 
+def _no_candidate(kind: str, candidate: Any) -> NotFound:
+    return NotFound(_("there is no {kind} with id {id}").format(kind=SubjectKind(kind).label(get_language()),
+                                                                  id=candidate), entity=kind, key=candidate)
+
+
 def _bad(field: str, message: str) -> RejectedInput:
     return RejectedInput([Problem(None, field, message)], source=_("roster"))
 
@@ -159,15 +164,17 @@ class RostersAPI(SubAPI):
                 code=prog.code, kinds=listing(prog.candidate_kinds), kind=kind))
         text_note = _text(note, NOTE_LENGTH, "note")
         staff = _text(staff_name, NAME_LENGTH, "staff_name") if staff_name is not None else None
+        what = "partner" if kind == "partner-staff" else kind
+        candidate_id = known_id(candidate, lambda: _no_candidate(what, candidate))
         with self.community.transaction() as tx:
             day = _day(on, "on", tx.now.date())
-            name, own_unit = self._candidate(tx.conn, kind, int(candidate))
+            name, own_unit = self._candidate(tx.conn, kind, candidate_id)
             target = resolve(tx.conn, unit).id if unit is not None else own_unit
             if target is None:
                 raise _bad("unit", _("say which unit's roster the application is for (a resident has no unit of "
                                      "their own)"))
             self._authorize(tx.conn, "roster.add", target)
-            self._check_candidate(tx.conn, prog, kind, int(candidate), day)
+            self._check_candidate(tx.conn, prog, kind, candidate_id, day)
             entry_id = int(tx.conn.execute(insert(_e).values(
                 program=prog.code, unit_id=target, candidate_kind=kind, candidate_id=int(candidate),
                 name=staff or name, applied_on=day, created_at=tx.now.astimezone(dt.UTC),
@@ -191,8 +198,12 @@ class RostersAPI(SubAPI):
         A pass is checked against the programme's declared checks (member categories, veto facts
         in the last ``veto_days``) and a plugin's ``communitycore_check_roster_candidate``; a
         failed check refuses the pass and names the check. A fail refuses the application.
+
+        :raises RejectedInput: ``passed`` is not True or False; the note is missing or too long.
         :raises PermissionDenied: the actor may not do this on the roster's unit.
         """
+        if not isinstance(passed, bool):
+            raise _bad("passed", _("passed must be yes or no (true or false)"))
         text = _text(note, NOTE_LENGTH, "note", required=True)
         with self.community.transaction() as tx:
             entry = self._locked(tx.conn, entry_id)
@@ -634,9 +645,7 @@ class RostersAPI(SubAPI):
             p = org_tables.partners
             row = conn.execute(select(p.c.name, p.c.unit_id).where(p.c.id == candidate)).first()
         if row is None:
-            what = "partner" if kind == "partner-staff" else kind
-            raise NotFound(_("there is no {kind} with id {id}").format(
-                kind=SubjectKind(what).label(get_language()), id=candidate), entity=what, key=candidate)
+            raise _no_candidate("partner" if kind == "partner-staff" else kind, candidate)
         return str(row[0]), None if row[1] is None else int(row[1])
 
     def _check_candidate(self, conn: Connection, prog: RosterProgram, kind: str, candidate: int,

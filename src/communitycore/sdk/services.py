@@ -1395,8 +1395,12 @@ class ServicesAPI(SubAPI):
     @staticmethod
     def _partner(conn: Connection, partner: int) -> None:
         p = org_tables.partners
-        if conn.scalar(select(p.c.id).where(p.c.id == int(partner))) is None:
-            raise NotFound(_("there is no partner with id {id}").format(id=partner))
+
+        def missing() -> NotFound:
+            return NotFound(_("there is no partner with id {id}").format(id=partner))
+        # "٣", "x" or an id past every engine's is no partner, as a lookup that finds nothing.
+        if conn.scalar(select(p.c.id).where(p.c.id == known_id(partner, missing))) is None:
+            raise missing()
 
     def _readable(self, conn: Connection, unit: UnitRef) -> int:
         """The id of a unit whose services the actor may read."""
