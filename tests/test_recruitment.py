@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from communitycore import Community
 from communitycore.domain.members import add_months
 from communitycore.domain.recruitment import Stage, StepRefused, check_step, ordered, stage_after, tally
-from communitycore.errors import Conflict, InvalidValue
+from communitycore.errors import Conflict, InvalidValue, NotFound
 from communitycore.plugins.manager import BUILTINS
 from communitycore.records import RecruitmentStep
 
@@ -180,6 +180,37 @@ def test_a_duplicate_id_number_is_refused(community: Community) -> None:
     community.recruitment.apply("李明", t["branch"].id, on="2024-03-01", id_number=ID)
     with pytest.raises(Conflict):
         community.recruitment.apply("李明", t["branch"].id, on="2024-03-02", id_number=ID)
+
+
+def test_an_applicants_gender_and_birth_date_are_checked_as_a_members(community: Community) -> None:
+    """A gender is a gender (男, female ...), and a gender or birth date given beside the 公民身份号码
+    agrees with it, as for members; none of the refused applications is kept."""
+    t = tree(community)
+    branch = t["branch"].id
+    for fields, field, words in (({"gender": "x" * 40}, "gender", "male"),
+                                 ({"gender": "女", "id_number": ID}, "gender", "disagrees with the 公民身份号码"),
+                                 ({"birth_date": "1990-03-08", "id_number": ID}, "birth_date", "which says 1990-03-07"),
+                                 ({"birth_date": "2030-01-01"}, "birth_date", "is in the future")):
+        with pytest.raises(InvalidValue, match=words) as refused:
+            community.recruitment.apply("李明", branch, on="2024-03-01", **fields)
+        assert [p.field for p in refused.value.problems] == [field]
+    assert community.recruitment.list() == []
+    cand = community.recruitment.apply("李明", branch, on="2024-03-01", id_number=ID, gender="男性")
+    assert cand.gender == "male" and cand.birth_date == dt.date(1990, 3, 7)
+    assert community.recruitment.apply("王芳", branch, on="2024-03-01", gender="F").gender == "female"
+
+
+def test_a_candidate_named_by_text_or_another_script_is_not_found(community: Community) -> None:
+    """An id that is no id ("x", "٣", beyond every engine's) finds no candidate on every engine, rather
+    than failing in the driver (PostgreSQL compares no integer with text)."""
+    t = tree(community)
+    cand = community.recruitment.apply("李明", t["branch"].id, on="2024-03-01", id_number=ID)
+    for wrong in ("x", "٣", 2**40):
+        with pytest.raises(NotFound):
+            community.recruitment.record(wrong, "activist", on="2024-04-01")
+        with pytest.raises(NotFound):
+            community.recruitment.vote(wrong, on="2024-04-01", due=3, present=3, votes_for=3)
+    assert community.recruitment.get(str(cand.id)).id == cand.id  # its digits still name it
 
 
 def test_steps_falling_due(community: Community) -> None:

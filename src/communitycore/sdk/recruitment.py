@@ -22,6 +22,7 @@ from communitycore.domain.identity import mask_birth_date, mask_id_number
 from communitycore.domain.members import (
     Category,
     Gender,
+    check_member,
     id_birth_date,
     id_gender,
     parse_date,
@@ -94,8 +95,19 @@ class RecruitmentAPI(SubAPI):
         if not clean_name:
             raise bad_field("name", _("a candidate needs a name"), entity="candidate")
         number = parse_id_number(id_number, today=today) if id_number else None
-        born = parse_date(birth_date) if birth_date is not None else (id_birth_date(number) if number else None)
-        sex = gender if gender is not None else (id_gender(number).value if number else None)
+        given: dict[str, Any] = {"id_number": number}
+        if birth_date is not None:
+            given["birth_date"] = parse_date(birth_date)
+        if gender is not None:
+            try:
+                given["gender"] = Gender.parse(gender)
+            except InvalidValue as exc:
+                raise bad_field("gender", str(exc), entity="candidate") from None
+        # As for a member: a birth date and gender given agree with the 公民身份号码, none lies ahead.
+        for problem in check_member(given, today=today):
+            raise bad_field(problem.field, problem.message, entity="candidate")
+        born = given.get("birth_date") or (id_birth_date(number) if number else None)
+        sex = given["gender"].value if "gender" in given else (id_gender(number).value if number else None)
         day = parse_date(on)
         first = self._first_step()
         with self.community.transaction() as tx:

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, Row, Table, case, select, update
 
-from communitycore.domain.fields import MAX_ID
+from communitycore.domain.fields import MAX_ID, written_id
 from communitycore.errors import NotFound
 from communitycore.i18n import _
 from communitycore.store.tables import org as org_tables
@@ -130,11 +130,15 @@ def start(conn: Connection, *, write: bool, own: bool = True, preset: bool = Fal
         conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
 
-def _beyond_column(column: Any, value: Any) -> bool:
-    """Whether ``value`` is a whole number no integer id column holds: no row has it, and an engine
-    would refuse to bind it (SQLite beyond 64 bits) rather than find nothing."""
-    return (isinstance(value, int) and not isinstance(value, bool) and isinstance(column.type, Integer)
-            and not 0 <= value <= MAX_ID)
+def _key(column: Any, value: Any) -> Any:
+    """``value`` as ``column`` is looked up by: for an integer id column, the whole number it writes
+    (:func:`~communitycore.domain.fields.written_id`), or None when it writes none that the column can
+    hold (``"x"``, ``"٣"``, ``1.5``, beyond every engine's ids): no row has it, and an engine would
+    refuse to compare or bind it (PostgreSQL compares no integer with text) rather than find nothing."""
+    if not isinstance(column.type, Integer):
+        return value
+    number = written_id(value)
+    return number if number is not None and 0 <= number <= MAX_ID else None
 
 
 def lock_rows(conn: Connection, table: Table, keys: Iterable[Any], *, column: str = "id",
@@ -148,7 +152,7 @@ def lock_rows(conn: Connection, table: Table, keys: Iterable[Any], *, column: st
     same rows; a check then uses the returned rows, read after the lock was granted.
     """
     key = table.c[column]
-    wanted = sorted(k for k in set(keys) if not _beyond_column(key, k))
+    wanted = sorted({k for k in (_key(key, value) for value in keys) if k is not None})
     found: dict[Any, Row[Any]] = {}
     for i in range(0, len(wanted), _LOCK_CHUNK):
         query = select(table).where(key.in_(wanted[i:i + _LOCK_CHUNK])).order_by(key)
@@ -246,9 +250,10 @@ def lock_row(conn: Connection, table: Table, row_id: Any, *, key: str = "id",
         return missing() if missing is not None else NotFound(_("there is no {table} row with {key} {id}").format(
             table=table.name.removeprefix("cc_"), key=key, id=row_id))
 
-    if _beyond_column(column, row_id):
+    wanted = _key(column, row_id)
+    if wanted is None:
         raise absent()
-    query = select(*([table.c[name] for name in columns] or [column])).where(column == row_id)
+    query = select(*([table.c[name] for name in columns] or [column])).where(column == wanted)
     if conn.dialect.name != "sqlite":  # SQLite's BEGIN IMMEDIATE already excludes every other writer
         query = query.with_for_update()
     row = conn.execute(query).first()
