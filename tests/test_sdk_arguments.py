@@ -258,6 +258,29 @@ def test_text_that_is_not_text_is_an_invalid_value_on_every_engine(c: Community,
     assert c.org.count() == 3
 
 
+@pytest.mark.parametrize("call", [
+    lambda c, text: c.members.list(unit=text),
+    lambda c, text: c.org.get(f"城南街道党工委/{text}"),
+    lambda c, text: c.audit.list(actor=text),
+    lambda c, text: c.members.search(text),
+    lambda c, text: c.services.list(unit=text),
+    lambda c, text: c.org.add(text, "street-committee"),
+], ids=["member-list", "org-get", "audit-list", "member-search", "service-list", "org-add"])
+def test_text_holding_nul_is_refused_or_finds_nothing_in_our_words(c: Community,
+                                                                   call: Callable[[Community, str], Any]) -> None:
+    # PostgreSQL's text cannot hold NUL, and its driver refuses even a lookup by it; elsewhere a
+    # lookup finds nothing. Either way the caller reads our words, and nothing is stored.
+    try:
+        found = call(c, "幸福\x00社区")
+    except InvalidValue as exc:
+        assert "NUL (0x00)" in str(exc) or "character" in str(exc), str(exc)
+    except NotFound:
+        pass
+    else:
+        assert not found and c.dialect != "postgresql"
+    assert c.org.count() == 3
+
+
 def test_a_file_name_that_is_not_utf8_is_refused_naming_it(c: Community, tmp_path: Path) -> None:
     # 党员.csv in GBK, as a Windows archive unpacks it: the name is recorded, so it must be text.
     path = tmp_path / os.fsdecode("党员.csv".encode("gbk"))

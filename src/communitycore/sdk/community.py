@@ -261,7 +261,8 @@ class Community:
 
         :raises Busy: the database stayed busy (in a host's transaction: at once, for the host to retry).
         :raises InvalidValue: a statement's value is text no driver can send (lone surrogates, as
-            Python keeps the bytes of a command line that are not UTF-8).
+            Python keeps the bytes of a command line that are not UTF-8; on PostgreSQL, text holding
+            the character NUL).
         """
         with self._unit_of_work(write=True) as (conn, host):
             tx = Tx(self, conn)
@@ -324,6 +325,9 @@ class Community:
             _hide_parameters(exc)
             if locks.is_busy(exc):
                 raise Busy(in_host_transaction=host) from None
+            if locks.holds_nul(exc):
+                raise InvalidValue(_("a value given holds the character NUL (0x00), which no text can hold; write "
+                                     "it again without it")) from None
             if locks.is_unique_violation(exc) and not host:
                 raise Collision(_("a value that must be unique was stored by someone else at the same moment; "
                                    "nothing was changed")) from None

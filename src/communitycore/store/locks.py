@@ -63,6 +63,13 @@ def is_busy(exc: BaseException) -> bool:
     return getattr(orig, "sqlstate", None) in _PG_BUSY
 
 
+def holds_nul(exc: BaseException) -> bool:
+    """True for PostgreSQL's driver refusing text that holds the character NUL (0x00), which its text
+    columns cannot keep: it refuses a lookup by such text too, where the other engines find nothing."""
+    orig = getattr(exc, "orig", exc)
+    return type(orig).__module__.startswith("psycopg") and "NUL (0x00)" in str(orig)
+
+
 def is_unique_violation(exc: BaseException) -> bool:
     """True for a unique-key violation: under concurrent writers, a sign that another transaction
     stored the same key after this one checked for it (running again lets the check see it)."""
