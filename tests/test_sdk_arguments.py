@@ -217,6 +217,7 @@ WRONG_VALUES = {
     "meetings.due(days=-1)": (lambda c: c.meetings.due(days=-1), InvalidValue, "days: .* got -1"),
     "audit.list(since='x')": (lambda c: c.audit.list(since="x"), InvalidValue, "since: expected a moment"),
     "audit.list(since=3)": (lambda c: c.audit.list(since=3), InvalidValue, "since: .* got 3"),
+    "activity.record_many('٣')": (lambda c: c.activity.record_many("٣"), RejectedInput, "expected a NewEntry, got str"),
     "rosters.qualify(passed='yes')": (lambda c: c.rosters.qualify(1, passed="yes", note="n"), RejectedInput,
                                       "passed must be yes or no"),
 }

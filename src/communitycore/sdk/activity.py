@@ -96,10 +96,15 @@ class ActivityAPI(SubAPI):
         and one event describe the whole batch. Every bad entry is reported, by its position
         (1-based), in one :class:`~communitycore.errors.RejectedInput`.
 
-        :raises RejectedInput: one or more entries are bad; ``problems`` names each by its position.
+        :raises RejectedInput: one or more entries are bad (or are no ``NewEntry``); ``problems`` names
+            each by its position.
         :raises PermissionDenied: the actor may not record ledger entries on a unit one of the entries counts at.
         """
         batch = list(entries)
+        wrong = [Problem(i, "entries", _("expected a NewEntry, got {kind}").format(kind=type(e).__name__))
+                 for i, e in enumerate(batch, start=1) if not isinstance(e, NewEntry)]
+        if wrong:  # the first hundred: a string passed for the list would name each of its characters
+            raise RejectedInput(wrong[:100], source=_("activity"))
         with self.community.transaction() as tx:
             rows = self._rows(tx.conn, batch, tx.actor, tx.now)
             at = ledger.ENTRY_COLUMNS.index("unit_id")
