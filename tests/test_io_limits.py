@@ -508,6 +508,19 @@ def test_detect_encoding_and_read(tmp_path: Path, data: bytes, codec: str) -> No
         assert rows[0] == MEMBER_ROWS[0]
 
 
+@pytest.mark.parametrize("data", [b"a,b\x00c\n1,2\n", "姓名,所在党组织\n张三\x00,1\n".encode(), b"x\x00,y\n"])
+def test_a_stray_nul_in_a_short_file_is_no_sign_of_utf16(data: bytes) -> None:
+    """One NUL in a short UTF-8 file lies in every other byte as UTF-16's do, but read as UTF-16
+    the file has no comma and no line end left: it is read as UTF-8, and its NUL refused by the field."""
+    assert detect_encoding(data) == "utf-8"
+
+
+def test_short_utf16_tables_without_a_bom_are_still_told() -> None:
+    for text in ("姓名,单位\r\n张三,1\r\n", "a,b\n1,2\n", "名\t位\n"):
+        assert detect_encoding(text.encode("utf-16-le")) == "utf-16-le", text
+        assert detect_encoding(text.encode("utf-16-be")) == "utf-16-be", text
+
+
 def test_invalid_after_a_bom_is_refused() -> None:
     data = codecs.BOM_UTF16_LE + "a,b\r\n".encode("utf-16-le") + b"\x00\xd8" + "c\r\n".encode("utf-16-le")
     error = refused(lambda: detect_encoding(data, name="up.csv"), "encoding")

@@ -1140,18 +1140,28 @@ def _first_decode_error(fh: BinaryIO, codec: str, meter: _LineMeter | None = Non
 
 
 def _guess_bomless_utf16(sample: bytes) -> str | None:
-    """UTF-16 without BOM, told by NULs in every other byte (ASCII digits and commas); else None."""
+    """UTF-16 without BOM, told by NULs in every other byte (ASCII digits and commas); else None.
+
+    The guess must also read as a table: a stray NUL in a short UTF-8 file puts one in every other
+    byte too, but read as UTF-16 its commas and line ends are gone."""
     n = len(sample) // 2 * 2
     if n < 8:
         return None
     zero_even = sample[0:n:2].count(0)
     zero_odd = sample[1:n:2].count(0)
     pairs = n // 2
+    guess = None
     if zero_odd * 10 >= pairs and zero_even * 10 < zero_odd:
-        return "utf-16-le"
-    if zero_even * 10 >= pairs and zero_odd * 10 < zero_even:
-        return "utf-16-be"
-    return None
+        guess = "utf-16-le"
+    elif zero_even * 10 >= pairs and zero_odd * 10 < zero_even:
+        guess = "utf-16-be"
+    if guess is None or not _SEPARATORS.intersection(sample[:n].decode(guess, errors="replace")):
+        return None
+    return guess
+
+
+#: What a table's text holds in any encoding: a separator or a line end.
+_SEPARATORS = frozenset(",\t;\n\r")
 
 
 def _detect_stream(fh: BinaryIO, path: StrPath | None, max_line_chars: int | None = None) -> str:
