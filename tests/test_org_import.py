@@ -98,6 +98,26 @@ def test_every_bad_row_is_reported_and_nothing_is_stored(community: Community, t
     assert community.audit.list(action="unit.add", limit=None)[0].entity_id == "1"
 
 
+def test_the_children_of_a_refused_row_name_it(community: Community, tmp_path: Path) -> None:
+    """A unit whose own row has a problem is in the file all the same: its children, and theirs,
+    name the row that holds them back rather than saying their parent is nowhere."""
+    rows = [
+        ["路径", "类别", "任期开始", "任期届满"],
+        [STREET, "街道党工委", "2024-01-01", "2023-01-01"],  # 2: term ends before it starts
+        [f"{STREET}/幸福社区党委", "社区党委", "", ""],  # 3
+        [f"{STREET}/幸福社区党委/第一党支部", "党支部", "", ""],  # 4
+        ["别处街道/和平社区党委", "社区党委", "", ""],  # 5: a parent truly nowhere
+    ]
+    with pytest.raises(RejectedInput) as info:
+        community.org.import_file(write_csv(tmp_path / "held.csv", rows))
+    found = {(p.row, p.field): p.message for p in info.value.problems}
+    assert found[(3, "路径")] == f"its parent {STREET} is not added: row 2 has a problem"
+    assert found[(4, "路径")] == f"its parent {STREET}/幸福社区党委 is not added: row 3 has a problem"
+    assert "neither in the database nor in the file" in found[(5, "路径")]
+    assert sorted(found) == [(2, "任期届满"), (3, "路径"), (4, "路径"), (5, "路径")]
+    assert community.org.count() == 0
+
+
 def test_a_file_without_paths_is_refused(community: Community, tmp_path: Path) -> None:
     with pytest.raises(RejectedInput, match="the column is missing"):
         community.org.import_file(write_csv(tmp_path / "x.csv", [["名称", "类别"], ["甲", "branch"]]))

@@ -78,6 +78,8 @@ class _Row:
     names: tuple[str, ...]
     kind: str | None
     fields: dict[str, Any]
+    refused: bool = False
+    """The row has a problem of its own: it adds nothing, and its children say so."""
 
     @property
     def path(self) -> str:
@@ -184,7 +186,9 @@ def _parse(columns: Columns, cells: Any, number: int, kinds: Mapping[str, UnitKi
     if not bad and fields.get("term_start") and fields.get("term_end") and fields["term_end"] <= fields["term_start"]:
         problems.append(Problem(number, headers["term_end"], _("must be after the term start")))
         bad = True
-    return None if bad else _Row(number, names, kind, fields)
+    if bad:  # its path, when it has one, still tells its children why their parent is not added
+        return _Row(number, names, kind, fields, refused=True) if names else None
+    return _Row(number, names, kind, fields)
 
 
 def _on_record_above(names: tuple[str, ...], existing: Mapping[str, int]) -> int | None:
@@ -214,7 +218,11 @@ class _Plan:
 
     def apply(self, file: str, authorize: Authorize | None = None) -> dict[str, int]:
         by_path: dict[str, _Row] = {}
+        refused: dict[str, int] = {}  # path -> the row that cannot add it
         for row in self.rows:
+            if row.refused:
+                refused.setdefault(row.path, row.number)
+                continue
             first = by_path.setdefault(row.path, row)
             if first is not row:
                 self._problem(row, "path", _("the same unit as row {row}").format(row=first.number))
@@ -255,8 +263,13 @@ class _Plan:
                 continue
             parent_path = PATH_SEPARATOR.join(row.names[:-1]) or None
             if parent_path is not None and parent_path not in kind_of:
-                self._problem(row, "path", _("its parent {parent} is neither in the database nor in the file")
-                              .format(parent=parent_path))
+                if parent_path in refused:
+                    self._problem(row, "path", _("its parent {parent} is not added: row {row} has a problem")
+                                  .format(parent=parent_path, row=refused[parent_path]))
+                    refused.setdefault(path, row.number)  # and so on down
+                else:
+                    self._problem(row, "path", _("its parent {parent} is neither in the database nor in the file")
+                                  .format(parent=parent_path))
                 continue
             problem = placement_problem(self.kinds, row.kind, None if parent_path is None else kind_of[parent_path],
                                         None if parent_path is None else row.names[-2])
