@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -35,16 +37,33 @@ def test_backup_while_another_connection_writes(community: Community, db_url: st
                                                 clock: Clock) -> None:
     _populate(community)
     other = sa.create_engine(db_url)
+    out = tmp_path / "out"
+    out.mkdir()
     try:
         with other.connect() as conn:
             tx = conn.begin()
             # An open write transaction: inserted, not committed.
             conn.exec_driver_sql("INSERT INTO cc_units (kind, name) VALUES ('street-committee', '未提交街道')")
             conn.exec_driver_sql("UPDATE cc_members SET name = '未提交' WHERE name = '张三'")
-            target = backup(community, tmp_path / "backup.db")
+            if community.dialect != "sqlite":
+                target = backup(community, out / "backup.db")
+            else:
+                # The copy is taken at once; its audit entry then waits for SQLite's write lock,
+                # which the other writer holds until it ends.
+                done: list[Path] = []
+                worker = threading.Thread(target=lambda: done.append(backup(community, out / "backup.db")))
+                worker.start()
+                deadline = time.monotonic() + 20
+                while not any(out.iterdir()) and time.monotonic() < deadline:  # the copy, staged
+                    time.sleep(0.01)
+                time.sleep(0.2)
             tx.rollback()
+            if community.dialect == "sqlite":
+                worker.join(60)
+                target = done[0]
     finally:
         other.dispose()
+    assert len(community.audit.list(action="community.backup")) == 1
     with _restored(target, community.dialect, clock) as copy:
         assert copy.org.count() == 3
         assert sorted(m.name for m in copy.members.list()) == ["张三", "李四"]
@@ -73,13 +92,33 @@ def test_existing_target_is_refused(community: Community, tmp_path: Path) -> Non
     assert target.stat().st_size > len("keep me")
 
 
-def test_json_snapshots_are_audited(community: Community, tmp_path: Path) -> None:
+def test_every_backup_is_audited(community: Community, tmp_path: Path) -> None:
+    """A copy of the whole database holds personal data: a SQLite file and a server's JSON snapshot
+    each leave a ``community.backup`` entry, and neither is an export."""
     backup(community, tmp_path / "backup.db")
-    entries = community.audit.list(action="community.export")
+    entries = community.audit.list(action="community.backup")
+    assert len(entries) == 1 and entries[0].after is not None and entries[0].after["file"] == "backup.db"
     if community.dialect == "sqlite":
-        assert entries == []  # a file copy, not an export
+        assert entries[0].after["kind"] == "sqlite"
     else:
-        assert [e.note for e in entries] == ["backup"]
+        assert entries[0].note == "backup" and entries[0].after["counts"]["units"] >= 0
+    assert community.audit.list(action="community.export") == []
+    assert community.audit.verify().ok
+
+
+def test_a_backup_whose_entry_fails_leaves_no_file(sqlite_community: Community, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from communitycore.io import backup as backup_module
+
+    def refused(_community: Community, _target: Path) -> None:
+        raise RuntimeError("the audit trail refused the entry")
+
+    monkeypatch.setattr(backup_module, "_audit", refused)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(RuntimeError):
+        backup(sqlite_community, out / "copy.db")
+    assert list(out.iterdir()) == []
 
 
 def test_sqlite_backup_is_a_self_contained_file(sqlite_community: Community, tmp_path: Path) -> None:

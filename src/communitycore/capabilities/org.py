@@ -30,6 +30,7 @@ CAPABILITY = Capability(
         "partner.add": ("新增共建单位", "partner added"),
         "community": ("整个社区", "the whole community"),
         "community.export": ("导出全部数据", "community exported"),
+        "community.backup": ("备份全部数据", "database backed up"),
         "community.import": ("导入全部数据", "community imported"),
     },
 )

@@ -17,8 +17,10 @@ only, and renamed when complete; a failure, SIGTERM or SIGINT removes it
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,9 +41,10 @@ def backup(community_or_engine: Community | Engine | Connection, target_path: st
     """Write a consistent copy of the database to ``target_path`` while it stays in use.
 
     SQLite gives a database file; PostgreSQL and MySQL give a JSON snapshot (see the module
-    docs). With a :class:`~communitycore.Community`, a JSON snapshot is audited as an export
-    (it holds personal data); with a bare engine there is no one to audit it for. An existing
-    target is refused unless ``overwrite``. Returns the path written.
+    docs). With a :class:`~communitycore.Community`, either is audited (``community.backup``: it
+    holds personal data) before it appears under its name; with a bare engine (an outdated
+    schema, which takes no entry) there is no one to audit it for. An existing target is refused
+    unless ``overwrite``. Returns the path written.
     """
     from sqlalchemy import Connection, Engine
 
@@ -58,11 +61,11 @@ def backup(community_or_engine: Community | Engine | Connection, target_path: st
     if community is not None:
         community.authorize("member.export")  # a copy of the whole database, personal data included
     if bind.dialect.name == "sqlite":
-        _sqlite_backup(bind, target)
+        _sqlite_backup(bind, target, None if community is None else functools.partial(_audit, community, target))
     elif community is not None:
         from communitycore.io.exchange import export_community
 
-        export_community(community, target, note="backup")
+        export_community(community, target, note="backup", action="community.backup")
     else:
         from communitycore import capabilities
         from communitycore.io.exchange import write_snapshot
@@ -71,7 +74,14 @@ def backup(community_or_engine: Community | Engine | Connection, target_path: st
     return target
 
 
-def _sqlite_backup(bind: Engine | Connection, target: Path) -> None:
+def _audit(community: Community, target: Path) -> None:
+    """The entry of a SQLite backup, in a short transaction of its own once the copy is complete."""
+    with community.transaction() as tx:
+        tx.record("community.backup", "community", None, after={"file": target.name, "kind": "sqlite"},
+                  data={"file": str(target), "kind": "sqlite"})
+
+
+def _sqlite_backup(bind: Engine | Connection, target: Path, audit: Callable[[], None] | None) -> None:
     from sqlalchemy import Engine
 
     engine = bind if isinstance(bind, Engine) else bind.engine
@@ -79,17 +89,17 @@ def _sqlite_backup(bind: Engine | Connection, target: Path) -> None:
     if database in (None, "", ":memory:") and not isinstance(bind, Engine):
         # An in-memory database lives in that one connection; a new connection would see another.
         source_conn = bind.connection.driver_connection
-        _copy(source_conn, target)
+        _copy(source_conn, target, audit)
         return
     # A connection of our own sees only committed data, never a caller's open transaction.
     raw = engine.raw_connection()
     try:
-        _copy(raw.driver_connection, target)
+        _copy(raw.driver_connection, target, audit)
     finally:
         raw.close()
 
 
-def _copy(source: object, target: Path) -> None:
+def _copy(source: object, target: Path, audit: Callable[[], None] | None) -> None:
     assert isinstance(source, sqlite3.Connection)
     # Owner-only, under a temporary name removed on any failure (SIGTERM and SIGINT included).
     with staged_file(target) as partial:
@@ -100,3 +110,5 @@ def _copy(source: object, target: Path) -> None:
             dest.execute("PRAGMA journal_mode=DELETE")
         finally:
             dest.close()
+        if audit is not None:  # a failed entry leaves no file behind
+            audit()

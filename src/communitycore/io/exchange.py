@@ -258,7 +258,8 @@ def _write_section(conn: Connection, section: Section, fh: IO[str]) -> int:
     return written
 
 
-def export_community(community: Community, path: str | os.PathLike[str], *, note: str | None = None) -> dict[str, int]:
+def export_community(community: Community, path: str | os.PathLike[str], *, note: str | None = None,
+                     action: str = "community.export") -> dict[str, int]:
     """Export the whole community to a JSON file; returns the number of records per section.
 
     Written: units, compounds, partners, unit settings, members, transfers, registrations (双报到),
@@ -267,8 +268,9 @@ def export_community(community: Community, path: str | os.PathLike[str], *, note
     consistent snapshot (REPEATABLE READ on PostgreSQL and MySQL), so it may be taken while the
     database is in use.
 
-    The file holds unmasked personal data, so the export is audited (``community.export``) before
-    the file appears under its name; ``note`` goes into that entry. Until then it is a temporary
+    The file holds unmasked personal data, so the export is audited (``action``: ``community.export``,
+    or ``community.backup`` for ``db backup``) before the file appears under its name; ``note``
+    goes into that entry. Until then it is a temporary
     file readable by its owner only, removed on any failure (SIGTERM and SIGINT included).
     """
     target = given_path(path)
@@ -278,7 +280,7 @@ def export_community(community: Community, path: str | os.PathLike[str], *, note
         # Audited in its own short transaction: holding a write lock through a long export would
         # block every writer (SQLite), and a failed audit must leave no file behind.
         with community.transaction() as tx:
-            tx.record("community.export", "community", None, after={"file": target.name, "counts": counts},
+            tx.record(action, "community", None, after={"file": target.name, "counts": counts},
                       note=note, data={"file": str(target), "counts": counts})
     return counts
 
