@@ -135,6 +135,9 @@ def test_the_branch_vote_needs_more_than_half_of_those_due_then_approval_makes_a
     lecture = community.meetings.record(t["branch"].id, "party-lecture", on=vote_on, topic="党课", host="张书记")
     with pytest.raises(InvalidValue, match="支部党员大会"):
         community.recruitment.vote(cand.id, on=vote_on, due=10, present=6, votes_for=6, meeting_id=lecture.id)
+    for wrong in ("x", "٣", 2**40):  # no meeting, on every engine, rather than int() or the driver failing
+        with pytest.raises(NotFound, match="no meeting"):
+            community.recruitment.vote(cand.id, on=vote_on, due=10, present=6, votes_for=6, meeting_id=wrong)
     voted = community.recruitment.vote(cand.id, on=vote_on, due=10, present=6, votes_for=6, meeting_id=meeting.id)
     assert voted.member_id is None and voted.last_step == "branch-vote"
     assert community.recruitment.history(cand.id)[-1].meeting_id == meeting.id

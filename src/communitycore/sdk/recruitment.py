@@ -390,10 +390,13 @@ class RecruitmentAPI(SubAPI):
 
     def _check_meeting(self, conn: Connection, meeting_id: int, unit_id: int) -> None:
         mt = meeting_tables.meetings
+
+        def missing() -> NotFound:
+            return NotFound(_("no meeting {id}").format(id=meeting_id), entity="meeting", key=meeting_id)
         row = conn.execute(select(mt.c.id, mt.c.type, mt.c.unit_id, mt.c.status).where(
-            mt.c.id == int(meeting_id))).first()
+            mt.c.id == known_id(meeting_id, missing))).first()
         if row is None:
-            raise NotFound(_("no meeting {id}").format(id=meeting_id), entity="meeting", key=meeting_id)
+            raise missing()
         meeting_type = self.community.registry.meeting_types.get(str(row.type))
         if int(row.unit_id) != unit_id or row.status != "held" or meeting_type is None or not meeting_type.votes:
             raise bad_field("meeting", _("meeting {id} is not a meeting of the candidate's unit held with votes "

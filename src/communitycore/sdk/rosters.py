@@ -176,7 +176,7 @@ class RostersAPI(SubAPI):
             self._authorize(tx.conn, "roster.add", target)
             self._check_candidate(tx.conn, prog, kind, candidate_id, day)
             entry_id = int(tx.conn.execute(insert(_e).values(
-                program=prog.code, unit_id=target, candidate_kind=kind, candidate_id=int(candidate),
+                program=prog.code, unit_id=target, candidate_kind=kind, candidate_id=candidate_id,
                 name=staff or name, applied_on=day, created_at=tx.now.astimezone(dt.UTC),
                 created_by=tx.actor)).inserted_primary_key[0])  # type: ignore[index]
             enter(tx, MEMBERSHIP_WORKFLOW, _e, entry_id, entity_kind=ENTRY, note=text_note)
