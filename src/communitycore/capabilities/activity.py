@@ -24,6 +24,7 @@ CAPABILITY = Capability(
         "recorded_at": ("记录时间", "Recorded at"),
         # What one entry is given (``activity add``)
         "entry": ("台账记录", "Ledger entry"),
+        "entries": ("台账记录", "Ledger entries"),
         "on": ("日期", "Date"),
     },
     actions=("activity.read", "activity.record", "activity.import"),
