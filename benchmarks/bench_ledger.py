@@ -69,6 +69,20 @@ class Facts:
                      aggregate=aggregates[i] if i < 5 else "sum") for i, code in enumerate(FACTS)]
 
 
+def add_units(conn: sqlite3.Connection) -> None:
+    """The ledger benchmarks' tree, by raw sqlite3: a street (id 1), 100 communities (2-101) and
+    1,900 branches under them (102-2001), with their paths."""
+    units = [(1, "street-committee", "街道党工委", None)]
+    units += [(2 + i, "community-committee", f"第{i + 1}社区党委", 1) for i in range(100)]
+    units += [(102 + i, "branch", f"第{i + 1}党支部", 2 + i % 100) for i in range(1900)]
+    conn.executemany("INSERT INTO cc_units (id, kind, name, parent_id) VALUES (?, ?, ?, ?)", units)
+    # Subtrees are ranges of the path index (decision 0013): each path the ids from the root, ten digits each.
+    paths: dict[int, str] = {}
+    for unit_id, _kind, _name, parent in units:  # parents come first
+        paths[unit_id] = ("" if parent is None else paths[parent]) + f"{unit_id:010d}"
+    conn.executemany("INSERT INTO cc_unit_paths (unit_id, path) VALUES (?, ?)", paths.items())
+
+
 def build(db: Path, rows: int, subjects: int, seed: int = 11) -> None:
     """The schema through the library, units and entries through raw sqlite3 (executemany of tuples)."""
     started = time.perf_counter()
@@ -87,15 +101,7 @@ def build(db: Path, rows: int, subjects: int, seed: int = 11) -> None:
         "SELECT sql FROM sqlite_master WHERE type='index' AND tbl_name='cc_activity' AND sql IS NOT NULL")]
     for name in indexes:
         conn.execute(f"DROP INDEX {name}")
-    units = [(1, "street-committee", "街道党工委", None)]
-    units += [(2 + i, "community-committee", f"第{i + 1}社区党委", 1) for i in range(100)]
-    units += [(102 + i, "branch", f"第{i + 1}党支部", 2 + i % 100) for i in range(1900)]
-    conn.executemany("INSERT INTO cc_units (id, kind, name, parent_id) VALUES (?, ?, ?, ?)", units)
-    # Subtrees are ranges of the path index (decision 0013): each path the ids from the root, ten digits each.
-    paths: dict[int, str] = {}
-    for unit_id, _kind, _name, parent in units:  # parents come first
-        paths[unit_id] = ("" if parent is None else paths[parent]) + f"{unit_id:010d}"
-    conn.executemany("INSERT INTO cc_unit_paths (unit_id, path) VALUES (?, ?)", paths.items())
+    add_units(conn)
     rng = random.Random(seed)
     unit_of = [0] + [102 + rng.randrange(1900) for _ in range(subjects)]
     per_day = rows // 365

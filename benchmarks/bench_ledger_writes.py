@@ -38,6 +38,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from bench_ledger import add_units  # the same tree (this directory is on the path of a script run from it)
+
 import communitycore
 from communitycore import Fact, hookimpl
 from communitycore.domain.activity import NewEntry
@@ -62,14 +64,7 @@ def build(db: Path, members: int) -> list[int]:
     """The schema through the library; units and members through raw sqlite3. Returns each member's unit."""
     communitycore.open(f"sqlite:///{db}", actor="bench", autoload=False, create=True).close()
     conn = sqlite3.connect(db)
-    units = [(1, "street-committee", "街道党工委", None)]
-    units += [(2 + i, "community-committee", f"第{i + 1}社区党委", 1) for i in range(100)]
-    units += [(102 + i, "branch", f"第{i + 1}党支部", 2 + i % 100) for i in range(1900)]
-    conn.executemany("INSERT INTO cc_units (id, kind, name, parent_id) VALUES (?, ?, ?, ?)", units)
-    paths: dict[int, str] = {}
-    for unit_id, _kind, _name, parent in units:  # parents come first
-        paths[unit_id] = ("" if parent is None else paths[parent]) + f"{unit_id:010d}"
-    conn.executemany("INSERT INTO cc_unit_paths (unit_id, path) VALUES (?, ?)", paths.items())
+    add_units(conn)  # the branches are units 102-2001
     unit_of = [0] + [102 + i % 1900 for i in range(members)]
     conn.executemany("INSERT INTO cc_members (id, name, category, standing, unit_id, in_service, status) "
                      "VALUES (?, ?, 'full', 'normal', ?, 0, 'active')",

@@ -15,11 +15,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from communitycore.cli.params import FACT, PLAIN_ID, page_options
+from communitycore.cli.params import FACT, PLAIN_ID, page_options, plain_id
 from communitycore.cli.problems import print_rejected
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
-from communitycore.domain.fields import parse_plain_id
-from communitycore.errors import InvalidValue
 from communitycore.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -162,10 +160,6 @@ def add(member_id: int | None, subject: str | None, fact: str, quantity: str, on
     kind, _sep, ident = (f"member:{member_id}" if subject is None else subject).partition(":")
     if not ident.strip():
         raise click.BadParameter(_("write the subject as KIND:ID, e.g. member:12"), param_hint="--subject")
-    try:
-        subject_id = parse_plain_id(ident)  # "٣" is not 3, as for every other id
-    except InvalidValue as exc:
-        raise click.BadParameter(str(exc), param_hint="--subject") from None
-    done = state().community.activity.record(kind.strip(), subject_id, fact, on=on, quantity=quantity,
+    done = state().community.activity.record(kind.strip(), plain_id(ident, "--subject"), fact, on=on, quantity=quantity,
                                              source_kind=MANUAL, source_id=evidence, note=note)
     emit(shown(done, paths={}), columns=ENTRY_COLUMNS)

@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from communitycore.cli.params import COUNT, DAYS, MEETING_TYPE, PLAIN_ID, page_options, plain_ids
+from communitycore.cli.params import COUNT, DAYS, MEETING_TYPE, PLAIN_ID, page_options, plain_id, plain_ids
 from communitycore.cli.render import emit, fetch_page, more_follow, output_options, shown, state
-from communitycore.domain.fields import UNCHANGED, parse_plain_id
-from communitycore.errors import InvalidValue
+from communitycore.domain.fields import UNCHANGED
 from communitycore.i18n import N_, _
 from communitycore.serialize import MEETING_SUMMARY
 
@@ -40,14 +39,6 @@ def _quorum_met(meeting: Meeting) -> bool | None:
     return None if check is None else check.met
 
 
-def _one_id(text: str, option: str, what: str | None = None) -> int:
-    """One id, as :func:`plain_ids` reads each (a list of several is refused too)."""
-    try:
-        return parse_plain_id(text, what=what or _("member id"))
-    except InvalidValue as exc:
-        raise click.BadParameter(str(exc), param_hint=option) from None
-
-
 def _absent(text: str | None) -> dict[int, str | None]:
     out: dict[int, str | None] = {}
     if not text:
@@ -59,7 +50,7 @@ def _absent(text: str | None) -> dict[int, str | None]:
         if not ident.strip():  # ":出差" or " :出差": a reason with no one it belongs to
             raise click.BadParameter(_("{value!r} has no member id before its reason; write ID:REASON").format(
                 value=part.strip()), param_hint="--absent")
-        out[_one_id(ident, "--absent")] = reason.strip() or None
+        out[plain_id(ident, "--absent", _("member id"))] = reason.strip() or None
     return out
 
 
@@ -128,7 +119,7 @@ def record(unit: str, type_: str, on: str, topic: str | None, host: str | None, 
     guests: list[tuple[int, str | None]] = []
     for item in partners:
         ident, _sep, who = item.partition(":")
-        guests.append((_one_id(ident, "--partner", _("partner id")), who.strip() or None))
+        guests.append((plain_id(ident, "--partner", _("partner id")), who.strip() or None))
     done = state().community.meetings.record(unit, type_, on=on, topic=topic, host=host, recorder=recorder,
                                              minutes=minutes, present=here, absent=away, leave=off, partners=guests)
     emit(_summary(done, _quorum_met(done)), columns=RECORD_COLUMNS)

@@ -35,18 +35,20 @@ class PlainId(click.ParamType):  # type: ignore[type-arg]  # generic in click 8.
 PLAIN_ID = PlainId()
 
 
+def plain_id(text: str, option: str, what: str | None = None) -> int:
+    """One id within an option's value (``ID:REASON``, ``KIND:ID``), read as :class:`PlainId` reads
+    one; a bad one is refused naming the option. ``what`` names it (by default "id")."""
+    try:
+        return parse_plain_id(text, what=what)
+    except InvalidValue as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
 def plain_ids(text: str | None, option: str, what: str | None = None) -> list[int]:
-    """The ids of an option written ``3,5,8`` (the full-width comma too), each read as
-    :class:`PlainId` reads one; a bad one is refused naming the option. ``what`` names the ids
-    (by default "member id")."""
-    out = []
-    for part in (text or "").replace("，", ",").split(","):
-        if part.strip():
-            try:
-                out.append(parse_plain_id(part, what=what or _("member id")))
-            except InvalidValue as exc:
-                raise click.BadParameter(str(exc), param_hint=option) from None
-    return out
+    """The ids of an option written ``3,5,8`` (the full-width comma too), each as :func:`plain_id`
+    reads it. ``what`` names the ids (by default "member id")."""
+    return [plain_id(part, option, what or _("member id"))
+            for part in (text or "").replace("，", ",").split(",") if part.strip()]
 
 
 class Registered(click.ParamType):  # type: ignore[type-arg]  # generic in click 8.2 and later

@@ -48,7 +48,6 @@ from communitycore.domain.members import (
 )
 from communitycore.errors import Conflict, InvalidValue, NotFound, RejectedInput
 from communitycore.i18n import _
-from communitycore.sdk import access
 from communitycore.sdk.base import SubAPI, check_page, known_id, paged, wanted_ids
 from communitycore.store import locks, rollup
 from communitycore.store.members import member_from_row, member_row
@@ -751,7 +750,7 @@ class MembersAPI(SubAPI):
     # Helpers ---------------------------------------------------------------------------------
 
     def _may_import(self, conn: Connection, unit_ids: Sequence[int]) -> None:
-        access.authorize_each(self.community, conn, "member.import", unit_ids)
+        self._authorize_each(conn, "member.import", unit_ids)
 
     def _export_scope(self, conn: Connection, root: int | None, reveal: bool) -> Scope:
         """Where a roster may come from: ``member.export`` there, and ``member.reveal`` too when it reveals."""

@@ -35,7 +35,6 @@ from communitycore.errors import Conflict, InvalidValue, NotFound
 from communitycore.i18n import _, listing
 from communitycore.plugins.decisions import unit_findings
 from communitycore.records import Finding, UnitSnapshot
-from communitycore.sdk import access
 from communitycore.sdk.base import SubAPI, check_count, paged
 from communitycore.store import locks, rollup
 from communitycore.store.removal import blockers, remove_units
@@ -319,7 +318,7 @@ class OrgAPI(SubAPI):
         from communitycore.io.org_import import import_units
 
         def may(conn: Connection, action: str, unit_ids: Sequence[int | None]) -> None:
-            access.authorize_each(self.community, conn, action, unit_ids)
+            self._authorize_each(conn, action, unit_ids)
 
         return import_units(self.community, path, sheet=sheet, header_row=header_row, check=check, authorize=may)
 

@@ -28,7 +28,6 @@ from communitycore.domain.members import (
 )
 from communitycore.errors import Conflict, InvalidValue, NotFound, bad_field
 from communitycore.i18n import _, listing
-from communitycore.sdk import access
 from communitycore.sdk.base import SubAPI, known_id, paged, wanted_ids
 from communitycore.store import locks
 from communitycore.store.residents import flags_of
@@ -326,7 +325,7 @@ class ResidentsAPI(SubAPI):
         from communitycore.io.resident_import import import_residents
 
         def may_add(conn: Connection, unit_ids: Sequence[int | None]) -> None:
-            access.authorize_each(self.community, conn, "resident.add", unit_ids)
+            self._authorize_each(conn, "resident.add", unit_ids)
 
         return import_residents(self.community, path, sheet=sheet, header_row=header_row, check=check,
                                 authorize=may_add)

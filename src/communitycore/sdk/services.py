@@ -1395,12 +1395,9 @@ class ServicesAPI(SubAPI):
     @staticmethod
     def _partner(conn: Connection, partner: int) -> None:
         p = org_tables.partners
-
-        def missing() -> NotFound:
-            return NotFound(_("there is no partner with id {id}").format(id=partner))
         # "٣", "x" or an id past every engine's is no partner, as a lookup that finds nothing.
-        if conn.scalar(select(p.c.id).where(p.c.id == known_id(partner, missing))) is None:
-            raise missing()
+        if conn.scalar(select(p.c.id).where(p.c.id == ServicesAPI._id(partner, "partner"))) is None:
+            raise _missing("partner", partner)
 
     def _readable(self, conn: Connection, unit: UnitRef) -> int:
         """The id of a unit whose services the actor may read."""
@@ -1445,6 +1442,7 @@ _MISSING = {
     "demand": N_("there is no service demand with id {id}"),
     "member": N_("there is no member with id {id}"),
     "resident": N_("there is no resident with id {id}"),
+    "partner": N_("there is no partner with id {id}"),
 }
 
 
